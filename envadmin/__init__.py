@@ -1,0 +1,1 @@
+"""envadmin: manages the administrators of accounts in a registered-envelope mail service."""

@@ -1,0 +1,1 @@
+"""Pure rules of envadmin: no database, no broker."""

@@ -1,0 +1,176 @@
+"""Commands: the versioned wire contract producers send and workers apply (pydantic v2)."""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+from uuid import UUID
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from .model import SUPPORT
+
+WIRE_VERSION = 1
+MAX_BATCH = 5000
+
+_ACCOUNT_NUMBER = re.compile(r"[0-9]{1,12}")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as e:
+        raise ValueError(f"invalid email {value!r}: {e}") from None
+    return value
+
+
+def _actor(value: str) -> str:
+    value = value.strip()
+    if value.casefold() == SUPPORT:
+        return SUPPORT
+    try:
+        return _email(value)
+    except ValueError:
+        raise ValueError(f"actor must be an email or the word 'support', not {value!r}") from None
+
+
+def _account_number(value: str) -> str:
+    value = value.strip()
+    if not _ACCOUNT_NUMBER.fullmatch(value):
+        raise ValueError(f"malformed account number {value!r}: expected 1 to 12 digits")
+    return value
+
+
+def _name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _password_hash(value: str) -> str:
+    if not value.startswith("$argon2id$"):
+        raise ValueError("must be an argon2id hash; a clear password is never sent")
+    return value
+
+
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+Actor = Annotated[str, Field(max_length=254), AfterValidator(_actor)]
+AccountNumber = Annotated[str, AfterValidator(_account_number)]
+Name = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+PasswordHash = Annotated[str, Field(max_length=512), AfterValidator(_password_hash)]
+Source = Literal["cli", "api", "job"]
+
+
+class Command(BaseModel):
+    """Fields every command carries: identity, time, who, from where."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: Literal[1] = WIRE_VERSION
+    id: UUID
+    issued_at: AwareDatetime
+    actor: Actor
+    source: Source
+    correlation_id: str = Field(min_length=1, max_length=128)
+    account: AccountNumber
+
+
+class CreateAccount(Command):
+    """Support opens an account with its first administrator."""
+
+    type: Literal["create_account"] = "create_account"
+    name: Name
+    admin_email: Email
+    first_name: Name
+    last_name: Name
+    password_hash: PasswordHash
+    password_expired: bool = True
+
+
+class AddUser(Command):
+    """An administrator creates a user with a temporary password (the console's "Add User")."""
+
+    type: Literal["add_user"] = "add_user"
+    email: Email
+    first_name: Name
+    last_name: Name
+    password_hash: PasswordHash
+    password_expired: bool = True
+
+
+class GrantAdmin(Command):
+    """Make a user an administrator of the account."""
+
+    type: Literal["grant_admin"] = "grant_admin"
+    email: Email
+
+
+class RevokeAdmin(Command):
+    """Take administrator rights away from a user."""
+
+    type: Literal["revoke_admin"] = "revoke_admin"
+    email: Email
+
+
+class CreateGroup(Command):
+    """Add a named group to the account."""
+
+    type: Literal["create_group"] = "create_group"
+    group: Name
+
+
+class RenameGroup(Command):
+    """Give a group another name."""
+
+    type: Literal["rename_group"] = "rename_group"
+    group: Name
+    new_name: Name
+
+
+class DeleteGroup(Command):
+    """Remove a group and its memberships."""
+
+    type: Literal["delete_group"] = "delete_group"
+    group: Name
+
+
+class AddMember(Command):
+    """Add a user to a group of the account."""
+
+    type: Literal["add_member"] = "add_member"
+    group: Name
+    email: Email
+
+
+class RemoveMember(Command):
+    """Remove a user from a group of the account."""
+
+    type: Literal["remove_member"] = "remove_member"
+    group: Name
+    email: Email
+
+
+AnyCommand = Annotated[
+    Union[
+        CreateAccount, AddUser, GrantAdmin, RevokeAdmin, CreateGroup,
+        RenameGroup, DeleteGroup, AddMember, RemoveMember,
+    ],
+    Field(discriminator="type"),
+]
+command_adapter: TypeAdapter[Command] = TypeAdapter(AnyCommand)
+
+
+class CommandBatch(BaseModel):
+    """One broker message: 1..N commands, each validated and applied on its own."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: Literal[1] = WIRE_VERSION
+    commands: list[dict] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+def parse_command(data: dict) -> Command:
+    """Validate one command as it came off the wire."""
+    return command_adapter.validate_python(data)

@@ -1,0 +1,98 @@
+"""What happened when a command was applied; each event becomes one audit entry."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that changed in one account."""
+
+    account: str
+    target: str
+
+    @property
+    def action(self) -> str:
+        return _ACTIONS[type(self)]
+
+    @property
+    def detail(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class AccountCreated(Event):
+    name: str = ""
+
+    @property
+    def detail(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class UserAdded(Event):
+    password_expired: bool = True
+
+    @property
+    def detail(self) -> str:
+        return "temporary password, expired" if self.password_expired else "password not expired"
+
+
+@dataclass(frozen=True)
+class AdminGranted(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class AdminRevoked(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class GroupCreated(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class GroupRenamed(Event):
+    new_name: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"renamed to {self.new_name}"
+
+
+@dataclass(frozen=True)
+class GroupDeleted(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class MemberAdded(Event):
+    group: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"group {self.group}"
+
+
+@dataclass(frozen=True)
+class MemberRemoved(Event):
+    group: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"group {self.group}"
+
+
+_ACTIONS = {
+    AccountCreated: "account.created",
+    UserAdded: "user.added",
+    AdminGranted: "admin.granted",
+    AdminRevoked: "admin.revoked",
+    GroupCreated: "group.created",
+    GroupRenamed: "group.renamed",
+    GroupDeleted: "group.deleted",
+    MemberAdded: "member.added",
+    MemberRemoved: "member.removed",
+}

@@ -1,0 +1,87 @@
+"""Accounts, users, groups and the records the rules produce."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+SUPPORT = "support"
+ADMIN_GROUP = "Account Administrators"
+
+
+def email_key(email: str) -> str:
+    """The form under which emails are compared: case-insensitive everywhere."""
+    return email.strip().casefold()
+
+
+def group_key(name: str) -> str:
+    """Group names are unique per account whatever their letter case."""
+    return " ".join(name.split()).casefold()
+
+
+ADMIN_GROUP_KEY = group_key(ADMIN_GROUP)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A customer account, keyed by the number its users type."""
+
+    number: str
+    name: str
+
+
+@dataclass
+class User:
+    """A person who can log in; `email` keeps the form first typed."""
+
+    email: str
+    first_name: str
+    last_name: str
+    password_hash: str | None
+    password_expired: bool
+    created_by_account: str | None = None
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named set of users within one account."""
+
+    account: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return group_key(self.name)
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.key == ADMIN_GROUP_KEY
+
+
+@dataclass(frozen=True)
+class MembershipClock:
+    """The latest-issued applied command that decided one (account, group, email) membership."""
+
+    issued_at: datetime
+    command_id: UUID
+
+    def is_newer_than(self, issued_at: datetime, command_id: UUID) -> bool:
+        return (self.issued_at, str(self.command_id)) > (issued_at, str(command_id))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who did what, to whom, in which account, when, through which command and source."""
+
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    account: str | None
+    command_id: UUID
+    source: str
+    detail: str = ""

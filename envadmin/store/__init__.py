@@ -1,0 +1,1 @@
+"""SQLAlchemy persistence: the store is also the journal of every command."""

@@ -1,0 +1,87 @@
+"""The command log: the outbox producers write first, and the journal of each command's status."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Connection, insert, select, update
+
+from ..domain.commands import Command
+from .tables import commands, dead_letters
+
+QUEUED, APPLIED, REJECTED, SUPERSEDED, FAILED = "queued", "applied", "rejected", "superseded", "failed"
+STATUSES = (QUEUED, APPLIED, REJECTED, SUPERSEDED, FAILED)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A command as the worker finds it in the log before applying it."""
+
+    status: str
+    attempts: int
+
+
+class CommandLog:
+    """Writes to the command log and dead letters through one connection."""
+
+    def __init__(self, connection: Connection):
+        self.conn = connection
+
+    def record_submitted(self, batch: list[Command], now: datetime) -> None:
+        self.conn.execute(insert(commands), [{
+            "id": cmd.id, "type": cmd.type, "account": cmd.account, "actor": cmd.actor,
+            "source": cmd.source, "correlation_id": cmd.correlation_id, "issued_at": cmd.issued_at,
+            "payload": cmd.model_dump(mode="json"), "status": QUEUED, "attempts": 0,
+            "submitted_at": now,
+        } for cmd in batch])
+
+    def mark_published(self, ids: list[UUID], now: datetime) -> None:
+        self.conn.execute(update(commands).where(commands.c.id.in_(ids),
+                                                 commands.c.status == QUEUED)
+                          .values(published_at=now))
+
+    def count_attempt(self, ids: list[UUID]) -> dict[UUID, Claim]:
+        """Count one more attempt on each still-queued command; every known command's claim."""
+        self.conn.execute(update(commands).where(commands.c.id.in_(ids), commands.c.status == QUEUED)
+                          .values(attempts=commands.c.attempts + 1))
+        rows = self.conn.execute(select(commands.c.id, commands.c.status, commands.c.attempts)
+                                 .where(commands.c.id.in_(ids)))
+        return {row.id: Claim(row.status, row.attempts) for row in rows}
+
+    def lock_status(self, command_id: UUID) -> str | None:
+        """The command's status, locked until the transaction ends (one applier at a time)."""
+        return self.conn.execute(select(commands.c.status).where(commands.c.id == command_id)
+                                 .with_for_update()).scalar()
+
+    def finish(self, command_id: UUID, status: str, reason: str | None, now: datetime) -> None:
+        self.conn.execute(update(commands).where(commands.c.id == command_id)
+                          .values(status=status, reason=reason, finished_at=now))
+
+    def note_error(self, command_id: UUID, reason: str) -> None:
+        self.conn.execute(update(commands).where(commands.c.id == command_id,
+                                                 commands.c.status == QUEUED)
+                          .values(reason=reason))
+
+    def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
+        """Payloads of queued commands unpublished or published before the cutoff, marked republished."""
+        query = (select(commands.c.id, commands.c.payload)
+                 .where(commands.c.status == QUEUED,
+                        (commands.c.published_at.is_(None)) | (commands.c.published_at < published_before))
+                 .order_by(commands.c.submitted_at).limit(limit)
+                 .with_for_update(skip_locked=True))
+        rows = self.conn.execute(query).all()
+        if rows:
+            self.mark_published([row.id for row in rows], now)
+        return [row.payload for row in rows]
+
+    def dead_letter(self, command_id: UUID | None, reason: str, payload: object, now: datetime) -> None:
+        """Keep what could not be applied, with why; the command (if known) ends as failed."""
+        text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+        self.conn.execute(insert(dead_letters).values(at=now, command_id=command_id,
+                                                      reason=reason, payload=text))
+        if command_id is not None:
+            self.conn.execute(update(commands).where(commands.c.id == command_id,
+                                                     commands.c.status == QUEUED)
+                              .values(status=FAILED, reason=reason, finished_at=now))

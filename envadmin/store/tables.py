@@ -1,0 +1,131 @@
+"""The schema, as SQLAlchemy Core tables; Alembic migrations create it."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, DateTime, ForeignKeyConstraint, Index, Integer, JSON, MetaData,
+    String, Table, Text, TypeDecorator, Uuid,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+Serial = BigInteger().with_variant(Integer, "sqlite")
+
+accounts = Table(
+    "accounts", metadata,
+    Column("number", String(12), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("email_key", String(254), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("first_name", String(200), nullable=False),
+    Column("last_name", String(200), nullable=False),
+    Column("password_hash", String(512)),
+    Column("password_expired", Boolean, nullable=False),
+    Column("created_by_account", String(12)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+groups = Table(
+    "groups", metadata,
+    Column("account", String(12), primary_key=True),
+    Column("name_key", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    ForeignKeyConstraint(["account"], ["accounts.number"], ondelete="CASCADE"),
+)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("account", String(12), primary_key=True),
+    Column("group_key", String(200), primary_key=True),
+    Column("email_key", String(254), primary_key=True),
+    ForeignKeyConstraint(["account", "group_key"], ["groups.account", "groups.name_key"],
+                         ondelete="CASCADE", onupdate="CASCADE"),
+    ForeignKeyConstraint(["email_key"], ["users.email_key"]),
+    Index("ix_memberships_email_key", "email_key"),
+)
+
+membership_clocks = Table(
+    "membership_clocks", metadata,
+    Column("account", String(12), primary_key=True),
+    Column("group_key", String(200), primary_key=True),
+    Column("email_key", String(254), primary_key=True),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("command_id", Uuid, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(254), nullable=False),
+    Column("account", String(12)),
+    Column("command_id", Uuid, nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_audit_log_account_at", "account", "at"),
+)
+
+commands = Table(
+    "commands", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("account", String(12), nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("correlation_id", String(128), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Index("ix_commands_status_published_at", "status", "published_at"),
+    Index("ix_commands_correlation_id", "correlation_id"),
+)
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("command_id", Uuid),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+)

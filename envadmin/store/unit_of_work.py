@@ -1,0 +1,41 @@
+"""A unit of work: one connection, one transaction at a time, the repository and the command log."""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Connection, Engine
+
+from ..domain.ports import UnitOfWork
+from .command_log import CommandLog
+from .repository import SqlRepository
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """`with uow: ...; uow.commit()`; the next statement begins a new transaction, leaving rolls back."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        self.conn = self.engine.connect()
+        self.repo = SqlRepository(self.conn)
+        self.log = CommandLog(self.conn)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction():
+            self.conn.rollback()
+
+    def savepoint(self) -> AbstractContextManager:
+        return self.conn.begin_nested()
