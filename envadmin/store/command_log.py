@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ..domain.commands import Command
 from .tables import commands, dead_letters
@@ -65,10 +65,10 @@ class CommandLog:
                           .values(reason=reason))
 
     def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
-        """Payloads of queued commands unpublished or published before the cutoff, marked republished."""
+        """Payloads of queued commands last published (or submitted) before the cutoff, marked republished."""
+        last_sent = func.coalesce(commands.c.published_at, commands.c.submitted_at)
         query = (select(commands.c.id, commands.c.payload)
-                 .where(commands.c.status == QUEUED,
-                        (commands.c.published_at.is_(None)) | (commands.c.published_at < published_before))
+                 .where(commands.c.status == QUEUED, last_sent < published_before)
                  .order_by(commands.c.submitted_at).limit(limit)
                  .with_for_update(skip_locked=True))
         rows = self.conn.execute(query).all()

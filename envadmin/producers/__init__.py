@@ -1,0 +1,1 @@
+"""Producers: the publish client, the envadmin CLI and bulk jobs."""

@@ -1,0 +1,1 @@
+"""Celery app, thin tasks, the relay and periodic jobs."""

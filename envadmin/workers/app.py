@@ -1,0 +1,42 @@
+"""The Celery app of the workers and its thin tasks."""
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+
+from ..broker import APPLY_BATCH, RELAY, make_celery
+from ..settings import Settings, load_settings
+from .apply import apply_message
+from .errors import TRANSIENT
+from .relay import relay_unapplied
+from .runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Celery:
+    """The worker app: apply_batch and relay tasks, and the beat schedule of periodic jobs."""
+    settings = settings or load_settings()
+    app = make_celery(settings, "envadmin-worker")
+    app.conf.beat_schedule = {
+        "relay-unapplied-commands": {"task": RELAY, "schedule": settings.relay_interval_seconds,
+                                     "options": {"expires": settings.relay_interval_seconds * 4}},
+    }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
+    runtime = Runtime(settings)
+
+    @app.task(name=APPLY_BATCH, bind=True, autoretry_for=TRANSIENT, retry_backoff=True,
+              retry_backoff_max=60, retry_jitter=True, max_retries=8)
+    def apply_batch(self, message):
+        report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
+                               chunk=settings.apply_chunk)
+        logger.info("Batch applied: %s", report.statuses)
+
+    @app.task(name=RELAY)
+    def relay():
+        return relay_unapplied(app, runtime)
+
+    app.envadmin_runtime = runtime
+    return app

@@ -1,0 +1,140 @@
+"""Applies one message's batch: each command once, on its own, with its status in the same transaction."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from ..domain.commands import Command, CommandBatch, parse_command
+from ..domain.errors import Refused, Superseded
+from ..domain.handlers import handle
+from ..domain.validation import describe
+from ..store.command_log import APPLIED, QUEUED, REJECTED, SUPERSEDED, Claim
+from ..store.unit_of_work import SqlUnitOfWork
+from .errors import is_transient
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class BatchReport:
+    """What became of each command of one message."""
+
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
+                  max_attempts: int, chunk: int) -> BatchReport:
+    """Parse the message, count the attempt, apply what is still queued; dead-letter what cannot be."""
+    report = BatchReport()
+    try:
+        batch = CommandBatch.model_validate(message)
+    except ValidationError as e:
+        _dead_letter(uow_factory, None, f"unreadable message: {describe(e)}", message)
+        report.count("dead_letter")
+        return report
+    parsed = _parse_each(batch.commands, uow_factory, report)
+    if not parsed:
+        return report
+    runnable = _count_attempts(parsed, uow_factory, max_attempts, report)
+    with uow_factory() as uow:
+        for start in range(0, len(runnable), chunk):
+            for cmd, claim in runnable[start:start + chunk]:
+                report.count(_apply_one(cmd, claim, uow, max_attempts))
+            uow.commit()
+    return report
+
+
+def _parse_each(items: list[dict], uow_factory, report: BatchReport) -> list[Command]:
+    parsed, bad = [], []
+    for item in items:
+        try:
+            parsed.append(parse_command(item))
+        except ValidationError as e:
+            bad.append((item, f"invalid command: {describe(e)}"))
+    if bad:
+        with uow_factory() as uow:
+            for item, reason in bad:
+                uow.log.dead_letter(_known_id(item), reason, item, utcnow())
+                report.count("dead_letter")
+            uow.commit()
+    return parsed
+
+
+def _count_attempts(parsed: list[Command], uow_factory, max_attempts: int,
+                    report: BatchReport) -> list[tuple[Command, Claim]]:
+    """In its own transaction, so a command that kills its worker is still counted."""
+    with uow_factory() as uow:
+        claims = uow.log.count_attempt([cmd.id for cmd in parsed])
+        runnable = []
+        for cmd in parsed:
+            claim = claims.get(cmd.id)
+            if claim is None:
+                uow.log.dead_letter(None, f"command {cmd.id} is not in the command log",
+                                    cmd.model_dump(mode="json"), utcnow())
+                report.count("dead_letter")
+            elif claim.status != QUEUED:
+                report.count(f"already_{claim.status}")
+            elif claim.attempts > max_attempts:
+                uow.log.dead_letter(cmd.id, f"gave up after {claim.attempts - 1} attempts",
+                                    cmd.model_dump(mode="json"), utcnow())
+                report.count("dead_letter")
+            else:
+                runnable.append((cmd, claim))
+        uow.commit()
+    return runnable
+
+
+def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int) -> str:
+    try:
+        with uow.savepoint():
+            status = uow.log.lock_status(cmd.id)
+            if status != QUEUED:
+                return f"already_{status}"
+            now = utcnow()
+            try:
+                outcome = handle(cmd, uow.repo, now)
+                uow.log.finish(cmd.id, APPLIED, outcome.message, now)
+                return APPLIED
+            except Refused as refusal:
+                uow.log.finish(cmd.id, REJECTED, refusal.reason, now)
+                return REJECTED
+            except Superseded as superseded:
+                uow.log.finish(cmd.id, SUPERSEDED, superseded.reason, now)
+                return SUPERSEDED
+    except Exception as error:
+        if is_transient(error):
+            raise
+        logger.exception("Command %s failed unexpectedly", cmd.id)
+        reason = f"unexpected error: {type(error).__name__}: {error}"
+        if claim.attempts >= max_attempts:
+            uow.log.dead_letter(cmd.id, f"{reason} (attempt {claim.attempts} of {max_attempts})",
+                                cmd.model_dump(mode="json"), utcnow())
+            return "dead_letter"
+        # Left queued: the relay sends it again after its timeout, and the attempt is counted then.
+        uow.log.note_error(cmd.id, reason)
+        return "error"
+
+
+def _known_id(item: object) -> UUID | None:
+    try:
+        return UUID(str(item.get("id")))  # type: ignore[union-attr]
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def _dead_letter(uow_factory, command_id, reason: str, payload: object) -> None:
+    with uow_factory() as uow:
+        uow.log.dead_letter(command_id, reason, payload, utcnow())
+        uow.commit()
