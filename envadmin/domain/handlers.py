@@ -154,14 +154,15 @@ def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: Repository, group: Group) 
     if not repo.is_member(cmd.account, group.key, key):
         repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
         return Outcome(f"{cmd.email} is not {role}; nothing changed.")
+    shown = repo.get_user(key).email
     if group.is_builtin and repo.count_members(cmd.account, group.key) <= 1:
-        raise Refused(f"{cmd.email} is the last administrator of account {cmd.account}; "
+        raise Refused(f"{shown} is the last administrator of account {cmd.account}; "
                       "grant another administrator first")
     repo.remove_member(cmd.account, group.key, key)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     event = ev.AdminRevoked if group.is_builtin else ev.MemberRemoved
     extra = {} if group.is_builtin else {"group": group.name}
-    return Outcome(f"{cmd.email} is no longer {role}.", [event(cmd.account, cmd.email, **extra)])
+    return Outcome(f"{shown} is no longer {role}.", [event(cmd.account, shown, **extra)])
 
 
 def _role(group: Group, account: str) -> str:

@@ -1,0 +1,1 @@
+"""The envadmin command line (Typer)."""
