@@ -40,6 +40,14 @@ def account_exists(engine: Engine, number: str) -> bool:
         return conn.execute(select(accounts.c.number).where(accounts.c.number == number)).first() is not None
 
 
+def account_used(engine: Engine, number: str) -> bool:
+    """Whether the account exists or any command names it."""
+    with _read(engine) as conn:
+        return conn.execute(select(commands.c.id).where(commands.c.account == number).limit(1)).first() \
+            is not None or conn.execute(select(accounts.c.number).where(accounts.c.number == number)).first() \
+            is not None
+
+
 def group_members(engine: Engine, account: str) -> dict[str, list[str]]:
     """Every group of the account with its members' emails, as first typed."""
     with _read(engine) as conn:

@@ -28,7 +28,7 @@ app.command("beat")(worker.beat)
 @app.command("demo")
 def demo() -> None:
     """The whole story on the embedded default: a worker, an account, admins, refusals."""
-    from ..demo import run_demo
+    from ..demo import run_demo  # imported on use: it starts processes
 
     raise typer.Exit(run_demo())
 

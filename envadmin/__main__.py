@@ -1,0 +1,3 @@
+from envadmin.producers.cli.main import run
+
+run()
