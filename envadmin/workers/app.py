@@ -27,14 +27,14 @@ def create_app(settings: Settings | None = None) -> Celery:
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
     runtime = Runtime(settings)
 
-    @app.task(name=APPLY_BATCH, bind=True, autoretry_for=TRANSIENT, retry_backoff=True,
+    @app.task(name=APPLY_BATCH, bind=True, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,
               retry_backoff_max=60, retry_jitter=True, max_retries=8)
     def apply_batch(self, message):
         report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
                                chunk=settings.apply_chunk)
         logger.info("Batch applied: %s", report.statuses)
 
-    @app.task(name=RELAY)
+    @app.task(name=RELAY, shared=False)
     def relay():
         return relay_unapplied(app, runtime)
 

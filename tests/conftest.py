@@ -1,0 +1,143 @@
+"""Fixtures for the real services: PostgreSQL, Redis, RabbitMQ, and the embedded default.
+
+A test that needs a service it cannot reach fails when CI is set, and is skipped loudly otherwise.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from sqlalchemy import text
+
+from envadmin.settings import Settings
+from envadmin.store.engine import make_engine
+from envadmin.store.migrate import upgrade
+from envadmin.store.tables import metadata
+
+PG_ADMIN_DSN = os.environ.get("ENVADMIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("ENVADMIN_TEST_REDIS", "redis://127.0.0.1:6379/9")
+RABBITMQ_URL = os.environ.get("ENVADMIN_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672//")
+SERVICES = {"postgres": ("127.0.0.1", 5432), "redis": ("127.0.0.1", 6379), "rabbitmq": ("127.0.0.1", 5672)}
+
+
+def require(service: str) -> None:
+    host, port = SERVICES[service]
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError as e:
+        message = f"{service} is not reachable on {host}:{port} ({e})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: CI must run every service test")
+        pytest.skip(f"SKIPPED LOUDLY: {message}; start it to run this test")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """A database of its own for this test session, dropped at the end."""
+    require("postgres")
+    name = f"envadmin_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    url = f"{base}/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _clean(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    """The store on the embedded SQLite file and on PostgreSQL, schema up to date and empty."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'envadmin.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("pg_database_url")
+    _clean(url)
+    return url
+
+
+@pytest.fixture
+def redis_broker_url():
+    require("redis")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    yield REDIS_URL
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def rabbitmq_broker_url():
+    require("rabbitmq")
+    return RABBITMQ_URL
+
+
+def make_settings(data_dir: Path, database_url: str | None, broker_url: str | None, **extra) -> Settings:
+    """Settings for one test: its own data dir and its own queue, so tests never share messages."""
+    return Settings(data_dir=data_dir, database_url=database_url, broker_url=broker_url,
+                    queue=f"envadmin-test-{uuid.uuid4().hex[:8]}", **extra)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The same settings as ENVADMIN_* variables, for subprocesses."""
+    env = {"ENVADMIN_DATA_DIR": str(settings.data_dir), "ENVADMIN_QUEUE": settings.queue,
+           "ENVADMIN_RELAY_AFTER_SECONDS": str(settings.relay_after_seconds),
+           "ENVADMIN_RELAY_INTERVAL_SECONDS": str(settings.relay_interval_seconds),
+           "ENVADMIN_MAX_ATTEMPTS": str(settings.max_attempts),
+           "ENVADMIN_VISIBILITY_TIMEOUT_SECONDS": str(settings.visibility_timeout_seconds),
+           "ENVADMIN_APPLY_CHUNK": str(settings.apply_chunk)}
+    if settings.database_url:
+        env["ENVADMIN_DATABASE_URL"] = settings.database_url
+    if settings.broker_url:
+        env["ENVADMIN_BROKER_URL"] = settings.broker_url
+    return env
+
+
+STACKS = ["redis+postgres", "rabbitmq+postgres", "embedded"]
+
+
+@pytest.fixture(params=STACKS)
+def stack(request, tmp_path):
+    """Settings for a whole stack: Redis or RabbitMQ with PostgreSQL, or the embedded default."""
+    if request.param == "embedded":
+        return make_settings(tmp_path / "var", None, None)
+    broker = request.getfixturevalue(
+        "redis_broker_url" if request.param.startswith("redis") else "rabbitmq_broker_url")
+    database = request.getfixturevalue("pg_database_url")
+    _clean(database)
+    return make_settings(tmp_path / "var", database, broker)
+
+
+@contextmanager
+def thread_worker(app):
+    """A real Celery worker in a thread, consuming from the real broker."""
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
+                      loglevel="WARNING"):
+        yield
+
+
+def count_rows(url: str, sql: str, **params) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(text(sql), params).scalar_one()
+    engine.dispose()
+    return value

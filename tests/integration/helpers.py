@@ -1,0 +1,26 @@
+"""Small helpers shared by integration and e2e tests."""
+from __future__ import annotations
+
+from envadmin.domain.passwords import hash_password
+from envadmin.producers.client import new_command
+
+PASSWORD_HASH = hash_password("temporary-pass")
+
+
+def account_with_admin(account: str = "1001", admin: str = "alice@example.com"):
+    return new_command("create_account", actor="support", source="cli", account=account, name="Acme",
+                       admin_email=admin, first_name="Alice", last_name="Admin",
+                       password_hash=PASSWORD_HASH)
+
+
+def add_user(email: str, account: str = "1001", by: str = "alice@example.com"):
+    return new_command("add_user", actor=by, source="cli", account=account, email=email,
+                       first_name="First", last_name="Last", password_hash=PASSWORD_HASH)
+
+
+def grant(email: str, account: str = "1001", by: str = "alice@example.com"):
+    return new_command("grant_admin", actor=by, source="cli", account=account, email=email)
+
+
+def revoke(email: str, account: str = "1001", by: str = "alice@example.com"):
+    return new_command("revoke_admin", actor=by, source="cli", account=account, email=email)

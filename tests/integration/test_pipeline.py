@@ -1,0 +1,73 @@
+"""Commands flow from the client through a real broker and a real worker into the store."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from envadmin.broker import publish_batch
+from envadmin.producers.client import Client
+from envadmin.store import queries
+from envadmin.workers.app import create_app
+
+from ..conftest import count_rows, thread_worker
+from .helpers import account_with_admin, add_user, grant, revoke
+
+
+def test_a_batch_is_applied_and_each_command_ends_on_its_own(stack):
+    client = Client(stack)
+    commands = [account_with_admin(), add_user("Bob@Example.com"), grant("bob@example.com"),
+                grant("nobody@example.com"), grant("bob@example.com", by="mallory@example.com")]
+    receipt = client.submit(commands)
+    assert receipt.published
+    with thread_worker(create_app(stack)):
+        final = client.wait(receipt.ids, timeout=30)
+    assert [final[i] for i in receipt.ids] == ["applied", "applied", "applied", "rejected", "rejected"]
+    assert queries.command_status(client.engine, receipt.ids[3])["reason"] == "Cannot add a non-existent user"
+    assert queries.command_status(client.engine, receipt.ids[4])["reason"] == \
+        "mallory@example.com is not an administrator of account 1001"
+    assert queries.admins(client.engine, "1001") == ["alice@example.com", "Bob@Example.com"]
+
+
+def test_publishing_every_message_twice_has_no_double_effect(stack):
+    client = Client(stack)
+    commands = [account_with_admin(), add_user("bob@example.com"), grant("bob@example.com")]
+    receipt = client.submit(commands)
+    publish_batch(client.celery, stack.queue, [c.model_dump(mode="json") for c in commands])
+    with thread_worker(create_app(stack)):
+        client.wait(receipt.ids, timeout=30)
+        extra = client.submit([grant("carol@example.com")])  # a marker: applied after both copies
+        client.wait(extra.ids, timeout=30)
+    url = stack.effective_database_url
+    # account created, alice added and granted, bob added and granted: once each
+    assert count_rows(url, "SELECT count(*) FROM audit_log") == 5
+    assert count_rows(url, "SELECT count(*) FROM users") == 2
+    assert count_rows(url, "SELECT count(*) FROM memberships") == 2
+
+
+def test_grant_and_revoke_delivered_in_reverse_order_end_with_the_later_issued(stack):
+    client = Client(stack)
+    setup = client.submit([account_with_admin(), add_user("bob@example.com")])
+    now = datetime.now(timezone.utc)
+    first = grant("bob@example.com").model_copy(update={"issued_at": now - timedelta(seconds=5)})
+    second = revoke("bob@example.com").model_copy(update={"issued_at": now})
+    with thread_worker(create_app(stack)):
+        client.wait(setup.ids, timeout=30)
+        later = client.submit([second])
+        client.wait(later.ids, timeout=30)
+        earlier = client.submit([first])
+        final = client.wait(earlier.ids, timeout=30)
+    assert final[first.id] == "superseded"
+    assert queries.command_status(client.engine, second.id)["status"] == "applied"
+    assert queries.admins(client.engine, "1001") == ["alice@example.com"]
+
+
+def test_a_poison_message_becomes_a_dead_letter_and_the_worker_keeps_going(stack):
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        publish_batch(client.celery, stack.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
+        client.celery.send_task("envadmin.apply_batch", args=["this is not a batch"], queue=stack.queue)
+        receipt = client.submit([account_with_admin()])
+        final = client.wait(receipt.ids, timeout=30)
+    assert final[receipt.ids[0]] == "applied"
+    reasons = [letter["reason"] for letter in queries.list_dead_letters(client.engine)]
+    assert any(r.startswith("invalid command: id:") for r in reasons)
+    assert any(r.startswith("unreadable message") for r in reasons)

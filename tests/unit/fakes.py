@@ -1,0 +1,137 @@
+"""An in-memory Repository with the same semantics as the SQL store (envadmin.store.repository).
+
+Keys are the ones the store uses: users by model.email_key, groups by model.group_key, and
+memberships and clocks by (account, group key, email key).  Like the store's constraints, it
+refuses duplicate rows and memberships of a missing group or user, so a handler that writes
+something the database would reject fails here too.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from envadmin.domain.model import (
+    Account, AuditEntry, Group, MembershipClock, User, email_key, group_key,
+)
+from envadmin.domain.ports import Repository
+
+Key = tuple[str, str, str]  # (account, group key, email key)
+
+
+class IntegrityError(Exception):
+    """What the database would raise for a row breaking a key or a foreign key."""
+
+
+class FakeRepository(Repository):
+    def __init__(self) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.users: dict[str, User] = {}
+        self.groups: dict[tuple[str, str], Group] = {}
+        self.memberships: set[Key] = set()
+        self.clocks: dict[Key, MembershipClock] = {}
+        self.audit: list[AuditEntry] = []
+
+    # --- Repository -------------------------------------------------------------------------
+
+    def lock_account(self, number: str) -> Account | None:
+        return self.accounts.get(number)
+
+    def add_account(self, account: Account) -> None:
+        if account.number in self.accounts:
+            raise IntegrityError(f"duplicate account {account.number}")
+        self.accounts[account.number] = account
+
+    def get_user(self, email_key: str) -> User | None:
+        user = self.users.get(email_key)
+        # The store builds a fresh object on every read; so does the fake.
+        return replace(user) if user is not None else None
+
+    def add_user(self, user: User) -> None:
+        if user.key in self.users:
+            raise IntegrityError(f"duplicate user {user.key}")
+        self.users[user.key] = replace(user)
+
+    def get_group(self, account: str, group_key: str) -> Group | None:
+        return self.groups.get((account, group_key))
+
+    def add_group(self, group: Group) -> None:
+        if group.account not in self.accounts:
+            raise IntegrityError(f"group {group.name} of missing account {group.account}")
+        if (group.account, group.key) in self.groups:
+            raise IntegrityError(f"duplicate group {group.key} in account {group.account}")
+        self.groups[(group.account, group.key)] = group
+
+    def rename_group(self, account: str, group_key: str, new_name: str) -> None:
+        new_key = Group(account, new_name).key
+        if (account, group_key) not in self.groups:
+            return  # an UPDATE matching no row
+        if new_key != group_key and (account, new_key) in self.groups:
+            raise IntegrityError(f"duplicate group {new_key} in account {account}")
+        del self.groups[(account, group_key)]
+        self.groups[(account, new_key)] = Group(account, new_name)
+        self.memberships = {(a, new_key if (a, g) == (account, group_key) else g, e)
+                            for a, g, e in self.memberships}
+        self.clocks = {(a, new_key if (a, g) == (account, group_key) else g, e): clock
+                       for (a, g, e), clock in self.clocks.items()}
+
+    def delete_group(self, account: str, group_key: str) -> None:
+        self.memberships = {k for k in self.memberships if k[:2] != (account, group_key)}
+        self.clocks = {k: v for k, v in self.clocks.items() if k[:2] != (account, group_key)}
+        self.groups.pop((account, group_key), None)
+
+    def is_member(self, account: str, group_key: str, email_key: str) -> bool:
+        return (account, group_key, email_key) in self.memberships
+
+    def count_members(self, account: str, group_key: str) -> int:
+        return sum(1 for k in self.memberships if k[:2] == (account, group_key))
+
+    def add_member(self, account: str, group_key: str, email_key: str) -> None:
+        key = (account, group_key, email_key)
+        if (account, group_key) not in self.groups:
+            raise IntegrityError(f"membership of missing group {group_key} in account {account}")
+        if email_key not in self.users:
+            raise IntegrityError(f"membership of missing user {email_key}")
+        if key in self.memberships:
+            raise IntegrityError(f"duplicate membership {key}")
+        self.memberships.add(key)
+
+    def remove_member(self, account: str, group_key: str, email_key: str) -> None:
+        self.memberships.discard((account, group_key, email_key))
+
+    def get_clock(self, account: str, group_key: str, email_key: str) -> MembershipClock | None:
+        return self.clocks.get((account, group_key, email_key))
+
+    def set_clock(self, account: str, group_key: str, email_key: str,
+                  issued_at: datetime, command_id: UUID) -> None:
+        if issued_at.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        self.clocks[(account, group_key, email_key)] = MembershipClock(issued_at, command_id)
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        if entry.at.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        self.audit.append(entry)
+
+    # --- helpers for tests, by the names a person types ---------------------------------------
+
+    def snapshot(self) -> tuple:
+        """Everything stored, for comparing before and after a command."""
+        return copy.deepcopy((self.accounts, self.users, self.groups, self.memberships,
+                              self.clocks, self.audit))
+
+    def user(self, email: str) -> User | None:
+        return self.get_user(email_key(email))
+
+    def group(self, account: str, name: str) -> Group | None:
+        return self.get_group(account, group_key(name))
+
+    def has_member(self, account: str, group_name: str, email: str) -> bool:
+        return self.is_member(account, group_key(group_name), email_key(email))
+
+    def clock(self, account: str, group_name: str, email: str) -> MembershipClock | None:
+        return self.get_clock(account, group_key(group_name), email_key(email))
+
+    def actions(self) -> list[str]:
+        return [entry.action for entry in self.audit]
