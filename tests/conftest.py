@@ -130,6 +130,8 @@ def stack(request, tmp_path):
 @contextmanager
 def thread_worker(app):
     """A real Celery worker in a thread, consuming from the real broker."""
+    # A solo worker in a thread sends no AMQP heartbeats; with them on, shutdown waits 10 s.
+    app.conf.broker_heartbeat = 0
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
                       loglevel="WARNING"):
         yield
