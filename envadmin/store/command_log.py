@@ -79,6 +79,7 @@ class CommandLog:
     def dead_letter(self, command_id: UUID | None, reason: str, payload: object, now: datetime) -> None:
         """Keep what could not be applied, with why; the command (if known) ends as failed."""
         text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+        text = text.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL
         self.conn.execute(insert(dead_letters).values(at=now, command_id=command_id,
                                                       reason=reason, payload=text))
         if command_id is not None:

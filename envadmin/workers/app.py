@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Celery:
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
+    app.conf.worker_consumer = "envadmin.workers.consumer:DeadLetteringConsumer"
     runtime = Runtime(settings)
 
     @app.task(name=APPLY_BATCH, bind=True, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,

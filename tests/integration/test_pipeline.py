@@ -71,3 +71,17 @@ def test_a_poison_message_becomes_a_dead_letter_and_the_worker_keeps_going(stack
     reasons = [letter["reason"] for letter in queries.list_dead_letters(client.engine)]
     assert any(r.startswith("invalid command: id:") for r in reasons)
     assert any(r.startswith("unreadable message") for r in reasons)
+
+
+def test_a_message_that_is_not_a_task_becomes_a_dead_letter(stack):
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        with client.celery.connection_for_write() as conn:
+            conn.default_channel.basic_publish(
+                conn.default_channel.prepare_message(b"\x00garbage", content_type="application/json"),
+                exchange="", routing_key=stack.queue)
+        receipt = client.submit([account_with_admin()])
+        final = client.wait(receipt.ids, timeout=30)
+    assert final[receipt.ids[0]] == "applied"
+    reasons = [letter["reason"] for letter in queries.list_dead_letters(client.engine)]
+    assert any("undecodable" in r or "unknown format" in r for r in reasons), reasons
