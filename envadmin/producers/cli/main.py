@@ -8,7 +8,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from . import memberships, ops, people, worker
+from . import memberships, ops, people, serve, worker
 from .context import EXIT_REFUSED, err
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -23,6 +23,7 @@ app.command("status")(ops.status)
 app.command("dead-letters")(ops.dead_letters)
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
+app.command("api")(serve.api)
 
 
 @app.command("demo")

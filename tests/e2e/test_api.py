@@ -1,0 +1,149 @@
+"""The HTTP API as upstream systems call it: a TestClient on the real stacks, a real worker applying."""
+from __future__ import annotations
+
+import time
+from uuid import UUID, uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from envadmin.domain.passwords import hash_password
+from envadmin.producers.api import create_api
+from envadmin.store import queries
+from envadmin.workers.app import create_app
+
+from ..conftest import thread_worker
+
+TOKEN = "test-token-" + uuid4().hex
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+ALICE, BOB = "alice@example.com", "Bob@Example.com"
+PASSWORD_HASH = hash_password("temporary-pass")
+
+
+@pytest.fixture
+def api(stack):
+    with TestClient(create_api(stack, token=TOKEN), headers=AUTH) as client:
+        yield client
+
+
+def create_account(account: str = "1001", **overrides) -> dict:
+    return {"type": "create_account", "actor": "support", "account": account, "name": "Acme",
+            "admin_email": ALICE, "first_name": "Alice", "last_name": "Admin",
+            "password_hash": PASSWORD_HASH, **overrides}
+
+
+def add_user(email: str, account: str = "1001") -> dict:
+    return {"type": "add_user", "actor": ALICE, "account": account, "email": email,
+            "first_name": "Bob", "last_name": "Builder", "password_hash": PASSWORD_HASH}
+
+
+def grant(email: str, account: str = "1001") -> dict:
+    return {"type": "grant_admin", "actor": ALICE, "account": account, "email": email}
+
+
+def wait_until_done(api: TestClient, command_id: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.get(f"/v1/commands/{command_id}")
+        assert response.status_code == 200, response.text
+        shown = response.json()
+        if shown["status"] != "queued" or time.monotonic() >= deadline:
+            return shown
+        time.sleep(0.05)
+
+
+def assert_nothing_stored(api: TestClient) -> None:
+    assert set(queries.status_counts(api.app.state.client.engine).values()) == {0}
+
+
+def test_commands_submitted_through_the_api_are_applied_and_read_back(api, stack):
+    with thread_worker(create_app(stack)):
+        first = api.post("/v1/commands", json=create_account(correlation_id="upstream-42"))
+        assert first.status_code == 202, first.text
+        [created] = first.json()["commands"]
+        assert (created["status"], created["reason"]) == ("queued", None)
+        batch = api.post("/v1/commands", json={"commands": [add_user(BOB), grant("bob@example.com"),
+                                                            grant("nobody@example.com")]})
+        assert batch.status_code == 202, batch.text
+        ids = [c["id"] for c in batch.json()["commands"]]
+        final = [wait_until_done(api, i) for i in [created["id"], *ids]]
+    assert [f["status"] for f in final] == ["applied", "applied", "applied", "rejected"], final
+    assert final[0]["reason"] == f"Account 1001 (Acme) created; {ALICE} is its administrator."
+    assert final[0]["correlation_id"] == "upstream-42"
+    assert final[3]["reason"] == "Cannot add a non-existent user"
+    assert [UUID(f["id"]) for f in final] == [UUID(created["id"]), *map(UUID, ids)]
+    assert [f["type"] for f in final] == ["create_account", "add_user", "grant_admin", "grant_admin"]
+
+    assert api.get("/v1/accounts/1001/admins").json() == \
+        {"account": "1001", "admins": [ALICE, BOB], "pending": []}
+    groups = api.get("/v1/accounts/1001/groups").json()
+    assert groups["account"] == "1001" and sorted(groups["groups"]["Account Administrators"]) == \
+        sorted([ALICE, BOB])
+    status = api.get("/v1/status").json()
+    assert status["queue"] == stack.queue
+    assert status["commands"]["applied"] == 3 and status["commands"]["rejected"] == 1
+    assert status["dead_letters"] == 0
+    assert api.get("/healthz").json() == {"ok": True}
+
+
+def test_a_batch_with_one_invalid_command_is_refused_whole_naming_index_and_field(api):
+    response = api.post("/v1/commands", json={"commands": [
+        create_account(), add_user("bob@example.com"), grant("not-an-email"), grant(BOB)]})
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert error["index"] == 2
+    assert error["message"].startswith("email: invalid email 'not-an-email'"), error
+    assert_nothing_stored(api)
+
+
+def test_a_clear_password_is_refused_saying_a_hash_is_required(api):
+    clear = create_account()
+    del clear["password_hash"]
+    clear["password"] = "Temporary-Passw0rd"
+    not_a_hash = create_account(password_hash="Temporary-Passw0rd")
+    response = api.post("/v1/commands", json={"commands": [clear, not_a_hash]})
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [e["index"] for e in errors] == [0, 1]
+    assert "password: a clear password is never accepted; send password_hash, an argon2id hash" \
+        in errors[0]["message"]
+    assert "password_hash: must be an argon2id hash" in errors[1]["message"]
+    assert "Temporary-Passw0rd" not in response.text
+    assert_nothing_stored(api)
+
+
+def test_the_server_assigns_id_issued_at_and_source_and_validates_the_shape(api):
+    response = api.post("/v1/commands", json=grant(BOB) | {"id": str(uuid4()), "source": "cli"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"index": 0, "message": "id: is assigned by the server; "
+                                                                 "source: is assigned by the server"}]
+    response = api.post("/v1/commands", json={"type": "grant_admin", "account": "1001"})
+    assert response.json()["errors"][0]["message"].startswith("actor: is required; email: is required")
+    response = api.post("/v1/commands", json={"commands": [grant(BOB)] * 1001})
+    assert response.status_code == 422 and "at most 1000" in response.text
+    assert api.post("/v1/commands", content=b"{not json").status_code == 422
+    assert_nothing_stored(api)
+
+
+def test_reads_answer_404_for_unknown_and_422_for_malformed(api):
+    assert api.get(f"/v1/commands/{uuid4()}").status_code == 404
+    bad = api.get("/v1/commands/not-a-uuid")
+    assert bad.status_code == 422 and "is not a command id" in bad.json()["errors"][0]["message"]
+    assert api.get("/v1/accounts/9999/admins").json() == \
+        {"errors": [{"message": "account 9999 does not exist"}]}
+    assert api.get("/v1/accounts/9999/groups").status_code == 404
+    assert api.get("/v1/accounts/12ab/admins").status_code == 422
+
+
+def test_no_or_wrong_token_is_refused_and_no_token_configured_refuses_everything(api, stack):
+    for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong"},
+                    {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}x"}):
+        for response in (api.post("/v1/commands", json=grant(BOB), headers=headers),
+                         api.get("/v1/status", headers=headers), api.get("/healthz", headers=headers)):
+            assert response.status_code == 401, (headers, response.text)
+            assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert_nothing_stored(api)
+    with TestClient(create_api(stack, token=""), headers=AUTH) as disabled:
+        for response in (disabled.get("/healthz"), disabled.post("/v1/commands", json=grant(BOB))):
+            assert response.status_code == 503
+            assert "set ENVADMIN_API_TOKEN" in response.text
