@@ -78,8 +78,14 @@ def publish_batch(app: Celery, queue: str, payloads: list[dict]) -> bool:
 def queue_depth(app: Celery, queue: str) -> int | None:
     """Messages waiting in the queue, or None if the broker cannot be reached."""
     try:
-        with app.connection_for_read() as conn, conn.channel() as channel:
-            return channel.queue_declare(queue=queue, passive=True).message_count
+        with app.connection_for_read() as conn:
+            channel = conn.channel()
+            try:
+                return channel.queue_declare(queue=queue, passive=True).message_count
+            except conn.channel_errors:
+                return 0  # no such queue yet: Redis deletes a list once it is empty
+            finally:
+                channel.close()
     except Exception as e:
         logger.info("Queue depth unavailable: %s", e)
         return None

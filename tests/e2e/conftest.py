@@ -1,0 +1,142 @@
+"""A real `envadmin worker` subprocess per stack and module, and a way to run the CLI as users do."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+from envadmin.producers.client import Client
+from envadmin.producers.worker_process import WorkerProcess
+from envadmin.settings import Settings
+
+from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env
+from ..integration.helpers import account_with_admin
+
+CLI_TIMEOUT = 60  # seconds any one CLI run may take before the test fails
+WORKER_START_TIMEOUT = 60
+
+
+def clean_environ() -> dict[str, str]:
+    """The process environment without any ENVADMIN_* a developer may have set."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ENVADMIN_")}
+
+
+@dataclass
+class CliStack:
+    """Settings shared by the CLI and (when running) a worker, and a runner for the CLI."""
+
+    name: str
+    settings: Settings
+    env: dict[str, str]
+    cwd: Path
+    client: Client | None = None
+
+    def open_account(self, account: str, admin: str) -> None:
+        """Set-up through the library, not the CLI (faster): the account with its first admin, applied."""
+        receipt = self.client.submit([account_with_admin(account, admin)])
+        final = self.client.wait(receipt.ids, timeout=30)
+        assert final == {receipt.ids[0]: "applied"}, final
+
+    def cli(self, *args: str, input: str | None = None,
+            timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
+        """`envadmin ARGS` in a subprocess; its exit code, stdout and stderr."""
+        return subprocess.run([sys.executable, "-m", "envadmin", *args], input=input, env=self.env,
+                              cwd=self.cwd, capture_output=True, text=True, timeout=timeout)
+
+    def cli_many(self, calls: list[tuple[list[str], str | None]]) -> list[subprocess.CompletedProcess]:
+        """Independent CLI runs side by side (each run is mostly interpreter start-up), in order."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(lambda call: self.cli(*call[0], input=call[1]), calls))
+
+    def cli_json(self, *args: str, input: str | None = None, expect: int = 0) -> dict:
+        """`envadmin ARGS --json`: exactly one JSON object on stdout, and the expected exit code."""
+        return one_json_object(self.cli(*args, "--json", input=input), expect)
+
+
+def one_json_object(result: subprocess.CompletedProcess, expect: int) -> dict:
+    """The one JSON object a --json run printed; its exit code must be `expect`, with no traceback."""
+    assert result.returncode == expect, describe(result)
+    assert "Traceback" not in result.stderr, describe(result)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, describe(result)
+    data = json.loads(lines[0])
+    assert isinstance(data, dict), describe(result)
+    return data
+
+
+def describe(result: subprocess.CompletedProcess) -> str:
+    return (f"$ {' '.join(result.args[3:])}\nexit {result.returncode}\n"
+            f"stdout: {result.stdout!r}\nstderr: {result.stderr!r}")
+
+
+def drop_redis_queue(queue: str) -> None:
+    """Remove what kombu keeps for one queue in the test Redis database (other runs may share it)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = [k for k in client.scan_iter(match=f"*{queue}*")]
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def _wait_until_ready(worker: WorkerProcess, log: Path) -> None:
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        if " ready." in text:
+            return
+        if worker.process.poll() is not None:
+            pytest.fail(f"the worker exited with {worker.process.returncode}:\n{text[-4000:]}")
+        time.sleep(0.1)
+    worker.stop()
+    pytest.fail(f"the worker was not ready after {WORKER_START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="module", params=["redis+postgres", "embedded"])
+def e2e(request, tmp_path_factory):
+    """One running worker (concurrency 1) per stack and module; tests use their own account numbers."""
+    folder = tmp_path_factory.mktemp(f"e2e-{request.param.replace('+', '-')}")
+    if request.param == "embedded":
+        settings = make_settings(folder / "var", None, None)
+    else:
+        require("redis")
+        require("postgres")
+        database = request.getfixturevalue("pg_database_url")
+        _clean(database)
+        settings = make_settings(folder / "var", database, REDIS_URL)
+    env = {**clean_environ(), **settings_env(settings)}
+    stack = CliStack(request.param, settings, env, folder)
+    log = folder / "worker.log"
+    worker = WorkerProcess(log, "--concurrency=1")
+    worker.env = env  # exactly these settings: nothing inherited from an ENVADMIN_* of the caller
+    worker.start()
+    try:
+        _wait_until_ready(worker, log)
+        stack.client = Client(settings)
+        yield stack
+    finally:
+        if stack.client is not None:
+            stack.client.close()
+        worker.stop()
+        if settings.broker_url:
+            drop_redis_queue(settings.queue)
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def no_worker(request, tmp_path):
+    """Settings of a store and a queue that no worker serves (nor any relay of another test)."""
+    broker = None
+    if request.param == "redis":
+        require("redis")
+        broker = REDIS_URL
+    settings = make_settings(tmp_path / "var", None, broker)
+    yield CliStack(request.param, settings, {**clean_environ(), **settings_env(settings)}, tmp_path)
+    if broker:
+        drop_redis_queue(settings.queue)

@@ -1,0 +1,204 @@
+"""The envadmin CLI as users run it: subprocesses against a running worker, on Redis+PostgreSQL and embedded.
+
+Every test opens its own account, so the tests of one module can share the module's worker.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import select
+
+from envadmin.broker import publish_batch
+from envadmin.domain.passwords import verify_password
+from envadmin.producers.client import Client
+from envadmin.store import queries
+from envadmin.store.command_log import STATUSES
+from envadmin.store.engine import make_engine
+from envadmin.store.tables import users
+
+from .conftest import describe, one_json_object
+
+ALICE = "alice@example.com"
+
+
+def password_hash(e2e, email_key: str) -> str:
+    engine = make_engine(e2e.settings.effective_database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(users.c.password_hash).where(users.c.email_key == email_key)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def assert_usage_error(result, *words: str) -> None:
+    """Exit 2, nothing on stdout, one clear sentence on stderr naming the field, no traceback."""
+    assert result.returncode == 2, describe(result)
+    assert result.stdout == "", describe(result)
+    assert result.stderr.startswith("error: "), describe(result)
+    assert "Traceback" not in result.stderr, describe(result)
+    for word in words:
+        assert word in result.stderr, describe(result)
+
+
+def test_account_create_prints_one_json_object_with_the_temporary_password(e2e):
+    data = e2e.cli_json("account", "create", "3101", "--name", "Acme", "--admin", ALICE,
+                        "--first", "Alice", "--last", "Admin", "--wait")
+    assert data["status"] == "applied", data
+    assert set(data) == {"id", "status", "reason", "temporary_password"}
+    UUID(data["id"])
+    assert data["reason"] == f"Account 3101 (Acme) created; {ALICE} is its administrator."
+    assert verify_password(password_hash(e2e, ALICE), data["temporary_password"])
+    assert e2e.cli_json("admin", "list", "3101") == {"account": "3101", "admins": [ALICE], "pending": []}
+
+
+def test_a_user_added_with_a_password_on_stdin_can_be_granted_whatever_the_letter_case(e2e):
+    e2e.open_account("3102", ALICE)
+    add, grant_unknown = e2e.cli_many([
+        (["user", "add", "Bob@Example.com", "--account", "3102", "--by", ALICE, "--first", "Bob",
+          "--last", "Builder", "--password-stdin", "--wait", "--json"], "Temporary-Passw0rd\n"),
+        (["admin", "grant", "3102", "nobody@example.com", "--by", ALICE, "--wait", "--json"], None)])
+    added = one_json_object(add, expect=0)
+    assert (added["status"], added["reason"]) == ("applied", "User Bob@Example.com added.")
+    assert "temporary_password" not in added  # the administrator chose it
+    assert verify_password(password_hash(e2e, "bob@example.com"), "Temporary-Passw0rd")
+    unknown = one_json_object(grant_unknown, expect=1)
+    assert (unknown["status"], unknown["reason"]) == ("rejected", "Cannot add a non-existent user")
+
+    granted = e2e.cli_json("admin", "grant", "3102", "bob@EXAMPLE.com", "--by", ALICE, "--wait")
+    assert granted["status"] == "applied", granted
+    assert e2e.cli_json("admin", "list", "3102") == {
+        "account": "3102", "admins": [ALICE, "Bob@Example.com"], "pending": []}
+
+
+def test_groups_are_created_filled_and_listed(e2e):
+    e2e.open_account("3103", ALICE)
+    created = e2e.cli_json("group", "create", "3103", "Support Desk", "--by", ALICE, "--wait")
+    assert created["status"] == "applied", created
+    added = e2e.cli_json("group", "add-member", "3103", "support desk", "ALICE@example.com",
+                         "--by", ALICE, "--wait")
+    assert added["status"] == "applied", added
+    assert e2e.cli_json("group", "list", "3103") == {
+        "account": "3103", "groups": {"Account Administrators": [ALICE], "Support Desk": [ALICE]}}
+
+
+def test_an_actor_who_is_not_an_administrator_is_refused(e2e):
+    e2e.open_account("3104", ALICE)
+    result = e2e.cli("admin", "grant", "3104", ALICE, "--by", "mallory@example.com", "--wait")
+    assert result.returncode == 1, describe(result)
+    assert re.match(r"command [0-9a-f-]{36} rejected\n", result.stdout), describe(result)
+    assert "mallory@example.com is not an administrator of account 3104" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_the_last_administrator_cannot_be_revoked(e2e):
+    e2e.open_account("3105", ALICE)
+    revoked = e2e.cli_json("admin", "revoke", "3105", "Alice@Example.com", "--by", ALICE, "--wait", expect=1)
+    assert revoked["status"] == "rejected"
+    assert revoked["reason"].startswith(f"{ALICE} is the last administrator of account 3105")
+    assert e2e.cli_json("admin", "list", "3105")["admins"] == [ALICE]
+
+
+BAD_ARGUMENTS = {
+    "malformed-account": (["admin", "grant", "10a1", ALICE, "--by", ALICE, "--wait"], None,
+                          ["account number", "'10a1'"]),
+    "malformed-account-on-read": (["admin", "list", "10a1"], None, ["account number", "'10a1'"]),
+    "invalid-email": (["admin", "grant", "3106", "not-an-email", "--by", ALICE, "--wait"], None,
+                      ["email", "'not-an-email'"]),
+    "actor-nobody": (["admin", "grant", "3106", ALICE, "--by", "nobody", "--wait"], None, ["actor", "'nobody'"]),
+    "short-password": (["user", "add", "bob@example.com", "--account", "3106", "--by", ALICE, "--first", "B",
+                        "--last", "B", "--password-stdin", "--wait"], "short\n", ["password", "8 characters"]),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_argument_results(e2e):
+    """Every bad invocation, run side by side once per stack."""
+    results = e2e.cli_many([(args, stdin) for args, stdin, _ in BAD_ARGUMENTS.values()])
+    return dict(zip(BAD_ARGUMENTS, results))
+
+
+@pytest.mark.parametrize("case", BAD_ARGUMENTS)
+def test_bad_arguments_exit_2_with_a_sentence_naming_the_field(bad_argument_results, case):
+    assert_usage_error(bad_argument_results[case], *BAD_ARGUMENTS[case][2])
+
+
+def test_without_wait_the_command_id_is_printed_and_command_show_tells_the_outcome(e2e):
+    result = e2e.cli("account", "create", "3107", "--name", "Acme", "--admin", ALICE,
+                     "--first", "Alice", "--last", "Admin")
+    assert result.returncode == 0, describe(result)
+    match = re.match(r"command ([0-9a-f-]{36}) queued\n", result.stdout)
+    assert match, describe(result)
+    assert "temporary password (shown once): " in result.stdout
+    command_id = match.group(1)
+    deadline = time.monotonic() + 30
+    while True:
+        shown = e2e.cli_json("command", "show", command_id)
+        if shown["status"] != "queued" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert shown["id"] == command_id
+    assert (shown["status"], shown["type"], shown["account"]) == ("applied", "create_account", "3107")
+    assert shown["attempts"] == 1 and shown["finished_at"] is not None
+
+
+def test_status_reports_the_queue_the_commands_by_status_and_the_dead_letters(e2e):
+    report = e2e.cli_json("status")
+    assert set(report) == {"queue", "queue_depth", "commands", "dead_letters"}
+    assert report["queue"] == e2e.settings.queue
+    assert set(report["commands"]) == set(STATUSES)
+    assert all(isinstance(n, int) and n >= 0 for n in report["commands"].values())
+    assert isinstance(report["dead_letters"], int)
+    # queue_depth: see the no-worker tests below, where what waits in the queue is known exactly
+
+
+def test_dead_letters_lists_what_could_not_be_applied(e2e):
+    client = e2e.client
+    before = queries.dead_letter_count(client.engine)
+    assert publish_batch(client.celery, e2e.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
+    deadline = time.monotonic() + 30
+    while queries.dead_letter_count(client.engine) == before:
+        assert time.monotonic() < deadline, "the worker recorded no dead letter in 30 s"
+        time.sleep(0.1)
+    data = e2e.cli_json("dead-letters", "--limit", "1")
+    assert set(data) == {"dead_letters"}
+    [letter] = data["dead_letters"]
+    assert letter["reason"].startswith("invalid command: id:"), letter
+    assert letter["command_id"] is None and "not-a-uuid" in letter["payload"]
+
+
+def test_command_show_needs_a_command_id(e2e):
+    unknown = uuid4()
+    malformed, result = e2e.cli_many([(["command", "show", "not-a-uuid"], None),
+                                      (["command", "show", str(unknown)], None)])
+    assert_usage_error(malformed, "'not-a-uuid'", "UUID")
+    assert result.returncode == 1, describe(result)
+    assert f"no command {unknown}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_waiting_with_no_worker_times_out_with_exit_3_and_a_hint(no_worker):
+    result = no_worker.cli("account", "create", "3111", "--name", "Acme", "--admin", ALICE,
+                           "--first", "Alice", "--last", "Admin", "--wait", "--timeout", "1", "--json")
+    assert result.returncode == 3, describe(result)
+    data = json.loads(result.stdout)
+    assert data["status"] == "queued" and data["reason"] is None
+    assert "envadmin worker" in result.stderr and "Traceback" not in result.stderr
+    # the command waits in the queue for a worker, and in the command log for the relay
+    report = no_worker.cli_json("status")
+    assert report["queue_depth"] == 1 and report["commands"]["queued"] == 1
+
+
+def test_status_reports_a_drained_queue_as_empty(no_worker):
+    client = Client(no_worker.settings)
+    try:
+        assert publish_batch(client.celery, no_worker.settings.queue, [{"type": "grant_admin", "id": "x"}])
+        assert client.queue_depth() == 1
+        with client.celery.connection_for_write() as conn:
+            assert conn.default_channel.basic_get(no_worker.settings.queue, no_ack=True) is not None
+    finally:
+        client.close()
+    report = no_worker.cli_json("status")
+    assert report["queue_depth"] == 0  # None means "broker unreachable"

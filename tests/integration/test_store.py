@@ -1,0 +1,246 @@
+"""The SQL store on SQLite and PostgreSQL: the repository, the unit of work, the command log, migrations."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from envadmin.domain.errors import Refused
+from envadmin.domain.handlers import handle
+from envadmin.domain.model import ADMIN_GROUP_KEY, Account, User, email_key, group_key
+from envadmin.producers.client import new_command
+from envadmin.store import queries
+from envadmin.store.command_log import APPLIED, FAILED, QUEUED, Claim
+from envadmin.store.engine import make_engine
+from envadmin.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from envadmin.store.tables import commands
+from envadmin.store.unit_of_work import SqlUnitOfWork
+
+from ..conftest import count_rows
+from .helpers import PASSWORD_HASH, account_with_admin, add_user, grant
+
+ALICE = "alice@example.com"
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def apply(engine, *cmds):
+    """Apply the commands through the handlers in one committed unit of work."""
+    with SqlUnitOfWork(engine) as uow:
+        outcomes = [handle(cmd, uow.repo, utcnow()) for cmd in cmds]
+        uow.commit()
+    return outcomes
+
+
+def group_command(type_: str, account: str = "1001", by: str = ALICE, **fields):
+    return new_command(type_, actor=by, source="cli", account=account, **fields)
+
+
+def test_an_account_with_its_admin_round_trips(engine, database_url):
+    apply(engine, account_with_admin("1001", ALICE))
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.repo.lock_account("1001") == Account("1001", "Acme")
+        alice = uow.repo.get_user(email_key(ALICE))
+        assert alice == User(ALICE, "Alice", "Admin", PASSWORD_HASH, True, created_by_account="1001")
+        assert uow.repo.is_member("1001", ADMIN_GROUP_KEY, email_key(ALICE))
+        assert uow.repo.count_members("1001", ADMIN_GROUP_KEY) == 1
+        assert uow.repo.lock_account("2002") is None
+    assert queries.account_exists(engine, "1001")
+    assert queries.admins(engine, "1001") == [ALICE]
+    assert queries.group_members(engine, "1001") == {"Account Administrators": [ALICE]}
+    assert count_rows(database_url, "SELECT count(*) FROM audit_log WHERE account = :a", a="1001") == 3
+
+
+def test_emails_are_unique_whatever_their_case_and_keep_the_typed_form(engine):
+    apply(engine, account_with_admin(), add_user("bob@x.com"))
+    with SqlUnitOfWork(engine) as uow:
+        with pytest.raises(Refused, match="User bob@x.com already exists"):
+            handle(add_user("BOB@x.com"), uow.repo, utcnow())
+    with SqlUnitOfWork(engine) as uow:  # the store refuses it too, not only the handler
+        with pytest.raises(IntegrityError):
+            uow.repo.add_user(User("BOB@X.COM", "B", "B", PASSWORD_HASH, True))
+    apply(engine, add_user("Carol@Example.COM"), grant("carol@example.com"), grant("BOB@x.com"))
+    assert queries.admins(engine, "1001") == [ALICE, "bob@x.com", "Carol@Example.COM"]
+
+
+def test_renaming_a_group_keeps_its_members_and_their_clocks(engine):
+    apply(engine, account_with_admin(), add_user("bob@example.com"),
+          group_command("create_group", group="Support Desk"),
+          group_command("add_member", group="support desk", email="Bob@Example.com"))
+    with SqlUnitOfWork(engine) as uow:
+        before = uow.repo.get_clock("1001", group_key("Support Desk"), email_key("bob@example.com"))
+    assert before is not None
+    apply(engine, group_command("rename_group", group="SUPPORT DESK", new_name="Help Desk"))
+    assert queries.group_members(engine, "1001") == {
+        "Account Administrators": [ALICE], "Help Desk": ["bob@example.com"]}
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.repo.get_group("1001", group_key("Support Desk")) is None
+        assert uow.repo.get_group("1001", group_key("help desk")).name == "Help Desk"
+        assert uow.repo.is_member("1001", group_key("Help Desk"), email_key("bob@example.com"))
+        assert uow.repo.get_clock("1001", group_key("Help Desk"), email_key("bob@example.com")) == before
+        assert uow.repo.get_clock("1001", group_key("Support Desk"), email_key("bob@example.com")) is None
+
+
+def test_deleting_a_group_removes_its_memberships(engine, database_url):
+    apply(engine, account_with_admin(), add_user("bob@example.com"),
+          group_command("create_group", group="Sales"),
+          group_command("add_member", group="Sales", email="bob@example.com"),
+          group_command("add_member", group="Sales", email=ALICE))
+    assert count_rows(database_url, "SELECT count(*) FROM memberships WHERE group_key = 'sales'") == 2
+    apply(engine, group_command("delete_group", group="sales"))
+    assert count_rows(database_url, "SELECT count(*) FROM memberships WHERE group_key = 'sales'") == 0
+    assert count_rows(database_url, "SELECT count(*) FROM membership_clocks WHERE group_key = 'sales'") == 0
+    assert queries.group_members(engine, "1001") == {"Account Administrators": [ALICE]}
+    with SqlUnitOfWork(engine) as uow:  # the users themselves stay
+        assert uow.repo.get_user(email_key("bob@example.com")) is not None
+
+
+def test_leaving_the_unit_of_work_without_commit_rolls_back(engine, database_url):
+    with SqlUnitOfWork(engine) as uow:
+        handle(account_with_admin(), uow.repo, utcnow())
+        uow.log.record_submitted([grant("bob@example.com")], utcnow())
+        assert uow.repo.lock_account("1001") is not None  # visible inside the transaction
+    assert not queries.account_exists(engine, "1001")
+    for table in ("accounts", "users", "groups", "memberships", "audit_log", "commands"):
+        assert count_rows(database_url, f"SELECT count(*) FROM {table}") == 0, table
+
+
+def test_a_savepoint_undoes_only_its_own_writes(engine, database_url):
+    with SqlUnitOfWork(engine) as uow:
+        handle(account_with_admin(), uow.repo, utcnow())
+        with pytest.raises(Refused):
+            with uow.savepoint():
+                handle(add_user("bob@example.com"), uow.repo, utcnow())
+                handle(add_user("BOB@example.com"), uow.repo, utcnow())  # refused: undoes bob too
+        with pytest.raises(IntegrityError):
+            with uow.savepoint():  # a database error inside a savepoint leaves the transaction usable
+                uow.repo.add_account(Account("1001", "Duplicate"))
+        with uow.savepoint():
+            handle(add_user("carol@example.com"), uow.repo, utcnow())
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.repo.lock_account("1001") == Account("1001", "Acme")
+        assert uow.repo.get_user(email_key("bob@example.com")) is None
+        assert uow.repo.get_user(email_key("carol@example.com")) is not None
+    # account created, alice added and granted, carol added
+    assert count_rows(database_url, "SELECT count(*) FROM audit_log") == 4
+
+
+def test_membership_clocks_come_back_timezone_aware(engine):
+    paris = timezone(timedelta(hours=2))
+    issued = datetime(2024, 6, 1, 14, 30, 15, 123456, tzinfo=paris)
+    apply(engine, account_with_admin(), add_user("bob@example.com"))
+    command = grant("bob@example.com").model_copy(update={"issued_at": issued})
+    apply(engine, command)
+    with SqlUnitOfWork(engine) as uow:
+        clock = uow.repo.get_clock("1001", ADMIN_GROUP_KEY, email_key("bob@example.com"))
+    assert clock.issued_at.tzinfo is not None
+    assert clock.issued_at.utcoffset() == timedelta(0)
+    assert clock.issued_at == issued
+    assert clock.command_id == command.id
+    assert clock.is_newer_than(issued - timedelta(microseconds=1), uuid4())
+
+
+def test_record_submitted_and_count_attempt(engine):
+    first, second = grant("bob@example.com"), grant("carol@example.com")
+    now = utcnow()
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.record_submitted([first, second], now)
+        uow.commit()
+    shown = queries.command_status(engine, first.id)
+    assert (shown["status"], shown["attempts"], shown["type"], shown["account"]) == (QUEUED, 0, "grant_admin", "1001")
+    with SqlUnitOfWork(engine) as uow:
+        claims = uow.log.count_attempt([first.id, second.id, uuid4()])
+        uow.commit()
+    assert claims == {first.id: Claim(QUEUED, 1), second.id: Claim(QUEUED, 1)}
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.finish(second.id, APPLIED, "done", utcnow())
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        claims = uow.log.count_attempt([first.id, second.id])
+        uow.commit()
+    assert claims == {first.id: Claim(QUEUED, 2), second.id: Claim(APPLIED, 1)}  # finished: not counted
+    with SqlUnitOfWork(engine) as uow:
+        payload = uow.conn.execute(select(commands.c.payload).where(commands.c.id == first.id)).scalar_one()
+    assert payload == first.model_dump(mode="json")
+
+
+def test_take_unapplied_takes_only_commands_last_sent_before_the_cutoff(engine):
+    now = utcnow()
+    old1, old2, recent, fresh, done = (grant(f"user{i}@example.com") for i in range(5))
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.record_submitted([old1, done], now - timedelta(seconds=90))
+        uow.log.record_submitted([old2, recent], now - timedelta(seconds=60))
+        uow.log.record_submitted([fresh], now)
+        uow.log.mark_published([recent.id], now - timedelta(seconds=5))  # sent again lately
+        uow.log.finish(done.id, APPLIED, "done", now - timedelta(seconds=80))
+        uow.commit()
+    cutoff = now - timedelta(seconds=30)
+    taken = []
+    for _ in range(3):
+        with SqlUnitOfWork(engine) as uow:
+            taken.append([p["id"] for p in uow.log.take_unapplied(cutoff, 1, now)])
+            uow.commit()
+    assert taken == [[str(old1.id)], [str(old2.id)], []]  # oldest first, each marked as published now
+    with SqlUnitOfWork(engine) as uow:
+        published = dict(uow.conn.execute(select(commands.c.id, commands.c.published_at)).all())
+        later = uow.log.take_unapplied(now + timedelta(seconds=1), 10, now + timedelta(seconds=1))
+    assert published[old1.id] == now and published[old2.id] == now
+    assert published[recent.id] == now - timedelta(seconds=5)
+    assert published[fresh.id] is None and published[done.id] is None
+    assert sorted(p["id"] for p in later) == sorted(str(c.id) for c in (old1, old2, recent, fresh))
+
+
+def test_dead_letter_marks_a_queued_command_failed_with_the_reason(engine):
+    queued, applied = grant("bob@example.com"), grant("carol@example.com")
+    now = utcnow()
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.record_submitted([queued, applied], now)
+        uow.log.finish(applied.id, APPLIED, "done", now)
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.dead_letter(queued.id, "gave up after 5 attempts", queued.model_dump(mode="json"), now)
+        uow.log.dead_letter(applied.id, "a late duplicate", {"id": str(applied.id)}, now)
+        uow.log.dead_letter(None, "unreadable message", "\x00garbage", now)
+        uow.commit()
+    shown = queries.command_status(engine, queued.id)
+    assert (shown["status"], shown["reason"]) == (FAILED, "gave up after 5 attempts")
+    assert shown["finished_at"] == now.isoformat()
+    assert queries.command_status(engine, applied.id)["status"] == APPLIED  # only queued commands fail
+    letters = queries.list_dead_letters(engine)
+    assert [(d["command_id"], d["reason"]) for d in letters] == [
+        (None, "unreadable message"), (str(applied.id), "a late duplicate"),
+        (str(queued.id), "gave up after 5 attempts")]
+    assert letters[0]["payload"] == "\\x00garbage"
+    assert queries.dead_letter_count(engine) == 3
+    assert queries.status_counts(engine)[FAILED] == 1
+
+
+def test_the_schema_is_up_to_date_after_upgrade(engine):
+    assert is_up_to_date(engine)
+    upgrade(engine)  # a second upgrade changes nothing
+    assert is_up_to_date(engine)
+    assert current_revision(engine) == head_revision()
+
+
+def test_a_new_database_is_behind_until_upgraded(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert current_revision(engine) is None
+        assert not is_up_to_date(engine)
+        upgrade(engine)
+        assert is_up_to_date(engine)
+    finally:
+        engine.dispose()
