@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(5, ge=1)
     visibility_timeout_seconds: int = Field(900, ge=10)
     apply_chunk: int = Field(200, ge=1)
+    lease_seconds: float = Field(60.0, gt=0)
     publish_batch: int = Field(500, ge=1, le=5000)
 
     @property

@@ -56,6 +56,8 @@ class Client:
         with SqlUnitOfWork(self.engine) as uow:
             uow.log.record_submitted(commands, now)
             uow.commit()
+        # No second write after publishing: a worker may already hold these rows, and the relay
+        # measures from submitted_at while published_at is empty.
         published = True
         size = self.settings.publish_batch
         for start in range(0, len(commands), size):
@@ -63,9 +65,6 @@ class Client:
             if not publish_batch(self.celery, self.settings.queue, [c.model_dump(mode="json") for c in chunk]):
                 published = False
                 break
-            with SqlUnitOfWork(self.engine) as uow:
-                uow.log.mark_published([c.id for c in chunk], datetime.now(timezone.utc))
-                uow.commit()
         return Receipt([c.id for c in commands], published)
 
     def wait(self, ids: list[UUID], timeout: float, poll: float = 0.05) -> dict[UUID, str]:

@@ -35,11 +35,13 @@ class WorkerProcess:
         """Warm shutdown; killed if it does not finish in time."""
         if self.process is None or self.process.poll() is not None:
             return
-        self._signal_group(signal.SIGTERM)
+        # Only the main process: it lets its pool finish the tasks at hand, then stops them.
+        self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.kill()
+            pass
+        self.kill()  # whatever the group still holds: beat, a pool process left behind
 
     def _signal_group(self, sig: int) -> None:
         try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -13,6 +13,7 @@ from .tables import commands, dead_letters
 
 QUEUED, APPLIED, REJECTED, SUPERSEDED, FAILED = "queued", "applied", "rejected", "superseded", "failed"
 STATUSES = (QUEUED, APPLIED, REJECTED, SUPERSEDED, FAILED)
+LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
 
 
 @dataclass(frozen=True)
@@ -34,21 +35,39 @@ class CommandLog:
             "id": cmd.id, "type": cmd.type, "account": cmd.account, "actor": cmd.actor,
             "source": cmd.source, "correlation_id": cmd.correlation_id, "issued_at": cmd.issued_at,
             "payload": cmd.model_dump(mode="json"), "status": QUEUED, "attempts": 0,
-            "submitted_at": now,
-        } for cmd in batch])
+            "position": position, "submitted_at": now,
+        } for position, cmd in enumerate(batch)])
 
     def mark_published(self, ids: list[UUID], now: datetime) -> None:
         self.conn.execute(update(commands).where(commands.c.id.in_(ids),
                                                  commands.c.status == QUEUED)
                           .values(published_at=now))
 
-    def count_attempt(self, ids: list[UUID]) -> dict[UUID, Claim]:
-        """Count one more attempt on each still-queued command; every known command's claim."""
-        self.conn.execute(update(commands).where(commands.c.id.in_(ids), commands.c.status == QUEUED)
-                          .values(attempts=commands.c.attempts + 1))
-        rows = self.conn.execute(select(commands.c.id, commands.c.status, commands.c.attempts)
-                                 .where(commands.c.id.in_(ids)))
-        return {row.id: Claim(row.status, row.attempts) for row in rows}
+    def claim(self, ids: list[UUID], now: datetime, lease: timedelta) -> dict[UUID, Claim]:
+        """Lease the queued commands no other worker holds, counting one attempt on each.
+
+        Rows another transaction has locked are skipped, not waited for: their applier is at work.
+        A copy of a message arriving meanwhile finds them leased and counts no attempt.
+        """
+        rows = self.conn.execute(
+            select(commands.c.id, commands.c.status, commands.c.attempts, commands.c.lease_until)
+            .where(commands.c.id.in_(ids)).with_for_update(skip_locked=True)).all()
+        claims, free = {}, []
+        for row in rows:
+            if row.status != QUEUED:
+                claims[row.id] = Claim(row.status, row.attempts)
+            elif row.lease_until is not None and row.lease_until > now:
+                claims[row.id] = Claim(LEASED, row.attempts)
+            else:
+                free.append(row.id)
+                claims[row.id] = Claim(QUEUED, row.attempts + 1)
+        if free:
+            self.conn.execute(update(commands).where(commands.c.id.in_(free))
+                              .values(attempts=commands.c.attempts + 1, lease_until=now + lease))
+        return claims
+
+    def exists(self, command_id: UUID) -> bool:
+        return self.conn.execute(select(commands.c.id).where(commands.c.id == command_id)).first() is not None
 
     def lock_status(self, command_id: UUID) -> str | None:
         """The command's status, locked until the transaction ends (one applier at a time)."""
@@ -62,14 +81,14 @@ class CommandLog:
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,
                                                  commands.c.status == QUEUED)
-                          .values(reason=reason))
+                          .values(reason=reason, lease_until=None))
 
     def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
         """Payloads of queued commands last published (or submitted) before the cutoff, marked republished."""
         last_sent = func.coalesce(commands.c.published_at, commands.c.submitted_at)
         query = (select(commands.c.id, commands.c.payload)
                  .where(commands.c.status == QUEUED, last_sent < published_before)
-                 .order_by(commands.c.submitted_at).limit(limit)
+                 .order_by(commands.c.submitted_at, commands.c.position).limit(limit)
                  .with_for_update(skip_locked=True))
         rows = self.conn.execute(query).all()
         if rows:

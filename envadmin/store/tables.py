@@ -114,6 +114,8 @@ commands = Table(
     Column("status", String(16), nullable=False),
     Column("reason", Text),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("lease_until", UTCDateTime),
     Column("submitted_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime),
     Column("finished_at", UTCDateTime),

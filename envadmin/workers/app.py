@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import Celery
 
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None) -> Celery:
               retry_backoff_max=60, retry_jitter=True, max_retries=8)
     def apply_batch(self, message):
         report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
-                               chunk=settings.apply_chunk)
+                               chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds))
         logger.info("Batch applied: %s", report.statuses)
 
     @app.task(name=RELAY, shared=False)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from ..domain.commands import Command, CommandBatch, parse_command
 from ..domain.errors import Refused, Superseded
 from ..domain.handlers import handle
 from ..domain.validation import describe
-from ..store.command_log import APPLIED, QUEUED, REJECTED, SUPERSEDED, Claim
+from ..store.command_log import APPLIED, LEASED, QUEUED, REJECTED, SUPERSEDED, Claim
 from ..store.unit_of_work import SqlUnitOfWork
 from .errors import is_transient
 
@@ -35,8 +35,8 @@ class BatchReport:
 
 
 def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
-                  max_attempts: int, chunk: int) -> BatchReport:
-    """Parse the message, count the attempt, apply what is still queued; dead-letter what cannot be."""
+                  max_attempts: int, chunk: int, lease: timedelta) -> BatchReport:
+    """Parse the message; then, chunk by chunk, claim what is still queued and apply it."""
     report = BatchReport()
     try:
         batch = CommandBatch.model_validate(message)
@@ -45,12 +45,12 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         report.count("dead_letter")
         return report
     parsed = _parse_each(batch.commands, uow_factory, report)
-    if not parsed:
-        return report
-    runnable = _count_attempts(parsed, uow_factory, max_attempts, report)
-    with uow_factory() as uow:
-        for start in range(0, len(runnable), chunk):
-            for cmd, claim in runnable[start:start + chunk]:
+    for start in range(0, len(parsed), chunk):
+        runnable = _claim(parsed[start:start + chunk], uow_factory, max_attempts, lease, report)
+        if not runnable:
+            continue
+        with uow_factory() as uow:
+            for cmd, claim in runnable:
                 report.count(_apply_one(cmd, claim, uow, max_attempts))
             uow.commit()
     return report
@@ -72,20 +72,23 @@ def _parse_each(items: list[dict], uow_factory, report: BatchReport) -> list[Com
     return parsed
 
 
-def _count_attempts(parsed: list[Command], uow_factory, max_attempts: int,
-                    report: BatchReport) -> list[tuple[Command, Claim]]:
+def _claim(commands: list[Command], uow_factory, max_attempts: int, lease: timedelta,
+           report: BatchReport) -> list[tuple[Command, Claim]]:
     """In its own transaction, so a command that kills its worker is still counted."""
     with uow_factory() as uow:
-        claims = uow.log.count_attempt([cmd.id for cmd in parsed])
+        claims = uow.log.claim([cmd.id for cmd in commands], utcnow(), lease)
         runnable = []
-        for cmd in parsed:
+        for cmd in commands:
             claim = claims.get(cmd.id)
             if claim is None:
-                uow.log.dead_letter(None, f"command {cmd.id} is not in the command log",
-                                    cmd.model_dump(mode="json"), utcnow())
-                report.count("dead_letter")
+                if not uow.log.exists(cmd.id):
+                    uow.log.dead_letter(None, f"command {cmd.id} is not in the command log",
+                                        cmd.model_dump(mode="json"), utcnow())
+                    report.count("dead_letter")
+                else:
+                    report.count(LEASED)  # locked by the worker applying it right now
             elif claim.status != QUEUED:
-                report.count(f"already_{claim.status}")
+                report.count(claim.status if claim.status == LEASED else f"already_{claim.status}")
             elif claim.attempts > max_attempts:
                 uow.log.dead_letter(cmd.id, f"gave up after {claim.attempts - 1} attempts",
                                     cmd.model_dump(mode="json"), utcnow())

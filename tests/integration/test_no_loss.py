@@ -32,7 +32,8 @@ from .helpers import account_with_admin, add_user, grant
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 WAIT = 120  # seconds a worker may take to apply everything, before the test fails
-FAST = dict(relay_after_seconds=2, relay_interval_seconds=1, visibility_timeout_seconds=10, apply_chunk=20)
+FAST = dict(relay_after_seconds=2, relay_interval_seconds=1, visibility_timeout_seconds=10, apply_chunk=20,
+            lease_seconds=3)
 
 
 def _redis_db(url: str, db: int) -> str:
@@ -260,10 +261,6 @@ def test_commands_submitted_while_the_broker_is_unreachable_are_kept_and_applied
         assert queries.list_dead_letters(client.engine) == []
 
 
-@pytest.mark.xfail(strict=True, reason="envadmin/store/command_log.py take_unapplied() (line 72) orders by "
-                                       "submitted_at alone, which every command of one submit() shares: the "
-                                       "relay republishes them in whatever order the database returns ties, "
-                                       "so a grant can come before the add_user it depends on and be rejected")
 def test_the_relay_republishes_the_commands_of_one_submit_in_their_order(redis_postgres_stack, tmp_path):
     settings = redis_postgres_stack
     # Ids chosen in decreasing order, so that a table rewritten in id order (CLUSTER, as maintenance may do;
@@ -319,11 +316,6 @@ def test_commands_that_cannot_be_applied_become_dead_letters_and_do_not_block_th
         assert_each_user_added_once(client, ["companion@example.com", "after@example.com"])
 
 
-@pytest.mark.xfail(strict=True, reason="envadmin/workers/apply.py _count_attempts (line 75-95): every delivery "
-                                       "of a still-queued command counts an attempt, so copies of a message "
-                                       "delivered at the same time (relay, Redis visibility timeout, deadlock "
-                                       "retries) dead-letter a healthy command as 'gave up after N attempts' "
-                                       "while another worker process is applying it")
 def test_copies_of_a_message_delivered_at_once_are_not_counted_as_failed_attempts(redis_postgres_stack, tmp_path):
     # PostgreSQL only: its row locks let three processes work on the same commands at once; SQLite's
     # single writer serialises them, so the copies there rarely overlap and the outcome is not deterministic.
@@ -346,10 +338,6 @@ def test_copies_of_a_message_delivered_at_once_are_not_counted_as_failed_attempt
         assert_each_user_added_once(client, emails)
 
 
-@pytest.mark.xfail(strict=True, reason="envadmin/producers/worker_process.py WorkerProcess.stop() (line 38) "
-                                       "sends SIGTERM to the whole process group: the prefork pool children "
-                                       "die at once (WorkerLostError) instead of finishing their task in a "
-                                       "warm shutdown")
 def test_stopping_a_worker_lets_the_batch_it_is_applying_finish(redis_postgres_stack, tmp_path):
     # One stack is enough: the process handling is the same on both (on the embedded one the main process
     # then also lingers 10 to 20 s, until stop() kills it, which would make this test that much slower).

@@ -13,7 +13,7 @@ from envadmin.domain.handlers import handle
 from envadmin.domain.model import ADMIN_GROUP_KEY, Account, User, email_key, group_key
 from envadmin.producers.client import new_command
 from envadmin.store import queries
-from envadmin.store.command_log import APPLIED, FAILED, QUEUED, Claim
+from envadmin.store.command_log import APPLIED, FAILED, LEASED, QUEUED, Claim
 from envadmin.store.engine import make_engine
 from envadmin.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from envadmin.store.tables import commands
@@ -153,7 +153,7 @@ def test_membership_clocks_come_back_timezone_aware(engine):
     assert clock.is_newer_than(issued - timedelta(microseconds=1), uuid4())
 
 
-def test_record_submitted_and_count_attempt(engine):
+def test_record_submitted_and_claim(engine):
     first, second = grant("bob@example.com"), grant("carol@example.com")
     now = utcnow()
     with SqlUnitOfWork(engine) as uow:
@@ -162,19 +162,38 @@ def test_record_submitted_and_count_attempt(engine):
     shown = queries.command_status(engine, first.id)
     assert (shown["status"], shown["attempts"], shown["type"], shown["account"]) == (QUEUED, 0, "grant_admin", "1001")
     with SqlUnitOfWork(engine) as uow:
-        claims = uow.log.count_attempt([first.id, second.id, uuid4()])
+        claims = uow.log.claim([first.id, second.id, uuid4()], utcnow(), timedelta(0))
         uow.commit()
     assert claims == {first.id: Claim(QUEUED, 1), second.id: Claim(QUEUED, 1)}
     with SqlUnitOfWork(engine) as uow:
         uow.log.finish(second.id, APPLIED, "done", utcnow())
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
-        claims = uow.log.count_attempt([first.id, second.id])
+        claims = uow.log.claim([first.id, second.id], utcnow(), timedelta(0))
         uow.commit()
     assert claims == {first.id: Claim(QUEUED, 2), second.id: Claim(APPLIED, 1)}  # finished: not counted
     with SqlUnitOfWork(engine) as uow:
         payload = uow.conn.execute(select(commands.c.payload).where(commands.c.id == first.id)).scalar_one()
     assert payload == first.model_dump(mode="json")
+
+
+def test_a_command_leased_by_one_worker_is_not_claimed_or_counted_by_a_copy(engine):
+    command = grant("bob@example.com")
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.record_submitted([command], utcnow())
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        first = uow.log.claim([command.id], utcnow(), timedelta(seconds=60))
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        copy = uow.log.claim([command.id], utcnow(), timedelta(seconds=60))
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        after_lease = uow.log.claim([command.id], utcnow() + timedelta(seconds=61), timedelta(seconds=60))
+        uow.commit()
+    assert first == {command.id: Claim(QUEUED, 1)}
+    assert copy == {command.id: Claim(LEASED, 1)}
+    assert after_lease == {command.id: Claim(QUEUED, 2)}
 
 
 def test_take_unapplied_takes_only_commands_last_sent_before_the_cutoff(engine):
