@@ -1,6 +1,8 @@
 """Configuration from ENVADMIN_* environment variables (pydantic-settings)."""
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -22,6 +24,11 @@ class Settings(BaseSettings):
     visibility_timeout_seconds: int = Field(900, ge=10)
     apply_chunk: int = Field(200, ge=1)
     lease_seconds: float = Field(60.0, gt=0)
+    public_url: str = "http://localhost:8000"
+    mail_url: str | None = None
+    master_key: str | None = None
+    invite_ttl_days: float = Field(7.0, gt=0)
+    mail_max_attempts: int = Field(5, ge=1)
     publish_batch: int = Field(500, ge=1, le=5000)
 
     @property
@@ -35,6 +42,32 @@ class Settings(BaseSettings):
     @property
     def is_embedded_broker(self) -> bool:
         return self.effective_broker_url.startswith("filesystem://")
+
+    @property
+    def effective_mail_url(self) -> str:
+        return self.mail_url or f"file://{(self.data_dir / 'outbox').resolve()}"
+
+    def master_key_bytes(self) -> bytes:
+        """ENVADMIN_MASTER_KEY (base64 of 32 bytes); embedded, a key made once and kept in the data dir."""
+        if self.master_key:
+            key = base64.b64decode(self.master_key, validate=True)
+            if len(key) != 32:
+                raise ValueError("ENVADMIN_MASTER_KEY must be the base64 of 32 bytes")
+            return key
+        path = (self.data_dir / "master.key").resolve()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".master.key.{os.getpid()}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(base64.b64encode(os.urandom(32)).decode())
+            try:
+                os.link(draft, path)  # atomic, and the first process to get there wins
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        return base64.b64decode(path.read_text().strip())
 
     @property
     def broker_folder(self) -> Path:

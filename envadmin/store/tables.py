@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, ForeignKeyConstraint, Index, Integer, JSON, MetaData,
+    BigInteger, Boolean, Column, DateTime, ForeignKeyConstraint, Index, Integer, JSON, LargeBinary, MetaData,
     String, Table, Text, TypeDecorator, Uuid,
 )
 
@@ -130,4 +130,74 @@ dead_letters = Table(
     Column("command_id", Uuid),
     Column("reason", Text, nullable=False),
     Column("payload", Text, nullable=False),
+)
+
+invites = Table(
+    "invites", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account", String(12), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("invited_by", String(254), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("reason", Text),
+    Index("ix_invites_email_key_status", "email_key", "status"),
+    Index("ix_invites_account_status", "account", "status"),
+)
+
+pending_grants = Table(
+    "pending_grants", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("invite_id", Uuid, nullable=False),
+    Column("account", String(12), nullable=False),
+    Column("group_key", String(200), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("command_id", Uuid, nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    ForeignKeyConstraint(["invite_id"], ["invites.id"]),
+    Index("ix_pending_grants_email_key_status", "email_key", "status"),
+)
+
+envelopes = Table(
+    "envelopes", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("invite_id", Uuid, nullable=False),
+    Column("recipient_key", String(254), nullable=False),
+    Column("nonce", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("key_nonce", LargeBinary, nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+mail_outbox = Table(
+    "mail_outbox", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("invite_id", Uuid),
+    Column("to_email", String(254), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body_nonce", LargeBinary, nullable=False),
+    Column("body_ciphertext", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_mail_outbox_status", "status"),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("email_key", String(254), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
 )
