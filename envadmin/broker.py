@@ -11,6 +11,8 @@ from .settings import Settings
 
 APPLY_BATCH = "envadmin.apply_batch"
 RELAY = "envadmin.relay"
+SEND_MAIL = "envadmin.send_mail"
+EXPIRE_INVITES = "envadmin.expire_invites"
 
 logger = logging.getLogger(__name__)
 

@@ -101,10 +101,11 @@ class AddUser(Command):
 
 
 class GrantAdmin(Command):
-    """Make a user an administrator of the account."""
+    """Make a user an administrator of the account (or invite the email and keep the grant pending)."""
 
     type: Literal["grant_admin"] = "grant_admin"
     email: Email
+    retry_of: UUID | None = None
 
 
 class RevokeAdmin(Command):
@@ -137,10 +138,33 @@ class DeleteGroup(Command):
 
 
 class AddMember(Command):
-    """Add a user to a group of the account."""
+    """Add a user to a group of the account (or invite the email and keep the membership pending)."""
 
     type: Literal["add_member"] = "add_member"
     group: Name
+    email: Email
+    retry_of: UUID | None = None
+
+
+class InviteUser(Command):
+    """Invite an email ahead of time; the grant it carries: admin, or membership of `group`."""
+
+    type: Literal["invite_user"] = "invite_user"
+    email: Email
+    group: Name | None = None
+
+
+class ResendInvite(Command):
+    """Replace the live invite of an email with a new one: a new token, the old one stops working."""
+
+    type: Literal["resend_invite"] = "resend_invite"
+    email: Email
+
+
+class CancelInvite(Command):
+    """Cancel the invite of an email and the grants waiting on it."""
+
+    type: Literal["cancel_invite"] = "cancel_invite"
     email: Email
 
 
@@ -155,7 +179,7 @@ class RemoveMember(Command):
 AnyCommand = Annotated[
     Union[
         CreateAccount, AddUser, GrantAdmin, RevokeAdmin, CreateGroup,
-        RenameGroup, DeleteGroup, AddMember, RemoveMember,
+        RenameGroup, DeleteGroup, AddMember, RemoveMember, InviteUser, ResendInvite, CancelInvite,
     ],
     Field(discriminator="type"),
 ]

@@ -85,6 +85,35 @@ class MemberRemoved(Event):
         return f"group {self.group}"
 
 
+@dataclass(frozen=True)
+class InviteSent(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class InviteCancelled(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class InviteAccepted(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class GrantPending(Event):
+    group: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"group {self.group}, waiting for registration"
+
+
+@dataclass(frozen=True)
+class UserRegistered(Event):
+    pass
+
+
 _ACTIONS = {
     AccountCreated: "account.created",
     UserAdded: "user.added",
@@ -95,4 +124,9 @@ _ACTIONS = {
     GroupDeleted: "group.deleted",
     MemberAdded: "member.added",
     MemberRemoved: "member.removed",
+    InviteSent: "invite.sent",
+    InviteCancelled: "invite.cancelled",
+    InviteAccepted: "invite.accepted",
+    GrantPending: "grant.pending",
+    UserRegistered: "user.registered",
 }

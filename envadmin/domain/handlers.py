@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
+from uuid import uuid4
 
 from . import commands as c
 from . import events as ev
+from . import invitations
 from .errors import NotAuthorized, Refused, Superseded
 from .model import (
     ADMIN_GROUP, ADMIN_GROUP_KEY, SUPPORT, Account, AuditEntry, Group, User, email_key, group_key,
@@ -20,9 +22,11 @@ class Outcome:
 
     message: str
     events: list[ev.Event] = field(default_factory=list)
+    status: str = "applied"
+    follow_ups: list[c.Command] = field(default_factory=list)
 
 
-def create_account(cmd: c.CreateAccount, repo: Repository) -> Outcome:
+def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Outcome:
     if cmd.actor != SUPPORT:
         raise NotAuthorized(f"{cmd.actor} is not support; only support can create account {cmd.account}")
     if repo.lock_account(cmd.account) is not None:
@@ -43,38 +47,76 @@ def create_account(cmd: c.CreateAccount, repo: Repository) -> Outcome:
     return Outcome(f"Account {cmd.account} ({cmd.name}) created; {user.email} is its administrator.", events)
 
 
-def add_user(cmd: c.AddUser, repo: Repository) -> Outcome:
+def add_user(cmd: c.AddUser, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_user(email_key(cmd.email))
     if existing is not None:
         raise Refused(f"User {existing.email} already exists")
     repo.add_user(User(cmd.email, cmd.first_name, cmd.last_name, cmd.password_hash,
                        cmd.password_expired, created_by_account=cmd.account))
-    return Outcome(f"User {cmd.email} added.",
-                   [ev.UserAdded(cmd.account, cmd.email, password_expired=cmd.password_expired)])
+    # The console's own fix: an admin of this account adds the user, so this account's pending
+    # grants are retried; another account's stay pending (its admin did not vouch for the email).
+    retries = retry_pending_grants(email_key(cmd.email), repo, now, account=cmd.account)
+    message = f"User {cmd.email} added."
+    if retries:
+        message += f" Retrying {len(retries)} pending grant(s) of account {cmd.account}."
+    return Outcome(message, [ev.UserAdded(cmd.account, cmd.email, password_expired=cmd.password_expired)],
+                   follow_ups=retries)
 
 
-def grant_admin(cmd: c.GrantAdmin, repo: Repository) -> Outcome:
+def invite_user(cmd: c.InviteUser, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
-    return _join(cmd, repo, Group(cmd.account, ADMIN_GROUP))
+    group = Group(cmd.account, ADMIN_GROUP) if cmd.group is None else \
+        _existing_group(cmd.account, cmd.group, repo)
+    return _join(cmd, repo, group, now)
 
 
-def revoke_admin(cmd: c.RevokeAdmin, repo: Repository) -> Outcome:
+def resend_invite(cmd: c.ResendInvite, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
-    return _leave(cmd, repo, Group(cmd.account, ADMIN_GROUP))
+    return Outcome(*invitations.resend(cmd, repo, now))
 
 
-def add_member(cmd: c.AddMember, repo: Repository) -> Outcome:
+def cancel_invite(cmd: c.CancelInvite, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
-    return _join(cmd, repo, _existing_group(cmd.account, cmd.group, repo))
+    return Outcome(*invitations.cancel(cmd, repo, now))
 
 
-def remove_member(cmd: c.RemoveMember, repo: Repository) -> Outcome:
+def retry_pending_grants(key: str, repo: Repository, now: datetime,
+                         account: str | None = None) -> list[c.Command]:
+    """Each pending grant of the email as a new grant command, by its inviter, at its issue time."""
+    retries: list[c.Command] = []
+    for grant in repo.pending_grants(key, account):
+        fields = dict(id=uuid4(), issued_at=grant.issued_at, actor=grant.actor, source="cli",
+                      correlation_id=str(grant.command_id), account=grant.account, email=grant.email,
+                      retry_of=grant.command_id)
+        retry = c.GrantAdmin(**fields) if grant.group == ADMIN_GROUP_KEY else \
+            c.AddMember(group=grant.group, **fields)
+        repo.close_pending_grant(grant.id, "retried", f"retried as command {retry.id}", now)
+        retries.append(retry)
+    return retries
+
+
+def grant_admin(cmd: c.GrantAdmin, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
-    return _leave(cmd, repo, _existing_group(cmd.account, cmd.group, repo))
+    return _join(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
-def create_group(cmd: c.CreateGroup, repo: Repository) -> Outcome:
+def revoke_admin(cmd: c.RevokeAdmin, repo: Repository, now: datetime) -> Outcome:
+    _authorize(cmd, repo)
+    return _leave(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
+
+
+def add_member(cmd: c.AddMember, repo: Repository, now: datetime) -> Outcome:
+    _authorize(cmd, repo)
+    return _join(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
+
+
+def remove_member(cmd: c.RemoveMember, repo: Repository, now: datetime) -> Outcome:
+    _authorize(cmd, repo)
+    return _leave(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
+
+
+def create_group(cmd: c.CreateGroup, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_group(cmd.account, group_key(cmd.group))
     if existing is not None:
@@ -84,7 +126,7 @@ def create_group(cmd: c.CreateGroup, repo: Repository) -> Outcome:
                    [ev.GroupCreated(cmd.account, cmd.group)])
 
 
-def rename_group(cmd: c.RenameGroup, repo: Repository) -> Outcome:
+def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
     if group.is_builtin:
@@ -97,7 +139,7 @@ def rename_group(cmd: c.RenameGroup, repo: Repository) -> Outcome:
                    [ev.GroupRenamed(cmd.account, group.name, new_name=cmd.new_name)])
 
 
-def delete_group(cmd: c.DeleteGroup, repo: Repository) -> Outcome:
+def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
     if group.is_builtin:
@@ -125,19 +167,25 @@ def _existing_group(account: str, name: str, repo: Repository) -> Group:
 
 def _claim_clock(cmd: c.Command, repo: Repository, group: Group, user_key: str) -> None:
     clock = repo.get_clock(cmd.account, group.key, user_key)
+    if clock is not None and clock.command_id == getattr(cmd, "retry_of", None):
+        return  # the pending grant this command retries set the clock itself
     if clock is not None and clock.is_newer_than(cmd.issued_at, cmd.id):
         raise Superseded(
             f"superseded by command {clock.command_id}, issued later "
             f"({clock.issued_at.isoformat()}) for the same member of {group.name} in account {cmd.account}")
 
 
-def _join(cmd: c.GrantAdmin | c.AddMember, repo: Repository, group: Group) -> Outcome:
+def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
+          now: datetime) -> Outcome:
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
     user = repo.get_user(key)
-    if user is None:
-        raise Refused("Cannot add a non-existent user")
     role = _role(group, cmd.account)
+    if user is None:
+        if getattr(cmd, "retry_of", None) is not None:
+            raise Refused("Cannot add a non-existent user")
+        message, events = invitations.hold_grant(cmd, repo, group, role, now)
+        return Outcome(message, events, status=invitations.PENDING)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     if repo.is_member(cmd.account, group.key, key):
         return Outcome(f"{user.email} is already {role}; nothing changed.")
@@ -147,12 +195,18 @@ def _join(cmd: c.GrantAdmin | c.AddMember, repo: Repository, group: Group) -> Ou
     return Outcome(f"{user.email} is now {role}.", [event(cmd.account, user.email, **extra)])
 
 
-def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: Repository, group: Group) -> Outcome:
+def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: Repository, group: Group,
+           now: datetime) -> Outcome:
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
     role = _role(group, cmd.account)
     if not repo.is_member(cmd.account, group.key, key):
         repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
+        cancelled = invitations.cancel_pending(cmd.account, group, cmd.email, repo, now,
+                                               f"revoked by {cmd.actor} before registration")
+        if cancelled:
+            return Outcome(f"The pending grant of {cmd.email} ({role}) is cancelled.",
+                           [ev.InviteCancelled(cmd.account, cmd.email)])
         return Outcome(f"{cmd.email} is not {role}; nothing changed.")
     shown = repo.get_user(key).email
     if group.is_builtin and repo.count_members(cmd.account, group.key) <= 1:
@@ -171,7 +225,7 @@ def _role(group: Group, account: str) -> str:
     return f"a member of group {group.name} in account {account}"
 
 
-HANDLERS: dict[type[c.Command], Callable[[c.Command, Repository], Outcome]] = {
+HANDLERS: dict[type[c.Command], Callable[[c.Command, Repository, datetime], Outcome]] = {
     c.CreateAccount: create_account,
     c.AddUser: add_user,
     c.GrantAdmin: grant_admin,
@@ -181,12 +235,15 @@ HANDLERS: dict[type[c.Command], Callable[[c.Command, Repository], Outcome]] = {
     c.DeleteGroup: delete_group,
     c.AddMember: add_member,
     c.RemoveMember: remove_member,
+    c.InviteUser: invite_user,
+    c.ResendInvite: resend_invite,
+    c.CancelInvite: cancel_invite,
 }
 
 
 def handle(cmd: c.Command, repo: Repository, now: datetime) -> Outcome:
     """Apply one command and audit every change it made; refusals are raised."""
-    outcome = HANDLERS[type(cmd)](cmd, repo)
+    outcome = HANDLERS[type(cmd)](cmd, repo, now)
     for event in outcome.events:
         repo.add_audit(AuditEntry(at=now, actor=cmd.actor, action=event.action, target=event.target,
                                   account=event.account, command_id=cmd.id, source=cmd.source,

@@ -85,3 +85,43 @@ class AuditEntry:
     command_id: UUID
     source: str
     detail: str = ""
+
+
+INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_FAILED = (
+    "pending", "accepted", "expired", "cancelled", "failed")
+INVITE_STATUSES = (INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_FAILED)
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An encrypted-envelope invitation of one email to one account; its token is kept only as a hash."""
+
+    id: UUID
+    account: str
+    email: str
+    invited_by: str
+    status: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+    def is_live(self, now: datetime) -> bool:
+        return self.status == INVITE_PENDING and self.expires_at > now
+
+
+@dataclass(frozen=True)
+class PendingGrant:
+    """A grant waiting for its email to register: replayed through the grant handler then."""
+
+    id: UUID
+    invite_id: UUID
+    account: str
+    group: str
+    email: str
+    command_id: UUID
+    actor: str
+    issued_at: datetime

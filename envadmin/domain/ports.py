@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import abc
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from .model import Account, AuditEntry, Group, MembershipClock, User
+from .model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User
 
 
 class Repository(abc.ABC):
@@ -60,6 +60,38 @@ class Repository(abc.ABC):
 
     @abc.abstractmethod
     def add_audit(self, entry: AuditEntry) -> None: ...
+
+    invite_ttl: timedelta = timedelta(days=7)
+
+    @abc.abstractmethod
+    def find_invite(self, account: str, email_key: str) -> Invite | None:
+        """The newest invite of the email to the account that is still marked pending."""
+
+    @abc.abstractmethod
+    def invite_by_token(self, token_hash: str) -> Invite | None: ...
+
+    @abc.abstractmethod
+    def add_invite(self, invite: Invite) -> None: ...
+
+    @abc.abstractmethod
+    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
+        """Seal the invite in an encrypted envelope and put its mail in the outbox."""
+
+    @abc.abstractmethod
+    def add_pending_grant(self, grant: PendingGrant) -> None: ...
+
+    @abc.abstractmethod
+    def pending_grants(self, email_key: str, account: str | None = None,
+                       group_key: str | None = None) -> list[PendingGrant]: ...
+
+    @abc.abstractmethod
+    def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None: ...
+
+    @abc.abstractmethod
+    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None: ...
 
 
 class UnitOfWork(AbstractContextManager, abc.ABC):

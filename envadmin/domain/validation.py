@@ -27,5 +27,6 @@ def describe(error: ValidationError) -> str:
 
 _KNOWN_TYPES = {
     "create_account", "add_user", "grant_admin", "revoke_admin", "create_group",
-    "rename_group", "delete_group", "add_member", "remove_member",
+    "rename_group", "delete_group", "add_member", "remove_member", "invite_user", "resend_invite",
+    "cancel_invite",
 }

@@ -108,7 +108,8 @@ def create_api(settings: Settings | None = None, token: str | None = None) -> Fa
     @api.get("/v1/accounts/{account}/admins")
     def list_admins(account: str):
         account = _existing_account(client, account)
-        return {"account": account, "admins": queries.admins(client.engine, account), "pending": []}
+        return {"account": account, "admins": queries.admins(client.engine, account),
+                "pending": queries.pending_admins(client.engine, account)}
 
     @api.get("/v1/accounts/{account}/groups")
     def list_groups(account: str):

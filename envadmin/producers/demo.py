@@ -1,8 +1,12 @@
 """`envadmin demo`: the whole story on whatever store and broker are configured (embedded by default)."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -12,6 +16,7 @@ from ..broker import publish_batch
 from ..domain.passwords import generate_temporary_password, hash_password
 from ..store import queries
 from .client import Client, new_command
+from .registration import register_with_token
 from .worker_process import WorkerProcess
 
 console = Console(highlight=False)
@@ -52,7 +57,7 @@ def _story(client: Client, account: str) -> bool:
              "create_account", "support", "applied",
              dict(name="Acme Demo", admin_email=alice, first_name="Alice", last_name="Martin",
                   password_hash=secret)),
-        Step(f"admin grant {account} {carol} --by {alice}", "grant_admin", alice, "rejected",
+        Step(f"admin grant {account} {carol} --by {alice}", "grant_admin", alice, "pending",
              dict(email=carol)),
         Step(f"admin grant {account} {bob} --by mallory@evil.example", "grant_admin",
              "mallory@evil.example", "rejected", dict(email=bob)),
@@ -68,12 +73,15 @@ def _story(client: Client, account: str) -> bool:
         Step(f"group rename {account} 'Account Administrators' Owners --by {bob}", "rename_group", bob,
              "rejected", dict(group="Account Administrators", new_name="Owners")),
     ]
-    last_admin = Step(f"admin revoke {account} {bob} --by {bob}", "revoke_admin", bob, "rejected",
-                      dict(email=bob))
+    closing = [Step(f"admin revoke {account} {bob} --by {carol}", "revoke_admin", carol, "applied",
+                    dict(email=bob)),
+               Step(f"admin revoke {account} {carol} --by {carol}", "revoke_admin", carol, "rejected",
+                    dict(email=carol))]
     console.print(f"temporary password of the new users (shown once): {password}")
     ok = all(_run(client, account, step) for step in steps)
+    ok = _register(client, account, carol) and ok
     ok = _reverse_order(client, account, alice, bob) and ok
-    ok = _run(client, account, last_admin) and ok
+    ok = all(_run(client, account, step) for step in closing) and ok
     ok = _poison(client) and ok
     _summary(client, account)
     return ok
@@ -96,6 +104,36 @@ def _submit_and_check(client: Client, commands: list, expected: list[str], title
         mark = "[green]✓[/]" if good else f"[red]✗ expected {expect}[/]"
         console.print(f"  {mark} {shown['status']}: {shown['reason'] or ''}")
     return ok
+
+
+def _register(client: Client, account: str, email: str) -> bool:
+    """The invitee takes the link from the mail in the outbox and registers; nobody else does anything."""
+    console.print(f"\n[cyan]{email} registers with the link of the invite in the outbox[/]")
+    link = _wait_for_link(client, email, account)
+    if link is None:
+        console.print("  [red]✗ no invite mail arrived[/]")
+        return False
+    console.print(f"  mail to {email}: {link[:60]}…")
+    console.print(f"$ envadmin register --token <token> --first Carol --last Petit --password-stdin --email {email}")
+    result = register_with_token(client, link.rsplit("/", 1)[-1], "Carol", "Petit", generate_temporary_password(),
+                                 email=email)
+    statuses = client.wait([c.id for c in result.retries], timeout=60)
+    good = all(s == "applied" for s in statuses.values()) and email in queries.admins(client.engine, account)
+    console.print(f"  {'[green]✓[/]' if good else '[red]✗[/]'} registered; the pending grant was retried by "
+                  f"itself: {email} is {'now' if good else 'NOT'} an administrator of {account}")
+    return good
+
+
+def _wait_for_link(client: Client, email: str, account: str) -> str | None:
+    folder = Path(client.settings.effective_mail_url.removeprefix("file://"))
+    for _ in range(600):
+        for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+            mail = message_from_bytes(path.read_bytes(), policy=default)
+            found = re.search(r"\S+/register/\S+", mail.get_content())
+            if mail["To"] == email and mail["Subject"].endswith(f"account {account}") and found:
+                return found.group(0)
+        time.sleep(0.1)
+    return None
 
 
 def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:

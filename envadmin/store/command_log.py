@@ -11,8 +11,9 @@ from sqlalchemy import Connection, func, insert, select, update
 from ..domain.commands import Command
 from .tables import commands, dead_letters
 
-QUEUED, APPLIED, REJECTED, SUPERSEDED, FAILED = "queued", "applied", "rejected", "superseded", "failed"
-STATUSES = (QUEUED, APPLIED, REJECTED, SUPERSEDED, FAILED)
+QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
+REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
+STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED)
 LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
 
 
@@ -76,6 +77,11 @@ class CommandLog:
 
     def finish(self, command_id: UUID, status: str, reason: str | None, now: datetime) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id)
+                          .values(status=status, reason=reason, finished_at=now))
+
+    def settle_pending(self, command_id: UUID, status: str, reason: str, now: datetime) -> None:
+        """A pending grant's command takes the result of the grant retried for it."""
+        self.conn.execute(update(commands).where(commands.c.id == command_id, commands.c.status == PENDING)
                           .values(status=status, reason=reason, finished_at=now))
 
     def note_error(self, command_id: UUID, reason: str) -> None:

@@ -1,13 +1,14 @@
 """Read side: what the CLI, the API and dashboards show."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, func, select
 
 from ..domain.model import ADMIN_GROUP_KEY
 from .command_log import STATUSES
-from .tables import accounts, commands, dead_letters, groups, memberships, users
+from .tables import accounts, commands, dead_letters, groups, invites, memberships, pending_grants, users
 
 
 def _read(engine: Engine) -> Connection:
@@ -89,3 +90,34 @@ def list_dead_letters(engine: Engine, limit: int = 100) -> list[dict]:
         rows = conn.execute(select(dead_letters).order_by(dead_letters.c.id.desc()).limit(limit)).all()
     return [{"id": row.id, "at": row.at.isoformat(), "command_id": str(row.command_id) if row.command_id else None,
              "reason": row.reason, "payload": row.payload} for row in rows]
+
+
+def pending_admins(engine: Engine, account: str) -> list[str]:
+    """Emails whose admin grant waits for registration."""
+    with _read(engine) as conn:
+        rows = conn.execute(
+            select(invites.c.email_key, invites.c.email)
+            .join(pending_grants, pending_grants.c.invite_id == invites.c.id)
+            .where(pending_grants.c.account == account, pending_grants.c.group_key == ADMIN_GROUP_KEY,
+                   pending_grants.c.status == "pending")
+            .distinct().order_by(invites.c.email_key)).all()
+    return [row.email for row in rows]
+
+
+def list_invites(engine: Engine, account: str | None = None, status: str | None = None,
+                 limit: int = 500) -> list[dict]:
+    """Invites, newest first; an invite past its expiry but not yet swept shows as expired."""
+    query = select(invites).order_by(invites.c.created_at.desc()).limit(limit)
+    if account is not None:
+        query = query.where(invites.c.account == account)
+    with _read(engine) as conn:
+        rows = conn.execute(query).all()
+    now = datetime.now(timezone.utc)
+    shown = []
+    for row in rows:
+        state = "expired" if row.status == "pending" and row.expires_at <= now else row.status
+        if status is None or state == status:
+            shown.append({"id": str(row.id), "email": row.email, "account": row.account, "status": state,
+                          "invited_by": row.invited_by, "created_at": row.created_at.isoformat(),
+                          "expires_at": row.expires_at.isoformat(), "reason": row.reason})
+    return shown

@@ -1,13 +1,15 @@
 """The domain's Repository on a SQLAlchemy connection."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from ..domain.model import Account, AuditEntry, Group, MembershipClock, User
 from ..domain.ports import Repository
+from .invite_mail import InviteMailWriter
+from .invite_records import InviteRecords
 from .tables import accounts, audit_log, groups, membership_clocks, memberships, users
 
 
@@ -15,11 +17,16 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class SqlRepository(Repository):
+class SqlRepository(InviteRecords, Repository):
     """Reads and writes through one connection, inside the unit of work's transaction."""
 
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, mail_writer: InviteMailWriter | None = None,
+                 invite_ttl: timedelta | None = None):
         self.conn = connection
+        self.mail_writer = mail_writer
+        self.new_mail_ids: list[UUID] = []
+        if invite_ttl is not None:
+            self.invite_ttl = invite_ttl
 
     def lock_account(self, number: str) -> Account | None:
         row = self.conn.execute(

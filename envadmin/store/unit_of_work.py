@@ -2,24 +2,29 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import timedelta
 
 from sqlalchemy import Connection, Engine
 
 from ..domain.ports import UnitOfWork
 from .command_log import CommandLog
+from .invite_mail import InviteMailWriter
 from .repository import SqlRepository
 
 
 class SqlUnitOfWork(UnitOfWork):
     """`with uow: ...; uow.commit()`; the next statement begins a new transaction, leaving rolls back."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, mail_writer: InviteMailWriter | None = None,
+                 invite_ttl: timedelta | None = None):
         self.engine = engine
+        self.mail_writer = mail_writer
+        self.invite_ttl = invite_ttl
         self.conn: Connection | None = None
 
     def __enter__(self) -> "SqlUnitOfWork":
         self.conn = self.engine.connect()
-        self.repo = SqlRepository(self.conn)
+        self.repo = SqlRepository(self.conn, self.mail_writer, self.invite_ttl)
         self.log = CommandLog(self.conn)
         return self
 

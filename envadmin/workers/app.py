@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from celery import Celery
 
-from ..broker import APPLY_BATCH, RELAY, make_celery
+from ..broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, make_celery
 from ..settings import Settings, load_settings
-from .apply import apply_message
+from ..store.expiry import expire_invites
+from .apply import apply_message, utcnow
 from .errors import TRANSIENT
 from .relay import relay_unapplied
 from .runtime import Runtime
+from .sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,10 @@ def create_app(settings: Settings | None = None) -> Celery:
     app.conf.beat_schedule = {
         "relay-unapplied-commands": {"task": RELAY, "schedule": settings.relay_interval_seconds,
                                      "options": {"expires": settings.relay_interval_seconds * 4}},
+        "expire-invites": {"task": EXPIRE_INVITES, "schedule": settings.relay_interval_seconds * 6,
+                           "options": {"expires": settings.relay_interval_seconds * 12}},
+        "sweep-mail-outbox": {"task": SWEEP_MAIL, "schedule": settings.relay_interval_seconds,
+                              "options": {"expires": settings.relay_interval_seconds * 4}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -33,12 +39,30 @@ def create_app(settings: Settings | None = None) -> Celery:
               retry_backoff_max=60, retry_jitter=True, max_retries=8)
     def apply_batch(self, message):
         report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
-                               chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds))
+                               chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
+                               mails_committed=lambda ids: publish_mails(app, settings.queue, ids))
         logger.info("Batch applied: %s", report.statuses)
 
     @app.task(name=RELAY, shared=False)
     def relay():
         return relay_unapplied(app, runtime)
+
+    @app.task(name=SEND_MAIL, shared=False, autoretry_for=(MailDeliveryDeferred, *TRANSIENT),
+              retry_backoff=True, retry_backoff_max=300, retry_jitter=True,
+              max_retries=settings.mail_max_attempts + 2)
+    def send_mail(mail_id):
+        return send_one(mail_id, runtime.unit_of_work, settings)
+
+    @app.task(name=SWEEP_MAIL, shared=False)
+    def sweep_mail():
+        return sweep_mail_outbox(app, runtime.unit_of_work, settings)
+
+    @app.task(name=EXPIRE_INVITES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def expire_invites_task():
+        with runtime.unit_of_work() as uow:
+            expired = expire_invites(uow.conn, utcnow())
+            uow.commit()
+        return expired
 
     app.envadmin_runtime = runtime
     return app

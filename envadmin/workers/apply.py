@@ -13,7 +13,7 @@ from ..domain.commands import Command, CommandBatch, parse_command
 from ..domain.errors import Refused, Superseded
 from ..domain.handlers import handle
 from ..domain.validation import describe
-from ..store.command_log import APPLIED, LEASED, QUEUED, REJECTED, SUPERSEDED, Claim
+from ..store.command_log import LEASED, QUEUED, REJECTED, SUPERSEDED, Claim
 from ..store.unit_of_work import SqlUnitOfWork
 from .errors import is_transient
 
@@ -35,7 +35,8 @@ class BatchReport:
 
 
 def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
-                  max_attempts: int, chunk: int, lease: timedelta) -> BatchReport:
+                  max_attempts: int, chunk: int, lease: timedelta,
+                  mails_committed: Callable[[list[UUID]], None] = lambda ids: None) -> BatchReport:
     """Parse the message; then, chunk by chunk, claim what is still queued and apply it."""
     report = BatchReport()
     try:
@@ -53,6 +54,8 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
             for cmd, claim in runnable:
                 report.count(_apply_one(cmd, claim, uow, max_attempts))
             uow.commit()
+            if uow.repo.new_mail_ids:
+                mails_committed(list(uow.repo.new_mail_ids))
     return report
 
 
@@ -108,13 +111,15 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
             now = utcnow()
             try:
                 outcome = handle(cmd, uow.repo, now)
-                uow.log.finish(cmd.id, APPLIED, outcome.message, now)
-                return APPLIED
+                _finish(uow, cmd, outcome.status, outcome.message, now)
+                if outcome.follow_ups:
+                    _apply_follow_ups(outcome.follow_ups, uow, now)
+                return outcome.status
             except Refused as refusal:
-                uow.log.finish(cmd.id, REJECTED, refusal.reason, now)
+                _finish(uow, cmd, REJECTED, refusal.reason, now)
                 return REJECTED
             except Superseded as superseded:
-                uow.log.finish(cmd.id, SUPERSEDED, superseded.reason, now)
+                _finish(uow, cmd, SUPERSEDED, superseded.reason, now)
                 return SUPERSEDED
     except Exception as error:
         if is_transient(error):
@@ -128,6 +133,27 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
         # Left queued: the relay sends it again after its timeout, and the attempt is counted then.
         uow.log.note_error(cmd.id, reason)
         return "error"
+
+
+def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime) -> None:
+    """Commands a handler asked for (retried pending grants): journalled, then applied in this transaction."""
+    uow.log.record_submitted(commands, now)
+    for follow_up in commands:
+        try:
+            with uow.savepoint():
+                outcome = handle(follow_up, uow.repo, now)
+                _finish(uow, follow_up, outcome.status, outcome.message, now)
+        except Refused as refusal:
+            _finish(uow, follow_up, REJECTED, refusal.reason, now)
+        except Superseded as superseded:
+            _finish(uow, follow_up, SUPERSEDED, superseded.reason, now)
+
+
+def _finish(uow: SqlUnitOfWork, cmd: Command, status: str, reason: str, now: datetime) -> None:
+    uow.log.finish(cmd.id, status, reason, now)
+    retried = getattr(cmd, "retry_of", None)
+    if retried is not None:
+        uow.log.settle_pending(retried, status, f"{reason} (retried as command {cmd.id})", now)
 
 
 def _known_id(item: object) -> UUID | None:

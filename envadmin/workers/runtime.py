@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from ..settings import Settings
 from ..store.engine import make_engine
+from ..store.invite_mail import InviteMailWriter
 from ..store.unit_of_work import SqlUnitOfWork
 
 
@@ -17,6 +19,7 @@ class Runtime:
         self.settings = settings
         self._engine: Engine | None = None
         self._pid: int | None = None
+        self._mail_writer: InviteMailWriter | None = None
 
     @property
     def engine(self) -> Engine:
@@ -27,4 +30,6 @@ class Runtime:
         return self._engine
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        if self._mail_writer is None:
+            self._mail_writer = InviteMailWriter(self.settings.master_key_bytes(), self.settings.public_url)
+        return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days))

@@ -13,7 +13,8 @@ from datetime import datetime
 from uuid import UUID
 
 from envadmin.domain.model import (
-    Account, AuditEntry, Group, MembershipClock, User, email_key, group_key,
+    INVITE_PENDING, Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User, email_key,
+    group_key,
 )
 from envadmin.domain.ports import Repository
 
@@ -32,6 +33,9 @@ class FakeRepository(Repository):
         self.memberships: set[Key] = set()
         self.clocks: dict[Key, MembershipClock] = {}
         self.audit: list[AuditEntry] = []
+        self.invites: dict[UUID, Invite] = {}
+        self.grants: dict[UUID, tuple[PendingGrant, str]] = {}  # grant and its status
+        self.mails: list[tuple[Invite, str, str]] = []  # invite, token, role
 
     # --- Repository -------------------------------------------------------------------------
 
@@ -113,6 +117,40 @@ class FakeRepository(Repository):
         if entry.at.tzinfo is None:
             raise ValueError("naive datetime given to the store")
         self.audit.append(entry)
+
+    def find_invite(self, account: str, email_key_: str) -> Invite | None:
+        live = [i for i in self.invites.values()
+                if (i.account, i.key, i.status) == (account, email_key_, INVITE_PENDING)]
+        return max(live, key=lambda i: i.created_at, default=None)
+
+    def invite_by_token(self, token_hash: str) -> Invite | None:
+        return next((i for i in self.invites.values() if i.token_hash == token_hash), None)
+
+    def add_invite(self, invite: Invite) -> None:
+        self.invites[invite.id] = invite
+
+    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None:
+        self.invites[invite_id] = replace(self.invites[invite_id], status=status)
+
+    def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
+        self.mails.append((invite, token, role))
+
+    def add_pending_grant(self, grant: PendingGrant) -> None:
+        self.grants[grant.id] = (grant, INVITE_PENDING)
+
+    def pending_grants(self, email_key_: str, account: str | None = None,
+                       group_key_: str | None = None) -> list[PendingGrant]:
+        return [g for g, status in self.grants.values()
+                if status == INVITE_PENDING and email_key(g.email) == email_key_
+                and account in (None, g.account) and group_key_ in (None, g.group)]
+
+    def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None:
+        for key, (grant, status) in list(self.grants.items()):
+            if grant.invite_id == from_invite and status == INVITE_PENDING:
+                self.grants[key] = (replace(grant, invite_id=to_invite), status)
+
+    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
+        self.grants[grant_id] = (self.grants[grant_id][0], status)
 
     # --- helpers for tests, by the names a person types ---------------------------------------
 

@@ -8,7 +8,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from . import memberships, ops, people, serve, worker
+from . import invites, memberships, ops, people, serve, worker
 from .context import EXIT_REFUSED, err
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -19,6 +19,9 @@ app.add_typer(memberships.admin_app, name="admin")
 app.add_typer(memberships.group_app, name="group")
 app.add_typer(ops.command_app, name="command")
 app.add_typer(ops.db_app, name="db")
+app.add_typer(invites.invite_app, name="invite")
+app.add_typer(invites.envelope_app, name="envelope")
+app.command("register")(invites.register)
 app.command("status")(ops.status)
 app.command("dead-letters")(ops.dead_letters)
 app.command("worker")(worker.worker)

@@ -39,12 +39,15 @@ def list_admins(account: Account, as_json: Json = False) -> None:
     """The account's administrators."""
     engine = _existing_account(account)
     admins = queries.admins(engine, account)
+    pending = queries.pending_admins(engine, account)
     if as_json:
-        print_json({"account": account, "admins": admins, "pending": []})
+        print_json({"account": account, "admins": admins, "pending": pending})
         return
     out.print(f"Account Administrators of {account}:", markup=False)
     for email in admins:
         out.print(f"  {email}", markup=False)
+    for email in pending:
+        out.print(f"  {email} (pending: invited, not registered yet)", markup=False)
 
 
 @group_app.command("create")

@@ -1,0 +1,49 @@
+"""The invite story through the CLI against a running worker: grant, mail, register, admin."""
+from __future__ import annotations
+
+import re
+import time
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+ALICE = "alice@example.com"
+CAROL = "Carol@Example.com"
+
+
+def invite_link(e2e, account: str, timeout: float = 30) -> str:
+    folder = Path(e2e.settings.effective_mail_url.removeprefix("file://"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in folder.glob("*.eml"):
+            mail = message_from_bytes(path.read_bytes(), policy=default)
+            if mail["Subject"].endswith(f"account {account}"):
+                return re.search(r"\S+/register/\S+", mail.get_content()).group(0)
+        time.sleep(0.1)
+    raise AssertionError(f"no invite mail for account {account} in {folder}")
+
+
+def test_a_grant_to_an_unknown_email_is_applied_after_registration_with_the_mailed_link(e2e):
+    e2e.open_account("3201", ALICE)
+    pending = e2e.cli_json("admin", "grant", "3201", CAROL, "--by", ALICE, "--wait")
+    assert pending["status"] == "pending", pending
+    assert e2e.cli_json("admin", "list", "3201")["pending"] == [CAROL]
+    [invite] = e2e.cli_json("invite", "list", "--account", "3201", "--status", "pending")["invites"]
+    assert (invite["email"], invite["invited_by"], invite["status"]) == (CAROL, ALICE, "pending")
+
+    link = invite_link(e2e, "3201")
+    bad = e2e.cli("register", "--token", "not-a-token", "--first", "Carol", "--last", "P", "--password-stdin",
+                  input="a-good-passw0rd\n")
+    assert bad.returncode == 1 and "unknown registration token" in bad.stderr
+    done = e2e.cli_json("register", "--token", link, "--first", "Carol", "--last", "P", "--password-stdin",
+                        "--email", "carol@EXAMPLE.com", input="a-good-passw0rd\n")
+    assert done["ok"] and done["created"] and len(done["retried"]) == 1
+    deadline = time.monotonic() + 30
+    while CAROL not in e2e.cli_json("admin", "list", "3201")["admins"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert e2e.cli_json("admin", "list", "3201") == {"account": "3201", "admins": [ALICE, CAROL], "pending": []}
+    assert e2e.cli_json("command", "show", pending["id"])["status"] == "applied"
+    again = e2e.cli("register", "--token", link, "--first", "Carol", "--last", "P", "--password-stdin",
+                    input="a-good-passw0rd\n")
+    assert again.returncode == 1 and "already used" in again.stderr
+    assert "Traceback" not in bad.stderr + again.stderr

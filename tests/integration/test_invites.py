@@ -1,0 +1,162 @@
+"""The invite story through real workers: grant to unknown → mail → register with its token → admin."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from envadmin.domain.errors import Refused
+from envadmin.producers.client import Client, new_command
+from envadmin.producers.registration import open_envelope, register_with_token
+from envadmin.store import queries
+from envadmin.store.engine import make_engine
+from envadmin.store.expiry import expire_invites
+from envadmin.workers.app import create_app
+
+from ..conftest import thread_worker
+from .helpers import account_with_admin, add_user, grant, revoke
+
+STRANGER = "Nobody@Example.com"
+PASSWORD = "a-permanent-passw0rd"
+
+
+def outbox(settings) -> Path:
+    return Path(settings.effective_mail_url.removeprefix("file://"))
+
+
+def wait_for_mails(settings, count: int, timeout: float = 30) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = sorted(outbox(settings).glob("*.eml"), key=lambda p: p.stat().st_mtime)
+        if len(files) >= count:
+            return [message_from_bytes(p.read_bytes()) for p in files]
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} mails in {outbox(settings)}")
+
+
+def token_of(mail) -> str:
+    return re.search(r"/register/([A-Za-z0-9_\-]+)", mail.get_payload(decode=True).decode()).group(1)
+
+
+def submit_and_wait(client, *commands):
+    receipt = client.submit(list(commands))
+    return [client.wait(receipt.ids, 30)[i] for i in receipt.ids]
+
+
+def wait_admin(client, account, email, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if email in queries.admins(client.engine, account):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_grant_to_an_unknown_email_mails_an_invite_and_registration_makes_them_admin(stack):
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        assert submit_and_wait(client, account_with_admin()) == ["applied"]
+        assert submit_and_wait(client, grant(STRANGER)) == ["pending"]
+        assert queries.pending_admins(client.engine, "1001") == [STRANGER]
+        [mail] = wait_for_mails(stack, 1)
+        assert mail["To"] == STRANGER
+        result = register_with_token(client, token_of(mail), "No", "Body", PASSWORD,
+                                     email="nobody@EXAMPLE.com")
+        assert result.created and len(result.retries) == 1
+        assert wait_admin(client, "1001", STRANGER)
+    assert queries.pending_admins(client.engine, "1001") == []
+    assert [i["status"] for i in queries.list_invites(client.engine, "1001")] == ["accepted"]
+    assert queries.status_counts(client.engine)["pending"] == 0  # the original grant took its retry's result
+    envelope_id = re.search(r"Envelope ([0-9a-f]{32})", mail.get_payload(decode=True).decode()).group(1)
+    opened = open_envelope(client, envelope_id, STRANGER, PASSWORD)
+    assert (opened["invited_by"], opened["account"]) == ("alice@example.com", "1001")
+    with pytest.raises(Refused):
+        open_envelope(client, envelope_id, STRANGER, "wrong-password")
+
+
+def test_a_second_grant_sends_no_second_mail_and_a_used_token_is_refused(stack):
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        submit_and_wait(client, account_with_admin())
+        assert submit_and_wait(client, grant(STRANGER), grant(STRANGER.lower())) == ["pending", "pending"]
+        [mail] = wait_for_mails(stack, 1)
+        register_with_token(client, token_of(mail), "No", "Body", PASSWORD)
+        with pytest.raises(Refused, match="already used"):
+            register_with_token(client, token_of(mail), "No", "Body", PASSWORD)
+        assert wait_admin(client, "1001", STRANGER)
+    assert len(list(outbox(stack).glob("*.eml"))) == 1
+
+
+def test_the_grant_is_refused_if_the_inviter_lost_admin_before_registration(stack):
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        submit_and_wait(client, account_with_admin(), add_user("dave@example.com"), grant("dave@example.com"))
+        assert submit_and_wait(client, grant(STRANGER, by="dave@example.com")) == ["pending"]
+        assert submit_and_wait(client, revoke("dave@example.com")) == ["applied"]
+        [mail] = wait_for_mails(stack, 1)
+        result = register_with_token(client, token_of(mail), "No", "Body", PASSWORD)
+        final = client.wait([result.retries[0].id], 30)
+    assert final[result.retries[0].id] == "rejected"
+    assert queries.command_status(client.engine, result.retries[0].id)["reason"] == \
+        "dave@example.com is not an administrator of account 1001"
+    assert STRANGER not in queries.admins(client.engine, "1001")
+
+
+def test_revoke_while_pending_cancels_and_resend_kills_the_old_token(stack):
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        submit_and_wait(client, account_with_admin())
+        submit_and_wait(client, grant(STRANGER))
+        resend = new_command("resend_invite", actor="alice@example.com", source="cli", account="1001",
+                             email=STRANGER)
+        assert submit_and_wait(client, resend) == ["applied"]
+        first, second = wait_for_mails(stack, 2)
+        with pytest.raises(Refused, match="cancelled"):
+            register_with_token(client, token_of(first), "No", "Body", PASSWORD)
+        assert submit_and_wait(client, revoke(STRANGER)) == ["applied"]
+        assert queries.pending_admins(client.engine, "1001") == []
+        with pytest.raises(Refused, match="cancelled"):
+            register_with_token(client, token_of(second), "No", "Body", PASSWORD)
+
+
+def test_no_token_or_password_appears_in_the_store_or_the_logs(stack, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        submit_and_wait(client, account_with_admin())
+        submit_and_wait(client, grant(STRANGER))
+        [mail] = wait_for_mails(stack, 1)
+        token = token_of(mail)
+        result = register_with_token(client, token, "No", "Body", PASSWORD)
+        client.wait([r.id for r in result.retries], 30)
+    engine = make_engine(stack.effective_database_url)
+    with engine.connect() as conn:
+        stored = " ".join(str(row) for table in ("commands", "dead_letters", "audit_log", "invites",
+                                                 "mail_outbox", "envelopes", "pending_grants")
+                          for row in conn.execute(text(f"SELECT * FROM {table}")))
+    assert token not in stored and PASSWORD not in stored
+    assert token not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_the_periodic_job_expires_invites_and_their_grants_and_audits_it(stack):
+    client = Client(stack)
+    with thread_worker(create_app(stack)):
+        submit_and_wait(client, account_with_admin())
+        submit_and_wait(client, grant(STRANGER))
+        [mail] = wait_for_mails(stack, 1)
+    engine = make_engine(stack.effective_database_url)
+    with engine.begin() as conn:
+        assert expire_invites(conn, datetime.now(timezone.utc)) == 0  # not yet
+        assert expire_invites(conn, datetime.now(timezone.utc) + timedelta(days=8)) == 1
+    assert [i["status"] for i in queries.list_invites(client.engine, "1001")] == ["expired"]
+    assert queries.pending_admins(client.engine, "1001") == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'invite.expired'")).scalar() == 1
+    with pytest.raises(Refused, match="expired"):
+        register_with_token(client, token_of(mail), "No", "Body", PASSWORD)

@@ -1,0 +1,172 @@
+"""Grants to unknown emails: an invite, a pending grant, and registration that retries it."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from envadmin.domain.errors import Refused
+from envadmin.domain.handlers import handle
+from envadmin.domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_PENDING
+from envadmin.domain.registration import register
+
+from .test_handlers import (
+    ALICE, BOB, HASH, NOW, STRANGER, add_member, add_user, apply, command, grant, refused, repo, revoke,
+)
+
+__all__ = ["repo"]
+
+
+def registered(repo, token, **kw):
+    return register(token, "New", "Person", HASH, repo, NOW, **kw)
+
+
+def test_a_grant_to_an_unknown_email_is_pending_and_sends_one_invite(repo):
+    outcome = apply(repo, grant(STRANGER, actor=ALICE))
+    assert outcome.status == "pending"
+    assert "invite was sent" in outcome.message
+    [(invite, token, role)] = repo.mails
+    assert (invite.email, invite.account, invite.invited_by) == (STRANGER, "1001", ALICE)
+    assert role == "an administrator of account 1001"
+    assert invite.token_hash != token and token not in invite.token_hash
+    assert invite.expires_at == NOW + timedelta(days=7)
+    assert [g.account for g in repo.pending_grants("nobody@example.com")] == ["1001"]
+    assert {"invite.sent", "grant.pending"} <= set(repo.actions())
+
+
+def test_granting_again_while_the_invite_is_live_sends_no_second_mail(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    outcome = apply(repo, grant(STRANGER.upper(), actor=ALICE))
+    assert outcome.status == "pending" and "no second mail" in outcome.message
+    assert len(repo.mails) == 1
+    assert len(repo.pending_grants("nobody@example.com")) == 1
+
+
+def test_an_expired_invite_is_replaced_by_a_new_one(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    later = NOW + timedelta(days=8)
+    outcome = handle(grant(STRANGER, actor=ALICE), repo, later)
+    assert "invite was sent" in outcome.message
+    assert len(repo.mails) == 2
+    statuses = sorted(i.status for i in repo.invites.values())
+    assert statuses == ["expired", "pending"]
+
+
+def test_revoking_a_pending_email_cancels_its_grant_and_its_invite(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    outcome = apply(repo, revoke(STRANGER, actor=ALICE))
+    assert "cancelled" in outcome.message
+    assert repo.pending_grants("nobody@example.com") == []
+    assert [i.status for i in repo.invites.values()] == [INVITE_CANCELLED]
+
+
+def test_revoking_one_of_two_pending_grants_keeps_the_invite(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    apply(repo, add_member("Sales", STRANGER, actor=ALICE))
+    apply(repo, revoke(STRANGER, actor=ALICE))
+    assert [g.group for g in repo.pending_grants("nobody@example.com")] == ["sales"]
+    assert [i.status for i in repo.invites.values()] == [INVITE_PENDING]
+
+
+def test_invite_send_carries_a_group_membership(repo):
+    outcome = apply(repo, command("invite_user", actor=ALICE, email=STRANGER, group="Sales"))
+    assert outcome.status == "pending"
+    assert [g.group for g in repo.pending_grants("nobody@example.com")] == ["sales"]
+
+
+def test_resend_gives_a_new_token_and_kills_the_old_one(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    old_token = repo.mails[0][1]
+    apply(repo, command("resend_invite", actor=ALICE, email=STRANGER))
+    new_token = repo.mails[1][1]
+    assert new_token != old_token
+    with pytest.raises(Refused, match="cancelled"):
+        registered(repo, old_token)
+    assert registered(repo, new_token).email == STRANGER
+
+
+def test_cancel_closes_the_invite_and_its_grants(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    apply(repo, command("cancel_invite", actor=ALICE, email=STRANGER))
+    assert repo.pending_grants("nobody@example.com") == []
+    with pytest.raises(Refused, match="cancelled"):
+        registered(repo, repo.mails[0][1])
+
+
+def test_only_an_admin_of_the_account_may_invite(repo):
+    reason = refused(repo, command("invite_user", actor=BOB, email=STRANGER))
+    assert reason == "bob@example.com is not an administrator of account 1001"
+
+
+def test_registration_creates_the_user_and_retries_the_grant_as_its_inviter(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    token = repo.mails[0][1]
+    result = registered(repo, token, email="NOBODY@example.com")
+    assert result.created
+    user = repo.user(STRANGER)
+    assert user is not None and not user.password_expired
+    [retry] = result.retries
+    assert (retry.type, retry.actor, retry.email) == ("grant_admin", ALICE, STRANGER)
+    assert apply(repo, retry).status == "applied"
+    assert repo.is_member("1001", ADMIN_GROUP_KEY, "nobody@example.com")
+    assert [i.status for i in repo.invites.values()] == [INVITE_ACCEPTED]
+
+
+def test_a_retried_grant_is_refused_if_the_inviter_lost_admin_meanwhile(repo):
+    apply(repo, add_user("dave@example.com", actor=ALICE))
+    apply(repo, grant("dave@example.com", actor=ALICE))
+    apply(repo, grant(STRANGER, actor="dave@example.com"))
+    apply(repo, revoke("dave@example.com", actor=ALICE))
+    [retry] = registered(repo, repo.mails[0][1]).retries
+    with pytest.raises(Refused, match="dave@example.com is not an administrator of account 1001"):
+        apply(repo, retry)
+
+
+@pytest.mark.parametrize("case", ["reused", "expired", "other-email", "unknown"])
+def test_a_bad_token_is_refused_and_changes_nothing(repo, case):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    token = repo.mails[0][1]
+    kw = {}
+    if case == "reused":
+        registered(repo, token)
+    elif case == "expired":
+        kw = {}
+    elif case == "other-email":
+        kw = {"email": "someone.else@example.com"}
+    elif case == "unknown":
+        token = "not-a-token"
+    before = repo.snapshot(), dict(repo.invites), dict(repo.grants)
+    with pytest.raises(Refused):
+        if case == "expired":
+            register(token, "New", "Person", HASH, repo, NOW + timedelta(days=8))
+        else:
+            registered(repo, token, **kw)
+    assert (repo.snapshot(), dict(repo.invites), dict(repo.grants)) == before
+
+
+def test_an_existing_user_accepts_the_invite_only_with_their_current_password(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    token = repo.mails[0][1]
+    apply(repo, add_user(STRANGER, actor=BOB, account="2002"))  # another account's admin: no conversion
+    assert len(repo.pending_grants("nobody@example.com")) == 1
+    with pytest.raises(Refused, match="current password"):
+        registered(repo, token)
+    result = registered(repo, token, password_matches=lambda user: user.email == STRANGER)
+    assert not result.created
+    assert [r.email for r in result.retries] == [STRANGER]
+
+
+def test_user_add_by_an_admin_of_the_same_account_retries_its_pending_grants(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    outcome = apply(repo, add_user(STRANGER, actor=ALICE))
+    [retry] = outcome.follow_ups
+    assert retry.retry_of is not None and retry.actor == ALICE
+    assert apply(repo, retry).status == "applied"
+    assert repo.pending_grants("nobody@example.com") == []
+
+
+def test_user_add_by_an_admin_of_another_account_leaves_the_grant_pending(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    outcome = apply(repo, add_user(STRANGER, actor=BOB, account="2002"))
+    assert outcome.follow_ups == []
+    assert len(repo.pending_grants("nobody@example.com")) == 1
