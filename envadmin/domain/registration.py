@@ -51,7 +51,9 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
         repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False))
     elif not password_matches(user):
         raise Refused(f"a user {user.email} already exists: give its current password to accept the invite")
-    repo.set_invite_status(invite.id, INVITE_ACCEPTED, "registered", now)
+    # Ownership of the email is proven for every account that invited it, not only this link's.
+    for invite_id in {invite.id} | {g.invite_id for g in repo.pending_grants(invite.key)}:
+        repo.set_invite_status(invite_id, INVITE_ACCEPTED, "registered", now)
     operation = uuid4()
     for event in (ev.UserRegistered(invite.account, invite.email), ev.InviteAccepted(invite.account, invite.email)):
         repo.add_audit(AuditEntry(now, invite.email, event.action, event.target, event.account, operation,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from envadmin.domain.envelope import TamperedEnvelope
 from envadmin.domain.errors import Refused
 from envadmin.producers.client import Client, new_command
 from envadmin.producers.registration import open_envelope, register_with_token
@@ -78,6 +79,13 @@ def test_grant_to_an_unknown_email_mails_an_invite_and_registration_makes_them_a
     assert (opened["invited_by"], opened["account"]) == ("alice@example.com", "1001")
     with pytest.raises(Refused):
         open_envelope(client, envelope_id, STRANGER, "wrong-password")
+    engine = make_engine(stack.effective_database_url)
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT ciphertext FROM envelopes WHERE id = :i"), {"i": envelope_id}).scalar()
+        tampered = bytes([stored[0] ^ 1]) + bytes(stored[1:])
+        conn.execute(text("UPDATE envelopes SET ciphertext = :c WHERE id = :i"), {"c": tampered, "i": envelope_id})
+    with pytest.raises(TamperedEnvelope):
+        open_envelope(client, envelope_id, STRANGER, PASSWORD)
 
 
 def test_a_second_grant_sends_no_second_mail_and_a_used_token_is_refused(stack):

@@ -170,3 +170,11 @@ def test_user_add_by_an_admin_of_another_account_leaves_the_grant_pending(repo):
     outcome = apply(repo, add_user(STRANGER, actor=BOB, account="2002"))
     assert outcome.follow_ups == []
     assert len(repo.pending_grants("nobody@example.com")) == 1
+
+
+def test_registration_accepts_the_invites_of_every_account_that_invited_the_email(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    apply(repo, grant(STRANGER, actor=BOB, account="2002"))
+    result = registered(repo, repo.mails[0][1])
+    assert sorted(r.account for r in result.retries) == ["1001", "2002"]
+    assert [i.status for i in repo.invites.values()] == [INVITE_ACCEPTED, INVITE_ACCEPTED]
