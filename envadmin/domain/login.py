@@ -1,0 +1,65 @@
+"""Login rate limiting: when a try is allowed, and what a failure or a success leaves behind."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+WRONG_EMAIL_OR_PASSWORD = "wrong email or password"
+PASSWORD_CHANGE_REQUIRED = "password change required"
+LOGIN_OK = "login ok"
+PASSWORD_CHANGED = "password changed"
+
+
+def too_many_failures(locked_until: datetime) -> str:
+    """The refusal while an email is locked, saying when to try again."""
+    return f"too many failed attempts; try again after {locked_until:%Y-%m-%d %H:%M:%S} UTC"
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """Failed tries of one email since `window_started_at`, and the end of its lock if any."""
+
+    failures: int
+    window_started_at: datetime
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Whether a login or a password change succeeded, and a sentence saying so or why not."""
+
+    ok: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """`max_failures` failed tries within `window` lock the email for `lockout`."""
+
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+
+    def locked_until(self, record: FailureRecord | None, now: datetime) -> datetime | None:
+        """The end of the lock if no try is allowed now, else None."""
+        if record is not None and record.locked_until is not None and record.locked_until > now:
+            return record.locked_until
+        return None
+
+    def after_failure(self, record: FailureRecord | None, now: datetime) -> FailureRecord:
+        """The record once a wrong password was tried now."""
+        if record is None or self._is_stale(record, now):
+            failures, started = 1, now
+        else:
+            failures, started = record.failures + 1, record.window_started_at
+        locked_until = now + self.lockout if failures >= self.max_failures else None
+        return FailureRecord(failures, started, locked_until)
+
+    def after_success(self, now: datetime) -> FailureRecord:
+        """The record once the right password was given: no failures left."""
+        return FailureRecord(0, now, None)
+
+    def _is_stale(self, record: FailureRecord, now: datetime) -> bool:
+        # An expired lock starts a new count: otherwise one more miss would lock again at once.
+        lock_over = record.locked_until is not None and record.locked_until <= now
+        return record.failures == 0 or lock_over or now >= record.window_started_at + self.window

@@ -1,0 +1,128 @@
+"""login and password change through the CLI, as users run it, on the embedded default and on PostgreSQL.
+
+They are synchronous on the store: no worker runs. Users are created directly in the store.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from envadmin.domain.handlers import handle
+from envadmin.domain.passwords import hash_password
+from envadmin.producers.client import new_command
+from envadmin.store.engine import make_engine
+from envadmin.store.migrate import upgrade
+from envadmin.store.unit_of_work import SqlUnitOfWork
+
+from ..conftest import _clean, make_settings, require, settings_env
+from .conftest import CliStack, clean_environ, describe, one_json_object
+
+TEMPORARY = "Temporary-Passw0rd"
+NEW = "a-brand-new-passw0rd"
+WRONG = "error: wrong email or password\n"
+
+
+def make_stack(folder: Path, name: str, database: str | None) -> CliStack:
+    """The CLI's settings and a runner on a store whose schema is up to date; no worker runs."""
+    settings = make_settings(folder / "var", database, None)
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    engine.dispose()
+    return CliStack(name, settings, {**clean_environ(), **settings_env(settings)}, folder)
+
+
+@pytest.fixture(scope="module", params=["embedded", "postgres"])
+def cli(request, tmp_path_factory) -> CliStack:
+    """The embedded default, and PostgreSQL through ENVADMIN_DATABASE_URL."""
+    database = None
+    if request.param == "postgres":
+        require("postgres")
+        database = request.getfixturevalue("pg_database_url")
+        _clean(database)
+    return make_stack(tmp_path_factory.mktemp(f"login-{request.param}"), request.param, database)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory) -> CliStack:
+    """For what is refused before the store is used: one stack is enough."""
+    return make_stack(tmp_path_factory.mktemp("login-usage"), "embedded", None)
+
+
+def create_user(cli: CliStack, account: str, email: str, password: str = TEMPORARY) -> None:
+    """An account whose first administrator has this temporary (expired) password."""
+    engine = make_engine(cli.settings.effective_database_url)
+    with SqlUnitOfWork(engine) as uow:
+        handle(new_command("create_account", actor="support", source="cli", account=account, name="Acme",
+                           admin_email=email, first_name="First", last_name="Login",
+                           password_hash=hash_password(password)), uow.repo, datetime.now(timezone.utc))
+        uow.commit()
+    engine.dispose()
+
+
+def assert_refused(result, stderr: str, code: int = 1) -> None:
+    assert (result.returncode, result.stdout, result.stderr) == (code, "", stderr), describe(result)
+
+
+def test_a_temporary_password_must_be_changed_then_the_new_one_logs_in(cli):
+    create_user(cli, "4101", "Dana@Example.com")
+    first = cli.cli("login", "dana@example.com", "--password-stdin", "--json", input=f"{TEMPORARY}\n")
+    assert one_json_object(first, expect=1) == {
+        "email": "dana@example.com", "ok": False, "reason": "password change required"}
+    assert first.stderr == "error: password change required\n", describe(first)
+
+    changed = cli.cli("password", "change", "DANA@example.com", "--password-stdin", input=f"{TEMPORARY}\n{NEW}\n")
+    assert (changed.returncode, changed.stdout, changed.stderr) == (0, "password changed\n", ""), describe(changed)
+    ok = cli.cli("login", "dana@example.com", "--password-stdin", input=f"{NEW}\n")
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "login ok\n", ""), describe(ok)
+    assert cli.cli_json("login", "DANA@EXAMPLE.COM", "--password-stdin", input=f"{NEW}\n") == {
+        "email": "DANA@EXAMPLE.COM", "ok": True, "reason": "login ok"}
+
+    old, unknown, unknown_change = cli.cli_many([
+        (["login", "dana@example.com", "--password-stdin"], f"{TEMPORARY}\n"),
+        (["login", "nobody@example.com", "--password-stdin"], f"{TEMPORARY}\n"),
+        (["password", "change", "nobody@example.com", "--password-stdin"], f"{TEMPORARY}\n{NEW}\n")])
+    for result in (old, unknown, unknown_change):
+        assert_refused(result, WRONG)
+    assert_no_password_leaked(cli, [first, changed, ok, old, unknown, unknown_change])
+
+
+def assert_no_password_leaked(cli: CliStack, results) -> None:
+    """No output of these runs, nor any file of the data dir (the SQLite store, logs, broker), holds one."""
+    for result in results:
+        assert "Traceback" not in result.stderr, describe(result)
+        for secret in (TEMPORARY, NEW):
+            assert secret not in result.stdout + result.stderr, describe(result)
+    for path in (p for p in Path(cli.settings.data_dir).rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        for secret in (TEMPORARY, NEW):
+            assert secret.encode() not in content, path
+
+
+def test_repeated_failures_lock_the_email(cli):
+    create_user(cli, "4104", "gina@example.com")
+    tries = cli.cli_many([(["login", "gina@example.com", "--password-stdin"], f"wrong-{i}\n") for i in range(5)])
+    for result in tries:
+        assert_refused(result, WRONG)
+    locked = cli.cli("login", "gina@example.com", "--password-stdin", input=f"{TEMPORARY}\n")
+    assert locked.returncode == 1, describe(locked)
+    assert locked.stderr.startswith("error: too many failed attempts; try again after "), describe(locked)
+
+
+def test_usage_errors_exit_2_with_a_sentence_and_no_traceback(embedded):
+    cases = [
+        (["login", "x@example.com"], f"{TEMPORARY}\n", "--password-stdin is required"),
+        (["password", "change", "x@example.com"], f"{TEMPORARY}\n{NEW}\n", "--password-stdin is required"),
+        (["password", "change", "x@example.com", "--password-stdin"], f"{TEMPORARY}\n",
+         "expected the current password, then the new one"),
+        (["login", "x@example.com", "--password-stdin"], "", "expected the password"),
+        (["password", "change", "x@example.com", "--password-stdin"], f"{TEMPORARY}\nshort\n", "at least 8"),
+        (["password", "change", "x@example.com", "--password-stdin"], f"{TEMPORARY}\n{TEMPORARY}\n",
+         "must differ"),
+    ]
+    results = embedded.cli_many([(args, stdin) for args, stdin, _ in cases])
+    for (_, _, words), result in zip(cases, results):
+        assert result.returncode == 2 and result.stdout == "", describe(result)
+        assert result.stderr.startswith("error: ") and words in result.stderr, describe(result)
+        assert "Traceback" not in result.stderr and TEMPORARY not in result.stderr, describe(result)

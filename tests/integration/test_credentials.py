@@ -1,0 +1,184 @@
+"""Login and password change on SQLite and PostgreSQL: temporary passwords, one generic refusal, lockout."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from envadmin.domain.handlers import handle
+from envadmin.domain.login import (
+    LOGIN_OK, PASSWORD_CHANGE_REQUIRED, PASSWORD_CHANGED, WRONG_EMAIL_OR_PASSWORD, LoginPolicy, LoginResult,
+    too_many_failures,
+)
+from envadmin.domain.model import email_key
+from envadmin.domain.passwords import hash_password
+from envadmin.producers.client import new_command
+from envadmin.store import credentials
+from envadmin.store.credentials import change_password, login
+from envadmin.store.engine import make_engine
+from envadmin.store.tables import audit_log, login_failures, metadata, users
+from envadmin.store.unit_of_work import SqlUnitOfWork
+
+from ..conftest import count_rows
+from .helpers import account_with_admin
+
+ALICE = "Alice@Example.com"   # temporary password, expired (as every new user has)
+TEMPORARY = "temporary-pass"  # the password of tests.integration.helpers.PASSWORD_HASH
+BOB = "bob@example.com"       # a permanent password
+BOB_PASSWORD = "bobs-permanent-passw0rd"
+BOB_HASH = hash_password(BOB_PASSWORD)  # once: argon2 is slow on purpose
+NEW = "alices-new-passw0rd"
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+WRONG = LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
+LOCK_END = T0 + timedelta(minutes=15)
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    with SqlUnitOfWork(engine) as uow:
+        for cmd in (account_with_admin("1001", ALICE),
+                    new_command("add_user", actor=ALICE, source="cli", account="1001", email=BOB,
+                                first_name="Bob", last_name="B", password_hash=BOB_HASH,
+                                password_expired=False)):
+            handle(cmd, uow.repo, T0)
+        uow.commit()
+    yield engine
+    engine.dispose()
+
+
+def failures(engine, email: str):
+    with engine.connect() as conn:
+        return conn.execute(select(login_failures).where(login_failures.c.email_key == email_key(email))).first()
+
+
+def test_a_permanent_password_logs_in_and_a_temporary_one_must_be_changed_first(engine):
+    assert login(engine, BOB, BOB_PASSWORD, T0) == LoginResult(True, LOGIN_OK)
+    assert login(engine, ALICE, TEMPORARY, T0) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)
+
+    assert change_password(engine, ALICE, TEMPORARY, NEW, T0) == LoginResult(True, PASSWORD_CHANGED)
+
+    assert login(engine, ALICE, NEW, T0) == LoginResult(True, LOGIN_OK)
+    assert login(engine, ALICE, TEMPORARY, T0) == WRONG
+    with engine.connect() as conn:
+        assert conn.execute(select(users.c.password_expired).where(users.c.email_key == email_key(ALICE))) \
+            .scalar_one() is False
+        [entry] = conn.execute(select(audit_log).where(audit_log.c.action == "password.changed")).all()
+    assert (entry.actor, entry.target, entry.account, entry.source, entry.detail, entry.at) == \
+        (ALICE, ALICE, None, "cli", "", T0)
+    assert entry.command_id is not None
+
+    assert change_password(engine, BOB, BOB_PASSWORD, NEW, T0).ok  # a permanent password can be changed too
+    assert login(engine, BOB, NEW, T0).ok and login(engine, BOB, BOB_PASSWORD, T0) == WRONG
+
+
+def test_an_unknown_email_and_a_wrong_password_get_the_same_refusal_after_one_verification(engine, monkeypatch):
+    verified = []
+    real = credentials.verify_password
+    monkeypatch.setattr(credentials, "verify_password", lambda h, p: verified.append(h) or real(h, p))
+
+    assert login(engine, "nobody@example.com", "whatever-it-is", T0) == WRONG
+    assert login(engine, BOB, "not-bobs-password", T0) == WRONG
+    assert change_password(engine, "nobody@example.com", "whatever-it-is", NEW, T0) == WRONG
+    assert change_password(engine, BOB, "not-bobs-password", NEW, T0) == WRONG
+    assert len(verified) == 4 and all(h.startswith("$argon2id$") for h in verified)
+
+
+def test_emails_are_compared_whatever_their_letter_case(engine):
+    assert login(engine, "BOB@EXAMPLE.COM", BOB_PASSWORD, T0).ok
+    assert change_password(engine, "alice@EXAMPLE.com", TEMPORARY, NEW, T0).ok
+    assert login(engine, " alice@example.com", NEW, T0).ok
+    for email in ("bob@example.com", "BOB@example.com", "Bob@Example.com", "bOb@example.com", "BOB@EXAMPLE.COM"):
+        assert login(engine, email, "wrong-password", T0) == WRONG
+    assert login(engine, BOB, BOB_PASSWORD, T0) == LoginResult(False, too_many_failures(LOCK_END))
+
+
+def test_five_failures_lock_the_email_even_for_the_right_password_until_the_lock_ends(engine):
+    for i in range(5):
+        assert login(engine, BOB, f"wrong-{i}", T0) == WRONG
+    locked = LoginResult(False, too_many_failures(LOCK_END))
+    assert login(engine, BOB, BOB_PASSWORD, T0 + timedelta(minutes=14)) == locked
+    assert change_password(engine, BOB, BOB_PASSWORD, NEW, T0 + timedelta(minutes=14)) == locked
+    assert failures(engine, BOB).failures == 5  # tries while locked neither count nor extend the lock
+
+    assert login(engine, BOB, BOB_PASSWORD, LOCK_END) == LoginResult(True, LOGIN_OK)
+    assert failures(engine, BOB).failures == 0 and failures(engine, BOB).locked_until is None
+    assert login(engine, ALICE, TEMPORARY, T0) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)  # others unaffected
+
+
+def test_unknown_emails_are_locked_too_so_a_lock_does_not_reveal_who_exists(engine):
+    for _ in range(5):
+        assert login(engine, "nobody@example.com", "guess", T0) == WRONG
+    assert login(engine, "nobody@example.com", "guess", T0) == LoginResult(False, too_many_failures(LOCK_END))
+
+
+def test_wrong_current_passwords_in_password_change_count_as_failures(engine):
+    for _ in range(3):
+        assert change_password(engine, ALICE, "not-the-temporary", NEW, T0) == WRONG
+    for _ in range(2):
+        assert login(engine, ALICE, "not-the-temporary", T0) == WRONG
+    assert change_password(engine, ALICE, TEMPORARY, NEW, T0) == LoginResult(False, too_many_failures(LOCK_END))
+
+
+def test_the_right_temporary_password_resets_the_failures(engine):
+    for _ in range(4):
+        login(engine, ALICE, "wrong", T0)
+    assert login(engine, ALICE, TEMPORARY, T0) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)
+    assert failures(engine, ALICE).failures == 0
+    for _ in range(4):
+        assert login(engine, ALICE, "wrong", T0) == WRONG
+    assert change_password(engine, ALICE, TEMPORARY, NEW, T0).ok
+
+
+def test_failures_outside_the_window_are_forgotten(engine):
+    for minute in (0, 5, 10, 14, 20, 25):
+        assert login(engine, BOB, "wrong", T0 + timedelta(minutes=minute)) == WRONG
+    assert failures(engine, BOB).failures == 2 and login(engine, BOB, BOB_PASSWORD, T0 + timedelta(minutes=26)).ok
+
+
+def test_a_custom_policy_is_honoured(engine):
+    policy = LoginPolicy(max_failures=1, lockout=timedelta(hours=1))
+    assert login(engine, BOB, "wrong", T0, policy) == WRONG
+    assert not login(engine, BOB, BOB_PASSWORD, T0 + timedelta(minutes=59), policy).ok
+    assert login(engine, BOB, BOB_PASSWORD, T0 + timedelta(hours=1), policy).ok
+
+
+@pytest.mark.parametrize("new, message", [("short", "at least 8 characters"),
+                                          (TEMPORARY, "must differ from the current one")])
+def test_an_unfit_new_password_is_refused_before_anything_is_checked_or_counted(engine, new, message):
+    with pytest.raises(ValueError, match=message):
+        change_password(engine, ALICE, TEMPORARY, new, T0)
+    assert failures(engine, ALICE) is None
+    assert login(engine, ALICE, TEMPORARY, T0) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)
+
+
+def test_concurrent_wrong_tries_all_count(engine):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: login(engine, BOB, f"wrong-{i}", T0), range(8)))
+    assert results.count(WRONG) == 5, results
+    assert results.count(LoginResult(False, too_many_failures(LOCK_END))) == 3, results
+    assert failures(engine, BOB).failures == 5
+
+
+def test_no_password_is_ever_stored_logged_or_journalled(engine, database_url, caplog):
+    secrets = [TEMPORARY, NEW, BOB_PASSWORD, "a-wrong-guess", "another-new-passw0rd"]
+    with caplog.at_level(logging.DEBUG):
+        login(engine, ALICE, "a-wrong-guess", T0)
+        login(engine, ALICE, TEMPORARY, T0)
+        change_password(engine, ALICE, TEMPORARY, NEW, T0)
+        change_password(engine, BOB, "a-wrong-guess", "another-new-passw0rd", T0)
+        login(engine, ALICE, NEW, T0)
+        with pytest.raises(ValueError):
+            change_password(engine, BOB, BOB_PASSWORD, BOB_PASSWORD, T0)
+    with engine.connect() as conn:
+        stored = [str(value) for table in metadata.sorted_tables
+                  for row in conn.execute(select(table)) for value in row]
+    assert stored, "the scan read nothing"
+    leaked = [s for s in secrets for value in stored + [caplog.text] if s in value]
+    assert leaked == []
+    # Login and password change are synchronous: nothing goes to the command log, hence to any broker.
+    assert count_rows(database_url, "SELECT count(*) FROM commands") == 0
+    assert count_rows(database_url, "SELECT count(*) FROM dead_letters") == 0
