@@ -30,16 +30,10 @@ def _dummy_hash() -> str:
 def login(engine: Engine, email: str, password: str, now: datetime,
           policy: LoginPolicy = DEFAULT_POLICY) -> LoginResult:
     """Ok for the right permanent password; a temporary one must be changed first."""
-    key = email_key(email)
     with engine.begin() as conn:
-        record = _lock_failures(conn, key, now)
-        if (until := policy.locked_until(record, now)) is not None:
-            return LoginResult(False, too_many_failures(until))
-        user = _user(conn, key)
-        if not _verifies(user, password):
-            _save(conn, key, policy.after_failure(record, now))
-            return LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
-        _save(conn, key, policy.after_success(now))
+        user, refusal = _check_password(conn, email_key(email), password, now, policy)
+        if refusal is not None:
+            return refusal
         if user.password_expired:
             return LoginResult(False, PASSWORD_CHANGE_REQUIRED)
         return LoginResult(True, LOGIN_OK)
@@ -54,20 +48,29 @@ def change_password(engine: Engine, email: str, current: str, new: str, now: dat
     new_hash = hash_password(new)  # before the transaction: hashing is slow and the row is locked
     key = email_key(email)
     with engine.begin() as conn:
-        record = _lock_failures(conn, key, now)
-        if (until := policy.locked_until(record, now)) is not None:
-            return LoginResult(False, too_many_failures(until))
-        user = _user(conn, key)
-        if not _verifies(user, current):
-            _save(conn, key, policy.after_failure(record, now))
-            return LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
+        user, refusal = _check_password(conn, key, current, now, policy)
+        if refusal is not None:
+            return refusal
         conn.execute(update(users).where(users.c.email_key == key)
                      .values(password_hash=new_hash, password_expired=False))
         conn.execute(audit_log.insert().values(
             at=now, actor=user.email, action="password.changed", target=user.email, account=None,
             command_id=uuid4(), source=source, detail=""))
-        _save(conn, key, policy.after_success(now))
         return LoginResult(True, PASSWORD_CHANGED)
+
+
+def _check_password(conn: Connection, key: str, password: str, now: datetime,
+                    policy: LoginPolicy) -> tuple[object, LoginResult | None]:
+    """The user if the password is right (failures reset), else the refusal (the failure counted)."""
+    record = _lock_failures(conn, key, now)
+    if (until := policy.locked_until(record, now)) is not None:
+        return None, LoginResult(False, too_many_failures(until))
+    user = _user(conn, key)
+    if not _verifies(user, password):
+        _save(conn, key, policy.after_failure(record, now))
+        return None, LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
+    _save(conn, key, policy.after_success(now))
+    return user, None
 
 
 def _user(conn: Connection, key: str):
