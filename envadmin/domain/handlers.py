@@ -11,7 +11,7 @@ from . import events as ev
 from . import invitations
 from .errors import NotAuthorized, Refused, Superseded
 from .model import (
-    ADMIN_GROUP, ADMIN_GROUP_KEY, SUPPORT, Account, AuditEntry, Group, User, email_key, group_key,
+    ADMIN_GROUP, ADMIN_GROUP_KEY, INVITE_PENDING, SUPPORT, Account, AuditEntry, Group, User, email_key, group_key,
 )
 from .ports import Repository
 
@@ -185,7 +185,7 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, grou
         if getattr(cmd, "retry_of", None) is not None:
             raise Refused("Cannot add a non-existent user")
         message, events = invitations.hold_grant(cmd, repo, group, role, now)
-        return Outcome(message, events, status=invitations.PENDING)
+        return Outcome(message, events, status=INVITE_PENDING)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     if repo.is_member(cmd.account, group.key, key):
         return Outcome(f"{user.email} is already {role}; nothing changed.")

@@ -8,13 +8,10 @@ from . import commands as c
 from . import events as ev
 from .errors import Refused
 from .model import (
-    ADMIN_GROUP, INVITE_CANCELLED, INVITE_EXPIRED, Group, Invite, PendingGrant, email_key,
+    ADMIN_GROUP, INVITE_CANCELLED, INVITE_EXPIRED, INVITE_PENDING, Group, Invite, PendingGrant, email_key,
 )
 from .ports import Repository
 from .tokens import hash_token, new_token
-
-PENDING = "pending"
-
 
 def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
                role: str, now: datetime) -> tuple[str, list[ev.Event]]:
@@ -92,7 +89,7 @@ def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | No
 
 def _new_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str]:
     token = new_token()
-    invite = Invite(uuid4(), cmd.account, cmd.email, cmd.actor, PENDING, hash_token(token), now,
+    invite = Invite(uuid4(), cmd.account, cmd.email, cmd.actor, INVITE_PENDING, hash_token(token), now,
                     now + repo.invite_ttl)
     repo.add_invite(invite)
     return invite, token
