@@ -37,6 +37,7 @@ def celery_config(settings: Settings) -> dict:
         "broker_transport_options": _transport_options(settings),
     }
     if settings.is_embedded_broker:
+        config["broker_transport"] = "envadmin.fs_broker:Transport"
         config["worker_enable_remote_control"] = False
         config["worker_send_task_events"] = False
     return config

@@ -49,7 +49,8 @@ def run_demo() -> int:
 
 
 def _story(client: Client, account: str) -> bool:
-    alice, bob, carol = "alice@acme.example", "bob@acme.example", "carol@acme.example"
+    # People of their own per run, so a second demo tells the same story (carol has no user yet).
+    alice, bob, carol = (f"{name}.{account}@acme.example" for name in ("alice", "bob", "carol"))
     password = generate_temporary_password()
     secret = hash_password(password)
     steps = [

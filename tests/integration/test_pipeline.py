@@ -85,3 +85,17 @@ def test_a_message_that_is_not_a_task_becomes_a_dead_letter(stack):
     assert final[receipt.ids[0]] == "applied"
     reasons = [letter["reason"] for letter in queries.list_dead_letters(client.engine)]
     assert any("undecodable" in r or "unknown format" in r for r in reasons), reasons
+
+
+def test_an_empty_or_half_written_message_file_does_not_stop_the_embedded_worker(tmp_path):
+    from ..conftest import make_settings
+
+    settings = make_settings(tmp_path / "var", None, None)
+    client = Client(settings)
+    queue_folder = settings.broker_folder / "queue"
+    with thread_worker(create_app(settings)):
+        (queue_folder / f"0_{'0' * 8}.{settings.queue}.msg").write_bytes(b"")  # what kombu#1551 leaves
+        receipt = client.submit([account_with_admin()])
+        final = client.wait(receipt.ids, timeout=30)
+    assert final[receipt.ids[0]] == "applied"
+    assert not [p for p in queue_folder.iterdir() if p.name.startswith(".")]  # no half-written file left
