@@ -1,0 +1,17 @@
+"""`envadmin demo` tells the whole story on the embedded default, and again on a second run."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVADMIN_")}
+    for run in (1, 2):
+        result = subprocess.run([sys.executable, "-m", "envadmin", "demo"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=240)
+        assert result.returncode == 0, f"run {run}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+        assert "every step ended as expected" in result.stdout
+        assert "Traceback" not in result.stderr
+    assert len(list((tmp_path / "var" / "outbox").glob("*.eml"))) == 2  # one invite per run
