@@ -1,20 +1,17 @@
 """The domain's Repository on a SQLAlchemy connection."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from ..clock import utcnow
 from ..domain.model import Account, AuditEntry, Group, MembershipClock, User
 from ..domain.ports import Repository
 from .invite_mail import InviteMailWriter
 from .invite_records import InviteRecords
 from .tables import accounts, audit_log, groups, membership_clocks, memberships, users
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class SqlRepository(InviteRecords, Repository):
@@ -36,7 +33,7 @@ class SqlRepository(InviteRecords, Repository):
 
     def add_account(self, account: Account) -> None:
         self.conn.execute(insert(accounts).values(number=account.number, name=account.name,
-                                                  created_at=_now()))
+                                                  created_at=utcnow()))
 
     def get_user(self, email_key: str) -> User | None:
         row = self.conn.execute(select(users).where(users.c.email_key == email_key)).first()
@@ -50,7 +47,7 @@ class SqlRepository(InviteRecords, Repository):
             email_key=user.key, email=user.email, first_name=user.first_name,
             last_name=user.last_name, password_hash=user.password_hash,
             password_expired=user.password_expired, created_by_account=user.created_by_account,
-            created_at=_now()))
+            created_at=utcnow()))
 
     def get_group(self, account: str, group_key: str) -> Group | None:
         name = self.conn.execute(select(groups.c.name).where(

@@ -9,7 +9,8 @@ from celery import Celery
 from ..broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, make_celery
 from ..settings import Settings, load_settings
 from ..store.expiry import expire_invites
-from .apply import apply_message, utcnow
+from ..clock import utcnow
+from .apply import apply_message
 from .errors import TRANSIENT
 from .relay import relay_unapplied
 from .runtime import Runtime

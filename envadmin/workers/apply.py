@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 from uuid import UUID
 
 from pydantic import ValidationError
 
+from ..clock import utcnow
 from ..domain.commands import Command, CommandBatch, parse_command
 from ..domain.errors import Refused, Superseded
 from ..domain.handlers import handle
@@ -18,10 +19,6 @@ from ..store.unit_of_work import SqlUnitOfWork
 from .errors import is_transient
 
 logger = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass

@@ -5,7 +5,7 @@ import logging
 
 from celery.worker.consumer import Consumer
 
-from .apply import utcnow
+from ..clock import utcnow
 
 logger = logging.getLogger(__name__)
 MAX_KEPT_BYTES = 10_000

@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import Celery
 
 from ..broker import publish_batch
-from .apply import utcnow
+from ..clock import utcnow
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Iterable
 from uuid import UUID
 
 from celery import Celery
 
+from ..clock import utcnow
 from ..broker import SEND_MAIL
 from ..settings import Settings
 from ..store.mail_outbox import MailOutbox
@@ -24,10 +25,6 @@ logger = logging.getLogger(__name__)
 
 class MailDeliveryDeferred(Exception):
     """A delivery failed and was counted; the task should try again later."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def send_one(mail_id: UUID | str, uow_factory: Callable[[], SqlUnitOfWork], settings: Settings,
