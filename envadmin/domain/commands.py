@@ -35,7 +35,8 @@ def _actor(value: str) -> str:
         raise ValueError(f"actor must be an email or the word 'support', not {value!r}") from None
 
 
-def _account_number(value: str) -> str:
+def account_number(value: str) -> str:
+    """The account number without surrounding spaces; ValueError saying what is malformed."""
     value = value.strip()
     if not _ACCOUNT_NUMBER.fullmatch(value):
         raise ValueError(f"malformed account number {value!r}: expected 1 to 12 digits")
@@ -57,7 +58,7 @@ def _password_hash(value: str) -> str:
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 Actor = Annotated[str, Field(max_length=254), AfterValidator(_actor)]
-AccountNumber = Annotated[str, AfterValidator(_account_number)]
+AccountNumber = Annotated[str, AfterValidator(account_number)]
 Name = Annotated[str, Field(max_length=200), AfterValidator(_name)]
 PasswordHash = Annotated[str, Field(max_length=512), AfterValidator(_password_hash)]
 Source = Literal["cli", "api", "job"]

@@ -17,12 +17,12 @@ from uuid import UUID
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from ..domain.commands import AccountNumber, AnyCommand, Command
+from ..domain.commands import AnyCommand, Command, account_number
 from ..domain.validation import describe
 from ..settings import Settings
 from ..store import queries
@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 _SERVER_ASSIGNED = ("id", "issued_at", "source")
 _CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")
 _COMMAND_TYPES = tuple(model.model_fields["type"].default for model in get_args(get_args(AnyCommand)[0]))
-_account_number = TypeAdapter(AccountNumber)
 
 
 class _Refused(Exception):
@@ -213,9 +212,9 @@ def _to_command(item: Any) -> Command:
 
 def _existing_account(client: Client, account: str) -> str:
     try:
-        account = _account_number.validate_python(account)
-    except ValidationError as e:
-        raise _error(422, "account number: " + e.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        account = account_number(account)
+    except ValueError as e:
+        raise _error(422, f"account number: {e}") from None
     if not queries.account_exists(client.engine, account):
         raise _error(404, f"account {account} does not exist")
     return account

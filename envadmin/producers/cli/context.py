@@ -46,6 +46,12 @@ def print_json(data: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(data, default=str) + "\n")
 
 
+def require_password_stdin(password_stdin: bool) -> None:
+    """Passwords come from standard input only, never from arguments (they would show in `ps`)."""
+    if not password_stdin:
+        fail("--password-stdin is required: passwords are read from standard input, never from arguments")
+
+
 def read_stdin_lines(count: int, what: str) -> list[str]:
     """Lines from standard input, without their line ends; a clear error if too few."""
     lines = [line.rstrip("\r\n") for line in sys.stdin.readlines()[:count]]

@@ -8,17 +8,14 @@ import typer
 
 from ...domain.login import LoginResult
 from ...store import credentials
-from .context import EXIT_REFUSED, Json, client, fail, out, print_json, read_stdin_lines
+from .context import (
+    EXIT_REFUSED, Json, client, fail, out, print_json, read_stdin_lines, require_password_stdin,
+)
 
 password_app = typer.Typer(help="Passwords.", no_args_is_help=True)
 
 Email = Annotated[str, typer.Argument(help="Email of the user.")]
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password(s) from standard input.")]
-
-
-def _require_stdin(password_stdin: bool) -> None:
-    if not password_stdin:
-        fail("--password-stdin is required: passwords are read from standard input, never from arguments")
 
 
 def _report(email: str, result: LoginResult, as_json: bool) -> None:
@@ -33,7 +30,7 @@ def _report(email: str, result: LoginResult, as_json: bool) -> None:
 
 def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
     """Check a password; a temporary one is refused with "password change required"."""
-    _require_stdin(password_stdin)
+    require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
     result = credentials.login(client().engine, email, password, datetime.now(timezone.utc))
     _report(email, result, as_json)
@@ -42,7 +39,7 @@ def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = F
 @password_app.command("change")
 def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
     """Set a permanent password: the current one, then the new one, one per line on standard input."""
-    _require_stdin(password_stdin)
+    require_password_stdin(password_stdin)
     current, new = read_stdin_lines(2, "the current password, then the new one, one per line")
     try:
         result = credentials.change_password(client().engine, email, current, new, datetime.now(timezone.utc))

@@ -11,7 +11,9 @@ from ...domain.model import INVITE_STATUSES
 from ...domain.passwords import check_new_password
 from ...store import queries
 from ..registration import open_envelope, register_with_token
-from .context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json, read_stdin_lines
+from .context import (
+    EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json, read_stdin_lines, require_password_stdin,
+)
 from .submit import submit
 
 invite_app = typer.Typer(help="Encrypted-envelope invites.", no_args_is_help=True)
@@ -70,8 +72,7 @@ def register(token: Annotated[str, typer.Option("--token", help="The token of th
              email: Annotated[Optional[str], typer.Option("--email", help="Check the link was sent to it.")] = None,
              as_json: Json = False) -> None:
     """Register with an invite's token: the user is created and every pending grant retried."""
-    if not password_stdin:
-        fail("--password-stdin is required: the password is read from standard input")
+    require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
     try:
         check_new_password(password)
@@ -99,8 +100,7 @@ def open_(envelope_id: Annotated[str, typer.Argument(metavar="ENVELOPE_ID")],
           password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
           as_json: Json = False) -> None:
     """Print the decrypted message, only for its registered recipient with the right password."""
-    if not password_stdin:
-        fail("--password-stdin is required: the password is read from standard input")
+    require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
     try:
         message = open_envelope(client(), envelope_id, email, password)

@@ -4,9 +4,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
-from ...domain.commands import AccountNumber
+from ...domain.commands import account_number
 from ...store import queries
 from .context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json
 from .submit import submit
@@ -17,7 +16,6 @@ group_app = typer.Typer(help="Groups and their members.", no_args_is_help=True)
 Account = Annotated[str, typer.Argument(help="Account number.")]
 Email = Annotated[str, typer.Argument(help="Email of the user.")]
 Group = Annotated[str, typer.Argument(help="Group name.")]
-_account_number = TypeAdapter(AccountNumber)
 
 
 @admin_app.command("grant")
@@ -105,9 +103,9 @@ def list_groups(account: Account, as_json: Json = False) -> None:
 
 def _existing_account(account: str):
     try:
-        _account_number.validate_python(account)
-    except ValidationError as e:
-        fail("account number: " + e.errors()[0]["msg"].removeprefix("Value error, "))
+        account_number(account)
+    except ValueError as e:
+        fail(f"account number: {e}")
     engine = client().engine
     if not queries.account_exists(engine, account):
         fail(f"account {account} does not exist", EXIT_REFUSED)
