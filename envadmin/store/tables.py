@@ -119,8 +119,42 @@ commands = Table(
     Column("submitted_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime),
     Column("finished_at", UTCDateTime),
+    Column("job_id", Uuid),
+    Column("job_line", Integer),
+    Column("subject", String(254)),
     Index("ix_commands_status_published_at", "status", "published_at"),
     Index("ix_commands_correlation_id", "correlation_id"),
+    Index("ix_commands_job_id_status", "job_id", "status"),
+    Index("ix_commands_job_id_subject", "job_id", "subject"),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_digest", String(64), nullable=False),
+    Column("file_format", String(8), nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("failure", Text),
+    Column("rows_expected", Integer),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("rows_invalid", Integer, nullable=False, default=0),
+    Column("rows_submitted", Integer, nullable=False, default=0),
+    Column("last_line", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("producer_seen_at", UTCDateTime, nullable=False),
+    Column("submitted_at", UTCDateTime),
+)
+
+job_invalid_rows = Table(
+    "job_invalid_rows", metadata,
+    Column("job_id", Uuid, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("field", String(40)),
+    Column("reason", Text, nullable=False),
+    ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
 )
 
 dead_letters = Table(

@@ -8,7 +8,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from . import credentials, invites, memberships, ops, people, serve, worker
+from . import credentials, invites, jobs, memberships, ops, people, serve, worker
 from .context import EXIT_REFUSED, err
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -24,6 +24,8 @@ app.add_typer(invites.envelope_app, name="envelope")
 app.command("register")(invites.register)
 app.command("login")(credentials.login)
 app.add_typer(credentials.password_app, name="password")
+app.command("onboard")(jobs.onboard)
+app.add_typer(jobs.job_app, name="job")
 app.command("status")(ops.status)
 app.command("dead-letters")(ops.dead_letters)
 app.command("worker")(worker.worker)

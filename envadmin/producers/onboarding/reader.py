@@ -1,0 +1,184 @@
+"""Reads an onboarding file (CSV or JSONL) row by row, in bounded memory, with each row's line number.
+
+A row that cannot be read (bad encoding, broken JSON, too many cells) comes out as an error of
+that row alone; only a problem of the whole file (no header, unknown columns) stops the job.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+COLUMNS = ("action", "account", "name", "email", "first_name", "last_name", "group", "by")
+REQUIRED_COLUMNS = ("action", "account")
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be onboarded; nothing of it is submitted."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its line in the file, and its cells or why it cannot be read."""
+
+    line: int
+    values: dict[str, str] | None = None
+    error: RowError | None = None
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    if given is not None:
+        if given not in ("csv", "jsonl"):
+            raise FileProblem(f"--format must be csv or jsonl, not {given!r}")
+        return given
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise FileProblem(f"cannot tell the format of {path.name} from its extension "
+                          "(.csv, .jsonl or .ndjson): give --format csv or --format jsonl")
+    return found
+
+
+def open_rows(path: Path, file_format: str) -> Iterator[Row]:
+    """The file's rows; raises FileProblem at once if its header (or first object) is unusable."""
+    binary = path.open("rb")
+    try:
+        rows = _csv_rows(binary) if file_format == "csv" else _jsonl_rows(binary)
+        return _closing(rows, binary)
+    except BaseException:
+        binary.close()
+        raise
+
+
+def _closing(rows: Iterator[Row], binary) -> Iterator[Row]:
+    try:
+        yield from rows
+    finally:
+        binary.close()
+
+
+def check_columns(names: list[str], where: str) -> None:
+    unknown = [name for name in names if name not in COLUMNS]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    problems = []
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(repr(n) for n in unknown)}")
+    if missing:
+        problems.append(f"missing required column(s) {', '.join(missing)}")
+    if problems:
+        raise FileProblem(f"{where}: {'; '.join(problems)} (known columns: {', '.join(COLUMNS)})")
+
+
+def _csv_rows(binary) -> Iterator[Row]:
+    # surrogateescape keeps undecodable bytes in place, so one bad row does not stop the reader.
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    reader = csv.reader(text, strict=True)
+    header = _csv_header(reader)
+    return _csv_body(reader, header)
+
+
+def _csv_header(reader) -> list[str]:
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                break
+        else:
+            raise FileProblem("the file is empty: expected a header line naming the columns "
+                              f"(at least {', '.join(REQUIRED_COLUMNS)})")
+    except csv.Error as e:
+        raise FileProblem(f"line {reader.line_num}: the header cannot be read: {e}") from None
+    header = [cell.strip().lower() for cell in cells]
+    if _undecodable(" ".join(header)):
+        raise FileProblem(f"line {reader.line_num}: the header is not valid UTF-8")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise FileProblem(f"line {reader.line_num}: column(s) named twice: {', '.join(repeated)}")
+    check_columns(header, f"line {reader.line_num} (header)")
+    return header
+
+
+def _csv_body(reader, header: list[str]) -> Iterator[Row]:
+    end_of_previous = reader.line_num
+    while True:
+        line = end_of_previous + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            end_of_previous = reader.line_num
+            yield Row(line, error=RowError(None, f"cannot be read as CSV: {e}"))
+            continue
+        end_of_previous = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            yield Row(line, error=RowError(None, f"has {len(cells)} cells but the header names "
+                                                 f"{len(header)} columns"))
+            continue
+        values = dict(zip(header, cells))
+        bad = next((name for name, value in values.items() if _undecodable(value)), None)
+        if bad is not None:
+            yield Row(line, error=RowError(bad, "is not valid UTF-8"))
+            continue
+        yield Row(line, values)
+
+
+def _jsonl_rows(binary) -> Iterator[Row]:
+    lines = enumerate(binary, start=1)
+    for number, raw in lines:
+        if raw.strip():
+            first = _json_row(number, raw)
+            if first.values is not None:
+                check_columns(list(first.values), f"line {number} (first object)")
+            return _jsonl_body(first, lines)
+    raise FileProblem("the file is empty: expected one JSON object per line")
+
+
+def _jsonl_body(first: Row, lines) -> Iterator[Row]:
+    yield first
+    for number, raw in lines:
+        if raw.strip():
+            yield _json_row(number, raw)
+
+
+def _json_row(number: int, raw: bytes) -> Row:
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as e:
+        return Row(number, error=RowError(None, f"is not valid UTF-8 (byte {e.start + 1} of the line)"))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        return Row(number, error=RowError(None, f"is not valid JSON: {e.msg} at column {e.colno}"))
+    if not isinstance(data, dict):
+        return Row(number, error=RowError(None, f"is a JSON {type(data).__name__}, not an object"))
+    unknown = [key for key in data if key not in COLUMNS]
+    if unknown:
+        return Row(number, error=RowError(unknown[0], "is not a known column "
+                                                      f"(known: {', '.join(COLUMNS)})"))
+    values = {}
+    for key, value in data.items():
+        if value is None:
+            value = ""
+        elif isinstance(value, bool) or not isinstance(value, (str, int)):
+            return Row(number, error=RowError(key, f"must be a string, not {json.dumps(value)}"))
+        values[key] = str(value)
+    return Row(number, values)
+
+
+def _undecodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
