@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     relay_interval_seconds: float = Field(5.0, gt=0)
     max_attempts: int = Field(5, ge=1)
     visibility_timeout_seconds: int = Field(900, ge=10)
-    apply_chunk: int = Field(200, ge=1)
+    apply_chunk: int = Field(500, ge=1)
     lease_seconds: float = Field(60.0, gt=0)
     public_url: str = "http://localhost:8000"
     mail_url: str | None = None

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import Connection, func, insert, select, update
 
 from ..domain.commands import Command
+from .bulk_sql import update_rows
 from .tables import commands, dead_letters
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
@@ -23,6 +24,7 @@ class Claim:
 
     status: str
     attempts: int
+    payload: dict | None = None
 
 
 class CommandLog:
@@ -51,7 +53,7 @@ class CommandLog:
         A copy of a message arriving meanwhile finds them leased and counts no attempt.
         """
         rows = self.conn.execute(
-            select(commands.c.id, commands.c.status, commands.c.attempts, commands.c.lease_until)
+            select(commands.c.id, commands.c.status, commands.c.attempts, commands.c.lease_until, commands.c.payload)
             .where(commands.c.id.in_(ids)).with_for_update(skip_locked=True)).all()
         claims, free = {}, []
         for row in rows:
@@ -61,7 +63,7 @@ class CommandLog:
                 claims[row.id] = Claim(LEASED, row.attempts)
             else:
                 free.append(row.id)
-                claims[row.id] = Claim(QUEUED, row.attempts + 1)
+                claims[row.id] = Claim(QUEUED, row.attempts + 1, row.payload)
         if free:
             self.conn.execute(update(commands).where(commands.c.id.in_(free))
                               .values(attempts=commands.c.attempts + 1, lease_until=now + lease))
@@ -74,6 +76,15 @@ class CommandLog:
         """The command's status, locked until the transaction ends (one applier at a time)."""
         return self.conn.execute(select(commands.c.status).where(commands.c.id == command_id)
                                  .with_for_update()).scalar()
+
+    def lock_queued(self, ids: list[UUID]) -> set[UUID]:
+        """Of these commands, the ones still queued, locked until the transaction ends (one applier)."""
+        return set(self.conn.execute(select(commands.c.id).where(commands.c.id.in_(ids), commands.c.status == QUEUED)
+                                     .with_for_update()).scalars())
+
+    def finish_many(self, results: list[dict]) -> None:
+        """Each {"id", "status", "reason", "finished_at"}: one statement for a chunk's statuses."""
+        update_rows(self.conn, commands, "id", results)
 
     def finish(self, command_id: UUID, status: str, reason: str | None, now: datetime) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id)

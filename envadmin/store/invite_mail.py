@@ -10,8 +10,8 @@ from sqlalchemy import Connection, insert
 
 from ..domain.envelope import seal
 from ..domain.model import Invite
-from .mail_outbox import MailOutbox
-from .tables import envelopes
+from .mail_outbox import sealed_mail_row
+from .tables import envelopes, mail_outbox
 
 
 class InviteMailWriter:
@@ -22,15 +22,22 @@ class InviteMailWriter:
         self.public_url = public_url.rstrip("/")
 
     def write(self, conn: Connection, invite: Invite, token: str, role: str, now: datetime) -> UUID:
+        envelope_row, mail_row = self.rows(invite, token, role, now)
+        conn.execute(insert(envelopes).values(**envelope_row))
+        conn.execute(insert(mail_outbox).values(**mail_row))
+        return mail_row["id"]
+
+    def rows(self, invite: Invite, token: str, role: str, now: datetime) -> tuple[dict, dict]:
+        """The envelope row and the outbox row of one invite, for the caller to insert."""
         link = f"{self.public_url}/register/{token}"
         envelope_id = uuid4().hex
         sealed = seal(envelope_id, {"invited_by": invite.invited_by, "account": invite.account,
                                     "role": role, "registration_link": link, "to": invite.email},
                       self.master_key)
-        conn.execute(insert(envelopes).values(
+        envelope_row = dict(
             id=envelope_id, invite_id=invite.id, recipient_key=invite.key, nonce=sealed.nonce,
             ciphertext=sealed.ciphertext, key_nonce=sealed.key_nonce, wrapped_key=sealed.wrapped_key,
-            created_at=now))
+            created_at=now)
         armored = base64.b64encode(json.dumps({
             "envelope": envelope_id, "nonce": base64.b64encode(sealed.nonce).decode(),
             "ciphertext": base64.b64encode(sealed.ciphertext).decode()}).encode()).decode()
@@ -40,5 +47,5 @@ class InviteMailWriter:
                 f"Envelope {envelope_id} (open it after registering with "
                 f"`envadmin envelope open {envelope_id} --email {invite.email} --password-stdin`):\n"
                 f"-----BEGIN ENVADMIN ENVELOPE-----\n{armored}\n-----END ENVADMIN ENVELOPE-----\n")
-        return MailOutbox(conn).enqueue(invite.email, f"Invitation to account {invite.account}", body,
-                                        invite.id, self.master_key, now)
+        return envelope_row, sealed_mail_row(invite.email, f"Invitation to account {invite.account}", body,
+                                             invite.id, self.master_key, now)

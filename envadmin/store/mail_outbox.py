@@ -34,6 +34,17 @@ class PendingMail:
     attempts: int
 
 
+def sealed_mail_row(to_email: str, subject: str, body: str, invite_id: UUID | None,
+                    master_key: bytes, now: datetime) -> dict:
+    """The outbox row of a new mail, its body encrypted under the master key."""
+    mail_id = uuid4()
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(_checked(master_key)).encrypt(nonce, body.encode(), mail_id.bytes)
+    return {"id": mail_id, "invite_id": invite_id, "to_email": to_email, "subject": subject,
+            "body_nonce": nonce, "body_ciphertext": ciphertext, "status": MAIL_PENDING, "attempts": 0,
+            "created_at": now}
+
+
 class MailOutbox:
     """Reads and writes the mail outbox through one connection, inside its transaction."""
 
@@ -43,13 +54,9 @@ class MailOutbox:
     def enqueue(self, to_email: str, subject: str, body: str, invite_id: UUID | None,
                 master_key: bytes, now: datetime) -> UUID:
         """Store a mail to send; the body holds a registration token, so only its ciphertext is kept."""
-        mail_id = uuid4()
-        nonce = os.urandom(NONCE_BYTES)
-        ciphertext = AESGCM(_checked(master_key)).encrypt(nonce, body.encode(), mail_id.bytes)
-        self.conn.execute(insert(mail_outbox).values(
-            id=mail_id, invite_id=invite_id, to_email=to_email, subject=subject, body_nonce=nonce,
-            body_ciphertext=ciphertext, status=MAIL_PENDING, attempts=0, created_at=now))
-        return mail_id
+        row = sealed_mail_row(to_email, subject, body, invite_id, master_key, now)
+        self.conn.execute(insert(mail_outbox).values(**row))
+        return row["id"]
 
     def begin_sending(self, mail_id: UUID, master_key: bytes) -> PendingMail | None:
         """The pending mail, locked until the transaction ends; None if sent, failed or unknown."""

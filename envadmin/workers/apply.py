@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from itertools import groupby
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -16,6 +17,7 @@ from ..domain.handlers import handle
 from ..domain.validation import describe
 from ..store.command_log import LEASED, QUEUED, REJECTED, SUPERSEDED, Claim
 from ..store.unit_of_work import SqlUnitOfWork
+from .bulk_apply import NotForBulk, apply_run, can_bulk
 from .errors import is_transient
 
 logger = logging.getLogger(__name__)
@@ -47,20 +49,44 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         runnable = _claim(parsed[start:start + chunk], uow_factory, max_attempts, lease, report)
         if not runnable:
             continue
-        with uow_factory() as uow:
-            for cmd, claim in runnable:
-                report.count(_apply_one(cmd, claim, uow, max_attempts))
-            uow.commit()
-            if uow.repo.new_mail_ids:
-                mails_committed(list(uow.repo.new_mail_ids))
+        try:
+            statuses, mail_ids = _apply_chunk(runnable, uow_factory, max_attempts, bulk=True)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            logger.warning("Chunk of %d commands applied one by one after the set-based path failed: %s",
+                           len(runnable), error, exc_info=not isinstance(error, NotForBulk))
+            statuses, mail_ids = _apply_chunk(runnable, uow_factory, max_attempts, bulk=False)
+        for status in statuses:
+            report.count(status)
+        if mail_ids:
+            mails_committed(mail_ids)
     return report
+
+
+def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempts: int,
+                 bulk: bool) -> tuple[list[str], list[UUID]]:
+    """One transaction: runs of membership commands set-based (if `bulk`), the others one by one."""
+    statuses: list[str] = []
+    mail_ids: list[UUID] = []
+    with uow_factory() as uow:
+        for run_is_bulk, run in groupby(runnable, key=lambda item: bulk and can_bulk(item[0])):
+            run = list(run)
+            if run_is_bulk:
+                run_statuses, run_mails = apply_run([cmd for cmd, _ in run], uow, utcnow())
+                statuses += run_statuses
+                mail_ids += run_mails
+            else:
+                statuses += [_apply_one(cmd, claim, uow, max_attempts) for cmd, claim in run]
+        uow.commit()
+        return statuses, mail_ids + list(uow.repo.new_mail_ids)
 
 
 def _parse_each(items: list[dict], uow_factory, report: BatchReport) -> list[Command]:
     parsed, bad = [], []
     for item in items:
         try:
-            parsed.append(parse_command(item))
+            parsed.append(parse_command(item, journalled=True))  # the shape; the log's copy is applied
         except ValidationError as e:
             bad.append((item, f"invalid command: {describe(e)}"))
     if bad:
@@ -93,8 +119,8 @@ def _claim(commands: list[Command], uow_factory, max_attempts: int, lease: timed
                 uow.log.dead_letter(cmd.id, f"gave up after {claim.attempts - 1} attempts",
                                     cmd.model_dump(mode="json"), utcnow())
                 report.count("dead_letter")
-            else:
-                runnable.append((cmd, claim))
+            else:  # the log's copy is applied: it was validated in full when journalled
+                runnable.append((parse_command(claim.payload, journalled=True), claim))
         uow.commit()
     return runnable
 

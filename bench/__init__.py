@@ -1,0 +1,1 @@
+"""Benchmarks of envadmin on Redis + PostgreSQL: see bench/README.md."""

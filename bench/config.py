@@ -1,0 +1,83 @@
+"""Where the benchmark runs: its own database, Redis db, queues and scratch folder."""
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import redis
+
+from envadmin.settings import Settings
+from envadmin.store.engine import make_engine
+from envadmin.store.migrate import ensure_schema
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = REPO / ".venv" / "bin"
+
+
+@dataclass
+class BenchConfig:
+    """Everything the benchmark's processes share; `env()` hands it to subprocesses."""
+
+    work_dir: Path
+    database: str = "envadmin_bench"
+    pg_server: str = "postgres@127.0.0.1:5432"
+    redis_url: str = "redis://127.0.0.1:6379/5"
+    queue: str = "envadmin-bench"
+    naive_queue: str = "bench-naive"
+    master_key: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
+
+    def database_url(self, database: str | None = None) -> str:
+        return f"postgresql+psycopg://{self.pg_server}/{database or self.database}"
+
+    def libpq_dsn(self, database: str | None = None) -> str:
+        return f"postgresql://{self.pg_server}/{database or self.database}"
+
+    def env(self, database: str | None = None, queue: str | None = None) -> dict[str, str]:
+        """The process environment with this benchmark's ENVADMIN_* settings (and none inherited)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ENVADMIN_")}
+        env.update({
+            "ENVADMIN_DATABASE_URL": self.database_url(database),
+            "ENVADMIN_BROKER_URL": self.redis_url,
+            "ENVADMIN_QUEUE": queue or self.queue,
+            "ENVADMIN_DATA_DIR": str(self.work_dir / "data"),
+            "ENVADMIN_MASTER_KEY": self.master_key,
+            "ENVADMIN_MAIL_URL": f"file://{self.work_dir / 'outbox'}",
+            "ENVADMIN_NAIVE_QUEUE": self.naive_queue,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        })
+        return env
+
+    def settings(self, database: str | None = None, queue: str | None = None) -> Settings:
+        return Settings(database_url=self.database_url(database), broker_url=self.redis_url,
+                        queue=queue or self.queue, data_dir=self.work_dir / "data",
+                        master_key=self.master_key, mail_url=f"file://{self.work_dir / 'outbox'}")
+
+
+def recreate_database(config: BenchConfig, database: str | None = None) -> None:
+    """Drop and create the database, then bring its schema up to date with Alembic."""
+    name = database or config.database
+    with psycopg.connect(config.libpq_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(config.database_url(name))
+    try:
+        ensure_schema(engine)
+    finally:
+        engine.dispose()
+
+
+def drop_database(config: BenchConfig, database: str) -> None:
+    with psycopg.connect(config.libpq_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def flush_broker(config: BenchConfig) -> None:
+    """The benchmark owns its Redis db: messages left by an interrupted run must not be applied now."""
+    redis.Redis.from_url(config.redis_url).flushdb()
+
+
+def drop_queue(config: BenchConfig, queue: str) -> None:
+    redis.Redis.from_url(config.redis_url).delete(queue)
