@@ -66,12 +66,12 @@ def make_celery(settings: Settings, name: str = "envadmin") -> Celery:
     return app
 
 
-def publish_batch(app: Celery, queue: str, payloads: list[dict]) -> bool:
+def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: float | None = None) -> bool:
     """Send one message carrying a batch of commands; False if the broker could not take it."""
     try:
         app.send_task(APPLY_BATCH, args=[{"v": WIRE_VERSION, "commands": payloads}],
                       argsrepr=f"<batch of {len(payloads)} commands>", kwargsrepr="{}",
-                      queue=queue, retry=True)
+                      queue=queue, retry=True, countdown=countdown)
     except Exception as e:  # kombu and the transports raise many kinds; the relay will try again
         logger.warning("Could not publish a batch of %d commands: %s", len(payloads), e)
         return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import BaseModel
+
 from sqlalchemy import Connection, Table, insert, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import bindparam
@@ -43,6 +45,11 @@ def update_rows(conn: Connection, table: Table, key: str, rows: list[dict]) -> N
     conn.exec_driver_sql(_pg_update(table, key, names), _columns(rows, names))
 
 
+def payload_of(model: BaseModel, conn: Connection) -> dict | str:
+    """A command as the JSON column takes it: text for the PostgreSQL arrays, a dict otherwise."""
+    return model.model_dump_json() if conn.dialect.name == "postgresql" else model.model_dump(mode="json")
+
+
 def _columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
     return {name: [row[name] for row in rows] for name in names}
 
@@ -65,4 +72,4 @@ def _pg_update(table: Table, key: str, names: tuple[str, ...]) -> str:
 
 
 def _arrays(table: Table, names: tuple[str, ...]) -> str:
-    return ", ".join(f"%({n})s::{table.c[n].type.compile(dialect=_PG)}[]" for n in names)
+    return ", ".join(f"%({n})b::{table.c[n].type.compile(dialect=_PG)}[]" for n in names)  # binary: no quoting

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, or_, insert, select, update
 
 from ..domain.commands import Command
 from .bulk_sql import update_rows
@@ -15,6 +15,7 @@ from .tables import commands, dead_letters
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
 REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
 STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED)
+PREREQUISITE_TYPES = ("create_account", "add_user")  # what later rows of a job may depend on
 LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
 
 
@@ -68,6 +69,22 @@ class CommandLog:
             self.conn.execute(update(commands).where(commands.c.id.in_(free))
                               .values(attempts=commands.c.attempts + 1, lease_until=now + lease))
         return claims
+
+    def waiting_on_earlier_rows(self, ids: list[UUID]) -> set[UUID]:
+        """Of these job commands, those an earlier row of their job must precede and has not yet:
+        a queued create_account or add_user of their account or of the email they are about."""
+        later, earlier = commands.alias("later"), commands.alias("earlier")
+        query = (select(later.c.id).distinct().join(earlier, and_(
+            earlier.c.job_id == later.c.job_id, earlier.c.type.in_(PREREQUISITE_TYPES),
+            earlier.c.status == QUEUED, earlier.c.job_line < later.c.job_line,
+            or_(earlier.c.account == later.c.account, earlier.c.subject == later.c.subject)))
+            .where(later.c.id.in_(ids), later.c.job_id.is_not(None), earlier.c.id.not_in(ids)))
+        return set(self.conn.execute(query).scalars())
+
+    def release(self, ids: list[UUID]) -> None:
+        """Give back claims not used: no lease, and the attempt they counted is taken back."""
+        self.conn.execute(update(commands).where(commands.c.id.in_(ids), commands.c.status == QUEUED)
+                          .values(attempts=commands.c.attempts - 1, lease_until=None))
 
     def exists(self, command_id: UUID) -> bool:
         return self.conn.execute(select(commands.c.id).where(commands.c.id == command_id)).first() is not None

@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlalchemy import Engine, insert, select, update
 
 from ..domain.commands import Command
+from .bulk_sql import insert_rows, payload_of
 from .command_log import QUEUED
 from .tables import commands, job_invalid_rows, jobs
 
@@ -75,16 +76,15 @@ def journal_batch(engine: Engine, job_id: UUID, rows: list[JobRow], invalid: lis
         fresh = [row for row in rows if row.line > done]
         bad = [entry for entry in invalid if entry[0] > done]
         if fresh:
-            conn.execute(insert(commands), [{
+            insert_rows(conn, commands, [{
                 "id": row.command.id, "type": row.command.type, "account": row.command.account,
                 "actor": row.command.actor, "source": row.command.source,
                 "correlation_id": row.command.correlation_id, "issued_at": row.command.issued_at,
-                "payload": row.command.model_dump(mode="json"), "status": QUEUED, "attempts": 0,
+                "payload": payload_of(row.command, conn), "status": QUEUED, "attempts": 0,
                 "position": row.line, "submitted_at": now, "job_id": job_id, "job_line": row.line,
                 "subject": row.subject} for row in fresh])
-        if bad:
-            conn.execute(insert(job_invalid_rows), [
-                {"job_id": job_id, "line": line, "field": field, "reason": reason} for line, field, reason in bad])
+        insert_rows(conn, job_invalid_rows, [
+            {"job_id": job_id, "line": line, "field": field, "reason": reason} for line, field, reason in bad])
         if last_line > done:
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(
                 last_line=last_line, rows_read=jobs.c.rows_read + len(fresh) + len(bad),

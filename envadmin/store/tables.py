@@ -125,7 +125,7 @@ commands = Table(
     Index("ix_commands_status_published_at", "status", "published_at"),
     Index("ix_commands_correlation_id", "correlation_id"),
     Index("ix_commands_job_id_status", "job_id", "status"),
-    Index("ix_commands_job_id_subject", "job_id", "subject"),
+    Index("ix_commands_job_id_type_status", "job_id", "type", "status"),
 )
 
 jobs = Table(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from celery import Celery
 
-from ..broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, make_celery
+from ..broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, make_celery, publish_batch
 from ..settings import Settings, load_settings
 from ..store.expiry import expire_invites
 from ..clock import utcnow
@@ -17,6 +17,7 @@ from .runtime import Runtime
 from .sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
+DEFER_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this
 
 
 def create_app(settings: Settings | None = None) -> Celery:
@@ -41,7 +42,9 @@ def create_app(settings: Settings | None = None) -> Celery:
     def apply_batch(self, message):
         report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
                                chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
-                               mails_committed=lambda ids: publish_mails(app, settings.queue, ids))
+                               mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
+                               deferred=lambda payloads: publish_batch(app, settings.queue, payloads,
+                                                                       countdown=DEFER_SECONDS))
         logger.info("Batch applied: %s", report.statuses)
 
     @app.task(name=RELAY, shared=False)

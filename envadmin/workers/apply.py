@@ -35,7 +35,8 @@ class BatchReport:
 
 def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
                   max_attempts: int, chunk: int, lease: timedelta,
-                  mails_committed: Callable[[list[UUID]], None] = lambda ids: None) -> BatchReport:
+                  mails_committed: Callable[[list[UUID]], None] = lambda ids: None,
+                  deferred: Callable[[list[dict]], None] = lambda payloads: None) -> BatchReport:
     """Parse the message; then, chunk by chunk, claim what is still queued and apply it."""
     report = BatchReport()
     try:
@@ -46,7 +47,9 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         return report
     parsed = _parse_each(batch.commands, uow_factory, report)
     for start in range(0, len(parsed), chunk):
-        runnable = _claim(parsed[start:start + chunk], uow_factory, max_attempts, lease, report)
+        runnable, waiting = _claim(parsed[start:start + chunk], uow_factory, max_attempts, lease, report)
+        if waiting:
+            deferred(waiting)
         if not runnable:
             continue
         try:
@@ -99,8 +102,12 @@ def _parse_each(items: list[dict], uow_factory, report: BatchReport) -> list[Com
 
 
 def _claim(commands: list[Command], uow_factory, max_attempts: int, lease: timedelta,
-           report: BatchReport) -> list[tuple[Command, Claim]]:
-    """In its own transaction, so a command that kills its worker is still counted."""
+           report: BatchReport) -> tuple[list[tuple[Command, Claim]], list[dict]]:
+    """In its own transaction, so a command that kills its worker is still counted.
+
+    A job's row that an earlier row must precede (a grant after the add_user of its email, in
+    another message) is released again, unapplied, and returned to be sent again a little later.
+    """
     with uow_factory() as uow:
         claims = uow.log.claim([cmd.id for cmd in commands], utcnow(), lease)
         runnable = []
@@ -121,8 +128,13 @@ def _claim(commands: list[Command], uow_factory, max_attempts: int, lease: timed
                 report.count("dead_letter")
             else:  # the log's copy is applied: it was validated in full when journalled
                 runnable.append((parse_command(claim.payload, journalled=True), claim))
+        waiting = uow.log.waiting_on_earlier_rows([cmd.id for cmd, _ in runnable]) if runnable else set()
+        if waiting:
+            uow.log.release(list(waiting))
+            report.statuses["deferred"] = len(waiting)
         uow.commit()
-    return runnable
+    return ([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],
+            [claim.payload for cmd, claim in runnable if cmd.id in waiting])
 
 
 def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int) -> str:

@@ -16,6 +16,7 @@ from ...clock import utcnow
 from ...store import jobs
 from ..client import Client
 from .lease import JobBusy, job_lease
+from .partitions import AccountPartitions
 from .passwords import TemporaryPasswords
 from .reader import FileProblem, Row, RowError, detect_format, open_rows
 from .rows import JobRowContext, subject_of, to_command
@@ -81,9 +82,12 @@ class Onboarding:
                                    file_digest=self.digest,
                                    file_format=self.file_format, actor=self.actor,
                                    rows_expected=self.rows_expected, now=utcnow())
+            self.outgoing = AccountPartitions(self.client.celery, self.client.settings.queue,
+                                              self.client.settings.publish_batch)
             try:
                 published = self._republish(record.last_line)
                 published &= self._submit_rows(record, on_batch)
+                published &= self.outgoing.flush()
             except BaseException as error:
                 jobs.mark(engine, self.job_id, jobs.FAILED, utcnow(), _failure(error))
                 raise
@@ -122,12 +126,7 @@ class Onboarding:
     def _flush(self, valid: list[jobs.JobRow], invalid: list, last_line: int) -> bool:
         self.passwords.save()  # before the rows that use them are journalled
         journalled = jobs.journal_batch(self.client.engine, self.job_id, valid, invalid, last_line, utcnow())
-        settings, published = self.client.settings, True
-        for start in range(0, len(journalled), settings.publish_batch):
-            chunk = journalled[start:start + settings.publish_batch]
-            published &= publish_batch(self.client.celery, settings.queue,
-                                       [command.model_dump(mode="json") for command in chunk])
-        return published
+        return self.outgoing.add(journalled)
 
 
 def _classify(row: Row, context: JobRowContext, valid: list, invalid: list) -> None:

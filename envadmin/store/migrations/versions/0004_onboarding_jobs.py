@@ -48,12 +48,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('job_line', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('subject', sa.String(length=254), nullable=True))
         batch_op.create_index('ix_commands_job_id_status', ['job_id', 'status'], unique=False)
-        batch_op.create_index('ix_commands_job_id_subject', ['job_id', 'subject'], unique=False)
+        batch_op.create_index('ix_commands_job_id_type_status', ['job_id', 'type', 'status'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('commands', schema=None) as batch_op:
-        batch_op.drop_index('ix_commands_job_id_subject')
+        batch_op.drop_index('ix_commands_job_id_type_status')
         batch_op.drop_index('ix_commands_job_id_status')
         batch_op.drop_column('subject')
         batch_op.drop_column('job_line')
