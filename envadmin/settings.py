@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     invite_ttl_days: float = Field(7.0, gt=0)
     mail_max_attempts: int = Field(5, ge=1)
     publish_batch: int = Field(500, ge=1, le=5000)
+    job_batch: int = Field(2000, ge=1)  # rows of an onboarding file journalled per transaction
 
     @property
     def effective_database_url(self) -> str:

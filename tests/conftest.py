@@ -105,7 +105,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
            "ENVADMIN_MAX_ATTEMPTS": str(settings.max_attempts),
            "ENVADMIN_VISIBILITY_TIMEOUT_SECONDS": str(settings.visibility_timeout_seconds),
            "ENVADMIN_APPLY_CHUNK": str(settings.apply_chunk),
-           "ENVADMIN_LEASE_SECONDS": str(settings.lease_seconds)}
+           "ENVADMIN_LEASE_SECONDS": str(settings.lease_seconds),
+           "ENVADMIN_JOB_BATCH": str(settings.job_batch)}
     if settings.database_url:
         env["ENVADMIN_DATABASE_URL"] = settings.database_url
     if settings.broker_url:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -25,7 +25,7 @@ class Claim:
 
     status: str
     attempts: int
-    payload: dict | None = None
+    payload: dict | None = field(default=None, compare=False)  # the journalled command, to apply
 
 
 class CommandLog:

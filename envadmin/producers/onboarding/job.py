@@ -42,13 +42,13 @@ class Onboarding:
     """One run of the producer over one file."""
 
     def __init__(self, client: Client, path: Path, *, actor: str | None, file_format: str | None = None,
-                 resume: UUID | None = None, passwords_file: Path | None = None, batch_size: int = 2000):
+                 resume: UUID | None = None, passwords_file: Path | None = None):
         self.client = client
         self.path = path
         if not path.is_file():
             raise FileProblem(f"{path}: no such file")
         self.file_format = detect_format(path, file_format)
-        self.batch_size = batch_size
+        self.batch_size = client.settings.job_batch
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
         self.actor, self.job_id, self.record = self._find_or_name(self.digest, actor, resume)
         self.passwords = TemporaryPasswords(passwords_file, self.job_id)

@@ -138,8 +138,9 @@ def _jsonl_rows(binary) -> Iterator[Row]:
     for number, raw in lines:
         if raw.strip():
             first = _json_row(number, raw)
-            if first.values is not None:
-                check_columns(list(first.values), f"line {number} (first object)")
+            keys = _object_keys(raw)
+            if keys is not None:
+                check_columns(keys, f"line {number} (first object)")
             return _jsonl_body(first, lines)
     raise FileProblem("the file is empty: expected one JSON object per line")
 
@@ -149,6 +150,14 @@ def _jsonl_body(first: Row, lines) -> Iterator[Row]:
     for number, raw in lines:
         if raw.strip():
             yield _json_row(number, raw)
+
+
+def _object_keys(raw: bytes) -> list[str] | None:
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return list(data) if isinstance(data, dict) else None
 
 
 def _json_row(number: int, raw: bytes) -> Row:

@@ -1,0 +1,215 @@
+"""Onboarding jobs through real workers: per-row results, re-runs without duplicates, order, resume."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from unittest import mock
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select, text
+
+from envadmin.producers.client import Client
+from envadmin.producers.onboarding.job import Onboarding, job_id_for
+from envadmin.store import job_reports, jobs, queries
+from envadmin.store.tables import commands
+from envadmin.store.unit_of_work import SqlUnitOfWork
+from envadmin.workers.app import create_app
+from envadmin.workers.apply import apply_message
+
+from ..conftest import _clean, make_settings, settings_env, thread_worker
+from .helpers import account_with_admin
+
+HEADER = "action,account,name,email,first_name,last_name,group,by\n"
+
+
+def write(path: Path, *lines: str) -> Path:
+    path.write_text(HEADER + "".join(line + "\n" for line in lines))
+    return path
+
+
+def scalar(client: Client, sql: str, **params):
+    with client.engine.connect().execution_options(readonly=True) as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+def wait_for_job(client: Client, job_id, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = job_reports.report(client.engine, job_id)
+        if report["state"] != job_reports.RUNNING:
+            return report
+        time.sleep(0.05)
+    pytest.fail(f"job {job_id} still running after {timeout} s: {report}")
+
+
+def apply_now(client: Client, *payloads: dict, deferred=lambda payloads: None):
+    """Deliver commands to the applier here and now, in this order (as a worker would, one message each)."""
+    factory = lambda: SqlUnitOfWork(client.engine)  # noqa: E731
+    for payload in payloads:
+        report = apply_message({"v": 1, "commands": [payload]}, factory, max_attempts=5, chunk=500,
+                               lease=timedelta(seconds=60), deferred=deferred)
+    return report
+
+
+def open_account(client: Client, number: str, admin: str) -> None:
+    command = account_with_admin(number, admin)
+    client.submit([command])
+    apply_now(client, command.model_dump(mode="json"))
+
+
+@pytest.fixture
+def client(stack):
+    client = Client(stack)
+    open_account(client, "1001", "alice@example.com")
+    yield client
+    client.close()
+
+
+def onboard(client: Client, path: Path, **options) -> dict:
+    job = Onboarding(client, path, actor="support", passwords_file=path.with_suffix(".passwords"), **options)
+    job.run()
+    return wait_for_job(client, job.job_id)
+
+
+def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp_path):
+    path = write(tmp_path / "people.csv",
+                 "add_user,1001,,bob@example.com,Bob,Builder,,alice@example.com",   # 2 applied
+                 "grant,1001,,bob@example.com,,,,alice@example.com",                # 3 applied
+                 "grant,1001,,carol@example.com,,,,",                               # 4 pending (invite)
+                 "grant,1001,,carol@example.com,,,,",                               # 5 duplicate: no 2nd mail
+                 "grant,1001,,not-an-email,,,,",                                    # 6 invalid
+                 "grant,9999,,bob@example.com,,,,",                                 # 7 rejected
+                 "grant,1001,,dave@example.com,,,,mallory@example.com",             # 8 rejected (not admin)
+                 "revoke,1001,,bob@example.com,,,,",                                # 9 applied: bob ends revoked
+                 "frobnicate,1001,,x@example.com,,,,")                              # 10 invalid
+    with thread_worker(create_app(stack)):
+        report = onboard(client, path)
+    assert report["state"] == "completed"
+    assert report["counts"] == {"queued": 0, "applied": 3, "pending": 2, "rejected": 2, "superseded": 0,
+                                "failed": 0, "invalid": 2}
+    assert report["percent"] == 100.0
+    errors = list(job_reports.errors(client.engine, UUID(report["id"])))
+    assert [(e["line"], e["status"], e["field"]) for e in errors] == [
+        (6, "invalid", "email"), (7, "rejected", None), (8, "rejected", None), (10, "invalid", "action")]
+    assert "account 9999 does not exist" in errors[1]["reason"]
+    assert "not an administrator" in errors[2]["reason"]
+    assert queries.admins(client.engine, "1001") == ["alice@example.com"]
+    assert scalar(client, "SELECT count(*) FROM mail_outbox WHERE to_email = 'carol@example.com'") == 1
+    assert "bob@example.com" in (tmp_path / "people.passwords").read_text()
+
+
+def test_running_the_same_file_again_changes_nothing(stack, client, tmp_path):
+    path = write(tmp_path / "again.csv", *(f"grant,1001,,new{i}@example.com,,,," for i in range(30)))
+    with thread_worker(create_app(stack)):
+        first = onboard(client, path)
+        counted = [scalar(client, f"SELECT count(*) FROM {table}")
+                   for table in ("commands", "audit_log", "mail_outbox", "invites", "pending_grants")]
+        second = onboard(client, path)
+        assert second["id"] == first["id"]
+        assert [scalar(client, f"SELECT count(*) FROM {table}")
+                for table in ("commands", "audit_log", "mail_outbox", "invites", "pending_grants")] == counted
+    assert counted[2] == 30 and second["counts"]["pending"] == 30
+
+
+def test_a_grant_then_a_revoke_in_one_file_ends_revoked_in_any_order(stack, client, tmp_path):
+    """The revoke's message is applied first: the grant, issued earlier, is superseded."""
+    path = write(tmp_path / "order.csv", "add_user,1001,,erin@example.com,Erin,E,,",
+                 "grant,1001,,erin@example.com,,,,", "revoke,1001,,erin@example.com,,,,")
+    job = Onboarding(client, path, actor="support", passwords_file=tmp_path / "pw.csv")
+    with _no_publishing():
+        job.run()
+    payloads = _payloads(client, job.job_id)
+    apply_now(client, payloads[2], payloads[4], payloads[3])  # add_user, the revoke, then the grant
+    statuses = dict(_line_statuses(client, job.job_id))
+    assert statuses == {2: "applied", 3: "superseded", 4: "applied"}
+    assert "erin@example.com" not in queries.admins(client.engine, "1001")
+
+
+def test_a_row_waits_for_the_earlier_row_that_creates_its_user(stack, client, tmp_path):
+    open_account(client, "1002", "zoe@example.com")
+    path = write(tmp_path / "deps.csv", "add_user,1001,,fred@example.com,Fred,F,,",
+                 "grant,1002,,fred@example.com,,,,")
+    job = Onboarding(client, path, actor="support", passwords_file=tmp_path / "pw.csv")
+    with _no_publishing():
+        job.run()
+    payloads = _payloads(client, job.job_id)
+    sent_again = []
+    report = apply_now(client, payloads[3], deferred=sent_again.extend)
+    assert report.statuses == {"deferred": 1}
+    assert [p["id"] for p in sent_again] == [str(payloads[3]["id"])]
+    assert dict(_line_statuses(client, job.job_id)) == {2: "queued", 3: "queued"}
+    assert scalar(client, "SELECT attempts FROM commands WHERE job_line = 3") == 0
+    apply_now(client, payloads[2], payloads[3])
+    assert dict(_line_statuses(client, job.job_id)) == {2: "applied", 3: "applied"}
+    assert scalar(client, "SELECT count(*) FROM invites") == 0  # no needless invite to fred
+
+
+def _no_publishing():
+    """The job journals its rows but the broker gets nothing: the test delivers them itself."""
+    return mock.patch("envadmin.producers.onboarding.partitions.publish_batch", return_value=True)
+
+
+def _payloads(client: Client, job_id) -> dict[int, dict]:
+    with client.engine.connect() as conn:
+        rows = conn.execute(select(commands.c.job_line, commands.c.payload).where(commands.c.job_id == job_id)).all()
+    return {line: payload if isinstance(payload, dict) else json.loads(payload) for line, payload in rows}
+
+
+def _line_statuses(client: Client, job_id):
+    with client.engine.connect() as conn:
+        return conn.execute(select(commands.c.job_line, commands.c.status).where(commands.c.job_id == job_id)
+                            .order_by(commands.c.job_line)).all()
+
+
+@pytest.mark.parametrize("kind", ["redis+postgres", "embedded"])
+def test_a_killed_producer_resumes_without_duplicates(kind, request, tmp_path):
+    """SIGKILL the producer after its first batches; --resume journals the rest, each line once."""
+    if kind == "embedded":
+        settings = make_settings(tmp_path / "var", None, None, job_batch=50)
+    else:
+        database = request.getfixturevalue("pg_database_url")
+        _clean(database)
+        settings = make_settings(tmp_path / "var", database, request.getfixturevalue("redis_broker_url"),
+                                 job_batch=50)
+    client = Client(settings)
+    open_account(client, "1001", "alice@example.com")
+    rows = 3000
+    path = write(tmp_path / "big.csv", *(f"grant,1001,,p{i}@example.com,,,," for i in range(rows)))
+    env = {**os.environ, **settings_env(settings)}
+    command = [str(Path(sys.executable).with_name("envadmin")), "onboard", str(path), "--by", "support"]
+    producer = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                cwd=tmp_path)
+    job_id = job_id_for(_digest(path), "csv", "support")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        record = jobs.find(client.engine, job_id)
+        if record is not None and record.rows_read >= 200:
+            break
+        time.sleep(0.005)
+    producer.send_signal(signal.SIGKILL)
+    producer.wait()
+    killed_at = jobs.find(client.engine, job_id)
+    assert 0 < killed_at.rows_read < rows, "the producer must be killed half-way"
+    assert killed_at.state == jobs.SUBMITTING
+    resumed = subprocess.run(command[:-2] + ["--resume", str(job_id)], env=env, capture_output=True, text=True,
+                             cwd=tmp_path, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    with thread_worker(create_app(settings)):
+        report = wait_for_job(client, job_id, timeout=120)
+    assert report["counts"]["pending"] == rows
+    assert scalar(client, "SELECT count(*) FROM commands WHERE job_id IS NOT NULL") == rows
+    assert scalar(client, "SELECT count(DISTINCT job_line) FROM commands WHERE job_id IS NOT NULL") == rows
+    assert scalar(client, "SELECT count(*) FROM mail_outbox") == rows
+    client.close()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
