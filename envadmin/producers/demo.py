@@ -16,6 +16,7 @@ from ..broker import publish_batch
 from ..domain.passwords import generate_temporary_password, hash_password
 from ..store import queries
 from .client import Client, new_command
+from .demo_onboarding import onboarding_story
 from .registration import register_with_token
 from .worker_process import WorkerProcess
 
@@ -84,6 +85,7 @@ def _story(client: Client, account: str) -> bool:
     ok = _reverse_order(client, account, alice, bob) and ok
     ok = all(_run(client, account, step) for step in closing) and ok
     ok = _poison(client) and ok
+    ok = onboarding_story(client, account, carol) and ok  # alice is no admin any more
     _summary(client, account)
     return ok
 
