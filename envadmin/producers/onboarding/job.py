@@ -18,7 +18,7 @@ from ..client import Client
 from .lease import JobBusy, job_lease
 from .partitions import AccountPartitions
 from .passwords import TemporaryPasswords
-from .reader import FileProblem, Row, RowError, detect_format, open_rows
+from .reader import FileProblem, Row, RowError, check_header, detect_format, open_rows
 from .rows import JobRowContext, subject_of, to_command
 
 _JOB_NAMESPACE = UUID("5d2f1f4e-8a43-4b7e-9a51-0c1b6f3e2a10")
@@ -48,6 +48,7 @@ class Onboarding:
         if not path.is_file():
             raise FileProblem(f"{path}: no such file")
         self.file_format = detect_format(path, file_format)
+        check_header(path, self.file_format)  # before any job exists
         self.batch_size = client.settings.job_batch
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
         self.actor, self.job_id, self.record = self._find_or_name(self.digest, actor, resume)

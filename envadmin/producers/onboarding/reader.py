@@ -59,6 +59,12 @@ def open_rows(path: Path, file_format: str) -> Iterator[Row]:
         raise
 
 
+def check_header(path: Path, file_format: str) -> None:
+    """Raise FileProblem if the file's header (or first object) is unusable; reads nothing more."""
+    with path.open("rb") as binary:
+        _csv_rows(binary) if file_format == "csv" else _jsonl_rows(binary)
+
+
 def _closing(rows: Iterator[Row], binary) -> Iterator[Row]:
     try:
         yield from rows

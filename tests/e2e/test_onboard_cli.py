@@ -1,0 +1,52 @@
+"""envadmin onboard and envadmin job as users run them, against a running worker."""
+from __future__ import annotations
+
+from .conftest import describe, one_json_object
+
+HEADER = "action,account,name,email,first_name,last_name,group,by\n"
+
+
+def test_onboard_wait_json_prints_the_job_object_and_job_commands_agree(e2e, tmp_path):
+    e2e.open_account("3001", "olga@example.com")
+    path = tmp_path / "people.csv"
+    path.write_text(HEADER + "add_user,3001,,pia@example.com,Pia,P,,olga@example.com\n"
+                             "grant,3001,,pia@example.com,,,,olga@example.com\n"
+                             "grant,3001,,quinn@example.com,,,,\n"
+                             "grant,3001,,nope,,,,\n")
+    job = e2e.cli_json("onboard", str(path), "--by", "support", "--passwords", str(tmp_path / "pw.csv"), "--wait")
+    assert job["state"] == "completed"
+    assert {k: v for k, v in job["counts"].items() if v} == {"applied": 2, "pending": 1, "invalid": 1}
+    shown = e2e.cli_json("job", "show", job["id"])
+    assert (shown["id"], shown["state"], shown["counts"]) == (job["id"], "completed", job["counts"])
+    errors = e2e.cli_json("job", "errors", job["id"])["errors"]
+    assert [(e["line"], e["status"], e["field"]) for e in errors] == [(5, "invalid", "email")]
+    listed = e2e.cli_json("job", "list")["jobs"]
+    assert job["id"] in [entry["id"] for entry in listed]
+    human = e2e.cli("job", "errors", job["id"])
+    assert "line 5 invalid: email: invalid email 'nope'" in human.stdout, describe(human)
+    again = e2e.cli("onboard", str(path), "--by", "support", "--passwords", str(tmp_path / "pw.csv"))
+    assert again.returncode == 0 and "already submitted" in again.stderr, describe(again)
+    assert job["id"] in again.stdout
+
+
+def test_onboard_refuses_a_bad_file_before_submitting_anything(e2e, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("action,account,mail\ngrant,1,a@example.com\n")
+    for path, words in ((empty, "the file is empty"), (unknown, "unknown column(s) 'mail'"),
+                        (tmp_path / "missing.csv", "no such file"), (tmp_path / "people.xlsx", "--format")):
+        if path.suffix == ".xlsx":
+            path.write_text("x")
+        result = e2e.cli("onboard", str(path), "--by", "support")
+        assert result.returncode == 2, describe(result)
+        assert words in result.stderr and "Traceback" not in result.stderr, describe(result)
+    files = [job["file"] for job in one_json_object(e2e.cli("job", "list", "--json"), 0)["jobs"]]
+    assert not {"empty.csv", "unknown.csv", "people.xlsx"} & set(files)
+
+
+def test_job_show_names_a_bad_or_unknown_id(e2e):
+    bad = e2e.cli("job", "show", "not-a-uuid")
+    assert bad.returncode == 2 and "not a job id" in bad.stderr, describe(bad)
+    missing = e2e.cli("job", "show", "00000000-0000-4000-8000-000000000000")
+    assert missing.returncode == 1 and "no job" in missing.stderr, describe(missing)
