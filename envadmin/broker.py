@@ -12,6 +12,7 @@ from .settings import Settings
 APPLY_BATCH = "envadmin.apply_batch"
 RELAY = "envadmin.relay"
 SEND_MAIL = "envadmin.send_mail"
+SEND_MAILS = "envadmin.send_mails"
 EXPIRE_INVITES = "envadmin.expire_invites"
 
 logger = logging.getLogger(__name__)

@@ -70,6 +70,28 @@ class MailOutbox:
             raise UnreadableMail(f"mail {mail_id} failed authentication (another master key?)") from e
         return PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(), row.attempts)
 
+    def begin_sending_many(self, mail_ids: list[UUID], master_key: bytes) -> tuple[list[PendingMail], list[UUID]]:
+        """The pending mails among these, locked until the transaction ends (those another sender holds
+        are skipped: it sends them), and the ids of those that fail authentication."""
+        rows = self.conn.execute(select(mail_outbox).where(
+            mail_outbox.c.id.in_(mail_ids), mail_outbox.c.status == MAIL_PENDING)
+            .with_for_update(skip_locked=True)).all()
+        mails, unreadable = [], []
+        for row in rows:
+            try:
+                body = AESGCM(_checked(master_key)).decrypt(row.body_nonce, row.body_ciphertext, row.id.bytes)
+            except InvalidTag:
+                unreadable.append(row.id)
+                continue
+            mails.append(PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(), row.attempts))
+        return mails, unreadable
+
+    def mark_sent_many(self, mail_ids: list[UUID], now: datetime) -> None:
+        if mail_ids:
+            self.conn.execute(update(mail_outbox).where(mail_outbox.c.id.in_(mail_ids),
+                                                        mail_outbox.c.status == MAIL_PENDING)
+                              .values(status=MAIL_SENT, sent_at=now))
+
     def mark_sent(self, mail_id: UUID, now: datetime) -> None:
         self.conn.execute(update(mail_outbox).where(mail_outbox.c.id == mail_id,
                                                     mail_outbox.c.status == MAIL_PENDING)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from celery import Celery
 
-from ..broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, make_celery, publish_batch
+from ..broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, SEND_MAILS, make_celery, publish_batch
 from ..settings import Settings, load_settings
 from ..store.expiry import expire_invites
 from ..clock import utcnow
@@ -14,7 +14,7 @@ from .apply import apply_message
 from .errors import TRANSIENT
 from .relay import relay_unapplied
 from .runtime import Runtime
-from .sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_one, sweep_mail_outbox
+from .sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_batch, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
 DEFER_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this
@@ -56,6 +56,12 @@ def create_app(settings: Settings | None = None) -> Celery:
               max_retries=settings.mail_max_attempts + 2)
     def send_mail(mail_id):
         return send_one(mail_id, runtime.unit_of_work, settings)
+
+    @app.task(name=SEND_MAILS, shared=False, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+    def send_mails(mail_ids):
+        return send_batch(mail_ids, runtime.unit_of_work, settings,
+                          lambda mail_id: send_mail.apply_async(args=[str(mail_id)], queue=settings.queue,
+                                                                countdown=1))
 
     @app.task(name=SWEEP_MAIL, shared=False)
     def sweep_mail():

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import os
 import smtplib
+from contextlib import AbstractContextManager, contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
@@ -18,6 +19,8 @@ class Transport(Protocol):
     """Delivers one message; raises OSError (smtplib's errors included) when it cannot."""
 
     def send(self, mail_id: UUID, message: EmailMessage) -> None: ...
+
+    def session(self) -> AbstractContextManager[None]: ...
 
 
 def build_message(mail_id: UUID, to_email: str, subject: str, body: str) -> EmailMessage:
@@ -37,8 +40,22 @@ class SmtpTransport:
 
     def __init__(self, host: str, port: int = 25):
         self.host, self.port = host, port
+        self._open: smtplib.SMTP | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One connection for several mails (a batch), instead of one per mail."""
+        with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            self._open = smtp
+            try:
+                yield
+            finally:
+                self._open = None
 
     def send(self, mail_id: UUID, message: EmailMessage) -> None:
+        if self._open is not None:
+            self._open.send_message(message)
+            return
         with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
             smtp.send_message(message)
 
@@ -51,6 +68,10 @@ class FileTransport:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        yield
 
     def send(self, mail_id: UUID, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -127,7 +127,7 @@ class Onboarding:
     def _flush(self, valid: list[jobs.JobRow], invalid: list, last_line: int) -> bool:
         self.passwords.save()  # before the rows that use them are journalled
         journalled = jobs.journal_batch(self.client.engine, self.job_id, valid, invalid, last_line, utcnow())
-        return self.outgoing.add(journalled)
+        return self.outgoing.add(journalled) & self.outgoing.flush()  # workers start on each batch at once
 
 
 def _classify(row: Row, context: JobRowContext, valid: list, invalid: list) -> None:

@@ -13,7 +13,7 @@ from celery import Celery
 from ...broker import publish_batch
 from ...domain.commands import Command
 
-PARTITIONS = 16
+PARTITIONS = 4  # a journal batch of 2,000 rows makes four messages of about 500
 
 
 class AccountPartitions:
