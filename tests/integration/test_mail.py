@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
@@ -26,7 +27,7 @@ from envadmin.workers.app import create_app
 from envadmin.workers.mail import FileTransport, SmtpTransport, transport_for
 from envadmin.workers.runtime import Runtime
 from envadmin.workers.sender import (
-    SWEEP_MAIL, MailDeliveryDeferred, publish_mail, retry_waits, send_one, sweep_mail_outbox,
+    SWEEP_MAIL, MailDeliveryDeferred, publish_mail, retry_waits, send_batch, send_one, sweep_mail_outbox,
 )
 
 from ..conftest import make_settings, thread_worker
@@ -49,7 +50,12 @@ class Collector:
     """An aiosmtpd handler keeping every message it accepts, optionally slow to answer."""
 
     def __init__(self, delay: float = 0.0):
-        self.delay, self.messages = delay, []
+        self.delay, self.messages, self.sessions = delay, [], 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions += 1  # once per connection: smtplib greets once, then sends each mail
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         await asyncio.sleep(self.delay)
@@ -150,6 +156,38 @@ def test_smtp_delivers_to_a_real_server_once(database_url, tmp_path, smtp):
     message = smtp.messages[0]
     assert message["Message-ID"] == f"<{mail_id}@envadmin>" and message["To"] == "bob@example.com"
     assert TOKEN in message.get_content()
+
+
+def test_a_batch_goes_out_over_one_smtp_session_and_each_mail_once(database_url, tmp_path, smtp):
+    settings = mail_settings(tmp_path, database_url, smtp.url)
+    ids = [enqueue(settings, to=f"p{i}@example.com") for i in range(5)]
+    uow = Runtime(settings).unit_of_work
+    send_one(ids[0], uow, settings)
+    retried = []
+    assert send_batch([str(i) for i in ids], uow, settings, retried.append) == {"sent": 4, "skipped": 1}
+    assert sorted(m["To"] for m in smtp.messages) == [f"p{i}@example.com" for i in range(5)]
+    assert smtp.sessions == 2 and retried == []
+    assert {mail_row(settings, i).status for i in ids} == {"sent"}
+
+
+def test_a_batch_leaves_an_undeliverable_mail_to_its_own_retries(database_url, tmp_path):
+    settings = mail_settings(tmp_path, database_url, f"smtp://127.0.0.1:{free_port()}", mail_max_attempts=3)
+    mail_id = enqueue(settings)
+    retried = []
+    results = send_batch([str(mail_id)], Runtime(settings).unit_of_work, settings, retried.append,
+                         transport=FailingTransport())
+    assert results == {"sent": 0, "skipped": 0, "deferred": 1} and retried == [mail_id]
+    row = mail_row(settings, mail_id)
+    assert (row.status, row.attempts) == ("pending", 1) and "refused" in row.reason
+
+
+class FailingTransport:
+    @contextmanager
+    def session(self):
+        yield
+
+    def send(self, mail_id, message):
+        raise ConnectionRefusedError("refused")
 
 
 def test_two_concurrent_deliveries_send_one_mail(database_url, tmp_path):
