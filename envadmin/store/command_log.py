@@ -6,16 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, func, or_, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from ..domain.commands import Command
 from .bulk_sql import update_rows
-from .tables import commands, dead_letters
+from .tables import PREREQUISITE_SQL, commands, dead_letters
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
 REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
 STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED)
-PREREQUISITE_TYPES = ("create_account", "add_user")  # what later rows of a job may depend on
 LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
 
 
@@ -73,13 +72,21 @@ class CommandLog:
     def waiting_on_earlier_rows(self, ids: list[UUID]) -> set[UUID]:
         """Of these job commands, those an earlier row of their job must precede and has not yet:
         a queued create_account or add_user of their account or of the email they are about."""
-        later, earlier = commands.alias("later"), commands.alias("earlier")
-        query = (select(later.c.id).distinct().join(earlier, and_(
-            earlier.c.job_id == later.c.job_id, earlier.c.type.in_(PREREQUISITE_TYPES),
-            earlier.c.status == QUEUED, earlier.c.job_line < later.c.job_line,
-            or_(earlier.c.account == later.c.account, earlier.c.subject == later.c.subject)))
-            .where(later.c.id.in_(ids), later.c.job_id.is_not(None), earlier.c.id.not_in(ids)))
-        return set(self.conn.execute(query).scalars())
+        rows = self.conn.execute(select(commands.c.id, commands.c.job_id, commands.c.job_line, commands.c.account,
+                                        commands.c.subject)
+                                 .where(commands.c.id.in_(ids), commands.c.job_id.is_not(None))).all()
+        waiting: set[UUID] = set()
+        for job_id in {row.job_id for row in rows}:
+            later = [row for row in rows if row.job_id == job_id]
+            # The predicate of the partial index ix_commands_job_prerequisites, which holds only these rows.
+            earlier = self.conn.execute(select(commands.c.job_line, commands.c.account, commands.c.subject).where(
+                commands.c.job_id == job_id, text(PREREQUISITE_SQL),
+                commands.c.job_line < max(row.job_line for row in later), commands.c.id.not_in(ids))).all()
+            for row in later:
+                if any(e.job_line < row.job_line and (e.account == row.account or e.subject == row.subject)
+                       for e in earlier):
+                    waiting.add(row.id)
+        return waiting
 
     def release(self, ids: list[UUID]) -> None:
         """Give back claims not used: no lease, and the attempt they counted is taken back."""

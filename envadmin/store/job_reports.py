@@ -22,10 +22,10 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
         job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         if job is None:
             return None
-        found = dict(conn.execute(select(commands.c.status, func.count()).where(commands.c.job_id == job_id)
-                                  .group_by(commands.c.status)).all())
-        last_finish = conn.execute(select(func.max(commands.c.finished_at))
-                                   .where(commands.c.job_id == job_id)).scalar()
+        rows = conn.execute(select(commands.c.status, func.count(), func.max(commands.c.finished_at))
+                            .where(commands.c.job_id == job_id).group_by(commands.c.status)).all()
+    found = {status: count for status, count, _ in rows}
+    last_finish = max((finished for _, _, finished in rows if finished is not None), default=None)
     counts = {status: found.get(status, 0) for status in STATUSES}
     counts[INVALID] = job.rows_invalid
     state = _state(job, counts)

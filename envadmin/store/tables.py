@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, DateTime, ForeignKeyConstraint, Index, Integer, JSON, LargeBinary, MetaData,
-    String, Table, Text, TypeDecorator, Uuid,
+    String, Table, Text, TypeDecorator, Uuid, text,
 )
 
 metadata = MetaData(naming_convention={
@@ -38,6 +38,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+PREREQUISITE_SQL = "type IN ('create_account', 'add_user') AND status = 'queued' AND job_id IS NOT NULL"
 Serial = BigInteger().with_variant(Integer, "sqlite")
 
 accounts = Table(
@@ -125,7 +126,9 @@ commands = Table(
     Index("ix_commands_status_published_at", "status", "published_at"),
     Index("ix_commands_correlation_id", "correlation_id"),
     Index("ix_commands_job_id_status", "job_id", "status"),
-    Index("ix_commands_job_id_type_status", "job_id", "type", "status"),
+    # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
+    Index("ix_commands_job_prerequisites", "job_id", "job_line",
+          postgresql_where=text(PREREQUISITE_SQL), sqlite_where=text(PREREQUISITE_SQL)),
 )
 
 jobs = Table(

@@ -15,7 +15,7 @@ from .context import EXIT_OK, EXIT_REFUSED, EXIT_TIMEOUT, Json, client, err, fai
 
 job_app = typer.Typer(help="Onboarding jobs: state, counts, errors.", no_args_is_help=True)
 
-_POLL_SECONDS = 0.25
+_POLL_SECONDS = 0.5
 
 
 def onboard(
@@ -57,9 +57,13 @@ def onboard(
 def _submit(job: Onboarding, show_progress: bool) -> None:
     with _progress(show_progress) as progress:
         task = progress.add_task("submitting", total=job.rows_expected or None, counts="")
+        last_refresh = [0.0]
 
         def on_batch(state: Submitted) -> None:
-            _refresh(progress, task, job.job_id, "submitting")
+            # The report counts the job's rows: read it now and then, not after every batch.
+            if not progress.disable and time.monotonic() - last_refresh[0] >= _POLL_SECONDS:
+                _refresh(progress, task, job.job_id, "submitting")
+                last_refresh[0] = time.monotonic()
 
         try:
             result = job.run(on_batch)
@@ -68,7 +72,8 @@ def _submit(job: Onboarding, show_progress: bool) -> None:
         except OSError as problem:
             fail(f"{job.path}: {problem.strerror or problem}; the rows read so far are kept: "
                  f"run the same command again to go on", EXIT_REFUSED)
-        _refresh(progress, task, job.job_id, "submitted")
+        if not progress.disable:
+            _refresh(progress, task, job.job_id, "submitted")
     if not result.published:
         err.print("warning: the broker did not take every batch now; they are saved and the relay will "
                   "publish them.", markup=False)

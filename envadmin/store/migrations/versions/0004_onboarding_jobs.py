@@ -13,6 +13,8 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
+PREREQUISITES = "type IN ('create_account', 'add_user') AND status = 'queued' AND job_id IS NOT NULL"
+
 
 def upgrade() -> None:
     op.create_table('jobs',
@@ -48,12 +50,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('job_line', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('subject', sa.String(length=254), nullable=True))
         batch_op.create_index('ix_commands_job_id_status', ['job_id', 'status'], unique=False)
-        batch_op.create_index('ix_commands_job_id_type_status', ['job_id', 'type', 'status'], unique=False)
+        batch_op.create_index('ix_commands_job_prerequisites', ['job_id', 'job_line'], unique=False,
+                              postgresql_where=sa.text(PREREQUISITES), sqlite_where=sa.text(PREREQUISITES))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('commands', schema=None) as batch_op:
-        batch_op.drop_index('ix_commands_job_id_type_status')
+        batch_op.drop_index('ix_commands_job_prerequisites')
         batch_op.drop_index('ix_commands_job_id_status')
         batch_op.drop_column('subject')
         batch_op.drop_column('job_line')
