@@ -103,8 +103,10 @@ class CommandLog:
 
     def lock_queued(self, ids: list[UUID]) -> set[UUID]:
         """Of these commands, the ones still queued, locked until the transaction ends (one applier)."""
-        return set(self.conn.execute(select(commands.c.id).where(commands.c.id.in_(ids), commands.c.status == QUEUED)
-                                     .with_for_update()).scalars())
+        # No status condition in SQL: with it, PostgreSQL may scan every queued row of the status index.
+        rows = self.conn.execute(select(commands.c.id, commands.c.status).where(commands.c.id.in_(ids))
+                                 .with_for_update()).all()
+        return {row.id for row in rows if row.status == QUEUED}
 
     def finish_many(self, results: list[dict]) -> None:
         """Each {"id", "status", "reason", "finished_at"}: one statement for a chunk's statuses."""
