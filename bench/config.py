@@ -28,6 +28,11 @@ class BenchConfig:
     queue: str = "envadmin-bench"
     naive_queue: str = "bench-naive"
     master_key: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
+    mail_url: str = ""  # smtp://… of the benchmark's sink, or empty for the file transport in work_dir
+
+    @property
+    def effective_mail_url(self) -> str:
+        return self.mail_url or f"file://{self.work_dir / 'outbox'}"
 
     def database_url(self, database: str | None = None) -> str:
         return f"postgresql+psycopg://{self.pg_server}/{database or self.database}"
@@ -44,7 +49,7 @@ class BenchConfig:
             "ENVADMIN_QUEUE": queue or self.queue,
             "ENVADMIN_DATA_DIR": str(self.work_dir / "data"),
             "ENVADMIN_MASTER_KEY": self.master_key,
-            "ENVADMIN_MAIL_URL": f"file://{self.work_dir / 'outbox'}",
+            "ENVADMIN_MAIL_URL": self.effective_mail_url,
             "ENVADMIN_NAIVE_QUEUE": self.naive_queue,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         })
@@ -53,7 +58,7 @@ class BenchConfig:
     def settings(self, database: str | None = None, queue: str | None = None) -> Settings:
         return Settings(database_url=self.database_url(database), broker_url=self.redis_url,
                         queue=queue or self.queue, data_dir=self.work_dir / "data",
-                        master_key=self.master_key, mail_url=f"file://{self.work_dir / 'outbox'}")
+                        master_key=self.master_key, mail_url=self.effective_mail_url)
 
 
 def recreate_database(config: BenchConfig, database: str | None = None) -> None:

@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5", help="a Redis db the benchmark owns "
                         "(flushed at the start)")
     parser.add_argument("--stall-seconds", type=float, default=120, help="give up after this long with no progress")
+    parser.add_argument("--mail", choices=("smtp", "file"), default="smtp",
+                        help="where invite mails go: an SMTP sink in its own process (as Mailpit in production), "
+                             "or .eml files in the scratch folder (the embedded default's transport)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (kept anyway on failure)")
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
@@ -69,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = BenchConfig(Path(tempfile.mkdtemp(prefix="envadmin-bench-")), database=args.database,
                          redis_url=args.redis_url)
+    sink = start_smtp_sink(config) if args.mail == "smtp" else None
     os.environ.update(config.env())  # the Client and bench.naive read their settings from it, as subprocesses do
     phases = Phases()
     results: dict = {"started_at": datetime.now(timezone.utc).isoformat(), "machine": machine(),
@@ -77,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"scratch folder {config.work_dir}; parts: {', '.join(args.run) or 'none'}", markup=False)
     code = 0
     try:
+        results["mail"] = config.effective_mail_url.split(":")[0]
         run_parts(args, config, phases, results)
         verdicts = [part["ok"] for part in (results.get("verify"), results.get("naive", {}).get("verify")) if part]
         code = 0 if all(verdicts) else 1
@@ -87,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         results["error"] = "interrupted"
         code = 130
+    finally:
+        finally_stop(sink)
     summary(results)
     console.print(f"figures written to {write_json(results).relative_to(REPO)}")
     if code == 0 and not args.keep:
@@ -94,6 +101,29 @@ def main(argv: list[str] | None = None) -> int:
     else:
         console.print(f"scratch folder kept: {config.work_dir}", markup=False)
     return code
+
+
+def start_smtp_sink(config: BenchConfig):
+    """The SMTP server the worker sends invites to, in a process of its own; sets config.mail_url."""
+    import socket
+    import subprocess
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", str(port)], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    if sink.stdout.readline().strip() != "ready":
+        raise SystemExit("the SMTP sink did not start")
+    config.mail_url = f"smtp://127.0.0.1:{port}"
+    return sink
+
+
+def finally_stop(sink) -> None:
+    """Stop the SMTP sink, if there is one."""
+    if sink is not None:
+        sink.terminate()
+        sink.wait(10)
 
 
 def run_parts(args: argparse.Namespace, config: BenchConfig, phases: Phases, results: dict) -> None:

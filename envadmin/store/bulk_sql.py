@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
-from sqlalchemy import Connection, Table, insert, update
+from sqlalchemy import Connection, Table, any_, insert, update
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import bindparam
 
@@ -48,6 +49,15 @@ def update_rows(conn: Connection, table: Table, key: str, rows: list[dict]) -> N
 def payload_of(model: BaseModel, conn: Connection) -> dict | str:
     """A command as the JSON column takes it: text for the PostgreSQL arrays, a dict otherwise."""
     return model.model_dump_json() if conn.dialect.name == "postgresql" else model.model_dump(mode="json")
+
+
+def among(conn: Connection, column: ColumnElement, values) -> ColumnElement:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter whatever the number of
+    values, so the statement is compiled, parsed and planned once instead of once per list length."""
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type), unique=True))
+    return column.in_(values)
 
 
 def _columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:

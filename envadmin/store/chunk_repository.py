@@ -17,7 +17,7 @@ from ..domain.model import (
     INVITE_PENDING, Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User, email_key,
 )
 from ..domain.ports import Repository
-from .bulk_sql import insert_rows
+from .bulk_sql import among, insert_rows
 from .invite_mail import InviteMailWriter
 from .tables import (
     accounts, audit_log, envelopes, groups, invites, mail_outbox, membership_clocks, memberships,
@@ -56,25 +56,27 @@ class ChunkRepository(Repository):
     # -- reading ahead ----------------------------------------------------------------------
     def prefetch(self, numbers: set[str], targets: set[str], actors: set[str]) -> None:
         """Lock the accounts and load what their commands about `targets` by `actors` will read."""
-        rows = self.conn.execute(select(accounts.c.number, accounts.c.name).where(accounts.c.number.in_(numbers))
+        rows = self.conn.execute(select(accounts.c.number, accounts.c.name)
+                                 .where(among(self.conn, accounts.c.number, numbers))
                                  .order_by(accounts.c.number).with_for_update()).all()
         self._accounts = {number: None for number in numbers}
         self._accounts.update({row.number: Account(row.number, row.name) for row in rows})
         for row in self.conn.execute(select(groups.c.account, groups.c.name_key, groups.c.name)
-                                     .where(groups.c.account.in_(numbers))):
+                                     .where(among(self.conn, groups.c.account, numbers))):
             self._groups[(row.account, row.name_key)] = Group(row.account, row.name)
         people = targets | actors
         self._users = {key: None for key in people}
-        for row in self.conn.execute(select(users).where(users.c.email_key.in_(people))):
+        for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, people))):
             self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
                                               row.password_expired, row.created_by_account)
         self._member_scope = (numbers, people)
-        for row in self.conn.execute(select(memberships).where(memberships.c.account.in_(numbers),
-                                                               memberships.c.email_key.in_(people))):
+        for row in self.conn.execute(select(memberships).where(among(self.conn, memberships.c.account, numbers),
+                                                               among(self.conn, memberships.c.email_key, people))):
             self._was_member[(row.account, row.group_key, row.email_key)] = True
         self._clock_scope = (numbers, targets)
         for row in self.conn.execute(select(membership_clocks).where(
-                membership_clocks.c.account.in_(numbers), membership_clocks.c.email_key.in_(targets))):
+                among(self.conn, membership_clocks.c.account, numbers),
+                among(self.conn, membership_clocks.c.email_key, targets))):
             self._clocks[(row.account, row.group_key, row.email_key)] = MembershipClock(row.issued_at, row.command_id)
         unknown = {key for key in targets if self._users.get(key) is None}
         if unknown:
@@ -87,13 +89,14 @@ class ChunkRepository(Repository):
             return
         self._invites_loaded |= keys
         for row in self.conn.execute(select(invites).where(
-                invites.c.email_key.in_(keys), invites.c.status == INVITE_PENDING).order_by(invites.c.created_at)):
+                among(self.conn, invites.c.email_key, keys), invites.c.status == INVITE_PENDING)
+                .order_by(invites.c.created_at)):
             self._invites[(row.account, row.email_key)] = Invite(
                 row.id, row.account, row.email, row.invited_by, row.status, row.token_hash, row.created_at,
                 row.expires_at)
         rows = self.conn.execute(select(pending_grants, invites.c.email).join(
             invites, invites.c.id == pending_grants.c.invite_id).where(
-            pending_grants.c.email_key.in_(keys), pending_grants.c.status == INVITE_PENDING)
+            among(self.conn, pending_grants.c.email_key, keys), pending_grants.c.status == INVITE_PENDING)
             .order_by(pending_grants.c.issued_at))
         for r in rows:
             self._pending[r.email_key].append(PendingGrant(r.id, r.invite_id, r.account, r.group_key, r.email,

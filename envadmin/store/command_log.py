@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from ..domain.commands import Command
-from .bulk_sql import update_rows
+from .bulk_sql import among, update_rows
 from .tables import PREREQUISITE_SQL, commands, dead_letters
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
@@ -42,7 +42,7 @@ class CommandLog:
         } for position, cmd in enumerate(batch)])
 
     def mark_published(self, ids: list[UUID], now: datetime) -> None:
-        self.conn.execute(update(commands).where(commands.c.id.in_(ids),
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
                                                  commands.c.status == QUEUED)
                           .values(published_at=now))
 
@@ -54,7 +54,7 @@ class CommandLog:
         """
         rows = self.conn.execute(
             select(commands.c.id, commands.c.status, commands.c.attempts, commands.c.lease_until, commands.c.payload)
-            .where(commands.c.id.in_(ids)).with_for_update(skip_locked=True)).all()
+            .where(among(self.conn, commands.c.id, ids)).with_for_update(skip_locked=True)).all()
         claims, free = {}, []
         for row in rows:
             if row.status != QUEUED:
@@ -65,7 +65,7 @@ class CommandLog:
                 free.append(row.id)
                 claims[row.id] = Claim(QUEUED, row.attempts + 1, row.payload)
         if free:
-            self.conn.execute(update(commands).where(commands.c.id.in_(free))
+            self.conn.execute(update(commands).where(among(self.conn, commands.c.id, free))
                               .values(attempts=commands.c.attempts + 1, lease_until=now + lease))
         return claims
 
@@ -74,14 +74,15 @@ class CommandLog:
         a queued create_account or add_user of their account or of the email they are about."""
         rows = self.conn.execute(select(commands.c.id, commands.c.job_id, commands.c.job_line, commands.c.account,
                                         commands.c.subject)
-                                 .where(commands.c.id.in_(ids), commands.c.job_id.is_not(None))).all()
+                                 .where(among(self.conn, commands.c.id, ids), commands.c.job_id.is_not(None))).all()
         waiting: set[UUID] = set()
         for job_id in {row.job_id for row in rows}:
             later = [row for row in rows if row.job_id == job_id]
             # The predicate of the partial index ix_commands_job_prerequisites, which holds only these rows.
             earlier = self.conn.execute(select(commands.c.job_line, commands.c.account, commands.c.subject).where(
                 commands.c.job_id == job_id, text(PREREQUISITE_SQL),
-                commands.c.job_line < max(row.job_line for row in later), commands.c.id.not_in(ids))).all()
+                commands.c.job_line < max(row.job_line for row in later),
+                ~among(self.conn, commands.c.id, ids))).all()
             for row in later:
                 if any(e.job_line < row.job_line and (e.account == row.account or e.subject == row.subject)
                        for e in earlier):
@@ -90,7 +91,7 @@ class CommandLog:
 
     def release(self, ids: list[UUID]) -> None:
         """Give back claims not used: no lease, and the attempt they counted is taken back."""
-        self.conn.execute(update(commands).where(commands.c.id.in_(ids), commands.c.status == QUEUED)
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == QUEUED)
                           .values(attempts=commands.c.attempts - 1, lease_until=None))
 
     def exists(self, command_id: UUID) -> bool:
@@ -104,7 +105,7 @@ class CommandLog:
     def lock_queued(self, ids: list[UUID]) -> set[UUID]:
         """Of these commands, the ones still queued, locked until the transaction ends (one applier)."""
         # No status condition in SQL: with it, PostgreSQL may scan every queued row of the status index.
-        rows = self.conn.execute(select(commands.c.id, commands.c.status).where(commands.c.id.in_(ids))
+        rows = self.conn.execute(select(commands.c.id, commands.c.status).where(among(self.conn, commands.c.id, ids))
                                  .with_for_update()).all()
         return {row.id for row in rows if row.status == QUEUED}
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from ..domain.model import INVITE_FAILED, INVITE_PENDING
+from .bulk_sql import among
 from .tables import invites, mail_outbox, pending_grants
 
 MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
@@ -74,7 +75,7 @@ class MailOutbox:
         """The pending mails among these, locked until the transaction ends (those another sender holds
         are skipped: it sends them), and the ids of those that fail authentication."""
         rows = self.conn.execute(select(mail_outbox).where(
-            mail_outbox.c.id.in_(mail_ids), mail_outbox.c.status == MAIL_PENDING)
+            among(self.conn, mail_outbox.c.id, mail_ids), mail_outbox.c.status == MAIL_PENDING)
             .with_for_update(skip_locked=True)).all()
         mails, unreadable = [], []
         for row in rows:
@@ -88,7 +89,7 @@ class MailOutbox:
 
     def mark_sent_many(self, mail_ids: list[UUID], now: datetime) -> None:
         if mail_ids:
-            self.conn.execute(update(mail_outbox).where(mail_outbox.c.id.in_(mail_ids),
+            self.conn.execute(update(mail_outbox).where(among(self.conn, mail_outbox.c.id, mail_ids),
                                                         mail_outbox.c.status == MAIL_PENDING)
                               .values(status=MAIL_SENT, sent_at=now))
 
