@@ -8,7 +8,7 @@ what was loaded falls back to a query, so the repository is correct for any comm
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from sqlalchemy import Connection, delete, func, select, tuple_, update
@@ -47,15 +47,16 @@ class ChunkRepository(Repository):
         self._pending: dict[str, list[PendingGrant]] = defaultdict(list)
         self._invites_loaded: set[str] = set()  # email keys whose invites and pending grants are loaded
         self._member_scope: tuple[set[str], set[str]] = (set(), set())
-        self._clock_scope: tuple[set[str], set[str]] = (set(), set())
+        self._clocks_loaded: set[Key] = set()
         self._inserts: dict[object, list[dict]] = defaultdict(list)
         self._invite_updates: list[dict] = []
         self._grant_updates: list[dict] = []
         self._audit: list[dict] = []
 
     # -- reading ahead ----------------------------------------------------------------------
-    def prefetch(self, numbers: set[str], targets: set[str], actors: set[str]) -> None:
-        """Lock the accounts and load what their commands about `targets` by `actors` will read."""
+    def prefetch(self, numbers: set[str], targets: set[str], actors: set[str], clocks: set[Key]) -> None:
+        """Lock the accounts and load what their commands about `targets` by `actors` will read,
+        and the membership clocks they will check."""
         rows = self.conn.execute(select(accounts.c.number, accounts.c.name)
                                  .where(among(self.conn, accounts.c.number, numbers))
                                  .order_by(accounts.c.number).with_for_update()).all()
@@ -73,14 +74,29 @@ class ChunkRepository(Repository):
         for row in self.conn.execute(select(memberships).where(among(self.conn, memberships.c.account, numbers),
                                                                among(self.conn, memberships.c.email_key, people))):
             self._was_member[(row.account, row.group_key, row.email_key)] = True
-        self._clock_scope = (numbers, targets)
-        for row in self.conn.execute(select(membership_clocks).where(
-                among(self.conn, membership_clocks.c.account, numbers),
-                among(self.conn, membership_clocks.c.email_key, targets))):
-            self._clocks[(row.account, row.group_key, row.email_key)] = MembershipClock(row.issued_at, row.command_id)
+        self._load_clocks(clocks)
         unknown = {key for key in targets if self._users.get(key) is None}
         if unknown:
             self._load_invites(unknown)
+
+    def _load_clocks(self, keys: set[Key]) -> None:
+        self._clocks_loaded = keys
+        if not keys:
+            return
+        if self.conn.dialect.name == "postgresql":
+            # Joined on the exact keys: the primary key finds each, however many clocks the accounts hold.
+            rows = self.conn.exec_driver_sql(
+                "SELECT c.account, c.group_key, c.email_key, c.issued_at, c.command_id FROM membership_clocks c "
+                "JOIN unnest(%(a)b::varchar[], %(g)b::varchar[], %(e)b::varchar[]) AS k(account, group_key, email_key) "
+                "ON c.account = k.account AND c.group_key = k.group_key AND c.email_key = k.email_key",
+                {"a": [k[0] for k in keys], "g": [k[1] for k in keys], "e": [k[2] for k in keys]}).all()
+        else:
+            rows = self.conn.execute(select(membership_clocks).where(
+                membership_clocks.c.account.in_({k[0] for k in keys}),
+                membership_clocks.c.email_key.in_({k[2] for k in keys}))).all()
+        for row in rows:
+            self._clocks[(row.account, row.group_key, row.email_key)] = MembershipClock(
+                row.issued_at.astimezone(timezone.utc), row.command_id)
 
     def _load_invites(self, keys: set[str]) -> None:
         """The pending invites and grants of these emails, in every account (there are few)."""
@@ -168,8 +184,7 @@ class ChunkRepository(Repository):
 
     def get_clock(self, account: str, group: str, key: str) -> MembershipClock | None:
         clock_key = (account, group, key)
-        numbers, targets = self._clock_scope
-        if clock_key not in self._clocks and not (account in numbers and key in targets):
+        if clock_key not in self._clocks and clock_key not in self._clocks_loaded:
             row = self.conn.execute(select(membership_clocks.c.issued_at, membership_clocks.c.command_id).where(
                 membership_clocks.c.account == account, membership_clocks.c.group_key == group,
                 membership_clocks.c.email_key == key)).first()

@@ -11,7 +11,7 @@ from uuid import UUID
 from ..domain import commands as c
 from ..domain.errors import Refused, Superseded
 from ..domain.handlers import handle
-from ..domain.model import SUPPORT, email_key
+from ..domain.model import ADMIN_GROUP_KEY, SUPPORT, email_key, group_key
 from ..store.chunk_repository import ChunkRepository
 from ..store.command_log import REJECTED, SUPERSEDED
 from ..store.unit_of_work import SqlUnitOfWork
@@ -27,13 +27,19 @@ def can_bulk(command: c.Command) -> bool:
     return isinstance(command, _BULK_TYPES) and getattr(command, "retry_of", None) is None
 
 
+def _group_of(command: c.Command) -> str:
+    group = getattr(command, "group", None)
+    return ADMIN_GROUP_KEY if group is None else group_key(group)
+
+
 def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[list[str], list[UUID]]:
     """Apply the run inside the unit of work's transaction; each command's status, and the new mails."""
     queued = uow.log.lock_queued([cmd.id for cmd in run])
     todo = [cmd for cmd in run if cmd.id in queued]
     repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl)
     repo.prefetch({cmd.account for cmd in todo}, {email_key(cmd.email) for cmd in todo},
-                  {email_key(cmd.actor) for cmd in todo if cmd.actor != SUPPORT})
+                  {email_key(cmd.actor) for cmd in todo if cmd.actor != SUPPORT},
+                  {(cmd.account, _group_of(cmd), email_key(cmd.email)) for cmd in todo})
     statuses, results = [], []
     for cmd in run:
         if cmd.id not in queued:
