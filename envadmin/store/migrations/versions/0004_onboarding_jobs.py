@@ -1,4 +1,4 @@
-"""onboarding jobs: jobs, their invalid rows, and the job of each command
+"""onboarding jobs: jobs, their invalid rows, the job of each command; no foreign key from pending grants
 
 Revision ID: 0004
 Revises: 0003
@@ -45,6 +45,8 @@ def upgrade() -> None:
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('job_id', 'line', name=op.f('pk_job_invalid_rows'))
     )
+    with op.batch_alter_table('pending_grants', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_pending_grants_invite_id_invites', type_='foreignkey')
     with op.batch_alter_table('commands', schema=None) as batch_op:
         batch_op.add_column(sa.Column('job_id', sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column('job_line', sa.Integer(), nullable=True))
@@ -61,5 +63,7 @@ def downgrade() -> None:
         batch_op.drop_column('subject')
         batch_op.drop_column('job_line')
         batch_op.drop_column('job_id')
+    with op.batch_alter_table('pending_grants', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_pending_grants_invite_id_invites', 'invites', ['invite_id'], ['id'])
     op.drop_table('job_invalid_rows')
     op.drop_table('jobs')
