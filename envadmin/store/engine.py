@@ -14,7 +14,10 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # No server-side prepared statements: a generic plan made while a table was still small (the
+    # first seconds of a big job) is kept for the connection's life and scans the whole table later.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"prepare_threshold": None})
 
 
 def _sqlite_engine(url: str) -> Engine:
