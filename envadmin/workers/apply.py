@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import logging
-from itertools import groupby
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Callable
 from uuid import UUID
 

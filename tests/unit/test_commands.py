@@ -254,3 +254,15 @@ def test_a_batch_holds_one_to_max_batch_commands():
         CommandBatch(commands=[])
     with pytest.raises(ValidationError):
         CommandBatch(commands=[data()] * (c.MAX_BATCH + 1))
+
+
+def test_the_journalled_copy_skips_only_the_email_check():
+    """Workers parse the command log's copy, validated in full on submit; everything else is still checked."""
+    data = {"type": "grant_admin", "id": str(uuid4()), "issued_at": datetime.now(timezone.utc).isoformat(),
+            "actor": "support", "source": "cli", "correlation_id": "c", "account": "1001",
+            "email": "bob@example.com"}
+    with pytest.raises(ValidationError, match="invalid email"):
+        parse_command({**data, "email": "bob-at-example"})
+    assert parse_command({**data, "email": "bob-at-example"}, journalled=True).email == "bob-at-example"
+    with pytest.raises(ValidationError, match="account"):
+        parse_command({**data, "account": "12x"}, journalled=True)
