@@ -13,6 +13,7 @@ APPLY_BATCH = "envadmin.apply_batch"
 RELAY = "envadmin.relay"
 SEND_MAIL = "envadmin.send_mail"
 SEND_MAILS = "envadmin.send_mails"
+MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
 EXPIRE_INVITES = "envadmin.expire_invites"
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,9 @@ def celery_config(settings: Settings) -> dict:
 def _transport_options(settings: Settings) -> dict:
     scheme = urlparse(settings.effective_broker_url).scheme
     if scheme in ("redis", "rediss"):
-        return {"visibility_timeout": settings.visibility_timeout_seconds}
+        # Priorities are lists of their own, read in order: commands are applied before mails are sent.
+        return {"visibility_timeout": settings.visibility_timeout_seconds,
+                "queue_order_strategy": "priority", "priority_steps": [0, 9]}
     if scheme in ("amqp", "pyamqp", "amqps"):
         return {"confirm_publish": True}
     if scheme == "filesystem":

@@ -10,7 +10,7 @@ from uuid import UUID
 from celery import Celery
 
 from ..clock import utcnow
-from ..broker import SEND_MAIL, SEND_MAILS
+from ..broker import MAIL_PRIORITY, SEND_MAIL, SEND_MAILS
 from ..settings import Settings
 from ..store.mail_outbox import MailOutbox
 from ..store.unit_of_work import SqlUnitOfWork
@@ -80,7 +80,7 @@ def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message
         batch = ids[start:start + per_message]
         try:
             app.send_task(SEND_MAILS, args=[batch], argsrepr=f"<{len(batch)} mails>", kwargsrepr="{}",
-                          queue=queue, retry=True)
+                          queue=queue, retry=True, priority=MAIL_PRIORITY)
         except Exception as e:  # the sweep will try again
             logger.warning("Could not queue %d mails: %s", len(batch), e)
             continue
