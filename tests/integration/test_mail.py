@@ -345,3 +345,29 @@ def test_the_task_retries_a_failing_mail_then_fails_it(stack, tmp_path):
         wait_for(lambda: mail_row(settings, mail_id).status == "failed")
     row = mail_row(settings, mail_id)
     assert row.attempts == 2 and "ConnectionRefusedError" in row.reason
+
+
+def test_on_redis_commands_waiting_are_applied_before_mails_are_sent(tmp_path, redis_broker_url, pg_database_url):
+    """The mail batch is queued first, the command after it; the worker still applies the command first."""
+    from envadmin.producers.client import Client
+    from envadmin.store.tables import commands
+    from envadmin.workers.sender import publish_mails
+
+    from ..conftest import _clean
+    from .helpers import account_with_admin
+
+    _clean(pg_database_url)
+    settings = make_settings(tmp_path / "var", pg_database_url, redis_broker_url,
+                             mail_url=f"file://{tmp_path / 'outbox'}")
+    app = create_app(settings)
+    mail_id = enqueue(settings)
+    assert publish_mails(app, settings.queue, [mail_id]) == 1
+    client = Client(settings)
+    command = account_with_admin("1001", "alice@example.com")
+    client.submit([command])
+    with thread_worker(app):
+        wait_for(lambda: mail_row(settings, mail_id).status == "sent")
+    with client.engine.connect() as conn:
+        applied_at = conn.execute(select(commands.c.finished_at).where(commands.c.id == command.id)).scalar_one()
+    client.close()
+    assert applied_at is not None and applied_at < mail_row(settings, mail_id).sent_at
