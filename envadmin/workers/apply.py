@@ -45,9 +45,9 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         _dead_letter(uow_factory, None, f"unreadable message: {describe(e)}", message)
         report.count("dead_letter")
         return report
-    parsed = _parse_each(batch.commands, uow_factory, report)
-    for start in range(0, len(parsed), chunk):
-        runnable, waiting = _claim(parsed[start:start + chunk], uow_factory, max_attempts, lease, report)
+    items = _identify_each(batch.commands, uow_factory, report)
+    for start in range(0, len(items), chunk):
+        runnable, waiting = _claim(items[start:start + chunk], uow_factory, max_attempts, lease, report)
         if waiting:
             deferred(waiting)
         if not runnable:
@@ -85,23 +85,28 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempt
         return statuses, mail_ids + list(uow.repo.new_mail_ids)
 
 
-def _parse_each(items: list[dict], uow_factory, report: BatchReport) -> list[Command]:
-    parsed, bad = [], []
+def _identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[tuple[UUID, dict]]:
+    """Each item's command id. Only the id is read: the command log's copy is what gets applied."""
+    identified, bad = [], []
     for item in items:
+        command_id = _known_id(item)
+        if command_id is not None:
+            identified.append((command_id, item))
+            continue
         try:
-            parsed.append(parse_command(item, journalled=True))  # the shape; the log's copy is applied
+            identified.append((parse_command(item, journalled=True).id, item))
         except ValidationError as e:
             bad.append((item, f"invalid command: {describe(e)}"))
     if bad:
         with uow_factory() as uow:
             for item, reason in bad:
-                uow.log.dead_letter(_known_id(item), reason, item, utcnow())
+                uow.log.dead_letter(None, reason, item, utcnow())
                 report.count("dead_letter")
             uow.commit()
-    return parsed
+    return identified
 
 
-def _claim(commands: list[Command], uow_factory, max_attempts: int, lease: timedelta,
+def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease: timedelta,
            report: BatchReport) -> tuple[list[tuple[Command, Claim]], list[dict]]:
     """In its own transaction, so a command that kills its worker is still counted.
 
@@ -109,22 +114,20 @@ def _claim(commands: list[Command], uow_factory, max_attempts: int, lease: timed
     another message) is released again, unapplied, and returned to be sent again a little later.
     """
     with uow_factory() as uow:
-        claims = uow.log.claim([cmd.id for cmd in commands], utcnow(), lease)
+        claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
         runnable = []
-        for cmd in commands:
-            claim = claims.get(cmd.id)
+        for command_id, item in items:
+            claim = claims.get(command_id)
             if claim is None:
-                if not uow.log.exists(cmd.id):
-                    uow.log.dead_letter(None, f"command {cmd.id} is not in the command log",
-                                        cmd.model_dump(mode="json"), utcnow())
+                if not uow.log.exists(command_id):
+                    uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
                     report.count("dead_letter")
                 else:
                     report.count(LEASED)  # locked by the worker applying it right now
             elif claim.status != QUEUED:
                 report.count(claim.status if claim.status == LEASED else f"already_{claim.status}")
             elif claim.attempts > max_attempts:
-                uow.log.dead_letter(cmd.id, f"gave up after {claim.attempts - 1} attempts",
-                                    cmd.model_dump(mode="json"), utcnow())
+                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
                 report.count("dead_letter")
             else:  # the log's copy is applied: it was validated in full when journalled
                 runnable.append((parse_command(claim.payload, journalled=True), claim))
@@ -193,9 +196,18 @@ def _finish(uow: SqlUnitOfWork, cmd: Command, status: str, reason: str, now: dat
 
 def _known_id(item: object) -> UUID | None:
     try:
-        return UUID(str(item.get("id")))  # type: ignore[union-attr]
+        return UUID(item.get("id"))  # type: ignore[union-attr]
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def _not_in_log(command_id: UUID, item: dict) -> str:
+    """Why a command no log row has was not applied: what is wrong with it, if anything."""
+    try:
+        parse_command(item)
+    except ValidationError as e:
+        return f"command {command_id} is not in the command log, and is invalid: {describe(e)}"
+    return f"command {command_id} is not in the command log"
 
 
 def _dead_letter(uow_factory, command_id, reason: str, payload: object) -> None:

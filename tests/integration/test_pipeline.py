@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from envadmin.broker import publish_batch
 from envadmin.producers.client import Client
 from envadmin.store import queries
+from envadmin.store.unit_of_work import SqlUnitOfWork
 from envadmin.workers.app import create_app
 
 from ..conftest import count_rows, thread_worker
@@ -41,6 +42,25 @@ def test_publishing_every_message_twice_has_no_double_effect(stack):
     assert count_rows(url, "SELECT count(*) FROM audit_log") == 5
     assert count_rows(url, "SELECT count(*) FROM users") == 2
     assert count_rows(url, "SELECT count(*) FROM memberships") == 2
+
+
+def test_the_command_log_copy_is_applied_whatever_the_message_carries(stack):
+    client = Client(stack)
+    commands = [account_with_admin(), add_user("bob@example.com"), grant("bob@example.com")]
+    with SqlUnitOfWork(client.engine) as uow:  # journalled as submit does, but published only as tampered
+        uow.log.record_submitted(commands, datetime.now(timezone.utc))
+        uow.commit()
+    ids = [c.id for c in commands]
+    tampered = [c.model_dump(mode="json") for c in commands]
+    tampered[2] = {"id": tampered[2]["id"], "type": "grant_admin", "email": "not an email"}
+    ghost = {"id": "0b7f4a6e-2f55-4d61-9c1e-6f0a9c1d2e3f", "type": "grant_admin", "email": "not an email"}
+    publish_batch(client.celery, stack.queue, tampered + [ghost])
+    with thread_worker(create_app(stack)):
+        final = client.wait(ids, timeout=30)
+    assert [final[i] for i in ids] == ["applied", "applied", "applied"]
+    assert queries.admins(client.engine, "1001") == ["alice@example.com", "bob@example.com"]
+    [letter] = queries.list_dead_letters(client.engine)
+    assert letter["reason"].startswith(f"command {ghost['id']} is not in the command log, and is invalid: ")
 
 
 def test_grant_and_revoke_delivered_in_reverse_order_end_with_the_later_issued(stack):
