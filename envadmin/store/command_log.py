@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 from ..domain.commands import Command
 from .bulk_sql import among, update_rows
@@ -19,12 +19,23 @@ LEASED = "leased"  # not a status of the log: a claim on a command another worke
 
 
 @dataclass(frozen=True)
+class JobPlace:
+    """Where a job's command sits in its job, to find the earlier rows it must wait for."""
+
+    job_id: UUID
+    line: int
+    account: str
+    subject: str | None
+
+
+@dataclass(frozen=True)
 class Claim:
     """A command as the worker finds it in the log before applying it."""
 
     status: str
     attempts: int
     payload: dict | None = field(default=None, compare=False)  # the journalled command, to apply
+    job: JobPlace | None = field(default=None, compare=False)
 
 
 class CommandLog:
@@ -52,50 +63,47 @@ class CommandLog:
         Rows another transaction has locked are skipped, not waited for: their applier is at work.
         A copy of a message arriving meanwhile finds them leased and counts no attempt.
         """
-        rows = self.conn.execute(
-            select(commands.c.id, commands.c.status, commands.c.attempts, commands.c.lease_until, commands.c.payload)
-            .where(among(self.conn, commands.c.id, ids)).with_for_update(skip_locked=True)).all()
-        claims, free = {}, []
-        for row in rows:
-            if row.status != QUEUED:
-                claims[row.id] = Claim(row.status, row.attempts)
-            elif row.lease_until is not None and row.lease_until > now:
-                claims[row.id] = Claim(LEASED, row.attempts)
-            else:
-                free.append(row.id)
-                claims[row.id] = Claim(QUEUED, row.attempts + 1, row.payload)
-        if free:
-            self.conn.execute(update(commands).where(among(self.conn, commands.c.id, free))
-                              .values(attempts=commands.c.attempts + 1, lease_until=now + lease))
+        # A CTE, and the status tested on its rows: in the WHERE of a locking query, the status condition can
+        # make PostgreSQL scan every queued row of the status index.
+        locked = (select(commands.c.id, commands.c.status, commands.c.lease_until)
+                  .where(among(self.conn, commands.c.id, ids)).with_for_update(skip_locked=True).cte("locked"))
+        taken = self.conn.execute(
+            update(commands).where(commands.c.id == locked.c.id, locked.c.status == QUEUED,
+                                   or_(locked.c.lease_until.is_(None), locked.c.lease_until <= now))
+            .values(attempts=commands.c.attempts + 1, lease_until=now + lease)
+            .returning(commands.c.id, commands.c.attempts, commands.c.payload, commands.c.job_id,
+                       commands.c.job_line, commands.c.account, commands.c.subject)).all()
+        claims = {row.id: Claim(QUEUED, row.attempts, row.payload,
+                                JobPlace(row.job_id, row.job_line, row.account, row.subject) if row.job_id else None)
+                  for row in taken}
+        others = [command_id for command_id in ids if command_id not in claims]
+        if others:  # finished, or leased: read as they are, without waiting for a lock
+            for row in self.conn.execute(select(commands.c.id, commands.c.status, commands.c.attempts)
+                                         .where(among(self.conn, commands.c.id, others))):
+                claims[row.id] = Claim(row.status if row.status != QUEUED else LEASED, row.attempts)
         return claims
 
-    def waiting_on_earlier_rows(self, ids: list[UUID]) -> set[UUID]:
+    def waiting_on_earlier_rows(self, places: dict[UUID, JobPlace]) -> set[UUID]:
         """Of these job commands, those an earlier row of their job must precede and has not yet:
         a queued create_account or add_user of their account or of the email they are about."""
-        rows = self.conn.execute(select(commands.c.id, commands.c.job_id, commands.c.job_line, commands.c.account,
-                                        commands.c.subject)
-                                 .where(among(self.conn, commands.c.id, ids), commands.c.job_id.is_not(None))).all()
         waiting: set[UUID] = set()
-        for job_id in {row.job_id for row in rows}:
-            later = [row for row in rows if row.job_id == job_id]
+        for job_id in {place.job_id for place in places.values()}:
+            later = {command_id: place for command_id, place in places.items() if place.job_id == job_id}
             # The predicate of the partial index ix_commands_job_prerequisites, which holds only these rows.
             earlier = self.conn.execute(select(commands.c.job_line, commands.c.account, commands.c.subject).where(
                 commands.c.job_id == job_id, text(PREREQUISITE_SQL),
-                commands.c.job_line < max(row.job_line for row in later),
-                ~among(self.conn, commands.c.id, ids))).all()
-            for row in later:
-                if any(e.job_line < row.job_line and (e.account == row.account or e.subject == row.subject)
+                commands.c.job_line < max(place.line for place in later.values()),
+                ~among(self.conn, commands.c.id, list(places)))).all()
+            for command_id, place in later.items():
+                if any(e.job_line < place.line and (e.account == place.account or e.subject == place.subject)
                        for e in earlier):
-                    waiting.add(row.id)
+                    waiting.add(command_id)
         return waiting
 
     def release(self, ids: list[UUID]) -> None:
         """Give back claims not used: no lease, and the attempt they counted is taken back."""
         self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == QUEUED)
                           .values(attempts=commands.c.attempts - 1, lease_until=None))
-
-    def exists(self, command_id: UUID) -> bool:
-        return self.conn.execute(select(commands.c.id).where(commands.c.id == command_id)).first() is not None
 
     def lock_status(self, command_id: UUID) -> str | None:
         """The command's status, locked until the transaction ends (one applier at a time)."""

@@ -119,11 +119,8 @@ def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease
         for command_id, item in items:
             claim = claims.get(command_id)
             if claim is None:
-                if not uow.log.exists(command_id):
-                    uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
-                    report.count("dead_letter")
-                else:
-                    report.count(LEASED)  # locked by the worker applying it right now
+                uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
+                report.count("dead_letter")
             elif claim.status != QUEUED:
                 report.count(claim.status if claim.status == LEASED else f"already_{claim.status}")
             elif claim.attempts > max_attempts:
@@ -131,7 +128,8 @@ def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease
                 report.count("dead_letter")
             else:  # the log's copy is applied: it was validated in full when journalled
                 runnable.append((parse_command(claim.payload, journalled=True), claim))
-        waiting = uow.log.waiting_on_earlier_rows([cmd.id for cmd, _ in runnable]) if runnable else set()
+        places = {cmd.id: claim.job for cmd, claim in runnable if claim.job is not None}
+        waiting = uow.log.waiting_on_earlier_rows(places) if places else set()
         if waiting:
             uow.log.release(list(waiting))
             report.statuses["deferred"] = len(waiting)
