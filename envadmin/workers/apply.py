@@ -86,17 +86,21 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempt
 
 
 def _identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[tuple[UUID, dict]]:
-    """Each item's command id. Only the id is read: the command log's copy is what gets applied."""
-    identified, bad = [], []
+    """Each item's command id, once. Only the id is read: the command log's copy is what gets applied."""
+    identified, bad, seen = [], [], set()
     for item in items:
         command_id = _known_id(item)
-        if command_id is not None:
-            identified.append((command_id, item))
+        if command_id is None:
+            try:
+                command_id = parse_command(item, journalled=True).id
+            except ValidationError as e:
+                bad.append((item, f"invalid command: {describe(e)}"))
+                continue
+        if command_id in seen:
+            report.count("repeated_in_message")
             continue
-        try:
-            identified.append((parse_command(item, journalled=True).id, item))
-        except ValidationError as e:
-            bad.append((item, f"invalid command: {describe(e)}"))
+        seen.add(command_id)
+        identified.append((command_id, item))
     if bad:
         with uow_factory() as uow:
             for item, reason in bad:

@@ -63,6 +63,21 @@ def test_the_command_log_copy_is_applied_whatever_the_message_carries(stack):
     assert letter["reason"].startswith(f"command {ghost['id']} is not in the command log, and is invalid: ")
 
 
+def test_a_command_twice_in_one_message_is_applied_once(stack):
+    client = Client(stack)
+    commands = [account_with_admin(), add_user("bob@example.com"), grant("bob@example.com")]
+    with SqlUnitOfWork(client.engine) as uow:
+        uow.log.record_submitted(commands, datetime.now(timezone.utc))
+        uow.commit()
+    payloads = [c.model_dump(mode="json") for c in commands]
+    publish_batch(client.celery, stack.queue, payloads + payloads[2:])
+    with thread_worker(create_app(stack)):
+        client.wait([c.id for c in commands], timeout=30)
+    assert count_rows(stack.effective_database_url, "SELECT count(*) FROM audit_log") == 5
+    assert queries.command_status(client.engine, commands[2].id)["reason"] == \
+        "bob@example.com is now an administrator of account 1001."
+
+
 def test_grant_and_revoke_delivered_in_reverse_order_end_with_the_later_issued(stack):
     client = Client(stack)
     setup = client.submit([account_with_admin(), add_user("bob@example.com")])
