@@ -44,12 +44,17 @@ def test_publishing_every_message_twice_has_no_double_effect(stack):
     assert count_rows(url, "SELECT count(*) FROM memberships") == 2
 
 
+def journal_without_publishing(client: Client, commands: list) -> None:
+    """Write the commands to the command log as Client.submit does, and publish nothing."""
+    with SqlUnitOfWork(client.engine) as uow:
+        uow.log.record_submitted(commands, datetime.now(timezone.utc))
+        uow.commit()
+
+
 def test_the_command_log_copy_is_applied_whatever_the_message_carries(stack):
     client = Client(stack)
     commands = [account_with_admin(), add_user("bob@example.com"), grant("bob@example.com")]
-    with SqlUnitOfWork(client.engine) as uow:  # journalled as submit does, but published only as tampered
-        uow.log.record_submitted(commands, datetime.now(timezone.utc))
-        uow.commit()
+    journal_without_publishing(client, commands)  # the test publishes its own copy
     ids = [c.id for c in commands]
     tampered = [c.model_dump(mode="json") for c in commands]
     tampered[2] = {"id": tampered[2]["id"], "type": "grant_admin", "email": "not an email"}
@@ -66,9 +71,7 @@ def test_the_command_log_copy_is_applied_whatever_the_message_carries(stack):
 def test_a_command_twice_in_one_message_is_applied_once(stack):
     client = Client(stack)
     commands = [account_with_admin(), add_user("bob@example.com"), grant("bob@example.com")]
-    with SqlUnitOfWork(client.engine) as uow:
-        uow.log.record_submitted(commands, datetime.now(timezone.utc))
-        uow.commit()
+    journal_without_publishing(client, commands)
     payloads = [c.model_dump(mode="json") for c in commands]
     publish_batch(client.celery, stack.queue, payloads + payloads[2:])
     with thread_worker(create_app(stack)):
