@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import Engine
 
-from envadmin.producers.client import new_command
+from producers.client import new_command
 
 from .config import REPO, BenchConfig
 from .measure import POLL_SECONDS, BenchError, RssSamples
@@ -21,7 +21,8 @@ def naive_worker(config: BenchConfig) -> Service:
 
 
 def run_naive(engine: Engine, plan: list[Grant], worker: Service, stall_seconds: float = 120) -> dict:
-    from . import naive  # imported here: its Celery app reads the ENVADMIN_* environment the benchmark set
+    # Imported here: its Celery app reads the ENVADMIN_* environment the benchmark set.
+    from . import naive
 
     probes = [_command(account, admin_email(account), "bench-probe") for account in
               sorted({grant.account for grant in plan})[:4]]

@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg
 import redis
 
-from envadmin.settings import Settings
-from envadmin.store.engine import make_engine
-from envadmin.store.migrate import ensure_schema
+from config.settings import Settings
+from store.engine import make_engine
+from store.migrate import ensure_schema
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"

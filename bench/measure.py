@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, text
 
-from envadmin.producers.client import Client, new_command
+from producers.client import Client, new_command
 
 from .config import VENV_BIN, BenchConfig
 from .procs import Service

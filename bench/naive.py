@@ -14,16 +14,16 @@ from uuid import UUID
 from celery import Celery
 from sqlalchemy import Engine, text
 
-from envadmin.broker import make_celery
-from envadmin.clock import utcnow
-from envadmin.domain.commands import Command, parse_command
-from envadmin.domain.errors import Refused, Superseded
-from envadmin.domain.handlers import handle
-from envadmin.settings import load_settings
-from envadmin.store.command_log import QUEUED, REJECTED, SUPERSEDED
-from envadmin.store.engine import make_engine
-from envadmin.store.invite_mail import InviteMailWriter
-from envadmin.store.unit_of_work import SqlUnitOfWork
+from config.settings import load_settings
+from domain.clock import utcnow
+from domain.commands import Command, parse_command
+from domain.errors import Refused, Superseded
+from domain.handlers import handle
+from messaging.broker import make_celery
+from store.command_log import QUEUED, REJECTED, SUPERSEDED
+from store.engine import make_engine
+from store.invite_mail import InviteMailWriter
+from store.unit_of_work import SqlUnitOfWork
 
 TASK = "bench.naive.apply_command"
 CORRELATION = "bench-naive"  # the correlation id of every baseline command, to find them in the log

@@ -136,7 +136,7 @@ def run_parts(args: argparse.Namespace, config: BenchConfig, phases: Phases, res
     from bench.seed import seed
     from bench.verify import table_counts, verify
     from bench.workload import write_csv
-    from envadmin.producers.client import Client
+    from producers.client import Client
 
     main_accounts = account_numbers(MAIN_FIRST_ACCOUNT, args.accounts)
     naive_accounts = account_numbers(NAIVE_FIRST_ACCOUNT, args.accounts)

@@ -13,6 +13,8 @@ from rich.table import Table
 
 from .config import REPO
 
+PACKAGES = ("domain", "store", "workers", "producers", "config", "messaging")
+
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"commands_per_second": 5000, "ratio": 15, "p50_ms": 20, "p99_ms": 100, "producer_rss_mb": 200}
 
@@ -29,10 +31,10 @@ def machine() -> dict:
                 if line.startswith("model name")), platform.processor())
     mem_line = next((line for line in run("free", "-g").splitlines() if line.startswith("Mem:")), "")
     commit = run("git", "-C", str(REPO), "rev-parse", "--short", "HEAD")
-    dirty = bool(run("git", "-C", str(REPO), "status", "--porcelain", "--", "envadmin"))
+    dirty = bool(run("git", "-C", str(REPO), "status", "--porcelain", "--", *PACKAGES))
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": mem_line.split()[1] if mem_line else None,
             "python": sys.version.split()[0], "platform": platform.platform(),
-            "commit": commit + ("+uncommitted changes in envadmin/" if dirty else "")}
+            "commit": commit + ("+uncommitted changes in the packages" if dirty else "")}
 
 
 def _fmt(value, digits: int = 1) -> str:

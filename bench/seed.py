@@ -8,9 +8,9 @@ from uuid import uuid4
 
 import psycopg
 
-from envadmin.clock import utcnow
-from envadmin.domain.model import ADMIN_GROUP, Group, email_key
-from envadmin.domain.passwords import hash_password
+from domain.clock import utcnow
+from domain.model import ADMIN_GROUP, Group, email_key
+from domain.passwords import hash_password
 
 from .workload import admin_email
 

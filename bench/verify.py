@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
-from envadmin.domain.model import ADMIN_GROUP_KEY
+from domain.model import ADMIN_GROUP_KEY
 
 from .workload import Grant, expected_counts
 

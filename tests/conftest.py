@@ -16,10 +16,10 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import text
 
-from envadmin.settings import Settings
-from envadmin.store.engine import make_engine
-from envadmin.store.migrate import upgrade
-from envadmin.store.tables import metadata
+from config.settings import Settings
+from store.engine import make_engine
+from store.migrate import upgrade
+from store.tables import metadata
 
 PG_ADMIN_DSN = os.environ.get("ENVADMIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ENVADMIN_TEST_REDIS", "redis://127.0.0.1:6379/9")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from envadmin.producers.client import Client
-from envadmin.producers.worker_process import WorkerProcess
-from envadmin.settings import Settings
+from config.settings import Settings
+from producers.client import Client
+from producers.worker_process import WorkerProcess
 
 from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env
 from ..integration.helpers import account_with_admin
@@ -48,7 +48,7 @@ class CliStack:
     def cli(self, *args: str, input: str | None = None,
             timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
         """`envadmin ARGS` in a subprocess; its exit code, stdout and stderr."""
-        return subprocess.run([sys.executable, "-m", "envadmin", *args], input=input, env=self.env,
+        return subprocess.run([sys.executable, "-m", "producers.cli", *args], input=input, env=self.env,
                               cwd=self.cwd, capture_output=True, text=True, timeout=timeout)
 
     def cli_many(self, calls: list[tuple[list[str], str | None]]) -> list[subprocess.CompletedProcess]:

@@ -7,10 +7,10 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from envadmin.domain.passwords import hash_password
-from envadmin.producers.api import create_api
-from envadmin.store import queries
-from envadmin.workers.app import create_app
+from domain.passwords import hash_password
+from producers.api import create_api
+from store import queries
+from workers.app import create_app
 
 from ..conftest import thread_worker
 

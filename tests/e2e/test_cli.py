@@ -12,13 +12,13 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import select
 
-from envadmin.broker import publish_batch
-from envadmin.domain.passwords import verify_password
-from envadmin.producers.client import Client
-from envadmin.store import queries
-from envadmin.store.command_log import STATUSES
-from envadmin.store.engine import make_engine
-from envadmin.store.tables import users
+from domain.passwords import verify_password
+from messaging.broker import publish_batch
+from producers.client import Client
+from store import queries
+from store.command_log import STATUSES
+from store.engine import make_engine
+from store.tables import users
 
 from .conftest import describe, one_json_object
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENVADMIN_")}
     for run in (1, 2):
-        result = subprocess.run([sys.executable, "-m", "envadmin", "demo"], cwd=tmp_path, env=env,
+        result = subprocess.run([str(Path(sys.executable).with_name("envadmin")), "demo"], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=240)
         assert result.returncode == 0, f"run {run}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
         assert "every step ended as expected" in result.stdout

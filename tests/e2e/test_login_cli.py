@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from envadmin.domain.handlers import handle
-from envadmin.domain.passwords import hash_password
-from envadmin.producers.client import new_command
-from envadmin.store.engine import make_engine
-from envadmin.store.migrate import upgrade
-from envadmin.store.unit_of_work import SqlUnitOfWork
+from domain.handlers import handle
+from domain.passwords import hash_password
+from producers.client import new_command
+from store.engine import make_engine
+from store.migrate import upgrade
+from store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import _clean, make_settings, require, settings_env
 from .conftest import CliStack, clean_environ, describe, one_json_object

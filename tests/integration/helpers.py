@@ -1,8 +1,8 @@
 """Small helpers shared by integration and e2e tests."""
 from __future__ import annotations
 
-from envadmin.domain.passwords import hash_password
-from envadmin.producers.client import new_command
+from domain.passwords import hash_password
+from producers.client import new_command
 
 PASSWORD_HASH = hash_password("temporary-pass")
 

@@ -8,19 +8,24 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from envadmin.domain.handlers import handle
-from envadmin.domain.login import (
-    LOGIN_OK, PASSWORD_CHANGE_REQUIRED, PASSWORD_CHANGED, WRONG_EMAIL_OR_PASSWORD, LoginPolicy, LoginResult,
+from domain.handlers import handle
+from domain.login import (
+    LOGIN_OK,
+    PASSWORD_CHANGE_REQUIRED,
+    PASSWORD_CHANGED,
+    WRONG_EMAIL_OR_PASSWORD,
+    LoginPolicy,
+    LoginResult,
     too_many_failures,
 )
-from envadmin.domain.model import email_key
-from envadmin.domain.passwords import hash_password
-from envadmin.producers.client import new_command
-from envadmin.store import credentials
-from envadmin.store.credentials import change_password, login
-from envadmin.store.engine import make_engine
-from envadmin.store.tables import audit_log, login_failures, metadata, users
-from envadmin.store.unit_of_work import SqlUnitOfWork
+from domain.model import email_key
+from domain.passwords import hash_password
+from producers.client import new_command
+from store import credentials
+from store.credentials import change_password, login
+from store.engine import make_engine
+from store.tables import audit_log, login_failures, metadata, users
+from store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import count_rows
 from .helpers import account_with_admin

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from envadmin.domain.envelope import TamperedEnvelope
-from envadmin.domain.errors import Refused
-from envadmin.producers.client import Client, new_command
-from envadmin.producers.registration import open_envelope, register_with_token
-from envadmin.store import queries
-from envadmin.store.engine import make_engine
-from envadmin.store.expiry import expire_invites
-from envadmin.workers.app import create_app
+from domain.envelope import TamperedEnvelope
+from domain.errors import Refused
+from producers.client import Client, new_command
+from producers.registration import open_envelope, register_with_token
+from store import queries
+from store.engine import make_engine
+from store.expiry import expire_invites
+from workers.app import create_app
 
 from ..conftest import thread_worker
 from .helpers import account_with_admin, add_user, grant, revoke

@@ -18,16 +18,22 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select, update
 
-from envadmin.store.engine import make_engine
-from envadmin.store.mail_outbox import MailOutbox, UnreadableMail
-from envadmin.store.migrate import upgrade
-from envadmin.store.tables import invites, mail_outbox, pending_grants
-from envadmin.workers import mail as mail_module
-from envadmin.workers.app import create_app
-from envadmin.workers.mail import FileTransport, SmtpTransport, transport_for
-from envadmin.workers.runtime import Runtime
-from envadmin.workers.sender import (
-    SWEEP_MAIL, MailDeliveryDeferred, publish_mail, retry_waits, send_batch, send_one, sweep_mail_outbox,
+from store.engine import make_engine
+from store.mail_outbox import MailOutbox, UnreadableMail
+from store.migrate import upgrade
+from store.tables import invites, mail_outbox, pending_grants
+from workers import mail as mail_module
+from workers.app import create_app
+from workers.mail import FileTransport, SmtpTransport, transport_for
+from workers.runtime import Runtime
+from workers.sender import (
+    SWEEP_MAIL,
+    MailDeliveryDeferred,
+    publish_mail,
+    retry_waits,
+    send_batch,
+    send_one,
+    sweep_mail_outbox,
 )
 
 from ..conftest import make_settings, thread_worker
@@ -130,7 +136,7 @@ def test_the_outbox_keeps_no_clear_body(database_url, tmp_path):
 
 
 def test_the_file_transport_writes_one_eml_once(database_url, tmp_path, caplog):
-    caplog.set_level(logging.DEBUG, logger="envadmin")
+    caplog.set_level(logging.DEBUG, logger="workers")
     settings = mail_settings(tmp_path, database_url)
     mail_id = enqueue(settings)
     uow = Runtime(settings).unit_of_work
@@ -213,7 +219,7 @@ def test_two_concurrent_deliveries_send_one_mail(database_url, tmp_path):
 
 
 def test_a_mail_that_keeps_failing_fails_its_invite(database_url, tmp_path, caplog):
-    caplog.set_level(logging.DEBUG, logger="envadmin")
+    caplog.set_level(logging.DEBUG, logger="workers")
     settings = mail_settings(tmp_path, database_url, f"smtp://127.0.0.1:{free_port()}", mail_max_attempts=3)
     invite_id, now = uuid4(), utcnow()
     engine = make_engine(database_url)
@@ -349,9 +355,9 @@ def test_the_task_retries_a_failing_mail_then_fails_it(stack, tmp_path):
 
 def test_on_redis_commands_waiting_are_applied_before_mails_are_sent(tmp_path, redis_broker_url, pg_database_url):
     """The mail batch is queued first, the command after it; the worker still applies the command first."""
-    from envadmin.producers.client import Client
-    from envadmin.store.tables import commands
-    from envadmin.workers.sender import publish_mails
+    from producers.client import Client
+    from store.tables import commands
+    from workers.sender import publish_mails
 
     from ..conftest import _clean
     from .helpers import account_with_admin

@@ -19,13 +19,13 @@ import pytest
 import redis
 from sqlalchemy import text, update
 
-from envadmin.broker import publish_batch
-from envadmin.producers.client import Client
-from envadmin.producers.worker_process import WorkerProcess
-from envadmin.store import queries
-from envadmin.store.tables import commands as commands_table
-from envadmin.store.unit_of_work import SqlUnitOfWork
-from envadmin.workers.app import create_app
+from messaging.broker import publish_batch
+from producers.client import Client
+from producers.worker_process import WorkerProcess
+from store import queries
+from store.tables import commands as commands_table
+from store.unit_of_work import SqlUnitOfWork
+from workers.app import create_app
 
 from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env, thread_worker
 from .helpers import account_with_admin, add_user, grant

@@ -16,13 +16,13 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
-from envadmin.producers.client import Client
-from envadmin.producers.onboarding.job import Onboarding, job_id_for
-from envadmin.store import job_reports, jobs, queries
-from envadmin.store.tables import commands
-from envadmin.store.unit_of_work import SqlUnitOfWork
-from envadmin.workers.app import create_app
-from envadmin.workers.apply import apply_message
+from producers.client import Client
+from producers.onboarding.job import Onboarding, job_id_for
+from store import job_reports, jobs, queries
+from store.tables import commands
+from store.unit_of_work import SqlUnitOfWork
+from workers.app import create_app
+from workers.apply import apply_message
 
 from ..conftest import _clean, make_settings, settings_env, thread_worker
 from .helpers import account_with_admin
@@ -154,7 +154,7 @@ def test_a_row_waits_for_the_earlier_row_that_creates_its_user(stack, client, tm
 
 def _no_publishing():
     """The job journals its rows but the broker gets nothing: the test delivers them itself."""
-    return mock.patch("envadmin.producers.onboarding.partitions.publish_batch", return_value=True)
+    return mock.patch("producers.onboarding.partitions.publish_batch", return_value=True)
 
 
 def _payloads(client: Client, job_id) -> dict[int, dict]:

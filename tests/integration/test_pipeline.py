@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from envadmin.broker import publish_batch
-from envadmin.producers.client import Client
-from envadmin.store import queries
-from envadmin.store.unit_of_work import SqlUnitOfWork
-from envadmin.workers.app import create_app
+from messaging.broker import publish_batch
+from producers.client import Client
+from store import queries
+from store.unit_of_work import SqlUnitOfWork
+from workers.app import create_app
 
 from ..conftest import count_rows, thread_worker
 from .helpers import account_with_admin, add_user, grant, revoke

@@ -8,16 +8,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from envadmin.domain.errors import Refused
-from envadmin.domain.handlers import handle
-from envadmin.domain.model import ADMIN_GROUP_KEY, Account, User, email_key, group_key
-from envadmin.producers.client import new_command
-from envadmin.store import queries
-from envadmin.store.command_log import APPLIED, FAILED, LEASED, QUEUED, Claim
-from envadmin.store.engine import make_engine
-from envadmin.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
-from envadmin.store.tables import commands
-from envadmin.store.unit_of_work import SqlUnitOfWork
+from domain.errors import Refused
+from domain.handlers import handle
+from domain.model import ADMIN_GROUP_KEY, Account, User, email_key, group_key
+from producers.client import new_command
+from store import queries
+from store.command_log import APPLIED, FAILED, LEASED, QUEUED, Claim
+from store.engine import make_engine
+from store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from store.tables import commands
+from store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import count_rows
 from .helpers import PASSWORD_HASH, account_with_admin, add_user, grant

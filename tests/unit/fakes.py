@@ -1,4 +1,4 @@
-"""An in-memory Repository with the same semantics as the SQL store (envadmin.store.repository).
+"""An in-memory Repository with the same semantics as the SQL store (store.repository).
 
 Keys are the ones the store uses: users by model.email_key, groups by model.group_key, and
 memberships and clocks by (account, group key, email key).  Like the store's constraints, it
@@ -12,11 +12,19 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from envadmin.domain.model import (
-    INVITE_PENDING, Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User, email_key,
+from domain.model import (
+    INVITE_PENDING,
+    Account,
+    AuditEntry,
+    Group,
+    Invite,
+    MembershipClock,
+    PendingGrant,
+    User,
+    email_key,
     group_key,
 )
-from envadmin.domain.ports import Repository
+from domain.ports import Repository
 
 Key = tuple[str, str, str]  # (account, group key, email key)
 

@@ -8,10 +8,10 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from envadmin.domain import commands as c
-from envadmin.domain.commands import CommandBatch, command_adapter, parse_command
-from envadmin.domain.passwords import hash_password
-from envadmin.domain.validation import describe
+from domain import commands as c
+from domain.commands import CommandBatch, command_adapter, parse_command
+from domain.passwords import hash_password
+from domain.validation import describe
 
 HASH = hash_password("Temp-Passw0rd!")
 ISSUED = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)

@@ -4,7 +4,7 @@ import random
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from envadmin.domain.commands import plainly_valid_email
+from domain.commands import plainly_valid_email
 
 
 def full_check_accepts(address: str) -> bool:

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from envadmin.domain.envelope import TamperedEnvelope, open_sealed, seal
-from envadmin.domain.tokens import hash_token, new_token
+from domain.envelope import TamperedEnvelope, open_sealed, seal
+from domain.tokens import hash_token, new_token
 
 MASTER = os.urandom(32)
 MESSAGE = {"invited_by": "alice@example.com", "account": "1001", "role": "admin",

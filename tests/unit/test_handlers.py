@@ -7,11 +7,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from envadmin.domain.commands import command_adapter
-from envadmin.domain.errors import NotAuthorized, Refused, Superseded
-from envadmin.domain.handlers import handle
-from envadmin.domain.model import ADMIN_GROUP, SUPPORT
-from envadmin.domain.passwords import hash_password, verify_password
+from domain.commands import command_adapter
+from domain.errors import NotAuthorized, Refused, Superseded
+from domain.handlers import handle
+from domain.model import ADMIN_GROUP, SUPPORT
+from domain.passwords import hash_password, verify_password
 
 from .fakes import FakeRepository
 

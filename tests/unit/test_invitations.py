@@ -5,13 +5,25 @@ from datetime import timedelta
 
 import pytest
 
-from envadmin.domain.errors import Refused
-from envadmin.domain.handlers import handle
-from envadmin.domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_PENDING
-from envadmin.domain.registration import register
+from domain.errors import Refused
+from domain.handlers import handle
+from domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_PENDING
+from domain.registration import register
 
 from .test_handlers import (
-    ALICE, BOB, HASH, NOW, STRANGER, add_member, add_user, apply, command, grant, refused, repo, revoke,
+    ALICE,
+    BOB,
+    HASH,
+    NOW,
+    STRANGER,
+    add_member,
+    add_user,
+    apply,
+    command,
+    grant,
+    refused,
+    repo,
+    revoke,
 )
 
 __all__ = ["repo"]

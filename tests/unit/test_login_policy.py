@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from envadmin.domain.login import FailureRecord, LoginPolicy, too_many_failures
+from domain.login import FailureRecord, LoginPolicy, too_many_failures
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 POLICY = LoginPolicy()

@@ -6,8 +6,8 @@ from uuid import UUID
 
 import pytest
 
-from envadmin.producers.onboarding.reader import FileProblem, RowError, detect_format, open_rows
-from envadmin.producers.onboarding.rows import JobRowContext, command_id, to_command
+from producers.onboarding.reader import FileProblem, RowError, detect_format, open_rows
+from producers.onboarding.rows import JobRowContext, command_id, to_command
 
 HEADER = "action,account,name,email,first_name,last_name,group,by\n"
 JOB = UUID("00000000-0000-4000-8000-000000000001")

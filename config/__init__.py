@@ -1,0 +1,1 @@
+"""Configuration from ENVADMIN_* environment variables, shared by every layer."""

@@ -1,0 +1,109 @@
+"""Grants to an email with no user yet: an encrypted-envelope invite, and the grant kept pending."""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import uuid4
+
+from domain import commands as c
+from domain import events as ev
+from domain.errors import Refused
+from domain.model import (
+    ADMIN_GROUP,
+    INVITE_CANCELLED,
+    INVITE_EXPIRED,
+    INVITE_PENDING,
+    Group,
+    Invite,
+    PendingGrant,
+    email_key,
+)
+from domain.ports import Repository
+from domain.tokens import hash_token, new_token
+
+
+def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
+               role: str, now: datetime) -> tuple[str, list[ev.Event]]:
+    """Keep the grant pending and make sure a live invite exists; a sentence and the events."""
+    key = email_key(cmd.email)
+    invite, sent = _live_invite(cmd, repo, now)
+    events: list[ev.Event] = []
+    if sent:
+        repo.send_invite_mail(invite, sent, role)
+        events.append(ev.InviteSent(cmd.account, cmd.email))
+    earlier = repo.pending_grants(key, cmd.account, group.key)
+    for grant in earlier:  # the latest grant is the one replayed at registration (and its clock)
+        repo.close_pending_grant(grant.id, "replaced", f"replaced by command {cmd.id}", now)
+    repo.add_pending_grant(PendingGrant(uuid4(), invite.id, cmd.account, group.key, cmd.email,
+                                        cmd.id, cmd.actor, cmd.issued_at))
+    if not earlier:
+        events.append(ev.GrantPending(cmd.account, cmd.email, group=group.name))
+    repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
+    if sent:
+        return (f"{cmd.email} has no user yet: an encrypted envelope invite was sent; {role} "
+                "waits for registration."), events
+    return (f"{cmd.email} has no user yet: an invite sent {invite.created_at:%Y-%m-%d %H:%M} UTC is "
+            f"still live, no second mail; {role} waits for registration."), events
+
+
+def cancel_pending(account: str, group: Group, email: str, repo: Repository, now: datetime,
+                   reason: str) -> int:
+    """Cancel the pending grants of the email in this group, and their invite if nothing else waits."""
+    key = email_key(email)
+    grants = repo.pending_grants(key, account, group.key)
+    for grant in grants:
+        repo.close_pending_grant(grant.id, INVITE_CANCELLED, reason, now)
+    invite = repo.find_invite(account, key)
+    if grants and invite is not None and not repo.pending_grants(key, account):
+        repo.set_invite_status(invite.id, INVITE_CANCELLED, reason, now)
+    return len(grants)
+
+
+def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, list[ev.Event]]:
+    old = repo.find_invite(cmd.account, email_key(cmd.email))
+    if old is None:
+        raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
+    new, token = _new_invite(cmd, repo, now)
+    repo.set_invite_status(old.id, INVITE_CANCELLED, f"replaced by invite {new.id}", now)
+    repo.move_pending_grants(old.id, new.id)
+    roles = sorted({_role(g.group, cmd.account) for g in repo.pending_grants(new.key, cmd.account)})
+    repo.send_invite_mail(new, token, " and ".join(roles) or f"access to account {cmd.account}")
+    return (f"A new invite was sent to {old.email}; the previous link no longer works.",
+            [ev.InviteSent(cmd.account, old.email)])
+
+
+def cancel(cmd: c.CancelInvite, repo: Repository, now: datetime) -> tuple[str, list[ev.Event]]:
+    key = email_key(cmd.email)
+    invite = repo.find_invite(cmd.account, key)
+    if invite is None:
+        raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
+    for grant in repo.pending_grants(key, cmd.account):
+        repo.close_pending_grant(grant.id, INVITE_CANCELLED, f"invite cancelled by {cmd.actor}", now)
+    repo.set_invite_status(invite.id, INVITE_CANCELLED, f"cancelled by {cmd.actor}", now)
+    return f"The invite of {invite.email} to account {cmd.account} is cancelled.", \
+        [ev.InviteCancelled(cmd.account, invite.email)]
+
+
+def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | None]:
+    """The live invite and None, or a new invite and its token (an expired one is closed first)."""
+    invite = repo.find_invite(cmd.account, email_key(cmd.email))
+    if invite is not None and invite.is_live(now):
+        return invite, None
+    if invite is not None:
+        repo.set_invite_status(invite.id, INVITE_EXPIRED, "expired; replaced by a new invite", now)
+        for grant in repo.pending_grants(invite.key, cmd.account):
+            repo.close_pending_grant(grant.id, INVITE_EXPIRED, "its invite expired", now)
+    return _new_invite(cmd, repo, now)
+
+
+def _new_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str]:
+    token = new_token()
+    invite = Invite(uuid4(), cmd.account, cmd.email, cmd.actor, INVITE_PENDING, hash_token(token), now,
+                    now + repo.invite_ttl)
+    repo.add_invite(invite)
+    return invite, token
+
+
+def _role(group_key: str, account: str) -> str:
+    if group_key == Group(account, ADMIN_GROUP).key:
+        return f"administrator of account {account}"
+    return f"member of group {group_key} in account {account}"

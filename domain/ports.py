@@ -1,0 +1,110 @@
+"""What the rules need from persistence; the store implements it, unit tests fake it."""
+from __future__ import annotations
+
+import abc
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain.model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User
+
+
+class Repository(abc.ABC):
+    """Reads and writes of accounts, users, groups and memberships within one unit of work."""
+
+    @abc.abstractmethod
+    def lock_account(self, number: str) -> Account | None:
+        """The account, locked against concurrent changes until the unit of work ends."""
+
+    @abc.abstractmethod
+    def add_account(self, account: Account) -> None: ...
+
+    @abc.abstractmethod
+    def get_user(self, email_key: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def add_user(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def get_group(self, account: str, group_key: str) -> Group | None: ...
+
+    @abc.abstractmethod
+    def add_group(self, group: Group) -> None: ...
+
+    @abc.abstractmethod
+    def rename_group(self, account: str, group_key: str, new_name: str) -> None: ...
+
+    @abc.abstractmethod
+    def delete_group(self, account: str, group_key: str) -> None:
+        """Remove the group, its memberships and their clocks."""
+
+    @abc.abstractmethod
+    def is_member(self, account: str, group_key: str, email_key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def count_members(self, account: str, group_key: str) -> int: ...
+
+    @abc.abstractmethod
+    def add_member(self, account: str, group_key: str, email_key: str) -> None: ...
+
+    @abc.abstractmethod
+    def remove_member(self, account: str, group_key: str, email_key: str) -> None: ...
+
+    @abc.abstractmethod
+    def get_clock(self, account: str, group_key: str, email_key: str) -> MembershipClock | None:
+        """The clock of one membership (the account lock serializes its changes)."""
+
+    @abc.abstractmethod
+    def set_clock(self, account: str, group_key: str, email_key: str,
+                  issued_at: datetime, command_id: UUID) -> None: ...
+
+    @abc.abstractmethod
+    def add_audit(self, entry: AuditEntry) -> None: ...
+
+    invite_ttl: timedelta = timedelta(days=7)
+
+    @abc.abstractmethod
+    def find_invite(self, account: str, email_key: str) -> Invite | None:
+        """The newest invite of the email to the account that is still marked pending."""
+
+    @abc.abstractmethod
+    def invite_by_token(self, token_hash: str) -> Invite | None: ...
+
+    @abc.abstractmethod
+    def add_invite(self, invite: Invite) -> None: ...
+
+    @abc.abstractmethod
+    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
+        """Seal the invite in an encrypted envelope and put its mail in the outbox."""
+
+    @abc.abstractmethod
+    def add_pending_grant(self, grant: PendingGrant) -> None: ...
+
+    @abc.abstractmethod
+    def pending_grants(self, email_key: str, account: str | None = None,
+                       group_key: str | None = None) -> list[PendingGrant]: ...
+
+    @abc.abstractmethod
+    def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None: ...
+
+    @abc.abstractmethod
+    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None: ...
+
+
+class UnitOfWork(AbstractContextManager, abc.ABC):
+    """A transaction: leaving without commit() rolls back."""
+
+    repo: Repository
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    def savepoint(self) -> AbstractContextManager:
+        """A nested transaction: an exception inside undoes only what it wrote."""

@@ -1,0 +1,59 @@
+"""Registration with an invite's token: proves the email, creates (or confirms) the user, retries its grants."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+from uuid import uuid4
+
+from domain import commands as c
+from domain import events as ev
+from domain.errors import Refused
+from domain.handlers import retry_pending_grants
+from domain.model import INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_EXPIRED, INVITE_FAILED, AuditEntry, User, email_key
+from domain.ports import Repository
+from domain.tokens import hash_token
+
+_CLOSED = {
+    INVITE_ACCEPTED: "this registration link was already used",
+    INVITE_CANCELLED: "this invite was cancelled",
+    INVITE_EXPIRED: "this invite has expired",
+    INVITE_FAILED: "this invite could not be delivered and was closed",
+}
+
+
+@dataclass(frozen=True)
+class Registered:
+    """Who registered, and the grant commands to submit on their behalf."""
+
+    email: str
+    created: bool
+    retries: list[c.Command]
+
+
+def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Repository,
+             now: datetime, *, email: str | None = None,
+             password_matches: Callable[[User], bool] = lambda user: False) -> Registered:
+    """Accept the invite of the token; the caller submits `retries` in the same transaction."""
+    invite = repo.invite_by_token(hash_token(token))
+    if invite is None:
+        raise Refused("unknown registration token")
+    if invite.status in _CLOSED:
+        raise Refused(_CLOSED[invite.status])
+    if invite.expires_at <= now:
+        raise Refused(f"this invite expired on {invite.expires_at:%Y-%m-%d %H:%M} UTC")
+    if email is not None and email_key(email) != invite.key:
+        raise Refused("this registration link was sent to another email")
+    user = repo.get_user(invite.key)
+    if user is None:
+        repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False))
+    elif not password_matches(user):
+        raise Refused(f"a user {user.email} already exists: give its current password to accept the invite")
+    # Ownership of the email is proven for every account that invited it, not only this link's.
+    for invite_id in {invite.id} | {g.invite_id for g in repo.pending_grants(invite.key)}:
+        repo.set_invite_status(invite_id, INVITE_ACCEPTED, "registered", now)
+    operation = uuid4()
+    for event in (ev.UserRegistered(invite.account, invite.email), ev.InviteAccepted(invite.account, invite.email)):
+        repo.add_audit(AuditEntry(now, invite.email, event.action, event.target, event.account, operation,
+                                  "cli", event.detail))
+    return Registered(invite.email, user is None, retry_pending_grants(invite.key, repo, now))

@@ -1,1 +1,0 @@
-"""envadmin: manages the administrators of accounts in a registered-envelope mail service."""

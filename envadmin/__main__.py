@@ -1,3 +1,0 @@
-from envadmin.producers.cli.main import run
-
-run()

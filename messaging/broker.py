@@ -1,0 +1,98 @@
+"""The broker side of the wire contract, shared by producers and workers: task names, settings, publishing."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlparse
+
+from celery import Celery
+
+from config.settings import Settings
+from domain.commands import WIRE_VERSION
+
+APPLY_BATCH = "envadmin.apply_batch"
+RELAY = "envadmin.relay"
+SEND_MAIL = "envadmin.send_mail"
+SEND_MAILS = "envadmin.send_mails"
+MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
+EXPIRE_INVITES = "envadmin.expire_invites"
+
+logger = logging.getLogger(__name__)
+
+
+def celery_config(settings: Settings) -> dict:
+    """Celery settings for at-least-once delivery; exactly-once effect comes from the store."""
+    url = settings.effective_broker_url
+    config = {
+        "broker_url": url,
+        "broker_connection_retry_on_startup": True,
+        "task_default_queue": settings.queue,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_soft_time_limit": 300,
+        "task_time_limit": 330,
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        "broker_transport_options": _transport_options(settings),
+    }
+    if settings.is_embedded_broker:
+        config["broker_transport"] = "messaging.filesystem_transport:Transport"
+        config["worker_enable_remote_control"] = False
+        config["worker_send_task_events"] = False
+    return config
+
+
+def _transport_options(settings: Settings) -> dict:
+    scheme = urlparse(settings.effective_broker_url).scheme
+    if scheme in ("redis", "rediss"):
+        # Priorities are lists of their own, read in order: commands are applied before mails are sent.
+        return {"visibility_timeout": settings.visibility_timeout_seconds,
+                "queue_order_strategy": "priority", "priority_steps": [0, 9]}
+    if scheme in ("amqp", "pyamqp", "amqps"):
+        return {"confirm_publish": True}
+    if scheme == "filesystem":
+        folder = settings.broker_folder
+        for sub in ("queue", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        return {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+                "control_folder": str(folder / "control"), "polling_interval": 0.1,
+                "store_processed": False}
+    return {}
+
+
+def make_celery(settings: Settings, name: str = "envadmin") -> Celery:
+    """A Celery app configured for envadmin's broker; it connects only when used."""
+    app = Celery(name, set_as_current=False)
+    app.conf.update(celery_config(settings))
+    return app
+
+
+def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: float | None = None) -> bool:
+    """Send one message carrying a batch of commands; False if the broker could not take it."""
+    try:
+        app.send_task(APPLY_BATCH, args=[{"v": WIRE_VERSION, "commands": payloads}],
+                      argsrepr=f"<batch of {len(payloads)} commands>", kwargsrepr="{}",
+                      queue=queue, retry=True, countdown=countdown)
+    except Exception as e:  # kombu and the transports raise many kinds; the relay will try again
+        logger.warning("Could not publish a batch of %d commands: %s", len(payloads), e)
+        return False
+    return True
+
+
+def queue_depth(app: Celery, queue: str) -> int | None:
+    """Messages waiting in the queue, or None if the broker cannot be reached."""
+    try:
+        with app.connection_for_read() as conn:
+            channel = conn.channel()
+            try:
+                return channel.queue_declare(queue=queue, passive=True).message_count
+            except conn.channel_errors:
+                return 0  # no such queue yet: Redis deletes a list once it is empty
+            finally:
+                channel.close()
+    except Exception as e:
+        logger.info("Queue depth unavailable: %s", e)
+        return None

@@ -1,0 +1,220 @@
+"""The HTTP API for upstream systems: submit commands and read their status (FastAPI).
+
+Commands are validated with the wire models, journalled in the store, then published, exactly as
+the CLI does; the server assigns each command's id and issue time, and its source is "api".
+Every request needs `Authorization: Bearer <ENVADMIN_API_TOKEN>`; without that setting the API
+refuses every request.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+from contextlib import asynccontextmanager
+from typing import Any, get_args
+from uuid import UUID
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from config.settings import Settings
+from domain.commands import AnyCommand, Command, account_number
+from domain.validation import describe
+from producers.client import Client, new_command
+from store import queries
+from store.command_log import QUEUED
+
+MAX_COMMANDS = 1000
+SOURCE = "api"
+
+logger = logging.getLogger(__name__)
+
+_SERVER_ASSIGNED = ("id", "issued_at", "source")
+_CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")
+_COMMAND_TYPES = tuple(model.model_fields["type"].default for model in get_args(get_args(AnyCommand)[0]))
+
+
+class _Refused(Exception):
+    """A request the API answers with an error status and a list of error messages."""
+
+    def __init__(self, status: int, errors: list[dict], headers: dict[str, str] | None = None):
+        super().__init__(errors)
+        self.status, self.errors, self.headers = status, errors, headers
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> _Refused:
+    return _Refused(status, [{"message": message}], headers)
+
+
+def create_api(settings: Settings | None = None, token: str | None = None) -> FastAPI:
+    """The API app; its one Client (store and broker) is built here, nothing connects at import."""
+    token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
+    expected = token.encode()
+    client = Client(settings)
+    client.celery  # build the producer's Celery app now (it connects only when used), never in a race
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        client.close()
+
+    api = FastAPI(title="envadmin", version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    api.state.client = client
+
+    @api.middleware("http")
+    async def authenticate(request: Request, call_next):
+        """Every request, whatever its path: a configured token, and the caller must present it."""
+        if not expected:
+            return _response(_error(503, "the API is disabled: set ENVADMIN_API_TOKEN"))
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), expected):
+            return _response(_error(401, "missing or wrong API token (Authorization: Bearer <token>)",
+                                    {"WWW-Authenticate": "Bearer"}))
+        return await call_next(request)
+
+    @api.exception_handler(_Refused)
+    async def refused(_request: Request, error: _Refused):
+        return _response(error)
+
+    @api.exception_handler(SQLAlchemyError)
+    async def store_unavailable(_request: Request, error: SQLAlchemyError):
+        logger.error("The store failed: %s", error)
+        return _response(_error(503, "the store cannot be used now; try again"))
+
+    @api.post("/v1/commands", status_code=202)
+    async def submit_commands(request: Request):
+        """One command object, or {"commands": [...]} (at most 1000): all accepted, or none."""
+        items = _command_items(await request.body())
+        return await run_in_threadpool(_validate_and_submit, client, items)
+
+    @api.get("/v1/commands/{command_id}")
+    def command_status(command_id: str):
+        try:
+            parsed = UUID(command_id)
+        except ValueError:
+            raise _error(422, f"command id: {command_id!r} is not a command id (a UUID)") from None
+        found = queries.command_status(client.engine, parsed)
+        if found is None:
+            raise _error(404, f"no command {parsed}")
+        return found
+
+    @api.get("/v1/accounts/{account}/admins")
+    def list_admins(account: str):
+        account = _existing_account(client, account)
+        return {"account": account, "admins": queries.admins(client.engine, account),
+                "pending": queries.pending_admins(client.engine, account)}
+
+    @api.get("/v1/accounts/{account}/groups")
+    def list_groups(account: str):
+        account = _existing_account(client, account)
+        return {"account": account, "groups": queries.group_members(client.engine, account)}
+
+    @api.get("/v1/status")
+    def status():
+        """Like `envadmin status --json`: queue depth (None: broker unreachable), commands, dead letters."""
+        return {"queue": client.settings.queue, "queue_depth": client.queue_depth(),
+                "commands": queries.status_counts(client.engine),
+                "dead_letters": queries.dead_letter_count(client.engine)}
+
+    @api.get("/healthz")
+    def healthz():
+        try:
+            with client.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as e:
+            logger.warning("Health check: the store does not answer: %s", e)
+            return JSONResponse({"ok": False, "errors": [{"message": "the store does not answer"}]},
+                                status_code=503)
+        return {"ok": True}
+
+    return api
+
+
+def _response(error: _Refused) -> JSONResponse:
+    return JSONResponse({"errors": error.errors}, status_code=error.status, headers=error.headers)
+
+
+def _command_items(body: bytes) -> list[Any]:
+    """The submitted command objects, in order: the body is one command or {"commands": [...]}."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise _Refused(422, [{"index": None, "message": "body: not valid JSON"}]) from None
+    if not isinstance(payload, dict):
+        raise _Refused(422, [{"index": None, "message": 'body: expected a command object or {"commands": [...]}'}])
+    if "commands" not in payload:
+        return [payload]
+    extra = sorted(set(payload) - {"commands"})
+    if extra:
+        raise _Refused(422, [{"index": None, "message": f"{name}: is not a known field"} for name in extra])
+    items = payload["commands"]
+    if not isinstance(items, list) or not items:
+        raise _Refused(422, [{"index": None, "message": "commands: expected a non-empty list of command objects"}])
+    if len(items) > MAX_COMMANDS:
+        raise _Refused(422, [{"index": None,
+                              "message": f"commands: at most {MAX_COMMANDS} per request, not {len(items)}"}])
+    return items
+
+
+def _validate_and_submit(client: Client, items: list[Any]) -> dict:
+    commands, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            commands.append(_to_command(item))
+        except _Invalid as e:
+            errors.append({"index": index, "message": str(e)})
+    if errors:
+        raise _Refused(422, errors)
+    receipt = client.submit(commands)
+    if not receipt.published:
+        logger.warning("The broker did not take %d commands now; the relay will publish them.", len(commands))
+    return {"commands": [{"id": str(i), "status": QUEUED, "reason": None} for i in receipt.ids],
+            "published": receipt.published}
+
+
+class _Invalid(ValueError):
+    """One command that cannot be submitted; the message names each bad field."""
+
+
+def _to_command(item: Any) -> Command:
+    """Validate one submitted object with the wire models; the server fills id, issued_at, source."""
+    if not isinstance(item, dict):
+        raise _Invalid("input: expected a command object")
+    problems = [f"{name}: is assigned by the server" for name in _SERVER_ASSIGNED if name in item]
+    problems += [f"{name}: a clear password is never accepted; send password_hash, an argon2id hash"
+                 for name in _CLEAR_PASSWORD_FIELDS if name in item]
+    fields = {k: v for k, v in item.items() if k not in _SERVER_ASSIGNED + _CLEAR_PASSWORD_FIELDS}
+    type_, actor, account = fields.pop("type", None), fields.pop("actor", None), fields.pop("account", None)
+    if type_ is None:
+        problems.append("type: is required")
+    elif type_ not in _COMMAND_TYPES:
+        problems.append(f"type: unknown command type {type_!r}; expected one of {', '.join(_COMMAND_TYPES)}")
+    problems += [f"{name}: is required" for name, value in (("actor", actor), ("account", account))
+                 if value is None]
+    if type_ in _COMMAND_TYPES:  # also report the model's own complaints in the same answer
+        try:
+            command = new_command(type_, actor=actor if actor is not None else "support", source=SOURCE,
+                                  account=account if account is not None else "0", **fields)
+        except ValidationError as e:
+            problems.append(describe(e))
+        except TypeError as e:  # a field name that is not a valid keyword (cannot happen from JSON)
+            problems.append(f"input: {e}")
+    if problems:
+        raise _Invalid("; ".join(problems))
+    return command
+
+
+def _existing_account(client: Client, account: str) -> str:
+    try:
+        account = account_number(account)
+    except ValueError as e:
+        raise _error(422, f"account number: {e}") from None
+    if not queries.account_exists(client.engine, account):
+        raise _error(404, f"account {account} does not exist")
+    return account

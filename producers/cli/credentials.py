@@ -1,0 +1,55 @@
+"""login and password change: synchronous checks against the store, passwords only on standard input."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+
+from domain.login import LoginResult
+from producers.cli.context import (
+    EXIT_REFUSED,
+    Json,
+    client,
+    fail,
+    out,
+    print_json,
+    read_stdin_lines,
+    require_password_stdin,
+)
+from store import credentials
+
+password_app = typer.Typer(help="Passwords.", no_args_is_help=True)
+
+Email = Annotated[str, typer.Argument(help="Email of the user.")]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password(s) from standard input.")]
+
+
+def _report(email: str, result: LoginResult, as_json: bool) -> None:
+    """Exit 0 with the sentence on stdout, or 1 with the reason on stderr."""
+    if as_json:
+        print_json({"email": email, "ok": result.ok, "reason": result.reason})
+    if not result.ok:
+        fail(result.reason, EXIT_REFUSED)
+    if not as_json:
+        out.print(result.reason, markup=False)
+
+
+def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
+    """Check a password; a temporary one is refused with "password change required"."""
+    require_password_stdin(password_stdin)
+    (password,) = read_stdin_lines(1, "the password")
+    result = credentials.login(client().engine, email, password, datetime.now(timezone.utc))
+    _report(email, result, as_json)
+
+
+@password_app.command("change")
+def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
+    """Set a permanent password: the current one, then the new one, one per line on standard input."""
+    require_password_stdin(password_stdin)
+    current, new = read_stdin_lines(2, "the current password, then the new one, one per line")
+    try:
+        result = credentials.change_password(client().engine, email, current, new, datetime.now(timezone.utc))
+    except ValueError as e:
+        fail(str(e))
+    _report(email, result, as_json)

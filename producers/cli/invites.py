@@ -1,0 +1,125 @@
+"""invite, register and envelope verbs: the invite lifecycle and its recipient's side."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from domain.envelope import TamperedEnvelope
+from domain.errors import Refused
+from domain.model import INVITE_STATUSES
+from domain.passwords import check_new_password
+from producers.cli.context import (
+    EXIT_REFUSED,
+    By,
+    Json,
+    Timeout,
+    Wait,
+    client,
+    fail,
+    out,
+    print_json,
+    read_stdin_lines,
+    require_password_stdin,
+)
+from producers.cli.submit import submit
+from producers.registration import open_envelope, register_with_token
+from store import queries
+
+invite_app = typer.Typer(help="Encrypted-envelope invites.", no_args_is_help=True)
+envelope_app = typer.Typer(help="Encrypted envelopes.", no_args_is_help=True)
+
+Email = Annotated[str, typer.Argument(help="Email of the person invited.")]
+Account = Annotated[str, typer.Option("--account", help="Account number.")]
+
+
+@invite_app.command("send")
+def send(email: Email, account: Account, by: By,
+         group: Annotated[Optional[str], typer.Option("--group", help="Grant membership of this group "
+                                                      "instead of admin.")] = None,
+         wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False) -> None:
+    """Invite an email ahead of time (the same invite a grant to an unknown email sends)."""
+    fields = {"group": group} if group is not None else {}
+    submit("invite_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           email=email, **fields)
+
+
+@invite_app.command("resend")
+def resend(email: Email, account: Account, by: By, wait: Wait = False, timeout: Timeout = 30.0,
+           as_json: Json = False) -> None:
+    """Send a new invite: a new token; the old link stops working."""
+    submit("resend_invite", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
+
+
+@invite_app.command("cancel")
+def cancel(email: Email, account: Account, by: By, wait: Wait = False, timeout: Timeout = 30.0,
+           as_json: Json = False) -> None:
+    """Cancel the invite and the grants waiting on it."""
+    submit("cancel_invite", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
+
+
+@invite_app.command("list")
+def list_invites(account: Annotated[Optional[str], typer.Option("--account")] = None,
+                 status: Annotated[Optional[str], typer.Option("--status", help="|".join(INVITE_STATUSES))] = None,
+                 as_json: Json = False) -> None:
+    """Invites, newest first."""
+    if status is not None and status not in INVITE_STATUSES:
+        fail(f"--status: expected one of {', '.join(INVITE_STATUSES)}, not {status!r}")
+    found = queries.list_invites(client().engine, account, status)
+    if as_json:
+        print_json({"invites": found})
+        return
+    for invite in found:
+        out.print(f"{invite['status']:>9}  {invite['account']}  {invite['email']}  by {invite['invited_by']}"
+                  f"  expires {invite['expires_at']}", markup=False)
+    if not found:
+        out.print("no invites", markup=False)
+
+
+def register(token: Annotated[str, typer.Option("--token", help="The token of the registration link.")],
+             first: Annotated[str, typer.Option("--first")], last: Annotated[str, typer.Option("--last")],
+             password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+             email: Annotated[Optional[str], typer.Option("--email", help="Check the link was sent to it.")] = None,
+             as_json: Json = False) -> None:
+    """Register with an invite's token: the user is created and every pending grant retried."""
+    require_password_stdin(password_stdin)
+    (password,) = read_stdin_lines(1, "the password")
+    try:
+        check_new_password(password)
+    except ValueError as e:
+        fail(str(e))
+    token = token.rsplit("/register/", 1)[-1]  # the whole link works as well as the token
+    try:
+        result = register_with_token(client(), token, first, last, password, email)
+    except Refused as refusal:
+        if as_json:
+            print_json({"ok": False, "reason": refusal.reason})
+        fail(refusal.reason, EXIT_REFUSED)
+    message = (f"{'Registered' if result.created else 'Invite accepted by'} {result.email}; "
+               f"{len(result.retries)} pending grant(s) retried.")
+    if as_json:
+        print_json({"ok": True, "email": result.email, "created": result.created,
+                    "retried": [str(c.id) for c in result.retries]})
+    else:
+        out.print(message, markup=False)
+
+
+@envelope_app.command("open")
+def open_(envelope_id: Annotated[str, typer.Argument(metavar="ENVELOPE_ID")],
+          email: Annotated[str, typer.Option("--email")],
+          password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+          as_json: Json = False) -> None:
+    """Print the decrypted message, only for its registered recipient with the right password."""
+    require_password_stdin(password_stdin)
+    (password,) = read_stdin_lines(1, "the password")
+    try:
+        message = open_envelope(client(), envelope_id, email, password)
+    except Refused as refusal:
+        fail(refusal.reason, EXIT_REFUSED)
+    except TamperedEnvelope:
+        fail(f"envelope {envelope_id} was tampered with: refused", EXIT_REFUSED)
+    if as_json:
+        print_json(message)
+        return
+    for key, value in message.items():
+        out.print(f"{key}: {value}", markup=False)

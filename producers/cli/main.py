@@ -1,0 +1,61 @@
+"""The envadmin command: assembles the verbs and turns failures into clear messages."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from producers.cli import credentials, invites, jobs, memberships, ops, people, serve, worker
+from producers.cli.context import EXIT_REFUSED, err
+
+app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app.add_typer(people.account_app, name="account")
+app.add_typer(people.user_app, name="user")
+app.add_typer(memberships.admin_app, name="admin")
+app.add_typer(memberships.group_app, name="group")
+app.add_typer(ops.command_app, name="command")
+app.add_typer(ops.db_app, name="db")
+app.add_typer(invites.invite_app, name="invite")
+app.add_typer(invites.envelope_app, name="envelope")
+app.command("register")(invites.register)
+app.command("login")(credentials.login)
+app.add_typer(credentials.password_app, name="password")
+app.command("onboard")(jobs.onboard)
+app.add_typer(jobs.job_app, name="job")
+app.command("status")(ops.status)
+app.command("dead-letters")(ops.dead_letters)
+app.command("worker")(worker.worker)
+app.command("beat")(worker.beat)
+app.command("api")(serve.api)
+
+
+@app.command("demo")
+def demo() -> None:
+    """The whole story on the embedded default: a worker, an account, admins, refusals."""
+    from producers.demo import run_demo  # imported on use: it starts processes
+
+    raise typer.Exit(run_demo())
+
+
+def run() -> None:
+    """Entry point: no traceback for a user, a clear sentence instead."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "kombu"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        app()
+    except OperationalError as e:
+        err.print(f"error: cannot use the database: {e.orig}", markup=False)
+        sys.exit(EXIT_REFUSED)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # the last guard: a bug must still not print a traceback to users
+        if os.environ.get("ENVADMIN_DEBUG"):
+            raise
+        err.print(f"internal error: {type(e).__name__}: {e} (set ENVADMIN_DEBUG=1 for details)",
+                  markup=False)
+        sys.exit(EXIT_REFUSED)

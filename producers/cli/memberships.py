@@ -1,0 +1,112 @@
+"""admin and group verbs: who administers an account and who belongs to its groups."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from domain.commands import account_number
+from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json
+from producers.cli.submit import submit
+from store import queries
+
+admin_app = typer.Typer(help="Account Administrators.", no_args_is_help=True)
+group_app = typer.Typer(help="Groups and their members.", no_args_is_help=True)
+
+Account = Annotated[str, typer.Argument(help="Account number.")]
+Email = Annotated[str, typer.Argument(help="Email of the user.")]
+Group = Annotated[str, typer.Argument(help="Group name.")]
+
+
+@admin_app.command("grant")
+def grant(account: Account, email: Email, by: By, wait: Wait = False, timeout: Timeout = 30.0,
+          as_json: Json = False) -> None:
+    """Make a user an administrator of the account."""
+    submit("grant_admin", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
+
+
+@admin_app.command("revoke")
+def revoke(account: Account, email: Email, by: By, wait: Wait = False, timeout: Timeout = 30.0,
+           as_json: Json = False) -> None:
+    """Remove a user's administrator rights (never the last administrator's)."""
+    submit("revoke_admin", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
+
+
+@admin_app.command("list")
+def list_admins(account: Account, as_json: Json = False) -> None:
+    """The account's administrators."""
+    engine = _existing_account(account)
+    admins = queries.admins(engine, account)
+    pending = queries.pending_admins(engine, account)
+    if as_json:
+        print_json({"account": account, "admins": admins, "pending": pending})
+        return
+    out.print(f"Account Administrators of {account}:", markup=False)
+    for email in admins:
+        out.print(f"  {email}", markup=False)
+    for email in pending:
+        out.print(f"  {email} (pending: invited, not registered yet)", markup=False)
+
+
+@group_app.command("create")
+def create_group(account: Account, name: Group, by: By, wait: Wait = False, timeout: Timeout = 30.0,
+                 as_json: Json = False) -> None:
+    """Add a group to the account."""
+    submit("create_group", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, group=name)
+
+
+@group_app.command("rename")
+def rename_group(account: Account, name: Group,
+                 new_name: Annotated[str, typer.Argument(help="The new name.")], by: By,
+                 wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False) -> None:
+    """Rename a group (not Account Administrators)."""
+    submit("rename_group", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           group=name, new_name=new_name)
+
+
+@group_app.command("delete")
+def delete_group(account: Account, name: Group, by: By, wait: Wait = False, timeout: Timeout = 30.0,
+                 as_json: Json = False) -> None:
+    """Delete a group and its memberships (not Account Administrators)."""
+    submit("delete_group", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, group=name)
+
+
+@group_app.command("add-member")
+def add_member(account: Account, group: Group, email: Email, by: By, wait: Wait = False,
+               timeout: Timeout = 30.0, as_json: Json = False) -> None:
+    """Add a user to a group."""
+    submit("add_member", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           group=group, email=email)
+
+
+@group_app.command("remove-member")
+def remove_member(account: Account, group: Group, email: Email, by: By, wait: Wait = False,
+                  timeout: Timeout = 30.0, as_json: Json = False) -> None:
+    """Remove a user from a group."""
+    submit("remove_member", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           group=group, email=email)
+
+
+@group_app.command("list")
+def list_groups(account: Account, as_json: Json = False) -> None:
+    """The account's groups with their members."""
+    engine = _existing_account(account)
+    members = queries.group_members(engine, account)
+    if as_json:
+        print_json({"account": account, "groups": members})
+        return
+    for name, emails in members.items():
+        out.print(f"{name} ({len(emails)})", markup=False)
+        for email in emails:
+            out.print(f"  {email}", markup=False)
+
+
+def _existing_account(account: str):
+    try:
+        account_number(account)
+    except ValueError as e:
+        fail(f"account number: {e}")
+    engine = client().engine
+    if not queries.account_exists(engine, account):
+        fail(f"account {account} does not exist", EXIT_REFUSED)
+    return engine

@@ -1,0 +1,65 @@
+"""account create and user add: the verbs that create users with a temporary password."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from domain.passwords import check_new_password, generate_temporary_password, hash_password
+from producers.cli.context import By, Json, Timeout, Wait, fail, read_stdin_lines
+from producers.cli.submit import submit
+
+account_app = typer.Typer(help="Accounts (support only).", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+
+First = Annotated[str, typer.Option("--first", help="First name.")]
+Last = Annotated[str, typer.Option("--last", help="Last name.")]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin",
+                                             help="Read the temporary password from standard input.")]
+
+
+def _temporary_password(from_stdin: bool) -> tuple[str, dict]:
+    """The password's hash, and what to show: a generated password is shown once."""
+    if from_stdin:
+        (password,) = read_stdin_lines(1, "the password")
+        try:
+            check_new_password(password)
+        except ValueError as e:
+            fail(str(e))
+        return hash_password(password), {}
+    password = generate_temporary_password()
+    return hash_password(password), {"temporary_password": password}
+
+
+@account_app.command("create")
+def create_account(
+    account: Annotated[str, typer.Argument(help="Account number.")],
+    name: Annotated[str, typer.Option("--name", help="Account name.")],
+    admin: Annotated[str, typer.Option("--admin", help="Email of its first administrator.")],
+    first: First, last: Last,
+    by: Annotated[str, typer.Option("--by", help="Must be 'support'.")] = "support",
+    password_stdin: PasswordStdin = False,
+    wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
+) -> None:
+    """Open an account with its first administrator (a new user gets a temporary password)."""
+    password_hash, shown = _temporary_password(password_stdin)
+    submit("create_account", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           extra=shown, name=name, admin_email=admin, first_name=first, last_name=last,
+           password_hash=password_hash)
+
+
+@user_app.command("add")
+def add_user(
+    email: Annotated[str, typer.Argument(help="Email of the new user.")],
+    account: Annotated[str, typer.Option("--account", help="Account number.")],
+    by: By, first: First, last: Last,
+    password_stdin: PasswordStdin = False,
+    no_expire_password: Annotated[bool, typer.Option(
+        "--no-expire-password", help="Do not force a password change at first login.")] = False,
+    wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
+) -> None:
+    """Add a user with a temporary password (generated and shown once unless given on stdin)."""
+    password_hash, shown = _temporary_password(password_stdin)
+    submit("add_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           extra=shown, email=email, first_name=first, last_name=last, password_hash=password_hash,
+           password_expired=not no_expire_password)

@@ -1,0 +1,24 @@
+"""api: serve the HTTP API for upstream systems (uvicorn)."""
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from producers.cli.context import err
+
+
+def api(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API (callers need Authorization: Bearer $ENVADMIN_API_TOKEN)."""
+    import uvicorn  # imported on use: the other verbs never need the web stack
+
+    from producers.api import create_api
+
+    if not os.environ.get("ENVADMIN_API_TOKEN"):
+        err.print("warning: ENVADMIN_API_TOKEN is not set; the API will refuse every request (503).",
+                  markup=False)
+    uvicorn.run(create_api(), host=host, port=port)

@@ -1,0 +1,46 @@
+"""worker and beat: the processes that apply commands and run periodic jobs."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from config.settings import load_settings
+from store.engine import make_engine
+from store.migrate import ensure_schema
+
+
+def _app():
+    from workers.app import create_app  # the CLI runs workers; submitting verbs never import them
+
+    settings = load_settings()
+    engine = make_engine(settings.effective_database_url)
+    ensure_schema(engine)
+    engine.dispose()
+    return settings, create_app(settings)
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    relay: Annotated[bool, typer.Option("--relay/--no-relay",
+                                        help="Also run beat: the relay and periodic jobs.")] = True,
+    pool: Annotated[str, typer.Option(help="Celery pool: prefork, threads or solo.")] = "prefork",
+    loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO",
+) -> None:
+    """Run a worker that applies submitted commands (and the relay, unless --no-relay)."""
+    settings, app = _app()
+    argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--loglevel={loglevel}",
+            f"--queues={settings.queue}", "--hostname=envadmin@%h"]
+    if relay:
+        argv.append("--beat")
+    if settings.is_embedded_broker:
+        argv += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    else:
+        argv.append("--task-events")
+    app.worker_main(argv)
+
+
+def beat(loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> None:
+    """Run beat alone: it schedules the relay and periodic jobs for the workers."""
+    _settings, app = _app()
+    app.start(["beat", f"--loglevel={loglevel}"])

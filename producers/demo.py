@@ -1,0 +1,180 @@
+"""`envadmin demo`: the whole story on whatever store and broker are configured (embedded by default)."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from domain.passwords import generate_temporary_password, hash_password
+from messaging.broker import publish_batch
+from producers.client import Client, new_command
+from producers.demo_onboarding import onboarding_story
+from producers.registration import register_with_token
+from producers.worker_process import WorkerProcess
+from store import queries
+
+console = Console(highlight=False)
+
+
+@dataclass
+class Step:
+    """One command of the story, as the CLI would be typed, and the status it must end with."""
+
+    cli: str
+    type_: str
+    actor: str
+    expect: str
+    fields: dict[str, Any]
+
+
+def run_demo() -> int:
+    """Run the story against a real worker; 0 if every step ended as expected."""
+    client = Client()
+    where = "embedded default" if client.settings.is_embedded_broker else client.settings.effective_broker_url
+    console.print(f"[bold]envadmin demo[/] on the {where}; store {client.engine.url.render_as_string()}")
+    log = client.settings.data_dir / "demo-worker.log"
+    with WorkerProcess(log, "--concurrency=2", "--loglevel=INFO"):
+        console.print(f"started a worker (log: {log})\n")
+        ok = _story(client, _free_account(client))
+    console.print("\n[bold green]demo finished: every step ended as expected[/]" if ok
+                  else "\n[bold red]demo finished with unexpected results (see above)[/]")
+    client.close()
+    return 0 if ok else 1
+
+
+def _story(client: Client, account: str) -> bool:
+    # People of their own per run, so a second demo tells the same story (carol has no user yet).
+    alice, bob, carol = (f"{name}.{account}@acme.example" for name in ("alice", "bob", "carol"))
+    password = generate_temporary_password()
+    secret = hash_password(password)
+    steps = [
+        Step(f"account create {account} --name 'Acme Demo' --admin {alice} --first Alice --last Martin",
+             "create_account", "support", "applied",
+             dict(name="Acme Demo", admin_email=alice, first_name="Alice", last_name="Martin",
+                  password_hash=secret)),
+        Step(f"admin grant {account} {carol} --by {alice}", "grant_admin", alice, "pending",
+             dict(email=carol)),
+        Step(f"admin grant {account} {bob} --by mallory@evil.example", "grant_admin",
+             "mallory@evil.example", "rejected", dict(email=bob)),
+        Step(f"user add {bob} --account {account} --by {alice} --first Bob --last Durand", "add_user",
+             alice, "applied", dict(email=bob, first_name="Bob", last_name="Durand", password_hash=secret)),
+        Step(f"admin grant {account} {bob.upper()} --by {alice}", "grant_admin", alice, "applied",
+             dict(email=bob.upper())),
+        Step(f"admin grant {account} {bob} --by {alice}", "grant_admin", alice, "applied", dict(email=bob)),
+        Step(f"group create {account} 'Support Desk' --by {bob}", "create_group", bob, "applied",
+             dict(group="Support Desk")),
+        Step(f"group add-member {account} 'support desk' {alice} --by {bob}", "add_member", bob, "applied",
+             dict(group="support desk", email=alice)),
+        Step(f"group rename {account} 'Account Administrators' Owners --by {bob}", "rename_group", bob,
+             "rejected", dict(group="Account Administrators", new_name="Owners")),
+    ]
+    closing = [Step(f"admin revoke {account} {bob} --by {carol}", "revoke_admin", carol, "applied",
+                    dict(email=bob)),
+               Step(f"admin revoke {account} {carol} --by {carol}", "revoke_admin", carol, "rejected",
+                    dict(email=carol))]
+    console.print(f"temporary password of the new users (shown once): {password}")
+    ok = all(_run(client, account, step) for step in steps)
+    ok = _register(client, account, carol) and ok
+    ok = _reverse_order(client, account, alice, bob) and ok
+    ok = all(_run(client, account, step) for step in closing) and ok
+    ok = _poison(client) and ok
+    ok = onboarding_story(client, account, carol) and ok  # alice is no admin any more
+    _summary(client, account)
+    return ok
+
+
+def _run(client: Client, account: str, step: Step) -> bool:
+    cmd = new_command(step.type_, actor=step.actor, source="cli", account=account, **step.fields)
+    return _submit_and_check(client, [cmd], [step.expect], f"$ envadmin {step.cli} --wait")
+
+
+def _submit_and_check(client: Client, commands: list, expected: list[str], title: str) -> bool:
+    console.print(f"\n[cyan]{title}[/]")
+    client.submit(commands)
+    client.wait([c.id for c in commands], timeout=60)
+    ok = True
+    for cmd, expect in zip(commands, expected):
+        shown = queries.command_status(client.engine, cmd.id)
+        good = shown["status"] == expect
+        ok = ok and good
+        mark = "[green]✓[/]" if good else f"[red]✗ expected {expect}[/]"
+        console.print(f"  {mark} {shown['status']}: {shown['reason'] or ''}")
+    return ok
+
+
+def _register(client: Client, account: str, email: str) -> bool:
+    """The invitee takes the link from the mail in the outbox and registers; nobody else does anything."""
+    console.print(f"\n[cyan]{email} registers with the link of the invite in the outbox[/]")
+    link = _wait_for_link(client, email, account)
+    if link is None:
+        console.print("  [red]✗ no invite mail arrived[/]")
+        return False
+    console.print(f"  mail to {email}: {link[:60]}…")
+    console.print(f"$ envadmin register --token <token> --first Carol --last Petit --password-stdin --email {email}")
+    result = register_with_token(client, link.rsplit("/", 1)[-1], "Carol", "Petit", generate_temporary_password(),
+                                 email=email)
+    statuses = client.wait([c.id for c in result.retries], timeout=60)
+    good = all(s == "applied" for s in statuses.values()) and email in queries.admins(client.engine, account)
+    console.print(f"  {'[green]✓[/]' if good else '[red]✗[/]'} registered; the pending grant was retried by "
+                  f"itself: {email} is {'now' if good else 'NOT'} an administrator of {account}")
+    return good
+
+
+def _wait_for_link(client: Client, email: str, account: str) -> str | None:
+    folder = Path(client.settings.effective_mail_url.removeprefix("file://"))
+    for _ in range(600):
+        for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+            mail = message_from_bytes(path.read_bytes(), policy=default)
+            found = re.search(r"\S+/register/\S+", mail.get_content())
+            if mail["To"] == email and mail["Subject"].endswith(f"account {account}") and found:
+                return found.group(0)
+        time.sleep(0.1)
+    return None
+
+
+def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:
+    now = datetime.now(timezone.utc)
+    grant = new_command("grant_admin", actor=bob, source="cli", account=account, email=alice)
+    revoke = new_command("revoke_admin", actor=bob, source="cli", account=account, email=alice)
+    grant = grant.model_copy(update={"issued_at": now - timedelta(seconds=1)})
+    revoke = revoke.model_copy(update={"issued_at": now})
+    return _submit_and_check(
+        client, [revoke, grant], ["applied", "superseded"],
+        f"grant then revoke of {alice}, delivered in reverse order: the later-issued revoke wins")
+
+
+def _poison(client: Client) -> bool:
+    console.print("\n[cyan]a message no worker can parse becomes a dead letter; the worker goes on[/]")
+    before = queries.dead_letter_count(client.engine)
+    publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
+    for _ in range(300):
+        if queries.dead_letter_count(client.engine) > before:
+            letter = queries.list_dead_letters(client.engine, 1)[0]
+            console.print(f"  [green]✓[/] dead letter #{letter['id']}: {letter['reason']}")
+            return True
+        time.sleep(0.1)
+    console.print("  [red]✗ no dead letter recorded[/]")
+    return False
+
+
+def _summary(client: Client, account: str) -> None:
+    console.print(f"\n[bold]$ envadmin group list {account}[/]")
+    for name, emails in queries.group_members(client.engine, account).items():
+        console.print(f"  {name}: {', '.join(emails) or '-'}")
+    console.print("[bold]$ envadmin status[/]")
+    console.print(f"  commands: {queries.status_counts(client.engine)}")
+    console.print(f"  dead letters: {queries.dead_letter_count(client.engine)}")
+
+
+def _free_account(client: Client) -> str:
+    number = 1001
+    while queries.account_used(client.engine, str(number)):
+        number += 1
+    return str(number)

@@ -1,0 +1,54 @@
+"""The demo's onboarding chapter: a small file with a bad row and an unknown person, as one job."""
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+
+from producers.client import Client
+from producers.onboarding.job import Onboarding
+from store import job_reports
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def onboarding_story(client: Client, account: str, admin: str) -> bool:
+    """Onboard the file and check every row ended as expected; True if so."""
+    dan, erin, fay = (f"{name}.{account}@acme.example" for name in ("dan", "erin", "fay"))
+    folder = client.settings.data_dir
+    path = folder / f"demo-onboarding-{account}.csv"
+    path.write_text(
+        "action,account,email,first_name,last_name,by\n"
+        f"add_user,{account},{dan},Dan,Moreau,{admin}\n"
+        f"grant,{account},{dan},,,{admin}\n"
+        f"grant,{account},{erin},,,{admin}\n"
+        f"grant,{account},fay-at-acme.example,,,{admin}\n"
+        f"add_user,{account},{fay},Fay,Roux,{admin}\n"
+        f"grant,{account},{fay},,,{admin}\n"
+        f"revoke,{account},{fay},,,{admin}\n")
+    passwords = folder / f"demo-onboarding-{account}.passwords.csv"
+    console.print(f"\n[cyan]$ envadmin onboard {path} --by support --passwords {passwords} --wait[/]")
+    job = Onboarding(client, path, actor="support", passwords_file=passwords)
+    console.print(f"  job {job.job_id}")
+    job.run()
+    report = _wait(client, job)
+    counts = {status: n for status, n in report["counts"].items() if n}
+    console.print(f"  {report['state']} in {report['elapsed_seconds']:.1f}s: {counts}")
+    console.print(f"[cyan]$ envadmin job errors {job.job_id}[/]")
+    for entry in job_reports.errors(client.engine, job.job_id):
+        console.print(f"  line {entry['line']} {entry['status']}: {entry['field'] or ''} {entry['reason']}")
+    expected = {"applied": 5, "pending": 1, "invalid": 1}
+    good = report["state"] == "completed" and counts == expected
+    console.print(f"  {'[green]✓[/]' if good else f'[red]✗ expected {expected}[/]'} {dan} is an administrator, "
+                  f"{erin} is invited (pending), the bad email is reported, {fay} was granted then revoked; "
+                  f"temporary passwords in {passwords}")
+    return good
+
+
+def _wait(client: Client, job: Onboarding, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        report = job_reports.report(client.engine, job.job_id)
+        if report["state"] != job_reports.RUNNING or time.monotonic() > deadline:
+            return report
+        time.sleep(0.1)

@@ -1,0 +1,162 @@
+"""An onboarding job: reads the file, journals its rows batch by batch, publishes them.
+
+The job's id comes from the file's content, the format and the default actor, so running the same
+file again is the same job: it takes up after the last whole batch and journals nothing twice.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from uuid import UUID, uuid5
+
+from domain.clock import utcnow
+from messaging.broker import publish_batch
+from producers.client import Client
+from producers.onboarding.lease import JobBusy, job_lease
+from producers.onboarding.partitions import AccountPartitions
+from producers.onboarding.passwords import TemporaryPasswords
+from producers.onboarding.reader import FileProblem, Row, RowError, check_header, detect_format, open_rows
+from producers.onboarding.rows import JobRowContext, subject_of, to_command
+from store import jobs
+
+_JOB_NAMESPACE = UUID("5d2f1f4e-8a43-4b7e-9a51-0c1b6f3e2a10")
+KIND = "onboard"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """Where the producer is: lines journalled so far, and whether the broker took every message."""
+
+    job_id: UUID
+    rows_read: int
+    published: bool
+
+
+def job_id_for(digest: str, file_format: str, actor: str) -> UUID:
+    return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}")
+
+
+class Onboarding:
+    """One run of the producer over one file."""
+
+    def __init__(self, client: Client, path: Path, *, actor: str | None, file_format: str | None = None,
+                 resume: UUID | None = None, passwords_file: Path | None = None):
+        self.client = client
+        self.path = path
+        if not path.is_file():
+            raise FileProblem(f"{path}: no such file")
+        self.file_format = detect_format(path, file_format)
+        check_header(path, self.file_format)  # before any job exists
+        self.batch_size = client.settings.job_batch
+        self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
+        self.actor, self.job_id, self.record = self._find_or_name(self.digest, actor, resume)
+        self.passwords = TemporaryPasswords(passwords_file, self.job_id)
+
+    def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None):
+        """The job's actor, id and record (None for a new job)."""
+        if resume is not None:
+            record = jobs.find(self.client.engine, resume)
+            if record is None:
+                raise FileProblem(f"there is no job {resume} to resume")
+            if record.file_digest != digest or record.file_format != self.file_format:
+                raise FileProblem(f"{self.path.name} is not the file job {resume} read "
+                                  f"({record.file_name}): its content differs")
+            if actor is not None and actor != record.actor:
+                raise FileProblem(f"job {resume} runs --by {record.actor}, not {actor}")
+            return record.actor, record.id, record
+        if actor is None:
+            raise FileProblem("--by is required (who submits the rows that name no 'by')")
+        job_id = job_id_for(digest, self.file_format, actor)
+        return actor, job_id, jobs.find(self.client.engine, job_id)
+
+    @property
+    def already_submitted(self) -> bool:
+        return self.record is not None and self.record.state == jobs.SUBMITTED
+
+    def run(self, on_batch: Callable[[Submitted], None] = lambda s: None) -> Submitted:
+        """Journal and publish every row not journalled yet; the job ends submitted, or failed."""
+        engine = self.client.engine
+        with job_lease(engine, self.job_id):
+            record = jobs.open_job(engine, self.job_id, kind=KIND, file_name=self.path.name,
+                                   file_digest=self.digest,
+                                   file_format=self.file_format, actor=self.actor,
+                                   rows_expected=self.rows_expected, now=utcnow())
+            self.outgoing = AccountPartitions(self.client.celery, self.client.settings.queue,
+                                              self.client.settings.publish_batch)
+            try:
+                published = self._republish(record.last_line)
+                published &= self._submit_rows(record, on_batch)
+                published &= self.outgoing.flush()
+            except BaseException as error:
+                jobs.mark(engine, self.job_id, jobs.FAILED, utcnow(), _failure(error))
+                raise
+            jobs.mark(engine, self.job_id, jobs.SUBMITTED, utcnow())
+            return Submitted(self.job_id, jobs.find(engine, self.job_id).rows_read, published)
+
+    def _republish(self, up_to_line: int) -> bool:
+        """A killed producer may have journalled rows it never published: send them now, not after the relay's wait."""
+        published = True
+        for payloads in jobs.queued_payloads(self.client.engine, self.job_id, up_to_line,
+                                             self.client.settings.publish_batch):
+            published &= publish_batch(self.client.celery, self.client.settings.queue, payloads)
+        return published
+
+    def _submit_rows(self, record, on_batch) -> bool:
+        context = JobRowContext(self.job_id, record.created_at, self.actor, self.passwords.issue)
+        valid: list[jobs.JobRow] = []
+        invalid: list[tuple[int, str | None, str]] = []
+        published, rows_read, last_line = True, record.rows_read, record.last_line
+        for row in open_rows(self.path, self.file_format):
+            if row.line <= record.last_line:
+                continue
+            _classify(row, context, valid, invalid)
+            last_line = row.line
+            if len(valid) + len(invalid) >= self.batch_size:
+                published &= self._flush(valid, invalid, last_line)
+                rows_read += len(valid) + len(invalid)
+                valid, invalid = [], []
+                on_batch(Submitted(self.job_id, rows_read, published))
+        if valid or invalid:
+            published &= self._flush(valid, invalid, last_line)
+            rows_read += len(valid) + len(invalid)
+            on_batch(Submitted(self.job_id, rows_read, published))
+        return published
+
+    def _flush(self, valid: list[jobs.JobRow], invalid: list, last_line: int) -> bool:
+        self.passwords.save()  # before the rows that use them are journalled
+        journalled = jobs.journal_batch(self.client.engine, self.job_id, valid, invalid, last_line, utcnow())
+        return self.outgoing.add(journalled) & self.outgoing.flush()  # workers start on each batch at once
+
+
+def _classify(row: Row, context: JobRowContext, valid: list, invalid: list) -> None:
+    if row.error is not None:
+        invalid.append((row.line, row.error.field, row.error.reason))
+        return
+    result = to_command(row.line, row.values, context)
+    if isinstance(result, RowError):
+        invalid.append((row.line, result.field, result.reason))
+    else:
+        valid.append(jobs.JobRow(row.line, result, subject_of(result)))
+
+
+def _digest_and_lines(path: Path, file_format: str) -> tuple[str, int]:
+    digest, lines, last = hashlib.sha256(), 0, b"\n"
+    with path.open("rb") as binary:
+        while chunk := binary.read(1 << 20):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return digest.hexdigest(), max(0, lines - (1 if file_format == "csv" else 0))
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted; run the same file again, or --resume, to go on"
+    return f"{type(error).__name__}: {error}"
+
+
+__all__ = ["Onboarding", "Submitted", "FileProblem", "JobBusy", "job_id_for"]

@@ -1,0 +1,103 @@
+"""Turns one onboarding row into a command, or says which field is wrong and why.
+
+A row's command id and issue time come from the job and the row's line, so the same row of the
+same job is always the same command (a re-run journals nothing twice), and a later line is issued
+later (a grant then a revoke of one person ends revoked, whatever order workers apply them in).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+from uuid import UUID, uuid5
+
+from pydantic import ValidationError
+
+from domain.commands import Command, command_adapter
+from domain.model import email_key
+from producers.onboarding.reader import RowError
+
+ACTIONS = {
+    "create_account": "create_account", "add_user": "add_user",
+    "grant": "grant_admin", "grant_admin": "grant_admin",
+    "revoke": "revoke_admin", "revoke_admin": "revoke_admin",
+    "add_member": "add_member", "remove_member": "remove_member",
+}
+_NEEDS = {
+    "create_account": ("name", "email", "first_name", "last_name"),
+    "add_user": ("email", "first_name", "last_name"),
+    "grant_admin": ("email",), "revoke_admin": ("email",),
+    "add_member": ("group", "email"), "remove_member": ("group", "email"),
+}
+_CREATES_USER = ("create_account", "add_user")
+_NOT_YET_HASHED = "$argon2id$not-yet-hashed"
+_COLUMN_OF_FIELD = {"admin_email": "email", "actor": "by"}
+
+# (line, email) -> argon2 hash of a new temporary password, or RowError if none can be given.
+PasswordSource = Callable[[int, str], "str | RowError"]
+
+
+@dataclass(frozen=True)
+class JobRowContext:
+    """What every row of one job shares."""
+
+    job_id: UUID
+    started_at: datetime
+    default_actor: str
+    passwords: PasswordSource
+
+
+def command_id(job_id: UUID, line: int) -> UUID:
+    return uuid5(job_id, f"line {line}")
+
+
+def subject_of(command: Command) -> str | None:
+    """The email a command is about, as the store keys it (for ordering checks between rows)."""
+    email = getattr(command, "email", None) or getattr(command, "admin_email", None)
+    return email_key(email) if email else None
+
+
+def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command | RowError:
+    cells = {name: value.strip() for name, value in values.items() if value is not None}
+    action = cells.get("action", "")
+    command_type = ACTIONS.get(action.lower())
+    if command_type is None:
+        shown = repr(action) if action else "empty"
+        return RowError("action", f"is {shown}; expected one of "
+                                  "create_account, add_user, grant, revoke, add_member, remove_member")
+    missing = [name for name in ("account", *_NEEDS[command_type]) if not cells.get(name)]
+    if missing:
+        return RowError(missing[0], f"is required for {action}" +
+                        (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""))
+    if cells.get("group") and command_type not in ("add_member", "remove_member"):
+        return RowError("group", f"is not used by {action}: use add_member or remove_member for groups")
+    actor = cells.get("by") or job.default_actor
+    if command_type == "create_account" and actor.casefold() != "support":
+        return RowError("by", f"is {actor!r}, but only support can create accounts")
+    fields = {name: cells[name] for name in _NEEDS[command_type]}
+    if command_type == "create_account":
+        fields["admin_email"] = fields.pop("email")
+    if command_type in _CREATES_USER:
+        fields["password_hash"] = _NOT_YET_HASHED
+    this_id = command_id(job.job_id, line)
+    try:
+        command = command_adapter.validate_python({
+            "type": command_type, "id": this_id, "issued_at": job.started_at + timedelta(microseconds=line),
+            "actor": actor, "source": "job", "account": cells["account"],
+            "correlation_id": f"job {job.job_id} line {line}", **fields})
+    except ValidationError as e:
+        return _first_problem(e)
+    if command_type not in _CREATES_USER:
+        return command
+    password_hash = job.passwords(line, cells["email"])  # only for a valid row: hashing is slow
+    if isinstance(password_hash, RowError):
+        return password_hash
+    return command.model_copy(update={"password_hash": password_hash})
+
+
+def _first_problem(error: ValidationError) -> RowError:
+    problem = error.errors(include_url=False)[0]
+    names = [str(part) for part in problem["loc"] if isinstance(part, str) and part not in ACTIONS.values()]
+    field = _COLUMN_OF_FIELD.get(names[-1], names[-1]) if names else None
+    message = problem["msg"].removeprefix("Value error, ")
+    return RowError(field, message)

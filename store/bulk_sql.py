@@ -1,0 +1,83 @@
+"""Set-based writes: many rows in one statement, instead of one statement per row.
+
+On PostgreSQL each column travels as one array and the statement reads them with unnest(): the
+SQL text is the same whatever the number of rows, so it is planned once and prepared by psycopg.
+SQLite (the embedded store) takes an executemany.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, Table, any_, insert, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.expression import ColumnElement, bindparam
+
+_PG = postgresql.dialect()
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_update: tuple[str, ...] = ()) -> None:
+    """Insert the rows; with `on_conflict_update` (the key columns), a clash updates the other columns."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    if conn.dialect.name != "postgresql":
+        if on_conflict_update:
+            from store.upsert import sqlite_upsert  # only the embedded store needs it
+            sqlite_upsert(conn, table, rows, on_conflict_update)
+        else:
+            conn.execute(insert(table), rows)
+        return
+    conn.exec_driver_sql(_pg_insert(table, names, on_conflict_update), _columns(rows, names))
+
+
+def update_rows(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
+    """Set each row's other columns on the table's row whose `key` column equals the row's `key`."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    if conn.dialect.name != "postgresql":
+        conn.execute(update(table).where(table.c[key] == bindparam(f"b_{key}"))
+                     .values({n: bindparam(f"b_{n}") for n in names if n != key}),
+                     [{f"b_{n}": row[n] for n in names} for row in rows])
+        return
+    conn.exec_driver_sql(_pg_update(table, key, names), _columns(rows, names))
+
+
+def payload_of(model: BaseModel, conn: Connection) -> dict | str:
+    """A command as the JSON column takes it: text for the PostgreSQL arrays, a dict otherwise."""
+    return model.model_dump_json() if conn.dialect.name == "postgresql" else model.model_dump(mode="json")
+
+
+def among(conn: Connection, column: ColumnElement, values) -> ColumnElement:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter whatever the number of
+    values, so the statement is compiled, parsed and planned once instead of once per list length."""
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type), unique=True))
+    return column.in_(values)
+
+
+def _columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
+    return {name: [row[name] for row in rows] for name in names}
+
+
+@lru_cache(maxsize=64)
+def _pg_insert(table: Table, names: tuple[str, ...], conflict: tuple[str, ...]) -> str:
+    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+           f"SELECT * FROM unnest({_arrays(table, names)})")
+    if conflict:
+        changes = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in conflict)
+        sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {changes}"
+    return sql
+
+
+@lru_cache(maxsize=64)
+def _pg_update(table: Table, key: str, names: tuple[str, ...]) -> str:
+    changes = ", ".join(f"{n} = v.{n}" for n in names if n != key)
+    return (f"UPDATE {table.name} AS t SET {changes} FROM unnest({_arrays(table, names)}) "
+            f"AS v({', '.join(names)}) WHERE t.{key} = v.{key}")
+
+
+def _arrays(table: Table, names: tuple[str, ...]) -> str:
+    return ", ".join(f"%({n})b::{table.c[n].type.compile(dialect=_PG)}[]" for n in names)  # binary: no quoting

@@ -1,0 +1,159 @@
+"""The command log: the outbox producers write first, and the journal of each command's status."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import Connection, func, insert, or_, select, text, update
+
+from domain.commands import Command
+from store.bulk_sql import among, update_rows
+from store.tables import PREREQUISITE_SQL, commands, dead_letters
+
+QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
+REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
+STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED)
+LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
+
+
+@dataclass(frozen=True)
+class JobPlace:
+    """Where a job's command sits in its job, to find the earlier rows it must wait for."""
+
+    job_id: UUID
+    line: int
+    account: str
+    subject: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A command as the worker finds it in the log before applying it."""
+
+    status: str
+    attempts: int
+    payload: dict | None = field(default=None, compare=False)  # the journalled command, to apply
+    job: JobPlace | None = field(default=None, compare=False)
+
+
+class CommandLog:
+    """Writes to the command log and dead letters through one connection."""
+
+    def __init__(self, connection: Connection):
+        self.conn = connection
+
+    def record_submitted(self, batch: list[Command], now: datetime) -> None:
+        self.conn.execute(insert(commands), [{
+            "id": cmd.id, "type": cmd.type, "account": cmd.account, "actor": cmd.actor,
+            "source": cmd.source, "correlation_id": cmd.correlation_id, "issued_at": cmd.issued_at,
+            "payload": cmd.model_dump(mode="json"), "status": QUEUED, "attempts": 0,
+            "position": position, "submitted_at": now,
+        } for position, cmd in enumerate(batch)])
+
+    def mark_published(self, ids: list[UUID], now: datetime) -> None:
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
+                                                 commands.c.status == QUEUED)
+                          .values(published_at=now))
+
+    def claim(self, ids: list[UUID], now: datetime, lease: timedelta) -> dict[UUID, Claim]:
+        """Lease the queued commands no other worker holds, counting one attempt on each.
+
+        Rows another transaction has locked are skipped, not waited for: their applier is at work.
+        A copy of a message arriving meanwhile finds them leased and counts no attempt.
+        """
+        # A CTE, and the status tested on its rows: in the WHERE of a locking query, the status condition can
+        # make PostgreSQL scan every queued row of the status index.
+        locked = (select(commands.c.id, commands.c.status, commands.c.lease_until)
+                  .where(among(self.conn, commands.c.id, ids)).with_for_update(skip_locked=True).cte("locked"))
+        taken = self.conn.execute(
+            update(commands).where(commands.c.id == locked.c.id, locked.c.status == QUEUED,
+                                   or_(locked.c.lease_until.is_(None), locked.c.lease_until <= now))
+            .values(attempts=commands.c.attempts + 1, lease_until=now + lease)
+            .returning(commands.c.id, commands.c.attempts, commands.c.payload, commands.c.job_id,
+                       commands.c.job_line, commands.c.account, commands.c.subject)).all()
+        claims = {row.id: Claim(QUEUED, row.attempts, row.payload,
+                                JobPlace(row.job_id, row.job_line, row.account, row.subject) if row.job_id else None)
+                  for row in taken}
+        others = [command_id for command_id in ids if command_id not in claims]
+        if others:  # finished, or leased: read as they are, without waiting for a lock
+            for row in self.conn.execute(select(commands.c.id, commands.c.status, commands.c.attempts)
+                                         .where(among(self.conn, commands.c.id, others))):
+                claims[row.id] = Claim(row.status if row.status != QUEUED else LEASED, row.attempts)
+        return claims
+
+    def waiting_on_earlier_rows(self, places: dict[UUID, JobPlace]) -> set[UUID]:
+        """Of these job commands, those an earlier row of their job must precede and has not yet:
+        a queued create_account or add_user of their account or of the email they are about."""
+        waiting: set[UUID] = set()
+        for job_id in {place.job_id for place in places.values()}:
+            later = {command_id: place for command_id, place in places.items() if place.job_id == job_id}
+            # The predicate of the partial index ix_commands_job_prerequisites, which holds only these rows.
+            earlier = self.conn.execute(select(commands.c.job_line, commands.c.account, commands.c.subject).where(
+                commands.c.job_id == job_id, text(PREREQUISITE_SQL),
+                commands.c.job_line < max(place.line for place in later.values()),
+                ~among(self.conn, commands.c.id, list(places)))).all()
+            for command_id, place in later.items():
+                if any(e.job_line < place.line and (e.account == place.account or e.subject == place.subject)
+                       for e in earlier):
+                    waiting.add(command_id)
+        return waiting
+
+    def release(self, ids: list[UUID]) -> None:
+        """Give back claims not used: no lease, and the attempt they counted is taken back."""
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == QUEUED)
+                          .values(attempts=commands.c.attempts - 1, lease_until=None))
+
+    def lock_status(self, command_id: UUID) -> str | None:
+        """The command's status, locked until the transaction ends (one applier at a time)."""
+        return self.conn.execute(select(commands.c.status).where(commands.c.id == command_id)
+                                 .with_for_update()).scalar()
+
+    def lock_queued(self, ids: list[UUID]) -> set[UUID]:
+        """Of these commands, the ones still queued, locked until the transaction ends (one applier)."""
+        # No status condition in SQL: with it, PostgreSQL may scan every queued row of the status index.
+        rows = self.conn.execute(select(commands.c.id, commands.c.status).where(among(self.conn, commands.c.id, ids))
+                                 .with_for_update()).all()
+        return {row.id for row in rows if row.status == QUEUED}
+
+    def finish_many(self, results: list[dict]) -> None:
+        """Each {"id", "status", "reason", "finished_at"}: one statement for a chunk's statuses."""
+        update_rows(self.conn, commands, "id", results)
+
+    def finish(self, command_id: UUID, status: str, reason: str | None, now: datetime) -> None:
+        self.conn.execute(update(commands).where(commands.c.id == command_id)
+                          .values(status=status, reason=reason, finished_at=now))
+
+    def settle_pending(self, command_id: UUID, status: str, reason: str, now: datetime) -> None:
+        """A pending grant's command takes the result of the grant retried for it."""
+        self.conn.execute(update(commands).where(commands.c.id == command_id, commands.c.status == PENDING)
+                          .values(status=status, reason=reason, finished_at=now))
+
+    def note_error(self, command_id: UUID, reason: str) -> None:
+        self.conn.execute(update(commands).where(commands.c.id == command_id,
+                                                 commands.c.status == QUEUED)
+                          .values(reason=reason, lease_until=None))
+
+    def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
+        """Payloads of queued commands last published (or submitted) before the cutoff, marked republished."""
+        last_sent = func.coalesce(commands.c.published_at, commands.c.submitted_at)
+        query = (select(commands.c.id, commands.c.payload)
+                 .where(commands.c.status == QUEUED, last_sent < published_before)
+                 .order_by(commands.c.submitted_at, commands.c.position).limit(limit)
+                 .with_for_update(skip_locked=True))
+        rows = self.conn.execute(query).all()
+        if rows:
+            self.mark_published([row.id for row in rows], now)
+        return [row.payload for row in rows]
+
+    def dead_letter(self, command_id: UUID | None, reason: str, payload: object, now: datetime) -> None:
+        """Keep what could not be applied, with why; the command (if known) ends as failed."""
+        text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+        text = text.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL
+        self.conn.execute(insert(dead_letters).values(at=now, command_id=command_id,
+                                                      reason=reason, payload=text))
+        if command_id is not None:
+            self.conn.execute(update(commands).where(commands.c.id == command_id,
+                                                     commands.c.status == QUEUED)
+                              .values(status=FAILED, reason=reason, finished_at=now))

@@ -1,0 +1,80 @@
+"""Read side of onboarding jobs: state, counts per status, timing, and the rows that went wrong."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterator
+from uuid import UUID
+
+from sqlalchemy import Engine, func, select
+
+from domain.clock import utcnow
+from store.command_log import FAILED, QUEUED, REJECTED, STATUSES
+from store.jobs import FAILED as JOB_FAILED
+from store.jobs import SUBMITTED
+from store.tables import commands, job_invalid_rows, jobs
+
+INVALID = "invalid"
+RUNNING, COMPLETED = "running", "completed"
+
+
+def report(engine: Engine, job_id: UUID) -> dict | None:
+    """One object: id, state, counts per status (and invalid), percentage done, timing."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        if job is None:
+            return None
+        rows = conn.execute(select(commands.c.status, func.count(), func.max(commands.c.finished_at))
+                            .where(commands.c.job_id == job_id).group_by(commands.c.status)).all()
+    found = {status: count for status, count, _ in rows}
+    last_finish = max((finished for _, _, finished in rows if finished is not None), default=None)
+    counts = {status: found.get(status, 0) for status in STATUSES}
+    counts[INVALID] = job.rows_invalid
+    state = _state(job, counts)
+    total = job.rows_read if job.state == SUBMITTED else max(job.rows_read, job.rows_expected or 0)
+    done = sum(n for status, n in counts.items() if status != QUEUED)
+    finished_at = (last_finish or job.submitted_at) if state == COMPLETED else None
+    if finished_at is not None and job.submitted_at is not None:
+        finished_at = max(finished_at, job.submitted_at)
+    elapsed = ((finished_at or utcnow()) - job.created_at).total_seconds()
+    return {
+        "id": str(job.id), "state": state, "file": job.file_name, "format": job.file_format, "by": job.actor,
+        "counts": counts, "rows": total, "rows_read": job.rows_read, "rows_submitted": job.rows_submitted,
+        "percent": round(100.0 * done / total, 1) if total else 100.0,
+        "failure": job.failure, "created_at": _iso(job.created_at), "submitted_at": _iso(job.submitted_at),
+        "finished_at": _iso(finished_at), "elapsed_seconds": round(elapsed, 3),
+        "rows_per_second": round(done / elapsed, 1) if elapsed > 0 else None,
+        "producer_seen_at": _iso(job.producer_seen_at),
+    }
+
+
+def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
+    """Every row that was invalid, rejected or failed, in line order, with its field and reason."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        bad = conn.execute(select(job_invalid_rows.c.line, job_invalid_rows.c.field, job_invalid_rows.c.reason)
+                           .where(job_invalid_rows.c.job_id == job_id).order_by(job_invalid_rows.c.line)).all()
+        refused = conn.execute(select(commands.c.job_line, commands.c.status, commands.c.reason, commands.c.type)
+                               .where(commands.c.job_id == job_id, commands.c.status.in_((REJECTED, FAILED)))
+                               .order_by(commands.c.job_line)).all()
+    entries = [{"line": row.line, "status": INVALID, "field": row.field, "reason": row.reason} for row in bad]
+    entries += [{"line": row.job_line, "status": row.status, "field": None, "reason": row.reason or ""}
+                for row in refused]
+    yield from sorted(entries, key=lambda entry: entry["line"])
+
+
+def recent(engine: Engine, limit: int) -> list[dict]:
+    """The latest jobs, newest first, each with its state and counts."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        ids = conn.execute(select(jobs.c.id).order_by(jobs.c.created_at.desc()).limit(limit)).scalars().all()
+    return [report(engine, job_id) for job_id in ids]
+
+
+def _state(job, counts: dict[str, int]) -> str:
+    if job.state == JOB_FAILED:
+        return JOB_FAILED
+    if job.state != SUBMITTED or counts[QUEUED]:
+        return RUNNING
+    return COMPLETED
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,146 @@
+"""The mail outbox: mails written in the producing transaction, their bodies encrypted, sent once each."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Sequence
+from uuid import UUID, uuid4
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Connection, and_, insert, or_, select, update
+
+from domain.model import INVITE_FAILED, INVITE_PENDING
+from store.bulk_sql import among
+from store.tables import invites, mail_outbox, pending_grants
+
+MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
+NONCE_BYTES = 12
+
+
+class UnreadableMail(Exception):
+    """A stored body failed authentication: tampered with, or another master key."""
+
+
+@dataclass(frozen=True)
+class PendingMail:
+    """A mail locked for sending; the clear body stays out of its repr."""
+
+    id: UUID
+    invite_id: UUID | None
+    to_email: str
+    subject: str
+    body: str = field(repr=False)
+    attempts: int
+
+
+def sealed_mail_row(to_email: str, subject: str, body: str, invite_id: UUID | None,
+                    master_key: bytes, now: datetime) -> dict:
+    """The outbox row of a new mail, its body encrypted under the master key."""
+    mail_id = uuid4()
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(_checked(master_key)).encrypt(nonce, body.encode(), mail_id.bytes)
+    return {"id": mail_id, "invite_id": invite_id, "to_email": to_email, "subject": subject,
+            "body_nonce": nonce, "body_ciphertext": ciphertext, "status": MAIL_PENDING, "attempts": 0,
+            "created_at": now}
+
+
+class MailOutbox:
+    """Reads and writes the mail outbox through one connection, inside its transaction."""
+
+    def __init__(self, connection: Connection):
+        self.conn = connection
+
+    def enqueue(self, to_email: str, subject: str, body: str, invite_id: UUID | None,
+                master_key: bytes, now: datetime) -> UUID:
+        """Store a mail to send; the body holds a registration token, so only its ciphertext is kept."""
+        row = sealed_mail_row(to_email, subject, body, invite_id, master_key, now)
+        self.conn.execute(insert(mail_outbox).values(**row))
+        return row["id"]
+
+    def begin_sending(self, mail_id: UUID, master_key: bytes) -> PendingMail | None:
+        """The pending mail, locked until the transaction ends; None if sent, failed or unknown."""
+        row = self.conn.execute(select(mail_outbox).where(
+            mail_outbox.c.id == mail_id, mail_outbox.c.status == MAIL_PENDING).with_for_update()).first()
+        if row is None:
+            return None
+        try:
+            body = AESGCM(_checked(master_key)).decrypt(row.body_nonce, row.body_ciphertext, mail_id.bytes)
+        except InvalidTag as e:
+            raise UnreadableMail(f"mail {mail_id} failed authentication (another master key?)") from e
+        return PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(), row.attempts)
+
+    def begin_sending_many(self, mail_ids: list[UUID], master_key: bytes) -> tuple[list[PendingMail], list[UUID]]:
+        """The pending mails among these, locked until the transaction ends (those another sender holds
+        are skipped: it sends them), and the ids of those that fail authentication."""
+        rows = self.conn.execute(select(mail_outbox).where(
+            among(self.conn, mail_outbox.c.id, mail_ids), mail_outbox.c.status == MAIL_PENDING)
+            .with_for_update(skip_locked=True)).all()
+        mails, unreadable = [], []
+        for row in rows:
+            try:
+                body = AESGCM(_checked(master_key)).decrypt(row.body_nonce, row.body_ciphertext, row.id.bytes)
+            except InvalidTag:
+                unreadable.append(row.id)
+                continue
+            mails.append(PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(), row.attempts))
+        return mails, unreadable
+
+    def mark_sent_many(self, mail_ids: list[UUID], now: datetime) -> None:
+        if mail_ids:
+            self.conn.execute(update(mail_outbox).where(among(self.conn, mail_outbox.c.id, mail_ids),
+                                                        mail_outbox.c.status == MAIL_PENDING)
+                              .values(status=MAIL_SENT, sent_at=now))
+
+    def mark_sent(self, mail_id: UUID, now: datetime) -> None:
+        self.conn.execute(update(mail_outbox).where(mail_outbox.c.id == mail_id,
+                                                    mail_outbox.c.status == MAIL_PENDING)
+                          .values(status=MAIL_SENT, sent_at=now))
+
+    def record_failure(self, mail_id: UUID, reason: str, now: datetime, max_attempts: int) -> bool:
+        """Count one failed attempt; the last one fails the mail and its invite. True if nothing is left to try."""
+        attempts = self.conn.execute(select(mail_outbox.c.attempts).where(
+            mail_outbox.c.id == mail_id, mail_outbox.c.status == MAIL_PENDING).with_for_update()).scalar()
+        if attempts is None:
+            return True  # sent or failed meanwhile, or unknown
+        attempts += 1
+        final = attempts >= max_attempts
+        self.conn.execute(update(mail_outbox).where(mail_outbox.c.id == mail_id).values(
+            attempts=attempts, reason=reason, status=MAIL_FAILED if final else MAIL_PENDING))
+        if final:
+            invite_id = self.conn.execute(select(mail_outbox.c.invite_id)
+                                          .where(mail_outbox.c.id == mail_id)).scalar()
+            if invite_id is not None:
+                self._fail_invite(invite_id, reason, now)
+        return final
+
+    def _fail_invite(self, invite_id: UUID, reason: str, now: datetime) -> None:
+        """The invite can no longer be accepted: it and the grants waiting on it end failed, as expiry does."""
+        failed = self.conn.execute(update(invites).where(invites.c.id == invite_id,
+                                                         invites.c.status == INVITE_PENDING)
+                                   .values(status=INVITE_FAILED, reason=f"mail delivery failed: {reason}",
+                                           finished_at=now)).rowcount
+        if failed:
+            self.conn.execute(update(pending_grants).where(pending_grants.c.invite_id == invite_id,
+                                                           pending_grants.c.status == INVITE_PENDING)
+                              .values(status=INVITE_FAILED, reason="its invite mail could not be delivered"))
+
+    def pending_ids(self, older_than: datetime, limit: int,
+                    retry_waits: Sequence[timedelta] = ()) -> list[UUID]:
+        """Pending mails created before the cutoff; one tried n times must be older by retry_waits[n-1] too."""
+        created = mail_outbox.c.created_at
+        due = [and_(mail_outbox.c.attempts == 0, created < older_than)]
+        for tried, wait in enumerate(retry_waits, start=1):
+            due.append(and_(mail_outbox.c.attempts == tried, created < older_than - wait))
+        last_wait = retry_waits[-1] if retry_waits else timedelta(0)
+        due.append(and_(mail_outbox.c.attempts > len(retry_waits), created < older_than - last_wait))
+        return list(self.conn.execute(
+            select(mail_outbox.c.id).where(mail_outbox.c.status == MAIL_PENDING, or_(*due))
+            .order_by(created).limit(limit)).scalars())
+
+
+def _checked(master_key: bytes) -> bytes:
+    if len(master_key) != 32:
+        raise ValueError(f"the master key must be 32 bytes, not {len(master_key)}")
+    return master_key

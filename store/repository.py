@@ -1,0 +1,116 @@
+"""The domain's Repository on a SQLAlchemy connection."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from domain.clock import utcnow
+from domain.model import Account, AuditEntry, Group, MembershipClock, User
+from domain.ports import Repository
+from store.invite_mail import InviteMailWriter
+from store.invite_records import InviteRecords
+from store.tables import accounts, audit_log, groups, membership_clocks, memberships, users
+
+
+class SqlRepository(InviteRecords, Repository):
+    """Reads and writes through one connection, inside the unit of work's transaction."""
+
+    def __init__(self, connection: Connection, mail_writer: InviteMailWriter | None = None,
+                 invite_ttl: timedelta | None = None):
+        self.conn = connection
+        self.mail_writer = mail_writer
+        self.new_mail_ids: list[UUID] = []
+        if invite_ttl is not None:
+            self.invite_ttl = invite_ttl
+
+    def lock_account(self, number: str) -> Account | None:
+        row = self.conn.execute(
+            select(accounts.c.number, accounts.c.name)
+            .where(accounts.c.number == number).with_for_update()).first()
+        return Account(row.number, row.name) if row else None
+
+    def add_account(self, account: Account) -> None:
+        self.conn.execute(insert(accounts).values(number=account.number, name=account.name,
+                                                  created_at=utcnow()))
+
+    def get_user(self, email_key: str) -> User | None:
+        row = self.conn.execute(select(users).where(users.c.email_key == email_key)).first()
+        if row is None:
+            return None
+        return User(row.email, row.first_name, row.last_name, row.password_hash,
+                    row.password_expired, row.created_by_account)
+
+    def add_user(self, user: User) -> None:
+        self.conn.execute(insert(users).values(
+            email_key=user.key, email=user.email, first_name=user.first_name,
+            last_name=user.last_name, password_hash=user.password_hash,
+            password_expired=user.password_expired, created_by_account=user.created_by_account,
+            created_at=utcnow()))
+
+    def get_group(self, account: str, group_key: str) -> Group | None:
+        name = self.conn.execute(select(groups.c.name).where(
+            groups.c.account == account, groups.c.name_key == group_key)).scalar()
+        return Group(account, name) if name is not None else None
+
+    def add_group(self, group: Group) -> None:
+        self.conn.execute(insert(groups).values(account=group.account, name_key=group.key,
+                                                name=group.name))
+
+    def rename_group(self, account: str, group_key: str, new_name: str) -> None:
+        # Memberships follow through ON UPDATE CASCADE; clocks have no foreign key.
+        new_key = Group(account, new_name).key
+        self.conn.execute(update(groups).where(groups.c.account == account,
+                                               groups.c.name_key == group_key)
+                          .values(name=new_name, name_key=new_key))
+        self.conn.execute(update(membership_clocks).where(
+            membership_clocks.c.account == account, membership_clocks.c.group_key == group_key)
+            .values(group_key=new_key))
+
+    def delete_group(self, account: str, group_key: str) -> None:
+        for table in (memberships, membership_clocks):
+            self.conn.execute(delete(table).where(table.c.account == account,
+                                                  table.c.group_key == group_key))
+        self.conn.execute(delete(groups).where(groups.c.account == account,
+                                               groups.c.name_key == group_key))
+
+    def is_member(self, account: str, group_key: str, email_key: str) -> bool:
+        return self.conn.execute(select(memberships.c.email_key).where(
+            memberships.c.account == account, memberships.c.group_key == group_key,
+            memberships.c.email_key == email_key)).first() is not None
+
+    def count_members(self, account: str, group_key: str) -> int:
+        return self.conn.execute(select(func.count()).select_from(memberships).where(
+            memberships.c.account == account, memberships.c.group_key == group_key)).scalar_one()
+
+    def add_member(self, account: str, group_key: str, email_key: str) -> None:
+        self.conn.execute(insert(memberships).values(account=account, group_key=group_key,
+                                                     email_key=email_key))
+
+    def remove_member(self, account: str, group_key: str, email_key: str) -> None:
+        self.conn.execute(delete(memberships).where(
+            memberships.c.account == account, memberships.c.group_key == group_key,
+            memberships.c.email_key == email_key))
+
+    def get_clock(self, account: str, group_key: str, email_key: str) -> MembershipClock | None:
+        row = self.conn.execute(select(membership_clocks.c.issued_at, membership_clocks.c.command_id)
+                                .where(membership_clocks.c.account == account,
+                                       membership_clocks.c.group_key == group_key,
+                                       membership_clocks.c.email_key == email_key)).first()
+        return MembershipClock(row.issued_at, row.command_id) if row else None
+
+    def set_clock(self, account: str, group_key: str, email_key: str,
+                  issued_at: datetime, command_id: UUID) -> None:
+        key = {"account": account, "group_key": group_key, "email_key": email_key}
+        changed = self.conn.execute(update(membership_clocks).filter_by(**key)
+                                    .values(issued_at=issued_at, command_id=command_id)).rowcount
+        if not changed:
+            self.conn.execute(insert(membership_clocks).values(**key, issued_at=issued_at,
+                                                               command_id=command_id))
+
+    def add_audit(self, entry: AuditEntry) -> None:
+        self.conn.execute(insert(audit_log).values(
+            at=entry.at, actor=entry.actor, action=entry.action, target=entry.target,
+            account=entry.account, command_id=entry.command_id, source=entry.source,
+            detail=entry.detail))

@@ -1,0 +1,256 @@
+"""The schema, as SQLAlchemy Core tables; Alembic migrations create it."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    Uuid,
+    text,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+PREREQUISITE_SQL = "type IN ('create_account', 'add_user') AND status = 'queued' AND job_id IS NOT NULL"
+Serial = BigInteger().with_variant(Integer, "sqlite")
+
+accounts = Table(
+    "accounts", metadata,
+    Column("number", String(12), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("email_key", String(254), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("first_name", String(200), nullable=False),
+    Column("last_name", String(200), nullable=False),
+    Column("password_hash", String(512)),
+    Column("password_expired", Boolean, nullable=False),
+    Column("created_by_account", String(12)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+groups = Table(
+    "groups", metadata,
+    Column("account", String(12), primary_key=True),
+    Column("name_key", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    ForeignKeyConstraint(["account"], ["accounts.number"], ondelete="CASCADE"),
+)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("account", String(12), primary_key=True),
+    Column("group_key", String(200), primary_key=True),
+    Column("email_key", String(254), primary_key=True),
+    ForeignKeyConstraint(["account", "group_key"], ["groups.account", "groups.name_key"],
+                         ondelete="CASCADE", onupdate="CASCADE"),
+    ForeignKeyConstraint(["email_key"], ["users.email_key"]),
+    Index("ix_memberships_email_key", "email_key"),
+)
+
+membership_clocks = Table(
+    "membership_clocks", metadata,
+    Column("account", String(12), primary_key=True),
+    Column("group_key", String(200), primary_key=True),
+    Column("email_key", String(254), primary_key=True),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("command_id", Uuid, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(254), nullable=False),
+    Column("account", String(12)),
+    Column("command_id", Uuid, nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_audit_log_account_at", "account", "at"),
+)
+
+commands = Table(
+    "commands", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("account", String(12), nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("correlation_id", String(128), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("lease_until", UTCDateTime),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("job_id", Uuid),
+    Column("job_line", Integer),
+    Column("subject", String(254)),
+    Index("ix_commands_status_published_at", "status", "published_at"),
+    Index("ix_commands_correlation_id", "correlation_id"),
+    Index("ix_commands_job_id_status", "job_id", "status"),
+    # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
+    Index("ix_commands_job_prerequisites", "job_id", "job_line",
+          postgresql_where=text(PREREQUISITE_SQL), sqlite_where=text(PREREQUISITE_SQL)),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_digest", String(64), nullable=False),
+    Column("file_format", String(8), nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("failure", Text),
+    Column("rows_expected", Integer),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("rows_invalid", Integer, nullable=False, default=0),
+    Column("rows_submitted", Integer, nullable=False, default=0),
+    Column("last_line", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("producer_seen_at", UTCDateTime, nullable=False),
+    Column("submitted_at", UTCDateTime),
+)
+
+job_invalid_rows = Table(
+    "job_invalid_rows", metadata,
+    Column("job_id", Uuid, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("field", String(40)),
+    Column("reason", Text, nullable=False),
+    ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
+)
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("command_id", Uuid),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+invites = Table(
+    "invites", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account", String(12), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("invited_by", String(254), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("reason", Text),
+    Index("ix_invites_email_key_status", "email_key", "status"),
+    Index("ix_invites_account_status", "account", "status"),
+)
+
+pending_grants = Table(
+    "pending_grants", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("invite_id", Uuid, nullable=False),
+    Column("account", String(12), nullable=False),
+    Column("group_key", String(200), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("command_id", Uuid, nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    # No foreign key to invites (dropped in 0004): its per-row check, planned by a worker while the table was
+    # still empty, scanned the whole table for every grant of a big job. hold_grant writes the invite (or
+    # finds it live) in the same transaction as the grant, and no code deletes invites.
+    Index("ix_pending_grants_email_key_status", "email_key", "status"),
+)
+
+envelopes = Table(
+    "envelopes", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("invite_id", Uuid, nullable=False),
+    Column("recipient_key", String(254), nullable=False),
+    Column("nonce", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("key_nonce", LargeBinary, nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+mail_outbox = Table(
+    "mail_outbox", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("invite_id", Uuid),
+    Column("to_email", String(254), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body_nonce", LargeBinary, nullable=False),
+    Column("body_ciphertext", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_mail_outbox_status", "status"),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("email_key", String(254), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
+)

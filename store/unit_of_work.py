@@ -1,0 +1,46 @@
+"""A unit of work: one connection, one transaction at a time, the repository and the command log."""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import timedelta
+
+from sqlalchemy import Connection, Engine
+
+from domain.ports import UnitOfWork
+from store.command_log import CommandLog
+from store.invite_mail import InviteMailWriter
+from store.repository import SqlRepository
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """`with uow: ...; uow.commit()`; the next statement begins a new transaction, leaving rolls back."""
+
+    def __init__(self, engine: Engine, mail_writer: InviteMailWriter | None = None,
+                 invite_ttl: timedelta | None = None):
+        self.engine = engine
+        self.mail_writer = mail_writer
+        self.invite_ttl = invite_ttl
+        self.conn: Connection | None = None
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        self.conn = self.engine.connect()
+        self.repo = SqlRepository(self.conn, self.mail_writer, self.invite_ttl)
+        self.log = CommandLog(self.conn)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction():
+            self.conn.rollback()
+
+    def savepoint(self) -> AbstractContextManager:
+        return self.conn.begin_nested()

@@ -1,0 +1,78 @@
+"""The Celery app of the workers and its thin tasks."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Celery
+
+from config.settings import Settings, load_settings
+from domain.clock import utcnow
+from messaging.broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, SEND_MAILS, make_celery, publish_batch
+from store.expiry import expire_invites
+from workers.apply import apply_message
+from workers.errors import TRANSIENT
+from workers.relay import relay_unapplied
+from workers.runtime import Runtime
+from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_batch, send_one, sweep_mail_outbox
+
+logger = logging.getLogger(__name__)
+DEFER_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this
+
+
+def create_app(settings: Settings | None = None) -> Celery:
+    """The worker app: apply_batch and relay tasks, and the beat schedule of periodic jobs."""
+    settings = settings or load_settings()
+    app = make_celery(settings, "envadmin-worker")
+    app.conf.beat_schedule = {
+        "relay-unapplied-commands": {"task": RELAY, "schedule": settings.relay_interval_seconds,
+                                     "options": {"expires": settings.relay_interval_seconds * 4}},
+        "expire-invites": {"task": EXPIRE_INVITES, "schedule": settings.relay_interval_seconds * 6,
+                           "options": {"expires": settings.relay_interval_seconds * 12}},
+        "sweep-mail-outbox": {"task": SWEEP_MAIL, "schedule": settings.relay_interval_seconds,
+                              "options": {"expires": settings.relay_interval_seconds * 4}},
+    }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
+    app.conf.worker_consumer = "workers.consumer:DeadLetteringConsumer"
+    runtime = Runtime(settings)
+
+    @app.task(name=APPLY_BATCH, bind=True, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,
+              retry_backoff_max=60, retry_jitter=True, max_retries=8)
+    def apply_batch(self, message):
+        report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
+                               chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
+                               mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
+                               deferred=lambda payloads: publish_batch(app, settings.queue, payloads,
+                                                                       countdown=DEFER_SECONDS))
+        logger.info("Batch applied: %s", report.statuses)
+
+    @app.task(name=RELAY, shared=False)
+    def relay():
+        return relay_unapplied(app, runtime)
+
+    @app.task(name=SEND_MAIL, shared=False, autoretry_for=(MailDeliveryDeferred, *TRANSIENT),
+              retry_backoff=True, retry_backoff_max=300, retry_jitter=True,
+              max_retries=settings.mail_max_attempts + 2)
+    def send_mail(mail_id):
+        return send_one(mail_id, runtime.unit_of_work, settings)
+
+    @app.task(name=SEND_MAILS, shared=False, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+    def send_mails(mail_ids):
+        return send_batch(mail_ids, runtime.unit_of_work, settings,
+                          lambda mail_id: send_mail.apply_async(args=[str(mail_id)], queue=settings.queue,
+                                                                countdown=1))
+
+    @app.task(name=SWEEP_MAIL, shared=False)
+    def sweep_mail():
+        return sweep_mail_outbox(app, runtime.unit_of_work, settings)
+
+    @app.task(name=EXPIRE_INVITES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def expire_invites_task():
+        with runtime.unit_of_work() as uow:
+            expired = expire_invites(uow.conn, utcnow())
+            uow.commit()
+        return expired
+
+    app.envadmin_runtime = runtime
+    return app

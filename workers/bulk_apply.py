@@ -1,0 +1,65 @@
+"""The fast path for a run of membership commands: the same handlers, set-based reads and writes.
+
+Anything it does not expect (a follow-up command, a refusal after a write, an error) is raised, so
+the caller rolls the whole chunk back and applies it again one command at a time.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain import commands as c
+from domain.errors import Refused, Superseded
+from domain.handlers import handle
+from domain.model import ADMIN_GROUP_KEY, SUPPORT, email_key, group_key
+from store.chunk_repository import ChunkRepository
+from store.command_log import REJECTED, SUPERSEDED
+from store.unit_of_work import SqlUnitOfWork
+
+_BULK_TYPES = (c.GrantAdmin, c.RevokeAdmin, c.AddMember, c.RemoveMember)
+
+
+class NotForBulk(Exception):
+    """The run needs the one-by-one path."""
+
+
+def can_bulk(command: c.Command) -> bool:
+    return isinstance(command, _BULK_TYPES) and getattr(command, "retry_of", None) is None
+
+
+def _group_of(command: c.Command) -> str:
+    group = getattr(command, "group", None)
+    return ADMIN_GROUP_KEY if group is None else group_key(group)
+
+
+def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[list[str], list[UUID]]:
+    """Apply the run inside the unit of work's transaction; each command's status, and the new mails."""
+    queued = uow.log.lock_queued([cmd.id for cmd in run])
+    todo = [cmd for cmd in run if cmd.id in queued]
+    repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl)
+    repo.prefetch({cmd.account for cmd in todo}, {email_key(cmd.email) for cmd in todo},
+                  {email_key(cmd.actor) for cmd in todo if cmd.actor != SUPPORT},
+                  {(cmd.account, _group_of(cmd), email_key(cmd.email)) for cmd in todo})
+    statuses, results = [], []
+    for cmd in run:
+        if cmd.id not in queued:
+            statuses.append("already_done")
+            continue
+        writes = repo.writes
+        try:
+            outcome = handle(cmd, repo, now)
+        except (Refused, Superseded) as refusal:
+            if repo.writes != writes:
+                raise NotForBulk(f"command {cmd.id} was refused after it wrote") from refusal
+            status = REJECTED if isinstance(refusal, Refused) else SUPERSEDED
+            reason = refusal.reason
+        else:
+            if outcome.follow_ups:
+                raise NotForBulk(f"command {cmd.id} asked for follow-up commands")
+            status, reason = outcome.status, outcome.message
+        statuses.append(status)
+        results.append({"id": cmd.id, "status": status, "reason": reason, "finished_at": now})
+    repo.flush()
+    if results:
+        uow.log.finish_many(results)
+    return statuses, repo.new_mail_ids

@@ -1,0 +1,35 @@
+"""Per-process resources of a worker: one engine per process, made after the fork."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from config.settings import Settings
+from store.engine import make_engine
+from store.invite_mail import InviteMailWriter
+from store.unit_of_work import SqlUnitOfWork
+
+
+class Runtime:
+    """Builds the engine lazily in whichever process first needs it."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._pid: int | None = None
+        self._mail_writer: InviteMailWriter | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None or self._pid != os.getpid():
+            # A forked child must not share its parent's connections.
+            self._engine = make_engine(self.settings.effective_database_url)
+            self._pid = os.getpid()
+        return self._engine
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        if self._mail_writer is None:
+            self._mail_writer = InviteMailWriter(self.settings.master_key_bytes(), self.settings.public_url)
+        return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days))

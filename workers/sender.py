@@ -1,0 +1,146 @@
+"""Sends the outbox's mails, each once, and sweeps up mails whose task was lost."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from typing import Callable, Iterable
+from uuid import UUID
+
+from celery import Celery
+
+from config.settings import Settings
+from domain.clock import utcnow
+from messaging.broker import MAIL_PRIORITY, SEND_MAIL, SEND_MAILS
+from store.mail_outbox import MailOutbox
+from store.unit_of_work import SqlUnitOfWork
+from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, build_message, transport_for
+
+SWEEP_MAIL = "envadmin.sweep_mail_outbox"
+RETRY_BACKOFF_MAX_SECONDS = 300
+SENT, SKIPPED, FAILED = "sent", "skipped", "failed"
+
+logger = logging.getLogger(__name__)
+
+
+class MailDeliveryDeferred(Exception):
+    """A delivery failed and was counted; the task should try again later."""
+
+
+def send_one(mail_id: UUID | str, uow_factory: Callable[[], SqlUnitOfWork], settings: Settings,
+             transport: Transport | None = None) -> str:
+    """Send one pending mail: "sent", "skipped" if there is nothing to send, or "failed" for good."""
+    mail_id = UUID(str(mail_id))
+    transport = transport or transport_for(settings.effective_mail_url)
+    with uow_factory() as uow:
+        outbox = MailOutbox(uow.conn)
+        # The row stays locked until commit: a copy of this task waits here, then finds the mail sent.
+        mail = outbox.begin_sending(mail_id, settings.master_key_bytes())
+        if mail is None:
+            logger.info("Mail %s is not pending: nothing to send", mail_id)
+            return SKIPPED
+        try:
+            transport.send(mail_id, build_message(mail_id, mail.to_email, mail.subject, mail.body))
+        except (OSError, smtplib.SMTPException) as error:
+            reason = f"{type(error).__name__}: {error}"
+            uow.rollback()
+        else:
+            outbox.mark_sent(mail_id, utcnow())
+            uow.commit()
+            logger.info("Mail %s sent", mail_id)
+            return SENT
+        # Counted in a transaction of its own, after the send's has let the row go.
+        final = outbox.record_failure(mail_id, reason, utcnow(), settings.mail_max_attempts)
+        uow.commit()
+    if final:
+        logger.warning("Mail %s failed for good: %s", mail_id, reason)
+        return FAILED
+    raise MailDeliveryDeferred(f"mail {mail_id} not delivered, will retry: {reason}")
+
+
+def publish_mail(app: Celery, queue: str, mail_id: UUID) -> bool:
+    """Queue the send_mail task of one mail (its id only); False if the broker could not take it."""
+    try:
+        app.send_task(SEND_MAIL, args=[str(mail_id)], argsrepr=f"<mail {mail_id}>", kwargsrepr="{}",
+                      queue=queue, retry=True)
+    except Exception as e:  # kombu and the transports raise many kinds; the sweep will try again
+        logger.warning("Could not queue mail %s: %s", mail_id, e)
+        return False
+    return True
+
+
+def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message: int = 500) -> int:
+    """Queue several mails (after the transaction that wrote them commits), many to a message; the number queued.
+
+    One message per mail cost more than the grants that wrote them when a job invites thousands.
+    """
+    ids = [str(mail_id) for mail_id in mail_ids]
+    queued = 0
+    for start in range(0, len(ids), per_message):
+        batch = ids[start:start + per_message]
+        try:
+            app.send_task(SEND_MAILS, args=[batch], argsrepr=f"<{len(batch)} mails>", kwargsrepr="{}",
+                          queue=queue, retry=True, priority=MAIL_PRIORITY)
+        except Exception as e:  # the sweep will try again
+            logger.warning("Could not queue %d mails: %s", len(batch), e)
+            continue
+        queued += len(batch)
+    return queued
+
+
+def send_batch(mail_ids: list[str], uow_factory: Callable[[], SqlUnitOfWork], settings: Settings,
+               retry_later: Callable[[UUID], None], transport: Transport | None = None) -> dict[str, int]:
+    """Send a batch of pending mails in one transaction and one transport session.
+
+    A mail that cannot be delivered now is counted and left to a send_mail task of its own (its
+    retries and backoff). If the worker dies mid-batch, the mails sent so far are sent again later:
+    delivery is at least once, and the stable Message-ID lets receivers drop the copy.
+    """
+    transport = transport or transport_for(settings.effective_mail_url)
+    ids = [UUID(str(mail_id)) for mail_id in mail_ids]
+    sent, failures = [], []
+    with uow_factory() as uow:
+        outbox = MailOutbox(uow.conn)
+        mails, unreadable = outbox.begin_sending_many(ids, settings.master_key_bytes())
+        failures += [(mail_id, "failed authentication (another master key?)") for mail_id in unreadable]
+        with transport.session():
+            for mail in mails:
+                try:
+                    transport.send(mail.id, build_message(mail.id, mail.to_email, mail.subject, mail.body))
+                except (OSError, smtplib.SMTPException) as error:
+                    failures.append((mail.id, f"{type(error).__name__}: {error}"))
+                else:
+                    sent.append(mail.id)
+        outbox.mark_sent_many(sent, utcnow())
+        uow.commit()
+    results = {SENT: len(sent), SKIPPED: len(ids) - len(mails) - len(unreadable)}
+    for mail_id, reason in failures:
+        with uow_factory() as uow:
+            final = MailOutbox(uow.conn).record_failure(mail_id, reason, utcnow(), settings.mail_max_attempts)
+            uow.commit()
+        if final:
+            logger.warning("Mail %s failed for good: %s", mail_id, reason)
+        else:
+            retry_later(mail_id)
+        results[FAILED if final else "deferred"] = results.get(FAILED if final else "deferred", 0) + 1
+    return results
+def retry_waits(max_attempts: int) -> list[timedelta]:
+    """After n failed attempts, how long the task's own retries may still take: the sweep waits that too."""
+    waits, total = [], 0.0
+    for tried in range(max_attempts):
+        total += min(2 ** tried, RETRY_BACKOFF_MAX_SECONDS) + SMTP_TIMEOUT_SECONDS
+        waits.append(timedelta(seconds=total))
+    return waits
+
+
+def sweep_mail_outbox(app: Celery, uow_factory: Callable[[], SqlUnitOfWork], settings: Settings,
+                      now: datetime | None = None, limit: int = 500) -> int:
+    """Queue send_mail again for pending mails older than the relay timeout; the number queued."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=settings.relay_after_seconds)
+    with uow_factory() as uow:
+        due = MailOutbox(uow.conn).pending_ids(cutoff, limit, retry_waits(settings.mail_max_attempts))
+    queued = publish_mails(app, settings.queue, due)
+    if queued:
+        logger.info("Mail sweep queued %d pending mails again", queued)
+    return queued
