@@ -63,6 +63,16 @@ def _transport_options(settings: Settings) -> dict:
     return {}
 
 
+def describe_broker(settings: Settings) -> str:
+    """The broker as users should read it: the embedded folder, or the URL without its password."""
+    if settings.is_embedded_broker:
+        return f"embedded (kombu filesystem transport in {settings.broker_folder})"
+    parsed = urlparse(settings.effective_broker_url)
+    if parsed.password:
+        parsed = parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@"))
+    return parsed.geturl()
+
+
 def make_celery(settings: Settings, name: str = "envadmin") -> Celery:
     """A Celery app configured for envadmin's broker; it connects only when used."""
     app = Celery(name, set_as_current=False)

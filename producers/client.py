@@ -12,8 +12,7 @@ from domain.commands import Command, command_adapter
 from messaging.broker import make_celery, publish_batch, queue_depth
 from store import queries
 from store.command_log import QUEUED
-from store.engine import make_engine
-from store.migrate import ensure_schema
+from store.location import open_store
 from store.unit_of_work import SqlUnitOfWork
 
 
@@ -38,10 +37,10 @@ def new_command(type_: str, *, actor: str, source: str, account: str,
 class Client:
     """Submits commands and reads their status; the store is written before the broker."""
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, *, create_store: bool = True):
+        """Without `create_store`, StoreNotFound where the settings point to no store yet."""
         self.settings = settings or load_settings()
-        self.engine = make_engine(self.settings.effective_database_url)
-        ensure_schema(self.engine)
+        self.engine = open_store(self.settings.effective_database_url, create=create_store)
         self._celery = None
 
     @property

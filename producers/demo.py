@@ -14,13 +14,15 @@ from rich.console import Console
 
 from domain.passwords import generate_temporary_password, hash_password
 from messaging.broker import publish_batch
+from producers.cli.ops import status_report
+from producers.cli.views import command_lines, dead_letter_lines, group_lines, registration_line, status_lines
 from producers.client import Client, new_command
-from producers.demo_onboarding import onboarding_story
+from producers.demo_onboarding import onboarding_story, show
 from producers.registration import register_with_token
 from producers.worker_process import WorkerProcess
 from store import queries
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -102,11 +104,14 @@ def _submit_and_check(client: Client, commands: list, expected: list[str], title
     ok = True
     for cmd, expect in zip(commands, expected):
         shown = queries.command_status(client.engine, cmd.id)
-        good = shown["status"] == expect
-        ok = ok and good
-        mark = "[green]✓[/]" if good else f"[red]✗ expected {expect}[/]"
-        console.print(f"  {mark} {shown['status']}: {shown['reason'] or ''}")
+        show(command_lines(shown))
+        ok = _check(shown["status"] == expect, f"{expect}, as expected", f"expected {expect}") and ok
     return ok
+
+
+def _check(good: bool, expected: str, unexpected: str) -> bool:
+    console.print(f"  [green]✓ {expected}[/]" if good else f"  [red]✗ {unexpected}[/]")
+    return good
 
 
 def _register(client: Client, account: str, email: str) -> bool:
@@ -117,14 +122,15 @@ def _register(client: Client, account: str, email: str) -> bool:
         console.print("  [red]✗ no invite mail arrived[/]")
         return False
     console.print(f"  mail to {email}: {link[:60]}…")
-    console.print(f"$ envadmin register --token <token> --first Carol --last Petit --password-stdin --email {email}")
+    console.print(f"[cyan]$ envadmin register --token <link> --first Carol --last Petit --password-stdin "
+                  f"--email {email}[/]")
     result = register_with_token(client, link.rsplit("/", 1)[-1], "Carol", "Petit", generate_temporary_password(),
                                  email=email)
+    show([registration_line(result.email, result.created, len(result.retries))])
     statuses = client.wait([c.id for c in result.retries], timeout=60)
     good = all(s == "applied" for s in statuses.values()) and email in queries.admins(client.engine, account)
-    console.print(f"  {'[green]✓[/]' if good else '[red]✗[/]'} registered; the pending grant was retried by "
-                  f"itself: {email} is {'now' if good else 'NOT'} an administrator of {account}")
-    return good
+    return _check(good, f"the pending grant was retried by itself: {email} is now an administrator of "
+                        f"account {account}", f"{email} is NOT an administrator of account {account}")
 
 
 def _wait_for_link(client: Client, email: str, account: str) -> str | None:
@@ -156,21 +162,18 @@ def _poison(client: Client) -> bool:
     publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
     for _ in range(300):
         if queries.dead_letter_count(client.engine) > before:
-            letter = queries.list_dead_letters(client.engine, 1)[0]
-            console.print(f"  [green]✓[/] dead letter #{letter['id']}: {letter['reason']}")
-            return True
+            console.print("[cyan]$ envadmin dead-letters --limit 1[/]")
+            show(dead_letter_lines(queries.list_dead_letters(client.engine, 1)))
+            return _check(True, "recorded as a dead letter, as expected", "")
         time.sleep(0.1)
-    console.print("  [red]✗ no dead letter recorded[/]")
-    return False
+    return _check(False, "", "no dead letter recorded")
 
 
 def _summary(client: Client, account: str) -> None:
     console.print(f"\n[bold]$ envadmin group list {account}[/]")
-    for name, emails in queries.group_members(client.engine, account).items():
-        console.print(f"  {name}: {', '.join(emails) or '-'}")
+    show(group_lines(queries.group_members(client.engine, account)))
     console.print("[bold]$ envadmin status[/]")
-    console.print(f"  commands: {queries.status_counts(client.engine)}")
-    console.print(f"  dead letters: {queries.dead_letter_count(client.engine)}")
+    show(status_lines(status_report(client)))
 
 
 def _free_account(client: Client) -> str:

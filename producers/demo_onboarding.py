@@ -5,6 +5,7 @@ import time
 
 from rich.console import Console
 
+from producers.cli.views import job_error_lines, job_summary_lines
 from producers.client import Client
 from producers.onboarding.job import Onboarding
 from store import job_reports
@@ -29,20 +30,25 @@ def onboarding_story(client: Client, account: str, admin: str) -> bool:
     passwords = folder / f"demo-onboarding-{account}.passwords.csv"
     console.print(f"\n[cyan]$ envadmin onboard {path} --by support --passwords {passwords} --wait[/]")
     job = Onboarding(client, path, actor="support", passwords_file=passwords)
-    console.print(f"  job {job.job_id}")
+    console.print(f"  job {job.job_id}", markup=False)
     job.run()
     report = _wait(client, job)
-    counts = {status: n for status, n in report["counts"].items() if n}
-    console.print(f"  {report['state']} in {report['elapsed_seconds']:.1f}s: {counts}")
+    show(job_summary_lines(report))
     console.print(f"[cyan]$ envadmin job errors {job.job_id}[/]")
-    for entry in job_reports.errors(client.engine, job.job_id):
-        console.print(f"  line {entry['line']} {entry['status']}: {entry['field'] or ''} {entry['reason']}")
+    show(job_error_lines(job_reports.errors(client.engine, job.job_id)))
+    counts = {status: n for status, n in report["counts"].items() if n}
     expected = {"applied": 5, "pending": 1, "invalid": 1}
     good = report["state"] == "completed" and counts == expected
     console.print(f"  {'[green]✓[/]' if good else f'[red]✗ expected {expected}[/]'} {dan} is an administrator, "
                   f"{erin} is invited (pending), the bad email is reported, {fay} was granted then revoked; "
                   f"temporary passwords in {passwords}")
     return good
+
+
+def show(lines: list[str]) -> None:
+    """What a command prints, word for word, indented under the command."""
+    for line in lines:
+        console.print(f"  {line}", markup=False)
 
 
 def _wait(client: Client, job: Onboarding, timeout: float = 60) -> dict:

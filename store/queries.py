@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Engine, func, select
 
-from domain.model import ADMIN_GROUP_KEY
+from domain.model import ADMIN_GROUP_KEY, email_key
 from store.command_log import STATUSES
 from store.tables import accounts, commands, dead_letters, groups, invites, memberships, pending_grants, users
 
@@ -121,3 +121,10 @@ def list_invites(engine: Engine, account: str | None = None, status: str | None 
                           "invited_by": row.invited_by, "created_at": row.created_at.isoformat(),
                           "expires_at": row.expires_at.isoformat(), "reason": row.reason})
     return shown
+
+
+def user_has_password_hash(engine: Engine, email: str, password_hash: str) -> bool:
+    """Whether the user of this email exists and holds exactly this password hash."""
+    with _read(engine) as conn:
+        stored = conn.execute(select(users.c.password_hash).where(users.c.email_key == email_key(email))).scalar()
+    return stored == password_hash

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from typing import Annotated, Any, NoReturn
+from uuid import UUID
 
 import typer
 from pydantic import ValidationError
@@ -11,6 +12,8 @@ from rich.console import Console
 
 from domain.validation import describe
 from producers.client import Client
+from store.command_log import QUEUED
+from store.location import StoreNotFound
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
 
@@ -22,24 +25,60 @@ Wait = Annotated[bool, typer.Option("--wait", help="Block until the command leav
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds --wait waits at most.")]
 Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")]
 
+NO_WORKER_HINT_SECONDS = 5.0
+NO_STORE_HELP = ("run envadmin from the folder that holds var/, or set ENVADMIN_DATA_DIR (embedded) or "
+                 "ENVADMIN_DATABASE_URL; `envadmin account create`, `envadmin db upgrade`, `envadmin worker` "
+                 "and `envadmin demo` create a store")
+
 _client: Client | None = None
 
 
-def client() -> Client:
-    """One client per process, built on first use."""
+def client(create_store: bool = False) -> Client:
+    """One client per process, built on first use; only verbs that may create a store pass create_store."""
     global _client
     if _client is None:
-        _client = Client()
+        try:
+            _client = Client(create_store=create_store)
+        except StoreNotFound as e:
+            fail(f"{e}; {NO_STORE_HELP}", EXIT_REFUSED)
     return _client
 
 
+def wait_with_hint(api: Client, ids: list[UUID], timeout: float) -> dict[UUID, str]:
+    """Client.wait; after a few seconds with a command still queued, say that no worker seems to run."""
+    found = api.wait(ids, min(timeout, NO_WORKER_HINT_SECONDS))
+    if timeout > NO_WORKER_HINT_SECONDS and any(found.get(i, QUEUED) == QUEUED for i in ids):
+        no_worker_hint(NO_WORKER_HINT_SECONDS, timeout)
+        found = api.wait(ids, timeout - NO_WORKER_HINT_SECONDS)
+    return found
+
+
+def no_worker_hint(quiet_seconds: float, timeout: float) -> None:
+    err.print(f"nothing applied for {quiet_seconds:g}s: no worker seems to be running (start one with "
+              f"`envadmin worker`); still waiting, up to {timeout:g}s in all", markup=False)
+
+
+def json_requested() -> bool:
+    """Whether the user asked for JSON: then every outcome, errors included, is one object on stdout."""
+    return "--json" in sys.argv[1:]
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    err.print(f"error: {message}", markup=False)
+    """A clear error and the exit code; with --json, the one object printed is {"error": message}."""
+    if json_requested():
+        print_json({"error": message})
+    else:
+        err.print(f"error: {message}", markup=False)
     raise typer.Exit(code)
 
 
 def invalid(error: ValidationError) -> NoReturn:
     fail(describe(error))
+
+
+def print_lines(lines: list[str]) -> None:
+    for line in lines:
+        out.print(line, markup=False)
 
 
 def print_json(data: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from domain.login import LoginResult
 from producers.cli.context import (
+    EXIT_OK,
     EXIT_REFUSED,
     Json,
     client,
@@ -29,10 +30,10 @@ def _report(email: str, result: LoginResult, as_json: bool) -> None:
     """Exit 0 with the sentence on stdout, or 1 with the reason on stderr."""
     if as_json:
         print_json({"email": email, "ok": result.ok, "reason": result.reason})
+        raise typer.Exit(EXIT_OK if result.ok else EXIT_REFUSED)
     if not result.ok:
         fail(result.reason, EXIT_REFUSED)
-    if not as_json:
-        out.print(result.reason, markup=False)
+    out.print(result.reason, markup=False)
 
 
 def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:

@@ -23,6 +23,7 @@ from producers.cli.context import (
     require_password_stdin,
 )
 from producers.cli.submit import submit
+from producers.cli.views import registration_line
 from producers.registration import open_envelope, register_with_token
 from store import queries
 
@@ -94,9 +95,9 @@ def register(token: Annotated[str, typer.Option("--token", help="The token of th
     except Refused as refusal:
         if as_json:
             print_json({"ok": False, "reason": refusal.reason})
+            raise typer.Exit(EXIT_REFUSED)
         fail(refusal.reason, EXIT_REFUSED)
-    message = (f"{'Registered' if result.created else 'Invite accepted by'} {result.email}; "
-               f"{len(result.retries)} pending grant(s) retried.")
+    message = registration_line(result.email, result.created, len(result.retries))
     if as_json:
         print_json({"ok": True, "email": result.email, "created": result.created,
                     "retried": [str(c.id) for c in result.retries]})

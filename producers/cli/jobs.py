@@ -9,7 +9,21 @@ from uuid import UUID
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from producers.cli.context import EXIT_OK, EXIT_REFUSED, EXIT_TIMEOUT, Json, client, err, fail, out, print_json
+from producers.cli.context import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_TIMEOUT,
+    NO_WORKER_HINT_SECONDS,
+    Json,
+    client,
+    err,
+    fail,
+    no_worker_hint,
+    out,
+    print_json,
+    print_lines,
+)
+from producers.cli.views import job_error_lines, job_summary_lines
 from producers.onboarding.job import FileProblem, JobBusy, Onboarding, Submitted
 from store import job_reports
 
@@ -80,14 +94,23 @@ def _submit(job: Onboarding, show_progress: bool) -> None:
 
 
 def _follow(job_id: UUID, timeout: float, show_progress: bool) -> int:
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
+    last_done, last_change, hinted = -1, start, False
     with _progress(show_progress) as progress:
         task = progress.add_task("applying", total=None, counts="")
         while True:
             report = _refresh(progress, task, job_id, "applying")
             if report["state"] != job_reports.RUNNING:
                 return EXIT_OK if report["state"] == job_reports.COMPLETED else EXIT_REFUSED
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            done = _done(report)
+            if done != last_done:
+                last_done, last_change = done, now
+            elif not hinted and now - last_change >= NO_WORKER_HINT_SECONDS:
+                no_worker_hint(NO_WORKER_HINT_SECONDS, timeout)
+                hinted = True
+            if now >= deadline:
                 err.print(f"still running after {timeout:g}s: is a worker running? (envadmin worker)",
                           markup=False)
                 return EXIT_TIMEOUT
@@ -103,24 +126,19 @@ def _progress(show: bool) -> Progress:
 def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
     report = job_reports.report(client().engine, job_id)
     counts = report["counts"]
-    done = sum(n for status, n in counts.items() if status != "queued")
+    done = _done(report)
     shown = (f"read {report['rows_read']} · submitted {report['rows_submitted']} · applied {counts['applied']}"
              f" · pending {counts['pending']} · rejected {counts['rejected']} · invalid {counts['invalid']}")
     progress.update(task, description=phase, total=report["rows"] or None, completed=done, counts=shown)
     return report
 
 
+def _done(report: dict) -> int:
+    return sum(n for status, n in report["counts"].items() if status != "queued")
+
+
 def _print_summary(report: dict) -> None:
-    out.print(f"job {report['id']}: {report['state']}, {report['percent']}% of {report['rows']} rows done "
-              f"in {report['elapsed_seconds']:.1f}s", markup=False)
-    for status, count in report["counts"].items():
-        if count:
-            out.print(f"{status:>11}: {count}", markup=False)
-    if report["failure"]:
-        out.print(f"failure: {report['failure']}", markup=False)
-    bad = sum(report["counts"][status] for status in ("invalid", "rejected", "failed"))
-    if bad:
-        out.print(f"see the {bad} row(s) in error: envadmin job errors {report['id']}", markup=False)
+    print_lines(job_summary_lines(report))
 
 
 @job_app.command("show")
@@ -143,13 +161,7 @@ def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Js
     if as_json:
         print_json({"id": report["id"], "errors": list(entries)})
         return
-    count = 0
-    for entry in entries:
-        count += 1
-        field = f" {entry['field']}:" if entry["field"] else ""
-        out.print(f"line {entry['line']} {entry['status']}:{field} {entry['reason']}", markup=False)
-    if not count:
-        out.print("no row in error", markup=False)
+    print_lines(job_error_lines(entries))
 
 
 @job_app.command("list")

@@ -7,9 +7,10 @@ import sys
 
 import typer
 from sqlalchemy.exc import OperationalError
+from typer import rich_utils
 
 from producers.cli import credentials, invites, jobs, memberships, ops, people, serve, worker
-from producers.cli.context import EXIT_REFUSED, err
+from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -42,20 +43,32 @@ def demo() -> None:
 
 
 def run() -> None:
-    """Entry point: no traceback for a user, a clear sentence instead."""
+    """Entry point: no traceback for a user, a clear sentence instead (one JSON object with --json)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "kombu"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
-        app()
-    except OperationalError as e:
-        err.print(f"error: cannot use the database: {e.orig}", markup=False)
-        sys.exit(EXIT_REFUSED)
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as e:  # a usage error: its message names the argument or option
+        if not json_requested():
+            rich_utils.rich_format_error(e)  # as Typer shows it: the message, and the help to read
+            sys.exit(e.exit_code)
+        _exit_with(e.format_message(), e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OperationalError as e:
+        _exit_with(f"cannot use the database: {e.orig}", EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
         if os.environ.get("ENVADMIN_DEBUG"):
             raise
-        err.print(f"internal error: {type(e).__name__}: {e} (set ENVADMIN_DEBUG=1 for details)",
-                  markup=False)
-        sys.exit(EXIT_REFUSED)
+        _exit_with(f"internal error: {type(e).__name__}: {e} (set ENVADMIN_DEBUG=1 for details)", EXIT_REFUSED)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _exit_with(message: str, code: int) -> None:
+    try:
+        fail(message, code)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)

@@ -6,8 +6,9 @@ from typing import Annotated
 import typer
 
 from domain.commands import account_number
-from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json
+from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json, print_lines
 from producers.cli.submit import submit
+from producers.cli.views import group_lines
 from store import queries
 
 admin_app = typer.Typer(help="Account Administrators.", no_args_is_help=True)
@@ -95,10 +96,7 @@ def list_groups(account: Account, as_json: Json = False) -> None:
     if as_json:
         print_json({"account": account, "groups": members})
         return
-    for name, emails in members.items():
-        out.print(f"{name} ({len(emails)})", markup=False)
-        for email in emails:
-            out.print(f"  {email}", markup=False)
+    print_lines(group_lines(members))
 
 
 def _existing_account(account: str):

@@ -6,8 +6,12 @@ from uuid import UUID
 
 import typer
 
-from producers.cli.context import EXIT_REFUSED, Json, client, fail, out, print_json
+from messaging.broker import describe_broker
+from producers.cli.context import EXIT_REFUSED, Json, client, fail, out, print_json, print_lines
+from producers.cli.views import dead_letter_lines, status_lines
+from producers.client import Client
 from store import queries
+from store.location import describe as describe_store
 from store.migrate import current_revision, head_revision, upgrade
 
 command_app = typer.Typer(help="Submitted commands.", no_args_is_help=True)
@@ -32,21 +36,22 @@ def show(command_id: Annotated[str, typer.Argument(metavar="ID", help="Command i
         out.print(f"{key:>15}: {value if value is not None else '-'}", markup=False)
 
 
-def status(as_json: Json = False) -> None:
-    """Queue depth, commands by status, dead letters."""
-    api = client()
-    report = {"queue": api.settings.queue, "queue_depth": api.queue_depth(),
+def status_report(api: Client) -> dict:
+    """Where the store and the broker are, queue depth, commands by status, dead letters."""
+    return {"store": describe_store(api.settings.effective_database_url),
+              "broker": describe_broker(api.settings),
+              "queue": api.settings.queue, "queue_depth": api.queue_depth(),
               "commands": queries.status_counts(api.engine),
               "dead_letters": queries.dead_letter_count(api.engine)}
+
+
+def status(as_json: Json = False) -> None:
+    """Where the store and broker are, queue depth, commands by status, dead letters."""
+    report = status_report(client())
     if as_json:
         print_json(report)
         return
-    depth = report["queue_depth"]
-    out.print(f"queue {report['queue']}: {depth if depth is not None else 'broker unreachable'} waiting",
-              markup=False)
-    for name, count in report["commands"].items():
-        out.print(f"{name:>11}: {count}", markup=False)
-    out.print(f"dead letters: {report['dead_letters']}", markup=False)
+    print_lines(status_lines(report))
 
 
 def dead_letters(limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
@@ -56,16 +61,12 @@ def dead_letters(limit: Annotated[int, typer.Option(min=1, help="How many, newes
     if as_json:
         print_json({"dead_letters": letters})
         return
-    if not letters:
-        out.print("no dead letters", markup=False)
-    for letter in letters:
-        out.print(f"#{letter['id']} {letter['at']} command={letter['command_id'] or '-'}", markup=False)
-        out.print(f"    {letter['reason']}", markup=False)
+    print_lines(dead_letter_lines(letters))
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the schema up to date (every verb also does it when needed)."""
-    engine = client().engine
+    engine = client(create_store=True).engine
     upgrade(engine)
     out.print(f"schema at revision {current_revision(engine)} (head {head_revision()})", markup=False)

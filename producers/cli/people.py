@@ -7,7 +7,7 @@ import typer
 
 from domain.passwords import check_new_password, generate_temporary_password, hash_password
 from producers.cli.context import By, Json, Timeout, Wait, fail, read_stdin_lines
-from producers.cli.submit import submit
+from producers.cli.submit import NewPassword, submit
 
 account_app = typer.Typer(help="Accounts (support only).", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
@@ -18,17 +18,18 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin",
                                              help="Read the temporary password from standard input.")]
 
 
-def _temporary_password(from_stdin: bool) -> tuple[str, dict]:
-    """The password's hash, and what to show: a generated password is shown once."""
+def _temporary_password(from_stdin: bool, email: str) -> tuple[str, NewPassword | None]:
+    """The password's hash, and a password the CLI made (to show once its user exists), if it made one."""
     if from_stdin:
         (password,) = read_stdin_lines(1, "the password")
         try:
             check_new_password(password)
         except ValueError as e:
             fail(str(e))
-        return hash_password(password), {}
+        return hash_password(password), None
     password = generate_temporary_password()
-    return hash_password(password), {"temporary_password": password}
+    password_hash = hash_password(password)
+    return password_hash, NewPassword(email, password, password_hash)
 
 
 @account_app.command("create")
@@ -42,9 +43,9 @@ def create_account(
     wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
 ) -> None:
     """Open an account with its first administrator (a new user gets a temporary password)."""
-    password_hash, shown = _temporary_password(password_stdin)
+    password_hash, new_password = _temporary_password(password_stdin, admin)
     submit("create_account", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
-           extra=shown, name=name, admin_email=admin, first_name=first, last_name=last,
+           new_password=new_password, create_store=True, name=name, admin_email=admin, first_name=first, last_name=last,
            password_hash=password_hash)
 
 
@@ -59,7 +60,7 @@ def add_user(
     wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
 ) -> None:
     """Add a user with a temporary password (generated and shown once unless given on stdin)."""
-    password_hash, shown = _temporary_password(password_stdin)
+    password_hash, new_password = _temporary_password(password_stdin, email)
     submit("add_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
-           extra=shown, email=email, first_name=first, last_name=last, password_hash=password_hash,
+           new_password=new_password, email=email, first_name=first, last_name=last, password_hash=password_hash,
            password_expired=not no_expire_password)

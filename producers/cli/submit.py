@@ -1,12 +1,24 @@
 """Submit one command, print its id, and with --wait its final status."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import typer
 from pydantic import ValidationError
 
-from producers.cli.context import EXIT_OK, EXIT_REFUSED, EXIT_TIMEOUT, client, err, invalid, out, print_json
+from producers.cli.context import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_TIMEOUT,
+    client,
+    err,
+    invalid,
+    print_json,
+    print_lines,
+    wait_with_hint,
+)
+from producers.cli.views import command_lines
 from producers.client import new_command
 from store import queries
 from store.command_log import APPLIED, QUEUED, SUPERSEDED
@@ -14,37 +26,50 @@ from store.command_log import APPLIED, QUEUED, SUPERSEDED
 _SUCCESS = {APPLIED, SUPERSEDED, "pending"}
 
 
+@dataclass(frozen=True)
+class NewPassword:
+    """A temporary password the CLI made for the user a command creates: shown once, if that user exists."""
+
+    email: str
+    password: str
+    password_hash: str
+
+
 def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_json: bool,
-           extra: dict[str, Any] | None = None, **fields: Any) -> None:
-    """Validate, journal and publish one command; exit with the documented code."""
+           new_password: NewPassword | None = None, create_store: bool = False, **fields: Any) -> None:
+    """Validate, journal and publish one command; exit with the documented code.
+
+    A command that creates a user with a password the CLI made is always waited for: the password is
+    shown only once its user exists, and never for a refused command.
+    """
     try:
         command = new_command(type_, actor=by, source="cli", account=account, **fields)
     except ValidationError as e:
         invalid(e)
-    api = client()
+    api = client(create_store)
     receipt = api.submit([command])
     if not receipt.published:
         err.print("warning: the broker did not take the command now; it is saved and the relay "
                   "will publish it.", markup=False)
     status = {"id": str(command.id), "status": QUEUED, "reason": None}
+    wait = wait or new_password is not None
     if wait:
-        api.wait([command.id], timeout)
+        wait_with_hint(api, [command.id], timeout)
         shown = queries.command_status(api.engine, command.id)
         status.update(status=shown["status"], reason=shown["reason"])
-    status.update(extra or {})
+    caveat = None
+    if new_password is not None:
+        if status["status"] == QUEUED:
+            status["temporary_password"] = new_password.password
+            caveat = "valid once a worker applies the command and creates the user"
+        elif status["status"] == APPLIED and queries.user_has_password_hash(
+                api.engine, new_password.email, new_password.password_hash):
+            status["temporary_password"] = new_password.password
     if as_json:
         print_json(status)
     else:
-        _print_human(status, extra or {})
+        print_lines(command_lines(status, caveat))
     raise typer.Exit(_exit_code(status["status"], wait))
-
-
-def _print_human(status: dict, extra: dict) -> None:
-    out.print(f"command {status['id']} {status['status']}", markup=False)
-    if status["reason"]:
-        out.print(status["reason"], markup=False)
-    if "temporary_password" in extra:
-        out.print(f"temporary password (shown once): {extra['temporary_password']}", markup=False)
 
 
 def _exit_code(status: str, waited: bool) -> int:

@@ -128,11 +128,11 @@ def test_bad_arguments_exit_2_with_a_sentence_naming_the_field(bad_argument_resu
 
 def test_without_wait_the_command_id_is_printed_and_command_show_tells_the_outcome(e2e):
     result = e2e.cli("account", "create", "3107", "--name", "Acme", "--admin", ALICE,
-                     "--first", "Alice", "--last", "Admin")
+                     "--first", "Alice", "--last", "Admin", "--password-stdin", input="chosen-pass-3107\n")
     assert result.returncode == 0, describe(result)
     match = re.match(r"command ([0-9a-f-]{36}) queued\n", result.stdout)
     assert match, describe(result)
-    assert "temporary password (shown once): " in result.stdout
+    assert "temporary password" not in result.stdout  # the administrator chose it
     command_id = match.group(1)
     deadline = time.monotonic() + 30
     while True:
@@ -147,7 +147,7 @@ def test_without_wait_the_command_id_is_printed_and_command_show_tells_the_outco
 
 def test_status_reports_the_queue_the_commands_by_status_and_the_dead_letters(e2e):
     report = e2e.cli_json("status")
-    assert set(report) == {"queue", "queue_depth", "commands", "dead_letters"}
+    assert set(report) == {"store", "broker", "queue", "queue_depth", "commands", "dead_letters"}
     assert report["queue"] == e2e.settings.queue
     assert set(report["commands"]) == set(STATUSES)
     assert all(isinstance(n, int) and n >= 0 for n in report["commands"].values())

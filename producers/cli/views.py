@@ -1,0 +1,65 @@
+"""How the verbs word their results for a person: one place, so the demo says what the commands say."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def command_lines(status: dict, caveat: str | None = None) -> list[str]:
+    """A submitted command: its id and status, its reason, and a temporary password shown once."""
+    lines = [f"command {status['id']} {status['status']}"]
+    if status.get("reason"):
+        lines.append(status["reason"])
+    if "temporary_password" in status:
+        note = f"; {caveat}" if caveat else ""
+        lines.append(f"temporary password (shown once{note}): {status['temporary_password']}")
+    return lines
+
+
+def registration_line(email: str, created: bool, retried: int) -> str:
+    return f"{'Registered' if created else 'Invite accepted by'} {email}; {retried} pending grant(s) retried."
+
+
+def group_lines(members: dict[str, list[str]]) -> list[str]:
+    lines = []
+    for name, emails in members.items():
+        lines.append(f"{name} ({len(emails)})")
+        lines.extend(f"  {email}" for email in emails)
+    return lines
+
+
+def status_lines(report: dict) -> list[str]:
+    """envadmin status: where the store and broker are, queue depth, commands by status, dead letters."""
+    depth = report["queue_depth"]
+    lines = [f"store: {report['store']}", f"broker: {report['broker']}",
+             f"queue {report['queue']}: {depth if depth is not None else 'broker unreachable'} waiting"]
+    lines.extend(f"{name:>11}: {count}" for name, count in report["commands"].items())
+    lines.append(f"dead letters: {report['dead_letters']}")
+    return lines
+
+
+def job_summary_lines(report: dict) -> list[str]:
+    lines = [f"job {report['id']}: {report['state']}, {report['percent']}% of {report['rows']} rows done "
+             f"in {report['elapsed_seconds']:.1f}s"]
+    lines.extend(f"{status:>11}: {count}" for status, count in report["counts"].items() if count)
+    if report["failure"]:
+        lines.append(f"failure: {report['failure']}")
+    bad = sum(report["counts"][status] for status in ("invalid", "rejected", "failed"))
+    if bad:
+        lines.append(f"see the {bad} row(s) in error: envadmin job errors {report['id']}")
+    return lines
+
+
+def job_error_lines(entries: Iterable[dict]) -> list[str]:
+    lines = []
+    for entry in entries:
+        field = f" {entry['field']}:" if entry["field"] else ""
+        lines.append(f"line {entry['line']} {entry['status']}:{field} {entry['reason']}")
+    return lines or ["no row in error"]
+
+
+def dead_letter_lines(letters: list[dict]) -> list[str]:
+    lines = []
+    for letter in letters:
+        lines.append(f"#{letter['id']} {letter['at']} command={letter['command_id'] or '-'}")
+        lines.append(f"    {letter['reason']}")
+    return lines or ["no dead letters"]

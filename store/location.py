@@ -1,0 +1,36 @@
+"""Where the store is, and opening it: only the verbs that may create a store create one."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from store.engine import make_engine
+from store.migrate import current_revision, ensure_schema
+
+
+class StoreNotFound(Exception):
+    """Raised when no store exists where the settings point, and the caller may not create one."""
+
+
+def describe(url: str) -> str:
+    """The store as users should read it: a file path, or the URL without its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {Path(parsed.database or ':memory:').resolve()}"
+    return parsed.render_as_string(hide_password=True)
+
+
+def open_store(url: str, *, create: bool) -> Engine:
+    """An engine on an up-to-date schema; without `create`, StoreNotFound when there is no store yet."""
+    parsed = make_url(url)
+    if not create and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).exists():
+        raise StoreNotFound(f"no store here: {describe(url)} does not exist")
+    engine = make_engine(url)
+    if not create and current_revision(engine) is None:
+        engine.dispose()
+        raise StoreNotFound(f"no store here: {describe(url)} holds no envadmin schema")
+    ensure_schema(engine)
+    return engine

@@ -1,0 +1,108 @@
+"""What a newcomer meets first: one JSON object whatever happens, no store made by accident, a temporary
+password shown only for a user that exists, and a word when no worker seems to be running."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from .conftest import clean_environ, describe, one_json_object
+
+ENVADMIN = str(Path(sys.executable).with_name("envadmin"))
+
+
+def someone() -> str:
+    return f"first-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def create_account(e2e, number: str, admin: str, *extra: str) -> subprocess.CompletedProcess:
+    return e2e.cli("account", "create", number, "--name", "Acme", "--admin", admin, "--first", "Ann",
+                   "--last", "Admin", *extra)
+
+
+def test_a_refused_account_create_shows_no_temporary_password(e2e):
+    created = one_json_object(create_account(e2e, "3121", someone(), "--json"), expect=0)
+    assert created["status"] == "applied" and created["temporary_password"]
+
+    again_json = one_json_object(create_account(e2e, "3121", someone(), "--json"), expect=1)
+    again_human = create_account(e2e, "3121", someone())
+
+    assert again_json["status"] == "rejected" and "temporary_password" not in again_json, again_json
+    assert again_human.returncode == 1, describe(again_human)
+    assert "already exists" in again_human.stdout and "password" not in again_human.stdout, describe(again_human)
+
+
+def test_an_account_create_for_an_existing_user_shows_no_temporary_password(e2e):
+    admin = someone()
+    one_json_object(create_account(e2e, "3122", admin, "--json"), expect=0)
+
+    second = one_json_object(create_account(e2e, "3123", admin.upper(), "--json"), expect=0)
+
+    assert second["status"] == "applied", second  # the account exists now, with the user it already had
+    assert "temporary_password" not in second
+
+
+def test_a_refused_user_add_shows_no_temporary_password(e2e):
+    admin = someone()
+    one_json_object(create_account(e2e, "3124", admin, "--json"), expect=0)
+
+    again = e2e.cli("user", "add", admin, "--account", "3124", "--by", admin, "--first", "A", "--last", "B")
+
+    assert again.returncode == 1, describe(again)
+    assert "already exists" in again.stdout and "password" not in again.stdout, describe(again)
+
+
+def test_with_json_an_error_is_one_object_on_stdout_with_the_usual_exit_code(e2e):
+    missing = one_json_object(e2e.cli("admin", "list", "9999", "--json"), expect=1)
+    usage = one_json_object(e2e.cli("admin", "list", "--json"), expect=2)
+    bad_email = one_json_object(e2e.cli("admin", "grant", "3125", "not-an-email", "--by", "support", "--json"),
+                                expect=2)
+
+    assert missing == {"error": "account 9999 does not exist"}
+    assert list(usage) == ["error"] and "account" in usage["error"]
+    assert list(bad_email) == ["error"] and "email" in bad_email["error"]
+
+
+def test_a_folder_without_a_store_is_named_and_left_as_it_was(tmp_path):
+    for args in (["admin", "list", "1001"], ["status", "--json"]):
+        result = subprocess.run([ENVADMIN, *args], cwd=tmp_path, env=clean_environ(), capture_output=True,
+                                text=True, timeout=60)
+
+        assert result.returncode == 1, describe(result)
+        said = result.stdout if "--json" in args else result.stderr
+        assert "no store here" in said and str(tmp_path / "var" / "envadmin.db") in said, describe(result)
+        assert "Traceback" not in result.stderr
+        assert list(tmp_path.iterdir()) == []  # nothing made: no var/, no database, no broker folder
+
+
+def test_status_names_the_store_and_the_broker_in_use(no_worker):
+    assert no_worker.cli("db", "upgrade").returncode == 0
+
+    report = no_worker.cli_json("status")
+
+    assert report["store"] == f"SQLite file {no_worker.settings.data_dir / 'envadmin.db'}"
+    expected_broker = "redis://127.0.0.1:6379/9" if no_worker.name == "redis" else "embedded"
+    assert report["broker"].startswith(expected_broker), report
+
+
+def test_waiting_with_no_worker_says_so_after_a_few_seconds(no_worker):
+    assert no_worker.cli("db", "upgrade").returncode == 0
+
+    result = no_worker.cli("admin", "grant", "3126", someone(), "--by", "support", "--wait", "--timeout", "7")
+
+    assert result.returncode == 3, describe(result)
+    assert "no worker seems to be running" in result.stderr, describe(result)
+
+
+def test_onboard_wait_with_no_worker_says_so_after_a_few_seconds(no_worker, tmp_path):
+    assert no_worker.cli("db", "upgrade").returncode == 0
+    rows = tmp_path / "people.csv"
+    rows.write_text(f"action,account,email\ngrant,3127,{someone()}\n")
+
+    result = no_worker.cli("onboard", str(rows), "--by", "support", "--wait", "--timeout", "7", "--json")
+
+    assert result.returncode == 3, describe(result)
+    assert "no worker seems to be running" in result.stderr, describe(result)
+    assert json.loads(result.stdout)["state"] == "running"
