@@ -64,11 +64,10 @@ def json_requested() -> bool:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """A clear error and the exit code; with --json, the one object printed is {"error": message}."""
+    """A clear error on stderr and the exit code; with --json, {"error": message} is the one object on stdout."""
     if json_requested():
         print_json({"error": message})
-    else:
-        err.print(f"error: {message}", markup=False)
+    err.print(f"error: {message}", markup=False)
     raise typer.Exit(code)
 
 

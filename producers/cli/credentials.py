@@ -8,10 +8,10 @@ import typer
 
 from domain.login import LoginResult
 from producers.cli.context import (
-    EXIT_OK,
     EXIT_REFUSED,
     Json,
     client,
+    err,
     fail,
     out,
     print_json,
@@ -28,12 +28,15 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the 
 
 def _report(email: str, result: LoginResult, as_json: bool) -> None:
     """Exit 0 with the sentence on stdout, or 1 with the reason on stderr."""
-    if as_json:
-        print_json({"email": email, "ok": result.ok, "reason": result.reason})
-        raise typer.Exit(EXIT_OK if result.ok else EXIT_REFUSED)
     if not result.ok:
-        fail(result.reason, EXIT_REFUSED)
-    out.print(result.reason, markup=False)
+        if as_json:
+            print_json({"email": email, "ok": False, "reason": result.reason})
+        err.print(f"error: {result.reason}", markup=False)
+        raise typer.Exit(EXIT_REFUSED)
+    if as_json:
+        print_json({"email": email, "ok": True, "reason": result.reason})
+    else:
+        out.print(result.reason, markup=False)
 
 
 def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:

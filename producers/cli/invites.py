@@ -16,16 +16,20 @@ from producers.cli.context import (
     Timeout,
     Wait,
     client,
+    err,
     fail,
     out,
     print_json,
+    print_lines,
     read_stdin_lines,
     require_password_stdin,
+    wait_with_hint,
 )
 from producers.cli.submit import submit
-from producers.cli.views import registration_line
+from producers.cli.views import command_lines, registration_line
 from producers.registration import open_envelope, register_with_token
 from store import queries
+from store.command_log import QUEUED
 
 invite_app = typer.Typer(help="Encrypted-envelope invites.", no_args_is_help=True)
 envelope_app = typer.Typer(help="Encrypted envelopes.", no_args_is_help=True)
@@ -81,7 +85,8 @@ def register(token: Annotated[str, typer.Option("--token", help="The token of th
              first: Annotated[str, typer.Option("--first")], last: Annotated[str, typer.Option("--last")],
              password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
              email: Annotated[Optional[str], typer.Option("--email", help="Check the link was sent to it.")] = None,
-             as_json: Json = False) -> None:
+             wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome of each retried grant.")] = False,
+             timeout: Timeout = 30.0, as_json: Json = False) -> None:
     """Register with an invite's token: the user is created and every pending grant retried."""
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
@@ -90,19 +95,25 @@ def register(token: Annotated[str, typer.Option("--token", help="The token of th
     except ValueError as e:
         fail(str(e))
     token = token.rsplit("/register/", 1)[-1]  # the whole link works as well as the token
+    api = client()
     try:
-        result = register_with_token(client(), token, first, last, password, email)
+        result = register_with_token(api, token, first, last, password, email)
     except Refused as refusal:
         if as_json:
             print_json({"ok": False, "reason": refusal.reason})
-            raise typer.Exit(EXIT_REFUSED)
-        fail(refusal.reason, EXIT_REFUSED)
-    message = registration_line(result.email, result.created, len(result.retries))
+        err.print(f"error: {refusal.reason}", markup=False)
+        raise typer.Exit(EXIT_REFUSED)
+    retried = [{"id": str(c.id), "status": QUEUED, "reason": None} for c in result.retries]
+    if wait and result.retries:
+        wait_with_hint(api, [c.id for c in result.retries], timeout)
+        retried = [queries.command_status(api.engine, c.id) for c in result.retries]
     if as_json:
         print_json({"ok": True, "email": result.email, "created": result.created,
-                    "retried": [str(c.id) for c in result.retries]})
-    else:
-        out.print(message, markup=False)
+                    "retried": [{key: r[key] for key in ("id", "status", "reason")} for r in retried]})
+        return
+    print_lines([registration_line(result.email, result.created, len(result.retries))])
+    if wait:
+        print_lines([line for r in retried for line in command_lines(r)])
 
 
 @envelope_app.command("open")

@@ -47,3 +47,17 @@ def test_a_grant_to_an_unknown_email_is_applied_after_registration_with_the_mail
                     input="a-good-passw0rd\n")
     assert again.returncode == 1 and "already used" in again.stderr
     assert "Traceback" not in bad.stderr + again.stderr
+
+
+def test_register_wait_shows_the_outcome_of_each_retried_grant(e2e):
+    e2e.open_account("3205", ALICE)
+    assert e2e.cli_json("admin", "grant", "3205", "dora@example.com", "--by", ALICE, "--wait")["status"] == "pending"
+
+    done = e2e.cli("register", "--token", invite_link(e2e, "3205"), "--first", "Dora", "--last", "P",
+                   "--password-stdin", "--wait", input="a-good-passw0rd\n")
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Registered dora@example.com; 1 pending grant(s) retried."
+    assert re.fullmatch(r"command [0-9a-f-]{36} applied", lines[1]), done.stdout
+    assert lines[2] == "dora@example.com is now an administrator of account 3205."
