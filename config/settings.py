@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(5, ge=1)
     publish_batch: int = Field(500, ge=1, le=5000)
     job_batch: int = Field(2000, ge=1)  # rows of an onboarding file journalled per transaction
+    task_soft_time_limit_seconds: float = Field(300.0, gt=0)  # a task is told to stop
+    task_time_limit_seconds: float = Field(330.0, gt=0)  # its process is killed
 
     @property
     def effective_database_url(self) -> str:

@@ -10,13 +10,17 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for PostgreSQL or SQLite, tuned for many short concurrent writers."""
+    """An engine for PostgreSQL or SQLite, tuned for many short concurrent writers.
+
+    Its errors never carry the statement's parameters: they hold emails and password hashes, and an
+    error's text reaches logs.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     # No server-side prepared statements: a generic plan made while a table was still small (the
     # first seconds of a big job) is kept for the connection's life and scans the whole table later.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True,
                          connect_args={"prepare_threshold": None})
 
 
@@ -24,7 +28,7 @@ def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from domain.clock import utcnow
 from domain.model import Account, AuditEntry, Group, MembershipClock, User
 from domain.ports import Repository
+from store.bulk_sql import among
 from store.invite_mail import InviteMailWriter
 from store.invite_records import InviteRecords
 from store.tables import accounts, audit_log, groups, membership_clocks, memberships, users
@@ -30,6 +31,12 @@ class SqlRepository(InviteRecords, Repository):
             select(accounts.c.number, accounts.c.name)
             .where(accounts.c.number == number).with_for_update()).first()
         return Account(row.number, row.name) if row else None
+
+    def lock_accounts(self, numbers: set[str]) -> None:
+        """Lock these accounts (those that exist) in number order, the order every worker takes them in."""
+        if numbers:
+            self.conn.execute(select(accounts.c.number).where(among(self.conn, accounts.c.number, sorted(numbers)))
+                              .order_by(accounts.c.number).with_for_update()).all()
 
     def add_account(self, account: Account) -> None:
         self.conn.execute(insert(accounts).values(number=account.number, name=account.name,

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Callable
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from domain.clock import utcnow
 from domain.commands import Command, CommandBatch, parse_command
@@ -18,7 +19,7 @@ from domain.validation import describe
 from store.command_log import LEASED, QUEUED, REJECTED, SUPERSEDED, Claim
 from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
-from workers.errors import is_transient
+from workers.errors import NEVER_SWALLOWED, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -47,24 +48,60 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         return report
     items = _identify_each(batch.commands, uow_factory, report)
     for start in range(0, len(items), chunk):
-        runnable, waiting = _claim(items[start:start + chunk], uow_factory, max_attempts, lease, report)
+        runnable, waiting, suspects = _claim(items[start:start + chunk], uow_factory, max_attempts, lease, report)
         if waiting:
             deferred(waiting)
-        if not runnable:
-            continue
+        _apply_claimed(runnable, uow_factory, max_attempts, report, mails_committed)
+        # Commands a delivery already tried and did not finish: one of them may kill its worker. Each is
+        # claimed (its attempt counted) and applied on its own, so only the culprit uses up its attempts.
+        for item in suspects:
+            alone, waiting, _ = _claim([item], uow_factory, max_attempts, lease, report)
+            if waiting:
+                deferred(waiting)
+            _apply_claimed(alone, uow_factory, max_attempts, report, mails_committed)
+    return report
+
+
+def _apply_claimed(runnable: list[tuple[Command, Claim]], uow_factory, max_attempts: int, report: BatchReport,
+                   mails_committed: Callable[[list[UUID]], None]) -> None:
+    """Apply claimed commands in one transaction (set-based where it can), else one at a time.
+
+    A transient error gives the claims back (no attempt spent, no lease left) before Celery retries.
+    """
+    if not runnable:
+        return
+    try:
         try:
             statuses, mail_ids = _apply_chunk(runnable, uow_factory, max_attempts, bulk=True)
+        except NEVER_SWALLOWED:
+            raise
         except Exception as error:
             if is_transient(error):
                 raise
             logger.warning("Chunk of %d commands applied one by one after the set-based path failed: %s",
-                           len(runnable), error, exc_info=not isinstance(error, NotForBulk))
+                           len(runnable), type(error).__name__, exc_info=not isinstance(error, NotForBulk))
             statuses, mail_ids = _apply_chunk(runnable, uow_factory, max_attempts, bulk=False)
-        for status in statuses:
-            report.count(status)
-        if mail_ids:
-            mails_committed(mail_ids)
-    return report
+    except NEVER_SWALLOWED:
+        raise
+    except Exception as error:
+        if is_transient(error):
+            _release_quietly(uow_factory, [cmd.id for cmd, _ in runnable])
+        raise
+    for status in statuses:
+        report.count(status)
+    if mail_ids:
+        mails_committed(mail_ids)
+
+
+def _release_quietly(uow_factory, ids: list[UUID]) -> None:
+    """Give the claims back for the retry; if the database is still away, their lease runs out instead."""
+    try:
+        with uow_factory() as uow:
+            uow.log.release(ids)
+            uow.commit()
+    except Exception as error:
+        logger.warning("Could not release %d claims before retrying (%s); their lease will expire",
+                       len(ids), type(error).__name__)
 
 
 def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempts: int,
@@ -73,6 +110,9 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempt
     statuses: list[str] = []
     mail_ids: list[UUID] = []
     with uow_factory() as uow:
+        # Every account the chunk touches, in number order, before anything else: whatever path each
+        # command then takes, two workers take their account locks in the same order and never deadlock.
+        uow.repo.lock_accounts({cmd.account for cmd, _ in runnable})
         for run_is_bulk, run in groupby(runnable, key=lambda item: bulk and can_bulk(item[0])):
             run = list(run)
             if run_is_bulk:
@@ -111,15 +151,17 @@ def _identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[
 
 
 def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease: timedelta,
-           report: BatchReport) -> tuple[list[tuple[Command, Claim]], list[dict]]:
+           report: BatchReport) -> tuple[list[tuple[Command, Claim]], list[dict], list[tuple[UUID, dict]]]:
     """In its own transaction, so a command that kills its worker is still counted.
 
-    A job's row that an earlier row must precede (a grant after the add_user of its email, in
-    another message) is released again, unapplied, and returned to be sent again a little later.
+    What to apply now, what to send again later, and the suspects: of several commands claimed together,
+    those a delivery already tried (it may have been killed by one of them) are given back, to be claimed
+    and applied one at a time. A job's row that an earlier row must precede (a grant after the add_user
+    of its email, in another message) is released again, unapplied, and returned to be sent again later.
     """
     with uow_factory() as uow:
         claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
-        runnable = []
+        runnable, suspects = [], []
         for command_id, item in items:
             claim = claims.get(command_id)
             if claim is None:
@@ -130,8 +172,12 @@ def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease
             elif claim.attempts > max_attempts:
                 uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
                 report.count("dead_letter")
+            elif claim.attempts > 1 and len(items) > 1:
+                suspects.append((command_id, item))
             else:  # the log's copy is applied: it was validated in full when journalled
                 runnable.append((parse_command(claim.payload, journalled=True), claim))
+        if suspects:
+            uow.log.release([command_id for command_id, _ in suspects])
         places = {cmd.id: claim.job for cmd, claim in runnable if claim.job is not None}
         waiting = uow.log.waiting_on_earlier_rows(places) if places else set()
         if waiting:
@@ -139,7 +185,7 @@ def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease
             report.statuses["deferred"] = len(waiting)
         uow.commit()
     return ([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],
-            [claim.payload for cmd, claim in runnable if cmd.id in waiting])
+            [claim.payload for cmd, claim in runnable if cmd.id in waiting], suspects)
 
 
 def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int) -> str:
@@ -148,24 +194,16 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
             status = uow.log.lock_status(cmd.id)
             if status != QUEUED:
                 return f"already_{status}"
-            now = utcnow()
-            try:
-                outcome = handle(cmd, uow.repo, now)
-                _finish(uow, cmd, outcome.status, outcome.message, now)
-                if outcome.follow_ups:
-                    _apply_follow_ups(outcome.follow_ups, uow, now)
-                return outcome.status
-            except Refused as refusal:
-                _finish(uow, cmd, REJECTED, refusal.reason, now)
-                return REJECTED
-            except Superseded as superseded:
-                _finish(uow, cmd, SUPERSEDED, superseded.reason, now)
-                return SUPERSEDED
+            return _decide(cmd, uow, utcnow())
+    except NEVER_SWALLOWED:
+        raise
     except Exception as error:
         if is_transient(error):
             raise
-        logger.exception("Command %s failed unexpectedly", cmd.id)
-        reason = f"unexpected error: {type(error).__name__}: {error}"
+        error_id = uuid4().hex[:12]
+        # The detail goes to the log only (SQL without its parameters); users read a reason and its error id.
+        logger.exception("Command %s failed unexpectedly (error id %s)", cmd.id, error_id)
+        reason = f"unexpected error {type(error).__name__} (error id {error_id}; details in the worker log)"
         if claim.attempts >= max_attempts:
             uow.log.dead_letter(cmd.id, f"{reason} (attempt {claim.attempts} of {max_attempts})",
                                 cmd.model_dump(mode="json"), utcnow())
@@ -173,6 +211,33 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
         # Left queued: the relay sends it again after its timeout, and the attempt is counted then.
         uow.log.note_error(cmd.id, reason)
         return "error"
+
+
+def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
+    """Run the handler in a savepoint of its own: a refusal keeps nothing the handler wrote before it.
+
+    A unique-key race (another worker inserted the same user or group meanwhile) is tried once more:
+    by then the other transaction has committed, and the handler sees its row and decides on it.
+    """
+    for last_try in (False, True):
+        try:
+            with uow.savepoint():
+                outcome = handle(cmd, uow.repo, now)
+                _finish(uow, cmd, outcome.status, outcome.message, now)
+                if outcome.follow_ups:
+                    _apply_follow_ups(outcome.follow_ups, uow, now)
+                return outcome.status
+        except Refused as refusal:
+            _finish(uow, cmd, REJECTED, refusal.reason, now)
+            return REJECTED
+        except Superseded as superseded:
+            _finish(uow, cmd, SUPERSEDED, superseded.reason, now)
+            return SUPERSEDED
+        except IntegrityError:
+            if last_try:
+                raise
+            logger.info("Command %s met a unique-key race; trying it once more", cmd.id)
+    raise AssertionError("unreachable")
 
 
 def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime) -> None:

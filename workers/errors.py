@@ -1,13 +1,20 @@
-"""Which failures are worth another try."""
+"""Which failures are worth another try, and which must never be caught as a command's own failure."""
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-TRANSIENT = (OperationalError, InterfaceError, IntegrityError)
+# IntegrityError is not here: a unique or foreign key says a rule or a race, decided by applying the
+# command again on its own, not by retrying the whole message.
+TRANSIENT = (OperationalError, InterfaceError)
+
+# The task ran out of time: the chunk is abandoned as a crash would abandon it, not recorded as a
+# failure of whichever command was running.
+NEVER_SWALLOWED = (SoftTimeLimitExceeded,)
 
 
 def is_transient(error: BaseException) -> bool:
-    """Database connection loss, lock timeouts, deadlocks and insert races: retry the batch."""
+    """Database connection loss, lock timeouts and deadlocks: retry the batch."""
     if isinstance(error, TRANSIENT):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
