@@ -7,6 +7,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CLIENT_CHECK_MS = 1_000
 
 
 def make_engine(url: str) -> Engine:
@@ -20,8 +21,11 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     # No server-side prepared statements: a generic plan made while a table was still small (the
     # first seconds of a big job) is kept for the connection's life and scans the whole table later.
+    # A backend checks now and then that its client is still there, even while it waits on a lock: the
+    # session of a killed worker then ends, and its locks with it, instead of waiting on for the lock.
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True,
-                         connect_args={"prepare_threshold": None})
+                         connect_args={"prepare_threshold": None,
+                                       "options": f"-c client_connection_check_interval={CLIENT_CHECK_MS}"})
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -28,9 +28,22 @@ class SqlUnitOfWork(UnitOfWork):
         self.log = CommandLog(self.conn)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, exc, traceback) -> None:
         try:
             self.rollback()
+        except Exception:
+            if exc is None:
+                raise
+            # A query interrupted mid-flight (a time limit) leaves the connection unusable: cancel what the
+            # server still runs for it (a lock wait would hold this transaction's locks on), drop the
+            # connection, and let the error that interrupted it be the one that propagates.
+            raw = self.conn.connection.dbapi_connection
+            if hasattr(raw, "cancel"):
+                try:
+                    raw.cancel()
+                except Exception:
+                    pass
+            self.conn.invalidate()
         finally:
             self.conn.close()
             self.conn = None

@@ -106,7 +106,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
            "ENVADMIN_VISIBILITY_TIMEOUT_SECONDS": str(settings.visibility_timeout_seconds),
            "ENVADMIN_APPLY_CHUNK": str(settings.apply_chunk),
            "ENVADMIN_LEASE_SECONDS": str(settings.lease_seconds),
-           "ENVADMIN_JOB_BATCH": str(settings.job_batch)}
+           "ENVADMIN_JOB_BATCH": str(settings.job_batch),
+           "ENVADMIN_TASK_SOFT_TIME_LIMIT_SECONDS": str(settings.task_soft_time_limit_seconds),
+           "ENVADMIN_TASK_TIME_LIMIT_SECONDS": str(settings.task_time_limit_seconds)}
     if settings.database_url:
         env["ENVADMIN_DATABASE_URL"] = settings.database_url
     if settings.broker_url:

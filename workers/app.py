@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from celery import Celery
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 
 from config.settings import Settings, load_settings
 from domain.clock import utcnow
@@ -40,11 +41,17 @@ def create_app(settings: Settings | None = None) -> Celery:
     @app.task(name=APPLY_BATCH, bind=True, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,
               retry_backoff_max=60, retry_jitter=True, max_retries=8)
     def apply_batch(self, message):
-        report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
-                               chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
-                               mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
-                               deferred=lambda payloads: publish_batch(app, settings.queue, payloads,
-                                                                       countdown=DEFER_SECONDS))
+        try:
+            report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
+                                   chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
+                                   mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
+                                   deferred=lambda payloads: publish_batch(app, settings.queue, payloads,
+                                                                           countdown=DEFER_SECONDS))
+        except SoftTimeLimitExceeded:
+            # As if the worker had died: the message goes back to the queue, the attempts stay counted,
+            # and the next delivery applies the commands it was stuck on one at a time.
+            logger.warning("Batch out of time: sent back to the queue")
+            raise Reject("soft time limit exceeded", requeue=True)
         logger.info("Batch applied: %s", report.statuses)
 
     @app.task(name=RELAY, shared=False)

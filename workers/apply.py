@@ -19,7 +19,7 @@ from domain.validation import describe
 from store.command_log import LEASED, QUEUED, REJECTED, SUPERSEDED, Claim
 from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
-from workers.errors import NEVER_SWALLOWED, is_transient
+from workers.errors import NEVER_SWALLOWED, interruption, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _apply_claimed(runnable: list[tuple[Command, Claim]], uow_factory, max_attem
         except NEVER_SWALLOWED:
             raise
         except Exception as error:
-            if is_transient(error):
+            if is_transient(error) or interruption(error) is not None:
                 raise
             logger.warning("Chunk of %d commands applied one by one after the set-based path failed: %s",
                            len(runnable), type(error).__name__, exc_info=not isinstance(error, NotForBulk))
@@ -84,6 +84,9 @@ def _apply_claimed(runnable: list[tuple[Command, Claim]], uow_factory, max_attem
     except NEVER_SWALLOWED:
         raise
     except Exception as error:
+        stop = interruption(error)
+        if stop is not None:
+            raise stop from error
         if is_transient(error):
             _release_quietly(uow_factory, [cmd.id for cmd, _ in runnable])
         raise
@@ -173,19 +176,23 @@ def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease
                 uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
                 report.count("dead_letter")
             elif claim.attempts > 1 and len(items) > 1:
-                suspects.append((command_id, item))
+                suspects.append((claim.attempts, command_id, item))
             else:  # the log's copy is applied: it was validated in full when journalled
                 runnable.append((parse_command(claim.payload, journalled=True), claim))
         if suspects:
-            uow.log.release([command_id for command_id, _ in suspects])
+            uow.log.release([command_id for _, command_id, _ in suspects])
         places = {cmd.id: claim.job for cmd, claim in runnable if claim.job is not None}
         waiting = uow.log.waiting_on_earlier_rows(places) if places else set()
         if waiting:
             uow.log.release(list(waiting))
             report.statuses["deferred"] = len(waiting)
         uow.commit()
+    # The least tried first: the culprit, tried most, comes last and no longer holds back the others.
+    # Order does not decide outcomes (last-issued wins by the clocks, job prerequisites are waited for).
+    suspects.sort(key=lambda suspect: suspect[0])
     return ([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],
-            [claim.payload for cmd, claim in runnable if cmd.id in waiting], suspects)
+            [claim.payload for cmd, claim in runnable if cmd.id in waiting],
+            [(command_id, item) for _, command_id, item in suspects])
 
 
 def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int) -> str:
@@ -198,7 +205,7 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
     except NEVER_SWALLOWED:
         raise
     except Exception as error:
-        if is_transient(error):
+        if is_transient(error) or interruption(error) is not None:
             raise
         error_id = uuid4().hex[:12]
         # The detail goes to the log only (SQL without its parameters); users read a reason and its error id.

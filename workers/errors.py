@@ -13,6 +13,18 @@ TRANSIENT = (OperationalError, InterfaceError)
 NEVER_SWALLOWED = (SoftTimeLimitExceeded,)
 
 
+def interruption(error: BaseException) -> BaseException | None:
+    """The time limit behind an error, if any: a query it interrupts leaves the connection broken, and the
+    rollback that follows raises a database error of its own, which carries the time limit as its context."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, NEVER_SWALLOWED):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def is_transient(error: BaseException) -> bool:
     """Database connection loss, lock timeouts and deadlocks: retry the batch."""
     if isinstance(error, TRANSIENT):
