@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -21,10 +22,18 @@ from .test_no_loss import fast_settings, no_loss_redis_url, rows, wait_until, wo
 CHUNK = 50
 
 
-def pool_processes(client: Client) -> list[int]:
-    """The pids of the workers' pool processes (not the main process, nor its beat), as the workers tell."""
+def pool_processes(client: Client, worker) -> list[int]:
+    """The pids of this worker's pool processes (not its main process, nor its beat), as it tells them."""
     stats = client.celery.control.inspect(timeout=2).stats() or {}
-    return [pid for worker in stats.values() for pid in worker["pool"]["processes"]]
+    told = {pid for node in stats.values() for pid in node["pool"]["processes"]}
+    return [pid for pid in told if parent_of(pid) == worker.process.pid]  # other tests' workers may answer too
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def backends_waiting_on_a_lock(client: Client) -> list[int]:
@@ -32,11 +41,11 @@ def backends_waiting_on_a_lock(client: Client) -> list[int]:
                                            "AND wait_event_type = 'Lock'")]
 
 
-def kill_the_stuck_worker(client: Client) -> bool:
+def kill_the_stuck_worker(client: Client, worker) -> bool:
     """SIGKILL the worker's pool process while it waits on the lock, as an OOM kill or a crash would."""
     if not backends_waiting_on_a_lock(client):
         return False
-    for pid in pool_processes(client):
+    for pid in pool_processes(client, worker):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -59,7 +68,7 @@ def test_a_chunk_with_one_poison_command_ends_with_the_others_applied_and_the_po
         poison = grant("victim@example.com", "6666", by="paul@example.com")
         # With the relay, as deployed: a redelivery that finds the commands still leased by the killed process
         # skips them, and the relay sends them again once their lease is over.
-        with worker_process(settings, tmp_path / "worker.log", "--concurrency=1"):
+        with worker_process(settings, tmp_path / "worker.log", "--concurrency=1") as worker:
             assert client.wait([c.id for c in opened], timeout=60) == {c.id: "applied" for c in opened}
             with client.engine.connect() as holder:  # the poison's account stays locked from here on
                 holder.execute(text("SELECT number FROM accounts WHERE number = '6666' FOR UPDATE"))
@@ -71,7 +80,7 @@ def test_a_chunk_with_one_poison_command_ends_with_the_others_applied_and_the_po
                     # A killed process's session ends within a second or so (client_connection_check_interval):
                     # until then it still shows as waiting, and is not a reason to kill the next process.
                     if death == "killed" and time.monotonic() - last_kill[0] > 2:
-                        if kill_the_stuck_worker(client):
+                        if kill_the_stuck_worker(client, worker):
                             last_kill[0] = time.monotonic()
                     return client.wait([poison.id], timeout=0)[poison.id] != "queued"
 
