@@ -9,6 +9,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 from typer import rich_utils
 
+from config.settings import MasterKeyError
+from domain.master_keys import WrongMasterKey
 from producers.cli import credentials, invites, jobs, memberships, ops, people, serve, worker
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
@@ -60,6 +62,8 @@ def run() -> None:
         sys.exit(130)
     except OperationalError as e:
         _exit_with(f"cannot use the database: {e.orig}", EXIT_REFUSED)
+    except (MasterKeyError, WrongMasterKey) as e:  # the message names the setting or key id, never a key
+        _exit_with(str(e), EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
         if os.environ.get("ENVADMIN_DEBUG"):
             raise
