@@ -11,7 +11,7 @@ from typer import rich_utils
 
 from config.settings import MasterKeyError
 from domain.master_keys import WrongMasterKey
-from producers.cli import credentials, invites, jobs, memberships, ops, people, serve, worker
+from producers.cli import credentials, invites, jobs, keys, memberships, ops, people, serve, worker
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -34,6 +34,7 @@ app.command("dead-letters")(ops.dead_letters)
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
 app.command("api")(serve.api)
+app.add_typer(keys.keys_app, name="keys")
 
 
 @app.command("demo")
