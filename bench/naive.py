@@ -19,6 +19,7 @@ from domain.clock import utcnow
 from domain.commands import Command, parse_command
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
+from domain.master_keys import MasterKeys
 from messaging.broker import make_celery
 from store.command_log import QUEUED, REJECTED, SUPERSEDED
 from store.engine import make_engine
@@ -43,7 +44,8 @@ def _unit_of_work() -> SqlUnitOfWork:
     if _engine is None or _engine_pid != os.getpid():
         _engine = make_engine(settings.effective_database_url)  # a forked child must not share connections
         _engine_pid = os.getpid()
-        _mail_writer = InviteMailWriter(settings.master_key_bytes(), settings.public_url)
+        _mail_writer = InviteMailWriter(MasterKeys.from_secrets(*settings.master_key_secrets()).current,
+                                        settings.public_url)
     return SqlUnitOfWork(_engine, _mail_writer, timedelta(days=settings.invite_ttl_days))
 
 

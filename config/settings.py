@@ -1,12 +1,23 @@
 """Configuration from ENVADMIN_* environment variables (pydantic-settings)."""
 from __future__ import annotations
 
-import base64
-import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretBytes, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.master_key import (
+    KEY_FILE,
+    MasterKeyError,
+    install_key_file,
+    missing_key,
+    parse_key,
+    parse_key_list,
+    read_old_keys_file,
+    read_or_make_key_file,
+)
+
+__all__ = ["MasterKeyError", "Settings", "load_settings"]
 
 
 class Settings(BaseSettings):
@@ -26,7 +37,8 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(60.0, gt=0)
     public_url: str = "http://localhost:8000"
     mail_url: str | None = None
-    master_key: str | None = None
+    master_key: SecretStr | None = None  # base64 of 32 bytes; secret: never in a repr, a log or an error
+    old_master_keys: SecretStr | None = None  # during a rotation: keys that still open, comma-separated
     invite_ttl_days: float = Field(7.0, gt=0)
     mail_max_attempts: int = Field(5, ge=1)
     publish_batch: int = Field(500, ge=1, le=5000)
@@ -50,27 +62,36 @@ class Settings(BaseSettings):
     def effective_mail_url(self) -> str:
         return self.mail_url or f"file://{(self.data_dir / 'outbox').resolve()}"
 
-    def master_key_bytes(self) -> bytes:
-        """ENVADMIN_MASTER_KEY (base64 of 32 bytes); embedded, a key made once and kept in the data dir."""
-        if self.master_key:
-            key = base64.b64decode(self.master_key, validate=True)
-            if len(key) != 32:
-                raise ValueError("ENVADMIN_MASTER_KEY must be the base64 of 32 bytes")
-            return key
-        path = (self.data_dir / "master.key").resolve()
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            draft = path.with_name(f".master.key.{os.getpid()}")
-            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w") as file:
-                file.write(base64.b64encode(os.urandom(32)).decode())
-            try:
-                os.link(draft, path)  # atomic, and the first process to get there wins
-            except FileExistsError:
-                pass
-            finally:
-                draft.unlink()
-        return base64.b64decode(path.read_text().strip())
+    @property
+    def is_embedded(self) -> bool:
+        """The embedded default: no database URL and no broker URL, one host."""
+        return self.database_url is None and self.broker_url is None
+
+    @property
+    def master_key_file(self) -> Path | None:
+        """The file that holds the master key: only on the embedded default without ENVADMIN_MASTER_KEY."""
+        return (self.data_dir / KEY_FILE).resolve() if self.master_key is None and self.is_embedded else None
+
+    def master_key_secrets(self) -> tuple[SecretBytes, list[SecretBytes]]:
+        """The master key that wraps new secrets, and older keys that still open (ENVADMIN_OLD_MASTER_KEYS).
+
+        Outside the embedded default the key must be set: a key made per host would leave each worker
+        unable to open what the others sealed. Embedded, a key is made once in the data dir.
+        """
+        older = parse_key_list(self.old_master_keys.get_secret_value(), "ENVADMIN_OLD_MASTER_KEYS") \
+            if self.old_master_keys is not None else []
+        if self.master_key is not None:
+            return parse_key(self.master_key.get_secret_value(), "ENVADMIN_MASTER_KEY"), older
+        if not self.is_embedded:
+            raise missing_key()
+        return read_or_make_key_file(self.data_dir), [*older, *read_old_keys_file(self.data_dir)]
+
+    def install_master_key_file(self, new: SecretBytes) -> None:
+        """Embedded, key from the data dir: make `new` the key there, the replaced one kept as an old key."""
+        if self.master_key_file is None:
+            raise MasterKeyError("the master key is not kept in a file here (ENVADMIN_MASTER_KEY is set, "
+                                 "or the store is not the embedded default)")
+        install_key_file(self.data_dir, new)
 
     @property
     def broker_folder(self) -> Path:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from domain.envelope import SealedEnvelope, open_sealed
 from domain.errors import Refused
+from domain.master_keys import MasterKeys
 from domain.model import email_key
 from domain.passwords import hash_password, verify_password
 from domain.registration import Registered, register
@@ -33,11 +34,12 @@ def register_with_token(client: Client, token: str, first: str, last: str, passw
 
 def open_envelope(client: Client, envelope_id: str, email: str, password: str) -> dict:
     """The decrypted invite message, only for its registered recipient with the right password."""
+    keys = MasterKeys.from_secrets(*client.settings.master_key_secrets())  # a missing key is said first
     with client.engine.connect() as conn:
         row = conn.execute(select(envelopes).where(envelopes.c.id == envelope_id)).first()
         user = conn.execute(select(users.c.password_hash).where(users.c.email_key == email_key(email))).first()
     if row is None or user is None or row.recipient_key != email_key(email) \
             or not verify_password(user.password_hash or "", password):
         raise Refused("no such envelope for this email and password")
-    return open_sealed(SealedEnvelope(row.id, row.nonce, row.ciphertext, row.key_nonce, row.wrapped_key),
-                       client.settings.master_key_bytes())
+    return open_sealed(SealedEnvelope(row.id, row.nonce, row.ciphertext, row.key_nonce, row.wrapped_key,
+                                      row.key_id), keys)

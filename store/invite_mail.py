@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Connection, insert
 
 from domain.envelope import seal
+from domain.master_keys import MasterKey
 from domain.model import Invite
 from store.mail_outbox import sealed_mail_row
 from store.tables import envelopes, mail_outbox
@@ -17,7 +18,7 @@ from store.tables import envelopes, mail_outbox
 class InviteMailWriter:
     """Seals the invite message under a key of its own and puts the mail in the outbox."""
 
-    def __init__(self, master_key: bytes, public_url: str):
+    def __init__(self, master_key: MasterKey, public_url: str):
         self.master_key = master_key
         self.public_url = public_url.rstrip("/")
 
@@ -37,7 +38,7 @@ class InviteMailWriter:
         envelope_row = dict(
             id=envelope_id, invite_id=invite.id, recipient_key=invite.key, nonce=sealed.nonce,
             ciphertext=sealed.ciphertext, key_nonce=sealed.key_nonce, wrapped_key=sealed.wrapped_key,
-            created_at=now)
+            key_id=sealed.key_id, created_at=now)
         armored = base64.b64encode(json.dumps({
             "envelope": envelope_id, "nonce": base64.b64encode(sealed.nonce).decode(),
             "ciphertext": base64.b64encode(sealed.ciphertext).decode()}).encode()).decode()

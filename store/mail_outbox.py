@@ -1,26 +1,24 @@
 """The mail outbox: mails written in the producing transaction, their bodies encrypted, sent once each."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import NamedTuple, Sequence
 from uuid import UUID, uuid4
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
+from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.model import INVITE_FAILED, INVITE_PENDING
 from store.bulk_sql import among
 from store.tables import invites, mail_outbox, pending_grants
 
 MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
-NONCE_BYTES = 12
 
 
 class UnreadableMail(Exception):
-    """A stored body failed authentication: tampered with, or another master key."""
+    """A stored body failed authentication under the master key that sealed it: it was tampered with."""
 
 
 @dataclass(frozen=True)
@@ -35,15 +33,33 @@ class PendingMail:
     attempts: int
 
 
+class LockedMails(NamedTuple):
+    """What begin_sending_many found: mails to send, bodies that fail authentication, bodies it cannot open."""
+
+    mails: list[PendingMail]
+    unreadable: list[UUID]
+    not_held: list[WrongMasterKey]  # wrapped by a master key this worker lacks: left for one that holds it
+
+
 def sealed_mail_row(to_email: str, subject: str, body: str, invite_id: UUID | None,
-                    master_key: bytes, now: datetime) -> dict:
-    """The outbox row of a new mail, its body encrypted under the master key."""
+                    master_key: MasterKey, now: datetime) -> dict:
+    """The outbox row of a new mail, its body encrypted under the master key, whose id it records."""
     mail_id = uuid4()
-    nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(_checked(master_key)).encrypt(nonce, body.encode(), mail_id.bytes)
+    nonce, ciphertext = master_key.seal(body.encode(), mail_id.bytes)
     return {"id": mail_id, "invite_id": invite_id, "to_email": to_email, "subject": subject,
-            "body_nonce": nonce, "body_ciphertext": ciphertext, "status": MAIL_PENDING, "attempts": 0,
-            "created_at": now}
+            "body_nonce": nonce, "body_ciphertext": ciphertext, "key_id": master_key.key_id,
+            "status": MAIL_PENDING, "attempts": 0, "created_at": now}
+
+
+def open_body(row: Row, keys: MasterKeys) -> bytes:
+    """A stored body in clear: WrongMasterKey if its key is not held, InvalidTag if tampered with."""
+    return keys.open(row.key_id, row.body_nonce, row.body_ciphertext, row.id.bytes, f"mail {row.id}")
+
+
+def rewrapped_body(row: Row, keys: MasterKeys, new: MasterKey) -> dict:
+    """The columns that move a stored body under the `new` master key."""
+    nonce, ciphertext = new.seal(open_body(row, keys), row.id.bytes)
+    return {"body_nonce": nonce, "body_ciphertext": ciphertext, "key_id": new.key_id}
 
 
 class MailOutbox:
@@ -53,39 +69,45 @@ class MailOutbox:
         self.conn = connection
 
     def enqueue(self, to_email: str, subject: str, body: str, invite_id: UUID | None,
-                master_key: bytes, now: datetime) -> UUID:
+                master_key: MasterKey, now: datetime) -> UUID:
         """Store a mail to send; the body holds a registration token, so only its ciphertext is kept."""
         row = sealed_mail_row(to_email, subject, body, invite_id, master_key, now)
         self.conn.execute(insert(mail_outbox).values(**row))
         return row["id"]
 
-    def begin_sending(self, mail_id: UUID, master_key: bytes) -> PendingMail | None:
-        """The pending mail, locked until the transaction ends; None if sent, failed or unknown."""
+    def begin_sending(self, mail_id: UUID, keys: MasterKeys) -> PendingMail | None:
+        """The pending mail, locked until the transaction ends; None if sent, failed or unknown.
+
+        WrongMasterKey if its body was encrypted under a key not held; UnreadableMail if tampered with.
+        """
         row = self.conn.execute(select(mail_outbox).where(
             mail_outbox.c.id == mail_id, mail_outbox.c.status == MAIL_PENDING).with_for_update()).first()
         if row is None:
             return None
         try:
-            body = AESGCM(_checked(master_key)).decrypt(row.body_nonce, row.body_ciphertext, mail_id.bytes)
+            body = open_body(row, keys)
         except InvalidTag as e:
-            raise UnreadableMail(f"mail {mail_id} failed authentication (another master key?)") from e
+            raise UnreadableMail(f"mail {mail_id} failed authentication") from e
         return PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(), row.attempts)
 
-    def begin_sending_many(self, mail_ids: list[UUID], master_key: bytes) -> tuple[list[PendingMail], list[UUID]]:
+    def begin_sending_many(self, mail_ids: list[UUID], keys: MasterKeys) -> LockedMails:
         """The pending mails among these, locked until the transaction ends (those another sender holds
-        are skipped: it sends them), and the ids of those that fail authentication."""
+        are skipped: it sends them), the ids of those that fail authentication, and those under a key not held."""
         rows = self.conn.execute(select(mail_outbox).where(
             among(self.conn, mail_outbox.c.id, mail_ids), mail_outbox.c.status == MAIL_PENDING)
             .with_for_update(skip_locked=True)).all()
-        mails, unreadable = [], []
+        found = LockedMails([], [], [])
         for row in rows:
             try:
-                body = AESGCM(_checked(master_key)).decrypt(row.body_nonce, row.body_ciphertext, row.id.bytes)
+                body = open_body(row, keys)
+            except WrongMasterKey as e:
+                found.not_held.append(e)
             except InvalidTag:
-                unreadable.append(row.id)
-                continue
-            mails.append(PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(), row.attempts))
-        return mails, unreadable
+                found.unreadable.append(row.id)
+            else:
+                found.mails.append(PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(),
+                                               row.attempts))
+        return found
 
     def mark_sent_many(self, mail_ids: list[UUID], now: datetime) -> None:
         if mail_ids:
@@ -138,9 +160,3 @@ class MailOutbox:
         return list(self.conn.execute(
             select(mail_outbox.c.id).where(mail_outbox.c.status == MAIL_PENDING, or_(*due))
             .order_by(created).limit(limit)).scalars())
-
-
-def _checked(master_key: bytes) -> bytes:
-    if len(master_key) != 32:
-        raise ValueError(f"the master key must be 32 bytes, not {len(master_key)}")
-    return master_key

@@ -229,6 +229,7 @@ envelopes = Table(
     Column("key_nonce", LargeBinary, nullable=False),
     Column("wrapped_key", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("key_id", String(16)),  # the master key that wrapped wrapped_key; NULL: from before key ids
 )
 
 mail_outbox = Table(
@@ -244,6 +245,7 @@ mail_outbox = Table(
     Column("reason", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    Column("key_id", String(16)),  # the master key that encrypted the body; NULL: from before key ids
     Index("ix_mail_outbox_status", "status"),
 )
 

@@ -4,6 +4,7 @@ A test that needs a service it cannot reach fails when CI is set, and is skipped
 """
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import uuid
@@ -92,7 +93,12 @@ def rabbitmq_broker_url():
 
 
 def make_settings(data_dir: Path, database_url: str | None, broker_url: str | None, **extra) -> Settings:
-    """Settings for one test: its own data dir and its own queue, so tests never share messages."""
+    """Settings for one test: its own data dir and its own queue, so tests never share messages.
+
+    A server store needs a master key (only the embedded default makes its own): one of the test's, unless given.
+    """
+    if database_url or broker_url:
+        extra.setdefault("master_key", base64.b64encode(os.urandom(32)).decode())
     return Settings(data_dir=data_dir, database_url=database_url, broker_url=broker_url,
                     queue=f"envadmin-test-{uuid.uuid4().hex[:8]}", **extra)
 
@@ -113,6 +119,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env["ENVADMIN_DATABASE_URL"] = settings.database_url
     if settings.broker_url:
         env["ENVADMIN_BROKER_URL"] = settings.broker_url
+    for name, secret in (("ENVADMIN_MASTER_KEY", settings.master_key),
+                         ("ENVADMIN_OLD_MASTER_KEYS", settings.old_master_keys)):
+        if secret is not None:
+            env[name] = secret.get_secret_value()
     return env
 
 

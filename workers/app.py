@@ -24,6 +24,8 @@ DEFER_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after 
 def create_app(settings: Settings | None = None) -> Celery:
     """The worker app: apply_batch and relay tasks, and the beat schedule of periodic jobs."""
     settings = settings or load_settings()
+    runtime = Runtime(settings)
+    runtime.master_keys()  # refuse at start, not at the first mail, when the master key is missing or malformed
     app = make_celery(settings, "envadmin-worker")
     app.conf.beat_schedule = {
         "relay-unapplied-commands": {"task": RELAY, "schedule": settings.relay_interval_seconds,
@@ -36,7 +38,6 @@ def create_app(settings: Settings | None = None) -> Celery:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
     app.conf.worker_consumer = "workers.consumer:DeadLetteringConsumer"
-    runtime = Runtime(settings)
 
     @app.task(name=APPLY_BATCH, bind=True, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,
               retry_backoff_max=60, retry_jitter=True, max_retries=8)
@@ -62,13 +63,14 @@ def create_app(settings: Settings | None = None) -> Celery:
               retry_backoff=True, retry_backoff_max=300, retry_jitter=True,
               max_retries=settings.mail_max_attempts + 2)
     def send_mail(mail_id):
-        return send_one(mail_id, runtime.unit_of_work, settings)
+        return send_one(mail_id, runtime.unit_of_work, settings, keys=runtime.master_keys())
 
     @app.task(name=SEND_MAILS, shared=False, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
     def send_mails(mail_ids):
         return send_batch(mail_ids, runtime.unit_of_work, settings,
                           lambda mail_id: send_mail.apply_async(args=[str(mail_id)], queue=settings.queue,
-                                                                countdown=1))
+                                                                countdown=1),
+                          keys=runtime.master_keys())
 
     @app.task(name=SWEEP_MAIL, shared=False)
     def sweep_mail():

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from config.settings import Settings
+from domain.master_keys import MasterKeys
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
 from store.unit_of_work import SqlUnitOfWork
@@ -20,6 +21,13 @@ class Runtime:
         self._engine: Engine | None = None
         self._pid: int | None = None
         self._mail_writer: InviteMailWriter | None = None
+        self._master_keys: MasterKeys | None = None
+
+    def master_keys(self) -> MasterKeys:
+        """The configured master keys, read once; MasterKeyError if missing outside the embedded default."""
+        if self._master_keys is None:
+            self._master_keys = MasterKeys.from_secrets(*self.settings.master_key_secrets())
+        return self._master_keys
 
     @property
     def engine(self) -> Engine:
@@ -31,5 +39,5 @@ class Runtime:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         if self._mail_writer is None:
-            self._mail_writer = InviteMailWriter(self.settings.master_key_bytes(), self.settings.public_url)
+            self._mail_writer = InviteMailWriter(self.master_keys().current, self.settings.public_url)
         return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days))

@@ -9,7 +9,9 @@ import typer
 from sqlalchemy.exc import OperationalError
 from typer import rich_utils
 
-from producers.cli import credentials, invites, jobs, memberships, ops, people, serve, worker
+from config.settings import MasterKeyError
+from domain.master_keys import WrongMasterKey
+from producers.cli import credentials, invites, jobs, keys, memberships, ops, people, serve, worker
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -32,6 +34,7 @@ app.command("dead-letters")(ops.dead_letters)
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
 app.command("api")(serve.api)
+app.add_typer(keys.keys_app, name="keys")
 
 
 @app.command("demo")
@@ -60,6 +63,8 @@ def run() -> None:
         sys.exit(130)
     except OperationalError as e:
         _exit_with(f"cannot use the database: {e.orig}", EXIT_REFUSED)
+    except (MasterKeyError, WrongMasterKey) as e:  # the message names the setting or key id, never a key
+        _exit_with(str(e), EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
         if os.environ.get("ENVADMIN_DEBUG"):
             raise

@@ -14,10 +14,11 @@ def _app():
     from workers.app import create_app  # the CLI runs workers; submitting verbs never import them
 
     settings = load_settings()
+    app = create_app(settings)  # first: it refuses a missing master key before anything is touched
     engine = make_engine(settings.effective_database_url)
     ensure_schema(engine)
     engine.dispose()
-    return settings, create_app(settings)
+    return settings, app
 
 
 def worker(

@@ -18,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select, update
 
+from domain.master_keys import MasterKeys
 from store.engine import make_engine
 from store.mail_outbox import MailOutbox, UnreadableMail
 from store.migrate import upgrade
@@ -90,11 +91,15 @@ def mail_settings(tmp_path, database_url, mail_url=None, **extra):
                          mail_url=mail_url or f"file://{tmp_path / 'outbox'}", **extra)
 
 
+def master_keys(settings) -> MasterKeys:
+    return MasterKeys.from_secrets(*settings.master_key_secrets())
+
+
 def enqueue(settings, invite_id=None, to="bob@example.com") -> UUID:
     engine = make_engine(settings.effective_database_url)
     with engine.begin() as conn:
         mail_id = MailOutbox(conn).enqueue(to, "Invitation to account 1001", BODY, invite_id,
-                                           settings.master_key_bytes(), utcnow())
+                                           master_keys(settings).current, utcnow())
     engine.dispose()
     return mail_id
 
@@ -124,14 +129,14 @@ def test_the_outbox_keeps_no_clear_body(database_url, tmp_path):
         assert (TOKEN.encode() if isinstance(text, bytes) else TOKEN) not in text
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        pending = MailOutbox(conn).begin_sending(mail_id, settings.master_key_bytes())
+        pending = MailOutbox(conn).begin_sending(mail_id, master_keys(settings))
         assert pending.body == BODY and pending.to_email == "bob@example.com" and pending.attempts == 0
         assert TOKEN not in repr(pending)
         conn.rollback()  # a body moved to another mail's row fails authentication
         conn.execute(update(mail_outbox).where(mail_outbox.c.id == other).values(
             body_nonce=row.body_nonce, body_ciphertext=row.body_ciphertext))
         with pytest.raises(UnreadableMail):
-            MailOutbox(conn).begin_sending(other, settings.master_key_bytes())
+            MailOutbox(conn).begin_sending(other, master_keys(settings))
     engine.dispose()
 
 

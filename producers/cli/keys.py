@@ -1,0 +1,92 @@
+"""keys: rotate the master key that wraps envelope keys and mail bodies, and see which key wraps what."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config.master_key import MAKE_ONE, MasterKeyError, parse_key
+from domain.master_keys import MasterKey, MasterKeys
+from producers.cli.context import EXIT_REFUSED, Json, client, fail, print_json, print_lines, read_stdin_lines
+from store.key_rotation import WHAT, check_rotation, rotate_master_key, wrapped_counts
+
+keys_app = typer.Typer(help="The master key (ENVADMIN_MASTER_KEY): rotate it, see which key wraps what.",
+                       no_args_is_help=True)
+
+
+@keys_app.command("rotate")
+def rotate(new_key_stdin: Annotated[bool, typer.Option(
+               "--new-key-stdin", help="Read the new key, the base64 of 32 bytes, from standard input.")] = False,
+           batch: Annotated[int, typer.Option(min=1, help="Rows re-wrapped per transaction.")] = 500,
+           as_json: Json = False) -> None:
+    """Re-wrap every envelope key and mail body under a new master key; run it again to resume."""
+    if not new_key_stdin:
+        fail("--new-key-stdin is required: the new key is read from standard input, never from arguments "
+             f"(make one with `{MAKE_ONE}`)")
+    (text,) = read_stdin_lines(1, "the new key (the base64 of 32 bytes)")
+    try:
+        new = MasterKey(parse_key(text, "the new key on standard input"))
+    except MasterKeyError as e:
+        fail(str(e))
+    api = client()
+    keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
+    check_rotation(api.engine, keys, new)
+    key_file = api.settings.master_key_file
+    if key_file is not None:  # embedded: from now on every process reads the new key, and the old one
+        api.settings.install_master_key_file(new.secret)
+    report = rotate_master_key(api.engine, keys, new, batch)
+    left = sum(count for counts in wrapped_counts(api.engine).values()
+               for key_id, count in counts.items() if key_id != new.key_id)
+    steps = next_steps(keys, new, key_file, left)
+    if as_json:
+        print_json({"key_id": new.key_id, "rewrapped": report.rewrapped, "unreadable": report.unreadable,
+                    "left_under_other_keys": left, "next_steps": steps})
+    else:
+        done = " and ".join(f"{n} {WHAT[table][0] if n == 1 else WHAT[table][1]}"
+                            for table, n in report.rewrapped.items())
+        print_lines([f"{done} re-wrapped under master key {new.key_id} "
+                     f"(was {', '.join(keys.ids)}).",
+                     *(f"could not open {what}" for what in report.unreadable), *steps])
+    if report.unreadable:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: int) -> list[str]:
+    """What the operator does next, so that every host reads what the others seal."""
+    old_keys = f"{key_file}.old" if key_file else "ENVADMIN_OLD_MASTER_KEYS"
+    if keys.current.key_id == new.key_id:  # a run after every host took the new key
+        if left:
+            return [f"{left} rows are still under another key: run this again once every host uses the new key."]
+        return [f"Nothing is left under an old key: {old_keys} may be removed."]
+    if key_file is not None:
+        return [f"{key_file} now holds the new key; the old one is kept in {old_keys}.",
+                "Restart the worker (it still holds the old key), then run `envadmin keys rotate "
+                f"--new-key-stdin` again with the same key: it re-wraps what was sealed meanwhile. Then "
+                f"{old_keys} may be deleted."]
+    return ["Now, on every host:",
+            f"  1. set ENVADMIN_MASTER_KEY to the new key on every host (id {new.key_id}), and "
+            f"ENVADMIN_OLD_MASTER_KEYS to the old one (id {keys.current.key_id});",
+            "  2. restart the workers, beat and the API: until then they seal with the old key;",
+            "  3. run `envadmin keys rotate --new-key-stdin` again with the new key: it re-wraps what was "
+            "sealed meanwhile; then remove ENVADMIN_OLD_MASTER_KEYS."]
+
+
+@keys_app.command("status")
+def status(as_json: Json = False) -> None:
+    """The configured master keys' ids, and how many rows each key wraps."""
+    api = client()
+    keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
+    counts = wrapped_counts(api.engine)
+    if as_json:
+        print_json({"key_id": keys.current.key_id, "old_key_ids": [k.key_id for k in keys.older],
+                    "wrapped": {table: {str(k): n for k, n in c.items()} for table, c in counts.items()}})
+        return
+    lines = [f"master key: {keys.current.key_id}",
+             f"old keys: {', '.join(k.key_id for k in keys.older) or '-'}"]
+    for table, by_key in counts.items():
+        for key_id, count in sorted(by_key.items(), key=lambda item: str(item[0])):
+            known = "from before key ids" if key_id is None else \
+                f"under {key_id}{'' if keys.holds(key_id) else ' (not configured here)'}"
+            lines.append(f"{table}: {count} {known}")
+    print_lines(lines)

@@ -1,0 +1,94 @@
+"""Re-wraps what the master key protects (envelope keys, mail bodies) under a new master key, in batches.
+
+Each batch is one transaction and stamps its rows with the new key's id, so a run that is interrupted
+resumes where it stopped: the next run picks only rows not yet under the new key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Engine, Row, Table, func, or_, select
+
+from domain.envelope import SealedEnvelope, TamperedEnvelope, rewrap
+from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
+from store.bulk_sql import update_rows
+from store.mail_outbox import rewrapped_body
+from store.tables import envelopes, mail_outbox
+
+WHAT = {"envelopes": ("envelope key", "envelope keys"), "mail_outbox": ("mail body", "mail bodies")}
+
+
+@dataclass
+class RotationReport:
+    """How many rows each table had re-wrapped, and the rows no configured key could open."""
+
+    rewrapped: dict[str, int] = field(default_factory=lambda: {name: 0 for name in WHAT})
+    unreadable: list[str] = field(default_factory=list)
+
+
+def wrapped_counts(engine: Engine) -> dict[str, dict[str | None, int]]:
+    """Rows of each table by the id of the master key that wraps them (None: from before key ids)."""
+    with engine.connect() as conn:
+        return {table.name: dict(conn.execute(select(table.c.key_id, func.count())
+                                              .group_by(table.c.key_id)).all())
+                for table in (envelopes, mail_outbox)}
+
+
+def rotate_master_key(engine: Engine, keys: MasterKeys, new: MasterKey, batch: int = 500,
+                      after_batch: Callable[[str, int], None] | None = None) -> RotationReport:
+    """Re-wrap every envelope key and mail body not yet under `new`; `keys` must open what they are under.
+
+    Refuses before changing anything if a row names a master key that neither `keys` nor `new` is.
+    `after_batch(table, rows)` is called after each committed batch.
+    """
+    reader = check_rotation(engine, keys, new)
+    report = RotationReport()
+    for table, rewrapped in ((envelopes, _envelope_columns), (mail_outbox, rewrapped_body)):
+        after = None
+        while True:
+            with engine.begin() as conn:
+                rows = conn.execute(_not_yet_under(table, new, after, batch)).all()
+                if not rows:
+                    break
+                changes = []
+                for row in rows:
+                    try:
+                        changes.append({"id": row.id, **rewrapped(row, reader, new)})
+                    except (InvalidTag, TamperedEnvelope, WrongMasterKey, ValueError) as e:
+                        report.unreadable.append(f"{table.name} {row.id}: {str(e) or type(e).__name__}")
+                update_rows(conn, table, "id", changes)
+                after = rows[-1].id
+            report.rewrapped[table.name] += len(changes)
+            if after_batch is not None:
+                after_batch(table.name, len(changes))
+    return report
+
+
+def _not_yet_under(table: Table, new: MasterKey, after, batch: int):
+    """The next batch of rows whose key id is not the new key's, by id; locked against a sender."""
+    query = select(table).where(or_(table.c.key_id.is_(None), table.c.key_id != new.key_id))
+    if after is not None:  # rows that could not be opened are left behind the cursor, not read again
+        query = query.where(table.c.id > after)
+    return query.order_by(table.c.id).limit(batch).with_for_update()
+
+
+def _envelope_columns(row: Row, keys: MasterKeys, new: MasterKey) -> dict:
+    sealed = SealedEnvelope(row.id, row.nonce, row.ciphertext, row.key_nonce, row.wrapped_key, row.key_id)
+    moved = rewrap(sealed, keys, new)
+    return {"key_nonce": moved.key_nonce, "wrapped_key": moved.wrapped_key, "key_id": moved.key_id}
+
+
+def check_rotation(engine: Engine, keys: MasterKeys, new: MasterKey) -> MasterKeys:
+    """The keys a rotation reads with; WrongMasterKey if some row is under a key neither configured nor new."""
+    reader = MasterKeys(new, [keys.current, *keys.older])
+    for table, counts in wrapped_counts(engine).items():
+        for key_id, count in counts.items():
+            if not reader.holds(key_id):
+                one, many = WHAT[table]
+                raise WrongMasterKey(
+                    f"{count} {one + ' is' if count == 1 else many + ' are'} wrapped by master key {key_id}, "
+                    f"which is neither the new key nor a configured one ({', '.join(reader.ids)}): add that "
+                    f"key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed")
+    return reader
