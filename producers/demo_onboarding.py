@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Console
-
+from producers.cli.terminal import SafeConsole
 from producers.cli.views import job_error_lines, job_summary_lines
 from producers.client import Client
 from producers.onboarding.job import Onboarding
 from store import job_reports
 
-console = Console(highlight=False, soft_wrap=True)
+console = SafeConsole(highlight=False, soft_wrap=True)
 
 
 def onboarding_story(client: Client, account: str, admin: str) -> bool:

@@ -8,17 +8,17 @@ from uuid import UUID
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
 from domain.validation import describe
+from producers.cli.terminal import SafeConsole
 from producers.client import Client
 from store.command_log import QUEUED
 from store.location import StoreNotFound
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 By = Annotated[str, typer.Option("--by", help="Who asks: an email or the word 'support'.")]
 Wait = Annotated[bool, typer.Option("--wait", help="Block until the command leaves 'queued'.")]

@@ -106,3 +106,15 @@ def test_onboard_wait_with_no_worker_says_so_after_a_few_seconds(no_worker, tmp_
     assert result.returncode == 3, describe(result)
     assert "no worker seems to be running" in result.stderr, describe(result)
     assert json.loads(result.stdout)["state"] == "running"
+
+
+def test_job_errors_print_what_a_file_holds_without_letting_it_act_on_the_terminal(e2e, tmp_path):
+    rows = tmp_path / "hostile.csv"
+    rows.write_text('action,account,email\ngrant,3128,"\x1b[2J\x1b]0;pwned\x07@x.example"\n')
+    report = json.loads(e2e.cli("onboard", str(rows), "--by", "support", "--wait", "--json").stdout)
+
+    shown = e2e.cli("job", "errors", report["id"])
+
+    assert shown.returncode == 0, describe(shown)
+    assert "line 2 invalid" in shown.stdout and "\\x1b[2J" in shown.stdout, describe(shown)
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
