@@ -15,6 +15,7 @@ from domain.model import (
     ADMIN_GROUP_KEY,
     INVITE_PENDING,
     SUPPORT,
+    WHOLE_GROUP,
     Account,
     AuditEntry,
     Group,
@@ -154,6 +155,7 @@ def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome
     if group.is_builtin:
         raise Refused(f"the {ADMIN_GROUP} group cannot be deleted")
     repo.delete_group(cmd.account, group.key)
+    repo.set_clock(cmd.account, group.key, WHOLE_GROUP, cmd.issued_at, cmd.id)
     return Outcome(f"Group {group.name} deleted from account {cmd.account}.",
                    [ev.GroupDeleted(cmd.account, group.name)])
 
@@ -182,6 +184,13 @@ def _claim_clock(cmd: c.Command, repo: Repository, group: Group, user_key: str) 
         raise Superseded(
             f"superseded by command {clock.command_id}, issued later "
             f"({clock.issued_at.isoformat()}) for the same member of {group.name} in account {cmd.account}")
+    if group.is_builtin:
+        return  # never deleted
+    deleted = repo.get_clock(cmd.account, group.key, WHOLE_GROUP)
+    if deleted is not None and deleted.is_newer_than(cmd.issued_at, cmd.id):
+        raise Superseded(
+            f"superseded by the deletion of group {group.name} in account {cmd.account} (command "
+            f"{deleted.command_id}, issued later, {deleted.issued_at.isoformat()})")
 
 
 def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,

@@ -20,6 +20,8 @@ def group_key(name: str) -> str:
 
 
 ADMIN_GROUP_KEY = group_key(ADMIN_GROUP)
+# The clock of a group as a whole: set when the group is deleted, it outlives the group (a tombstone).
+WHOLE_GROUP = "*"
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,12 @@ class Repository(abc.ABC):
     def add_group(self, group: Group) -> None: ...
 
     @abc.abstractmethod
-    def rename_group(self, account: str, group_key: str, new_name: str) -> None: ...
+    def rename_group(self, account: str, group_key: str, new_name: str) -> None:
+        """Rename the group; its memberships and their clocks follow (not the tombstone of the old name)."""
 
     @abc.abstractmethod
     def delete_group(self, account: str, group_key: str) -> None:
-        """Remove the group, its memberships and their clocks."""
+        """Remove the group and its memberships; their clocks stay, as tombstones."""
 
     @abc.abstractmethod
     def is_member(self, account: str, group_key: str, email_key: str) -> bool: ...

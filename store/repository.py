@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from domain.clock import utcnow
-from domain.model import Account, AuditEntry, Group, MembershipClock, User
+from domain.model import WHOLE_GROUP, Account, AuditEntry, Group, MembershipClock, User
 from domain.ports import Repository
 from store.bulk_sql import among
 from store.invite_mail import InviteMailWriter
@@ -66,19 +66,20 @@ class SqlRepository(InviteRecords, Repository):
                                                 name=group.name))
 
     def rename_group(self, account: str, group_key: str, new_name: str) -> None:
-        # Memberships follow through ON UPDATE CASCADE; clocks have no foreign key.
+        # Memberships follow through ON UPDATE CASCADE; clocks have no foreign key. The tombstone of the old
+        # name stays with it.
         new_key = Group(account, new_name).key
         self.conn.execute(update(groups).where(groups.c.account == account,
                                                groups.c.name_key == group_key)
                           .values(name=new_name, name_key=new_key))
         self.conn.execute(update(membership_clocks).where(
-            membership_clocks.c.account == account, membership_clocks.c.group_key == group_key)
-            .values(group_key=new_key))
+            membership_clocks.c.account == account, membership_clocks.c.group_key == group_key,
+            membership_clocks.c.email_key != WHOLE_GROUP).values(group_key=new_key))
 
     def delete_group(self, account: str, group_key: str) -> None:
-        for table in (memberships, membership_clocks):
-            self.conn.execute(delete(table).where(table.c.account == account,
-                                                  table.c.group_key == group_key))
+        # The clocks stay: a command issued before the deletion must not apply to a group made again later.
+        self.conn.execute(delete(memberships).where(memberships.c.account == account,
+                                                    memberships.c.group_key == group_key))
         self.conn.execute(delete(groups).where(groups.c.account == account,
                                                groups.c.name_key == group_key))
 

@@ -11,7 +11,7 @@ from uuid import UUID
 from domain import commands as c
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, SUPPORT, email_key, group_key
+from domain.model import ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, email_key, group_key
 from store.chunk_repository import ChunkRepository
 from store.command_log import REJECTED, SUPERSEDED
 from store.unit_of_work import SqlUnitOfWork
@@ -39,7 +39,8 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
     repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl)
     repo.prefetch({cmd.account for cmd in todo}, {email_key(cmd.email) for cmd in todo},
                   {email_key(cmd.actor) for cmd in todo if cmd.actor != SUPPORT},
-                  {(cmd.account, _group_of(cmd), email_key(cmd.email)) for cmd in todo})
+                  {(cmd.account, _group_of(cmd), email_key(cmd.email)) for cmd in todo}
+                  | {(cmd.account, _group_of(cmd), WHOLE_GROUP) for cmd in todo if _group_of(cmd) != ADMIN_GROUP_KEY})
     statuses, results = [], []
     for cmd in run:
         if cmd.id not in queued:

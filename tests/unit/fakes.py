@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain.model import (
     INVITE_PENDING,
+    WHOLE_GROUP,
     Account,
     AuditEntry,
     Group,
@@ -85,12 +86,11 @@ class FakeRepository(Repository):
         self.groups[(account, new_key)] = Group(account, new_name)
         self.memberships = {(a, new_key if (a, g) == (account, group_key) else g, e)
                             for a, g, e in self.memberships}
-        self.clocks = {(a, new_key if (a, g) == (account, group_key) else g, e): clock
+        self.clocks = {(a, new_key if (a, g) == (account, group_key) and e != WHOLE_GROUP else g, e): clock
                        for (a, g, e), clock in self.clocks.items()}
 
     def delete_group(self, account: str, group_key: str) -> None:
         self.memberships = {k for k in self.memberships if k[:2] != (account, group_key)}
-        self.clocks = {k: v for k, v in self.clocks.items() if k[:2] != (account, group_key)}
         self.groups.pop((account, group_key), None)
 
     def is_member(self, account: str, group_key: str, email_key: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from domain.commands import command_adapter
 from domain.errors import NotAuthorized, Refused, Superseded
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP, SUPPORT
+from domain.model import ADMIN_GROUP, SUPPORT, WHOLE_GROUP, group_key
 from domain.passwords import hash_password, verify_password
 
 from .fakes import FakeRepository
@@ -477,18 +477,46 @@ def test_renaming_or_deleting_a_missing_group_is_refused(repo):
         "group Nope does not exist in account 1001"
 
 
-def test_deleting_a_group_removes_its_memberships_and_clocks(repo):
-    apply(repo, add_member("Sales", CAROL, actor=ALICE))
+def test_deleting_a_group_removes_its_memberships_and_keeps_their_clocks(repo):
+    added = add_member("Sales", CAROL, actor=ALICE)
+    apply(repo, added)
     repo.audit.clear()
 
-    outcome = apply(repo, delete_group("SALES", actor=ALICE))
+    deleted = delete_group("SALES", actor=ALICE)
+    outcome = apply(repo, deleted)
 
     assert outcome.message == "Group Sales deleted from account 1001."
     assert repo.group("1001", "Sales") is None
     assert not repo.has_member("1001", "Sales", CAROL)
-    assert repo.clock("1001", "Sales", CAROL) is None
+    assert repo.clock("1001", "Sales", CAROL).command_id == added.id  # a tombstone
+    assert repo.get_clock("1001", group_key("Sales"), WHOLE_GROUP).command_id == deleted.id
     assert repo.has_member("1001", ADMIN_GROUP, ALICE)
     assert [(e.action, e.target) for e in repo.audit] == [("group.deleted", "Sales")]
+
+
+def test_a_member_change_issued_before_a_deletion_does_not_apply_to_the_group_made_again(repo):
+    stale = add_member("Sales", ALICE, actor=ALICE)  # issued, then delayed in the broker
+    apply(repo, delete_group("Sales", actor=ALICE))
+    apply(repo, create_group("Sales", actor=ALICE))
+
+    with pytest.raises(Superseded) as raised:
+        apply(repo, stale)
+
+    assert "deletion of group Sales" in raised.value.reason
+    assert not repo.has_member("1001", "Sales", ALICE)
+    apply(repo, add_member("Sales", ALICE, actor=ALICE))  # issued after the deletion: applies
+    assert repo.has_member("1001", "Sales", ALICE)
+
+
+def test_renaming_a_group_leaves_the_tombstone_of_its_old_name(repo):
+    stale = add_member("Sales", ALICE, actor=ALICE)
+    apply(repo, delete_group("Sales", actor=ALICE))
+    apply(repo, create_group("Sales", actor=ALICE))
+    apply(repo, rename_group("Sales", "Team", actor=ALICE))
+    apply(repo, create_group("Sales", actor=ALICE))
+
+    with pytest.raises(Superseded):
+        apply(repo, stale)
 
 
 def test_a_group_deleted_in_one_account_stays_in_the_other(repo):

@@ -1,0 +1,28 @@
+"""A group's deletion outlives it: a member change issued before it never applies to a group made again."""
+from __future__ import annotations
+
+from producers.client import new_command
+
+from .test_chunk_faults import ALICE, account, deliver, engine, journal, row  # noqa: F401
+
+
+def group_command(type_: str, **fields):
+    return new_command(type_, actor=ALICE, source="cli", account="1001", **fields)
+
+
+def test_a_stale_add_member_arriving_after_the_group_is_made_again_is_superseded(engine, account):  # noqa: F811
+    stale = group_command("add_member", group="Sales", email=ALICE)  # issued first, delivered last
+    commands = [group_command("create_group", group="Sales"), group_command("delete_group", group="Sales"),
+                group_command("create_group", group="Sales")]
+    journal(engine, stale, *commands)
+    for command in commands:
+        deliver(engine, command)
+
+    deliver(engine, stale)  # alone in its message: the set-based path
+
+    status, _, _, reason = row(engine, stale.id)
+    assert status == "superseded" and "deletion of group Sales" in reason, reason
+    fresh = group_command("add_member", group="Sales", email=ALICE)
+    journal(engine, fresh)
+    deliver(engine, fresh)
+    assert row(engine, fresh.id).status == "applied"
