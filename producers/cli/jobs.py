@@ -39,7 +39,8 @@ def onboard(
     resume: Annotated[str | None, typer.Option("--resume", metavar="JOB_ID",
                                                help="Go on with a job whose producer stopped.")] = None,
     passwords: Annotated[Path | None, typer.Option(
-        "--passwords", help="File (mode 0600) that receives the temporary passwords of created users.")] = None,
+        "--passwords", help="File that receives the temporary passwords of created users: a new file (made "
+                            "with mode 0600), or your own regular file of mode 0600; never a symbolic link.")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the job until every row has a final status.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds --wait waits at most.")] = 3600.0,
     as_json: Json = False,

@@ -16,7 +16,7 @@ from messaging.broker import publish_batch
 from producers.client import Client
 from producers.onboarding.lease import JobBusy, job_lease
 from producers.onboarding.partitions import AccountPartitions
-from producers.onboarding.passwords import TemporaryPasswords
+from producers.onboarding.passwords import TemporaryPasswords, check_passwords_path
 from producers.onboarding.reader import FileProblem, Row, RowError, check_header, detect_format, open_rows
 from producers.onboarding.rows import JobRowContext, subject_of, to_command
 from store import jobs
@@ -49,6 +49,8 @@ class Onboarding:
             raise FileProblem(f"{path}: no such file")
         self.file_format = detect_format(path, file_format)
         check_header(path, self.file_format)  # before any job exists
+        if passwords_file is not None:
+            check_passwords_path(passwords_file)  # before any job exists
         self.batch_size = client.settings.job_batch
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
         self.actor, self.job_id, self.record = self._find_or_name(self.digest, actor, resume)
