@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from domain.commands import Command, command_adapter
 from domain.model import email_key
+from producers.onboarding.columns import ECHO_LIMIT, clipped, shown
 from producers.onboarding.reader import RowError
 
 ACTIONS = {
@@ -32,6 +33,7 @@ _NEEDS = {
 _CREATES_USER = ("create_account", "add_user")
 _NOT_YET_HASHED = "$argon2id$not-yet-hashed"
 _COLUMN_OF_FIELD = {"admin_email": "email", "actor": "by"}
+_REASON_LIMIT = 300  # characters: a reason is shown on one line
 
 # (line, email) -> argon2 hash of a new temporary password, or RowError if none can be given.
 PasswordSource = Callable[[int, str], "str | RowError"]
@@ -62,8 +64,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     action = cells.get("action", "")
     command_type = ACTIONS.get(action.lower())
     if command_type is None:
-        shown = repr(action) if action else "empty"
-        return RowError("action", f"is {shown}; expected one of "
+        return RowError("action", f"is {shown(action) if action else 'empty'}; expected one of "
                                   "create_account, add_user, grant, revoke, add_member, remove_member")
     missing = [name for name in ("account", *_NEEDS[command_type]) if not cells.get(name)]
     if missing:
@@ -73,7 +74,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
         return RowError("group", f"is not used by {action}: use add_member or remove_member for groups")
     actor = cells.get("by") or job.default_actor
     if command_type == "create_account" and actor.casefold() != "support":
-        return RowError("by", f"is {actor!r}, but only support can create accounts")
+        return RowError("by", f"is {shown(actor)}, but only support can create accounts")
     fields = {name: cells[name] for name in _NEEDS[command_type]}
     if command_type == "create_account":
         fields["admin_email"] = fields.pop("email")
@@ -100,4 +101,7 @@ def _first_problem(error: ValidationError) -> RowError:
     names = [str(part) for part in problem["loc"] if isinstance(part, str) and part not in ACTIONS.values()]
     field = _COLUMN_OF_FIELD.get(names[-1], names[-1]) if names else None
     message = problem["msg"].removeprefix("Value error, ")
-    return RowError(field, message)
+    echoed = problem.get("input")
+    if isinstance(echoed, str) and len(echoed) > ECHO_LIMIT:
+        message = message.replace(repr(echoed), shown(echoed))
+    return RowError(field, clipped(message, _REASON_LIMIT))
