@@ -1,7 +1,9 @@
 """An onboarding job: reads the file, journals its rows batch by batch, publishes them.
 
-The job's id comes from the file's content, the format and the default actor, so running the same
-file again is the same job: it takes up after the last whole batch and journals nothing twice.
+The job's id comes from the file's content, the format, the default actor and whether rows may name
+their own actor, so running the same file again the same way is the same job: it takes up after the
+last whole batch and journals nothing twice. Run another way, it is another job, never one whose rows
+change meaning half-way.
 """
 from __future__ import annotations
 
@@ -34,15 +36,17 @@ class Submitted:
     published: bool
 
 
-def job_id_for(digest: str, file_format: str, actor: str) -> UUID:
-    return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}")
+def job_id_for(digest: str, file_format: str, actor: str, allow_row_actors: bool = False) -> UUID:
+    """The id of the job that reads this file this way."""
+    return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}" + ("|row actors" if allow_row_actors else ""))
 
 
 class Onboarding:
     """One run of the producer over one file."""
 
     def __init__(self, client: Client, path: Path, *, actor: str | None, file_format: str | None = None,
-                 resume: UUID | None = None, passwords_file: Path | None = None):
+                 resume: UUID | None = None, passwords_file: Path | None = None,
+                 allow_row_actors: bool | None = None):
         self.client = client
         self.path = path
         if not path.is_file():
@@ -53,11 +57,12 @@ class Onboarding:
             check_passwords_path(passwords_file)  # before any job exists
         self.batch_size = client.settings.job_batch
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
-        self.actor, self.job_id, self.record = self._find_or_name(self.digest, actor, resume)
+        self.actor, self.allow_row_actors, self.job_id, self.record = self._find_or_name(
+            self.digest, actor, resume, allow_row_actors)
         self.passwords = TemporaryPasswords(passwords_file, self.job_id)
 
-    def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None):
-        """The job's actor, id and record (None for a new job)."""
+    def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None, allow_row_actors: bool | None):
+        """The job's actor, whether its rows may name theirs, its id and its record (None for a new job)."""
         if resume is not None:
             record = jobs.find(self.client.engine, resume)
             if record is None:
@@ -67,11 +72,15 @@ class Onboarding:
                                   f"({record.file_name}): its content differs")
             if actor is not None and actor != record.actor:
                 raise FileProblem(f"job {resume} runs --by {record.actor}, not {actor}")
-            return record.actor, record.id, record
+            # The id holds the job's choice, so a resumed job keeps it.
+            allowed = record.id == job_id_for(digest, self.file_format, record.actor, True)
+            if allow_row_actors is not None and allow_row_actors != allowed:
+                raise FileProblem(f"job {resume} runs {'with' if allowed else 'without'} --allow-row-actors")
+            return record.actor, allowed, record.id, record
         if actor is None:
-            raise FileProblem("--by is required (who submits the rows that name no 'by')")
-        job_id = job_id_for(digest, self.file_format, actor)
-        return actor, job_id, jobs.find(self.client.engine, job_id)
+            raise FileProblem("--by is required (who submits the rows)")
+        job_id = job_id_for(digest, self.file_format, actor, bool(allow_row_actors))
+        return actor, bool(allow_row_actors), job_id, jobs.find(self.client.engine, job_id)
 
     @property
     def already_submitted(self) -> bool:
@@ -106,7 +115,8 @@ class Onboarding:
         return published
 
     def _submit_rows(self, record, on_batch) -> bool:
-        context = JobRowContext(self.job_id, record.created_at, self.actor, self.passwords.issue)
+        context = JobRowContext(self.job_id, record.created_at, self.actor, self.passwords.issue,
+                                self.allow_row_actors)
         valid: list[jobs.JobRow] = []
         invalid: list[tuple[int, str | None, str]] = []
         published, rows_read, last_line = True, record.rows_read, record.last_line

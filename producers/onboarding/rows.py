@@ -47,6 +47,7 @@ class JobRowContext:
     started_at: datetime
     default_actor: str
     passwords: PasswordSource
+    allow_row_actors: bool = False
 
 
 def command_id(job_id: UUID, line: int) -> UUID:
@@ -72,7 +73,9 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
                         (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""))
     if cells.get("group") and command_type not in ("add_member", "remove_member"):
         return RowError("group", f"is not used by {action}: use add_member or remove_member for groups")
-    actor = cells.get("by") or job.default_actor
+    actor = _actor(cells.get("by", ""), job)
+    if isinstance(actor, RowError):
+        return actor
     if command_type == "create_account" and actor.casefold() != "support":
         return RowError("by", f"is {shown(actor)}, but only support can create accounts")
     fields = {name: cells[name] for name in _NEEDS[command_type]}
@@ -94,6 +97,18 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     if isinstance(password_hash, RowError):
         return password_hash
     return command.model_copy(update={"password_hash": password_hash})
+
+
+def _actor(by: str, job: JobRowContext) -> str | RowError:
+    """Who the row acts as: --by, unless the operator lets rows name their own actor."""
+    if not by:
+        return job.default_actor
+    if job.allow_row_actors:
+        return by
+    if email_key(by) != email_key(job.default_actor):
+        return RowError("by", f"is {shown(by)}, but the job runs --by {job.default_actor}; a row names "
+                              "its own actor only when the job is run with --allow-row-actors")
+    return job.default_actor
 
 
 def _first_problem(error: ValidationError) -> RowError:

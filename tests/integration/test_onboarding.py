@@ -91,7 +91,7 @@ def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp
                  "revoke,1001,,bob@example.com,,,,",                                # 9 applied: bob ends revoked
                  "frobnicate,1001,,x@example.com,,,,")                              # 10 invalid
     with thread_worker(create_app(stack)):
-        report = onboard(client, path)
+        report = onboard(client, path, allow_row_actors=True)
     assert report["state"] == "completed"
     assert report["counts"] == {"queued": 0, "applied": 3, "pending": 2, "rejected": 2, "superseded": 0,
                                 "failed": 0, "invalid": 2}

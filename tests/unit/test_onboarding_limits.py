@@ -125,6 +125,7 @@ def context():
 @pytest.mark.parametrize("values, field", [
     ({"action": "grant", "account": "1" * 5000, "email": "a@example.com"}, "account"),
     ({"action": "g" * 5000, "account": "1001"}, "action"),
+    ({"action": "grant", "account": "1001", "email": "a@example.com", "by": "nobody" * 1000}, "by"),
 ])
 def test_a_long_cell_is_shortened_where_a_reason_echoes_it(values, field):
     error = to_command(2, values, context())
