@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 from uuid import UUID, uuid5
@@ -115,8 +116,8 @@ class Onboarding:
         return published
 
     def _submit_rows(self, record, on_batch) -> bool:
-        context = JobRowContext(self.job_id, record.created_at, self.actor, self.passwords.issue,
-                                self.allow_row_actors)
+        context = JobRowContext(self.job_id, self._issued_from(record), self.actor, self.passwords.issue,
+                                self.allow_row_actors, after_line=record.last_line)
         valid: list[jobs.JobRow] = []
         invalid: list[tuple[int, str | None, str]] = []
         published, rows_read, last_line = True, record.rows_read, record.last_line
@@ -135,6 +136,12 @@ class Onboarding:
             rows_read += len(valid) + len(invalid)
             on_batch(Submitted(self.job_id, rows_read, published))
         return published
+
+    def _issued_from(self, record: jobs.JobRecord) -> datetime:
+        """Now, or just after the job's latest journalled row if a clock says otherwise."""
+        latest = jobs.latest_issued_at(self.client.engine, self.job_id) if record.last_line else None
+        now = utcnow()
+        return now if latest is None or latest < now else latest
 
     def _flush(self, valid: list[jobs.JobRow], invalid: list, last_line: int) -> bool:
         self.passwords.save()  # before the rows that use them are journalled

@@ -1,8 +1,10 @@
 """Turns one onboarding row into a command, or says which field is wrong and why.
 
-A row's command id and issue time come from the job and the row's line, so the same row of the
-same job is always the same command (a re-run journals nothing twice), and a later line is issued
-later (a grant then a revoke of one person ends revoked, whatever order workers apply them in).
+A row's command id comes from the job and the row's line, so the same row of the same job is always
+the same command (a re-run journals nothing twice). Its issue time comes from the run that journals
+it, one microsecond per line: a later line is issued later (a grant then a revoke of one person ends
+revoked, whatever order workers apply them in), and a run resumed days later issues its rows then,
+not in the past where older commands would win over them.
 """
 from __future__ import annotations
 
@@ -41,13 +43,21 @@ PasswordSource = Callable[[int, str], "str | RowError"]
 
 @dataclass(frozen=True)
 class JobRowContext:
-    """What every row of one job shares."""
+    """What every row of one run of a job shares.
+
+    A row's issue time is `issued_from` plus one microsecond per line after `after_line` (the job's
+    last line journalled before this run).
+    """
 
     job_id: UUID
-    started_at: datetime
+    issued_from: datetime
     default_actor: str
     passwords: PasswordSource
     allow_row_actors: bool = False
+    after_line: int = 0
+
+    def issued_at(self, line: int) -> datetime:
+        return self.issued_from + timedelta(microseconds=line - self.after_line)
 
 
 def command_id(job_id: UUID, line: int) -> UUID:
@@ -86,7 +96,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     this_id = command_id(job.job_id, line)
     try:
         command = command_adapter.validate_python({
-            "type": command_type, "id": this_id, "issued_at": job.started_at + timedelta(microseconds=line),
+            "type": command_type, "id": this_id, "issued_at": job.issued_at(line),
             "actor": actor, "source": "job", "account": cells["account"],
             "correlation_id": f"job {job.job_id} line {line}", **fields})
     except ValidationError as e:
