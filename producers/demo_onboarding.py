@@ -27,8 +27,8 @@ def onboarding_story(client: Client, account: str, admin: str) -> bool:
         f"grant,{account},{fay},,,{admin}\n"
         f"revoke,{account},{fay},,,{admin}\n")
     passwords = folder / f"demo-onboarding-{account}.passwords.csv"
-    console.print(f"\n[cyan]$ envadmin onboard {path} --by support --passwords {passwords} --wait[/]")
-    job = Onboarding(client, path, actor="support", passwords_file=passwords)
+    console.print(f"\n[cyan]$ envadmin onboard {path} --by {admin} --passwords {passwords} --wait[/]")
+    job = Onboarding(client, path, actor=admin, passwords_file=passwords)
     console.print(f"  job {job.job_id}", markup=False)
     job.run()
     report = _wait(client, job)

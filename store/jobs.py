@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Iterable
 from uuid import UUID
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from domain.commands import Command
 from store.bulk_sql import insert_rows, payload_of
@@ -99,6 +99,12 @@ def mark(engine: Engine, job_id: UUID, state: str, now: datetime, failure: str |
         values["submitted_at"] = now
     with engine.begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+
+
+def latest_issued_at(engine: Engine, job_id: UUID) -> datetime | None:
+    """The issue time of the job's latest journalled row (None if none): a resumed run stamps after it."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        return conn.execute(select(func.max(commands.c.issued_at)).where(commands.c.job_id == job_id)).scalar()
 
 
 def queued_payloads(engine: Engine, job_id: UUID, up_to_line: int, batch: int) -> Iterable[list[dict]]:

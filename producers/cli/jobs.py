@@ -34,12 +34,18 @@ _POLL_SECONDS = 0.5
 
 def onboard(
     file: Annotated[Path, typer.Argument(help="A CSV or JSONL file of rows to apply.", show_default=False)],
-    by: Annotated[str | None, typer.Option("--by", help="Who submits the rows that name no 'by'.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who submits the rows; a row's 'by' cell must name the "
+                                                       "same actor, unless --allow-row-actors.")] = None,
     file_format: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: by extension).")] = None,
     resume: Annotated[str | None, typer.Option("--resume", metavar="JOB_ID",
                                                help="Go on with a job whose producer stopped.")] = None,
     passwords: Annotated[Path | None, typer.Option(
-        "--passwords", help="File (mode 0600) that receives the temporary passwords of created users.")] = None,
+        "--passwords", help="File that receives the temporary passwords of created users: a new file (made "
+                            "with mode 0600), or your own regular file of mode 0600; never a symbolic link.")] = None,
+    allow_row_actors: Annotated[bool | None, typer.Option(
+        "--allow-row-actors", show_default=False,
+        help="Let each row act as the actor its 'by' cell names (default: a 'by' cell other than --by "
+             "makes its row invalid).")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the job until every row has a final status.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds --wait waits at most.")] = 3600.0,
     as_json: Json = False,
@@ -48,7 +54,8 @@ def onboard(
     resume_id = _job_id(resume) if resume else None
     api = client()
     try:
-        job = Onboarding(api, file, actor=by, file_format=file_format, resume=resume_id, passwords_file=passwords)
+        job = Onboarding(api, file, actor=by, file_format=file_format, resume=resume_id, passwords_file=passwords,
+                         allow_row_actors=allow_row_actors)
     except FileProblem as problem:
         fail(str(problem))
     (err if as_json else out).print(f"job {job.job_id}", markup=False)

@@ -1,12 +1,15 @@
 """An onboarding job: reads the file, journals its rows batch by batch, publishes them.
 
-The job's id comes from the file's content, the format and the default actor, so running the same
-file again is the same job: it takes up after the last whole batch and journals nothing twice.
+The job's id comes from the file's content, the format, the default actor and whether rows may name
+their own actor, so running the same file again the same way is the same job: it takes up after the
+last whole batch and journals nothing twice. Run another way, it is another job, never one whose rows
+change meaning half-way.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 from uuid import UUID, uuid5
@@ -16,7 +19,7 @@ from messaging.broker import publish_batch
 from producers.client import Client
 from producers.onboarding.lease import JobBusy, job_lease
 from producers.onboarding.partitions import AccountPartitions
-from producers.onboarding.passwords import TemporaryPasswords
+from producers.onboarding.passwords import TemporaryPasswords, check_passwords_path
 from producers.onboarding.reader import FileProblem, Row, RowError, check_header, detect_format, open_rows
 from producers.onboarding.rows import JobRowContext, subject_of, to_command
 from store import jobs
@@ -34,28 +37,33 @@ class Submitted:
     published: bool
 
 
-def job_id_for(digest: str, file_format: str, actor: str) -> UUID:
-    return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}")
+def job_id_for(digest: str, file_format: str, actor: str, allow_row_actors: bool = False) -> UUID:
+    """The id of the job that reads this file this way."""
+    return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}" + ("|row actors" if allow_row_actors else ""))
 
 
 class Onboarding:
     """One run of the producer over one file."""
 
     def __init__(self, client: Client, path: Path, *, actor: str | None, file_format: str | None = None,
-                 resume: UUID | None = None, passwords_file: Path | None = None):
+                 resume: UUID | None = None, passwords_file: Path | None = None,
+                 allow_row_actors: bool | None = None):
         self.client = client
         self.path = path
         if not path.is_file():
             raise FileProblem(f"{path}: no such file")
         self.file_format = detect_format(path, file_format)
         check_header(path, self.file_format)  # before any job exists
+        if passwords_file is not None:
+            check_passwords_path(passwords_file)  # before any job exists
         self.batch_size = client.settings.job_batch
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
-        self.actor, self.job_id, self.record = self._find_or_name(self.digest, actor, resume)
+        self.actor, self.allow_row_actors, self.job_id, self.record = self._find_or_name(
+            self.digest, actor, resume, allow_row_actors)
         self.passwords = TemporaryPasswords(passwords_file, self.job_id)
 
-    def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None):
-        """The job's actor, id and record (None for a new job)."""
+    def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None, allow_row_actors: bool | None):
+        """The job's actor, whether its rows may name theirs, its id and its record (None for a new job)."""
         if resume is not None:
             record = jobs.find(self.client.engine, resume)
             if record is None:
@@ -65,11 +73,15 @@ class Onboarding:
                                   f"({record.file_name}): its content differs")
             if actor is not None and actor != record.actor:
                 raise FileProblem(f"job {resume} runs --by {record.actor}, not {actor}")
-            return record.actor, record.id, record
+            # The id holds the job's choice, so a resumed job keeps it.
+            allowed = record.id == job_id_for(digest, self.file_format, record.actor, True)
+            if allow_row_actors is not None and allow_row_actors != allowed:
+                raise FileProblem(f"job {resume} runs {'with' if allowed else 'without'} --allow-row-actors")
+            return record.actor, allowed, record.id, record
         if actor is None:
-            raise FileProblem("--by is required (who submits the rows that name no 'by')")
-        job_id = job_id_for(digest, self.file_format, actor)
-        return actor, job_id, jobs.find(self.client.engine, job_id)
+            raise FileProblem("--by is required (who submits the rows)")
+        job_id = job_id_for(digest, self.file_format, actor, bool(allow_row_actors))
+        return actor, bool(allow_row_actors), job_id, jobs.find(self.client.engine, job_id)
 
     @property
     def already_submitted(self) -> bool:
@@ -104,7 +116,8 @@ class Onboarding:
         return published
 
     def _submit_rows(self, record, on_batch) -> bool:
-        context = JobRowContext(self.job_id, record.created_at, self.actor, self.passwords.issue)
+        context = JobRowContext(self.job_id, self._issued_from(record), self.actor, self.passwords.issue,
+                                self.allow_row_actors, after_line=record.last_line)
         valid: list[jobs.JobRow] = []
         invalid: list[tuple[int, str | None, str]] = []
         published, rows_read, last_line = True, record.rows_read, record.last_line
@@ -123,6 +136,12 @@ class Onboarding:
             rows_read += len(valid) + len(invalid)
             on_batch(Submitted(self.job_id, rows_read, published))
         return published
+
+    def _issued_from(self, record: jobs.JobRecord) -> datetime:
+        """Now, or just after the job's latest journalled row if a clock says otherwise."""
+        latest = jobs.latest_issued_at(self.client.engine, self.job_id) if record.last_line else None
+        now = utcnow()
+        return now if latest is None or latest < now else latest
 
     def _flush(self, valid: list[jobs.JobRow], invalid: list, last_line: int) -> bool:
         self.passwords.save()  # before the rows that use them are journalled

@@ -3,20 +3,47 @@
 Each is written and flushed to disk before the batch that uses its hash is journalled, so no
 journalled user lacks its password in the file. A batch journalled by nobody (the producer died
 first) leaves lines that are issued again on resume: for one line, the last entry is the one in use.
+
+The file holds secrets: envadmin writes only to a file it creates (never through a symbolic link)
+or to one that is already the caller's own regular file of mode 0600, so a path planted by someone
+else, or a file others can read, never receives a password.
 """
 from __future__ import annotations
 
-import csv
+import errno
 import os
+import stat
 from pathlib import Path
 from uuid import UUID
 
 from domain.passwords import generate_temporary_password, hash_password
-from producers.onboarding.reader import RowError
+from producers import csv_output
+from producers.onboarding.reader import FileProblem, RowError
+
+HEADER = ["job", "line", "email", "temporary_password"]
+
+
+class PasswordsFileProblem(FileProblem):
+    """The --passwords path cannot receive passwords."""
+
+
+def check_passwords_path(path: Path) -> None:
+    """Raise PasswordsFileProblem, naming the path, unless passwords can be written there safely."""
+    try:
+        status = path.lstat()
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise _problem(path, f"its folder {path.parent} does not exist") from None
+        return
+    except OSError as e:
+        raise _problem(path, e.strerror or str(e)) from None
+    _check_status(path, status)
 
 
 class TemporaryPasswords:
     def __init__(self, path: Path | None, job_id: UUID):
+        if path is not None:
+            check_passwords_path(path)
         self.path = path
         self.job_id = job_id
         self._unsaved: list[tuple[int, str, str]] = []
@@ -27,19 +54,63 @@ class TemporaryPasswords:
             return RowError("email", "creates a user, so the job needs --passwords FILE to write its "
                                      "temporary password to")
         password = generate_temporary_password()
+        while csv_output.runs_as_formula(password):  # written with a quote before it, it would be misread
+            password = generate_temporary_password()
         self._unsaved.append((line, email, password))
         return hash_password(password)
 
     def save(self) -> None:
+        """Append the passwords issued since the last save, and flush them to disk."""
         if not self._unsaved:
             return
-        new = not self.path.exists()
-        descriptor = os.open(self.path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+        descriptor, new = _open(self.path)
         with os.fdopen(descriptor, "a", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file)
+            writer = csv_output.writer(file)
             if new:
-                writer.writerow(["job", "line", "email", "temporary_password"])
+                writer.writerow(HEADER)
             writer.writerows([str(self.job_id), line, email, password] for line, email, password in self._unsaved)
             file.flush()
             os.fsync(file.fileno())
         self._unsaved.clear()
+
+
+def _open(path: Path) -> tuple[int, bool]:
+    """A descriptor to append to the passwords file, and whether it was created now."""
+    # O_NOFOLLOW: a symbolic link is refused, never followed; O_NONBLOCK: a FIFO planted there
+    # fails at once instead of blocking (it has no effect on a regular file).
+    flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        try:
+            descriptor = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            descriptor = os.open(path, flags)
+        else:
+            os.fchmod(descriptor, 0o600)  # whatever the umask
+            return descriptor, True
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise _problem(path, "is a symbolic link; give the path of a file") from None
+        raise _problem(path, e.strerror or str(e)) from None
+    try:
+        _check_status(path, os.fstat(descriptor))  # the file opened, not the path checked earlier
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor, False
+
+
+def _check_status(path: Path, status: os.stat_result) -> None:
+    if stat.S_ISLNK(status.st_mode):
+        raise _problem(path, "is a symbolic link; give the path of a file")
+    if not stat.S_ISREG(status.st_mode):
+        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+        raise _problem(path, f"is {kind}")
+    if status.st_uid != os.geteuid():
+        raise _problem(path, f"belongs to user id {status.st_uid}, not to you (user id {os.geteuid()})")
+    mode = stat.S_IMODE(status.st_mode)
+    if mode != 0o600:
+        raise _problem(path, f"has mode {mode:04o}; it must be 0600 (chmod 600 {path}), or name a new file")
+
+
+def _problem(path: Path, what: str) -> PasswordsFileProblem:
+    return PasswordsFileProblem(f"--passwords {path}: {what}; no password was written there")

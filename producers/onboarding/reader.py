@@ -12,13 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-COLUMNS = ("action", "account", "name", "email", "first_name", "last_name", "group", "by")
-REQUIRED_COLUMNS = ("action", "account")
+from producers.onboarding.columns import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    FileProblem,
+    check_columns,
+    check_header_names,
+    clipped,
+    is_known,
+    shown,
+)
+from producers.onboarding.lines import CappedTextLines, binary_lines
+
+MAX_LINE_BYTES = 1 << 16  # a longer line is an invalid row, read past without being held
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-
-
-class FileProblem(Exception):
-    """The file as a whole cannot be onboarded; nothing of it is submitted."""
+TOO_LONG = f"is longer than {MAX_LINE_BYTES} bytes"
 
 
 @dataclass(frozen=True)
@@ -72,29 +80,20 @@ def _closing(rows: Iterator[Row], binary) -> Iterator[Row]:
         binary.close()
 
 
-def check_columns(names: list[str], where: str) -> None:
-    unknown = [name for name in names if name not in COLUMNS]
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    problems = []
-    if unknown:
-        problems.append(f"unknown column(s) {', '.join(repr(n) for n in unknown)}")
-    if missing:
-        problems.append(f"missing required column(s) {', '.join(missing)}")
-    if problems:
-        raise FileProblem(f"{where}: {'; '.join(problems)} (known columns: {', '.join(COLUMNS)})")
-
-
 def _csv_rows(binary) -> Iterator[Row]:
     # surrogateescape keeps undecodable bytes in place, so one bad row does not stop the reader.
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text, strict=True)
-    header = _csv_header(reader)
-    return _csv_body(reader, header)
+    lines = CappedTextLines(text, MAX_LINE_BYTES)
+    reader = csv.reader(lines, strict=True)
+    header = _csv_header(reader, lines)
+    return _csv_body(reader, lines, header)
 
 
-def _csv_header(reader) -> list[str]:
+def _csv_header(reader, lines: CappedTextLines) -> list[str]:
     try:
         for cells in reader:
+            if lines.overlong_between(1, reader.line_num):
+                raise FileProblem(f"line {reader.line_num} (header) {TOO_LONG}")
             if any(cell.strip() for cell in cells):
                 break
         else:
@@ -103,16 +102,13 @@ def _csv_header(reader) -> list[str]:
     except csv.Error as e:
         raise FileProblem(f"line {reader.line_num}: the header cannot be read: {e}") from None
     header = [cell.strip().lower() for cell in cells]
-    if _undecodable(" ".join(header)):
+    if any(_undecodable(name) for name in header):
         raise FileProblem(f"line {reader.line_num}: the header is not valid UTF-8")
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise FileProblem(f"line {reader.line_num}: column(s) named twice: {', '.join(repeated)}")
-    check_columns(header, f"line {reader.line_num} (header)")
+    check_header_names(header, f"line {reader.line_num} (header)")
     return header
 
 
-def _csv_body(reader, header: list[str]) -> Iterator[Row]:
+def _csv_body(reader, lines: CappedTextLines, header: list[str]) -> Iterator[Row]:
     end_of_previous = reader.line_num
     while True:
         line = end_of_previous + 1
@@ -122,9 +118,13 @@ def _csv_body(reader, header: list[str]) -> Iterator[Row]:
             return
         except csv.Error as e:
             end_of_previous = reader.line_num
+            lines.overlong_between(line, end_of_previous)
             yield Row(line, error=RowError(None, f"cannot be read as CSV: {e}"))
             continue
         end_of_previous = reader.line_num
+        if lines.overlong_between(line, end_of_previous):
+            yield Row(line, error=RowError(None, TOO_LONG))
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
@@ -140,11 +140,11 @@ def _csv_body(reader, header: list[str]) -> Iterator[Row]:
 
 
 def _jsonl_rows(binary) -> Iterator[Row]:
-    lines = enumerate(binary, start=1)
+    lines = enumerate(binary_lines(binary, MAX_LINE_BYTES), start=1)
     for number, raw in lines:
-        if raw.strip():
+        if raw is None or raw.strip():
             first = _json_row(number, raw)
-            keys = _object_keys(raw)
+            keys = _object_keys(raw) if raw is not None else None
             if keys is not None:
                 check_columns(keys, f"line {number} (first object)")
             return _jsonl_body(first, lines)
@@ -154,19 +154,21 @@ def _jsonl_rows(binary) -> Iterator[Row]:
 def _jsonl_body(first: Row, lines) -> Iterator[Row]:
     yield first
     for number, raw in lines:
-        if raw.strip():
+        if raw is None or raw.strip():
             yield _json_row(number, raw)
 
 
 def _object_keys(raw: bytes) -> list[str] | None:
     try:
         data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # the row itself says what is wrong with it
         return None
     return list(data) if isinstance(data, dict) else None
 
 
-def _json_row(number: int, raw: bytes) -> Row:
+def _json_row(number: int, raw: bytes | None) -> Row:
+    if raw is None:
+        return Row(number, error=RowError(None, TOO_LONG))
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as e:
@@ -175,20 +177,32 @@ def _json_row(number: int, raw: bytes) -> Row:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         return Row(number, error=RowError(None, f"is not valid JSON: {e.msg} at column {e.colno}"))
+    except ValueError:  # a number of more digits than Python converts
+        return Row(number, error=RowError(None, "holds a number too long to be read"))
+    except RecursionError:
+        return Row(number, error=RowError(None, "is nested too deeply to be a row (one flat JSON object)"))
     if not isinstance(data, dict):
         return Row(number, error=RowError(None, f"is a JSON {type(data).__name__}, not an object"))
-    unknown = [key for key in data if key not in COLUMNS]
+    unknown = [key for key in data if not is_known(key)]
     if unknown:
-        return Row(number, error=RowError(unknown[0], "is not a known column "
-                                                      f"(known: {', '.join(COLUMNS)})"))
+        return Row(number, error=RowError(None, f"has an unknown column {shown(unknown[0])} "
+                                                f"(known: {', '.join(COLUMNS)})"))
     values = {}
     for key, value in data.items():
         if value is None:
             value = ""
         elif isinstance(value, bool) or not isinstance(value, (str, int)):
-            return Row(number, error=RowError(key, f"must be a string, not {json.dumps(value)}"))
+            return Row(number, error=RowError(key, f"must be a string, not {_json_shown(value)}"))
         values[key] = str(value)
     return Row(number, values)
+
+
+def _json_shown(value) -> str:
+    try:
+        text = json.dumps(value)
+    except RecursionError:
+        return "a value nested too deeply"
+    return clipped(text)
 
 
 def _undecodable(value: str) -> bool:

@@ -1,8 +1,10 @@
 """Turns one onboarding row into a command, or says which field is wrong and why.
 
-A row's command id and issue time come from the job and the row's line, so the same row of the
-same job is always the same command (a re-run journals nothing twice), and a later line is issued
-later (a grant then a revoke of one person ends revoked, whatever order workers apply them in).
+A row's command id comes from the job and the row's line, so the same row of the same job is always
+the same command (a re-run journals nothing twice). Its issue time comes from the run that journals
+it, one microsecond per line: a later line is issued later (a grant then a revoke of one person ends
+revoked, whatever order workers apply them in), and a run resumed days later issues its rows then,
+not in the past where older commands would win over them.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pydantic import ValidationError
 
 from domain.commands import Command, command_adapter
 from domain.model import email_key
+from producers.onboarding.columns import ECHO_LIMIT, clipped, shown
 from producers.onboarding.reader import RowError
 
 ACTIONS = {
@@ -32,6 +35,7 @@ _NEEDS = {
 _CREATES_USER = ("create_account", "add_user")
 _NOT_YET_HASHED = "$argon2id$not-yet-hashed"
 _COLUMN_OF_FIELD = {"admin_email": "email", "actor": "by"}
+_REASON_LIMIT = 300  # characters: a reason is shown on one line
 
 # (line, email) -> argon2 hash of a new temporary password, or RowError if none can be given.
 PasswordSource = Callable[[int, str], "str | RowError"]
@@ -39,12 +43,21 @@ PasswordSource = Callable[[int, str], "str | RowError"]
 
 @dataclass(frozen=True)
 class JobRowContext:
-    """What every row of one job shares."""
+    """What every row of one run of a job shares.
+
+    A row's issue time is `issued_from` plus one microsecond per line after `after_line` (the job's
+    last line journalled before this run).
+    """
 
     job_id: UUID
-    started_at: datetime
+    issued_from: datetime
     default_actor: str
     passwords: PasswordSource
+    allow_row_actors: bool = False
+    after_line: int = 0
+
+    def issued_at(self, line: int) -> datetime:
+        return self.issued_from + timedelta(microseconds=line - self.after_line)
 
 
 def command_id(job_id: UUID, line: int) -> UUID:
@@ -62,8 +75,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     action = cells.get("action", "")
     command_type = ACTIONS.get(action.lower())
     if command_type is None:
-        shown = repr(action) if action else "empty"
-        return RowError("action", f"is {shown}; expected one of "
+        return RowError("action", f"is {shown(action) if action else 'empty'}; expected one of "
                                   "create_account, add_user, grant, revoke, add_member, remove_member")
     missing = [name for name in ("account", *_NEEDS[command_type]) if not cells.get(name)]
     if missing:
@@ -71,9 +83,11 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
                         (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""))
     if cells.get("group") and command_type not in ("add_member", "remove_member"):
         return RowError("group", f"is not used by {action}: use add_member or remove_member for groups")
-    actor = cells.get("by") or job.default_actor
+    actor = _actor(cells.get("by", ""), job)
+    if isinstance(actor, RowError):
+        return actor
     if command_type == "create_account" and actor.casefold() != "support":
-        return RowError("by", f"is {actor!r}, but only support can create accounts")
+        return RowError("by", f"is {shown(actor)}, but only support can create accounts")
     fields = {name: cells[name] for name in _NEEDS[command_type]}
     if command_type == "create_account":
         fields["admin_email"] = fields.pop("email")
@@ -82,7 +96,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     this_id = command_id(job.job_id, line)
     try:
         command = command_adapter.validate_python({
-            "type": command_type, "id": this_id, "issued_at": job.started_at + timedelta(microseconds=line),
+            "type": command_type, "id": this_id, "issued_at": job.issued_at(line),
             "actor": actor, "source": "job", "account": cells["account"],
             "correlation_id": f"job {job.job_id} line {line}", **fields})
     except ValidationError as e:
@@ -95,9 +109,24 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     return command.model_copy(update={"password_hash": password_hash})
 
 
+def _actor(by: str, job: JobRowContext) -> str | RowError:
+    """Who the row acts as: --by, unless the operator lets rows name their own actor."""
+    if not by:
+        return job.default_actor
+    if job.allow_row_actors:
+        return by
+    if email_key(by) != email_key(job.default_actor):
+        return RowError("by", f"is {shown(by)}, but the job runs --by {job.default_actor}; a row names "
+                              "its own actor only when the job is run with --allow-row-actors")
+    return job.default_actor
+
+
 def _first_problem(error: ValidationError) -> RowError:
     problem = error.errors(include_url=False)[0]
     names = [str(part) for part in problem["loc"] if isinstance(part, str) and part not in ACTIONS.values()]
     field = _COLUMN_OF_FIELD.get(names[-1], names[-1]) if names else None
     message = problem["msg"].removeprefix("Value error, ")
-    return RowError(field, message)
+    echoed = problem.get("input")
+    if isinstance(echoed, str) and len(echoed) > ECHO_LIMIT:
+        message = message.replace(repr(echoed), shown(echoed))
+    return RowError(field, clipped(message, _REASON_LIMIT))

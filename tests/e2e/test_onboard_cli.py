@@ -1,6 +1,8 @@
 """envadmin onboard and envadmin job as users run them, against a running worker."""
 from __future__ import annotations
 
+from store import queries
+
 from .conftest import describe, one_json_object
 
 HEADER = "action,account,name,email,first_name,last_name,group,by\n"
@@ -13,7 +15,8 @@ def test_onboard_wait_json_prints_the_job_object_and_job_commands_agree(e2e, tmp
                              "grant,3001,,pia@example.com,,,,olga@example.com\n"
                              "grant,3001,,quinn@example.com,,,,\n"
                              "grant,3001,,nope,,,,\n")
-    job = e2e.cli_json("onboard", str(path), "--by", "support", "--passwords", str(tmp_path / "pw.csv"), "--wait")
+    job = e2e.cli_json("onboard", str(path), "--by", "olga@example.com", "--passwords", str(tmp_path / "pw.csv"),
+                       "--wait")
     assert job["state"] == "completed"
     assert {k: v for k, v in job["counts"].items() if v} == {"applied": 2, "pending": 1, "invalid": 1}
     shown = e2e.cli_json("job", "show", job["id"])
@@ -24,7 +27,7 @@ def test_onboard_wait_json_prints_the_job_object_and_job_commands_agree(e2e, tmp
     assert job["id"] in [entry["id"] for entry in listed]
     human = e2e.cli("job", "errors", job["id"])
     assert "line 5 invalid: email: invalid email 'nope'" in human.stdout, describe(human)
-    again = e2e.cli("onboard", str(path), "--by", "support", "--passwords", str(tmp_path / "pw.csv"))
+    again = e2e.cli("onboard", str(path), "--by", "olga@example.com", "--passwords", str(tmp_path / "pw.csv"))
     assert again.returncode == 0 and "already submitted" in again.stderr, describe(again)
     assert job["id"] in again.stdout
 
@@ -50,3 +53,27 @@ def test_job_show_names_a_bad_or_unknown_id(e2e):
     assert bad.returncode == 2 and "not a job id" in bad.stderr, describe(bad)
     missing = e2e.cli("job", "show", "00000000-0000-4000-8000-000000000000")
     assert missing.returncode == 1 and "no job" in missing.stderr, describe(missing)
+
+
+def test_onboard_names_a_bad_passwords_path_and_rows_act_as_by_unless_allowed(e2e, tmp_path):
+    e2e.open_account("3002", "rita@example.com")
+    path = tmp_path / "acting.csv"
+    path.write_text(HEADER + "add_user,3002,,sam@example.com,Sam,S,,rita@example.com\n"
+                             "grant,3002,,sam@example.com,,,,support\n")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    refused = e2e.cli("onboard", str(path), "--by", "rita@example.com", "--passwords", str(folder))
+    assert refused.returncode == 2, describe(refused)
+    assert f"--passwords {folder}: is a folder" in refused.stderr and "acting.csv" not in refused.stderr, \
+        describe(refused)
+    passwords = str(tmp_path / "pw.csv")
+    job = e2e.cli_json("onboard", str(path), "--by", "rita@example.com", "--passwords", passwords, "--wait")
+    assert {k: v for k, v in job["counts"].items() if v} == {"applied": 1, "invalid": 1}
+    human = e2e.cli("job", "errors", job["id"])
+    assert "line 3 invalid: by: is 'support', but the job runs --by rita@example.com" in human.stdout, describe(human)
+    allowed = e2e.cli_json("onboard", str(path), "--by", "rita@example.com", "--allow-row-actors",
+                           "--passwords", passwords, "--wait")
+    assert allowed["id"] != job["id"] and allowed["counts"]["invalid"] == 0
+    errors = e2e.cli_json("job", "errors", allowed["id"])["errors"]
+    assert 3 not in [error["line"] for error in errors]
+    assert "sam@example.com" in queries.admins(e2e.client.engine, "3002")

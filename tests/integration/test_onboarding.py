@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from unittest import mock
 from uuid import UUID
@@ -25,7 +25,7 @@ from workers.app import create_app
 from workers.apply import apply_message
 
 from ..conftest import _clean, make_settings, settings_env, thread_worker
-from .helpers import account_with_admin
+from .helpers import account_with_admin, revoke
 
 HEADER = "action,account,name,email,first_name,last_name,group,by\n"
 
@@ -91,7 +91,7 @@ def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp
                  "revoke,1001,,bob@example.com,,,,",                                # 9 applied: bob ends revoked
                  "frobnicate,1001,,x@example.com,,,,")                              # 10 invalid
     with thread_worker(create_app(stack)):
-        report = onboard(client, path)
+        report = onboard(client, path, allow_row_actors=True)
     assert report["state"] == "completed"
     assert report["counts"] == {"queued": 0, "applied": 3, "pending": 2, "rejected": 2, "superseded": 0,
                                 "failed": 0, "invalid": 2}
@@ -150,6 +150,52 @@ def test_a_row_waits_for_the_earlier_row_that_creates_its_user(stack, client, tm
     apply_now(client, payloads[2], payloads[3])
     assert dict(_line_statuses(client, job.job_id)) == {2: "applied", 3: "applied"}
     assert scalar(client, "SELECT count(*) FROM invites") == 0  # no needless invite to fred
+
+
+class Interrupted(Exception):
+    """The producer stops after a batch."""
+
+
+def test_a_job_resumed_later_issues_its_rows_after_the_commands_issued_meanwhile(stack, client, tmp_path):
+    """Interrupted after its first batch; alice revokes bob meanwhile; the job's later grant of bob wins."""
+    path = write(tmp_path / "later.csv", "add_user,1001,,bob@example.com,Bob,B,,", "grant,1001,,bob@example.com,,,,",
+                 "grant,1001,,bob@example.com,,,,")
+    job = Onboarding(client, path, actor="support", passwords_file=tmp_path / "pw.csv")
+    job.batch_size = 2
+    with _no_publishing(), pytest.raises(Interrupted):
+        job.run(on_batch=lambda state: (_ for _ in ()).throw(Interrupted()))
+    first = _payloads(client, job.job_id)
+    assert sorted(first) == [2, 3]
+    apply_now(client, first[2], first[3])
+    assert "bob@example.com" in queries.admins(client.engine, "1001")
+    meanwhile = revoke("bob@example.com")
+    client.submit([meanwhile])
+    apply_now(client, meanwhile.model_dump(mode="json"))
+    assert "bob@example.com" not in queries.admins(client.engine, "1001")
+
+    with _no_publishing():
+        Onboarding(client, path, actor=None, resume=job.job_id, passwords_file=tmp_path / "pw.csv").run()
+    payloads = _payloads(client, job.job_id)
+    stamps = [datetime.fromisoformat(payloads[line]["issued_at"]) for line in (2, 3, 4)]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+    assert stamps[2] > meanwhile.issued_at
+    apply_now(client, payloads[4])
+    assert dict(_line_statuses(client, job.job_id))[4] == "applied"
+    assert "bob@example.com" in queries.admins(client.engine, "1001")
+
+
+def test_a_job_resumed_on_a_clock_behind_still_issues_its_rows_after_those_journalled(stack, client, tmp_path):
+    path = write(tmp_path / "skew.csv", *(f"grant,1001,,p{i}@example.com,,,," for i in range(4)))
+    job = Onboarding(client, path, actor="support")
+    job.batch_size = 2
+    with _no_publishing(), pytest.raises(Interrupted):
+        job.run(on_batch=lambda state: (_ for _ in ()).throw(Interrupted()))
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    with _no_publishing(), mock.patch("producers.onboarding.job.utcnow", return_value=an_hour_ago):
+        Onboarding(client, path, actor=None, resume=job.job_id).run()
+    payloads = _payloads(client, job.job_id)
+    stamps = [datetime.fromisoformat(payloads[line]["issued_at"]) for line in sorted(payloads)]
+    assert len(stamps) == 4 and stamps == sorted(stamps) and len(set(stamps)) == 4
 
 
 def _no_publishing():

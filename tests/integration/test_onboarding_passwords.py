@@ -1,0 +1,100 @@
+"""The passwords file of an onboarding job: only a new file, or the caller's own regular file of mode
+0600, never through a symbolic link; and no cell in it that a spreadsheet would run."""
+from __future__ import annotations
+
+import csv
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from producers.client import Client
+from producers.onboarding.job import FileProblem, Onboarding
+
+from .test_onboarding import scalar, write
+
+ADD_ERIN = "add_user,1001,,erin@example.com,Erin,E,,"
+
+
+def job_count(client: Client) -> int:
+    return scalar(client, "SELECT count(*) FROM jobs")
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: (p.write_text("x\n"), p.chmod(0o644)), "has mode 0644"),
+    (lambda p: p.mkdir(), "is a folder"),
+    (lambda p: os.mkfifo(p), "is not a regular file"),
+    (lambda p: (p.with_name("target").write_text("mine\n"), p.with_name("target").chmod(0o600),
+                p.symlink_to(p.with_name("target"))), "is a symbolic link"),
+    (lambda p: p.symlink_to(p.with_name("nowhere")), "is a symbolic link"),
+    (lambda p: p.parent.rmdir(), "does not exist"),
+])
+def test_a_passwords_path_that_is_not_a_safe_file_is_refused_before_the_job_starts(job_client, tmp_path, make, words):
+    path = write(tmp_path / "people.csv", ADD_ERIN)
+    passwords = tmp_path / "sub" / "pw.csv"
+    passwords.parent.mkdir()
+    make(passwords)
+    with pytest.raises(FileProblem) as refused:
+        Onboarding(job_client, path, actor="alice@example.com", passwords_file=passwords)
+    assert str(refused.value).startswith(f"--passwords {passwords}: ") and words in str(refused.value)
+    assert "people.csv" not in str(refused.value)
+    assert job_count(job_client) == 0
+    target = tmp_path / "sub" / "target"
+    assert not target.exists() or target.read_text() == "mine\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_passwords_file_of_another_user_is_refused(job_client, tmp_path):
+    passwords = tmp_path / "pw.csv"
+    passwords.write_text("")
+    passwords.chmod(0o600)
+    os.chown(passwords, 65534, 65534)
+    with pytest.raises(FileProblem, match="belongs to user id 65534"):
+        Onboarding(job_client, write(tmp_path / "people.csv", ADD_ERIN), actor="alice@example.com",
+                   passwords_file=passwords)
+
+
+def test_a_symlink_planted_after_the_check_is_not_followed(job_client, tmp_path):
+    passwords, target = tmp_path / "pw.csv", tmp_path / "target"
+    target.write_text("mine\n")
+    target.chmod(0o600)
+    job = Onboarding(job_client, write(tmp_path / "people.csv", ADD_ERIN), actor="alice@example.com",
+                     passwords_file=passwords)
+    passwords.symlink_to(target)
+    with pytest.raises(FileProblem, match=f"--passwords {passwords}: is a symbolic link"):
+        job.run()
+    assert target.read_text() == "mine\n"
+    assert scalar(job_client, "SELECT count(*) FROM commands WHERE job_id IS NOT NULL") == 0
+
+
+def test_passwords_go_to_a_new_file_of_mode_0600_or_to_the_callers_own_0600_file(job_client, tmp_path):
+    passwords = tmp_path / "pw.csv"
+    old_umask = os.umask(0)
+    try:
+        job = Onboarding(job_client, write(tmp_path / "one.csv", ADD_ERIN), actor="alice@example.com",
+                         passwords_file=passwords)
+        job.run()
+    finally:
+        os.umask(old_umask)
+    assert mode_of(passwords) == 0o600
+    Onboarding(job_client, write(tmp_path / "two.csv", ADD_ERIN.replace("erin", "fred")), actor="alice@example.com",
+               passwords_file=passwords).run()
+    emails = [row["email"] for row in csv.DictReader(passwords.open(newline=""))]
+    assert emails == ["erin@example.com", "fred@example.com"]
+
+
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(job_client, tmp_path):
+    email = "=cmd|'/C-calc'!A0@acme.example"
+    passwords = tmp_path / "pw.csv"
+    Onboarding(job_client, write(tmp_path / "people.csv", f"add_user,1001,,{email},Eve,E,,"), actor="alice@example.com",
+               passwords_file=passwords).run()
+    rows = list(csv.DictReader(passwords.open(newline="")))
+    assert [row["email"] for row in rows] == ["'" + email]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
+
+
