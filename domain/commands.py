@@ -211,6 +211,7 @@ class CommandBatch(BaseModel):
 
     v: Literal[1] = WIRE_VERSION
     commands: list[dict] = Field(min_length=1, max_length=MAX_BATCH)
+    sent_at: AwareDatetime | None = None  # when the producer (or the relay) sent it; older messages have none
 
 
 def parse_command(data: dict, journalled: bool = False) -> Command:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 from celery import Celery
@@ -83,7 +84,8 @@ def make_celery(settings: Settings, name: str = "envadmin") -> Celery:
 def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: float | None = None) -> bool:
     """Send one message carrying a batch of commands; False if the broker could not take it."""
     try:
-        app.send_task(APPLY_BATCH, args=[{"v": WIRE_VERSION, "commands": payloads}],
+        message = {"v": WIRE_VERSION, "commands": payloads, "sent_at": datetime.now(timezone.utc).isoformat()}
+        app.send_task(APPLY_BATCH, args=[message],
                       argsrepr=f"<batch of {len(payloads)} commands>", kwargsrepr="{}",
                       queue=queue, retry=True, countdown=countdown)
     except Exception as e:  # kombu and the transports raise many kinds; the relay will try again

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy import Connection, insert, literal_column, or_, select, text, update
 
 from domain.commands import Command
 from store.bulk_sql import among, update_rows
-from store.tables import PREREQUISITE_SQL, commands, dead_letters
+from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
 REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
@@ -36,6 +36,7 @@ class Claim:
     attempts: int
     payload: dict | None = field(default=None, compare=False)  # the journalled command, to apply
     job: JobPlace | None = field(default=None, compare=False)
+    deferrals: int = 0  # times it was sent back to wait for an earlier row
 
 
 class CommandLog:
@@ -72,9 +73,10 @@ class CommandLog:
                                    or_(locked.c.lease_until.is_(None), locked.c.lease_until <= now))
             .values(attempts=commands.c.attempts + 1, lease_until=now + lease)
             .returning(commands.c.id, commands.c.attempts, commands.c.payload, commands.c.job_id,
-                       commands.c.job_line, commands.c.account, commands.c.subject)).all()
+                       commands.c.job_line, commands.c.account, commands.c.subject, commands.c.deferrals)).all()
         claims = {row.id: Claim(QUEUED, row.attempts, row.payload,
-                                JobPlace(row.job_id, row.job_line, row.account, row.subject) if row.job_id else None)
+                                JobPlace(row.job_id, row.job_line, row.account, row.subject) if row.job_id else None,
+                                row.deferrals)
                   for row in taken}
         others = [command_id for command_id in ids if command_id not in claims]
         if others:  # finished, or leased: read as they are, without waiting for a lock
@@ -104,6 +106,13 @@ class CommandLog:
         """Give back claims not used: no lease, and the attempt they counted is taken back."""
         self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == QUEUED)
                           .values(attempts=commands.c.attempts - 1, lease_until=None))
+
+    def defer(self, ids: list[UUID], now: datetime, until: datetime) -> None:
+        """Send claimed commands back to wait: the attempt taken back, and a lease until the copy sent again
+        arrives, so the relay does not take them for lost meanwhile."""
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == QUEUED)
+                          .values(attempts=commands.c.attempts - 1, lease_until=until, published_at=now,
+                                  deferrals=commands.c.deferrals + 1))
 
     def lock_status(self, command_id: UUID) -> str | None:
         """The command's status, locked until the transaction ends (one applier at a time)."""
@@ -136,10 +145,13 @@ class CommandLog:
                           .values(reason=reason, lease_until=None))
 
     def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
-        """Payloads of queued commands last published (or submitted) before the cutoff, marked republished."""
-        last_sent = func.coalesce(commands.c.published_at, commands.c.submitted_at)
+        """Payloads of queued commands nobody holds, last published (or submitted) before the cutoff, marked
+        republished."""
         query = (select(commands.c.id, commands.c.payload)
-                 .where(commands.c.status == QUEUED, last_sent < published_before)
+                 # Written as the partial index on queued rows is (a literal status, the same expression), so
+                 # that PostgreSQL and SQLite both use it however many rows are queued.
+                 .where(text("status = 'queued'"), literal_column(LAST_SENT_SQL, UTCDateTime) < published_before,
+                        or_(commands.c.lease_until.is_(None), commands.c.lease_until <= now))
                  .order_by(commands.c.submitted_at, commands.c.position).limit(limit)
                  .with_for_update(skip_locked=True))
         rows = self.conn.execute(query).all()

@@ -53,6 +53,7 @@ class UTCDateTime(TypeDecorator):
 
 
 PREREQUISITE_SQL = "type IN ('create_account', 'add_user') AND status = 'queued' AND job_id IS NOT NULL"
+LAST_SENT_SQL = "coalesce(published_at, submitted_at)"  # when a command last went to the broker
 Serial = BigInteger().with_variant(Integer, "sqlite")
 
 accounts = Table(
@@ -137,7 +138,10 @@ commands = Table(
     Column("job_id", Uuid),
     Column("job_line", Integer),
     Column("subject", String(254)),
-    Index("ix_commands_status_published_at", "status", "published_at"),
+    Column("deferrals", Integer, nullable=False, server_default="0"),  # times a worker sent it back to wait
+    # What the relay scans: queued rows only, by when they were last sent.
+    Index("ix_commands_queued_last_sent", text(LAST_SENT_SQL),
+          postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
     Index("ix_commands_correlation_id", "correlation_id"),
     Index("ix_commands_job_id_status", "job_id", "status"),
     # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
@@ -255,4 +259,13 @@ login_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("window_started_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime),
+)
+
+relay_marks = Table(
+    "relay_marks", metadata,
+    Column("queue", String(200), primary_key=True),
+    # The send time of the newest message a worker has started: any message sent well before it has been
+    # taken from the queue, so a command it carried that is still queued and unclaimed was lost.
+    Column("started_sent_at", UTCDateTime),
+    Column("republished", BigInteger, nullable=False, server_default="0"),  # commands the relay sent again
 )

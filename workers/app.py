@@ -18,7 +18,6 @@ from workers.runtime import Runtime
 from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_batch, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
-DEFER_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this
 
 
 def create_app(settings: Settings | None = None) -> Celery:
@@ -46,8 +45,9 @@ def create_app(settings: Settings | None = None) -> Celery:
             report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
                                    chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
                                    mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
-                                   deferred=lambda payloads: publish_batch(app, settings.queue, payloads,
-                                                                           countdown=DEFER_SECONDS))
+                                   deferred=lambda payloads, countdown: publish_batch(
+                                       app, settings.queue, payloads, countdown=countdown),
+                                   queue=settings.queue)
         except SoftTimeLimitExceeded:
             # As if the worker had died: the message goes back to the queue, the attempts stay counted,
             # and the next delivery applies the commands it was stuck on one at a time.

@@ -16,12 +16,15 @@ from domain.commands import Command, CommandBatch, parse_command
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.validation import describe
+from store import relay_marks
 from store.command_log import LEASED, QUEUED, REJECTED, SUPERSEDED, Claim
 from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
 from workers.errors import NEVER_SWALLOWED, interruption, is_transient
 
 logger = logging.getLogger(__name__)
+DEFER_FIRST_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this, then twice as long
+DEFER_MAX_SECONDS = 20.0  # each time, up to this (below the relay's 30 s)
 
 
 @dataclass
@@ -37,7 +40,8 @@ class BatchReport:
 def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
                   max_attempts: int, chunk: int, lease: timedelta,
                   mails_committed: Callable[[list[UUID]], None] = lambda ids: None,
-                  deferred: Callable[[list[dict]], None] = lambda payloads: None) -> BatchReport:
+                  deferred: Callable[[list[dict], float], None] = lambda payloads, countdown: None,
+                  queue: str | None = None) -> BatchReport:
     """Parse the message; then, chunk by chunk, claim what is still queued and apply it."""
     report = BatchReport()
     try:
@@ -47,17 +51,19 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         report.count("dead_letter")
         return report
     items = _identify_each(batch.commands, uow_factory, report)
+    if queue is not None and batch.sent_at is not None:
+        _note_started(uow_factory, queue, batch.sent_at)
     for start in range(0, len(items), chunk):
         runnable, waiting, suspects = _claim(items[start:start + chunk], uow_factory, max_attempts, lease, report)
         if waiting:
-            deferred(waiting)
+            deferred(*waiting)
         _apply_claimed(runnable, uow_factory, max_attempts, report, mails_committed)
         # Commands a delivery already tried and did not finish: one of them may kill its worker. Each is
         # claimed (its attempt counted) and applied on its own, so only the culprit uses up its attempts.
         for item in suspects:
             alone, waiting, _ = _claim([item], uow_factory, max_attempts, lease, report)
             if waiting:
-                deferred(waiting)
+                deferred(*waiting)
             _apply_claimed(alone, uow_factory, max_attempts, report, mails_committed)
     return report
 
@@ -94,6 +100,13 @@ def _apply_claimed(runnable: list[tuple[Command, Claim]], uow_factory, max_attem
         report.count(status)
     if mail_ids:
         mails_committed(mail_ids)
+
+
+def _note_started(uow_factory, queue: str, sent_at: datetime) -> None:
+    """For the relay: every message sent well before this one has left the queue."""
+    with uow_factory() as uow:
+        relay_marks.note_started(uow.conn, queue, sent_at)
+        uow.commit()
 
 
 def _release_quietly(uow_factory, ids: list[UUID]) -> None:
@@ -154,13 +167,14 @@ def _identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[
 
 
 def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease: timedelta,
-           report: BatchReport) -> tuple[list[tuple[Command, Claim]], list[dict], list[tuple[UUID, dict]]]:
+           report: BatchReport) -> tuple[list[tuple[Command, Claim]], tuple | None, list[tuple[UUID, dict]]]:
     """In its own transaction, so a command that kills its worker is still counted.
 
     What to apply now, what to send again later, and the suspects: of several commands claimed together,
     those a delivery already tried (it may have been killed by one of them) are given back, to be claimed
     and applied one at a time. A job's row that an earlier row must precede (a grant after the add_user
-    of its email, in another message) is released again, unapplied, and returned to be sent again later.
+    of its email, in another message) is sent back to wait, unapplied: its payload and the countdown after
+    which to send it again, longer each time it has waited already.
     """
     with uow_factory() as uow:
         claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
@@ -183,15 +197,19 @@ def _claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease
             uow.log.release([command_id for _, command_id, _ in suspects])
         places = {cmd.id: claim.job for cmd, claim in runnable if claim.job is not None}
         waiting = uow.log.waiting_on_earlier_rows(places) if places else set()
+        countdown = None
         if waiting:
-            uow.log.release(list(waiting))
+            deferrals = max(claim.deferrals for cmd, claim in runnable if cmd.id in waiting)
+            countdown = min(DEFER_FIRST_SECONDS * 2 ** deferrals, DEFER_MAX_SECONDS)
+            now = utcnow()
+            uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown))
             report.statuses["deferred"] = len(waiting)
         uow.commit()
     # The least tried first: the culprit, tried most, comes last and no longer holds back the others.
     # Order does not decide outcomes (last-issued wins by the clocks, job prerequisites are waited for).
     suspects.sort(key=lambda suspect: suspect[0])
     return ([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],
-            [claim.payload for cmd, claim in runnable if cmd.id in waiting],
+            ([claim.payload for cmd, claim in runnable if cmd.id in waiting], countdown) if waiting else None,
             [(command_id, item) for _, command_id, item in suspects])
 
 

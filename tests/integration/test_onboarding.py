@@ -50,7 +50,7 @@ def wait_for_job(client: Client, job_id, timeout: float = 60) -> dict:
     pytest.fail(f"job {job_id} still running after {timeout} s: {report}")
 
 
-def apply_now(client: Client, *payloads: dict, deferred=lambda payloads: None):
+def apply_now(client: Client, *payloads: dict, deferred=lambda payloads, countdown: None):
     """Deliver commands to the applier here and now, in this order (as a worker would, one message each)."""
     factory = lambda: SqlUnitOfWork(client.engine)  # noqa: E731
     for payload in payloads:
@@ -141,10 +141,18 @@ def test_a_row_waits_for_the_earlier_row_that_creates_its_user(stack, client, tm
     with _no_publishing():
         job.run()
     payloads = _payloads(client, job.job_id)
-    sent_again = []
-    report = apply_now(client, payloads[3], deferred=sent_again.extend)
-    assert report.statuses == {"deferred": 1}
-    assert [p["id"] for p in sent_again] == [str(payloads[3]["id"])]
+    sent_again, countdowns = [], []
+
+    def defer(payloads, countdown):
+        sent_again.extend(payloads)
+        countdowns.append(countdown)
+
+    for _ in range(2):  # the copy sent again arrives after its countdown, and must wait again
+        report = apply_now(client, payloads[3], deferred=defer)
+        assert report.statuses == {"deferred": 1}
+        time.sleep(countdowns[-1])
+    assert [p["id"] for p in sent_again] == [str(payloads[3]["id"])] * 2
+    assert countdowns == [0.5, 1.0]  # it backs off
     assert dict(_line_statuses(client, job.job_id)) == {2: "queued", 3: "queued"}
     assert scalar(client, "SELECT attempts FROM commands WHERE job_line = 3") == 0
     apply_now(client, payloads[2], payloads[3])
