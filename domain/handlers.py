@@ -98,8 +98,8 @@ def retry_pending_grants(key: str, repo: Repository, now: datetime,
         fields = dict(id=uuid4(), issued_at=grant.issued_at, actor=grant.actor, source="cli",
                       correlation_id=str(grant.command_id), account=grant.account, email=grant.email,
                       retry_of=grant.command_id)
-        retry = c.GrantAdmin(**fields) if grant.group == ADMIN_GROUP_KEY else \
-            c.AddMember(group=grant.group, **fields)
+        retry = c.system_command(c.GrantAdmin, **fields) if grant.group == ADMIN_GROUP_KEY else \
+            c.system_command(c.AddMember, group=grant.group, **fields)
         repo.close_pending_grant(grant.id, "retried", f"retried as command {retry.id}", now)
         retries.append(retry)
     return retries
