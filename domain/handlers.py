@@ -13,6 +13,7 @@ from domain.errors import NotAuthorized, Refused, Superseded
 from domain.model import (
     ADMIN_GROUP,
     ADMIN_GROUP_KEY,
+    GRANT_RETRIED,
     INVITE_PENDING,
     SUPPORT,
     Account,
@@ -100,7 +101,7 @@ def retry_pending_grants(key: str, repo: Repository, now: datetime,
                       retry_of=grant.command_id)
         retry = c.system_command(c.GrantAdmin, **fields) if grant.group == ADMIN_GROUP_KEY else \
             c.system_command(c.AddMember, group=grant.group, **fields)
-        repo.close_pending_grant(grant.id, "retried", f"retried as command {retry.id}", now)
+        repo.close_pending_grant(grant.id, GRANT_RETRIED, f"retried as command {retry.id}", now)
         retries.append(retry)
     return retries
 
