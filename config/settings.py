@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(5, ge=1)
     publish_batch: int = Field(500, ge=1, le=5000)
     job_batch: int = Field(2000, ge=1)  # rows of an onboarding file journalled per transaction
+    api_max_body_bytes: int = Field(1024 * 1024, ge=1024)  # an HTTP request body; more gets 413
+    api_read_timeout_seconds: float = Field(10.0, gt=0)  # to send a request's headers, then its body; else 408
 
     @property
     def effective_database_url(self) -> str:

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from config.settings import Settings
 from domain.commands import AnyCommand, Command, account_number
 from domain.validation import describe
+from producers.api_limits import BodyLimits
 from producers.client import Client, new_command
 from store import queries
 from store.command_log import QUEUED
@@ -66,6 +67,9 @@ def create_api(settings: Settings | None = None, token: str | None = None) -> Fa
     api = FastAPI(title="envadmin", version="1", lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
     api.state.client = client
+    # Inside the token check (added before it): a caller without the token never gets its body read.
+    api.add_middleware(BodyLimits, max_bytes=client.settings.api_max_body_bytes,
+                       read_timeout=client.settings.api_read_timeout_seconds)
 
     @api.middleware("http")
     async def authenticate(request: Request, call_next):
@@ -146,6 +150,9 @@ def _command_items(body: bytes) -> list[Any]:
         payload = json.loads(body)
     except ValueError:
         raise _Refused(422, [{"index": None, "message": "body: not valid JSON"}]) from None
+    except RecursionError:
+        raise _Refused(422, [{"index": None, "message": "body: JSON nested too deeply to read; "
+                                                        "a command is a flat object"}]) from None
     if not isinstance(payload, dict):
         raise _Refused(422, [{"index": None, "message": 'body: expected a command object or {"commands": [...]}'}])
     if "commands" not in payload:
