@@ -21,7 +21,7 @@ from producers.api import create_api
 
 from ..conftest import make_settings, settings_env
 from .conftest import clean_environ
-from .test_api import PASSWORD_HASH, add_user
+from .test_api import PASSWORD_HASH, add_user, grant
 
 TOKEN = "limits-token-" + uuid4().hex
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -191,3 +191,45 @@ def test_a_body_over_the_cap_is_refused_with_413_and_one_of_1000_commands_fits(a
     chunked = api.post("/v1/commands", content=iter([b" " * 65536] * 17))  # no Content-Length
     assert chunked.status_code == 413, chunked.text
 
+
+ECHO = 80  # characters of a submitted value an error message may repeat
+
+
+def assert_brief(message: str, value: str) -> None:
+    """The message names the problem without repeating more than ECHO characters of `value`, nor a control."""
+    assert value[:ECHO] in message or repr(value)[1:ECHO] in message, message
+    assert value[:ECHO + 1] not in message and "…" in message, message
+    assert message.isprintable(), message
+    assert len(message) < 600, len(message)
+
+
+def test_errors_echo_no_more_than_80_characters_of_what_was_sent(api):
+    long = "x" * 100_000
+    cases = [
+        ({"type": long, "actor": "support", "account": "1"}, long, "type: unknown command type"),
+        (grant("bob@example.com") | {"account": "1" * 50_000}, "1" * 50_000, "account number: malformed"),
+        (grant("b" * 200), "b" * 200, "email: invalid email"),
+        (grant("bob@example.com") | {"actor": "a" * 200}, "a" * 200, "actor: actor must be an email"),
+        (grant("bob@example.com") | {"k" * 10_000: 1}, "k" * 10_000, "'kkk"),
+        (grant("bob@example.com") | {"\x1b[2J" + "e" * 100: 1}, "\x1b[2J" + "e" * 100, "'\\x1b[2J"),
+        ({"type": "\x1b[31m" + "r" * 100, "actor": "support", "account": "1"}, "\x1b[31m" + "r" * 100, "type: "),
+    ]
+    for body, value, start in cases:
+        response = api.post("/v1/commands", json=body)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["message"].startswith(start), error
+        assert_brief(error["message"], value)
+    for path, value in ((f"/v1/commands/{long[:5000]}", long[:5000]),
+                        (f"/v1/accounts/{'9' * 5000}/admins", "9" * 5000)):
+        response = api.get(path)
+        assert response.status_code == 422, response.text
+        assert_brief(response.json()["errors"][0]["message"], value)
+
+
+def test_a_wrapper_with_thousands_of_unknown_fields_gets_a_short_answer(api):
+    body = {"commands": [grant("bob@example.com")]} | {f"extra-{i}": 1 for i in range(10_000)}
+    response = api.post("/v1/commands", json=body)
+    assert response.status_code == 422
+    assert len(response.content) < 2000, len(response.content)
+    assert "extra-0: is not a known field" in response.text and "9990 more" in response.text
