@@ -26,4 +26,5 @@ def api(
     settings = load_settings()
     uvicorn.run(create_api(settings), host=host, port=port,
                 http=timed_h11_protocol(settings.api_read_timeout_seconds),
-                timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                ws="none")  # no WebSocket routes: an upgrade request is an ordinary request

@@ -138,6 +138,8 @@ def test_headers_sent_too_slowly_are_cut_off(server):
     assert half.status == b"HTTP/1.1 408 Request Timeout" and half.seconds < READ_TIMEOUT + 1, half
     silent = exchange(server)  # a connection that sends nothing at all
     assert silent.seconds < READ_TIMEOUT + 1, silent
+    huge = exchange(server, b"GET /healthz HTTP/1.1\r\nX-Huge: " + b"h" * 20_000 + b"\r\n\r\n")
+    assert huge.status == b"HTTP/1.1 400 Bad Request", huge  # headers over 16 KiB
 
 
 def test_a_declared_body_over_the_cap_is_refused_before_it_is_read(server):
