@@ -48,7 +48,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A real `envadmin api` on the embedded store; its (host, port)."""
+    """A real `envadmin api` on the embedded store, with a read timeout of READ_TIMEOUT; its port."""
     folder = tmp_path_factory.mktemp("api-limits")
     settings = make_settings(folder / "var", None, None)
     env = {**clean_environ(), **settings_env(settings), "ENVADMIN_API_TOKEN": TOKEN,
