@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     job_batch: int = Field(2000, ge=1)  # rows of an onboarding file journalled per transaction
     task_soft_time_limit_seconds: float = Field(300.0, gt=0)  # a task is told to stop
     task_time_limit_seconds: float = Field(330.0, gt=0)  # its process is killed
+    api_max_body_bytes: int = Field(1024 * 1024, ge=1024)  # an HTTP request body; more gets 413
+    api_read_timeout_seconds: float = Field(10.0, gt=0)  # to send a request's headers, then its body; else 408
 
     @property
     def effective_database_url(self) -> str:

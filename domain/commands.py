@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, TypeVar, Union
 from uuid import UUID
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
@@ -13,6 +13,7 @@ from domain.model import SUPPORT
 WIRE_VERSION = 1
 MAX_BATCH = 5000
 JOURNALLED = "journalled"  # validation context: the data comes from the command log, checked on submit
+SYSTEM = "system"  # validation context: the system itself builds the command, and may set internal fields
 
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{1,12}")
 # A strict subset of what email_validator accepts: ASCII, a dot-atom local part of common characters, and
@@ -67,6 +68,13 @@ def _name(value: str) -> str:
     return value
 
 
+def _set_by_the_system(value: object, info: ValidationInfo) -> object:
+    # Without a context a command comes from a producer: only the system may name a command to retry.
+    if value is not None and not (info.context and (info.context.get(SYSTEM) or info.context.get(JOURNALLED))):
+        raise ValueError("is set by the system (the retry of a pending grant); a producer cannot send it")
+    return value
+
+
 def _password_hash(value: str) -> str:
     if not value.startswith("$argon2id$"):
         raise ValueError("must be an argon2id hash; a clear password is never sent")
@@ -79,6 +87,7 @@ AccountNumber = Annotated[str, AfterValidator(account_number)]
 Name = Annotated[str, Field(max_length=200), AfterValidator(_name)]
 PasswordHash = Annotated[str, Field(max_length=512), AfterValidator(_password_hash)]
 Source = Literal["cli", "api", "job"]
+RetryOf = Annotated[UUID | None, AfterValidator(_set_by_the_system)]
 
 
 class Command(BaseModel):
@@ -123,7 +132,7 @@ class GrantAdmin(Command):
 
     type: Literal["grant_admin"] = "grant_admin"
     email: Email
-    retry_of: UUID | None = None
+    retry_of: RetryOf = None
 
 
 class RevokeAdmin(Command):
@@ -161,7 +170,7 @@ class AddMember(Command):
     type: Literal["add_member"] = "add_member"
     group: Name
     email: Email
-    retry_of: UUID | None = None
+    retry_of: RetryOf = None
 
 
 class InviteUser(Command):
@@ -202,6 +211,7 @@ AnyCommand = Annotated[
     Field(discriminator="type"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(AnyCommand)
+C = TypeVar("C", bound=Command)
 
 
 class CommandBatch(BaseModel):
@@ -212,6 +222,11 @@ class CommandBatch(BaseModel):
     v: Literal[1] = WIRE_VERSION
     commands: list[dict] = Field(min_length=1, max_length=MAX_BATCH)
     sent_at: AwareDatetime | None = None  # when the producer (or the relay) sent it; older messages have none
+
+
+def system_command(model: type[C], **fields: Any) -> C:
+    """A command the system issues itself (the retry of a pending grant): it may set internal fields."""
+    return model.model_validate(fields, context={SYSTEM: True})
 
 
 def parse_command(data: dict, journalled: bool = False) -> Command:

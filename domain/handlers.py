@@ -13,6 +13,7 @@ from domain.errors import NotAuthorized, Refused, Superseded
 from domain.model import (
     ADMIN_GROUP,
     ADMIN_GROUP_KEY,
+    GRANT_RETRIED,
     INVITE_PENDING,
     SUPPORT,
     WHOLE_GROUP,
@@ -99,9 +100,9 @@ def retry_pending_grants(key: str, repo: Repository, now: datetime,
         fields = dict(id=uuid4(), issued_at=grant.issued_at, actor=grant.actor, source="cli",
                       correlation_id=str(grant.command_id), account=grant.account, email=grant.email,
                       retry_of=grant.command_id)
-        retry = c.GrantAdmin(**fields) if grant.group == ADMIN_GROUP_KEY else \
-            c.AddMember(group=grant.group, **fields)
-        repo.close_pending_grant(grant.id, "retried", f"retried as command {retry.id}", now)
+        retry = c.system_command(c.GrantAdmin, **fields) if grant.group == ADMIN_GROUP_KEY else \
+            c.system_command(c.AddMember, group=grant.group, **fields)
+        repo.close_pending_grant(grant.id, GRANT_RETRIED, f"retried as command {retry.id}", now)
         retries.append(retry)
     return retries
 

@@ -92,6 +92,7 @@ class AuditEntry:
 INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_FAILED = (
     "pending", "accepted", "expired", "cancelled", "failed")
 INVITE_STATUSES = (INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_FAILED)
+GRANT_RETRIED = "retried"  # a pending grant the system turned into a new command (its retry)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import os
+import reprlib
 from contextlib import asynccontextmanager
 from typing import Any, get_args
 from uuid import UUID
@@ -25,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from config.settings import Settings
 from domain.commands import AnyCommand, Command, account_number
 from domain.validation import describe
+from producers.api_limits import BodyLimits
 from producers.client import Client, new_command
 from store import queries
 from store.command_log import QUEUED
@@ -36,7 +38,12 @@ logger = logging.getLogger(__name__)
 
 _SERVER_ASSIGNED = ("id", "issued_at", "source")
 _CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")
-_COMMAND_TYPES = tuple(model.model_fields["type"].default for model in get_args(get_args(AnyCommand)[0]))
+_MODELS = {model.model_fields["type"].default: model for model in get_args(get_args(AnyCommand)[0])}
+_COMMAND_TYPES = tuple(_MODELS)
+ECHO_LIMIT = 80  # characters of a submitted value an error message repeats, then "…"
+MAX_LISTED = 10  # unknown field names an error lists, then how many more
+_bounded = reprlib.Repr()
+_bounded.maxlevel, _bounded.maxstring, _bounded.maxother = 2, ECHO_LIMIT, ECHO_LIMIT
 
 
 class _Refused(Exception):
@@ -66,6 +73,9 @@ def create_api(settings: Settings | None = None, token: str | None = None) -> Fa
     api = FastAPI(title="envadmin", version="1", lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)
     api.state.client = client
+    # Inside the token check (added before it): a caller without the token never gets its body read.
+    api.add_middleware(BodyLimits, max_bytes=client.settings.api_max_body_bytes,
+                       read_timeout=client.settings.api_read_timeout_seconds)
 
     @api.middleware("http")
     async def authenticate(request: Request, call_next):
@@ -98,7 +108,7 @@ def create_api(settings: Settings | None = None, token: str | None = None) -> Fa
         try:
             parsed = UUID(command_id)
         except ValueError:
-            raise _error(422, f"command id: {command_id!r} is not a command id (a UUID)") from None
+            raise _error(422, f"command id: {_shown(command_id)} is not a command id (a UUID)") from None
         found = queries.command_status(client.engine, parsed)
         if found is None:
             raise _error(404, f"no command {parsed}")
@@ -146,13 +156,16 @@ def _command_items(body: bytes) -> list[Any]:
         payload = json.loads(body)
     except ValueError:
         raise _Refused(422, [{"index": None, "message": "body: not valid JSON"}]) from None
+    except RecursionError:
+        raise _Refused(422, [{"index": None, "message": "body: JSON nested too deeply to read; "
+                                                        "a command is a flat object"}]) from None
     if not isinstance(payload, dict):
         raise _Refused(422, [{"index": None, "message": 'body: expected a command object or {"commands": [...]}'}])
     if "commands" not in payload:
         return [payload]
     extra = sorted(set(payload) - {"commands"})
     if extra:
-        raise _Refused(422, [{"index": None, "message": f"{name}: is not a known field"} for name in extra])
+        raise _Refused(422, [{"index": None, "message": problem} for problem in _unknown_fields(extra)])
     items = payload["commands"]
     if not isinstance(items, list) or not items:
         raise _Refused(422, [{"index": None, "message": "commands: expected a non-empty list of command objects"}])
@@ -194,15 +207,18 @@ def _to_command(item: Any) -> Command:
     if type_ is None:
         problems.append("type: is required")
     elif type_ not in _COMMAND_TYPES:
-        problems.append(f"type: unknown command type {type_!r}; expected one of {', '.join(_COMMAND_TYPES)}")
+        problems.append(f"type: unknown command type {_shown(type_)}; expected one of {', '.join(_COMMAND_TYPES)}")
     problems += [f"{name}: is required" for name, value in (("actor", actor), ("account", account))
                  if value is None]
     if type_ in _COMMAND_TYPES:  # also report the model's own complaints in the same answer
+        unknown = [name for name in fields if name not in _MODELS[type_].model_fields]
+        problems += _unknown_fields(unknown)
+        fields = {name: value for name, value in fields.items() if name not in unknown}
         try:
             command = new_command(type_, actor=actor if actor is not None else "support", source=SOURCE,
                                   account=account if account is not None else "0", **fields)
         except ValidationError as e:
-            problems.append(describe(e))
+            problems.append(_without_long_echoes(describe(e), [problem["input"] for problem in e.errors()]))
         except TypeError as e:  # a field name that is not a valid keyword (cannot happen from JSON)
             problems.append(f"input: {e}")
     if problems:
@@ -210,11 +226,42 @@ def _to_command(item: Any) -> Command:
     return command
 
 
+def _shown(value: object) -> str:
+    """A value as an error message may echo it: a repr of at most ECHO_LIMIT characters of it, then "…"."""
+    if not isinstance(value, str):
+        return _bounded.repr(value)  # nested lists and objects are cut too, however deep
+    if len(value) <= ECHO_LIMIT:
+        return repr(value)
+    head = repr(value[:ECHO_LIMIT])
+    return f"{head[:-1]}…{head[-1]}"
+
+
+def _without_long_echoes(message: str, values: list[object]) -> str:
+    """The message with each long value it repeats (as a repr, maybe stripped) shortened by _shown."""
+    for value in values:
+        if isinstance(value, str) and len(value) > ECHO_LIMIT:
+            for form in {value, value.strip()}:
+                message = message.replace(repr(form), _shown(form))
+    return message
+
+
+def _unknown_fields(names: list[str]) -> list[str]:
+    """One problem per unknown field name, for the first few; names shortened, control characters escaped."""
+    problems = [f"{_name(name)}: is not a known field" for name in names[:MAX_LISTED]]
+    if len(names) > MAX_LISTED:
+        problems.append(f"and {len(names) - MAX_LISTED} more unknown fields")
+    return problems
+
+
+def _name(name: str) -> str:
+    return name if len(name) <= ECHO_LIMIT and name.isprintable() else _shown(name)
+
+
 def _existing_account(client: Client, account: str) -> str:
     try:
         account = account_number(account)
     except ValueError as e:
-        raise _error(422, f"account number: {e}") from None
+        raise _error(422, f"account number: {_without_long_echoes(str(e), [account])}") from None
     if not queries.account_exists(client.engine, account):
         raise _error(404, f"account {account} does not exist")
     return account

@@ -8,9 +8,10 @@ from uuid import UUID
 
 from sqlalchemy import Connection, insert, literal_column, or_, select, text, update
 
-from domain.commands import Command
+from domain.commands import AddMember, Command, GrantAdmin
+from domain.model import ADMIN_GROUP_KEY, GRANT_RETRIED, email_key, group_key
 from store.bulk_sql import among, update_rows
-from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters
+from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters, pending_grants
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
 REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
@@ -134,10 +135,19 @@ class CommandLog:
         self.conn.execute(update(commands).where(commands.c.id == command_id)
                           .values(status=status, reason=reason, finished_at=now))
 
-    def settle_pending(self, command_id: UUID, status: str, reason: str, now: datetime) -> None:
-        """A pending grant's command takes the result of the grant retried for it."""
-        self.conn.execute(update(commands).where(commands.c.id == command_id, commands.c.status == PENDING)
-                          .values(status=status, reason=reason, finished_at=now))
+    def settle_pending(self, retry: GrantAdmin | AddMember, status: str, reason: str, now: datetime) -> bool:
+        """A pending grant's command takes the result of the grant retried for it; False if `retry` is no
+        retry of it: the pending command must be of the same account, and its pending grant, of the same
+        email and group, must be one the system retried."""
+        group = ADMIN_GROUP_KEY if isinstance(retry, GrantAdmin) else group_key(retry.group)
+        retried = select(pending_grants.c.id).where(
+            pending_grants.c.email_key == email_key(retry.email), pending_grants.c.status == GRANT_RETRIED,
+            pending_grants.c.command_id == retry.retry_of, pending_grants.c.account == retry.account,
+            pending_grants.c.group_key == group).exists()
+        settled = self.conn.execute(update(commands).where(
+            commands.c.id == retry.retry_of, commands.c.status == PENDING, commands.c.account == retry.account,
+            retried).values(status=status, reason=reason, finished_at=now))
+        return settled.rowcount == 1
 
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,

@@ -282,8 +282,11 @@ def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime
 def _finish(uow: SqlUnitOfWork, cmd: Command, status: str, reason: str, now: datetime) -> None:
     uow.log.finish(cmd.id, status, reason, now)
     retried = getattr(cmd, "retry_of", None)
-    if retried is not None:
-        uow.log.settle_pending(retried, status, f"{reason} (retried as command {cmd.id})", now)
+    if retried is None:
+        return
+    if not uow.log.settle_pending(cmd, status, f"{reason} (retried as command {cmd.id})", now):
+        logger.warning("Command %s names command %s as the pending grant it retries, but that is no pending "
+                       "grant of its account and email that the system retried: left as it is", cmd.id, retried)
 
 
 def _known_id(item: object) -> UUID | None:

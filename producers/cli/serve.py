@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from config.settings import load_settings
 from producers.cli.context import err
 
 
@@ -17,8 +18,13 @@ def api(
     import uvicorn  # imported on use: the other verbs never need the web stack
 
     from producers.api import create_api
+    from producers.api_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
 
     if not os.environ.get("ENVADMIN_API_TOKEN"):
         err.print("warning: ENVADMIN_API_TOKEN is not set; the API will refuse every request (503).",
                   markup=False)
-    uvicorn.run(create_api(), host=host, port=port)
+    settings = load_settings()
+    uvicorn.run(create_api(settings), host=host, port=port,
+                http=timed_h11_protocol(settings.api_read_timeout_seconds),
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                ws="none")  # no WebSocket routes: an upgrade request is an ordinary request

@@ -147,3 +147,25 @@ def test_no_or_wrong_token_is_refused_and_no_token_configured_refuses_everything
         for response in (disabled.get("/healthz"), disabled.post("/v1/commands", json=grant(BOB))):
             assert response.status_code == 503
             assert "set ENVADMIN_API_TOKEN" in response.text
+
+
+def test_retry_of_is_refused_and_cannot_settle_another_accounts_pending_grant(api, stack):
+    eve = "eve@evil.example"
+    with thread_worker(create_app(stack)):
+        setup = api.post("/v1/commands", json={"commands": [
+            create_account(), create_account("2002", admin_email=eve), grant("carol@example.com")]})
+        assert setup.status_code == 202, setup.text
+        pending = setup.json()["commands"][2]["id"]
+        assert wait_until_done(api, pending)["status"] == "pending"
+        # Eve names account 1001's pending command from a grant of her own (applied) and from one
+        # refused to her: neither may be submitted, so neither can rewrite its status.
+        forged = [{"type": "grant_admin", "actor": eve, "account": "2002", "email": eve, "retry_of": pending},
+                  {**grant("dave@example.com"), "actor": eve, "retry_of": pending}]
+        response = api.post("/v1/commands", json={"commands": forged})
+        assert response.status_code == 422, response.text
+        assert [(e["index"], e["message"].split(":")[0]) for e in response.json()["errors"]] == \
+            [(0, "retry_of"), (1, "retry_of")]
+        assert "set by the system" in response.json()["errors"][0]["message"]
+        marker = api.post("/v1/commands", json=grant(ALICE))  # applied after anything sent before it
+        wait_until_done(api, marker.json()["commands"][0]["id"])
+    assert api.get(f"/v1/commands/{pending}").json()["status"] == "pending"
