@@ -1,0 +1,120 @@
+"""The relay sends again what the broker lost, and nothing that is only waiting its turn in a long queue.
+
+On Redis with PostgreSQL and on the embedded default, with the real broker: the relay reads the queue's depth
+from it. No worker runs here; the tests say what a worker has started by the mark a worker leaves.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, update
+
+from domain.clock import utcnow
+from producers.client import Client
+from store import relay_marks
+from store.command_log import CommandLog
+from store.tables import commands
+from workers.app import create_app
+from workers.relay import lost_before, relay_unapplied
+from workers.runtime import Runtime
+
+from .helpers import grant
+from .test_no_loss import fast_settings, no_loss_redis_url, rows  # noqa: F401
+
+GRACE = 1.0
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+
+
+def test_what_counts_as_lost():
+    grace = timedelta(seconds=30)
+    assert lost_before(NOW, grace, waiting=0, newest_started=None) == NOW - grace
+    assert lost_before(NOW, grace, waiting=7, newest_started=None) is None
+    assert lost_before(NOW, grace, waiting=7, newest_started=NOW - timedelta(hours=1)) == NOW - timedelta(hours=1) - grace
+    assert lost_before(NOW, grace, waiting=7, newest_started=NOW + timedelta(seconds=5)) == NOW - grace
+
+
+@pytest.fixture(params=["redis+postgres", "embedded"])
+def relay(request, tmp_path):
+    """A client, and a relay run on the same settings: the relay's republished count after each run."""
+    settings = fast_settings(request, tmp_path, request.param, relay_after_seconds=GRACE)
+    client, runtime = Client(settings), Runtime(settings)
+    app = create_app(settings)
+
+    def run() -> int:
+        return relay_unapplied(app, runtime)
+
+    yield client, run
+    client.close()
+
+
+def sent_long_ago(client: Client, ids) -> None:
+    with client.engine.begin() as conn:
+        conn.execute(update(commands).where(commands.c.id.in_(ids))
+                     .values(submitted_at=utcnow() - timedelta(hours=1), published_at=None))
+
+
+def test_a_long_queue_of_commands_waiting_their_turn_is_not_republished(relay):
+    client, run = relay
+    backlog = [[grant(f"user{m}-{i}@example.com") for i in range(10)] for m in range(20)]
+    for message in backlog:
+        assert client.submit(message).published
+    time.sleep(GRACE * 1.5)  # older than the grace, and still in the queue: no worker has come yet
+
+    assert run() == 0
+    assert client.queue_depth() == 20
+
+
+def test_a_command_whose_message_was_lost_is_republished_once_the_queue_has_moved_past_it(relay):
+    client, run = relay
+    lost, leased = grant("lost@example.com"), grant("held@example.com")
+    client.submit([lost, leased])
+    sent_long_ago(client, [lost.id, leased.id])
+    with client.engine.begin() as conn:  # a worker holds one of them
+        conn.execute(update(commands).where(commands.c.id == leased.id)
+                     .values(lease_until=utcnow() + timedelta(minutes=1)))
+    client.celery.control.purge()  # the broker lost their message
+    for message in ([grant("a@example.com")], [grant("b@example.com")]):
+        client.submit(message)  # messages wait after it: the queue is not empty
+    with client.engine.begin() as conn:  # and a worker started one sent after it
+        relay_marks.note_started(conn, client.settings.queue, utcnow() - timedelta(minutes=30))
+
+    assert run() == 1  # the lost one, not the one a worker holds, nor those waiting their turn
+    with client.engine.connect() as conn:
+        assert relay_marks.republished(conn, client.settings.queue) == 1
+    assert run() == 0  # sent again just now: not lost again
+
+
+def test_with_an_empty_queue_a_command_sent_longer_ago_than_the_grace_is_lost(relay):
+    client, run = relay
+    command = grant("lost@example.com")
+    client.submit([command])
+    client.celery.control.purge()
+    assert run() == 0  # sent less than the grace ago
+    time.sleep(GRACE * 1.5)
+
+    assert run() == 1
+
+
+def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
+    client, _ = relay
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM commands" in statement and "coalesce" in statement:
+            seen.append((statement, parameters))
+
+    with client.engine.connect() as conn:
+        event.listen(conn, "before_cursor_execute", capture)
+        CommandLog(conn).take_unapplied(utcnow(), 500, utcnow())  # the relay's own scan
+        event.remove(conn, "before_cursor_execute", capture)
+        conn.rollback()
+        statement, parameters = seen[0]
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a small table here: is the index usable at all?
+            plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+            conn.exec_driver_sql("RESET enable_seqscan")
+        else:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    assert "ix_commands_queued_last_sent" in plan, plan
