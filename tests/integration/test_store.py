@@ -93,7 +93,7 @@ def test_renaming_a_group_keeps_its_members_and_their_clocks(engine):
         assert uow.repo.get_clock("1001", group_key("Support Desk"), email_key("bob@example.com")) is None
 
 
-def test_deleting_a_group_removes_its_memberships(engine, database_url):
+def test_deleting_a_group_removes_its_memberships_and_keeps_their_clocks_as_tombstones(engine, database_url):
     apply(engine, account_with_admin(), add_user("bob@example.com"),
           group_command("create_group", group="Sales"),
           group_command("add_member", group="Sales", email="bob@example.com"),
@@ -101,7 +101,9 @@ def test_deleting_a_group_removes_its_memberships(engine, database_url):
     assert count_rows(database_url, "SELECT count(*) FROM memberships WHERE group_key = 'sales'") == 2
     apply(engine, group_command("delete_group", group="sales"))
     assert count_rows(database_url, "SELECT count(*) FROM memberships WHERE group_key = 'sales'") == 0
-    assert count_rows(database_url, "SELECT count(*) FROM membership_clocks WHERE group_key = 'sales'") == 0
+    # two members' clocks, and the group's own (the deletion): a stale member change cannot come back
+    assert count_rows(database_url, "SELECT count(*) FROM membership_clocks WHERE group_key = 'sales'") == 3
+    assert count_rows(database_url, "SELECT count(*) FROM membership_clocks WHERE email_key = '*'") == 1
     assert queries.group_members(engine, "1001") == {"Account Administrators": [ALICE]}
     with SqlUnitOfWork(engine) as uow:  # the users themselves stay
         assert uow.repo.get_user(email_key("bob@example.com")) is not None
