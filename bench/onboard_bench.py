@@ -45,6 +45,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mail", choices=("smtp", "file"), default="smtp",
                         help="where invite mails go: an SMTP sink in its own process (as Mailpit in production), "
                              "or .eml files in the scratch folder (the embedded default's transport)")
+    parser.add_argument("--relay", action="store_true", help="run the worker with beat, so the relay runs during "
+                        "the job; the figures say how many commands it sent again")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (kept anyway on failure)")
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
@@ -158,7 +160,7 @@ def run_parts(args: argparse.Namespace, config: BenchConfig, phases: Phases, res
     engine = create_engine(config.database_url(), pool_size=2)
     client = None
     worker = Service("envadmin worker", [str(measure.VENV_BIN / "envadmin"), "worker", "--concurrency", "2",
-                                         "--no-relay", "--loglevel", "WARNING"],
+                                         *([] if args.relay else ["--no-relay"]), "--loglevel", "WARNING"],
                      config.env(), config.work_dir / "worker.log", config.work_dir)
     naive = naive_worker(config)
     try:
@@ -180,6 +182,9 @@ def run_parts(args: argparse.Namespace, config: BenchConfig, phases: Phases, res
                                "worker_rss_mb": {k: round(v, 1) if v is not None else None
                                                  for k, v in vars(run.rss).items()}}
             console.print(f"  {run.rows:,} rows in {run.seconds:.2f}s: {run.commands_per_second:,.0f} commands/s")
+            if args.relay:
+                results["main"]["relay_republished"] = relay_republished(engine, config.queue)
+                console.print(f"  the relay sent {results['main']['relay_republished']:,} commands again")
             with phases.timed("verify"):
                 check = verify(engine, main_plan, "c.job_id = :job_id", {"job_id": run.job_id}, before)
             results["verify"] = {"ok": check.ok, "problems": check.problems, "facts": check.facts}
@@ -218,6 +223,14 @@ def run_parts(args: argparse.Namespace, config: BenchConfig, phases: Phases, res
         if client is not None:
             client.close()
         engine.dispose()
+
+
+def relay_republished(engine, queue: str) -> int:
+    """Commands the relay sent again: one the broker never lost, sent again, is a flood."""
+    from store import relay_marks
+
+    with engine.connect() as conn:
+        return relay_marks.republished(conn, queue)
 
 
 def _print_check(check) -> None:

@@ -60,6 +60,8 @@ def summary(results: dict) -> None:
         table.add_row("  worker RSS before / midway / after / peak (MB)",
                       " / ".join(_fmt(w[k], 0) for k in ("before", "midway", "after", "peak")), "")
         table.add_row("  invite mails all sent after (s)", _fmt(main.get("mails_sent_after_seconds"), 2), "")
+        if "relay_republished" in main:
+            table.add_row("  commands the relay sent again", f"{main['relay_republished']:,}", "0")
         table.add_row("  store matches the file", "OK" if results["verify"]["ok"] else "MISMATCH", "OK")
     if naive:
         table.add_row(f"naive baseline, {naive['rows']:,} commands (commands/s)", _fmt(naive["commands_per_second"]), "")
