@@ -1,0 +1,133 @@
+"""Claiming what a message carries: each command once, leased to this worker with an attempt counted, or
+dead-lettered, left to the worker that holds it, sent back to wait, or set aside to be tried alone."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from domain.clock import utcnow
+from domain.commands import Command, parse_command
+from domain.validation import describe
+from store.command_log import LEASED, QUEUED, Claim
+
+DEFER_FIRST_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this, then twice as long
+DEFER_MAX_SECONDS = 20.0  # each time, up to this (below the relay's 30 s)
+
+
+@dataclass
+class BatchReport:
+    """What became of each command of one message."""
+
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Commands sent back to wait for an earlier row of their job, and when to send them again."""
+
+    payloads: list[dict]
+    countdown: float
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a claim gave: commands to apply now, commands to send again later, suspects to try alone."""
+
+    runnable: list[tuple[Command, Claim]]
+    deferred: Deferred | None
+    suspects: list[tuple[UUID, dict]]
+
+
+def identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[tuple[UUID, dict]]:
+    """Each item's command id, once. Only the id is read: the command log's copy is what gets applied."""
+    identified, bad, seen = [], [], set()
+    for item in items:
+        command_id = _known_id(item)
+        if command_id is None:
+            try:
+                command_id = parse_command(item, journalled=True).id
+            except ValidationError as e:
+                bad.append((item, f"invalid command: {describe(e)}"))
+                continue
+        if command_id in seen:
+            report.count("repeated_in_message")
+            continue
+        seen.add(command_id)
+        identified.append((command_id, item))
+    if bad:
+        with uow_factory() as uow:
+            for item, reason in bad:
+                uow.log.dead_letter(None, reason, item, utcnow())
+                report.count("dead_letter")
+            uow.commit()
+    return identified
+
+
+def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease: timedelta,
+           report: BatchReport) -> Claimed:
+    """In its own transaction, so a command that kills its worker is still counted.
+
+    What to apply now, what to send again later, and the suspects: of several commands claimed together,
+    those a delivery already tried (it may have been killed by one of them) are given back, to be claimed
+    and applied one at a time. A job's row that an earlier row must precede (a grant after the add_user
+    of its email, in another message) is sent back to wait, unapplied: its payload and the countdown after
+    which to send it again, longer each time it has waited already.
+    """
+    with uow_factory() as uow:
+        claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
+        runnable, suspects = [], []
+        for command_id, item in items:
+            claim = claims.get(command_id)
+            if claim is None:
+                uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
+                report.count("dead_letter")
+            elif claim.status != QUEUED:
+                report.count(claim.status if claim.status == LEASED else f"already_{claim.status}")
+            elif claim.attempts > max_attempts:
+                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
+                report.count("dead_letter")
+            elif claim.attempts > 1 and len(items) > 1:
+                suspects.append((claim.attempts, command_id, item))
+            else:  # the log's copy is applied: it was validated in full when journalled
+                runnable.append((parse_command(claim.payload, journalled=True), claim))
+        if suspects:
+            uow.log.release([command_id for _, command_id, _ in suspects])
+        places = {cmd.id: claim.job for cmd, claim in runnable if claim.job is not None}
+        waiting = uow.log.waiting_on_earlier_rows(places) if places else set()
+        countdown = None
+        if waiting:
+            deferrals = max(claim.deferrals for cmd, claim in runnable if cmd.id in waiting)
+            countdown = min(DEFER_FIRST_SECONDS * 2 ** deferrals, DEFER_MAX_SECONDS)
+            now = utcnow()
+            uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown))
+            report.statuses["deferred"] = len(waiting)
+        uow.commit()
+    # The least tried first: the culprit, tried most, comes last and no longer holds back the others.
+    # Order does not decide outcomes (last-issued wins by the clocks, job prerequisites are waited for).
+    suspects.sort(key=lambda suspect: suspect[0])
+    return Claimed([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],
+                   Deferred([claim.payload for cmd, claim in runnable if cmd.id in waiting], countdown)
+                   if waiting else None,
+                   [(command_id, item) for _, command_id, item in suspects])
+
+
+def _known_id(item: object) -> UUID | None:
+    try:
+        return UUID(item.get("id"))  # type: ignore[union-attr]
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def _not_in_log(command_id: UUID, item: dict) -> str:
+    """Why a command no log row has was not applied: what is wrong with it, if anything."""
+    try:
+        parse_command(item)
+    except ValidationError as e:
+        return f"command {command_id} is not in the command log, and is invalid: {describe(e)}"
+    return f"command {command_id} is not in the command log"
