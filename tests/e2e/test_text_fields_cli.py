@@ -13,6 +13,7 @@ CASES = [
     (["admin", "grant", "1001", "bob@example.com", "--by", "x\u0085@y.z"], "actor: ", "U+0085"),
     (["account", "create", "1001", "--name", "Ac\x07me", "--admin", "a@y.z", "--first", "A", "--last", "B"],
      "name: ", "U+0007"),
+    (["register", "--token", "t", "--first", "Ann\u2066e", "--last", "B", "--password-stdin"], "first name: ", "U+2066"),
 ]
 
 
