@@ -70,7 +70,7 @@ def _lookalike_problem(local: str) -> str | None:
         if not unicodedata.is_normalized("NFKC", character):
             return (f"holds {code_point(character)}, a compatibility form of "
                     f"{unicodedata.normalize('NFKC', character)!r}: type the plain character")
-    scripts = {name for name in categories.unique_aliases(local)} - _NO_SCRIPT
+    scripts = set(categories.unique_aliases(local)) - _NO_SCRIPT
     if len(scripts) > 1 and not any(scripts <= usual for usual in _ONE_WRITING_SYSTEM):
         shown = ", ".join(sorted(s.replace("_", " ").title() for s in scripts))
         return f"mixes scripts ({shown}), so it can pass for another address: use one script"

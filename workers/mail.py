@@ -23,9 +23,10 @@ class UndeliverableAddress(Exception):
 
 
 def smtp_address(email: str) -> str:
-    """The address as SMTP and the To header carry it: the domain in A-labels (xn--), the local part as typed."""
+    """The address as SMTP and the To header carry it: an international domain in A-labels (xn--), the rest as
+    typed."""
     local, _, domain = email.strip().rpartition("@")
-    return f"{local}@{ascii_domain(domain)}"
+    return f"{local}@{domain if domain.isascii() else ascii_domain(domain)}"
 
 
 class Transport(Protocol):
