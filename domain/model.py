@@ -5,13 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from domain.emails import email_key  # noqa: F401  (emails are compared by this key everywhere)
+
 SUPPORT = "support"
 ADMIN_GROUP = "Account Administrators"
-
-
-def email_key(email: str) -> str:
-    """The form under which emails are compared: case-insensitive everywhere."""
-    return email.strip().casefold()
 
 
 def group_key(name: str) -> str:

@@ -11,8 +11,22 @@ from typing import Iterator, Protocol
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
-SENDER = "envadmin <no-reply@envadmin.local>"
+from domain.emails import ascii_domain
+
+SENDER_ADDRESS = "no-reply@envadmin.local"
+SENDER = f"envadmin <{SENDER_ADDRESS}>"
 SMTP_TIMEOUT_SECONDS = 10
+
+
+class UndeliverableAddress(Exception):
+    """No retry can deliver to this address (its local part needs SMTPUTF8, which the server does not offer)."""
+
+
+def smtp_address(email: str) -> str:
+    """The address as SMTP and the To header carry it: an international domain in A-labels (xn--), the rest as
+    typed."""
+    local, _, domain = email.strip().rpartition("@")
+    return f"{local}@{domain if domain.isascii() else ascii_domain(domain)}"
 
 
 class Transport(Protocol):
@@ -27,7 +41,7 @@ def build_message(mail_id: UUID, to_email: str, subject: str, body: str) -> Emai
     """The message, with a Message-ID derived from the mail id so receivers can drop a copy."""
     message = EmailMessage()
     message["From"] = SENDER
-    message["To"] = to_email
+    message["To"] = smtp_address(to_email)
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = f"<{mail_id}@envadmin>"
@@ -54,10 +68,21 @@ class SmtpTransport:
 
     def send(self, mail_id: UUID, message: EmailMessage) -> None:
         if self._open is not None:
-            self._open.send_message(message)
+            self._send(self._open, message)
             return
         with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            smtp.send_message(message)
+            self._send(smtp, message)
+
+    def _send(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
+        recipient = message["To"].addresses[0].addr_spec
+        if not recipient.isascii():
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("smtputf8"):
+                raise UndeliverableAddress(
+                    f"{recipient} has a non-ASCII local part, which needs SMTPUTF8, and the SMTP server "
+                    f"{self.host}:{self.port} does not offer it")
+        # smtplib asks for SMTPUTF8 itself when an address is not ASCII
+        smtp.send_message(message, from_addr=SENDER_ADDRESS, to_addrs=[recipient])
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.host!r}, {self.port})"
@@ -81,7 +106,8 @@ class FileTransport:
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(descriptor, "wb") as file:
-                file.write(message.as_bytes())
+                # UTF-8 headers (RFC 6532), as an SMTPUTF8 server receives them; ASCII headers are unchanged.
+                file.write(message.as_bytes(policy=message.policy.clone(utf8=True)))
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(draft, final)

@@ -15,7 +15,7 @@ from domain.master_keys import MasterKeys
 from messaging.broker import MAIL_PRIORITY, SEND_MAIL, SEND_MAILS
 from store.mail_outbox import MailOutbox
 from store.unit_of_work import SqlUnitOfWork
-from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, build_message, transport_for
+from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, build_message, transport_for
 
 SWEEP_MAIL = "envadmin.sweep_mail_outbox"
 RETRY_BACKOFF_MAX_SECONDS = 300
@@ -45,8 +45,12 @@ def send_one(mail_id: UUID | str, uow_factory: Callable[[], SqlUnitOfWork], sett
         if mail is None:
             logger.info("Mail %s is not pending: nothing to send", mail_id)
             return SKIPPED
+        attempts_allowed = settings.mail_max_attempts
         try:
             transport.send(mail_id, build_message(mail_id, mail.to_email, mail.subject, mail.body))
+        except UndeliverableAddress as error:
+            reason, attempts_allowed = f"undeliverable address: {error}", 1
+            uow.rollback()
         except (OSError, smtplib.SMTPException) as error:
             reason = f"{type(error).__name__}: {error}"
             uow.rollback()
@@ -56,7 +60,7 @@ def send_one(mail_id: UUID | str, uow_factory: Callable[[], SqlUnitOfWork], sett
             logger.info("Mail %s sent", mail_id)
             return SENT
         # Counted in a transaction of its own, after the send's has let the row go.
-        final = outbox.record_failure(mail_id, reason, utcnow(), settings.mail_max_attempts)
+        final = outbox.record_failure(mail_id, reason, utcnow(), attempts_allowed)
         uow.commit()
     if final:
         logger.warning("Mail %s failed for good: %s", mail_id, reason)
@@ -106,19 +110,22 @@ def send_batch(mail_ids: list[str], uow_factory: Callable[[], SqlUnitOfWork], se
     transport = transport or transport_for(settings.effective_mail_url)
     keys = keys or MasterKeys.from_secrets(*settings.master_key_secrets())
     ids = [UUID(str(mail_id)) for mail_id in mail_ids]
-    sent, failures = [], []
+    sent, failures = [], []  # failures: (mail id, reason, attempts allowed)
     with uow_factory() as uow:
         outbox = MailOutbox(uow.conn)
         mails, unreadable, not_held = outbox.begin_sending_many(ids, keys)
-        failures += [(mail_id, "its body failed authentication") for mail_id in unreadable]
+        failures += [(mail_id, "its body failed authentication", settings.mail_max_attempts)
+                     for mail_id in unreadable]
         for refusal in not_held:  # a configuration fault of this worker, not of the mail: no attempt counted
             logger.error("%s: left pending for a worker that holds that key", refusal)
         with transport.session():
             for mail in mails:
                 try:
                     transport.send(mail.id, build_message(mail.id, mail.to_email, mail.subject, mail.body))
+                except UndeliverableAddress as error:
+                    failures.append((mail.id, f"undeliverable address: {error}", 1))
                 except (OSError, smtplib.SMTPException) as error:
-                    failures.append((mail.id, f"{type(error).__name__}: {error}"))
+                    failures.append((mail.id, f"{type(error).__name__}: {error}", settings.mail_max_attempts))
                 else:
                     sent.append(mail.id)
         outbox.mark_sent_many(sent, utcnow())
@@ -126,9 +133,9 @@ def send_batch(mail_ids: list[str], uow_factory: Callable[[], SqlUnitOfWork], se
     results = {SENT: len(sent), SKIPPED: len(ids) - len(mails) - len(unreadable) - len(not_held)}
     if not_held:
         results["not_held"] = len(not_held)
-    for mail_id, reason in failures:
+    for mail_id, reason, attempts_allowed in failures:
         with uow_factory() as uow:
-            final = MailOutbox(uow.conn).record_failure(mail_id, reason, utcnow(), settings.mail_max_attempts)
+            final = MailOutbox(uow.conn).record_failure(mail_id, reason, utcnow(), attempts_allowed)
             uow.commit()
         if final:
             logger.warning("Mail %s failed for good: %s", mail_id, reason)

@@ -9,6 +9,7 @@ from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
 from domain.model import INVITE_STATUSES
 from domain.passwords import check_new_password
+from domain.text import person_or_group_name
 from producers.cli.context import (
     EXIT_REFUSED,
     By,
@@ -81,6 +82,14 @@ def list_invites(account: Annotated[Optional[str], typer.Option("--account")] = 
         out.print("no invites", markup=False)
 
 
+def _checked_name(label: str, value: str) -> str:
+    """The name as a command would keep it, or exit 2 naming the option (as for every command's names)."""
+    try:
+        return person_or_group_name(value)
+    except ValueError as e:
+        fail(f"{label}: {e}")
+
+
 def register(token: Annotated[str, typer.Option("--token", help="The token of the registration link.")],
              first: Annotated[str, typer.Option("--first")], last: Annotated[str, typer.Option("--last")],
              password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
@@ -88,6 +97,7 @@ def register(token: Annotated[str, typer.Option("--token", help="The token of th
              wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome of each retried grant.")] = False,
              timeout: Timeout = 30.0, as_json: Json = False) -> None:
     """Register with an invite's token: the user is created and every pending grant retried."""
+    first, last = _checked_name("first name", first), _checked_name("last name", last)
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
     try:
