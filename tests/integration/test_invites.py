@@ -2,22 +2,28 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import text
 
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
+from domain.model import INVITE_PENDING, Invite
 from producers.client import Client, new_command
 from producers.registration import open_envelope, register_with_token
 from store import queries
 from store.engine import make_engine
 from store.expiry import expire_invites
+from store.invite_mail import InviteMailWriter
 from workers.app import create_app
 
 from ..conftest import thread_worker
@@ -170,3 +176,26 @@ def test_the_periodic_job_expires_invites_and_their_grants_and_audits_it(stack):
         assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'invite.expired'")).scalar() == 1
     with pytest.raises(Refused, match="expired"):
         register_with_token(client, token_of(mail), "No", "Body", PASSWORD)
+
+
+HOSTILE = "`touch${IFS}pwned`@acme.example"  # a valid address (backticks are atext) holding a command substitution
+
+
+def test_the_mailed_envelope_command_is_quoted_so_pasting_it_runs_nothing(tmp_path):
+    grant_to_hostile = grant(HOSTILE)  # the address passes validation
+    now = datetime.now(timezone.utc)
+    invite = Invite(uuid4(), "1001", grant_to_hostile.email, "alice@example.com", INVITE_PENDING,
+                    "0" * 64, now, now + timedelta(days=7))
+    writer = InviteMailWriter(os.urandom(32), "http://localhost:8000")
+    envelope_row, mail_row = writer.rows(invite, "the-token", "administrator of account 1001", now)
+    body = AESGCM(writer.master_key).decrypt(mail_row["body_nonce"], mail_row["body_ciphertext"],
+                                             mail_row["id"].bytes).decode()
+
+    assert re.search(rf"^Envelope {envelope_row['id']}\b", body, re.MULTILINE)  # the README greps this shape
+    assert re.search(r"^http://localhost:8000/register/the-token$", body, re.MULTILINE)
+    command = re.search(r"envadmin envelope open .*--password-stdin", body).group(0)
+    pasted = subprocess.run(["sh", "-c", f'envadmin() {{ printf "%s\\n" "$@"; }}\n{command}'], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=10)
+    assert not (tmp_path / "pwned").exists(), "pasting the mailed command ran the address's command substitution"
+    assert pasted.stdout.splitlines() == ["envelope", "open", envelope_row["id"], "--email", HOSTILE,
+                                          "--password-stdin"]
