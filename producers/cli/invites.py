@@ -27,6 +27,7 @@ from producers.cli.context import (
 )
 from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
+from producers.local_client import local_client
 from producers.registration import open_envelope, register_with_token
 from store import queries
 from store.command_log import QUEUED
@@ -109,7 +110,7 @@ def register(first: Annotated[str, typer.Option("--first")], last: Annotated[str
     token = token.strip().rsplit("/register/", 1)[-1]  # the whole link works as well as the token
     api = client()
     try:
-        result = register_with_token(api, token, first, last, password, email)
+        result = register_with_token(api, token, first, last, password, email, client_address=local_client())
     except Refused as refusal:
         if as_json:
             print_json({"ok": False, "reason": refusal.reason})
@@ -137,7 +138,7 @@ def open_(envelope_id: Annotated[str, typer.Argument(metavar="ENVELOPE_ID")],
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
     try:
-        message = open_envelope(client(), envelope_id, email, password)
+        message = open_envelope(client(), envelope_id, email, password, client_address=local_client())
     except Refused as refusal:
         fail(refusal.reason, EXIT_REFUSED)
     except TamperedEnvelope:
