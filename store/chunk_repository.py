@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, select, tuple_, update
 
 from domain.model import (
+    INVITE_EXPIRED,
     INVITE_PENDING,
     Account,
     AuditEntry,
@@ -26,6 +27,7 @@ from domain.model import (
 )
 from domain.ports import Repository
 from store.bulk_sql import among, insert_rows
+from store.closed_grants import expire_commands
 from store.invite_mail import InviteMailWriter
 from store.tables import (
     accounts,
@@ -67,6 +69,7 @@ class ChunkRepository(Repository):
         self._inserts: dict[object, list[dict]] = defaultdict(list)
         self._invite_updates: list[dict] = []
         self._grant_updates: list[dict] = []
+        self._expired_at: dict[UUID, datetime] = {}  # grants closed because their invite expired
         self._audit: list[dict] = []
 
     # -- reading ahead ----------------------------------------------------------------------
@@ -269,6 +272,8 @@ class ChunkRepository(Repository):
         for grants in self._pending.values():
             grants[:] = [g for g in grants if g.id != grant_id]
         self._grant_updates.append({"id": grant_id, "status": status, "reason": reason})
+        if status == INVITE_EXPIRED:
+            self._expired_at[grant_id] = now
 
     # -- writing ----------------------------------------------------------------------------
     def flush(self) -> None:
@@ -282,6 +287,8 @@ class ChunkRepository(Repository):
         for change in self._grant_updates:
             self.conn.execute(update(pending_grants).where(pending_grants.c.id == change["id"])
                               .values(status=change["status"], reason=change["reason"]))
+        if self._expired_at:
+            expire_commands(self.conn, list(self._expired_at), max(self._expired_at.values()))
         added = [k for k, member in self._members.items() if member and not self._was_member.get(k, False)]
         removed = [k for k, member in self._members.items() if not member and self._was_member.get(k, False)]
         if removed:

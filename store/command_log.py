@@ -14,7 +14,8 @@ from store.tables import PREREQUISITE_SQL, commands, dead_letters
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
 REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
-STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED)
+EXPIRED = "expired"  # a pending grant whose invite expired before registration
+STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED, EXPIRED)
 LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
 
 
@@ -129,6 +130,15 @@ class CommandLog:
         """A pending grant's command takes the result of the grant retried for it."""
         self.conn.execute(update(commands).where(commands.c.id == command_id, commands.c.status == PENDING)
                           .values(status=status, reason=reason, finished_at=now))
+
+    def close_pending(self, reasons: dict[UUID, str], status: str, now: datetime) -> None:
+        """Pending commands whose grant can no longer be applied end with `status`, each with its reason."""
+        by_reason: dict[str, list[UUID]] = {}
+        for command_id, reason in reasons.items():
+            by_reason.setdefault(reason, []).append(command_id)
+        for reason, ids in by_reason.items():
+            self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == PENDING)
+                              .values(status=status, reason=reason, finished_at=now))
 
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,

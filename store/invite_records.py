@@ -6,7 +6,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
-from domain.model import INVITE_PENDING, Invite, PendingGrant, email_key
+from domain.model import INVITE_EXPIRED, INVITE_PENDING, Invite, PendingGrant, email_key
+from store.closed_grants import expire_commands
 from store.invite_mail import InviteMailWriter
 from store.tables import invites, pending_grants
 
@@ -72,6 +73,8 @@ class InviteRecords:
     def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
         self.conn.execute(update(pending_grants).where(pending_grants.c.id == grant_id)
                           .values(status=status, reason=reason))
+        if status == INVITE_EXPIRED:
+            expire_commands(self.conn, [grant_id], now)
 
 
 def _invite(row) -> Invite:

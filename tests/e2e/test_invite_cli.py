@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
+
+from store.engine import make_engine
+from store.expiry import expire_invites
 
 ALICE = "alice@example.com"
 CAROL = "Carol@Example.com"
@@ -88,3 +92,20 @@ def test_register_refuses_both_token_options_or_neither_and_a_missing_password_l
                          input="abc\n")
     assert token_only.returncode == 2 and "the token, then the password" in token_only.stderr, token_only.stderr
     assert "Traceback" not in both.stderr + neither.stderr + token_only.stderr
+
+
+def test_command_show_tells_a_grant_whose_invite_expired(e2e):
+    e2e.open_account("3207", ALICE)
+    pending = e2e.cli_json("admin", "grant", "3207", "fred@example.com", "--by", ALICE, "--wait")
+    assert pending["status"] == "pending", pending
+    engine = make_engine(e2e.settings.effective_database_url)
+    with engine.begin() as conn:
+        assert expire_invites(conn, datetime.now(timezone.utc) + timedelta(days=8)) >= 1
+    engine.dispose()
+
+    shown = e2e.cli("command", "show", pending["id"])
+
+    assert shown.returncode == 0, shown.stderr
+    assert "status: expired" in shown.stdout
+    assert re.search(r"reason: the invite of fred@example\.com to account 3207 expired on .* UTC before "
+                     r"registration; grant again to send a new invite", shown.stdout), shown.stdout
