@@ -15,7 +15,7 @@ from domain.tokens import hash_token
 from messaging.broker import publish_batch
 from producers.client import Client
 from producers.local_client import local_client
-from store import credentials
+from store import credentials, email_locks
 from store.tables import envelopes, invites, users
 from store.unit_of_work import SqlUnitOfWork
 
@@ -33,6 +33,7 @@ def register_with_token(client: Client, token: str, first: str, last: str, passw
     new_hash = hash_password(password)  # before any transaction: hashing is slow
     proven = _current_password_proven(client, hash_token(token), password, now, client_address or local_client())
     with SqlUnitOfWork(client.engine) as uow:
+        email_locks.lock_for_registration(uow.conn, hash_token(token))  # grants of the email wait, or are seen
         result = register(token, first, last, new_hash, uow.repo, now, email=email,
                           password_matches=lambda user: proven)
         if result.retries:

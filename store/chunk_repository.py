@@ -26,6 +26,7 @@ from domain.model import (
     email_key,
 )
 from domain.ports import Repository
+from store import email_locks
 from store.bulk_sql import among, insert_rows
 from store.closed_grants import expire_commands
 from store.invite_mail import InviteMailWriter
@@ -64,6 +65,7 @@ class ChunkRepository(Repository):
         self._invites: dict[tuple[str, str], Invite | None] = {}
         self._pending: dict[str, list[PendingGrant]] = defaultdict(list)
         self._invites_loaded: set[str] = set()  # email keys whose invites and pending grants are loaded
+        self._emails = email_locks.SharedEmails(conn)
         self._member_scope: tuple[set[str], set[str]] = (set(), set())
         self._clocks_loaded: set[Key] = set()
         self._inserts: dict[object, list[dict]] = defaultdict(list)
@@ -86,9 +88,11 @@ class ChunkRepository(Repository):
             self._groups[(row.account, row.name_key)] = Group(row.account, row.name)
         people = targets | actors
         self._users = {key: None for key in people}
-        for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, people))):
-            self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
-                                              row.password_expired, row.created_by_account)
+        self._read_users(people)
+        unknown = {key for key in targets if self._users.get(key) is None}
+        if unknown:  # a registration of one of them may have committed meanwhile: read them again, locked
+            self._emails.share(unknown)
+            self._read_users(unknown)
         self._member_scope = (numbers, people)
         for row in self.conn.execute(select(memberships).where(among(self.conn, memberships.c.account, numbers),
                                                                among(self.conn, memberships.c.email_key, people))):
@@ -97,6 +101,11 @@ class ChunkRepository(Repository):
         unknown = {key for key in targets if self._users.get(key) is None}
         if unknown:
             self._load_invites(unknown)
+
+    def _read_users(self, keys: set[str]) -> None:
+        for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, keys))):
+            self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
+                                              row.password_expired, row.created_by_account)
 
     def _load_clocks(self, keys: set[Key]) -> None:
         self._clocks_loaded = keys
@@ -122,6 +131,7 @@ class ChunkRepository(Repository):
         keys = keys - self._invites_loaded
         if not keys:
             return
+        self._emails.share(keys)  # a registration of one of them waits for this chunk
         self._invites_loaded |= keys
         # By email only, the status checked here: with a status condition PostgreSQL, its statistics
         # still those of an empty table in the first minute of a big job, scanned every pending invite.
@@ -150,9 +160,9 @@ class ChunkRepository(Repository):
 
     def get_user(self, key: str) -> User | None:
         if key not in self._users:
-            row = self.conn.execute(select(users).where(users.c.email_key == key)).first()
-            self._users[key] = User(row.email, row.first_name, row.last_name, row.password_hash,
-                                    row.password_expired, row.created_by_account) if row else None
+            self._emails.share({key})
+            self._users[key] = None
+            self._read_users({key})
         return self._users[key]
 
     def get_group(self, account: str, key: str) -> Group | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
@@ -13,14 +14,16 @@ from store.tables import invites, pending_grants
 
 
 class InviteRecords:
-    """Mixed into SqlRepository; needs `conn`, and `mail_writer` to send invites."""
+    """Mixed into SqlRepository; needs `conn`, `share_email`, and `mail_writer` to send invites."""
 
     conn: Connection
     mail_writer: InviteMailWriter | None
     new_mail_ids: list[UUID]
     now: datetime
+    share_email: Callable[[str], None]  # the email's lock, shared, before its invites are read (email_locks)
 
     def find_invite(self, account: str, email_key_: str) -> Invite | None:
+        self.share_email(email_key_)
         row = self.conn.execute(select(invites).where(
             invites.c.account == account, invites.c.email_key == email_key_,
             invites.c.status == INVITE_PENDING).order_by(invites.c.created_at.desc()).limit(1)).first()
@@ -54,6 +57,7 @@ class InviteRecords:
 
     def pending_grants(self, email_key_: str, account: str | None = None,
                        group_key: str | None = None) -> list[PendingGrant]:
+        self.share_email(email_key_)
         query = select(pending_grants, invites.c.email).join(
             invites, invites.c.id == pending_grants.c.invite_id).where(
             pending_grants.c.email_key == email_key_, pending_grants.c.status == INVITE_PENDING)
