@@ -19,24 +19,28 @@ _NAMESPACE = 0x656D6C  # "eml": the first key of the two-key advisory locks; the
 
 
 class SharedEmails:
-    """The emails one transaction has locked shared, so each is locked once."""
+    """Locks emails shared for a connection's transaction, each once per (sub)transaction."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
         self.locked: set[str] = set()
-        self._transaction = None
+        self._scope: tuple = (None, None)
 
     def share(self, email_keys: Iterable[str]) -> None:
         """Lock these emails shared until the transaction ends."""
-        if self.conn.get_transaction() is not self._transaction:
-            self.locked = set()  # a new transaction: the locks of the last one are gone
+        # Remembered only within the same transaction and savepoint: rolling a savepoint back releases
+        # the locks taken inside it, and a new transaction holds none.
+        if self._current_scope() != self._scope:
+            self.locked = set()
         keys = sorted(set(email_keys) - self.locked)
         if keys and self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock_shared(:ns, hashtext(k)) "
-                                   "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k"),
-                              {"ns": _NAMESPACE, "keys": keys})
+                                   "FROM unnest(CAST(:keys AS text[])) AS k"), {"ns": _NAMESPACE, "keys": keys})
         self.locked.update(keys)
-        self._transaction = self.conn.get_transaction()
+        self._scope = self._current_scope()
+
+    def _current_scope(self) -> tuple:
+        return self.conn.get_transaction(), self.conn.get_nested_transaction()
 
 
 def lock_for_registration(conn: Connection, token_hash: str) -> None:

@@ -470,3 +470,19 @@ def test_a_grant_committing_while_its_invitee_registers_is_retried_not_left_pend
     assert queries.command_status(engine, racing.id)["status"] == "applied"
     client.close()
     engine.dispose()
+
+
+def test_an_emails_lock_is_taken_again_after_the_savepoint_that_took_it_rolls_back(pg_database_url):
+    engine = make_engine(pg_database_url)
+    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND mode = 'ShareLock' AND granted")
+    with SqlUnitOfWork(engine) as uow:
+        with pytest.raises(RuntimeError):
+            with uow.savepoint():
+                uow.repo.get_user("x@example.com")
+                assert uow.conn.execute(held).scalar() == 1
+                raise RuntimeError("a command failing after it read the email")
+        assert uow.conn.execute(held).scalar() == 0  # PostgreSQL released it with the savepoint
+        uow.repo.pending_grants("x@example.com")
+        assert uow.conn.execute(held).scalar() == 1
+    engine.dispose()
