@@ -6,8 +6,6 @@ import os
 import re
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from pathlib import Path
@@ -24,17 +22,14 @@ from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant
 from domain.tokens import hash_token
 from producers.client import Client, new_command
 from producers.registration import open_envelope, register_with_token
-from store import credentials, job_reports, jobs, queries
+from store import credentials, queries
 from store.engine import make_engine
 from store.expiry import expire_invites
 from store.invite_mail import InviteMailWriter
-from store.mail_outbox import MailOutbox
 from store.unit_of_work import SqlUnitOfWork
 from workers.app import create_app
-from workers.apply import apply_message
-from workers.sender import MailDeliveryDeferred, send_one
 
-from ..conftest import _clean, count_rows, make_settings, thread_worker
+from ..conftest import make_settings, thread_worker
 from .helpers import account_with_admin, add_user, grant, revoke
 
 STRANGER = "Nobody@Example.com"
@@ -279,210 +274,3 @@ def test_an_existing_user_accepting_an_invite_goes_through_the_lockout(database_
     accepted = register_with_token(client, TOKEN, "No", "Body", "temporary-pass", client_address=ELSEWHERE)
     assert not accepted.created and len(accepted.retries) == 1
     client.close()
-
-
-class Undeliverable:
-    """A mail transport every delivery fails on."""
-
-    def session(self):
-        return nullcontext()
-
-    def send(self, mail_id, message):
-        raise OSError("550 mailbox unavailable")
-
-
-def applier(database_url, tmp_path, **settings):
-    """Settings, an engine, and a function applying commands here and now as a worker does (no broker)."""
-    settings = make_settings(tmp_path / "var", database_url, None, **settings)
-    engine = make_engine(database_url)
-    writer = InviteMailWriter(settings.master_key_bytes(), settings.public_url)
-    factory = lambda: SqlUnitOfWork(engine, writer, timedelta(days=7))  # noqa: E731
-
-    def apply(*commands):
-        with factory() as uow:
-            uow.log.record_submitted(list(commands), datetime.now(timezone.utc))
-            uow.commit()
-        apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in commands]}, factory,
-                      max_attempts=5, chunk=500, lease=timedelta(seconds=60))
-        return [queries.command_status(engine, c.id)["status"] for c in commands]
-
-    return settings, engine, factory, apply
-
-
-def invite(email: str, account: str = "1001", by: str = "alice@example.com"):
-    return new_command("invite_user", actor=by, source="cli", account=account, email=email)
-
-
-def test_the_periodic_expiry_ends_the_pending_commands_expired_with_the_reason(database_url, tmp_path):
-    _, engine, _, apply = applier(database_url, tmp_path)
-    apply(account_with_admin())
-    held = [grant(STRANGER), invite("dan@example.com")]
-    assert apply(*held) == ["pending", "pending"]
-    with engine.begin() as conn:
-        assert expire_invites(conn, datetime.now(timezone.utc) + timedelta(days=8)) == 2
-    for command, email in zip(held, (STRANGER, "dan@example.com")):
-        shown = queries.command_status(engine, command.id)
-        assert shown["status"] == "expired", shown
-        assert re.fullmatch(rf"the invite of {re.escape(email)} to account 1001 expired on \S+ \S+ UTC before "
-                            r"registration; grant again to send a new invite", shown["reason"]), shown
-        assert shown["finished_at"] is not None
-    counts = queries.status_counts(engine)
-    assert (counts["expired"], counts["pending"]) == (2, 0)
-    engine.dispose()
-
-
-@pytest.mark.parametrize("again", [grant, invite], ids=["grant (set-based)", "invite (one at a time)"])
-def test_a_grant_that_replaces_an_expired_invite_ends_the_earlier_command_expired(database_url, tmp_path, again):
-    _, engine, _, apply = applier(database_url, tmp_path)
-    apply(account_with_admin())
-    first = again(STRANGER)
-    assert apply(first) == ["pending"]
-    with engine.begin() as conn:  # past its date, not yet swept by the periodic job
-        conn.execute(text("UPDATE invites SET expires_at = :t"), {"t": datetime.now(timezone.utc) - timedelta(1)})
-    second = again(STRANGER)
-    assert apply(second) == ["pending"]
-    assert queries.command_status(engine, first.id)["status"] == "expired"
-    assert queries.command_status(engine, second.id)["status"] == "pending"
-    engine.dispose()
-
-
-def test_an_undeliverable_invite_ends_its_pending_command_failed_with_the_mail_reason(database_url, tmp_path):
-    settings, engine, factory, apply = applier(database_url, tmp_path, mail_max_attempts=2)
-    apply(account_with_admin())
-    held = grant(STRANGER)
-    apply(held)
-    mail_id = count_rows(database_url, "SELECT id FROM mail_outbox")
-    with pytest.raises(MailDeliveryDeferred):
-        send_one(mail_id, factory, settings, transport=Undeliverable())
-    assert queries.command_status(engine, held.id)["status"] == "pending"  # one more try to come
-    assert send_one(mail_id, factory, settings, transport=Undeliverable()) == "failed"
-    shown = queries.command_status(engine, held.id)
-    assert (shown["status"], shown["reason"]) == (
-        "failed", f"the invite mail to {STRANGER} could not be delivered: OSError: 550 mailbox unavailable")
-    engine.dispose()
-
-
-def test_a_job_counts_its_expired_rows_as_done_and_lists_them_among_its_errors(database_url, tmp_path):
-    _, engine, _, apply = applier(database_url, tmp_path)
-    apply(account_with_admin())
-    job_id, now = uuid4(), datetime.now(timezone.utc)
-    jobs.open_job(engine, job_id, kind="onboard", file_name="people.csv", file_digest="0" * 64, file_format="csv",
-                  actor="alice@example.com", rows_expected=2, now=now)
-    rows = [jobs.JobRow(2, grant(STRANGER), STRANGER.lower()), jobs.JobRow(3, add_user("erin@example.com"),
-                                                                           "erin@example.com")]
-    journalled = jobs.journal_batch(engine, job_id, rows, [], 3, now)
-    jobs.mark(engine, job_id, jobs.SUBMITTED, now)
-    factory = lambda: SqlUnitOfWork(engine, InviteMailWriter(os.urandom(32), "http://x"), timedelta(days=7))  # noqa
-    apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in journalled]}, factory, max_attempts=5,
-                  chunk=500, lease=timedelta(seconds=60))
-    with engine.begin() as conn:
-        expire_invites(conn, now + timedelta(days=8))
-    report = job_reports.report(engine, job_id)
-    assert report["counts"]["expired"] == 1 and report["counts"]["applied"] == 1, report
-    assert sum(report["counts"].values()) == report["rows"] == 2
-    assert (report["state"], report["percent"]) == ("completed", 100.0)
-    [error] = job_reports.errors(engine, job_id)
-    assert (error["line"], error["status"]) == (2, "expired") and "expired on" in error["reason"]
-    engine.dispose()
-
-
-GATE = 0x6761  # the advisory lock the test holds to stop a grant inside its transaction
-
-
-@contextmanager
-def gate_on_pending_grants(url: str):
-    """While the yielded connection holds advisory lock GATE, inserting a pending grant waits for it."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE FUNCTION wait_at_gate() RETURNS trigger AS $$ BEGIN "
-                          f"PERFORM pg_advisory_lock_shared({GATE}); PERFORM pg_advisory_unlock_shared({GATE}); "
-                          f"RETURN NEW; END $$ LANGUAGE plpgsql"))
-        conn.execute(text("CREATE TRIGGER wait_at_gate BEFORE INSERT ON pending_grants "
-                          "FOR EACH ROW EXECUTE FUNCTION wait_at_gate()"))
-    try:
-        with engine.connect() as gate:
-            gate.execute(text(f"SELECT pg_advisory_lock({GATE})"))
-            gate.commit()
-            yield gate
-            gate.execute(text("SELECT pg_advisory_unlock_all()"))
-            gate.commit()
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text("DROP TRIGGER IF EXISTS wait_at_gate ON pending_grants"))
-            conn.execute(text("DROP FUNCTION IF EXISTS wait_at_gate()"))
-        engine.dispose()
-
-
-def waiting_on_advisory_locks(gate) -> int:
-    """How many sessions wait for an advisory lock (the gate, or an email's lock)."""
-    waiting = gate.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar()
-    gate.commit()
-    return waiting
-
-
-def wait_until(condition, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.02)
-
-
-def mailed_token(engine, settings) -> str:
-    with engine.begin() as conn:
-        [mail_id] = conn.execute(text("SELECT id FROM mail_outbox")).scalars().all()
-        body = MailOutbox(conn).begin_sending(mail_id, settings.master_key_bytes()).body
-    return token_of_body(body)
-
-
-def token_of_body(body: str) -> str:
-    return re.search(r"/register/([A-Za-z0-9_\-]+)", body).group(1)
-
-
-@pytest.mark.parametrize("held", [grant, invite], ids=["grant (set-based)", "invite (one at a time)"])
-def test_a_grant_committing_while_its_invitee_registers_is_retried_not_left_pending(
-        pg_database_url, tmp_path, held):
-    """PostgreSQL, two threads: a grant of account 1002 has read "no user" and is about to write its pending
-    grant when the invitee registers with the invite of account 1001. The grant must either be seen by the
-    registration (and retried) or see the new user."""
-    _clean(pg_database_url)
-    settings, engine, factory, apply = applier(pg_database_url, tmp_path)
-    apply(account_with_admin(), account_with_admin("1002", "bob@example.com"))
-    assert apply(grant(STRANGER)) == ["pending"]
-    token = mailed_token(engine, settings)
-    racing = held(STRANGER, account="1002", by="bob@example.com")
-    client = Client(settings)
-    with gate_on_pending_grants(pg_database_url) as gate, ThreadPoolExecutor(max_workers=2) as pool:
-        granting = pool.submit(apply, racing)
-        wait_until(lambda: waiting_on_advisory_locks(gate) == 1, "the grant waits at the gate")
-        registering = pool.submit(register_with_token, client, token, "No", "Body", PASSWORD)
-        # Unlocked, the registration commits now, before the grant; serialized, it waits for the grant.
-        wait_until(lambda: registering.done() or waiting_on_advisory_locks(gate) == 2,
-                   "the registration ends or waits")
-        gate.execute(text(f"SELECT pg_advisory_unlock({GATE})"))
-        gate.commit()
-        assert granting.result(timeout=30) == ["pending"]
-        registered = registering.result(timeout=30)
-    apply_message({"v": 1, "commands": [r.model_dump(mode="json") for r in registered.retries]}, factory,
-                  max_attempts=5, chunk=500, lease=timedelta(seconds=60))
-    assert count_rows(pg_database_url, "SELECT count(*) FROM pending_grants WHERE status = 'pending'") == 0
-    assert STRANGER in queries.admins(engine, "1001") and STRANGER in queries.admins(engine, "1002")
-    assert queries.command_status(engine, racing.id)["status"] == "applied"
-    client.close()
-    engine.dispose()
-
-
-def test_an_emails_lock_is_taken_again_after_the_savepoint_that_took_it_rolls_back(pg_database_url):
-    engine = make_engine(pg_database_url)
-    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-                "AND mode = 'ShareLock' AND granted")
-    with SqlUnitOfWork(engine) as uow:
-        with pytest.raises(RuntimeError):
-            with uow.savepoint():
-                uow.repo.get_user("x@example.com")
-                assert uow.conn.execute(held).scalar() == 1
-                raise RuntimeError("a command failing after it read the email")
-        assert uow.conn.execute(held).scalar() == 0  # PostgreSQL released it with the savepoint
-        uow.repo.pending_grants("x@example.com")
-        assert uow.conn.execute(held).scalar() == 1
-    engine.dispose()
