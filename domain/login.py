@@ -1,13 +1,21 @@
-"""Login rate limiting: when a try is allowed, and what a failure or a success leaves behind."""
+"""Login rate limiting: when a try is allowed, and what a failure or a success leaves behind.
+
+Failures are counted twice: per (email, client address), where `max_failures` locks that pair only, so
+nobody can lock an administrator out from elsewhere; and per email over every client, where the much
+larger `max_failures_all_clients` locks the email everywhere, a bound on guessing from many addresses.
+A locked pair counts no more tries, so one client alone can never reach the all-clients limit.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 WRONG_EMAIL_OR_PASSWORD = "wrong email or password"
 PASSWORD_CHANGE_REQUIRED = "password change required"
 LOGIN_OK = "login ok"
 PASSWORD_CHANGED = "password changed"
+PASSWORD_OK = "password ok"
+ALL_CLIENTS = "*"  # the client of the record that counts an email's failures from every client
 
 
 def too_many_failures(locked_until: datetime) -> str:
@@ -34,11 +42,17 @@ class LoginResult:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """`max_failures` failed tries within `window` lock the email for `lockout`."""
+    """`max_failures` failed tries within `window` lock an (email, client) for `lockout`;
+    `max_failures_all_clients` failed tries from any clients lock the email for every client."""
 
     max_failures: int = 5
     window: timedelta = timedelta(minutes=15)
     lockout: timedelta = timedelta(minutes=15)
+    max_failures_all_clients: int = 100
+
+    def for_all_clients(self) -> "LoginPolicy":
+        """The policy of the record that counts the email's failures from every client."""
+        return replace(self, max_failures=self.max_failures_all_clients)
 
     def locked_until(self, record: FailureRecord | None, now: datetime) -> datetime | None:
         """The end of the lock if no try is allowed now, else None."""
@@ -58,6 +72,11 @@ class LoginPolicy:
     def after_success(self, now: datetime) -> FailureRecord:
         """The record once the right password was given: no failures left."""
         return FailureRecord(0, now, None)
+
+    def is_forgettable(self, record: FailureRecord, now: datetime) -> bool:
+        """Nothing left to remember: no lock running, and no failure inside the window."""
+        lock_running = record.locked_until is not None and record.locked_until > now
+        return not lock_running and (record.failures == 0 or now >= record.window_started_at + self.window)
 
     def _is_stale(self, record: FailureRecord, now: datetime) -> bool:
         # An expired lock starts a new count: otherwise one more miss would lock again at once.

@@ -7,23 +7,36 @@ from sqlalchemy import select
 
 from domain.envelope import SealedEnvelope, open_sealed
 from domain.errors import Refused
+from domain.login import WRONG_EMAIL_OR_PASSWORD
 from domain.master_keys import MasterKeys
 from domain.model import email_key
-from domain.passwords import hash_password, verify_password
+from domain.passwords import hash_password
 from domain.registration import Registered, register
+from domain.tokens import hash_token
 from messaging.broker import publish_batch
 from producers.client import Client
-from store.tables import envelopes, users
+from producers.local_client import local_client
+from store import credentials, email_locks
+from store.tables import envelopes, invites, users
 from store.unit_of_work import SqlUnitOfWork
+
+NO_SUCH_ENVELOPE = "no such envelope for this email and password"
 
 
 def register_with_token(client: Client, token: str, first: str, last: str, password: str,
-                        email: str | None = None) -> Registered:
-    """Accept the invite; its pending grants are journalled as commands in the same transaction."""
+                        email: str | None = None, *, client_address: str | None = None) -> Registered:
+    """Accept the invite; its pending grants are journalled as commands in the same transaction.
+
+    A user who already exists gives their current password, checked through the lockout of
+    `client_address` (this machine's user if None) before the registration's transaction.
+    """
     now = datetime.now(timezone.utc)
+    new_hash = hash_password(password)  # before any transaction: hashing is slow
+    proven = _current_password_proven(client, hash_token(token), password, now, client_address or local_client())
     with SqlUnitOfWork(client.engine) as uow:
-        result = register(token, first, last, hash_password(password), uow.repo, now, email=email,
-                          password_matches=lambda user: verify_password(user.password_hash, password))
+        email_locks.lock_for_registration(uow.conn, hash_token(token))  # grants of the email wait, or are seen
+        result = register(token, first, last, new_hash, uow.repo, now, email=email,
+                          password_matches=lambda user: proven)
         if result.retries:
             uow.log.record_submitted(result.retries, now)
         uow.commit()
@@ -32,14 +45,39 @@ def register_with_token(client: Client, token: str, first: str, last: str, passw
     return result
 
 
-def open_envelope(client: Client, envelope_id: str, email: str, password: str) -> dict:
-    """The decrypted invite message, only for its registered recipient with the right password."""
+def _current_password_proven(client: Client, token_hash: str, password: str, now: datetime,
+                             client_address: str) -> bool:
+    """Whether the password is that of the invited email's existing user; a lockout is refused.
+
+    Checked in a transaction of its own, so a failure stays counted when the registration is refused.
+    """
+    with client.engine.connect() as conn:
+        invited = conn.execute(select(invites.c.email).where(invites.c.token_hash == token_hash)).scalar()
+        exists = invited is not None and conn.execute(
+            select(users.c.email_key).where(users.c.email_key == email_key(invited))).first() is not None
+    if not exists:
+        return False
+    checked = credentials.check_password(client.engine, invited, password, now, client=client_address)
+    if not checked.ok and checked.reason != WRONG_EMAIL_OR_PASSWORD:
+        raise Refused(checked.reason)
+    return checked.ok
+
+
+def open_envelope(client: Client, envelope_id: str, email: str, password: str, *,
+                  client_address: str | None = None) -> dict:
+    """The decrypted invite message, only for its registered recipient with the right password.
+
+    The password is checked first, through the lockout, whether the envelope exists or not: an unknown
+    envelope, a wrong password and an unknown email cost the same and get the same refusal.
+    """
+    checked = credentials.check_password(client.engine, email, password, datetime.now(timezone.utc),
+                                         client=client_address or local_client())
+    if not checked.ok and checked.reason != WRONG_EMAIL_OR_PASSWORD:
+        raise Refused(checked.reason)  # locked: says until when, and nothing about the envelope
     keys = MasterKeys.from_secrets(*client.settings.master_key_secrets())  # a missing key is said first
     with client.engine.connect() as conn:
         row = conn.execute(select(envelopes).where(envelopes.c.id == envelope_id)).first()
-        user = conn.execute(select(users.c.password_hash).where(users.c.email_key == email_key(email))).first()
-    if row is None or user is None or row.recipient_key != email_key(email) \
-            or not verify_password(user.password_hash or "", password):
-        raise Refused("no such envelope for this email and password")
+    if not checked.ok or row is None or row.recipient_key != email_key(email):
+        raise Refused(NO_SUCH_ENVELOPE)
     return open_sealed(SealedEnvelope(row.id, row.nonce, row.ciphertext, row.key_nonce, row.wrapped_key,
                                       row.key_id), keys)

@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, select, tuple_, update
 
 from domain.model import (
+    INVITE_EXPIRED,
     INVITE_PENDING,
     Account,
     AuditEntry,
@@ -25,7 +26,9 @@ from domain.model import (
     email_key,
 )
 from domain.ports import Repository
+from store import email_locks
 from store.bulk_sql import among, insert_rows
+from store.closed_grants import expire_commands
 from store.invite_mail import InviteMailWriter
 from store.tables import (
     accounts,
@@ -62,11 +65,13 @@ class ChunkRepository(Repository):
         self._invites: dict[tuple[str, str], Invite | None] = {}
         self._pending: dict[str, list[PendingGrant]] = defaultdict(list)
         self._invites_loaded: set[str] = set()  # email keys whose invites and pending grants are loaded
+        self._emails = email_locks.SharedEmails(conn)
         self._member_scope: tuple[set[str], set[str]] = (set(), set())
         self._clocks_loaded: set[Key] = set()
         self._inserts: dict[object, list[dict]] = defaultdict(list)
         self._invite_updates: list[dict] = []
         self._grant_updates: list[dict] = []
+        self._expired_at: dict[UUID, datetime] = {}  # grants closed because their invite expired
         self._audit: list[dict] = []
 
     # -- reading ahead ----------------------------------------------------------------------
@@ -83,9 +88,11 @@ class ChunkRepository(Repository):
             self._groups[(row.account, row.name_key)] = Group(row.account, row.name)
         people = targets | actors
         self._users = {key: None for key in people}
-        for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, people))):
-            self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
-                                              row.password_expired, row.created_by_account)
+        self._read_users(people)
+        unknown = {key for key in targets if self._users.get(key) is None}
+        if unknown:  # a registration of one of them may have committed meanwhile: read them again, locked
+            self._emails.share(unknown)
+            self._read_users(unknown)
         self._member_scope = (numbers, people)
         for row in self.conn.execute(select(memberships).where(among(self.conn, memberships.c.account, numbers),
                                                                among(self.conn, memberships.c.email_key, people))):
@@ -94,6 +101,11 @@ class ChunkRepository(Repository):
         unknown = {key for key in targets if self._users.get(key) is None}
         if unknown:
             self._load_invites(unknown)
+
+    def _read_users(self, keys: set[str]) -> None:
+        for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, keys))):
+            self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
+                                              row.password_expired, row.created_by_account)
 
     def _load_clocks(self, keys: set[Key]) -> None:
         self._clocks_loaded = keys
@@ -119,6 +131,7 @@ class ChunkRepository(Repository):
         keys = keys - self._invites_loaded
         if not keys:
             return
+        self._emails.share(keys)  # a registration of one of them waits for this chunk
         self._invites_loaded |= keys
         # By email only, the status checked here: with a status condition PostgreSQL, its statistics
         # still those of an empty table in the first minute of a big job, scanned every pending invite.
@@ -147,9 +160,9 @@ class ChunkRepository(Repository):
 
     def get_user(self, key: str) -> User | None:
         if key not in self._users:
-            row = self.conn.execute(select(users).where(users.c.email_key == key)).first()
-            self._users[key] = User(row.email, row.first_name, row.last_name, row.password_hash,
-                                    row.password_expired, row.created_by_account) if row else None
+            self._emails.share({key})
+            self._users[key] = None
+            self._read_users({key})
         return self._users[key]
 
     def get_group(self, account: str, key: str) -> Group | None:
@@ -269,6 +282,8 @@ class ChunkRepository(Repository):
         for grants in self._pending.values():
             grants[:] = [g for g in grants if g.id != grant_id]
         self._grant_updates.append({"id": grant_id, "status": status, "reason": reason})
+        if status == INVITE_EXPIRED:
+            self._expired_at[grant_id] = now
 
     # -- writing ----------------------------------------------------------------------------
     def flush(self) -> None:
@@ -282,6 +297,8 @@ class ChunkRepository(Repository):
         for change in self._grant_updates:
             self.conn.execute(update(pending_grants).where(pending_grants.c.id == change["id"])
                               .values(status=change["status"], reason=change["reason"]))
+        if self._expired_at:
+            expire_commands(self.conn, list(self._expired_at), max(self._expired_at.values()))
         added = [k for k, member in self._members.items() if member and not self._was_member.get(k, False)]
         removed = [k for k, member in self._members.items() if not member and self._was_member.get(k, False)]
         if removed:

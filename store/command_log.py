@@ -15,7 +15,8 @@ from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands,
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
 REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
-STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED)
+EXPIRED = "expired"  # a pending grant whose invite expired before registration
+STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED, EXPIRED)
 LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
 
 
@@ -148,6 +149,15 @@ class CommandLog:
             commands.c.id == retry.retry_of, commands.c.status == PENDING, commands.c.account == retry.account,
             retried).values(status=status, reason=reason, finished_at=now))
         return settled.rowcount == 1
+
+    def close_pending(self, reasons: dict[UUID, str], status: str, now: datetime) -> None:
+        """Pending commands whose grant can no longer be applied end with `status`, each with its reason."""
+        by_reason: dict[str, list[UUID]] = {}
+        for command_id, reason in reasons.items():
+            by_reason.setdefault(reason, []).append(command_id)
+        for reason, ids in by_reason.items():
+            self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == PENDING)
+                              .values(status=status, reason=reason, finished_at=now))
 
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,

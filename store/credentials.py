@@ -1,4 +1,8 @@
-"""Login and password change against the store, rate limited per email, each in one transaction."""
+"""Every password check against the store: login, password change and the others, each in one transaction.
+
+All of them go through `_check_password`, so each try counts in the lockout of its (email, client) and
+of its email over every client (see domain.login), and costs one argon2 verification whatever the answer.
+"""
 from __future__ import annotations
 
 import secrets
@@ -6,14 +10,16 @@ from datetime import datetime
 from functools import cache
 from uuid import uuid4
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.login import (
+    ALL_CLIENTS,
     LOGIN_OK,
     PASSWORD_CHANGE_REQUIRED,
     PASSWORD_CHANGED,
+    PASSWORD_OK,
     WRONG_EMAIL_OR_PASSWORD,
     FailureRecord,
     LoginPolicy,
@@ -25,6 +31,7 @@ from domain.passwords import check_new_password, hash_password, verify_password
 from store.tables import audit_log, login_failures, users
 
 DEFAULT_POLICY = LoginPolicy()
+CLIENT_LENGTH = login_failures.c.client.type.length
 
 
 @cache
@@ -33,11 +40,19 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(32))
 
 
+def check_password(engine: Engine, email: str, password: str, now: datetime,
+                   policy: LoginPolicy = DEFAULT_POLICY, *, client: str) -> LoginResult:
+    """Ok if the password is the user's (temporary or not), else the refusal; counted in the lockout."""
+    with engine.begin() as conn:
+        _, refusal = _check_password(conn, email_key(email), password, now, policy, client)
+    return refusal or LoginResult(True, PASSWORD_OK)
+
+
 def login(engine: Engine, email: str, password: str, now: datetime,
-          policy: LoginPolicy = DEFAULT_POLICY) -> LoginResult:
+          policy: LoginPolicy = DEFAULT_POLICY, *, client: str) -> LoginResult:
     """Ok for the right permanent password; a temporary one must be changed first."""
     with engine.begin() as conn:
-        user, refusal = _check_password(conn, email_key(email), password, now, policy)
+        user, refusal = _check_password(conn, email_key(email), password, now, policy, client)
         if refusal is not None:
             return refusal
         if user.password_expired:
@@ -46,7 +61,7 @@ def login(engine: Engine, email: str, password: str, now: datetime,
 
 
 def change_password(engine: Engine, email: str, current: str, new: str, now: datetime,
-                    policy: LoginPolicy = DEFAULT_POLICY, source: str = "cli") -> LoginResult:
+                    policy: LoginPolicy = DEFAULT_POLICY, source: str = "cli", *, client: str) -> LoginResult:
     """Replace the current password (temporary or not) by a permanent one; ValueError if `new` is unfit."""
     check_new_password(new)
     if new == current:
@@ -54,7 +69,7 @@ def change_password(engine: Engine, email: str, current: str, new: str, now: dat
     new_hash = hash_password(new)  # before the transaction: hashing is slow and the row is locked
     key = email_key(email)
     with engine.begin() as conn:
-        user, refusal = _check_password(conn, key, current, now, policy)
+        user, refusal = _check_password(conn, key, current, now, policy, client)
         if refusal is not None:
             return refusal
         conn.execute(update(users).where(users.c.email_key == key)
@@ -65,18 +80,41 @@ def change_password(engine: Engine, email: str, current: str, new: str, now: dat
         return LoginResult(True, PASSWORD_CHANGED)
 
 
-def _check_password(conn: Connection, key: str, password: str, now: datetime,
-                    policy: LoginPolicy) -> tuple[object, LoginResult | None]:
-    """The user if the password is right (failures reset), else the refusal (the failure counted)."""
-    record = _lock_failures(conn, key, now)
-    if (until := policy.locked_until(record, now)) is not None:
-        return None, LoginResult(False, too_many_failures(until))
+def prune_failures(conn: Connection, now: datetime, policy: LoginPolicy = DEFAULT_POLICY) -> int:
+    """Delete the records with nothing left to remember (LoginPolicy.is_forgettable); how many."""
+    # A row a try holds is waited for, then checked again: if that try counted a failure, it stays.
+    c = login_failures.c
+    return conn.execute(delete(login_failures).where(
+        or_(c.locked_until.is_(None), c.locked_until <= now),
+        or_(c.failures == 0, c.window_started_at <= now - policy.window))).rowcount
+
+
+def _check_password(conn: Connection, key: str, password: str, now: datetime, policy: LoginPolicy,
+                    client: str) -> tuple[object, LoginResult | None]:
+    """The user if the password is right (this client's failures forgotten), else the refusal (counted)."""
+    client = _checked_client(client)
+    everywhere_policy = policy.for_all_clients()
+    everywhere = _lock_failures(conn, key, ALL_CLIENTS, now)  # always this one first: one lock order
+    here = _lock_failures(conn, key, client, now)
+    ends = [end for end in (policy.locked_until(here, now), everywhere_policy.locked_until(everywhere, now)) if end]
+    if ends:
+        return None, LoginResult(False, too_many_failures(max(ends)))
     user = _user(conn, key)
     if not _verifies(user, password):
-        _save(conn, key, policy.after_failure(record, now))
+        _save(conn, key, client, policy.after_failure(here, now))
+        _save(conn, key, ALL_CLIENTS, everywhere_policy.after_failure(everywhere, now))
         return None, LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
-    _save(conn, key, policy.after_success(now))
+    # The count over every client is kept: a success here must not wipe what other addresses tried.
+    _forget(conn, key, client)
+    if everywhere_policy.is_forgettable(everywhere, now):
+        _forget(conn, key, ALL_CLIENTS)
     return user, None
+
+
+def _checked_client(client: str) -> str:
+    if not client or client == ALL_CLIENTS:
+        raise ValueError(f"client: an address or name is required, not {client!r}")
+    return client[:CLIENT_LENGTH]
 
 
 def _user(conn: Connection, key: str):
@@ -92,17 +130,25 @@ def _verifies(user, password: str) -> bool:
     return verify_password(user.password_hash, password)
 
 
-def _lock_failures(conn: Connection, key: str, now: datetime) -> FailureRecord:
-    """The email's failure record, locked until commit (created if missing) so concurrent tries all count."""
+def _where(key: str, client: str):
+    return and_(login_failures.c.email_key == key, login_failures.c.client == client)
+
+
+def _lock_failures(conn: Connection, key: str, client: str, now: datetime) -> FailureRecord:
+    """The failure record, locked until commit (created if missing) so concurrent tries all count."""
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(insert(login_failures)
-                 .values(email_key=key, failures=0, window_started_at=now, locked_until=None)
-                 .on_conflict_do_nothing(index_elements=[login_failures.c.email_key]))
+                 .values(email_key=key, client=client, failures=0, window_started_at=now, locked_until=None)
+                 .on_conflict_do_nothing(index_elements=[login_failures.c.email_key, login_failures.c.client]))
     # SQLite has no FOR UPDATE; its BEGIN IMMEDIATE (see engine.py) already serializes writers.
-    row = conn.execute(select(login_failures).where(login_failures.c.email_key == key).with_for_update()).one()
+    row = conn.execute(select(login_failures).where(_where(key, client)).with_for_update()).one()
     return FailureRecord(row.failures, row.window_started_at, row.locked_until)
 
 
-def _save(conn: Connection, key: str, record: FailureRecord) -> None:
-    conn.execute(update(login_failures).where(login_failures.c.email_key == key).values(
+def _save(conn: Connection, key: str, client: str, record: FailureRecord) -> None:
+    conn.execute(update(login_failures).where(_where(key, client)).values(
         failures=record.failures, window_started_at=record.window_started_at, locked_until=record.locked_until))
+
+
+def _forget(conn: Connection, key: str, client: str) -> None:
+    conn.execute(delete(login_failures).where(_where(key, client)))

@@ -1,4 +1,4 @@
-"""Expiry of invites past their date, with the grants waiting on them."""
+"""Expiry of invites past their date, with the grants waiting on them and their commands."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,11 +7,12 @@ from uuid import uuid4
 from sqlalchemy import Connection, insert, select, update
 
 from domain.model import INVITE_EXPIRED, INVITE_PENDING
+from store.closed_grants import expire_commands
 from store.tables import audit_log, invites, pending_grants
 
 
 def expire_invites(conn: Connection, now: datetime, limit: int = 1000) -> int:
-    """Mark expired every pending invite past its date, close its grants, audit each; how many."""
+    """Mark expired every pending invite past its date, its grants and their commands, audit each; how many."""
     rows = conn.execute(select(invites.c.id, invites.c.account, invites.c.email)
                         .where(invites.c.status == INVITE_PENDING, invites.c.expires_at <= now)
                         .limit(limit).with_for_update(skip_locked=True)).all()
@@ -20,9 +21,11 @@ def expire_invites(conn: Connection, now: datetime, limit: int = 1000) -> int:
     ids = [row.id for row in rows]
     conn.execute(update(invites).where(invites.c.id.in_(ids))
                  .values(status=INVITE_EXPIRED, reason="not accepted in time", finished_at=now))
-    conn.execute(update(pending_grants).where(pending_grants.c.invite_id.in_(ids),
-                                              pending_grants.c.status == INVITE_PENDING)
-                 .values(status=INVITE_EXPIRED, reason="its invite expired"))
+    expired = conn.execute(update(pending_grants).where(pending_grants.c.invite_id.in_(ids),
+                                                        pending_grants.c.status == INVITE_PENDING)
+                           .values(status=INVITE_EXPIRED, reason="its invite expired")
+                           .returning(pending_grants.c.id)).scalars().all()
+    expire_commands(conn, list(expired), now)
     operation = uuid4()
     conn.execute(insert(audit_log), [
         {"at": now, "actor": "envadmin", "action": "invite.expired", "target": row.email,

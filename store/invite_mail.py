@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -42,11 +43,14 @@ class InviteMailWriter:
         armored = base64.b64encode(json.dumps({
             "envelope": envelope_id, "nonce": base64.b64encode(sealed.nonce).decode(),
             "ciphertext": base64.b64encode(sealed.ciphertext).decode()}).encode()).decode()
+        # Quoted for the shell: an address may hold backticks or $, and the line is meant to be pasted.
+        open_command = shlex.join(["envadmin", "envelope", "open", envelope_id, "--email", invite.email,
+                                   "--password-stdin"])
         body = (f"{invite.invited_by} invites you to account {invite.account} as {role}.\n\n"
                 f"Register to open your encrypted envelope and accept the invitation:\n{link}\n\n"
                 f"The link works once and expires on {invite.expires_at:%Y-%m-%d %H:%M} UTC.\n"
-                f"Envelope {envelope_id} (open it after registering with "
-                f"`envadmin envelope open {envelope_id} --email {invite.email} --password-stdin`):\n"
+                f"Envelope {envelope_id}: open it after registering with\n"
+                f"    {open_command}\n"
                 f"-----BEGIN ENVADMIN ENVELOPE-----\n{armored}\n-----END ENVADMIN ENVELOPE-----\n")
         return envelope_row, sealed_mail_row(invite.email, f"Invitation to account {invite.account}", body,
                                              invite.id, self.master_key, now)

@@ -2,24 +2,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
-from domain.model import INVITE_PENDING, Invite, PendingGrant, email_key
+from domain.model import INVITE_EXPIRED, INVITE_PENDING, Invite, PendingGrant, email_key
+from store.closed_grants import expire_commands
 from store.invite_mail import InviteMailWriter
 from store.tables import invites, pending_grants
 
 
 class InviteRecords:
-    """Mixed into SqlRepository; needs `conn`, and `mail_writer` to send invites."""
+    """Mixed into SqlRepository; needs `conn`, `share_email`, and `mail_writer` to send invites."""
 
     conn: Connection
     mail_writer: InviteMailWriter | None
     new_mail_ids: list[UUID]
     now: datetime
+    share_email: Callable[[str], None]  # the email's lock, shared, before its invites are read (email_locks)
 
     def find_invite(self, account: str, email_key_: str) -> Invite | None:
+        self.share_email(email_key_)
         row = self.conn.execute(select(invites).where(
             invites.c.account == account, invites.c.email_key == email_key_,
             invites.c.status == INVITE_PENDING).order_by(invites.c.created_at.desc()).limit(1)).first()
@@ -53,6 +57,7 @@ class InviteRecords:
 
     def pending_grants(self, email_key_: str, account: str | None = None,
                        group_key: str | None = None) -> list[PendingGrant]:
+        self.share_email(email_key_)
         query = select(pending_grants, invites.c.email).join(
             invites, invites.c.id == pending_grants.c.invite_id).where(
             pending_grants.c.email_key == email_key_, pending_grants.c.status == INVITE_PENDING)
@@ -72,6 +77,8 @@ class InviteRecords:
     def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
         self.conn.execute(update(pending_grants).where(pending_grants.c.id == grant_id)
                           .values(status=status, reason=reason))
+        if status == INVITE_EXPIRED:
+            expire_commands(self.conn, [grant_id], now)
 
 
 def _invite(row) -> Invite:

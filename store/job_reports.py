@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import Engine, func, select
 
 from domain.clock import utcnow
-from store.command_log import FAILED, QUEUED, REJECTED, STATUSES
+from store.command_log import EXPIRED, FAILED, QUEUED, REJECTED, STATUSES
 from store.jobs import FAILED as JOB_FAILED
 from store.jobs import SUBMITTED
 from store.tables import commands, job_invalid_rows, jobs
@@ -48,12 +48,12 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
 
 
 def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
-    """Every row that was invalid, rejected or failed, in line order, with its field and reason."""
+    """Every row that was invalid, rejected, failed or expired, in line order, with its field and reason."""
     with engine.connect().execution_options(readonly=True) as conn:
         bad = conn.execute(select(job_invalid_rows.c.line, job_invalid_rows.c.field, job_invalid_rows.c.reason)
                            .where(job_invalid_rows.c.job_id == job_id).order_by(job_invalid_rows.c.line)).all()
         refused = conn.execute(select(commands.c.job_line, commands.c.status, commands.c.reason, commands.c.type)
-                               .where(commands.c.job_id == job_id, commands.c.status.in_((REJECTED, FAILED)))
+                               .where(commands.c.job_id == job_id, commands.c.status.in_((REJECTED, FAILED, EXPIRED)))
                                .order_by(commands.c.job_line)).all()
     entries = [{"line": row.line, "status": INVALID, "field": row.field, "reason": row.reason} for row in bad]
     entries += [{"line": row.job_line, "status": row.status, "field": None, "reason": row.reason or ""}

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.model import INVITE_FAILED, INVITE_PENDING
 from store.bulk_sql import among
+from store.closed_grants import fail_commands
 from store.tables import invites, mail_outbox, pending_grants
 
 MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
@@ -138,15 +139,17 @@ class MailOutbox:
         return final
 
     def _fail_invite(self, invite_id: UUID, reason: str, now: datetime) -> None:
-        """The invite can no longer be accepted: it and the grants waiting on it end failed, as expiry does."""
-        failed = self.conn.execute(update(invites).where(invites.c.id == invite_id,
-                                                         invites.c.status == INVITE_PENDING)
-                                   .values(status=INVITE_FAILED, reason=f"mail delivery failed: {reason}",
-                                           finished_at=now)).rowcount
-        if failed:
-            self.conn.execute(update(pending_grants).where(pending_grants.c.invite_id == invite_id,
-                                                           pending_grants.c.status == INVITE_PENDING)
-                              .values(status=INVITE_FAILED, reason="its invite mail could not be delivered"))
+        """The invite can no longer be accepted: it, the grants waiting on it and their commands end failed."""
+        email = self.conn.execute(update(invites).where(invites.c.id == invite_id,
+                                                        invites.c.status == INVITE_PENDING)
+                                  .values(status=INVITE_FAILED, reason=f"mail delivery failed: {reason}",
+                                          finished_at=now).returning(invites.c.email)).scalar()
+        if email is not None:
+            held = self.conn.execute(update(pending_grants).where(pending_grants.c.invite_id == invite_id,
+                                                                  pending_grants.c.status == INVITE_PENDING)
+                                     .values(status=INVITE_FAILED, reason="its invite mail could not be delivered")
+                                     .returning(pending_grants.c.command_id)).scalars().all()
+            fail_commands(self.conn, list(held), email, reason, now)
 
     def pending_ids(self, older_than: datetime, limit: int,
                     retry_waits: Sequence[timedelta] = ()) -> list[UUID]:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from domain.clock import utcnow
 from domain.model import WHOLE_GROUP, Account, AuditEntry, Group, MembershipClock, User
 from domain.ports import Repository
+from store import email_locks
 from store.bulk_sql import among
 from store.invite_mail import InviteMailWriter
 from store.invite_records import InviteRecords
@@ -23,8 +24,13 @@ class SqlRepository(InviteRecords, Repository):
         self.conn = connection
         self.mail_writer = mail_writer
         self.new_mail_ids: list[UUID] = []
+        self._emails = email_locks.SharedEmails(connection)
         if invite_ttl is not None:
             self.invite_ttl = invite_ttl
+
+    def share_email(self, key: str) -> None:
+        """The email's lock, shared, before reading its user, invites or pending grants (see email_locks)."""
+        self._emails.share([key])
 
     def lock_account(self, number: str) -> Account | None:
         row = self.conn.execute(
@@ -43,6 +49,7 @@ class SqlRepository(InviteRecords, Repository):
                                                   created_at=utcnow()))
 
     def get_user(self, email_key: str) -> User | None:
+        self.share_email(email_key)
         row = self.conn.execute(select(users).where(users.c.email_key == email_key)).first()
         if row is None:
             return None

@@ -256,6 +256,8 @@ mail_outbox = Table(
 login_failures = Table(
     "login_failures", metadata,
     Column("email_key", String(254), primary_key=True),
+    # The client address (or "local:<user>" for the CLI); "*" for the count over every client.
+    Column("client", String(128), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("window_started_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime),

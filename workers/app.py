@@ -10,6 +10,7 @@ from celery.exceptions import Reject, SoftTimeLimitExceeded
 from config.settings import Settings, load_settings
 from domain.clock import utcnow
 from messaging.broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, SEND_MAILS, make_celery, publish_batch
+from store.credentials import prune_failures
 from store.expiry import expire_invites
 from workers.apply import apply_message
 from workers.errors import TRANSIENT
@@ -18,6 +19,8 @@ from workers.runtime import Runtime
 from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_batch, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
+PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
+PRUNE_LOGIN_FAILURES_SECONDS = 600
 
 
 def create_app(settings: Settings | None = None) -> Celery:
@@ -33,6 +36,8 @@ def create_app(settings: Settings | None = None) -> Celery:
                            "options": {"expires": settings.relay_interval_seconds * 12}},
         "sweep-mail-outbox": {"task": SWEEP_MAIL, "schedule": settings.relay_interval_seconds,
                               "options": {"expires": settings.relay_interval_seconds * 4}},
+        "prune-login-failures": {"task": PRUNE_LOGIN_FAILURES, "schedule": PRUNE_LOGIN_FAILURES_SECONDS,
+                                 "options": {"expires": PRUNE_LOGIN_FAILURES_SECONDS}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -82,6 +87,13 @@ def create_app(settings: Settings | None = None) -> Celery:
             expired = expire_invites(uow.conn, utcnow())
             uow.commit()
         return expired
+
+    @app.task(name=PRUNE_LOGIN_FAILURES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_login_failures():
+        with runtime.unit_of_work() as uow:
+            pruned = prune_failures(uow.conn, utcnow())
+            uow.commit()
+        return pruned
 
     app.envadmin_runtime = runtime
     return app

@@ -18,6 +18,7 @@ from producers.cli.context import (
     read_stdin_lines,
     require_password_stdin,
 )
+from producers.local_client import local_client
 from store import credentials
 
 password_app = typer.Typer(help="Passwords.", no_args_is_help=True)
@@ -43,7 +44,8 @@ def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = F
     """Check a password; a temporary one is refused with "password change required"."""
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
-    result = credentials.login(client().engine, email, password, datetime.now(timezone.utc))
+    result = credentials.login(client().engine, email, password, datetime.now(timezone.utc),
+                               client=local_client())
     _report(email, result, as_json)
 
 
@@ -53,7 +55,8 @@ def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = 
     require_password_stdin(password_stdin)
     current, new = read_stdin_lines(2, "the current password, then the new one, one per line")
     try:
-        result = credentials.change_password(client().engine, email, current, new, datetime.now(timezone.utc))
+        result = credentials.change_password(client().engine, email, current, new, datetime.now(timezone.utc),
+                                             client=local_client())
     except ValueError as e:
         fail(str(e))
     _report(email, result, as_json)

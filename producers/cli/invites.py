@@ -28,6 +28,7 @@ from producers.cli.context import (
 )
 from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
+from producers.local_client import local_client
 from producers.registration import open_envelope, register_with_token
 from store import queries
 from store.command_log import QUEUED
@@ -90,24 +91,36 @@ def _checked_name(label: str, value: str) -> str:
         fail(f"{label}: {e}")
 
 
-def register(token: Annotated[str, typer.Option("--token", help="The token of the registration link.")],
-             first: Annotated[str, typer.Option("--first")], last: Annotated[str, typer.Option("--last")],
+def register(first: Annotated[str, typer.Option("--first")], last: Annotated[str, typer.Option("--last")],
+             token: Annotated[Optional[str], typer.Option(
+                 "--token", help="The token or the whole registration link (visible in `ps`: prefer "
+                 "--token-stdin).")] = None,
+             token_stdin: Annotated[bool, typer.Option(
+                 "--token-stdin", help="Read the token or link from standard input (first line, "
+                 "before the password).")] = False,
              password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
              email: Annotated[Optional[str], typer.Option("--email", help="Check the link was sent to it.")] = None,
              wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome of each retried grant.")] = False,
              timeout: Timeout = 30.0, as_json: Json = False) -> None:
     """Register with an invite's token: the user is created and every pending grant retried."""
+    if token is not None and token_stdin:
+        fail("--token and --token-stdin: give the token one way only")
+    if token is None and not token_stdin:
+        fail("--token or --token-stdin is required (--token-stdin keeps it out of `ps` and shell history)")
     first, last = _checked_name("first name", first), _checked_name("last name", last)
     require_password_stdin(password_stdin)
-    (password,) = read_stdin_lines(1, "the password")
+    if token_stdin:
+        token, password = read_stdin_lines(2, "the token, then the password, one per line")
+    else:
+        (password,) = read_stdin_lines(1, "the password")
     try:
         check_new_password(password)
     except ValueError as e:
         fail(str(e))
-    token = token.rsplit("/register/", 1)[-1]  # the whole link works as well as the token
+    token = token.strip().rsplit("/register/", 1)[-1]  # the whole link works as well as the token
     api = client()
     try:
-        result = register_with_token(api, token, first, last, password, email)
+        result = register_with_token(api, token, first, last, password, email, client_address=local_client())
     except Refused as refusal:
         if as_json:
             print_json({"ok": False, "reason": refusal.reason})
@@ -135,7 +148,7 @@ def open_(envelope_id: Annotated[str, typer.Argument(metavar="ENVELOPE_ID")],
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
     try:
-        message = open_envelope(client(), envelope_id, email, password)
+        message = open_envelope(client(), envelope_id, email, password, client_address=local_client())
     except Refused as refusal:
         fail(refusal.reason, EXIT_REFUSED)
     except TamperedEnvelope:

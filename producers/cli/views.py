@@ -43,7 +43,7 @@ def job_summary_lines(report: dict) -> list[str]:
     lines.extend(f"{status:>11}: {count}" for status, count in report["counts"].items() if count)
     if report["failure"]:
         lines.append(f"failure: {report['failure']}")
-    bad = sum(report["counts"][status] for status in ("invalid", "rejected", "failed"))
+    bad = sum(report["counts"].get(status, 0) for status in ("invalid", "rejected", "failed", "expired"))
     if bad:
         lines.append(f"see the {bad} row(s) in error: envadmin job errors {report['id']}")
     return lines

@@ -126,3 +126,14 @@ def test_usage_errors_exit_2_with_a_sentence_and_no_traceback(embedded):
         assert result.returncode == 2 and result.stdout == "", describe(result)
         assert result.stderr.startswith("error: ") and words in result.stderr, describe(result)
         assert "Traceback" not in result.stderr and TEMPORARY not in result.stderr, describe(result)
+
+
+def test_wrong_passwords_to_open_an_envelope_count_in_the_login_lockout(cli):
+    create_user(cli, "4106", "hugo@example.com")
+    tries = cli.cli_many([(["envelope", "open", f"{i:032x}", "--email", "hugo@example.com", "--password-stdin"],
+                           f"wrong-{i}\n") for i in range(5)])  # envelopes that do not exist, wrong passwords
+    for result in tries:
+        assert_refused(result, "error: no such envelope for this email and password\n")
+    locked = cli.cli("login", "hugo@example.com", "--password-stdin", input=f"{TEMPORARY}\n")
+    assert locked.returncode == 1, describe(locked)
+    assert locked.stderr.startswith("error: too many failed attempts; try again after "), describe(locked)

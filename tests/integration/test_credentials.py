@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +23,6 @@ from domain.model import email_key
 from domain.passwords import hash_password
 from producers.client import new_command
 from store import credentials
-from store.credentials import change_password, login
 from store.engine import make_engine
 from store.tables import audit_log, login_failures, metadata, users
 from store.unit_of_work import SqlUnitOfWork
@@ -39,6 +39,9 @@ NEW = "alices-new-passw0rd"
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 WRONG = LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
 LOCK_END = T0 + timedelta(minutes=15)
+HERE, ELSEWHERE = "203.0.113.7", "198.51.100.9"  # client addresses
+login = partial(credentials.login, client=HERE)
+change_password = partial(credentials.change_password, client=HERE)
 
 
 @pytest.fixture
@@ -55,9 +58,10 @@ def engine(database_url):
     engine.dispose()
 
 
-def failures(engine, email: str):
+def failures(engine, email: str, client: str = HERE):
     with engine.connect() as conn:
-        return conn.execute(select(login_failures).where(login_failures.c.email_key == email_key(email))).first()
+        return conn.execute(select(login_failures).where(login_failures.c.email_key == email_key(email),
+                                                         login_failures.c.client == client)).first()
 
 
 def test_a_permanent_password_logs_in_and_a_temporary_one_must_be_changed_first(engine):
@@ -110,7 +114,7 @@ def test_five_failures_lock_the_email_even_for_the_right_password_until_the_lock
     assert failures(engine, BOB).failures == 5  # tries while locked neither count nor extend the lock
 
     assert login(engine, BOB, BOB_PASSWORD, LOCK_END) == LoginResult(True, LOGIN_OK)
-    assert failures(engine, BOB).failures == 0 and failures(engine, BOB).locked_until is None
+    assert failures(engine, BOB) is None  # a success forgets this client's failures
     assert login(engine, ALICE, TEMPORARY, T0) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)  # others unaffected
 
 
@@ -132,7 +136,7 @@ def test_the_right_temporary_password_resets_the_failures(engine):
     for _ in range(4):
         login(engine, ALICE, "wrong", T0)
     assert login(engine, ALICE, TEMPORARY, T0) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)
-    assert failures(engine, ALICE).failures == 0
+    assert failures(engine, ALICE) is None
     for _ in range(4):
         assert login(engine, ALICE, "wrong", T0) == WRONG
     assert change_password(engine, ALICE, TEMPORARY, NEW, T0).ok
@@ -187,3 +191,66 @@ def test_no_password_is_ever_stored_logged_or_journalled(engine, database_url, c
     # Login and password change are synchronous: nothing goes to the command log, hence to any broker.
     assert count_rows(database_url, "SELECT count(*) FROM commands") == 0
     assert count_rows(database_url, "SELECT count(*) FROM dead_letters") == 0
+
+
+def test_failures_from_one_client_never_lock_the_email_for_another(engine):
+    for i in range(8):
+        credentials.login(engine, BOB, f"wrong-{i}", T0, client=HERE)
+    assert login(engine, BOB, BOB_PASSWORD, T0) == LoginResult(False, too_many_failures(LOCK_END))
+    assert credentials.login(engine, BOB, BOB_PASSWORD, T0, client=ELSEWHERE) == LoginResult(True, LOGIN_OK)
+    assert credentials.check_password(engine, BOB, BOB_PASSWORD, T0, client=ELSEWHERE).ok
+
+
+def test_failures_from_many_clients_together_lock_the_email_for_every_client(engine):
+    policy = LoginPolicy(max_failures=3, max_failures_all_clients=7)
+    for i in range(7):  # 3 + 3 + 1: no client reaches its own limit of 3 more than twice
+        credentials.login(engine, BOB, "wrong", T0, policy, client=f"192.0.2.{i // 3}")
+    locked = LoginResult(False, too_many_failures(LOCK_END))
+    assert credentials.login(engine, BOB, BOB_PASSWORD, T0, policy, client="192.0.2.200") == locked
+    assert credentials.login(engine, BOB, BOB_PASSWORD, LOCK_END, policy, client="192.0.2.200").ok
+
+
+def test_every_password_check_counts_into_the_same_lockout(engine):
+    for _ in range(3):
+        assert credentials.check_password(engine, BOB, "wrong", T0, client=HERE) == WRONG
+    for _ in range(2):
+        assert login(engine, BOB, "wrong", T0) == WRONG
+    locked = LoginResult(False, too_many_failures(LOCK_END))
+    assert credentials.check_password(engine, BOB, BOB_PASSWORD, T0, client=HERE) == locked
+    assert credentials.check_password(engine, ALICE, TEMPORARY, T0, client=HERE).ok  # a temporary one matches
+
+
+def test_the_client_is_required_and_cannot_pose_as_every_client(engine):
+    with pytest.raises(TypeError):
+        credentials.login(engine, BOB, BOB_PASSWORD, T0)  # no default: each caller says who asks
+    with pytest.raises(ValueError, match="client"):
+        credentials.login(engine, BOB, BOB_PASSWORD, T0, client="*")
+
+
+def test_ended_failure_records_are_pruned_and_live_ones_kept(engine):
+    login(engine, BOB, "wrong", T0)                                   # window ends at T0 + 15 min
+    for _ in range(5):
+        credentials.login(engine, ALICE, "wrong", T0 + timedelta(minutes=10), client=ELSEWHERE)  # locked till +25
+    credentials.login(engine, "nobody@example.com", "wrong", T0 + timedelta(minutes=14), client=HERE)
+    with engine.begin() as conn:
+        assert credentials.prune_failures(conn, T0 + timedelta(minutes=16)) == 2  # Bob's, both rows
+    with engine.connect() as conn:
+        left = {(row.email_key, row.client) for row in conn.execute(select(login_failures))}
+    assert left == {("alice@example.com", ELSEWHERE), ("alice@example.com", "*"),
+                    ("nobody@example.com", HERE), ("nobody@example.com", "*")}
+    assert login(engine, ALICE, TEMPORARY, T0 + timedelta(minutes=16)).reason == PASSWORD_CHANGE_REQUIRED
+    assert not credentials.login(engine, ALICE, TEMPORARY, T0 + timedelta(minutes=16), client=ELSEWHERE).ok
+
+
+def test_beat_prunes_the_failure_records_periodically(database_url, tmp_path):
+    from workers.app import PRUNE_LOGIN_FAILURES, create_app
+
+    from ..conftest import make_settings
+    app = create_app(make_settings(tmp_path / "var", database_url, None))
+    assert any(entry["task"] == PRUNE_LOGIN_FAILURES for entry in app.conf.beat_schedule.values())
+    engine = make_engine(database_url)
+    credentials.login(engine, "nobody@example.com", "wrong", datetime.now(timezone.utc) - timedelta(hours=1),
+                      client=HERE)
+    assert app.tasks[PRUNE_LOGIN_FAILURES]() == 2
+    assert count_rows(database_url, "SELECT count(*) FROM login_failures") == 0
+    engine.dispose()

@@ -2,25 +2,34 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import text
 
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
+from domain.handlers import handle
+from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant
+from domain.tokens import hash_token
 from producers.client import Client, new_command
 from producers.registration import open_envelope, register_with_token
-from store import queries
+from store import credentials, queries
 from store.engine import make_engine
 from store.expiry import expire_invites
+from store.invite_mail import InviteMailWriter
+from store.unit_of_work import SqlUnitOfWork
 from workers.app import create_app
 
-from ..conftest import thread_worker
+from ..conftest import make_settings, thread_worker
 from .helpers import account_with_admin, add_user, grant, revoke
 
 STRANGER = "Nobody@Example.com"
@@ -170,3 +179,98 @@ def test_the_periodic_job_expires_invites_and_their_grants_and_audits_it(stack):
         assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'invite.expired'")).scalar() == 1
     with pytest.raises(Refused, match="expired"):
         register_with_token(client, token_of(mail), "No", "Body", PASSWORD)
+
+
+HOSTILE = "`touch${IFS}pwned`@acme.example"  # a valid address (backticks are atext) holding a command substitution
+
+
+def test_the_mailed_envelope_command_is_quoted_so_pasting_it_runs_nothing(tmp_path):
+    grant_to_hostile = grant(HOSTILE)  # the address passes validation
+    now = datetime.now(timezone.utc)
+    invite = Invite(uuid4(), "1001", grant_to_hostile.email, "alice@example.com", INVITE_PENDING,
+                    "0" * 64, now, now + timedelta(days=7))
+    writer = InviteMailWriter(os.urandom(32), "http://localhost:8000")
+    envelope_row, mail_row = writer.rows(invite, "the-token", "administrator of account 1001", now)
+    body = AESGCM(writer.master_key).decrypt(mail_row["body_nonce"], mail_row["body_ciphertext"],
+                                             mail_row["id"].bytes).decode()
+
+    assert re.search(rf"^Envelope {envelope_row['id']}\b", body, re.MULTILINE)  # the README greps this shape
+    assert re.search(r"^http://localhost:8000/register/the-token$", body, re.MULTILINE)
+    command = re.search(r"envadmin envelope open .*--password-stdin", body).group(0)
+    pasted = subprocess.run(["sh", "-c", f'envadmin() {{ printf "%s\\n" "$@"; }}\n{command}'], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=10)
+    assert not (tmp_path / "pwned").exists(), "pasting the mailed command ran the address's command substitution"
+    assert pasted.stdout.splitlines() == ["envelope", "open", envelope_row["id"], "--email", HOSTILE,
+                                          "--password-stdin"]
+
+
+HERE, ELSEWHERE = "203.0.113.7", "198.51.100.9"  # client addresses
+TOKEN = "registration-token-" + "x" * 24
+
+
+def invite_for(database_url, tmp_path, existing_user: bool) -> tuple[Client, str]:
+    """An invite of STRANGER to account 1001 with TOKEN and a pending grant, and its envelope's id.
+
+    With `existing_user`, STRANGER already has a user whose password is 'temporary-pass'."""
+    client = Client(make_settings(tmp_path / "var", database_url, None))
+    now = datetime.now(timezone.utc)
+    writer = InviteMailWriter(client.settings.master_key_bytes(), client.settings.public_url)
+    with SqlUnitOfWork(client.engine, writer) as uow:
+        handle(account_with_admin(), uow.repo, now)
+        if existing_user:
+            handle(add_user(STRANGER), uow.repo, now)
+        invite = Invite(uuid4(), "1001", STRANGER, "alice@example.com", INVITE_PENDING, hash_token(TOKEN), now,
+                        now + timedelta(days=7))
+        uow.repo.add_invite(invite)
+        uow.repo.add_pending_grant(PendingGrant(uuid4(), invite.id, "1001", ADMIN_GROUP_KEY, STRANGER, uuid4(),
+                                                "alice@example.com", now))
+        uow.repo.send_invite_mail(invite, TOKEN, "administrator of account 1001")
+        envelope_id = uow.conn.execute(text("SELECT id FROM envelopes")).scalar_one()
+        uow.commit()
+    return client, envelope_id
+
+
+def test_an_unknown_envelope_a_wrong_password_and_an_unknown_email_cost_one_verification_each(
+        database_url, tmp_path, monkeypatch):
+    client, envelope_id = invite_for(database_url, tmp_path, existing_user=True)
+    verified = []
+    real = credentials.verify_password
+    monkeypatch.setattr(credentials, "verify_password", lambda h, p: verified.append(h) or real(h, p))
+    refusals = []
+    for envelope, email, password in ((uuid4().hex, STRANGER, "temporary-pass"),
+                                      (envelope_id, STRANGER, "wrong-password"),
+                                      (envelope_id, "mallory@example.com", "temporary-pass")):
+        with pytest.raises(Refused) as refused:
+            open_envelope(client, envelope, email, password, client_address=HERE)
+        refusals.append(refused.value.reason)
+    assert len(set(refusals)) == 1, refusals  # one generic refusal
+    assert len(verified) == 3 and all(h.startswith("$argon2id$") for h in verified)
+    assert open_envelope(client, envelope_id, STRANGER, "temporary-pass", client_address=HERE)["to"] == STRANGER
+    client.close()
+
+
+def test_opening_envelopes_counts_in_the_lockout_of_its_client_only(database_url, tmp_path):
+    client, envelope_id = invite_for(database_url, tmp_path, existing_user=True)
+    for _ in range(5):
+        with pytest.raises(Refused, match="no such envelope"):
+            open_envelope(client, envelope_id, STRANGER, "wrong-password", client_address=HERE)
+    with pytest.raises(Refused, match="too many failed attempts"):
+        open_envelope(client, envelope_id, STRANGER, "temporary-pass", client_address=HERE)
+    assert not credentials.login(client.engine, STRANGER, "temporary-pass", datetime.now(timezone.utc),
+                                 client=HERE).reason.startswith("password change")
+    assert open_envelope(client, envelope_id, STRANGER, "temporary-pass", client_address=ELSEWHERE)["to"] == STRANGER
+    client.close()
+
+
+def test_an_existing_user_accepting_an_invite_goes_through_the_lockout(database_url, tmp_path):
+    client, _ = invite_for(database_url, tmp_path, existing_user=True)
+    for _ in range(5):
+        with pytest.raises(Refused, match="give its current password"):
+            register_with_token(client, TOKEN, "No", "Body", "wrong-password", client_address=HERE)
+    with pytest.raises(Refused, match="too many failed attempts"):
+        register_with_token(client, TOKEN, "No", "Body", "temporary-pass", client_address=HERE)
+    assert credentials.login(client.engine, STRANGER, "temporary-pass", datetime.now(timezone.utc),
+                             client=HERE).reason.startswith("too many failed attempts")
+    accepted = register_with_token(client, TOKEN, "No", "Body", "temporary-pass", client_address=ELSEWHERE)
+    assert not accepted.created and len(accepted.retries) == 1
+    client.close()

@@ -94,7 +94,7 @@ def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp
         report = onboard(client, path, allow_row_actors=True)
     assert report["state"] == "completed"
     assert report["counts"] == {"queued": 0, "applied": 3, "pending": 2, "rejected": 2, "superseded": 0,
-                                "failed": 0, "invalid": 2}
+                                "failed": 0, "expired": 0, "invalid": 2}
     assert report["percent"] == 100.0
     errors = list(job_reports.errors(client.engine, UUID(report["id"])))
     assert [(e["line"], e["status"], e["field"]) for e in errors] == [

@@ -75,3 +75,25 @@ def test_a_custom_policy_is_honoured():
 def test_the_lock_message_says_when_to_try_again():
     assert too_many_failures(T0 + timedelta(minutes=15)) == \
         "too many failed attempts; try again after 2024-05-01 12:15:00 UTC"
+
+
+def test_all_clients_together_lock_the_email_only_after_a_much_larger_number_of_failures():
+    everywhere = POLICY.for_all_clients()
+    assert (everywhere.max_failures, everywhere.window, everywhere.lockout) == (
+        100, timedelta(minutes=15), timedelta(minutes=15))
+    record = None
+    for i in range(99):
+        record = everywhere.after_failure(record, T0 + timedelta(seconds=i))
+    assert everywhere.locked_until(record, T0 + timedelta(minutes=1)) is None
+    record = everywhere.after_failure(record, T0 + timedelta(minutes=1))
+    assert everywhere.locked_until(record, T0 + timedelta(minutes=1)) == T0 + timedelta(minutes=16)
+
+
+def test_a_record_is_forgettable_once_its_window_and_its_lock_are_over():
+    assert POLICY.is_forgettable(POLICY.after_success(T0), T0)
+    record = fail_times(2)
+    assert not POLICY.is_forgettable(record, T0 + timedelta(minutes=14))
+    assert POLICY.is_forgettable(record, T0 + timedelta(minutes=15))
+    locked = fail_times(5)
+    assert not POLICY.is_forgettable(locked, T0 + timedelta(minutes=15))  # window over, lock still running
+    assert POLICY.is_forgettable(locked, locked.locked_until)

@@ -1,0 +1,37 @@
+"""The commands of pending grants that can no longer be applied take a final status, with a reason.
+
+A grant's invite expired (the periodic job, or a new grant replacing a stale invite): `expired`. Its
+invite mail could not be delivered: `failed`, with the mail's reason. Without this they stayed `pending`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Connection, select
+
+from store.bulk_sql import among
+from store.command_log import EXPIRED, FAILED, CommandLog
+from store.tables import invites, pending_grants
+
+
+def expired_reason(email: str, account: str, expires_at: datetime) -> str:
+    return (f"the invite of {email} to account {account} expired on {expires_at:%Y-%m-%d %H:%M} UTC "
+            "before registration; grant again to send a new invite")
+
+
+def expire_commands(conn: Connection, grant_ids: list[UUID], now: datetime) -> None:
+    """The pending commands of these (now expired) grants end `expired`."""
+    if not grant_ids:
+        return
+    rows = conn.execute(select(pending_grants.c.command_id, invites.c.email, invites.c.account, invites.c.expires_at)
+                        .join(invites, invites.c.id == pending_grants.c.invite_id)
+                        .where(among(conn, pending_grants.c.id, grant_ids))).all()
+    CommandLog(conn).close_pending({row.command_id: expired_reason(row.email, row.account, row.expires_at)
+                                    for row in rows}, EXPIRED, now)
+
+
+def fail_commands(conn: Connection, command_ids: list[UUID], email: str, mail_reason: str, now: datetime) -> None:
+    """The pending commands of grants whose invite mail failed for good end `failed`, with the mail's reason."""
+    reason = f"the invite mail to {email} could not be delivered: {mail_reason}"
+    CommandLog(conn).close_pending({command_id: reason for command_id in command_ids}, FAILED, now)

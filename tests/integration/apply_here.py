@@ -1,0 +1,35 @@
+"""Commands applied here and now, as a worker applies them, without a broker: for tests of the store's side."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from producers.client import new_command
+from store import queries
+from store.engine import make_engine
+from store.invite_mail import InviteMailWriter
+from store.unit_of_work import SqlUnitOfWork
+from workers.apply import apply_message
+
+from ..conftest import make_settings
+
+
+def applier(database_url, tmp_path, **settings):
+    """Settings, an engine, and a function applying commands here and now as a worker does (no broker)."""
+    settings = make_settings(tmp_path / "var", database_url, None, **settings)
+    engine = make_engine(database_url)
+    writer = InviteMailWriter(settings.master_key_bytes(), settings.public_url)
+    factory = lambda: SqlUnitOfWork(engine, writer, timedelta(days=7))  # noqa: E731
+
+    def apply(*commands):
+        with factory() as uow:
+            uow.log.record_submitted(list(commands), datetime.now(timezone.utc))
+            uow.commit()
+        apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in commands]}, factory,
+                      max_attempts=5, chunk=500, lease=timedelta(seconds=60))
+        return [queries.command_status(engine, c.id)["status"] for c in commands]
+
+    return settings, engine, factory, apply
+
+
+def invite(email: str, account: str = "1001", by: str = "alice@example.com"):
+    return new_command("invite_user", actor=by, source="cli", account=account, email=email)
