@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import text
 
+from domain.master_keys import MasterKey
 from store import job_reports, jobs, queries
 from store.expiry import expire_invites
 from store.invite_mail import InviteMailWriter
@@ -93,7 +94,7 @@ def test_a_job_counts_its_expired_rows_as_done_and_lists_them_among_its_errors(d
                                                                            "erin@example.com")]
     journalled = jobs.journal_batch(engine, job_id, rows, [], 3, now)
     jobs.mark(engine, job_id, jobs.SUBMITTED, now)
-    factory = lambda: SqlUnitOfWork(engine, InviteMailWriter(os.urandom(32), "http://x"), timedelta(days=7))  # noqa
+    factory = lambda: SqlUnitOfWork(engine, InviteMailWriter(MasterKey(os.urandom(32)), "http://x"), timedelta(days=7))  # noqa
     apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in journalled]}, factory, max_attempts=5,
                   chunk=500, lease=timedelta(seconds=60))
     with engine.begin() as conn:

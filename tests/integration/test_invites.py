@@ -12,12 +12,12 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import text
 
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
 from domain.handlers import handle
+from domain.master_keys import MasterKey
 from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant
 from domain.tokens import hash_token
 from producers.client import Client, new_command
@@ -28,6 +28,7 @@ from store.expiry import expire_invites
 from store.invite_mail import InviteMailWriter
 from store.unit_of_work import SqlUnitOfWork
 from workers.app import create_app
+from workers.runtime import Runtime
 
 from ..conftest import make_settings, thread_worker
 from .helpers import account_with_admin, add_user, grant, revoke
@@ -189,10 +190,9 @@ def test_the_mailed_envelope_command_is_quoted_so_pasting_it_runs_nothing(tmp_pa
     now = datetime.now(timezone.utc)
     invite = Invite(uuid4(), "1001", grant_to_hostile.email, "alice@example.com", INVITE_PENDING,
                     "0" * 64, now, now + timedelta(days=7))
-    writer = InviteMailWriter(os.urandom(32), "http://localhost:8000")
+    writer = InviteMailWriter(MasterKey(os.urandom(32)), "http://localhost:8000")
     envelope_row, mail_row = writer.rows(invite, "the-token", "administrator of account 1001", now)
-    body = AESGCM(writer.master_key).decrypt(mail_row["body_nonce"], mail_row["body_ciphertext"],
-                                             mail_row["id"].bytes).decode()
+    body = writer.master_key.open(mail_row["body_nonce"], mail_row["body_ciphertext"], mail_row["id"].bytes).decode()
 
     assert re.search(rf"^Envelope {envelope_row['id']}\b", body, re.MULTILINE)  # the README greps this shape
     assert re.search(r"^http://localhost:8000/register/the-token$", body, re.MULTILINE)
@@ -214,7 +214,7 @@ def invite_for(database_url, tmp_path, existing_user: bool) -> tuple[Client, str
     With `existing_user`, STRANGER already has a user whose password is 'temporary-pass'."""
     client = Client(make_settings(tmp_path / "var", database_url, None))
     now = datetime.now(timezone.utc)
-    writer = InviteMailWriter(client.settings.master_key_bytes(), client.settings.public_url)
+    writer = InviteMailWriter(Runtime(client.settings).master_keys().current, client.settings.public_url)
     with SqlUnitOfWork(client.engine, writer) as uow:
         handle(account_with_admin(), uow.repo, now)
         if existing_user:

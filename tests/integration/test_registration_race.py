@@ -17,6 +17,7 @@ from store.engine import make_engine
 from store.mail_outbox import MailOutbox
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
+from workers.runtime import Runtime
 
 from ..conftest import _clean, count_rows
 from .apply_here import applier, invite
@@ -71,7 +72,7 @@ def wait_until(condition, what: str, timeout: float = 20) -> None:
 def mailed_token(engine, settings) -> str:
     with engine.begin() as conn:
         [mail_id] = conn.execute(text("SELECT id FROM mail_outbox")).scalars().all()
-        body = MailOutbox(conn).begin_sending(mail_id, settings.master_key_bytes()).body
+        body = MailOutbox(conn).begin_sending(mail_id, Runtime(settings).master_keys()).body
     return token_of_body(body)
 
 

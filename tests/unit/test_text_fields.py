@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from domain.commands import parse_command
 from domain.model import group_key
 from domain.passwords import hash_password
-from domain.validation import describe
 from domain.text import CORRELATION_ID_MAX, EMAIL_MAX, NAME_MAX, PASSWORD_HASH_MAX
+from domain.validation import describe
 from store import tables
 from store.tables import accounts, groups, users
 
