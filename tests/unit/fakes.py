@@ -165,7 +165,7 @@ class FakeRepository(Repository):
     def snapshot(self) -> tuple:
         """Everything stored, for comparing before and after a command."""
         return copy.deepcopy((self.accounts, self.users, self.groups, self.memberships,
-                              self.clocks, self.audit))
+                              self.clocks, self.audit, self.invites, self.grants, self.mails))
 
     def user(self, email: str) -> User | None:
         return self.get_user(email_key(email))
