@@ -86,8 +86,12 @@ class FakeRepository(Repository):
         self.groups[(account, new_key)] = Group(account, new_name)
         self.memberships = {(a, new_key if (a, g) == (account, group_key) else g, e)
                             for a, g, e in self.memberships}
-        self.clocks = {(a, new_key if (a, g) == (account, group_key) and e != WHOLE_GROUP else g, e): clock
-                       for (a, g, e), clock in self.clocks.items()}
+        moving = {k: clock for k, clock in self.clocks.items() if k[:2] == (account, group_key) and k[2] != WHOLE_GROUP}
+        for (a, _, e), clock in moving.items():
+            del self.clocks[(a, group_key, e)]
+            lingering = self.clocks.get((a, new_key, e))  # left by a deleted group of the new name: the newer stays
+            if lingering is None or not lingering.is_newer_than(clock.issued_at, clock.command_id):
+                self.clocks[(a, new_key, e)] = clock
 
     def delete_group(self, account: str, group_key: str) -> None:
         self.memberships = {k for k in self.memberships if k[:2] != (account, group_key)}
