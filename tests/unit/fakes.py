@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
+from domain import model
 from domain.model import (
     INVITE_PENDING,
     WHOLE_GROUP,
@@ -130,15 +131,19 @@ class FakeRepository(Repository):
             raise ValueError("naive datetime given to the store")
         self.audit.append(entry)
 
-    def find_invite(self, account: str, email_key_: str) -> Invite | None:
+    def find_invite(self, account: str, email_key: str) -> Invite | None:
         live = [i for i in self.invites.values()
-                if (i.account, i.key, i.status) == (account, email_key_, INVITE_PENDING)]
+                if (i.account, i.key, i.status) == (account, email_key, INVITE_PENDING)]
         return max(live, key=lambda i: i.created_at, default=None)
 
     def invite_by_token(self, token_hash: str) -> Invite | None:
         return next((i for i in self.invites.values() if i.token_hash == token_hash), None)
 
     def add_invite(self, invite: Invite) -> None:
+        if invite.id in self.invites:
+            raise IntegrityError(f"duplicate invite {invite.id}")
+        if self.invite_by_token(invite.token_hash) is not None:
+            raise IntegrityError("duplicate invite token hash")
         self.invites[invite.id] = invite
 
     def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None:
@@ -148,13 +153,16 @@ class FakeRepository(Repository):
         self.mails.append((invite, token, role))
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
+        if grant.id in self.grants:
+            raise IntegrityError(f"duplicate pending grant {grant.id}")
         self.grants[grant.id] = (grant, INVITE_PENDING)
 
-    def pending_grants(self, email_key_: str, account: str | None = None,
-                       group_key_: str | None = None) -> list[PendingGrant]:
-        return [g for g, status in self.grants.values()
-                if status == INVITE_PENDING and email_key(g.email) == email_key_
-                and account in (None, g.account) and group_key_ in (None, g.group)]
+    def pending_grants(self, email_key: str, account: str | None = None,
+                       group_key: str | None = None) -> list[PendingGrant]:
+        # As the store reads them: joined to their invite, whose email they carry (the store keeps no other).
+        return [replace(g, email=self.invites[g.invite_id].email) for g, status in self.grants.values()
+                if status == INVITE_PENDING and g.invite_id in self.invites and model.email_key(g.email) == email_key
+                and account in (None, g.account) and group_key in (None, g.group)]
 
     def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None:
         for key, (grant, status) in list(self.grants.items()):
