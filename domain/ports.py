@@ -33,7 +33,10 @@ class Repository(abc.ABC):
 
     @abc.abstractmethod
     def rename_group(self, account: str, group_key: str, new_name: str) -> None:
-        """Rename the group; its memberships and their clocks follow (not the tombstone of the old name)."""
+        """Rename the group; its memberships and their clocks follow (not the tombstone of the old name).
+
+        Where a deleted group of the new name left a clock for the same member, the newer of the two stays.
+        """
 
     @abc.abstractmethod
     def delete_group(self, account: str, group_key: str) -> None:

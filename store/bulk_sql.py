@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Table, any_, insert, update
+from sqlalchemy import Connection, Table, TypeDecorator, any_, insert, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import ColumnElement, bindparam
 
@@ -28,7 +28,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_up
         else:
             conn.execute(insert(table), rows)
         return
-    conn.exec_driver_sql(_pg_insert(table, names, on_conflict_update), _columns(rows, names))
+    conn.exec_driver_sql(_pg_insert(table, names, on_conflict_update), _columns(table, rows, names))
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
@@ -41,7 +41,7 @@ def update_rows(conn: Connection, table: Table, key: str, rows: list[dict]) -> N
                      .values({n: bindparam(f"b_{n}") for n in names if n != key}),
                      [{f"b_{n}": row[n] for n in names} for row in rows])
         return
-    conn.exec_driver_sql(_pg_update(table, key, names), _columns(rows, names))
+    conn.exec_driver_sql(_pg_update(table, key, names), _columns(table, rows, names))
 
 
 def payload_of(model: BaseModel, conn: Connection) -> dict | str:
@@ -58,8 +58,13 @@ def among(conn: Connection, column: ColumnElement, values) -> ColumnElement:
     return column.in_(values)
 
 
-def _columns(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
-    return {name: [row[name] for row in rows] for name in names}
+def _columns(table: Table, rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
+    columns = {name: [row[name] for row in rows] for name in names}
+    for name in names:
+        column_type = table.c[name].type
+        if isinstance(column_type, TypeDecorator):  # its checks, which a driver-level statement would skip
+            columns[name] = [column_type.process_bind_param(value, _PG) for value in columns[name]]
+    return columns
 
 
 @lru_cache(maxsize=64)

@@ -8,10 +8,12 @@ what was loaded falls back to a query, so the repository is correct for any comm
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from sqlalchemy import Connection, delete, func, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from domain.model import (
     INVITE_EXPIRED,
@@ -66,6 +68,7 @@ class ChunkRepository(Repository):
         self._pending: dict[str, list[PendingGrant]] = defaultdict(list)
         self._invites_loaded: set[str] = set()  # email keys whose invites and pending grants are loaded
         self._emails = email_locks.SharedEmails(conn)
+        self._closed: set[UUID] = set()  # invites and grants this chunk closed, still pending in the table
         self._member_scope: tuple[set[str], set[str]] = (set(), set())
         self._clocks_loaded: set[Key] = set()
         self._inserts: dict[object, list[dict]] = defaultdict(list)
@@ -137,7 +140,7 @@ class ChunkRepository(Repository):
         # still those of an empty table in the first minute of a big job, scanned every pending invite.
         for row in self.conn.execute(select(invites).where(among(self.conn, invites.c.email_key, keys))
                                      .order_by(invites.c.created_at)):
-            if row.status != INVITE_PENDING:
+            if row.status != INVITE_PENDING or row.id in self._closed:
                 continue
             self._invites[(row.account, row.email_key)] = Invite(
                 row.id, row.account, row.email, row.invited_by, row.status, row.token_hash, row.created_at,
@@ -147,6 +150,8 @@ class ChunkRepository(Repository):
             among(self.conn, pending_grants.c.email_key, keys), pending_grants.c.status == INVITE_PENDING)
             .order_by(pending_grants.c.issued_at))
         for r in rows:
+            if r.id in self._closed:
+                continue
             self._pending[r.email_key].append(PendingGrant(r.id, r.invite_id, r.account, r.group_key, r.email,
                                                            r.command_id, r.actor, r.issued_at))
 
@@ -163,7 +168,8 @@ class ChunkRepository(Repository):
             self._emails.share({key})
             self._users[key] = None
             self._read_users({key})
-        return self._users[key]
+        user = self._users[key]
+        return replace(user) if user is not None else None  # a copy, as the row repository reads
 
     def get_group(self, account: str, key: str) -> Group | None:
         if (account, key) not in self._groups:
@@ -172,13 +178,10 @@ class ChunkRepository(Repository):
             self._groups[(account, key)] = Group(account, name) if name is not None else None
         return self._groups[(account, key)]
 
-    def add_account(self, account: Account) -> None:
+    def add_account(self, *_) -> None:
         raise NotImplementedError("the chunk repository applies membership commands only")
 
-    add_user = add_group = rename_group = delete_group = move_pending_grants = add_account
-
-    def invite_by_token(self, token_hash: str) -> Invite | None:
-        raise NotImplementedError("the chunk repository applies membership commands only")
+    add_user = add_group = rename_group = delete_group = move_pending_grants = invite_by_token = add_account
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:
@@ -210,6 +213,8 @@ class ChunkRepository(Repository):
     def _set_member(self, account: str, group: str, key: str, member: bool) -> None:
         self.writes += 1
         was = self.is_member(account, group, key)
+        if member and was:  # what the table's primary key would say, said now rather than at flush()
+            raise IntegrityError("add_member", None, ValueError(f"duplicate membership {(account, group, key)}"))
         self._members[(account, group, key)] = member
         if (account, group) in self._counts and was != member:
             self._counts[(account, group)] += 1 if member else -1
@@ -240,6 +245,7 @@ class ChunkRepository(Repository):
 
     def add_invite(self, invite: Invite) -> None:
         self.writes += 1
+        self._load_invites({invite.key})  # first: a later load would put an older pending invite back
         self._invites[(invite.account, invite.key)] = invite
         self._inserts[invites].append(dict(
             id=invite.id, account=invite.account, email_key=invite.key, email=invite.email,
@@ -251,6 +257,8 @@ class ChunkRepository(Repository):
         for where, invite in list(self._invites.items()):
             if invite is not None and invite.id == invite_id and status != INVITE_PENDING:
                 self._invites[where] = None
+        if status != INVITE_PENDING:
+            self._closed.add(invite_id)
         self._invite_updates.append({"id": invite_id, "status": status, "reason": reason, "finished_at": now})
 
     def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
@@ -281,6 +289,7 @@ class ChunkRepository(Repository):
         self.writes += 1
         for grants in self._pending.values():
             grants[:] = [g for g in grants if g.id != grant_id]
+        self._closed.add(grant_id)
         self._grant_updates.append({"id": grant_id, "status": status, "reason": reason})
         if status == INVITE_EXPIRED:
             self._expired_at[grant_id] = now

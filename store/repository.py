@@ -79,9 +79,30 @@ class SqlRepository(InviteRecords, Repository):
         self.conn.execute(update(groups).where(groups.c.account == account,
                                                groups.c.name_key == group_key)
                           .values(name=new_name, name_key=new_key))
+        if new_key != group_key:
+            self._drop_older_of_clashing_clocks(account, group_key, new_key)
         self.conn.execute(update(membership_clocks).where(
             membership_clocks.c.account == account, membership_clocks.c.group_key == group_key,
             membership_clocks.c.email_key != WHOLE_GROUP).values(group_key=new_key))
+
+    def _drop_older_of_clashing_clocks(self, account: str, old_key: str, new_key: str) -> None:
+        """A member's clock under the new name, left by a deleted group of that name, meets the clock that moves
+        there: the newer stays (a clock never goes back in time)."""
+        moving, lingering = membership_clocks.alias("moving"), membership_clocks.alias("lingering")
+        clashes = self.conn.execute(
+            select(moving.c.email_key, moving.c.issued_at, moving.c.command_id,
+                   lingering.c.issued_at.label("lingering_issued_at"),
+                   lingering.c.command_id.label("lingering_command_id"))
+            .join(lingering, (lingering.c.account == moving.c.account) & (lingering.c.email_key == moving.c.email_key)
+                  & (lingering.c.group_key == new_key))
+            .where(moving.c.account == account, moving.c.group_key == old_key,
+                   moving.c.email_key != WHOLE_GROUP)).all()
+        for clash in clashes:
+            lingering_newer = MembershipClock(clash.lingering_issued_at, clash.lingering_command_id).is_newer_than(
+                clash.issued_at, clash.command_id)
+            self.conn.execute(delete(membership_clocks).where(
+                membership_clocks.c.account == account, membership_clocks.c.email_key == clash.email_key,
+                membership_clocks.c.group_key == (old_key if lingering_newer else new_key)))
 
     def delete_group(self, account: str, group_key: str) -> None:
         # The clocks stay: a command issued before the deletion must not apply to a group made again later.

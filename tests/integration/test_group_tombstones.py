@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from producers.client import new_command
 
+from .helpers import add_user
 from .test_chunk_faults import ALICE, account, deliver, engine, journal, row  # noqa: F401
 
 
@@ -26,3 +27,17 @@ def test_a_stale_add_member_arriving_after_the_group_is_made_again_is_superseded
     journal(engine, fresh)
     deliver(engine, fresh)
     assert row(engine, fresh.id).status == "applied"
+
+
+def test_renaming_a_group_onto_the_name_of_a_deleted_group_with_the_same_member_is_applied(engine, account):  # noqa: F811
+    commands = [add_user("carol@example.com"), group_command("create_group", group="Old"),
+                group_command("add_member", group="Old", email="carol@example.com"),
+                group_command("delete_group", group="Old"), group_command("create_group", group="Sales"),
+                group_command("add_member", group="Sales", email="carol@example.com"),
+                group_command("rename_group", group="Sales", new_name="Old")]
+    journal(engine, *commands)
+    for command in commands:
+        deliver(engine, command)
+
+    status, _, _, reason = row(engine, commands[-1].id)
+    assert status == "applied", reason  # was: both clocks of Carol under "old", a unique-key error

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
+from domain import model
 from domain.model import (
     INVITE_PENDING,
     WHOLE_GROUP,
@@ -86,8 +87,12 @@ class FakeRepository(Repository):
         self.groups[(account, new_key)] = Group(account, new_name)
         self.memberships = {(a, new_key if (a, g) == (account, group_key) else g, e)
                             for a, g, e in self.memberships}
-        self.clocks = {(a, new_key if (a, g) == (account, group_key) and e != WHOLE_GROUP else g, e): clock
-                       for (a, g, e), clock in self.clocks.items()}
+        moving = {k: clock for k, clock in self.clocks.items() if k[:2] == (account, group_key) and k[2] != WHOLE_GROUP}
+        for (a, _, e), clock in moving.items():
+            del self.clocks[(a, group_key, e)]
+            lingering = self.clocks.get((a, new_key, e))  # left by a deleted group of the new name: the newer stays
+            if lingering is None or not lingering.is_newer_than(clock.issued_at, clock.command_id):
+                self.clocks[(a, new_key, e)] = clock
 
     def delete_group(self, account: str, group_key: str) -> None:
         self.memberships = {k for k in self.memberships if k[:2] != (account, group_key)}
@@ -126,15 +131,19 @@ class FakeRepository(Repository):
             raise ValueError("naive datetime given to the store")
         self.audit.append(entry)
 
-    def find_invite(self, account: str, email_key_: str) -> Invite | None:
+    def find_invite(self, account: str, email_key: str) -> Invite | None:
         live = [i for i in self.invites.values()
-                if (i.account, i.key, i.status) == (account, email_key_, INVITE_PENDING)]
+                if (i.account, i.key, i.status) == (account, email_key, INVITE_PENDING)]
         return max(live, key=lambda i: i.created_at, default=None)
 
     def invite_by_token(self, token_hash: str) -> Invite | None:
         return next((i for i in self.invites.values() if i.token_hash == token_hash), None)
 
     def add_invite(self, invite: Invite) -> None:
+        if invite.id in self.invites:
+            raise IntegrityError(f"duplicate invite {invite.id}")
+        if self.invite_by_token(invite.token_hash) is not None:
+            raise IntegrityError("duplicate invite token hash")
         self.invites[invite.id] = invite
 
     def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None:
@@ -144,13 +153,16 @@ class FakeRepository(Repository):
         self.mails.append((invite, token, role))
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
+        if grant.id in self.grants:
+            raise IntegrityError(f"duplicate pending grant {grant.id}")
         self.grants[grant.id] = (grant, INVITE_PENDING)
 
-    def pending_grants(self, email_key_: str, account: str | None = None,
-                       group_key_: str | None = None) -> list[PendingGrant]:
-        return [g for g, status in self.grants.values()
-                if status == INVITE_PENDING and email_key(g.email) == email_key_
-                and account in (None, g.account) and group_key_ in (None, g.group)]
+    def pending_grants(self, email_key: str, account: str | None = None,
+                       group_key: str | None = None) -> list[PendingGrant]:
+        # As the store reads them: joined to their invite, whose email they carry (the store keeps no other).
+        return [replace(g, email=self.invites[g.invite_id].email) for g, status in self.grants.values()
+                if status == INVITE_PENDING and g.invite_id in self.invites and model.email_key(g.email) == email_key
+                and account in (None, g.account) and group_key in (None, g.group)]
 
     def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None:
         for key, (grant, status) in list(self.grants.items()):
@@ -165,7 +177,7 @@ class FakeRepository(Repository):
     def snapshot(self) -> tuple:
         """Everything stored, for comparing before and after a command."""
         return copy.deepcopy((self.accounts, self.users, self.groups, self.memberships,
-                              self.clocks, self.audit))
+                              self.clocks, self.audit, self.invites, self.grants, self.mails))
 
     def user(self, email: str) -> User | None:
         return self.get_user(email_key(email))
