@@ -97,13 +97,23 @@ class ChunkRepository(Repository):
             self._emails.share(unknown)
             self._read_users(unknown)
         self._member_scope = (numbers, people)
-        for row in self.conn.execute(select(memberships).where(among(self.conn, memberships.c.account, numbers),
-                                                               among(self.conn, memberships.c.email_key, people))):
+        for row in self._memberships_of(numbers, people):
             self._was_member[(row.account, row.group_key, row.email_key)] = True
         self._load_clocks(clocks)
         unknown = {key for key in targets if self._users.get(key) is None}
         if unknown:
             self._load_invites(unknown)
+
+    def _memberships_of(self, numbers: set[str], people: set[str]):
+        if self.conn.dialect.name == "postgresql":
+            # From each person's few memberships (the email index), never from every member of the accounts:
+            # an account's memberships grow with each job, a person's do not.
+            return self.conn.exec_driver_sql(
+                "SELECT m.account, m.group_key, m.email_key FROM unnest(%(people)b::varchar[]) AS p(email_key) "
+                "JOIN memberships m ON m.email_key = p.email_key WHERE m.account = ANY(%(numbers)b::varchar[])",
+                {"people": sorted(people), "numbers": sorted(numbers)}).all()
+        return self.conn.execute(select(memberships).where(among(self.conn, memberships.c.account, numbers),
+                                                           among(self.conn, memberships.c.email_key, people))).all()
 
     def _read_users(self, keys: set[str]) -> None:
         for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, keys))):
