@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import time
 
+from rich.console import Console
+
 from producers.cli.terminal import SafeConsole
 from producers.cli.views import job_error_lines, job_summary_lines
 from producers.client import Client
 from producers.onboarding.job import Onboarding
 from store import job_reports
 
-console = SafeConsole(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True)  # the story's own lines, blank lines included
+stored = SafeConsole(highlight=False, soft_wrap=True)  # what commands print of stored data
 
 
 def onboarding_story(client: Client, account: str, admin: str) -> bool:
@@ -47,7 +50,7 @@ def onboarding_story(client: Client, account: str, admin: str) -> bool:
 def show(lines: list[str]) -> None:
     """What a command prints, word for word, indented under the command."""
     for line in lines:
-        console.print(f"  {line}", markup=False)
+        stored.print(f"  {line}", markup=False)
 
 
 def _wait(client: Client, job: Onboarding, timeout: float = 60) -> dict:

@@ -14,5 +14,6 @@ def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
                                 capture_output=True, text=True, timeout=240)
         assert result.returncode == 0, f"run {run}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
         assert "every step ended as expected" in result.stdout
+        assert "\\x0a" not in result.stdout  # the story's own blank lines are not escaped as stored data is
         assert "Traceback" not in result.stderr
     assert len(list((tmp_path / "var" / "outbox").glob("*.eml"))) == 4  # per run: carol, and erin of the job
