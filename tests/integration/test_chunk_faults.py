@@ -67,6 +67,19 @@ def account(engine):
     return "1001"
 
 
+def failing_once(error: Exception):
+    """The domain's handler, but the first call raises `error` instead."""
+    raised = []
+
+    def handler(cmd, repo, now):
+        if not raised:
+            raised.append(error)
+            raise error
+        return handle(cmd, repo, now)
+
+    return handler
+
+
 def create_group(name: str):
     return new_command("create_group", actor=ALICE, source="cli", account="1001", group=name)
 
@@ -89,15 +102,8 @@ def test_a_refusal_keeps_nothing_its_handler_wrote_before_it(engine, account, mo
 def test_a_transient_error_gives_the_claims_back_so_the_retry_applies_at_once(engine, account, monkeypatch):
     command = create_group("Sales")
     journal(engine, command)
-    failures = []
-
-    def database_away_once(cmd, repo, now):
-        if not failures:
-            failures.append(cmd.id)
-            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
-        return handle(cmd, repo, now)
-
-    monkeypatch.setattr(workers.apply, "handle", database_away_once)
+    monkeypatch.setattr(workers.apply, "handle", failing_once(
+        OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))))
     with pytest.raises(OperationalError):
         deliver(engine, command)  # Celery retries the task on this
 
@@ -110,15 +116,9 @@ def test_a_transient_error_gives_the_claims_back_so_the_retry_applies_at_once(en
 def test_a_unique_key_race_is_not_transient_and_the_command_is_decided_on_its_own(engine, account, monkeypatch):
     command = create_group("Sales")
     journal(engine, command)
-    races = []
-
-    def another_worker_inserted_first_once(cmd, repo, now):
-        if not races:
-            races.append(cmd.id)
-            raise IntegrityError("INSERT INTO groups", {}, Exception("duplicate key value"))
-        return handle(cmd, repo, now)
-
-    monkeypatch.setattr(workers.apply, "handle", another_worker_inserted_first_once)
+    # another worker inserted the same group first, once
+    monkeypatch.setattr(workers.apply, "handle", failing_once(
+        IntegrityError("INSERT INTO groups", {}, Exception("duplicate key value"))))
 
     deliver(engine, command)
 
