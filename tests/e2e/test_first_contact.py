@@ -8,6 +8,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from store.tables import groups
+
 from .conftest import clean_environ, describe, one_json_object
 
 ENVADMIN = str(Path(sys.executable).with_name("envadmin"))
@@ -108,13 +110,25 @@ def test_onboard_wait_with_no_worker_says_so_after_a_few_seconds(no_worker, tmp_
     assert json.loads(result.stdout)["state"] == "running"
 
 
-def test_job_errors_print_what_a_file_holds_without_letting_it_act_on_the_terminal(e2e, tmp_path):
+def test_stored_text_is_printed_without_letting_it_act_on_the_terminal(e2e):
+    e2e.open_account("3128", "ann@example.com")
+    with e2e.client.engine.begin() as conn:  # a name stored before submit refused control characters
+        conn.execute(groups.insert().values(account="3128", name_key="evil", name="evil\x1b[2J\x1b]0;pwned\x07"))
+
+    shown = e2e.cli("group", "list", "3128")
+
+    assert shown.returncode == 0, describe(shown)
+    assert "evil\\x1b[2J\\x1b]0;pwned\\x07 (0)" in shown.stdout, describe(shown)
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+
+
+def test_a_file_cell_with_terminal_escapes_is_an_invalid_row_named_by_code_point(e2e, tmp_path):
     rows = tmp_path / "hostile.csv"
-    rows.write_text('action,account,email\ngrant,3128,"\x1b[2J\x1b]0;pwned\x07@x.example"\n')
+    rows.write_text('action,account,email\ngrant,3129,"\x1b[2J\x1b]0;pwned\x07@x.example"\n')
     report = json.loads(e2e.cli("onboard", str(rows), "--by", "support", "--wait", "--json").stdout)
 
     shown = e2e.cli("job", "errors", report["id"])
 
     assert shown.returncode == 0, describe(shown)
-    assert "line 2 invalid" in shown.stdout and "\\x1b[2J" in shown.stdout, describe(shown)
+    assert "line 2 invalid: email:" in shown.stdout and "U+001B" in shown.stdout, describe(shown)
     assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
