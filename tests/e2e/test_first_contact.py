@@ -8,6 +8,8 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from store.tables import groups
 
 from .conftest import clean_environ, describe, one_json_object
@@ -24,6 +26,7 @@ def create_account(e2e, number: str, admin: str, *extra: str) -> subprocess.Comp
                    "--last", "Admin", *extra)
 
 
+@pytest.mark.parametrize("e2e", ["embedded"], indirect=True)  # CLI behaviour: one stack is enough
 def test_a_refused_account_create_shows_no_temporary_password(e2e):
     created = one_json_object(create_account(e2e, "3121", someone(), "--json"), expect=0)
     assert created["status"] == "applied" and created["temporary_password"]
@@ -36,6 +39,7 @@ def test_a_refused_account_create_shows_no_temporary_password(e2e):
     assert "already exists" in again_human.stdout and "password" not in again_human.stdout, describe(again_human)
 
 
+@pytest.mark.parametrize("e2e", ["embedded"], indirect=True)  # CLI behaviour: one stack is enough
 def test_an_account_create_for_an_existing_user_shows_no_temporary_password(e2e):
     admin = someone()
     one_json_object(create_account(e2e, "3122", admin, "--json"), expect=0)
@@ -46,6 +50,7 @@ def test_an_account_create_for_an_existing_user_shows_no_temporary_password(e2e)
     assert "temporary_password" not in second
 
 
+@pytest.mark.parametrize("e2e", ["embedded"], indirect=True)  # CLI behaviour: one stack is enough
 def test_a_refused_user_add_shows_no_temporary_password(e2e):
     admin = someone()
     one_json_object(create_account(e2e, "3124", admin, "--json"), expect=0)
@@ -56,6 +61,7 @@ def test_a_refused_user_add_shows_no_temporary_password(e2e):
     assert "already exists" in again.stdout and "password" not in again.stdout, describe(again)
 
 
+@pytest.mark.parametrize("e2e", ["embedded"], indirect=True)  # CLI behaviour: one stack is enough
 def test_with_json_an_error_is_one_object_on_stdout_with_the_usual_exit_code(e2e):
     missing = one_json_object(e2e.cli("admin", "list", "9999", "--json"), expect=1)
     usage = one_json_object(e2e.cli("admin", "list", "--json"), expect=2)
@@ -89,27 +95,30 @@ def test_status_names_the_store_and_the_broker_in_use(no_worker):
     assert report["broker"].startswith(expected_broker), report
 
 
+@pytest.mark.parametrize("no_worker", ["embedded"], indirect=True)  # the hint does not depend on the broker
 def test_waiting_with_no_worker_says_so_after_a_few_seconds(no_worker):
     assert no_worker.cli("db", "upgrade").returncode == 0
 
-    result = no_worker.cli("admin", "grant", "3126", someone(), "--by", "support", "--wait", "--timeout", "7")
+    result = no_worker.cli("admin", "grant", "3126", someone(), "--by", "support", "--wait", "--timeout", "6")
 
     assert result.returncode == 3, describe(result)
     assert "no worker seems to be running" in result.stderr, describe(result)
 
 
+@pytest.mark.parametrize("no_worker", ["embedded"], indirect=True)
 def test_onboard_wait_with_no_worker_says_so_after_a_few_seconds(no_worker, tmp_path):
     assert no_worker.cli("db", "upgrade").returncode == 0
     rows = tmp_path / "people.csv"
     rows.write_text(f"action,account,email\ngrant,3127,{someone()}\n")
 
-    result = no_worker.cli("onboard", str(rows), "--by", "support", "--wait", "--timeout", "7", "--json")
+    result = no_worker.cli("onboard", str(rows), "--by", "support", "--wait", "--timeout", "6", "--json")
 
     assert result.returncode == 3, describe(result)
     assert "no worker seems to be running" in result.stderr, describe(result)
     assert json.loads(result.stdout)["state"] == "running"
 
 
+@pytest.mark.parametrize("e2e", ["embedded"], indirect=True)  # CLI behaviour: one stack is enough
 def test_stored_text_is_printed_without_letting_it_act_on_the_terminal(e2e):
     e2e.open_account("3128", "ann@example.com")
     with e2e.client.engine.begin() as conn:  # a name stored before submit refused control characters
@@ -122,6 +131,7 @@ def test_stored_text_is_printed_without_letting_it_act_on_the_terminal(e2e):
     assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
 
 
+@pytest.mark.parametrize("e2e", ["embedded"], indirect=True)  # CLI behaviour: one stack is enough
 def test_a_file_cell_with_terminal_escapes_is_an_invalid_row_named_by_code_point(e2e, tmp_path):
     rows = tmp_path / "hostile.csv"
     rows.write_text('action,account,email\ngrant,3129,"\x1b[2J\x1b]0;pwned\x07@x.example"\n')
