@@ -107,11 +107,13 @@ class ChunkRepository(Repository):
     def _memberships_of(self, numbers: set[str], people: set[str]):
         if self.conn.dialect.name == "postgresql":
             # From each person's few memberships (the email index), never from every member of the accounts:
-            # an account's memberships grow with each job, a person's do not.
-            return self.conn.exec_driver_sql(
+            # an account's memberships grow with each job, a person's do not. The accounts are filtered here,
+            # not in SQL: given `account = ANY(...)`, PostgreSQL chose to scan the accounts' members (a
+            # 1,000,000-row job ran at 58 % of the rate of a 100,000-row one).
+            found = self.conn.exec_driver_sql(
                 "SELECT m.account, m.group_key, m.email_key FROM unnest(%(people)b::varchar[]) AS p(email_key) "
-                "JOIN memberships m ON m.email_key = p.email_key WHERE m.account = ANY(%(numbers)b::varchar[])",
-                {"people": sorted(people), "numbers": sorted(numbers)}).all()
+                "JOIN memberships m ON m.email_key = p.email_key", {"people": sorted(people)}).all()
+            return [row for row in found if row.account in numbers]
         return self.conn.execute(select(memberships).where(among(self.conn, memberships.c.account, numbers),
                                                            among(self.conn, memberships.c.email_key, people))).all()
 
