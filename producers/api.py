@@ -54,12 +54,19 @@ class _Refused(Exception):
         self.status, self.errors, self.headers = status, errors, headers
 
 
+def is_api_path(path: str) -> bool:
+    """The API's paths: /v1/… and /healthz; the web pages served beside it (`envadmin web`) have the others."""
+    return path == "/healthz" or path == "/v1" or path.startswith("/v1/")
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> _Refused:
     return _Refused(status, [{"message": message}], headers)
 
 
-def create_api(settings: Settings | None = None, token: str | None = None) -> FastAPI:
-    """The API app; its one Client (store and broker) is built here, nothing connects at import."""
+def create_api(settings: Settings | None = None, token: str | None = None, *, with_pages: bool = False) -> FastAPI:
+    """The API app; its one Client (store and broker) is built here, nothing connects at import.
+
+    `with_pages`: the web app adds its pages to this app; requests to their paths pass without the API token."""
     token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
     expected = token.encode()
     client = Client(settings)
@@ -79,7 +86,10 @@ def create_api(settings: Settings | None = None, token: str | None = None) -> Fa
 
     @api.middleware("http")
     async def authenticate(request: Request, call_next):
-        """Every request, whatever its path: a configured token, and the caller must present it."""
+        """Every request to the API, whatever its path (the web pages beside it have their own sign-in): a
+        configured token, and the caller must present it."""
+        if with_pages and not is_api_path(request.url.path):
+            return await call_next(request)
         if not expected:
             return _response(_error(503, "the API is disabled: set ENVADMIN_API_TOKEN"))
         scheme, _, presented = request.headers.get("authorization", "").partition(" ")

@@ -33,6 +33,7 @@ app.command("status")(ops.status)
 app.command("dead-letters")(ops.dead_letters)
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
+app.command("web")(serve.web)
 app.command("api")(serve.api)
 app.add_typer(keys.keys_app, name="keys")
 

@@ -1,4 +1,4 @@
-"""api: serve the HTTP API for upstream systems (uvicorn)."""
+"""web (and its other name, api): serve the web pages and the HTTP API in one process (uvicorn)."""
 from __future__ import annotations
 
 import os
@@ -10,21 +10,30 @@ from config.settings import load_settings
 from producers.cli.context import err
 
 
+def web(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web pages (the invitee's registration link, sign-in, envelopes) and the HTTP API."""
+    import uvicorn  # imported on use: the other verbs never need the web stack
+
+    from producers.api_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
+    from producers.web.app import create_web
+
+    if not os.environ.get("ENVADMIN_API_TOKEN"):
+        err.print("warning: ENVADMIN_API_TOKEN is not set; the pages work, the API under /v1 will refuse every "
+                  "request (503).", markup=False)
+    settings = load_settings()
+    err.print(f"serving {settings.public_url} (pages) and its /v1 API on http://{host}:{port}", markup=False)
+    uvicorn.run(create_web(settings), host=host, port=port,
+                http=timed_h11_protocol(settings.api_read_timeout_seconds),
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                ws="none")  # no WebSocket routes: an upgrade request is an ordinary request
+
+
 def api(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the HTTP API (callers need Authorization: Bearer $ENVADMIN_API_TOKEN)."""
-    import uvicorn  # imported on use: the other verbs never need the web stack
-
-    from producers.api import create_api
-    from producers.api_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
-
-    if not os.environ.get("ENVADMIN_API_TOKEN"):
-        err.print("warning: ENVADMIN_API_TOKEN is not set; the API will refuse every request (503).",
-                  markup=False)
-    settings = load_settings()
-    uvicorn.run(create_api(settings), host=host, port=port,
-                http=timed_h11_protocol(settings.api_read_timeout_seconds),
-                timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-                ws="none")  # no WebSocket routes: an upgrade request is an ordinary request
+    """Another name for `web`: the HTTP API (Authorization: Bearer $ENVADMIN_API_TOKEN) and the pages."""
+    web(host=host, port=port)

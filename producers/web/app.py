@@ -1,0 +1,67 @@
+"""`envadmin web`: the invitee's pages and the HTTP API in one FastAPI app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
+
+from config.settings import Settings, load_settings
+from producers.api import create_api, is_api_path
+from producers.web import access_log, register_pages
+from producers.web.forms import SlowDown
+from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
+from producers.web.post_limits import PostLimiter
+from producers.web.render import message
+
+SESSION_HOURS = 8
+
+
+def create_web(settings: Settings | None = None, token: str | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
+    app = create_api(settings, token, with_pages=True)
+    app.state.settings = settings
+    app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
+    app.include_router(register_pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="envadmin_session",
+                       max_age=SESSION_HOURS * 3600, same_site="lax",
+                       https_only=settings.public_url.lower().startswith("https://"))
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, _error: CsrfRefused) -> Response:
+        return message(request, "This form has expired",
+                       ["It was sent without the security token of this browser session (a page kept open "
+                        "too long, or sent from elsewhere). Go back, reload the page and send it again."],
+                       status=403)
+
+    @app.exception_handler(SlowDown)
+    async def slow_down(request: Request, error: SlowDown) -> Response:
+        response = message(request, "Too many attempts", [f"Please wait {error.seconds} seconds, then try again."],
+                           status=429)
+        response.headers["Retry-After"] = str(error.seconds)
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def not_found(request: Request, error: HTTPException) -> Response:
+        if is_api_path(request.url.path):
+            return await http_exception_handler(request, error)
+        return message(request, "Page not found" if error.status_code == 404 else "Request refused",
+                       ["There is nothing at this address."] if error.status_code == 404 else [str(error.detail)],
+                       status=error.status_code, link=("/", "Home"))
+
+    access_log.install()
+    return app

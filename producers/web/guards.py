@@ -1,0 +1,54 @@
+"""What every page and form is guarded by: security headers, the CSRF token, the session's signing secret."""
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from fastapi import Request
+
+from config.settings import Settings
+
+CSRF_FIELD = "csrf_token"
+_CSRF_SESSION_KEY = "csrf"
+
+# OWASP's headers for server-rendered pages: no inline script, never framed, the token in a URL never sent on.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+NO_STORE = {"Cache-Control": "no-store"}  # pages that show a token, an envelope or a person's data
+
+
+class CsrfRefused(Exception):
+    """A form came without the CSRF token of its session."""
+
+
+def session_secret(settings: Settings) -> str:
+    """The key that signs session cookies, derived from the master key: one secret less to deploy, and every
+    web process of one deployment shares it."""
+    master, _older = settings.master_key_secrets()
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"envadmin web session cookies").derive(master.get_secret_value())
+    return derived.hex()
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, made on first use (a form's page makes it)."""
+    token = request.session.get(_CSRF_SESSION_KEY)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session[_CSRF_SESSION_KEY] = token
+    return token
+
+
+def check_csrf(request: Request, presented: object) -> None:
+    """CsrfRefused unless the form's token is the session's."""
+    expected = request.session.get(_CSRF_SESSION_KEY)
+    if not expected or not isinstance(presented, str) or not hmac.compare_digest(presented.encode(),
+                                                                                 expected.encode()):
+        raise CsrfRefused()

@@ -1,0 +1,81 @@
+"""What the invitee's pages read of an invite: found by the token's hash, never by anything in the URL itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Engine, select
+
+from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, email_key
+from store.tables import accounts, commands, groups, invites, pending_grants, users
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invite as its page shows it: who invited whom, to which account, for which roles, until when."""
+
+    status: str
+    email: str
+    account: str
+    account_name: str
+    invited_by: str
+    inviter_name: str | None
+    roles: list[str]
+    expires_at: datetime
+    user_exists: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == INVITE_PENDING
+
+
+def invitation(engine: Engine, token_hash: str) -> Invitation | None:
+    """The invite of this token hash with what its page shows; None if no invite has it."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        invite = conn.execute(select(invites).where(invites.c.token_hash == token_hash)).first()
+        if invite is None:
+            return None
+        account_name = conn.execute(select(accounts.c.name).where(accounts.c.number == invite.account)).scalar()
+        inviter = conn.execute(select(users.c.first_name, users.c.last_name)
+                               .where(users.c.email_key == email_key(invite.invited_by))).first()
+        grant_groups = conn.execute(
+            select(pending_grants.c.group_key, groups.c.name)
+            .join(groups, (groups.c.account == pending_grants.c.account)
+                  & (groups.c.name_key == pending_grants.c.group_key), isouter=True)
+            .where(pending_grants.c.invite_id == invite.id).order_by(pending_grants.c.group_key)).all()
+        user_exists = conn.execute(select(users.c.email_key)
+                                   .where(users.c.email_key == invite.email_key)).first() is not None
+    roles = ["Account Administrator" if key == ADMIN_GROUP_KEY else f"member of the group {name or key}"
+             for key, name in grant_groups]
+    return Invitation(
+        status=invite.status, email=invite.email, account=invite.account, account_name=account_name or "",
+        invited_by=invite.invited_by,
+        inviter_name=f"{inviter.first_name} {inviter.last_name}".strip() if inviter else None,
+        roles=list(dict.fromkeys(roles)), expires_at=invite.expires_at, user_exists=user_exists)
+
+
+@dataclass(frozen=True)
+class GrantOutcome:
+    """Where one grant retried at registration stands."""
+
+    command_id: str
+    account: str
+    account_name: str
+    group: str | None  # None: the Account Administrators group
+    status: str
+    reason: str | None
+
+
+def grant_outcomes(engine: Engine, command_ids: list[str]) -> list[GrantOutcome]:
+    """The retried grants of a registration, in the order given; ids not found are left out."""
+    ids = [UUID(command_id) for command_id in command_ids]
+    if not ids:
+        return []
+    with engine.connect().execution_options(readonly=True) as conn:
+        rows = {row.id: row for row in conn.execute(
+            select(commands.c.id, commands.c.account, commands.c.payload, commands.c.status, commands.c.reason,
+                   accounts.c.name).join(accounts, accounts.c.number == commands.c.account, isouter=True)
+            .where(commands.c.id.in_(ids)))}
+    return [GrantOutcome(str(row.id), row.account, row.name or "", (row.payload or {}).get("group"), row.status,
+                         row.reason) for row in (rows.get(command_id) for command_id in ids) if row is not None]
