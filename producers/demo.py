@@ -9,17 +9,18 @@ from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
 from domain.passwords import generate_temporary_password, hash_password
 from messaging.broker import publish_batch
 from producers.cli.ops import status_report
-from producers.cli.views import command_lines, dead_letter_lines, group_lines, registration_line, status_lines
+from producers.cli.views import command_lines, dead_letter_lines, group_lines, status_lines
 from producers.client import Client, new_command
 from producers.demo_onboarding import onboarding_story, show
-from producers.registration import register_with_token
-from producers.worker_process import WorkerProcess
+from producers.demo_web import Invitee, wait_until_serving, web_address
+from producers.worker_process import WebProcess, WorkerProcess
 from store import queries
 
 console = Console(highlight=False, soft_wrap=True)  # the story's own lines; stored data goes through show()
@@ -42,16 +43,24 @@ def run_demo() -> int:
     where = "embedded default" if client.settings.is_embedded_broker else client.settings.effective_broker_url
     console.print(f"[bold]envadmin demo[/] on the {where}; store {client.engine.url.render_as_string()}")
     log = client.settings.data_dir / "demo-worker.log"
-    with WorkerProcess(log, "--concurrency=2", "--loglevel=INFO"):
-        console.print(f"started a worker (log: {log})\n")
-        ok = _story(client, _free_account(client))
+    host, port, web_base = web_address(client.settings)
+    web_log = client.settings.data_dir / "demo-web.log"
+    with WorkerProcess(log, "--concurrency=2", "--loglevel=INFO"), \
+            WebProcess(web_log, "--host", host, "--port", str(port)):
+        console.print(f"started a worker (log: {log})")
+        if not wait_until_serving(web_base):
+            console.print(f"[red]the web server did not start (log: {web_log})[/]")
+            client.close()
+            return 1
+        console.print(f"started the web server on {web_base} (log: {web_log})\n")
+        ok = _story(client, _free_account(client), web_base)
     console.print("\n[bold green]demo finished: every step ended as expected[/]" if ok
                   else "\n[bold red]demo finished with unexpected results (see above)[/]")
     client.close()
     return 0 if ok else 1
 
 
-def _story(client: Client, account: str) -> bool:
+def _story(client: Client, account: str, web_base: str) -> bool:
     # People of their own per run, so a second demo tells the same story (carol has no user yet).
     alice, bob, carol = (f"{name}.{account}@acme.example" for name in ("alice", "bob", "carol"))
     password = generate_temporary_password()
@@ -83,7 +92,7 @@ def _story(client: Client, account: str) -> bool:
                     dict(email=carol))]
     console.print(f"temporary password of the new users (shown once): {password}")
     ok = all(_run(client, account, step) for step in steps)
-    ok = _register(client, account, carol) and ok
+    ok = _register(client, account, carol, web_base) and ok
     ok = _reverse_order(client, account, alice, bob) and ok
     ok = all(_run(client, account, step) for step in closing) and ok
     ok = _poison(client) and ok
@@ -114,21 +123,31 @@ def _check(good: bool, expected: str, unexpected: str) -> bool:
     return good
 
 
-def _register(client: Client, account: str, email: str) -> bool:
-    """The invitee takes the link from the mail in the outbox and registers; nobody else does anything."""
-    console.print(f"\n[cyan]{email} registers with the link of the invite in the outbox[/]")
+def _register(client: Client, account: str, email: str, web_base: str) -> bool:
+    """The invitee opens the link of the mail in the outbox and registers in the web page; nobody else acts."""
+    console.print(f"\n[cyan]{email} opens the link of the invite mail and registers in the web page[/]")
     link = _wait_for_link(client, email, account)
     if link is None:
         console.print("  [red]✗ no invite mail arrived[/]")
         return False
-    console.print(f"  mail to {email}: {link[:60]}…")
-    console.print(f"[cyan]$ envadmin register --token <link> --first Carol --last Petit --password-stdin "
-                  f"--email {email}[/]")
-    result = register_with_token(client, link.rsplit("/", 1)[-1], "Carol", "Petit", generate_temporary_password(),
-                                 email=email)
-    show([registration_line(result.email, result.created, len(result.retries))])
-    statuses = client.wait([c.id for c in result.retries], timeout=60)
-    good = all(s == "applied" for s in statuses.values()) and email in queries.admins(client.engine, account)
+    url = web_base + urlsplit(link).path  # the same page, where this demo serves it
+    invitee = Invitee()
+    invitee.open(url)
+    console.print(f"  GET {link[:60]}…  ({invitee.status})")
+    show([f"page: {invitee.heading()}"])
+    password = generate_temporary_password()
+    console.print("  POST the form: first name Carol, last name Petit, a password twice (with its CSRF token)")
+    invitee.open(url, {"first_name": "Carol", "last_name": "Petit", "password": password,
+                       "password_again": password})
+    for _ in range(300):
+        if "being applied" not in invitee.text():
+            break
+        time.sleep(0.2)
+        invitee.open(invitee.url)
+    console.print(f"  {urlsplit(invitee.url).path}  ({invitee.status})")
+    show([f"page: {invitee.heading()}", *(f"  {item}" for item in invitee.items())])
+    good = f"You are now an administrator of Acme Demo (account {account})" in invitee.text() \
+        and email in queries.admins(client.engine, account)
     return _check(good, f"the pending grant was retried by itself: {email} is now an administrator of "
                         f"account {account}", f"{email} is NOT an administrator of account {account}")
 

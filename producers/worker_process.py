@@ -1,4 +1,4 @@
-"""Starts and stops an `envadmin worker` subprocess (the demo and the tests use it)."""
+"""Starts and stops an `envadmin worker` (or `envadmin web`) subprocess (the demo and the tests use it)."""
 from __future__ import annotations
 
 import os
@@ -11,6 +11,8 @@ from pathlib import Path
 class WorkerProcess:
     """A real worker in its own process group, with its output in a log file."""
 
+    verb = "worker"
+
     def __init__(self, log_path: Path, *args: str, env: dict[str, str] | None = None):
         self.log_path = log_path
         self.args = args
@@ -20,7 +22,7 @@ class WorkerProcess:
     def start(self) -> "WorkerProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "producers.cli", "worker", *self.args],
+        self.process = subprocess.Popen([sys.executable, "-m", "producers.cli", self.verb, *self.args],
                                         stdout=log, stderr=subprocess.STDOUT, env=self.env,
                                         start_new_session=True)
         log.close()
@@ -54,3 +56,9 @@ class WorkerProcess:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class WebProcess(WorkerProcess):
+    """`envadmin web`: the pages and the API."""
+
+    verb = "web"

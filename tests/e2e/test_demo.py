@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,3 +18,11 @@ def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
         assert "\\x0a" not in result.stdout  # the story's own blank lines are not escaped as stored data is
         assert "Traceback" not in result.stderr
     assert len(list((tmp_path / "var" / "outbox").glob("*.eml"))) == 4  # per run: carol, and erin of the job
+    assert "registers in the web page" in result.stdout
+    assert "You are now an administrator of Acme Demo" in result.stdout
+    # The invitee registered over HTTP, through the form, and the access log never holds the token.
+    web_log = (tmp_path / "var" / "demo-web.log").read_text()
+    assert web_log.count('"POST /register/… HTTP/1.1" 303') == 2
+    tokens = re.findall(r"/register/([\w-]+)", "".join(p.read_text(errors="replace")
+                                                        for p in (tmp_path / "var" / "outbox").glob("*.eml")))
+    assert tokens and not any(token in web_log for token in tokens)

@@ -1,0 +1,88 @@
+"""The demo's invitee: takes the link from the invite mail and registers over HTTP, as a browser would."""
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from html import unescape
+from urllib.parse import urlsplit
+
+from config.settings import Settings
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def web_address(settings: Settings) -> tuple[str, int, str]:
+    """Where the demo serves the pages: the public URL's port if it is free on this host, else a free one.
+
+    The third value is the base URL the demo's invitee uses (the mailed links point at the public URL)."""
+    public = urlsplit(settings.public_url)
+    port = public.port or (443 if public.scheme == "https" else 80)
+    if public.hostname in ("localhost", "127.0.0.1") and _free(port):
+        return "127.0.0.1", port, settings.public_url.rstrip("/")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return "127.0.0.1", port, f"http://127.0.0.1:{port}"
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Invitee:
+    """A browser without a screen: keeps its cookies, reads the CSRF token of each form it fills."""
+
+    def __init__(self) -> None:
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.page = ""
+        self.status = 0
+        self.url = ""
+
+    def open(self, url: str, form: dict[str, str] | None = None) -> str:
+        """GET the page, or POST the form with the CSRF token of the page last opened; the page's text."""
+        data = None
+        if form is not None:
+            token = _CSRF.search(self.page)
+            data = urllib.parse.urlencode({**form, "csrf_token": token.group(1) if token else ""}).encode()
+        try:
+            with self.opener.open(urllib.request.Request(url, data=data), timeout=30) as response:
+                self.status, self.url, self.page = response.status, response.url, response.read().decode()
+        except urllib.error.HTTPError as error:
+            self.status, self.url, self.page = error.code, url, error.read().decode()
+        return self.text()
+
+    def heading(self) -> str:
+        return self._texts("h1")[0] if self._texts("h1") else ""
+
+    def items(self) -> list[str]:
+        return self._texts("li")
+
+    def _texts(self, tag: str) -> list[str]:
+        return [" ".join(unescape(_TAGS.sub(" ", found)).split())
+                for found in re.findall(rf"<{tag}(?:\s[^>]*)?>(.*?)</{tag}>", self.page, re.S)]
+
+    def text(self) -> str:
+        main = self.page.split("<main", 1)[-1].split("</main>", 1)[0]
+        return " ".join(unescape(_TAGS.sub(" ", main.split(">", 1)[-1])).split())
+
+
+def wait_until_serving(base_url: str, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base_url}/static/style.css", timeout=2):
+                return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    return False
