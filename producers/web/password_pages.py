@@ -29,10 +29,11 @@ def _person(request: Request) -> tuple[str | None, bool]:
     return (forced, True) if forced else (sessions.signed_in(request), False)
 
 
-def _form(request: Request, forced: bool, next_path: str, errors: dict[str, str] | None = None,
+def _form(request: Request, email: str, forced: bool, next_path: str, errors: dict[str, str] | None = None,
           status: int = 200) -> Response:
+    # signed_in: the header names the person and offers to sign out, even before the forced change is done
     return page(request, "password.html", status, title="Choose a new password" if forced else "Change your password",
-                forced=forced, next=next_path, errors=errors or {})
+                signed_in=email, forced=forced, next=next_path, errors=errors or {})
 
 
 def _to_login() -> Response:
@@ -44,7 +45,7 @@ async def password_form(request: Request, next: str = HOME) -> Response:
     email, forced = _person(request)
     if email is None:
         return _to_login()
-    return _form(request, forced, local_path(next))
+    return _form(request, email, forced, local_path(next))
 
 
 @router.post("/password")
@@ -57,13 +58,13 @@ async def change_password(request: Request) -> Response:
     next_path = local_path(form.get("next"))
     errors = _form_errors(current, new, text_field(form, "new_password_again"))
     if errors:
-        return _form(request, forced, next_path, errors, status=422)
+        return _form(request, email, forced, next_path, errors, status=422)
     result = await run_in_threadpool(credentials.change_password, request.app.state.client.engine, email, current,
                                      new, datetime.now(timezone.utc), source=SOURCE, client=client_address(request))
     if not result.ok:
         wrong = result.reason == WRONG_EMAIL_OR_PASSWORD
         reason = "This is not your current password" if wrong else sentence(result.reason)
-        return _form(request, forced, next_path, {"current_password": reason}, status=422 if wrong else 429)
+        return _form(request, email, forced, next_path, {"current_password": reason}, status=422 if wrong else 429)
     sessions.password_changed(request)
     notes.leave(request, CHANGED)
     return RedirectResponse(next_path, status_code=303)

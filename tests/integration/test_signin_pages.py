@@ -144,6 +144,16 @@ def test_after_the_forced_change_the_person_goes_where_they_were_going(site):
     assert changed.headers["location"] == "/welcome"
 
 
+def test_a_person_may_sign_out_instead_of_changing_a_temporary_password(site):
+    assert site.apply(add_user(BOB)) == ["applied"]
+    site.sign_in(BOB, TEMPORARY)
+    form = site.browser.get("/password")
+    assert 'action="/logout"' in form.text and BOB in form.text
+    out = site.browser.post("/logout", data={"csrf_token": _CSRF.search(form.text).group(1)}, follow_redirects=False)
+    assert out.headers["location"] == "/login"
+    assert site.browser.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
 @pytest.mark.parametrize("next_path", ["//evil.example/", "https://evil.example/", "/\\evil.example",
                                        "/\t/evil.example", "javascript:alert(1)", "evil.example"])
 def test_sign_in_never_redirects_to_another_site(site, next_path):
