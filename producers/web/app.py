@@ -13,9 +13,10 @@ from starlette.responses import Response
 
 from config.settings import Settings, load_settings
 from producers.api import create_api, is_api_path
-from producers.web import access_log, register_pages
+from producers.web import access_log, home_page, login_pages, password_pages, register_pages
 from producers.web.forms import SlowDown
 from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
+from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
 from producers.web.render import message
 
@@ -29,7 +30,11 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.state.settings = settings
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
     app.include_router(register_pages.router)
+    app.include_router(login_pages.router)
+    app.include_router(password_pages.router)
+    app.include_router(home_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="envadmin_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax",
                        https_only=settings.public_url.lower().startswith("https://"))

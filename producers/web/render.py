@@ -27,3 +27,8 @@ def message(request: Request, title: str, lines: list[str], status: int = 200,
             link: tuple[str, str] | None = None) -> HTMLResponse:
     """A page that only says something: a refusal, a closed link, what to do next."""
     return page(request, "message.html", status, title=title, lines=lines, link=link)
+
+
+def sentence(text: str) -> str:
+    """A message of the domain as a sentence's start: its first letter upper-case, the rest as it was."""
+    return text[:1].upper() + text[1:]

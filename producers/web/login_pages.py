@@ -1,0 +1,79 @@
+"""Signing in and out: email and password, checked through the CLI's lockout; a temporary password is changed
+before anything else."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.routing import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from domain.emails import checked_email
+from domain.login import PASSWORD_CHANGE_REQUIRED, WRONG_EMAIL_OR_PASSWORD
+from producers.web import notes, sessions
+from producers.web.forms import client_address, posted_form, text_field
+from producers.web.local_paths import HOME, local_path
+from producers.web.render import page, sentence
+from store import credentials
+
+router = APIRouter()
+
+SIGNED_OUT = "You are signed out."
+
+
+def _form(request: Request, email: str, next_path: str, errors: dict[str, str] | None = None,
+          refusal: str | None = None, status: int = 200) -> Response:
+    return page(request, "login.html", status, title="Sign in", email=email, next=next_path, errors=errors or {},
+                refusal=refusal, note=notes.take(request))
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = HOME) -> Response:
+    if sessions.signed_in(request):
+        return RedirectResponse(local_path(next), status_code=303)
+    return _form(request, "", local_path(next))
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await posted_form(request)
+    email, password = text_field(form, "email").strip(), text_field(form, "password")
+    next_path = local_path(form.get("next"))
+    errors = _form_errors(email, password)
+    if errors:
+        return _form(request, email, next_path, errors, status=422)
+    result = await run_in_threadpool(credentials.login, request.app.state.client.engine, email, password,
+                                     datetime.now(timezone.utc), client=client_address(request))
+    if result.ok:
+        sessions.sign_in(request, email)
+        return RedirectResponse(next_path, status_code=303)
+    if result.reason == PASSWORD_CHANGE_REQUIRED:
+        sessions.sign_in(request, email, must_change=True)
+        query = "" if next_path == HOME else "?" + urlencode({"next": next_path})
+        return RedirectResponse("/password" + query, status_code=303)
+    locked = result.reason != WRONG_EMAIL_OR_PASSWORD
+    return _form(request, email, next_path, refusal=sentence(result.reason) + ".", status=429 if locked else 422)
+
+
+def _form_errors(email: str, password: str) -> dict[str, str]:
+    errors = {}
+    if not email:
+        errors["email"] = "Give your email"
+    else:
+        try:
+            checked_email(email)
+        except ValueError as problem:
+            errors["email"] = sentence(str(problem))
+    if not password:
+        errors["password"] = "Give your password"
+    return errors
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await posted_form(request)
+    sessions.sign_out(request)
+    notes.leave(request, SIGNED_OUT)
+    return RedirectResponse("/login", status_code=303)
