@@ -79,3 +79,11 @@ def grant_outcomes(engine: Engine, command_ids: list[str]) -> list[GrantOutcome]
             .where(commands.c.id.in_(ids)))}
     return [GrantOutcome(str(row.id), row.account, row.name or "", (row.payload or {}).get("group"), row.status,
                          row.reason) for row in (rows.get(command_id) for command_id in ids) if row is not None]
+
+
+def password_is_temporary(engine: Engine, email: str) -> bool:
+    """Whether the user's password must be changed before anything else (an existing user accepting an invite
+    with the temporary password an administrator gave them)."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        return bool(conn.execute(select(users.c.password_expired)
+                                 .where(users.c.email_key == email_key(email))).scalar())

@@ -75,7 +75,9 @@ async def register(request: Request, token: str) -> Response:
                 return message(request, "Registration refused", [str(refusal), ASK_AGAIN], status=409)
             errors = {"password": str(refusal)}
         else:
-            sessions.sign_in(request, result.email)
+            temporary = not result.created and await run_in_threadpool(
+                invitation_pages.password_is_temporary, request.app.state.client.engine, result.email)
+            sessions.sign_in(request, result.email, must_change=temporary)
             request.session["retried"] = [str(command.id) for command in result.retries]
             return RedirectResponse("/welcome", status_code=303)
     return page(request, "register.html", status=422, title="Accept your invitation", invite=invite,

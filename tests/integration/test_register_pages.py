@@ -168,3 +168,21 @@ def test_every_page_carries_the_security_headers(web):
     browser.cookies.clear()  # a first visit: the session cookie is set
     cookie = browser.get("/register/unknown").headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+
+
+def test_an_existing_user_accepting_with_a_temporary_password_must_change_it_first(web):
+    browser, apply, settings, engine = web
+    assert apply(new_command("create_account", actor="support", source="cli", account="2002", name="Beta",
+                             admin_email="bob@beta.example", first_name="Bob", last_name="B",
+                             password_hash=hash_password("bob-passw0rd"))) == ["applied"]
+    apply(new_command("grant_admin", actor="bob@beta.example", source="cli", account="2002", email=DANA))
+    temporary = "given-by-alice-1"
+    assert apply(new_command("add_user", actor="alice@example.com", source="cli", account="1001", email=DANA,
+                             first_name="Dana", last_name="Ruiz", password_hash=hash_password(temporary),
+                             password_expired=True)) == ["applied"]
+    link = f"/register/{token_for(settings, engine, DANA)}"
+    page = browser.get(link).text
+
+    accepted = browser.post(link, data={"csrf_token": form_token(page), "password": temporary})
+
+    assert accepted.status_code == 200 and accepted.url.path == "/password"
