@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from config.settings import Settings, load_settings
 from producers.api import create_api, is_api_path
-from producers.web import access_log, register_pages
+from producers.web import access_log, envelope_pages, register_pages
 from producers.web.forms import SlowDown
 from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
 from producers.web.post_limits import PostLimiter
@@ -29,6 +29,7 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.state.settings = settings
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
     app.include_router(register_pages.router)
+    app.include_router(envelope_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="envadmin_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax",
