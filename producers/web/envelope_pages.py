@@ -75,10 +75,10 @@ async def open_posted(request: Request) -> Response:
     if recipient is None:
         return _not_ours(request)
     email = sessions.signed_in(request)
-    if email is None:
-        return _to_login(envelope_id)
-    if email_key(email) != recipient:
+    if email is not None and email_key(email) != recipient:
         raise HTTPException(404)
+    # Without a session too: a post from a file is cross-site, so the SameSite=Lax cookie never comes with it,
+    # but it does with the GET this redirects to, which sends a reader who is not signed in to sign in.
     return RedirectResponse(f"/envelopes/{envelope_id}", status_code=303)
 
 
