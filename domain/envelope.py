@@ -4,12 +4,21 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.master_keys import KEY_BYTES, NONCE_BYTES, MasterKey, MasterKeys
+
+
+_ENVELOPE_ID = re.compile(r"[0-9a-f]{32}")  # a uuid4's hex, as sealed
+
+
+def is_envelope_id(text: str) -> bool:
+    """Whether `text` has the shape of an envelope id: anything else is no envelope, and never reaches a query."""
+    return _ENVELOPE_ID.fullmatch(text) is not None
 
 
 class TamperedEnvelope(Exception):

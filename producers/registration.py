@@ -1,15 +1,17 @@
 """Registration with an invite's token, and opening an envelope: synchronous, on the store."""
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from domain.envelope import SealedEnvelope, open_sealed
+from domain.envelope import TamperedEnvelope, is_envelope_id, open_sealed
 from domain.errors import Refused
 from domain.login import WRONG_EMAIL_OR_PASSWORD
 from domain.master_keys import MasterKeys
-from domain.model import email_key
+from domain.model import INVITE_PENDING, email_key
 from domain.passwords import hash_password
 from domain.registration import Registered, register
 from domain.tokens import hash_token
@@ -17,7 +19,8 @@ from messaging.broker import publish_batch
 from producers.client import Client
 from producers.local_client import local_client
 from store import credentials, email_locks
-from store.tables import envelopes, invites, users
+from store.envelopes import stored_envelope
+from store.tables import invites, users
 from store.unit_of_work import SqlUnitOfWork
 
 NO_SUCH_ENVELOPE = "no such envelope for this email and password"
@@ -74,10 +77,55 @@ def open_envelope(client: Client, envelope_id: str, email: str, password: str, *
                                          client=client_address or local_client())
     if not checked.ok and checked.reason != WRONG_EMAIL_OR_PASSWORD:
         raise Refused(checked.reason)  # locked: says until when, and nothing about the envelope
-    keys = MasterKeys.from_secrets(*client.settings.master_key_secrets())  # a missing key is said first
-    with client.engine.connect() as conn:
-        row = conn.execute(select(envelopes).where(envelopes.c.id == envelope_id)).first()
-    if not checked.ok or row is None or row.recipient_key != email_key(email):
+    keys = master_keys(client)  # a missing key is said first
+    if not checked.ok:
         raise Refused(NO_SUCH_ENVELOPE)
-    return open_sealed(SealedEnvelope(row.id, row.nonce, row.ciphertext, row.key_nonce, row.wrapped_key,
-                                      row.key_id), keys)
+    return read_envelope(client, envelope_id, email, keys).message
+
+
+@dataclass(frozen=True)
+class OpenedEnvelope:
+    envelope_id: str
+    message: dict
+    sealed_at: datetime
+    invite_status: str | None  # None: its invite is gone
+    invite_open: bool  # its registration link still works
+
+
+def read_envelope(client: Client, envelope_id: str, email: str, keys: MasterKeys | None = None) -> OpenedEnvelope:
+    """The envelope opened for `email`, whom the caller has proven to be (a password, a signed-in session).
+
+    Refused with one generic reason if the id is malformed or unknown or the envelope is someone else's;
+    TamperedEnvelope if it fails authentication (nothing of it is returned); WrongMasterKey if its key is not held.
+    """
+    keys = keys or master_keys(client)
+    stored = stored_envelope(client.engine, envelope_id) if is_envelope_id(envelope_id) else None
+    if stored is None or stored.recipient_key != email_key(email):
+        raise Refused(NO_SUCH_ENVELOPE)
+    message = open_sealed(stored.sealed, keys)
+    invite_open = (stored.invite_status == INVITE_PENDING and stored.invite_expires_at is not None
+                   and stored.invite_expires_at > datetime.now(timezone.utc))
+    return OpenedEnvelope(envelope_id, message, stored.sealed_at, stored.invite_status, invite_open)
+
+
+def posted_envelope_recipient(client: Client, envelope_id: str, nonce: bytes, ciphertext: bytes) -> str | None:
+    """The recipient key of the stored envelope that these posted parts are, unchanged, and that still opens;
+    None if the id is unknown, a part differs, or the stored envelope fails authentication.
+
+    Compared in constant time, so a forger learns nothing of the stored parts from the answer's timing.
+    """
+    stored = stored_envelope(client.engine, envelope_id) if is_envelope_id(envelope_id) else None
+    if stored is None:
+        return None
+    same = hmac.compare_digest(nonce, stored.sealed.nonce) & hmac.compare_digest(ciphertext, stored.sealed.ciphertext)
+    if not same:
+        return None
+    try:
+        open_sealed(stored.sealed, master_keys(client))
+    except TamperedEnvelope:
+        return None
+    return stored.recipient_key
+
+
+def master_keys(client: Client) -> MasterKeys:
+    return MasterKeys.from_secrets(*client.settings.master_key_secrets())

@@ -21,13 +21,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def posted_form(request: Request) -> FormData:
-    """The form, once the client may post and the form carries its session's CSRF token."""
+async def posted_form(request: Request, *, csrf: bool = True) -> FormData:
+    """The form, once the client may post and the form carries its session's CSRF token.
+
+    `csrf=False` only for a form that cannot carry a token and changes nothing: the mailed envelope's button.
+    """
     wait = request.app.state.post_limiter.wait_seconds(client_address(request))
     if wait:
         raise SlowDown(wait)
     form = await request.form(max_files=0, max_fields=20, max_part_size=MAX_FIELD_CHARS * 4)
-    check_csrf(request, form.get(CSRF_FIELD))
+    if csrf:
+        check_csrf(request, form.get(CSRF_FIELD))
     return form
 
 
