@@ -89,7 +89,7 @@ def test_rotation_moves_every_envelope_key_and_mail_body_to_the_new_key_resuming
     assert (message["to"], message["invited_by"]) == (INVITEES[0], "alice@example.com")
     with client.engine.connect() as conn:
         mail = MailOutbox(conn).begin_sending(pending_mail, MasterKeys(key_b))
-    assert mail.body == "a body with a link"
+    assert mail.content.text == "a body with a link"
 
 
 def test_a_second_run_has_nothing_left_to_do(invited):

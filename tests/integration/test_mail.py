@@ -130,7 +130,7 @@ def test_the_outbox_keeps_no_clear_body(database_url, tmp_path):
     engine = make_engine(database_url)
     with engine.connect() as conn:
         pending = MailOutbox(conn).begin_sending(mail_id, master_keys(settings))
-        assert pending.body == BODY and pending.to_email == "bob@example.com" and pending.attempts == 0
+        assert pending.content.text == BODY and pending.to_email == "bob@example.com" and pending.attempts == 0
         assert TOKEN not in repr(pending)
         conn.rollback()  # a body moved to another mail's row fails authentication
         conn.execute(update(mail_outbox).where(mail_outbox.c.id == other).values(
