@@ -77,24 +77,22 @@ class InviteLetter:
                                                                  self.envelope_page()),))
 
     def text(self) -> str:
-        paragraphs = [f"{self.invitation} on {self.service}, as {self.role}."]
+        blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.")]
         if self.replaces_sent_at is not None:
-            paragraphs.append(f"This invite replaces the one sent on {when(self.replaces_sent_at)}; the earlier "
-                              "link no longer works.")
-        paragraphs += [
-            "To accept, open this link and choose your password:",
+            blocks.append(_fill(f"This invite replaces the one sent on {when(self.replaces_sent_at)}; the "
+                                "earlier link no longer works."))
+        blocks += [
+            _fill("To accept, open this link and choose your password:"),
             self.link,  # alone on its line, never wrapped: a mail reader makes it one link
-            f"The link works once, until {when(self.expires_at)}.",
-            f"Your sealed envelope from {self.inviter_email} is attached ({ENVELOPE_FILENAME}). Open the "
-            "attachment in a browser and press \"Open the envelope\": you read it on "
-            f"{self.service} once you have registered.",
-            f"You receive this mail because {self.inviter_email} invited {self.recipient}. If you did not "
-            "expect it, ignore it: nothing happens unless the link is opened and a password chosen.",
+            _fill(f"The link works once, until {when(self.expires_at)}."),
+            _fill(f"Your sealed envelope from {self.inviter_email} is attached ({ENVELOPE_FILENAME}). Open the "
+                  "attachment in a browser and press \"Open the envelope\": you read it on "
+                  f"{self.service} once you have registered.")
+            + f"\nEnvelope reference: {self.envelope.envelope_id}",
+            _fill(f"You receive this mail because {self.inviter_email} invited {self.recipient}. If you did "
+                  "not expect it, ignore it: nothing happens unless the link is opened and a password chosen."),
         ]
-        wrapped = [p if p == self.link else textwrap.fill(p, TEXT_WIDTH, break_long_words=False,
-                                                         break_on_hyphens=False) for p in paragraphs]
-        wrapped[-2] += f"\nEnvelope reference: {self.envelope.envelope_id}"
-        return "\n\n".join(wrapped) + f"\n\n-- \n{self.service}\n"
+        return "\n\n".join(blocks) + f"\n\n-- \n{self.service}\n"
 
     def html(self) -> str:
         return _templates.get_template("invite.html").render(letter=self, when=when)
@@ -102,6 +100,11 @@ class InviteLetter:
     def envelope_page(self) -> str:
         return _templates.get_template("envelope.html").render(
             letter=self, when=when, open_url=f"{self.public_url}/envelopes/open")
+
+
+def _fill(paragraph: str) -> str:
+    """Short lines, as a plain-text reader expects; an address or a long name is never cut."""
+    return textwrap.fill(paragraph, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False)
 
 
 def _one_line(text: str) -> str:

@@ -62,10 +62,10 @@ class InviteMailWriter:
         sealed = seal(envelope_id, {"invited_by": invite.invited_by, "account": invite.account,
                                     "role": role, "registration_link": link, "to": invite.email},
                       self.master_key)
-        envelope_row = dict(
-            id=envelope_id, invite_id=invite.id, recipient_key=invite.key, nonce=sealed.nonce,
-            ciphertext=sealed.ciphertext, key_nonce=sealed.key_nonce, wrapped_key=sealed.wrapped_key,
-            key_id=sealed.key_id, created_at=now)
+        envelope_row = {
+            "id": envelope_id, "invite_id": invite.id, "recipient_key": invite.key, "nonce": sealed.nonce,
+            "ciphertext": sealed.ciphertext, "key_nonce": sealed.key_nonce, "wrapped_key": sealed.wrapped_key,
+            "key_id": sealed.key_id, "created_at": now}
         letter = InviteLetter(
             self.service_name, self.public_url, invite.email, invite.invited_by, names.inviter_name,
             invite.account, names.account_name, role, link, invite.expires_at,
