@@ -58,6 +58,7 @@ class Collector:
 
     def __init__(self, delay: float = 0.0):
         self.delay, self.messages, self.sessions = delay, [], 0
+        self.received: list[tuple[bytes, list[str]]] = []  # each message as it arrived, and its MAIL FROM options
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.sessions += 1  # once per connection: smtplib greets once, then sends each mail
@@ -66,6 +67,7 @@ class Collector:
 
     async def handle_DATA(self, server, session, envelope):
         await asyncio.sleep(self.delay)
+        self.received.append((envelope.content, list(envelope.mail_options)))
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 
