@@ -20,11 +20,20 @@ from ..conftest import thread_worker
 from .apply_here import applier
 from .helpers import PASSWORD_HASH, grant
 from .test_invites import PASSWORD, submit_and_wait, wait_admin
-from .test_mail import mail_settings, smtp, wait_for  # noqa: F401  (smtp: the fixture)
+from .test_mail import mail_settings, smtp_server, wait_for
 
 ALICE, CAROL = "alice@example.com", "carol@example.com"
 HOSTILE_ACCOUNT = 'Société <script>alert("x")</script> & Co'
 LINK = re.compile(r"^http://localhost:8000/register/([A-Za-z0-9_-]{20,})$", re.MULTILINE)
+
+
+@pytest.fixture
+def inbox():
+    """A real SMTP server (aiosmtpd) keeping what it receives."""
+    controller, collector = smtp_server()
+    collector.url = f"smtp://127.0.0.1:{controller.port}"
+    yield collector
+    controller.stop()
 
 
 def open_account(name: str, account: str = "1001"):
@@ -74,15 +83,15 @@ class Forms(HTMLParser):
 
 
 def test_the_invite_mail_names_who_where_and_what_reads_cleanly_and_carries_the_sealed_envelope(
-        database_url, tmp_path, smtp):
-    settings = mail_settings(tmp_path, database_url, smtp.url, service_name="Registered Post")
+        database_url, tmp_path, inbox):
+    settings = mail_settings(tmp_path, database_url, inbox.url, service_name="Registered Post")
     client = Client(settings)
     with thread_worker(create_app(settings)):
         assert submit_and_wait(client, open_account(HOSTILE_ACCOUNT), grant(CAROL, by=ALICE)) == ["applied",
                                                                                                    "pending"]
-        wait_for(lambda: smtp.received)
-    [(raw, options)] = smtp.received
-    [message] = smtp.messages
+        wait_for(lambda: inbox.received)
+    [(raw, options)] = inbox.received
+    [message] = inbox.messages
     [invite] = invites_of(client)
 
     named = ["Registered Post", HOSTILE_ACCOUNT, "(account 1001)", "Alice Martin <alice@example.com>",
@@ -134,15 +143,15 @@ def test_the_invite_mail_names_who_where_and_what_reads_cleanly_and_carries_the_
 
 
 def test_a_resent_invite_says_it_replaces_the_first_whose_link_is_refused_as_replaced(
-        database_url, tmp_path, smtp):
-    settings = mail_settings(tmp_path, database_url, smtp.url)
+        database_url, tmp_path, inbox):
+    settings = mail_settings(tmp_path, database_url, inbox.url)
     client = Client(settings)
     with thread_worker(create_app(settings)):
         submit_and_wait(client, open_account("Acme"), grant(CAROL, by=ALICE))
-        wait_for(lambda: len(smtp.messages) == 1)
+        wait_for(lambda: len(inbox.messages) == 1)
         assert submit_and_wait(client, resend(CAROL)) == ["applied"]
-        wait_for(lambda: len(smtp.messages) == 2)
-        first, second = sorted(smtp.messages, key=lambda m: "replaces" in body(m, "plain"))
+        wait_for(lambda: len(inbox.messages) == 2)
+        first, second = sorted(inbox.messages, key=lambda m: "replaces" in body(m, "plain"))
         old, new = invites_of(client)
         replaced = (f"This invite replaces the one sent on {when(old.created_at)}; the earlier link no longer "
                     "works.")
@@ -166,7 +175,7 @@ def test_a_resent_invite_says_it_replaces_the_first_whose_link_is_refused_as_rep
 
 
 def test_a_chunk_reads_the_names_its_mails_show_ahead_not_per_mail(database_url, tmp_path):
-    settings, engine, _, apply = applier(database_url, tmp_path)
+    _, engine, _, apply = applier(database_url, tmp_path)
     apply(open_account("Acme", "1001"), open_account("Globex", "1002"))
     reads = []
 
