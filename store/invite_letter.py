@@ -77,7 +77,8 @@ class InviteLetter:
                                                                  self.envelope_page()),))
 
     def text(self) -> str:
-        blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.")]
+        blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.",
+                        keep=f"(account {self.account_number})")]
         if self.replaces_sent_at is not None:
             blocks.append(_fill(f"This invite replaces the one sent on {when(self.replaces_sent_at)}; the "
                                 "earlier link no longer works."))
@@ -102,9 +103,11 @@ class InviteLetter:
             letter=self, when=when, open_url=f"{self.public_url}/envelopes/open")
 
 
-def _fill(paragraph: str) -> str:
-    """Short lines, as a plain-text reader expects; an address or a long name is never cut."""
-    return textwrap.fill(paragraph, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False)
+def _fill(paragraph: str, keep: str = "") -> str:
+    """Short lines, as a plain-text reader expects; an address, a long name or the phrase `keep` is never cut."""
+    if keep:
+        paragraph = paragraph.replace(keep, keep.replace(" ", "\0"))
+    return textwrap.fill(paragraph, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False).replace("\0", " ")
 
 
 def _one_line(text: str) -> str:
