@@ -8,10 +8,10 @@ from domain import commands as c
 from domain import events as ev
 from domain.errors import Refused
 from domain.model import (
-    ADMIN_GROUP,
     INVITE_CANCELLED,
     INVITE_EXPIRED,
     INVITE_PENDING,
+    INVITE_REPLACED,
     Group,
     Invite,
     PendingGrant,
@@ -28,7 +28,7 @@ def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository,
     invite, sent = _live_invite(cmd, repo, now)
     events: list[ev.Event] = []
     if sent:
-        repo.send_invite_mail(invite, sent, role)
+        repo.send_invite_mail(invite, sent, mail_role(group))
         events.append(ev.InviteSent(cmd.account, cmd.email))
     earlier = repo.pending_grants(key, cmd.account, group.key)
     for grant in earlier:  # the latest grant is the one replayed at registration (and its clock)
@@ -63,10 +63,11 @@ def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, l
     if old is None:
         raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
     new, token = _new_invite(cmd, repo, now)
-    repo.set_invite_status(old.id, INVITE_CANCELLED, f"replaced by invite {new.id}", now)
+    repo.set_invite_status(old.id, INVITE_REPLACED, f"replaced by invite {new.id}", now)
     repo.move_pending_grants(old.id, new.id)
-    roles = sorted({_role(g.group, cmd.account) for g in repo.pending_grants(new.key, cmd.account)})
-    repo.send_invite_mail(new, token, " and ".join(roles) or f"access to account {cmd.account}")
+    groups = {g.group for g in repo.pending_grants(new.key, cmd.account)}
+    roles = sorted(mail_role(repo.get_group(cmd.account, key) or Group(cmd.account, key)) for key in groups)
+    repo.send_invite_mail(new, token, " and ".join(roles) or "a user", replaces=old)
     return (f"A new invite was sent to {old.email}; the previous link no longer works.",
             [ev.InviteSent(cmd.account, old.email)])
 
@@ -103,7 +104,8 @@ def _new_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str]:
     return invite, token
 
 
-def _role(group_key: str, account: str) -> str:
-    if group_key == Group(account, ADMIN_GROUP).key:
-        return f"administrator of account {account}"
-    return f"member of group {group_key} in account {account}"
+def mail_role(group: Group) -> str:
+    """The role as the invite mail names it, after the account: "... to Acme (account 1001) as <role>"."""
+    if group.is_builtin:
+        return "Account Administrator"
+    return f"a member of group {group.name}"

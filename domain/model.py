@@ -88,7 +88,9 @@ class AuditEntry:
 
 INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_FAILED = (
     "pending", "accepted", "expired", "cancelled", "failed")
-INVITE_STATUSES = (INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_FAILED)
+INVITE_REPLACED = "replaced"  # by a resent invite: its link no longer works, its grants wait on the new one
+INVITE_STATUSES = (INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_REPLACED,
+                   INVITE_FAILED)
 GRANT_RETRIED = "retried"  # a pending grant the system turned into a new command (its retry)
 
 

@@ -81,8 +81,10 @@ class Repository(abc.ABC):
     def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None: ...
 
     @abc.abstractmethod
-    def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
-        """Seal the invite in an encrypted envelope and put its mail in the outbox."""
+    def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
+        """Seal the invite in an encrypted envelope and put its mail in the outbox.
+
+        `role` as the mail names it ("Account Administrator"); `replaces`: the invite a resend replaced."""
 
     @abc.abstractmethod
     def add_pending_grant(self, grant: PendingGrant) -> None: ...

@@ -10,13 +10,23 @@ from domain import commands as c
 from domain import events as ev
 from domain.errors import Refused
 from domain.handlers import retry_pending_grants
-from domain.model import INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_EXPIRED, INVITE_FAILED, AuditEntry, User, email_key
+from domain.model import (
+    INVITE_ACCEPTED,
+    INVITE_CANCELLED,
+    INVITE_EXPIRED,
+    INVITE_FAILED,
+    INVITE_REPLACED,
+    AuditEntry,
+    User,
+    email_key,
+)
 from domain.ports import Repository
 from domain.tokens import hash_token
 
 _CLOSED = {
     INVITE_ACCEPTED: "this registration link was already used",
     INVITE_CANCELLED: "this invite was cancelled",
+    INVITE_REPLACED: "this invite was replaced by a newer invite: use the link in the latest mail",
     INVITE_EXPIRED: "this invite has expired",
     INVITE_FAILED: "this invite could not be delivered and was closed",
 }

@@ -157,8 +157,8 @@ def _wait_for_link(client: Client, email: str, account: str) -> str | None:
     for _ in range(600):
         for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
             mail = message_from_bytes(path.read_bytes(), policy=default)
-            found = re.search(r"\S+/register/\S+", mail.get_content())
-            if mail["To"] == email and mail["Subject"].endswith(f"account {account}") and found:
+            found = re.search(r"\S+/register/\S+", mail.get_body(("plain",)).get_content())
+            if mail["To"] == email and re.search(rf"\baccount {account}\b", mail["Subject"]) and found:
                 return found.group(0)
         time.sleep(0.1)
     return None

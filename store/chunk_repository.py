@@ -31,7 +31,7 @@ from domain.ports import Repository
 from store import email_locks
 from store.bulk_sql import among, insert_rows
 from store.closed_grants import expire_commands
-from store.invite_mail import InviteMailWriter
+from store.invite_mail import InviteMailWriter, MailNames, inviter_name
 from store.tables import (
     accounts,
     audit_log,
@@ -273,14 +273,22 @@ class ChunkRepository(Repository):
             self._closed.add(invite_id)
         self._invite_updates.append({"id": invite_id, "status": status, "reason": reason, "finished_at": now})
 
-    def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
+    def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
         if self.mail_writer is None:
             raise RuntimeError("this unit of work cannot send mail (no master key given)")
         self.writes += 1
-        envelope_row, mail_row = self.mail_writer.rows(invite, token, role, invite.created_at)
+        envelope_row, mail_row = self.mail_writer.rows(invite, token, role, invite.created_at,
+                                                       self._mail_names(invite), replaces)
         self._inserts[envelopes].append(envelope_row)
         self._inserts[mail_outbox].append(mail_row)
         self.new_mail_ids.append(mail_row["id"])
+
+    def _mail_names(self, invite: Invite) -> MailNames:
+        """From what the chunk read ahead: its accounts (locked), and its actors, who are the inviters."""
+        account = self.lock_account(invite.account)
+        inviter = email_key(invite.invited_by)
+        user = self._users[inviter] if inviter in self._users else self.get_user(inviter)
+        return MailNames(account.name if account else None, inviter_name(user))
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         self.writes += 1

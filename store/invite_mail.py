@@ -2,55 +2,75 @@
 from __future__ import annotations
 
 import base64
-import json
-import shlex
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID, uuid4
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from domain.envelope import seal
 from domain.master_keys import MasterKey
-from domain.model import Invite
+from domain.model import Invite, User, email_key
+from store.invite_letter import InviteLetter, SealedForm
 from store.mail_outbox import sealed_mail_row
-from store.tables import envelopes, mail_outbox
+from store.tables import accounts, envelopes, mail_outbox, users
+
+
+class MailNames(NamedTuple):
+    """The names an invite mail shows, read from the store: the account's, and its inviter's if a user."""
+
+    account_name: str | None
+    inviter_name: str | None
+
+
+def inviter_name(user: User | None) -> str | None:
+    """The name the mail shows for its inviter: None for an actor that is no user, or one without a name."""
+    if user is None:
+        return None
+    return " ".join(f"{user.first_name} {user.last_name}".split()) or None
 
 
 class InviteMailWriter:
     """Seals the invite message under a key of its own and puts the mail in the outbox."""
 
-    def __init__(self, master_key: MasterKey, public_url: str):
+    def __init__(self, master_key: MasterKey, public_url: str, service_name: str = "envadmin"):
         self.master_key = master_key
         self.public_url = public_url.rstrip("/")
+        self.service_name = service_name
 
-    def write(self, conn: Connection, invite: Invite, token: str, role: str, now: datetime) -> UUID:
-        envelope_row, mail_row = self.rows(invite, token, role, now)
+    def write(self, conn: Connection, invite: Invite, token: str, role: str, now: datetime,
+              replaces: Invite | None = None) -> UUID:
+        envelope_row, mail_row = self.rows(invite, token, role, now, self.names(conn, invite), replaces)
         conn.execute(insert(envelopes).values(**envelope_row))
         conn.execute(insert(mail_outbox).values(**mail_row))
         return mail_row["id"]
 
-    def rows(self, invite: Invite, token: str, role: str, now: datetime) -> tuple[dict, dict]:
+    @staticmethod
+    def names(conn: Connection, invite: Invite) -> MailNames:
+        """The names of one invite's mail, in two reads (a chunk reads them ahead instead)."""
+        account = conn.execute(select(accounts.c.name).where(accounts.c.number == invite.account)).scalar()
+        inviter = conn.execute(select(users.c.email, users.c.first_name, users.c.last_name)
+                               .where(users.c.email_key == email_key(invite.invited_by))).first()
+        user = User(inviter.email, inviter.first_name, inviter.last_name, None, False) if inviter else None
+        return MailNames(account, inviter_name(user))
+
+    def rows(self, invite: Invite, token: str, role: str, now: datetime, names: MailNames,
+             replaces: Invite | None = None) -> tuple[dict, dict]:
         """The envelope row and the outbox row of one invite, for the caller to insert."""
         link = f"{self.public_url}/register/{token}"
         envelope_id = uuid4().hex
         sealed = seal(envelope_id, {"invited_by": invite.invited_by, "account": invite.account,
                                     "role": role, "registration_link": link, "to": invite.email},
                       self.master_key)
-        envelope_row = dict(
-            id=envelope_id, invite_id=invite.id, recipient_key=invite.key, nonce=sealed.nonce,
-            ciphertext=sealed.ciphertext, key_nonce=sealed.key_nonce, wrapped_key=sealed.wrapped_key,
-            key_id=sealed.key_id, created_at=now)
-        armored = base64.b64encode(json.dumps({
-            "envelope": envelope_id, "nonce": base64.b64encode(sealed.nonce).decode(),
-            "ciphertext": base64.b64encode(sealed.ciphertext).decode()}).encode()).decode()
-        # Quoted for the shell: an address may hold backticks or $, and the line is meant to be pasted.
-        open_command = shlex.join(["envadmin", "envelope", "open", envelope_id, "--email", invite.email,
-                                   "--password-stdin"])
-        body = (f"{invite.invited_by} invites you to account {invite.account} as {role}.\n\n"
-                f"Register to open your encrypted envelope and accept the invitation:\n{link}\n\n"
-                f"The link works once and expires on {invite.expires_at:%Y-%m-%d %H:%M} UTC.\n"
-                f"Envelope {envelope_id}: open it after registering with\n"
-                f"    {open_command}\n"
-                f"-----BEGIN ENVADMIN ENVELOPE-----\n{armored}\n-----END ENVADMIN ENVELOPE-----\n")
-        return envelope_row, sealed_mail_row(invite.email, f"Invitation to account {invite.account}", body,
-                                             invite.id, self.master_key, now)
+        envelope_row = {
+            "id": envelope_id, "invite_id": invite.id, "recipient_key": invite.key, "nonce": sealed.nonce,
+            "ciphertext": sealed.ciphertext, "key_nonce": sealed.key_nonce, "wrapped_key": sealed.wrapped_key,
+            "key_id": sealed.key_id, "created_at": now}
+        letter = InviteLetter(
+            self.service_name, self.public_url, invite.email, invite.invited_by, names.inviter_name,
+            invite.account, names.account_name, role, link, invite.expires_at,
+            SealedForm(envelope_id, base64.b64encode(sealed.nonce).decode(),
+                       base64.b64encode(sealed.ciphertext).decode(), now),
+            replaces.created_at if replaces is not None else None)
+        return envelope_row, sealed_mail_row(invite.email, letter.subject(), letter.content(), invite.id,
+                                             self.master_key, now)

@@ -44,10 +44,11 @@ class InviteRecords:
         self.conn.execute(update(invites).where(invites.c.id == invite_id)
                           .values(status=status, reason=reason, finished_at=now))
 
-    def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
+    def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
         if self.mail_writer is None:
             raise RuntimeError("this unit of work cannot send mail (no master key given)")
-        self.new_mail_ids.append(self.mail_writer.write(self.conn, invite, token, role, invite.created_at))
+        self.new_mail_ids.append(self.mail_writer.write(self.conn, invite, token, role, invite.created_at,
+                                                        replaces))
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         self.conn.execute(insert(pending_grants).values(

@@ -13,6 +13,7 @@ from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.model import INVITE_FAILED, INVITE_PENDING
 from store.bulk_sql import among
 from store.closed_grants import fail_commands
+from store.mail_content import MailContent
 from store.tables import invites, mail_outbox, pending_grants
 
 MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"
@@ -24,13 +25,13 @@ class UnreadableMail(Exception):
 
 @dataclass(frozen=True)
 class PendingMail:
-    """A mail locked for sending; the clear body stays out of its repr."""
+    """A mail locked for sending; the clear content stays out of its repr."""
 
     id: UUID
     invite_id: UUID | None
     to_email: str
     subject: str
-    body: str = field(repr=False)
+    content: MailContent = field(repr=False)
     attempts: int
 
 
@@ -42,11 +43,13 @@ class LockedMails(NamedTuple):
     not_held: list[WrongMasterKey]  # wrapped by a master key this worker lacks: left for one that holds it
 
 
-def sealed_mail_row(to_email: str, subject: str, body: str, invite_id: UUID | None,
+def sealed_mail_row(to_email: str, subject: str, body: str | MailContent, invite_id: UUID | None,
                     master_key: MasterKey, now: datetime) -> dict:
-    """The outbox row of a new mail, its body encrypted under the master key, whose id it records."""
+    """The outbox row of a new mail, its body (plain text, or every part) encrypted under the master key,
+    whose id it records."""
     mail_id = uuid4()
-    nonce, ciphertext = master_key.seal(body.encode(), mail_id.bytes)
+    content = body if isinstance(body, MailContent) else MailContent(body)
+    nonce, ciphertext = master_key.seal(content.stored(), mail_id.bytes)
     return {"id": mail_id, "invite_id": invite_id, "to_email": to_email, "subject": subject,
             "body_nonce": nonce, "body_ciphertext": ciphertext, "key_id": master_key.key_id,
             "status": MAIL_PENDING, "attempts": 0, "created_at": now}
@@ -69,7 +72,7 @@ class MailOutbox:
     def __init__(self, connection: Connection):
         self.conn = connection
 
-    def enqueue(self, to_email: str, subject: str, body: str, invite_id: UUID | None,
+    def enqueue(self, to_email: str, subject: str, body: str | MailContent, invite_id: UUID | None,
                 master_key: MasterKey, now: datetime) -> UUID:
         """Store a mail to send; the body holds a registration token, so only its ciphertext is kept."""
         row = sealed_mail_row(to_email, subject, body, invite_id, master_key, now)
@@ -89,7 +92,8 @@ class MailOutbox:
             body = open_body(row, keys)
         except InvalidTag as e:
             raise UnreadableMail(f"mail {mail_id} failed authentication") from e
-        return PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(), row.attempts)
+        return PendingMail(row.id, row.invite_id, row.to_email, row.subject, MailContent.from_stored(body),
+                           row.attempts)
 
     def begin_sending_many(self, mail_ids: list[UUID], keys: MasterKeys) -> LockedMails:
         """The pending mails among these, locked until the transaction ends (those another sender holds
@@ -106,8 +110,8 @@ class MailOutbox:
             except InvalidTag:
                 found.unreadable.append(row.id)
             else:
-                found.mails.append(PendingMail(row.id, row.invite_id, row.to_email, row.subject, body.decode(),
-                                               row.attempts))
+                found.mails.append(PendingMail(row.id, row.invite_id, row.to_email, row.subject,
+                                               MailContent.from_stored(body), row.attempts))
         return found
 
     def mark_sent_many(self, mail_ids: list[UUID], now: datetime) -> None:

@@ -12,10 +12,12 @@ from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 from domain.emails import ascii_domain
+from store.mail_content import MailContent
 
 SENDER_ADDRESS = "no-reply@envadmin.local"
 SENDER = f"envadmin <{SENDER_ADDRESS}>"
 SMTP_TIMEOUT_SECONDS = 10
+MAX_LINE_BYTES = 998  # RFC 5322: longer lines cannot travel as 7bit or 8bit
 
 
 class UndeliverableAddress(Exception):
@@ -37,16 +39,40 @@ class Transport(Protocol):
     def session(self) -> AbstractContextManager[None]: ...
 
 
-def build_message(mail_id: UUID, to_email: str, subject: str, body: str) -> EmailMessage:
-    """The message, with a Message-ID derived from the mail id so receivers can drop a copy."""
+def build_message(mail_id: UUID, to_email: str, subject: str, content: MailContent | str) -> EmailMessage:
+    """The message, with a Message-ID derived from the mail id so receivers can drop a copy.
+
+    Plain text alone, or multipart: the text and HTML parts as alternatives, then the attachments.
+    """
+    if isinstance(content, str):
+        content = MailContent(content)
     message = EmailMessage()
     message["From"] = SENDER
     message["To"] = smtp_address(to_email)
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = f"<{mail_id}@envadmin>"
-    message.set_content(body)
+    message.set_content(content.text, cte=readable_encoding(content.text))
+    if content.html is not None:
+        message.add_alternative(content.html, subtype="html", cte=readable_encoding(content.html))
+    for attachment in content.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if maintype != "text":
+            raise ValueError(f"attachment {attachment.filename}: only text/* attachments are built here")
+        message.add_attachment(attachment.content, subtype=subtype, filename=attachment.filename, cte="base64")
     return message
+
+
+def readable_encoding(text: str) -> str:
+    """The part's Content-Transfer-Encoding: as written (7bit, or 8bit if not ASCII), so a link stays whole on its
+    line, as quoted-printable would not keep it; quoted-printable only for a line too long to travel as written."""
+    if any(len(line.encode()) > MAX_LINE_BYTES for line in text.splitlines()):
+        return "quoted-printable"
+    return "7bit" if text.isascii() else "8bit"
+
+
+def has_8bit_part(message: EmailMessage) -> bool:
+    return any(part.get("Content-Transfer-Encoding") == "8bit" for part in message.walk())
 
 
 class SmtpTransport:
@@ -75,14 +101,17 @@ class SmtpTransport:
 
     def _send(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
         recipient = message["To"].addresses[0].addr_spec
+        smtp.ehlo_or_helo_if_needed()
+        options: tuple[str, ...] = ()
         if not recipient.isascii():
-            smtp.ehlo_or_helo_if_needed()
             if not smtp.has_extn("smtputf8"):
                 raise UndeliverableAddress(
                     f"{recipient} has a non-ASCII local part, which needs SMTPUTF8, and the SMTP server "
                     f"{self.host}:{self.port} does not offer it")
-        # smtplib asks for SMTPUTF8 itself when an address is not ASCII
-        smtp.send_message(message, from_addr=SENDER_ADDRESS, to_addrs=[recipient])
+            # smtplib asks for SMTPUTF8 and BODY=8BITMIME itself when an address is not ASCII
+        elif has_8bit_part(message) and smtp.has_extn("8bitmime"):
+            options = ("BODY=8BITMIME",)
+        smtp.send_message(message, from_addr=SENDER_ADDRESS, to_addrs=[recipient], mail_options=options)
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.host!r}, {self.port})"

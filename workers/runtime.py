@@ -39,5 +39,6 @@ class Runtime:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         if self._mail_writer is None:
-            self._mail_writer = InviteMailWriter(self.master_keys().current, self.settings.public_url)
+            self._mail_writer = InviteMailWriter(self.master_keys().current, self.settings.public_url,
+                                                 self.settings.service_name)
         return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days))

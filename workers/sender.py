@@ -47,7 +47,7 @@ def send_one(mail_id: UUID | str, uow_factory: Callable[[], SqlUnitOfWork], sett
             return SKIPPED
         attempts_allowed = settings.mail_max_attempts
         try:
-            transport.send(mail_id, build_message(mail_id, mail.to_email, mail.subject, mail.body))
+            transport.send(mail_id, build_message(mail_id, mail.to_email, mail.subject, mail.content))
         except UndeliverableAddress as error:
             reason, attempts_allowed = f"undeliverable address: {error}", 1
             uow.rollback()
@@ -121,7 +121,7 @@ def send_batch(mail_ids: list[str], uow_factory: Callable[[], SqlUnitOfWork], se
         with transport.session():
             for mail in mails:
                 try:
-                    transport.send(mail.id, build_message(mail.id, mail.to_email, mail.subject, mail.body))
+                    transport.send(mail.id, build_message(mail.id, mail.to_email, mail.subject, mail.content))
                 except UndeliverableAddress as error:
                     failures.append((mail.id, f"undeliverable address: {error}", 1))
                 except (OSError, smtplib.SMTPException) as error:

@@ -21,8 +21,8 @@ def invite_link(e2e, account: str, timeout: float = 30) -> str:
     while time.monotonic() < deadline:
         for path in folder.glob("*.eml"):
             mail = message_from_bytes(path.read_bytes(), policy=default)
-            if mail["Subject"].endswith(f"account {account}"):
-                return re.search(r"\S+/register/\S+", mail.get_content()).group(0)
+            if re.search(rf"\baccount {account}\b", mail["Subject"]):
+                return re.search(r"\S+/register/\S+", mail.get_body(("plain",)).get_content()).group(0)
         time.sleep(0.1)
     raise AssertionError(f"no invite mail for account {account} in {folder}")
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from workers.app import create_app
 
 from ..conftest import _clean, make_settings, require, settings_env, thread_worker
 from ..integration.helpers import account_with_admin, grant
-from ..integration.test_invites import PASSWORD, submit_and_wait, token_of, wait_for_mails
+from ..integration.test_invites import PASSWORD, envelope_of, submit_and_wait, token_of, wait_for_mails
 from .conftest import CliStack, clean_environ, describe, one_json_object
 
 CAROL = "carol@example.com"
@@ -94,7 +93,7 @@ def invited(request, tmp_path):
         [mail] = wait_for_mails(settings, 1)
     register_with_token(client, token_of(mail), "Carol", "Petit", PASSWORD)
     client.close()
-    envelope = re.search(r"Envelope ([0-9a-f]{32})", mail.get_payload(decode=True).decode()).group(1)
+    envelope = envelope_of(mail)
     env = {**clean_environ(), **settings_env(settings), "ENVADMIN_MAIL_URL": settings.effective_mail_url}
     return CliStack(request.param, settings, env, tmp_path), envelope
 

@@ -58,6 +58,7 @@ class Collector:
 
     def __init__(self, delay: float = 0.0):
         self.delay, self.messages, self.sessions = delay, [], 0
+        self.received: list[tuple[bytes, list[str]]] = []  # each message as it arrived, and its MAIL FROM options
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.sessions += 1  # once per connection: smtplib greets once, then sends each mail
@@ -66,6 +67,7 @@ class Collector:
 
     async def handle_DATA(self, server, session, envelope):
         await asyncio.sleep(self.delay)
+        self.received.append((envelope.content, list(envelope.mail_options)))
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 
@@ -130,7 +132,7 @@ def test_the_outbox_keeps_no_clear_body(database_url, tmp_path):
     engine = make_engine(database_url)
     with engine.connect() as conn:
         pending = MailOutbox(conn).begin_sending(mail_id, master_keys(settings))
-        assert pending.body == BODY and pending.to_email == "bob@example.com" and pending.attempts == 0
+        assert pending.content.text == BODY and pending.to_email == "bob@example.com" and pending.attempts == 0
         assert TOKEN not in repr(pending)
         conn.rollback()  # a body moved to another mail's row fails authentication
         conn.execute(update(mail_outbox).where(mail_outbox.c.id == other).values(

@@ -72,7 +72,7 @@ def wait_until(condition, what: str, timeout: float = 20) -> None:
 def mailed_token(engine, settings) -> str:
     with engine.begin() as conn:
         [mail_id] = conn.execute(text("SELECT id FROM mail_outbox")).scalars().all()
-        body = MailOutbox(conn).begin_sending(mail_id, Runtime(settings).master_keys()).body
+        body = MailOutbox(conn).begin_sending(mail_id, Runtime(settings).master_keys()).content.text
     return token_of_body(body)
 
 

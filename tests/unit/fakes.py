@@ -46,6 +46,7 @@ class FakeRepository(Repository):
         self.invites: dict[UUID, Invite] = {}
         self.grants: dict[UUID, tuple[PendingGrant, str]] = {}  # grant and its status
         self.mails: list[tuple[Invite, str, str]] = []  # invite, token, role
+        self.mail_replaces: dict[UUID, Invite] = {}  # a resent invite's id: the invite its mail replaces
 
     # --- Repository -------------------------------------------------------------------------
 
@@ -149,8 +150,10 @@ class FakeRepository(Repository):
     def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None:
         self.invites[invite_id] = replace(self.invites[invite_id], status=status)
 
-    def send_invite_mail(self, invite: Invite, token: str, role: str) -> None:
+    def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
         self.mails.append((invite, token, role))
+        if replaces is not None:
+            self.mail_replaces[invite.id] = replaces
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         if grant.id in self.grants:
@@ -177,7 +180,8 @@ class FakeRepository(Repository):
     def snapshot(self) -> tuple:
         """Everything stored, for comparing before and after a command."""
         return copy.deepcopy((self.accounts, self.users, self.groups, self.memberships,
-                              self.clocks, self.audit, self.invites, self.grants, self.mails))
+                              self.clocks, self.audit, self.invites, self.grants, self.mails,
+                              self.mail_replaces))
 
     def user(self, email: str) -> User | None:
         return self.get_user(email_key(email))

@@ -7,7 +7,7 @@ import pytest
 
 from domain.errors import Refused
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_PENDING
+from domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_PENDING, INVITE_REPLACED
 from domain.registration import register
 
 from .test_handlers import (
@@ -39,7 +39,7 @@ def test_a_grant_to_an_unknown_email_is_pending_and_sends_one_invite(repo):
     assert "invite was sent" in outcome.message
     [(invite, token, role)] = repo.mails
     assert (invite.email, invite.account, invite.invited_by) == (STRANGER, "1001", ALICE)
-    assert role == "an administrator of account 1001"
+    assert role == "Account Administrator"
     assert invite.token_hash != token and token not in invite.token_hash
     assert invite.expires_at == NOW + timedelta(days=7)
     assert [g.account for g in repo.pending_grants("nobody@example.com")] == ["1001"]
@@ -86,13 +86,17 @@ def test_invite_send_carries_a_group_membership(repo):
     assert [g.group for g in repo.pending_grants("nobody@example.com")] == ["sales"]
 
 
-def test_resend_gives_a_new_token_and_kills_the_old_one(repo):
+def test_resend_gives_a_new_token_and_replaces_the_old_invite(repo):
     apply(repo, grant(STRANGER, actor=ALICE))
-    old_token = repo.mails[0][1]
+    apply(repo, add_member("Sales", STRANGER, actor=ALICE))
+    [(old, old_token, _)] = repo.mails
     apply(repo, command("resend_invite", actor=ALICE, email=STRANGER))
-    new_token = repo.mails[1][1]
+    (new, new_token, role) = repo.mails[1]
     assert new_token != old_token
-    with pytest.raises(Refused, match="cancelled"):
+    assert repo.mail_replaces == {new.id: old}
+    assert role == "Account Administrator and a member of group Sales"
+    assert repo.invites[old.id].status == INVITE_REPLACED
+    with pytest.raises(Refused, match="^this invite was replaced by a newer invite: use the link in the latest mail$"):
         registered(repo, old_token)
     assert registered(repo, new_token).email == STRANGER
 

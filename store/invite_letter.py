@@ -1,0 +1,114 @@
+"""The words of an invite mail: its subject, plain-text and HTML parts, and the sealed envelope's page."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from store.mail_content import Attachment, MailContent
+
+SUBJECT_MAX = 300  # the outbox's subject column
+TEXT_WIDTH = 72
+ENVELOPE_FILENAME = "envelope.html"
+
+_templates = Environment(loader=PackageLoader("store", "mail_templates"), autoescape=True,
+                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def when(moment: datetime) -> str:
+    """A date and time as a reader takes it in: "Monday 8 June 2026, 14:30 UTC"."""
+    return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class SealedForm:
+    """What envelope.html posts to open the envelope: its id, and its nonce and ciphertext in base64."""
+
+    envelope_id: str
+    nonce: str
+    ciphertext: str
+    sealed_at: datetime
+
+
+@dataclass(frozen=True)
+class InviteLetter:
+    """Everything the mail says; names are read from the store, never from the token or a link."""
+
+    service: str
+    public_url: str
+    recipient: str
+    inviter_email: str
+    inviter_name: str | None
+    account_number: str
+    account_name: str | None
+    role: str
+    link: str
+    expires_at: datetime
+    envelope: SealedForm
+    replaces_sent_at: datetime | None = None
+    envelope_filename = ENVELOPE_FILENAME
+
+    @property
+    def inviter(self) -> str:
+        return f"{self.inviter_name} <{self.inviter_email}>" if self.inviter_name else self.inviter_email
+
+    @property
+    def account(self) -> str:
+        if self.account_name:
+            return f"{self.account_name} (account {self.account_number})"
+        return f"account {self.account_number}"
+
+    @property
+    def invitation(self) -> str:
+        """Who invites whom where, as the subject and the first line both say it."""
+        return f"{self.inviter} invites you to {self.account}"
+
+    def subject(self) -> str:
+        subject = _one_line(f"{self.service}: {self.invitation} as {self.role}")
+        if len(subject) > SUBJECT_MAX:  # long names: the address and number still identify who and where
+            subject = _one_line(f"{self.service}: {self.inviter_email} invites you to account "
+                                f"{self.account_number} as {self.role}")
+        return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
+
+    def content(self) -> MailContent:
+        return MailContent(self.text(), self.html(), (Attachment(ENVELOPE_FILENAME, "text/html",
+                                                                 self.envelope_page()),))
+
+    def text(self) -> str:
+        blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.",
+                        keep=f"(account {self.account_number})")]
+        if self.replaces_sent_at is not None:
+            blocks.append(_fill(f"This invite replaces the one sent on {when(self.replaces_sent_at)}; the "
+                                "earlier link no longer works."))
+        blocks += [
+            _fill("To accept, open this link and choose your password:"),
+            self.link,  # alone on its line, never wrapped: a mail reader makes it one link
+            _fill(f"The link works once, until {when(self.expires_at)}."),
+            _fill(f"Your sealed envelope from {self.inviter_email} is attached ({ENVELOPE_FILENAME}). Open the "
+                  "attachment in a browser and press \"Open the envelope\": you read it on "
+                  f"{self.service} once you have registered.")
+            + f"\nEnvelope reference: {self.envelope.envelope_id}",
+            _fill(f"You receive this mail because {self.inviter_email} invited {self.recipient}. If you did "
+                  "not expect it, ignore it: nothing happens unless the link is opened and a password chosen."),
+        ]
+        return "\n\n".join(blocks) + f"\n\n-- \n{self.service}\n"
+
+    def html(self) -> str:
+        return _templates.get_template("invite.html").render(letter=self, when=when)
+
+    def envelope_page(self) -> str:
+        return _templates.get_template("envelope.html").render(
+            letter=self, when=when, open_url=f"{self.public_url}/envelopes/open")
+
+
+def _fill(paragraph: str, keep: str = "") -> str:
+    """Short lines, as a plain-text reader expects; an address, a long name or the phrase `keep` is never cut."""
+    if keep:
+        paragraph = paragraph.replace(keep, keep.replace(" ", "\0"))
+    return textwrap.fill(paragraph, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False).replace("\0", " ")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
