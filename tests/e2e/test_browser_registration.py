@@ -1,0 +1,154 @@
+"""The invitee's side in a real browser, on a running stack (Redis + PostgreSQL, `envadmin worker` and
+`envadmin web` as separate processes): the mailed link, the form, the outcome; and what the server answers over
+HTTP to used and forged links and to a form without its CSRF token."""
+from __future__ import annotations
+
+import re
+import time
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import httpx
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ..integration.helpers import grant
+from .conftest import describe, one_json_object
+
+ALICE = "alice@example.com"
+PASSWORD = "a-good-passw0rd"
+MAIL_TIMEOUT = 30  # seconds for the worker to apply a grant and write its invite mail
+APPLY_TIMEOUT = 30  # seconds for the welcome page to show a retried grant applied
+
+
+def invite_mail(stack, email: str) -> Path:
+    """The .eml of the invite to `email`, once the worker has written it to the outbox."""
+    folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
+    deadline = time.monotonic() + MAIL_TIMEOUT
+    while time.monotonic() < deadline:
+        for path in folder.glob("*.eml"):
+            if email in message_from_bytes(path.read_bytes(), policy=default)["To"]:
+                return path
+        time.sleep(0.1)
+    raise AssertionError(f"no invite mail to {email} in {folder} after {MAIL_TIMEOUT} s")
+
+
+def mailed_link(stack, email: str) -> str:
+    """The registration link as the invitee reads it: in the text of the mail."""
+    mail = message_from_bytes(invite_mail(stack, email).read_bytes(), policy=default)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    found = re.search(r"https?://[^\s<>\"]+/register/[^\s<>\"]+", text)
+    assert found, f"no registration link in the mail to {email}:\n{text}"
+    return found.group(0)
+
+
+def invite(stack, account: str, email: str) -> str:
+    """A grant of admin to an email with no user yet, on a new account; the link mailed to that email."""
+    stack.open_account(account, ALICE)
+    receipt = stack.client.submit([grant(email, account=account, by=ALICE)])
+    assert stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "pending"}
+    return mailed_link(stack, email)
+
+
+def main_text(browser) -> str:
+    return browser.find_element(By.TAG_NAME, "main").text
+
+
+def submit(browser) -> None:
+    """Click the form's button and wait for the next page."""
+    button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    button.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(button))
+
+
+def fill(browser, **fields: str) -> None:
+    for name, value in fields.items():
+        element = browser.find_element(By.ID, name)
+        element.clear()
+        element.send_keys(value)
+
+
+def test_the_invitee_registers_in_a_browser_from_the_mailed_link_and_becomes_an_administrator(
+        web_stack, browser, screenshot):
+    carol = "carol.browser@example.com"
+    link = invite(web_stack, "4101", carol)
+    assert link.startswith(f"{web_stack.url}/register/")
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    screenshot("1-invitation")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Alice Admin invites you to Acme"
+    facts = browser.find_element(By.CSS_SELECTOR, "dl.facts").text
+    for fact in ("Acme (account 4101)", "Account Administrator", f"Alice Admin <{ALICE}>", carol):
+        assert fact in facts, facts
+
+    fill(browser, first_name="Carol", last_name="Browser", password="short", password_again="short")
+    submit(browser)
+    screenshot("2-password-too-short")
+    error = browser.find_element(By.ID, "password-error")
+    assert error.text == "Password must be at least 8 characters long"
+    password_field = browser.find_element(By.CSS_SELECTOR, ".field.invalid")
+    assert password_field.find_element(By.ID, "password") and error in password_field.find_elements(By.TAG_NAME, "p")
+    assert browser.find_element(By.ID, "password").get_attribute("aria-describedby") == "password-error"
+    assert [browser.find_element(By.ID, name).get_attribute("value") for name in ("first_name", "last_name")] == [
+        "Carol", "Browser"]
+    assert browser.find_element(By.ID, "password").get_attribute("value") == ""  # never sent back
+
+    fill(browser, password=PASSWORD, password_again=PASSWORD)
+    submit(browser)
+    assert browser.current_url == f"{web_stack.url}/welcome"
+    WebDriverWait(browser, APPLY_TIMEOUT, poll_frequency=0.2).until(
+        lambda driver: "You are now an administrator of Acme (account 4101)." in main_text(driver),
+        message="the welcome page never showed the grant applied")
+    screenshot("3-welcome")
+    assert f"Welcome, {carol}" in main_text(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]') == []  # final: no more refresh
+
+    listed = one_json_object(web_stack.cli("admin", "list", "4101", "--json"), expect=0)
+    assert listed == {"account": "4101", "admins": [ALICE, carol], "pending": []}, listed
+
+    browser.get(link)
+    screenshot("4-link-used")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This link was already used"
+    used = httpx.get(link)
+    assert used.status_code == 410 and "This link was already used" in used.text
+
+
+def test_a_forged_token_gets_a_404_page_that_says_what_to_do(web_stack, browser, screenshot):
+    forged = f"{web_stack.url}/register/forged-{'x' * 40}"
+    browser.delete_all_cookies()
+    browser.get(forged)
+    screenshot("forged-link")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This registration link is not valid"
+    assert "Ask the person who invited you to send a new invite." in main_text(browser)
+    answer = httpx.get(forged)
+    assert answer.status_code == 404 and "This registration link is not valid" in answer.text
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_and_the_invite_stays_open(web_stack, browser, screenshot):
+    link = invite(web_stack, "4102", "dan.csrf@example.com")
+    fields = {"first_name": "Dan", "last_name": "Csrf", "password": PASSWORD, "password_again": PASSWORD}
+    with httpx.Client() as http:
+        page = http.get(link)
+        assert page.status_code == 200 and "envadmin_session" in http.cookies
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        without = http.post(link, data=fields)
+        wrong = http.post(link, data={**fields, "csrf_token": token[::-1]})
+    with httpx.Client() as stranger:  # the right token, from another browser session (no cookie)
+        elsewhere = stranger.post(link, data={**fields, "csrf_token": token})
+    for refused in (without, wrong, elsewhere):
+        assert refused.status_code == 403 and "This form has expired" in refused.text, refused.text
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    browser.execute_script("document.querySelector('input[name=csrf_token]').remove()")
+    fill(browser, **fields)
+    submit(browser)
+    screenshot("csrf-refused")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This form has expired"
+
+    assert httpx.get(link).status_code == 200  # nothing was registered: the link still works
+    listed = web_stack.cli("admin", "list", "4102", "--json")
+    assert one_json_object(listed, expect=0)["pending"] == ["dan.csrf@example.com"], describe(listed)
