@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 

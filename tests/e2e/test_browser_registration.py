@@ -8,6 +8,7 @@ import time
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 from selenium.webdriver.common.by import By
@@ -42,6 +43,14 @@ def mailed_link(stack, email: str) -> str:
     found = re.search(r"https?://[^\s<>\"]+/register/[^\s<>\"]+", text)
     assert found, f"no registration link in the mail to {email}:\n{text}"
     return found.group(0)
+
+
+def mailed_tokens(stack) -> list[str]:
+    """The token of every invite mail in the outbox."""
+    folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
+    texts = [message_from_bytes(path.read_bytes(), policy=default).get_body(preferencelist=("plain",)).get_content()
+             for path in folder.glob("*.eml")]
+    return [token for text in texts for token in re.findall(r"/register/([^\s<>\"]+)", text)]
 
 
 def invite(stack, account: str, email: str) -> str:
@@ -152,3 +161,53 @@ def test_a_form_posted_without_its_csrf_token_is_refused_and_the_invite_stays_op
     assert httpx.get(link).status_code == 200  # nothing was registered: the link still works
     listed = web_stack.cli("admin", "list", "4102", "--json")
     assert one_json_object(listed, expect=0)["pending"] == ["dan.csrf@example.com"], describe(listed)
+
+
+def assert_guarded(response: httpx.Response) -> None:
+    """The headers every page carries: no inline script, never framed, no referrer, no sniffing."""
+    where = f"{response.request.method} {response.request.url.path} ({response.status_code})"
+    policy = response.headers.get("content-security-policy", "")
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    assert directives.get("script-src") == ["'self'"] and "'unsafe-inline'" not in policy, (where, policy)
+    assert directives.get("frame-ancestors") == ["'none'"], (where, policy)
+    assert response.headers.get("x-frame-options") == "DENY", where
+    assert response.headers.get("referrer-policy") == "no-referrer", where
+    assert response.headers.get("x-content-type-options") == "nosniff", where
+
+
+def test_every_page_carries_the_security_headers_and_pages_are_never_cached(web_stack):
+    link = invite(web_stack, "4103", "erin.headers@example.com")
+    with httpx.Client(base_url=web_stack.url) as http:
+        form = http.get(link)
+        cookie = form.headers["set-cookie"]
+        pages = [form, http.get("/register/forged-token"), http.get("/no-such-page"),
+                 http.post(link, data={"first_name": "Erin"})]  # no CSRF token: 403
+        others = [http.get("/welcome"), http.get("/static/style.css"),
+                  http.get("/healthz", headers={"Authorization": f"Bearer {web_stack.api_token}"})]
+    assert [page.status_code for page in pages] == [200, 404, 404, 403]
+    assert [other.status_code for other in others] == [303, 200, 200]
+    for response in pages + others:
+        assert_guarded(response)
+    for page in pages:
+        assert page.headers["content-type"].startswith("text/html") and page.headers["cache-control"] == "no-store"
+
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert attributes[0].startswith("envadmin_session=") and "httponly" in attributes, cookie
+    assert "samesite=lax" in attributes and "secure" not in attributes, cookie  # the public URL is http here
+
+
+def test_the_access_log_shows_register_paths_but_never_a_token(web_stack):
+    forged = f"never-logged-{uuid4().hex}"
+    httpx.get(f"{web_stack.url}/register/{forged}?from=mail")
+    httpx.post(f"{web_stack.url}/register/{forged}", data={"first_name": "X"})
+    deadline = time.monotonic() + 10
+    while 'POST /register/… HTTP/1.1" 403' not in web_stack.web.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = web_stack.web.log()
+    assert 'GET /register/…?from=mail HTTP/1.1" 404' in log and 'POST /register/… HTTP/1.1" 403' in log, log[-3000:]
+
+    tokens = [forged] + mailed_tokens(web_stack)  # of the links the tests before this one used
+    for name, text in web_stack.logs().items():
+        assert "/register/" not in text.replace("/register/…", ""), name
+        for token in tokens:
+            assert token not in text, f"a registration token is in the {name} log"

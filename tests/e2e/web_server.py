@@ -32,7 +32,7 @@ class WebServer:
         self.cwd = cwd
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "WebServer":
+    def start(self) -> WebServer:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "producers.cli", "web", "--host", "127.0.0.1", "--port", str(self.port)],
