@@ -1,6 +1,6 @@
 """The invitee's side in a real browser, on a running stack (Redis + PostgreSQL, `envadmin worker` and
 `envadmin web` as separate processes): the mailed link, the form, the outcome; and what the server answers over
-HTTP to used and forged links and to a form without its CSRF token."""
+HTTP: used and forged links, a form without its CSRF token, the headers of every page, the access log."""
 from __future__ import annotations
 
 import re
@@ -11,9 +11,13 @@ from pathlib import Path
 from uuid import uuid4
 
 import httpx
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
+
+from domain.passwords import hash_password
+from producers.client import new_command
 
 from ..integration.helpers import grant
 from .conftest import one_json_object
@@ -24,21 +28,22 @@ MAIL_TIMEOUT = 30  # seconds for the worker to apply a grant and write its invit
 APPLY_TIMEOUT = 30  # seconds for the welcome page to show a retried grant applied
 
 
-def invite_mail(stack, email: str) -> Path:
-    """The .eml of the invite to `email`, once the worker has written it to the outbox."""
+def invite_mail(stack, email: str, account: str) -> Path:
+    """The .eml of the invite of `email` to `account`, once the worker has written it to the outbox."""
     folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
     deadline = time.monotonic() + MAIL_TIMEOUT
     while time.monotonic() < deadline:
         for path in folder.glob("*.eml"):
-            if email in message_from_bytes(path.read_bytes(), policy=default)["To"]:
+            mail = message_from_bytes(path.read_bytes(), policy=default)
+            if email in mail["To"] and re.search(rf"\b{account}\b", mail["Subject"]):
                 return path
         time.sleep(0.1)
-    raise AssertionError(f"no invite mail to {email} in {folder} after {MAIL_TIMEOUT} s")
+    raise AssertionError(f"no invite mail to {email} for account {account} in {folder} after {MAIL_TIMEOUT} s")
 
 
-def mailed_link(stack, email: str) -> str:
+def mailed_link(stack, email: str, account: str) -> str:
     """The registration link as the invitee reads it: in the text of the mail."""
-    mail = message_from_bytes(invite_mail(stack, email).read_bytes(), policy=default)
+    mail = message_from_bytes(invite_mail(stack, email, account).read_bytes(), policy=default)
     text = mail.get_body(preferencelist=("plain",)).get_content()
     found = re.search(r"https?://[^\s<>\"]+/register/[^\s<>\"]+", text)
     assert found, f"no registration link in the mail to {email}:\n{text}"
@@ -58,7 +63,7 @@ def invite(stack, account: str, email: str) -> str:
     stack.open_account(account, ALICE)
     receipt = stack.client.submit([grant(email, account=account, by=ALICE)])
     assert stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "pending"}
-    return mailed_link(stack, email)
+    return mailed_link(stack, email, account)
 
 
 def main_text(browser) -> str:
@@ -66,10 +71,19 @@ def main_text(browser) -> str:
 
 
 def submit(browser) -> None:
-    """Click the form's button and wait for the next page."""
+    """Click the form's button and wait until the next page has loaded (the click itself does not wait)."""
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     button.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(button))
+    wait = WebDriverWait(browser, 30)
+    wait.until(expected_conditions.staleness_of(button))
+    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+
+
+def wait_for_text(browser, text: str) -> None:
+    """Until the page shows `text`, through its own refreshes (an element read as the page reloads is gone)."""
+    WebDriverWait(browser, APPLY_TIMEOUT, poll_frequency=0.2,
+                  ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        lambda driver: text in main_text(driver), message=f"the page never showed {text!r}")
 
 
 def fill(browser, **fields: str) -> None:
@@ -111,9 +125,7 @@ def test_the_invitee_registers_in_a_browser_from_the_mailed_link_and_becomes_an_
     screenshot("3-welcome-first")  # most often while the worker applies the grant
     if "being applied" in main_text(browser):
         assert browser.find_element(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]').get_attribute("content") == "2"
-    WebDriverWait(browser, APPLY_TIMEOUT, poll_frequency=0.2).until(
-        lambda driver: "You are now an administrator of Acme (account 4101)." in main_text(driver),
-        message="the welcome page never showed the grant applied")
+    wait_for_text(browser, "You are now an administrator of Acme (account 4101).")
     screenshot("4-welcome-applied")
     assert f"Welcome, {carol}" in main_text(browser)
     assert browser.find_elements(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]') == []  # final: no more refresh
@@ -126,6 +138,32 @@ def test_the_invitee_registers_in_a_browser_from_the_mailed_link_and_becomes_an_
     assert browser.find_element(By.TAG_NAME, "h1").text == "This link was already used"
     used = httpx.get(link)
     assert used.status_code == 410 and "This link was already used" in used.text
+
+
+def test_an_invitee_who_already_has_a_user_gives_its_current_password(web_stack, browser, screenshot):
+    frank = "frank.twice@example.com"
+    link = invite(web_stack, "4105", frank)
+    web_stack.open_account("4104", ALICE)  # another account's admin adds the user: the invite to 4105 stays open
+    added = new_command("add_user", actor=ALICE, source="cli", account="4104", email=frank, first_name="Frank",
+                        last_name="Twice", password_hash=hash_password(PASSWORD), password_expired=False)
+    receipt = web_stack.client.submit([added])
+    assert web_stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "applied"}
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    screenshot("1-invitation")
+    assert f"You already have a user for {frank}" in main_text(browser)
+    assert browser.find_elements(By.ID, "first_name") == [] and browser.find_elements(By.ID, "password_again") == []
+    fill(browser, password="not-the-password")
+    submit(browser)
+    screenshot("2-wrong-password")
+    assert browser.find_element(By.ID, "password-error").is_displayed()
+    assert httpx.get(link).status_code == 200  # still open
+
+    fill(browser, password=PASSWORD)
+    submit(browser)
+    wait_for_text(browser, "You are now an administrator of Acme (account 4105).")
+    screenshot("3-welcome")
 
 
 def test_a_forged_token_gets_a_404_page_that_says_what_to_do(web_stack, browser, screenshot):
@@ -215,3 +253,4 @@ def test_the_access_log_shows_register_paths_but_never_a_token(web_stack):
         assert "/register/" not in text.replace("/register/…", ""), name
         for token in tokens:
             assert token not in text, f"a registration token is in the {name} log"
+
