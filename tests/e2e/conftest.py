@@ -1,8 +1,10 @@
-"""A real `envadmin worker` subprocess per stack and module, and a way to run the CLI as users do."""
+"""A real `envadmin worker` subprocess per stack and module, and a way to run the CLI as users do; a whole
+running stack (worker and web server) with a real browser for the pages."""
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -19,6 +21,8 @@ from producers.worker_process import WorkerProcess
 
 from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env
 from ..integration.helpers import account_with_admin
+from .browser import browser, screenshot  # noqa: F401 (fixtures for the modules here)
+from .web_server import WebServer
 
 CLI_TIMEOUT = 60  # seconds any one CLI run may take before the test fails
 WORKER_START_TIMEOUT = 60
@@ -140,3 +144,65 @@ def no_worker(request, tmp_path):
     yield CliStack(request.param, settings, {**clean_environ(), **settings_env(settings)}, tmp_path)
     if broker:
         drop_redis_queue(settings.queue)
+
+
+@dataclass
+class WebStack(CliStack):
+    """A worker and `envadmin web` as separate processes on Redis + PostgreSQL, sharing these settings."""
+
+    url: str = ""
+    api_token: str = ""
+    web: WebServer | None = None
+    worker_log: Path | None = None
+
+    def logs(self) -> dict[str, str]:
+        return {"envadmin web": self.web.log(),
+                "envadmin worker": self.worker_log.read_text(errors="replace") if self.worker_log.exists() else ""}
+
+
+@pytest.fixture(scope="module")
+def web_stack(request, tmp_path_factory):
+    """One running stack per module, as deployed: `envadmin worker` and `envadmin web` on Redis + PostgreSQL.
+
+    Their logs are added to the report of any test that fails with it."""
+    require("redis")
+    require("postgres")
+    folder = tmp_path_factory.mktemp("web-stack")
+    database = request.getfixturevalue("pg_database_url")
+    _clean(database)
+    server = WebServer(folder / "web.log", {}, folder)
+    settings = make_settings(folder / "var", database, REDIS_URL, public_url=server.url)
+    token = secrets.token_urlsafe(24)
+    env = {**clean_environ(), **settings_env(settings), "ENVADMIN_PUBLIC_URL": server.url}
+    server.env.update(env, ENVADMIN_API_TOKEN=token)
+    stack = WebStack("redis+postgres", settings, env, folder, url=server.url, api_token=token, web=server,
+                     worker_log=folder / "worker.log")
+    worker = WorkerProcess(stack.worker_log, "--concurrency=1")
+    worker.env = env
+    worker.start()
+    server.start()
+    try:
+        _wait_until_ready(worker, stack.worker_log)
+        try:
+            server.wait_until_ready()
+        except RuntimeError as problem:
+            pytest.fail(str(problem)[-4000:])
+        stack.client = Client(settings)
+        yield stack
+    finally:
+        if stack.client is not None:
+            stack.client.close()
+        server.stop()
+        worker.stop()
+        drop_redis_queue(settings.queue)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test on a running stack shows what its processes logged."""
+    outcome = yield
+    report = outcome.get_result()
+    stack = getattr(item, "funcargs", {}).get("web_stack")
+    if report.failed and isinstance(stack, WebStack):
+        for name, text in stack.logs().items():
+            report.sections.append((f"{name} log (last lines)", "\n".join(text.splitlines()[-60:])))

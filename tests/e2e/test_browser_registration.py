@@ -1,0 +1,256 @@
+"""The invitee's side in a real browser, on a running stack (Redis + PostgreSQL, `envadmin worker` and
+`envadmin web` as separate processes): the mailed link, the form, the outcome; and what the server answers over
+HTTP: used and forged links, a form without its CSRF token, the headers of every page, the access log."""
+from __future__ import annotations
+
+import re
+import time
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from domain.passwords import hash_password
+from producers.client import new_command
+
+from ..integration.helpers import grant
+from .conftest import one_json_object
+
+ALICE = "alice@example.com"
+PASSWORD = "a-good-passw0rd"
+MAIL_TIMEOUT = 30  # seconds for the worker to apply a grant and write its invite mail
+APPLY_TIMEOUT = 30  # seconds for the welcome page to show a retried grant applied
+
+
+def invite_mail(stack, email: str, account: str) -> Path:
+    """The .eml of the invite of `email` to `account`, once the worker has written it to the outbox."""
+    folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
+    deadline = time.monotonic() + MAIL_TIMEOUT
+    while time.monotonic() < deadline:
+        for path in folder.glob("*.eml"):
+            mail = message_from_bytes(path.read_bytes(), policy=default)
+            if email in mail["To"] and re.search(rf"\b{account}\b", mail["Subject"]):
+                return path
+        time.sleep(0.1)
+    raise AssertionError(f"no invite mail to {email} for account {account} in {folder} after {MAIL_TIMEOUT} s")
+
+
+def mailed_link(stack, email: str, account: str) -> str:
+    """The registration link as the invitee reads it: in the text of the mail."""
+    mail = message_from_bytes(invite_mail(stack, email, account).read_bytes(), policy=default)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    found = re.search(r"https?://[^\s<>\"]+/register/[^\s<>\"]+", text)
+    assert found, f"no registration link in the mail to {email}:\n{text}"
+    return found.group(0)
+
+
+def mailed_tokens(stack) -> list[str]:
+    """The token of every invite mail in the outbox."""
+    folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
+    texts = [message_from_bytes(path.read_bytes(), policy=default).get_body(preferencelist=("plain",)).get_content()
+             for path in folder.glob("*.eml")]
+    return [token for text in texts for token in re.findall(r"/register/([^\s<>\"]+)", text)]
+
+
+def invite(stack, account: str, email: str) -> str:
+    """A grant of admin to an email with no user yet, on a new account; the link mailed to that email."""
+    stack.open_account(account, ALICE)
+    receipt = stack.client.submit([grant(email, account=account, by=ALICE)])
+    assert stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "pending"}
+    return mailed_link(stack, email, account)
+
+
+def main_text(browser) -> str:
+    return browser.find_element(By.TAG_NAME, "main").text
+
+
+def submit(browser) -> None:
+    """Click the form's button and wait until the next page has loaded (the click itself does not wait)."""
+    button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    button.click()
+    wait = WebDriverWait(browser, 30)
+    wait.until(expected_conditions.staleness_of(button))
+    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+
+
+def wait_for_text(browser, text: str) -> None:
+    """Until the page shows `text`, through its own refreshes (an element read as the page reloads is gone)."""
+    WebDriverWait(browser, APPLY_TIMEOUT, poll_frequency=0.2,
+                  ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        lambda driver: text in main_text(driver), message=f"the page never showed {text!r}")
+
+
+def fill(browser, **fields: str) -> None:
+    for name, value in fields.items():
+        element = browser.find_element(By.ID, name)
+        element.clear()
+        element.send_keys(value)
+
+
+def test_the_invitee_registers_in_a_browser_from_the_mailed_link_and_becomes_an_administrator(
+        web_stack, browser, screenshot):
+    carol = "carol.browser@example.com"
+    link = invite(web_stack, "4101", carol)
+    assert link.startswith(f"{web_stack.url}/register/")
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    screenshot("1-invitation")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Alice Admin invites you to Acme"
+    facts = browser.find_element(By.CSS_SELECTOR, "dl.facts").text
+    for fact in ("Acme (account 4101)", "Account Administrator", f"Alice Admin <{ALICE}>", carol):
+        assert fact in facts, facts
+
+    fill(browser, first_name="Carol", last_name="Browser", password="short", password_again="short")
+    submit(browser)
+    screenshot("2-password-too-short")
+    error = browser.find_element(By.ID, "password-error")
+    assert error.text == "Password must be at least 8 characters long"
+    password_field = browser.find_element(By.CSS_SELECTOR, ".field.invalid")
+    assert password_field.find_element(By.ID, "password") and error in password_field.find_elements(By.TAG_NAME, "p")
+    assert browser.find_element(By.ID, "password").get_attribute("aria-describedby") == "password-error"
+    assert [browser.find_element(By.ID, name).get_attribute("value") for name in ("first_name", "last_name")] == [
+        "Carol", "Browser"]
+    assert browser.find_element(By.ID, "password").get_attribute("value") == ""  # never sent back
+
+    fill(browser, password=PASSWORD, password_again=PASSWORD)
+    submit(browser)
+    assert browser.current_url == f"{web_stack.url}/welcome"
+    screenshot("3-welcome-first")  # most often while the worker applies the grant
+    if "being applied" in main_text(browser):
+        assert browser.find_element(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]').get_attribute("content") == "2"
+    wait_for_text(browser, "You are now an administrator of Acme (account 4101).")
+    screenshot("4-welcome-applied")
+    assert f"Welcome, {carol}" in main_text(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]') == []  # final: no more refresh
+
+    listed = one_json_object(web_stack.cli("admin", "list", "4101", "--json"), expect=0)
+    assert listed == {"account": "4101", "admins": [ALICE, carol], "pending": []}, listed
+
+    browser.get(link)
+    screenshot("5-link-used")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This link was already used"
+    used = httpx.get(link)
+    assert used.status_code == 410 and "This link was already used" in used.text
+
+
+def test_an_invitee_who_already_has_a_user_gives_its_current_password(web_stack, browser, screenshot):
+    frank = "frank.twice@example.com"
+    link = invite(web_stack, "4105", frank)
+    web_stack.open_account("4104", ALICE)  # another account's admin adds the user: the invite to 4105 stays open
+    added = new_command("add_user", actor=ALICE, source="cli", account="4104", email=frank, first_name="Frank",
+                        last_name="Twice", password_hash=hash_password(PASSWORD), password_expired=False)
+    receipt = web_stack.client.submit([added])
+    assert web_stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "applied"}
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    screenshot("1-invitation")
+    assert f"You already have a user for {frank}" in main_text(browser)
+    assert browser.find_elements(By.ID, "first_name") == [] and browser.find_elements(By.ID, "password_again") == []
+    fill(browser, password="not-the-password")
+    submit(browser)
+    screenshot("2-wrong-password")
+    assert browser.find_element(By.ID, "password-error").is_displayed()
+    assert httpx.get(link).status_code == 200  # still open
+
+    fill(browser, password=PASSWORD)
+    submit(browser)
+    wait_for_text(browser, "You are now an administrator of Acme (account 4105).")
+    screenshot("3-welcome")
+
+
+def test_a_forged_token_gets_a_404_page_that_says_what_to_do(web_stack, browser, screenshot):
+    forged = f"{web_stack.url}/register/forged-{'x' * 40}"
+    browser.delete_all_cookies()
+    browser.get(forged)
+    screenshot("forged-link")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This registration link is not valid"
+    assert "Ask the person who invited you to send a new invite." in main_text(browser)
+    answer = httpx.get(forged)
+    assert answer.status_code == 404 and "This registration link is not valid" in answer.text
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_and_the_invite_stays_open(web_stack, browser, screenshot):
+    link = invite(web_stack, "4102", "dan.csrf@example.com")
+    fields = {"first_name": "Dan", "last_name": "Csrf", "password": PASSWORD, "password_again": PASSWORD}
+    with httpx.Client() as http:
+        page = http.get(link)
+        assert page.status_code == 200 and "envadmin_session" in http.cookies
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        without = http.post(link, data=fields)
+        wrong = http.post(link, data={**fields, "csrf_token": token[::-1]})
+    with httpx.Client() as stranger:  # the right token, from another browser session (no cookie)
+        elsewhere = stranger.post(link, data={**fields, "csrf_token": token})
+    for refused in (without, wrong, elsewhere):
+        assert refused.status_code == 403 and "This form has expired" in refused.text, refused.text
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    browser.execute_script("document.querySelector('input[name=csrf_token]').remove()")
+    fill(browser, **fields)
+    submit(browser)
+    screenshot("csrf-refused")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This form has expired"
+
+    assert httpx.get(link).status_code == 200  # nothing was registered: the link still works
+    listed = httpx.get(f"{web_stack.url}/v1/accounts/4102/admins",
+                       headers={"Authorization": f"Bearer {web_stack.api_token}"}).json()
+    assert listed["pending"] == ["dan.csrf@example.com"], listed
+
+
+def assert_guarded(response: httpx.Response) -> None:
+    """The headers every page carries: no inline script, never framed, no referrer, no sniffing."""
+    where = f"{response.request.method} {response.request.url.path} ({response.status_code})"
+    policy = response.headers.get("content-security-policy", "")
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    assert directives.get("script-src") == ["'self'"] and "'unsafe-inline'" not in policy, (where, policy)
+    assert directives.get("frame-ancestors") == ["'none'"], (where, policy)
+    assert response.headers.get("x-frame-options") == "DENY", where
+    assert response.headers.get("referrer-policy") == "no-referrer", where
+    assert response.headers.get("x-content-type-options") == "nosniff", where
+
+
+def test_every_page_carries_the_security_headers_and_pages_are_never_cached(web_stack):
+    link = invite(web_stack, "4103", "erin.headers@example.com")
+    with httpx.Client(base_url=web_stack.url) as http:
+        form = http.get(link)
+        cookie = form.headers["set-cookie"]
+        pages = [form, http.get("/register/forged-token"), http.get("/no-such-page"),
+                 http.post(link, data={"first_name": "Erin"})]  # no CSRF token: 403
+        others = [http.get("/welcome"), http.get("/static/style.css"),
+                  http.get("/healthz", headers={"Authorization": f"Bearer {web_stack.api_token}"})]
+    assert [page.status_code for page in pages] == [200, 404, 404, 403]
+    assert [other.status_code for other in others] == [303, 200, 200]
+    for response in pages + others:
+        assert_guarded(response)
+    for page in pages:
+        assert page.headers["content-type"].startswith("text/html") and page.headers["cache-control"] == "no-store"
+
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert attributes[0].startswith("envadmin_session=") and "httponly" in attributes, cookie
+    assert "samesite=lax" in attributes and "secure" not in attributes, cookie  # the public URL is http here
+
+
+def test_the_access_log_shows_register_paths_but_never_a_token(web_stack):
+    forged = f"never-logged-{uuid4().hex}"
+    httpx.get(f"{web_stack.url}/register/{forged}?from=mail")
+    httpx.post(f"{web_stack.url}/register/{forged}", data={"first_name": "X"})
+    deadline = time.monotonic() + 10
+    while 'POST /register/… HTTP/1.1" 403' not in web_stack.web.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = web_stack.web.log()
+    assert 'GET /register/…?from=mail HTTP/1.1" 404' in log and 'POST /register/… HTTP/1.1" 403' in log, log[-3000:]
+
+    tokens = [forged] + mailed_tokens(web_stack)  # of the links the tests before this one used
+    for name, text in web_stack.logs().items():
+        assert "/register/" not in text.replace("/register/…", ""), name
+        for token in tokens:
+            assert token not in text, f"a registration token is in the {name} log"
+
