@@ -59,9 +59,11 @@ class InviteMailWriter:
         """The envelope row and the outbox row of one invite, for the caller to insert."""
         link = f"{self.public_url}/register/{token}"
         envelope_id = uuid4().hex
-        sealed = seal(envelope_id, {"invited_by": invite.invited_by, "account": invite.account,
-                                    "role": role, "registration_link": link, "to": invite.email},
-                      self.master_key)
+        message = {"invited_by": invite.invited_by, "account": invite.account, "role": role,
+                   "registration_link": link, "to": invite.email}
+        message.update({key: value for key, value in (("account_name", names.account_name),
+                                                     ("inviter_name", names.inviter_name)) if value})
+        sealed = seal(envelope_id, message, self.master_key)
         envelope_row = {
             "id": envelope_id, "invite_id": invite.id, "recipient_key": invite.key, "nonce": sealed.nonce,
             "ciphertext": sealed.ciphertext, "key_nonce": sealed.key_nonce, "wrapped_key": sealed.wrapped_key,

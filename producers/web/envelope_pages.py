@@ -26,7 +26,18 @@ MAX_POSTED_CHARS = 64 * 1024  # a sealed invite is a few hundred bytes: anything
 ASK_AGAIN = "If it came with an invitation mail, ask the person who invited you to send a new invite."
 # The sealed fields a person reads, in this order and with these labels; any other field follows, by its name.
 LABELS = {"to": "For", "invited_by": "Invited by", "account": "Account", "role": "Role"}
-SHOWN_APART = {"registration_link"}
+SHOWN_APART = {"registration_link", "account_name", "inviter_name"}
+
+
+def _with_names(message: dict) -> dict:
+    """The account and the inviter as a person reads them: with their names, when the envelope sealed them
+    (envelopes sealed before names were sealed show the number and the email alone)."""
+    shown = dict(message)
+    if message.get("inviter_name") and "invited_by" in message:
+        shown["invited_by"] = f"{message['inviter_name']} <{message['invited_by']}>"
+    if message.get("account_name") and "account" in message:
+        shown["account"] = f"{message['account_name']} (account {message['account']})"
+    return shown
 
 
 @router.get("/envelopes/{envelope_id}")
@@ -48,11 +59,13 @@ async def envelope(request: Request, envelope_id: str) -> Response:
                        status=409, link=("/", "Home"))
     except WrongMasterKey as e:
         return _key_not_held(request, e)
-    fields = [(label, opened.message[key]) for key, label in LABELS.items() if key in opened.message]
-    fields += [(key.replace("_", " ").capitalize(), value) for key, value in opened.message.items()
+    shown = _with_names(opened.message)
+    fields = [(label, shown[key]) for key, label in LABELS.items() if key in shown]
+    fields += [(key.replace("_", " ").capitalize(), value) for key, value in shown.items()
                if key not in LABELS and key not in SHOWN_APART]
     return page(request, "envelope.html", title="Your sealed envelope", opened=opened, fields=fields,
-                inviter=opened.message.get("invited_by"), link=opened.message.get("registration_link"),
+                inviter=opened.message.get("inviter_name") or opened.message.get("invited_by"),
+                link=opened.message.get("registration_link"),
                 accepted=opened.invite_status == INVITE_ACCEPTED)
 
 

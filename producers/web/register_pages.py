@@ -15,7 +15,7 @@ from domain.tokens import hash_token
 from producers.registration import register_with_token
 from producers.web import sessions
 from producers.web.forms import client_address, posted_form, text_field
-from producers.web.render import message, page
+from producers.web.render import message, page, sentence
 from store import invitation_pages
 from store.command_log import PENDING, QUEUED
 
@@ -23,7 +23,7 @@ router = APIRouter()
 
 ASK_AGAIN = "Ask the person who invited you to send a new invite."
 _CLOSED = {  # what a closed invite's link says, and what to do next
-    INVITE_ACCEPTED: ("This link was already used", ["You registered with it: sign in to continue."]),
+    INVITE_ACCEPTED: ("This invitation was already accepted", ["Its email is registered: sign in to continue."]),
     INVITE_CANCELLED: ("This invite was cancelled", [ASK_AGAIN]),
     INVITE_EXPIRED: ("This invite has expired", [ASK_AGAIN]),
     INVITE_FAILED: ("This invite was closed", ["Its mail could not be delivered.", ASK_AGAIN]),
@@ -40,7 +40,9 @@ def _closed_page(request: Request, invite) -> Response:
     if status == INVITE_PENDING:  # open, but past its date: the expiry job has not closed it yet
         status = INVITE_EXPIRED
     title, lines = _CLOSED.get(status, ("This invite is closed", [ASK_AGAIN]))
-    link = ("/login", "Sign in") if status == INVITE_ACCEPTED else None
+    link = None
+    if status == INVITE_ACCEPTED:
+        link = ("/", "Go to your home page") if sessions.signed_in(request) else ("/login", "Sign in")
     return message(request, title, lines, status=410, link=link)
 
 
@@ -73,7 +75,9 @@ async def register(request: Request, token: str) -> Response:
         except Refused as refusal:
             if not invite.user_exists:
                 return message(request, "Registration refused", [str(refusal), ASK_AGAIN], status=409)
-            errors = {"password": str(refusal)}
+            # The domain's refusal tells someone typing on the CLI what to give; here they just gave it.
+            wrong = "already exists" in str(refusal)
+            errors = {"password": "Wrong password for this user." if wrong else sentence(str(refusal))}
         else:
             temporary = not result.created and await run_in_threadpool(
                 invitation_pages.password_is_temporary, request.app.state.client.engine, result.email)

@@ -1,6 +1,6 @@
 """The invitee's side in a real browser, on a running stack (Redis + PostgreSQL, `envadmin worker` and
-`envadmin web` as separate processes): the mailed link, the form, the outcome; and what the server answers over
-HTTP: used and forged links, a form without its CSRF token, the headers of every page, the access log."""
+`envadmin web` as separate processes): the mailed link, the form, the outcome; the envelope attached to the mail;
+a temporary password changed at first sign-in; and what the server answers over HTTP: used and forged links, a form without its CSRF token, the headers of every page, the access log."""
 from __future__ import annotations
 
 import re
@@ -135,9 +135,9 @@ def test_the_invitee_registers_in_a_browser_from_the_mailed_link_and_becomes_an_
 
     browser.get(link)
     screenshot("5-link-used")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "This link was already used"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This invitation was already accepted"
     used = httpx.get(link)
-    assert used.status_code == 410 and "This link was already used" in used.text
+    assert used.status_code == 410 and "This invitation was already accepted" in used.text
 
 
 def test_an_invitee_who_already_has_a_user_gives_its_current_password(web_stack, browser, screenshot):
@@ -254,3 +254,85 @@ def test_the_access_log_shows_register_paths_but_never_a_token(web_stack):
         for token in tokens:
             assert token not in text, f"a registration token is in the {name} log"
 
+
+
+def attachment(stack, email: str, account: str, into: Path) -> Path:
+    """The sealed envelope the invite mail carries (`envelope.html`), saved as the recipient would save it."""
+    mail = message_from_bytes(invite_mail(stack, email, account).read_bytes(), policy=default)
+    part = next(part for part in mail.iter_attachments() if part.get_filename() == "envelope.html")
+    path = into / "envelope.html"
+    path.write_bytes(part.get_content().encode() if isinstance(part.get_content(), str) else part.get_content())
+    return path
+
+
+def register(browser, link: str, first: str, last: str) -> None:
+    browser.get(link)
+    fill(browser, first_name=first, last_name=last, password=PASSWORD, password_again=PASSWORD)
+    submit(browser)
+
+
+def test_the_recipient_opens_the_mailed_envelope_from_its_attachment_and_a_tampered_one_is_refused(
+        web_stack, browser, screenshot, tmp_path):
+    gina = "gina.envelope@example.com"
+    link = invite(web_stack, "4107", gina)
+    saved = attachment(web_stack, gina, "4107", tmp_path)
+    browser.delete_all_cookies()
+    register(browser, link, "Gina", "Envelope")
+    wait_for_text(browser, "You are now an administrator of Acme (account 4107).")
+
+    browser.get(saved.as_uri())  # the attachment, opened from disk
+    screenshot("1-attachment")
+    assert "Alice Admin" in browser.find_element(By.TAG_NAME, "body").text
+    submit(browser)  # its one button posts the envelope to the server
+    screenshot("2-envelope")
+    assert re.fullmatch(rf"{re.escape(web_stack.url)}/envelopes/[0-9a-f]{{32}}", browser.current_url)
+    envelope_url, opened = browser.current_url, main_text(browser)
+    for shown in ("Alice Admin", "Acme", "4107", "Account Administrator"):
+        assert shown in opened, opened
+
+    tampered = saved.read_text()
+    ciphertext = re.search(r'name="ciphertext" value="([^"]+)"', tampered).group(1)
+    flipped = ("B" if ciphertext[0] == "A" else "A") + ciphertext[1:]
+    saved.write_text(tampered.replace(ciphertext, flipped))
+    browser.get(saved.as_uri())
+    submit(browser)
+    screenshot("3-tampered")
+    assert "altered" in main_text(browser) and "Alice Admin" not in main_text(browser)
+
+    browser.delete_all_cookies()  # not signed in: the envelope's address leads to the sign-in page
+    browser.get(envelope_url)
+    assert browser.current_url.startswith(f"{web_stack.url}/login?next=")
+    assert "Sign in to open your sealed envelope" in main_text(browser)
+
+
+def test_a_user_with_a_temporary_password_changes_it_at_first_sign_in(web_stack, browser, screenshot):
+    hugo, temporary = "hugo.temp@example.com", "given-by-alice-9"
+    web_stack.open_account("4109", ALICE)
+    added = new_command("add_user", actor=ALICE, source="cli", account="4109", email=hugo, first_name="Hugo",
+                        last_name="Temp", password_hash=hash_password(temporary), password_expired=True)
+    granted = grant(hugo, account="4109", by=ALICE)
+    receipt = web_stack.client.submit([added, granted])
+    assert set(web_stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT).values()) == {"applied"}
+
+    browser.delete_all_cookies()
+    browser.get(f"{web_stack.url}/")
+    assert browser.current_url.startswith(f"{web_stack.url}/login")
+    fill(browser, email=hugo, password=temporary)
+    submit(browser)
+    screenshot("1-forced-change")
+    assert browser.current_url.startswith(f"{web_stack.url}/password")
+    browser.get(f"{web_stack.url}/")  # nothing else before the change
+    assert browser.current_url.startswith(f"{web_stack.url}/password")
+    fill(browser, current_password=temporary, new_password=PASSWORD, new_password_again=PASSWORD)
+    submit(browser)
+    screenshot("2-home")
+    assert browser.current_url == f"{web_stack.url}/"
+    home = main_text(browser)
+    assert "Acme" in home and "4109" in home and "Account Administrator" in home, home
+
+    for password, lands_on in ((temporary, "/login"), (PASSWORD, "/")):  # the temporary one is gone
+        browser.delete_all_cookies()
+        browser.get(f"{web_stack.url}/login")
+        fill(browser, email=hugo, password=password)
+        submit(browser)
+        assert browser.current_url.split("?")[0] == f"{web_stack.url}{lands_on}"
