@@ -12,6 +12,7 @@ import pytest
 
 from store.tables import groups
 
+from ..conftest import REDIS_URL
 from .conftest import clean_environ, describe, one_json_object
 
 ENVADMIN = str(Path(sys.executable).with_name("envadmin"))
@@ -91,7 +92,7 @@ def test_status_names_the_store_and_the_broker_in_use(no_worker):
     report = no_worker.cli_json("status")
 
     assert report["store"] == f"SQLite file {no_worker.settings.data_dir / 'envadmin.db'}"
-    expected_broker = "redis://127.0.0.1:6379/9" if no_worker.name == "redis" else "embedded"
+    expected_broker = REDIS_URL if no_worker.name == "redis" else "embedded"
     assert report["broker"].startswith(expected_broker), report
 
 

@@ -41,7 +41,8 @@ def _redis_db(url: str, db: int) -> str:
 
 
 # A Redis database of this module's own: the tests here flush it, and other tests flush theirs.
-NO_LOSS_REDIS_URL = os.environ.get("ENVADMIN_TEST_REDIS_NO_LOSS", _redis_db(REDIS_URL, 10))
+NO_LOSS_REDIS_URL = os.environ.get("ENVADMIN_TEST_REDIS_NO_LOSS",
+                                   _redis_db(REDIS_URL, int(REDIS_URL.rsplit("/", 1)[1]) + 1))
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_an_empty_list_of_old_keys_is_none(tmp_path):
     ("master_key", "not base64!", "ENVADMIN_MASTER_KEY"),
     ("master_key", b64(os.urandom(16)), "ENVADMIN_MASTER_KEY"),
     ("old_master_keys", f"{b64(os.urandom(32))},{b64(os.urandom(31))}", "ENVADMIN_OLD_MASTER_KEYS"),
-])
+], ids=["not-base64", "16-bytes", "second-old-key-31-bytes"])  # random values: ids every process agrees on
 def test_a_malformed_key_is_refused_by_name_without_its_value(field, value, named, tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=SERVER_DATABASE,
                         **{"master_key": b64(os.urandom(32)), field: value})
