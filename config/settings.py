@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(60.0, gt=0)
     public_url: str = "http://localhost:8000"
     service_name: str = Field("envadmin", min_length=1, max_length=60)  # how pages and mails name the service
+    web_session_idle_minutes: float = Field(30.0, gt=0)  # a web session ends after this long without a request
     web_posts_per_minute: int = Field(30, ge=1)  # forms one client address may post in a minute, per web process
     mail_url: str | None = None
     master_key: SecretStr | None = None  # base64 of 32 bytes; secret: never in a repr, a log or an error

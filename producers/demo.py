@@ -92,12 +92,16 @@ def _story(client: Client, account: str, web_base: str) -> bool:
                     dict(email=carol))]
     console.print(f"temporary password of the new users (shown once): {password}")
     ok = all(_run(client, account, step) for step in steps)
-    ok = _register(client, account, carol, web_base) and ok
+    carol_password = generate_temporary_password()
+    ok = _register(client, account, carol, carol_password, web_base) and ok
     ok = _reverse_order(client, account, alice, bob) and ok
     ok = all(_run(client, account, step) for step in closing) and ok
     ok = _poison(client) and ok
     ok = onboarding_story(client, account, carol) and ok  # alice is no admin any more
     _summary(client, account)
+    console.print(f"\n[bold]Sign in to the console as the account's administrator:[/] run `envadmin web` (and "
+                  f"`envadmin worker`), open {client.settings.public_url.rstrip('/')}/login and sign in as {carol} "
+                  f"with the password she chose: {carol_password}")
     return ok
 
 
@@ -123,7 +127,7 @@ def _check(good: bool, expected: str, unexpected: str) -> bool:
     return good
 
 
-def _register(client: Client, account: str, email: str, web_base: str) -> bool:
+def _register(client: Client, account: str, email: str, password: str, web_base: str) -> bool:
     """The invitee opens the link of the mail in the outbox and registers in the web page; nobody else acts."""
     console.print(f"\n[cyan]{email} opens the link of the invite mail and registers in the web page[/]")
     link = _wait_for_link(client, email, account)
@@ -135,7 +139,6 @@ def _register(client: Client, account: str, email: str, web_base: str) -> bool:
     invitee.open(url)
     console.print(f"  GET {link[:60]}…  ({invitee.status})")
     show([f"page: {invitee.heading()}"])
-    password = generate_temporary_password()
     console.print("  POST the form: first name Carol, last name Petit, a password twice (with its CSRF token)")
     invitee.open(url, {"first_name": "Carol", "last_name": "Petit", "password": password,
                        "password_again": password})

@@ -3,24 +3,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings, load_settings
 from producers.api import create_api, is_api_path
-from producers.web import access_log, envelope_pages, home_page, login_pages, password_pages, register_pages
+from producers.web import access_log, account_pages, envelope_pages, home_page, login_pages, password_pages, register_pages
+from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
 from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
 from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
 from producers.web.render import message
 
-SESSION_HOURS = 8
+
+
+SESSION_COOKIE = "envadmin_session"
 
 
 def create_web(settings: Settings | None = None, token: str | None = None) -> FastAPI:
@@ -34,10 +38,11 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.include_router(password_pages.router)
     app.include_router(home_page.router)
     app.include_router(envelope_pages.router)
+    app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
-    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie="envadmin_session",
-                       max_age=SESSION_HOURS * 3600, same_site="lax",
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
+                       max_age=max(1, round(settings.web_session_idle_minutes * 60)), same_site="lax",
                        https_only=settings.public_url.lower().startswith("https://"))
 
     @app.middleware("http")
@@ -48,11 +53,20 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
         return response
 
     @app.exception_handler(CsrfRefused)
-    async def csrf_refused(request: Request, _error: CsrfRefused) -> Response:
+    async def csrf_refused(request: Request, error: CsrfRefused) -> Response:
+        if error.expired:  # every response renews the session; one idle longer than the limit is gone
+            return message(request, "Your session has expired",
+                           [f"This page stayed open more than {settings.web_session_idle_minutes:g} minutes without "
+                            "activity, so its form was not accepted and nothing was changed. Reload the page (sign "
+                            "in again if asked), then send it again."], status=403)
         return message(request, "This form has expired",
                        ["It was sent without the security token of this browser session (a page kept open "
                         "too long, or sent from elsewhere). Go back, reload the page and send it again."],
                        status=403)
+
+    @app.exception_handler(SignInFirst)
+    async def sign_in_first(request: Request, _error: SignInFirst) -> Response:
+        return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
 
     @app.exception_handler(SlowDown)
     async def slow_down(request: Request, error: SlowDown) -> Response:

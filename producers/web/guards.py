@@ -25,7 +25,12 @@ NO_STORE = {"Cache-Control": "no-store"}  # pages that show a token, an envelope
 
 
 class CsrfRefused(Exception):
-    """A form came without the CSRF token of its session."""
+    """A form came without the CSRF token of its session; `expired`: it carried one, but its session is gone
+    (ended by inactivity: the form was shown before)."""
+
+    def __init__(self, expired: bool = False):
+        super().__init__(expired)
+        self.expired = expired
 
 
 def session_secret(settings: Settings) -> str:
@@ -49,6 +54,8 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, presented: object) -> None:
     """CsrfRefused unless the form's token is the session's."""
     expected = request.session.get(_CSRF_SESSION_KEY)
+    if not expected and isinstance(presented, str) and presented:
+        raise CsrfRefused(expired=True)
     if not expected or not isinstance(presented, str) or not hmac.compare_digest(presented.encode(),
                                                                                  expected.encode()):
         raise CsrfRefused()

@@ -1,0 +1,44 @@
+"""What every console page starts with: the person signed in must administer the account, else 404; and how a
+page submits a command as that person (source `web`) through the producers' path, as the CLI does."""
+from __future__ import annotations
+
+from fastapi import Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from domain.commands import Command
+from domain.validation import describe
+from producers.client import new_command
+from producers.web import sessions
+from store import account_pages
+
+SOURCE = "web"
+
+
+class SignInFirst(Exception):
+    """A console page asked by someone not signed in: the app sends them to /login and back."""
+
+
+async def administrator(request: Request, account: str) -> str:
+    """The signed-in email, if it administers the account; 404 otherwise (the page does not say it exists)."""
+    email = sessions.signed_in(request)
+    if email is None:
+        raise SignInFirst()
+    allowed = await run_in_threadpool(account_pages.administers, request.app.state.client.engine, account, email)
+    if not allowed:
+        raise HTTPException(404)
+    return email
+
+
+def command(type_: str, actor: str, account: str, **fields) -> Command | str:
+    """The command, or a sentence naming what is wrong with a field (the page shows it beside the form)."""
+    try:
+        return new_command(type_, actor=actor, source=SOURCE, account=account, **fields)
+    except ValidationError as error:
+        return describe(error)
+
+
+async def submit(request: Request, cmd: Command) -> None:
+    """Journalled, then published (the relay publishes it if the broker cannot take it now)."""
+    await run_in_threadpool(request.app.state.client.submit, [cmd])

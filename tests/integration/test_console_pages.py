@@ -1,0 +1,142 @@
+"""The account console over HTTP on a real store: only an account's administrators see it, and adding an
+administrator by email submits a grant as the person signed in (source `web`), an unknown email ending pending
+with an invite instead of "Cannot add a non-existent user".
+
+Commands the pages submit are journalled and published to the embedded broker; here they are applied as a worker
+applies them, from the journal (tests/e2e run the same with real workers and a browser).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from producers.web.app import create_web
+from store import credentials, queries
+from store.tables import commands
+from workers.apply import apply_message
+
+from .apply_here import applier
+from .helpers import account_with_admin, add_user
+
+ALICE, BOB, MALLORY = "alice@example.com", "bob@example.com", "mallory@example.com"
+TEMPORARY, OWN = "temporary-pass", "alice-own-password"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Console:
+    def __init__(self, browser: TestClient, engine, factory):
+        self.browser, self.engine, self.factory = browser, engine, factory
+
+    def csrf(self, path: str) -> str:
+        return _CSRF.search(self.browser.get(path).text).group(1)
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.browser.cookies.clear()
+        done = self.browser.post("/login", data={"csrf_token": self.csrf("/login"), "email": email,
+                                                 "password": password}, follow_redirects=False)
+        assert done.status_code == 303, done.text
+
+    def apply_journalled(self, command_id: UUID) -> str:
+        """As a worker takes the published message: the journal's copy, applied."""
+        with self.engine.connect() as conn:
+            payload = conn.execute(select(commands.c.payload).where(commands.c.id == command_id)).scalar_one()
+        apply_message({"v": 1, "commands": [payload]}, self.factory, max_attempts=5, chunk=500,
+                      lease=timedelta(seconds=60))
+        return queries.command_status(self.engine, command_id)["status"]
+
+
+@pytest.fixture
+def console(database_url, tmp_path):
+    """Account 1001 administered by Alice (her own password); Bob is a user of 1001 but no administrator."""
+    settings, engine, factory, apply = applier(database_url, tmp_path)
+    assert apply(account_with_admin("1001", ALICE), add_user(BOB)) == ["applied", "applied"]
+    now = datetime.now(timezone.utc)
+    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
+    assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
+    with TestClient(create_web(settings, token="")) as browser:
+        yield Console(browser, engine, factory)
+    engine.dispose()
+
+
+def test_the_account_page_lists_administrators_and_groups_for_an_administrator(console):
+    console.sign_in(ALICE, OWN)
+    page = console.browser.get("/accounts/1001")
+    assert page.status_code == 200
+    assert "Acme" in page.text and ALICE in page.text and "Account Administrators" in page.text
+    assert 'action="/accounts/1001/admins"' in page.text
+    home = console.browser.get("/")
+    assert 'href="/accounts/1001"' in home.text
+
+
+@pytest.mark.parametrize("path", ["/accounts/1001", "/accounts/9999", "/accounts/1001/commands/x"])
+def test_someone_who_does_not_administer_the_account_gets_404(console, path):
+    console.sign_in(BOB, OWN)
+    assert console.browser.get(path).status_code == 404
+
+
+def test_nobody_signed_in_is_sent_to_sign_in_and_back(console):
+    response = console.browser.get("/accounts/1001", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Faccounts%2F1001"
+
+
+def test_adding_an_existing_user_grants_admin_as_the_person_signed_in(console):
+    console.sign_in(ALICE, OWN)
+    added = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
+                                                                 "email": BOB, "by": "support"},
+                                 follow_redirects=False)
+    assert added.status_code == 303
+    command_id = UUID(added.headers["location"].rsplit("/", 1)[-1])
+    waiting = console.browser.get(added.headers["location"])
+    assert "Being applied" in waiting.text and '<meta http-equiv="refresh"' in waiting.text
+
+    assert console.apply_journalled(command_id) == "applied"
+    done = console.browser.get(added.headers["location"])
+    assert "Done" in done.text and '<meta http-equiv="refresh"' not in done.text
+    stored = queries.command_status(console.engine, command_id)
+    with console.engine.connect() as conn:
+        row = conn.execute(select(commands.c.actor, commands.c.source).where(commands.c.id == command_id)).one()
+    assert (row.actor, row.source) == (ALICE, "web") and stored["type"] == "grant_admin"
+    assert BOB in queries.admins(console.engine, "1001")
+
+
+def test_adding_an_email_with_no_user_sends_an_invite_and_lists_it_pending(console):
+    console.sign_in(ALICE, OWN)
+    added = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
+                                                                 "email": "newcomer@example.com"})
+    command_id = UUID(str(added.url).rsplit("/", 1)[-1])
+    assert console.apply_journalled(command_id) == "pending"
+    outcome = console.browser.get(str(added.url)).text
+    assert "Invite sent" in outcome and "when they register" in outcome
+    account = console.browser.get("/accounts/1001").text
+    assert "newcomer@example.com" in account and "Pending: invite pending" in account
+
+
+def test_a_bad_email_is_named_beside_the_field_and_nothing_is_submitted(console):
+    console.sign_in(ALICE, OWN)
+    before = queries.status_counts(console.engine)
+    page = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
+                                                                "email": "not an email"})
+    assert page.status_code == 422 and 'id="email-error"' in page.text and 'value="not an email"' in page.text
+    assert queries.status_counts(console.engine) == before
+
+
+def test_a_refusal_shows_the_domain_reason(console):
+    console.sign_in(ALICE, OWN)
+    # Alice stops administering 1001 between showing the page and the worker applying her grant.
+    form = console.csrf("/accounts/1001")
+    added = console.browser.post("/accounts/1001/admins", data={"csrf_token": form, "email": MALLORY},
+                                 follow_redirects=False)
+    command_id = UUID(added.headers["location"].rsplit("/", 1)[-1])
+    with console.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM memberships WHERE email_key = 'alice@example.com'")
+    assert console.apply_journalled(command_id) == "rejected"
+    with console.engine.begin() as conn:  # back, so she may read the outcome page
+        conn.exec_driver_sql("INSERT INTO memberships (account, group_key, email_key) "
+                             "VALUES ('1001', 'account administrators', 'alice@example.com')")
+    outcome = console.browser.get(added.headers["location"]).text
+    assert "Refused" in outcome and "not an administrator" in outcome
