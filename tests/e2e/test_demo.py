@@ -20,6 +20,8 @@ def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
     assert len(list((tmp_path / "var" / "outbox").glob("*.eml"))) == 4  # per run: carol, and erin of the job
     assert "registers in the web page" in result.stdout
     assert "You are now an administrator of Acme Demo" in result.stdout
+    signed_in = re.search(r"sign in as (\S+) with the password she chose: (\S+)", result.stdout)
+    assert signed_in, result.stdout[-1500:]  # the console's next step: the demo's administrator and her password
     # The invitee registered over HTTP, through the form, and the access log never holds the token.
     web_log = (tmp_path / "var" / "demo-web.log").read_text()
     assert web_log.count('"POST /register/… HTTP/1.1" 303') == 2

@@ -8,6 +8,7 @@ applies them, from the journal (tests/e2e run the same with real workers and a b
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -140,3 +141,23 @@ def test_a_refusal_shows_the_domain_reason(console):
                              "VALUES ('1001', 'account administrators', 'alice@example.com')")
     outcome = console.browser.get(added.headers["location"]).text
     assert "Refused" in outcome and "not an administrator" in outcome
+
+
+def test_a_form_of_a_session_ended_by_inactivity_is_refused_and_changes_nothing(database_url, tmp_path):
+    settings, engine, factory, apply = applier(database_url, tmp_path, web_session_idle_minutes=1 / 60)
+    assert apply(account_with_admin("1001", ALICE)) == ["applied"]
+    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc), client="t").ok
+    with TestClient(create_web(settings, token="")) as browser:
+        console = Console(browser, engine, factory)
+        console.sign_in(ALICE, OWN)
+        form = console.csrf("/accounts/1001")
+        before = queries.status_counts(engine)
+        time.sleep(2.2)  # the signed cookie is older than the idle limit: it speaks for nobody any more
+
+        stale = browser.post("/accounts/1001/admins", data={"csrf_token": form, "email": BOB})
+
+        assert stale.status_code == 403 and "Your session has expired" in stale.text
+        assert "nothing was changed" in stale.text
+        assert queries.status_counts(engine) == before
+        assert browser.get("/accounts/1001", follow_redirects=False).status_code == 303  # sign in again
+    engine.dispose()
