@@ -5,7 +5,11 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
+
+from store import credentials
+from store.engine import make_engine
 
 
 def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
@@ -22,6 +26,10 @@ def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
     assert "You are now an administrator of Acme Demo" in result.stdout
     signed_in = re.search(r"sign in as (\S+) with the password she chose: (\S+)", result.stdout)
     assert signed_in, result.stdout[-1500:]  # the console's next step: the demo's administrator and her password
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'envadmin.db'}")
+    email, password = signed_in.groups()
+    assert credentials.login(engine, email, password, datetime.now(timezone.utc), client="test").ok
+    engine.dispose()
     # The invitee registered over HTTP, through the form, and the access log never holds the token.
     web_log = (tmp_path / "var" / "demo-web.log").read_text()
     assert web_log.count('"POST /register/… HTTP/1.1" 303') == 2
