@@ -27,9 +27,8 @@ def require_browser() -> None:
     pytest.skip(f"SKIPPED LOUDLY: {message}; apt-get install chromium chromium-driver to run this test")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """A headless Chromium for the whole module (starting one takes a second); tests clear its cookies."""
+def new_browser():
+    """A headless Chromium of its own: its own cookies, as another person's browser."""
     require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -41,6 +40,13 @@ def browser():
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(PAGE_LOAD_SECONDS)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the whole module (starting one takes a second); tests clear its cookies."""
+    driver = new_browser()
     try:
         yield driver
     finally:
