@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     task_time_limit_seconds: float = Field(330.0, gt=0)  # its process is killed
     api_max_body_bytes: int = Field(1024 * 1024, ge=1024)  # an HTTP request body; more gets 413
     api_read_timeout_seconds: float = Field(10.0, gt=0)  # to send a request's headers, then its body; else 408
+    web_upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)  # an onboarding file uploaded in the console
+    web_upload_read_timeout_seconds: float = Field(300.0, gt=0)  # to send that upload's body; else 408
 
     @property
     def effective_database_url(self) -> str:

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from config.settings import Settings
 from domain.commands import AnyCommand, Command, account_number
 from domain.validation import describe
-from producers.api_limits import BodyLimits
+from producers.api_limits import BodyLimits, LargerBody
 from producers.client import Client, new_command
 from store import queries
 from store.command_log import QUEUED
@@ -63,10 +63,12 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return _Refused(status, [{"message": message}], headers)
 
 
-def create_api(settings: Settings | None = None, token: str | None = None, *, with_pages: bool = False) -> FastAPI:
+def create_api(settings: Settings | None = None, token: str | None = None, *, with_pages: bool = False,
+               larger_bodies: tuple[LargerBody, ...] = ()) -> FastAPI:
     """The API app; its one Client (store and broker) is built here, nothing connects at import.
 
-    `with_pages`: the web app adds its pages to this app; requests to their paths pass without the API token."""
+    `with_pages`: the web app adds its pages to this app; requests to their paths pass without the API token.
+    `larger_bodies`: its upload routes, with their own body limits."""
     token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
     expected = token.encode()
     client = Client(settings)
@@ -82,7 +84,7 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
     api.state.client = client
     # Inside the token check (added before it): a caller without the token never gets its body read.
     api.add_middleware(BodyLimits, max_bytes=client.settings.api_max_body_bytes,
-                       read_timeout=client.settings.api_read_timeout_seconds)
+                       read_timeout=client.settings.api_read_timeout_seconds, larger=larger_bodies)
 
     @api.middleware("http")
     async def authenticate(request: Request, call_next):

@@ -9,7 +9,9 @@ close that: `BodyLimits`, an ASGI middleware that caps the body and the time to 
 from __future__ import annotations
 
 import json
+import re
 import time
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import anyio
@@ -36,19 +38,46 @@ def _refusal_body(message: str) -> bytes:
     return json.dumps({"errors": [{"message": message}]}).encode()
 
 
+@dataclass(frozen=True)
+class LargerBody:
+    """The POST paths matching `path` (an upload) take a body up to `max_bytes` within `read_timeout` seconds.
+
+    Such a route refuses an announced size over its cap itself, with a page saying so, before reading the body;
+    here a body that streams past `max_bytes` is still cut off."""
+
+    path: re.Pattern
+    max_bytes: int
+    read_timeout: float
+
+
 class BodyLimits:
     """ASGI middleware: 413 for a body over `max_bytes` (announced, or counted as it streams in), 408 for
-    a body not received within `read_timeout` seconds of the request's start; the connection is then closed."""
+    a body not received within `read_timeout` seconds of the request's start; the connection is then closed.
+    `larger`: the few routes (uploads) that have limits of their own."""
+
+    def __init__(self, app, max_bytes: int, read_timeout: float, larger: tuple[LargerBody, ...] = ()):
+        self.app, self.max_bytes, self.read_timeout, self.larger = app, max_bytes, read_timeout, larger
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        route = next((limit for limit in self.larger
+                      if scope["method"] == "POST" and limit.path.fullmatch(scope["path"])), None)
+        if route is not None:
+            return await _Limited(self.app, route.max_bytes, route.read_timeout)(scope, receive, send)
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:  # refused before a byte of it is read
+            return await _answer(send, 413, _too_large(self.max_bytes))
+        await _Limited(self.app, self.max_bytes, self.read_timeout)(scope, receive, send)
+
+
+class _Limited:
+    """The body counted as it streams in, and timed."""
 
     def __init__(self, app, max_bytes: int, read_timeout: float):
         self.app, self.max_bytes, self.read_timeout = app, max_bytes, read_timeout
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:  # refused before a byte of it is read
-            return await _answer(send, 413, self._too_large())
         deadline = time.monotonic() + self.read_timeout
         received, complete, started = 0, False, False
 
@@ -64,7 +93,7 @@ class BodyLimits:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _Refusal(413, self._too_large())
+                    raise _Refusal(413, _too_large(self.max_bytes))
                 complete = not message.get("more_body", False)
             return message
 
@@ -80,8 +109,10 @@ class BodyLimits:
                 raise
             await _answer(send, refusal.status, refusal.message)
 
-    def _too_large(self) -> str:
-        return f"body: at most {self.max_bytes} bytes"
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"body: at most {max_bytes} bytes"
 
 
 async def _answer(send: Send, status: int, message: str) -> None:

@@ -1,7 +1,7 @@
 """An onboarding job: reads the file, journals its rows batch by batch, publishes them.
 
-The job's id comes from the file's content, the format, the default actor and whether rows may name
-their own actor, so running the same file again the same way is the same job: it takes up after the
+The job's id comes from the file's content, the format, the default actor, whether rows may name
+their own actor and, for an upload from the console, its account, so running the same file again the same way is the same job: it takes up after the
 last whole batch and journals nothing twice. Run another way, it is another job, never one whose rows
 change meaning half-way.
 """
@@ -19,13 +19,15 @@ from messaging.broker import publish_batch
 from producers.client import Client
 from producers.onboarding.lease import JobBusy, job_lease
 from producers.onboarding.partitions import AccountPartitions
-from producers.onboarding.passwords import TemporaryPasswords, check_passwords_path
+from producers.onboarding.passwords import NoTemporaryPasswords, TemporaryPasswords, check_passwords_path
 from producers.onboarding.reader import FileProblem, Row, RowError, check_header, detect_format, open_rows
 from producers.onboarding.rows import JobRowContext, subject_of, to_command
 from store import jobs
 
 _JOB_NAMESPACE = UUID("5d2f1f4e-8a43-4b7e-9a51-0c1b6f3e2a10")
 KIND = "onboard"
+NEW_USER_IN_UPLOAD = ("creates a user, whose temporary password an upload cannot hand over: add them with Add a user "
+                      "(the password is shown once), or have the operator run envadmin onboard --passwords FILE")
 
 
 @dataclass(frozen=True)
@@ -37,18 +39,35 @@ class Submitted:
     published: bool
 
 
-def job_id_for(digest: str, file_format: str, actor: str, allow_row_actors: bool = False) -> UUID:
+def job_id_for(digest: str, file_format: str, actor: str, allow_row_actors: bool = False,
+               console_account: str | None = None) -> UUID:
     """The id of the job that reads this file this way."""
-    return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}" + ("|row actors" if allow_row_actors else ""))
+    return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}" + ("|row actors" if allow_row_actors else "")
+                 + (f"|console upload for {console_account}" if console_account is not None else ""))
+
+
+def uploaded_for(record: jobs.JobRecord, account: str) -> bool:
+    """Whether the job is an upload from the console of this account (its id holds that choice)."""
+    return record.id == job_id_for(record.file_digest, record.file_format, record.actor, False, account)
 
 
 class Onboarding:
-    """One run of the producer over one file."""
+    """One run of the producer over one file.
+
+    `console_account`: the file was uploaded in the console of that account by `actor`, the person signed in;
+    every row acts as them (a `by` cell naming anyone else is invalid), a row for another account is invalid, and
+    so is a row that creates a user, whose temporary password nobody could be handed (the CLI writes it to
+    --passwords FILE; the console's Add a user shows it once).
+    """
 
     def __init__(self, client: Client, path: Path, *, actor: str | None, file_format: str | None = None,
                  resume: UUID | None = None, passwords_file: Path | None = None,
-                 allow_row_actors: bool | None = None):
+                 allow_row_actors: bool | None = None, console_account: str | None = None):
+        if console_account is not None and (resume or passwords_file or allow_row_actors or actor is None):
+            raise ValueError("an upload from the console acts as its uploader, with no resume, passwords file "
+                             "or row actors")
         self.client = client
+        self.console_account = console_account
         self.path = path
         if not path.is_file():
             raise FileProblem(f"{path}: no such file")
@@ -60,7 +79,8 @@ class Onboarding:
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
         self.actor, self.allow_row_actors, self.job_id, self.record = self._find_or_name(
             self.digest, actor, resume, allow_row_actors)
-        self.passwords = TemporaryPasswords(passwords_file, self.job_id)
+        self.passwords = (TemporaryPasswords(passwords_file, self.job_id) if console_account is None
+                          else NoTemporaryPasswords(NEW_USER_IN_UPLOAD))
 
     def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None, allow_row_actors: bool | None):
         """The job's actor, whether its rows may name theirs, its id and its record (None for a new job)."""
@@ -80,7 +100,7 @@ class Onboarding:
             return record.actor, allowed, record.id, record
         if actor is None:
             raise FileProblem("--by is required (who submits the rows)")
-        job_id = job_id_for(digest, self.file_format, actor, bool(allow_row_actors))
+        job_id = job_id_for(digest, self.file_format, actor, bool(allow_row_actors), self.console_account)
         return actor, bool(allow_row_actors), job_id, jobs.find(self.client.engine, job_id)
 
     @property
@@ -117,7 +137,8 @@ class Onboarding:
 
     def _submit_rows(self, record, on_batch) -> bool:
         context = JobRowContext(self.job_id, self._issued_from(record), self.actor, self.passwords.issue,
-                                self.allow_row_actors, after_line=record.last_line)
+                                self.allow_row_actors, after_line=record.last_line,
+                                console_account=self.console_account)
         valid: list[jobs.JobRow] = []
         invalid: list[tuple[int, str | None, str]] = []
         published, rows_read, last_line = True, record.rows_read, record.last_line
@@ -178,4 +199,4 @@ def _failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-__all__ = ["Onboarding", "Submitted", "FileProblem", "JobBusy", "job_id_for"]
+__all__ = ["Onboarding", "Submitted", "FileProblem", "JobBusy", "job_id_for", "uploaded_for"]

@@ -74,6 +74,20 @@ class TemporaryPasswords:
         self._unsaved.clear()
 
 
+class NoTemporaryPasswords:
+    """For a job whose operator cannot be handed passwords (an upload from the console): a row that creates a user
+    is invalid, with `reason`; no clear password is ever made, kept or stored."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def issue(self, _line: int, _email: str) -> RowError:
+        return RowError("email", self.reason)
+
+    def save(self) -> None:
+        pass
+
+
 def _open(path: Path) -> tuple[int, bool]:
     """A descriptor to append to the passwords file, and whether it was created now."""
     # O_NOFOLLOW: a symbolic link is refused, never followed; O_NONBLOCK: a FIFO planted there

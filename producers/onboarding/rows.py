@@ -55,6 +55,7 @@ class JobRowContext:
     passwords: PasswordSource
     allow_row_actors: bool = False
     after_line: int = 0
+    console_account: str | None = None  # an upload from the console: every row acts as its uploader, in this account
 
     def issued_at(self, line: int) -> datetime:
         return self.issued_from + timedelta(microseconds=line - self.after_line)
@@ -81,6 +82,9 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     if missing:
         return RowError(missing[0], f"is required for {action}" +
                         (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""))
+    if job.console_account is not None and cells["account"] != job.console_account:
+        return RowError("account", f"is {shown(cells['account'])}, but this upload is for account "
+                                   f"{job.console_account}; a row for another account is not applied")
     if cells.get("group") and command_type not in ("add_member", "remove_member"):
         return RowError("group", f"is not used by {action}: use add_member or remove_member for groups")
     actor = _actor(cells.get("by", ""), job)
@@ -115,6 +119,9 @@ def _actor(by: str, job: JobRowContext) -> str | RowError:
         return job.default_actor
     if job.allow_row_actors:
         return by
+    if email_key(by) != email_key(job.default_actor) and job.console_account is not None:
+        return RowError("by", f"is {shown(by)}, but every row of an upload acts as the person who uploaded it, "
+                              f"{job.default_actor}")
     if email_key(by) != email_key(job.default_actor):
         return RowError("by", f"is {shown(by)}, but the job runs --by {job.default_actor}; a row names "
                               "its own actor only when the job is run with --allow-row-actors")

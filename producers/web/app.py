@@ -14,7 +14,8 @@ from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings, load_settings
 from producers.api import create_api, is_api_path
-from producers.web import access_log, account_pages, envelope_pages, home_page, login_pages, password_pages, register_pages
+from producers.web import (access_log, account_pages, envelope_pages, home_page, login_pages, onboard_pages,
+                           password_pages, register_pages)
 from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
 from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
@@ -30,7 +31,7 @@ SESSION_COOKIE = "envadmin_session"
 def create_web(settings: Settings | None = None, token: str | None = None) -> FastAPI:
     settings = settings or load_settings()
     token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
-    app = create_api(settings, token, with_pages=True)
+    app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_pages.upload_body_limit(settings),))
     app.state.settings = settings
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
     app.include_router(register_pages.router)
@@ -39,6 +40,7 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.include_router(home_page.router)
     app.include_router(envelope_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(onboard_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,

@@ -21,14 +21,19 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def check_pace(request: Request) -> None:
+    """SlowDown unless this client may post now (the post is counted)."""
+    wait = request.app.state.post_limiter.wait_seconds(client_address(request))
+    if wait:
+        raise SlowDown(wait)
+
+
 async def posted_form(request: Request, *, csrf: bool = True) -> FormData:
     """The form, once the client may post and the form carries its session's CSRF token.
 
     `csrf=False` only for a form that cannot carry a token and changes nothing: the mailed envelope's button.
     """
-    wait = request.app.state.post_limiter.wait_seconds(client_address(request))
-    if wait:
-        raise SlowDown(wait)
+    check_pace(request)
     form = await request.form(max_files=0, max_fields=20, max_part_size=MAX_FIELD_CHARS * 4)
     if csrf:
         check_csrf(request, form.get(CSRF_FIELD))

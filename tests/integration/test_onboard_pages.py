@@ -1,0 +1,201 @@
+"""Onboarding from the console over HTTP, on a real store: an administrator uploads a file, which becomes the same
+streaming job as `envadmin onboard --by <them>`; the job's page follows it and lists the rows that went wrong.
+
+The upload's background thread journals and publishes the rows (to the embedded broker); here they are applied
+from the journal as a worker applies them (tests/e2e run the same with real workers).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from producers.client import new_command
+from producers.web.app import create_web
+from store import credentials, job_reports, queries
+from store.tables import commands
+from workers.apply import apply_message
+
+from .apply_here import applier
+from .helpers import PASSWORD_HASH, account_with_admin, add_user
+from .test_console_pages import ALICE, BOB, OWN, TEMPORARY, Console
+
+HEADER = "action,account,email,first_name,last_name,group,by\n"
+CAP = 8 * 1024  # the upload cap of these tests; the app's other bodies keep ENVADMIN_API_MAX_BODY_BYTES (1 MiB)
+
+
+class Uploads(Console):
+    def upload(self, account: str, name: str, content: bytes, csrf: bool = True):
+        data = {"csrf_token": self.csrf(f"/accounts/{account}/onboard")} if csrf else {}
+        return self.browser.post(f"/accounts/{account}/onboard", data=data,
+                                 files={"file": (name, content, "text/csv")}, follow_redirects=False)
+
+    def apply_job(self, job_id: UUID) -> None:
+        with self.engine.connect() as conn:
+            payloads = conn.execute(select(commands.c.payload).where(commands.c.job_id == job_id)
+                                    .order_by(commands.c.job_line)).scalars().all()
+        apply_message({"v": 1, "commands": list(payloads)}, self.factory, max_attempts=5, chunk=500,
+                      lease=timedelta(seconds=60))
+
+
+@pytest.fixture
+def uploads(database_url, tmp_path):
+    """Account 1001 administered by Alice; Bob is a user of 1001 but no administrator."""
+    settings, engine, factory, apply = applier(database_url, tmp_path, web_upload_max_bytes=CAP, job_batch=4)
+    assert apply(account_with_admin("1001", ALICE), add_user(BOB)) == ["applied", "applied"]
+    now = datetime.now(timezone.utc)
+    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
+    assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
+    with TestClient(create_web(settings, token="")) as browser:
+        yield Uploads(browser, engine, factory)
+    engine.dispose()
+
+
+def csv(*rows: str) -> bytes:
+    return (HEADER + "".join(row + "\n" for row in rows)).encode()
+
+
+def job_id_of(response) -> UUID:
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert re.fullmatch(r"/accounts/1001/jobs/[0-9a-f-]{36}", location)
+    return UUID(location.rsplit("/", 1)[-1])
+
+
+def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploads):
+    uploads.sign_in(ALICE, OWN)
+    assert 'href="/accounts/1001/onboard"' in uploads.browser.get("/accounts/1001").text
+    rows = [f"grant,1001,new{n}@example.com,,,," for n in range(8)]
+    rows.insert(4, "promote,1001,bob@example.com,,,,")
+    rows.append(f"grant,1001,{BOB},,,,{ALICE}")
+    job_id = job_id_of(uploads.upload("1001", "ten.csv", csv(*rows)))
+
+    running = uploads.browser.get(f"/accounts/1001/jobs/{job_id}")
+    assert running.status_code == 200
+    assert "Applying ten.csv" in running.text and '<meta http-equiv="refresh" content="2">' in running.text
+    assert re.search(r'<progress id="done" max="100" value="10.0">', running.text)  # the invalid row is final
+    assert "<td>queued</td><td>9</td>" in running.text and "<td>invalid</td><td>1</td>" in running.text
+    assert "Rows that went wrong" not in running.text
+
+    uploads.apply_job(job_id)
+    done = uploads.browser.get(f"/accounts/1001/jobs/{job_id}")
+    assert "Done: ten.csv" in done.text and '<meta http-equiv="refresh"' not in done.text
+    assert 'value="100.0"' in done.text and "<td>pending</td><td>8</td>" in done.text
+    assert "<td>applied</td><td>1</td>" in done.text
+    errors = re.findall(r"<tr><td>(\d+)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", done.text)
+    assert errors == [("6", "action", "invalid", "is &#39;promote&#39;; expected one of create_account, add_user, "
+                                                 "grant, revoke, add_member, remove_member")]
+    assert BOB in queries.admins(uploads.engine, "1001")
+    with uploads.engine.connect() as conn:
+        made = conn.execute(select(commands.c.actor, commands.c.source).where(commands.c.job_id == job_id)).all()
+    assert {(row.actor, row.source) for row in made} == {(ALICE, "job")}
+
+
+def test_a_row_by_someone_else_for_another_account_or_making_a_user_is_invalid_with_its_reason(uploads):
+    uploads.sign_in(ALICE, OWN)
+    job_id = job_id_of(uploads.upload("1001", "mixed.csv", csv(
+        f"grant,1001,{BOB},,,,{BOB}",
+        "grant,2002,new@example.com,,,,",
+        "add_user,1001,carol@example.com,Carol,Cole,,",
+        f"grant,1001,{BOB},,,,ALICE@example.com")))
+    uploads.apply_job(job_id)
+    errors = {entry["line"]: entry for entry in job_reports.errors(uploads.engine, job_id)}
+    assert set(errors) == {2, 3, 4}
+    assert errors[2]["field"] == "by" and errors[2]["reason"] == (
+        f"is '{BOB}', but every row of an upload acts as the person who uploaded it, {ALICE}")
+    assert errors[3]["field"] == "account" and errors[3]["reason"] == (
+        "is '2002', but this upload is for account 1001; a row for another account is not applied")
+    assert errors[4]["field"] == "email" and "temporary password an upload cannot hand over" in errors[4]["reason"]
+    assert queries.command_status(uploads.engine, _command_of(uploads, job_id, 5))["status"] == "applied"
+    page = uploads.browser.get(f"/accounts/1001/jobs/{job_id}").text
+    assert "this upload is for account 1001" in page and "every row of an upload acts as" in page
+
+
+def _command_of(uploads, job_id: UUID, line: int) -> UUID:
+    with uploads.engine.connect() as conn:
+        return conn.execute(select(commands.c.id).where(commands.c.job_id == job_id,
+                                                         commands.c.job_line == line)).scalar_one()
+
+
+def test_only_administrators_of_the_account_see_the_upload_and_the_job(uploads):
+    uploads.sign_in(ALICE, OWN)
+    job_id = job_id_of(uploads.upload("1001", "one.csv", csv(f"grant,1001,{BOB},,,,")))
+    assert uploads.browser.get(f"/accounts/1001/jobs/{job_id}").status_code == 200
+    assert uploads.browser.get(f"/accounts/1001/jobs/{UUID(int=1)}").status_code == 404
+    uploads.sign_in(BOB, OWN)
+    assert uploads.browser.get("/accounts/1001/onboard").status_code == 404
+    assert uploads.browser.get(f"/accounts/1001/jobs/{job_id}").status_code == 404
+    refused = uploads.browser.post("/accounts/1001/onboard", files={"file": ("x.csv", b"x", "text/csv")})
+    assert refused.status_code == 404
+
+
+def test_a_job_of_another_account_is_not_found_there(uploads):
+    uploads.sign_in(ALICE, OWN)
+    job_id = job_id_of(uploads.upload("1001", "one.csv", csv(f"grant,1001,{BOB},,,,")))
+    grant_alice_2002(uploads)
+    assert uploads.browser.get("/accounts/2002/onboard").status_code == 200
+    assert uploads.browser.get(f"/accounts/2002/jobs/{job_id}").status_code == 404
+
+
+def grant_alice_2002(uploads) -> None:
+    """Account 2002, administered by Alice as well (created by support with Carol, who grants Alice)."""
+    create = new_command("create_account", actor="support", source="cli", account="2002", name="Beta",
+                         admin_email="carol@example.com", first_name="Carol", last_name="Cole",
+                         password_hash=PASSWORD_HASH)
+    grant = new_command("grant_admin", actor="carol@example.com", source="cli", account="2002", email=ALICE)
+    for cmd in (create, grant):
+        with uploads.factory() as uow:
+            uow.log.record_submitted([cmd], datetime.now(timezone.utc))
+            uow.commit()
+        uploads.apply_journalled(cmd.id)
+
+
+def test_a_file_over_the_cap_is_refused_with_a_page_saying_so(uploads):
+    uploads.sign_in(ALICE, OWN)
+    over = csv(*[f"grant,1001,user{n}@example.com,,,," for n in range(400)])  # ~12 KB, the body within allowance
+    assert CAP < len(over) < CAP + 64 * 1024
+    refused = uploads.upload("1001", "big.csv", over)
+    assert refused.status_code == 413 and "larger than 0.0078125 MB" in refused.text
+    assert "Split it into smaller files" in refused.text and refused.headers["connection"] == "close"
+    announced = uploads.upload("1001", "huge.csv", over * 20)  # refused on its announced size, before reading
+    assert announced.status_code == 413 and "the most an upload may be" in announced.text
+    assert job_reports.recent(uploads.engine, 5) == []
+    other = uploads.browser.post("/accounts/1001/admins", data={"email": "x" * (1024 * 1024 + 1)})
+    assert other.status_code == 413 and other.json() == {"errors": [{"message": "body: at most 1048576 bytes"}]}
+
+
+def test_the_upload_route_takes_a_body_larger_than_the_rest_of_the_app(database_url, tmp_path):
+    settings, engine, factory, apply = applier(database_url, tmp_path)
+    assert apply(account_with_admin("1001", ALICE)) == ["applied"]
+    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc),
+                                       client="set-up").ok
+    with TestClient(create_web(settings, token="")) as browser:
+        uploads = Uploads(browser, engine, factory)
+        uploads.sign_in(ALICE, OWN)
+        padded = "".join('{"action": "grant", "account": "1001", "email": "new%d@example.com"%s}\n'
+                         % (n, " " * 60_000) for n in range(25)).encode()
+        assert len(padded) > settings.api_max_body_bytes
+        job_id = job_id_of(uploads.upload("1001", "padded.jsonl", padded))
+        assert job_reports.report(engine, job_id)["counts"]["queued"] == 25
+    engine.dispose()
+
+
+def test_an_upload_without_its_csrf_token_is_refused(uploads):
+    uploads.sign_in(ALICE, OWN)
+    refused = uploads.upload("1001", "one.csv", csv(f"grant,1001,{BOB},,,,"), csrf=False)
+    assert refused.status_code == 403 and "security token" in refused.text
+    assert job_reports.recent(uploads.engine, 5) == []
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("rows.txt", b"action,account\n", "is neither a CSV nor a JSONL file"),
+    ("rows.csv", b"action,account,colour\n", "colour"),
+])
+def test_a_file_that_cannot_be_onboarded_is_named_on_the_form(uploads, name, content, expected):
+    uploads.sign_in(ALICE, OWN)
+    refused = uploads.upload("1001", name, content)
+    assert refused.status_code == 422 and expected in refused.text and 'type="file"' in refused.text
