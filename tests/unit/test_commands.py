@@ -166,7 +166,7 @@ def test_a_naive_issue_time_is_refused():
     assert message.startswith("issued_at: ")
 
 
-@pytest.mark.parametrize("source", ["web", "CLI", ""])
+@pytest.mark.parametrize("source", ["browser", "CLI", ""])
 def test_an_unknown_source_is_refused(source):
     assert problem(data(source=source)).startswith("source: ")
 
