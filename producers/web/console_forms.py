@@ -38,7 +38,10 @@ def command_or_errors(type_: str, actor: str, account: str, form_names: dict[str
         return errors
 
 
-async def _account(request: Request, account: str):
+async def _account(request: Request, account: str, *asked: str):
+    """The account's page view; 404 for a confirmation or form page that does not say what it is about."""
+    if not all(value.strip() for value in asked):
+        raise HTTPException(404)
     view = await run_in_threadpool(account_pages.account_view, request.app.state.client.engine, account)
     if view is None:
         raise HTTPException(404)
@@ -59,7 +62,7 @@ def _confirm(request: Request, view, me: str, question: str, action: str, hidden
 async def _form_page(request: Request, account: str, me: str, heading: str, action: str, hidden: dict[str, str],
                      field: tuple[str, str, str], button: str, status: int = 200, errors=None,
                      values=None) -> Response:
-    view = await _account(request, account)
+    view = await _account(request, account, *hidden.values())
     return page(request, "console_form.html", status, title=heading, account=view, me=me, heading=heading,
                 action=f"/accounts/{account}/{action}", hidden=hidden, field_spec=field, button=button,
                 errors=errors or {}, values=values or {})
@@ -81,7 +84,8 @@ async def _posted(request: Request, account: str) -> tuple[FormData, str]:
     return form, await administrator(request, account)
 
 
-def _one_of(form: FormData, *names: str) -> dict[str, str]:
+def _stripped(form: FormData, *names: str) -> dict[str, str]:
+    """The named fields of the form, without surrounding spaces (what the command gets)."""
     return {name: text_field(form, name).strip() for name in names}
 
 
@@ -94,7 +98,7 @@ def _refused_on_account(request: Request, account: str, me: str, errors: dict[st
 @router.get("/accounts/{account}/admins/revoke")
 async def revoke_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account)
+    view = await _account(request, account, email)
     return _confirm(request, view, me, f"Revoke {email}'s administrator role in {view.name}?",
                           "admins/revoke", {"email": email}, "Revoke",
                           "They keep their user and their groups; they can no longer administer this account.")
@@ -103,7 +107,7 @@ async def revoke_confirmation(request: Request, account: str, email: str = "") -
 @router.post("/accounts/{account}/admins/revoke")
 async def revoke(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "revoke_admin", {"email": "email"}, **_one_of(form, "email"))
+    done = await _submitted(request, account, me, "revoke_admin", {"email": "email"}, **_stripped(form, "email"))
     if isinstance(done, dict):  # only a tampered form: the confirmation carried the row's email
         raise HTTPException(400, "; ".join(done.values()))
     return done
@@ -115,7 +119,7 @@ async def revoke(request: Request, account: str) -> Response:
 async def add_user(request: Request, account: str) -> Response:
     """A user with a temporary password made here, shown once on the outcome page when the user exists."""
     form, me = await _posted(request, account)
-    values = _one_of(form, "user_email", "first_name", "last_name")
+    values = _stripped(form, "user_email", "first_name", "last_name")
     password = generate_temporary_password()
     password_hash = await run_in_threadpool(hash_password, password)
     names = {"email": "user_email", "first_name": "first_name", "last_name": "last_name"}
@@ -134,7 +138,7 @@ async def add_user(request: Request, account: str) -> Response:
 @router.post("/accounts/{account}/groups")
 async def create_group(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
-    values = _one_of(form, "group_name")
+    values = _stripped(form, "group_name")
     done = await _submitted(request, account, me, "create_group", {"group": "group_name"},
                             group=values["group_name"])
     if isinstance(done, dict):
@@ -156,7 +160,7 @@ async def rename_form(request: Request, account: str, group: str = "") -> Respon
 @router.post("/accounts/{account}/groups/rename")
 async def rename_group(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
-    values = _one_of(form, "group", "new_name")
+    values = _stripped(form, "group", "new_name")
     done = await _submitted(request, account, me, "rename_group", {"group": "new_name", "new_name": "new_name"},
                             **values)
     if isinstance(done, dict):
@@ -169,7 +173,7 @@ async def rename_group(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/groups/delete")
 async def delete_confirmation(request: Request, account: str, group: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account)
+    view = await _account(request, account, group)
     return _confirm(request, view, me, f"Delete the group {group} from {view.name}?", "groups/delete",
                           {"group": group}, "Delete the group",
                           "Its members stay users of the account; they are no longer members of this group.")
@@ -178,7 +182,7 @@ async def delete_confirmation(request: Request, account: str, group: str = "") -
 @router.post("/accounts/{account}/groups/delete")
 async def delete_group(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "delete_group", {"group": "group"}, **_one_of(form, "group"))
+    done = await _submitted(request, account, me, "delete_group", {"group": "group"}, **_stripped(form, "group"))
     if isinstance(done, dict):
         raise HTTPException(400, "; ".join(done.values()))
     return done
@@ -194,7 +198,7 @@ async def add_member_form(request: Request, account: str, group: str = "") -> Re
 @router.post("/accounts/{account}/groups/members")
 async def add_member(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
-    values = _one_of(form, "group", "email")
+    values = _stripped(form, "group", "email")
     done = await _submitted(request, account, me, "add_member", {"email": "email", "group": "email"}, **values)
     if isinstance(done, dict):
         return await _form_page(request, account, me, f"Add a member to {values['group']}",
@@ -205,7 +209,7 @@ async def add_member(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/groups/members/remove")
 async def remove_member_confirmation(request: Request, account: str, group: str = "", email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account)
+    view = await _account(request, account, group, email)
     return _confirm(request, view, me, f"Remove {email} from the group {group}?", "groups/members/remove",
                           {"group": group, "email": email}, "Remove", "They stay a user of the account.")
 
@@ -214,7 +218,7 @@ async def remove_member_confirmation(request: Request, account: str, group: str 
 async def remove_member(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
     done = await _submitted(request, account, me, "remove_member", {"group": "group", "email": "email"},
-                            **_one_of(form, "group", "email"))
+                            **_stripped(form, "group", "email"))
     if isinstance(done, dict):
         raise HTTPException(400, "; ".join(done.values()))
     return done
@@ -225,7 +229,7 @@ async def remove_member(request: Request, account: str) -> Response:
 @router.post("/accounts/{account}/invites/resend")
 async def resend_invite(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "resend_invite", {"email": "email"}, **_one_of(form, "email"))
+    done = await _submitted(request, account, me, "resend_invite", {"email": "email"}, **_stripped(form, "email"))
     if isinstance(done, dict):
         raise HTTPException(400, "; ".join(done.values()))
     return done
@@ -234,7 +238,7 @@ async def resend_invite(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/invites/cancel")
 async def cancel_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account)
+    view = await _account(request, account, email)
     return _confirm(request, view, me, f"Cancel the invite of {email}?", "invites/cancel",
                           {"email": email}, "Cancel the invite",
                           "Its link stops working, and the grants waiting on it are cancelled.")
@@ -243,7 +247,7 @@ async def cancel_confirmation(request: Request, account: str, email: str = "") -
 @router.post("/accounts/{account}/invites/cancel")
 async def cancel_invite(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "cancel_invite", {"email": "email"}, **_one_of(form, "email"))
+    done = await _submitted(request, account, me, "cancel_invite", {"email": "email"}, **_stripped(form, "email"))
     if isinstance(done, dict):
         raise HTTPException(400, "; ".join(done.values()))
     return done

@@ -8,7 +8,6 @@ import base64
 import re
 from uuid import UUID
 
-import pytest
 from sqlalchemy import select
 
 from domain.passwords import verify_password
@@ -176,6 +175,12 @@ POSTS = {"/admins/revoke": {"email": BOB}, "/users": {"user_email": "x@example.c
 PAGES = ["/admins/revoke?email=a%40example.com", "/groups/rename?group=Ops", "/groups/delete?group=Ops",
          "/groups/members?group=Ops", "/groups/members/remove?group=Ops&email=a%40example.com",
          "/invites/cancel?email=a%40example.com"]
+
+
+def test_a_confirmation_page_that_does_not_say_what_it_is_about_is_not_found(console):
+    console.sign_in(ALICE, OWN)
+    for path in PAGES:
+        assert console.browser.get(ACCOUNT + path.split("?")[0]).status_code == 404, path
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(console):
