@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from producers.web.console import administrator, command, submit
 from producers.web.forms import posted_form, text_field
 from producers.web.render import page
+from producers.web.shown_once import take_temporary_password
 from store import account_pages, queries
 from store.command_log import PENDING, QUEUED
 
@@ -61,5 +62,7 @@ async def outcome(request: Request, account: str, command_id: str) -> Response:
     if found is None or found["account"] != account:
         raise HTTPException(404)
     waiting = found["status"] == QUEUED
+    password = await take_temporary_password(request, found)
     return page(request, "outcome.html", title="Outcome", account=account, me=email, cmd=found,
-                pending=found["status"] == PENDING, refresh=REFRESH_SECONDS if waiting else None)
+                pending=found["status"] == PENDING, refresh=REFRESH_SECONDS if waiting else None,
+                temporary_password=password)
