@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings, load_settings
 from producers.api import create_api, is_api_path
-from producers.web import access_log, account_pages, envelope_pages, home_page, login_pages, password_pages, register_pages
+from producers.web import access_log, account_pages, audit_pages, envelope_pages, home_page, login_pages, password_pages, register_pages
 from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
 from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
@@ -39,6 +39,7 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.include_router(home_page.router)
     app.include_router(envelope_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(audit_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
