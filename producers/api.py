@@ -143,13 +143,13 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
     def audit_trail(account: str, actor: str = "", action: str = "", since: str = "", limit: str = "",
                     older: str = ""):
         """The account's audit trail, newest first, a page of `limit` (at most 500); `older` pages on."""
-        account = _existing_account(client, account)
         try:
             wanted = audit_filter(actor, action, since, datetime.now(timezone.utc))
         except ValueError as e:
             raise _error(422, f"since: {e}") from None
         size = _bounded_int("limit", limit, AUDIT_PAGE, MAX_AUDIT_PAGE)
-        cursor = _bounded_int("older", older, None, None) if older else None
+        cursor = _bounded_int("older", older, None, None)
+        account = _existing_account(client, account)
         try:
             shown = audit_page(client.engine, account, wanted, older=cursor, size=size)
         except UnknownCursor as e:
