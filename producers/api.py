@@ -13,6 +13,7 @@ import logging
 import os
 import reprlib
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import Any, get_args
 from uuid import UUID
 
@@ -27,11 +28,14 @@ from config.settings import Settings
 from domain.commands import AnyCommand, Command, account_number
 from domain.validation import describe
 from producers.api_limits import BodyLimits, LargerBody
+from producers.audit_filters import audit_filter
 from producers.client import Client, new_command
 from store import queries
+from store.audit_trail import PAGE_SIZE as AUDIT_PAGE, UnknownCursor, audit_page
 from store.command_log import QUEUED
 
 MAX_COMMANDS = 1000
+MAX_AUDIT_PAGE = 500
 SOURCE = "api"
 
 logger = logging.getLogger(__name__)
@@ -136,6 +140,23 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
     def list_groups(account: str):
         account = _existing_account(client, account)
         return {"account": account, "groups": queries.group_members(client.engine, account)}
+
+    @api.get("/v1/accounts/{account}/audit")
+    def audit_trail(account: str, actor: str = "", action: str = "", since: str = "", limit: str = "",
+                    older: str = ""):
+        """The account's audit trail, newest first, a page of `limit` (at most 500); `older` pages on."""
+        try:
+            wanted = audit_filter(actor, action, since, datetime.now(timezone.utc))
+        except ValueError as e:
+            raise _error(422, f"since: {e}") from None
+        size = _bounded_int("limit", limit, AUDIT_PAGE, MAX_AUDIT_PAGE)
+        cursor = _bounded_int("older", older, None, None)
+        account = _existing_account(client, account)
+        try:
+            shown = audit_page(client.engine, account, wanted, older=cursor, size=size)
+        except UnknownCursor as e:
+            raise _error(422, f"older: {e}") from None
+        return {"account": account, "entries": [entry.as_dict() for entry in shown.entries], "older": shown.older}
 
     @api.get("/v1/status")
     def status():
@@ -267,6 +288,15 @@ def _unknown_fields(names: list[str]) -> list[str]:
 
 def _name(name: str) -> str:
     return name if len(name) <= ECHO_LIMIT and name.isprintable() else _shown(name)
+
+
+def _bounded_int(name: str, text: str, default: int | None, most: int | None) -> int | None:
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) or int(text) < 1 or (most and int(text) > most):
+        bounds = f"from 1 to {most}" if most else "a positive whole number"
+        raise _error(422, f"{name}: expected {bounds}, not {_shown(text)}")
+    return int(text)
 
 
 def _existing_account(client: Client, account: str) -> str:

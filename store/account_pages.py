@@ -43,6 +43,12 @@ def administers(engine: Engine, account: str, email: str) -> bool:
             memberships.c.email_key == email_key(email))).first() is not None
 
 
+def account_name(engine: Engine, account: str) -> str | None:
+    """The account's name; None if there is no such account."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        return conn.execute(select(accounts.c.name).where(accounts.c.number == account)).scalar()
+
+
 def account_view(engine: Engine, account: str) -> AccountView | None:
     with engine.connect().execution_options(readonly=True) as conn:
         name = conn.execute(select(accounts.c.name).where(accounts.c.number == account)).scalar()

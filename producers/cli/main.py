@@ -11,7 +11,7 @@ from typer import rich_utils
 
 from config.settings import MasterKeyError
 from domain.master_keys import WrongMasterKey
-from producers.cli import credentials, invites, jobs, keys, memberships, ops, people, serve, worker
+from producers.cli import audit, credentials, invites, jobs, keys, memberships, ops, people, serve, worker
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -30,6 +30,7 @@ app.add_typer(credentials.password_app, name="password")
 app.command("onboard")(jobs.onboard)
 app.add_typer(jobs.job_app, name="job")
 app.command("status")(ops.status)
+app.command("audit")(audit.audit)
 app.command("dead-letters")(ops.dead_letters)
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)

@@ -36,7 +36,7 @@ def revoke(account: Account, email: Email, by: By, wait: Wait = False, timeout: 
 @admin_app.command("list")
 def list_admins(account: Account, as_json: Json = False) -> None:
     """The account's administrators."""
-    engine = _existing_account(account)
+    engine = existing_account(account)
     admins = queries.admins(engine, account)
     pending = queries.pending_admins(engine, account)
     if as_json:
@@ -91,7 +91,7 @@ def remove_member(account: Account, group: Group, email: Email, by: By, wait: Wa
 @group_app.command("list")
 def list_groups(account: Account, as_json: Json = False) -> None:
     """The account's groups with their members."""
-    engine = _existing_account(account)
+    engine = existing_account(account)
     members = queries.group_members(engine, account)
     if as_json:
         print_json({"account": account, "groups": members})
@@ -99,7 +99,8 @@ def list_groups(account: Account, as_json: Json = False) -> None:
     print_lines(group_lines(members))
 
 
-def _existing_account(account: str):
+def existing_account(account: str):
+    """The engine, once the account number is well formed and the account exists; else a clear failure."""
     try:
         account_number(account)
     except ValueError as e:

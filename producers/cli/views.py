@@ -63,3 +63,15 @@ def dead_letter_lines(letters: list[dict]) -> list[str]:
         lines.append(f"#{letter['id']} {letter['at']} command={letter['command_id'] or '-'}")
         lines.append(f"    {letter['reason']}")
     return lines or ["no dead letters"]
+
+
+def audit_lines(entries: list, more: bool) -> list[str]:
+    """envadmin audit: one line per entry, newest first: when (UTC), who, from where, what, target, detail."""
+    lines = []
+    for entry in entries:
+        detail = f"  ({entry.detail})" if entry.detail else ""
+        lines.append(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor}  {entry.source:<3}  {entry.action}  "
+                     f"{entry.target}{detail}")
+    if more:
+        lines.append("… older entries not shown: raise --limit, or narrow with --since, --actor, --action")
+    return lines or ["no entry"]

@@ -17,6 +17,7 @@ from producers.api import create_api, is_api_path
 from producers.web import (
     access_log,
     account_pages,
+    audit_pages,
     console_forms,
     envelope_pages,
     home_page,
@@ -51,6 +52,7 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.include_router(account_pages.router)
     app.include_router(onboard_pages.router)
     app.include_router(console_forms.router)
+    app.include_router(audit_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,

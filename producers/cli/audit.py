@@ -1,0 +1,37 @@
+"""envadmin audit: an account's audit trail, newest first: who did what, when, from where."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Optional
+
+import typer
+
+from producers.audit_filters import SINCE_HELP, audit_filter
+from producers.cli.context import Json, fail, print_json, print_lines
+from producers.cli.memberships import existing_account
+from producers.cli.views import audit_lines
+from store.audit_trail import each_entry
+
+MAX_LIMIT = 100_000
+
+
+def audit(account: Annotated[str, typer.Option("--account", help="Account number.")],
+          actor: Annotated[Optional[str], typer.Option("--actor", help="Only what this email did.")] = None,
+          action: Annotated[Optional[str], typer.Option("--action", help="Only this action (user.added, …).")] = None,
+          since: Annotated[Optional[str], typer.Option("--since", help=f"Only from then on: {SINCE_HELP}.")] = None,
+          limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_LIMIT, help="How many, newest first.")] = 50,
+          as_json: Json = False) -> None:
+    """Who did what in an account, when, and from where (cli, api, job, web), newest first."""
+    try:
+        wanted = audit_filter(actor, action, since, datetime.now(timezone.utc))
+    except ValueError as e:
+        fail(f"--since: {e}")
+    account = account.strip()
+    engine = existing_account(account)
+    entries = list(each_entry(engine, account, wanted, limit=limit + 1))
+    more = len(entries) > limit
+    entries = entries[:limit]
+    if as_json:
+        print_json({"account": account, "entries": [e.as_dict() for e in entries], "more": more})
+        return
+    print_lines(audit_lines(entries, more))

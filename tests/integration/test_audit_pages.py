@@ -1,0 +1,130 @@
+"""The console's audit trail over HTTP on a real store: only the account's administrators see it; the entries the
+handlers wrote, newest first, filtered by actor and action, in pages, and exported whole as a CSV no spreadsheet
+runs."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timezone
+from html import unescape
+from uuid import UUID
+
+import pytest
+from starlette.testclient import TestClient
+
+from producers.client import new_command
+from producers.web.app import create_web
+from store import credentials
+
+from .apply_here import applier
+from .helpers import account_with_admin, add_user
+from .test_console_pages import ALICE, BOB, OWN, TEMPORARY, Console
+
+_ROW = re.compile(r"<tr><td class=\"nowrap\">(.*?)</tr>", re.S)
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
+_LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
+
+
+@pytest.fixture
+def console(database_url, tmp_path):
+    """Account 1001 administered by Alice; Bob is a user of 1001 added by Alice, no administrator."""
+    settings, engine, factory, apply = applier(database_url, tmp_path)
+    assert apply(account_with_admin("1001", ALICE), add_user(BOB)) == ["applied", "applied"]
+    now = datetime.now(timezone.utc)
+    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
+    assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
+    with TestClient(create_web(settings, token="")) as browser:
+        console = Console(browser, engine, factory)
+        console.apply = apply
+        yield console
+    engine.dispose()
+
+
+def rows(html: str) -> list[list[str]]:
+    """The trail's table, cell by cell: when, who, from where, what, target, detail."""
+    return [[unescape(cell.strip()) for cell in _CELL.findall("<td>" + row)] for row in _ROW.findall(html)]
+
+
+def links(html: str) -> dict[str, str]:
+    return {unescape(text.strip()): unescape(href) for href, text in _LINK.findall(html)}
+
+
+def test_an_administrator_reads_who_did_what_newest_first_and_a_web_change_shows_web(console):
+    console.sign_in(ALICE, OWN)
+    added = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
+                                                                 "email": BOB}, follow_redirects=False)
+    assert console.apply_journalled(UUID(added.headers["location"].rsplit("/", 1)[-1])) == "applied"
+
+    page = console.browser.get("/accounts/1001/audit")
+
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert [row[1:5] for row in rows(page.text)] == [
+        [ALICE, "web", "admin.granted", BOB],
+        [ALICE, "cli", "user.added", BOB],
+        ["support", "cli", "admin.granted", ALICE],
+        ["support", "cli", "user.added", ALICE],
+        ["support", "cli", "account.created", "1001"],
+    ]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows(page.text)[0][0])
+    assert 'href="/accounts/1001/audit"' in console.browser.get("/accounts/1001").text
+    assert "Older" not in links(page.text) and "Newer" not in page.text
+
+
+def test_the_filters_narrow_the_table_keep_their_values_and_carry_into_the_export_link(console):
+    console.sign_in(ALICE, OWN)
+
+    page = console.browser.get("/accounts/1001/audit", params={"actor": "Alice@Example.COM",
+                                                               "action": "user.added"}).text
+
+    assert [row[1:5] for row in rows(page)] == [[ALICE, "cli", "user.added", BOB]]
+    assert "<option selected>Alice@Example.COM</option>" in page
+    assert "<option selected>user.added</option>" in page
+    assert links(page)["Export as CSV"] == "/accounts/1001/audit.csv?actor=Alice%40Example.COM&action=user.added"
+    assert "<option>account.created</option>" in page and "<option>support</option>" in page
+
+
+def test_pages_of_fifty_go_older_and_back_newer_keeping_the_filter(console):
+    console.apply(*[add_user(f"user{n:02}@example.com") for n in range(60)])
+    console.sign_in(ALICE, OWN)
+
+    first = console.browser.get("/accounts/1001/audit", params={"action": "user.added"}).text
+    older = console.browser.get(links(first)["Older →"]).text
+    back = console.browser.get(links(older)["← Newer"]).text
+
+    assert [row[4] for row in rows(first)] == [f"user{n:02}@example.com" for n in range(59, 9, -1)]
+    assert [row[4] for row in rows(older)] == [f"user{n:02}@example.com" for n in range(9, -1, -1)] + [BOB, ALICE]
+    assert "action=user.added" in links(first)["Older →"]
+    assert "Older →" not in links(older)
+    assert rows(back) == rows(first)
+
+
+def test_the_csv_export_holds_every_matching_entry_with_formulas_neutralized(console):
+    hostile = new_command("create_group", actor=ALICE, source="api", account="1001", group="=cmd|' /C calc'!A0")
+    console.apply(hostile, *[add_user(f"user{n:02}@example.com") for n in range(60)])
+    console.sign_in(ALICE, OWN)
+
+    everything = console.browser.get("/accounts/1001/audit.csv")
+    created = console.browser.get("/accounts/1001/audit.csv", params={"action": "group.created"})
+
+    assert everything.status_code == 200 and everything.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="account-1001-audit.csv"' in everything.headers["content-disposition"]
+    table = list(csv.reader(io.StringIO(everything.text)))
+    assert table[0] == ["at (UTC)", "actor", "source", "action", "target", "detail", "command id"]
+    assert len(table) == 1 + 4 + 61  # not one page: every entry (4 from the set-up)
+    [group] = list(csv.reader(io.StringIO(created.text)))[1:]
+    assert group[1:5] == [ALICE, "api", "group.created", "'=cmd|' /C calc'!A0"]
+    UUID(group[6])
+
+
+@pytest.mark.parametrize("path", ["/accounts/1001/audit", "/accounts/1001/audit.csv", "/accounts/9999/audit"])
+def test_someone_who_does_not_administer_the_account_gets_404(console, path):
+    console.sign_in(BOB, OWN)
+    assert console.browser.get(path).status_code == 404
+
+
+def test_a_page_link_naming_no_entry_of_the_account_is_refused_clearly(console):
+    console.sign_in(ALICE, OWN)
+    for cursor in ("abc", "999999", "-1"):
+        page = console.browser.get("/accounts/1001/audit", params={"older": cursor})
+        assert page.status_code == 400 and "names no entry of this account" in page.text
