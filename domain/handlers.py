@@ -67,7 +67,7 @@ def add_user(cmd: c.AddUser, repo: Repository, now: datetime) -> Outcome:
                        cmd.password_expired, created_by_account=cmd.account))
     # The console's own fix: an admin of this account adds the user, so this account's pending
     # grants are retried; another account's stay pending (its admin did not vouch for the email).
-    retries = retry_pending_grants(email_key(cmd.email), repo, now, account=cmd.account)
+    retries = retry_pending_grants(email_key(cmd.email), repo, now, account=cmd.account, source=cmd.source)
     message = f"User {cmd.email} added."
     if retries:
         message += f" Retrying {len(retries)} pending grant(s) of account {cmd.account}."
@@ -93,11 +93,12 @@ def cancel_invite(cmd: c.CancelInvite, repo: Repository, now: datetime) -> Outco
 
 
 def retry_pending_grants(key: str, repo: Repository, now: datetime,
-                         account: str | None = None) -> list[c.Command]:
-    """Each pending grant of the email as a new grant command, by its inviter, at its issue time."""
+                         account: str | None = None, source: str = "cli") -> list[c.Command]:
+    """Each pending grant of the email as a new grant command, by its inviter, at its issue time; `source`: where
+    the registration (or the user's creation) that retries them came from."""
     retries: list[c.Command] = []
     for grant in repo.pending_grants(key, account):
-        fields = dict(id=uuid4(), issued_at=grant.issued_at, actor=grant.actor, source="cli",
+        fields = dict(id=uuid4(), issued_at=grant.issued_at, actor=grant.actor, source=source,
                       correlation_id=str(grant.command_id), account=grant.account, email=grant.email,
                       retry_of=grant.command_id)
         retry = c.system_command(c.GrantAdmin, **fields) if grant.group == ADMIN_GROUP_KEY else \

@@ -42,7 +42,7 @@ class Registered:
 
 
 def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Repository,
-             now: datetime, *, email: str | None = None,
+             now: datetime, *, email: str | None = None, source: str = "cli",
              password_matches: Callable[[User], bool] = lambda user: False) -> Registered:
     """Accept the invite of the token; the caller submits `retries` in the same transaction."""
     invite = repo.invite_by_token(hash_token(token))
@@ -65,5 +65,5 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     operation = uuid4()
     for event in (ev.UserRegistered(invite.account, invite.email), ev.InviteAccepted(invite.account, invite.email)):
         repo.add_audit(AuditEntry(now, invite.email, event.action, event.target, event.account, operation,
-                                  "cli", event.detail))
-    return Registered(invite.email, user is None, retry_pending_grants(invite.key, repo, now))
+                                  source, event.detail))
+    return Registered(invite.email, user is None, retry_pending_grants(invite.key, repo, now, source=source))

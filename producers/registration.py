@@ -27,7 +27,8 @@ NO_SUCH_ENVELOPE = "no such envelope for this email and password"
 
 
 def register_with_token(client: Client, token: str, first: str, last: str, password: str,
-                        email: str | None = None, *, client_address: str | None = None) -> Registered:
+                        email: str | None = None, *, client_address: str | None = None,
+                        source: str = "cli") -> Registered:
     """Accept the invite; its pending grants are journalled as commands in the same transaction.
 
     A user who already exists gives their current password, checked through the lockout of
@@ -38,7 +39,7 @@ def register_with_token(client: Client, token: str, first: str, last: str, passw
     proven = _current_password_proven(client, hash_token(token), password, now, client_address or local_client())
     with SqlUnitOfWork(client.engine) as uow:
         email_locks.lock_for_registration(uow.conn, hash_token(token))  # grants of the email wait, or are seen
-        result = register(token, first, last, new_hash, uow.repo, now, email=email,
+        result = register(token, first, last, new_hash, uow.repo, now, email=email, source=source,
                           password_matches=lambda user: proven)
         if result.retries:
             uow.log.record_submitted(result.retries, now)

@@ -107,14 +107,17 @@ class Onboarding:
     def already_submitted(self) -> bool:
         return self.record is not None and self.record.state == jobs.SUBMITTED
 
+    def open(self) -> jobs.JobRecord:
+        """Create the job's record (or take it up again): a page can show the job before its rows are read."""
+        return jobs.open_job(self.client.engine, self.job_id, kind=KIND, file_name=self.path.name,
+                             file_digest=self.digest, file_format=self.file_format, actor=self.actor,
+                             rows_expected=self.rows_expected, now=utcnow())
+
     def run(self, on_batch: Callable[[Submitted], None] = lambda s: None) -> Submitted:
         """Journal and publish every row not journalled yet; the job ends submitted, or failed."""
         engine = self.client.engine
         with job_lease(engine, self.job_id):
-            record = jobs.open_job(engine, self.job_id, kind=KIND, file_name=self.path.name,
-                                   file_digest=self.digest,
-                                   file_format=self.file_format, actor=self.actor,
-                                   rows_expected=self.rows_expected, now=utcnow())
+            record = self.open()
             self.outgoing = AccountPartitions(self.client.celery, self.client.settings.queue,
                                               self.client.settings.publish_batch)
             try:

@@ -101,7 +101,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     try:
         command = command_adapter.validate_python({
             "type": command_type, "id": this_id, "issued_at": job.issued_at(line),
-            "actor": actor, "source": "job", "account": cells["account"],
+            "actor": actor, "source": "job" if job.console_account is None else "web", "account": cells["account"],
             "correlation_id": f"job {job.job_id} line {line}", **fields})
     except ValidationError as e:
         return _first_problem(e)

@@ -79,6 +79,7 @@ async def upload(request: Request, account: str, background: BackgroundTasks) ->
         except FileProblem as problem:
             return _upload_page(request, account, email, 422, str(problem))
         if not job.already_submitted:
+            await run_in_threadpool(job.open)  # the job page answers from the first redirect on, never 404
             background.add_task(_run, job, folder)
             handed_over = True
         return RedirectResponse(f"/accounts/{account}/jobs/{job.job_id}", status_code=303)

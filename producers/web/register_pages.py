@@ -71,7 +71,8 @@ async def register(request: Request, token: str) -> Response:
         try:
             result = await run_in_threadpool(
                 register_with_token, request.app.state.client, token, values["first_name"].strip() or "-",
-                values["last_name"].strip() or "-", password, client_address=client_address(request))
+                values["last_name"].strip() or "-", password, client_address=client_address(request),
+                source="web")
         except Refused as refusal:
             if not invite.user_exists:
                 return message(request, "Registration refused", [str(refusal), ASK_AGAIN], status=409)

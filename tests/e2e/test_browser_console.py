@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 
 import httpx
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.passwords import hash_password
 from producers.client import new_command
@@ -36,14 +38,36 @@ def sign_in(stack, browser, email: str, password: str) -> None:
     submit(browser)
 
 
+def submit_form_of(browser, field_id: str) -> None:
+    """Press the button of the form that holds this field (a page holds several forms)."""
+    button = browser.find_element(By.ID, field_id).find_element(By.XPATH, "./ancestor::form//button[@type='submit']")
+    button.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(button))
+
+
 def add_administrator(stack, browser, email: str) -> str:
     browser.get(f"{stack.url}/accounts/{ACCOUNT}")
     fill(browser, email=email)
-    submit(browser)
+    submit_form_of(browser, "email")
     return browser.current_url
 
 
-def test_an_administrator_adds_administrators_and_watches_an_invite_become_one(web_stack, browser, screenshot):
+def revoke(stack, browser, email: str) -> None:
+    """The row's Revoke, then the confirmation page's button."""
+    browser.get(f"{stack.url}/accounts/{ACCOUNT}")
+    row = next(row for row in browser.find_elements(By.CSS_SELECTOR, "table.people tbody tr") if email in row.text)
+    row.find_element(By.LINK_TEXT, "Revoke").click()
+    assert "Revoke" in browser.find_element(By.TAG_NAME, "h1").text
+    submit(browser)
+
+
+def test_an_administrator_adds_administrators_and_watches_an_invite_become_one(web_stack, browser, screenshot,
+                                                                               tmp_path):
+    def tmp_path_factory_file(lines: list[str]):
+        path = tmp_path / "people.csv"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
     web_stack.open_account(ACCOUNT, ALICE)
     assert credentials.change_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD,
                                        datetime.now(timezone.utc), client="set-up").ok
@@ -83,10 +107,52 @@ def test_an_administrator_adds_administrators_and_watches_an_invite_become_one(w
     rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "table.people tbody tr")]
     assert any(DANA in row and "Administrator" in row and "Pending" not in row for row in rows), rows
 
+    revoke(web_stack, browser, BOB)
+    wait_for_text(browser, "Done")
+    revoke(web_stack, browser, DANA)
+    wait_for_text(browser, "Done")
+    revoke(web_stack, browser, ALICE)  # the last administrator, herself: the handler refuses, the page says why
+    wait_for_text(browser, "Refused")
+    screenshot("4-last-administrator-refused")
+    assert "last administrator" in main_text(browser), main_text(browser)
+
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}")
+    fill(browser, group_name="Sales")
+    submit_form_of(browser, "group_name")
+    wait_for_text(browser, "Done")
+    rows = ["action,account,email,group"]  # ten rows, the seventh bad
+    rows += [f"add_member,{ACCOUNT},{BOB},Sales", f"add_member,{ACCOUNT},{CARL},Sales", f"grant,{ACCOUNT},{BOB},",
+             f"revoke,{ACCOUNT},{BOB},", f"remove_member,{ACCOUNT},{CARL},Sales", f"add_member,{ACCOUNT},{CARL},Sales",
+             f"grant,{ACCOUNT},not-an-email,", f"grant,{ACCOUNT},{CARL},", f"revoke,{ACCOUNT},{CARL},",
+             f"remove_member,{ACCOUNT},{BOB},Sales"]
+    upload = tmp_path_factory_file(rows)
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/onboard")
+    browser.find_element(By.ID, "file").send_keys(str(upload))
+    submit(browser)
+    try:
+        wait_for_text(browser, "Done: ")
+    finally:
+        screenshot("5-upload")
+    screenshot("5-upload-done")
+    assert browser.find_element(By.ID, "done").get_attribute("value") == "100"
+    errors = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "table.job-errors tbody tr")]
+    assert len(errors) == 1 and errors[0].startswith("8 ") and "email" in errors[0], errors  # line 8: row 7
+
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/audit")
+    screenshot("6-audit")
+    trail = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "table tbody tr")]
+    ours = [row for row in trail if ALICE in row]
+    for action in ("admin.granted", "admin.revoked", "invite.sent", "group.created", "member.added"):
+        assert any(action in row and " web " in f" {row} " for row in ours), (action, trail[:12])
+    assert not any(" cli " in f" {row} " for row in trail if DANA in row), trail  # her retried grant too
+
     sign_in(web_stack, browser, CARL, PASSWORD)  # a user of the account, no administrator: it does not exist
     browser.get(f"{web_stack.url}/accounts/{ACCOUNT}")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Page not found"
     assert httpx.get(f"{web_stack.url}/accounts/{ACCOUNT}", follow_redirects=False).status_code == 303  # nobody
+    sign_in(web_stack, browser, BOB, PASSWORD)  # revoked: the account page is gone for him
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Page not found"
 
 
 def test_a_console_form_posted_without_its_csrf_token_is_refused(web_stack, browser):

@@ -92,7 +92,7 @@ def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploa
     assert BOB in queries.admins(uploads.engine, "1001")
     with uploads.engine.connect() as conn:
         made = conn.execute(select(commands.c.actor, commands.c.source).where(commands.c.job_id == job_id)).all()
-    assert {(row.actor, row.source) for row in made} == {(ALICE, "job")}
+    assert {(row.actor, row.source) for row in made} == {(ALICE, "web")}
 
 
 def test_a_row_by_someone_else_for_another_account_or_making_a_user_is_invalid_with_its_reason(uploads):
