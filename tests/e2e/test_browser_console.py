@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 
 import httpx
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.passwords import hash_password
@@ -21,6 +20,7 @@ from .test_browser_registration import (
     MAIL_TIMEOUT,
     PASSWORD,
     fill,
+    gone,
     mailed_link,
     main_text,
     submit,
@@ -42,7 +42,7 @@ def submit_form_of(browser, field_id: str) -> None:
     """Press the button of the form that holds this field (a page holds several forms)."""
     button = browser.find_element(By.ID, field_id).find_element(By.XPATH, "./ancestor::form//button[@type='submit']")
     button.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(button))
+    WebDriverWait(browser, 30).until(lambda _driver: gone(button))
 
 
 def add_administrator(stack, browser, email: str) -> str:

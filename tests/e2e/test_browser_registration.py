@@ -75,8 +75,21 @@ def submit(browser) -> None:
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     button.click()
     wait = WebDriverWait(browser, 30)
-    wait.until(expected_conditions.staleness_of(button))
+    wait.until(lambda _driver: gone(button))
     wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+
+
+def gone(element) -> bool:
+    """Whether the page that held this element was replaced (Chromium says so in two ways)."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
 
 
 def wait_for_text(browser, text: str) -> None:
