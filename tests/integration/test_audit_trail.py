@@ -10,7 +10,7 @@ from producers.client import new_command
 from store.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
 
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant
+from .helpers import account_with_admin, add_user
 
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 
