@@ -33,8 +33,6 @@ from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
 from producers.web.render import message
 
-
-
 SESSION_COOKIE = "envadmin_session"
 
 
