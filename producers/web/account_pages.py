@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from producers.web.console import administrator, command, submit
+from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
 from producers.web.render import page
 from producers.web.shown_once import take_temporary_password
@@ -42,10 +42,9 @@ async def add_administrator(request: Request, account: str) -> Response:
     form = await posted_form(request)
     email = await administrator(request, account)
     target = text_field(form, "email").strip()
-    cmd = command("grant_admin", email, account, email=target)
-    if isinstance(cmd, str):
-        return await account_page(request, account, email, status=422, errors={"email": cmd},
-                                  values={"email": target})
+    cmd = command_or_errors("grant_admin", email, account, {"email": "email"}, email=target)
+    if isinstance(cmd, dict):
+        return await account_page(request, account, email, status=422, errors=cmd, values={"email": target})
     await submit(request, cmd)
     return RedirectResponse(f"/accounts/{account}/commands/{cmd.id}", status_code=303)
 

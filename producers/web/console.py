@@ -8,7 +8,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from domain.commands import Command
-from domain.validation import describe
 from producers.client import new_command
 from producers.web import sessions
 from store import account_pages
@@ -31,12 +30,19 @@ async def administrator(request: Request, account: str) -> str:
     return email
 
 
-def command(type_: str, actor: str, account: str, **fields) -> Command | str:
-    """The command, or a sentence naming what is wrong with a field (the page shows it beside the form)."""
+def command_or_errors(type_: str, actor: str, account: str, form_names: dict[str, str],
+                      **fields) -> Command | dict[str, str]:
+    """The command, or what is wrong with each field, keyed by the form's name for it (shown beside it)."""
     try:
         return new_command(type_, actor=actor, source=SOURCE, account=account, **fields)
     except ValidationError as error:
-        return describe(error)
+        errors: dict[str, str] = {}
+        for problem in error.errors(include_url=False):
+            field = next((str(part) for part in reversed(problem["loc"]) if str(part) in form_names), None)
+            text = "is required" if problem["type"] == "missing" else problem["msg"].removeprefix("Value error, ")
+            name = form_names.get(field) if field else next(iter(form_names.values()))
+            errors.setdefault(name, text[:1].upper() + text[1:])
+        return errors
 
 
 async def submit(request: Request, cmd: Command) -> None:

@@ -4,7 +4,6 @@ sends them to its outcome page; what is destroyed is only posted from its confir
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -12,30 +11,14 @@ from starlette.responses import RedirectResponse, Response
 
 from domain.commands import Command
 from domain.passwords import generate_temporary_password, hash_password
-from producers.client import new_command
 from producers.web.account_pages import account_page
-from producers.web.console import SOURCE, administrator, submit
+from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
 from producers.web.render import page
 from producers.web.shown_once import keep_temporary_password
 from store import account_pages
 
 router = APIRouter()
-
-
-def command_or_errors(type_: str, actor: str, account: str, form_names: dict[str, str],
-                      **fields) -> Command | dict[str, str]:
-    """The command, or what is wrong with each field, keyed by the form's name for it (shown beside it)."""
-    try:
-        return new_command(type_, actor=actor, source=SOURCE, account=account, **fields)
-    except ValidationError as error:
-        errors: dict[str, str] = {}
-        for problem in error.errors(include_url=False):
-            field = next((str(part) for part in reversed(problem["loc"]) if str(part) in form_names), None)
-            text = "is required" if problem["type"] == "missing" else problem["msg"].removeprefix("Value error, ")
-            name = form_names.get(field) if field else next(iter(form_names.values()))
-            errors.setdefault(name, text[:1].upper() + text[1:])
-        return errors
 
 
 async def _account(request: Request, account: str, *asked: str):
@@ -89,6 +72,17 @@ def _stripped(form: FormData, *names: str) -> dict[str, str]:
     return {name: text_field(form, name).strip() for name in names}
 
 
+async def _submitted_hidden(request: Request, account: str, type_: str, *names: str) -> Response:
+    """A form whose fields are all hidden (a confirmation page's, a row's button): a command that cannot even be
+    built means the form was tampered with, and gets 400."""
+    form, me = await _posted(request, account)
+    done = await _submitted(request, account, me, type_, {name: name for name in names},
+                            **_stripped(form, *names))
+    if isinstance(done, dict):
+        raise HTTPException(400, "; ".join(done.values()))
+    return done
+
+
 def _refused_on_account(request: Request, account: str, me: str, errors: dict[str, str], values: dict[str, str]):
     return account_page(request, account, me, status=422, errors=errors, values=values)
 
@@ -100,17 +94,13 @@ async def revoke_confirmation(request: Request, account: str, email: str = "") -
     me = await administrator(request, account)
     view = await _account(request, account, email)
     return _confirm(request, view, me, f"Revoke {email}'s administrator role in {view.name}?",
-                          "admins/revoke", {"email": email}, "Revoke",
-                          "They keep their user and their groups; they can no longer administer this account.")
+                    "admins/revoke", {"email": email}, "Revoke",
+                    "They keep their user and their groups; they can no longer administer this account.")
 
 
 @router.post("/accounts/{account}/admins/revoke")
 async def revoke(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "revoke_admin", {"email": "email"}, **_stripped(form, "email"))
-    if isinstance(done, dict):  # only a tampered form: the confirmation carried the row's email
-        raise HTTPException(400, "; ".join(done.values()))
-    return done
+    return await _submitted_hidden(request, account, "revoke_admin", "email")
 
 
 # Users
@@ -175,17 +165,13 @@ async def delete_confirmation(request: Request, account: str, group: str = "") -
     me = await administrator(request, account)
     view = await _account(request, account, group)
     return _confirm(request, view, me, f"Delete the group {group} from {view.name}?", "groups/delete",
-                          {"group": group}, "Delete the group",
-                          "Its members stay users of the account; they are no longer members of this group.")
+                    {"group": group}, "Delete the group",
+                    "Its members stay users of the account; they are no longer members of this group.")
 
 
 @router.post("/accounts/{account}/groups/delete")
 async def delete_group(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "delete_group", {"group": "group"}, **_stripped(form, "group"))
-    if isinstance(done, dict):
-        raise HTTPException(400, "; ".join(done.values()))
-    return done
+    return await _submitted_hidden(request, account, "delete_group", "group")
 
 
 @router.get("/accounts/{account}/groups/members")
@@ -211,28 +197,19 @@ async def remove_member_confirmation(request: Request, account: str, group: str 
     me = await administrator(request, account)
     view = await _account(request, account, group, email)
     return _confirm(request, view, me, f"Remove {email} from the group {group}?", "groups/members/remove",
-                          {"group": group, "email": email}, "Remove", "They stay a user of the account.")
+                    {"group": group, "email": email}, "Remove", "They stay a user of the account.")
 
 
 @router.post("/accounts/{account}/groups/members/remove")
 async def remove_member(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "remove_member", {"group": "group", "email": "email"},
-                            **_stripped(form, "group", "email"))
-    if isinstance(done, dict):
-        raise HTTPException(400, "; ".join(done.values()))
-    return done
+    return await _submitted_hidden(request, account, "remove_member", "group", "email")
 
 
 # Invites of pending administrators
 
 @router.post("/accounts/{account}/invites/resend")
 async def resend_invite(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "resend_invite", {"email": "email"}, **_stripped(form, "email"))
-    if isinstance(done, dict):
-        raise HTTPException(400, "; ".join(done.values()))
-    return done
+    return await _submitted_hidden(request, account, "resend_invite", "email")
 
 
 @router.get("/accounts/{account}/invites/cancel")
@@ -240,14 +217,10 @@ async def cancel_confirmation(request: Request, account: str, email: str = "") -
     me = await administrator(request, account)
     view = await _account(request, account, email)
     return _confirm(request, view, me, f"Cancel the invite of {email}?", "invites/cancel",
-                          {"email": email}, "Cancel the invite",
-                          "Its link stops working, and the grants waiting on it are cancelled.")
+                    {"email": email}, "Cancel the invite",
+                    "Its link stops working, and the grants waiting on it are cancelled.")
 
 
 @router.post("/accounts/{account}/invites/cancel")
 async def cancel_invite(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
-    done = await _submitted(request, account, me, "cancel_invite", {"email": "email"}, **_stripped(form, "email"))
-    if isinstance(done, dict):
-        raise HTTPException(400, "; ".join(done.values()))
-    return done
+    return await _submitted_hidden(request, account, "cancel_invite", "email")
