@@ -1,4 +1,5 @@
-"""A Repository for a chunk of membership commands: read ahead in a few queries, written set-based.
+"""A Repository for a chunk of membership commands and new accounts and users: read ahead in a few queries,
+written set-based.
 
 The domain's handlers run unchanged against it. Everything a chunk's grants and revokes may read
 is loaded with one query per table, the accounts locked in number order (so two workers never
@@ -15,6 +16,7 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from domain.clock import utcnow
 from domain.model import (
     INVITE_EXPIRED,
     INVITE_PENDING,
@@ -49,8 +51,10 @@ Key = tuple[str, str, str]  # account, group key, email key
 
 
 class ChunkRepository(Repository):
-    def __init__(self, conn: Connection, mail_writer: InviteMailWriter | None, invite_ttl: timedelta | None):
+    def __init__(self, conn: Connection, mail_writer: InviteMailWriter | None, invite_ttl: timedelta | None,
+                 now: datetime | None = None):
         self.conn = conn
+        self._now = now or utcnow()  # when the accounts and users it creates were created
         self.mail_writer = mail_writer
         if invite_ttl is not None:
             self.invite_ttl = invite_ttl
@@ -190,10 +194,28 @@ class ChunkRepository(Repository):
             self._groups[(account, key)] = Group(account, name) if name is not None else None
         return self._groups[(account, key)]
 
-    def add_account(self, *_) -> None:
-        raise NotImplementedError("the chunk repository applies membership commands only")
+    def add_account(self, account: Account) -> None:
+        self.writes += 1
+        self._accounts[account.number] = account
+        self._inserts[accounts].append({"number": account.number, "name": account.name, "created_at": self._now})
 
-    add_user = add_group = rename_group = delete_group = move_pending_grants = invite_by_token = add_account
+    def add_user(self, user: User) -> None:
+        self.writes += 1
+        self._users[user.key] = replace(user)
+        self._inserts[users].append(dict(
+            email_key=user.key, email=user.email, first_name=user.first_name, last_name=user.last_name,
+            password_hash=user.password_hash, password_expired=user.password_expired,
+            created_by_account=user.created_by_account, created_at=self._now))
+
+    def add_group(self, group: Group) -> None:
+        self.writes += 1
+        self._groups[(group.account, group.key)] = group
+        self._inserts[groups].append({"account": group.account, "name_key": group.key, "name": group.name})
+
+    def rename_group(self, *_) -> None:
+        raise NotImplementedError("the chunk repository applies memberships and new accounts and users only")
+
+    delete_group = move_pending_grants = invite_by_token = rename_group
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:
@@ -317,7 +339,7 @@ class ChunkRepository(Repository):
     # -- writing ----------------------------------------------------------------------------
     def flush(self) -> None:
         """Write what the chunk's commands did: a few set-based statements, in foreign-key order."""
-        for table in (invites, envelopes, mail_outbox, pending_grants):
+        for table in (accounts, users, groups, invites, envelopes, mail_outbox, pending_grants):
             insert_rows(self.conn, table, self._inserts[table])
         # In order: an invite or grant may change twice in one chunk, and the last change must win.
         for change in self._invite_updates:

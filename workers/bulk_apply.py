@@ -1,4 +1,5 @@
-"""The fast path for a run of membership commands: the same handlers, set-based reads and writes.
+"""The fast path for a run of membership commands and of new accounts and users: the same handlers,
+set-based reads and writes.
 
 Anything it does not expect (a follow-up command, a refusal after a write, an error) is raised, so
 the caller rolls the whole chunk back and applies it again one command at a time.
@@ -16,7 +17,8 @@ from store.chunk_repository import ChunkRepository
 from store.command_log import REJECTED, SUPERSEDED
 from store.unit_of_work import SqlUnitOfWork
 
-_BULK_TYPES = (c.GrantAdmin, c.RevokeAdmin, c.AddMember, c.RemoveMember)
+_MEMBERSHIP_TYPES = (c.GrantAdmin, c.RevokeAdmin, c.AddMember, c.RemoveMember)
+_BULK_TYPES = (*_MEMBERSHIP_TYPES, c.CreateAccount, c.AddUser)
 
 
 class NotForBulk(Exception):
@@ -25,6 +27,10 @@ class NotForBulk(Exception):
 
 def can_bulk(command: c.Command) -> bool:
     return isinstance(command, _BULK_TYPES) and getattr(command, "retry_of", None) is None
+
+
+def _subject(command: c.Command) -> str:
+    return email_key(command.admin_email if isinstance(command, c.CreateAccount) else command.email)
 
 
 def _group_of(command: c.Command) -> str:
@@ -36,11 +42,13 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
     """Apply the run inside the unit of work's transaction; each command's status, and the new mails."""
     queued = uow.log.lock_queued([cmd.id for cmd in run])
     todo = [cmd for cmd in run if cmd.id in queued]
-    repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl)
-    repo.prefetch({cmd.account for cmd in todo}, {email_key(cmd.email) for cmd in todo},
+    repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl, now)
+    memberships = [cmd for cmd in todo if isinstance(cmd, _MEMBERSHIP_TYPES)]
+    repo.prefetch({cmd.account for cmd in todo}, {_subject(cmd) for cmd in todo},
                   {email_key(cmd.actor) for cmd in todo if cmd.actor != SUPPORT},
-                  {(cmd.account, _group_of(cmd), email_key(cmd.email)) for cmd in todo}
-                  | {(cmd.account, _group_of(cmd), WHOLE_GROUP) for cmd in todo if _group_of(cmd) != ADMIN_GROUP_KEY})
+                  {(cmd.account, _group_of(cmd), email_key(cmd.email)) for cmd in memberships}
+                  | {(cmd.account, _group_of(cmd), WHOLE_GROUP) for cmd in memberships
+                     if _group_of(cmd) != ADMIN_GROUP_KEY})
     statuses, results = [], []
     for cmd in run:
         if cmd.id not in queued:

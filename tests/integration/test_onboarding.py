@@ -160,6 +160,23 @@ def test_a_row_waits_for_the_earlier_row_that_creates_its_user(stack, client, tm
     assert scalar(client, "SELECT count(*) FROM invites") == 0  # no needless invite to fred
 
 
+def test_a_row_waits_for_the_creation_of_its_account_but_not_for_other_users_of_it(stack, client, tmp_path):
+    path = write(tmp_path / "people.csv", "create_account,1005,Beta,bea@example.com,Bea,B,,",
+                 "add_user,1005,,gil@example.com,Gil,G,,", "add_user,1005,,hal@example.com,Hal,H,,")
+    job = Onboarding(client, path, actor="support", passwords_file=tmp_path / "pw.csv")
+    with _no_publishing():
+        job.run()
+    payloads = _payloads(client, job.job_id)
+    countdowns = []
+    report = apply_now(client, payloads[4], deferred=lambda payloads, countdown: countdowns.append(countdown))
+    assert report.statuses == {"deferred": 1}  # account 1005 does not exist yet
+    time.sleep(countdowns[0])  # the copy sent again arrives then
+    apply_now(client, payloads[2], payloads[4])  # hal's row, before gil's: no reason to wait for it
+    assert dict(_line_statuses(client, job.job_id)) == {2: "applied", 3: "queued", 4: "applied"}
+    apply_now(client, payloads[3])
+    assert dict(_line_statuses(client, job.job_id))[3] == "applied"
+
+
 class Interrupted(Exception):
     """The producer stops after a batch."""
 
