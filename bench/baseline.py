@@ -1,4 +1,4 @@
-"""Drives the naive baseline (bench/naive.py): its worker, a warm-up, then the timed run."""
+"""Drives the naive baseline (bench/naive.py): its worker, a warm-up, then the timed run of grants or add_users."""
 from __future__ import annotations
 
 import sys
@@ -6,10 +6,12 @@ import time
 
 from sqlalchemy import Engine
 
+from domain.commands import Command
 from producers.client import new_command
 
 from .config import REPO, BenchConfig
 from .measure import POLL_SECONDS, BenchError, RssSamples
+from .people_workload import PersonRow
 from .procs import Service
 from .workload import Grant, admin_email
 
@@ -20,17 +22,45 @@ def naive_worker(config: BenchConfig) -> Service:
     return Service("naive worker", argv, config.env(), config.work_dir / "naive-worker.log", REPO)
 
 
-def run_naive(engine: Engine, plan: list[Grant], worker: Service, stall_seconds: float = 120) -> dict:
-    # Imported here: its Celery app reads the ENVADMIN_* environment the benchmark set.
+def measure_naive(run, engine: Engine, commands: list[Command], phase: str = "naive baseline",
+                  start_phase: str = "start naive worker") -> dict:
+    """The naive worker started, `commands` applied by it (timed), the worker stopped; the figures."""
+    worker = naive_worker(run.config)
+    try:
+        with run.phases.timed(start_phase):
+            worker.start()
+        with run.phases.timed(phase):
+            return run_naive(engine, commands, worker, run.args.stall_seconds)
+    finally:
+        worker.stop()
+
+
+def naive_grants(plan: list[Grant]) -> list[Command]:
+    """Support grants each email of the plan, one command a grant, as the baseline applies them."""
+    from .naive import CORRELATION  # imported here: its Celery app reads the ENVADMIN_* environment the bench set
+
+    return [_grant(grant.account, grant.email, CORRELATION) for grant in plan]
+
+
+def naive_add_users(rows: list[PersonRow], password_hashes: list[str]) -> list[Command]:
+    """Each add_user row as the command the old producer sent: by the row's actor, with its password's hash."""
+    from .naive import CORRELATION
+
+    return [new_command("add_user", actor=row.by, source="job", account=row.account, email=row.email,
+                        first_name=row.first_name, last_name=row.last_name, password_hash=password_hash,
+                        correlation_id=CORRELATION) for row, password_hash in zip(rows, password_hashes, strict=True)]
+
+
+def run_naive(engine: Engine, commands: list[Command], worker: Service, stall_seconds: float = 120) -> dict:
+    """Journals and publishes the commands one message each, then waits until none is queued; the figures."""
     from . import naive
 
-    probes = [_command(account, admin_email(account), "bench-probe") for account in
-              sorted({grant.account for grant in plan})[:4]]
+    probes = [_grant(account, admin_email(account), "bench-probe") for account in
+              sorted({command.account for command in commands})[:4]]
     naive.journal_and_publish(engine, probes)
     if not naive.wait_applied(engine, [p.id for p in probes], timeout=90, poll=0.05):
         raise BenchError(f"the naive worker applied no probe command within 90s:\n{worker.log_tail()}")
 
-    commands = [_command(grant.account, grant.email, naive.CORRELATION) for grant in plan]
     rss = RssSamples(before=worker.rss_mb())
     started = time.perf_counter()
     naive.journal_and_publish(engine, commands)
@@ -38,7 +68,7 @@ def run_naive(engine: Engine, plan: list[Grant], worker: Service, stall_seconds:
     last, last_progress = -1, time.monotonic()
     while (queued := naive.queued_count(engine)) > 0:
         rss.sample(worker)
-        if rss.midway is None and queued <= len(plan) / 2:
+        if rss.midway is None and queued <= len(commands) / 2:
             rss.midway = rss.sample(worker)
         if queued != last:
             last, last_progress = queued, time.monotonic()
@@ -50,10 +80,10 @@ def run_naive(engine: Engine, plan: list[Grant], worker: Service, stall_seconds:
         time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
     rss.after = rss.sample(worker)
-    return {"rows": len(plan), "seconds": round(seconds, 3), "publish_seconds": round(published, 3),
-            "commands_per_second": round(len(plan) / seconds, 1) if seconds else 0.0, "worker_rss_mb": vars(rss)}
+    return {"rows": len(commands), "seconds": round(seconds, 3), "publish_seconds": round(published, 3),
+            "commands_per_second": round(len(commands) / seconds, 1) if seconds else 0.0, "worker_rss_mb": vars(rss)}
 
 
-def _command(account: str, email: str, correlation: str):
+def _grant(account: str, email: str, correlation: str) -> Command:
     return new_command("grant_admin", actor="support", source="cli", account=account, email=email,
                        correlation_id=correlation)

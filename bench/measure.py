@@ -1,9 +1,12 @@
 """The timed parts: the onboarding job end to end, invite mail delivery, single-command latency."""
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -49,10 +52,21 @@ class JobRun:
     producer_seconds: float | None
     job_id: UUID
     rss: RssSamples
+    producer_peak_rss_mb: float | None = None  # when the producer ran under bench.peak_rss
     commands_per_second: float = field(init=False)
 
     def __post_init__(self):
         self.commands_per_second = self.rows / self.seconds if self.seconds else 0.0
+
+    def figures(self) -> dict:
+        """As the results file holds them."""
+        figures = {"rows": self.rows, "seconds": round(self.seconds, 3),
+                   "commands_per_second": round(self.commands_per_second, 1),
+                   "producer_seconds": round(self.producer_seconds, 3), "job_id": str(self.job_id),
+                   "worker_rss_mb": {k: round(v, 1) if v is not None else None for k, v in vars(self.rss).items()}}
+        if self.producer_peak_rss_mb is not None:
+            figures["producer_peak_rss_mb"] = self.producer_peak_rss_mb
+        return figures
 
 
 def wait_worker_ready(client: Client, accounts: list[str], worker: Service, timeout: float = 90) -> float:
@@ -72,15 +86,20 @@ def wait_worker_ready(client: Client, accounts: list[str], worker: Service, time
 
 
 def run_job(config: BenchConfig, engine: Engine, csv_path: Path, rows: int, worker: Service,
-            stall_seconds: float = 120) -> JobRun:
-    """From starting `envadmin onboard` until no command of its job is queued (and the producer is done)."""
+            stall_seconds: float = 120, options: Sequence[str] = (), peak_rss: bool = False,
+            label: str = "onboard") -> JobRun:
+    """From starting `envadmin onboard FILE --by support OPTIONS` until no command of its job is queued (and the
+    producer is done). `peak_rss`: the producer runs under bench.peak_rss, which reports its peak resident memory.
+    Its output goes to LABEL.log in the scratch folder."""
     rss = RssSamples(before=worker.rss_mb())
-    log_path = config.work_dir / "onboard.log"
+    log_path = config.work_dir / f"{label}.log"
+    argv = [str(VENV_BIN / "envadmin"), "onboard", str(csv_path), "--by", "support", *options]
+    if peak_rss:
+        argv = [sys.executable, "-m", "bench.peak_rss", str(log_path), "--", *argv]
     started = time.perf_counter()
-    with log_path.open("wb") as log:
-        producer = subprocess.Popen([str(VENV_BIN / "envadmin"), "onboard", str(csv_path), "--by", "support"],
-                                    stdout=subprocess.PIPE, stderr=log, env=config.env(), cwd=config.work_dir)
-    job_id, producer_seconds = None, None
+    with log_path.open("ab") as log:
+        producer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, env=config.env(), cwd=config.work_dir)
+    job_id, producer_seconds, output = None, None, None
     last_done, last_progress = -1, time.monotonic()
     try:
         poll_cost = 0.0
@@ -89,8 +108,10 @@ def run_job(config: BenchConfig, engine: Engine, csv_path: Path, rows: int, work
             rss.sample(worker)
             if producer_seconds is None and producer.poll() is not None:
                 producer_seconds = time.perf_counter() - started
-                if producer.returncode != 0:
-                    raise BenchError(f"envadmin onboard exited with code {producer.returncode}: "
+                output = producer.stdout.read().decode(errors="replace")
+                returncode = _wrapped(output)["returncode"] if peak_rss else producer.returncode
+                if returncode != 0:
+                    raise BenchError(f"envadmin onboard exited with code {returncode}: "
                                      f"{log_path.read_text(errors='replace')[-2000:]}")
             job_id = job_id or _job_of_file(engine, csv_path.name)
             if job_id is None:
@@ -114,14 +135,24 @@ def run_job(config: BenchConfig, engine: Engine, csv_path: Path, rows: int, work
     finally:
         if producer.poll() is None:
             producer.kill()
-        printed = producer.communicate()[0].decode(errors="replace").splitlines()
+        output = output if output is not None else producer.communicate()[0].decode(errors="replace")
     seconds = time.perf_counter() - started
     rss.after = rss.sample(worker)
     if submitted != rows:
         raise BenchError(f"the job journalled {submitted} commands, not {rows}: see envadmin job errors {job_id}")
-    if not printed or printed[0] != f"job {job_id}":
-        raise BenchError(f"onboard's first line is {printed[:1]}, but the job of {csv_path.name} is {job_id}")
-    return JobRun(rows, seconds, producer_seconds, job_id, rss)
+    printed = log_path.read_text(errors="replace") if peak_rss else output  # the wrapper prints only its figures
+    if f"job {job_id}" not in printed.splitlines():
+        raise BenchError(f"envadmin onboard did not print the id of the job of {csv_path.name}, {job_id}")
+    peak_mb = round(_wrapped(output)["max_rss_kb"] / 1024, 1) if peak_rss else None
+    return JobRun(rows, seconds, producer_seconds, job_id, rss, peak_mb)
+
+
+def _wrapped(output: str) -> dict:
+    """What bench.peak_rss printed: the command's exit code, wall time and peak RSS."""
+    try:
+        return json.loads(output.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise BenchError(f"bench.peak_rss printed no figures: {output[-2000:]!r}") from None
 
 
 def _job_of_file(engine: Engine, file_name: str) -> UUID | None:
@@ -138,15 +169,19 @@ def _job_progress(engine: Engine, job_id: UUID) -> tuple[str, int, int]:
     return state, submitted, queued
 
 
-def wait_mails_sent(engine: Engine, timeout: float) -> tuple[float, int]:
-    """Until the worker has delivered every invite mail (it competes with what is measured next)."""
+def wait_mails_sent(engine: Engine, timeout: float, expected: int = 0) -> tuple[float, int]:
+    """Until the worker has delivered every mail of the outbox, and at least `expected` mails are there (sent or
+    failed): the seconds it took, and how many were still pending (or missing) at the timeout."""
     started = time.perf_counter()
     deadline = time.monotonic() + timeout
     while True:
         with engine.connect() as conn:
-            pending = conn.execute(text("SELECT count(*) FROM mail_outbox WHERE status = 'pending'")).scalar_one()
-        if pending == 0 or time.monotonic() > deadline:
-            return time.perf_counter() - started, pending
+            pending, settled = conn.execute(text(
+                "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status <> 'pending') "
+                "FROM mail_outbox")).one()
+        waiting = max(pending, expected - settled)
+        if waiting == 0 or time.monotonic() > deadline:
+            return time.perf_counter() - started, waiting
         time.sleep(POLL_SECONDS)
 
 

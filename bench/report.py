@@ -1,4 +1,4 @@
-"""The figures: a summary table on the terminal and bench/results/latest.json."""
+"""The figures: a summary table on the terminal and a file of bench/results/ (latest.json by default)."""
 from __future__ import annotations
 
 import json
@@ -37,7 +37,7 @@ def machine() -> dict:
             "commit": commit + ("+uncommitted changes in the packages" if dirty else "")}
 
 
-def _fmt(value, digits: int = 1) -> str:
+def fmt(value, digits: int = 1) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -53,38 +53,42 @@ def summary(results: dict) -> None:
         table.add_column(column, justify="right" if column != "figure" else "left")
     main, naive, lat, rss = (results.get(k) for k in ("main", "naive", "latency", "producer_rss"))
     if main:
-        table.add_row(f"onboard {main['rows']:,} rows, end to end (s)", _fmt(main["seconds"], 2), "")
-        table.add_row("  commands/s", _fmt(main["commands_per_second"]), f"≥ {TARGETS['commands_per_second']:,}")
-        table.add_row("  producer done after (s)", _fmt(main["producer_seconds"], 2), "")
+        table.add_row(f"onboard {main['rows']:,} rows, end to end (s)", fmt(main["seconds"], 2), "")
+        table.add_row("  commands/s", fmt(main["commands_per_second"]), f"≥ {TARGETS['commands_per_second']:,}")
+        table.add_row("  producer done after (s)", fmt(main["producer_seconds"], 2), "")
         w = main["worker_rss_mb"]
         table.add_row("  worker RSS before / midway / after / peak (MB)",
-                      " / ".join(_fmt(w[k], 0) for k in ("before", "midway", "after", "peak")), "")
-        table.add_row("  invite mails all sent after (s)", _fmt(main.get("mails_sent_after_seconds"), 2), "")
+                      " / ".join(fmt(w[k], 0) for k in ("before", "midway", "after", "peak")), "")
+        table.add_row("  invite mails all sent after (s)", fmt(main.get("mails_sent_after_seconds"), 2), "")
         if "relay_republished" in main:
             table.add_row("  commands the relay sent again", f"{main['relay_republished']:,}", "0")
         table.add_row("  store matches the file", "OK" if results["verify"]["ok"] else "MISMATCH", "OK")
     if naive:
-        table.add_row(f"naive baseline, {naive['rows']:,} commands (commands/s)", _fmt(naive["commands_per_second"]), "")
+        table.add_row(f"naive baseline, {naive['rows']:,} commands (commands/s)", fmt(naive["commands_per_second"]), "")
         if naive.get("verify"):
             table.add_row("  store matches the commands", "OK" if naive["verify"]["ok"] else "MISMATCH", "OK")
     if results.get("ratio") is not None:
-        table.add_row("ratio onboard / naive", _fmt(results["ratio"]), f"≥ {TARGETS['ratio']}")
+        table.add_row("ratio onboard / naive", fmt(results["ratio"]), f"≥ {TARGETS['ratio']}")
     if lat:
-        table.add_row(f"latency, {lat['commands']:,} single grants p50 (ms)", _fmt(lat.get("p50_ms"), 2),
+        table.add_row(f"latency, {lat['commands']:,} single grants p50 (ms)", fmt(lat.get("p50_ms"), 2),
                       f"≤ {TARGETS['p50_ms']}")
-        table.add_row("  p90 (ms)", _fmt(lat.get("p90_ms"), 2), "")
-        table.add_row("  p99 (ms)", _fmt(lat.get("p99_ms"), 2), f"≤ {TARGETS['p99_ms']}")
-        table.add_row("  max (ms)", _fmt(lat.get("max_ms"), 2), "")
+        table.add_row("  p90 (ms)", fmt(lat.get("p90_ms"), 2), "")
+        table.add_row("  p99 (ms)", fmt(lat.get("p99_ms"), 2), f"≤ {TARGETS['p99_ms']}")
+        table.add_row("  max (ms)", fmt(lat.get("max_ms"), 2), "")
     if rss:
-        table.add_row(f"producer peak RSS, {rss['rows']:,} rows (MB)", _fmt(rss["peak_rss_mb"]),
+        table.add_row(f"producer peak RSS, {rss['rows']:,} rows (MB)", fmt(rss["peak_rss_mb"]),
                       f"≤ {TARGETS['producer_rss_mb']}")
-        table.add_row("  producer time (s) / rows/s", f"{_fmt(rss['seconds'], 1)} / {_fmt(rss['rows_per_second'], 0)}", "")
+        table.add_row("  producer time (s) / rows/s", f"{fmt(rss['seconds'], 1)} / {fmt(rss['rows_per_second'], 0)}", "")
     console.print(table)
+    print_phases_and_machine(results)
+
+
+def print_phases_and_machine(results: dict) -> None:
     phases = Table(title="phases", title_justify="left")
     phases.add_column("phase")
     phases.add_column("seconds", justify="right")
     for name, seconds in results["phases"].items():
-        phases.add_row(name, _fmt(seconds, 2))
+        phases.add_row(name, fmt(seconds, 2))
     console.print(phases)
     m = results["machine"]
     console.print(f"machine: nproc {m['nproc']} ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, "

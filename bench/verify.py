@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from domain.model import ADMIN_GROUP_KEY
 
@@ -29,10 +29,14 @@ class Verification:
             self.problems.append(f"{what}: {found}, expected {expected}")
 
 
-def table_counts(engine: Engine) -> dict[str, int]:
+def table_counts(engine: Engine, tables: tuple[str, ...] = COUNTED_TABLES) -> dict[str, int]:
     """Row counts taken before a run, so the checks also see rows written where they should not be."""
     with engine.connect() as conn:
-        return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in COUNTED_TABLES}
+        return counts(conn, tables)
+
+
+def counts(conn: Connection, tables: tuple[str, ...] = COUNTED_TABLES) -> dict[str, int]:
+    return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in tables}
 
 
 def verify(engine: Engine, plan: list[Grant], command_filter: str, params: dict,
@@ -74,7 +78,7 @@ def verify(engine: Engine, plan: list[Grant], command_filter: str, params: dict,
             "SELECT count(*) FROM mail_outbox m JOIN invites i ON i.id = m.invite_id JOIN bench_expected e ON "
             "i.account = e.account AND i.email_key = e.email_key"), unknown)
 
-        after = {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in COUNTED_TABLES}
+        after = counts(conn)
         new = {table: after[table] - before[table] for table in COUNTED_TABLES}
         expected_new = {"memberships": existing, "invites": unknown, "pending_grants": unknown,
                         "mail_outbox": unknown, "envelopes": unknown,

@@ -38,13 +38,18 @@ def admin_email(account: str) -> str:
 
 def write_csv(path: Path, rows: Iterable[Grant]) -> int:
     """The onboarding file: `grant` rows with no `by` (the job runs --by support); the number of rows."""
+    return write_rows(path, (["grant", grant.account, "", grant.email, "", "", "", ""] for grant in rows))
+
+
+def write_rows(path: Path, rows: Iterable[list[str]]) -> int:
+    """An onboarding CSV file of these rows, each a cell per column of CSV_HEADER; the number of rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with path.open("w", newline="") as file:
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(CSV_HEADER)
-        for grant in rows:
-            writer.writerow(["grant", grant.account, "", grant.email, "", "", "", ""])
+        for row in rows:
+            writer.writerow(row)
             count += 1
     return count
 
