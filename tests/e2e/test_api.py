@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 
 from domain.passwords import hash_password
 from producers.api import create_api
@@ -84,6 +85,29 @@ def test_commands_submitted_through_the_api_are_applied_and_read_back(api, stack
     assert status["commands"]["applied"] == 3 and status["commands"]["pending"] == 1
     assert status["dead_letters"] == 0
     assert api.get("/healthz").json() == {"ok": True}
+
+
+def test_a_batch_of_new_users_is_applied_set_based(api, stack):
+    """The API's batches of add_user take the workers' fast path: users written in one statement per chunk."""
+    people = [f"person{i}@example.com" for i in range(300)]
+    user_inserts = []
+
+    def seen(conn, cursor, statement, *_):
+        if statement.lstrip().upper().startswith("INSERT INTO USERS"):
+            user_inserts.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)  # every engine of this process: the worker's too
+    try:
+        with thread_worker(create_app(stack)):
+            created = api.post("/v1/commands", json=create_account()).json()["commands"][0]["id"]
+            assert wait_until_done(api, created)["status"] == "applied"
+            batch = api.post("/v1/commands", json={"commands": [add_user(email) for email in people]})
+            assert batch.status_code == 202, batch.text
+            final = [wait_until_done(api, c["id"]) for c in batch.json()["commands"]]
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert {f["status"] for f in final} == {"applied"}
+    assert 2 <= len(user_inserts) <= 3, user_inserts  # alice's account, then 300 users in one or two chunks
 
 
 def test_a_batch_with_one_invalid_command_is_refused_whole_naming_index_and_field(api):
