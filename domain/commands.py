@@ -5,10 +5,20 @@ import re
 from typing import Annotated, Any, Literal, TypeVar, Union
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    model_validator,
+)
 
 from domain.emails import checked_email
 from domain.model import SUPPORT, group_key
+from domain.passwords import TEMPORARY_SCHEME, is_temporary_hash
 from domain.text import (
     CORRELATION_ID_MAX,
     EMAIL_MAX,
@@ -70,9 +80,22 @@ def _visible(value: str) -> str:
 
 
 def _password_hash(value: str) -> str:
+    if value.startswith(TEMPORARY_SCHEME):
+        if not is_temporary_hash(value):
+            raise ValueError("is not a well-formed temporary password hash")
+        return value
     if not value.startswith("$argon2id$"):
         raise ValueError("must be an argon2id hash; a clear password is never sent")
     return require_visible(value)
+
+
+def _temporary_hash_expires(command: "CreateAccount | AddUser") -> "CreateAccount | AddUser":
+    # A temporary hash is only for a password the system generated, changed at first login; a password the
+    # user keeps was chosen by a person (or an upstream system) and is hashed with argon2id.
+    if command.password_hash and is_temporary_hash(command.password_hash) and not command.password_expired:
+        raise ValueError("password_hash: a temporary password hash needs password_expired true; "
+                         "a password that does not expire must be an argon2id hash")
+    return command
 
 
 Email = Annotated[str, Field(max_length=EMAIL_MAX), AfterValidator(_email)]
@@ -112,6 +135,10 @@ class CreateAccount(Command):
     password_hash: PasswordHash
     password_expired: bool = True
 
+    @model_validator(mode="after")
+    def temporary_hash_expires(self) -> "CreateAccount":
+        return _temporary_hash_expires(self)
+
 
 class AddUser(Command):
     """An administrator creates a user with a temporary password (the console's "Add User")."""
@@ -122,6 +149,10 @@ class AddUser(Command):
     last_name: Name
     password_hash: PasswordHash
     password_expired: bool = True
+
+    @model_validator(mode="after")
+    def temporary_hash_expires(self) -> "AddUser":
+        return _temporary_hash_expires(self)
 
 
 class GrantAdmin(Command):

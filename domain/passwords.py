@@ -1,20 +1,66 @@
-"""Password hashing (argon2id) and generation of temporary passwords."""
+"""Password hashing: argon2id for the passwords people choose, a keyed HMAC for the temporary ones the system makes.
+
+A temporary hash reads `$envadmin-temporary-hmac-sha256$v=1$key=<master key id>$<base64 of the HMAC-SHA256>`.
+"""
 from __future__ import annotations
 
+import base64
+import hmac
+import re
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
+
+TEMPORARY_PASSWORD_BYTES = 12  # 96 random bits
+TEMPORARY_SCHEME = "$envadmin-temporary-hmac-sha256$"
+TEMPORARY_HASH_PREFIX = f"{TEMPORARY_SCHEME}v=1$key="  # then the key id, "$" and the digest
+KEY_ID_CHARS = 16
+_TEMPORARY_HASH = re.compile(re.escape(TEMPORARY_HASH_PREFIX)
+                             + rf"(?P<key_id>[0-9a-f]{{{KEY_ID_CHARS}}})\$(?P<digest>[A-Za-z0-9+/]{{43}})")
+_HMAC_KEY_INFO = b"envadmin temporary password hashes v1"
 
 _hasher = PasswordHasher()
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash, safe to store and to send."""
+    """An argon2id hash, safe to store and to send: for a password a person or an upstream system chooses."""
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def hash_temporary_password(password: str, key: MasterKey) -> str:
+    """The hash of a temporary password the system generated, keyed from `key` (named in it): microseconds.
+
+    No salt: a salt defeats tables computed ahead and tells apart two people with one password, and neither
+    happens to a 96-bit random secret that is never chosen twice; without the master key nobody can even
+    test a guess against the stored hash.
+    """
+    return f"{TEMPORARY_HASH_PREFIX}{key.key_id}${_digest(key, password)}"
+
+
+def is_temporary_hash(password_hash: str) -> bool:
+    """Whether this is a well-formed temporary hash (hash_temporary_password)."""
+    return _TEMPORARY_HASH.fullmatch(password_hash) is not None
+
+
+def temporary_hash_key_id(password_hash: str) -> str | None:
+    """The id of the master key a temporary hash is keyed from; None for any other hash."""
+    found = _TEMPORARY_HASH.fullmatch(password_hash)
+    return found["key_id"] if found else None
+
+
+def verify_password(password_hash: str, password: str, keys: MasterKeys | None = None) -> bool:
+    """Whether the password matches: an argon2id hash, or a temporary hash whose key `keys` holds.
+
+    A temporary hash that names a key not in `keys` (or with no keys given) does not verify.
+    """
+    if password_hash.startswith(TEMPORARY_SCHEME):
+        return _verify_temporary(password_hash, password, keys)
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -23,7 +69,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def generate_temporary_password() -> str:
     """A random password to show once to the administrator who creates a user."""
-    return secrets.token_urlsafe(12)
+    return secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
 
 
 def check_new_password(password: str) -> str:
@@ -33,3 +79,25 @@ def check_new_password(password: str) -> str:
     if len(password) > 256:
         raise ValueError("password must be at most 256 characters long")
     return password
+
+
+def _verify_temporary(password_hash: str, password: str, keys: MasterKeys | None) -> bool:
+    found = _TEMPORARY_HASH.fullmatch(password_hash)
+    if found is None or keys is None:
+        return False
+    try:
+        [key] = keys.candidates(found["key_id"], "a temporary password hash")
+    except WrongMasterKey:
+        return False
+    return hmac.compare_digest(_digest(key, password).encode(), found["digest"].encode())
+
+
+def _digest(key: MasterKey, password: str) -> str:
+    mac = hmac.digest(_hmac_key(key.secret.get_secret_value()), password.encode("utf-8", "surrogatepass"), "sha256")
+    return base64.b64encode(mac).decode().rstrip("=")
+
+
+@lru_cache(maxsize=16)
+def _hmac_key(master: bytes) -> bytes:
+    """The HMAC key derived from a master key's bytes, once per key: a job hashes 100,000 passwords."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HMAC_KEY_INFO).derive(master)

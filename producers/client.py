@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from config.settings import Settings, load_settings
 from domain.commands import Command, command_adapter
+from domain.master_keys import MasterKeys
 from messaging.broker import make_celery, publish_batch, queue_depth
 from store import queries
 from store.command_log import QUEUED
@@ -48,6 +49,10 @@ class Client:
         if self._celery is None:
             self._celery = make_celery(self.settings, "envadmin-producer")
         return self._celery
+
+    def master_keys(self) -> MasterKeys:
+        """The configured master keys (MasterKeyError if missing or malformed), read anew at each call."""
+        return MasterKeys.from_secrets(*self.settings.master_key_secrets())
 
     def submit(self, commands: list[Command]) -> Receipt:
         """Journal the commands in one transaction, then publish; a failed publish is left to the relay."""

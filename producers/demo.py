@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from domain.passwords import generate_temporary_password, hash_password
+from domain.passwords import generate_temporary_password, hash_temporary_password
 from messaging.broker import publish_batch
 from producers.cli.ops import status_report
 from producers.cli.views import command_lines, dead_letter_lines, group_lines, status_lines
@@ -64,7 +64,7 @@ def _story(client: Client, account: str, web_base: str) -> bool:
     # People of their own per run, so a second demo tells the same story (carol has no user yet).
     alice, bob, carol = (f"{name}.{account}@acme.example" for name in ("alice", "bob", "carol"))
     password = generate_temporary_password()
-    secret = hash_password(password)
+    secret = hash_temporary_password(password, client.master_keys().current)
     steps = [
         Step(f"account create {account} --name 'Acme Demo' --admin {alice} --first Alice --last Martin",
              "create_account", "support", "applied",

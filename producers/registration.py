@@ -61,7 +61,8 @@ def _current_password_proven(client: Client, token_hash: str, password: str, now
             select(users.c.email_key).where(users.c.email_key == email_key(invited))).first() is not None
     if not exists:
         return False
-    checked = credentials.check_password(client.engine, invited, password, now, client=client_address)
+    checked = credentials.check_password(client.engine, invited, password, now, client=client_address,
+                                         keys=client.master_keys())
     if not checked.ok and checked.reason != WRONG_EMAIL_OR_PASSWORD:
         raise Refused(checked.reason)
     return checked.ok
@@ -74,11 +75,11 @@ def open_envelope(client: Client, envelope_id: str, email: str, password: str, *
     The password is checked first, through the lockout, whether the envelope exists or not: an unknown
     envelope, a wrong password and an unknown email cost the same and get the same refusal.
     """
+    keys = master_keys(client)  # a missing key is said first
     checked = credentials.check_password(client.engine, email, password, datetime.now(timezone.utc),
-                                         client=client_address or local_client())
+                                         client=client_address or local_client(), keys=keys)
     if not checked.ok and checked.reason != WRONG_EMAIL_OR_PASSWORD:
         raise Refused(checked.reason)  # locked: says until when, and nothing about the envelope
-    keys = master_keys(client)  # a missing key is said first
     if not checked.ok:
         raise Refused(NO_SUCH_ENVELOPE)
     return read_envelope(client, envelope_id, email, keys).message
@@ -129,4 +130,4 @@ def posted_envelope_recipient(client: Client, envelope_id: str, nonce: bytes, ci
 
 
 def master_keys(client: Client) -> MasterKeys:
-    return MasterKeys.from_secrets(*client.settings.master_key_secrets())
+    return client.master_keys()

@@ -1,7 +1,9 @@
 """Every password check against the store: login, password change and the others, each in one transaction.
 
 All of them go through `_check_password`, so each try counts in the lockout of its (email, client) and
-of its email over every client (see domain.login), and costs one argon2 verification whatever the answer.
+of its email over every client (see domain.login), and costs one argon2 verification whatever the answer,
+even for a temporary password stored with the fast keyed hash (domain.passwords). `keys`, the configured
+master keys, check those; without them a temporary hash does not verify.
 """
 from __future__ import annotations
 
@@ -26,8 +28,9 @@ from domain.login import (
     LoginResult,
     too_many_failures,
 )
+from domain.master_keys import MasterKeys
 from domain.model import email_key
-from domain.passwords import check_new_password, hash_password, verify_password
+from domain.passwords import TEMPORARY_SCHEME, check_new_password, hash_password, verify_password
 from store.tables import audit_log, login_failures, users
 
 DEFAULT_POLICY = LoginPolicy()
@@ -41,18 +44,19 @@ def _dummy_hash() -> str:
 
 
 def check_password(engine: Engine, email: str, password: str, now: datetime,
-                   policy: LoginPolicy = DEFAULT_POLICY, *, client: str) -> LoginResult:
+                   policy: LoginPolicy = DEFAULT_POLICY, *, client: str,
+                   keys: MasterKeys | None = None) -> LoginResult:
     """Ok if the password is the user's (temporary or not), else the refusal; counted in the lockout."""
     with engine.begin() as conn:
-        _, refusal = _check_password(conn, email_key(email), password, now, policy, client)
+        _, refusal = _check_password(conn, email_key(email), password, now, policy, client, keys)
     return refusal or LoginResult(True, PASSWORD_OK)
 
 
 def login(engine: Engine, email: str, password: str, now: datetime,
-          policy: LoginPolicy = DEFAULT_POLICY, *, client: str) -> LoginResult:
+          policy: LoginPolicy = DEFAULT_POLICY, *, client: str, keys: MasterKeys | None = None) -> LoginResult:
     """Ok for the right permanent password; a temporary one must be changed first."""
     with engine.begin() as conn:
-        user, refusal = _check_password(conn, email_key(email), password, now, policy, client)
+        user, refusal = _check_password(conn, email_key(email), password, now, policy, client, keys)
         if refusal is not None:
             return refusal
         if user.password_expired:
@@ -61,7 +65,8 @@ def login(engine: Engine, email: str, password: str, now: datetime,
 
 
 def change_password(engine: Engine, email: str, current: str, new: str, now: datetime,
-                    policy: LoginPolicy = DEFAULT_POLICY, source: str = "cli", *, client: str) -> LoginResult:
+                    policy: LoginPolicy = DEFAULT_POLICY, source: str = "cli", *, client: str,
+                    keys: MasterKeys | None = None) -> LoginResult:
     """Replace the current password (temporary or not) by a permanent one; ValueError if `new` is unfit."""
     check_new_password(new)
     if new == current:
@@ -69,7 +74,7 @@ def change_password(engine: Engine, email: str, current: str, new: str, now: dat
     new_hash = hash_password(new)  # before the transaction: hashing is slow and the row is locked
     key = email_key(email)
     with engine.begin() as conn:
-        user, refusal = _check_password(conn, key, current, now, policy, client)
+        user, refusal = _check_password(conn, key, current, now, policy, client, keys)
         if refusal is not None:
             return refusal
         conn.execute(update(users).where(users.c.email_key == key)
@@ -90,7 +95,7 @@ def prune_failures(conn: Connection, now: datetime, policy: LoginPolicy = DEFAUL
 
 
 def _check_password(conn: Connection, key: str, password: str, now: datetime, policy: LoginPolicy,
-                    client: str) -> tuple[object, LoginResult | None]:
+                    client: str, keys: MasterKeys | None) -> tuple[object, LoginResult | None]:
     """The user if the password is right (this client's failures forgotten), else the refusal (counted)."""
     client = _checked_client(client)
     everywhere_policy = policy.for_all_clients()
@@ -100,7 +105,7 @@ def _check_password(conn: Connection, key: str, password: str, now: datetime, po
     if ends:
         return None, LoginResult(False, too_many_failures(max(ends)))
     user = _user(conn, key)
-    if not _verifies(user, password):
+    if not _verifies(user, password, keys):
         _save(conn, key, client, policy.after_failure(here, now))
         _save(conn, key, ALL_CLIENTS, everywhere_policy.after_failure(everywhere, now))
         return None, LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
@@ -122,12 +127,15 @@ def _user(conn: Connection, key: str):
                         .where(users.c.email_key == key)).first()
 
 
-def _verifies(user, password: str) -> bool:
-    """Always one argon2 verification, so the answer's timing does not tell whether the email exists."""
+def _verifies(user, password: str, keys: MasterKeys | None) -> bool:
+    """Always one argon2 verification, so the answer's timing tells neither whether the email exists nor
+    whether its password is temporary (a keyed hash, checked in microseconds)."""
     if user is None or not user.password_hash:
         verify_password(_dummy_hash(), password)
         return False
-    return verify_password(user.password_hash, password)
+    if user.password_hash.startswith(TEMPORARY_SCHEME):
+        verify_password(_dummy_hash(), password)
+    return verify_password(user.password_hash, password, keys)
 
 
 def _where(key: str, client: str):

@@ -2,6 +2,9 @@
 
 Each batch is one transaction and stamps its rows with the new key's id, so a run that is interrupted
 resumes where it stopped: the next run picks only rows not yet under the new key.
+
+Temporary password hashes are keyed from a master key too (domain.passwords), but a hash cannot be re-wrapped:
+they are only counted, by key, so the operator knows which old key they still need.
 """
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ from sqlalchemy import Engine, Row, Table, func, or_, select
 
 from domain.envelope import SealedEnvelope, TamperedEnvelope, rewrap
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
+from domain.passwords import KEY_ID_CHARS, TEMPORARY_HASH_PREFIX
 from store.bulk_sql import update_rows
 from store.mail_outbox import rewrapped_body
-from store.tables import envelopes, mail_outbox
+from store.tables import envelopes, mail_outbox, users
 
 WHAT = {"envelopes": ("envelope key", "envelope keys"), "mail_outbox": ("mail body", "mail bodies")}
 
@@ -34,6 +38,15 @@ def wrapped_counts(engine: Engine) -> dict[str, dict[str | None, int]]:
         return {table.name: dict(conn.execute(select(table.c.key_id, func.count())
                                               .group_by(table.c.key_id)).all())
                 for table in (envelopes, mail_outbox)}
+
+
+def temporary_password_counts(engine: Engine) -> dict[str, int]:
+    """Users whose temporary password hash is keyed from each master key, by the key's id."""
+    key_id = func.substr(users.c.password_hash, len(TEMPORARY_HASH_PREFIX) + 1, KEY_ID_CHARS)
+    with engine.connect() as conn:
+        return dict(conn.execute(select(key_id, func.count())
+                                 .where(users.c.password_hash.startswith(TEMPORARY_HASH_PREFIX, autoescape=True))
+                                 .group_by(key_id)).all())
 
 
 def rotate_master_key(engine: Engine, keys: MasterKeys, new: MasterKey, batch: int = 500,

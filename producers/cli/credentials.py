@@ -44,8 +44,9 @@ def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = F
     """Check a password; a temporary one is refused with "password change required"."""
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
-    result = credentials.login(client().engine, email, password, datetime.now(timezone.utc),
-                               client=local_client())
+    api = client()
+    result = credentials.login(api.engine, email, password, datetime.now(timezone.utc), client=local_client(),
+                               keys=api.master_keys())
     _report(email, result, as_json)
 
 
@@ -54,9 +55,10 @@ def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = 
     """Set a permanent password: the current one, then the new one, one per line on standard input."""
     require_password_stdin(password_stdin)
     current, new = read_stdin_lines(2, "the current password, then the new one, one per line")
+    api = client()
     try:
-        result = credentials.change_password(client().engine, email, current, new, datetime.now(timezone.utc),
-                                             client=local_client())
+        result = credentials.change_password(api.engine, email, current, new, datetime.now(timezone.utc),
+                                             client=local_client(), keys=api.master_keys())
     except ValueError as e:
         fail(str(e))
     _report(email, result, as_json)

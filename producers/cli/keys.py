@@ -9,7 +9,13 @@ import typer
 from config.master_key import MAKE_ONE, MasterKeyError, parse_key
 from domain.master_keys import MasterKey, MasterKeys
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, print_json, print_lines, read_stdin_lines
-from store.key_rotation import WHAT, check_rotation, rotate_master_key, wrapped_counts
+from store.key_rotation import (
+    WHAT,
+    check_rotation,
+    rotate_master_key,
+    temporary_password_counts,
+    wrapped_counts,
+)
 
 keys_app = typer.Typer(help="The master key (ENVADMIN_MASTER_KEY): rotate it, see which key wraps what.",
                        no_args_is_help=True)
@@ -31,33 +37,39 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
         fail(str(e))
     api = client()
     keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
-    check_rotation(api.engine, keys, new)
+    after = check_rotation(api.engine, keys, new)
     key_file = api.settings.master_key_file
     if key_file is not None:  # embedded: from now on every process reads the new key, and the old one
         api.settings.install_master_key_file(new.secret)
     report = rotate_master_key(api.engine, keys, new, batch)
     left = sum(count for counts in wrapped_counts(api.engine).values()
                for key_id, count in counts.items() if key_id != new.key_id)
-    steps = next_steps(keys, new, key_file, left)
+    temporary = {key_id: n for key_id, n in temporary_password_counts(api.engine).items() if key_id != new.key_id}
+    steps = next_steps(keys, new, key_file, left, sum(n for key_id, n in temporary.items() if after.holds(key_id)))
+    notes = temporary_password_notes(temporary, after, key_file)
     if as_json:
         print_json({"key_id": new.key_id, "rewrapped": report.rewrapped, "unreadable": report.unreadable,
-                    "left_under_other_keys": left, "next_steps": steps})
+                    "left_under_other_keys": left, "temporary_passwords_under_other_keys": temporary,
+                    "next_steps": [*notes, *steps]})
     else:
         done = " and ".join(f"{n} {WHAT[table][0] if n == 1 else WHAT[table][1]}"
                             for table, n in report.rewrapped.items())
         print_lines([f"{done} re-wrapped under master key {new.key_id} "
                      f"(was {', '.join(keys.ids)}).",
-                     *(f"could not open {what}" for what in report.unreadable), *steps])
+                     *(f"could not open {what}" for what in report.unreadable), *notes, *steps])
     if report.unreadable:
         raise typer.Exit(EXIT_REFUSED)
 
 
-def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: int) -> list[str]:
+def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: int, temporary: int = 0) -> list[str]:
     """What the operator does next, so that every host reads what the others seal."""
-    old_keys = f"{key_file}.old" if key_file else "ENVADMIN_OLD_MASTER_KEYS"
+    old_keys = _old_keys_place(key_file)
     if keys.current.key_id == new.key_id:  # a run after every host took the new key
         if left:
             return [f"{left} rows are still under another key: run this again once every host uses the new key."]
+        if temporary:
+            return [f"Every envelope key and mail body is under the new key; {old_keys} may be removed once the "
+                    f"{temporary} temporary passwords above are changed or replaced."]
         return [f"Nothing is left under an old key: {old_keys} may be removed."]
     if key_file is not None:
         return [f"{key_file} now holds the new key; the old one is kept in {old_keys}.",
@@ -72,15 +84,41 @@ def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: in
             "sealed meanwhile; then remove ENVADMIN_OLD_MASTER_KEYS."]
 
 
+def temporary_password_notes(counts: dict[str, int], keys: MasterKeys, key_file: Path | None) -> list[str]:
+    """What becomes of the temporary passwords hashed with keys other than the current one: a keyed hash cannot
+    be re-wrapped, so it works only while its key is configured."""
+    notes = []
+    for key_id, count in sorted(counts.items()):
+        if key_id == keys.current.key_id:
+            continue
+        users, have, them = (f"{count} user", "has", "that user") if count == 1 else \
+            (f"{count} users", "have", "those users")
+        if keys.holds(key_id):
+            notes.append(f"{users} {have} a temporary password hashed with old master key {key_id}, which cannot be "
+                         f"re-wrapped: it keeps working only while that key stays configured as an old key "
+                         f"({_old_keys_place(key_file)}), and stops working once the key is retired (then give "
+                         f"{them} a new temporary password).")
+        else:
+            notes.append(f"{users} {have} a temporary password hashed with master key {key_id}, which is not "
+                         f"configured: it no longer works; give {them} a new temporary password.")
+    return notes
+
+
+def _old_keys_place(key_file: Path | None) -> str:
+    return f"{key_file}.old" if key_file else "ENVADMIN_OLD_MASTER_KEYS"
+
+
 @keys_app.command("status")
 def status(as_json: Json = False) -> None:
     """The configured master keys' ids, and how many rows each key wraps."""
     api = client()
     keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
     counts = wrapped_counts(api.engine)
+    temporary = temporary_password_counts(api.engine)
     if as_json:
         print_json({"key_id": keys.current.key_id, "old_key_ids": [k.key_id for k in keys.older],
-                    "wrapped": {table: {str(k): n for k, n in c.items()} for table, c in counts.items()}})
+                    "wrapped": {table: {str(k): n for k, n in c.items()} for table, c in counts.items()},
+                    "temporary_passwords": temporary})
         return
     lines = [f"master key: {keys.current.key_id}",
              f"old keys: {', '.join(k.key_id for k in keys.older) or '-'}"]
@@ -89,4 +127,8 @@ def status(as_json: Json = False) -> None:
             known = "from before key ids" if key_id is None else \
                 f"under {key_id}{'' if keys.holds(key_id) else ' (not configured here)'}"
             lines.append(f"{table}: {count} {known}")
+    for key_id, count in sorted(temporary.items()):
+        lines.append(f"temporary passwords: {count} hashed with {key_id}"
+                     f"{'' if keys.holds(key_id) else ' (not configured here)'}")
+    lines += temporary_password_notes(temporary, keys, api.settings.master_key_file)
     print_lines(lines)

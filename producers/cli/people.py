@@ -7,7 +7,7 @@ import typer
 
 from domain.passwords import check_new_password, generate_temporary_password, hash_password
 from producers.cli.context import By, Json, Timeout, Wait, fail, read_stdin_lines
-from producers.cli.submit import NewPassword, submit
+from producers.cli.submit import NEW_PASSWORD_HASHED_LATER, NewPassword, submit
 
 account_app = typer.Typer(help="Accounts (support only).", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
@@ -18,9 +18,9 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin",
                                              help="Read the temporary password from standard input.")]
 
 
-def _temporary_password(from_stdin: bool, email: str) -> tuple[str, NewPassword | None]:
+def _temporary_password(from_stdin: bool, email: str, expires: bool = True) -> tuple[str, NewPassword | None]:
     """The password's hash, and a password the CLI made (to show once its user exists), if it made one."""
-    if from_stdin:
+    if from_stdin:  # chosen by a person: argon2id
         (password,) = read_stdin_lines(1, "the password")
         try:
             check_new_password(password)
@@ -28,8 +28,10 @@ def _temporary_password(from_stdin: bool, email: str) -> tuple[str, NewPassword 
             fail(str(e))
         return hash_password(password), None
     password = generate_temporary_password()
-    password_hash = hash_password(password)
-    return password_hash, NewPassword(email, password, password_hash)
+    if not expires:  # the user keeps it: stored as a person's own password is
+        password_hash = hash_password(password)
+        return password_hash, NewPassword(email, password, password_hash)
+    return NEW_PASSWORD_HASHED_LATER, NewPassword(email, password, None)
 
 
 @account_app.command("create")
@@ -60,7 +62,7 @@ def add_user(
     wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
 ) -> None:
     """Add a user with a temporary password (generated and shown once unless given on stdin)."""
-    password_hash, new_password = _temporary_password(password_stdin, email)
+    password_hash, new_password = _temporary_password(password_stdin, email, expires=not no_expire_password)
     submit("add_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            new_password=new_password, email=email, first_name=first, last_name=last, password_hash=password_hash,
            password_expired=not no_expire_password)

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
+from domain.passwords import hash_temporary_password
 from producers.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -19,20 +20,32 @@ from producers.cli.context import (
     wait_with_hint,
 )
 from producers.cli.views import command_lines
-from producers.client import new_command
+from producers.client import Client, new_command
 from store import queries
 from store.command_log import APPLIED, QUEUED, SUPERSEDED
 
 _SUCCESS = {APPLIED, SUPERSEDED, "pending"}
 
+# Stands for the hash of a temporary password while the command's fields are checked, before any store is
+# opened: the hash is keyed from the master key (domain.passwords), read with the store's settings.
+NEW_PASSWORD_HASHED_LATER = "$argon2id$hashed-once-the-store-is-open"
+
 
 @dataclass(frozen=True)
 class NewPassword:
-    """A temporary password the CLI made for the user a command creates: shown once, if that user exists."""
+    """A password the CLI made for the user a command creates: shown once, if that user exists.
+
+    Without `password_hash`, a temporary password: hashed with the master key once the store is open.
+    """
 
     email: str
     password: str
-    password_hash: str
+    password_hash: str | None
+
+    def hashed(self, api: Client) -> str:
+        if self.password_hash is not None:
+            return self.password_hash
+        return hash_temporary_password(self.password, api.master_keys().current)
 
 
 def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_json: bool,
@@ -47,6 +60,10 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
     except ValidationError as e:
         invalid(e)
     api = client(create_store)
+    password_hash = None
+    if new_password is not None:
+        password_hash = new_password.hashed(api)
+        command = command.model_copy(update={"password_hash": password_hash})
     receipt = api.submit([command])
     if not receipt.published:
         err.print("warning: the broker did not take the command now; it is saved and the relay "
@@ -63,7 +80,7 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
             status["temporary_password"] = new_password.password
             caveat = "valid once a worker applies the command and creates the user"
         elif status["status"] == APPLIED and queries.user_has_password_hash(
-                api.engine, new_password.email, new_password.password_hash):
+                api.engine, new_password.email, password_hash):
             status["temporary_password"] = new_password.password
     if as_json:
         print_json(status)

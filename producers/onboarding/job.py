@@ -73,13 +73,15 @@ class Onboarding:
             raise FileProblem(f"{path}: no such file")
         self.file_format = detect_format(path, file_format)
         check_header(path, self.file_format)  # before any job exists
+        master_key = None
         if passwords_file is not None:
             check_passwords_path(passwords_file)  # before any job exists
+            master_key = client.master_keys().current  # keys the temporary passwords' hashes; a missing key is said now
         self.batch_size = client.settings.job_batch
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
         self.actor, self.allow_row_actors, self.job_id, self.record = self._find_or_name(
             self.digest, actor, resume, allow_row_actors)
-        self.passwords = (TemporaryPasswords(passwords_file, self.job_id) if console_account is None
+        self.passwords = (TemporaryPasswords(passwords_file, self.job_id, master_key) if console_account is None
                           else NoTemporaryPasswords(NEW_USER_IN_UPLOAD))
 
     def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None, allow_row_actors: bool | None):

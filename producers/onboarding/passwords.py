@@ -16,7 +16,8 @@ import stat
 from pathlib import Path
 from uuid import UUID
 
-from domain.passwords import generate_temporary_password, hash_password
+from domain.master_keys import MasterKey
+from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers import csv_output
 from producers.onboarding.reader import FileProblem, RowError
 
@@ -41,11 +42,14 @@ def check_passwords_path(path: Path) -> None:
 
 
 class TemporaryPasswords:
-    def __init__(self, path: Path | None, job_id: UUID):
+    """Issues the temporary passwords of a job's new users, hashed with `master_key` (needed with a path)."""
+
+    def __init__(self, path: Path | None, job_id: UUID, master_key: MasterKey | None):
         if path is not None:
             check_passwords_path(path)
         self.path = path
         self.job_id = job_id
+        self.master_key = master_key
         self._unsaved: list[tuple[int, str, str]] = []
 
     def issue(self, line: int, email: str) -> str | RowError:
@@ -57,7 +61,7 @@ class TemporaryPasswords:
         while csv_output.runs_as_formula(password):  # written with a quote before it, it would be misread
             password = generate_temporary_password()
         self._unsaved.append((line, email, password))
-        return hash_password(password)
+        return hash_temporary_password(password, self.master_key)
 
     def save(self) -> None:
         """Append the passwords issued since the last save, and flush them to disk."""

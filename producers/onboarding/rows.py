@@ -37,7 +37,7 @@ _NOT_YET_HASHED = "$argon2id$not-yet-hashed"
 _COLUMN_OF_FIELD = {"admin_email": "email", "actor": "by"}
 _REASON_LIMIT = 300  # characters: a reason is shown on one line
 
-# (line, email) -> argon2 hash of a new temporary password, or RowError if none can be given.
+# (line, email) -> the hash of a new temporary password, or RowError if none can be given.
 PasswordSource = Callable[[int, str], "str | RowError"]
 
 
@@ -107,7 +107,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
         return _first_problem(e)
     if command_type not in _CREATES_USER:
         return command
-    password_hash = job.passwords(line, cells["email"])  # only for a valid row: hashing is slow
+    password_hash = job.passwords(line, cells["email"])  # only for a valid row: its password goes to the file
     if isinstance(password_hash, RowError):
         return password_hash
     return command.model_copy(update={"password_hash": password_hash})

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from domain.commands import Command
-from domain.passwords import generate_temporary_password, hash_password
+from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.web.account_pages import account_page
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
@@ -111,7 +111,7 @@ async def add_user(request: Request, account: str) -> Response:
     form, me = await _posted(request, account)
     values = _stripped(form, "user_email", "first_name", "last_name")
     password = generate_temporary_password()
-    password_hash = await run_in_threadpool(hash_password, password)
+    password_hash = hash_temporary_password(password, request.app.state.client.master_keys().current)
     names = {"email": "user_email", "first_name": "first_name", "last_name": "last_name"}
     cmd = command_or_errors("add_user", me, account, names, email=values["user_email"],
                             first_name=values["first_name"], last_name=values["last_name"],

@@ -44,8 +44,10 @@ async def login(request: Request) -> Response:
     errors = _form_errors(email, password)
     if errors:
         return _form(request, email, next_path, errors, status=422)
-    result = await run_in_threadpool(credentials.login, request.app.state.client.engine, email, password,
-                                     datetime.now(timezone.utc), client=client_address(request))
+    web_client = request.app.state.client
+    result = await run_in_threadpool(credentials.login, web_client.engine, email, password,
+                                     datetime.now(timezone.utc), client=client_address(request),
+                                     keys=web_client.master_keys())
     if result.ok:
         sessions.sign_in(request, email)
         return RedirectResponse(next_path, status_code=303)

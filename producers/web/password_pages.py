@@ -59,8 +59,10 @@ async def change_password(request: Request) -> Response:
     errors = _form_errors(current, new, text_field(form, "new_password_again"))
     if errors:
         return _form(request, email, forced, next_path, errors, status=422)
-    result = await run_in_threadpool(credentials.change_password, request.app.state.client.engine, email, current,
-                                     new, datetime.now(timezone.utc), source=SOURCE, client=client_address(request))
+    web_client = request.app.state.client
+    result = await run_in_threadpool(credentials.change_password, web_client.engine, email, current, new,
+                                     datetime.now(timezone.utc), source=SOURCE, client=client_address(request),
+                                     keys=web_client.master_keys())
     if not result.ok:
         wrong = result.reason == WRONG_EMAIL_OR_PASSWORD
         reason = "This is not your current password" if wrong else sentence(result.reason)

@@ -12,7 +12,8 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import select
 
-from domain.passwords import verify_password
+from domain.master_keys import MasterKeys
+from domain.passwords import TEMPORARY_SCHEME, verify_password
 from messaging.broker import publish_batch
 from producers.client import Client
 from store import queries
@@ -51,8 +52,20 @@ def test_account_create_prints_one_json_object_with_the_temporary_password(e2e):
     assert set(data) == {"id", "status", "reason", "temporary_password"}
     UUID(data["id"])
     assert data["reason"] == f"Account 3101 (Acme) created; {ALICE} is its administrator."
-    assert verify_password(password_hash(e2e, ALICE), data["temporary_password"])
+    stored = password_hash(e2e, ALICE)
+    assert stored.startswith(TEMPORARY_SCHEME)  # generated: the fast keyed hash
+    assert verify_password(stored, data["temporary_password"], MasterKeys.from_secrets(*e2e.settings.master_key_secrets()))
     assert e2e.cli_json("admin", "list", "3101") == {"account": "3101", "admins": [ALICE], "pending": []}
+
+
+def test_a_generated_password_that_does_not_expire_is_stored_with_argon2id(e2e):
+    e2e.open_account("3141", ALICE)
+    data = e2e.cli_json("user", "add", "kept@example.com", "--account", "3141", "--by", ALICE, "--first", "Kept",
+                        "--last", "K", "--no-expire-password", "--wait")
+
+    assert data["status"] == "applied", data
+    stored = password_hash(e2e, "kept@example.com")
+    assert stored.startswith("$argon2id$") and verify_password(stored, data["temporary_password"])
 
 
 def test_a_user_added_with_a_password_on_stdin_can_be_granted_whatever_the_letter_case(e2e):
@@ -64,7 +77,8 @@ def test_a_user_added_with_a_password_on_stdin_can_be_granted_whatever_the_lette
     added = one_json_object(add, expect=0)
     assert (added["status"], added["reason"]) == ("applied", "User Bob@Example.com added.")
     assert "temporary_password" not in added  # the administrator chose it
-    assert verify_password(password_hash(e2e, "bob@example.com"), "Temporary-Passw0rd")
+    stored = password_hash(e2e, "bob@example.com")
+    assert stored.startswith("$argon2id$") and verify_password(stored, "Temporary-Passw0rd")  # chosen by a person
     unknown = one_json_object(grant_unknown, expect=0)
     assert unknown["status"] == "pending" and "invite was sent" in unknown["reason"], unknown
 

@@ -6,15 +6,19 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from config.settings import Settings
+from domain.handlers import handle
 from domain.master_keys import MasterKey
-from producers.client import Client
+from domain.passwords import generate_temporary_password, hash_temporary_password
+from producers.client import Client, new_command
 from producers.registration import register_with_token
 from producers.worker_process import WorkerProcess
+from store.unit_of_work import SqlUnitOfWork
 from workers.app import create_app
 
 from ..conftest import _clean, make_settings, require, settings_env, thread_worker
@@ -23,6 +27,7 @@ from ..integration.test_invites import PASSWORD, envelope_of, submit_and_wait, t
 from .conftest import CliStack, clean_environ, describe, one_json_object
 
 CAROL = "carol@example.com"
+TOM = "tom@example.com"  # a user with a temporary password under the key before the rotation
 MISSING = "ENVADMIN_MASTER_KEY is not set"
 HOW_TO_MAKE_ONE = "head -c32 /dev/urandom | base64"
 
@@ -103,9 +108,29 @@ def open_as_carol(stack: CliStack, envelope: str, env: dict[str, str]):
         "envelope", "open", envelope, "--email", CAROL, "--password-stdin", input=f"{PASSWORD}\n")
 
 
+def add_with_temporary_password(settings: Settings, email: str, key: str) -> str:
+    """A user of account 1001 with a generated temporary password hashed with `key`; the password."""
+    password = generate_temporary_password()
+    client = Client(settings)
+    with SqlUnitOfWork(client.engine) as uow:
+        handle(new_command("add_user", actor="alice@example.com", source="cli", account="1001", email=email,
+                           first_name="Tom", last_name="T",
+                           password_hash=hash_temporary_password(password, MasterKey(base64.b64decode(key)))),
+               uow.repo, datetime.now(timezone.utc))
+        uow.commit()
+    client.close()
+    return password
+
+
+def login(stack: CliStack, env: dict[str, str], email: str, password: str):
+    return CliStack(stack.name, stack.settings, env, stack.cwd).cli("login", email, "--password-stdin",
+                                                                    input=f"{password}\n")
+
+
 def test_keys_rotate_rewraps_under_the_new_key_and_says_what_to_do(invited):
     stack, envelope = invited
     old_key = stack.env.get("ENVADMIN_MASTER_KEY") or (stack.settings.data_dir / "master.key").read_text().strip()
+    toms = add_with_temporary_password(stack.settings, TOM, old_key)
     new = new_key()
 
     result = stack.cli("keys", "rotate", "--new-key-stdin", input=f"{new}\n")
@@ -114,6 +139,12 @@ def test_keys_rotate_rewraps_under_the_new_key_and_says_what_to_do(invited):
     assert new not in result.stdout + result.stderr and old_key not in result.stdout + result.stderr
     assert f"1 envelope key and 1 mail body re-wrapped under master key {key_id(new)}" in result.stdout, \
         describe(result)
+    assert (f"1 user has a temporary password hashed with old master key {key_id(old_key)}, which cannot be "
+            "re-wrapped: it keeps working only while that key stays configured as an old key") in result.stdout, \
+        describe(result)
+    assert "stops working once the key is retired" in result.stdout, describe(result)
+    still = login(stack, stack.env, TOM, toms)  # the old key is still configured (current or old)
+    assert still.stderr == "error: password change required\n", describe(still)
     key_file = stack.settings.data_dir / "master.key"
     if stack.name == "embedded":
         assert key_file.read_text().strip() == new
@@ -129,7 +160,10 @@ def test_keys_rotate_rewraps_under_the_new_key_and_says_what_to_do(invited):
     status = one_json_object(CliStack(stack.name, stack.settings, only_new, stack.cwd).cli(
         "keys", "status", "--json"), 0)
     assert status == {"key_id": key_id(new), "old_key_ids": [],
-                      "wrapped": {"envelopes": {key_id(new): 1}, "mail_outbox": {key_id(new): 1}}}
+                      "wrapped": {"envelopes": {key_id(new): 1}, "mail_outbox": {key_id(new): 1}},
+                      "temporary_passwords": {key_id(old_key): 1}}
+    retired = login(stack, only_new, TOM, toms)  # the old key is gone: Tom needs a new temporary password
+    assert retired.stderr == "error: wrong email or password\n", describe(retired)
     if stack.name == "postgres":
         refused = open_as_carol(stack, envelope, stack.env)  # a host still on the old key alone
         assert refused.returncode == 1, describe(refused)

@@ -4,16 +4,20 @@ They are synchronous on the store: no worker runs. Users are created directly in
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from domain.handlers import handle
-from domain.passwords import hash_password
+from domain.master_keys import MasterKey, MasterKeys
+from domain.passwords import TEMPORARY_SCHEME, generate_temporary_password, hash_password, hash_temporary_password
 from producers.client import new_command
 from store.engine import make_engine
 from store.migrate import upgrade
+from store.tables import users
 from store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import _clean, make_settings, require, settings_env
@@ -50,15 +54,25 @@ def embedded(tmp_path_factory) -> CliStack:
     return make_stack(tmp_path_factory.mktemp("login-usage"), "embedded", None)
 
 
-def create_user(cli: CliStack, account: str, email: str, password: str = TEMPORARY) -> None:
-    """An account whose first administrator has this temporary (expired) password."""
+def create_user(cli: CliStack, account: str, email: str, password_hash: str | None = None) -> None:
+    """An account whose first administrator has this temporary (expired) password: by default TEMPORARY, hashed
+    with argon2id as temporary passwords were before the keyed hash."""
     engine = make_engine(cli.settings.effective_database_url)
     with SqlUnitOfWork(engine) as uow:
         handle(new_command("create_account", actor="support", source="cli", account=account, name="Acme",
                            admin_email=email, first_name="First", last_name="Login",
-                           password_hash=hash_password(password)), uow.repo, datetime.now(timezone.utc))
+                           password_hash=password_hash or hash_password(TEMPORARY)), uow.repo,
+               datetime.now(timezone.utc))
         uow.commit()
     engine.dispose()
+
+
+def stored_hash(cli: CliStack, email: str) -> str:
+    engine = make_engine(cli.settings.effective_database_url)
+    with engine.connect() as conn:
+        found = conn.execute(select(users.c.password_hash).where(users.c.email_key == email)).scalar_one()
+    engine.dispose()
+    return found
 
 
 def assert_refused(result, stderr: str, code: int = 1) -> None:
@@ -86,6 +100,30 @@ def test_a_temporary_password_must_be_changed_then_the_new_one_logs_in(cli):
     for result in (old, unknown, unknown_change):
         assert_refused(result, WRONG)
     assert_no_password_leaked(cli, [first, changed, ok, old, unknown, unknown_change])
+
+
+def test_a_generated_password_under_the_master_key_must_be_changed_and_the_new_one_is_argon2id(cli):
+    temporary = generate_temporary_password()
+    keys = MasterKeys.from_secrets(*cli.settings.master_key_secrets())  # the key the CLI reads too
+    create_user(cli, "4107", "ivy@example.com", hash_temporary_password(temporary, keys.current))
+
+    first = cli.cli("login", "ivy@example.com", "--password-stdin", input=f"{temporary}\n")
+    assert_refused(first, "error: password change required\n")
+    changed = cli.cli("password", "change", "ivy@example.com", "--password-stdin", input=f"{temporary}\n{NEW}\n")
+    assert (changed.returncode, changed.stdout, changed.stderr) == (0, "password changed\n", ""), describe(changed)
+
+    assert stored_hash(cli, "ivy@example.com").startswith("$argon2id$")
+    ok = cli.cli("login", "ivy@example.com", "--password-stdin", input=f"{NEW}\n")
+    assert (ok.returncode, ok.stdout) == (0, "login ok\n"), describe(ok)
+    assert_refused(cli.cli("login", "ivy@example.com", "--password-stdin", input=f"{temporary}\n"), WRONG)
+
+
+def test_a_generated_password_under_a_key_this_host_lacks_does_not_sign_in(cli):
+    temporary = generate_temporary_password()
+    create_user(cli, "4108", "jay@example.com", hash_temporary_password(temporary, MasterKey(os.urandom(32))))
+    assert stored_hash(cli, "jay@example.com").startswith(TEMPORARY_SCHEME)
+
+    assert_refused(cli.cli("login", "jay@example.com", "--password-stdin", input=f"{temporary}\n"), WRONG)
 
 
 def assert_no_password_leaked(cli: CliStack, results) -> None:

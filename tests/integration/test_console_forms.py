@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from domain.passwords import verify_password
+from domain.passwords import TEMPORARY_SCHEME, verify_password
 from store import queries
 from store.tables import users
 
@@ -85,10 +85,14 @@ def test_a_new_users_temporary_password_is_shown_once_and_only_once_the_user_exi
     with console.engine.connect() as conn:
         user = conn.execute(select(users.c.password_hash, users.c.password_expired, users.c.first_name)
                             .where(users.c.email_key == "carol@example.com")).one()
-    assert verify_password(user.password_hash, password) and user.password_expired and user.first_name == "Carol"
+    keys = console.browser.app.state.client.master_keys()
+    assert user.password_hash.startswith(TEMPORARY_SCHEME) and verify_password(user.password_hash, password, keys)
+    assert user.password_expired and user.first_name == "Carol"
 
     again = outcome(console, command_id)
     assert "Done" in again and password not in again and "not shown again" in again
+    console.sign_in("carol@example.com", password)
+    assert console.browser.get("/", follow_redirects=False).headers["location"].startswith("/password")
 
 
 def test_a_refused_new_user_never_shows_its_password(console):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -19,8 +20,10 @@ from domain.login import (
     LoginResult,
     too_many_failures,
 )
+from domain import passwords
+from domain.master_keys import MasterKey, MasterKeys
 from domain.model import email_key
-from domain.passwords import hash_password
+from domain.passwords import generate_temporary_password, hash_password, hash_temporary_password
 from producers.client import new_command
 from store import credentials
 from store.engine import make_engine
@@ -42,6 +45,10 @@ LOCK_END = T0 + timedelta(minutes=15)
 HERE, ELSEWHERE = "203.0.113.7", "198.51.100.9"  # client addresses
 login = partial(credentials.login, client=HERE)
 change_password = partial(credentials.change_password, client=HERE)
+OLD_KEY, CURRENT_KEY = MasterKey(os.urandom(32)), MasterKey(os.urandom(32))
+KEYS = MasterKeys(CURRENT_KEY, [OLD_KEY])  # a rotation under way: the old key still opens
+DANA, DANA_TEMPORARY = "dana@example.com", generate_temporary_password()  # hashed with the current key
+ERIN, ERIN_TEMPORARY = "erin@example.com", generate_temporary_password()  # hashed with the old key
 
 
 @pytest.fixture
@@ -56,6 +63,45 @@ def engine(database_url):
         uow.commit()
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def with_temporary(engine):
+    """Dana and Erin added with generated temporary passwords, stored as the system stores them now."""
+    with SqlUnitOfWork(engine) as uow:
+        for email, password, key in ((DANA, DANA_TEMPORARY, CURRENT_KEY), (ERIN, ERIN_TEMPORARY, OLD_KEY)):
+            handle(new_command("add_user", actor=ALICE, source="cli", account="1001", email=email,
+                               first_name="T", last_name="T", password_hash=hash_temporary_password(password, key)),
+                   uow.repo, T0)
+        uow.commit()
+    return engine
+
+
+class CountingHasher:
+    """The argon2 hasher of domain.passwords, keeping the hashes it verifies."""
+
+    def __init__(self, real):
+        self.real, self.verified = real, []
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verified.append(password_hash)
+        return self.real.verify(password_hash, password)
+
+
+@pytest.fixture
+def argon2_verifications(monkeypatch) -> list[str]:
+    counting = CountingHasher(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", counting)
+    return counting.verified
+
+
+def stored_password(engine, email: str):
+    with engine.connect() as conn:
+        return conn.execute(select(users.c.password_hash, users.c.password_expired)
+                            .where(users.c.email_key == email_key(email))).one()
 
 
 def failures(engine, email: str, client: str = HERE):
@@ -84,16 +130,57 @@ def test_a_permanent_password_logs_in_and_a_temporary_one_must_be_changed_first(
     assert login(engine, BOB, NEW, T0).ok and login(engine, BOB, BOB_PASSWORD, T0) == WRONG
 
 
-def test_an_unknown_email_and_a_wrong_password_get_the_same_refusal_after_one_verification(engine, monkeypatch):
-    verified = []
-    real = credentials.verify_password
-    monkeypatch.setattr(credentials, "verify_password", lambda h, p: verified.append(h) or real(h, p))
+def test_an_unknown_email_and_a_wrong_password_get_the_same_refusal_after_one_argon2_verification(
+        with_temporary, argon2_verifications):
+    engine = with_temporary
+    verified = argon2_verifications
 
-    assert login(engine, "nobody@example.com", "whatever-it-is", T0) == WRONG
-    assert login(engine, BOB, "not-bobs-password", T0) == WRONG
-    assert change_password(engine, "nobody@example.com", "whatever-it-is", NEW, T0) == WRONG
-    assert change_password(engine, BOB, "not-bobs-password", NEW, T0) == WRONG
-    assert len(verified) == 4 and all(h.startswith("$argon2id$") for h in verified)
+    assert login(engine, "nobody@example.com", "whatever-it-is", T0, keys=KEYS) == WRONG
+    assert login(engine, BOB, "not-bobs-password", T0, keys=KEYS) == WRONG
+    assert login(engine, DANA, "not-danas-password", T0, keys=KEYS) == WRONG
+    assert change_password(engine, "nobody@example.com", "whatever-it-is", NEW, T0, keys=KEYS) == WRONG
+    assert change_password(engine, BOB, "not-bobs-password", NEW, T0, keys=KEYS) == WRONG
+    assert change_password(engine, ERIN, "not-erins-password", NEW, T0, keys=KEYS) == WRONG
+    assert len(verified) == 6 and all(h.startswith("$argon2id$") for h in verified)
+
+
+def test_a_right_temporary_password_under_the_keyed_hash_costs_one_argon2_verification_too(
+        with_temporary, argon2_verifications):
+    verified = argon2_verifications
+
+    assert login(with_temporary, DANA, DANA_TEMPORARY, T0, keys=KEYS) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)
+    assert login(with_temporary, BOB, BOB_PASSWORD, T0, keys=KEYS).ok
+
+    assert len(verified) == 2  # Dana's: the dummy hash, so her answer comes as late as Bob's
+
+
+def test_a_keyed_temporary_password_must_be_changed_first_and_the_new_one_is_stored_with_argon2id(with_temporary):
+    engine = with_temporary
+    assert stored_password(engine, DANA).password_hash.startswith("$envadmin-temporary-hmac-sha256$")
+
+    assert login(engine, DANA, DANA_TEMPORARY, T0, keys=KEYS) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)
+    assert change_password(engine, DANA, DANA_TEMPORARY, NEW, T0, keys=KEYS) == LoginResult(True, PASSWORD_CHANGED)
+
+    changed = stored_password(engine, DANA)
+    assert changed.password_hash.startswith("$argon2id$") and changed.password_expired is False
+    assert login(engine, DANA, NEW, T0, keys=KEYS) == LoginResult(True, LOGIN_OK)
+    assert login(engine, DANA, NEW, T0) == LoginResult(True, LOGIN_OK)  # argon2id needs no master key
+    assert login(engine, DANA, DANA_TEMPORARY, T0, keys=KEYS) == WRONG
+
+
+def test_a_keyed_temporary_password_works_while_its_key_is_configured_and_not_once_it_is_retired(with_temporary):
+    engine = with_temporary
+    assert credentials.check_password(engine, ERIN, ERIN_TEMPORARY, T0, client=HERE, keys=KEYS).ok
+
+    assert login(engine, ERIN, ERIN_TEMPORARY, T0, keys=MasterKeys(CURRENT_KEY)) == WRONG  # old key retired
+    assert login(engine, DANA, DANA_TEMPORARY, T0) == WRONG  # no keys given
+    assert failures(engine, ERIN).failures == 1  # counted like any wrong password
+
+
+def test_an_old_argon2_temporary_password_still_logs_in_and_is_changed_as_before(engine):
+    assert login(engine, ALICE, TEMPORARY, T0, keys=KEYS) == LoginResult(False, PASSWORD_CHANGE_REQUIRED)
+    assert change_password(engine, ALICE, TEMPORARY, NEW, T0, keys=KEYS).ok
+    assert login(engine, ALICE, NEW, T0, keys=KEYS) == LoginResult(True, LOGIN_OK)
 
 
 def test_emails_are_compared_whatever_their_letter_case(engine):

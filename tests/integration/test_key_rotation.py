@@ -10,18 +10,22 @@ from sqlalchemy import select
 
 from config.settings import MasterKeyError, Settings
 from domain.clock import utcnow
+from domain.handlers import handle
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
+from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.client import Client
 from producers.registration import open_envelope, register_with_token
-from store.key_rotation import rotate_master_key, wrapped_counts
+from store.engine import make_engine
+from store.key_rotation import rotate_master_key, temporary_password_counts, wrapped_counts
 from store.mail_outbox import MailOutbox
 from store.tables import mail_outbox
+from store.unit_of_work import SqlUnitOfWork
 from workers.app import create_app
 from workers.runtime import Runtime
 from workers.sender import send_batch, send_one
 
 from ..conftest import make_settings, thread_worker
-from .helpers import account_with_admin, grant
+from .helpers import account_with_admin, add_user, grant
 from .test_invites import PASSWORD, envelope_of, submit_and_wait, token_of, wait_for_mails
 
 INVITEES = ["carol@example.com", "dan@example.com", "erin@example.com"]
@@ -149,3 +153,18 @@ def test_a_worker_without_the_key_of_a_mail_leaves_it_pending_without_counting_a
     assert tuple(row) == ("pending", 0)
     on_b = Runtime(keyed(settings, key_b))
     assert send_one(pending_mail, on_b.unit_of_work, on_b.settings, keys=on_b.master_keys()) == "sent"
+
+
+def test_temporary_password_hashes_are_counted_by_the_master_key_they_are_keyed_from(database_url):
+    key_a, key_b = MasterKey(os.urandom(32)), MasterKey(os.urandom(32))
+    engine = make_engine(database_url)
+    with SqlUnitOfWork(engine) as uow:
+        handle(account_with_admin(), uow.repo, utcnow())
+        handle(add_user("argon2@example.com"), uow.repo, utcnow())
+        for i, key in enumerate((key_a, key_a, key_b)):
+            temporary = hash_temporary_password(generate_temporary_password(), key)
+            handle(add_user(f"user{i}@example.com").model_copy(update={"password_hash": temporary}), uow.repo, utcnow())
+        uow.commit()
+
+    assert temporary_password_counts(engine) == {key_a.key_id: 2, key_b.key_id: 1}
+    engine.dispose()

@@ -5,14 +5,20 @@ from __future__ import annotations
 import csv
 import os
 import stat
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from domain.login import PASSWORD_CHANGE_REQUIRED
+from domain.passwords import TEMPORARY_SCHEME
 from producers.client import Client
 from producers.onboarding.job import FileProblem, Onboarding
+from store import credentials
+from store.tables import commands, users
 
-from .test_onboarding import scalar, write
+from .test_onboarding import apply_now, scalar, write
 
 ADD_ERIN = "add_user,1001,,erin@example.com,Erin,E,,"
 
@@ -98,3 +104,27 @@ def test_a_cell_a_spreadsheet_would_run_is_written_as_text(job_client, tmp_path)
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
 
 
+
+
+def test_each_line_of_the_passwords_file_signs_in_once_its_row_is_applied_and_asks_for_a_change(job_client, tmp_path):
+    passwords = tmp_path / "pw.csv"
+    job = Onboarding(job_client, write(tmp_path / "people.csv", ADD_ERIN, ADD_ERIN.replace("erin", "fred")),
+                     actor="alice@example.com", passwords_file=passwords)
+    job.run()
+    with job_client.engine.connect() as conn:
+        payloads = conn.execute(select(commands.c.payload).where(commands.c.job_id == job.job_id)
+                                .order_by(commands.c.job_line)).scalars().all()
+        assert all(p["password_hash"].startswith(TEMPORARY_SCHEME) for p in payloads)
+    apply_now(job_client, *payloads)
+
+    lines = list(csv.DictReader(passwords.open(newline="")))
+    assert [line["email"] for line in lines] == ["erin@example.com", "fred@example.com"]
+    keys = job_client.master_keys()
+    for line in lines:
+        result = credentials.login(job_client.engine, line["email"], line["temporary_password"],
+                                   datetime.now(timezone.utc), client="test", keys=keys)
+        assert result.reason == PASSWORD_CHANGE_REQUIRED, line["email"]
+    with job_client.engine.connect() as conn:
+        stored = conn.execute(select(users.c.password_hash, users.c.password_expired)
+                              .where(users.c.email_key.in_(["erin@example.com", "fred@example.com"]))).all()
+    assert len(stored) == 2 and all(h.startswith(TEMPORARY_SCHEME) and expired for h, expired in stored)

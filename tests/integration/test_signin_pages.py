@@ -8,10 +8,13 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.client import new_command
 from producers.web.app import create_web
 from store import credentials
+from store.tables import users
 
 from .apply_here import applier
 from .helpers import PASSWORD_HASH, account_with_admin, add_user, grant
@@ -131,6 +134,25 @@ def test_a_temporary_password_is_changed_before_any_other_page(site):
     assert home.status_code == 200 and "Your password is changed." in home.text and BOB in home.text
     assert not credentials.login(site.engine, BOB, TEMPORARY, datetime.now(timezone.utc), client="check").ok
     assert credentials.login(site.engine, BOB, "bob-own-password", datetime.now(timezone.utc), client="check").ok
+
+
+def test_a_generated_password_under_the_master_key_signs_in_to_the_forced_change_then_is_argon2id(site):
+    temporary = generate_temporary_password()
+    keyed = hash_temporary_password(temporary, site.app.state.client.master_keys().current)
+    assert site.apply(add_user(BOB).model_copy(update={"password_hash": keyed})) == ["applied"]
+
+    response = site.sign_in(BOB, temporary)
+    assert response.status_code == 303 and response.headers["location"] == "/password"
+    token = site.csrf("/password")
+    changed = site.browser.post("/password", follow_redirects=False, data={
+        "csrf_token": token, "current_password": temporary, "new_password": "bob-own-password",
+        "new_password_again": "bob-own-password", "next": "/"})
+    assert changed.status_code == 303 and changed.headers["location"] == "/"
+    with site.engine.connect() as conn:
+        stored = conn.execute(select(users.c.password_hash, users.c.password_expired)
+                              .where(users.c.email_key == BOB)).one()
+    assert stored.password_hash.startswith("$argon2id$") and stored.password_expired is False
+    assert GENERIC in site.sign_in(BOB, temporary).text
 
 
 def test_after_the_forced_change_the_person_goes_where_they_were_going(site):

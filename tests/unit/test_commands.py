@@ -10,10 +10,12 @@ from pydantic import ValidationError
 
 from domain import commands as c
 from domain.commands import CommandBatch, command_adapter, parse_command
-from domain.passwords import hash_password
+from domain.master_keys import MasterKey
+from domain.passwords import hash_password, hash_temporary_password
 from domain.validation import describe
 
 HASH = hash_password("Temp-Passw0rd!")
+TEMPORARY_HASH = hash_temporary_password("Temp-Passw0rd!", MasterKey(bytes(range(32))))
 ISSUED = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
 
 PER_TYPE = {
@@ -151,6 +153,29 @@ def test_a_clear_password_or_other_hash_where_an_argon2id_hash_is_expected_is_re
 
     assert message.startswith("password_hash: must be an argon2id hash")
     assert password not in message
+
+
+@pytest.mark.parametrize("type_", ["create_account", "add_user"])
+def test_a_temporary_hash_is_accepted_for_a_password_that_expires(type_):
+    assert parse_command(data(type_, password_hash=TEMPORARY_HASH)).password_hash == TEMPORARY_HASH
+    assert parse_command(data(type_, password_hash=TEMPORARY_HASH, password_expired=True)).password_expired
+
+
+@pytest.mark.parametrize("type_", ["create_account", "add_user"])
+def test_a_temporary_hash_for_a_password_that_does_not_expire_is_refused_naming_the_field(type_):
+    message = problem(data(type_, password_hash=TEMPORARY_HASH, password_expired=False))
+
+    assert message == (f"{type_}: password_hash: a temporary password hash needs password_expired true; "
+                       "a password that does not expire must be an argon2id hash")
+    assert parse_command(data(type_, password_hash=HASH, password_expired=False)).password_expired is False
+
+
+@pytest.mark.parametrize("mangled", [TEMPORARY_HASH[:-1], TEMPORARY_HASH + "A", TEMPORARY_HASH.replace("v=1", "v=2"),
+                                     TEMPORARY_HASH.replace("$key=", "$key=00"),
+                                     TEMPORARY_HASH[:-1] + "\u200b"])
+def test_a_malformed_temporary_hash_is_refused(mangled):
+    assert problem(data("add_user", password_hash=mangled)) == \
+        "password_hash: is not a well-formed temporary password hash"
 
 
 @pytest.mark.parametrize("actor", ["bob", "", "support team", "admin@"])
