@@ -37,6 +37,7 @@ from bench.people_report import compare_with_old_way, people_summary  # noqa: E4
 from bench.people_workload import PersonRow, accounts_then_people, as_written, write_people_csv  # noqa: E402
 from bench.report import RESULTS, console  # noqa: E402
 from bench.workload import account_numbers  # noqa: E402
+from domain.master_keys import MasterKeys  # noqa: E402
 
 PARTS = ("passwords", "activation", "mixed", "old", "grants")
 FIRST_ACCOUNT = 200001
@@ -157,7 +158,8 @@ def onboard_part(run: Run, part: str, csv_path: Path, plan: list[PersonRow], *, 
             check = people_verify.verify_people(engine, plan, JOB_FILTER, {"job_id": job.job_id}, before,
                                                 mails=activation)
             if passwords:
-                people_verify.verify_passwords_file(engine, passwords_path, job.job_id, plan, args.logins, check)
+                keys = MasterKeys.from_secrets(*run.config.settings().master_key_secrets())
+                people_verify.verify_passwords_file(engine, keys, passwords_path, job.job_id, plan, args.logins, check)
             if activation:
                 people_verify.verify_mails_sent(engine, check)
     figures["verify"] = check_figures(check)

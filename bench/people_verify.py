@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from domain import events
 from domain.clock import utcnow
 from domain.login import PASSWORD_CHANGE_REQUIRED
+from domain.master_keys import MasterKeys
 from domain.model import ADMIN_GROUP_KEY, email_key
 from producers.csv_output import runs_as_formula
 from store import credentials
@@ -120,8 +121,8 @@ def verify_mails_sent(engine: Engine, result: Verification) -> None:
         result.problems.append(f"{statuses[status]} mail(s) {status}")
 
 
-def verify_passwords_file(engine: Engine, path: Path, job_id: UUID, plan: list[PersonRow], sample: int,
-                          result: Verification) -> None:
+def verify_passwords_file(engine: Engine, keys: MasterKeys, path: Path, job_id: UUID, plan: list[PersonRow],
+                          sample: int, result: Verification) -> None:
     """One line per created user in the job's passwords file, and `sample` of them, chosen at random, sign in:
     each answered that the temporary password must be changed first."""
     created = Counter(email_key(row.email) for row in plan if row.creates_user)
@@ -133,7 +134,7 @@ def verify_passwords_file(engine: Engine, path: Path, job_id: UUID, plan: list[P
     result.expect("lines of the passwords file for no created user", sum(1 for key in per_user if key not in created),
                   0)
     chosen = random.Random(SAMPLE_SEED).sample(lines, min(sample, len(lines)))
-    answers = Counter(credentials.login(engine, email, password, utcnow(), client=SIGN_IN_CLIENT).reason
+    answers = Counter(credentials.login(engine, email, password, utcnow(), client=SIGN_IN_CLIENT, keys=keys).reason
                       for email, password in chosen)
     result.facts[SIGN_IN_ANSWERS] = dict(answers)
     result.expect(ASKED_TO_CHANGE, answers[PASSWORD_CHANGE_REQUIRED], len(chosen))
