@@ -194,6 +194,7 @@ class ChunkRepository(Repository):
         raise NotImplementedError("the chunk repository applies membership commands only")
 
     add_user = add_group = rename_group = delete_group = move_pending_grants = invite_by_token = add_account
+    set_password = add_account
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:
