@@ -63,6 +63,8 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     user = repo.get_user(invite.key)
     activated = user is not None and user.awaits_activation
     if user is None:
+        if not (first_name.strip() and last_name.strip()):
+            raise Refused("a first and a last name are required to register")
         repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False))
     elif activated:
         repo.set_password(invite.key, new_password_hash)
