@@ -24,6 +24,7 @@ from domain.model import (
 from domain.ports import Repository
 from domain.tokens import hash_token
 
+NAMES_REQUIRED = "a first and a last name are required to register"
 _CLOSED = {
     INVITE_ACCEPTED: "this registration link was already used",
     INVITE_CANCELLED: "this invite was cancelled",
@@ -64,7 +65,7 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     activated = user is not None and user.awaits_activation
     if user is None:
         if not (first_name.strip() and last_name.strip()):
-            raise Refused("a first and a last name are required to register")
+            raise Refused(NAMES_REQUIRED)
         repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False))
     elif activated:
         repo.set_password(invite.key, new_password_hash)

@@ -9,6 +9,7 @@ from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
 from domain.model import INVITE_STATUSES
 from domain.passwords import check_new_password
+from domain.registration import NAMES_REQUIRED
 from domain.text import person_or_group_name
 from producers.cli.context import (
     EXIT_REFUSED,
@@ -126,9 +127,12 @@ def register(first: Annotated[Optional[str], typer.Option(
     try:
         result = register_with_token(api, token, first, last, password, email, client_address=local_client())
     except Refused as refusal:
+        reason = refusal.reason
+        if reason == NAMES_REQUIRED:  # only an activation link goes without them
+            reason += ": give --first and --last"
         if as_json:
-            print_json({"ok": False, "reason": refusal.reason})
-        err.print(f"error: {refusal.reason}", markup=False)
+            print_json({"ok": False, "reason": reason})
+        err.print(f"error: {reason}", markup=False)
         raise typer.Exit(EXIT_REFUSED)
     retried = [{"id": str(c.id), "status": QUEUED, "reason": None} for c in result.retries]
     if wait and result.retries:

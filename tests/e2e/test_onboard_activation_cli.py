@@ -47,17 +47,20 @@ def test_onboard_activation_mail_mails_each_created_user_once_and_a_rerun_mails_
     path = tmp_path / "people.csv"
     path.write_text(HEADER + f"add_user,3301,,{vic},Vic,V,,\n"
                              f"add_user,3301,,{wes},Wes,W,,\n"
-                             f"grant,3301,,{vic},,,,\n")
+                             f"grant,3301,,{vic},,,,\n"
+                             "grant,3301,,xan@example.com,,,,\n")  # no user: an invite, not an activation
     job = e2e.cli_json("onboard", str(path), "--by", UMA, "--activation", "mail", "--wait")
-    assert job["state"] == "completed" and {k: v for k, v in job["counts"].items() if v} == {"applied": 3}
-    mails = delivered(e2e, "3301", expect=2)
-    assert sorted(mail["To"] for mail in mails) == [vic, wes]
-    assert all(mail["Subject"].endswith("added you to Acme (account 3301): activate your account") for mail in mails)
+    assert job["state"] == "completed"
+    assert {k: v for k, v in job["counts"].items() if v} == {"applied": 3, "pending": 1}
+    mails = delivered(e2e, "3301", expect=3)
+    activations = [mail for mail in mails if mail["Subject"].endswith(
+        "added you to Acme (account 3301): activate your account")]
+    assert sorted(mail["To"] for mail in activations) == [vic, wes] and len(mails) == 3
 
     again = e2e.cli("onboard", str(path), "--by", UMA, "--activation", "mail", "--wait")
     assert again.returncode == 0 and "already submitted" in again.stderr and job["id"] in again.stdout, \
         describe(again)
-    assert len(delivered(e2e, "3301", settle=2)) == 2
+    assert len(delivered(e2e, "3301", settle=2)) == 3
     assert outbox_rows(e2e, vic, wes) == [vic, wes]
 
     link = re.search(r"\S+/register/\S+", next(m for m in mails if m["To"] == vic).get_body(("plain",))
@@ -68,6 +71,11 @@ def test_onboard_activation_mail_mails_each_created_user_once_and_a_rerun_mails_
     signed_in = e2e.cli("login", vic, "--password-stdin", input="vics-own-passw0rd\n")
     assert signed_in.returncode == 0, describe(signed_in)
     assert vic in e2e.cli_json("admin", "list", "3301")["admins"]
+    invited = re.search(r"\S+/register/\S+", next(m for m in mails if m["To"] == "xan@example.com")
+                        .get_body(("plain",)).get_content()).group(0)
+    unnamed = e2e.cli("register", "--token-stdin", "--password-stdin", input=f"{invited}\nxans-own-passw0rd\n")
+    assert unnamed.returncode == 1, describe(unnamed)
+    assert "a first and a last name are required to register: give --first and --last" in unnamed.stderr
 
 
 def test_onboard_refuses_users_with_neither_option_or_both_before_any_job_exists(e2e, tmp_path):

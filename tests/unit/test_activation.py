@@ -181,3 +181,10 @@ def test_every_audit_entry_of_an_activation_names_the_command_its_actor_and_sour
     cmd = create_account("1001", STRANGER, password_hash=None, activation="mail")
     handle(cmd, empty, NOW)
     assert {(e.actor, e.source, e.command_id) for e in empty.audit} == {("support", "cli", cmd.id)}
+
+
+def test_registering_a_new_user_still_needs_names_an_activation_does_not(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    with pytest.raises(Refused, match="^a first and a last name are required to register$"):
+        register(repo.mails[0][1], "  ", "Person", OTHER_HASH, repo, NOW)
+    assert repo.user(STRANGER) is None
