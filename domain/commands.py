@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationInfo,
+    model_serializer,
     model_validator,
 )
 
@@ -108,6 +109,7 @@ PasswordHash = Annotated[str, Field(max_length=PASSWORD_HASH_MAX), AfterValidato
 CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX), AfterValidator(_visible)]
 Source = Literal["cli", "api", "job", "web"]
 RetryOf = Annotated[UUID | None, AfterValidator(_set_by_the_system)]
+Activation = Literal["mail"]  # the only way so far: an encrypted-envelope mail with a set-your-password link
 
 
 class Command(BaseModel):
@@ -124,7 +126,31 @@ class Command(BaseModel):
     account: AccountNumber
 
 
-class CreateAccount(Command):
+class NewUser(Command):
+    """A command that may create a user: given a temporary password's hash, or activated by mail (no password
+    until the person sets one through the mailed link)."""
+
+    @model_validator(mode="after")
+    def _one_way_to_sign_in(self):
+        if self.password_hash is None and self.activation is None:
+            raise ValueError("password_hash or activation is required: a temporary password's argon2id hash, or "
+                             "activation 'mail' (the person sets a password through a mailed link)")
+        if self.password_hash is not None and self.activation is not None:
+            raise ValueError("password_hash and activation exclude each other: a user activated by mail has no "
+                             "password until they set one")
+        return _temporary_hash_expires(self)
+
+    @model_serializer(mode="wrap")
+    def _without_the_unused_way(self, handler):
+        # A command with a password hash goes on the wire exactly as before activation existed.
+        data = handler(self)
+        for name in ("password_hash", "activation"):
+            if data.get(name, "") is None:
+                del data[name]
+        return data
+
+
+class CreateAccount(NewUser):
     """Support opens an account with its first administrator."""
 
     type: Literal["create_account"] = "create_account"
@@ -132,27 +158,22 @@ class CreateAccount(Command):
     admin_email: Email
     first_name: Name
     last_name: Name
-    password_hash: PasswordHash
+    password_hash: PasswordHash | None = None
     password_expired: bool = True
-
-    @model_validator(mode="after")
-    def temporary_hash_expires(self) -> "CreateAccount":
-        return _temporary_hash_expires(self)
+    activation: Activation | None = None
 
 
-class AddUser(Command):
-    """An administrator creates a user with a temporary password (the console's "Add User")."""
+class AddUser(NewUser):
+    """An administrator creates a user with a temporary password, or one activated by mail (the console's
+    "Add User")."""
 
     type: Literal["add_user"] = "add_user"
     email: Email
     first_name: Name
     last_name: Name
-    password_hash: PasswordHash
+    password_hash: PasswordHash | None = None
     password_expired: bool = True
-
-    @model_validator(mode="after")
-    def temporary_hash_expires(self) -> "AddUser":
-        return _temporary_hash_expires(self)
+    activation: Activation | None = None
 
 
 class GrantAdmin(Command):

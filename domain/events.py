@@ -32,9 +32,12 @@ class AccountCreated(Event):
 @dataclass(frozen=True)
 class UserAdded(Event):
     password_expired: bool = True
+    activation: bool = False  # no password yet: the person sets one through an activation mail
 
     @property
     def detail(self) -> str:
+        if self.activation:
+            return "no password yet, activation by mail"
         return "temporary password, expired" if self.password_expired else "password not expired"
 
 
@@ -91,6 +94,11 @@ class InviteSent(Event):
 
 
 @dataclass(frozen=True)
+class ActivationSent(Event):
+    """An encrypted-envelope mail with a link to set the password of a user created without one."""
+
+
+@dataclass(frozen=True)
 class InviteCancelled(Event):
     pass
 
@@ -114,6 +122,11 @@ class UserRegistered(Event):
     pass
 
 
+@dataclass(frozen=True)
+class UserActivated(Event):
+    """A user created without a password set one through the activation link."""
+
+
 _ACTIONS = {
     AccountCreated: "account.created",
     UserAdded: "user.added",
@@ -125,8 +138,10 @@ _ACTIONS = {
     MemberAdded: "member.added",
     MemberRemoved: "member.removed",
     InviteSent: "invite.sent",
+    ActivationSent: "activation.sent",
     InviteCancelled: "invite.cancelled",
     InviteAccepted: "invite.accepted",
     GrantPending: "grant.pending",
     UserRegistered: "user.registered",
+    UserActivated: "user.activated",
 }

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Callable
 from uuid import uuid4
 
+from domain import activation, invitations
 from domain import commands as c
 from domain import events as ev
-from domain import invitations
 from domain.errors import NotAuthorized, Refused, Superseded
 from domain.model import (
     ADMIN_GROUP,
@@ -20,7 +20,6 @@ from domain.model import (
     Account,
     AuditEntry,
     Group,
-    User,
     email_key,
     group_key,
 )
@@ -47,15 +46,19 @@ def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Out
     repo.add_group(admins)
     events: list[ev.Event] = [ev.AccountCreated(cmd.account, cmd.account, name=cmd.name)]
     user = repo.get_user(email_key(cmd.admin_email))
-    if user is None:
-        user = User(cmd.admin_email, cmd.first_name, cmd.last_name, cmd.password_hash,
-                    cmd.password_expired, created_by_account=cmd.account)
+    created = user is None
+    if created:
+        user = activation.new_user(cmd, cmd.admin_email)
         repo.add_user(user)
-        events.append(ev.UserAdded(cmd.account, user.email, password_expired=cmd.password_expired))
+        events.append(_user_added(cmd, user.email))
     repo.add_member(cmd.account, admins.key, user.key)
     repo.set_clock(cmd.account, admins.key, user.key, cmd.issued_at, cmd.id)
     events.append(ev.AdminGranted(cmd.account, user.email))
-    return Outcome(f"Account {cmd.account} ({cmd.name}) created; {user.email} is its administrator.", events)
+    message = f"Account {cmd.account} ({cmd.name}) created; {user.email} is its administrator."
+    if created and cmd.activation is not None:
+        events.append(activation.send_activation(cmd, user.email, repo, now))
+        message += _ACTIVATION_MAILED
+    return Outcome(message, events)
 
 
 def add_user(cmd: c.AddUser, repo: Repository, now: datetime) -> Outcome:
@@ -63,16 +66,26 @@ def add_user(cmd: c.AddUser, repo: Repository, now: datetime) -> Outcome:
     existing = repo.get_user(email_key(cmd.email))
     if existing is not None:
         raise Refused(f"User {existing.email} already exists")
-    repo.add_user(User(cmd.email, cmd.first_name, cmd.last_name, cmd.password_hash,
-                       cmd.password_expired, created_by_account=cmd.account))
+    repo.add_user(activation.new_user(cmd, cmd.email))
     # The console's own fix: an admin of this account adds the user, so this account's pending
     # grants are retried; another account's stay pending (its admin did not vouch for the email).
     retries = retry_pending_grants(email_key(cmd.email), repo, now, account=cmd.account, source=cmd.source)
+    events = [_user_added(cmd, cmd.email)]
     message = f"User {cmd.email} added."
+    if cmd.activation is not None:
+        events.append(activation.send_activation(cmd, cmd.email, repo, now))
+        message += _ACTIVATION_MAILED
     if retries:
         message += f" Retrying {len(retries)} pending grant(s) of account {cmd.account}."
-    return Outcome(message, [ev.UserAdded(cmd.account, cmd.email, password_expired=cmd.password_expired)],
-                   follow_ups=retries)
+    return Outcome(message, events, follow_ups=retries)
+
+
+_ACTIVATION_MAILED = " An activation mail (encrypted envelope) asks them to set their password."
+
+
+def _user_added(cmd: c.CreateAccount | c.AddUser, email: str) -> ev.UserAdded:
+    return ev.UserAdded(cmd.account, email, password_expired=cmd.password_expired,
+                        activation=cmd.activation is not None)
 
 
 def invite_user(cmd: c.InviteUser, repo: Repository, now: datetime) -> Outcome:

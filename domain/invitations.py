@@ -20,6 +20,8 @@ from domain.model import (
 from domain.ports import Repository
 from domain.tokens import hash_token, new_token
 
+ACTIVATION_ROLE = "a new user, to activate"  # a mail with no grant, to a user who has no password yet
+
 
 def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
                role: str, now: datetime) -> tuple[str, list[ev.Event]]:
@@ -59,15 +61,24 @@ def cancel_pending(account: str, group: Group, email: str, repo: Repository, now
 
 
 def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, list[ev.Event]]:
-    old = repo.find_invite(cmd.account, email_key(cmd.email))
-    if old is None:
+    """A new invite replaces the live one; a user still without a password gets a new activation mail even
+    when their last one expired or could not be delivered."""
+    key = email_key(cmd.email)
+    old = repo.find_invite(cmd.account, key)
+    user = repo.get_user(key)
+    to_activate = user is not None and user.awaits_activation
+    if old is None and not to_activate:
         raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
-    new, token = _new_invite(cmd, repo, now)
-    repo.set_invite_status(old.id, INVITE_REPLACED, f"replaced by invite {new.id}", now)
-    repo.move_pending_grants(old.id, new.id)
+    new, token = new_invite(cmd, repo, now, old.email if old is not None else user.email)
+    if old is not None:
+        repo.set_invite_status(old.id, INVITE_REPLACED, f"replaced by invite {new.id}", now)
+        repo.move_pending_grants(old.id, new.id)
     groups = {g.group for g in repo.pending_grants(new.key, cmd.account)}
     roles = sorted(mail_role(repo.get_group(cmd.account, key) or Group(cmd.account, key)) for key in groups)
-    repo.send_invite_mail(new, token, " and ".join(roles) or "a user", replaces=old)
+    role = " and ".join(roles) or (ACTIVATION_ROLE if to_activate else "a user")
+    repo.send_invite_mail(new, token, role, replaces=old)
+    if old is None:
+        return (f"A new activation mail was sent to {new.email}.", [ev.ActivationSent(cmd.account, new.email)])
     return (f"A new invite was sent to {old.email}; the previous link no longer works.",
             [ev.InviteSent(cmd.account, old.email)])
 
@@ -93,12 +104,13 @@ def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | No
         repo.set_invite_status(invite.id, INVITE_EXPIRED, "expired; replaced by a new invite", now)
         for grant in repo.pending_grants(invite.key, cmd.account):
             repo.close_pending_grant(grant.id, INVITE_EXPIRED, "its invite expired", now)
-    return _new_invite(cmd, repo, now)
+    return new_invite(cmd, repo, now)
 
 
-def _new_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str]:
+def new_invite(cmd, repo: Repository, now: datetime, email: str | None = None) -> tuple[Invite, str]:
+    """A new invite of `email` (the command's, by default) to the command's account, by its actor; and its token."""
     token = new_token()
-    invite = Invite(uuid4(), cmd.account, cmd.email, cmd.actor, INVITE_PENDING, hash_token(token), now,
+    invite = Invite(uuid4(), cmd.account, email or cmd.email, cmd.actor, INVITE_PENDING, hash_token(token), now,
                     now + repo.invite_ttl)
     repo.add_invite(invite)
     return invite, token

@@ -44,6 +44,11 @@ class User:
     def key(self) -> str:
         return email_key(self.email)
 
+    @property
+    def awaits_activation(self) -> bool:
+        """Created with no password: the person sets one through the link of an activation mail."""
+        return self.password_hash is None
+
 
 @dataclass(frozen=True)
 class Group:

@@ -26,6 +26,10 @@ class Repository(abc.ABC):
     def add_user(self, user: User) -> None: ...
 
     @abc.abstractmethod
+    def set_password(self, email_key: str, password_hash: str) -> None:
+        """Give a user created with no password the password they chose (not expired): their activation."""
+
+    @abc.abstractmethod
     def get_group(self, account: str, group_key: str) -> Group | None: ...
 
     @abc.abstractmethod

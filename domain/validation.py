@@ -21,7 +21,10 @@ def describe(error: ValidationError) -> str:
             message = "is required"
         elif problem["type"] == "extra_forbidden":
             message = "is not a known field"
-        lines.append(f"{label}: {message}")
+        if len(location) == 1 and location[0] in _KNOWN_TYPES and problem["type"] == "value_error":
+            lines.append(message)  # a check of the whole command (its message names the fields)
+        else:
+            lines.append(f"{label}: {message}")
     return "; ".join(lines)
 
 

@@ -1,13 +1,9 @@
 """`envadmin demo`: the whole story on whatever store and broker are configured (embedded by default)."""
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from email import message_from_bytes
-from email.policy import default
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +15,7 @@ from producers.cli.ops import status_report
 from producers.cli.views import command_lines, dead_letter_lines, group_lines, status_lines
 from producers.client import Client, new_command
 from producers.demo_onboarding import onboarding_story, show
-from producers.demo_web import Invitee, wait_until_serving, web_address
+from producers.demo_web import Invitee, mailed_link, wait_until_serving, web_address
 from producers.worker_process import WebProcess, WorkerProcess
 from store import queries
 
@@ -97,7 +93,7 @@ def _story(client: Client, account: str, web_base: str) -> bool:
     ok = _reverse_order(client, account, alice, bob) and ok
     ok = all(_run(client, account, step) for step in closing) and ok
     ok = _poison(client) and ok
-    ok = onboarding_story(client, account, carol) and ok  # alice is no admin any more
+    ok = onboarding_story(client, account, carol, web_base) and ok  # alice is no admin any more
     _summary(client, account)
     console.print(f"\n[bold]Sign in to the console as the account's administrator:[/] run `envadmin web` (and "
                   f"`envadmin worker`), open {client.settings.public_url.rstrip('/')}/login and sign in as {carol} "
@@ -130,7 +126,7 @@ def _check(good: bool, expected: str, unexpected: str) -> bool:
 def _register(client: Client, account: str, email: str, password: str, web_base: str) -> bool:
     """The invitee opens the link of the mail in the outbox and registers in the web page; nobody else acts."""
     console.print(f"\n[cyan]{email} opens the link of the invite mail and registers in the web page[/]")
-    link = _wait_for_link(client, email, account)
+    link = mailed_link(client.settings, email, account)
     if link is None:
         console.print("  [red]✗ no invite mail arrived[/]")
         return False
@@ -153,18 +149,6 @@ def _register(client: Client, account: str, email: str, password: str, web_base:
         and email in queries.admins(client.engine, account)
     return _check(good, f"the pending grant was retried by itself: {email} is now an administrator of "
                         f"account {account}", f"{email} is NOT an administrator of account {account}")
-
-
-def _wait_for_link(client: Client, email: str, account: str) -> str | None:
-    folder = Path(client.settings.effective_mail_url.removeprefix("file://"))
-    for _ in range(600):
-        for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
-            mail = message_from_bytes(path.read_bytes(), policy=default)
-            found = re.search(r"\S+/register/\S+", mail.get_body(("plain",)).get_content())
-            if mail["To"] == email and re.search(rf"\baccount {account}\b", mail["Subject"]) and found:
-                return found.group(0)
-        time.sleep(0.1)
-    return None
 
 
 def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:

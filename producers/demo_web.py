@@ -1,4 +1,5 @@
-"""The demo's invitee: takes the link from the invite mail and registers over HTTP, as a browser would."""
+"""The demo's invitee: takes the link from the invite (or activation) mail and registers over HTTP, as a browser
+would."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -8,7 +9,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email import message_from_bytes
+from email.policy import default
 from html import unescape
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from config.settings import Settings
@@ -75,6 +79,20 @@ class Invitee:
     def text(self) -> str:
         main = self.page.split("<main", 1)[-1].split("</main>", 1)[0]
         return " ".join(unescape(_TAGS.sub(" ", main.split(">", 1)[-1])).split())
+
+
+def mailed_link(settings: Settings, email: str, account: str, timeout: float = 60) -> str | None:
+    """The link of the newest mail to `email` about `account` in the file outbox, once a worker has sent one."""
+    folder = Path(settings.effective_mail_url.removeprefix("file://"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+            mail = message_from_bytes(path.read_bytes(), policy=default)
+            found = re.search(r"\S+/register/\S+", mail.get_body(("plain",)).get_content())
+            if mail["To"] == email and re.search(rf"\baccount {account}\b", mail["Subject"]) and found:
+                return found.group(0)
+        time.sleep(0.1)
+    return None
 
 
 def wait_until_serving(base_url: str, timeout: float = 30) -> bool:

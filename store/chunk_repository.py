@@ -215,7 +215,7 @@ class ChunkRepository(Repository):
     def rename_group(self, *_) -> None:
         raise NotImplementedError("the chunk repository applies memberships and new accounts and users only")
 
-    delete_group = move_pending_grants = invite_by_token = rename_group
+    delete_group = move_pending_grants = invite_by_token = set_password = rename_group
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:

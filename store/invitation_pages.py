@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import Engine, select
 
 from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, email_key
-from store.tables import accounts, commands, groups, invites, pending_grants, users
+from store.tables import accounts, commands, groups, invites, memberships, pending_grants, users
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Invitation:
     roles: list[str]
     expires_at: datetime
     user_exists: bool
+    activation: bool = False  # its user was created with no password: the page sets one
+    user_name: str | None = None  # the user's names as their administrator gave them (an activation)
 
     @property
     def is_open(self) -> bool:
@@ -44,15 +46,24 @@ def invitation(engine: Engine, token_hash: str) -> Invitation | None:
             .join(groups, (groups.c.account == pending_grants.c.account)
                   & (groups.c.name_key == pending_grants.c.group_key), isouter=True)
             .where(pending_grants.c.invite_id == invite.id).order_by(pending_grants.c.group_key)).all()
-        user_exists = conn.execute(select(users.c.email_key)
-                                   .where(users.c.email_key == invite.email_key)).first() is not None
+        user = conn.execute(select(users.c.first_name, users.c.last_name, users.c.password_hash)
+                            .where(users.c.email_key == invite.email_key)).first()
+        if user is not None and user.password_hash is None:  # an activation: the roles the user already has, too
+            grant_groups += conn.execute(
+                select(memberships.c.group_key, groups.c.name)
+                .join(groups, (groups.c.account == memberships.c.account)
+                      & (groups.c.name_key == memberships.c.group_key))
+                .where(memberships.c.account == invite.account, memberships.c.email_key == invite.email_key)
+                .order_by(memberships.c.group_key)).all()
     roles = ["Account Administrator" if key == ADMIN_GROUP_KEY else f"member of the group {name or key}"
              for key, name in grant_groups]
     return Invitation(
         status=invite.status, email=invite.email, account=invite.account, account_name=account_name or "",
         invited_by=invite.invited_by,
         inviter_name=f"{inviter.first_name} {inviter.last_name}".strip() if inviter else None,
-        roles=list(dict.fromkeys(roles)), expires_at=invite.expires_at, user_exists=user_exists)
+        roles=list(dict.fromkeys(roles)), expires_at=invite.expires_at, user_exists=user is not None,
+        activation=user is not None and user.password_hash is None,
+        user_name=" ".join(f"{user.first_name} {user.last_name}".split()) if user is not None else None)
 
 
 @dataclass(frozen=True)

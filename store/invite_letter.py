@@ -7,6 +7,7 @@ from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from domain.invitations import ACTIVATION_ROLE
 from store.mail_content import Attachment, MailContent
 
 SUBJECT_MAX = 300  # the outbox's subject column
@@ -61,37 +62,55 @@ class InviteLetter:
         return f"account {self.account_number}"
 
     @property
+    def is_activation(self) -> bool:
+        """The mail of a user created with no password: its link sets the password, it grants nothing."""
+        return self.role == ACTIVATION_ROLE
+
+    @property
     def invitation(self) -> str:
         """Who invites whom where, as the subject and the first line both say it."""
+        if self.is_activation:
+            return f"{self.inviter} added you to {self.account}"
         return f"{self.inviter} invites you to {self.account}"
 
     def subject(self) -> str:
-        subject = _one_line(f"{self.service}: {self.invitation} as {self.role}")
+        subject = _one_line(self._subject(self.inviter, self.account))
         if len(subject) > SUBJECT_MAX:  # long names: the address and number still identify who and where
-            subject = _one_line(f"{self.service}: {self.inviter_email} invites you to account "
-                                f"{self.account_number} as {self.role}")
+            subject = _one_line(self._subject(self.inviter_email, f"account {self.account_number}"))
         return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
+
+    def _subject(self, inviter: str, account: str) -> str:
+        if self.is_activation:
+            return f"{self.service}: {inviter} added you to {account}: activate your account"
+        return f"{self.service}: {inviter} invites you to {account} as {self.role}"
 
     def content(self) -> MailContent:
         return MailContent(self.text(), self.html(), (Attachment(ENVELOPE_FILENAME, "text/html",
                                                                  self.envelope_page()),))
 
     def text(self) -> str:
-        blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.",
-                        keep=f"(account {self.account_number})")]
+        if self.is_activation:
+            blocks = [_fill(f"{self.invitation} on {self.service}, as a user: your sign-in is "
+                            f"{self.recipient}.", keep=f"(account {self.account_number})")]
+        else:
+            blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.",
+                            keep=f"(account {self.account_number})")]
         if self.replaces_sent_at is not None:
-            blocks.append(_fill(f"This invite replaces the one sent on {when(self.replaces_sent_at)}; the "
-                                "earlier link no longer works."))
+            replaced = "This mail replaces the invite" if self.is_activation else "This invite replaces the one"
+            blocks.append(_fill(f"{replaced} sent on {when(self.replaces_sent_at)}; the earlier link no longer "
+                                "works."))
         blocks += [
-            _fill("To accept, open this link and choose your password:"),
+            _fill("To activate your account, open this link and choose your password:" if self.is_activation
+                  else "To accept, open this link and choose your password:"),
             self.link,  # alone on its line, never wrapped: a mail reader makes it one link
             _fill(f"The link works once, until {when(self.expires_at)}."),
             _fill(f"Your sealed envelope from {self.inviter_email} is attached ({ENVELOPE_FILENAME}). Open the "
                   "attachment in a browser and press \"Open the envelope\": you read it on "
-                  f"{self.service} once you have registered.")
+                  f"{self.service} once you have {'set your password' if self.is_activation else 'registered'}.")
             + f"\nEnvelope reference: {self.envelope.envelope_id}",
-            _fill(f"You receive this mail because {self.inviter_email} invited {self.recipient}. If you did "
-                  "not expect it, ignore it: nothing happens unless the link is opened and a password chosen."),
+            _fill(f"You receive this mail because {self.inviter_email} "
+                  f"{'added' if self.is_activation else 'invited'} {self.recipient}. If you did not expect it, "
+                  "ignore it: nothing happens unless the link is opened and a password chosen."),
         ]
         return "\n\n".join(blocks) + f"\n\n-- \n{self.service}\n"
 

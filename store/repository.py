@@ -63,6 +63,10 @@ class SqlRepository(InviteRecords, Repository):
             password_expired=user.password_expired, created_by_account=user.created_by_account,
             created_at=utcnow()))
 
+    def set_password(self, email_key: str, password_hash: str) -> None:
+        self.conn.execute(update(users).where(users.c.email_key == email_key)
+                          .values(password_hash=password_hash, password_expired=False))
+
     def get_group(self, account: str, group_key: str) -> Group | None:
         name = self.conn.execute(select(groups.c.name).where(
             groups.c.account == account, groups.c.name_key == group_key)).scalar()

@@ -9,6 +9,7 @@ from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
 from domain.model import INVITE_STATUSES
 from domain.passwords import check_new_password
+from domain.registration import NAMES_REQUIRED
 from domain.text import person_or_group_name
 from producers.cli.context import (
     EXIT_REFUSED,
@@ -91,7 +92,10 @@ def _checked_name(label: str, value: str) -> str:
         fail(f"{label}: {e}")
 
 
-def register(first: Annotated[str, typer.Option("--first")], last: Annotated[str, typer.Option("--last")],
+def register(first: Annotated[Optional[str], typer.Option(
+                 "--first", help="Your first name (not for an activation link: your administrator gave it).")] = None,
+             last: Annotated[Optional[str], typer.Option(
+                 "--last", help="Your last name (not for an activation link).")] = None,
              token: Annotated[Optional[str], typer.Option(
                  "--token", help="The token or the whole registration link (visible in `ps`: prefer "
                  "--token-stdin).")] = None,
@@ -102,12 +106,13 @@ def register(first: Annotated[str, typer.Option("--first")], last: Annotated[str
              email: Annotated[Optional[str], typer.Option("--email", help="Check the link was sent to it.")] = None,
              wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome of each retried grant.")] = False,
              timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Register with an invite's token: the user is created and every pending grant retried."""
+    """Register with an invite's token: the user is created (or activated) and every pending grant retried."""
     if token is not None and token_stdin:
         fail("--token and --token-stdin: give the token one way only")
     if token is None and not token_stdin:
         fail("--token or --token-stdin is required (--token-stdin keeps it out of `ps` and shell history)")
-    first, last = _checked_name("first name", first), _checked_name("last name", last)
+    first = _checked_name("first name", first) if first is not None else ""
+    last = _checked_name("last name", last) if last is not None else ""
     require_password_stdin(password_stdin)
     if token_stdin:
         token, password = read_stdin_lines(2, "the token, then the password, one per line")
@@ -122,19 +127,22 @@ def register(first: Annotated[str, typer.Option("--first")], last: Annotated[str
     try:
         result = register_with_token(api, token, first, last, password, email, client_address=local_client())
     except Refused as refusal:
+        reason = refusal.reason
+        if reason == NAMES_REQUIRED:  # only an activation link goes without them
+            reason += ": give --first and --last"
         if as_json:
-            print_json({"ok": False, "reason": refusal.reason})
-        err.print(f"error: {refusal.reason}", markup=False)
+            print_json({"ok": False, "reason": reason})
+        err.print(f"error: {reason}", markup=False)
         raise typer.Exit(EXIT_REFUSED)
     retried = [{"id": str(c.id), "status": QUEUED, "reason": None} for c in result.retries]
     if wait and result.retries:
         wait_with_hint(api, [c.id for c in result.retries], timeout)
         retried = [queries.command_status(api.engine, c.id) for c in result.retries]
     if as_json:
-        print_json({"ok": True, "email": result.email, "created": result.created,
+        print_json({"ok": True, "email": result.email, "created": result.created, "activated": result.activated,
                     "retried": [{key: r[key] for key in ("id", "status", "reason")} for r in retried]})
         return
-    print_lines([registration_line(result.email, result.created, len(result.retries))])
+    print_lines([registration_line(result.email, result.created, len(result.retries), result.activated)])
     if wait:
         print_lines([line for r in retried for line in command_lines(r)])
 

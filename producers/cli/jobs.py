@@ -66,6 +66,10 @@ def onboard(
     passwords: Annotated[Path | None, typer.Option(
         "--passwords", help="File that receives the temporary passwords of created users: a new file (made "
                             "with mode 0600), or your own regular file of mode 0600; never a symbolic link.")] = None,
+    activation: Annotated[str | None, typer.Option(
+        "--activation", metavar="mail",
+        help="Instead of --passwords: each created user gets an encrypted-envelope mail with a link to set their "
+             "password (they have none until then).")] = None,
     allow_row_actors: Annotated[bool | None, typer.Option(
         "--allow-row-actors", show_default=False,
         help="Let each row act as the actor its 'by' cell names (default: a 'by' cell other than --by "
@@ -79,7 +83,7 @@ def onboard(
     api = client()
     try:
         job = Onboarding(api, file, actor=by, file_format=file_format, resume=resume_id, passwords_file=passwords,
-                         allow_row_actors=allow_row_actors)
+                         allow_row_actors=allow_row_actors, activation=activation)
     except FileProblem as problem:
         fail(str(problem))
     (err if as_json else out).print(f"job {job.job_id}", markup=False)

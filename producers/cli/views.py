@@ -15,7 +15,9 @@ def command_lines(status: dict, caveat: str | None = None) -> list[str]:
     return lines
 
 
-def registration_line(email: str, created: bool, retried: int) -> str:
+def registration_line(email: str, created: bool, retried: int, activated: bool = False) -> str:
+    if activated:
+        return f"Activated {email}: password set; {retried} pending grant(s) retried."
     return f"{'Registered' if created else 'Invite accepted by'} {email}; {retried} pending grant(s) retried."
 
 

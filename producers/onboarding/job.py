@@ -1,9 +1,10 @@
 """An onboarding job: reads the file, journals its rows batch by batch, publishes them.
 
 The job's id comes from the file's content, the format, the default actor, whether rows may name
-their own actor and, for an upload from the console, its account, so running the same file again the same way is the same job: it takes up after the
-last whole batch and journals nothing twice. Run another way, it is another job, never one whose rows
-change meaning half-way.
+their own actor, whether created users are activated by mail and, for an upload from the console, its account, so
+running the same file again the same way is the same job: it takes up after the last whole batch and journals
+nothing twice (and mails nobody twice). Run another way, it is another job, never one whose rows change meaning
+half-way.
 """
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from producers.onboarding.lease import JobBusy, job_lease
 from producers.onboarding.partitions import AccountPartitions
 from producers.onboarding.passwords import NoTemporaryPasswords, TemporaryPasswords, check_passwords_path
 from producers.onboarding.reader import FileProblem, Row, RowError, check_header, detect_format, open_rows
-from producers.onboarding.rows import JobRowContext, subject_of, to_command
+from producers.onboarding.rows import JobRowContext, creates_user, subject_of, to_command
 from store import jobs
 
 _JOB_NAMESPACE = UUID("5d2f1f4e-8a43-4b7e-9a51-0c1b6f3e2a10")
 KIND = "onboard"
-NEW_USER_IN_UPLOAD = ("creates a user, whose temporary password an upload cannot hand over: add them with Add a user "
-                      "(the password is shown once), or have the operator run envadmin onboard --passwords FILE")
+ACTIVATIONS = ("mail",)
+UPLOAD_ACTIVATION = "mail"  # an upload hands nobody a password: the users it creates are activated by mail
+_NO_PASSWORDS = "creates a user, who is activated by mail: no temporary password is made"
 
 
 @dataclass(frozen=True)
@@ -40,15 +42,27 @@ class Submitted:
 
 
 def job_id_for(digest: str, file_format: str, actor: str, allow_row_actors: bool = False,
-               console_account: str | None = None) -> UUID:
+               console_account: str | None = None, activation: str | None = None) -> UUID:
     """The id of the job that reads this file this way."""
     return uuid5(_JOB_NAMESPACE, f"{KIND}|{digest}|{file_format}|{actor}" + ("|row actors" if allow_row_actors else "")
-                 + (f"|console upload for {console_account}" if console_account is not None else ""))
+                 + (f"|console upload for {console_account}" if console_account is not None else "")
+                 + (f"|activation {activation}" if activation is not None else ""))
 
 
 def uploaded_for(record: jobs.JobRecord, account: str) -> bool:
-    """Whether the job is an upload from the console of this account (its id holds that choice)."""
-    return record.id == job_id_for(record.file_digest, record.file_format, record.actor, False, account)
+    """Whether the job is an upload from the console of this account (its id holds that choice); uploads made
+    before they activated users by mail included."""
+    return record.id in {job_id_for(record.file_digest, record.file_format, record.actor, False, account, activation)
+                         for activation in (UPLOAD_ACTIVATION, None)}
+
+
+def _how_users_sign_in(passwords_file: Path | None, activation: str | None) -> None:
+    """Raise FileProblem unless the options give at most one way for created users to sign in."""
+    if activation is not None and activation not in ACTIVATIONS:
+        raise FileProblem(f"--activation: expected {' or '.join(ACTIVATIONS)}, not {activation!r}")
+    if passwords_file is not None and activation is not None:
+        raise FileProblem("--passwords and --activation are alternatives: give --passwords FILE to hand out "
+                          "temporary passwords yourself, or --activation mail to mail each new user a link, not both")
 
 
 class Onboarding:
@@ -56,19 +70,23 @@ class Onboarding:
 
     `console_account`: the file was uploaded in the console of that account by `actor`, the person signed in;
     every row acts as them (a `by` cell naming anyone else is invalid), a row for another account is invalid, and
-    so is a row that creates a user, whose temporary password nobody could be handed (the CLI writes it to
-    --passwords FILE; the console's Add a user shows it once).
+    the users it creates are activated by mail (nobody could be handed a temporary password).
+
+    `activation` ("mail") or `passwords_file`: how the users the job creates sign in; a job whose rows create users
+    with neither is refused before it starts, naming the first such line.
     """
 
     def __init__(self, client: Client, path: Path, *, actor: str | None, file_format: str | None = None,
                  resume: UUID | None = None, passwords_file: Path | None = None,
-                 allow_row_actors: bool | None = None, console_account: str | None = None):
+                 allow_row_actors: bool | None = None, console_account: str | None = None,
+                 activation: str | None = None):
         if console_account is not None and (resume or passwords_file or allow_row_actors or actor is None):
             raise ValueError("an upload from the console acts as its uploader, with no resume, passwords file "
                              "or row actors")
         self.client = client
         self.console_account = console_account
         self.path = path
+        _how_users_sign_in(passwords_file, activation)
         if not path.is_file():
             raise FileProblem(f"{path}: no such file")
         self.file_format = detect_format(path, file_format)
@@ -79,13 +97,19 @@ class Onboarding:
             master_key = client.master_keys().current  # keys the temporary passwords' hashes; a missing key is said now
         self.batch_size = client.settings.job_batch
         self.digest, self.rows_expected = _digest_and_lines(path, self.file_format)
-        self.actor, self.allow_row_actors, self.job_id, self.record = self._find_or_name(
-            self.digest, actor, resume, allow_row_actors)
-        self.passwords = (TemporaryPasswords(passwords_file, self.job_id, master_key) if console_account is None
-                          else NoTemporaryPasswords(NEW_USER_IN_UPLOAD))
+        if console_account is not None:
+            activation = UPLOAD_ACTIVATION
+        self.actor, self.allow_row_actors, self.activation, self.job_id, self.record = self._find_or_name(
+            self.digest, actor, resume, allow_row_actors, activation)
+        if passwords_file is None and self.activation is None:
+            self._refuse_rows_creating_users(self.record.last_line if self.record is not None else 0)
+        self.passwords = (NoTemporaryPasswords(_NO_PASSWORDS) if self.activation is not None
+                          else TemporaryPasswords(passwords_file, self.job_id, master_key))
 
-    def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None, allow_row_actors: bool | None):
-        """The job's actor, whether its rows may name theirs, its id and its record (None for a new job)."""
+    def _find_or_name(self, digest: str, actor: str | None, resume: UUID | None, allow_row_actors: bool | None,
+                      activation: str | None):
+        """The job's actor, whether its rows may name theirs, its activation, its id and its record (None for a
+        new job)."""
         if resume is not None:
             record = jobs.find(self.client.engine, resume)
             if record is None:
@@ -95,15 +119,28 @@ class Onboarding:
                                   f"({record.file_name}): its content differs")
             if actor is not None and actor != record.actor:
                 raise FileProblem(f"job {resume} runs --by {record.actor}, not {actor}")
-            # The id holds the job's choice, so a resumed job keeps it.
-            allowed = record.id == job_id_for(digest, self.file_format, record.actor, True)
+            # The id holds the job's choices, so a resumed job keeps them.
+            choices = [(allowed, activated) for allowed in (False, True) for activated in (None, *ACTIVATIONS)]
+            allowed, activated = next((choice for choice in choices if record.id == job_id_for(
+                digest, self.file_format, record.actor, choice[0], activation=choice[1])), (False, None))
             if allow_row_actors is not None and allow_row_actors != allowed:
                 raise FileProblem(f"job {resume} runs {'with' if allowed else 'without'} --allow-row-actors")
-            return record.actor, allowed, record.id, record
+            if activation is not None and activation != activated:
+                raise FileProblem(f"job {resume} runs without --activation")
+            return record.actor, allowed, activated, record.id, record
         if actor is None:
             raise FileProblem("--by is required (who submits the rows)")
-        job_id = job_id_for(digest, self.file_format, actor, bool(allow_row_actors), self.console_account)
-        return actor, bool(allow_row_actors), job_id, jobs.find(self.client.engine, job_id)
+        job_id = job_id_for(digest, self.file_format, actor, bool(allow_row_actors), self.console_account, activation)
+        return actor, bool(allow_row_actors), activation, job_id, jobs.find(self.client.engine, job_id)
+
+    def _refuse_rows_creating_users(self, after_line: int) -> None:
+        """A quick read of the rows' actions: a row creating a user needs --passwords or --activation."""
+        for row in open_rows(self.path, self.file_format):
+            if row.line > after_line and row.error is None and creates_user(row.values):
+                raise FileProblem(
+                    f"{self.path.name} line {row.line} creates a user ({row.values['action'].strip()}): give "
+                    "--passwords FILE (their temporary passwords are written there) or --activation mail (each "
+                    "gets a mail with a link to set a password); nothing was submitted")
 
     @property
     def already_submitted(self) -> bool:
@@ -143,7 +180,7 @@ class Onboarding:
     def _submit_rows(self, record, on_batch) -> bool:
         context = JobRowContext(self.job_id, self._issued_from(record), self.actor, self.passwords.issue,
                                 self.allow_row_actors, after_line=record.last_line,
-                                console_account=self.console_account)
+                                console_account=self.console_account, activation=self.activation)
         valid: list[jobs.JobRow] = []
         invalid: list[tuple[int, str | None, str]] = []
         published, rows_read, last_line = True, record.rows_read, record.last_line

@@ -56,6 +56,7 @@ class JobRowContext:
     allow_row_actors: bool = False
     after_line: int = 0
     console_account: str | None = None  # an upload from the console: every row acts as its uploader, in this account
+    activation: str | None = None  # "mail": a created user gets an activation mail, not a temporary password
 
     def issued_at(self, line: int) -> datetime:
         return self.issued_from + timedelta(microseconds=line - self.after_line)
@@ -69,6 +70,11 @@ def subject_of(command: Command) -> str | None:
     """The email a command is about, as the store keys it (for ordering checks between rows)."""
     email = getattr(command, "email", None) or getattr(command, "admin_email", None)
     return email_key(email) if email else None
+
+
+def creates_user(values: dict[str, str]) -> bool:
+    """Whether the row's action creates a user (create_account, add_user), however its other cells are."""
+    return ACTIONS.get((values.get("action") or "").strip().lower()) in _CREATES_USER
 
 
 def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command | RowError:
@@ -95,7 +101,9 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     fields = {name: cells[name] for name in _NEEDS[command_type]}
     if command_type == "create_account":
         fields["admin_email"] = fields.pop("email")
-    if command_type in _CREATES_USER:
+    if command_type in _CREATES_USER and job.activation is not None:
+        fields["activation"] = job.activation
+    elif command_type in _CREATES_USER:
         fields["password_hash"] = _NOT_YET_HASHED
     this_id = command_id(job.job_id, line)
     try:
@@ -105,7 +113,7 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
             "correlation_id": f"job {job.job_id} line {line}", **fields})
     except ValidationError as e:
         return _first_problem(e)
-    if command_type not in _CREATES_USER:
+    if command_type not in _CREATES_USER or job.activation is not None:
         return command
     password_hash = job.passwords(line, cells["email"])  # only for a valid row: its password goes to the file
     if isinstance(password_hash, RowError):

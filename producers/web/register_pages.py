@@ -55,7 +55,7 @@ async def registration_form(request: Request, token: str) -> Response:
     invite = await _invitation(request, token)
     if invite is None or not invite.is_open or invite.expires_at <= datetime.now(timezone.utc):
         return _closed_page(request, invite)
-    return page(request, "register.html", title="Accept your invitation", invite=invite, values={}, errors={})
+    return page(request, "register.html", title=_title(invite), invite=invite, values={}, errors={})
 
 
 @router.post("/register/{token}")
@@ -66,7 +66,10 @@ async def register(request: Request, token: str) -> Response:
         return _closed_page(request, invite)
     values = {"first_name": text_field(form, "first_name"), "last_name": text_field(form, "last_name")}
     password, again = text_field(form, "password"), text_field(form, "password_again")
-    errors = {} if invite.user_exists else _form_errors(values, password, again)
+    if invite.activation:  # the names are those the administrator gave; only the password is asked
+        errors = _password_errors(password, again)
+    else:
+        errors = {} if invite.user_exists else _form_errors(values, password, again)
     if not errors:
         try:
             result = await run_in_threadpool(
@@ -74,8 +77,9 @@ async def register(request: Request, token: str) -> Response:
                 values["last_name"].strip() or "-", password, client_address=client_address(request),
                 source="web")
         except Refused as refusal:
-            if not invite.user_exists:
-                return message(request, "Registration refused", [str(refusal), ASK_AGAIN], status=409)
+            if invite.activation or not invite.user_exists:
+                return message(request, "Activation refused" if invite.activation else "Registration refused",
+                               [str(refusal), ASK_AGAIN], status=409)
             # The domain's refusal tells someone typing on the CLI what to give; here they just gave it.
             wrong = "already exists" in str(refusal)
             errors = {"password": "Wrong password for this user." if wrong else sentence(str(refusal))}
@@ -84,9 +88,14 @@ async def register(request: Request, token: str) -> Response:
                 invitation_pages.password_is_temporary, request.app.state.client.engine, result.email)
             sessions.sign_in(request, result.email, must_change=temporary)
             request.session["retried"] = [str(command.id) for command in result.retries]
+            request.session["activated"] = result.activated
             return RedirectResponse("/welcome", status_code=303)
-    return page(request, "register.html", status=422, title="Accept your invitation", invite=invite,
+    return page(request, "register.html", status=422, title=_title(invite), invite=invite,
                 values=values, errors=errors)
+
+
+def _title(invite: invitation_pages.Invitation) -> str:
+    return "Set your password" if invite.activation else "Accept your invitation"
 
 
 def _form_errors(values: dict[str, str], password: str, again: str) -> dict[str, str]:
@@ -96,6 +105,11 @@ def _form_errors(values: dict[str, str], password: str, again: str) -> dict[str,
             values[field] = person_or_group_name(values[field])
         except ValueError as problem:
             errors[field] = f"{label}: {problem}"
+    return errors | _password_errors(password, again)
+
+
+def _password_errors(password: str, again: str) -> dict[str, str]:
+    errors = {}
     try:
         check_new_password(password)
     except ValueError as problem:
@@ -116,4 +130,4 @@ async def welcome(request: Request) -> Response:
                                        request.session.get("retried", []))
     waiting = any(outcome.status in (QUEUED, PENDING) for outcome in outcomes)
     return page(request, "welcome.html", title="Welcome", email=email, outcomes=outcomes,
-                refresh=REFRESH_SECONDS if waiting else None)
+                activated=request.session.get("activated", False), refresh=REFRESH_SECONDS if waiting else None)

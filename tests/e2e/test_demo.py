@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 from datetime import datetime, timezone
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 from store import credentials
@@ -21,18 +23,25 @@ def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
         assert "every step ended as expected" in result.stdout
         assert "\\x0a" not in result.stdout  # the story's own blank lines are not escaped as stored data is
         assert "Traceback" not in result.stderr
-    assert len(list((tmp_path / "var" / "outbox").glob("*.eml"))) == 4  # per run: carol, and erin of the job
+    # per run: carol's invite; and of the job, erin's invite and the activation mails of dan and fay
+    outbox = tmp_path / "var" / "outbox"
+    mails = [message_from_bytes(path.read_bytes(), policy=default) for path in outbox.glob("*.eml")]
+    assert len(mails) == 8
+    assert sorted(mail["To"].split(".")[0] for mail in mails if mail["Subject"].endswith("activate your account")) \
+        == ["dan", "dan", "fay", "fay"]
     assert "registers in the web page" in result.stdout
     assert "You are now an administrator of Acme Demo" in result.stdout
+    assert "page: Set your password" in result.stdout and "activated their account and signed in" in result.stdout
     signed_in = re.search(r"sign in as (\S+) with the password she chose: (\S+)", result.stdout)
     assert signed_in, result.stdout[-1500:]  # the console's next step: the demo's administrator and her password
     engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'envadmin.db'}")
     email, password = signed_in.groups()
     assert credentials.login(engine, email, password, datetime.now(timezone.utc), client="test").ok
     engine.dispose()
-    # The invitee registered over HTTP, through the form, and the access log never holds the token.
+    # The invitee registered, and dan activated, over HTTP through the form; the access log never holds a token.
     web_log = (tmp_path / "var" / "demo-web.log").read_text()
-    assert web_log.count('"POST /register/… HTTP/1.1" 303') == 2
+    assert web_log.count('"POST /register/… HTTP/1.1" 303') == 4
+    assert web_log.count('"POST /login HTTP/1.1" 303') == 2
     tokens = re.findall(r"/register/([\w-]+)", "".join(p.read_text(errors="replace")
                                                         for p in (tmp_path / "var" / "outbox").glob("*.eml")))
     assert tokens and not any(token in web_log for token in tokens)

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from producers.client import new_command
 from producers.web.app import create_web
 from store import credentials, job_reports, queries
-from store.tables import commands
+from store.tables import commands, invites, mail_outbox, users
 from workers.apply import apply_message
 
 from .apply_here import applier
@@ -95,7 +95,7 @@ def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploa
     assert {(row.actor, row.source) for row in made} == {(ALICE, "web")}
 
 
-def test_a_row_by_someone_else_for_another_account_or_making_a_user_is_invalid_with_its_reason(uploads):
+def test_a_row_by_someone_else_or_for_another_account_is_invalid_and_a_user_made_is_activated_by_mail(uploads):
     uploads.sign_in(ALICE, OWN)
     job_id = job_id_of(uploads.upload("1001", "mixed.csv", csv(
         f"grant,1001,{BOB},,,,{BOB}",
@@ -104,13 +104,21 @@ def test_a_row_by_someone_else_for_another_account_or_making_a_user_is_invalid_w
         f"grant,1001,{BOB},,,,ALICE@example.com")))
     uploads.apply_job(job_id)
     errors = {entry["line"]: entry for entry in job_reports.errors(uploads.engine, job_id)}
-    assert set(errors) == {2, 3, 4}
+    assert set(errors) == {2, 3}
     assert errors[2]["field"] == "by" and errors[2]["reason"] == (
         f"is '{BOB}', but every row of an upload acts as the person who uploaded it, {ALICE}")
     assert errors[3]["field"] == "account" and errors[3]["reason"] == (
         "is '2002', but this upload is for account 1001; a row for another account is not applied")
-    assert errors[4]["field"] == "email" and "temporary password an upload cannot hand over" in errors[4]["reason"]
-    assert queries.command_status(uploads.engine, _command_of(uploads, job_id, 5))["status"] == "applied"
+    assert [queries.command_status(uploads.engine, _command_of(uploads, job_id, line))["status"]
+            for line in (4, 5)] == ["applied", "applied"]
+    with uploads.engine.connect() as conn:  # no password was made: Carol sets hers through the mailed link
+        carol = conn.execute(select(users.c.password_hash, users.c.first_name)
+                             .where(users.c.email_key == "carol@example.com")).one()
+        [invite] = conn.execute(select(invites.c.id, invites.c.invited_by, invites.c.account)
+                                .where(invites.c.email_key == "carol@example.com")).all()
+        mailed = conn.execute(select(mail_outbox.c.invite_id).where(mail_outbox.c.invite_id == invite.id)).all()
+    assert tuple(carol) == (None, "Carol") and (invite.invited_by, invite.account) == (ALICE, "1001")
+    assert len(mailed) == 1
     page = uploads.browser.get(f"/accounts/1001/jobs/{job_id}").text
     assert "this upload is for account 1001" in page and "every row of an upload acts as" in page
 

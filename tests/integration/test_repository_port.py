@@ -91,6 +91,19 @@ def test_a_user_whose_email_key_is_taken_in_another_letter_case_is_refused(full_
             repo.add_user(User("carol@example.com", "Other", "Carol", None, True))
 
 
+def test_a_user_added_with_no_password_is_activated_with_the_one_set_not_expired(full_port):
+    dan = User("Dan@Example.com", "Dan", "New", None, True, "1001")
+    with full_port.unit() as repo:
+        repo.add_user(dan)
+    with full_port.unit() as repo:
+        assert repo.get_user(email_key("dan@example.com")).awaits_activation
+        repo.set_password(email_key("dan@example.com"), "hash-d")
+        repo.set_password(email_key("nobody@example.com"), "hash-n")  # no such user: nothing changes
+    with full_port.unit() as repo:
+        assert repo.get_user(email_key("dan@example.com")) == User(dan.email, "Dan", "New", "hash-d", False, "1001")
+        assert repo.get_user(email_key("nobody@example.com")) is None
+
+
 def test_a_user_read_is_a_copy_changing_it_stores_nothing(port):
     with port.unit() as repo:
         repo.get_user(CAROL_KEY).password_expired = False
@@ -294,7 +307,7 @@ def test_audit_entries_are_kept_in_order_with_every_field(port):
 # --- what the chunk repository leaves to the row repository --------------------------------------
 
 @pytest.mark.parametrize("operation", ["add_account", "add_user", "add_group", "rename_group", "delete_group",
-                                       "move_pending_grants", "invite_by_token"])
+                                       "move_pending_grants", "invite_by_token", "set_password"])
 def test_the_chunk_repository_refuses_outright_what_the_set_based_path_never_calls(database_url, operation):
     port = SqlPort("chunk", database_url)
     with SqlUnitOfWork(port.engine) as uow, pytest.raises(NotImplementedError, match="membership commands only"):

@@ -68,6 +68,11 @@ class FakeRepository(Repository):
             raise IntegrityError(f"duplicate user {user.key}")
         self.users[user.key] = replace(user)
 
+    def set_password(self, email_key: str, password_hash: str) -> None:
+        if email_key in self.users:  # an UPDATE matching no row changes nothing
+            self.users[email_key] = replace(self.users[email_key], password_hash=password_hash,
+                                            password_expired=False)
+
     def get_group(self, account: str, group_key: str) -> Group | None:
         return self.groups.get((account, group_key))
 

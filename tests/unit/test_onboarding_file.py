@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 
 from producers.onboarding.reader import FileProblem, RowError, detect_format, open_rows
-from producers.onboarding.rows import JobRowContext, command_id, to_command
+from producers.onboarding.rows import JobRowContext, command_id, creates_user, to_command
 
 HEADER = "action,account,name,email,first_name,last_name,group,by\n"
 JOB = UUID("00000000-0000-4000-8000-000000000001")
@@ -169,3 +169,22 @@ def test_users_get_a_temporary_password_only_when_their_row_is_valid():
     assert issued == [(2, "a@example.com")]
     refused = to_command(4, row, context(lambda line, email: RowError("email", "needs --passwords")))
     assert refused == RowError("email", "needs --passwords")
+
+
+def test_with_activation_a_user_row_asks_no_password_and_its_command_says_mail():
+    def passwords(line, email):
+        raise AssertionError("no temporary password is made for a user activated by mail")
+
+    job = JobRowContext(JOB, datetime(2026, 11, 23, tzinfo=timezone.utc), "support", passwords, activation="mail")
+    user = to_command(2, {"action": "add_user", "account": "1001", "email": "a@example.com", "first_name": "A",
+                          "last_name": "B"}, job)
+    account = to_command(3, {"action": "create_account", "account": "1002", "name": "Acme", "email": "b@example.com",
+                             "first_name": "B", "last_name": "C"}, job)
+    assert [(c.activation, c.password_hash) for c in (user, account)] == [("mail", None), ("mail", None)]
+    assert isinstance(to_command(4, {"action": "add_user", "account": "1001", "email": "bad"}, job), RowError)
+
+
+@pytest.mark.parametrize("action, creates", [("add_user", True), (" CREATE_ACCOUNT ", True), ("grant", False),
+                                             ("", False), (None, False)])
+def test_a_quick_look_at_the_action_tells_a_row_that_creates_a_user(action, creates):
+    assert creates_user({"action": action, "email": "not even checked"}) is creates

@@ -1,0 +1,31 @@
+"""Users created without a password: an encrypted-envelope mail whose link lets the person set one."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import commands as c
+from domain import events as ev
+from domain import invitations
+from domain.invitations import ACTIVATION_ROLE
+from domain.model import INVITE_REPLACED, User, email_key
+from domain.ports import Repository
+
+
+def new_user(cmd: c.CreateAccount | c.AddUser, email: str) -> User:
+    """The user a command creates: with its temporary password, or with none until activated."""
+    if cmd.activation is not None:
+        return User(email, cmd.first_name, cmd.last_name, None, True, created_by_account=cmd.account)
+    return User(email, cmd.first_name, cmd.last_name, cmd.password_hash, cmd.password_expired,
+                created_by_account=cmd.account)
+
+
+def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Repository,
+                    now: datetime) -> ev.Event:
+    """An invite to the command's account carrying no grant, mailed in an encrypted envelope with the link to
+    set the password; a live invite of the email to that account is replaced by it (its grants were retried)."""
+    earlier = repo.find_invite(cmd.account, email_key(email))
+    invite, token = invitations.new_invite(cmd, repo, now, email)
+    if earlier is not None:
+        repo.set_invite_status(earlier.id, INVITE_REPLACED, f"replaced by activation invite {invite.id}", now)
+    repo.send_invite_mail(invite, token, ACTIVATION_ROLE, replaces=earlier)
+    return ev.ActivationSent(cmd.account, email)
