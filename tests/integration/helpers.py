@@ -13,9 +13,10 @@ def account_with_admin(account: str = "1001", admin: str = "alice@example.com"):
                        password_hash=PASSWORD_HASH)
 
 
-def add_user(email: str, account: str = "1001", by: str = "alice@example.com"):
+def add_user(email: str, account: str = "1001", by: str = "alice@example.com", **how):
+    """`how`: how the user signs in; a temporary password's hash unless told otherwise."""
     return new_command("add_user", actor=by, source="cli", account=account, email=email,
-                       first_name="First", last_name="Last", password_hash=PASSWORD_HASH)
+                       first_name="First", last_name="Last", **{"password_hash": PASSWORD_HASH, **how})
 
 
 def grant(email: str, account: str = "1001", by: str = "alice@example.com"):

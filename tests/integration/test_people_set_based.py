@@ -15,7 +15,7 @@ from sqlalchemy import event, func, select
 from domain.clock import utcnow
 from domain.model import ADMIN_GROUP_KEY
 from store import queries
-from store.tables import audit_log, memberships, users
+from store.tables import audit_log, mail_outbox, memberships, users
 from workers.apply import apply_message
 
 from .apply_here import applier
@@ -48,10 +48,11 @@ class Statements:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
-def create_people(engine, factory, account: str, admin: str, people: int) -> tuple[set[str], int]:
-    """One message: the account, then `people` users of it; their statuses and the statements applying it cost."""
+def create_people(engine, factory, account: str, admin: str, people: int, **how) -> tuple[set[str], int]:
+    """One message: the account, then `people` users of it; their statuses and the statements applying it cost.
+    `how`: the users' fields of signing in (a password hash by default)."""
     commands = [account_with_admin(account, admin)] + \
-        [add_user(f"p{i}.{account}@example.com", account, by=admin) for i in range(people)]
+        [add_user(f"p{i}.{account}@example.com", account, by=admin, **how) for i in range(people)]
     with factory() as uow:
         uow.log.record_submitted(commands, utcnow())
         uow.commit()
@@ -77,6 +78,21 @@ def test_a_message_of_new_users_costs_the_same_statements_for_5_or_50_users(stor
                                .where(users.c.email_key == "p49.1002@example.com")).one()
     assert tuple(created) == ("1002", True)
     assert queries.admins(engine, "1002") == ["a2@example.com"]
+
+
+def test_users_activated_by_mail_are_created_set_based_each_with_one_mail(store, caplog):
+    engine, _apply, factory = store
+    activation = {"password_hash": None, "activation": "mail"}
+    with caplog.at_level(logging.WARNING, logger="workers.apply"):
+        few, few_statements = create_people(engine, factory, "1001", "a1@example.com", 5, **activation)
+        many, many_statements = create_people(engine, factory, "1002", "a2@example.com", 50, **activation)
+    assert few == many == {"applied"}
+    assert many_statements == few_statements
+    assert "one by one" not in caplog.text
+    with engine.connect() as conn:
+        mails = conn.execute(select(mail_outbox.c.to_email, func.count()).group_by(mail_outbox.c.to_email)).all()
+        assert conn.scalar(select(func.count()).select_from(users).where(users.c.password_hash.is_(None))) == 55
+    assert len(mails) == 55 and {n for _, n in mails} == {1}
 
 
 def test_rows_in_file_order_in_one_message_create_then_grant(store):
