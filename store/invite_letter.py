@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -14,10 +15,12 @@ SUBJECT_MAX = 300  # the outbox's subject column
 TEXT_WIDTH = 72
 ENVELOPE_FILENAME = "envelope.html"
 
-_templates = Environment(loader=PackageLoader("store", "mail_templates"), autoescape=True,
+# auto_reload off: templates are read once per process, not checked on disk for each of 100,000 mails.
+_templates = Environment(loader=PackageLoader("store", "mail_templates"), autoescape=True, auto_reload=False,
                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
+@lru_cache(maxsize=256)  # a chunk's mails share their expiry: each moment is written out once
 def when(moment: datetime) -> str:
     """A date and time as a reader takes it in: "Monday 8 June 2026, 14:30 UTC"."""
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M} UTC"
