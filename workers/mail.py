@@ -4,75 +4,26 @@ from __future__ import annotations
 import os
 import smtplib
 from contextlib import AbstractContextManager, contextmanager
-from email.message import EmailMessage
-from email.utils import formatdate
 from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
-from domain.emails import ascii_domain
-from store.mail_content import MailContent
+from workers.mail_message import SENDER_ADDRESS, OutgoingMail
 
-SENDER_ADDRESS = "no-reply@envadmin.local"
-SENDER = f"envadmin <{SENDER_ADDRESS}>"
 SMTP_TIMEOUT_SECONDS = 10
-MAX_LINE_BYTES = 998  # RFC 5322: longer lines cannot travel as 7bit or 8bit
 
 
 class UndeliverableAddress(Exception):
     """No retry can deliver to this address (its local part needs SMTPUTF8, which the server does not offer)."""
 
 
-def smtp_address(email: str) -> str:
-    """The address as SMTP and the To header carry it: an international domain in A-labels (xn--), the rest as
-    typed."""
-    local, _, domain = email.strip().rpartition("@")
-    return f"{local}@{domain if domain.isascii() else ascii_domain(domain)}"
-
-
 class Transport(Protocol):
     """Delivers one message; raises OSError (smtplib's errors included) when it cannot."""
 
-    def send(self, mail_id: UUID, message: EmailMessage) -> None: ...
+    def send(self, mail_id: UUID, message: OutgoingMail) -> None: ...
 
     def session(self) -> AbstractContextManager[None]: ...
-
-
-def build_message(mail_id: UUID, to_email: str, subject: str, content: MailContent | str) -> EmailMessage:
-    """The message, with a Message-ID derived from the mail id so receivers can drop a copy.
-
-    Plain text alone, or multipart: the text and HTML parts as alternatives, then the attachments.
-    """
-    if isinstance(content, str):
-        content = MailContent(content)
-    message = EmailMessage()
-    message["From"] = SENDER
-    message["To"] = smtp_address(to_email)
-    message["Subject"] = subject
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = f"<{mail_id}@envadmin>"
-    message.set_content(content.text, cte=readable_encoding(content.text))
-    if content.html is not None:
-        message.add_alternative(content.html, subtype="html", cte=readable_encoding(content.html))
-    for attachment in content.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        if maintype != "text":
-            raise ValueError(f"attachment {attachment.filename}: only text/* attachments are built here")
-        message.add_attachment(attachment.content, subtype=subtype, filename=attachment.filename, cte="base64")
-    return message
-
-
-def readable_encoding(text: str) -> str:
-    """The part's Content-Transfer-Encoding: as written (7bit, or 8bit if not ASCII), so a link stays whole on its
-    line, as quoted-printable would not keep it; quoted-printable only for a line too long to travel as written."""
-    if any(len(line.encode()) > MAX_LINE_BYTES for line in text.splitlines()):
-        return "quoted-printable"
-    return "7bit" if text.isascii() else "8bit"
-
-
-def has_8bit_part(message: EmailMessage) -> bool:
-    return any(part.get("Content-Transfer-Encoding") == "8bit" for part in message.walk())
 
 
 class SmtpTransport:
@@ -92,26 +43,26 @@ class SmtpTransport:
             finally:
                 self._open = None
 
-    def send(self, mail_id: UUID, message: EmailMessage) -> None:
+    def send(self, mail_id: UUID, message: OutgoingMail) -> None:
         if self._open is not None:
             self._send(self._open, message)
             return
         with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
             self._send(smtp, message)
 
-    def _send(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
-        recipient = message["To"].addresses[0].addr_spec
+    def _send(self, smtp: smtplib.SMTP, message: OutgoingMail) -> None:
         smtp.ehlo_or_helo_if_needed()
         options: tuple[str, ...] = ()
-        if not recipient.isascii():
+        if message.needs_smtputf8:
             if not smtp.has_extn("smtputf8"):
                 raise UndeliverableAddress(
-                    f"{recipient} has a non-ASCII local part, which needs SMTPUTF8, and the SMTP server "
+                    f"{message.recipient} has a non-ASCII local part, which needs SMTPUTF8, and the SMTP server "
                     f"{self.host}:{self.port} does not offer it")
-            # smtplib asks for SMTPUTF8 and BODY=8BITMIME itself when an address is not ASCII
-        elif has_8bit_part(message) and smtp.has_extn("8bitmime"):
+            options = ("SMTPUTF8", "BODY=8BITMIME")  # as smtplib's send_message asks for an international address
+        elif message.has_8bit_part and smtp.has_extn("8bitmime"):
             options = ("BODY=8BITMIME",)
-        smtp.send_message(message, from_addr=SENDER_ADDRESS, to_addrs=[recipient], mail_options=options)
+        data = message.as_bytes(utf8_headers=message.needs_smtputf8, linesep="\r\n")
+        smtp.sendmail(SENDER_ADDRESS, [message.recipient], data, mail_options=options)
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.host!r}, {self.port})"
@@ -127,7 +78,7 @@ class FileTransport:
     def session(self) -> Iterator[None]:
         yield
 
-    def send(self, mail_id: UUID, message: EmailMessage) -> None:
+    def send(self, mail_id: UUID, message: OutgoingMail) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         final = self.folder / f"{mail_id}.eml"
         draft = self.folder / f".{mail_id}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
@@ -136,7 +87,7 @@ class FileTransport:
         try:
             with os.fdopen(descriptor, "wb") as file:
                 # UTF-8 headers (RFC 6532), as an SMTPUTF8 server receives them; ASCII headers are unchanged.
-                file.write(message.as_bytes(policy=message.policy.clone(utf8=True)))
+                file.write(message.as_bytes(utf8_headers=True))
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(draft, final)

@@ -15,7 +15,8 @@ from domain.master_keys import MasterKeys
 from messaging.broker import MAIL_PRIORITY, SEND_MAIL, SEND_MAILS
 from store.mail_outbox import MailOutbox
 from store.unit_of_work import SqlUnitOfWork
-from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, build_message, transport_for
+from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, transport_for
+from workers.mail_message import build_message
 
 SWEEP_MAIL = "envadmin.sweep_mail_outbox"
 RETRY_BACKOFF_MAX_SECONDS = 300
