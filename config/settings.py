@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     api_read_timeout_seconds: float = Field(10.0, gt=0)  # to send a request's headers, then its body; else 408
     web_upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)  # an onboarding file uploaded in the console
     web_upload_read_timeout_seconds: float = Field(300.0, gt=0)  # to send that upload's body; else 408
+    ops_password: SecretStr | None = None  # HTTP Basic password of user `ops` on /ops and /metrics; unset: refused
 
     @property
     def effective_database_url(self) -> str:

@@ -15,7 +15,7 @@ from producers.cli.ops import status_report
 from producers.cli.views import command_lines, dead_letter_lines, group_lines, status_lines
 from producers.client import Client, new_command
 from producers.demo_onboarding import onboarding_story, show
-from producers.demo_web import Invitee, mailed_link, wait_until_serving, web_address
+from producers.demo_web import open_mailed_link, wait_until_serving, web_address
 from producers.worker_process import WebProcess, WorkerProcess
 from store import queries
 
@@ -126,13 +126,11 @@ def _check(good: bool, expected: str, unexpected: str) -> bool:
 def _register(client: Client, account: str, email: str, password: str, web_base: str) -> bool:
     """The invitee opens the link of the mail in the outbox and registers in the web page; nobody else acts."""
     console.print(f"\n[cyan]{email} opens the link of the invite mail and registers in the web page[/]")
-    link = mailed_link(client.settings, email, account)
-    if link is None:
+    opened = open_mailed_link(client.settings, email, account, web_base)
+    if opened is None:
         console.print("  [red]✗ no invite mail arrived[/]")
         return False
-    url = web_base + urlsplit(link).path  # the same page, where this demo serves it
-    invitee = Invitee()
-    invitee.open(url)
+    invitee, link, url = opened
     console.print(f"  GET {link[:60]}…  ({invitee.status})")
     show([f"page: {invitee.heading()}"])
     console.print("  POST the form: first name Carol, last name Petit, a password twice (with its CSRF token)")

@@ -11,7 +11,7 @@ from rich.console import Console
 from producers.cli.terminal import SafeConsole
 from producers.cli.views import job_error_lines, job_summary_lines
 from producers.client import Client
-from producers.demo_web import Invitee, mailed_link
+from producers.demo_web import Invitee, open_mailed_link
 from producers.onboarding.job import Onboarding
 from store import job_reports
 
@@ -53,13 +53,11 @@ def onboarding_story(client: Client, account: str, admin: str, web_base: str) ->
 def _activate(client: Client, account: str, email: str, web_base: str) -> bool:
     """The new user opens the link of the activation mail, sets a password in the web page, then signs in."""
     console.print(f"\n[cyan]{email} opens the link of the activation mail, sets a password and signs in[/]")
-    link = mailed_link(client.settings, email, account)
-    if link is None:
+    opened = open_mailed_link(client.settings, email, account, web_base)
+    if opened is None:
         console.print("  [red]✗ no activation mail arrived[/]")
         return False
-    url = web_base + urlsplit(link).path  # the same page, where this demo serves it
-    person = Invitee()
-    person.open(url)
+    person, link, url = opened
     console.print(f"  GET {link[:60]}…  ({person.status})")
     show([f"page: {person.heading()}"])
     password = secrets.token_urlsafe(12)

@@ -95,6 +95,20 @@ def mailed_link(settings: Settings, email: str, account: str, timeout: float = 6
     return None
 
 
+def open_mailed_link(settings: Settings, email: str, account: str,
+                     web_base: str) -> tuple[Invitee, str, str] | None:
+    """The person opens the link of their newest mail about `account`, served at `web_base`; None if none arrived.
+
+    Returns the browser, on the page the link opened, the link as mailed, and the URL opened."""
+    link = mailed_link(settings, email, account)
+    if link is None:
+        return None
+    url = web_base + urlsplit(link).path  # the same page, where this demo serves it
+    person = Invitee()
+    person.open(url)
+    return person, link, url
+
+
 def wait_until_serving(base_url: str, timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -144,6 +144,7 @@ commands = Table(
           postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
     Index("ix_commands_correlation_id", "correlation_id"),
     Index("ix_commands_job_id_status", "job_id", "status"),
+    Index("ix_commands_finished_at", "finished_at"),  # the ops dashboard's windows of recent minutes
     # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
     Index("ix_commands_job_prerequisites", "job_id", "job_line",
           postgresql_where=text(PREREQUISITE_SQL), sqlite_where=text(PREREQUISITE_SQL)),
@@ -185,6 +186,8 @@ dead_letters = Table(
     Column("command_id", Uuid),
     Column("reason", Text, nullable=False),
     Column("payload", Text, nullable=False),
+    Column("replayed_at", UTCDateTime),  # the last replay: the command went back to the queue
+    Column("replayed_by", String(254)),
 )
 
 invites = Table(

@@ -29,6 +29,7 @@ from producers.web import (
 from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
 from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
+from producers.web.ops_auth import OpsRefused
 from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
 from producers.web.render import message
@@ -85,6 +86,12 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
         response = message(request, "Too many attempts", [f"Please wait {error.seconds} seconds, then try again."],
                            status=429)
         response.headers["Retry-After"] = str(error.seconds)
+        return response
+
+    @app.exception_handler(OpsRefused)
+    async def ops_refused(request: Request, error: OpsRefused) -> Response:
+        response = message(request, "Ops pages refused", [error.message], status=error.status)
+        response.headers.update(error.headers)
         return response
 
     @app.exception_handler(HTTPException)

@@ -1,0 +1,121 @@
+"""What the operators' dashboard, `status --watch` and /metrics read from the store, in one pass.
+
+Every read is bounded: windows of recent minutes go through the index on finished_at, latencies are taken
+from the newest finished commands only, lists are short."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, and_, case, func, select
+
+from domain.clock import utcnow
+from domain.model import INVITE_PENDING, INVITE_STATUSES
+from store import job_reports
+from store.command_log import APPLIED, QUEUED, STATUSES
+from store.mail_outbox import MAIL_FAILED, MAIL_PENDING, MAIL_SENT
+from store.tables import commands, dead_letters, invites, jobs, mail_outbox, pending_grants
+
+CHART_MINUTES = 15
+RATE_WINDOWS = (1, 5, 15)  # minutes, as a load average reads them
+LATENCY_WINDOW = timedelta(minutes=5)
+LATENCY_SAMPLE = 5000  # newest finished commands whose latency is read; beyond that, a sample of the newest
+TOP_ACCOUNTS = 5
+RECENT_JOBS = 5
+LATEST_JOBS = 20  # read each time: the running ones among them, then the finished
+LATEST_DEAD_LETTERS = 10
+FINAL_STATUSES = tuple(status for status in STATUSES if status != QUEUED)
+
+
+def read_figures(engine: Engine, now: datetime | None = None) -> dict:
+    """Commands, rates, latency, pending grants, invites, the mail outbox, jobs and dead letters, as of `now`."""
+    now = now or utcnow()
+    with engine.connect().execution_options(readonly=True) as conn:
+        figures = {"at": now.isoformat(), "commands": _commands_by_status(conn),
+                   "applied_per_minute": _applied_per_minute(conn, now),
+                   "latency_seconds": _latency(conn, now), "pending_grants": _pending_grants(conn, now),
+                   "invites": _invites(conn, now), "outbox": _outbox(conn, now),
+                   "dead_letters": _dead_letters(conn)}
+        latest_jobs = conn.execute(select(jobs.c.id).order_by(jobs.c.created_at.desc())
+                                   .limit(LATEST_JOBS)).scalars().all()
+    per_minute = figures["applied_per_minute"]
+    figures["applied_per_second"] = {f"{m}m": round(sum(per_minute[-m:]) / (60.0 * m), 1) for m in RATE_WINDOWS}
+    figures["jobs"] = _jobs(engine, latest_jobs)
+    return figures
+
+
+def _commands_by_status(conn: Connection) -> dict[str, int]:
+    found = dict(conn.execute(select(commands.c.status, func.count()).group_by(commands.c.status)).all())
+    return {status: found.get(status, 0) for status in STATUSES}
+
+
+def _applied_per_minute(conn: Connection, now: datetime) -> list[int]:
+    """Commands applied in each of the last CHART_MINUTES minutes, oldest first; the last is the current minute."""
+    ends = [now - timedelta(minutes=back) for back in range(CHART_MINUTES - 1, -1, -1)]
+    starts = [end - timedelta(minutes=1) for end in ends]
+    row = conn.execute(select(*[func.coalesce(func.sum(case((and_(commands.c.finished_at > start,
+                                                                  commands.c.finished_at <= end), 1), else_=0)), 0)
+                                for start, end in zip(starts, ends)])
+                       .where(commands.c.finished_at > starts[0], commands.c.status == APPLIED)).one()
+    return [int(n) for n in row]
+
+
+def _latency(conn: Connection, now: datetime) -> dict:
+    """Submit-to-final latency of the newest commands finished in the last five minutes: p50, p99, how many read."""
+    rows = conn.execute(select(commands.c.submitted_at, commands.c.finished_at)
+                        .where(commands.c.finished_at > now - LATENCY_WINDOW)
+                        .order_by(commands.c.finished_at.desc()).limit(LATENCY_SAMPLE)).all()
+    seconds = sorted(max(0.0, (done - submitted).total_seconds()) for submitted, done in rows)
+    return {"p50": _quantile(seconds, 0.50), "p99": _quantile(seconds, 0.99), "count": len(seconds)}
+
+
+def _quantile(ordered: list[float], q: float) -> float | None:
+    if not ordered:
+        return None
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def _pending_grants(conn: Connection, now: datetime) -> dict:
+    waiting = pending_grants.c.status == INVITE_PENDING
+    count, oldest = conn.execute(select(func.count(), func.min(pending_grants.c.created_at)).where(waiting)).one()
+    top = conn.execute(select(pending_grants.c.account, func.count().label("n")).where(waiting)
+                       .group_by(pending_grants.c.account).order_by(func.count().desc(), pending_grants.c.account)
+                       .limit(TOP_ACCOUNTS)).all()
+    return {"count": count, "oldest_seconds": _age(now, oldest),
+            "top_accounts": [{"account": account, "count": n} for account, n in top]}
+
+
+def _invites(conn: Connection, now: datetime) -> dict[str, int]:
+    """Invites by state; a pending invite past its expiry, not yet swept, counts as expired."""
+    late = and_(invites.c.status == INVITE_PENDING, invites.c.expires_at <= now)
+    state = case((late, "expired"), else_=invites.c.status)
+    found = dict(conn.execute(select(state, func.count()).group_by(state)).all())
+    return {status: found.get(status, 0) for status in INVITE_STATUSES}
+
+
+def _outbox(conn: Connection, now: datetime) -> dict:
+    found = dict(conn.execute(select(mail_outbox.c.status, func.count()).group_by(mail_outbox.c.status)).all())
+    oldest = conn.execute(select(func.min(mail_outbox.c.created_at))
+                          .where(mail_outbox.c.status == MAIL_PENDING)).scalar()
+    return {"queued": found.get(MAIL_PENDING, 0), "sent": found.get(MAIL_SENT, 0),
+            "failed": found.get(MAIL_FAILED, 0), "oldest_unsent_seconds": _age(now, oldest)}
+
+
+def _dead_letters(conn: Connection) -> dict:
+    count = conn.execute(select(func.count()).select_from(dead_letters)).scalar_one()
+    rows = conn.execute(select(dead_letters).order_by(dead_letters.c.id.desc()).limit(LATEST_DEAD_LETTERS)).all()
+    latest = [{"id": row.id, "at": row.at.isoformat(), "command_id": str(row.command_id) if row.command_id else None,
+               "reason": row.reason, "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
+               "replayed_by": row.replayed_by} for row in rows]
+    return {"count": count, "latest": latest}
+
+
+def _jobs(engine: Engine, job_ids: list) -> dict:
+    """Running jobs with their progress and rows/s; the latest finished ones with their counts."""
+    reports = [job_reports.report(engine, job_id) for job_id in job_ids]
+    running = [r for r in reports if r and r["state"] == job_reports.RUNNING]
+    recent = [r for r in reports if r and r["state"] != job_reports.RUNNING][:RECENT_JOBS]
+    return {"running": running, "recent": recent}
+
+
+def _age(now: datetime, since: datetime | None) -> float | None:
+    return round((now - since).total_seconds(), 1) if since is not None else None
