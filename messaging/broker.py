@@ -14,6 +14,7 @@ APPLY_BATCH = "envadmin.apply_batch"
 RELAY = "envadmin.relay"
 SEND_MAIL = "envadmin.send_mail"
 SEND_MAILS = "envadmin.send_mails"
+COMMAND_PRIORITY = 0  # the default: commands are published without a priority
 MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
 EXPIRE_INVITES = "envadmin.expire_invites"
 
@@ -107,4 +108,26 @@ def queue_depth(app: Celery, queue: str) -> int | None:
                 channel.close()
     except Exception as e:
         logger.info("Queue depth unavailable: %s", e)
+        return None
+
+
+def queue_depths(app: Celery, queue: str) -> dict[str, int] | None:
+    """Messages waiting per priority: {"commands": n, "mails": n} where the broker keeps priorities apart (Redis),
+    {"all": n} where it does not tell them (RabbitMQ, the embedded folder); None if the broker cannot be reached."""
+    try:
+        with app.connection_for_read() as conn:
+            channel = conn.channel()
+            try:
+                if hasattr(channel, "_q_for_pri"):  # kombu's Redis channel: one list per priority step
+                    with channel.conn_or_acquire() as client:
+                        return {name: client.llen(channel._q_for_pri(queue, priority))
+                                for name, priority in (("commands", COMMAND_PRIORITY), ("mails", MAIL_PRIORITY))}
+                try:
+                    return {"all": channel.queue_declare(queue=queue, passive=True).message_count}
+                except conn.channel_errors:
+                    return {"all": 0}
+            finally:
+                channel.close()
+    except Exception as e:
+        logger.info("Queue depths unavailable: %s", e)
         return None
