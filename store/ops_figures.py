@@ -101,10 +101,14 @@ def _outbox(conn: Connection, now: datetime) -> dict:
 
 
 def _dead_letters(conn: Connection) -> dict:
+    """The count and the latest, each with its command's status now (None: the message named no command)."""
     count = conn.execute(select(func.count()).select_from(dead_letters)).scalar_one()
-    rows = conn.execute(select(dead_letters).order_by(dead_letters.c.id.desc()).limit(LATEST_DEAD_LETTERS)).all()
+    rows = conn.execute(select(dead_letters, commands.c.status.label("command_status"))
+                        .select_from(dead_letters.outerjoin(commands, commands.c.id == dead_letters.c.command_id))
+                        .order_by(dead_letters.c.id.desc()).limit(LATEST_DEAD_LETTERS)).all()
     latest = [{"id": row.id, "at": row.at.isoformat(), "command_id": str(row.command_id) if row.command_id else None,
-               "reason": row.reason, "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
+               "command_status": row.command_status, "reason": row.reason,
+               "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
                "replayed_by": row.replayed_by} for row in rows]
     return {"count": count, "latest": latest}
 

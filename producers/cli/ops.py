@@ -7,6 +7,7 @@ from uuid import UUID
 import typer
 
 from messaging.broker import describe_broker
+from producers.cli import status_watch
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, out, print_json, print_lines
 from producers.cli.views import dead_letter_lines, status_lines
 from producers.client import Client
@@ -45,8 +46,17 @@ def status_report(api: Client) -> dict:
               "dead_letters": queries.dead_letter_count(api.engine)}
 
 
-def status(as_json: Json = False) -> None:
-    """Where the store and broker are, queue depth, commands by status, dead letters."""
+def status(as_json: Json = False,
+           watch: Annotated[bool, typer.Option("--watch", help="Show the ops dashboard's figures, drawn again "
+                                                                "every --interval seconds until Ctrl-C.")] = False,
+           interval: Annotated[float, typer.Option(min=0.5, max=3600, help="Seconds between two drawings of "
+                                                                            "--watch.")] = 2.0) -> None:
+    """Where the store and broker are, queue depth, commands by status, dead letters; --watch: every figure, live."""
+    if watch:
+        if as_json:
+            fail("--watch draws on the terminal; --json prints one object: use one of them")
+        status_watch.watch(client(), interval)
+        return
     report = status_report(client())
     if as_json:
         print_json(report)

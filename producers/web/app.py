@@ -23,6 +23,7 @@ from producers.web import (
     home_page,
     login_pages,
     onboard_pages,
+    ops_pages,
     password_pages,
     register_pages,
 )
@@ -52,6 +53,8 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.include_router(onboard_pages.router)
     app.include_router(console_forms.router)
     app.include_router(audit_pages.router)
+    app.include_router(ops_pages.router)
+    app.state.ops_snapshot = ops_pages.shared_snapshot(app.state.client)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,

@@ -1,0 +1,56 @@
+"""How the ops figures read to a person: durations, queue depths, which dead letters can be replayed. The dashboard
+and `envadmin status --watch` word them alike."""
+from __future__ import annotations
+
+from store.command_log import FAILED
+
+PRIORITY_NAMES = {"commands": "commands (first)", "mails": "mails (after commands)", "all": "all priorities"}
+
+
+def duration(seconds: float | None) -> str:
+    """"-" for nothing; "0.42 s", "12 s", "3 min 05 s", "2 h 07 min", "3 d 4 h"."""
+    if seconds is None:
+        return "-"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def depth_rows(queues: list[dict]) -> list[tuple[str, str, str]]:
+    """(queue, priority, messages waiting) per queue and priority; "unreachable" when the broker did not answer."""
+    rows = []
+    for entry in queues:
+        if entry["depths"] is None:
+            rows.append((entry["queue"], "-", "broker unreachable"))
+            continue
+        rows.extend((entry["queue"], PRIORITY_NAMES.get(name, name), str(count))
+                    for name, count in entry["depths"].items())
+    return rows
+
+
+def replayable(letter: dict) -> bool:
+    """A dead letter whose command ended failed: replay sends that command again. A message that named no command
+    (unreadable) has nothing to replay; a command that left `failed` since (replayed, applied) needs none."""
+    return bool(letter["command_id"]) and letter["command_status"] == FAILED
+
+
+def job_counts(report: dict) -> str:
+    """A job's non-zero counts: "applied 120 · pending 3 · invalid 1"."""
+    shown = [f"{status} {count}" for status, count in report["counts"].items() if count]
+    return " · ".join(shown) or "no rows"
+
+
+def task_words(task: dict) -> str:
+    """A running task: "apply_batch <batch of 50 commands> for 1.20 s"."""
+    name = (task.get("task") or "?").removeprefix("envadmin.")
+    return f"{name} {task.get('args') or ''} for {duration(task.get('running_seconds'))}".replace("  ", " ")

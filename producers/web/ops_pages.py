@@ -1,0 +1,79 @@
+"""The operators' dashboard, /ops: queues, workers, commands, latency, pending grants, invites and mail, jobs and
+dead letters, live. Behind HTTP Basic (ops_auth), never open.
+
+The page is drawn on the server; its script asks /ops/live every REFRESH_SECONDS for the same panels drawn anew
+and swaps in those that changed, so the chart and every figure have one renderer. /ops/figures.json serves the
+same snapshot to scripts. One snapshot serves every viewer for a second (producers.ops_snapshot.SharedSnapshot).
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from producers import ops_view
+from producers.ops_snapshot import SharedSnapshot, read_snapshot
+from producers.web import notes
+from producers.web.forms import posted_form, text_field
+from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
+from producers.web.ops_auth import require_ops
+from producers.web.ops_chart import per_minute_chart
+from producers.web.render import TEMPLATES, page
+
+router = APIRouter(prefix="/ops")
+REFRESH_SECONDS = 2
+LETTER_FIELD = "dead_letter"
+
+
+def shared_snapshot(client) -> SharedSnapshot:
+    """The web process's one snapshot reader (create_web keeps it on app.state)."""
+    return SharedSnapshot(lambda: read_snapshot(client))
+
+
+async def _snapshot(request: Request) -> dict:
+    return await run_in_threadpool(request.app.state.ops_snapshot.get)
+
+
+def _panels(request: Request, snapshot: dict) -> dict:
+    """What the panels' template needs: the snapshot, its chart, the wording, the token of the Replay forms."""
+    return {"figures": snapshot, "chart": per_minute_chart(snapshot["applied_per_minute"]),
+            "view": ops_view, "depths": ops_view.depth_rows(snapshot["queues"]),
+            "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), "letter_field": LETTER_FIELD}
+
+
+@router.get("")
+async def dashboard(request: Request, operator: str = Depends(require_ops)) -> Response:
+    snapshot = await _snapshot(request)
+    return page(request, "ops.html", title="Ops dashboard", operator=operator, note=notes.take(request),
+                refresh_seconds=REFRESH_SECONDS, **_panels(request, snapshot))
+
+
+@router.get("/live")
+async def live_panels(request: Request, _operator: str = Depends(require_ops)) -> Response:
+    """The panels alone, drawn as the page draws them: what the page's script swaps in."""
+    snapshot = await _snapshot(request)
+    return TEMPLATES.TemplateResponse(request, "ops_panels.html", _panels(request, snapshot), headers=NO_STORE)
+
+
+@router.get("/figures.json")
+async def figures_json(request: Request, _operator: str = Depends(require_ops)) -> Response:
+    return JSONResponse(await _snapshot(request), headers=NO_STORE)
+
+
+@router.post("")
+async def replay(request: Request, operator: str = Depends(require_ops)) -> Response:
+    """The Replay button of a dead letter: its command goes back to the queue; the page says what happened."""
+    form = await posted_form(request)  # basic auth is sent by the browser on its own: the CSRF token is required
+    raw = text_field(form, LETTER_FIELD)
+    if not raw.isdigit():
+        notes.leave(request, f"No dead letter to replay: {raw!r} is not a dead letter's number.")
+    else:
+        notes.leave(request, await run_in_threadpool(_replay, request.app.state.client, int(raw), operator))
+    return RedirectResponse("/ops", status_code=303)
+
+
+def _replay(client, letter_id: int, operator: str) -> str:
+    from producers.dead_letter_replay import replay_dead_letters  # built beside the dashboard (branch `replay`)
+
+    outcome = replay_dead_letters(client, [letter_id], operator)
+    return f"Dead letter #{letter_id}: {outcome}"

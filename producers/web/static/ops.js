@@ -1,0 +1,42 @@
+// The ops dashboard refreshes itself: every few seconds it asks the server for its panels drawn anew (/ops/live)
+// and swaps in those that changed, so a panel being read or clicked is left alone while its figures stay the same.
+"use strict";
+(function () {
+  const live = document.getElementById("ops-live");
+  const status = document.getElementById("ops-refresh");
+  if (!live) return;
+  const every = 1000 * Number(live.dataset.refreshSeconds || 2);
+  // From the origin, never from the page's address: one opened as http://ops:password@host/ops would lend its
+  // credentials to the request, which fetch refuses. The browser sends the Basic credentials it holds by itself.
+  const source = new URL(live.dataset.source, window.location.origin);
+
+  function swapChanged(html) {
+    const next = document.createElement("template");
+    next.innerHTML = html;
+    for (const panel of next.content.querySelectorAll("[data-panel]")) {
+      const shown = document.getElementById(panel.id);
+      if (shown && shown.innerHTML !== panel.innerHTML) shown.replaceWith(panel);
+    }
+  }
+
+  async function refresh() {
+    try {
+      const response = await fetch(source, { cache: "no-store", credentials: "same-origin" });
+      if (!response.ok) {
+        throw new Error(response.status === 401 ? "the ops password was refused; reload the page to sign in again"
+                                                : `the server answered ${response.status}`);
+      }
+      swapChanged(await response.text());
+      status.textContent = `Refreshes every ${every / 1000} s; last at ${new Date().toLocaleTimeString()}.`;
+      status.classList.remove("stale");
+    } catch (problem) {
+      const why = problem instanceof TypeError ? "the server cannot be reached" : problem.message;
+      status.textContent = `Not refreshed: ${why}. Trying again every ${every / 1000} s.`;
+      status.classList.add("stale");
+    } finally {
+      window.setTimeout(refresh, every);
+    }
+  }
+
+  window.setTimeout(refresh, every);
+})();
