@@ -1,0 +1,104 @@
+"""/ops over HTTP on a real store: never open (no password set: refused; a wrong one: 401), the panels and the JSON
+from one snapshot, and Replay only as a form of this session (the browser sends Basic credentials by itself)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html import unescape
+
+import pytest
+from starlette.testclient import TestClient
+
+from producers.web.app import create_web
+from store import queries
+
+from .apply_here import applier
+from .helpers import add_user
+
+PASSWORD = "correct horse battery staple"
+OPS = ("ops", PASSWORD)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_PANELS = re.compile(r'<section class="panel[^"]*" id="([^"]+)" data-panel>')
+
+
+@pytest.fixture
+def ops(database_url, tmp_path):
+    """The web app with an ops password; one dead letter of a failed command, one of an unreadable message."""
+    settings, engine, factory, _apply = applier(database_url, tmp_path, ops_password=PASSWORD)
+    lost = add_user("dan@example.com")
+    now = datetime.now(timezone.utc)
+    with factory() as uow:
+        uow.log.dead_letter(None, "unreadable message: <not JSON>", "garbage", now)
+        uow.log.record_submitted([lost], now)
+        uow.log.dead_letter(lost.id, "gave up after 5 attempts", lost.model_dump(mode="json"), now)
+        uow.commit()
+    with TestClient(create_web(settings, token="")) as browser:
+        browser.lost = lost
+        browser.engine = engine
+        yield browser
+    engine.dispose()
+
+
+def test_without_a_password_set_the_ops_pages_are_refused_to_everyone(database_url, tmp_path):
+    settings, engine, _factory, _apply = applier(database_url, tmp_path)
+    with TestClient(create_web(settings, token="")) as browser:
+        for path in ("/ops", "/ops/live", "/ops/figures.json"):
+            for auth in (None, ("ops", ""), ("ops", "anything")):
+                answer = browser.get(path, auth=auth)
+                assert answer.status_code == 503, (path, auth)
+                assert "set ENVADMIN_OPS_PASSWORD" in answer.text
+        assert browser.post("/ops", data={"dead_letter": "1"}).status_code == 503
+    engine.dispose()
+
+
+@pytest.mark.parametrize("auth", [None, ("ops", "wrong"), ("admin", PASSWORD), ("ops", PASSWORD + " ")])
+def test_a_missing_or_wrong_password_gets_401_and_a_basic_challenge(ops, auth):
+    for path in ("/ops", "/ops/live", "/ops/figures.json"):
+        answer = ops.get(path, auth=auth)
+        assert answer.status_code == 401, path
+        assert answer.headers["www-authenticate"].startswith('Basic realm="envadmin ops"')
+        assert "Queue and workers" not in answer.text and "dan@example.com" not in answer.text
+
+
+def test_the_page_the_live_panels_and_the_json_show_the_same_snapshot(ops):
+    page = ops.get("/ops", auth=OPS)
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    live = ops.get("/ops/live", auth=OPS)
+    assert live.status_code == 200 and "<html" not in live.text
+    panels = ["ops-queues", "ops-commands", "ops-latency", "ops-grants", "ops-mail", "ops-jobs", "ops-dead-letters"]
+    assert _PANELS.findall(page.text) == _PANELS.findall(live.text) == panels
+    assert '<script src="/static/ops.js"></script>' in page.text and 'data-source="/ops/live"' in page.text
+    figures = ops.get("/ops/figures.json", auth=OPS).json()
+    assert {"at", "commands", "applied_per_minute", "applied_per_second", "latency_seconds", "pending_grants",
+            "invites", "outbox", "jobs", "dead_letters", "queues", "workers", "broker"} <= set(figures)
+    assert figures["dead_letters"]["count"] == 2 and figures["commands"]["failed"] == 1
+    assert "not available on the embedded broker" in unescape(page.text)
+    assert "<svg class=\"chart\"" in page.text and page.text.count('<rect class="bar"') == 15
+
+
+def test_only_the_failed_commands_dead_letter_has_a_replay_button_carrying_the_sessions_token(ops):
+    page = ops.get("/ops", auth=OPS).text
+    rows = dict(re.findall(r'<tr data-letter="(\d+)">(.*?)</tr>', page, re.S))
+    failed, unreadable = sorted(rows, key=int, reverse=True)
+    assert 'value="' + failed + '">Replay</button>' in rows[failed] and ops.lost.id.hex[:8] in rows[failed]
+    assert "Replay" not in rows[unreadable] and "nothing to replay" in rows[unreadable]
+    assert "&lt;not JSON&gt;" in rows[unreadable]  # escaped, never markup
+    assert _CSRF.search(rows[failed])
+
+
+def test_a_replay_without_the_sessions_token_is_refused_and_changes_nothing(ops):
+    failed = str(ops.get("/ops/figures.json", auth=OPS).json()["dead_letters"]["latest"][0]["id"])
+    for token in (None, "forged"):
+        data = {"dead_letter": failed, **({"csrf_token": token} if token else {})}
+        answer = ops.post("/ops", data=data, auth=OPS, follow_redirects=False)
+        assert answer.status_code == 403 and "This form has expired" in answer.text
+    assert queries.command_status(ops.engine, ops.lost.id)["status"] == "failed"
+    assert ops.post("/ops", data={"dead_letter": failed}, follow_redirects=False).status_code == 401
+
+
+def test_a_replay_of_no_dead_letter_says_so(ops):
+    token = _CSRF.search(ops.get("/ops", auth=OPS).text).group(1)
+    answer = ops.post("/ops", data={"csrf_token": token, "dead_letter": "x1"}, auth=OPS)
+    assert answer.status_code == 200 and answer.url.path == "/ops"
+    assert "No dead letter to replay: &#39;x1&#39; is not a dead letter&#39;s number." in answer.text
