@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 600, 140  # the SVG's own units; the page scales it to the width it has
-LEFT, BOTTOM, TOP = 44, 20, 10  # room for the scale on the left and the minutes below
+WIDTH, HEIGHT = 420, 160  # the SVG's own units; the page scales it to the width it has
+LEFT, BOTTOM, TOP = 44, 22, 10  # room for the scale on the left and the minutes below
 GAP = 4
 
 

@@ -154,6 +154,8 @@ class WebStack(CliStack):
     api_token: str = ""
     web: WebServer | None = None
     worker_log: Path | None = None
+    worker: WorkerProcess | None = None
+    ops_password: str = ""
 
     def logs(self) -> dict[str, str]:
         return {"envadmin web": self.web.log(),
@@ -172,12 +174,12 @@ def web_stack(request, tmp_path_factory):
     _clean(database)
     server = WebServer(folder / "web.log", {}, folder)
     settings = make_settings(folder / "var", database, REDIS_URL, public_url=server.url)
-    token = secrets.token_urlsafe(24)
+    token, ops_password = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
     env = {**clean_environ(), **settings_env(settings), "ENVADMIN_PUBLIC_URL": server.url}
-    server.env.update(env, ENVADMIN_API_TOKEN=token)
+    server.env.update(env, ENVADMIN_API_TOKEN=token, ENVADMIN_OPS_PASSWORD=ops_password)
     stack = WebStack("redis+postgres", settings, env, folder, url=server.url, api_token=token, web=server,
-                     worker_log=folder / "worker.log")
-    worker = WorkerProcess(stack.worker_log, "--concurrency=1")
+                     worker_log=folder / "worker.log", ops_password=ops_password)
+    worker = stack.worker = WorkerProcess(stack.worker_log, "--concurrency=1")
     worker.env = env
     worker.start()
     server.start()

@@ -66,7 +66,7 @@ def test_the_page_the_live_panels_and_the_json_show_the_same_snapshot(ops):
     assert page.headers["cache-control"] == "no-store"
     live = ops.get("/ops/live", auth=OPS)
     assert live.status_code == 200 and "<html" not in live.text
-    panels = ["ops-queues", "ops-commands", "ops-latency", "ops-grants", "ops-mail", "ops-jobs", "ops-dead-letters"]
+    panels = ["ops-commands", "ops-latency", "ops-grants", "ops-queues", "ops-mail", "ops-jobs", "ops-dead-letters"]
     assert _PANELS.findall(page.text) == _PANELS.findall(live.text) == panels
     assert '<script src="/static/ops.js"></script>' in page.text and 'data-source="/ops/live"' in page.text
     figures = ops.get("/ops/figures.json", auth=OPS).json()

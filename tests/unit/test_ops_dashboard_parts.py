@@ -90,7 +90,7 @@ def test_the_chart_scales_to_a_readable_ceiling_and_ends_with_the_current_minute
     assert [bar.count for bar in chart.bars][-2:] == [60, 130]
     assert chart.bars[-1].label == "now" and chart.bars[0].label == "14 min ago"
     tallest = chart.bars[-1]
-    assert tallest.y + tallest.height == chart.bottom == HEIGHT - 20
+    assert tallest.y + tallest.height == chart.bottom == HEIGHT - 22
     assert abs(tallest.height - (chart.bottom - TOP) * 130 / 200) < 0.1
     assert chart.bars[0].height == 0
     assert all(a.x < b.x for a, b in zip(chart.bars, chart.bars[1:]))

@@ -27,7 +27,7 @@
                                                 : `the server answered ${response.status}`);
       }
       swapChanged(await response.text());
-      status.textContent = `Refreshes every ${every / 1000} s; last at ${new Date().toLocaleTimeString()}.`;
+      status.textContent = `Refreshes every ${every / 1000} s.`;
       status.classList.remove("stale");
     } catch (problem) {
       const why = problem instanceof TypeError ? "the server cannot be reached" : problem.message;
