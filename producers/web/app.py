@@ -22,6 +22,7 @@ from producers.web import (
     envelope_pages,
     home_page,
     login_pages,
+    metrics,
     onboard_pages,
     password_pages,
     register_pages,
@@ -52,6 +53,7 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.include_router(onboard_pages.router)
     app.include_router(console_forms.router)
     app.include_router(audit_pages.router)
+    app.include_router(metrics.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
     app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
