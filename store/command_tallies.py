@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Float, case, cast, func, select
+from sqlalchemy import Connection, Engine, Float, Integer, case, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.command_log import APPLIED, EXPIRED, FAILED, REJECTED, SUPERSEDED
@@ -99,8 +99,12 @@ def _aggregate(conn: Connection, after: datetime | None, upto: datetime | None) 
 
 def _latency_seconds(dialect: str):
     """finished_at - submitted_at in seconds, never below 0 (hosts' clocks may differ a little)."""
+    finished, submitted = commands.c.finished_at, commands.c.submitted_at
     if dialect == "postgresql":
-        raw = cast(func.extract("epoch", commands.c.finished_at - commands.c.submitted_at), Float)
-    else:  # SQLite keeps the times as text, which julianday() reads
-        raw = (func.julianday(commands.c.finished_at) - func.julianday(commands.c.submitted_at)) * 86400.0
+        raw = cast(func.extract("epoch", finished - submitted), Float)
+    else:
+        # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds from strftime, then the microseconds from the
+        # text (julianday() would round to milliseconds, and a latency to the wrong side of a bucket's bound).
+        raw = (cast(func.strftime("%s", finished), Integer) - cast(func.strftime("%s", submitted), Integer)
+               + (cast(func.substr(finished, 20), Float) - cast(func.substr(submitted, 20), Float)))
     return case((raw < 0, 0.0), else_=raw)
