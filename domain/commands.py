@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args
 from uuid import UUID
 
 from pydantic import (
@@ -265,6 +265,7 @@ AnyCommand = Annotated[
     Field(discriminator="type"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(AnyCommand)
+COMMAND_TYPES = tuple(model.model_fields["type"].default for model in get_args(get_args(AnyCommand)[0]))
 C = TypeVar("C", bound=Command)
 
 

@@ -95,3 +95,8 @@ class SharedSnapshot:
                 self._value = self._read()
                 self._started = started
             return self._value
+
+    def forget(self) -> None:
+        """The next viewer reads anew: after a change made here (a replay), the page shows its effect at once."""
+        with self._lock:
+            self._value = None

@@ -29,11 +29,14 @@ FINAL_STATUSES = tuple(status for status in STATUSES if status != QUEUED)
 def read_figures(engine: Engine, now: datetime | None = None) -> dict:
     """Commands, rates, latency, pending grants, invites, the mail outbox, jobs and dead letters, as of `now`."""
     now = now or utcnow()
-    with engine.connect().execution_options(readonly=True) as conn:
+    options = {"readonly": True}
+    if engine.dialect.name == "postgresql":  # one snapshot for every figure, as SQLite's read transaction gives
+        options["isolation_level"] = "REPEATABLE READ"
+    with engine.connect().execution_options(**options) as conn:
         figures = {"at": now.isoformat(), "commands": _commands_by_status(conn),
                    "applied_per_minute": _applied_per_minute(conn, now),
                    "latency_seconds": _latency(conn, now), "pending_grants": _pending_grants(conn, now),
-                   "invites": _invites(conn, now), "outbox": _outbox(conn, now),
+                   "invites": invites_by_state(conn, now), "outbox": outbox_summary(conn, now),
                    "dead_letters": _dead_letters(conn)}
         latest_jobs = conn.execute(select(jobs.c.id).order_by(jobs.c.created_at.desc())
                                    .limit(LATEST_JOBS)).scalars().all()
@@ -84,7 +87,7 @@ def _pending_grants(conn: Connection, now: datetime) -> dict:
             "top_accounts": [{"account": account, "count": n} for account, n in top]}
 
 
-def _invites(conn: Connection, now: datetime) -> dict[str, int]:
+def invites_by_state(conn: Connection, now: datetime) -> dict[str, int]:
     """Invites by state; a pending invite past its expiry, not yet swept, counts as expired."""
     late = and_(invites.c.status == INVITE_PENDING, invites.c.expires_at <= now)
     state = case((late, "expired"), else_=invites.c.status)
@@ -92,7 +95,8 @@ def _invites(conn: Connection, now: datetime) -> dict[str, int]:
     return {status: found.get(status, 0) for status in INVITE_STATUSES}
 
 
-def _outbox(conn: Connection, now: datetime) -> dict:
+def outbox_summary(conn: Connection, now: datetime) -> dict:
+    """Mails queued, sent and failed, and the age of the oldest still queued."""
     found = dict(conn.execute(select(mail_outbox.c.status, func.count()).group_by(mail_outbox.c.status)).all())
     oldest = conn.execute(select(func.min(mail_outbox.c.created_at))
                           .where(mail_outbox.c.status == MAIL_PENDING)).scalar()

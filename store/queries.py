@@ -6,6 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Engine, func, select
 
+from domain.masking import masked_text, without_hashes
 from domain.model import ADMIN_GROUP_KEY, email_key
 from store.command_log import STATUSES
 from store.tables import accounts, commands, dead_letters, groups, invites, memberships, pending_grants, users
@@ -86,10 +87,26 @@ def dead_letter_count(engine: Engine) -> int:
 
 
 def list_dead_letters(engine: Engine, limit: int = 100) -> list[dict]:
+    """The newest dead letters, their payloads with every secret masked."""
     with _read(engine) as conn:
         rows = conn.execute(select(dead_letters).order_by(dead_letters.c.id.desc()).limit(limit)).all()
     return [{"id": row.id, "at": row.at.isoformat(), "command_id": str(row.command_id) if row.command_id else None,
-             "reason": row.reason, "payload": row.payload} for row in rows]
+             "reason": without_hashes(row.reason), "payload": masked_text(row.payload)} for row in rows]
+
+
+def dead_letter(engine: Engine, letter_id: int) -> dict | None:
+    """One dead letter with its command's status now (None: no command, or not in the log) and its last replay;
+    its payload with every secret masked."""
+    with _read(engine) as conn:
+        row = conn.execute(select(dead_letters, commands.c.status.label("command_status"))
+                           .outerjoin(commands, commands.c.id == dead_letters.c.command_id)
+                           .where(dead_letters.c.id == letter_id)).first()
+    if row is None:
+        return None
+    return {"id": row.id, "at": row.at.isoformat(), "reason": without_hashes(row.reason),
+            "command_id": str(row.command_id) if row.command_id else None, "command_status": row.command_status,
+            "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
+            "replayed_by": row.replayed_by, "payload": masked_text(row.payload)}
 
 
 def pending_admins(engine: Engine, account: str) -> list[str]:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -273,4 +274,28 @@ relay_marks = Table(
     # taken from the queue, so a command it carried that is still queued and unclaimed was lost.
     Column("started_sent_at", UTCDateTime),
     Column("republished", BigInteger, nullable=False, server_default="0"),  # commands the relay sent again
+)
+
+# What /metrics reads instead of the whole commands table: see store/command_tallies.py and store/batch_sizes.py.
+command_tallies = Table(
+    "command_tallies", metadata,
+    Column("type", String(40), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("le", String(16), primary_key=True),  # the latency bucket's upper bound, as Prometheus writes it
+    Column("commands", BigInteger, nullable=False),
+    Column("seconds", Float, nullable=False),  # their submit-to-final latencies, added up
+)
+
+tally_marks = Table(
+    "tally_marks", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("folded_until", UTCDateTime),  # commands finished up to here are in command_tallies
+)
+
+batch_sizes = Table(
+    "batch_sizes", metadata,
+    Column("writer", String(200), primary_key=True),  # the worker process: host and pid
+    Column("le", String(16), primary_key=True),
+    Column("messages", BigInteger, nullable=False),
+    Column("commands", BigInteger, nullable=False),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import Celery
+from celery import Celery, Task
 from celery.exceptions import Reject, SoftTimeLimitExceeded
 
 from config.settings import Settings, load_settings
@@ -21,6 +21,19 @@ from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send
 logger = logging.getLogger(__name__)
 PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
 PRUNE_LOGIN_FAILURES_SECONDS = 600
+
+
+class KeepsArgsSummary(Task):
+    """A retry publishes the task again with the summary its publisher gave (argsrepr), not Celery's repr of its
+    arguments: a batch carries emails and password hashes, task events show that repr to Flower, and only the
+    repr's depth limit (task_repr_maxlevels) would keep them out."""
+
+    def signature_from_request(self, request=None, args=None, kwargs=None, queue=None, **extra_options):
+        request = self.request if request is None else request
+        for name in ("argsrepr", "kwargsrepr"):
+            if request.get(name) is not None:
+                extra_options.setdefault(name, request.get(name))
+        return super().signature_from_request(request, args, kwargs, queue, **extra_options)
 
 
 def create_app(settings: Settings | None = None) -> Celery:
@@ -43,8 +56,8 @@ def create_app(settings: Settings | None = None) -> Celery:
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
     app.conf.worker_consumer = "workers.consumer:DeadLetteringConsumer"
 
-    @app.task(name=APPLY_BATCH, bind=True, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,
-              retry_backoff_max=60, retry_jitter=True, max_retries=8)
+    @app.task(name=APPLY_BATCH, base=KeepsArgsSummary, bind=True, shared=False, autoretry_for=TRANSIENT,
+              retry_backoff=True, retry_backoff_max=60, retry_jitter=True, max_retries=8)
     def apply_batch(self, message):
         try:
             report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
@@ -64,13 +77,14 @@ def create_app(settings: Settings | None = None) -> Celery:
     def relay():
         return relay_unapplied(app, runtime)
 
-    @app.task(name=SEND_MAIL, shared=False, autoretry_for=(MailDeliveryDeferred, *TRANSIENT),
-              retry_backoff=True, retry_backoff_max=300, retry_jitter=True,
-              max_retries=settings.mail_max_attempts + 2)
+    @app.task(name=SEND_MAIL, base=KeepsArgsSummary, shared=False,
+              autoretry_for=(MailDeliveryDeferred, *TRANSIENT), retry_backoff=True, retry_backoff_max=300,
+              retry_jitter=True, max_retries=settings.mail_max_attempts + 2)
     def send_mail(mail_id):
         return send_one(mail_id, runtime.unit_of_work, settings, keys=runtime.master_keys())
 
-    @app.task(name=SEND_MAILS, shared=False, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+    @app.task(name=SEND_MAILS, base=KeepsArgsSummary, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,
+              max_retries=8)
     def send_mails(mail_ids):
         return send_batch(mail_ids, runtime.unit_of_work, settings,
                           lambda mail_id: send_mail.apply_async(args=[str(mail_id)], queue=settings.queue,

@@ -15,7 +15,7 @@ from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.validation import describe
-from store import relay_marks
+from store import batch_sizes, relay_marks
 from store.command_log import QUEUED, REJECTED, SUPERSEDED, Claim
 from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
@@ -39,8 +39,7 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         report.count("dead_letter")
         return report
     items = identify_each(batch.commands, uow_factory, report)
-    if queue is not None and batch.sent_at is not None:
-        _note_started(uow_factory, queue, batch.sent_at)
+    _note_taken(uow_factory, len(batch.commands), queue, batch.sent_at)
     for start in range(0, len(items), chunk):
         claimed = claim(items[start:start + chunk], uow_factory, max_attempts, lease, report)
         _apply_claimed(claimed, uow_factory, max_attempts, report, mails_committed, deferred)
@@ -90,10 +89,12 @@ def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_
         return _apply_chunk(runnable, uow_factory, max_attempts, bulk=False)
 
 
-def _note_started(uow_factory, queue: str, sent_at: datetime) -> None:
-    """For the relay: every message sent well before this one has left the queue."""
+def _note_taken(uow_factory, size: int, queue: str | None, sent_at: datetime | None) -> None:
+    """For /metrics, the message's size; for the relay, that every message sent well before it has left the queue."""
     with uow_factory() as uow:
-        relay_marks.note_started(uow.conn, queue, sent_at)
+        batch_sizes.record(uow.conn, size)  # first: the relay's mark is one row that every worker updates
+        if queue is not None and sent_at is not None:
+            relay_marks.note_started(uow.conn, queue, sent_at)
         uow.commit()
 
 

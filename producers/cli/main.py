@@ -11,7 +11,7 @@ from typer import rich_utils
 
 from config.settings import MasterKeyError
 from domain.master_keys import WrongMasterKey
-from producers.cli import audit, credentials, invites, jobs, keys, memberships, ops, people, serve, worker
+from producers.cli import audit, credentials, dead_letters, invites, jobs, keys, memberships, ops, people, serve, worker
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -31,7 +31,7 @@ app.command("onboard")(jobs.onboard)
 app.add_typer(jobs.job_app, name="job")
 app.command("status")(ops.status)
 app.command("audit")(audit.audit)
-app.command("dead-letters")(ops.dead_letters)
+app.add_typer(dead_letters.dead_letters_app, name="dead-letters")
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
 app.command("web")(serve.web)

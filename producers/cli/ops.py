@@ -1,4 +1,4 @@
-"""Verbs for operators: command show, status, dead letters, database upgrade."""
+"""Verbs for operators: command show, status, database upgrade."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -9,7 +9,7 @@ import typer
 from messaging.broker import describe_broker
 from producers.cli import status_watch
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, out, print_json, print_lines
-from producers.cli.views import dead_letter_lines, status_lines
+from producers.cli.views import status_lines
 from producers.client import Client
 from store import queries
 from store.location import describe as describe_store
@@ -62,16 +62,6 @@ def status(as_json: Json = False,
         print_json(report)
         return
     print_lines(status_lines(report))
-
-
-def dead_letters(limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
-                 as_json: Json = False) -> None:
-    """Messages and commands that could not be applied, with why."""
-    letters = queries.list_dead_letters(client().engine, limit)
-    if as_json:
-        print_json({"dead_letters": letters})
-        return
-    print_lines(dead_letter_lines(letters))
 
 
 @db_app.command("upgrade")

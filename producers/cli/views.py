@@ -1,6 +1,7 @@
 """How the verbs word their results for a person: one place, so the demo says what the commands say."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 
@@ -65,6 +66,26 @@ def dead_letter_lines(letters: list[dict]) -> list[str]:
         lines.append(f"#{letter['id']} {letter['at']} command={letter['command_id'] or '-'}")
         lines.append(f"    {letter['reason']}")
     return lines or ["no dead letters"]
+
+
+def dead_letter_show_lines(letter: dict) -> list[str]:
+    """envadmin dead-letters show: the dead letter, its command's status now, its last replay, its payload."""
+    command = f"{letter['command_id']} ({letter['command_status'] or 'not in the command log'})" \
+        if letter["command_id"] else "-"
+    replayed = f"{letter['replayed_at']} by {letter['replayed_by']}" if letter["replayed_at"] else "never"
+    lines = [f"dead letter #{letter['id']}", f"      at: {letter['at']}", f"  reason: {letter['reason']}",
+             f" command: {command}", f"replayed: {replayed}", "payload (secrets masked):"]
+    try:
+        payload = json.dumps(json.loads(letter["payload"]), indent=2, ensure_ascii=False)
+    except ValueError:
+        payload = letter["payload"]
+    return lines + [f"  {line}" for line in payload.splitlines()]
+
+
+def replay_lines(outcomes: list) -> list[str]:
+    """envadmin dead-letters replay: each dead letter replayed, or why not."""
+    lines = [f"#{o.id} {'replayed' if o.replayed else 'not replayed'}: {o.reason}" for o in outcomes]
+    return lines or ["no dead letter to replay"]
 
 
 def audit_lines(entries: list, more: bool) -> list[str]:

@@ -22,6 +22,7 @@ from producers.web import (
     envelope_pages,
     home_page,
     login_pages,
+    metrics,
     onboard_pages,
     ops_pages,
     password_pages,
@@ -53,6 +54,7 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.include_router(onboard_pages.router)
     app.include_router(console_forms.router)
     app.include_router(audit_pages.router)
+    app.include_router(metrics.router)
     app.include_router(ops_pages.router)
     app.state.ops_snapshot = ops_pages.shared_snapshot(app.state.client)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -1,4 +1,4 @@
-"""The dashboard's chart of commands applied per minute, as the geometry of a small SVG bar chart drawn on the server."""
+"""The dashboard's chart of commands applied per minute: the geometry of a small SVG bar chart drawn on the server."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -7,11 +7,14 @@ same snapshot to scripts. One snapshot serves every viewer for a second (produce
 """
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from producers import ops_view
+from producers.dead_letter_replay import replay_dead_letters
 from producers.ops_snapshot import SharedSnapshot, read_snapshot
 from producers.web import notes
 from producers.web.forms import posted_form, text_field
@@ -23,6 +26,7 @@ from producers.web.render import TEMPLATES, page
 router = APIRouter(prefix="/ops")
 REFRESH_SECONDS = 2
 LETTER_FIELD = "dead_letter"
+LETTER_ID = re.compile(r"[0-9]{1,9}")  # a dead letter's number, below the store's integer range
 
 
 def shared_snapshot(client) -> SharedSnapshot:
@@ -65,15 +69,16 @@ async def replay(request: Request, operator: str = Depends(require_ops)) -> Resp
     """The Replay button of a dead letter: its command goes back to the queue; the page says what happened."""
     form = await posted_form(request)  # basic auth is sent by the browser on its own: the CSRF token is required
     raw = text_field(form, LETTER_FIELD)
-    if not raw.isdigit():
+    if not LETTER_ID.fullmatch(raw):
         notes.leave(request, f"No dead letter to replay: {raw!r} is not a dead letter's number.")
     else:
         notes.leave(request, await run_in_threadpool(_replay, request.app.state.client, int(raw), operator))
+        request.app.state.ops_snapshot.forget()
     return RedirectResponse("/ops", status_code=303)
 
 
 def _replay(client, letter_id: int, operator: str) -> str:
-    from producers.dead_letter_replay import replay_dead_letters  # built beside the dashboard (branch `replay`)
-
-    outcome = replay_dead_letters(client, [letter_id], operator)
-    return f"Dead letter #{letter_id}: {outcome}"
+    [outcome] = replay_dead_letters(client, [letter_id], operator, source="web")
+    if outcome.replayed:
+        return f"Dead letter #{letter_id} replayed: {outcome.reason}."
+    return f"Dead letter #{letter_id} was not replayed: {outcome.reason}."

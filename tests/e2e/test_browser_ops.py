@@ -1,6 +1,6 @@
 """The ops dashboard in a real browser, on a running stack (Redis + PostgreSQL, `envadmin worker`, `envadmin web`):
-a job's progress bar advancing and dead letters appearing while the page stays open, never reloaded; the
-refusals of a missing or wrong password."""
+a job's progress bar advancing and dead letters appearing while the page stays open, never reloaded; the Replay
+button bringing a failed command to applied; the refusals of a missing or wrong password."""
 from __future__ import annotations
 
 import os
@@ -16,12 +16,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
 from messaging.broker import publish_batch
-from store import job_reports
+from store import job_reports, queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 
 from ..integration.helpers import add_user
-from .conftest import clean_environ, describe
+from .conftest import clean_environ
 from .test_browser_registration import main_text
 from .web_server import WebServer
 
@@ -146,6 +146,17 @@ def test_the_dashboard_shows_dead_letters_arriving_and_a_job_advancing_without_a
     assert f"{INVITED}\nwaiting for their user" in grants and f"{ACCOUNT}\t{INVITED}" in grants, grants
     assert shown(browser, "return window.openedOnce") is True, "the page was reloaded"
     assert "Not refreshed" not in main_text(browser)
+
+    letter_row = "#ops-dead-letters tr[data-letter] code"
+    assert shown(browser, f"return document.querySelector('{letter_row}').innerText") == lost.id.hex[:8]
+    browser.find_element(By.CSS_SELECTOR, "#ops-dead-letters button").click()  # the only Replay: the failed one
+    wait_until(browser, lambda d: f"command {lost.id} (add_user) is queued again" in main_text(d),
+               "the replay was never confirmed")
+    wait_until(browser, lambda d: f"{lost.id.hex[:8]} applied" in panel_text(d, "dead-letters"),
+               "the replayed command never showed applied")
+    letters = panel_text(browser, "dead-letters")
+    assert "replayed by ops" in letters and "Replay" not in letters, letters
+    assert queries.command_status(web_stack.client.engine, lost.id)["status"] == "applied"
     screenshot("final")
 
 

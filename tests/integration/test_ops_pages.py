@@ -97,8 +97,29 @@ def test_a_replay_without_the_sessions_token_is_refused_and_changes_nothing(ops)
     assert ops.post("/ops", data={"dead_letter": failed}, follow_redirects=False).status_code == 401
 
 
-def test_a_replay_of_no_dead_letter_says_so(ops):
-    token = _CSRF.search(ops.get("/ops", auth=OPS).text).group(1)
-    answer = ops.post("/ops", data={"csrf_token": token, "dead_letter": "x1"}, auth=OPS)
+def replay(ops, letter: str, token: str):
+    """The Replay button's post; the note the page then shows."""
+    answer = ops.post("/ops", data={"csrf_token": token, "dead_letter": letter}, auth=OPS)
     assert answer.status_code == 200 and answer.url.path == "/ops"
-    assert "No dead letter to replay: &#39;x1&#39; is not a dead letter&#39;s number." in answer.text
+    return unescape(re.search(r'<p class="note" role="status">(.*?)</p>', answer.text, re.S).group(1))
+
+
+def test_replay_puts_the_failed_command_back_once_and_says_why_the_others_are_refused(ops):
+    failed, unreadable = [str(x["id"]) for x in ops.get("/ops/figures.json", auth=OPS).json()["dead_letters"]["latest"]]
+    token = _CSRF.search(ops.get("/ops", auth=OPS).text).group(1)  # the session's, in each Replay form
+
+    assert replay(ops, failed, token) == (f"Dead letter #{failed} replayed: command {ops.lost.id} (add_user) is "
+                                          "queued again.")
+    assert queries.command_status(ops.engine, ops.lost.id)["status"] == "queued"
+    [letter] = [x for x in ops.get("/ops/figures.json", auth=OPS).json()["dead_letters"]["latest"]
+                if str(x["id"]) == failed]
+    assert (letter["replayed_by"], letter["command_status"]) == ("ops", "queued")
+    row = re.search(rf'<tr data-letter="{failed}">(.*?)</tr>', ops.get("/ops", auth=OPS).text, re.S).group(1)
+    assert "Replay</button>" not in row and "replayed by ops" in row
+
+    assert replay(ops, failed, token) == (f"Dead letter #{failed} was not replayed: command {ops.lost.id} is queued, "
+                                   "not failed: nothing to replay.")
+    assert replay(ops, unreadable, token).startswith(f"Dead letter #{unreadable} was not replayed: it holds no command")
+    assert replay(ops, "999999", token) == "Dead letter #999999 was not replayed: no dead letter 999999."
+    for bad in ("x1", "²", "1" * 12, ""):
+        assert replay(ops, bad, token) == f"No dead letter to replay: {bad!r} is not a dead letter's number."

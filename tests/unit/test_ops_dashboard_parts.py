@@ -43,6 +43,15 @@ def test_viewers_within_a_second_share_one_read_and_the_next_second_reads_again(
     assert len(reads) == 2
 
 
+def test_a_forgotten_snapshot_is_read_anew_by_the_next_viewer():
+    read, reads = counting_read()
+    shared = SharedSnapshot(read, seconds=1.0, clock=Clock())
+
+    shared.get()
+    shared.forget()
+    assert shared.get() == {"read": 2}
+
+
 def test_viewers_arriving_during_a_read_wait_for_it_rather_than_reading_again():
     started = threading.Event()
     reads = []
