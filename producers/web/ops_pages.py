@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from producers import ops_view
 from producers.dead_letter_replay import replay_dead_letters
 from producers.ops_snapshot import SharedSnapshot, read_snapshot
-from producers.web import notes
 from producers.web.forms import posted_form, text_field
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
 from producers.web.ops_auth import require_ops
@@ -26,6 +25,7 @@ from producers.web.render import TEMPLATES, page
 router = APIRouter(prefix="/ops")
 REFRESH_SECONDS = 2
 LETTER_FIELD = "dead_letter"
+_OUTCOME = "ops_replay"  # the session's key for the last replay's outcome
 LETTER_ID = re.compile(r"[0-9]{1,9}")  # a dead letter's number, below the store's integer range
 
 
@@ -48,7 +48,8 @@ def _panels(request: Request, snapshot: dict) -> dict:
 @router.get("")
 async def dashboard(request: Request, operator: str = Depends(require_ops)) -> Response:
     snapshot = await _snapshot(request)
-    return page(request, "ops.html", title="Ops dashboard", operator=operator, note=notes.take(request),
+    return page(request, "ops.html", title="Ops dashboard", operator=operator,
+                outcome=request.session.pop(_OUTCOME, None),
                 refresh_seconds=REFRESH_SECONDS, **_panels(request, snapshot))
 
 
@@ -70,15 +71,16 @@ async def replay(request: Request, operator: str = Depends(require_ops)) -> Resp
     form = await posted_form(request)  # basic auth is sent by the browser on its own: the CSRF token is required
     raw = text_field(form, LETTER_FIELD)
     if not LETTER_ID.fullmatch(raw):
-        notes.leave(request, f"No dead letter to replay: {raw!r} is not a dead letter's number.")
+        outcome = {"replayed": False, "text": f"No dead letter to replay: {raw!r} is not a dead letter's number."}
     else:
-        notes.leave(request, await run_in_threadpool(_replay, request.app.state.client, int(raw), operator))
+        outcome = await run_in_threadpool(_replay, request.app.state.client, int(raw), operator)
         request.app.state.ops_snapshot.forget()
+    request.session[_OUTCOME] = outcome  # shown once, by the page the browser is sent to
     return RedirectResponse("/ops", status_code=303)
 
 
-def _replay(client, letter_id: int, operator: str) -> str:
+def _replay(client, letter_id: int, operator: str) -> dict:
     [outcome] = replay_dead_letters(client, [letter_id], operator, source="web")
     if outcome.replayed:
-        return f"Dead letter #{letter_id} replayed: {outcome.reason}."
-    return f"Dead letter #{letter_id} was not replayed: {outcome.reason}."
+        return {"replayed": True, "text": f"Dead letter #{letter_id} replayed: {outcome.reason}."}
+    return {"replayed": False, "text": f"Dead letter #{letter_id} was not replayed: {outcome.reason}."}
