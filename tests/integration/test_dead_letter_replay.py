@@ -33,13 +33,9 @@ NOT_A_COMMAND = {"type": "grant_admin", "id": "not-a-uuid"}
 
 
 @pytest.fixture
-def client(database_url, tmp_path):
+def client(job_client):
     """A client on SQLite or PostgreSQL whose messages wait in an embedded queue no worker reads."""
-    client = Client(make_settings(tmp_path / "var", None if database_url.startswith("sqlite") else database_url,
-                                  None))
-    open_account(client, "1001", "alice@example.com")
-    yield client
-    client.close()
+    return job_client
 
 
 def journal(client: Client, command, attempts: int = 0) -> None:

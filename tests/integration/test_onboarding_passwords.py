@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.login import PASSWORD_CHANGE_REQUIRED
-from domain.passwords import TEMPORARY_SCHEME
+from domain.passwords import TEMPORARY_SCHEME, verify_password
 from producers.client import Client
 from producers.onboarding.job import FileProblem, Onboarding
 from store import credentials
@@ -128,3 +128,24 @@ def test_each_line_of_the_passwords_file_signs_in_once_its_row_is_applied_and_as
         stored = conn.execute(select(users.c.password_hash, users.c.password_expired)
                               .where(users.c.email_key.in_(["erin@example.com", "fred@example.com"]))).all()
     assert len(stored) == 2 and all(h.startswith(TEMPORARY_SCHEME) and expired for h, expired in stored)
+
+
+def test_a_job_of_many_batches_saves_each_password_once_matching_its_journalled_hash(job_client, tmp_path):
+    """Every journalled row has its password in the file, once, and it matches the hash journalled for it."""
+    passwords = tmp_path / "pw.csv"
+    people = [ADD_ERIN.replace("erin", f"p{n:03d}") for n in range(60)]
+    job = Onboarding(job_client, write(tmp_path / "people.csv", *people), actor="alice@example.com",
+                     passwords_file=passwords)
+    job.batch_size = 7  # eight full batches and a last one of four rows
+    seen: list[int] = []
+    job.run(on_batch=lambda submitted: seen.append(submitted.rows_read))
+    assert seen == [7 * n for n in range(1, 9)] + [60]
+    with job_client.engine.connect() as conn:
+        journalled = conn.execute(select(commands.c.job_line, commands.c.payload)
+                                  .where(commands.c.job_id == job.job_id).order_by(commands.c.job_line)).all()
+    lines = list(csv.DictReader(passwords.open(newline="")))
+    assert len(journalled) == 60 and len(lines) == 60
+    by_line = {int(line["line"]): line["temporary_password"] for line in lines}
+    keys = job_client.master_keys()
+    for job_line, payload in journalled:
+        assert verify_password(payload["password_hash"], by_line[job_line], keys), job_line
