@@ -17,7 +17,7 @@ install-test: $(VENV)/bin/pip
 demo: install
 	$(VENV)/bin/envadmin demo
 
-# Two processes: many tests wait on workers, brokers and subprocesses rather than on the CPU. A module's tests
-# stay in one process, so a module's running stack is started once.
+# Three processes on two cores: many tests wait on workers, brokers, browsers and subprocesses rather than on the
+# CPU. A module's tests stay in one process, so a module's running stack is started once.
 test: install-test
-	$(VENV)/bin/pytest -q -n 2 --dist loadscope
+	$(VENV)/bin/pytest -q -n 3 --dist loadscope
