@@ -162,20 +162,28 @@ class WebStack(CliStack):
                 "envadmin worker": self.worker_log.read_text(errors="replace") if self.worker_log.exists() else ""}
 
 
+def redis_postgres(request, folder: Path, **extra) -> tuple[Settings, dict[str, str]]:
+    """Settings for processes started in `folder` on Redis + PostgreSQL (the store emptied), and their environment."""
+    require("redis")
+    require("postgres")
+    database = request.getfixturevalue("pg_database_url")
+    _clean(database)
+    settings = make_settings(folder / "var", database, REDIS_URL, **extra)
+    env = {**clean_environ(), **settings_env(settings)}
+    if "public_url" in extra:
+        env["ENVADMIN_PUBLIC_URL"] = extra["public_url"]
+    return settings, env
+
+
 @pytest.fixture(scope="module")
 def web_stack(request, tmp_path_factory):
     """One running stack per module, as deployed: `envadmin worker` and `envadmin web` on Redis + PostgreSQL.
 
     Their logs are added to the report of any test that fails with it."""
-    require("redis")
-    require("postgres")
     folder = tmp_path_factory.mktemp("web-stack")
-    database = request.getfixturevalue("pg_database_url")
-    _clean(database)
     server = WebServer(folder / "web.log", {}, folder)
-    settings = make_settings(folder / "var", database, REDIS_URL, public_url=server.url)
+    settings, env = redis_postgres(request, folder, public_url=server.url)
     token, ops_password = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
-    env = {**clean_environ(), **settings_env(settings), "ENVADMIN_PUBLIC_URL": server.url}
     server.env.update(env, ENVADMIN_API_TOKEN=token, ENVADMIN_OPS_PASSWORD=ops_password)
     stack = WebStack("redis+postgres", settings, env, folder, url=server.url, api_token=token, web=server,
                      worker_log=folder / "worker.log", ops_password=ops_password)

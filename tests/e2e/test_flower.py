@@ -22,9 +22,9 @@ from messaging.broker import APPLY_BATCH
 from producers.client import Client
 from producers.worker_process import WorkerProcess
 
-from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env
+from ..conftest import REDIS_URL
 from ..integration.helpers import PASSWORD_HASH, account_with_admin, add_user
-from .conftest import _wait_until_ready, clean_environ, drop_redis_queue
+from .conftest import _wait_until_ready, clean_environ, drop_redis_queue, redis_postgres
 from .web_server import free_port
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
@@ -109,13 +109,9 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def flower(request, tmp_path_factory):
     """An `envadmin worker` on Redis + PostgreSQL, and Flower started as compose starts it, watching it live."""
-    require("redis")
-    require("postgres")
     folder = tmp_path_factory.mktemp("flower")
-    database = request.getfixturevalue("pg_database_url")
-    _clean(database)
-    settings = make_settings(folder / "var", database, REDIS_URL)
-    env = {**clean_environ(), **settings_env(settings)}
+    settings, env = redis_postgres(request, folder)
+    database = settings.database_url
     worker = WorkerProcess(folder / "worker.log", "--concurrency=1")
     worker.env = env
     port = free_port()

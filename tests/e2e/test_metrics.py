@@ -25,9 +25,8 @@ from store.histograms import le_label
 from store.ops_figures import invites_by_state
 from store.tables import batch_sizes, commands, dead_letters, mail_outbox, pending_grants
 
-from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env
 from ..integration.helpers import account_with_admin, add_user, grant
-from .conftest import _wait_until_ready, clean_environ, drop_redis_queue
+from .conftest import _wait_until_ready, drop_redis_queue, redis_postgres
 from .web_server import WebServer
 
 OPS_PASSWORD = "ops-" + secrets.token_urlsafe(12)
@@ -38,14 +37,9 @@ ACCOUNT, ALICE, BOB = "3001", "alice@example.com", "bob@example.com"
 @pytest.fixture(scope="module")
 def stack(request, tmp_path_factory):
     """A prefork worker of 2 processes and the web server, as separate processes sharing one store and broker."""
-    require("redis")
-    require("postgres")
     folder = tmp_path_factory.mktemp("metrics-stack")
-    database = request.getfixturevalue("pg_database_url")
-    _clean(database)
     server = WebServer(folder / "web.log", {}, folder)
-    settings = make_settings(folder / "var", database, REDIS_URL, public_url=server.url)
-    env = {**clean_environ(), **settings_env(settings), "ENVADMIN_PUBLIC_URL": server.url}
+    settings, env = redis_postgres(request, folder, public_url=server.url)
     server.env.update(env, ENVADMIN_API_TOKEN=secrets.token_urlsafe(24), ENVADMIN_OPS_PASSWORD=OPS_PASSWORD)
     worker = WorkerProcess(folder / "worker.log", "--concurrency=2")
     worker.env = env
