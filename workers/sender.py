@@ -73,7 +73,7 @@ def publish_mail(app: Celery, queue: str, mail_id: UUID) -> bool:
     """Queue the send_mail task of one mail (its id only); False if the broker could not take it."""
     try:
         app.send_task(SEND_MAIL, args=[str(mail_id)], argsrepr=f"<mail {mail_id}>", kwargsrepr="{}",
-                      queue=queue, retry=True)
+                      queue=queue, retry=True, priority=MAIL_PRIORITY)
     except Exception as e:  # kombu and the transports raise many kinds; the sweep will try again
         logger.warning("Could not queue mail %s: %s", mail_id, e)
         return False
