@@ -12,8 +12,8 @@ from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from domain.clock import utcnow
 from domain.model import INVITE_PENDING, INVITE_STATUSES
-from store import job_reports
-from store.command_log import APPLIED, QUEUED, STATUSES
+from store import job_reports, queries
+from store.command_log import APPLIED, STATUSES
 from store.mail_outbox import MAIL_FAILED, MAIL_PENDING, MAIL_SENT
 from store.tables import commands, dead_letters, invites, jobs, mail_outbox, pending_grants
 
@@ -25,7 +25,6 @@ TOP_ACCOUNTS = 5
 RECENT_JOBS = 5
 LATEST_JOBS = 20  # read each time: the running ones among them, then the finished
 LATEST_DEAD_LETTERS = 10
-FINAL_STATUSES = tuple(status for status in STATUSES if status != QUEUED)
 
 
 def read_figures(engine: Engine, now: datetime | None = None) -> dict:
@@ -109,14 +108,7 @@ def outbox_summary(conn: Connection, now: datetime) -> dict:
 def _dead_letters(conn: Connection) -> dict:
     """The count and the latest, each with its command's status now (None: the message named no command)."""
     count = conn.execute(select(func.count()).select_from(dead_letters)).scalar_one()
-    rows = conn.execute(select(dead_letters, commands.c.status.label("command_status"))
-                        .select_from(dead_letters.outerjoin(commands, commands.c.id == dead_letters.c.command_id))
-                        .order_by(dead_letters.c.id.desc()).limit(LATEST_DEAD_LETTERS)).all()
-    latest = [{"id": row.id, "at": row.at.isoformat(), "command_id": str(row.command_id) if row.command_id else None,
-               "command_status": row.command_status, "reason": row.reason,
-               "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
-               "replayed_by": row.replayed_by} for row in rows]
-    return {"count": count, "latest": latest}
+    return {"count": count, "latest": queries.latest_dead_letters(conn, LATEST_DEAD_LETTERS)}
 
 
 def _jobs(engine: Engine, job_ids: list) -> dict:

@@ -98,15 +98,25 @@ def dead_letter(engine: Engine, letter_id: int) -> dict | None:
     """One dead letter with its command's status now (None: no command, or not in the log) and its last replay;
     its payload with every secret masked."""
     with _read(engine) as conn:
-        row = conn.execute(select(dead_letters, commands.c.status.label("command_status"))
-                           .outerjoin(commands, commands.c.id == dead_letters.c.command_id)
-                           .where(dead_letters.c.id == letter_id)).first()
-    if row is None:
-        return None
+        row = conn.execute(_with_command_status().where(dead_letters.c.id == letter_id)).first()
+    return None if row is None else {**_letter(row), "payload": masked_text(row.payload)}
+
+
+def latest_dead_letters(conn: Connection, limit: int) -> list[dict]:
+    """The newest dead letters, as dead_letter() gives them but without their payloads."""
+    rows = conn.execute(_with_command_status().order_by(dead_letters.c.id.desc()).limit(limit)).all()
+    return [_letter(row) for row in rows]
+
+
+def _with_command_status():
+    return select(dead_letters, commands.c.status.label("command_status")).select_from(
+        dead_letters.outerjoin(commands, commands.c.id == dead_letters.c.command_id))
+
+
+def _letter(row) -> dict:
     return {"id": row.id, "at": row.at.isoformat(), "reason": without_hashes(row.reason),
             "command_id": str(row.command_id) if row.command_id else None, "command_status": row.command_status,
-            "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
-            "replayed_by": row.replayed_by, "payload": masked_text(row.payload)}
+            "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None, "replayed_by": row.replayed_by}
 
 
 def pending_admins(engine: Engine, account: str) -> list[str]:

@@ -20,6 +20,7 @@ from messaging.broker import publish_batch
 from producers.client import Client
 from producers.dead_letter_replay import ReplayOutcome, replay_all_dead_letters, replay_dead_letters
 from store import queries
+from store.ops_figures import read_figures
 from store.tables import audit_log, commands, dead_letters
 from store.unit_of_work import SqlUnitOfWork
 
@@ -167,6 +168,17 @@ def test_a_dead_letter_is_shown_with_its_password_hash_masked_in_show_and_in_the
     [listed] = [d for d in queries.list_dead_letters(client.engine) if d["id"] == letter]
     assert PASSWORD_HASH not in listed["payload"]
     assert queries.dead_letter(client.engine, 987654) is None
+
+
+def test_the_dashboard_lists_a_dead_letter_as_show_does_a_hash_in_its_reason_masked(client):
+    letter = dead_letter(client, None, f"invalid command: password_hash: {PASSWORD_HASH} is not accepted",
+                         {"type": "add_user"})
+
+    [latest] = read_figures(client.engine)["dead_letters"]["latest"]
+
+    assert latest["id"] == letter and PASSWORD_HASH not in latest["reason"] and MASK in latest["reason"]
+    assert latest == {key: value for key, value in queries.dead_letter(client.engine, letter).items()
+                      if key != "payload"}
 
 
 def test_who_replays_must_be_named(client):
