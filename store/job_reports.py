@@ -30,7 +30,7 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
     counts = {status: found.get(status, 0) for status in STATUSES}
     counts[INVALID] = job.rows_invalid
     state = _state(job, counts)
-    total = job.rows_read if job.state == SUBMITTED else max(job.rows_read, job.rows_expected or 0)
+    total = rows_of_file(job.state, job.rows_read, job.rows_expected)
     done = sum(n for status, n in counts.items() if status != QUEUED)
     finished_at = (last_finish or job.submitted_at) if state == COMPLETED else None
     if finished_at is not None and job.submitted_at is not None:
@@ -45,6 +45,11 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
         "rows_per_second": round(done / elapsed, 1) if elapsed > 0 else None,
         "producer_seen_at": _iso(job.producer_seen_at),
     }
+
+
+def rows_of_file(state: str, rows_read: int, rows_expected: int | None) -> int:
+    """The rows a job deals with: those read once the file is all submitted, else at least the lines counted."""
+    return rows_read if state == SUBMITTED else max(rows_read, rows_expected or 0)
 
 
 def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:

@@ -16,8 +16,9 @@ from store import batch_sizes, command_tallies
 from store.command_log import QUEUED
 from store.command_tallies import Tallies
 from store.histograms import Histogram
+from store.job_reports import rows_of_file
 from store.jobs import FAILED as JOB_FAILED
-from store.jobs import SUBMITTED, SUBMITTING
+from store.jobs import SUBMITTING
 from store.ops_figures import invites_by_state, outbox_summary
 from store.tables import commands, dead_letters, jobs, pending_grants
 
@@ -68,6 +69,5 @@ def _running_jobs(conn: Connection) -> list[RunningJob]:
                                jobs.c.rows_invalid, jobs.c.rows_submitted, queued.label("queued"))
                         .where(jobs.c.state != JOB_FAILED).order_by(jobs.c.created_at)).all()
     return [RunningJob(str(row.id), rows_done=row.rows_invalid + row.rows_submitted - row.queued,
-                       rows_expected=row.rows_read if row.state == SUBMITTED
-                       else max(row.rows_read, row.rows_expected or 0))
+                       rows_expected=rows_of_file(row.state, row.rows_read, row.rows_expected))
             for row in rows if row.state == SUBMITTING or row.queued]
