@@ -96,19 +96,9 @@ def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: floa
 
 
 def queue_depth(app: Celery, queue: str) -> int | None:
-    """Messages waiting in the queue, or None if the broker cannot be reached."""
-    try:
-        with app.connection_for_read() as conn:
-            channel = conn.channel()
-            try:
-                return channel.queue_declare(queue=queue, passive=True).message_count
-            except conn.channel_errors:
-                return 0  # no such queue yet: Redis deletes a list once it is empty
-            finally:
-                channel.close()
-    except Exception as e:
-        logger.info("Queue depth unavailable: %s", e)
-        return None
+    """Messages waiting in the queue, whatever their priority, or None if the broker cannot be reached."""
+    depths = queue_depths(app, queue)
+    return None if depths is None else sum(depths.values())
 
 
 def queue_depths(app: Celery, queue: str) -> dict[str, int] | None:
@@ -129,5 +119,5 @@ def queue_depths(app: Celery, queue: str) -> dict[str, int] | None:
             finally:
                 channel.close()
     except Exception as e:
-        logger.info("Queue depths unavailable: %s", e)
+        logger.info("Queue depth unavailable: %s", e)
         return None
