@@ -118,6 +118,8 @@ audit_log = Table(
     Index("ix_audit_log_account_at", "account", "at"),
 )
 
+COMMANDS_FILLFACTOR = 50
+
 commands = Table(
     "commands", metadata,
     Column("id", Uuid, primary_key=True),
@@ -149,6 +151,9 @@ commands = Table(
     # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
     Index("ix_commands_job_prerequisites", "job_id", "job_line",
           postgresql_where=text(PREREQUISITE_SQL), sqlite_where=text(PREREQUISITE_SQL)),
+    # Half of each page left free: a claim (attempts, lease) then writes its row's new version on the same page
+    # without touching the six indexes (a heap-only update), instead of six index entries more per claim.
+    postgresql_with={"fillfactor": COMMANDS_FILLFACTOR},
 )
 
 jobs = Table(

@@ -6,14 +6,19 @@ job read more than the one before.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
+import psycopg
 import pytest
 from sqlalchemy import event, insert
 
 from store.chunk_repository import ChunkRepository
 from store.engine import make_engine
+from store.migrate import upgrade
 from store.tables import accounts, groups, memberships, metadata, users
+
+from ..conftest import PG_ADMIN_DSN, require
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 MEMBERS = 20_000
@@ -62,3 +67,50 @@ def test_a_chunk_reads_the_memberships_of_its_people_not_of_its_accounts(crowded
 
     assert "ix_memberships_email_key" in plan, plan
     assert "pk_memberships" not in plan, plan
+
+
+@pytest.fixture
+def store_never_analyzed():
+    """A database of its own, just migrated: its tables have no statistics yet, as during a new store's first job."""
+    require("postgres")
+    name = f"envadmin_test_fresh_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(f"{PG_ADMIN_DSN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}")
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(store_never_analyzed):
+    engine = store_never_analyzed
+    with engine.begin() as conn:  # the users earlier chunks of a job created, not analyzed yet
+        conn.exec_driver_sql(
+            "INSERT INTO users (email_key, email, first_name, last_name, password_expired, created_at) "
+            "SELECT k, k, 'A', 'B', true, now() FROM (SELECT 'person' || g || '@acme.example' AS k "
+            "FROM generate_series(1, 40000) AS g) AS keys")
+    new_people = {f"new{i}@acme.example" for i in range(500)}
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM users" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    with engine.connect() as conn:
+        event.listen(conn, "before_cursor_execute", capture)
+        repo = ChunkRepository(conn, None, None)
+        repo.prefetch(set(), new_people | {"person7@acme.example"}, set(), set())
+        event.remove(conn, "before_cursor_execute", capture)
+        assert repo.get_user("person7@acme.example") is not None
+        assert repo.get_user("new3@acme.example") is None
+        plans = ["\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+                 for statement, parameters in seen]
+        conn.rollback()
+
+    assert plans
+    for plan in plans:
+        assert "pk_users" in plan and "Seq Scan" not in plan, plan

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import Refused
@@ -265,3 +265,28 @@ def test_a_new_database_is_behind_until_upgraded(tmp_path):
         assert is_up_to_date(engine)
     finally:
         engine.dispose()
+
+
+def test_a_claim_rewrites_each_command_on_its_own_page(engine, database_url):
+    """PostgreSQL: the pages of commands keep room, so a claim's new row versions need no new index entries."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("fillfactor and heap-only updates are PostgreSQL's")
+    batch = [grant(f"person{i}@example.com") for i in range(200)]
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.record_submitted(batch, utcnow())
+        uow.commit()
+    ids = [cmd.id for cmd in batch]
+
+    def pages() -> dict:
+        with engine.connect() as conn:
+            rows = conn.execute(select(commands.c.id, text("(ctid::text::point)[0]::int"))  # the row's page
+                                .where(commands.c.id.in_(ids))).all()
+        return {row[0]: row[1] for row in rows}
+
+    before = pages()
+    with SqlUnitOfWork(engine) as uow:
+        assert len(uow.log.claim(ids, utcnow(), timedelta(seconds=60))) == len(ids)
+        uow.commit()
+    after = pages()
+    assert len(set(before.values())) > 1  # the batch fills several pages
+    assert after == before
