@@ -58,6 +58,17 @@ def among(conn: Connection, column: ColumnElement, values) -> ColumnElement:
     return column.in_(values)
 
 
+def plan_as_key_lookups(conn: Connection) -> None:
+    """Until the transaction ends, PostgreSQL looks rows up through an index rather than scan a table, for
+    transactions whose reads are all by key.
+
+    A table a job fills has no statistics until autovacuum analyzes it (a minute at least). PostgreSQL then
+    guessed its rows wide and few and scanned all of it for 500 keys, so each chunk of the job read more rows
+    than the one before: 7.9 ms a read of users at 40,000 users, against 0.9 ms through the primary key."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+
+
 def _columns(table: Table, rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
     columns = {name: [row[name] for row in rows] for name in names}
     for name in names:

@@ -31,7 +31,7 @@ from domain.model import (
 )
 from domain.ports import Repository
 from store import email_locks
-from store.bulk_sql import among, insert_rows
+from store.bulk_sql import among, insert_rows, plan_as_key_lookups
 from store.closed_grants import expire_commands
 from store.invite_mail import InviteMailWriter, MailNames, inviter_name
 from store.tables import (
@@ -85,12 +85,7 @@ class ChunkRepository(Repository):
     def prefetch(self, numbers: set[str], targets: set[str], actors: set[str], clocks: set[Key]) -> None:
         """Lock the accounts and load what their commands about `targets` by `actors` will read,
         and the membership clocks they will check."""
-        if self.conn.dialect.name == "postgresql":
-            # Every read here is by key. A table a job fills has no statistics until autovacuum analyzes it
-            # (a minute at least), and PostgreSQL, guessing its rows wide and few, scanned all of it for a
-            # chunk's 500 keys: each chunk of the job read more rows than the one before (users: 7.9 ms a read
-            # at 40,000 users, against 0.9 ms through the primary key). Until the transaction ends.
-            self.conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan_as_key_lookups(self.conn)  # every read here is by key
         rows = self.conn.execute(select(accounts.c.number, accounts.c.name)
                                  .where(among(self.conn, accounts.c.number, numbers))
                                  .order_by(accounts.c.number).with_for_update()).all()

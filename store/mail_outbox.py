@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.model import INVITE_FAILED, INVITE_PENDING
-from store.bulk_sql import among
+from store.bulk_sql import among, plan_as_key_lookups
 from store.closed_grants import fail_commands
 from store.mail_content import MailContent
 from store.tables import invites, mail_outbox, pending_grants
@@ -98,6 +98,7 @@ class MailOutbox:
     def begin_sending_many(self, mail_ids: list[UUID], keys: MasterKeys) -> LockedMails:
         """The pending mails among these, locked until the transaction ends (those another sender holds
         are skipped: it sends them), the ids of those that fail authentication, and those under a key not held."""
+        plan_as_key_lookups(self.conn)  # this read and the sender's update of the same mails
         rows = self.conn.execute(select(mail_outbox).where(
             among(self.conn, mail_outbox.c.id, mail_ids), mail_outbox.c.status == MAIL_PENDING)
             .with_for_update(skip_locked=True)).all()
