@@ -9,6 +9,7 @@ from uuid import UUID
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from config.process_heap import settle_heap
 from producers.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -90,6 +91,7 @@ def onboard(
     if job.already_submitted:
         err.print("this file was already submitted as this job: nothing new to submit", markup=False)
     else:
+        settle_heap()  # a long loop over the file's rows follows
         _submit(job, show_progress=not as_json)
     if wait:
         code = _follow(job.job_id, timeout, show_progress=not as_json)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from celery.signals import worker_process_init
 
+from config.process_heap import settle_heap
 from config.settings import load_settings
 from store.engine import make_engine
 from store.migrate import ensure_schema
@@ -38,6 +40,8 @@ def worker(
         argv += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
     else:
         argv.append("--task-events")
+    settle_heap()
+    worker_process_init.connect(lambda **_: settle_heap(), weak=False)  # each pool process, after its fork
     app.worker_main(argv)
 
 
