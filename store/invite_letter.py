@@ -103,13 +103,14 @@ class InviteLetter:
             blocks.append(_fill(f"{replaced} sent on {when(self.replaces_sent_at)}; the earlier link no longer "
                                 "works."))
         blocks += [
-            _fill("To activate your account, open this link and choose your password:" if self.is_activation
-                  else "To accept, open this link and choose your password:"),
+            _fill_shared("To activate your account, open this link and choose your password:"
+                         if self.is_activation else "To accept, open this link and choose your password:"),
             self.link,  # alone on its line, never wrapped: a mail reader makes it one link
-            _fill(f"The link works once, until {when(self.expires_at)}."),
-            _fill(f"Your sealed envelope from {self.inviter_email} is attached ({ENVELOPE_FILENAME}). Open the "
-                  "attachment in a browser and press \"Open the envelope\": you read it on "
-                  f"{self.service} once you have {'set your password' if self.is_activation else 'registered'}.")
+            _fill_shared(f"The link works once, until {when(self.expires_at)}."),
+            _fill_shared(f"Your sealed envelope from {self.inviter_email} is attached ({ENVELOPE_FILENAME}). Open "
+                         "the attachment in a browser and press \"Open the envelope\": you read it on "
+                         f"{self.service} once you have "
+                         f"{'set your password' if self.is_activation else 'registered'}.")
             + f"\nEnvelope reference: {self.envelope.envelope_id}",
             _fill(f"You receive this mail because {self.inviter_email} "
                   f"{'added' if self.is_activation else 'invited'} {self.recipient}. If you did not expect it, "
@@ -123,6 +124,12 @@ class InviteLetter:
     def envelope_page(self) -> str:
         return _templates.get_template("envelope.html").render(
             letter=self, when=when, open_url=f"{self.public_url}/envelopes/open")
+
+
+@lru_cache(maxsize=4096)
+def _fill_shared(paragraph: str) -> str:
+    """_fill of a paragraph that many mails share (their inviter's, their expiry's): wrapped once."""
+    return _fill(paragraph)
 
 
 def _fill(paragraph: str, keep: str = "") -> str:
