@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, literal_column, or_, select, text, update
+from sqlalchemy import Connection, and_, insert, literal_column, or_, select, text, update
 
 from domain.commands import AddMember, Command, GrantAdmin
 from domain.model import ADMIN_GROUP_KEY, GRANT_RETRIED, email_key, group_key
@@ -97,10 +97,15 @@ class CommandLog:
         for job_id in {place.job_id for place in places.values()}:
             later = {command_id: place for command_id, place in places.items() if place.job_id == job_id}
             # The predicate of the partial index ix_commands_job_prerequisites, which holds only these rows.
+            # Only the rows these could wait for: the in-flight rows of other messages are many, and all queued.
+            accounts = {place.account for place in later.values()}
+            subjects = {place.subject for place in later.values() if place.subject is not None}
             earlier = self.conn.execute(
                 select(commands.c.job_line, commands.c.type, commands.c.account, commands.c.subject).where(
                     commands.c.job_id == job_id, text(PREREQUISITE_SQL),
                     commands.c.job_line < max(place.line for place in later.values()),
+                    or_(and_(commands.c.type == "create_account", among(self.conn, commands.c.account, accounts)),
+                        among(self.conn, commands.c.subject, subjects)),
                     ~among(self.conn, commands.c.id, list(places)))).all()
             creates_account = _first_lines((row.account, row.job_line) for row in earlier
                                            if row.type == "create_account")
