@@ -145,7 +145,6 @@ commands = Table(
     # What the relay scans: queued rows only, by when they were last sent.
     Index("ix_commands_queued_last_sent", text(LAST_SENT_SQL),
           postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
-    Index("ix_commands_correlation_id", "correlation_id"),
     Index("ix_commands_job_id_status", "job_id", "status"),
     Index("ix_commands_finished_at", "finished_at"),  # the ops dashboard's windows of recent minutes
     # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
