@@ -51,7 +51,6 @@ class BenchConfig:
             "ENVADMIN_MASTER_KEY": self.master_key,
             "ENVADMIN_MAIL_URL": self.effective_mail_url,
             "ENVADMIN_NAIVE_QUEUE": self.naive_queue,
-            **{k[7:]: v for k, v in os.environ.items() if k.startswith("BENCHX_")},  # TEMP EXPERIMENT
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         })
         return env
