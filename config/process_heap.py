@@ -2,7 +2,8 @@
 
 By default the collector looks at the youngest objects every 700 allocations, and from time to time at
 every object: the modules, the app and its settings, alive until exit, which a worker's or a producer's
-heap mostly holds. Measured on a 40,400-row job, that was about a tenth of the workers' time.
+heap mostly holds. On a 40,400-row job, the workers used about 6 % less CPU with the collector off (three runs
+each way); this keeps most of that without letting cycles pile up.
 """
 from __future__ import annotations
 

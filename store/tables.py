@@ -151,7 +151,7 @@ commands = Table(
     Index("ix_commands_job_prerequisites", "job_id", "job_line",
           postgresql_where=text(PREREQUISITE_SQL), sqlite_where=text(PREREQUISITE_SQL)),
     # Half of each page left free: a claim (attempts, lease) then writes its row's new version on the same page
-    # without touching the six indexes (a heap-only update), instead of six index entries more per claim.
+    # without touching the indexes (a heap-only update), instead of an entry more in each index per claim.
     postgresql_with={"fillfactor": COMMANDS_FILLFACTOR},
 )
 
