@@ -7,6 +7,7 @@ job read more than the one before.
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import psycopg
@@ -46,23 +47,36 @@ def crowded_account(pg_database_url):
     engine.dispose()
 
 
-def test_a_chunk_reads_the_memberships_of_its_people_not_of_its_accounts(crowded_account):
-    engine, keys = crowded_account
+@contextmanager
+def selects_naming(conn, text: str):
+    """The SELECT statements run on `conn` meanwhile whose SQL holds `text`, with their parameters."""
     seen = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if "memberships" in statement and statement.lstrip().upper().startswith("SELECT"):
+        if text in statement and statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
 
-    with engine.connect() as conn:
-        event.listen(conn, "before_cursor_execute", capture)
-        repo = ChunkRepository(conn, None, None)
-        repo.prefetch({"1001"}, {keys[7], "new@acme.example"}, {"support"}, set())
+    event.listen(conn, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
         event.remove(conn, "before_cursor_execute", capture)
+
+
+def plans_of(conn, statements) -> list[str]:
+    return ["\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+            for statement, parameters in statements]
+
+
+def test_a_chunk_reads_the_memberships_of_its_people_not_of_its_accounts(crowded_account):
+    engine, keys = crowded_account
+    with engine.connect() as conn:
+        repo = ChunkRepository(conn, None, None)
+        with selects_naming(conn, "memberships") as seen:
+            repo.prefetch({"1001"}, {keys[7], "new@acme.example"}, {"support"}, set())
         assert repo.is_member("1001", "admins", keys[7])
         assert not repo.is_member("1001", "admins", "new@acme.example")
-        (statement, parameters), = seen
-        plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+        plan, = plans_of(conn, seen)
         conn.rollback()
 
     assert "ix_memberships_email_key" in plan, plan
@@ -94,21 +108,13 @@ def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(stor
             "SELECT k, k, 'A', 'B', true, now() FROM (SELECT 'person' || g || '@acme.example' AS k "
             "FROM generate_series(1, 40000) AS g) AS keys")
     new_people = {f"new{i}@acme.example" for i in range(500)}
-    seen = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "FROM users" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
     with engine.connect() as conn:
-        event.listen(conn, "before_cursor_execute", capture)
         repo = ChunkRepository(conn, None, None)
-        repo.prefetch(set(), new_people | {"person7@acme.example"}, set(), set())
-        event.remove(conn, "before_cursor_execute", capture)
+        with selects_naming(conn, "FROM users") as seen:
+            repo.prefetch(set(), new_people | {"person7@acme.example"}, set(), set())
         assert repo.get_user("person7@acme.example") is not None
         assert repo.get_user("new3@acme.example") is None
-        plans = ["\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
-                 for statement, parameters in seen]
+        plans = plans_of(conn, seen)  # in the prefetch's transaction, as planned there
         conn.rollback()
 
     assert plans
