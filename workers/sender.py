@@ -111,8 +111,9 @@ def send_batch(mail_ids: list[str], uow_factory: Callable[[], SqlUnitOfWork], se
     """Send a batch of pending mails in one transaction, over a few transport sessions at once.
 
     A mail that cannot be delivered now is counted and left to a send_mail task of its own (its
-    retries and backoff). If the worker dies mid-batch, the mails sent so far are sent again later:
-    delivery is at least once, and the stable Message-ID lets receivers drop the copy.
+    retries and backoff). If the worker dies mid-batch, or a session cannot be opened while others send, the
+    mails sent so far are sent again later: delivery is at least once, and the stable Message-ID lets receivers
+    drop the copy.
     """
     keys = keys or MasterKeys.from_secrets(*settings.master_key_secrets())
     ids = [UUID(str(mail_id)) for mail_id in mail_ids]
