@@ -42,21 +42,29 @@ def require(service: str) -> None:
         pytest.skip(f"SKIPPED LOUDLY: {message}; start it to run this test")
 
 
-@pytest.fixture(scope="session")
-def pg_database_url():
-    """A database of its own for this test session, dropped at the end."""
+@contextmanager
+def new_pg_database(prefix: str = "envadmin_test"):
+    """The URL of an empty PostgreSQL database of its own (no schema), dropped at the end."""
     require("postgres")
-    name = f"envadmin_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    url = f"{base}/{name}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """A database of its own for this test session, dropped at the end."""
+    with new_pg_database() as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 def _clean(url: str) -> None:

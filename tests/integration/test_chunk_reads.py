@@ -6,11 +6,9 @@ job read more than the one before.
 """
 from __future__ import annotations
 
-import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-import psycopg
 import pytest
 from sqlalchemy import event, insert
 
@@ -19,7 +17,7 @@ from store.engine import make_engine
 from store.migrate import upgrade
 from store.tables import accounts, groups, memberships, metadata, users
 
-from ..conftest import PG_ADMIN_DSN, require
+from ..conftest import new_pg_database
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 MEMBERS = 20_000
@@ -86,18 +84,13 @@ def test_a_chunk_reads_the_memberships_of_its_people_not_of_its_accounts(crowded
 @pytest.fixture
 def store_never_analyzed():
     """A database of its own, just migrated: its tables have no statistics yet, as during a new store's first job."""
-    require("postgres")
-    name = f"envadmin_test_fresh_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(f"{PG_ADMIN_DSN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}")
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_pg_database("envadmin_test_fresh") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(store_never_analyzed):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import bindparam, text
@@ -15,7 +14,7 @@ from store.engine import make_engine
 from store.migrate import alembic_config
 from store.tables import metadata
 
-from ..conftest import PG_ADMIN_DSN, require
+from ..conftest import new_pg_database
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 REVISION = "0005t"
@@ -33,16 +32,10 @@ def fresh_engine(request, tmp_path):
         yield engine
         engine.dispose()
         return
-    require("postgres")
-    name = f"envadmin_mig_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    engine = make_engine(f"{base}/{name}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_pg_database("envadmin_mig") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def migrate(engine, target: str, down: bool = False) -> None:
