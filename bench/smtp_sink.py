@@ -16,6 +16,7 @@ import threading
 from aiosmtpd.smtp import SMTP
 
 PROCESSES = 2  # as many as the worker's processes, which send at the same time
+READY_SECONDS = 10
 
 
 class Discard:
@@ -39,7 +40,10 @@ def main(argv: list[str]) -> int:
     for process in processes:
         process.start()
     for _ in processes:
-        ready.acquire()
+        if not ready.acquire(timeout=READY_SECONDS):  # one could not listen: say nothing, the harness stops
+            for process in processes:
+                process.terminate()
+            return 1
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print("ready", flush=True)
