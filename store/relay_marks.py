@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from store.tables import relay_marks
+from store.upsert import add_counts
 
 
 def note_started(conn: Connection, queue: str, sent_at: datetime) -> None:
-    """A worker started a message sent at `sent_at`: keep the newest such time (messages leave in order)."""
-    moved = conn.execute(update(relay_marks).where(
-        relay_marks.c.queue == queue,
-        or_(relay_marks.c.started_sent_at.is_(None), relay_marks.c.started_sent_at < sent_at))
-        .values(started_sent_at=sent_at)).rowcount
-    if not moved and conn.execute(select(relay_marks.c.queue).where(relay_marks.c.queue == queue)).first() is None:
-        conn.execute(insert(relay_marks).values(queue=queue, started_sent_at=sent_at, republished=0))
+    """A worker started a message sent at `sent_at`: keep the newest such time (messages leave in order).
+
+    One statement: two workers starting the queue's first messages at once both find no row, and an update then
+    an insert would make one of them fail on the other's row (and its message with it)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(relay_marks).values(queue=queue, started_sent_at=sent_at, republished=0)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=[relay_marks.c.queue], set_={"started_sent_at": statement.excluded.started_sent_at},
+        where=or_(relay_marks.c.started_sent_at.is_(None),
+                  relay_marks.c.started_sent_at < statement.excluded.started_sent_at)))
 
 
 def started_sent_at(conn: Connection, queue: str) -> datetime | None:
@@ -24,9 +29,7 @@ def started_sent_at(conn: Connection, queue: str) -> datetime | None:
 
 
 def count_republished(conn: Connection, queue: str, count: int) -> None:
-    if not conn.execute(update(relay_marks).where(relay_marks.c.queue == queue)
-                        .values(republished=relay_marks.c.republished + count)).rowcount:
-        conn.execute(insert(relay_marks).values(queue=queue, started_sent_at=None, republished=count))
+    add_counts(conn, relay_marks, [{"queue": queue, "republished": count}], key=("queue",))
 
 
 def republished(conn: Connection, queue: str) -> int:

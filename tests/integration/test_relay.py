@@ -118,3 +118,39 @@ def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
         else:
             plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
     assert "ix_commands_queued_last_sent" in plan, plan
+
+
+def test_two_workers_starting_a_queues_first_messages_at_once_both_leave_their_mark(pg_database_url):
+    """Each worker notes the message it starts in its own transaction; the second waits for the first's new row
+    and then moves it on, instead of failing (which failed its message until the relay sent it again)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from store.engine import make_engine
+    from store.tables import relay_marks as marks_table
+
+    engine = make_engine(pg_database_url)
+    queue, first, second = f"race-{time.time_ns()}", NOW, NOW + timedelta(seconds=1)
+    try:
+        with engine.connect() as one, engine.connect() as other, ThreadPoolExecutor(1) as pool:
+            relay_marks.note_started(one, queue, first)  # not committed yet: the row is not visible to `other`
+
+            def second_worker():
+                relay_marks.note_started(other, queue, second)
+                other.commit()
+
+            waiting = pool.submit(second_worker)
+            time.sleep(0.3)
+            assert not waiting.done()  # it waits for the first transaction's row
+            one.commit()
+            waiting.result(timeout=10)  # raised a unique violation before
+        with engine.connect() as conn:
+            assert relay_marks.started_sent_at(conn, queue) == second
+            relay_marks.note_started(conn, queue, first)  # an older message started later moves nothing back
+            relay_marks.count_republished(conn, queue, 3)
+            relay_marks.count_republished(conn, queue, 2)
+            assert relay_marks.started_sent_at(conn, queue) == second
+            assert relay_marks.republished(conn, queue) == 5
+            conn.execute(marks_table.delete().where(marks_table.c.queue == queue))
+            conn.commit()
+    finally:
+        engine.dispose()
