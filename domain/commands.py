@@ -270,7 +270,10 @@ C = TypeVar("C", bound=Command)
 
 
 class CommandBatch(BaseModel):
-    """One broker message: 1..N commands, each validated and applied on its own."""
+    """One broker message: 1..N commands, each validated and applied on its own.
+
+    Each item is a command as journalled, or (an onboarding job's message) only its {"id": ...}: the worker reads
+    only the id and applies the command log's copy."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -287,3 +290,8 @@ def system_command(model: type[C], **fields: Any) -> C:
 def parse_command(data: dict, journalled: bool = False) -> Command:
     """Validate one command as it came off the wire, or (journalled) as the command log holds it."""
     return command_adapter.validate_python(data, context={JOURNALLED: True} if journalled else None)
+
+
+def parse_journalled(text: str) -> Command:
+    """A command from the command log's JSON text: parsed and validated in one step, without a dict between."""
+    return command_adapter.validate_json(text, context={JOURNALLED: True})

@@ -31,17 +31,23 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_up
     conn.exec_driver_sql(_pg_insert(table, names, on_conflict_update), _columns(table, rows, names))
 
 
-def update_rows(conn: Connection, table: Table, key: str, rows: list[dict]) -> None:
-    """Set each row's other columns on the table's row whose `key` column equals the row's `key`."""
+def update_rows(conn: Connection, table: Table, key: str, rows: list[dict],
+                only_if: tuple[str, str] | None = None) -> int:
+    """Set each row's other columns on the table's row whose `key` column equals the row's `key`; with
+    `only_if` (a column and a value), only where that column still holds that value. The rows updated."""
     if not rows:
-        return
+        return 0
     names = tuple(rows[0])
     if conn.dialect.name != "postgresql":
-        conn.execute(update(table).where(table.c[key] == bindparam(f"b_{key}"))
-                     .values({n: bindparam(f"b_{n}") for n in names if n != key}),
-                     [{f"b_{n}": row[n] for n in names} for row in rows])
-        return
-    conn.exec_driver_sql(_pg_update(table, key, names), _columns(table, rows, names))
+        statement = update(table).where(table.c[key] == bindparam(f"b_{key}"))
+        if only_if is not None:
+            statement = statement.where(table.c[only_if[0]] == only_if[1])
+        return conn.execute(statement.values({n: bindparam(f"b_{n}") for n in names if n != key}),
+                            [{f"b_{n}": row[n] for n in names} for row in rows]).rowcount
+    parameters = _columns(table, rows, names)
+    if only_if is not None:
+        parameters["only_if_value"] = only_if[1]
+    return conn.exec_driver_sql(_pg_update(table, key, names, only_if and only_if[0]), parameters).rowcount
 
 
 def payload_of(model: BaseModel, conn: Connection) -> dict | str:
@@ -89,10 +95,11 @@ def _pg_insert(table: Table, names: tuple[str, ...], conflict: tuple[str, ...]) 
 
 
 @lru_cache(maxsize=64)
-def _pg_update(table: Table, key: str, names: tuple[str, ...]) -> str:
+def _pg_update(table: Table, key: str, names: tuple[str, ...], only_if: str | None) -> str:
     changes = ", ".join(f"{n} = v.{n}" for n in names if n != key)
+    condition = f" AND t.{only_if} = %(only_if_value)s" if only_if else ""
     return (f"UPDATE {table.name} AS t SET {changes} FROM unnest({_arrays(table, names)}) "
-            f"AS v({', '.join(names)}) WHERE t.{key} = v.{key}")
+            f"AS v({', '.join(names)}) WHERE t.{key} = v.{key}{condition}")
 
 
 def _arrays(table: Table, names: tuple[str, ...]) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, insert, literal_column, or_, select, text, update
+from sqlalchemy import Connection, Text, and_, cast, insert, literal_column, or_, select, text, update
 
 from domain.commands import AddMember, Command, GrantAdmin
 from domain.model import ADMIN_GROUP_KEY, GRANT_RETRIED, email_key, group_key
@@ -36,7 +36,7 @@ class Claim:
 
     status: str
     attempts: int
-    payload: dict | None = field(default=None, compare=False)  # the journalled command, to apply
+    payload: str | None = field(default=None, compare=False)  # the journalled command as JSON text, to apply
     job: JobPlace | None = field(default=None, compare=False)
     deferrals: int = 0  # times it was sent back to wait for an earlier row
 
@@ -74,7 +74,9 @@ class CommandLog:
             update(commands).where(commands.c.id == locked.c.id, locked.c.status == QUEUED,
                                    or_(locked.c.lease_until.is_(None), locked.c.lease_until <= now))
             .values(attempts=commands.c.attempts + 1, lease_until=now + lease)
-            .returning(commands.c.id, commands.c.attempts, commands.c.payload, commands.c.job_id,
+            # The payload as the text it is stored as: the worker validates it from JSON in one step.
+            .returning(commands.c.id, commands.c.attempts, cast(commands.c.payload, Text).label("payload"),
+                       commands.c.job_id,
                        commands.c.job_line, commands.c.account, commands.c.subject, commands.c.deferrals)).all()
         claims = {row.id: Claim(QUEUED, row.attempts, row.payload,
                                 JobPlace(row.job_id, row.job_line, row.account, row.subject) if row.job_id else None,
@@ -133,16 +135,14 @@ class CommandLog:
         return self.conn.execute(select(commands.c.status).where(commands.c.id == command_id)
                                  .with_for_update()).scalar()
 
-    def lock_queued(self, ids: list[UUID]) -> set[UUID]:
-        """Of these commands, the ones still queued, locked until the transaction ends (one applier)."""
-        # No status condition in SQL: with it, PostgreSQL may scan every queued row of the status index.
-        rows = self.conn.execute(select(commands.c.id, commands.c.status).where(among(self.conn, commands.c.id, ids))
-                                 .with_for_update()).all()
-        return {row.id for row in rows if row.status == QUEUED}
+    def finish_queued(self, results: list[dict]) -> bool:
+        """Each {"id", "status", "reason", "finished_at"}, in one statement, on the commands still queued; False
+        (and the caller rolls back) if any is not: another worker finished it meanwhile.
 
-    def finish_many(self, results: list[dict]) -> None:
-        """Each {"id", "status", "reason", "finished_at"}: one statement for a chunk's statuses."""
-        update_rows(self.conn, commands, "id", results)
+        No lock is taken before: the claim leased these commands to this worker, and a copy applied elsewhere
+        (its lease ran out) holds the same accounts' locks. If it committed first, this update finds the status
+        changed, after waiting for its row if need be."""
+        return update_rows(self.conn, commands, "id", results, only_if=("status", QUEUED)) == len(results)
 
     def finish(self, command_id: UUID, status: str, reason: str | None, now: datetime) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id)

@@ -39,21 +39,19 @@ def _group_of(command: c.Command) -> str:
 
 
 def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[list[str], list[UUID]]:
-    """Apply the run inside the unit of work's transaction; each command's status, and the new mails."""
-    queued = uow.log.lock_queued([cmd.id for cmd in run])
-    todo = [cmd for cmd in run if cmd.id in queued]
+    """Apply the run inside the unit of work's transaction; each command's status, and the new mails.
+
+    The run was claimed just now, so its commands are taken to be queued; if one is not when the statuses are
+    written (a copy of it was applied elsewhere meanwhile), NotForBulk: the one-by-one path checks each."""
     repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl, now)
-    memberships = [cmd for cmd in todo if isinstance(cmd, _MEMBERSHIP_TYPES)]
-    repo.prefetch({cmd.account for cmd in todo}, {_subject(cmd) for cmd in todo},
-                  {email_key(cmd.actor) for cmd in todo if cmd.actor != SUPPORT},
+    memberships = [cmd for cmd in run if isinstance(cmd, _MEMBERSHIP_TYPES)]
+    repo.prefetch({cmd.account for cmd in run}, {_subject(cmd) for cmd in run},
+                  {email_key(cmd.actor) for cmd in run if cmd.actor != SUPPORT},
                   {(cmd.account, _group_of(cmd), email_key(cmd.email)) for cmd in memberships}
                   | {(cmd.account, _group_of(cmd), WHOLE_GROUP) for cmd in memberships
                      if _group_of(cmd) != ADMIN_GROUP_KEY})
     statuses, results = [], []
     for cmd in run:
-        if cmd.id not in queued:
-            statuses.append("already_done")
-            continue
         writes = repo.writes
         try:
             outcome = handle(cmd, repo, now)
@@ -69,6 +67,6 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
         statuses.append(status)
         results.append({"id": cmd.id, "status": status, "reason": reason, "finished_at": now})
     repo.flush()
-    if results:
-        uow.log.finish_many(results)
+    if not uow.log.finish_queued(results):
+        raise NotForBulk("a command of the run was no longer queued: another worker applied a copy meanwhile")
     return statuses, repo.new_mail_ids

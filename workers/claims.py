@@ -2,6 +2,7 @@
 dead-lettered, left to the worker that holds it, sent back to wait, or set aside to be tried alone."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from uuid import UUID
@@ -9,7 +10,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from domain.clock import utcnow
-from domain.commands import Command, parse_command
+from domain.commands import Command, parse_command, parse_journalled
 from domain.validation import describe
 from store.command_log import LEASED, QUEUED, Claim
 
@@ -95,7 +96,7 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
             elif claim.attempts > 1 and len(items) > 1:
                 suspects.append((claim.attempts, command_id, item))
             else:  # the log's copy is applied: it was validated in full when journalled
-                runnable.append((parse_command(claim.payload, journalled=True), claim))
+                runnable.append((parse_journalled(claim.payload), claim))
         if suspects:
             uow.log.release([command_id for _, command_id, _ in suspects])
         places = {cmd.id: claim.job for cmd, claim in runnable if claim.job is not None}
@@ -112,7 +113,7 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
     # Order does not decide outcomes (last-issued wins by the clocks, job prerequisites are waited for).
     suspects.sort(key=lambda suspect: suspect[0])
     return Claimed([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],
-                   Deferred([claim.payload for cmd, claim in runnable if cmd.id in waiting], countdown)
+                   Deferred([json.loads(claim.payload) for cmd, claim in runnable if cmd.id in waiting], countdown)
                    if waiting else None,
                    [(command_id, item) for _, command_id, item in suspects])
 
@@ -126,6 +127,8 @@ def _known_id(item: object) -> UUID | None:
 
 def _not_in_log(command_id: UUID, item: dict) -> str:
     """Why a command no log row has was not applied: what is wrong with it, if anything."""
+    if item.keys() == {"id"}:
+        return f"command {command_id} is not in the command log, and its message carried only its id"
     try:
         parse_command(item)
     except ValidationError as e:

@@ -19,12 +19,12 @@ from domain.errors import Refused
 from domain.handlers import handle
 from producers.client import new_command
 from store.engine import make_engine
-from store.tables import commands, groups
+from store.tables import commands, groups, users
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.errors import is_transient
 
-from .helpers import account_with_admin
+from .helpers import account_with_admin, add_user
 
 ALICE = "alice@example.com"
 
@@ -141,6 +141,32 @@ def test_the_soft_time_limit_abandons_the_chunk_instead_of_failing_a_command(eng
     status, attempts, _, reason = row(engine, command.id)
     assert (status, attempts, reason) == ("queued", 1, None)  # counted like a crash, not noted as its error
 
+
+
+def test_a_command_a_copy_applied_elsewhere_after_the_claim_is_not_applied_again(engine, account, monkeypatch):
+    """The set-based path takes the commands it claimed to be queued; another worker whose lease on a copy came
+    first commits one of them after this claim: the chunk is rolled back and applied one by one."""
+    people = [add_user(f"user{i}@example.com") for i in range(3)]
+    journal(engine, *people)
+    taken = people[1]
+    claim = workers.apply.claim
+
+    def the_other_worker_commits_after_the_claim(*args, **kwargs):
+        claimed = claim(*args, **kwargs)
+        with engine.begin() as conn:
+            conn.execute(commands.update().where(commands.c.id == taken.id)
+                         .values(status="applied", reason="applied by the other worker"))
+        return claimed
+
+    monkeypatch.setattr(workers.apply, "claim", the_other_worker_commits_after_the_claim)
+    report = deliver(engine, *people)
+
+    assert report.statuses == {"applied": 2, "already_applied": 1}
+    assert row(engine, taken.id).reason == "applied by the other worker"  # its status was not written again
+    assert [row(engine, person.id).status for person in people] == ["applied"] * 3
+    with engine.connect() as conn:
+        made = conn.execute(select(users.c.email_key).where(users.c.email_key.like("user%"))).scalars().all()
+    assert sorted(made) == ["user0@example.com", "user2@example.com"]  # user1 is the other worker's to make
 
 BROKEN_STORE = {  # a store that refuses every new user: a fault no rule of envadmin explains
     "sqlite": ["CREATE TRIGGER refuse_users BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'broken store'); END"],

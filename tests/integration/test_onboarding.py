@@ -106,6 +106,26 @@ def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp
     assert "bob@example.com" in (tmp_path / "people.passwords").read_text()
 
 
+
+def test_a_jobs_messages_carry_only_the_ids_of_the_rows_it_journalled(stack, client, tmp_path):
+    path = write(tmp_path / "ids.csv", *(f"add_user,1001,,user{i}@example.com,User,{i},,alice@example.com"
+                                        for i in range(3)), "grant,1001,,user0@example.com,,,,alice@example.com")
+    client.celery.control.purge()  # the account's message, applied by the fixture already
+    job = Onboarding(client, path, actor="support", allow_row_actors=True, passwords_file=tmp_path / "ids.passwords")
+    job.run()  # no worker: the message waits in the queue
+    with client.celery.connection_for_write() as conn:
+        message = conn.default_channel.basic_get(stack.queue, no_ack=True)
+    batch = json.loads(message.body)[0][0]  # Celery's body: [args, kwargs, embed]; the batch is the only argument
+    with client.engine.connect() as conn:
+        journalled = [str(command_id) for command_id in conn.execute(
+            select(commands.c.id).where(commands.c.job_id == job.job_id).order_by(commands.c.job_line)).scalars()]
+    assert batch["commands"] == [{"id": command_id} for command_id in journalled]
+
+    report = apply_message(batch, lambda: SqlUnitOfWork(client.engine), max_attempts=5, chunk=500,
+                           lease=timedelta(seconds=60))  # the worker's applier, on this very message
+    assert report.statuses == {"applied": 4}
+    assert queries.admins(client.engine, "1001") == ["alice@example.com", "user0@example.com"]
+
 def test_running_the_same_file_again_changes_nothing(stack, client, tmp_path):
     path = write(tmp_path / "again.csv", *(f"grant,1001,,new{i}@example.com,,,," for i in range(30)))
     with thread_worker(create_app(stack)):
