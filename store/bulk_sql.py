@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import ColumnElement, bindparam
 
 _PG = postgresql.dialect()
+_WAS = "value_before"  # update_rows' only_if: the value a row must still hold
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_update: tuple[str, ...] = ()) -> None:
@@ -46,7 +47,7 @@ def update_rows(conn: Connection, table: Table, key: str, rows: list[dict],
                             [{f"b_{n}": row[n] for n in names} for row in rows]).rowcount
     parameters = _columns(table, rows, names)
     if only_if is not None:
-        parameters["only_if_value"] = only_if[1]
+        parameters[_WAS] = [only_if[1]] * len(rows)
     return conn.exec_driver_sql(_pg_update(table, key, names, only_if and only_if[0]), parameters).rowcount
 
 
@@ -97,9 +98,14 @@ def _pg_insert(table: Table, names: tuple[str, ...], conflict: tuple[str, ...]) 
 @lru_cache(maxsize=64)
 def _pg_update(table: Table, key: str, names: tuple[str, ...], only_if: str | None) -> str:
     changes = ", ".join(f"{n} = v.{n}" for n in names if n != key)
-    condition = f" AND t.{only_if} = %(only_if_value)s" if only_if else ""
-    return (f"UPDATE {table.name} AS t SET {changes} FROM unnest({_arrays(table, names)}) "
-            f"AS v({', '.join(names)}) WHERE t.{key} = v.{key}{condition}")
+    if only_if is None:
+        return (f"UPDATE {table.name} AS t SET {changes} FROM unnest({_arrays(table, names)}) "
+                f"AS v({', '.join(names)}) WHERE t.{key} = v.{key}")
+    # The value it must still hold travels as a column too: compared with a constant, PostgreSQL read every row
+    # holding that value (an index on it) instead of each row by its key.
+    was = f"%({_WAS})b::{table.c[only_if].type.compile(dialect=_PG)}[]"
+    return (f"UPDATE {table.name} AS t SET {changes} FROM unnest({_arrays(table, names)}, {was}) "
+            f"AS v({', '.join(names)}, {_WAS}) WHERE t.{key} = v.{key} AND t.{only_if} = v.{_WAS}")
 
 
 def _arrays(table: Table, names: tuple[str, ...]) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Text, and_, cast, insert, literal_column, or_
 
 from domain.commands import AddMember, Command, GrantAdmin
 from domain.model import ADMIN_GROUP_KEY, GRANT_RETRIED, email_key, group_key
-from store.bulk_sql import among, update_rows
+from store.bulk_sql import among, plan_as_key_lookups, update_rows
 from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters, pending_grants
 
 QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
@@ -142,6 +142,7 @@ class CommandLog:
         No lock is taken before: the claim leased these commands to this worker, and a copy applied elsewhere
         (its lease ran out) holds the same accounts' locks. If it committed first, this update finds the status
         changed, after waiting for its row if need be."""
+        plan_as_key_lookups(self.conn)  # the chunk's transaction reads by key already; said here too
         return update_rows(self.conn, commands, "id", results, only_if=("status", QUEUED)) == len(results)
 
     def finish(self, command_id: UUID, status: str, reason: str | None, now: datetime) -> None:

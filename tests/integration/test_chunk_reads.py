@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, insert
 
 from store.chunk_repository import ChunkRepository
+from store.command_log import CommandLog
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.tables import accounts, groups, memberships, metadata, users
@@ -113,3 +114,46 @@ def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(stor
     assert plans
     for plan in plans:
         assert "pk_users" in plan and "Seq Scan" not in plan, plan
+
+
+@contextmanager
+def statements_starting(conn, verb: str):
+    """The statements run on `conn` meanwhile that begin with `verb`, with their parameters."""
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(verb):
+            seen.append((statement, parameters))
+
+    event.listen(conn, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(conn, "before_cursor_execute", capture)
+
+
+@pytest.mark.parametrize("analyzed", [False, True])
+def test_a_chunks_statuses_are_written_through_each_commands_key_however_many_are_queued(
+        store_never_analyzed, analyzed):
+    """The statuses are written only where still queued; that condition once made PostgreSQL read every queued
+    command of a 100,000-row job (through the index of queued rows) for each chunk of 400."""
+    engine = store_never_analyzed
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO commands (id, type, account, actor, source, correlation_id, issued_at, payload, status, "
+            "attempts, position, submitted_at, job_line) SELECT gen_random_uuid(), 'add_user', '1001', 'support', "
+            "'job', 'job', now(), '{}', 'queued', 0, g, now(), g FROM generate_series(1, 40000) AS g")
+    if analyzed:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE commands")
+    with engine.connect() as conn:
+        chunk = conn.exec_driver_sql("SELECT id FROM commands WHERE job_line <= 400").scalars().all()
+        with statements_starting(conn, "UPDATE") as seen:
+            written = CommandLog(conn).finish_queued([{"id": command_id, "status": "applied", "reason": None,
+                                                       "finished_at": NOW} for command_id in chunk])
+        plan, = plans_of(conn, seen)
+        conn.rollback()
+
+    assert written
+    assert "pk_commands" in plan and "ix_commands_queued_last_sent" not in plan, plan
+    assert "ix_commands_job_id_status" not in plan and "Seq Scan on commands" not in plan, plan
