@@ -324,8 +324,12 @@ class ChunkRepository(Repository):
             created_at=grant.issued_at))
 
     def pending_grants(self, key: str, account: str | None = None, group_key: str | None = None) -> list[PendingGrant]:
-        self._load_invites({key})
-        return [g for g in self._pending[key] if (account is None or g.account == account)
+        if key not in self._invites_loaded:
+            self._load_invites({key})
+        pending = self._pending.get(key)
+        if not pending:  # every new user of a job asks, and most have none
+            return []
+        return [g for g in pending if (account is None or g.account == account)
                 and (group_key is None or g.group == group_key)]
 
     def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import groupby
 from typing import Callable
 from uuid import UUID, uuid4
@@ -39,9 +40,15 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
         report.count("dead_letter")
         return report
     items = identify_each(batch.commands, uow_factory, report)
-    _note_taken(uow_factory, len(batch.commands), queue, batch.sent_at)
+    note_taken = partial(_note_taken, size=len(batch.commands), queue=queue, sent_at=batch.sent_at)
+    if not items:
+        with uow_factory() as uow:
+            note_taken(uow)
+            uow.commit()
     for start in range(0, len(items), chunk):
-        claimed = claim(items[start:start + chunk], uow_factory, max_attempts, lease, report)
+        # The first claim's transaction also notes the message taken: one transaction less per message.
+        claimed = claim(items[start:start + chunk], uow_factory, max_attempts, lease, report,
+                        also=note_taken if start == 0 else None)
         _apply_claimed(claimed, uow_factory, max_attempts, report, mails_committed, deferred)
         # Commands a delivery already tried and did not finish: one of them may kill its worker. Each is
         # claimed (its attempt counted) and applied on its own, so only the culprit uses up its attempts.
@@ -89,13 +96,12 @@ def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_
         return _apply_chunk(runnable, uow_factory, max_attempts, bulk=False)
 
 
-def _note_taken(uow_factory, size: int, queue: str | None, sent_at: datetime | None) -> None:
-    """For /metrics, the message's size; for the relay, that every message sent well before it has left the queue."""
-    with uow_factory() as uow:
-        batch_sizes.record(uow.conn, size)  # first: the relay's mark is one row that every worker updates
-        if queue is not None and sent_at is not None:
-            relay_marks.note_started(uow.conn, queue, sent_at)
-        uow.commit()
+def _note_taken(uow: SqlUnitOfWork, *, size: int, queue: str | None, sent_at: datetime | None) -> None:
+    """For /metrics, the message's size; for the relay, that every message sent well before it has left the queue.
+    Last in its transaction: the relay's mark is one row that every worker updates, locked until the commit."""
+    batch_sizes.record(uow.conn, size)
+    if queue is not None and sent_at is not None:
+        relay_marks.note_started(uow.conn, queue, sent_at)
 
 
 def _release_quietly(uow_factory, ids: list[UUID]) -> None:

@@ -26,7 +26,9 @@ class NotForBulk(Exception):
 
 
 def can_bulk(command: c.Command) -> bool:
-    return isinstance(command, _BULK_TYPES) and getattr(command, "retry_of", None) is None
+    # Asked of the model's fields first: a missing attribute costs pydantic an exception per command.
+    return isinstance(command, _BULK_TYPES) and ("retry_of" not in type(command).model_fields
+                                                 or command.retry_of is None)
 
 
 def _subject(command: c.Command) -> str:

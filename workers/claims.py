@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Callable
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -71,14 +72,15 @@ def identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[t
 
 
 def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease: timedelta,
-           report: BatchReport) -> Claimed:
+          report: BatchReport, also: Callable[[object], None] | None = None) -> Claimed:
     """In its own transaction, so a command that kills its worker is still counted.
 
     What to apply now, what to send again later, and the suspects: of several commands claimed together,
     those a delivery already tried (it may have been killed by one of them) are given back, to be claimed
     and applied one at a time. A job's row that an earlier row must precede (a grant after the add_user
     of its email, in another message) is sent back to wait, unapplied: its payload and the countdown after
-    which to send it again, longer each time it has waited already.
+    which to send it again, longer each time it has waited already. `also(uow)` writes more in the same
+    transaction, just before it commits.
     """
     with uow_factory() as uow:
         claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
@@ -108,6 +110,8 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
             now = utcnow()
             uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown))
             report.statuses["deferred"] = len(waiting)
+        if also is not None:
+            also(uow)
         uow.commit()
     # The least tried first: the culprit, tried most, comes last and no longer holds back the others.
     # Order does not decide outcomes (last-issued wins by the clocks, job prerequisites are waited for).
