@@ -1,16 +1,18 @@
 """Set-based writes: many rows in one statement, instead of one statement per row.
 
-On PostgreSQL each column travels as one array and the statement reads them with unnest(): the
-SQL text is the same whatever the number of rows, so it is planned once and prepared by psycopg.
+On PostgreSQL new rows go in by binary COPY, which psycopg encodes in C; updates and upserts send each column
+as one array that the statement reads with unnest(), so their SQL text is the same whatever the number of rows.
 SQLite (the embedded store) takes an executemany.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
+import psycopg
 from pydantic import BaseModel
-from sqlalchemy import Connection, Table, TypeDecorator, any_, insert, update
+from sqlalchemy import JSON, Connection, Table, TypeDecorator, any_, insert, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ColumnElement, bindparam
 
 _PG = postgresql.dialect()
@@ -29,7 +31,32 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_up
         else:
             conn.execute(insert(table), rows)
         return
-    conn.exec_driver_sql(_pg_insert(table, names, on_conflict_update), _columns(table, rows, names))
+    if on_conflict_update:
+        conn.exec_driver_sql(_pg_insert(table, names, on_conflict_update), _columns(table, rows, names))
+    else:
+        _copy_rows(conn, table, names, _columns(table, rows, names))
+
+
+def _copy_rows(conn: Connection, table: Table, names: tuple[str, ...], columns: dict[str, list]) -> None:
+    """COPY … FROM STDIN in binary, in the connection's transaction. Its errors are raised as SQLAlchemy's, as
+    those of any other statement are (an IntegrityError, an OperationalError), without the rows' values."""
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(_copy_types(table, names))
+            for row in zip(*(columns[name] for name in names)):
+                copy.write_row(row)
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error, hide_parameters=True,
+                                  dialect=conn.dialect) from error
+
+
+@lru_cache(maxsize=64)
+def _copy_types(table: Table, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The PostgreSQL type of each column as binary COPY encodes it: a JSON column takes the command's JSON text
+    (json's binary form is its text)."""
+    return tuple("text" if isinstance(table.c[name].type, JSON)
+                 else table.c[name].type.compile(dialect=_PG).split("(")[0].lower() for name in names)
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: list[dict],

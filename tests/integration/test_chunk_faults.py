@@ -214,3 +214,23 @@ def test_errors_of_the_store_never_carry_the_statement_parameters(database_url):
         conn.execute(text("SELECT no_such_column FROM users WHERE email_key = :key"), {"key": "bob@example.com"})
     plain.dispose()
     assert "bob@example.com" in str(shown.value)
+
+
+def test_a_set_based_insert_that_breaks_a_key_raises_the_stores_own_integrity_error(database_url):
+    """On PostgreSQL new rows go in by COPY, outside SQLAlchemy's statements: its errors must still reach the
+    worker as SQLAlchemy's (an IntegrityError is what sends a chunk down the one-by-one path), values hidden."""
+    from store.bulk_sql import insert_rows
+
+    engine = make_engine(database_url)
+    person = {"email_key": "dup@example.com", "email": "dup@example.com", "first_name": "D", "last_name": "Up",
+              "password_hash": "$argon2id$secret-hash", "password_expired": True, "created_by_account": None,
+              "created_at": utcnow()}
+    try:
+        with engine.connect() as conn:
+            insert_rows(conn, users, [person])
+            with pytest.raises(IntegrityError) as raised:
+                insert_rows(conn, users, [dict(person, email="Dup@example.com")])
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert "$argon2id$secret-hash" not in str(raised.value) and "Dup@example.com" not in str(raised.value)
