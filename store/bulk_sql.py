@@ -41,6 +41,8 @@ def _copy_rows(conn: Connection, table: Table, names: tuple[str, ...], columns: 
     """COPY … FROM STDIN in binary, in the connection's transaction. Its errors are raised as SQLAlchemy's, as
     those of any other statement are (an IntegrityError, an OperationalError), without the rows' values."""
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    if not conn.in_transaction():
+        conn.begin()  # the driver's cursor would start one SQLAlchemy knows nothing of, and its commit would not end
     try:
         with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
             copy.set_types(_copy_types(table, names))

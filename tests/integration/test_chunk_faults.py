@@ -234,3 +234,20 @@ def test_a_set_based_insert_that_breaks_a_key_raises_the_stores_own_integrity_er
     finally:
         engine.dispose()
     assert "$argon2id$secret-hash" not in str(raised.value) and "Dup@example.com" not in str(raised.value)
+
+
+def test_a_set_based_insert_opening_a_transaction_is_committed_with_it(database_url):
+    from store.bulk_sql import insert_rows
+
+    engine = make_engine(database_url)
+    person = {"email_key": "first@example.com", "email": "first@example.com", "first_name": "F", "last_name": "S",
+              "password_hash": None, "password_expired": False, "created_by_account": None, "created_at": utcnow()}
+    try:
+        with engine.connect() as conn:
+            insert_rows(conn, users, [person])  # the connection's first statement
+            conn.commit()
+        with engine.connect() as conn:
+            assert conn.execute(select(users.c.email).where(users.c.email_key == "first@example.com")).scalar() \
+                == "first@example.com"
+    finally:
+        engine.dispose()
