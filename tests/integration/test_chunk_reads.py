@@ -47,12 +47,12 @@ def crowded_account(pg_database_url):
 
 
 @contextmanager
-def selects_naming(conn, text: str):
-    """The SELECT statements run on `conn` meanwhile whose SQL holds `text`, with their parameters."""
+def statements_run(conn, verb: str, naming: str = ""):
+    """The statements run on `conn` meanwhile that begin with `verb` and hold `naming`, with their parameters."""
     seen = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if text in statement and statement.lstrip().upper().startswith("SELECT"):
+        if naming in statement and statement.lstrip().upper().startswith(verb):
             seen.append((statement, parameters))
 
     event.listen(conn, "before_cursor_execute", capture)
@@ -71,7 +71,7 @@ def test_a_chunk_reads_the_memberships_of_its_people_not_of_its_accounts(crowded
     engine, keys = crowded_account
     with engine.connect() as conn:
         repo = ChunkRepository(conn, None, None)
-        with selects_naming(conn, "memberships") as seen:
+        with statements_run(conn, "SELECT", "memberships") as seen:
             repo.prefetch({"1001"}, {keys[7], "new@acme.example"}, {"support"}, set())
         assert repo.is_member("1001", "admins", keys[7])
         assert not repo.is_member("1001", "admins", "new@acme.example")
@@ -104,7 +104,7 @@ def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(stor
     new_people = {f"new{i}@acme.example" for i in range(500)}
     with engine.connect() as conn:
         repo = ChunkRepository(conn, None, None)
-        with selects_naming(conn, "FROM users") as seen:
+        with statements_run(conn, "SELECT", "FROM users") as seen:
             repo.prefetch(set(), new_people | {"person7@acme.example"}, set(), set())
         assert repo.get_user("person7@acme.example") is not None
         assert repo.get_user("new3@acme.example") is None
@@ -114,22 +114,6 @@ def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(stor
     assert plans
     for plan in plans:
         assert "pk_users" in plan and "Seq Scan" not in plan, plan
-
-
-@contextmanager
-def statements_starting(conn, verb: str):
-    """The statements run on `conn` meanwhile that begin with `verb`, with their parameters."""
-    seen = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(verb):
-            seen.append((statement, parameters))
-
-    event.listen(conn, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(conn, "before_cursor_execute", capture)
 
 
 @pytest.mark.parametrize("analyzed", [False, True])
@@ -148,7 +132,7 @@ def test_a_chunks_statuses_are_written_through_each_commands_key_however_many_ar
             conn.exec_driver_sql("ANALYZE commands")
     with engine.connect() as conn:
         chunk = conn.exec_driver_sql("SELECT id FROM commands WHERE job_line <= 400").scalars().all()
-        with statements_starting(conn, "UPDATE") as seen:
+        with statements_run(conn, "UPDATE") as seen:
             written = CommandLog(conn).finish_queued([{"id": command_id, "status": "applied", "reason": None,
                                                        "finished_at": NOW} for command_id in chunk])
         plan, = plans_of(conn, seen)
