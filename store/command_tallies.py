@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, Float, Integer, case, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from store.command_log import APPLIED, EXPIRED, FAILED, REJECTED, SUPERSEDED
 from store.histograms import Histogram, cumulate, le_label
 from store.tables import command_tallies, commands, tally_marks
-from store.upsert import add_counts
+from store.upsert import add_counts, insert_for
 
 FINAL = (APPLIED, REJECTED, SUPERSEDED, FAILED, EXPIRED)
 LATENCY_BOUNDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 86400, 604800, math.inf)
@@ -67,8 +66,7 @@ def _fold(engine: Engine, cutoff: datetime) -> None:
     if mark is not None and mark >= cutoff:
         return  # the common case between two folds: nothing written, no lock taken
     with engine.begin() as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(tally_marks).values(name=MARK, folded_until=None)
+        conn.execute(insert_for(conn, tally_marks).values(name=MARK, folded_until=None)
                      .on_conflict_do_nothing(index_elements=["name"]))
         # Locked: two scrapes at once fold in turn, and the second finds nothing left to fold.
         mark = conn.execute(select(tally_marks.c.folded_until).where(tally_marks.c.name == MARK)

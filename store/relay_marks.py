@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from store.tables import relay_marks
-from store.upsert import add_counts
+from store.upsert import add_counts, insert_for
 
 
 def note_started(conn: Connection, queue: str, sent_at: datetime) -> None:
@@ -16,8 +15,7 @@ def note_started(conn: Connection, queue: str, sent_at: datetime) -> None:
 
     One statement: two workers starting the queue's first messages at once both find no row, and an update then
     an insert would make one of them fail on the other's row (and its message with it)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(relay_marks).values(queue=queue, started_sent_at=sent_at, republished=0)
+    statement = insert_for(conn, relay_marks).values(queue=queue, started_sent_at=sent_at, republished=0)
     conn.execute(statement.on_conflict_do_update(
         index_elements=[relay_marks.c.queue], set_={"started_sent_at": statement.excluded.started_sent_at},
         where=or_(relay_marks.c.started_sent_at.is_(None),
