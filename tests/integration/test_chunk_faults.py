@@ -18,6 +18,7 @@ from domain.clock import utcnow
 from domain.errors import Refused
 from domain.handlers import handle
 from producers.client import new_command
+from store.bulk_sql import insert_rows
 from store.engine import make_engine
 from store.tables import commands, groups, users
 from store.unit_of_work import SqlUnitOfWork
@@ -216,38 +217,27 @@ def test_errors_of_the_store_never_carry_the_statement_parameters(database_url):
     assert "bob@example.com" in str(shown.value)
 
 
-def test_a_set_based_insert_that_breaks_a_key_raises_the_stores_own_integrity_error(database_url):
+def user_row(email: str, **fields) -> dict:
+    """A users row as the chunk repository writes it."""
+    return {"email_key": email.lower(), "email": email, "first_name": "F", "last_name": "S", "password_hash": None,
+            "password_expired": False, "created_by_account": None, "created_at": utcnow(), **fields}
+
+
+def test_a_set_based_insert_that_breaks_a_key_raises_the_stores_own_integrity_error(engine):
     """On PostgreSQL new rows go in by COPY, outside SQLAlchemy's statements: its errors must still reach the
     worker as SQLAlchemy's (an IntegrityError is what sends a chunk down the one-by-one path), values hidden."""
-    from store.bulk_sql import insert_rows
-
-    engine = make_engine(database_url)
-    person = {"email_key": "dup@example.com", "email": "dup@example.com", "first_name": "D", "last_name": "Up",
-              "password_hash": "$argon2id$secret-hash", "password_expired": True, "created_by_account": None,
-              "created_at": utcnow()}
-    try:
-        with engine.connect() as conn:
-            insert_rows(conn, users, [person])
-            with pytest.raises(IntegrityError) as raised:
-                insert_rows(conn, users, [dict(person, email="Dup@example.com")])
-            conn.rollback()
-    finally:
-        engine.dispose()
+    with engine.connect() as conn:
+        insert_rows(conn, users, [user_row("dup@example.com", password_hash="$argon2id$secret-hash")])
+        with pytest.raises(IntegrityError) as raised:
+            insert_rows(conn, users, [user_row("Dup@example.com", password_hash="$argon2id$secret-hash")])
+        conn.rollback()
     assert "$argon2id$secret-hash" not in str(raised.value) and "Dup@example.com" not in str(raised.value)
 
 
-def test_a_set_based_insert_opening_a_transaction_is_committed_with_it(database_url):
-    from store.bulk_sql import insert_rows
-
-    engine = make_engine(database_url)
-    person = {"email_key": "first@example.com", "email": "first@example.com", "first_name": "F", "last_name": "S",
-              "password_hash": None, "password_expired": False, "created_by_account": None, "created_at": utcnow()}
-    try:
-        with engine.connect() as conn:
-            insert_rows(conn, users, [person])  # the connection's first statement
-            conn.commit()
-        with engine.connect() as conn:
-            assert conn.execute(select(users.c.email).where(users.c.email_key == "first@example.com")).scalar() \
-                == "first@example.com"
-    finally:
-        engine.dispose()
+def test_a_set_based_insert_opening_a_transaction_is_committed_with_it(engine):
+    with engine.connect() as conn:
+        insert_rows(conn, users, [user_row("first@example.com")])  # the connection's first statement
+        conn.commit()
+    with engine.connect() as conn:
+        assert conn.execute(select(users.c.email).where(users.c.email_key == "first@example.com")).scalar() \
+            == "first@example.com"
