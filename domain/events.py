@@ -127,6 +127,15 @@ class UserActivated(Event):
     """A user created without a password set one through the activation link."""
 
 
+@dataclass(frozen=True)
+class UserClaimed(Event):
+    """The person of the email proved the mailbox and took over a user someone else had created for it."""
+
+    @property
+    def detail(self) -> str:
+        return "the mailbox was proven; the password its creator set no longer works and its sessions ended"
+
+
 _ACTIONS = {
     AccountCreated: "account.created",
     UserAdded: "user.added",
@@ -144,4 +153,5 @@ _ACTIONS = {
     GrantPending: "grant.pending",
     UserRegistered: "user.registered",
     UserActivated: "user.activated",
+    UserClaimed: "user.claimed",
 }

@@ -46,6 +46,11 @@ def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Out
     repo.add_group(admins)
     events: list[ev.Event] = [ev.AccountCreated(cmd.account, cmd.account, name=cmd.name)]
     user = repo.get_user(email_key(cmd.admin_email))
+    if user is not None and not user.vouched_for(cmd.account):  # its holder may not be its person: ask the mailbox
+        grant = c.GrantAdmin.model_construct(**cmd.model_dump(include=set(c.Command.model_fields)),
+                                             email=cmd.admin_email, retry_of=None)
+        held, more = invitations.hold_grant(grant, repo, admins, _role(admins, cmd.account), now)
+        return Outcome(f"Account {cmd.account} ({cmd.name}) created. {held}", events + more, status=INVITE_PENDING)
     created = user is None
     if created:
         user = activation.new_user(cmd, cmd.admin_email)
@@ -213,6 +218,8 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, grou
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
     user = repo.get_user(key)
+    if user is not None and not user.vouched_for(cmd.account):
+        user = None  # created elsewhere and unproven: whoever holds it may not be the mailbox's person
     role = _role(group, cmd.account)
     if user is None:
         if getattr(cmd, "retry_of", None) is not None:

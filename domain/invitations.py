@@ -66,7 +66,7 @@ def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, l
     key = email_key(cmd.email)
     old = repo.find_invite(cmd.account, key)
     user = repo.get_user(key)
-    to_activate = user is not None and user.awaits_activation
+    to_activate = user is not None and user.awaits_activation and user.created_by_account == cmd.account
     if old is None and not to_activate:
         raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
     new, token = new_invite(cmd, repo, now, old.email if old is not None else user.email)

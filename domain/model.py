@@ -31,7 +31,12 @@ class Account:
 
 @dataclass
 class User:
-    """A person who can log in; `email` keeps the form first typed."""
+    """A person who can log in; `email` keeps the form first typed.
+
+    `verified`: the person proved the mailbox (registered, activated or reset a password through a mailed link).
+    Until then the user is only as good as the word of the account that created it, whose administrator may even
+    know its temporary password: no other account's grant reaches it (see `vouched_for`).
+    """
 
     email: str
     first_name: str
@@ -39,10 +44,16 @@ class User:
     password_hash: str | None
     password_expired: bool
     created_by_account: str | None = None
+    verified: bool = False
 
     @property
     def key(self) -> str:
         return email_key(self.email)
+
+    def vouched_for(self, account: str) -> bool:
+        """Whether a grant in `account` may reach this identity as it is: its person proved the mailbox, or the
+        account itself created it."""
+        return self.verified or self.created_by_account == account
 
     @property
     def awaits_activation(self) -> bool:

@@ -26,8 +26,13 @@ class Repository(abc.ABC):
     def add_user(self, user: User) -> None: ...
 
     @abc.abstractmethod
-    def set_password(self, email_key: str, password_hash: str) -> None:
-        """Give a user created with no password the password they chose (not expired): their activation."""
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
+        """The person opened a mailed link and chose this password (not expired): the user is verified, takes
+        `names` (first, last) if given, and every session of the identity ends, whoever held it before."""
+
+    @abc.abstractmethod
+    def accounts_of(self, email_key: str) -> list[str]:
+        """The accounts the identity belongs to (the one that created it, those of its groups), in number order."""
 
     @abc.abstractmethod
     def get_group(self, account: str, group_key: str) -> Group | None: ...

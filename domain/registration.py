@@ -42,6 +42,7 @@ class Registered:
     created: bool
     retries: list[c.Command]
     activated: bool = False  # a user created with no password set theirs
+    claimed: bool = False  # a user someone else created, unproven till now: its person took it over
 
 
 def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Repository,
@@ -49,8 +50,11 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
              password_matches: Callable[[User], bool] = lambda user: False) -> Registered:
     """Accept the invite of the token; the caller submits `retries` in the same transaction.
 
-    A user created with no password (to be activated by mail) sets `new_password_hash` as theirs; their names
-    stay those their administrator gave, whatever `first_name` and `last_name` say.
+    The token proves the mailbox. A user created with no password (to be activated by mail) sets
+    `new_password_hash` as theirs; their names stay those their administrator gave. A user someone else created and
+    whose person never proved the mailbox is claimed: `new_password_hash` replaces the password its creator may
+    know, the names given replace theirs, and every session of the identity ends. A verified user gives their
+    current password (`password_matches`).
     """
     invite = repo.invite_by_token(hash_token(token))
     if invite is None:
@@ -63,12 +67,16 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
         raise Refused("this registration link was sent to another email")
     user = repo.get_user(invite.key)
     activated = user is not None and user.awaits_activation
+    claimed = user is not None and not activated and not user.verified
+    named = bool(first_name.strip() and last_name.strip())
     if user is None:
-        if not (first_name.strip() and last_name.strip()):
+        if not named:
             raise Refused(NAMES_REQUIRED)
-        repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False))
+        repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False, verified=True))
     elif activated:
-        repo.set_password(invite.key, new_password_hash)
+        repo.prove_mailbox(invite.key, new_password_hash)
+    elif claimed:
+        repo.prove_mailbox(invite.key, new_password_hash, (first_name, last_name) if named else None)
     elif not password_matches(user):
         raise Refused(f"a user {user.email} already exists: give its current password to accept the invite")
     # Ownership of the email is proven for every account that invited it, not only this link's.
@@ -77,7 +85,14 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     operation = uuid4()
     who = ev.UserActivated if activated else ev.UserRegistered
     for event in (who(invite.account, invite.email), ev.InviteAccepted(invite.account, invite.email)):
-        repo.add_audit(AuditEntry(now, invite.email, event.action, event.target, event.account, operation,
-                                  source, event.detail))
+        _audit(repo, now, invite.email, event, operation, source)
+    if claimed:  # every account the identity belongs to sees that its earlier holder lost it
+        for account in sorted(set(repo.accounts_of(invite.key)) | {invite.account}):
+            _audit(repo, now, invite.email, ev.UserClaimed(account, invite.email), operation, source)
     return Registered(invite.email, user is None, retry_pending_grants(invite.key, repo, now, source=source),
-                      activated)
+                      activated, claimed)
+
+
+def _audit(repo: Repository, now: datetime, actor: str, event: ev.Event, operation, source: str) -> None:
+    repo.add_audit(AuditEntry(now, actor, event.action, event.target, event.account, operation, source,
+                              event.detail))

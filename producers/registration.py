@@ -54,12 +54,13 @@ def _current_password_proven(client: Client, token_hash: str, password: str, now
     """Whether the password is that of the invited email's existing user; a lockout is refused.
 
     Checked in a transaction of its own, so a failure stays counted when the registration is refused. A user
-    with no password (to be activated) has none to check: the token alone proves the email.
+    with no password (to be activated), or one whose person never proved the mailbox (claimed with the new
+    password), has none to check: the token alone proves the email.
     """
     with client.engine.connect() as conn:
         invited = conn.execute(select(invites.c.email).where(invites.c.token_hash == token_hash)).scalar()
         has_password = invited is not None and conn.execute(
-            select(users.c.email_key).where(users.c.email_key == email_key(invited),
+            select(users.c.email_key).where(users.c.email_key == email_key(invited), users.c.verified,
                                             users.c.password_hash.is_not(None))).first() is not None
     if not has_password:
         return False

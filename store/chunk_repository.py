@@ -125,7 +125,7 @@ class ChunkRepository(Repository):
     def _read_users(self, keys: set[str]) -> None:
         for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, keys))):
             self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
-                                              row.password_expired, row.created_by_account)
+                                              row.password_expired, row.created_by_account, row.verified)
 
     def _load_clocks(self, keys: set[Key]) -> None:
         self._clocks_loaded = keys
@@ -206,7 +206,7 @@ class ChunkRepository(Repository):
         self._inserts[users].append(dict(
             email_key=user.key, email=user.email, first_name=user.first_name, last_name=user.last_name,
             password_hash=user.password_hash, password_expired=user.password_expired,
-            created_by_account=user.created_by_account, created_at=self._now))
+            created_by_account=user.created_by_account, verified=user.verified, created_at=self._now))
 
     def add_group(self, group: Group) -> None:
         self.writes += 1
@@ -216,7 +216,7 @@ class ChunkRepository(Repository):
     def rename_group(self, *_) -> None:
         raise NotImplementedError("the chunk repository applies memberships and new accounts and users only")
 
-    delete_group = move_pending_grants = invite_by_token = set_password = rename_group
+    delete_group = move_pending_grants = invite_by_token = prove_mailbox = accounts_of = rename_group
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:

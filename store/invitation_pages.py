@@ -26,6 +26,11 @@ class Invitation:
     user_exists: bool
     activation: bool = False  # its user was created with no password: the page sets one
     user_name: str | None = None  # the user's names as their administrator gave them (an activation)
+    claim: bool = False  # a user someone else created for the email, never proven: registering takes it over
+
+    @property
+    def asks_current_password(self) -> bool:
+        return self.user_exists and not (self.activation or self.claim)
 
     @property
     def is_open(self) -> bool:
@@ -46,7 +51,7 @@ def invitation(engine: Engine, token_hash: str) -> Invitation | None:
             .join(groups, (groups.c.account == pending_grants.c.account)
                   & (groups.c.name_key == pending_grants.c.group_key), isouter=True)
             .where(pending_grants.c.invite_id == invite.id).order_by(pending_grants.c.group_key)).all()
-        user = conn.execute(select(users.c.first_name, users.c.last_name, users.c.password_hash)
+        user = conn.execute(select(users.c.first_name, users.c.last_name, users.c.password_hash, users.c.verified)
                             .where(users.c.email_key == invite.email_key)).first()
         if user is not None and user.password_hash is None:  # an activation: the roles the user already has, too
             grant_groups += conn.execute(
@@ -63,6 +68,7 @@ def invitation(engine: Engine, token_hash: str) -> Invitation | None:
         inviter_name=f"{inviter.first_name} {inviter.last_name}".strip() if inviter else None,
         roles=list(dict.fromkeys(roles)), expires_at=invite.expires_at, user_exists=user is not None,
         activation=user is not None and user.password_hash is None,
+        claim=user is not None and user.password_hash is not None and not user.verified,
         user_name=" ".join(f"{user.first_name} {user.last_name}".split()) if user is not None else None)
 
 

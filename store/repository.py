@@ -54,18 +54,25 @@ class SqlRepository(InviteRecords, Repository):
         if row is None:
             return None
         return User(row.email, row.first_name, row.last_name, row.password_hash,
-                    row.password_expired, row.created_by_account)
+                    row.password_expired, row.created_by_account, row.verified)
 
     def add_user(self, user: User) -> None:
         self.conn.execute(insert(users).values(
             email_key=user.key, email=user.email, first_name=user.first_name,
             last_name=user.last_name, password_hash=user.password_hash,
             password_expired=user.password_expired, created_by_account=user.created_by_account,
-            created_at=utcnow()))
+            verified=user.verified, created_at=utcnow()))
 
-    def set_password(self, email_key: str, password_hash: str) -> None:
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
+        named = {"first_name": names[0], "last_name": names[1]} if names else {}
         self.conn.execute(update(users).where(users.c.email_key == email_key)
-                          .values(password_hash=password_hash, password_expired=False))
+                          .values(password_hash=password_hash, password_expired=False, verified=True, **named))
+
+    def accounts_of(self, email_key: str) -> list[str]:
+        created = select(users.c.created_by_account.label("account")).where(
+            users.c.email_key == email_key, users.c.created_by_account.is_not(None))
+        member = select(memberships.c.account).where(memberships.c.email_key == email_key)
+        return sorted(set(self.conn.execute(created.union(member)).scalars()))
 
     def get_group(self, account: str, group_key: str) -> Group | None:
         name = self.conn.execute(select(groups.c.name).where(

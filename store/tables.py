@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     Uuid,
+    false,
     text,
 )
 
@@ -74,6 +75,8 @@ users = Table(
     Column("password_expired", Boolean, nullable=False),
     Column("created_by_account", String(12)),
     Column("created_at", UTCDateTime, nullable=False),
+    # The person proved the mailbox (registered or activated through a mailed link); see domain.model.User.
+    Column("verified", Boolean, nullable=False, server_default=false()),
 )
 
 groups = Table(

@@ -140,9 +140,11 @@ def register(first: Annotated[Optional[str], typer.Option(
         retried = [queries.command_status(api.engine, c.id) for c in result.retries]
     if as_json:
         print_json({"ok": True, "email": result.email, "created": result.created, "activated": result.activated,
+                    "claimed": result.claimed,
                     "retried": [{key: r[key] for key in ("id", "status", "reason")} for r in retried]})
         return
-    print_lines([registration_line(result.email, result.created, len(result.retries), result.activated)])
+    print_lines([registration_line(result.email, result.created, len(result.retries), result.activated,
+                                   result.claimed)])
     if wait:
         print_lines([line for r in retried for line in command_lines(r)])
 

@@ -16,7 +16,10 @@ def command_lines(status: dict, caveat: str | None = None) -> list[str]:
     return lines
 
 
-def registration_line(email: str, created: bool, retried: int, activated: bool = False) -> str:
+def registration_line(email: str, created: bool, retried: int, activated: bool = False, claimed: bool = False) -> str:
+    if claimed:
+        return (f"Claimed {email}: the password is yours now, the one it had no longer works and its sessions ended; "
+                f"{retried} pending grant(s) retried.")
     if activated:
         return f"Activated {email}: password set; {retried} pending grant(s) retried."
     return f"{'Registered' if created else 'Invite accepted by'} {email}; {retried} pending grant(s) retried."

@@ -69,7 +69,7 @@ async def register(request: Request, token: str) -> Response:
     if invite.activation:  # the names are those the administrator gave; only the password is asked
         errors = _password_errors(password, again)
     else:
-        errors = {} if invite.user_exists else _form_errors(values, password, again)
+        errors = {} if invite.asks_current_password else _form_errors(values, password, again)
     if not errors:
         try:
             result = await run_in_threadpool(
@@ -77,7 +77,7 @@ async def register(request: Request, token: str) -> Response:
                 values["last_name"].strip() or "-", password, client_address=client_address(request),
                 source="web")
         except Refused as refusal:
-            if invite.activation or not invite.user_exists:
+            if not invite.asks_current_password:
                 return message(request, "Activation refused" if invite.activation else "Registration refused",
                                [str(refusal), ASK_AGAIN], status=409)
             # The domain's refusal tells someone typing on the CLI what to give; here they just gave it.
@@ -89,6 +89,7 @@ async def register(request: Request, token: str) -> Response:
             sessions.sign_in(request, result.email, must_change=temporary)
             request.session["retried"] = [str(command.id) for command in result.retries]
             request.session["activated"] = result.activated
+            request.session["claimed"] = result.claimed
             return RedirectResponse("/welcome", status_code=303)
     return page(request, "register.html", status=422, title=_title(invite), invite=invite,
                 values=values, errors=errors)
@@ -130,4 +131,5 @@ async def welcome(request: Request) -> Response:
                                        request.session.get("retried", []))
     waiting = any(outcome.status in (QUEUED, PENDING) for outcome in outcomes)
     return page(request, "welcome.html", title="Welcome", email=email, outcomes=outcomes,
-                activated=request.session.get("activated", False), refresh=REFRESH_SECONDS if waiting else None)
+                activated=request.session.get("activated", False), claimed=request.session.get("claimed", False),
+                refresh=REFRESH_SECONDS if waiting else None)

@@ -10,12 +10,12 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant
+from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant, email_key
 from domain.tokens import hash_token
 from producers.client import Client, new_command
 from producers.registration import open_envelope, register_with_token
@@ -23,6 +23,7 @@ from store import credentials, queries
 from store.engine import make_engine
 from store.expiry import expire_invites
 from store.invite_mail import InviteMailWriter
+from store.tables import users
 from store.unit_of_work import SqlUnitOfWork
 from workers.app import create_app
 from workers.runtime import Runtime
@@ -203,6 +204,7 @@ def invite_for(database_url, tmp_path, existing_user: bool) -> tuple[Client, str
         handle(account_with_admin(), uow.repo, now)
         if existing_user:
             handle(add_user(STRANGER), uow.repo, now)
+            uow.conn.execute(update(users).where(users.c.email_key == email_key(STRANGER)).values(verified=True))
         invite = Invite(uuid4(), "1001", STRANGER, "alice@example.com", INVITE_PENDING, hash_token(TOKEN), now,
                         now + timedelta(days=7))
         uow.repo.add_invite(invite)

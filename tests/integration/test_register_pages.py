@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from domain.passwords import hash_password
+from domain.passwords import hash_password, verify_password
 from producers.client import new_command
 from producers.web.app import create_web
 from store.mail_outbox import open_body
@@ -120,8 +120,8 @@ def test_an_existing_user_is_asked_for_their_current_password_not_a_new_one(web)
                              email=DANA)) == ["pending"]  # invited to 2002 while she had no user
     assert apply(add_user(DANA)) == ["applied"]  # then 1001 made her a user, with her own password
     with engine.begin() as conn:
-        conn.execute(update(users).where(users.c.email_key == DANA).values(password_hash=hash_password(PASSWORD),
-                                                                            password_expired=False))
+        conn.execute(update(users).where(users.c.email_key == DANA).values(  # as if she had proven her mailbox
+            password_hash=hash_password(PASSWORD), password_expired=False, verified=True))
     link = f"/register/{token_for(settings, engine, DANA)}"
     page = browser.get(link).text
     assert "current password" in page.lower() and 'name="password_again"' not in page
@@ -170,7 +170,7 @@ def test_every_page_carries_the_security_headers(web):
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
 
 
-def test_an_existing_user_accepting_with_a_temporary_password_must_change_it_first(web):
+def test_a_user_another_account_made_for_the_email_is_claimed_by_the_invited_person(web):
     browser, apply, settings, engine = web
     assert apply(new_command("create_account", actor="support", source="cli", account="2002", name="Beta",
                              admin_email="bob@beta.example", first_name="Bob", last_name="B",
@@ -178,11 +178,17 @@ def test_an_existing_user_accepting_with_a_temporary_password_must_change_it_fir
     apply(new_command("grant_admin", actor="bob@beta.example", source="cli", account="2002", email=DANA))
     temporary = "given-by-alice-1"
     assert apply(new_command("add_user", actor="alice@example.com", source="cli", account="1001", email=DANA,
-                             first_name="Dana", last_name="Ruiz", password_hash=hash_password(temporary),
+                             first_name="Not", last_name="Dana", password_hash=hash_password(temporary),
                              password_expired=True)) == ["applied"]
     link = f"/register/{token_for(settings, engine, DANA)}"
     page = browser.get(link).text
+    assert "current password" not in page.lower() and "make it yours" in page and 'name="password_again"' in page
 
-    accepted = browser.post(link, data={"csrf_token": form_token(page), "password": temporary})
+    claimed = browser.post(link, data={"csrf_token": form_token(page), "first_name": "Dana", "last_name": "Ruiz",
+                                       "password": PASSWORD, "password_again": PASSWORD})
 
-    assert accepted.status_code == 200 and accepted.url.path == "/password"
+    assert claimed.status_code == 200 and claimed.url.path == "/welcome" and "yours now" in claimed.text
+    with engine.connect() as conn:
+        dana = conn.execute(select(users).where(users.c.email_key == DANA)).one()
+    assert (dana.first_name, dana.last_name, dana.verified, dana.password_expired) == ("Dana", "Ruiz", True, False)
+    assert not verify_password(dana.password_hash, temporary) and verify_password(dana.password_hash, PASSWORD)

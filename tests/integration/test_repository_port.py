@@ -97,10 +97,11 @@ def test_a_user_added_with_no_password_is_activated_with_the_one_set_not_expired
         repo.add_user(dan)
     with full_port.unit() as repo:
         assert repo.get_user(email_key("dan@example.com")).awaits_activation
-        repo.set_password(email_key("dan@example.com"), "hash-d")
-        repo.set_password(email_key("nobody@example.com"), "hash-n")  # no such user: nothing changes
+        repo.prove_mailbox(email_key("dan@example.com"), "hash-d")
+        repo.prove_mailbox(email_key("nobody@example.com"), "hash-n")  # no such user: nothing changes
     with full_port.unit() as repo:
-        assert repo.get_user(email_key("dan@example.com")) == User(dan.email, "Dan", "New", "hash-d", False, "1001")
+        assert repo.get_user(email_key("dan@example.com")) == User(dan.email, "Dan", "New", "hash-d", False, "1001",
+                                                                   verified=True)
         assert repo.get_user(email_key("nobody@example.com")) is None
 
 
@@ -307,7 +308,7 @@ def test_audit_entries_are_kept_in_order_with_every_field(port):
 # --- what the chunk repository leaves to the row repository --------------------------------------
 
 @pytest.mark.parametrize("operation", ["rename_group", "delete_group", "move_pending_grants", "invite_by_token",
-                                       "set_password"])
+                                       "prove_mailbox", "accounts_of"])
 def test_the_chunk_repository_refuses_outright_what_the_set_based_path_never_calls(database_url, operation):
     port = SqlPort("chunk", database_url)
     with SqlUnitOfWork(port.engine) as uow, pytest.raises(NotImplementedError, match="memberships and new accounts and users only"):

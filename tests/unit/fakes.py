@@ -47,6 +47,7 @@ class FakeRepository(Repository):
         self.grants: dict[UUID, tuple[PendingGrant, str]] = {}  # grant and its status
         self.mails: list[tuple[Invite, str, str]] = []  # invite, token, role
         self.mail_replaces: dict[UUID, Invite] = {}  # a resent invite's id: the invite its mail replaces
+        self.ended_sessions: list[str] = []  # email keys whose sessions prove_mailbox ended
 
     # --- Repository -------------------------------------------------------------------------
 
@@ -68,10 +69,17 @@ class FakeRepository(Repository):
             raise IntegrityError(f"duplicate user {user.key}")
         self.users[user.key] = replace(user)
 
-    def set_password(self, email_key: str, password_hash: str) -> None:
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
         if email_key in self.users:  # an UPDATE matching no row changes nothing
+            first, last = names or (self.users[email_key].first_name, self.users[email_key].last_name)
             self.users[email_key] = replace(self.users[email_key], password_hash=password_hash,
-                                            password_expired=False)
+                                            password_expired=False, verified=True, first_name=first, last_name=last)
+            self.ended_sessions.append(email_key)
+
+    def accounts_of(self, email_key: str) -> list[str]:
+        user = self.users.get(email_key)
+        created = {user.created_by_account} if user is not None and user.created_by_account else set()
+        return sorted(created | {a for a, _, e in self.memberships if e == email_key})
 
     def get_group(self, account: str, group_key: str) -> Group | None:
         return self.groups.get((account, group_key))
@@ -190,6 +198,10 @@ class FakeRepository(Repository):
 
     def user(self, email: str) -> User | None:
         return self.get_user(email_key(email))
+
+    def prove(self, email: str) -> None:
+        """The user's person proved the mailbox (as registering with a mailed link does)."""
+        self.users[email_key(email)] = replace(self.users[email_key(email)], verified=True)
 
     def group(self, account: str, name: str) -> Group | None:
         return self.get_group(account, group_key(name))

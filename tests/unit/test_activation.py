@@ -90,7 +90,8 @@ def test_create_account_by_activation_mails_its_first_administrator(empty):
     assert outcome.message.startswith("Account 1001 (Acme) created; nobody@example.com is its administrator.")
 
 
-def test_create_account_by_activation_of_an_existing_user_mails_nothing(repo):
+def test_create_account_by_activation_of_an_existing_verified_user_mails_nothing(repo):
+    repo.prove(ALICE)
     apply(repo, create_account("3003", ALICE, password_hash=None, activation="mail"))
     assert repo.mails == [] and repo.user(ALICE).password_hash == HASH
 

@@ -144,7 +144,8 @@ def test_creating_an_account_audits_account_created_user_added_and_admin_granted
             NOW, SUPPORT, "1001", cmd.id, "cli")
 
 
-def test_creating_an_account_for_an_existing_user_makes_them_its_admin_without_adding_them_again(repo):
+def test_creating_an_account_for_an_existing_verified_user_makes_them_its_admin_without_adding_them_again(repo):
+    repo.prove(CAROL)
     outcome = apply(repo, create_account("3003", "CAROL@example.com", password_hash=OTHER_HASH))
 
     assert outcome.message == f"Account 3003 (Acme) created; {CAROL} is its administrator."

@@ -160,10 +160,11 @@ def test_a_bad_token_is_refused_and_changes_nothing(repo, case):
     assert (repo.snapshot(), dict(repo.invites), dict(repo.grants)) == before
 
 
-def test_an_existing_user_accepts_the_invite_only_with_their_current_password(repo):
+def test_an_existing_verified_user_accepts_the_invite_only_with_their_current_password(repo):
     apply(repo, grant(STRANGER, actor=ALICE))
     token = repo.mails[0][1]
     apply(repo, add_user(STRANGER, actor=BOB, account="2002"))  # another account's admin: no conversion
+    repo.prove(STRANGER)
     assert len(repo.pending_grants("nobody@example.com")) == 1
     with pytest.raises(Refused, match="current password"):
         registered(repo, token)
