@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     api_read_timeout_seconds: float = Field(10.0, gt=0)  # to send a request's headers, then its body; else 408
     web_upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)  # an onboarding file uploaded in the console
     web_upload_read_timeout_seconds: float = Field(300.0, gt=0)  # to send that upload's body; else 408
+    password_reset_minutes: float = Field(30.0, gt=0)  # how long a forgotten-password link works (once)
+    password_resets_per_email_per_hour: int = Field(3, ge=1)  # forgotten-password mails asked for one email
+    password_resets_per_client_per_hour: int = Field(10, ge=1)  # forgotten-password requests from one client
     ops_password: SecretStr | None = None  # HTTP Basic password of user `ops` on /ops and /metrics; unset: refused
 
     @property

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import Iterable
 from urllib.parse import urlparse
+from uuid import UUID
 
 from celery import Celery
 
@@ -93,6 +95,25 @@ def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: floa
         logger.warning("Could not publish a batch of %d commands: %s", len(payloads), e)
         return False
     return True
+
+
+def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message: int = 500) -> int:
+    """Queue several mails (after the transaction that wrote them commits), many to a message; the number queued.
+
+    One message per mail cost more than the grants that wrote them when a job invites thousands.
+    """
+    ids = [str(mail_id) for mail_id in mail_ids]
+    queued = 0
+    for start in range(0, len(ids), per_message):
+        batch = ids[start:start + per_message]
+        try:
+            app.send_task(SEND_MAILS, args=[batch], argsrepr=f"<{len(batch)} mails>", kwargsrepr="{}",
+                          queue=queue, retry=True, priority=MAIL_PRIORITY)
+        except Exception as e:  # the sweep will try again
+            logger.warning("Could not queue %d mails: %s", len(batch), e)
+            continue
+        queued += len(batch)
+    return queued
 
 
 def queue_depth(app: Celery, queue: str) -> int | None:

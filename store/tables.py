@@ -306,3 +306,15 @@ batch_sizes = Table(
     Column("messages", BigInteger, nullable=False),
     Column("commands", BigInteger, nullable=False),
 )
+
+password_resets = Table(
+    "password_resets", metadata,
+    Column("token_hash", String(64), primary_key=True),  # the link's token is kept only as its hash
+    Column("email_key", String(254), nullable=False),  # asked for: a row is kept whether a user has it or not
+    Column("client", String(128), nullable=False),  # who asked: the requests of one client are limited too
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),  # set when the link sets a password, or when a newer link replaces it
+    Index("ix_password_resets_email_key_created_at", "email_key", "created_at"),
+    Index("ix_password_resets_client_created_at", "client", "created_at"),
+)

@@ -9,14 +9,24 @@ from celery.exceptions import Reject, SoftTimeLimitExceeded
 
 from config.settings import Settings, load_settings
 from domain.clock import utcnow
-from messaging.broker import APPLY_BATCH, EXPIRE_INVITES, RELAY, SEND_MAIL, SEND_MAILS, make_celery, publish_batch
+from messaging.broker import (
+    APPLY_BATCH,
+    EXPIRE_INVITES,
+    RELAY,
+    SEND_MAIL,
+    SEND_MAILS,
+    make_celery,
+    publish_batch,
+    publish_mails,
+)
 from store.credentials import prune_failures
 from store.expiry import expire_invites
+from store.password_resets import prune_resets
 from workers.apply import apply_message
 from workers.errors import TRANSIENT
 from workers.relay import relay_unapplied
 from workers.runtime import Runtime
-from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, publish_mails, send_batch, send_one, sweep_mail_outbox
+from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
 PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
@@ -105,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Celery:
     @app.task(name=PRUNE_LOGIN_FAILURES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_login_failures():
         with runtime.unit_of_work() as uow:
-            pruned = prune_failures(uow.conn, utcnow())
+            pruned = prune_failures(uow.conn, utcnow()) + prune_resets(uow.conn, utcnow())
             uow.commit()
         return pruned
 

@@ -5,7 +5,7 @@ import logging
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable
 from uuid import UUID
 
 from celery import Celery
@@ -13,7 +13,7 @@ from celery import Celery
 from config.settings import Settings
 from domain.clock import utcnow
 from domain.master_keys import MasterKeys
-from messaging.broker import MAIL_PRIORITY, SEND_MAIL, SEND_MAILS
+from messaging.broker import MAIL_PRIORITY, SEND_MAIL, publish_mails
 from store.mail_outbox import MailOutbox
 from store.unit_of_work import SqlUnitOfWork
 from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, transport_for
@@ -79,25 +79,6 @@ def publish_mail(app: Celery, queue: str, mail_id: UUID) -> bool:
         logger.warning("Could not queue mail %s: %s", mail_id, e)
         return False
     return True
-
-
-def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message: int = 500) -> int:
-    """Queue several mails (after the transaction that wrote them commits), many to a message; the number queued.
-
-    One message per mail cost more than the grants that wrote them when a job invites thousands.
-    """
-    ids = [str(mail_id) for mail_id in mail_ids]
-    queued = 0
-    for start in range(0, len(ids), per_message):
-        batch = ids[start:start + per_message]
-        try:
-            app.send_task(SEND_MAILS, args=[batch], argsrepr=f"<{len(batch)} mails>", kwargsrepr="{}",
-                          queue=queue, retry=True, priority=MAIL_PRIORITY)
-        except Exception as e:  # the sweep will try again
-            logger.warning("Could not queue %d mails: %s", len(batch), e)
-            continue
-        queued += len(batch)
-    return queued
 
 
 # A mail server answers each command of a session in turn: one session waited on it for most of each mail, and

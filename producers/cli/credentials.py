@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from domain.emails import checked_email
 from domain.login import LoginResult
 from producers.cli.context import (
     EXIT_REFUSED,
@@ -19,7 +20,9 @@ from producers.cli.context import (
     require_password_stdin,
 )
 from producers.local_client import local_client
+from producers.password_reset import ask_for_reset
 from store import credentials
+from store.password_resets import TooManyResets
 
 password_app = typer.Typer(help="Passwords.", no_args_is_help=True)
 
@@ -62,3 +65,24 @@ def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = 
     except ValueError as e:
         fail(str(e))
     _report(email, result, as_json)
+
+
+@password_app.command("forgot")
+def forgot(email: Email, as_json: Json = False) -> None:
+    """Mail a single-use link to set a new password, if the email has a user (the answer is the same if not)."""
+    try:
+        email = checked_email(email)
+    except ValueError as e:
+        fail(f"email: {e}")
+    api = client()
+    try:
+        sentence = ask_for_reset(api, email, local_client())
+    except TooManyResets as refusal:
+        if as_json:
+            print_json({"email": email, "ok": False, "reason": str(refusal)})
+        err.print(f"error: {refusal}", markup=False)
+        raise typer.Exit(EXIT_REFUSED)
+    if as_json:
+        print_json({"email": email, "ok": True, "reason": sentence})
+    else:
+        out.print(sentence, markup=False)

@@ -27,6 +27,7 @@ from producers.web import (
     ops_pages,
     password_pages,
     register_pages,
+    reset_pages,
 )
 from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
@@ -47,6 +48,7 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
     app.include_router(register_pages.router)
     app.include_router(login_pages.router)
+    app.include_router(reset_pages.router)  # before password_pages: /password/forgot is not a password page
     app.include_router(password_pages.router)
     app.include_router(home_page.router)
     app.include_router(envelope_pages.router)

@@ -363,9 +363,9 @@ def test_the_task_retries_a_failing_mail_then_fails_it(stack, tmp_path):
 
 def test_on_redis_commands_waiting_are_applied_before_mails_are_sent(tmp_path, redis_broker_url, pg_database_url):
     """The mail batch is queued first, the command after it; the worker still applies the command first."""
+    from messaging.broker import publish_mails
     from producers.client import Client
     from store.tables import commands
-    from workers.sender import publish_mails
 
     from ..conftest import _clean
     from .helpers import account_with_admin
