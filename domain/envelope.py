@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.master_keys import KEY_BYTES, NONCE_BYTES, MasterKey, MasterKeys
 
-
 _ENVELOPE_ID = re.compile(r"[0-9a-f]{32}")  # a uuid4's hex, as sealed
 
 

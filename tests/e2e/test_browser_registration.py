@@ -14,9 +14,11 @@ import httpx
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import update
 
 from domain.passwords import hash_password
 from producers.client import new_command
+from store.tables import users
 
 from ..integration.helpers import grant
 from .conftest import one_json_object
@@ -152,14 +154,21 @@ def test_the_invitee_registers_in_a_browser_from_the_mailed_link_and_becomes_an_
     assert used.status_code == 410 and "This invitation was already accepted" in used.text
 
 
-def test_an_invitee_who_already_has_a_user_gives_its_current_password(web_stack, browser, screenshot):
+def user_made_by_another_account(stack, account: str, email: str, password: str) -> None:
+    """An administrator of `account` makes a user for `email` with a password they know."""
+    stack.open_account(account, ALICE)
+    added = new_command("add_user", actor=ALICE, source="cli", account=account, email=email, first_name="Frank",
+                        last_name="Twice", password_hash=hash_password(password), password_expired=False)
+    receipt = stack.client.submit([added])
+    assert stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "applied"}
+
+
+def test_an_invitee_who_already_has_a_verified_user_gives_its_current_password(web_stack, browser, screenshot):
     frank = "frank.twice@example.com"
     link = invite(web_stack, "4105", frank)
-    web_stack.open_account("4104", ALICE)  # another account's admin adds the user: the invite to 4105 stays open
-    added = new_command("add_user", actor=ALICE, source="cli", account="4104", email=frank, first_name="Frank",
-                        last_name="Twice", password_hash=hash_password(PASSWORD), password_expired=False)
-    receipt = web_stack.client.submit([added])
-    assert web_stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "applied"}
+    user_made_by_another_account(web_stack, "4104", frank, PASSWORD)  # the invite to 4105 stays open
+    with web_stack.client.engine.begin() as conn:  # frank proved his mailbox (registered elsewhere, say)
+        conn.execute(update(users).where(users.c.email_key == frank).values(verified=True))
 
     browser.delete_all_cookies()
     browser.get(link)
@@ -176,6 +185,30 @@ def test_an_invitee_who_already_has_a_user_gives_its_current_password(web_stack,
     submit(browser)
     wait_for_text(browser, "You are now an administrator of Acme (account 4105).")
     screenshot("3-welcome")
+
+
+def test_an_invitee_takes_back_the_user_another_account_made_for_their_email(web_stack, browser, screenshot):
+    gina = "gina.claimed@example.com"
+    held = "alice-knows-this-1"
+    user_made_by_another_account(web_stack, "4110", gina, held)
+    link = invite(web_stack, "4111", gina)  # the grant waits: nobody proved her mailbox
+
+    browser.delete_all_cookies()
+    browser.get(link)
+    screenshot("1-claim")
+    assert "created by an administrator of another account" in main_text(browser)
+    assert "Current password" not in main_text(browser)
+    fill(browser, first_name="Gina", last_name="Real", password=PASSWORD, password_again=PASSWORD)
+    submit(browser)
+    wait_for_text(browser, "You are now an administrator of Acme (account 4111).")
+    screenshot("2-welcome")
+    assert "This user is yours now" in main_text(browser)
+    for password, lands_on in ((held, "/login"), (PASSWORD, "/")):  # the password alice set is gone
+        browser.delete_all_cookies()
+        browser.get(f"{web_stack.url}/login")
+        fill(browser, email=gina, password=password)
+        submit(browser)
+        assert browser.current_url.removeprefix(web_stack.url).split("?")[0] == lands_on
 
 
 def test_a_forged_token_gets_a_404_page_that_says_what_to_do(web_stack, browser, screenshot):

@@ -9,19 +9,7 @@ from domain.model import ADMIN_GROUP, INVITE_PENDING, email_key
 from domain.passwords import hash_password
 from domain.registration import register
 
-from .test_handlers import (
-    ALICE,
-    BOB,
-    HASH,
-    NOW,
-    add_member,
-    add_user,
-    apply,
-    command,
-    create_account,
-    grant,
-    repo,
-)
+from .test_handlers import ALICE, BOB, HASH, NOW, add_member, add_user, apply, command, create_account, grant, repo
 
 __all__ = ["repo"]
 
