@@ -5,6 +5,7 @@ They are synchronous on the store: no worker runs. Users are created directly in
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from domain.passwords import TEMPORARY_SCHEME, generate_temporary_password, hash
 from producers.client import new_command
 from store.engine import make_engine
 from store.migrate import upgrade
-from store.tables import users
+from store.tables import mail_outbox, users
 from store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import _clean, make_settings, require, settings_env
@@ -175,3 +176,23 @@ def test_wrong_passwords_to_open_an_envelope_count_in_the_login_lockout(cli):
     locked = cli.cli("login", "hugo@example.com", "--password-stdin", input=f"{TEMPORARY}\n")
     assert locked.returncode == 1, describe(locked)
     assert locked.stderr.startswith("error: too many failed attempts; try again after "), describe(locked)
+
+
+def test_password_forgot_answers_alike_for_every_email_and_mails_a_link_only_to_a_user(cli):
+    create_user(cli, "5301", "forgetful@example.com")
+
+    known = cli.cli("password", "forgot", "Forgetful@Example.com")
+    unknown = cli.cli("password", "forgot", "nobody@example.com")
+
+    assert known.returncode == unknown.returncode == 0, describe(known) + describe(unknown)
+    assert re.sub(r"\S+@\S+", "X", known.stdout) == re.sub(r"\S+@\S+", "X", unknown.stdout)
+    assert "a mail with a link to set a new password is on its way" in known.stdout
+    engine = make_engine(cli.settings.effective_database_url)
+    with engine.connect() as conn:
+        mailed = conn.execute(select(mail_outbox.c.to_email, mail_outbox.c.subject)).all()
+    engine.dispose()
+    assert [(to, subject) for to, subject in mailed if "password" in subject] == [
+        ("forgetful@example.com", "Set a new envadmin password")]
+    bad = cli.cli("password", "forgot", "not-an-email")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: email: ") and "Traceback" not in bad.stderr, \
+        describe(bad)
