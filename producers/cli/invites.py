@@ -106,7 +106,8 @@ def register(first: Annotated[Optional[str], typer.Option(
              email: Annotated[Optional[str], typer.Option("--email", help="Check the link was sent to it.")] = None,
              wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome of each retried grant.")] = False,
              timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Register with an invite's token: the user is created (or activated) and every pending grant retried."""
+    """Register with an invite's token: the user is created (or activated, or claimed from whoever created it
+    unproven: the password given becomes its password) and every pending grant retried."""
     if token is not None and token_stdin:
         fail("--token and --token-stdin: give the token one way only")
     if token is None and not token_stdin:
