@@ -303,3 +303,14 @@ batch_sizes = Table(
     Column("messages", BigInteger, nullable=False),
     Column("commands", BigInteger, nullable=False),
 )
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    # SHA-256 of the random id in the cookie: a read of this table cannot be replayed as a cookie.
+    Column("id_hash", String(64), primary_key=True),
+    Column("email_key", String(254)),  # whose session; NULL while nobody has signed in on it
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_email_key", "email_key"),
+)
