@@ -23,7 +23,8 @@ def session_limits(settings: Settings) -> SessionLimits:
                          lifetime=timedelta(hours=settings.web_session_lifetime_hours))
 
 
-def _key(session_id: str) -> str:
+def stored_key(session_id: str) -> str:
+    """What the store keeps of a session id: its SHA-256, so a read of the table cannot be replayed as a cookie."""
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -38,30 +39,30 @@ class StoredSession:
 def live_session(conn: Connection, session_id: str, now: datetime, limits: SessionLimits) -> StoredSession | None:
     """The session if it exists and has neither been idle too long nor outlived its lifetime; else None."""
     row = conn.execute(select(_c.data, _c.email_key, _c.created_at, _c.last_seen_at)
-                       .where(_c.id_hash == _key(session_id))).first()
+                       .where(_c.id_hash == stored_key(session_id))).first()
     if row is None or not limits.is_live(row.created_at, row.last_seen_at, now):
         return None
     return StoredSession(row.data, row.email_key, row.created_at, row.last_seen_at)
 
 
 def create_session(conn: Connection, session_id: str, email_key: str | None, data: dict, now: datetime) -> None:
-    conn.execute(web_sessions.insert().values(id_hash=_key(session_id), email_key=email_key, data=data,
+    conn.execute(web_sessions.insert().values(id_hash=stored_key(session_id), email_key=email_key, data=data,
                                               created_at=now, last_seen_at=now))
 
 
 def save_session(conn: Connection, session_id: str, email_key: str | None, data: dict, now: datetime) -> None:
     """New data for a session; nothing if it was ended meanwhile (it is not brought back)."""
-    conn.execute(update(web_sessions).where(_c.id_hash == _key(session_id))
+    conn.execute(update(web_sessions).where(_c.id_hash == stored_key(session_id))
                  .values(email_key=email_key, data=data, last_seen_at=now))
 
 
 def see_session(conn: Connection, session_id: str, now: datetime) -> None:
     """A request on the session now: the idle limit counts from here."""
-    conn.execute(update(web_sessions).where(_c.id_hash == _key(session_id)).values(last_seen_at=now))
+    conn.execute(update(web_sessions).where(_c.id_hash == stored_key(session_id)).values(last_seen_at=now))
 
 
 def delete_session(conn: Connection, session_id: str) -> None:
-    conn.execute(delete(web_sessions).where(_c.id_hash == _key(session_id)))
+    conn.execute(delete(web_sessions).where(_c.id_hash == stored_key(session_id)))
 
 
 def end_sessions(conn: Connection, email_key: str, keep: str | None = None) -> int:
@@ -69,7 +70,7 @@ def end_sessions(conn: Connection, email_key: str, keep: str | None = None) -> i
     it: the one making the change); how many were ended."""
     condition = _c.email_key == email_key
     if keep is not None:
-        condition = condition & (_c.id_hash != _key(keep))
+        condition = condition & (_c.id_hash != stored_key(keep))
     return conn.execute(delete(web_sessions).where(condition)).rowcount
 
 
