@@ -95,6 +95,8 @@ def test_a_copy_of_the_session_cookie_dies_when_its_owner_signs_out(site):
     assert not signed_in(thief)
     assert not signed_in(site.browser(stolen))
     assert not signed_in(browser)
+    with site.engine.connect() as conn:  # its row is gone, not merely emptied: the copy shares nothing any more
+        assert web_sessions.live_session(conn, stolen, site.clock(), session_limits(site.app.state.settings)) is None
 
 
 def test_a_dead_cookie_is_cleared_and_no_session_is_made_for_a_visitor_who_keeps_nothing(site):
