@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8000"
     service_name: str = Field("envadmin", min_length=1, max_length=60)  # how pages and mails name the service
     web_session_idle_minutes: float = Field(30.0, gt=0)  # a web session ends after this long without a request
+    web_session_lifetime_hours: float = Field(12.0, gt=0)  # and this long after signing in, however active
     web_posts_per_minute: int = Field(30, ge=1)  # forms one client address may post in a minute, per web process
     mail_url: str | None = None
     master_key: SecretStr | None = None  # base64 of 32 bytes; secret: never in a repr, a log or an error

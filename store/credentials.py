@@ -32,6 +32,7 @@ from domain.master_keys import MasterKeys
 from domain.model import email_key
 from domain.passwords import TEMPORARY_SCHEME, check_new_password, hash_password, verify_password
 from store.tables import audit_log, login_failures, users
+from store.web_sessions import end_sessions
 
 DEFAULT_POLICY = LoginPolicy()
 CLIENT_LENGTH = login_failures.c.client.type.length
@@ -66,8 +67,9 @@ def login(engine: Engine, email: str, password: str, now: datetime,
 
 def change_password(engine: Engine, email: str, current: str, new: str, now: datetime,
                     policy: LoginPolicy = DEFAULT_POLICY, source: str = "cli", *, client: str,
-                    keys: MasterKeys | None = None) -> LoginResult:
-    """Replace the current password (temporary or not) by a permanent one; ValueError if `new` is unfit."""
+                    keys: MasterKeys | None = None, keep_session: str | None = None) -> LoginResult:
+    """Replace the current password (temporary or not) by a permanent one; ValueError if `new` is unfit.
+    Every web session of the person ends with it, except `keep_session` (the id of the one making the change)."""
     check_new_password(new)
     if new == current:
         raise ValueError("the new password must differ from the current one")
@@ -82,6 +84,7 @@ def change_password(engine: Engine, email: str, current: str, new: str, now: dat
         conn.execute(audit_log.insert().values(
             at=now, actor=user.email, action="password.changed", target=user.email, account=None,
             command_id=uuid4(), source=source, detail=""))
+        end_sessions(conn, key, keep=keep_session)
         return LoginResult(True, PASSWORD_CHANGED)
 
 

@@ -14,6 +14,7 @@ from store.bulk_sql import among
 from store.invite_mail import InviteMailWriter
 from store.invite_records import InviteRecords
 from store.tables import accounts, audit_log, groups, membership_clocks, memberships, users
+from store.web_sessions import end_sessions
 
 
 class SqlRepository(InviteRecords, Repository):
@@ -67,6 +68,7 @@ class SqlRepository(InviteRecords, Repository):
         named = {"first_name": names[0], "last_name": names[1]} if names else {}
         self.conn.execute(update(users).where(users.c.email_key == email_key)
                           .values(password_hash=password_hash, password_expired=False, verified=True, **named))
+        end_sessions(self.conn, email_key)
 
     def accounts_of(self, email_key: str) -> list[str]:
         created = select(users.c.created_by_account.label("account")).where(

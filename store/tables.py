@@ -318,3 +318,14 @@ password_resets = Table(
     Index("ix_password_resets_email_key_created_at", "email_key", "created_at"),
     Index("ix_password_resets_client_created_at", "client", "created_at"),
 )
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    # SHA-256 of the random id in the cookie: a read of this table cannot be replayed as a cookie.
+    Column("id_hash", String(64), primary_key=True),
+    Column("email_key", String(254)),  # whose session; NULL while nobody has signed in on it
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_email_key", "email_key"),
+)

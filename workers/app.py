@@ -22,6 +22,7 @@ from messaging.broker import (
 from store.credentials import prune_failures
 from store.expiry import expire_invites
 from store.password_resets import prune_resets
+from store.web_sessions import prune_sessions, session_limits
 from workers.apply import apply_message
 from workers.errors import TRANSIENT
 from workers.relay import relay_unapplied
@@ -30,7 +31,8 @@ from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, send_batch, send_on
 
 logger = logging.getLogger(__name__)
 PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
-PRUNE_LOGIN_FAILURES_SECONDS = 600
+PRUNE_SECONDS = 600  # how often ended login failure records and web sessions are deleted
+PRUNE_WEB_SESSIONS = "envadmin.prune_web_sessions"
 
 
 class KeepsArgsSummary(Task):
@@ -59,8 +61,10 @@ def create_app(settings: Settings | None = None) -> Celery:
                            "options": {"expires": settings.relay_interval_seconds * 12}},
         "sweep-mail-outbox": {"task": SWEEP_MAIL, "schedule": settings.relay_interval_seconds,
                               "options": {"expires": settings.relay_interval_seconds * 4}},
-        "prune-login-failures": {"task": PRUNE_LOGIN_FAILURES, "schedule": PRUNE_LOGIN_FAILURES_SECONDS,
-                                 "options": {"expires": PRUNE_LOGIN_FAILURES_SECONDS}},
+        "prune-login-failures": {"task": PRUNE_LOGIN_FAILURES, "schedule": PRUNE_SECONDS,
+                                 "options": {"expires": PRUNE_SECONDS}},
+        "prune-web-sessions": {"task": PRUNE_WEB_SESSIONS, "schedule": PRUNE_SECONDS,
+                               "options": {"expires": PRUNE_SECONDS}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -116,6 +120,13 @@ def create_app(settings: Settings | None = None) -> Celery:
     def prune_login_failures():
         with runtime.unit_of_work() as uow:
             pruned = prune_failures(uow.conn, utcnow()) + prune_resets(uow.conn, utcnow())
+            uow.commit()
+        return pruned
+
+    @app.task(name=PRUNE_WEB_SESSIONS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_web_sessions():
+        with runtime.unit_of_work() as uow:
+            pruned = prune_sessions(uow.conn, utcnow(), session_limits(settings))
             uow.commit()
         return pruned
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings, load_settings
+from domain.clock import utcnow
 from producers.api import create_api, is_api_path
 from producers.web import (
     access_log,
@@ -28,19 +28,23 @@ from producers.web import (
     password_pages,
     register_pages,
     reset_pages,
+    sessions,
 )
 from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
-from producers.web.guards import SECURITY_HEADERS, CsrfRefused, session_secret
+from producers.web.guards import SECURITY_HEADERS, CsrfRefused
 from producers.web.ops_auth import OpsRefused
 from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
 from producers.web.render import message
+from producers.web.stored_sessions import StoredSessions
+from store.web_sessions import session_limits
 
 SESSION_COOKIE = "envadmin_session"
 
 
-def create_web(settings: Settings | None = None, token: str | None = None) -> FastAPI:
+def create_web(settings: Settings | None = None, token: str | None = None, clock=utcnow) -> FastAPI:
+    """`clock`: what sessions take as now (tests move it instead of waiting)."""
     settings = settings or load_settings()
     token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
     app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_pages.upload_body_limit(settings),))
@@ -61,9 +65,9 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
     app.state.ops_snapshot = ops_pages.shared_snapshot(app.state.client)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
-    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
-                       max_age=max(1, round(settings.web_session_idle_minutes * 60)), same_site="lax",
-                       https_only=settings.public_url.lower().startswith("https://"))
+    app.add_middleware(StoredSessions, engine=app.state.client.engine, limits=session_limits(settings),
+                       cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
+                       owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -74,11 +78,13 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, error: CsrfRefused) -> Response:
-        if error.expired:  # every response renews the session; one idle longer than the limit is gone
+        if error.expired:
             return message(request, "Your session has expired",
                            [f"This page stayed open more than {settings.web_session_idle_minutes:g} minutes without "
-                            "activity, so its form was not accepted and nothing was changed. Reload the page (sign "
-                            "in again if asked), then send it again."], status=403)
+                            "activity, its session reached its limit of "
+                            f"{settings.web_session_lifetime_hours:g} hours, or it was signed out, so its form was "
+                            "not accepted and nothing was changed. Reload the page (sign in again if asked), then "
+                            "send it again."], status=403)
         return message(request, "This form has expired",
                        ["It was sent without the security token of this browser session (a page kept open "
                         "too long, or sent from elsewhere). Go back, reload the page and send it again."],
@@ -111,3 +117,8 @@ def create_web(settings: Settings | None = None, token: str | None = None) -> Fa
 
     access_log.install()
     return app
+
+
+def _has_pages(path: str) -> bool:
+    """The paths whose handlers may read a session: not the API's, nor static files."""
+    return not is_api_path(path) and not path.startswith("/static/")

@@ -1,14 +1,10 @@
-"""What every page and form is guarded by: security headers, the CSRF token, the session's signing secret."""
+"""What every page and form is guarded by: security headers and the CSRF token."""
 from __future__ import annotations
 
 import hmac
 import secrets
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request
-
-from config.settings import Settings
 
 CSRF_FIELD = "csrf_token"
 _CSRF_SESSION_KEY = "csrf"
@@ -26,20 +22,11 @@ NO_STORE = {"Cache-Control": "no-store"}  # pages that show a token, an envelope
 
 class CsrfRefused(Exception):
     """A form came without the CSRF token of its session; `expired`: it carried one, but its session is gone
-    (ended by inactivity: the form was shown before)."""
+    (ended by inactivity, by its lifetime or by signing out: the form was shown before)."""
 
     def __init__(self, expired: bool = False):
         super().__init__(expired)
         self.expired = expired
-
-
-def session_secret(settings: Settings) -> str:
-    """The key that signs session cookies, derived from the master key: one secret less to deploy, and every
-    web process of one deployment shares it."""
-    master, _older = settings.master_key_secrets()
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"envadmin web session cookies").derive(master.get_secret_value())
-    return derived.hex()
 
 
 def csrf_token(request: Request) -> str:

@@ -62,7 +62,7 @@ async def change_password(request: Request) -> Response:
     web_client = request.app.state.client
     result = await run_in_threadpool(credentials.change_password, web_client.engine, email, current, new,
                                      datetime.now(timezone.utc), source=SOURCE, client=client_address(request),
-                                     keys=web_client.master_keys())
+                                     keys=web_client.master_keys(), keep_session=sessions.session_id(request))
     if not result.ok:
         wrong = result.reason == WRONG_EMAIL_OR_PASSWORD
         reason = "This is not your current password" if wrong else sentence(result.reason)

@@ -1,6 +1,7 @@
-"""A temporary password the console made for a user it adds: kept in the session, encrypted (the session cookie
-is only signed), under its command's id, until that command's outcome page shows it once its user exists; a
-command that does not create the user drops it unseen."""
+"""A temporary password the console made for a user it adds: kept in the session, encrypted (the store holds the
+session; a copy of the database must not show it), under its command's id, until that command's outcome page shows
+it once its user exists; a command that does not create the user drops it unseen. Taking it removes it from the
+stored session, so no copy of the session cookie shows it again."""
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,7 @@ from store import queries
 from store.command_log import APPLIED, QUEUED
 
 _SESSION_KEY = "temporary_passwords"
-KEPT_AT_MOST = 3  # the cookie stays small; an older unseen password is dropped, as when its page is never read
+KEPT_AT_MOST = 3  # the session stays small; an older unseen password is dropped, as when its page is never read
 
 
 def _fernet(request: Request) -> Fernet:

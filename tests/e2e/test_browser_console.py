@@ -164,3 +164,17 @@ def test_a_console_form_posted_without_its_csrf_token_is_refused(web_stack, brow
     assert browser.find_element(By.TAG_NAME, "h1").text == "This form has expired"
     with web_stack.client.engine.connect() as conn:
         assert "eve.console@example.com" not in str(conn.exec_driver_sql("SELECT payload FROM commands").all())
+
+
+def test_a_copy_of_the_session_cookie_is_worth_nothing_once_the_browser_signs_out(web_stack, browser):
+    sign_in(web_stack, browser, ALICE, PASSWORD)
+    stolen = browser.get_cookie("envadmin_session")["value"]
+    with httpx.Client(base_url=web_stack.url, cookies={"envadmin_session": stolen}) as thief:
+        assert thief.get(f"/accounts/{ACCOUNT}", follow_redirects=False).status_code == 200
+
+        browser.get(f"{web_stack.url}/accounts/{ACCOUNT}")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+        wait_for_text(browser, "You are signed out.")
+
+        refused = thief.get(f"/accounts/{ACCOUNT}", follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/login")

@@ -4,14 +4,17 @@ Destructive ones are posted from a confirmation page; a temporary password is sh
 exists."""
 from __future__ import annotations
 
-import base64
+import json
 import re
+from datetime import datetime, timezone
 from uuid import UUID
 
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from domain.passwords import TEMPORARY_SCHEME, verify_password
-from store import queries
+from producers.web.app import SESSION_COOKIE
+from store import queries, web_sessions
 from store.tables import users
 
 from .test_console_pages import ALICE, BOB, OWN, Console, console  # noqa: F401 (the fixture)
@@ -64,10 +67,13 @@ def test_revoking_oneself_as_the_last_administrator_is_refused_with_the_reason(c
     assert queries.admins(console.engine, "1001") == [ALICE]
 
 
-def _session_cookie_text(console: Console) -> str:
-    signed = console.browser.cookies.get("envadmin_session")
-    data = signed.split(".", 1)[0]
-    return base64.b64decode(data + "=" * (-len(data) % 4)).decode()
+def _session_text(console: Console) -> str:
+    """The browser's session as the store holds it."""
+    limits = web_sessions.session_limits(console.browser.app.state.settings)
+    with console.engine.connect() as conn:
+        stored = web_sessions.live_session(conn, console.browser.cookies[SESSION_COOKIE], datetime.now(timezone.utc),
+                                           limits)
+    return json.dumps(stored.data)
 
 
 def test_a_new_users_temporary_password_is_shown_once_and_only_once_the_user_exists(console):
@@ -77,11 +83,11 @@ def test_a_new_users_temporary_password_is_shown_once_and_only_once_the_user_exi
     assert "Being applied" in waiting and not _PASSWORD.search(waiting)
 
     assert console.apply_journalled(command_id) == "applied"
-    session_before = _session_cookie_text(console)
+    session_before = _session_text(console)
     shown = _PASSWORD.search(outcome(console, command_id))
     assert shown, "the applied outcome shows the temporary password"
     password = shown.group(1)
-    assert password not in session_before  # kept sealed in the signed (readable) cookie until shown
+    assert password not in session_before  # kept sealed in the stored session until shown
     with console.engine.connect() as conn:
         user = conn.execute(select(users.c.password_hash, users.c.password_expired, users.c.first_name)
                             .where(users.c.email_key == "carol@example.com")).one()
@@ -95,14 +101,29 @@ def test_a_new_users_temporary_password_is_shown_once_and_only_once_the_user_exi
     assert console.browser.get("/", follow_redirects=False).headers["location"].startswith("/password")
 
 
+def test_a_copy_of_the_session_cookie_made_before_the_password_was_shown_does_not_show_it_again(console):
+    console.sign_in(ALICE, OWN)
+    command_id = post(console, "/users", user_email="carol@example.com", first_name="Carol", last_name="Cole")
+    assert console.apply_journalled(command_id) == "applied"
+    saved = console.browser.cookies[SESSION_COOKIE]
+    shown = _PASSWORD.search(outcome(console, command_id))
+    assert shown, "the applied outcome shows the temporary password"
+
+    replay = TestClient(console.browser.app)
+    replay.cookies.set(SESSION_COOKIE, saved)
+    again = replay.get(f"{ACCOUNT}/commands/{command_id}")
+    assert again.status_code == 200 and "not shown again" in again.text
+    assert shown.group(1) not in again.text
+
+
 def test_a_refused_new_user_never_shows_its_password(console):
     console.sign_in(ALICE, OWN)
     command_id = post(console, "/users", user_email=BOB, first_name="Bob", last_name="Again")
     assert console.apply_journalled(command_id) == "rejected"
     page = outcome(console, command_id)
     assert "Refused" in page and "already exists" in page and not _PASSWORD.search(page)
-    assert "temporary_passwords" in _session_cookie_text(console)
-    assert command_id.hex not in _session_cookie_text(console).replace("-", "")  # dropped, not kept for later
+    assert "temporary_passwords" in _session_text(console)
+    assert command_id.hex not in _session_text(console).replace("-", "")  # dropped, not kept for later
 
 
 def test_a_form_that_cannot_make_a_command_names_each_field_and_keeps_the_values(console):

@@ -152,7 +152,7 @@ def test_a_form_of_a_session_ended_by_inactivity_is_refused_and_changes_nothing(
         console.sign_in(ALICE, OWN)
         form = console.csrf("/accounts/1001")
         before = queries.status_counts(engine)
-        time.sleep(2.2)  # the signed cookie is older than the idle limit: it speaks for nobody any more
+        time.sleep(2.2)  # the session has been idle longer than the limit: it speaks for nobody any more
 
         stale = browser.post("/accounts/1001/admins", data={"csrf_token": form, "email": BOB})
 

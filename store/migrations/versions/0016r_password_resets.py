@@ -1,14 +1,14 @@
 """password_resets: single-use, short-lived links that let a person set a new password through their mailbox
 
 Revision ID: 0016r
-Revises: 0012i
+Revises: 0013s
 Create Date: 2026-12-06 23:55:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016r'
-down_revision = '0012i'
+down_revision = '0013s'
 branch_labels = None
 depends_on = None
 
