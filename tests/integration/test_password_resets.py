@@ -45,6 +45,10 @@ def mailed_token(settings, engine, email: str) -> str:
     return re.search(r"/password/reset/([\w-]+)", open_body(row, Runtime(settings).master_keys()).decode()).group(1)
 
 
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
 def outbox(engine) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(select(mail_outbox.c.to_email)).scalars())
@@ -115,6 +119,10 @@ def test_requests_are_limited_per_client(store):
 def test_the_pages_mail_a_link_and_set_the_password_with_it(store):
     settings, engine = store
     with TestClient(create_web(settings, token="t"), base_url="http://testserver") as browser:
+        holder = TestClient(browser.app, base_url="http://testserver")  # alice, signed in with the password she set
+        held = holder.post("/login", data={"csrf_token": csrf_of(holder.get("/login").text), "email": CAROL,
+                                           "password": "temporary-pass"})
+        assert held.url.path == "/password"
         login = browser.get("/login")
         assert 'href="/password/forgot"' in login.text
         form = browser.get("/password/forgot").text
@@ -138,4 +146,5 @@ def test_the_pages_mail_a_link_and_set_the_password_with_it(store):
                                         "new_password_again": NEW_PASSWORD})
         assert done.status_code == 200 and done.url.path == "/login" and "new password is set" in done.text
         assert browser.get(link).status_code == 410
+        assert holder.get("/password", follow_redirects=False).headers["location"].startswith("/login")
     assert credentials.login(engine, CAROL, NEW_PASSWORD, datetime.now(timezone.utc), client=HERE).ok

@@ -180,6 +180,10 @@ def test_a_user_another_account_made_for_the_email_is_claimed_by_the_invited_per
     assert apply(new_command("add_user", actor="alice@example.com", source="cli", account="1001", email=DANA,
                              first_name="Not", last_name="Dana", password_hash=hash_password(temporary),
                              password_expired=True)) == ["applied"]
+    holder = TestClient(browser.app, base_url="http://testserver")  # alice, signed in with the password she set
+    login_page = holder.get("/login").text
+    held = holder.post("/login", data={"csrf_token": form_token(login_page), "email": DANA, "password": temporary})
+    assert held.url.path == "/password" and holder.get("/password").status_code == 200
     link = f"/register/{token_for(settings, engine, DANA)}"
     page = browser.get(link).text
     assert "current password" not in page.lower() and "make it yours" in page and 'name="password_again"' in page
@@ -192,3 +196,5 @@ def test_a_user_another_account_made_for_the_email_is_claimed_by_the_invited_per
         dana = conn.execute(select(users).where(users.c.email_key == DANA)).one()
     assert (dana.first_name, dana.last_name, dana.verified, dana.password_expired) == ("Dana", "Ruiz", True, False)
     assert not verify_password(dana.password_hash, temporary) and verify_password(dana.password_hash, PASSWORD)
+    assert holder.get("/password", follow_redirects=False).headers["location"].startswith("/login")  # signed out
+    assert browser.get("/").status_code == 200 and DANA in browser.get("/").text  # the claimer stays signed in
