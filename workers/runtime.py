@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from config.settings import Settings
+from domain.invite_limits import InviteLimits
 from domain.master_keys import MasterKeys
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
@@ -41,4 +42,6 @@ class Runtime:
         if self._mail_writer is None:
             self._mail_writer = InviteMailWriter(self.master_keys().current, self.settings.public_url,
                                                  self.settings.service_name)
-        return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days))
+        return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days),
+                             InviteLimits(self.settings.invites_per_account_per_hour,
+                                          self.settings.invites_per_recipient_per_day))
