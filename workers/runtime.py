@@ -14,6 +14,11 @@ from store.invite_mail import InviteMailWriter
 from store.unit_of_work import SqlUnitOfWork
 
 
+def invite_limits(settings: Settings) -> InviteLimits:
+    """The limits on invite and activation mails the settings ask for (domain.invite_limits)."""
+    return InviteLimits(settings.invites_per_account_per_hour, settings.invites_per_recipient_per_day)
+
+
 class Runtime:
     """Builds the engine lazily in whichever process first needs it."""
 
@@ -43,5 +48,4 @@ class Runtime:
             self._mail_writer = InviteMailWriter(self.master_keys().current, self.settings.public_url,
                                                  self.settings.service_name)
         return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days),
-                             InviteLimits(self.settings.invites_per_account_per_hour,
-                                          self.settings.invites_per_recipient_per_day))
+                             invite_limits(self.settings))
