@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -39,7 +39,8 @@ class SealedForm:
 
 @dataclass(frozen=True)
 class InviteLetter:
-    """Everything the mail says; names are read from the store, never from the token or a link."""
+    """Everything the mail says; names are read from the store, never from the token or a link, and come quoted
+    and made safe for a mail (domain.mail_names), since people chose them."""
 
     service: str
     public_url: str
@@ -79,6 +80,7 @@ class InviteLetter:
 
     @property
     def shows_names(self) -> bool:
+        """Whether the mail quotes a name someone chose (a group's comes quoted in the role)."""
         return bool(self.inviter_name or self.account_name or '"' in self.role)
 
     def _who(self, inviter: str, account: str) -> str:

@@ -33,10 +33,9 @@ def test_ten_resends_in_a_row_to_one_person_stop_at_the_daily_limit_saying_when_
         apply(repo, resend(STRANGER))
     reasons = [refused(repo, resend(STRANGER), InviteLimitReached) for _ in range(5)]
 
-    assert len(repo.mails) == 5
-    assert set(reasons) == {
+    assert set(reasons) == {(
         f"account 1001 already sent 5 invite or activation mails to {STRANGER} in the last 24 hours, the most one "
-        "person receives (ENVADMIN_INVITES_PER_RECIPIENT_PER_DAY): try again after 2024-06-02 12:00 UTC"}
+        "person receives (ENVADMIN_INVITES_PER_RECIPIENT_PER_DAY): try again after 2024-06-02 12:00 UTC")}
     assert len(repo.mails) == 5
     with pytest.raises(InviteLimitReached) as raised:
         apply(repo, resend(STRANGER))
