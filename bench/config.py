@@ -15,6 +15,9 @@ from store.migrate import ensure_schema
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
+# A benchmark sends an account more mails in an hour than any onboarding would (101,000 activations in the people
+# benchmark): the invite limits are lifted (0), so that they measure the pipeline, not a refusal.
+NO_INVITE_LIMITS = {"invites_per_account_per_hour": 0, "invites_per_recipient_per_day": 0}
 
 
 @dataclass
@@ -51,6 +54,7 @@ class BenchConfig:
             "ENVADMIN_MASTER_KEY": self.master_key,
             "ENVADMIN_MAIL_URL": self.effective_mail_url,
             "ENVADMIN_NAIVE_QUEUE": self.naive_queue,
+            **{f"ENVADMIN_{name.upper()}": str(value) for name, value in NO_INVITE_LIMITS.items()},
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         })
         return env
@@ -58,7 +62,7 @@ class BenchConfig:
     def settings(self, database: str | None = None, queue: str | None = None) -> Settings:
         return Settings(database_url=self.database_url(database), broker_url=self.redis_url,
                         queue=queue or self.queue, data_dir=self.work_dir / "data",
-                        master_key=self.master_key, mail_url=self.effective_mail_url)
+                        master_key=self.master_key, mail_url=self.effective_mail_url, **NO_INVITE_LIMITS)
 
 
 def recreate_database(config: BenchConfig, database: str | None = None) -> None:

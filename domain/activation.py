@@ -7,6 +7,7 @@ from domain import commands as c
 from domain import events as ev
 from domain import invitations
 from domain.invitations import ACTIVATION_ROLE
+from domain.invite_limits import check_invite_limits
 from domain.model import INVITE_REPLACED, User, email_key
 from domain.ports import Repository
 
@@ -24,6 +25,7 @@ def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Reposito
     """An invite to the command's account carrying no grant, mailed in an encrypted envelope with the link to
     set the password; a live invite of the email to that account is replaced by it (its grants were retried)."""
     earlier = repo.find_invite(cmd.account, email_key(email))
+    check_invite_limits(repo, cmd.account, email, now)
     invite, token = invitations.new_invite(cmd, repo, now, email)
     if earlier is not None:
         repo.set_invite_status(earlier.id, INVITE_REPLACED, f"replaced by activation invite {invite.id}", now)

@@ -7,6 +7,8 @@ from uuid import uuid4
 from domain import commands as c
 from domain import events as ev
 from domain.errors import Refused
+from domain.invite_limits import check_invite_limits
+from domain.mail_names import quoted_for_mail
 from domain.model import (
     INVITE_CANCELLED,
     INVITE_EXPIRED,
@@ -69,6 +71,7 @@ def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, l
     to_activate = user is not None and user.awaits_activation and user.created_by_account == cmd.account
     if old is None and not to_activate:
         raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
+    check_invite_limits(repo, cmd.account, cmd.email, now)
     new, token = new_invite(cmd, repo, now, old.email if old is not None else user.email)
     if old is not None:
         repo.set_invite_status(old.id, INVITE_REPLACED, f"replaced by invite {new.id}", now)
@@ -100,6 +103,7 @@ def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | No
     invite = repo.find_invite(cmd.account, email_key(cmd.email))
     if invite is not None and invite.is_live(now):
         return invite, None
+    check_invite_limits(repo, cmd.account, cmd.email, now)  # before any write: nothing is half done
     if invite is not None:
         repo.set_invite_status(invite.id, INVITE_EXPIRED, "expired; replaced by a new invite", now)
         for grant in repo.pending_grants(invite.key, cmd.account):
@@ -108,7 +112,9 @@ def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | No
 
 
 def new_invite(cmd, repo: Repository, now: datetime, email: str | None = None) -> tuple[Invite, str]:
-    """A new invite of `email` (the command's, by default) to the command's account, by its actor; and its token."""
+    """A new invite of `email` (the command's, by default) to the command's account, by its actor; and its token.
+
+    The caller has checked the invite limits (check_invite_limits) before writing anything."""
     token = new_token()
     invite = Invite(uuid4(), cmd.account, email or cmd.email, cmd.actor, INVITE_PENDING, hash_token(token), now,
                     now + repo.invite_ttl)
@@ -120,4 +126,4 @@ def mail_role(group: Group) -> str:
     """The role as the invite mail names it, after the account: "... to Acme (account 1001) as <role>"."""
     if group.is_builtin:
         return "Account Administrator"
-    return f"a member of group {group.name}"
+    return f"a member of group {quoted_for_mail(group.name) or '(its name is not shown)'}"

@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from domain.invite_limits import InviteLimits
 from domain.model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User
 
 
@@ -75,6 +76,12 @@ class Repository(abc.ABC):
     def add_audit(self, entry: AuditEntry) -> None: ...
 
     invite_ttl: timedelta = timedelta(days=7)
+    invite_limits: InviteLimits = InviteLimits()  # none unless the store is given some (domain.invite_limits)
+
+    @abc.abstractmethod
+    def nth_newest_invite(self, account: str, n: int, since: datetime, email_key: str | None = None) -> datetime | None:
+        """When the n-th newest invite of the account (to the email, if given) was created, if n or more were
+        created after `since`, whatever their status; else None."""
 
     @abc.abstractmethod
     def find_invite(self, account: str, email_key: str) -> Invite | None:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.clock import utcnow
+from domain.invite_limits import InviteLimits
 from domain.model import (
     INVITE_EXPIRED,
     INVITE_PENDING,
@@ -32,6 +33,7 @@ from domain.model import (
 from domain.ports import Repository
 from store import email_locks
 from store.bulk_sql import among, insert_rows, plan_as_key_lookups
+from store.chunk_invite_counts import ChunkInviteCounts
 from store.closed_grants import expire_commands
 from store.invite_mail import InviteMailWriter, MailNames, inviter_name
 from store.tables import (
@@ -50,14 +52,16 @@ from store.tables import (
 Key = tuple[str, str, str]  # account, group key, email key
 
 
-class ChunkRepository(Repository):
+class ChunkRepository(ChunkInviteCounts, Repository):
     def __init__(self, conn: Connection, mail_writer: InviteMailWriter | None, invite_ttl: timedelta | None,
-                 now: datetime | None = None):
+                 now: datetime | None = None, invite_limits: InviteLimits | None = None):
         self.conn = conn
         self._now = now or utcnow()  # when the accounts and users it creates were created
         self.mail_writer = mail_writer
         if invite_ttl is not None:
             self.invite_ttl = invite_ttl
+        if invite_limits is not None:
+            self.invite_limits = invite_limits
         self.new_mail_ids: list[UUID] = []
         self.writes = 0  # counts every buffered write, so a caller can tell a refusal came before any
         self._accounts: dict[str, Account | None] = {}
@@ -71,6 +75,7 @@ class ChunkRepository(Repository):
         self._invites: dict[tuple[str, str], Invite | None] = {}
         self._pending: dict[str, list[PendingGrant]] = defaultdict(list)
         self._invites_loaded: set[str] = set()  # email keys whose invites and pending grants are loaded
+        ChunkInviteCounts.__init__(self)
         self._emails = email_locks.SharedEmails(conn)
         self._closed: set[UUID] = set()  # invites and grants this chunk closed, still pending in the table
         self._member_scope: tuple[set[str], set[str]] = (set(), set())
@@ -157,6 +162,7 @@ class ChunkRepository(Repository):
         # still those of an empty table in the first minute of a big job, scanned every pending invite.
         for row in self.conn.execute(select(invites).where(among(self.conn, invites.c.email_key, keys))
                                      .order_by(invites.c.created_at)):
+            self._invite_times[(row.account, row.email_key)].append(row.created_at)
             if row.status != INVITE_PENDING or row.id in self._closed:
                 continue
             self._invites[(row.account, row.email_key)] = Invite(
@@ -282,6 +288,8 @@ class ChunkRepository(Repository):
         self.writes += 1
         self._load_invites({invite.key})  # first: a later load would put an older pending invite back
         self._invites[(invite.account, invite.key)] = invite
+        self._invite_times[(invite.account, invite.key)].append(invite.created_at)
+        self._new_invite_times[invite.account].append(invite.created_at)
         self._inserts[invites].append(dict(
             id=invite.id, account=invite.account, email_key=invite.key, email=invite.email,
             invited_by=invite.invited_by, status=invite.status, token_hash=invite.token_hash,

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from domain.invitations import ACTIVATION_ROLE
+from domain.model import SUPPORT
 from store.mail_content import Attachment, MailContent
 
-SUBJECT_MAX = 300  # the outbox's subject column
+NAMES_NOTE = "Names in quotes were typed by people using {service}; {service} did not write them."
 TEXT_WIDTH = 72
 ENVELOPE_FILENAME = "envelope.html"
 
@@ -38,7 +39,8 @@ class SealedForm:
 
 @dataclass(frozen=True)
 class InviteLetter:
-    """Everything the mail says; names are read from the store, never from the token or a link."""
+    """Everything the mail says; names are read from the store, never from the token or a link, and come quoted
+    and made safe for a mail (domain.mail_names), since people chose them."""
 
     service: str
     public_url: str
@@ -55,7 +57,14 @@ class InviteLetter:
     envelope_filename = ENVELOPE_FILENAME
 
     @property
+    def by_support(self) -> bool:
+        return self.inviter_email == SUPPORT
+
+    @property
     def inviter(self) -> str:
+        """Who sent it: "Alice Martin" <alice@example.com>, or the address alone."""
+        if self.by_support:
+            return f"{self.service} support"
         return f"{self.inviter_name} <{self.inviter_email}>" if self.inviter_name else self.inviter_email
 
     @property
@@ -70,22 +79,39 @@ class InviteLetter:
         return self.role == ACTIVATION_ROLE
 
     @property
+    def shows_names(self) -> bool:
+        """Whether the mail quotes a name someone chose (a group's comes quoted in the role)."""
+        return bool(self.inviter_name or self.account_name or '"' in self.role)
+
+    def _who(self, inviter: str, account: str) -> str:
+        """The inviter and what entitles them to invite: an administrator of the account, or the service's support."""
+        return inviter if self.by_support else f"{inviter}, an administrator of {account},"
+
+    @property
     def invitation(self) -> str:
-        """Who invites whom where, as the subject and the first line both say it."""
+        """Who invites whom where, as the first line says it."""
         if self.is_activation:
-            return f"{self.inviter} added you to {self.account}"
-        return f"{self.inviter} invites you to {self.account}"
+            return f"{self._who(self.inviter, self.account)} added you to {self._here()}"
+        return f"{self._who(self.inviter, self.account)} invites you to {self._here()}"
+
+    @property
+    def headline(self) -> str:
+        """The HTML part's title: the invitation without addresses or numbers."""
+        inviter = self.inviter_name or (self.inviter if self.by_support else self.inviter_email)
+        account = self.account_name or f"account {self.account_number}"
+        verb = "added you" if self.is_activation else "invites you"
+        return f"{inviter} {verb} to {account}" if self.by_support else \
+            f"{self._who(inviter, account)} {verb}"
+
+    def _here(self) -> str:
+        """The account again, after the inviter named it as theirs; named in full when support invites."""
+        return self.account if self.by_support else "that account"
 
     def subject(self) -> str:
-        subject = _one_line(self._subject(self.inviter, self.account))
-        if len(subject) > SUBJECT_MAX:  # long names: the address and number still identify who and where
-            subject = _one_line(self._subject(self.inviter_email, f"account {self.account_number}"))
-        return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
-
-    def _subject(self, inviter: str, account: str) -> str:
+        """Our words only: a name someone chose never goes in a Subject, where a reader takes it for the sender's."""
         if self.is_activation:
-            return f"{self.service}: {inviter} added you to {account}: activate your account"
-        return f"{self.service}: {inviter} invites you to {account} as {self.role}"
+            return f"{self.service}: you were added to account {self.account_number}: activate your account"
+        return f"{self.service}: an invitation to account {self.account_number}"
 
     def content(self) -> MailContent:
         return MailContent(self.text(), self.html(), (Attachment(ENVELOPE_FILENAME, "text/html",
@@ -98,6 +124,8 @@ class InviteLetter:
         else:
             blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.",
                             keep=f"(account {self.account_number})")]
+        if self.shows_names:
+            blocks.append(_fill_shared(NAMES_NOTE.format(service=self.service)))
         if self.replaces_sent_at is not None:
             replaced = "This mail replaces the invite" if self.is_activation else "This invite replaces the one"
             blocks.append(_fill(f"{replaced} sent on {when(self.replaces_sent_at)}; the earlier link no longer "
@@ -137,7 +165,3 @@ def _fill(paragraph: str, keep: str = "") -> str:
     if keep:
         paragraph = paragraph.replace(keep, keep.replace(" ", "\0"))
     return textwrap.fill(paragraph, TEXT_WIDTH, break_long_words=False, break_on_hyphens=False).replace("\0", " ")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Connection, insert, select
 
 from domain.envelope import seal
+from domain.mail_names import quoted_for_mail
 from domain.master_keys import MasterKey
 from domain.model import Invite, User, email_key
 from store.invite_letter import InviteLetter, SealedForm
@@ -21,6 +22,10 @@ class MailNames(NamedTuple):
 
     account_name: str | None
     inviter_name: str | None
+
+    def for_mail(self) -> MailNames:
+        """The names as a mail shows them: quoted, short, nothing a reader could follow (domain.mail_names)."""
+        return MailNames(quoted_for_mail(self.account_name), quoted_for_mail(self.inviter_name))
 
 
 def inviter_name(user: User | None) -> str | None:
@@ -57,6 +62,7 @@ class InviteMailWriter:
     def rows(self, invite: Invite, token: str, role: str, now: datetime, names: MailNames,
              replaces: Invite | None = None) -> tuple[dict, dict]:
         """The envelope row and the outbox row of one invite, for the caller to insert."""
+        names = names.for_mail()
         link = f"{self.public_url}/register/{token}"
         envelope_id = uuid4().hex
         message = {"invited_by": invite.invited_by, "account": invite.account, "role": role,

@@ -34,6 +34,13 @@ class InviteRecords:
                                 .with_for_update()).first()
         return _invite(row) if row else None
 
+    def nth_newest_invite(self, account: str, n: int, since: datetime,
+                          email_key_: str | None = None) -> datetime | None:
+        query = select(invites.c.created_at).where(invites.c.account == account, invites.c.created_at > since)
+        if email_key_ is not None:
+            query = query.where(invites.c.email_key == email_key_)
+        return self.conn.execute(query.order_by(invites.c.created_at.desc()).offset(n - 1).limit(1)).scalar()
+
     def add_invite(self, invite: Invite) -> None:
         self.conn.execute(insert(invites).values(
             id=invite.id, account=invite.account, email_key=invite.key, email=invite.email,

@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from domain.clock import utcnow
+from domain.invite_limits import InviteLimits
 from domain.model import WHOLE_GROUP, Account, AuditEntry, Group, MembershipClock, User
 from domain.ports import Repository
 from store import email_locks
@@ -21,13 +22,15 @@ class SqlRepository(InviteRecords, Repository):
     """Reads and writes through one connection, inside the unit of work's transaction."""
 
     def __init__(self, connection: Connection, mail_writer: InviteMailWriter | None = None,
-                 invite_ttl: timedelta | None = None):
+                 invite_ttl: timedelta | None = None, invite_limits: InviteLimits | None = None):
         self.conn = connection
         self.mail_writer = mail_writer
         self.new_mail_ids: list[UUID] = []
         self._emails = email_locks.SharedEmails(connection)
         if invite_ttl is not None:
             self.invite_ttl = invite_ttl
+        if invite_limits is not None:
+            self.invite_limits = invite_limits
 
     def share_email(self, key: str) -> None:
         """The email's lock, shared, before reading its user, invites or pending grants (see email_locks)."""

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, func, select, text
 
 from domain.model import INVITE_PENDING
-from store import batch_sizes, command_tallies
+from store import batch_sizes, command_tallies, invite_refusals
 from store.command_log import QUEUED
 from store.command_tallies import Tallies
 from store.histograms import Histogram
@@ -41,6 +41,7 @@ class ScrapeFigures:
     commands_queued: int
     pending_grants: int
     invites: dict[str, int]
+    invites_refused: dict[str, int]  # by limit
     outbox: dict
     dead_letters: int
     running_jobs: list[RunningJob]
@@ -56,7 +57,7 @@ def read_scrape_figures(engine: Engine, now: datetime, fold_lag: timedelta) -> S
             .scalar_one(),
             pending_grants=conn.execute(select(func.count()).select_from(pending_grants)
                                         .where(pending_grants.c.status == INVITE_PENDING)).scalar_one(),
-            invites=invites_by_state(conn, now), outbox=outbox_summary(conn, now),
+            invites=invites_by_state(conn, now), invites_refused=invite_refusals.read(conn), outbox=outbox_summary(conn, now),
             dead_letters=conn.execute(select(func.count()).select_from(dead_letters)).scalar_one(),
             running_jobs=_running_jobs(conn))
 

@@ -213,6 +213,7 @@ invites = Table(
     Column("reason", Text),
     Index("ix_invites_email_key_status", "email_key", "status"),
     Index("ix_invites_account_status", "account", "status"),
+    Index("ix_invites_account_created_at", "account", "created_at"),  # an account's invites of the last hour
 )
 
 pending_grants = Table(
@@ -297,6 +298,12 @@ tally_marks = Table(
     "tally_marks", metadata,
     Column("name", String(40), primary_key=True),
     Column("folded_until", UTCDateTime),  # commands finished up to here are in command_tallies
+)
+
+invite_refusals = Table(  # invites and activation mails refused by a limit (domain.invite_limits), for /metrics
+    "invite_refusals", metadata,
+    Column("limit_name", String(16), primary_key=True),
+    Column("refused", BigInteger, nullable=False),
 )
 
 batch_sizes = Table(

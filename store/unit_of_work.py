@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, Engine
 
+from domain.invite_limits import InviteLimits
 from domain.ports import UnitOfWork
 from store.command_log import CommandLog
 from store.invite_mail import InviteMailWriter
@@ -16,15 +17,16 @@ class SqlUnitOfWork(UnitOfWork):
     """`with uow: ...; uow.commit()`; the next statement begins a new transaction, leaving rolls back."""
 
     def __init__(self, engine: Engine, mail_writer: InviteMailWriter | None = None,
-                 invite_ttl: timedelta | None = None):
+                 invite_ttl: timedelta | None = None, invite_limits: InviteLimits | None = None):
         self.engine = engine
         self.mail_writer = mail_writer
         self.invite_ttl = invite_ttl
+        self.invite_limits = invite_limits
         self.conn: Connection | None = None
 
     def __enter__(self) -> "SqlUnitOfWork":
         self.conn = self.engine.connect()
-        self.repo = SqlRepository(self.conn, self.mail_writer, self.invite_ttl)
+        self.repo = SqlRepository(self.conn, self.mail_writer, self.invite_ttl, self.invite_limits)
         self.log = CommandLog(self.conn)
         return self
 

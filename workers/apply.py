@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import groupby
@@ -15,8 +16,9 @@ from domain.clock import utcnow
 from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
+from domain.invite_limits import InviteLimitReached
 from domain.validation import describe
-from store import batch_sizes, relay_marks
+from store import batch_sizes, invite_refusals, relay_marks
 from store.command_log import QUEUED, REJECTED, SUPERSEDED, Claim
 from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
@@ -175,6 +177,8 @@ def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
                 return outcome.status
         except Refused as refusal:
             _finish(uow, cmd, REJECTED, refusal.reason, now)
+            if isinstance(refusal, InviteLimitReached):
+                invite_refusals.count(uow.conn, Counter([refusal.limit]))
             return REJECTED
         except Superseded as superseded:
             _finish(uow, cmd, SUPERSEDED, superseded.reason, now)

@@ -6,13 +6,16 @@ the caller rolls the whole chunk back and applies it again one command at a time
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from uuid import UUID
 
 from domain import commands as c
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
+from domain.invite_limits import InviteLimitReached
 from domain.model import ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, email_key, group_key
+from store import invite_refusals
 from store.chunk_repository import ChunkRepository
 from store.command_log import REJECTED, SUPERSEDED
 from store.unit_of_work import SqlUnitOfWork
@@ -45,7 +48,7 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
 
     The run was claimed just now, so its commands are taken to be queued; if one is not when the statuses are
     written (a copy of it was applied elsewhere meanwhile), NotForBulk: the one-by-one path checks each."""
-    repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl, now)
+    repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl, now, uow.invite_limits)
     memberships = [cmd for cmd in run if isinstance(cmd, _MEMBERSHIP_TYPES)]
     repo.prefetch({cmd.account for cmd in run}, {_subject(cmd) for cmd in run},
                   {email_key(cmd.actor) for cmd in run if cmd.actor != SUPPORT},
@@ -53,6 +56,7 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
                   | {(cmd.account, _group_of(cmd), WHOLE_GROUP) for cmd in memberships
                      if _group_of(cmd) != ADMIN_GROUP_KEY})
     statuses, results = [], []
+    refused_by_limit: Counter[str] = Counter()
     for cmd in run:
         writes = repo.writes
         try:
@@ -62,6 +66,8 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
                 raise NotForBulk(f"command {cmd.id} was refused after it wrote") from refusal
             status = REJECTED if isinstance(refusal, Refused) else SUPERSEDED
             reason = refusal.reason
+            if isinstance(refusal, InviteLimitReached):
+                refused_by_limit[refusal.limit] += 1
         else:
             if outcome.follow_ups:
                 raise NotForBulk(f"command {cmd.id} asked for follow-up commands")
@@ -71,4 +77,5 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
     repo.flush()
     if not uow.log.finish_queued(results):
         raise NotForBulk("a command of the run was no longer queued: another worker applied a copy meanwhile")
+    invite_refusals.count(uow.conn, refused_by_limit)
     return statuses, repo.new_mail_ids

@@ -7,10 +7,16 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from config.settings import Settings
+from domain.invite_limits import InviteLimits
 from domain.master_keys import MasterKeys
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
 from store.unit_of_work import SqlUnitOfWork
+
+
+def invite_limits(settings: Settings) -> InviteLimits:
+    """The limits on invite and activation mails the settings ask for (domain.invite_limits)."""
+    return InviteLimits(settings.invites_per_account_per_hour, settings.invites_per_recipient_per_day)
 
 
 class Runtime:
@@ -41,4 +47,5 @@ class Runtime:
         if self._mail_writer is None:
             self._mail_writer = InviteMailWriter(self.master_keys().current, self.settings.public_url,
                                                  self.settings.service_name)
-        return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days))
+        return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days),
+                             invite_limits(self.settings))

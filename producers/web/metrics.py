@@ -60,6 +60,12 @@ class EnvadminCollector(Collector):
         yield _gauge("envadmin_pending_grants", "Grants waiting for their invitee to register", figures.pending_grants)
         yield _labelled("envadmin_invites", "Invites by state (a pending one past its expiry counts as expired)",
                         "state", figures.invites)
+        refused = CounterMetricFamily("envadmin_invites_refused_by_limit", "Invite and activation mails refused "
+                                      "because their account reached a limit, by limit (account: per hour; "
+                                      "recipient: per day to one email)", labels=["limit"])
+        for limit, n in figures.invites_refused.items():
+            refused.add_metric([limit], n)
+        yield refused
         outbox = figures.outbox
         yield _labelled("envadmin_outbox_messages", "Mails in the outbox by status", "status",
                         {status: outbox[status] for status in ("queued", "sent", "failed")})

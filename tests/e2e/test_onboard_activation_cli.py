@@ -54,7 +54,7 @@ def test_onboard_activation_mail_mails_each_created_user_once_and_a_rerun_mails_
     assert {k: v for k, v in job["counts"].items() if v} == {"applied": 3, "pending": 1}
     mails = delivered(e2e, "3301", expect=3)
     activations = [mail for mail in mails if mail["Subject"].endswith(
-        "added you to Acme (account 3301): activate your account")]
+        "you were added to account 3301: activate your account")]
     assert sorted(mail["To"] for mail in activations) == [vic, wes] and len(mails) == 3
 
     again = e2e.cli("onboard", str(path), "--by", UMA, "--activation", "mail", "--wait")

@@ -9,7 +9,7 @@ from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
-from workers.runtime import Runtime
+from workers.runtime import Runtime, invite_limits
 
 from ..conftest import make_settings
 
@@ -19,7 +19,7 @@ def applier(database_url, tmp_path, **settings):
     settings = make_settings(tmp_path / "var", database_url, None, **settings)
     engine = make_engine(database_url)
     writer = InviteMailWriter(Runtime(settings).master_keys().current, settings.public_url)
-    factory = lambda: SqlUnitOfWork(engine, writer, timedelta(days=7))  # noqa: E731
+    factory = lambda: SqlUnitOfWork(engine, writer, timedelta(days=7), invite_limits(settings))  # noqa: E731
 
     def apply(*commands):
         with factory() as uow:

@@ -24,6 +24,7 @@ from .test_mail import mail_settings, smtp_server, wait_for
 
 ALICE, CAROL = "alice@example.com", "carol@example.com"
 HOSTILE_ACCOUNT = 'Société <script>alert("x")</script> & Co'
+SHOWN_ACCOUNT = "Société <script>alert('x')</script> & Co"  # its double quotes would end the mail's quotes
 LINK = re.compile(r"^http://localhost:8000/register/([A-Za-z0-9_-]{20,})$", re.MULTILINE)
 
 
@@ -94,13 +95,13 @@ def test_the_invite_mail_names_who_where_and_what_reads_cleanly_and_carries_the_
     [message] = inbox.messages
     [invite] = invites_of(client)
 
-    named = ["Registered Post", HOSTILE_ACCOUNT, "(account 1001)", "Alice Martin <alice@example.com>",
-             "Account Administrator"]
-    assert all(name in message["Subject"] for name in named), message["Subject"]
+    assert message["Subject"] == "Registered Post: an invitation to account 1001"  # our words only
     plain = message.get_body(("plain",))
     text = body(message, "plain")
     first_paragraph = flat(text.split("\n\n")[0])
-    assert all(name in first_paragraph for name in named), first_paragraph
+    assert first_paragraph == (f'"Alice Martin" <alice@example.com>, an administrator of "{SHOWN_ACCOUNT}" '
+                               "(account 1001), invites you to that account on Registered Post, as Account "
+                               "Administrator.")
     assert f"until {when(invite.expires_at)}" in flat(text)
     assert "choose your password" in text
 
@@ -114,7 +115,7 @@ def test_the_invite_mail_names_who_where_and_what_reads_cleanly_and_carries_the_
     assert long_lines == [] or long_lines == [LINK.search(text).group(0)]
 
     html = body(message, "html")
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in html and "<script" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in html and "<script" not in html
     assert f'href="http://localhost:8000/register/{token}"' in html
     assert not re.search(r"\bsrc\s*=", html)  # no image fetched from anywhere
     assert "#1f5fbf" in html and "<style" not in html  # inline styles: mail clients drop <style>
@@ -194,6 +195,5 @@ def test_a_chunk_reads_the_names_its_mails_show_ahead_not_per_mail(database_url,
         subjects = conn.execute(select(mail_outbox.c.to_email, mail_outbox.c.subject)).all()
     assert len(subjects) == 14
     for to, subject in subjects:
-        account = "Acme (account 1001)" if to.startswith("few") else "Globex (account 1002)"
-        assert subject == f"envadmin: Alice Martin <{ALICE}> invites you to {account} as Account Administrator"
+        assert subject == f"envadmin: an invitation to account {'1001' if to.startswith('few') else '1002'}"
     engine.dispose()

@@ -153,6 +153,12 @@ class FakeRepository(Repository):
     def invite_by_token(self, token_hash: str) -> Invite | None:
         return next((i for i in self.invites.values() if i.token_hash == token_hash), None)
 
+    def nth_newest_invite(self, account: str, n: int, since: datetime,
+                          email_key: str | None = None) -> datetime | None:
+        times = sorted((i.created_at for i in self.invites.values() if i.account == account and i.created_at > since
+                        and email_key in (None, i.key)), reverse=True)
+        return times[n - 1] if len(times) >= n else None
+
     def add_invite(self, invite: Invite) -> None:
         if invite.id in self.invites:
             raise IntegrityError(f"duplicate invite {invite.id}")

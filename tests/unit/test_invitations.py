@@ -94,7 +94,7 @@ def test_resend_gives_a_new_token_and_replaces_the_old_invite(repo):
     (new, new_token, role) = repo.mails[1]
     assert new_token != old_token
     assert repo.mail_replaces == {new.id: old}
-    assert role == "Account Administrator and a member of group Sales"
+    assert role == 'Account Administrator and a member of group "Sales"'
     assert repo.invites[old.id].status == INVITE_REPLACED
     with pytest.raises(Refused, match="^this invite was replaced by a newer invite: use the link in the latest mail$"):
         registered(repo, old_token)

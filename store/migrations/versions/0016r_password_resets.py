@@ -1,14 +1,14 @@
 """password_resets: single-use, short-lived links that let a person set a new password through their mailbox
 
 Revision ID: 0016r
-Revises: 0013s
+Revises: 0015m
 Create Date: 2026-12-06 23:55:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016r'
-down_revision = '0013s'
+down_revision = '0015m'
 branch_labels = None
 depends_on = None
 
