@@ -14,16 +14,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import update
 
 from config.settings import Settings
-from domain.model import email_key
 from producers.client import Client
 from producers.worker_process import WorkerProcess
-from store.tables import users
 
 from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env
-from ..integration.helpers import account_with_admin
+from ..integration.helpers import account_with_admin, mailbox_proven
 from .browser import browser, screenshot  # noqa: F401 (fixtures for the modules here)
 from .web_server import WebServer
 
@@ -51,8 +48,7 @@ class CliStack:
 
         An admin who already has a user (a module's tests share a store) counts as having proven the mailbox, as
         a real administrator has: else the new account's grant would wait for them to register."""
-        with self.client.engine.begin() as conn:
-            conn.execute(update(users).where(users.c.email_key == email_key(admin)).values(verified=True))
+        mailbox_proven(self.client.engine, admin)
         receipt = self.client.submit([account_with_admin(account, admin)])
         final = self.client.wait(receipt.ids, timeout=30)
         assert final == {receipt.ids[0]: "applied"}, final

@@ -13,6 +13,7 @@ import pytest
 from store.tables import groups
 
 from ..conftest import REDIS_URL
+from ..integration.helpers import mailbox_proven
 from .conftest import clean_environ, describe, one_json_object
 
 ENVADMIN = str(Path(sys.executable).with_name("envadmin"))
@@ -47,8 +48,11 @@ def test_an_account_create_for_an_existing_user_shows_no_temporary_password(e2e)
 
     second = one_json_object(create_account(e2e, "3123", admin.upper(), "--json"), expect=0)
 
-    assert second["status"] == "applied", second  # the account exists now, with the user it already had
+    assert second["status"] == "pending", second  # nobody proved the mailbox yet: the new account invites them
     assert "temporary_password" not in second
+    mailbox_proven(e2e.client.engine, admin)
+    third = one_json_object(create_account(e2e, "3129", admin, "--json"), expect=0)
+    assert third["status"] == "applied" and "temporary_password" not in third, third  # the user it already had
 
 
 @pytest.mark.parametrize("e2e", ["embedded"], indirect=True)  # CLI behaviour: one stack is enough

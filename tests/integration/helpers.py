@@ -1,8 +1,12 @@
 """Small helpers shared by integration and e2e tests."""
 from __future__ import annotations
 
+from sqlalchemy import Engine, update
+
+from domain.model import email_key
 from domain.passwords import hash_password
 from producers.client import new_command
+from store.tables import users
 
 PASSWORD_HASH = hash_password("temporary-pass")
 
@@ -25,3 +29,9 @@ def grant(email: str, account: str = "1001", by: str = "alice@example.com"):
 
 def revoke(email: str, account: str = "1001", by: str = "alice@example.com"):
     return new_command("revoke_admin", actor=by, source="cli", account=account, email=email)
+
+
+def mailbox_proven(engine: Engine, email: str) -> None:
+    """As if the user's person had registered through a mailed link: another account's grant then reaches them."""
+    with engine.begin() as conn:
+        conn.execute(update(users).where(users.c.email_key == email_key(email)).values(verified=True))

@@ -21,7 +21,7 @@ from store.tables import commands, invites, mail_outbox, users
 from workers.apply import apply_message
 
 from .apply_here import applier
-from .helpers import PASSWORD_HASH, account_with_admin, add_user
+from .helpers import PASSWORD_HASH, account_with_admin, add_user, mailbox_proven
 from .test_console_pages import ALICE, BOB, OWN, TEMPORARY, Console
 
 HEADER = "action,account,email,first_name,last_name,group,by\n"
@@ -155,6 +155,7 @@ def grant_alice_2002(uploads) -> None:
                          admin_email="carol@example.com", first_name="Carol", last_name="Cole",
                          password_hash=PASSWORD_HASH)
     grant = new_command("grant_admin", actor="carol@example.com", source="cli", account="2002", email=ALICE)
+    mailbox_proven(uploads.engine, ALICE)  # else the grant would wait for her to register from an invite
     for cmd in (create, grant):
         with uploads.factory() as uow:
             uow.log.record_submitted([cmd], datetime.now(timezone.utc))

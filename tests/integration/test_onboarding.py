@@ -154,9 +154,8 @@ def test_a_grant_then_a_revoke_in_one_file_ends_revoked_in_any_order(stack, clie
 
 
 def test_a_row_waits_for_the_earlier_row_that_creates_its_user(stack, client, tmp_path):
-    open_account(client, "1002", "zoe@example.com")
     path = write(tmp_path / "deps.csv", "add_user,1001,,fred@example.com,Fred,F,,",
-                 "grant,1002,,fred@example.com,,,,")
+                 "grant,1001,,fred@example.com,,,,")
     job = Onboarding(client, path, actor="support", passwords_file=tmp_path / "pw.csv")
     with _no_publishing():
         job.run()
