@@ -80,6 +80,18 @@ def test_someone_who_does_not_administer_the_account_gets_404(console, path):
     assert console.browser.get(path).status_code == 404
 
 
+def test_the_outcome_of_a_real_command_of_the_account_is_hidden_from_someone_who_does_not_administer_it(console):
+    console.sign_in(ALICE, OWN)
+    added = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
+                                                                 "email": MALLORY}, follow_redirects=False)
+    outcome = added.headers["location"]
+    assert console.browser.get(outcome).status_code == 200
+
+    console.sign_in(BOB, OWN)
+    refused = console.browser.get(outcome)
+    assert refused.status_code == 404 and MALLORY not in refused.text
+
+
 def test_nobody_signed_in_is_sent_to_sign_in_and_back(console):
     response = console.browser.get("/accounts/1001", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Faccounts%2F1001"

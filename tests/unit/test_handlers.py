@@ -181,6 +181,9 @@ ADMIN_COMMANDS = {
     "delete_group": lambda actor: delete_group("Sales", actor=actor),
     "add_member": lambda actor: add_member("Sales", CAROL, actor=actor),
     "remove_member": lambda actor: remove_member("Sales", CAROL, actor=actor),
+    "invite_user": lambda actor: command("invite_user", email="erin@example.com", actor=actor),
+    "resend_invite": lambda actor: command("resend_invite", email=STRANGER, actor=actor),
+    "cancel_invite": lambda actor: command("cancel_invite", email=STRANGER, actor=actor),
 }
 
 
@@ -193,6 +196,8 @@ def prepare(repo: FakeRepository, kind: str) -> None:
         apply(repo, grant(DAVE))
     if kind == "remove_member":
         apply(repo, add_member("Sales", CAROL))
+    if kind in ("resend_invite", "cancel_invite"):
+        apply(repo, grant(STRANGER))
     repo.audit.clear()
 
 
