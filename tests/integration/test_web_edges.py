@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from producers.web.app import create_web
-from store.tables import login_failures
+from store.tables import commands, login_failures
 
 from ..conftest import make_settings
 
@@ -106,6 +106,16 @@ def test_forwarded_headers_of_a_trusted_proxy_name_the_client(database_url, tmp_
     assert locked.status_code == 429
     assert another.status_code == 200 and still_open.status_code == 200
     assert in_network.status_code == 429  # a trusted network's address is believed too
+
+
+def test_the_api_journals_the_actor_in_the_normal_form_of_its_email(app):
+    with from_address(app, CLIENT) as upstream:
+        submitted = upstream.post("/v1/commands", headers={"Authorization": f"Bearer {API_TOKEN}"}, json={
+            "type": "create_group", "actor": "Alice@\uff41.\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25",
+            "account": "1001", "group": "Sales"})
+    assert submitted.status_code == 202, submitted.text
+    with app.state.client.engine.connect() as conn:
+        assert conn.execute(select(commands.c.payload)).scalar_one()["actor"] == "alice@a.example"
 
 
 def test_no_hsts_while_the_public_url_is_http(app):
