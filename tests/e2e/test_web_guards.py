@@ -71,8 +71,10 @@ def test_a_forwarded_header_sent_straight_to_the_server_is_not_believed(tmp_path
         web.wait_until_ready()
         with httpx.Client(base_url=web.url) as http:
             for n in range(5):
-                http.get("/v1/status", headers={"Authorization": f"Bearer guess-{n}", "X-Forwarded-For": f"192.0.2.{n}"})
-            posing = http.get("/v1/status", headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "192.0.2.99"})
+                http.get("/v1/status", headers={"Authorization": f"Bearer guess-{n}",
+                                                "X-Forwarded-For": f"192.0.2.{n}"})
+            posing = http.get("/v1/status", headers={"Authorization": f"Bearer {token}",
+                                                     "X-Forwarded-For": "192.0.2.99"})
     finally:
         web.stop()
     assert posing.status_code == 429, posing.text
