@@ -1,9 +1,10 @@
 """Configuration from ENVADMIN_* environment variables (pydantic-settings)."""
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretBytes, SecretStr
+from pydantic import Field, SecretBytes, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.master_key import (
@@ -17,7 +18,22 @@ from config.master_key import (
     read_or_make_key_file,
 )
 
-__all__ = ["MasterKeyError", "Settings", "load_settings"]
+__all__ = ["MIN_SECRET_CHARS", "MasterKeyError", "Settings", "SettingsError", "check_secret", "load_settings"]
+
+MIN_SECRET_CHARS = 16  # a shared secret shorter than this could be guessed, lockout or not
+MAKE_A_SECRET = "openssl rand -base64 24"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used: the message names each ENVADMIN_* variable and what is wrong, never a value."""
+
+
+def check_secret(value: str, variable: str) -> str:
+    """The secret, if long enough to be worth guessing at; SettingsError naming `variable` otherwise."""
+    if len(value) < MIN_SECRET_CHARS:
+        raise SettingsError(f"{variable} must be at least {MIN_SECRET_CHARS} characters long, or it could be "
+                            f"guessed; make one with `{MAKE_A_SECRET}`")
+    return value
 
 
 class Settings(BaseSettings):
@@ -60,6 +76,32 @@ class Settings(BaseSettings):
     password_resets_per_email_per_hour: int = Field(3, ge=1)  # forgotten-password mails asked for one email
     password_resets_per_client_per_hour: int = Field(10, ge=1)  # forgotten-password requests from one client
     ops_password: SecretStr | None = None  # HTTP Basic password of user `ops` on /ops and /metrics; unset: refused
+    api_token: SecretStr | None = None  # the bearer token of the HTTP API (/v1); unset: the API refuses every request
+    trusted_proxies: str = ""  # addresses or networks whose X-Forwarded-For/-Proto are believed; empty: nobody's
+
+    @field_validator("ops_password", "api_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None, info) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # set but empty, as compose passes an unset variable: not configured
+        check_secret(value.get_secret_value(), f"ENVADMIN_{info.field_name.upper()}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for entry in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise SettingsError(f"ENVADMIN_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                                    "(expected e.g. 10.0.0.5, 10.0.0.0/8 or ::1, separated by commas)") from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The addresses and networks of ENVADMIN_TRUSTED_PROXIES, as uvicorn's proxy-headers middleware takes them."""
+        return self.trusted_proxies.replace(",", " ").split()
 
     @property
     def effective_database_url(self) -> str:
@@ -114,5 +156,17 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides) -> Settings:
-    """Settings from the environment, with explicit overrides on top."""
-    return Settings(**overrides)
+    """Settings from the environment, with explicit overrides on top; SettingsError naming each variable that
+    cannot be used."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise SettingsError("; ".join(_problem(error) for error in e.errors())) from None
+
+
+def _problem(error) -> str:
+    """One problem of a setting as a person reads it: the variable and the reason, never the value."""
+    if isinstance(error.get("ctx", {}).get("error"), SettingsError):
+        return str(error["ctx"]["error"])
+    variable = "ENVADMIN_" + "_".join(str(part) for part in error["loc"]).upper()
+    return f"{variable}: {error['msg'].removeprefix('Value error, ')}"

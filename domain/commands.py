@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.emails import checked_email
+from domain.emails import checked_email, normal_email
 from domain.model import SUPPORT, group_key
 from domain.passwords import TEMPORARY_SCHEME, is_temporary_hash
 from domain.text import (
@@ -59,7 +59,7 @@ def _checked_actor(value: str, journalled: bool = False) -> str:
     if journalled:
         return value
     try:
-        return checked_email(value)
+        return normal_email(checked_email(value))  # one mailbox, one actor in the audit, however it is typed
     except ValueError:
         raise ValueError(f"actor must be an email or the word 'support', not {value!r}") from None
 

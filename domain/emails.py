@@ -3,7 +3,9 @@
 Mail systems treat ASCII letter case alike and a domain alike in all its IDNA forms; nothing else. So the key
 is the address in composed form (NFC), its ASCII letters in lower case and its domain in A-labels (xn--);
 `straße@` and `strasse@` stay two people. A local part that could pass for another address — compatibility
-characters (the Kelvin sign, fullwidth letters) or letters of several scripts — is refused.
+characters (the Kelvin sign, fullwidth letters) or letters of several scripts — is refused, and so is a domain
+label of several scripts (`аcme` with a Cyrillic а); a domain's compatibility characters are mapped by IDNA.
+Who acts is recorded in `normal_email`'s form, so one mailbox is one actor however it was typed.
 """
 from __future__ import annotations
 
@@ -50,10 +52,13 @@ def fully_checked_email(value: str) -> str:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:
         raise ValueError(f"invalid email {value!r}: {e}") from None
-    local = value.rpartition("@")[0]
+    local, _, domain = value.rpartition("@")
     problem = _lookalike_problem(local)
     if problem:
         raise ValueError(f"invalid email {value!r}: the part before the @ {problem}")
+    problem = _lookalike_domain_problem(domain)
+    if problem:
+        raise ValueError(f"invalid email {value!r}: {problem}")
     value = unicodedata.normalize("NFC", value)
     key = email_key(value)
     if len(key) > EMAIL_MAX:
@@ -70,10 +75,32 @@ def _lookalike_problem(local: str) -> str | None:
         if not unicodedata.is_normalized("NFKC", character):
             return (f"holds {code_point(character)}, a compatibility form of "
                     f"{unicodedata.normalize('NFKC', character)!r}: type the plain character")
-    scripts = set(categories.unique_aliases(local)) - _NO_SCRIPT
+    mixed = _mixed_scripts(local)
+    return f"mixes scripts ({mixed}), so it can pass for another address: use one script" if mixed else None
+
+
+def _lookalike_domain_problem(domain: str) -> str | None:
+    """Why a domain could pass for another one (a label of several scripts, UTS #39), or None."""
+    if domain.isascii() and "xn--" not in domain.lower():
+        return None
+    try:
+        labels = [idna.decode(label) if label.startswith("xn--") else label  # an A-label hides its letters
+                  for label in idna.uts46_remap(domain, std3_rules=False, transitional=False).split(".")]
+    except idna.IDNAError:
+        return None  # not a domain email_validator accepts: it has refused it already
+    for label in labels:
+        mixed = _mixed_scripts(label)
+        if mixed:
+            return (f"the domain label {label!r} mixes scripts ({mixed}), so it can pass for another domain: "
+                    "check the address, each label is written in one script")
+    return None
+
+
+def _mixed_scripts(text: str) -> str | None:
+    """The scripts of the text, named, when they are more than one writing system uses in a word; else None."""
+    scripts = set(categories.unique_aliases(text)) - _NO_SCRIPT
     if len(scripts) > 1 and not any(scripts <= usual for usual in _ONE_WRITING_SYSTEM):
-        shown = ", ".join(sorted(s.replace("_", " ").title() for s in scripts))
-        return f"mixes scripts ({shown}), so it can pass for another address: use one script"
+        return ", ".join(sorted(s.replace("_", " ").title() for s in scripts))
     return None
 
 
@@ -87,6 +114,18 @@ def email_key(email: str) -> str:
     if not at:
         return value.translate(_ASCII_LOWER)
     return f"{local.translate(_ASCII_LOWER)}@{ascii_domain(domain)}"
+
+
+def normal_email(email: str) -> str:
+    """The form in which an actor is recorded: email_key's mailbox, readable — ASCII letters in lower case and the
+    domain in lower-case U-labels (`ALICE@ａ.ＥＸＡＭＰＬＥ` is `alice@a.example`, `bücher.example` stays so)."""
+    local, at, domain = email_key(email).rpartition("@")
+    if not at or "xn--" not in domain:
+        return email_key(email)
+    try:
+        return f"{local}@{idna.decode(domain)}"
+    except idna.IDNAError:
+        return f"{local}@{domain}"
 
 
 def ascii_domain(domain: str) -> str:

@@ -7,6 +7,7 @@ A locked pair counts no more tries, so one client alone can never reach the all-
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -21,6 +22,11 @@ ALL_CLIENTS = "*"  # the client of the record that counts an email's failures fr
 def too_many_failures(locked_until: datetime) -> str:
     """The refusal while an email is locked, saying when to try again."""
     return f"too many failed attempts; try again after {locked_until:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def retry_after_seconds(locked_until: datetime, now: datetime) -> int:
+    """Whole seconds from `now` until the lock ends, at least 1: the value of a Retry-After header."""
+    return max(1, math.ceil((locked_until - now).total_seconds()))
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,13 @@
 Commands are validated with the wire models, journalled in the store, then published, exactly as
 the CLI does; the server assigns each command's id and issue time, and its source is "api".
 Every request needs `Authorization: Bearer <ENVADMIN_API_TOKEN>`; without that setting the API
-refuses every request.
+refuses every request. A wrong token counts in the lockout of the client's address (store.secret_tries).
 """
 from __future__ import annotations
 
 import hmac
 import json
 import logging
-import os
 import reprlib
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -24,15 +23,18 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from config.settings import Settings
+from config.settings import Settings, check_secret
 from domain.commands import AnyCommand, Command, account_number
+from domain.login import retry_after_seconds, too_many_failures
 from domain.validation import describe
 from producers.api_limits import BodyLimits, LargerBody
 from producers.audit_filters import audit_filter
 from producers.client import Client, new_command
+from producers.proxies import client_address
 from store import queries
 from store.audit_trail import PAGE_SIZE as AUDIT_PAGE, UnknownCursor, audit_page
 from store.command_log import QUEUED
+from store.secret_tries import API_TOKEN, secret_tried
 
 MAX_COMMANDS = 1000
 MAX_AUDIT_PAGE = 500
@@ -73,9 +75,11 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
 
     `with_pages`: the web app adds its pages to this app; requests to their paths pass without the API token.
     `larger_bodies`: its upload routes, with their own body limits."""
-    token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
-    expected = token.encode()
     client = Client(settings)
+    if token is None:
+        configured = client.settings.api_token
+        token = configured.get_secret_value() if configured is not None else ""
+    expected = check_secret(token, "the API token").encode() if token else b""
     client.celery  # build the producer's Celery app now (it connects only when used), never in a race
 
     @asynccontextmanager
@@ -99,8 +103,19 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
         if not expected:
             return _response(_error(503, "the API is disabled: set ENVADMIN_API_TOKEN"))
         scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), expected):
-            return _response(_error(401, "missing or wrong API token (Authorization: Bearer <token>)",
+        if scheme.lower() != "bearer" or not presented.strip():
+            return _response(_error(401, "missing API token (Authorization: Bearer <token>)",
+                                    {"WWW-Authenticate": "Bearer"}))
+        right = hmac.compare_digest(presented.strip().encode(), expected)
+        now = datetime.now(timezone.utc)
+        # A wrong token counts in the lockout of the client address, as a wrong password does at sign-in.
+        locked_until = await run_in_threadpool(secret_tried, client.engine, API_TOKEN, client_address(request),
+                                               right, now)
+        if locked_until is not None:
+            return _response(_error(429, f"this address may not use the API for now: {too_many_failures(locked_until)}",
+                                    {"Retry-After": str(retry_after_seconds(locked_until, now))}))
+        if not right:
+            return _response(_error(401, "wrong API token (Authorization: Bearer <token>)",
                                     {"WWW-Authenticate": "Bearer"}))
         return await call_next(request)
 

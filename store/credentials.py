@@ -12,9 +12,7 @@ from datetime import datetime
 from functools import cache
 from uuid import uuid4
 
-from sqlalchemy import Connection, Engine, and_, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, delete, or_, select, update
 
 from domain.login import (
     ALL_CLIENTS,
@@ -23,7 +21,6 @@ from domain.login import (
     PASSWORD_CHANGED,
     PASSWORD_OK,
     WRONG_EMAIL_OR_PASSWORD,
-    FailureRecord,
     LoginPolicy,
     LoginResult,
     too_many_failures,
@@ -31,11 +28,11 @@ from domain.login import (
 from domain.master_keys import MasterKeys
 from domain.model import email_key
 from domain.passwords import TEMPORARY_SCHEME, check_new_password, hash_password, verify_password
+from store.failure_records import checked_client, forget_record, lock_record, save_record
 from store.tables import audit_log, login_failures, users
 from store.web_sessions import end_sessions
 
 DEFAULT_POLICY = LoginPolicy()
-CLIENT_LENGTH = login_failures.c.client.type.length
 
 
 @cache
@@ -100,29 +97,23 @@ def prune_failures(conn: Connection, now: datetime, policy: LoginPolicy = DEFAUL
 def _check_password(conn: Connection, key: str, password: str, now: datetime, policy: LoginPolicy,
                     client: str, keys: MasterKeys | None) -> tuple[object, LoginResult | None]:
     """The user if the password is right (this client's failures forgotten), else the refusal (counted)."""
-    client = _checked_client(client)
+    client = checked_client(client)
     everywhere_policy = policy.for_all_clients()
-    everywhere = _lock_failures(conn, key, ALL_CLIENTS, now)  # always this one first: one lock order
-    here = _lock_failures(conn, key, client, now)
+    everywhere = lock_record(conn, key, ALL_CLIENTS, now)  # always this one first: one lock order
+    here = lock_record(conn, key, client, now)
     ends = [end for end in (policy.locked_until(here, now), everywhere_policy.locked_until(everywhere, now)) if end]
     if ends:
         return None, LoginResult(False, too_many_failures(max(ends)))
     user = _user(conn, key)
     if not _verifies(user, password, keys):
-        _save(conn, key, client, policy.after_failure(here, now))
-        _save(conn, key, ALL_CLIENTS, everywhere_policy.after_failure(everywhere, now))
+        save_record(conn, key, client, policy.after_failure(here, now))
+        save_record(conn, key, ALL_CLIENTS, everywhere_policy.after_failure(everywhere, now))
         return None, LoginResult(False, WRONG_EMAIL_OR_PASSWORD)
     # The count over every client is kept: a success here must not wipe what other addresses tried.
-    _forget(conn, key, client)
+    forget_record(conn, key, client)
     if everywhere_policy.is_forgettable(everywhere, now):
-        _forget(conn, key, ALL_CLIENTS)
+        forget_record(conn, key, ALL_CLIENTS)
     return user, None
-
-
-def _checked_client(client: str) -> str:
-    if not client or client == ALL_CLIENTS:
-        raise ValueError(f"client: an address or name is required, not {client!r}")
-    return client[:CLIENT_LENGTH]
 
 
 def _user(conn: Connection, key: str):
@@ -139,27 +130,3 @@ def _verifies(user, password: str, keys: MasterKeys | None) -> bool:
     if user.password_hash.startswith(TEMPORARY_SCHEME):
         verify_password(_dummy_hash(), password)
     return verify_password(user.password_hash, password, keys)
-
-
-def _where(key: str, client: str):
-    return and_(login_failures.c.email_key == key, login_failures.c.client == client)
-
-
-def _lock_failures(conn: Connection, key: str, client: str, now: datetime) -> FailureRecord:
-    """The failure record, locked until commit (created if missing) so concurrent tries all count."""
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(login_failures)
-                 .values(email_key=key, client=client, failures=0, window_started_at=now, locked_until=None)
-                 .on_conflict_do_nothing(index_elements=[login_failures.c.email_key, login_failures.c.client]))
-    # SQLite has no FOR UPDATE; its BEGIN IMMEDIATE (see engine.py) already serializes writers.
-    row = conn.execute(select(login_failures).where(_where(key, client)).with_for_update()).one()
-    return FailureRecord(row.failures, row.window_started_at, row.locked_until)
-
-
-def _save(conn: Connection, key: str, client: str, record: FailureRecord) -> None:
-    conn.execute(update(login_failures).where(_where(key, client)).values(
-        failures=record.failures, window_started_at=record.window_started_at, locked_until=record.locked_until))
-
-
-def _forget(conn: Connection, key: str, client: str) -> None:
-    conn.execute(delete(login_failures).where(_where(key, client)))

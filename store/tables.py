@@ -267,6 +267,7 @@ mail_outbox = Table(
 
 login_failures = Table(
     "login_failures", metadata,
+    # An email key, or the name of a shared secret whose tries are counted (store.secret_tries: "ops password").
     Column("email_key", String(254), primary_key=True),
     # The client address (or "local:<user>" for the CLI); "*" for the count over every client.
     Column("client", String(128), primary_key=True),

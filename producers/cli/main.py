@@ -9,7 +9,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from typer import rich_utils
 
-from config.settings import MasterKeyError
+from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
 from producers.cli import audit, credentials, dead_letters, invites, jobs, keys, memberships, ops, people, serve, worker
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
@@ -65,7 +65,7 @@ def run() -> None:
         sys.exit(130)
     except OperationalError as e:
         _exit_with(f"cannot use the database: {e.orig}", EXIT_REFUSED)
-    except (MasterKeyError, WrongMasterKey) as e:  # the message names the setting or key id, never a key
+    except (MasterKeyError, WrongMasterKey, SettingsError) as e:  # names the setting or key id, never a secret
         _exit_with(str(e), EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
         if os.environ.get("ENVADMIN_DEBUG"):

@@ -1,7 +1,6 @@
 """web (and its other name, api): serve the web pages and the HTTP API in one process (uvicorn)."""
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -20,14 +19,15 @@ def web(
     from producers.api_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
     from producers.web.app import create_web
 
-    if not os.environ.get("ENVADMIN_API_TOKEN"):
+    settings = load_settings()  # first: a setting that cannot be used stops the server before it listens
+    if settings.api_token is None:
         err.print("warning: ENVADMIN_API_TOKEN is not set; the pages work, the API under /v1 will refuse every "
                   "request (503).", markup=False)
-    settings = load_settings()
     err.print(f"serving {settings.public_url} (pages) and its /v1 API on http://{host}:{port}", markup=False)
     uvicorn.run(create_web(settings), host=host, port=port,
                 http=timed_h11_protocol(settings.api_read_timeout_seconds),
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                proxy_headers=False,  # uvicorn would believe 127.0.0.1's; the app believes ENVADMIN_TRUSTED_PROXIES
                 ws="none")  # no WebSocket routes: an upgrade request is an ordinary request
 
 

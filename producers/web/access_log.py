@@ -1,14 +1,32 @@
-"""Access logs that never hold a registration token: `/register/<token>` is logged as `/register/…`."""
+"""Access logs that never hold a secret of a path: `/register/<token>` is logged as `/register/…`, and so is
+`/password/reset/<token>`, however the path was percent-encoded (the router matches the decoded path, so
+`/%72egister/<token>` opens the registration page too)."""
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 
-_TOKEN_PATH = re.compile(r"(/register/)[^/?\s\"]+")
+# The pages whose last path segment is a secret: a registration (or activation) link, a password-reset link.
+_SECRET_PATH = re.compile(r"(/(?:register|password/+reset)/+)[^/?#\s\"]+", re.IGNORECASE)
+_MAX_DECODINGS = 4  # each pass undoes one level of %25-encoding; more levels than that is no link of ours
 
 
 def redact(text: str) -> str:
-    return _TOKEN_PATH.sub(r"\1…", text)
+    """The text with every secret path segment replaced by "…"; unchanged (as sent) when it holds none."""
+    decoded = _decoded(text)
+    if not _SECRET_PATH.search(decoded):
+        return text
+    return _SECRET_PATH.sub(r"\1…", decoded)
+
+
+def _decoded(text: str) -> str:
+    for _ in range(_MAX_DECODINGS):
+        once = unquote(text, errors="replace")
+        if once == text:
+            break
+        text = once
+    return text
 
 
 class RedactTokens(logging.Filter):

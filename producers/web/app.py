@@ -1,7 +1,6 @@
 """`envadmin web`: the invitee's pages and the HTTP API in one FastAPI app."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from config.settings import Settings, load_settings
 from domain.clock import utcnow
 from producers.api import create_api, is_api_path
+from producers.proxies import believe_trusted_proxies
 from producers.web import (
     access_log,
     account_pages,
@@ -32,7 +32,7 @@ from producers.web import (
 )
 from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
-from producers.web.guards import SECURITY_HEADERS, CsrfRefused
+from producers.web.guards import CsrfRefused, response_headers
 from producers.web.ops_auth import OpsRefused
 from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
@@ -46,7 +46,6 @@ SESSION_COOKIE = "envadmin_session"
 def create_web(settings: Settings | None = None, token: str | None = None, clock=utcnow) -> FastAPI:
     """`clock`: what sessions take as now (tests move it instead of waiting)."""
     settings = settings or load_settings()
-    token = os.environ.get("ENVADMIN_API_TOKEN", "") if token is None else token
     app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_pages.upload_body_limit(settings),))
     app.state.settings = settings
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
@@ -69,10 +68,12 @@ def create_web(settings: Settings | None = None, token: str | None = None, clock
                        cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
                        owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
 
+    headers = response_headers(settings)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 
@@ -115,6 +116,7 @@ def create_web(settings: Settings | None = None, token: str | None = None, clock
                        ["There is nothing at this address."] if error.status_code == 404 else [str(error.detail)],
                        status=error.status_code, link=("/", "Home"))
 
+    believe_trusted_proxies(app, settings)
     access_log.install()
     return app
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.datastructures import FormData
 
+from producers.proxies import client_address
 from producers.web.guards import CSRF_FIELD, check_csrf
+
+__all__ = ["MAX_FIELD_CHARS", "SlowDown", "check_pace", "client_address", "posted_form", "text_field"]
 
 MAX_FIELD_CHARS = 1024  # names and passwords are far shorter: a longer value is refused, never stored
 
@@ -15,10 +18,6 @@ class SlowDown(Exception):
     def __init__(self, seconds: int):
         super().__init__(seconds)
         self.seconds = seconds
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def check_pace(request: Request) -> None:

@@ -6,6 +6,8 @@ import secrets
 
 from fastapi import Request
 
+from config.settings import Settings
+
 CSRF_FIELD = "csrf_token"
 _CSRF_SESSION_KEY = "csrf"
 
@@ -17,6 +19,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}  # a year: browsers then never try http
 NO_STORE = {"Cache-Control": "no-store"}  # pages that show a token, an envelope or a person's data
 
 
@@ -27,6 +30,14 @@ class CsrfRefused(Exception):
     def __init__(self, expired: bool = False):
         super().__init__(expired)
         self.expired = expired
+
+
+def response_headers(settings: Settings) -> dict[str, str]:
+    """The headers every response carries; HSTS only when the public URL is https, as a browser ignores it over
+    http and it would lock a plain-http deployment out of its own name."""
+    served_over_https = settings.public_url.lower().startswith("https://")
+    return {**SECURITY_HEADERS, **(HSTS if served_over_https else {})}
+
 
 
 def csrf_token(request: Request) -> str:

@@ -10,7 +10,7 @@ from fastapi.routing import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from domain.emails import checked_email
+from domain.emails import checked_email, normal_email
 from domain.login import PASSWORD_CHANGE_REQUIRED, WRONG_EMAIL_OR_PASSWORD
 from producers.web import notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
@@ -49,10 +49,10 @@ async def login(request: Request) -> Response:
                                      datetime.now(timezone.utc), client=client_address(request),
                                      keys=web_client.master_keys())
     if result.ok:
-        sessions.sign_in(request, email)
+        sessions.sign_in(request, normal_email(email))
         return RedirectResponse(next_path, status_code=303)
     if result.reason == PASSWORD_CHANGE_REQUIRED:
-        sessions.sign_in(request, email, must_change=True)
+        sessions.sign_in(request, normal_email(email), must_change=True)
         query = "" if next_path == HOME else "?" + urlencode({"next": next_path})
         return RedirectResponse("/password" + query, status_code=303)
     locked = result.reason != WRONG_EMAIL_OR_PASSWORD

@@ -20,7 +20,8 @@ def bob(account: str) -> str:
 
 
 def act(e2e, account: str) -> None:
-    """Alice adds Bob from the CLI, then (typed in upper case) makes him an administrator."""
+    """Alice adds Bob from the CLI, then (typed in upper case, recorded in its normal form) makes him an
+    administrator."""
     e2e.open_account(account, ALICE)
     BOB = bob(account)
     for args in (["user", "add", BOB, "--account", account, "--by", ALICE, "--first", "Bob", "--last", "B"],
@@ -37,12 +38,12 @@ def test_the_trail_is_printed_newest_first_and_as_one_json_object(e2e):
 
     assert text.returncode == 0 and text.stderr == "", describe(text)
     lines = text.stdout.splitlines()
-    assert len(lines) == 5 and "ALICE@EXAMPLE.COM  cli  admin.granted  bob3201@example.com" in lines[0], \
+    assert len(lines) == 5 and "alice@example.com  cli  admin.granted  bob3201@example.com" in lines[0], \
         describe(text)
     assert "support  cli  account.created  3201" in lines[-1]
     assert set(data) == {"account", "entries", "more"} and data["more"] is False
     assert [(e["actor"], e["source"], e["action"], e["target"]) for e in data["entries"]] == [
-        ("ALICE@EXAMPLE.COM", "cli", "admin.granted", bob("3201")), (ALICE, "cli", "user.added", bob("3201")),
+        (ALICE, "cli", "admin.granted", bob("3201")), (ALICE, "cli", "user.added", bob("3201")),
         ("support", "cli", "admin.granted", ALICE), ("support", "cli", "user.added", ALICE),
         ("support", "cli", "account.created", "3201")]
     assert set(data["entries"][0]) == {"id", "at", "actor", "source", "action", "target", "detail", "command_id"}

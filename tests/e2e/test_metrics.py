@@ -184,7 +184,7 @@ def test_metrics_refuse_a_scrape_without_the_right_credentials(stack):
 def test_metrics_are_refused_when_no_ops_password_is_configured(stack):
     _server, client, _worker = stack
     settings = client.settings.model_copy(update={"ops_password": None})
-    with TestClient(create_web(settings, token="some-token")) as web:
+    with TestClient(create_web(settings, token="")) as web:
         refused = web.get("/metrics", auth=("ops", OPS_PASSWORD))
     assert refused.status_code == 503
     assert "ENVADMIN_OPS_PASSWORD" in refused.text and "envadmin_" not in refused.text

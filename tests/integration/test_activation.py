@@ -40,7 +40,7 @@ def stack(database_url, tmp_path):
     settings, engine, _factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin()) == ["applied"]
     client = Client(settings)
-    with TestClient(create_web(settings, token="t"), base_url="http://testserver") as browser:
+    with TestClient(create_web(settings, token=""), base_url="http://testserver") as browser:
         yield browser, apply, settings, engine, client
     client.close()
     engine.dispose()

@@ -191,8 +191,8 @@ def test_a_pending_administrators_invite_is_resent_then_cancelled(console):
     assert "newcomer@example.com" not in console.browser.get(ACCOUNT).text
 
 
-POSTS = {"/admins/revoke": {"email": BOB}, "/users": {"user_email": "x@example.com", "first_name": "X",
-                                                       "last_name": "Y"},
+POSTS = {"/admins": {"email": BOB}, "/admins/revoke": {"email": BOB},
+         "/users": {"user_email": "x@example.com", "first_name": "X", "last_name": "Y"},
          "/groups": {"group_name": "Ops"}, "/groups/rename": {"group": "Ops", "new_name": "Ops2"},
          "/groups/delete": {"group": "Ops"}, "/groups/members": {"group": "Ops", "email": BOB},
          "/groups/members/remove": {"group": "Ops", "email": BOB}, "/invites/resend": {"email": BOB},

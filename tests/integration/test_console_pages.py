@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from producers.web.app import create_web
 from store import credentials, queries
+from store.audit_trail import AuditFilter, audit_page
 from store.tables import commands
 from workers.apply import apply_message
 
@@ -78,6 +79,28 @@ def test_the_account_page_lists_administrators_and_groups_for_an_administrator(c
 def test_someone_who_does_not_administer_the_account_gets_404(console, path):
     console.sign_in(BOB, OWN)
     assert console.browser.get(path).status_code == 404
+
+
+def test_the_outcome_of_a_real_command_of_the_account_is_hidden_from_someone_who_does_not_administer_it(console):
+    console.sign_in(ALICE, OWN)
+    added = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
+                                                                 "email": MALLORY}, follow_redirects=False)
+    outcome = added.headers["location"]
+    assert console.browser.get(outcome).status_code == 200
+
+    console.sign_in(BOB, OWN)
+    refused = console.browser.get(outcome)
+    assert refused.status_code == 404 and MALLORY not in refused.text
+
+
+def test_the_audit_names_the_person_signed_in_in_the_normal_form_of_their_email(console):
+    console.sign_in("ALICE@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.\uff23\uff2f\uff2d", OWN)  # fullwidth domain
+    added = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
+                                                                 "email": BOB}, follow_redirects=False)
+    assert console.apply_journalled(UUID(added.headers["location"].rsplit("/", 1)[-1])) == "applied"
+
+    granted = audit_page(console.engine, "1001", AuditFilter(action="admin.granted")).entries
+    assert [(entry.actor, entry.target) for entry in granted if entry.target == BOB] == [(ALICE, BOB)]
 
 
 def test_nobody_signed_in_is_sent_to_sign_in_and_back(console):

@@ -64,7 +64,7 @@ def site(database_url, tmp_path):
         handle(account_with_admin(), uow.repo, datetime.now(timezone.utc))
         uow.commit()
     envelope_id, stored = invite(client, CAROL, "carol-token-" + "c" * 24)
-    with TestClient(create_web(settings, token="api-token"), follow_redirects=False) as web:
+    with TestClient(create_web(settings, token="api-token-" + "x" * 16), follow_redirects=False) as web:
         yield web, client, envelope_id, stored
     client.close()
 
@@ -206,7 +206,7 @@ def test_the_cli_still_opens_it_with_the_password(site):
 
 def test_the_attachments_button_keeps_the_slow_down(database_url, tmp_path):
     settings = make_settings(tmp_path / "var", database_url, None, web_posts_per_minute=3)
-    with TestClient(create_web(settings, token="api-token"), follow_redirects=False) as web:
+    with TestClient(create_web(settings, token="api-token-" + "x" * 16), follow_redirects=False) as web:
         answers = [web.post("/envelopes/open", data={"envelope": uuid4().hex}) for _ in range(4)]
 
     assert [a.status_code for a in answers] == [400, 400, 400, 429]

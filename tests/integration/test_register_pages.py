@@ -30,7 +30,7 @@ PASSWORD = "dana-chosen-passw0rd"
 def web(database_url, tmp_path):
     settings, engine, _factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin()) == ["applied"]
-    with TestClient(create_web(settings, token="t"), base_url="http://testserver") as browser:
+    with TestClient(create_web(settings, token=""), base_url="http://testserver") as browser:
         yield browser, apply, settings, engine
     engine.dispose()
 

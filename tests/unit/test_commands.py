@@ -73,8 +73,14 @@ def test_the_actor_support_is_normalised_to_lower_case(typed):
     assert parse_command(data(actor=typed)).actor == "support"
 
 
-def test_an_email_actor_keeps_its_case():
-    assert parse_command(data(actor="Alice@Example.com")).actor == "Alice@Example.com"
+@pytest.mark.parametrize("typed, recorded", [
+    ("Alice@Example.com", "alice@example.com"),
+    ("alice@ａ.ＥＸＡＭＰＬＥ", "alice@a.example"),  # fullwidth: one mailbox with alice@a.example
+    ("Bob@xn--bcher-kva.EXAMPLE", "bob@bücher.example"),
+    ("bob@BÜCHER.example", "bob@bücher.example"),
+])
+def test_an_email_actor_is_recorded_in_its_normal_form(typed, recorded):
+    assert parse_command(data(actor=typed)).actor == recorded
 
 
 def test_names_have_their_spaces_collapsed():

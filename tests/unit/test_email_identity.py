@@ -80,6 +80,19 @@ def test_a_local_part_mixing_scripts_is_refused(email, scripts):
     assert f"mixes scripts ({scripts})" in message
 
 
+@pytest.mark.parametrize("email, label, scripts", [
+    ("bob@\u0430cme.example", "\u0430cme", "Cyrillic, Latin"),              # a Cyrillic а in acme
+    ("bob@xn--cme-5cd.example", "\u0430cme", "Cyrillic, Latin"),              # the same, as its A-label
+    ("bob@mail.g\u03bfogle.example", "g\u03bfogle", "Greek, Latin"),         # a Greek omicron, in a sub-domain
+    ("bob@\u0430cme.\uff45xample", "\u0430cme", "Cyrillic, Latin"),          # fullwidth ｅ mapped first
+])
+def test_a_domain_label_mixing_scripts_is_refused(email, label, scripts):
+    message = refusal(grant, email, actor=ALICE)
+
+    assert message.startswith("email: invalid email"), message
+    assert f"the domain label {label!r} mixes scripts ({scripts})" in message
+
+
 def test_an_actor_is_held_to_the_same_rules():
     message = refusal(grant, "bob@example.com", actor="\u0430lice@example.com")
 
@@ -92,6 +105,10 @@ def test_an_actor_is_held_to_the_same_rules():
     "山田たろう@example.jp",                                 # Han with Hiragana: one writing system
     "jörg.müller-2@bücher.example",
     "e\u0301mile@example.fr",
+    "bob@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",  # an all-Cyrillic domain
+    "bob@\u043f\u0440\u0438\u043c\u0435\u0440.example",         # labels of different scripts, each of one
+    "bob@xn--bcher-kva.example",
+    "taro@\u5c71\u7530\u305f\u308d\u3046.example",            # Han with Hiragana in one label
 ])
 def test_single_script_addresses_are_accepted(email):
     assert grant(email, actor=ALICE).email
