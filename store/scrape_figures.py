@@ -57,7 +57,8 @@ def read_scrape_figures(engine: Engine, now: datetime, fold_lag: timedelta) -> S
             .scalar_one(),
             pending_grants=conn.execute(select(func.count()).select_from(pending_grants)
                                         .where(pending_grants.c.status == INVITE_PENDING)).scalar_one(),
-            invites=invites_by_state(conn, now), invites_refused=invite_refusals.read(conn), outbox=outbox_summary(conn, now),
+            invites=invites_by_state(conn, now), invites_refused=invite_refusals.read(conn),
+            outbox=outbox_summary(conn, now),
             dead_letters=conn.execute(select(func.count()).select_from(dead_letters)).scalar_one(),
             running_jobs=_running_jobs(conn))
 

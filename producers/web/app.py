@@ -46,6 +46,7 @@ SESSION_COOKIE = "envadmin_session"
 def create_web(settings: Settings | None = None, token: str | None = None, clock=utcnow) -> FastAPI:
     """`clock`: what sessions take as now (tests move it instead of waiting)."""
     settings = settings or load_settings()
+    settings.master_key_secrets()  # pages seal and open with it: a missing or malformed key stops the server at start
     app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_pages.upload_body_limit(settings),))
     app.state.settings = settings
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)

@@ -118,7 +118,7 @@ def test_requests_are_limited_per_client(store):
 
 def test_the_pages_mail_a_link_and_set_the_password_with_it(store):
     settings, engine = store
-    with TestClient(create_web(settings, token="t"), base_url="http://testserver") as browser:
+    with TestClient(create_web(settings), base_url="http://testserver") as browser:
         holder = TestClient(browser.app, base_url="http://testserver")  # alice, signed in with the password she set
         held = holder.post("/login", data={"csrf_token": csrf_of(holder.get("/login").text), "email": CAROL,
                                            "password": "temporary-pass"})
