@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from domain.emails import checked_email
+from domain.login import retry_after_seconds
 from producers.password_reset import ask_for_reset, reset_with_link
 from producers.web import notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
@@ -41,7 +42,7 @@ async def forgot(request: Request) -> Response:
         sent = await run_in_threadpool(ask_for_reset, request.app.state.client, email, client_address(request))
     except TooManyResets as refusal:
         response = message(request, "Too many requests", [sentence(str(refusal)) + "."], status=429)
-        response.headers["Retry-After"] = str(max(1, int((refusal.until - datetime.now(timezone.utc)).total_seconds())))
+        response.headers["Retry-After"] = str(retry_after_seconds(refusal.until, datetime.now(timezone.utc)))
         return response
     return page(request, "forgot.html", title="Check your mail", email=email, errors={}, sent=sent)
 
