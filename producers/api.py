@@ -2,8 +2,9 @@
 
 Commands are validated with the wire models, journalled in the store, then published, exactly as
 the CLI does; the server assigns each command's id and issue time, and its source is "api".
-Every request needs `Authorization: Bearer <ENVADMIN_API_TOKEN>`; without that setting the API
-refuses every request. A wrong token counts in the lockout of the client's address (store.secret_tries).
+Every /v1 request needs `Authorization: Bearer <ENVADMIN_API_TOKEN>`; without that setting the API refuses
+every one. A wrong token counts in the lockout of the client's address (store.secret_tries). /healthz needs no
+credential, so load balancers and container health checks can ask it; it tells only whether the store answers.
 """
 from __future__ import annotations
 
@@ -60,9 +61,12 @@ class _Refused(Exception):
         self.status, self.errors, self.headers = status, errors, headers
 
 
+HEALTH_PATH = "/healthz"
+
+
 def is_api_path(path: str) -> bool:
     """The API's paths: /v1/… and /healthz; the web pages served beside it (`envadmin web`) have the others."""
-    return path == "/healthz" or path == "/v1" or path.startswith("/v1/")
+    return path == HEALTH_PATH or path == "/v1" or path.startswith("/v1/")
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> _Refused:
@@ -96,9 +100,9 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
 
     @api.middleware("http")
     async def authenticate(request: Request, call_next):
-        """Every request to the API, whatever its path (the web pages beside it have their own sign-in): a
-        configured token, and the caller must present it."""
-        if with_pages and not is_api_path(request.url.path):
+        """Every request to the API but the health check, whatever its path (the web pages beside it have their
+        own sign-in): a configured token, and the caller must present it."""
+        if request.url.path == HEALTH_PATH or (with_pages and not is_api_path(request.url.path)):
             return await call_next(request)
         if not expected:
             return _response(_error(503, "the API is disabled: set ENVADMIN_API_TOKEN"))
@@ -180,7 +184,7 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
                 "commands": queries.status_counts(client.engine),
                 "dead_letters": queries.dead_letter_count(client.engine)}
 
-    @api.get("/healthz")
+    @api.get(HEALTH_PATH)
     def healthz():
         try:
             with client.engine.connect() as conn:

@@ -172,7 +172,7 @@ def test_no_or_wrong_token_is_refused_and_no_token_configured_refuses_everything
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong"},
                     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}x"}):
         for response in (api.post("/v1/commands", json=grant(BOB), headers=headers),
-                         api.get("/v1/status", headers=headers), api.get("/healthz", headers=headers)):
+                         api.get("/v1/status", headers=headers)):
             wrong_tokens += headers["Authorization"].startswith("Bearer ")
             if wrong_tokens > 5:
                 assert response.status_code == 429, (headers, response.text)
@@ -181,9 +181,20 @@ def test_no_or_wrong_token_is_refused_and_no_token_configured_refuses_everything
             assert response.headers["WWW-Authenticate"] == "Bearer"
     assert_nothing_stored(api)
     with TestClient(create_api(stack, token=""), headers=AUTH) as disabled:
-        for response in (disabled.get("/healthz"), disabled.post("/v1/commands", json=grant(BOB))):
+        for response in (disabled.get("/v1/status"), disabled.post("/v1/commands", json=grant(BOB))):
             assert response.status_code == 503
             assert "set ENVADMIN_API_TOKEN" in response.text
+
+
+def test_the_health_check_answers_without_any_credential_and_the_v1_routes_still_want_the_token(stack):
+    """Load balancers and container health checks carry no token: /healthz says whether the store answers, and
+    nothing more, to anyone; with the API disabled too."""
+    for token in (TOKEN, ""):
+        with TestClient(create_api(stack, token=token)) as anonymous:
+            health = anonymous.get("/healthz")
+            assert (health.status_code, health.json()) == (200, {"ok": True}), health.text
+            assert anonymous.get("/v1/status").status_code == (401 if token else 503)
+            assert anonymous.get("/v1/accounts/1001/admins").status_code == (401 if token else 503)
 
 
 def test_retry_of_is_refused_and_cannot_settle_another_accounts_pending_grant(api, stack):
