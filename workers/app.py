@@ -24,6 +24,7 @@ from store.expiry import expire_invites
 from store.password_resets import prune_resets
 from store.web_sessions import prune_sessions, session_limits
 from workers.apply import apply_message
+from workers.beat_pulse import PulsingScheduler
 from workers.errors import TRANSIENT
 from workers.relay import relay_unapplied
 from workers.runtime import Runtime
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Celery:
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
+    app.conf.beat_scheduler = PulsingScheduler  # `envadmin health beat` reads its pulse
     app.conf.worker_consumer = "workers.consumer:DeadLetteringConsumer"
 
     @app.task(name=APPLY_BATCH, base=KeepsArgsSummary, bind=True, shared=False, autoretry_for=TRANSIENT,

@@ -11,7 +11,20 @@ from typer import rich_utils
 
 from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
-from producers.cli import audit, credentials, dead_letters, invites, jobs, keys, memberships, ops, people, serve, worker
+from producers.cli import (
+    audit,
+    credentials,
+    dead_letters,
+    health,
+    invites,
+    jobs,
+    keys,
+    memberships,
+    ops,
+    people,
+    serve,
+    worker,
+)
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
@@ -34,6 +47,7 @@ app.command("audit")(audit.audit)
 app.add_typer(dead_letters.dead_letters_app, name="dead-letters")
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
+app.add_typer(health.health_app, name="health")
 app.command("web")(serve.web)
 app.command("api")(serve.api)
 app.add_typer(keys.keys_app, name="keys")

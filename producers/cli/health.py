@@ -1,0 +1,42 @@
+"""health: whether this host's worker or beat is alive; exit 0, or 1 with the reason (container health checks)."""
+from __future__ import annotations
+
+import socket
+
+import typer
+
+from config.settings import load_settings
+from messaging.broker import make_celery
+from producers.cli.context import EXIT_REFUSED, fail, out
+from producers.ops_snapshot import read_workers
+
+health_app = typer.Typer(help="Health checks of the processes on this host (for container health checks).",
+                         no_args_is_help=True)
+
+
+@health_app.command("worker")
+def worker() -> None:
+    """A worker on this host that serves the queue answers a broadcast through the broker."""
+    settings = load_settings()
+    if settings.is_embedded_broker:
+        fail("the embedded broker has no remote control: workers can be asked only on Redis or RabbitMQ",
+             EXIT_REFUSED)
+    host = socket.gethostname()
+    answered = read_workers(make_celery(settings, "envadmin-health"), settings)
+    here = [found["name"] for found in answered["list"] if found["name"].rpartition("@")[2] == host]
+    if not here:
+        elsewhere = ", ".join(found["name"] for found in answered["list"])
+        fail(f"no worker on {host} answered: {answered['note'] or 'only ' + elsewhere}", EXIT_REFUSED)
+    out.print(f"{', '.join(here)} answers, serving {settings.queue}", markup=False)
+
+
+@health_app.command("beat")
+def beat() -> None:
+    """Beat ticks here: its pulse file, touched at every tick, is recent."""
+    from workers.beat_pulse import beat_silence  # the CLI runs workers; submitting verbs never import them
+
+    settings = load_settings()
+    silence = beat_silence(settings)
+    if silence is not None:
+        fail(silence, EXIT_REFUSED)
+    out.print("beat ticks", markup=False)
