@@ -1,15 +1,23 @@
-"""`envadmin health worker` and `envadmin health beat`, the health checks of docker-compose.yml's worker and relay
-services, against real processes."""
+"""The health checks of docker-compose.yml's web, worker and relay services (`envadmin health worker`, `envadmin
+health beat`), run against real processes."""
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import yaml
 
 from producers.worker_process import WorkerProcess
 
 from ..conftest import make_settings, settings_env
 from .conftest import CliStack, clean_environ, describe
+from .web_server import WebServer
+
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 
 BEAT_START_TIMEOUT = 60  # seconds
 
@@ -53,3 +61,25 @@ def test_the_beat_health_check_passes_while_beat_ticks_and_fails_before_and_once
     os.utime(pulse, (long_ago, long_ago))
     silent = stack.cli("health", "beat")
     assert silent.returncode == 1 and "beat last ticked 36" in silent.stderr, describe(silent)
+
+
+def test_the_web_health_check_of_compose_passes_on_a_running_web_server_without_credentials(tmp_path):
+    """The compose snippet as written, its address moved to the test server's port; no API token is configured."""
+    *_, snippet = yaml.safe_load(COMPOSE.read_text())["services"]["web"]["healthcheck"]["test"]
+    env = {**clean_environ(), **settings_env(make_settings(tmp_path / "var", None, None))}
+    server = WebServer(tmp_path / "web.log", env, tmp_path)
+    here = snippet.replace("127.0.0.1:8000", f"127.0.0.1:{server.port}")
+    assert here != snippet
+
+    def check() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", here], capture_output=True, text=True, timeout=30,
+                              check=False)
+
+    assert check().returncode != 0  # nothing listens yet
+    server.start()
+    try:
+        server.wait_until_ready()
+        healthy = check()
+        assert healthy.returncode == 0, (healthy.stderr, server.log())
+    finally:
+        server.stop()

@@ -1,5 +1,6 @@
-"""docker-compose.yml, deploy/prometheus.yml and deploy/grafana/ fit together: Prometheus scrapes the web service's
-/metrics as user ops with the web service's ENVADMIN_OPS_PASSWORD, and Grafana reads that Prometheus.
+"""docker-compose.yml, deploy/prometheus.yml, deploy/grafana/ and .env.example fit together: Prometheus scrapes the
+web service's /metrics as user ops with the web service's ENVADMIN_OPS_PASSWORD, Grafana reads that Prometheus, the
+health checks run commands that exist, and .env.example lists every variable compose reads.
 
 No Docker here: the files are read as Compose, Prometheus and Grafana read them."""
 from __future__ import annotations
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from config.settings import Settings
+from producers.api import HEALTH_PATH
+from producers.cli.main import app as envadmin
 from producers.web.ops_auth import OPS_USER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +87,34 @@ def test_the_dashboard_is_importable_json_whose_panels_ask_the_chosen_prometheus
         for target in panel["targets"]:
             assert target["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
             assert target["expr"].count("(") == target["expr"].count(")"), target["expr"]
+
+
+def test_the_web_worker_and_beat_services_have_health_checks_whose_commands_exist(compose):
+    services = compose["services"]
+    for name in ("worker", "relay"):
+        kind, program, *arguments = services[name]["healthcheck"]["test"]
+        assert (kind, program) == ("CMD", "envadmin"), name
+        shown = CliRunner().invoke(envadmin, [*arguments, "--help"])
+        assert shown.exit_code == 0, (name, shown.output)
+
+    web = services["web"]
+    kind, program, flag, snippet = web["healthcheck"]["test"]
+    assert (kind, program, flag) == ("CMD", "python", "-c")
+    compile(snippet, "healthcheck", "exec")
+    port = re.search(r"--port (\d+)", web["command"]).group(1)
+    assert f"'http://127.0.0.1:{port}{HEALTH_PATH}'" in snippet  # tests/e2e/test_health_cli.py runs it
+
+
+def test_prometheus_waits_until_the_web_service_is_healthy(compose):
+    assert compose["services"]["prometheus"]["depends_on"]["web"] == {"condition": "service_healthy"}
+
+
+def test_env_example_lists_every_variable_compose_reads_and_the_required_ones_unset():
+    read = set(re.findall(r"\$\{(\w+)(?::[?-][^}]*)?\}", (ROOT / "docker-compose.yml").read_text()))
+    required = set(re.findall(r"\$\{(\w+):\?", (ROOT / "docker-compose.yml").read_text()))
+    listed = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
+                  if line and not line.startswith("#"))
+    assert required and required <= read
+    assert set(listed) == read
+    # Empty until filled in: compose refuses to start with a required one missing, never with a shared example.
+    assert all(value == "" for value in listed.values()), listed
