@@ -15,7 +15,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from .conftest import clean_environ
+from .web_server import WebServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 OUTPUT_PREFIX = "#   "
@@ -89,6 +92,28 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_the_web_server_started_on_the_demos_store_opens_ops_metrics_and_the_api(tmp_path):
+    """The set-up block that starts `envadmin web` after the demo sets what /ops, /metrics and /v1 need: its exports,
+    run as written, give a server on which each answers (not 503)."""
+    [block] = [block for block in re.findall(r"^```shell\n(.*?)^```$", README.read_text(), flags=re.S | re.M)
+               if "envadmin web > var/web.log" in block and "envadmin admin" not in block]
+    exports = [line for line in block.splitlines() if line.startswith("export ")]
+    shown = subprocess.run(["bash", "-c", "\n".join([*exports, "env -0"])], env=clean_environ(),
+                           capture_output=True, text=True, check=True).stdout
+    env = dict(entry.split("=", 1) for entry in shown.split("\0") if entry)
+    server = WebServer(tmp_path / "web.log", env, tmp_path).start()
+    try:
+        server.wait_until_ready()
+        with httpx.Client(base_url=server.url) as http:
+            ops = http.get("/ops", auth=("ops", env["ENVADMIN_OPS_PASSWORD"]))
+            metrics = http.get("/metrics", auth=("ops", env["ENVADMIN_OPS_PASSWORD"]))
+            api = http.get("/v1/status", headers={"Authorization": f"Bearer {env['ENVADMIN_API_TOKEN']}"})
+    finally:
+        server.stop()
+    assert [ops.status_code, metrics.status_code, api.status_code] == [200, 200, 200], (ops.text, api.text,
+                                                                                        server.log())
 
 
 def test_the_story_parser_keeps_heredocs_whole_and_outputs_with_their_command():
