@@ -243,7 +243,7 @@ def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: Repository, group: Group,
     if not repo.is_member(cmd.account, group.key, key):
         repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
         cancelled = invitations.cancel_pending(cmd.account, group, cmd.email, repo, now,
-                                               f"revoked by {cmd.actor} before registration")
+                                               f"revoked by {cmd.actor} before registration (command {cmd.id})")
         if cancelled:
             return Outcome(f"The pending grant of {cmd.email} ({role}) is cancelled.",
                            [ev.InviteCancelled(cmd.account, cmd.email)])

@@ -36,7 +36,8 @@ def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository,
         events.append(ev.InviteSent(cmd.account, cmd.email))
     earlier = repo.pending_grants(key, cmd.account, group.key)
     for grant in earlier:  # the latest grant is the one replayed at registration (and its clock)
-        repo.close_pending_grant(grant.id, "replaced", f"replaced by command {cmd.id}", now)
+        repo.close_pending_grant(grant.id, INVITE_REPLACED,
+                                 f"replaced by command {cmd.id}, a later grant of the same person and group", now)
     repo.add_pending_grant(PendingGrant(uuid4(), invite.id, cmd.account, group.key, cmd.email,
                                         cmd.id, cmd.actor, cmd.issued_at))
     if not earlier:
@@ -51,7 +52,8 @@ def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository,
 
 def cancel_pending(account: str, group: Group, email: str, repo: Repository, now: datetime,
                    reason: str) -> int:
-    """Cancel the pending grants of the email in this group, and their invite if nothing else waits."""
+    """Cancel the pending grants of the email in this group, and their invite if nothing else waits; `reason`
+    also ends the grants' commands."""
     key = email_key(email)
     grants = repo.pending_grants(key, account, group.key)
     for grant in grants:
@@ -92,7 +94,8 @@ def cancel(cmd: c.CancelInvite, repo: Repository, now: datetime) -> tuple[str, l
     if invite is None:
         raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
     for grant in repo.pending_grants(key, cmd.account):
-        repo.close_pending_grant(grant.id, INVITE_CANCELLED, f"invite cancelled by {cmd.actor}", now)
+        repo.close_pending_grant(grant.id, INVITE_CANCELLED,
+                                 f"its invite was cancelled by {cmd.actor} (command {cmd.id})", now)
     repo.set_invite_status(invite.id, INVITE_CANCELLED, f"cancelled by {cmd.actor}", now)
     return f"The invite of {invite.email} to account {cmd.account} is cancelled.", \
         [ev.InviteCancelled(cmd.account, invite.email)]

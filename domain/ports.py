@@ -113,7 +113,10 @@ class Repository(abc.ABC):
     def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None: ...
 
     @abc.abstractmethod
-    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None: ...
+    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
+        """The grant is no longer pending. Its command, if still pending, ends too: `expired` for an expired
+        invite, `superseded` with `reason` for a grant cancelled or replaced; a retried grant's command is left to
+        take its retry's result."""
 
 
 class UnitOfWork(AbstractContextManager, abc.ABC):

@@ -31,6 +31,7 @@ class Step:
     actor: str
     expect: str
     fields: dict[str, Any]
+    temporary_password: str | None = None  # of the user the step creates, shown once the user exists
 
 
 def run_demo() -> int:
@@ -59,19 +60,19 @@ def run_demo() -> int:
 def _story(client: Client, account: str, web_base: str) -> bool:
     # People of their own per run, so a second demo tells the same story (carol has no user yet).
     alice, bob, carol = (f"{name}.{account}@acme.example" for name in ("alice", "bob", "carol"))
-    password = generate_temporary_password()
-    secret = hash_temporary_password(password, client.master_keys().current)
+    alice_password, bob_password = generate_temporary_password(), generate_temporary_password()
     steps = [
         Step(f"account create {account} --name 'Acme Demo' --admin {alice} --first Alice --last Martin",
              "create_account", "support", "applied",
              dict(name="Acme Demo", admin_email=alice, first_name="Alice", last_name="Martin",
-                  password_hash=secret)),
+                  password_hash=_sealed(client, alice_password)), alice_password),
         Step(f"admin grant {account} {carol} --by {alice}", "grant_admin", alice, "pending",
              dict(email=carol)),
         Step(f"admin grant {account} {bob} --by mallory@evil.example", "grant_admin",
              "mallory@evil.example", "rejected", dict(email=bob)),
         Step(f"user add {bob} --account {account} --by {alice} --first Bob --last Durand", "add_user",
-             alice, "applied", dict(email=bob, first_name="Bob", last_name="Durand", password_hash=secret)),
+             alice, "applied", dict(email=bob, first_name="Bob", last_name="Durand",
+                                    password_hash=_sealed(client, bob_password)), bob_password),
         Step(f"admin grant {account} {bob.upper()} --by {alice}", "grant_admin", alice, "applied",
              dict(email=bob.upper())),
         Step(f"admin grant {account} {bob} --by {alice}", "grant_admin", alice, "applied", dict(email=bob)),
@@ -86,7 +87,6 @@ def _story(client: Client, account: str, web_base: str) -> bool:
                     dict(email=bob)),
                Step(f"admin revoke {account} {carol} --by {carol}", "revoke_admin", carol, "rejected",
                     dict(email=carol))]
-    console.print(f"temporary password of the new users (shown once): {password}")
     ok = all(_run(client, account, step) for step in steps)
     carol_password = generate_temporary_password()
     ok = _register(client, account, carol, carol_password, web_base) and ok
@@ -101,9 +101,17 @@ def _story(client: Client, account: str, web_base: str) -> bool:
     return ok
 
 
+def _sealed(client: Client, temporary_password: str) -> str:
+    return hash_temporary_password(temporary_password, client.master_keys().current)
+
+
 def _run(client: Client, account: str, step: Step) -> bool:
     cmd = new_command(step.type_, actor=step.actor, source="cli", account=account, **step.fields)
-    return _submit_and_check(client, [cmd], [step.expect], f"$ envadmin {step.cli} --wait")
+    ok = _submit_and_check(client, [cmd], [step.expect], f"$ envadmin {step.cli} --wait")
+    if ok and step.temporary_password is not None:
+        user = step.fields.get("admin_email") or step.fields["email"]
+        show([f"temporary password of {user} (shown once): {step.temporary_password}"])
+    return ok
 
 
 def _submit_and_check(client: Client, commands: list, expected: list[str], title: str) -> bool:

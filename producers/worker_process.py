@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from producers.cli.worker import node_name
 
 
 class WorkerProcess:
@@ -27,6 +30,12 @@ class WorkerProcess:
                                         start_new_session=True)
         log.close()
         return self
+
+    @property
+    def node_name(self) -> str:
+        """The name the started worker answers to: the one its arguments give, else its default."""
+        given = [arg.removeprefix("--hostname=") for arg in self.args if arg.startswith("--hostname=")]
+        return (given[-1] if given else node_name(self.process.pid)).replace("%h", socket.gethostname())
 
     def kill(self) -> None:
         """SIGKILL the whole group: the worker, its pool children and its beat."""

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from domain.clock import utcnow
 from domain.invite_limits import InviteLimits
 from domain.model import (
-    INVITE_EXPIRED,
     INVITE_PENDING,
     Account,
     AuditEntry,
@@ -34,7 +33,8 @@ from domain.ports import Repository
 from store import email_locks
 from store.bulk_sql import among, insert_rows, plan_as_key_lookups
 from store.chunk_invite_counts import ChunkInviteCounts
-from store.closed_grants import expire_commands
+from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, close_commands
+from store.command_log import SUPERSEDED
 from store.invite_mail import InviteMailWriter, MailNames, inviter_name
 from store.tables import (
     accounts,
@@ -83,7 +83,12 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         self._inserts: dict[object, list[dict]] = defaultdict(list)
         self._invite_updates: list[dict] = []
         self._grant_updates: list[dict] = []
-        self._expired_at: dict[UUID, datetime] = {}  # grants closed because their invite expired
+        self._closed_grants: dict[UUID, tuple[str, str]] = {}  # grant id: its new status and why
+        self._closed_at: datetime | None = None
+        # The commands of the grants this chunk superseded, and why. flush() ends those already pending; one of the
+        # chunk's own is still queued then, and takes its status from here. (No expiry needs this: an invite the
+        # chunk sent is live until the chunk ends.)
+        self.superseded_commands: dict[UUID, str] = {}
         self._audit: list[dict] = []
 
     # -- reading ahead ----------------------------------------------------------------------
@@ -343,11 +348,14 @@ class ChunkRepository(ChunkInviteCounts, Repository):
     def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
         self.writes += 1
         for grants in self._pending.values():
+            closed = [g for g in grants if g.id == grant_id]
+            if closed and COMMAND_STATUS_OF_CLOSED_GRANT.get(status) == SUPERSEDED:
+                self.superseded_commands[closed[0].command_id] = reason
             grants[:] = [g for g in grants if g.id != grant_id]
         self._closed.add(grant_id)
         self._grant_updates.append({"id": grant_id, "status": status, "reason": reason})
-        if status == INVITE_EXPIRED:
-            self._expired_at[grant_id] = now
+        self._closed_grants[grant_id] = (status, reason)
+        self._closed_at = max(now, self._closed_at or now)
 
     # -- writing ----------------------------------------------------------------------------
     def flush(self) -> None:
@@ -361,8 +369,8 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         for change in self._grant_updates:
             self.conn.execute(update(pending_grants).where(pending_grants.c.id == change["id"])
                               .values(status=change["status"], reason=change["reason"]))
-        if self._expired_at:
-            expire_commands(self.conn, list(self._expired_at), max(self._expired_at.values()))
+        if self._closed_grants:
+            close_commands(self.conn, self._closed_grants, self._closed_at)
         added = [k for k, member in self._members.items() if member and not self._was_member.get(k, False)]
         removed = [k for k, member in self._members.items() if not member and self._was_member.get(k, False)]
         if removed:

@@ -1,7 +1,10 @@
 """The commands of pending grants that can no longer be applied take a final status, with a reason.
 
 A grant's invite expired (the periodic job, or a new grant replacing a stale invite): `expired`. Its
-invite mail could not be delivered: `failed`, with the mail's reason. Without this they stayed `pending`.
+invite mail could not be delivered: `failed`, with the mail's reason. A later command cancelled the grant (its
+invite cancelled, or a revoke before registration) or replaced it (a later grant of the same person and group):
+`superseded`, with that command's reason. A grant retried at registration is not closed here: its command takes
+the result of its retry.
 """
 from __future__ import annotations
 
@@ -10,14 +13,29 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
+from domain.model import INVITE_CANCELLED, INVITE_EXPIRED, INVITE_REPLACED
 from store.bulk_sql import among
-from store.command_log import EXPIRED, FAILED, CommandLog
+from store.command_log import EXPIRED, FAILED, SUPERSEDED, CommandLog
 from store.tables import invites, pending_grants
+
+COMMAND_STATUS_OF_CLOSED_GRANT = {INVITE_EXPIRED: EXPIRED, INVITE_CANCELLED: SUPERSEDED, INVITE_REPLACED: SUPERSEDED}
 
 
 def expired_reason(email: str, account: str, expires_at: datetime) -> str:
     return (f"the invite of {email} to account {account} expired on {expires_at:%Y-%m-%d %H:%M} UTC "
             "before registration; grant again to send a new invite")
+
+
+def close_commands(conn: Connection, closed: dict[UUID, tuple[str, str]], now: datetime) -> None:
+    """`closed`: grant id → (the grant's new status, why). Their commands still pending end as that status says:
+    expired, or superseded with the grant's reason; any other status leaves them as they are."""
+    expire_commands(conn, [grant for grant, (status, _) in closed.items() if status == INVITE_EXPIRED], now)
+    superseded = {grant: reason for grant, (status, reason) in closed.items()
+                  if COMMAND_STATUS_OF_CLOSED_GRANT.get(status) == SUPERSEDED}
+    if superseded:
+        rows = conn.execute(select(pending_grants.c.id, pending_grants.c.command_id)
+                            .where(among(conn, pending_grants.c.id, list(superseded)))).all()
+        CommandLog(conn).close_pending({row.command_id: superseded[row.id] for row in rows}, SUPERSEDED, now)
 
 
 def expire_commands(conn: Connection, grant_ids: list[UUID], now: datetime) -> None:

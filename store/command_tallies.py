@@ -11,8 +11,8 @@ by default): nothing when idle, about 900,000 index entries at a sustained 2,500
 the table. The first scrape after the upgrade folds the whole table once.
 
 A command counts once per final status it reaches, like a counter of events: a dead letter replayed and then
-applied counts as failed and as applied. `pending` is not final (a pending grant ends applied, expired or failed)
-and is not counted; nor is `queued`.
+applied counts as failed and as applied. `pending` is not final (a pending grant ends applied, expired, failed or
+superseded) and is not counted; nor is `queued`.
 """
 from __future__ import annotations
 

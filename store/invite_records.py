@@ -7,8 +7,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
-from domain.model import INVITE_EXPIRED, INVITE_PENDING, Invite, PendingGrant, email_key
-from store.closed_grants import expire_commands
+from domain.model import INVITE_PENDING, Invite, PendingGrant, email_key
+from store.closed_grants import close_commands
 from store.invite_mail import InviteMailWriter
 from store.tables import invites, pending_grants
 
@@ -85,8 +85,7 @@ class InviteRecords:
     def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
         self.conn.execute(update(pending_grants).where(pending_grants.c.id == grant_id)
                           .values(status=status, reason=reason))
-        if status == INVITE_EXPIRED:
-            expire_commands(self.conn, [grant_id], now)
+        close_commands(self.conn, {grant_id: (status, reason)}, now)
 
 
 def _invite(row) -> Invite:

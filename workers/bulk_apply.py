@@ -17,7 +17,7 @@ from domain.invite_limits import InviteLimitReached
 from domain.model import ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, email_key, group_key
 from store import invite_refusals
 from store.chunk_repository import ChunkRepository
-from store.command_log import REJECTED, SUPERSEDED
+from store.command_log import PENDING, REJECTED, SUPERSEDED
 from store.unit_of_work import SqlUnitOfWork
 
 _MEMBERSHIP_TYPES = (c.GrantAdmin, c.RevokeAdmin, c.AddMember, c.RemoveMember)
@@ -72,8 +72,11 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
             if outcome.follow_ups:
                 raise NotForBulk(f"command {cmd.id} asked for follow-up commands")
             status, reason = outcome.status, outcome.message
-        statuses.append(status)
         results.append({"id": cmd.id, "status": status, "reason": reason, "finished_at": now})
+    for result in results:  # a grant held pending, then cancelled or replaced by a later command of the run
+        if result["status"] == PENDING and result["id"] in repo.superseded_commands:
+            result.update(status=SUPERSEDED, reason=repo.superseded_commands[result["id"]])
+        statuses.append(result["status"])
     repo.flush()
     if not uow.log.finish_queued(results):
         raise NotForBulk("a command of the run was no longer queued: another worker applied a copy meanwhile")

@@ -1,7 +1,8 @@
 """worker and beat: the processes that apply commands and run periodic jobs."""
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Optional
 
 import typer
 from celery.signals import worker_process_init
@@ -23,17 +24,25 @@ def _app():
     return settings, app
 
 
+def node_name(pid: int) -> str:
+    """The Celery node name a worker takes by default; %h is the host's name. The process id makes it unique on the
+    host: two workers sharing a name would see each other as one (DuplicateNodenameWarning)."""
+    return f"envadmin-{pid}@%h"
+
+
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
     relay: Annotated[bool, typer.Option("--relay/--no-relay",
                                         help="Also run beat: the relay and periodic jobs.")] = True,
     pool: Annotated[str, typer.Option(help="Celery pool: prefork, threads or solo.")] = "prefork",
     loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO",
+    hostname: Annotated[Optional[str], typer.Option(
+        "--hostname", "-n", help="Node name, as Celery's (%h: the host's name); envadmin-<pid>@%h by default.")] = None,
 ) -> None:
     """Run a worker that applies submitted commands (and the relay, unless --no-relay)."""
     settings, app = _app()
     argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--loglevel={loglevel}",
-            f"--queues={settings.queue}", "--hostname=envadmin@%h"]
+            f"--queues={settings.queue}", f"--hostname={hostname or node_name(os.getpid())}"]
     if relay:
         argv.append("--beat")
     if settings.is_embedded_broker:

@@ -30,6 +30,14 @@ def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
     assert sorted(mail["To"].split(".")[0] for mail in mails if mail["Subject"].endswith("activate your account")) \
         == ["dan", "dan", "fay", "fay"]
     assert "registers in the web page" in result.stdout
+    # Each new user's temporary password, named, once the command that created the user was applied.
+    created = {"alice": "$ envadmin account create", "bob": "$ envadmin user add"}
+    for name, step in created.items():
+        shown = re.search(rf"temporary password of ({name}\.\d+@acme\.example) \(shown once\): (\S+)", result.stdout)
+        assert shown, result.stdout[:3000]
+        assert result.stdout.index(step) < result.stdout.index("applied, as expected", result.stdout.index(step)) \
+            < shown.start()
+    assert "temporary password of the new users" not in result.stdout
     assert "You are now an administrator of Acme Demo" in result.stdout
     assert "page: Set your password" in result.stdout and "activated their account and signed in" in result.stdout
     signed_in = re.search(r"sign in as (\S+) with the password she chose: (\S+)", result.stdout)

@@ -6,7 +6,6 @@ import os
 import secrets
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,6 @@ from .conftest import _wait_until_ready, clean_environ, drop_redis_queue, redis_
 from .web_server import free_port
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-WORKER = f"envadmin@{socket.gethostname()}"  # `envadmin worker` names itself envadmin@%h
 START_TIMEOUT = 60  # seconds
 SEEN_TIMEOUT = 30  # seconds until Flower shows what happened
 
@@ -54,6 +52,7 @@ class Flower:
     log_path: Path
     database_url: str
     master_key: str
+    worker: str  # the watched worker's node name
 
     def get(self, path: str, **params) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", params=params, auth=self.auth, timeout=10)
@@ -126,9 +125,11 @@ def flower(request, tmp_path_factory):
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(process, url, flower_log)
         client = Client(settings)
-        watched = Flower(url, auth, client, flower_log, database, settings.master_key.get_secret_value())
+        watched = Flower(url, auth, client, flower_log, database, settings.master_key.get_secret_value(),
+                         worker.node_name)
         # Alive from the worker's heartbeat events: Flower receives events, so it sees the tasks run from now on.
-        watched.wait_for(f"{WORKER} alive", lambda: watched.get("/api/workers", status=1).json().get(WORKER))
+        watched.wait_for(f"{watched.worker} alive",
+                         lambda: watched.get("/api/workers", status=1).json().get(watched.worker))
         yield watched
     finally:
         if client is not None:
@@ -158,7 +159,7 @@ def test_flower_api_refuses_requests_without_its_basic_auth(flower):
 def test_flower_lists_the_worker_its_queue_and_the_envadmin_tasks(flower):
     response = flower.get("/api/workers", refresh=1)
     assert response.status_code == 200, response.text
-    worker = response.json()[WORKER]
+    worker = response.json()[flower.worker]
     assert [queue["name"] for queue in worker["active_queues"]] == [flower.client.settings.queue]
     assert APPLY_BATCH in worker["registered"]
     assert_no_secret([response.text], [flower.master_key])
@@ -173,7 +174,7 @@ def test_flower_lists_applied_batches_without_their_emails_or_password_hashes(fl
     def the_batch():
         return [task for task in succeeded_batches(flower).values() if task["args"] == "<batch of 3 commands>"]
     [task] = flower.wait_for("the applied batch", the_batch)
-    assert task["worker"] == WORKER
+    assert task["worker"] == flower.worker
     assert task["kwargs"] == "{}"
     info = flower.get(f"/api/task/info/{task['uuid']}")
     assert info.status_code == 200, info.text

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from domain.master_keys import MasterKey
@@ -39,7 +39,7 @@ from domain.ports import Repository
 from store.chunk_repository import ChunkRepository
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
-from store.tables import audit_log, mail_outbox
+from store.tables import audit_log, commands, mail_outbox
 from store.unit_of_work import SqlUnitOfWork
 
 from ..unit import fakes
@@ -105,6 +105,12 @@ class Port:
     def mailed(self) -> list[UUID]:
         """The invites whose mail is in the outbox, in the order written."""
 
+    def command_pending(self, command_id: UUID) -> None:
+        """A grant command in the log, left pending (the fake keeps no log)."""
+
+    def command_end(self, command_id: UUID) -> tuple[str, str | None]:
+        """The command's status and reason."""
+
 
 class FakePort(Port):
     refusal = (fakes.IntegrityError,)
@@ -126,6 +132,9 @@ class FakePort(Port):
 
     def mailed(self):
         return [sent.id for sent, _, _ in self.repo.mails]
+
+    def command_end(self, command_id):
+        return self.repo.ended_commands.get(command_id, ("pending", None))
 
 
 class SqlPort(Port):
@@ -161,6 +170,17 @@ class SqlPort(Port):
     def mailed(self):
         with self.engine.connect() as conn:
             return list(conn.execute(select(mail_outbox.c.invite_id).order_by(mail_outbox.c.created_at)).scalars())
+
+    def command_pending(self, command_id):
+        with self.engine.begin() as conn:
+            conn.execute(insert(commands).values(
+                id=command_id, type="grant_admin", account="1001", actor=ALICE, source="cli", correlation_id="test",
+                issued_at=T0, payload={}, status="pending", attempts=1, submitted_at=T0))
+
+    def command_end(self, command_id):
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(select(commands.c.status, commands.c.reason)
+                                      .where(commands.c.id == command_id)).one())
 
 
 def pytest_generate_tests(metafunc):

@@ -1,4 +1,5 @@
-"""A pending grant's command ends when its grant can no longer be applied: expired, or failed with the mail's reason."""
+"""A pending grant's command ends when its grant can no longer be applied: expired, failed with the mail's reason,
+or superseded by the later command that cancelled or replaced the grant."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from domain.master_keys import MasterKey
+from producers.client import new_command
 from store import job_reports, jobs, queries
 from store.expiry import expire_invites
 from store.invite_mail import InviteMailWriter
@@ -20,7 +22,7 @@ from workers.sender import MailDeliveryDeferred, send_one
 
 from ..conftest import count_rows
 from .apply_here import applier, invite
-from .helpers import account_with_admin, add_user, grant
+from .helpers import account_with_admin, add_user, grant, revoke
 
 STRANGER = "Nobody@Example.com"
 
@@ -65,6 +67,51 @@ def test_a_grant_that_replaces_an_expired_invite_ends_the_earlier_command_expire
     assert apply(second) == ["pending"]
     assert queries.command_status(engine, first.id)["status"] == "expired"
     assert queries.command_status(engine, second.id)["status"] == "pending"
+    engine.dispose()
+
+
+def cancel_invite(email: str, account: str = "1001", by: str = "alice@example.com"):
+    return new_command("cancel_invite", actor=by, source="cli", account=account, email=email)
+
+
+LATER_COMMANDS = {
+    "cancel": (cancel_invite, "its invite was cancelled by alice@example.com (command {id})"),
+    "revoke": (revoke, "revoked by alice@example.com before registration (command {id})"),
+    "grant again": (grant, "replaced by command {id}, a later grant of the same person and group"),
+}
+
+
+@pytest.mark.parametrize("first", [grant, invite], ids=["grant (set-based)", "invite (one at a time)"])
+@pytest.mark.parametrize("later", LATER_COMMANDS)
+@pytest.mark.parametrize("together", [False, True], ids=["apart", "in one message"])
+def test_a_pending_grant_cancelled_or_replaced_ends_its_command_superseded(database_url, tmp_path, first, later,
+                                                                             together):
+    _, engine, _, apply = applier(database_url, tmp_path)
+    apply(account_with_admin())
+    held = first(STRANGER)
+    make, reason = LATER_COMMANDS[later]
+    closing = make(STRANGER)
+    if together:
+        apply(held, closing)
+    else:
+        assert apply(held) == ["pending"]
+        apply(closing)
+    shown = queries.command_status(engine, held.id)
+    assert (shown["status"], shown["reason"]) == ("superseded", reason.format(id=closing.id)), shown
+    assert shown["finished_at"] is not None
+    pending = 1 if later == "grant again" else 0  # the later grant is the one that waits now
+    assert queries.status_counts(engine)["pending"] == pending
+    engine.dispose()
+
+
+def test_a_grant_retried_at_registration_ends_as_its_retry_not_superseded(database_url, tmp_path):
+    _, engine, _, apply = applier(database_url, tmp_path)
+    apply(account_with_admin())
+    held = grant(STRANGER)
+    apply(held)
+    apply(add_user(STRANGER))  # the user's creation retries the pending grant
+    shown = queries.command_status(engine, held.id)
+    assert shown["status"] == "applied" and "retried as command" in shown["reason"], shown
     engine.dispose()
 
 

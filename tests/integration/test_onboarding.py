@@ -84,7 +84,7 @@ def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp
                  "add_user,1001,,bob@example.com,Bob,Builder,,alice@example.com",   # 2 applied
                  "grant,1001,,bob@example.com,,,,alice@example.com",                # 3 applied
                  "grant,1001,,carol@example.com,,,,",                               # 4 pending (invite)
-                 "grant,1001,,carol@example.com,,,,",                               # 5 duplicate: no 2nd mail
+                 "grant,1001,,carol@example.com,,,,",                               # 5 no 2nd mail; 4 superseded
                  "grant,1001,,not-an-email,,,,",                                    # 6 invalid
                  "grant,9999,,bob@example.com,,,,",                                 # 7 rejected
                  "grant,1001,,dave@example.com,,,,mallory@example.com",             # 8 rejected (not admin)
@@ -93,7 +93,7 @@ def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp
     with thread_worker(create_app(stack)):
         report = onboard(client, path, allow_row_actors=True)
     assert report["state"] == "completed"
-    assert report["counts"] == {"queued": 0, "applied": 3, "pending": 2, "rejected": 2, "superseded": 0,
+    assert report["counts"] == {"queued": 0, "applied": 3, "pending": 1, "rejected": 2, "superseded": 1,
                                 "failed": 0, "expired": 0, "invalid": 2}
     assert report["percent"] == 100.0
     errors = list(job_reports.errors(client.engine, UUID(report["id"])))

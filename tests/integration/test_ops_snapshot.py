@@ -91,13 +91,30 @@ def test_on_redis_the_depth_is_per_priority_and_the_worker_of_the_queue_is_liste
         with worker:
             found = _wait_for_a_worker(client, settings)
             assert [w["queues"] for w in found] == [[settings.queue]]
-            assert found[0]["name"].startswith("envadmin@")
+            assert found[0]["name"] == worker.node_name
             deadline = time.monotonic() + 30
             while read_snapshot(client)["dead_letters"]["count"] < 2 and time.monotonic() < deadline:
                 time.sleep(0.2)  # the two batches it could not read
             snapshot = read_snapshot(client)
         assert snapshot["dead_letters"]["count"] == 2
         assert snapshot["queues"][0]["depths"]["commands"] == 0
+    finally:
+        client.close()
+
+
+def test_two_workers_on_one_host_have_names_of_their_own(redis_broker_url, tmp_path):
+    settings = make_settings(tmp_path / "var", None, redis_broker_url)
+    client = Client(settings)
+    named = ["--hostname=ops-second@%h"]  # a name given is kept
+    workers = [WorkerProcess(tmp_path / f"worker{n}.log", "--concurrency=1", "--no-relay", *given,
+                             env=settings_env(settings)) for n, given in ((1, []), (2, []), (3, named))]
+    try:
+        with workers[0], workers[1], workers[2]:
+            found = _wait_for_a_worker(client, settings, count=3)
+        assert sorted(w["name"] for w in found) == sorted(w.node_name for w in workers)
+        assert workers[2].node_name.startswith("ops-second@")
+        for worker in workers:
+            assert "DuplicateNodenameWarning" not in worker.log_path.read_text()
     finally:
         client.close()
 
@@ -115,11 +132,11 @@ def test_a_broker_that_cannot_be_reached_is_said_within_seconds(tmp_path):
     assert snapshot["workers"]["list"] == [] and "cannot be reached" in snapshot["workers"]["note"]
 
 
-def _wait_for_a_worker(client: Client, settings) -> list[dict]:
+def _wait_for_a_worker(client: Client, settings, count: int = 1) -> list[dict]:
     deadline = time.monotonic() + WORKER_START_SECONDS
     while time.monotonic() < deadline:
         found = read_workers(client.celery, settings)["list"]
-        if found:
+        if len(found) >= count:
             return found
         time.sleep(0.2)
-    pytest.fail(f"no worker listed after {WORKER_START_SECONDS} s")
+    pytest.fail(f"fewer than {count} workers listed after {WORKER_START_SECONDS} s")

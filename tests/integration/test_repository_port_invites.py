@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from domain.model import ADMIN_GROUP_KEY, INVITE_CANCELLED, email_key
+from domain.model import ADMIN_GROUP_KEY, GRANT_RETRIED, INVITE_CANCELLED, INVITE_REPLACED, email_key
 
 from .repository_ports import CAROL, DAN, SALES, T0, at, full_port, invite, pending_grant, port, pytest_generate_tests
 
@@ -133,6 +133,18 @@ def test_a_pending_grant_added_and_closed_in_one_unit_of_work_is_not_pending(por
         repo.close_pending_grant(grant.id, "replaced", "replaced by command y", at(1))
     with port.unit() as repo:
         assert repo.pending_grants(DAN_KEY) == []
+
+
+@pytest.mark.parametrize(("status", "ends"), [(INVITE_CANCELLED, "superseded"), (INVITE_REPLACED, "superseded"),
+                                             (GRANT_RETRIED, "pending")])
+def test_closing_a_pending_grant_ends_its_pending_command_unless_it_was_retried(port, status, ends):
+    sent = invite(DAN)
+    grant = pending_grant(sent)
+    port.given(lambda repo: repo.add_invite(sent), lambda repo: repo.add_pending_grant(grant))
+    port.command_pending(grant.command_id)
+    with port.unit() as repo:
+        repo.close_pending_grant(grant.id, status, "closed by command y", at(1))
+    assert port.command_end(grant.command_id) == (ends, "closed by command y" if ends != "pending" else None)
 
 
 def test_a_pending_grant_whose_id_is_taken_is_refused(port):

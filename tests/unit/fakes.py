@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain import model
 from domain.model import (
+    INVITE_EXPIRED,
     INVITE_PENDING,
     WHOLE_GROUP,
     Account,
@@ -27,6 +28,7 @@ from domain.model import (
     group_key,
 )
 from domain.ports import Repository
+from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, expired_reason
 
 Key = tuple[str, str, str]  # (account, group key, email key)
 
@@ -48,6 +50,8 @@ class FakeRepository(Repository):
         self.mails: list[tuple[Invite, str, str]] = []  # invite, token, role
         self.mail_replaces: dict[UUID, Invite] = {}  # a resent invite's id: the invite its mail replaces
         self.ended_sessions: list[str] = []  # email keys whose sessions prove_mailbox ended
+        # The commands of closed grants, and the final status and reason the store gives each (it has no command log)
+        self.ended_commands: dict[UUID, tuple[str, str]] = {}
 
     # --- Repository -------------------------------------------------------------------------
 
@@ -192,7 +196,13 @@ class FakeRepository(Repository):
                 self.grants[key] = (replace(grant, invite_id=to_invite), status)
 
     def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
-        self.grants[grant_id] = (self.grants[grant_id][0], status)
+        grant = self.grants[grant_id][0]
+        self.grants[grant_id] = (grant, status)
+        if status == INVITE_EXPIRED:
+            invite = self.invites[grant.invite_id]
+            reason = expired_reason(invite.email, invite.account, invite.expires_at)
+        if status in COMMAND_STATUS_OF_CLOSED_GRANT:
+            self.ended_commands.setdefault(grant.command_id, (COMMAND_STATUS_OF_CLOSED_GRANT[status], reason))
 
     # --- helpers for tests, by the names a person types ---------------------------------------
 
@@ -200,7 +210,7 @@ class FakeRepository(Repository):
         """Everything stored, for comparing before and after a command."""
         return copy.deepcopy((self.accounts, self.users, self.groups, self.memberships,
                               self.clocks, self.audit, self.invites, self.grants, self.mails,
-                              self.mail_replaces))
+                              self.mail_replaces, self.ended_commands))
 
     def user(self, email: str) -> User | None:
         return self.get_user(email_key(email))

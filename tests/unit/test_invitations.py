@@ -109,6 +109,39 @@ def test_cancel_closes_the_invite_and_its_grants(repo):
         registered(repo, repo.mails[0][1])
 
 
+def test_cancelling_the_invite_supersedes_the_commands_of_its_pending_grants(repo):
+    held = grant(STRANGER, actor=ALICE)
+    apply(repo, held)
+    cancel = command("cancel_invite", actor=ALICE, email=STRANGER)
+    apply(repo, cancel)
+    assert repo.ended_commands == {
+        held.id: ("superseded", f"its invite was cancelled by {ALICE} (command {cancel.id})")}
+
+
+def test_a_revoke_before_registration_supersedes_the_pending_grant_s_command(repo):
+    held = grant(STRANGER, actor=ALICE)
+    apply(repo, held)
+    revoked = revoke(STRANGER, actor=ALICE)
+    apply(repo, revoked)
+    assert repo.ended_commands == {
+        held.id: ("superseded", f"revoked by {ALICE} before registration (command {revoked.id})")}
+
+
+def test_a_later_grant_of_the_same_person_and_group_supersedes_the_earlier_pending_command(repo):
+    first, second = grant(STRANGER, actor=ALICE), grant(STRANGER, actor=ALICE)
+    apply(repo, first)
+    apply(repo, second)
+    assert repo.ended_commands == {
+        first.id: ("superseded", f"replaced by command {second.id}, a later grant of the same person and group")}
+    assert [g.command_id for g in repo.pending_grants("nobody@example.com")] == [second.id]
+
+
+def test_a_grant_retried_at_registration_leaves_its_command_to_the_retry(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    registered(repo, repo.mails[0][1])
+    assert repo.ended_commands == {}
+
+
 def test_only_an_admin_of_the_account_may_invite(repo):
     reason = refused(repo, command("invite_user", actor=BOB, email=STRANGER))
     assert reason == "bob@example.com is not an administrator of account 1001"
