@@ -12,13 +12,17 @@ from celery import Celery
 from config.settings import Settings
 from domain.commands import WIRE_VERSION
 
+# Every task's name: what producers publish and beat schedules, and what workers register.
 APPLY_BATCH = "envadmin.apply_batch"
 RELAY = "envadmin.relay"
 SEND_MAIL = "envadmin.send_mail"
 SEND_MAILS = "envadmin.send_mails"
+SWEEP_MAIL = "envadmin.sweep_mail_outbox"
+EXPIRE_INVITES = "envadmin.expire_invites"
+PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
+PRUNE_WEB_SESSIONS = "envadmin.prune_web_sessions"
 COMMAND_PRIORITY = 0  # the default: commands are published without a priority
 MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
-EXPIRE_INVITES = "envadmin.expire_invites"
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,12 @@ from domain.clock import utcnow
 from messaging.broker import (
     APPLY_BATCH,
     EXPIRE_INVITES,
+    PRUNE_LOGIN_FAILURES,
+    PRUNE_WEB_SESSIONS,
     RELAY,
     SEND_MAIL,
     SEND_MAILS,
+    SWEEP_MAIL,
     make_celery,
     publish_batch,
     publish_mails,
@@ -28,12 +31,10 @@ from workers.beat_pulse import PulsingScheduler
 from workers.errors import TRANSIENT
 from workers.relay import relay_unapplied
 from workers.runtime import Runtime
-from workers.sender import SWEEP_MAIL, MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
+from workers.sender import MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
-PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
 PRUNE_SECONDS = 600  # how often ended login failure records and web sessions are deleted
-PRUNE_WEB_SESSIONS = "envadmin.prune_web_sessions"
 
 
 class KeepsArgsSummary(Task):

@@ -19,7 +19,6 @@ from store.unit_of_work import SqlUnitOfWork
 from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, transport_for
 from workers.mail_message import build_message
 
-SWEEP_MAIL = "envadmin.sweep_mail_outbox"
 RETRY_BACKOFF_MAX_SECONDS = 300
 SENT, SKIPPED, FAILED = "sent", "skipped", "failed"
 

@@ -10,6 +10,7 @@ from functools import partial
 import pytest
 from sqlalchemy import select
 
+from domain import passwords
 from domain.handlers import handle
 from domain.login import (
     LOGIN_OK,
@@ -20,7 +21,6 @@ from domain.login import (
     LoginResult,
     too_many_failures,
 )
-from domain import passwords
 from domain.master_keys import MasterKey, MasterKeys
 from domain.model import email_key
 from domain.passwords import generate_temporary_password, hash_password, hash_temporary_password
@@ -330,7 +330,8 @@ def test_ended_failure_records_are_pruned_and_live_ones_kept(engine):
 
 
 def test_beat_prunes_the_failure_records_periodically(database_url, tmp_path):
-    from workers.app import PRUNE_LOGIN_FAILURES, create_app
+    from messaging.broker import PRUNE_LOGIN_FAILURES
+    from workers.app import create_app
 
     from ..conftest import make_settings
     app = create_app(make_settings(tmp_path / "var", database_url, None))

@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select, update
 
 from domain.master_keys import MasterKeys
+from messaging.broker import SWEEP_MAIL
 from store.engine import make_engine
 from store.mail_outbox import MailOutbox, UnreadableMail
 from store.migrate import upgrade
@@ -29,7 +30,6 @@ from workers.mail import FileTransport, SmtpTransport, transport_for
 from workers.runtime import Runtime
 from workers.sender import (
     SESSIONS_PER_BATCH,
-    SWEEP_MAIL,
     MailDeliveryDeferred,
     publish_mail,
     retry_waits,

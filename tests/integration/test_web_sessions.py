@@ -210,7 +210,8 @@ def test_ended_sessions_are_pruned_and_live_ones_kept(site):
 
 
 def test_the_prune_job_deletes_ended_sessions_periodically(database_url, tmp_path):
-    from workers.app import PRUNE_WEB_SESSIONS, create_app
+    from messaging.broker import PRUNE_WEB_SESSIONS
+    from workers.app import create_app
 
     app = create_app(make_settings(tmp_path / "var", database_url, None))
     assert any(entry["task"] == PRUNE_WEB_SESSIONS for entry in app.conf.beat_schedule.values())
