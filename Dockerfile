@@ -7,7 +7,8 @@ ENV PYTHONUNBUFFERED=1 \
 # Built in /src, not /app, so the installed package (with its migrations) is what runs.
 WORKDIR /src
 COPY . .
-RUN pip install .
+# Every package at the version and hash requirements.lock pins, then envadmin itself.
+RUN pip install -r requirements.lock && pip install --no-deps .
 
 RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home envadmin \
     && mkdir -p /app/var \

@@ -2,17 +2,27 @@
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: demo test install install-test
+.PHONY: demo test install install-test lock
 
 $(VENV)/bin/pip:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 
+# The lock files pin every package with its hashes (pyproject.toml keeps the ranges); `make lock` makes them again.
 install: $(VENV)/bin/pip
-	$(VENV)/bin/pip install --quiet -e .
+	$(VENV)/bin/pip install --quiet -r requirements.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 
 install-test: $(VENV)/bin/pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -r requirements-test.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e '.[test]'
+
+LOCK := $(VENV)/bin/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links --upgrade
+lock: $(VENV)/bin/pip
+	$(VENV)/bin/pip install --quiet pip-tools
+	$(LOCK) -o requirements.lock pyproject.toml
+	$(LOCK) --extra test -o requirements-test.lock pyproject.toml
 
 demo: install
 	$(VENV)/bin/envadmin demo
