@@ -5,16 +5,14 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from alembic import command
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from domain.model import email_key
-from store.engine import make_engine
-from store.migrate import alembic_config
-from store.tables import metadata
 
-from ..conftest import new_pg_database
+from .migrations import fresh_engine, insert, migrate
+
+__all__ = ["fresh_engine"]
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 REVISION = "0005t"
@@ -24,36 +22,8 @@ ALICE, STRASSE, JOERG, EMILE = ("alice@acme.example", "Straße@acme.example", "J
 INVITED = "Kim@Bücher.example"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def fresh_engine(request, tmp_path):
-    """An empty database of its own (the session's PostgreSQL database stays at head for the other tests)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'envadmin.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with new_pg_database("envadmin_mig") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-def migrate(engine, target: str, down: bool = False) -> None:
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, target)
-
-
 def old(email: str) -> str:
     return email.strip().casefold()
-
-
-def insert(conn, table: str, **values) -> None:
-    """One row, written with the store's column types (UUIDs and times as each backend keeps them)."""
-    columns = metadata.tables[table].c
-    sql = text(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + n for n in values)})")
-    conn.execute(sql.bindparams(*[bindparam(n, type_=columns[n].type) for n in values]), values)
 
 
 def user(conn, email: str) -> None:
