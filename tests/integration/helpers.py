@@ -1,6 +1,8 @@
 """Small helpers shared by integration and e2e tests."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Engine, update
 
 from domain.model import email_key
@@ -9,6 +11,7 @@ from producers.client import new_command
 from store.tables import users
 
 PASSWORD_HASH = hash_password("temporary-pass")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def account_with_admin(account: str = "1001", admin: str = "alice@example.com"):
@@ -35,3 +38,8 @@ def mailbox_proven(engine: Engine, email: str) -> None:
     """As if the user's person had registered through a mailed link: another account's grant then reaches them."""
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.email_key == email_key(email)).values(verified=True))
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a page's form carries."""
+    return _CSRF.search(page).group(1)

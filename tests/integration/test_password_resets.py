@@ -17,7 +17,7 @@ from store.tables import audit_log, mail_outbox, users
 from workers.runtime import Runtime
 
 from .apply_here import applier
-from .helpers import account_with_admin, add_user
+from .helpers import account_with_admin, add_user, csrf_of
 
 ALICE = "alice@example.com"
 CAROL = "carol@example.com"  # a user alice created, with a temporary password alice knows
@@ -43,10 +43,6 @@ def mailed_token(settings, engine, email: str) -> str:
         row = conn.execute(select(mail_outbox).where(mail_outbox.c.to_email == email)
                            .order_by(mail_outbox.c.created_at.desc())).first()
     return re.search(r"/password/reset/([\w-]+)", open_body(row, Runtime(settings).master_keys()).decode()).group(1)
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def outbox(engine) -> list[str]:
@@ -126,7 +122,7 @@ def test_the_pages_mail_a_link_and_set_the_password_with_it(store):
         login = browser.get("/login")
         assert 'href="/password/forgot"' in login.text
         form = browser.get("/password/forgot").text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        csrf = csrf_of(form)
         answers = [browser.post("/password/forgot", data={"csrf_token": csrf, "email": email})
                    for email in (CAROL, "nobody@example.com")]
         assert [a.status_code for a in answers] == [200, 200]
@@ -138,7 +134,7 @@ def test_the_pages_mail_a_link_and_set_the_password_with_it(store):
         link = f"/password/reset/{mailed_token(settings, engine, CAROL)}"
         page = browser.get(link)
         assert page.status_code == 200 and CAROL in page.text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        csrf = csrf_of(page.text)
         differ = browser.post(link, data={"csrf_token": csrf, "new_password": NEW_PASSWORD,
                                           "new_password_again": "something-else"})
         assert differ.status_code == 422 and "differ" in differ.text

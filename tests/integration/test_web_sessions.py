@@ -3,7 +3,6 @@ of a session cookie is worth nothing once its session ends (signing out, a passw
 limit, the absolute lifetime), and ended sessions are pruned. Time is moved with the app's clock, not waited for."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -18,10 +17,9 @@ from store.web_sessions import session_limits
 
 from ..conftest import count_rows, make_settings
 from .apply_here import applier
-from .helpers import account_with_admin
+from .helpers import account_with_admin, csrf_of
 
 ALICE, TEMPORARY, OWN = "alice@example.com", "temporary-pass", "alice-own-password"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Clock:
@@ -50,7 +48,7 @@ class Site:
 
     def sign_in(self, browser: TestClient, password: str = OWN) -> str:
         """Signs Alice in; her session's cookie."""
-        token = _CSRF.search(browser.get("/login").text).group(1)
+        token = csrf_of(browser.get("/login").text)
         done = browser.post("/login", data={"csrf_token": token, "email": ALICE, "password": password},
                             follow_redirects=False)
         assert done.status_code == 303 and done.headers["location"] == "/", done.text
@@ -89,7 +87,7 @@ def test_a_copy_of_the_session_cookie_dies_when_its_owner_signs_out(site):
     thief = site.browser(stolen)
     assert signed_in(thief)
 
-    token = _CSRF.search(browser.get("/").text).group(1)
+    token = csrf_of(browser.get("/").text)
     assert browser.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
 
     assert not signed_in(thief)
@@ -127,7 +125,7 @@ def test_a_password_change_on_the_web_ends_every_other_session_of_that_person(si
     here, elsewhere = site.browser(), site.browser()
     site.sign_in(here)
     site.sign_in(elsewhere)
-    token = _CSRF.search(here.get("/password").text).group(1)
+    token = csrf_of(here.get("/password").text)
     changed = here.post("/password", follow_redirects=False, data={
         "csrf_token": token, "current_password": OWN, "new_password": "alice-newer-pass",
         "new_password_again": "alice-newer-pass"})
@@ -155,7 +153,7 @@ def test_a_wrong_current_password_ends_no_session(site):
 def test_a_session_idle_longer_than_the_limit_is_anonymous_and_its_form_is_refused_as_expired(site):
     browser = site.browser()
     site.sign_in(browser)
-    token = _CSRF.search(browser.get("/accounts/1001").text).group(1)
+    token = csrf_of(browser.get("/accounts/1001").text)
     site.clock.advance(minutes=29)
     assert signed_in(browser)
     site.clock.advance(minutes=30, seconds=1)
@@ -171,7 +169,7 @@ def test_activity_cannot_keep_a_session_past_its_lifetime(site):
     while site.clock() - signed_in_at < timedelta(hours=12) - timedelta(minutes=25):
         site.clock.advance(minutes=25)  # never idle as long as the limit
         assert signed_in(browser), site.clock() - signed_in_at
-    token = _CSRF.search(browser.get("/accounts/1001").text).group(1)
+    token = csrf_of(browser.get("/accounts/1001").text)
     site.clock.advance(minutes=25)  # 12 hours 5 minutes after signing in
     stale = browser.post("/accounts/1001/admins", data={"csrf_token": token, "email": "bob@example.com"})
     assert stale.status_code == 403 and "Your session has expired" in stale.text and "12 hours" in stale.text
