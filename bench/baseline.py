@@ -7,7 +7,7 @@ import time
 from sqlalchemy import Engine
 
 from domain.commands import Command
-from producers.client import new_command
+from producers.services.client import new_command
 
 from .config import REPO, BenchConfig
 from .measure import POLL_SECONDS, BenchError, RssSamples

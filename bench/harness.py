@@ -117,7 +117,7 @@ def envadmin_worker(config: BenchConfig, relay: bool = False) -> Service:
 def worker_running(run: Run, probe_accounts: list[str], relay: bool = False, phase: str = "start worker"):
     """`envadmin worker` started, and ready: it applied probe commands of `probe_accounts` (support granting their
     admin; rejected if the account does not exist yet); with a Client on the same store. Stopped at the end."""
-    from producers.client import Client
+    from producers.services.client import Client
 
     worker = envadmin_worker(run.config, relay)
     client = Client(run.config.settings())

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, text
 
-from producers.client import Client, new_command
+from producers.services.client import Client, new_command
 
 from .config import VENV_BIN, BenchConfig
 from .procs import Service

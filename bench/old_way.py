@@ -1,5 +1,5 @@
 """The old way of creating people, on a sample, in the same run: what the producer did for each row up to commit
-eb55163 (producers/onboarding/passwords.py: a new temporary password hashed with argon2id), then the workers
+eb55163 (producers/onboarding/temporary_passwords.py: a new temporary password hashed with argon2id), then the workers
 applying one add_user at a time (bench/naive.py: one Celery task, one transaction per command).
 
 The two stages are timed one after the other and their times added: in a real job they overlap, so the old way's

@@ -15,7 +15,7 @@ from domain.clock import utcnow
 from domain.login import PASSWORD_CHANGE_REQUIRED
 from domain.master_keys import MasterKeys
 from domain.model import ADMIN_GROUP_KEY, email_key
-from producers.csv_output import runs_as_formula
+from producers.services.csv_output import runs_as_formula
 from store import credentials
 
 from .people_workload import PersonRow
@@ -153,5 +153,5 @@ def _password_lines(path: Path, job_id: UUID) -> list[tuple[str, str]]:
 
 
 def _unquoted(cell: str) -> str:
-    """The cell as written before producers.csv_output quoted what a spreadsheet would run as a formula."""
+    """The cell as written before producers.services.csv_output quoted what a spreadsheet would run as a formula."""
     return cell[1:] if cell.startswith("'") and runs_as_formula(cell[1:]) else cell

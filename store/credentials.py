@@ -29,8 +29,8 @@ from domain.master_keys import MasterKeys
 from domain.model import email_key
 from domain.passwords import TEMPORARY_SCHEME, check_new_password, hash_password, verify_password
 from store.failure_records import checked_client, forget_record, lock_record, save_record
+from store.session_rows import end_sessions
 from store.tables import audit_log, login_failures, users
-from store.web_sessions import end_sessions
 
 DEFAULT_POLICY = LoginPolicy()
 

@@ -12,7 +12,7 @@ from domain.envelope import seal
 from domain.mail_names import quoted_for_mail
 from domain.master_keys import MasterKey
 from domain.model import Invite, User, email_key
-from store.invite_letter import InviteLetter, SealedForm
+from mail.invite_letter import InviteLetter, SealedForm
 from store.mail_outbox import sealed_mail_row
 from store.tables import accounts, envelopes, mail_outbox, users
 

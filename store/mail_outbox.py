@@ -11,9 +11,9 @@ from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.model import INVITE_FAILED, INVITE_PENDING
+from mail.content import MailContent
 from store.bulk_sql import among, plan_as_key_lookups
 from store.closed_grants import fail_commands
-from store.mail_content import MailContent
 from store.tables import invites, mail_outbox, pending_grants
 
 MAIL_PENDING, MAIL_SENT, MAIL_FAILED = "pending", "sent", "failed"

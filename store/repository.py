@@ -14,8 +14,8 @@ from store import email_locks
 from store.bulk_sql import among
 from store.invite_mail import InviteMailWriter
 from store.invite_records import InviteRecords
+from store.session_rows import end_sessions
 from store.tables import accounts, audit_log, groups, membership_clocks, memberships, users
-from store.web_sessions import end_sessions
 
 
 class SqlRepository(InviteRecords, Repository):

@@ -285,7 +285,7 @@ relay_marks = Table(
     Column("republished", BigInteger, nullable=False, server_default="0"),  # commands the relay sent again
 )
 
-# What /metrics reads instead of the whole commands table: see store/command_tallies.py and store/batch_sizes.py.
+# What /metrics reads instead of the whole commands table: see store/metrics/command_tallies.py and store/metrics/batch_sizes.py.
 command_tallies = Table(
     "command_tallies", metadata,
     Column("type", String(40), primary_key=True),

@@ -18,12 +18,13 @@ from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
 from domain.validation import describe
-from store import batch_sizes, invite_refusals, relay_marks
+from store import relay_marks
 from store.command_log import QUEUED, REJECTED, SUPERSEDED, Claim
+from store.metrics import batch_sizes, invite_refusals
 from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
 from workers.claims import BatchReport, Claimed, claim, identify_each
-from workers.errors import interruption, is_transient
+from workers.failure_kinds import interruption, is_transient
 
 logger = logging.getLogger(__name__)
 

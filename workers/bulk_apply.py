@@ -15,9 +15,9 @@ from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
 from domain.model import ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, email_key, group_key
-from store import invite_refusals
 from store.chunk_repository import ChunkRepository
 from store.command_log import PENDING, REJECTED, SUPERSEDED
+from store.metrics import invite_refusals
 from store.unit_of_work import SqlUnitOfWork
 
 _MEMBERSHIP_TYPES = (c.GrantAdmin, c.RevokeAdmin, c.AddMember, c.RemoveMember)

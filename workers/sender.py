@@ -13,11 +13,11 @@ from celery import Celery
 from config.settings import Settings
 from domain.clock import utcnow
 from domain.master_keys import MasterKeys
+from mail.message import build_message
+from mail.transports import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, transport_for
 from messaging.broker import MAIL_PRIORITY, SEND_MAIL, publish_mails
 from store.mail_outbox import MailOutbox
 from store.unit_of_work import SqlUnitOfWork
-from workers.mail import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, transport_for
-from workers.mail_message import build_message
 
 RETRY_BACKOFF_MAX_SECONDS = 300
 SENT, SKIPPED, FAILED = "sent", "skipped", "failed"

@@ -6,11 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from producers.audit_filters import SINCE_HELP, audit_filter
 from producers.cli.context import Json, fail, print_json, print_lines
 from producers.cli.memberships import existing_account
 from producers.cli.views import audit_lines
-from store.audit_trail import each_entry
+from producers.services.audit_filters import SINCE_HELP, audit_filter
+from store.reads.audit_trail import each_entry
 
 MAX_LIMIT = 100_000
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from domain.validation import describe
 from producers.cli.terminal import SafeConsole
-from producers.client import Client
+from producers.services.client import Client
 from store.command_log import QUEUED
 from store.location import StoreNotFound
 

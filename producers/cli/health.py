@@ -8,7 +8,7 @@ import typer
 from config.settings import load_settings
 from messaging.broker import make_celery
 from producers.cli.context import EXIT_REFUSED, fail, out
-from producers.ops_snapshot import read_workers
+from producers.ops.snapshot import read_workers
 
 health_app = typer.Typer(help="Health checks of the processes on this host (for container health checks).",
                          no_args_is_help=True)

@@ -29,10 +29,10 @@ from producers.cli.context import (
 )
 from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
-from producers.local_client import local_client
-from producers.registration import open_envelope, register_with_token
-from store import queries
+from producers.services.invite_registration import open_envelope, register_with_token
+from producers.services.local_client import local_client
 from store.command_log import QUEUED
+from store.reads import queries
 
 invite_app = typer.Typer(help="Encrypted-envelope invites.", no_args_is_help=True)
 envelope_app = typer.Typer(help="Encrypted envelopes.", no_args_is_help=True)

@@ -9,13 +9,7 @@ import typer
 from config.master_key import MAKE_ONE, MasterKeyError, parse_key
 from domain.master_keys import MasterKey, MasterKeys
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, print_json, print_lines, read_stdin_lines
-from store.key_rotation import (
-    WHAT,
-    check_rotation,
-    rotate_master_key,
-    temporary_password_counts,
-    wrapped_counts,
-)
+from store.key_rotation import WHAT, check_rotation, rotate_master_key, temporary_password_counts, wrapped_counts
 
 keys_app = typer.Typer(help="The master key (ENVADMIN_MASTER_KEY): rotate it, see which key wraps what.",
                        no_args_is_help=True)

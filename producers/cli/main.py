@@ -13,14 +13,14 @@ from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
 from producers.cli import (
     audit,
-    credentials,
-    dead_letters,
+    dead_letter_verbs,
     health,
     invites,
-    jobs,
+    job_verbs,
     keys,
     memberships,
-    ops,
+    ops_verbs,
+    password_verbs,
     people,
     serve,
     worker,
@@ -33,18 +33,18 @@ app.add_typer(people.account_app, name="account")
 app.add_typer(people.user_app, name="user")
 app.add_typer(memberships.admin_app, name="admin")
 app.add_typer(memberships.group_app, name="group")
-app.add_typer(ops.command_app, name="command")
-app.add_typer(ops.db_app, name="db")
+app.add_typer(ops_verbs.command_app, name="command")
+app.add_typer(ops_verbs.db_app, name="db")
 app.add_typer(invites.invite_app, name="invite")
 app.add_typer(invites.envelope_app, name="envelope")
 app.command("register")(invites.register)
-app.command("login")(credentials.login)
-app.add_typer(credentials.password_app, name="password")
-app.command("onboard")(jobs.onboard)
-app.add_typer(jobs.job_app, name="job")
-app.command("status")(ops.status)
+app.command("login")(password_verbs.login)
+app.add_typer(password_verbs.password_app, name="password")
+app.command("onboard")(job_verbs.onboard)
+app.add_typer(job_verbs.job_app, name="job")
+app.command("status")(ops_verbs.status)
 app.command("audit")(audit.audit)
-app.add_typer(dead_letters.dead_letters_app, name="dead-letters")
+app.add_typer(dead_letter_verbs.dead_letters_app, name="dead-letters")
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
 app.add_typer(health.health_app, name="health")
@@ -56,7 +56,7 @@ app.add_typer(keys.keys_app, name="keys")
 @app.command("demo")
 def demo() -> None:
     """The whole story on the embedded default: a worker, an account, admins, refusals."""
-    from producers.demo import run_demo  # imported on use: it starts processes
+    from producers.demo.story import run_demo  # imported on use: it starts processes
 
     raise typer.Exit(run_demo())
 

@@ -9,7 +9,7 @@ from domain.commands import account_number
 from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json, print_lines
 from producers.cli.submit import submit
 from producers.cli.views import group_lines
-from store import queries
+from store.reads import queries
 
 admin_app = typer.Typer(help="Account Administrators.", no_args_is_help=True)
 group_app = typer.Typer(help="Groups and their members.", no_args_is_help=True)

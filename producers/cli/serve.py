@@ -16,8 +16,8 @@ def web(
     """Serve the web pages (the invitee's registration link, sign-in, envelopes) and the HTTP API."""
     import uvicorn  # imported on use: the other verbs never need the web stack
 
-    from producers.api_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
-    from producers.web.app import create_web
+    from producers.api.body_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
+    from producers.http_app import create_web
 
     settings = load_settings()  # first: a setting that cannot be used stops the server before it listens
     if settings.api_token is None:

@@ -9,10 +9,10 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from producers import ops_view
 from producers.cli.terminal import printable
-from producers.client import Client
-from producers.ops_snapshot import read_snapshot
+from producers.ops import view
+from producers.ops.snapshot import read_snapshot
+from producers.services.client import Client
 
 SPARK = " ▁▂▃▄▅▆▇█"
 
@@ -65,9 +65,9 @@ def _row(table: Table, *cells: object) -> None:
 
 def _queues_and_workers(snapshot: dict) -> list[Text]:
     lines = [_line(f"queue {queue}", f"{priority}: {waiting}")
-             for queue, priority, waiting in ops_view.depth_rows(snapshot["queues"])]
+             for queue, priority, waiting in view.depth_rows(snapshot["queues"])]
     for worker in snapshot["workers"]["list"]:
-        doing = "; ".join(ops_view.task_words(task) for task in worker["tasks"]) or "idle"
+        doing = "; ".join(view.task_words(task) for task in worker["tasks"]) or "idle"
         lines.append(_line(f"worker {worker['name']}", doing))
     if snapshot["workers"]["note"]:
         lines.append(_line("workers", snapshot["workers"]["note"]))
@@ -84,8 +84,8 @@ def _commands(snapshot: dict) -> list[Text]:
         _line("commands", " · ".join(f"{status} {n}" for status, n in snapshot["commands"].items())),
         _line("applied/s", f"{rates['1m']} (1 min) · {rates['5m']} (5 min) · {rates['15m']} (15 min)"),
         _line("applied per minute", f"15 min ago |{spark}| now, highest {top}"),
-        _line("latency", f"submit to final, last 5 min: p50 {ops_view.duration(latency['p50'])} · p99 "
-                         f"{ops_view.duration(latency['p99'])} ({latency['count']} commands)"),
+        _line("latency", f"submit to final, last 5 min: p50 {view.duration(latency['p50'])} · p99 "
+                         f"{view.duration(latency['p99'])} ({latency['count']} commands)"),
     ]
 
 
@@ -94,11 +94,11 @@ def _people(snapshot: dict) -> list[Text]:
     top = ", ".join(f"{entry['account']} ({entry['count']})" for entry in grants["top_accounts"]) or "-"
     outbox = snapshot["outbox"]
     return [
-        _line("pending grants", f"{grants['count']}, oldest waited {ops_view.duration(grants['oldest_seconds'])}; "
+        _line("pending grants", f"{grants['count']}, oldest waited {view.duration(grants['oldest_seconds'])}; "
                                 f"most in accounts {top}"),
         _line("invites", " · ".join(f"{state} {n}" for state, n in snapshot["invites"].items())),
         _line("mail outbox", f"queued {outbox['queued']} · sent {outbox['sent']} · failed {outbox['failed']} · "
-                             f"oldest unsent {ops_view.duration(outbox['oldest_unsent_seconds'])}"),
+                             f"oldest unsent {view.duration(outbox['oldest_unsent_seconds'])}"),
     ]
 
 
@@ -107,7 +107,7 @@ def _jobs(snapshot: dict) -> Table:
                   right=("rows", "done", "rows/s"))
     for job in snapshot["jobs"]["running"] + snapshot["jobs"]["recent"]:
         _row(jobs, job["file"], job["by"], job["state"], job["rows"], f"{job['percent']} %",
-             job["rows_per_second"], ops_view.job_counts(job))
+             job["rows_per_second"], view.job_counts(job))
     if not jobs.rows:
         _row(jobs, "none")
     return jobs
@@ -119,7 +119,7 @@ def _dead_letters(snapshot: dict) -> Table:
                    right=("#",))
     for letter in letters["latest"]:
         command = f"{letter['command_id'][:8]} {letter['command_status'] or 'gone'}" if letter["command_id"] else "-"
-        if ops_view.replayable(letter):
+        if view.replayable(letter):
             command += " (replayable)"
         _row(table, letter["id"], letter["at"][:19].replace("T", " "), command, letter["reason"])
     if not letters["latest"]:

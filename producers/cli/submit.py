@@ -20,9 +20,9 @@ from producers.cli.context import (
     wait_with_hint,
 )
 from producers.cli.views import command_lines
-from producers.client import Client, new_command
-from store import queries
+from producers.services.client import Client, new_command
 from store.command_log import APPLIED, QUEUED, SUPERSEDED
+from store.reads import queries
 
 _SUCCESS = {APPLIED, SUPERSEDED, "pending"}
 

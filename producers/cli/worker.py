@@ -14,7 +14,7 @@ from store.migrate import ensure_schema
 
 
 def _app():
-    from workers.app import create_app  # the CLI runs workers; submitting verbs never import them
+    from workers.celery_app import create_app  # the CLI runs workers; submitting verbs never import them
 
     settings = load_settings()
     app = create_app(settings)  # first: it refuses a missing master key before anything is touched

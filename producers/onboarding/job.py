@@ -17,12 +17,12 @@ from uuid import UUID, uuid5
 
 from domain.clock import utcnow
 from messaging.broker import publish_batch
-from producers.client import Client
 from producers.onboarding.lease import JobBusy, job_lease
 from producers.onboarding.partitions import AccountPartitions
-from producers.onboarding.passwords import NoTemporaryPasswords, TemporaryPasswords, check_passwords_path
 from producers.onboarding.reader import FileProblem, Row, RowError, check_header, detect_format, open_rows
 from producers.onboarding.rows import JobRowContext, creates_user, subject_of, to_command
+from producers.onboarding.temporary_passwords import NoTemporaryPasswords, TemporaryPasswords, check_passwords_path
+from producers.services.client import Client
 from store import jobs
 
 _JOB_NAMESPACE = UUID("5d2f1f4e-8a43-4b7e-9a51-0c1b6f3e2a10")

@@ -8,9 +8,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from domain.commands import Command
-from producers.client import new_command
+from producers.services.client import new_command
 from producers.web import sessions
-from store import account_pages
+from store.reads import accounts
 
 SOURCE = "web"
 
@@ -24,7 +24,7 @@ async def administrator(request: Request, account: str) -> str:
     email = sessions.signed_in(request)
     if email is None:
         raise SignInFirst()
-    allowed = await run_in_threadpool(account_pages.administers, request.app.state.client.engine, account, email)
+    allowed = await run_in_threadpool(accounts.administers, request.app.state.client.engine, account, email)
     if not allowed:
         raise HTTPException(404)
     return email

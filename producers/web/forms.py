@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.datastructures import FormData
 
-from producers.proxies import client_address
+from producers.services.proxies import client_address
 from producers.web.guards import CSRF_FIELD, check_csrf
 
 __all__ = ["MAX_FIELD_CHARS", "SlowDown", "check_pace", "client_address", "posted_form", "text_field"]

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from domain.login import retry_after_seconds, too_many_failures
-from producers.proxies import client_address
+from producers.services.proxies import client_address
 from store.secret_tries import OPS_PASSWORD, secret_tried
 
 OPS_USER = "ops"

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from store import queries
 from store.command_log import APPLIED, QUEUED
+from store.reads import queries
 
 _SESSION_KEY = "temporary_passwords"
 KEPT_AT_MOST = 3  # the session stays small; an older unseen password is dropped, as when its page is never read

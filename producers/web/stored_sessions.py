@@ -1,4 +1,4 @@
-"""`request.session` kept in the store (store/web_sessions.py): the cookie holds only a random id, so signing out or
+"""`request.session` kept in the store (store/session_rows.py): the cookie holds only a random id, so signing out or
 a password change elsewhere ends a session for good, and data taken from it (a password shown once) is gone.
 
 Modelled on Starlette's SessionMiddleware. A request writes to the store only when its session's data changed, when
@@ -20,8 +20,8 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.web_sessions import SessionLimits
-from store import web_sessions
-from store.web_sessions import StoredSession
+from store import session_rows
+from store.session_rows import StoredSession
 
 
 class ServerSession(dict):
@@ -72,7 +72,7 @@ class StoredSessions:
 
     def _load(self, session_id: str, now: datetime) -> StoredSession | None:
         with self.engine.connect().execution_options(readonly=True) as conn:
-            return web_sessions.live_session(conn, session_id, now, self.limits)
+            return session_rows.live_session(conn, session_id, now, self.limits)
 
     def _keep(self, session: ServerSession, stored: StoredSession | None, loaded: str, presented: str | None,
               now: datetime) -> str | None:
@@ -81,21 +81,21 @@ class StoredSessions:
         if not session:
             if ended is not None:
                 with self.engine.begin() as conn:
-                    web_sessions.delete_session(conn, ended)
+                    session_rows.delete_session(conn, ended)
             return self._cookie("", 0) if presented else None  # a dead cookie is not sent again
         if session.session_id is None or ended is not None:
             session.session_id = secrets.token_urlsafe(32)
             with self.engine.begin() as conn:
                 if ended is not None:
-                    web_sessions.delete_session(conn, ended)
-                web_sessions.create_session(conn, session.session_id, self.owner(session), dict(session), now)
+                    session_rows.delete_session(conn, ended)
+                session_rows.create_session(conn, session.session_id, self.owner(session), dict(session), now)
             return self._cookie(session.session_id, int(self.limits.lifetime.total_seconds()))
         if _snapshot(session) != loaded:
             with self.engine.begin() as conn:
-                web_sessions.save_session(conn, session.session_id, self.owner(session), dict(session), now)
+                session_rows.save_session(conn, session.session_id, self.owner(session), dict(session), now)
         elif self.limits.is_seen_again(stored.last_seen_at, now):
             with self.engine.begin() as conn:
-                web_sessions.see_session(conn, session.session_id, now)
+                session_rows.see_session(conn, session.session_id, now)
         return None
 
     def _cookie(self, value: str, max_age: int) -> str:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
-from python_multipart.multipart import MultipartParser, parse_options_header
 from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
-from producers.api_limits import LargerBody
+from producers.api.body_limits import LargerBody
 
 FORM_ALLOWANCE = 64 * 1024  # the form's other fields and the multipart framing around the file
 MAX_FIELDS = 4

@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from config.settings import Settings
-from producers.client import Client
-from producers.worker_process import WorkerProcess
+from producers.demo.processes import WorkerProcess
+from producers.services.client import Client
 
 from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env
 from ..integration.helpers import account_with_admin, mailbox_proven

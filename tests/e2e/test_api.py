@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from domain.passwords import hash_password
-from producers.api import create_api
-from store import bulk_sql, queries
-from workers.app import create_app
+from producers.api.routes import create_api
+from store import bulk_sql
+from store.reads import queries
+from workers.celery_app import create_app
 
 from ..conftest import thread_worker
 

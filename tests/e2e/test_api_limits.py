@@ -17,7 +17,7 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from producers.api import create_api
+from producers.api.routes import create_api
 
 from ..conftest import make_settings, settings_env
 from .conftest import clean_environ

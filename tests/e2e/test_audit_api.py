@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 from fastapi.testclient import TestClient
 
-from workers.app import create_app
+from workers.celery_app import create_app
 
 from ..conftest import thread_worker
-from .test_api import ALICE, AUTH, BOB, api, create_account, add_user, grant, wait_until_done  # noqa: F401
+from .test_api import ALICE, AUTH, BOB, add_user, api, create_account, grant, wait_until_done  # noqa: F401
 
 AUDIT = "/v1/accounts/1001/audit"
 

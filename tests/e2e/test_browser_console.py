@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.passwords import hash_password
-from producers.client import new_command
+from producers.services.client import new_command
 from store import credentials
 
 from .browser import new_browser

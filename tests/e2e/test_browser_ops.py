@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
 from messaging.broker import publish_batch
-from store import job_reports, queries
+from store.reads import job_reports, queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 

@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
 from domain.passwords import hash_password
-from producers.client import new_command
+from producers.services.client import new_command
 from store.tables import users
 
 from ..integration.helpers import grant

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from domain.master_keys import MasterKeys
 from domain.passwords import TEMPORARY_SCHEME, verify_password
 from messaging.broker import publish_batch
-from producers.client import Client
-from store import queries
+from producers.services.client import Client
 from store.command_log import STATUSES
 from store.engine import make_engine
+from store.reads import queries
 from store.tables import users
 
 from .conftest import describe, one_json_object

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import update
 
 from messaging.broker import publish_batch
-from store import queries
+from store.reads import queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 

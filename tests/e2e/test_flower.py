@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from messaging.broker import APPLY_BATCH
-from producers.client import Client
-from producers.worker_process import WorkerProcess
+from producers.demo.processes import WorkerProcess
+from producers.services.client import Client
 
 from ..conftest import REDIS_URL
 from ..integration.helpers import PASSWORD_HASH, account_with_admin, add_user

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from producers.worker_process import WorkerProcess
+from producers.demo.processes import WorkerProcess
 
 from ..conftest import make_settings, settings_env
 from .conftest import CliStack, clean_environ, describe

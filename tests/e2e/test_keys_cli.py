@@ -15,11 +15,11 @@ from config.settings import Settings
 from domain.handlers import handle
 from domain.master_keys import MasterKey
 from domain.passwords import generate_temporary_password, hash_temporary_password
-from producers.client import Client, new_command
-from producers.registration import register_with_token
-from producers.worker_process import WorkerProcess
+from producers.demo.processes import WorkerProcess
+from producers.services.client import Client, new_command
+from producers.services.invite_registration import register_with_token
 from store.unit_of_work import SqlUnitOfWork
-from workers.app import create_app
+from workers.celery_app import create_app
 
 from ..conftest import _clean, make_settings, require, settings_env, thread_worker
 from ..integration.helpers import account_with_admin, grant

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from domain.handlers import handle
 from domain.master_keys import MasterKey, MasterKeys
 from domain.passwords import TEMPORARY_SCHEME, generate_temporary_password, hash_password, hash_temporary_password
-from producers.client import new_command
+from producers.services.client import new_command
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.tables import mail_outbox, users

@@ -17,12 +17,12 @@ from sqlalchemy import func, select, text
 
 from domain.clock import utcnow
 from messaging.broker import publish_batch, queue_depths
-from producers.client import Client, new_command
-from producers.web.app import create_web
-from producers.worker_process import WorkerProcess
-from store.command_tallies import FINAL, LATENCY_BOUNDS
-from store.histograms import le_label
-from store.ops_figures import invites_by_state
+from producers.demo.processes import WorkerProcess
+from producers.http_app import create_web
+from producers.services.client import Client, new_command
+from store.metrics.command_tallies import FINAL, LATENCY_BOUNDS
+from store.metrics.histograms import le_label
+from store.metrics.ops_figures import invites_by_state
 from store.tables import batch_sizes, commands, dead_letters, mail_outbox, pending_grants
 
 from ..integration.helpers import account_with_admin, add_user, grant

@@ -1,7 +1,7 @@
 """envadmin onboard and envadmin job as users run them, against a running worker."""
 from __future__ import annotations
 
-from store import queries
+from store.reads import queries
 
 from .conftest import describe, one_json_object
 

@@ -14,7 +14,7 @@ import termios
 import time
 
 from messaging.broker import publish_batch
-from producers.client import Client
+from producers.services.client import Client
 
 from ..integration.helpers import account_with_admin
 from .conftest import describe

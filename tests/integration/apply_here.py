@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from producers.client import new_command
-from store import queries
+from producers.services.client import new_command
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
+from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.runtime import Runtime, invite_limits

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from producers.client import Client
+from producers.services.client import Client
 
 from ..conftest import make_settings
 from .test_onboarding import open_account

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, update
 
 from domain.model import email_key
 from domain.passwords import hash_password
-from producers.client import new_command
+from producers.services.client import new_command
 from store.tables import users
 
 PASSWORD_HASH = hash_password("temporary-pass")

@@ -14,11 +14,12 @@ from starlette.testclient import TestClient
 
 from domain.errors import Refused
 from domain.login import LOGIN_OK, WRONG_EMAIL_OR_PASSWORD
-from producers.client import Client, new_command
-from producers.registration import register_with_token
-from producers.web.app import create_web
-from store import credentials, queries
+from producers.http_app import create_web
+from producers.services.client import Client, new_command
+from producers.services.invite_registration import register_with_token
+from store import credentials
 from store.mail_outbox import open_body
+from store.reads import queries
 from store.tables import audit_log, invites, mail_outbox, users
 from workers.runtime import Runtime
 

@@ -13,8 +13,8 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
-from producers.client import new_command
-from producers.web.app import create_web
+from producers.http_app import create_web
+from producers.services.client import new_command
 from store import credentials
 
 from .apply_here import applier

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from producers.client import new_command
-from store.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
+from producers.services.client import new_command
+from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
 
 from .apply_here import applier
 from .helpers import account_with_admin, add_user
@@ -95,7 +95,7 @@ def test_pages_walk_older_and_back_newer_without_losing_or_repeating_an_entry(tr
 def test_an_export_reads_every_matching_entry_in_chunks(trail, monkeypatch):
     engine, apply, _between = trail
     assert apply(*[add_user(f"user{n}@example.com") for n in range(7)]) == ["applied"] * 7
-    monkeypatch.setattr("store.audit_trail.EXPORT_CHUNK", 2)  # chunk edges inside the account's creation
+    monkeypatch.setattr("store.reads.audit_trail.EXPORT_CHUNK", 2)  # chunk edges inside the account's creation
 
     added = list(each_entry(engine, "1001", AuditFilter(action="user.added")))
 

@@ -17,13 +17,13 @@ import workers.apply
 from domain.clock import utcnow
 from domain.errors import Refused
 from domain.handlers import handle
-from producers.client import new_command
+from producers.services.client import new_command
 from store.bulk_sql import insert_rows
 from store.engine import make_engine
 from store.tables import commands, groups, users
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
-from workers.errors import is_transient
+from workers.failure_kinds import is_transient
 
 from .helpers import account_with_admin, add_user
 

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from domain.passwords import TEMPORARY_SCHEME, verify_password
-from producers.web.app import SESSION_COOKIE
-from store import queries, web_sessions
+from producers.http_app import SESSION_COOKIE
+from store import session_rows
+from store.reads import queries
 from store.tables import users
 
 from .test_console_pages import ALICE, BOB, OWN, Console, console  # noqa: F401 (the fixture)
@@ -69,9 +70,9 @@ def test_revoking_oneself_as_the_last_administrator_is_refused_with_the_reason(c
 
 def _session_text(console: Console) -> str:
     """The browser's session as the store holds it."""
-    limits = web_sessions.session_limits(console.browser.app.state.settings)
+    limits = session_rows.session_limits(console.browser.app.state.settings)
     with console.engine.connect() as conn:
-        stored = web_sessions.live_session(conn, console.browser.cookies[SESSION_COOKIE], datetime.now(timezone.utc),
+        stored = session_rows.live_session(conn, console.browser.cookies[SESSION_COOKIE], datetime.now(timezone.utc),
                                            limits)
     return json.dumps(stored.data)
 

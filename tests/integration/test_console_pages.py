@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from producers.web.app import create_web
-from store import credentials, queries
-from store.audit_trail import AuditFilter, audit_page
+from producers.http_app import create_web
+from store import credentials
+from store.reads import queries
+from store.reads.audit_trail import AuditFilter, audit_page
 from store.tables import commands
 from workers.apply import apply_message
 

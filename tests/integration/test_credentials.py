@@ -24,7 +24,7 @@ from domain.login import (
 from domain.master_keys import MasterKey, MasterKeys
 from domain.model import email_key
 from domain.passwords import generate_temporary_password, hash_password, hash_temporary_password
-from producers.client import new_command
+from producers.services.client import new_command
 from store import credentials
 from store.engine import make_engine
 from store.tables import audit_log, login_failures, metadata, users
@@ -331,7 +331,7 @@ def test_ended_failure_records_are_pruned_and_live_ones_kept(engine):
 
 def test_beat_prunes_the_failure_records_periodically(database_url, tmp_path):
     from messaging.broker import PRUNE_LOGIN_FAILURES
-    from workers.app import create_app
+    from workers.celery_app import create_app
 
     from ..conftest import make_settings
     app = create_app(make_settings(tmp_path / "var", database_url, None))

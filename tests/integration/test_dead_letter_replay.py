@@ -17,10 +17,10 @@ from sqlalchemy import select, update
 from domain.clock import utcnow
 from domain.masking import MASK
 from messaging.broker import publish_batch
-from producers.client import Client
-from producers.dead_letter_replay import ReplayOutcome, replay_all_dead_letters, replay_dead_letters
-from store import queries
-from store.ops_figures import read_figures
+from producers.ops.dead_letter_replay import ReplayOutcome, replay_all_dead_letters, replay_dead_letters
+from producers.services.client import Client
+from store.metrics.ops_figures import read_figures
+from store.reads import queries
 from store.tables import audit_log, commands, dead_letters
 from store.unit_of_work import SqlUnitOfWork
 

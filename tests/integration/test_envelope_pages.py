@@ -14,9 +14,9 @@ from sqlalchemy import select, text
 from domain.handlers import handle
 from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant
 from domain.tokens import hash_token
-from producers.client import Client
-from producers.registration import open_envelope
-from producers.web.app import create_web
+from producers.http_app import create_web
+from producers.services.client import Client
+from producers.services.invite_registration import open_envelope
 from store.invite_mail import InviteMailWriter
 from store.tables import envelopes
 from store.unit_of_work import SqlUnitOfWork

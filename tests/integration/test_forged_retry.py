@@ -11,8 +11,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.commands import parse_command
-from producers.client import Client
-from store import queries
+from producers.services.client import Client
+from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.runtime import Runtime

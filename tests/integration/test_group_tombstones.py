@@ -1,7 +1,7 @@
 """A group's deletion outlives it: a member change issued before it never applies to a group made again."""
 from __future__ import annotations
 
-from producers.client import new_command
+from producers.services.client import new_command
 
 from .helpers import add_user
 from .test_chunk_faults import ALICE, account, deliver, engine, journal, row  # noqa: F401

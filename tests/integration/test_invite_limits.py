@@ -9,11 +9,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from producers.client import new_command
-from producers.web.metrics import EnvadminCollector
-from store import queries
+from producers.services.client import new_command
+from producers.web.prometheus import EnvadminCollector
+from store.reads import queries
 from store.tables import invites, mail_outbox, users
-from workers.app import create_app
+from workers.celery_app import create_app
 
 from .apply_here import applier
 from .helpers import account_with_admin, add_user, grant

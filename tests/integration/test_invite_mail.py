@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import event, select
 
 from domain.errors import Refused
-from producers.client import Client, new_command
-from producers.registration import register_with_token
-from store import queries
-from store.invite_letter import when
+from mail.invite_letter import when
+from producers.services.client import Client, new_command
+from producers.services.invite_registration import register_with_token
+from store.reads import queries
 from store.tables import envelopes, invites, mail_outbox
-from workers.app import create_app
+from workers.celery_app import create_app
 
 from ..conftest import thread_worker
 from .apply_here import applier

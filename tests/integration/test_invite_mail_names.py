@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from domain.envelope import open_sealed
-from producers.client import new_command
-from store.envelopes import stored_envelope
-from store.mail_content import MailContent
+from mail.content import MailContent
+from producers.services.client import new_command
 from store.mail_outbox import open_body
+from store.reads.envelopes import stored_envelope
 from store.tables import envelopes, mail_outbox
 from workers.runtime import Runtime
 

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import text
 
 from domain.master_keys import MasterKey
-from producers.client import new_command
-from store import job_reports, jobs, queries
+from producers.services.client import new_command
+from store import jobs
 from store.expiry import expire_invites
 from store.invite_mail import InviteMailWriter
+from store.reads import job_reports, queries
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.sender import MailDeliveryDeferred, send_one

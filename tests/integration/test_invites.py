@@ -17,15 +17,16 @@ from domain.errors import Refused
 from domain.handlers import handle
 from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant, email_key
 from domain.tokens import hash_token
-from producers.client import Client, new_command
-from producers.registration import open_envelope, register_with_token
-from store import credentials, queries
+from producers.services.client import Client, new_command
+from producers.services.invite_registration import open_envelope, register_with_token
+from store import credentials
 from store.engine import make_engine
 from store.expiry import expire_invites
 from store.invite_mail import InviteMailWriter
+from store.reads import queries
 from store.tables import users
 from store.unit_of_work import SqlUnitOfWork
-from workers.app import create_app
+from workers.celery_app import create_app
 from workers.runtime import Runtime
 
 from ..conftest import make_settings, thread_worker

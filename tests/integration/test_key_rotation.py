@@ -13,14 +13,14 @@ from domain.clock import utcnow
 from domain.handlers import handle
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.passwords import generate_temporary_password, hash_temporary_password
-from producers.client import Client
-from producers.registration import open_envelope, register_with_token
+from producers.services.client import Client
+from producers.services.invite_registration import open_envelope, register_with_token
 from store.engine import make_engine
 from store.key_rotation import rotate_master_key, temporary_password_counts, wrapped_counts
 from store.mail_outbox import MailOutbox
 from store.tables import mail_outbox
 from store.unit_of_work import SqlUnitOfWork
-from workers.app import create_app
+from workers.celery_app import create_app
 from workers.runtime import Runtime
 from workers.sender import send_batch, send_one
 

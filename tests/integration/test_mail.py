@@ -19,14 +19,14 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select, update
 
 from domain.master_keys import MasterKeys
+from mail import transports as mail_module
+from mail.transports import FileTransport, SmtpTransport, transport_for
 from messaging.broker import SWEEP_MAIL
 from store.engine import make_engine
 from store.mail_outbox import MailOutbox, UnreadableMail
 from store.migrate import upgrade
 from store.tables import invites, mail_outbox, pending_grants
-from workers import mail as mail_module
-from workers.app import create_app
-from workers.mail import FileTransport, SmtpTransport, transport_for
+from workers.celery_app import create_app
 from workers.runtime import Runtime
 from workers.sender import (
     SESSIONS_PER_BATCH,
@@ -364,7 +364,7 @@ def test_the_task_retries_a_failing_mail_then_fails_it(stack, tmp_path):
 def test_on_redis_commands_waiting_are_applied_before_mails_are_sent(tmp_path, redis_broker_url, pg_database_url):
     """The mail batch is queued first, the command after it; the worker still applies the command first."""
     from messaging.broker import publish_mails
-    from producers.client import Client
+    from producers.services.client import Client
     from store.tables import commands
 
     from ..conftest import _clean

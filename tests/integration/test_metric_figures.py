@@ -9,10 +9,11 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select, text, update
 
-from store import batch_sizes, command_tallies, jobs
-from store.command_tallies import FINAL, LATENCY_BOUNDS
-from store.histograms import le_label
-from store.scrape_figures import read_scrape_figures
+from store import jobs
+from store.metrics import batch_sizes, command_tallies
+from store.metrics.command_tallies import FINAL, LATENCY_BOUNDS
+from store.metrics.histograms import le_label
+from store.metrics.scrape_figures import read_scrape_figures
 from store.tables import command_tallies as tallies_table
 from store.tables import commands, tally_marks
 from workers.apply import apply_message

@@ -20,12 +20,12 @@ import redis
 from sqlalchemy import text, update
 
 from messaging.broker import publish_batch
-from producers.client import Client
-from producers.worker_process import WorkerProcess
-from store import queries
+from producers.demo.processes import WorkerProcess
+from producers.services.client import Client
+from store.reads import queries
 from store.tables import commands as commands_table
 from store.unit_of_work import SqlUnitOfWork
-from workers.app import create_app
+from workers.celery_app import create_app
 
 from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env, thread_worker
 from .helpers import account_with_admin, add_user, grant

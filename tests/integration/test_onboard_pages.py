@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from producers.client import new_command
-from producers.web.app import create_web
-from store import credentials, job_reports, queries
+from producers.http_app import create_web
+from producers.services.client import new_command
+from store import credentials
+from store.reads import job_reports, queries
 from store.tables import commands, invites, mail_outbox, users
 from workers.apply import apply_message
 

@@ -16,13 +16,14 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
-from producers.client import Client
 from producers.onboarding.job import Onboarding, job_id_for
-from store import job_reports, jobs, queries
+from producers.services.client import Client
+from store import jobs
+from store.reads import job_reports, queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
-from workers.app import create_app
 from workers.apply import apply_message
+from workers.celery_app import create_app
 
 from ..conftest import _clean, make_settings, settings_env, thread_worker
 from .helpers import account_with_admin, revoke

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from producers.onboarding.job import FileProblem, Onboarding, job_id_for
-from store import job_reports
+from store.reads import job_reports
 from store.tables import commands, jobs, mail_outbox, users
 from workers.apply import apply_message
 from workers.runtime import Runtime

@@ -7,9 +7,9 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 
-from producers.client import Client
 from producers.onboarding.job import FileProblem, Onboarding, job_id_for
-from store import job_reports
+from producers.services.client import Client
+from store.reads import job_reports
 from store.tables import commands
 
 from .test_onboarding import scalar, write

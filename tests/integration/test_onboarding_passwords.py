@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from domain.login import PASSWORD_CHANGE_REQUIRED
 from domain.passwords import TEMPORARY_SCHEME, verify_password
-from producers.client import Client
 from producers.onboarding.job import FileProblem, Onboarding
+from producers.services.client import Client
 from store import credentials
 from store.tables import commands, users
 

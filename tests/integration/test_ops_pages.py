@@ -9,8 +9,8 @@ from html import unescape
 import pytest
 from starlette.testclient import TestClient
 
-from producers.web.app import create_web
-from store import queries
+from producers.http_app import create_web
+from store.reads import queries
 
 from .apply_here import applier
 from .helpers import add_user

@@ -9,10 +9,10 @@ from uuid import uuid4
 import pytest
 
 from messaging.broker import publish_batch, publish_mails
-from producers.client import Client
+from producers.demo.processes import WorkerProcess
 from producers.onboarding.job import Onboarding
-from producers.ops_snapshot import EMBEDDED_NO_WORKERS, read_snapshot, read_workers
-from producers.worker_process import WorkerProcess
+from producers.ops.snapshot import EMBEDDED_NO_WORKERS, read_snapshot, read_workers
+from producers.services.client import Client
 
 from ..conftest import make_settings, settings_env
 from .apply_here import applier

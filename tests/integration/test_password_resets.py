@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from producers.web.app import create_web
+from producers.http_app import create_web
 from store import credentials
 from store.mail_outbox import open_body
 from store.password_resets import LINK_UNUSABLE, ResetMailer, ResetPolicy, TooManyResets, complete_reset, request_reset

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select
 
 from domain.clock import utcnow
 from domain.model import ADMIN_GROUP_KEY
-from store import queries
+from store.reads import queries
 from store.tables import audit_log, mail_outbox, memberships, users
 from workers.apply import apply_message
 

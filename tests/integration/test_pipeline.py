@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from messaging.broker import publish_batch
-from producers.client import Client
-from store import queries
+from producers.services.client import Client
+from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
-from workers.app import create_app
+from workers.celery_app import create_app
 
 from ..conftest import count_rows, thread_worker
 from .helpers import account_with_admin, add_user, grant, revoke

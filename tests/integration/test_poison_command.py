@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from producers.client import Client
+from producers.services.client import Client
 
 from .helpers import account_with_admin, grant
 from .test_no_loss import fast_settings, no_loss_redis_url, rows, wait_until, worker_process  # noqa: F401

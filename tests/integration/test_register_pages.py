@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from domain.passwords import hash_password, verify_password
-from producers.client import new_command
-from producers.web.app import create_web
+from producers.http_app import create_web
+from producers.services.client import new_command
 from store.mail_outbox import open_body
 from store.tables import invites, mail_outbox, users
 from workers.runtime import Runtime

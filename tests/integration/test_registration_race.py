@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from producers.client import Client
-from producers.registration import register_with_token
-from store import queries
+from producers.services.client import Client
+from producers.services.invite_registration import register_with_token
 from store.engine import make_engine
 from store.mail_outbox import MailOutbox
+from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.runtime import Runtime

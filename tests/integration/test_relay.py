@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import event, update
 
 from domain.clock import utcnow
-from producers.client import Client
+from producers.services.client import Client
 from store import relay_marks
 from store.command_log import CommandLog
 from store.tables import commands
-from workers.app import create_app
+from workers.celery_app import create_app
 from workers.relay import lost_before, relay_unapplied
 from workers.runtime import Runtime
 

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from domain.passwords import generate_temporary_password, hash_temporary_password
-from producers.client import new_command
-from producers.web.app import create_web
+from producers.http_app import create_web
+from producers.services.client import new_command
 from store import credentials
 from store.tables import users
 

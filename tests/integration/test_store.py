@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import Refused
 from domain.handlers import handle
 from domain.model import ADMIN_GROUP_KEY, Account, User, email_key, group_key
-from producers.client import new_command
-from store import queries
+from producers.services.client import new_command
 from store.command_log import APPLIED, FAILED, LEASED, QUEUED, Claim
 from store.engine import make_engine
 from store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from store.reads import queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 

@@ -11,11 +11,11 @@ from pydantic import ValidationError
 
 from domain.handlers import handle
 from domain.validation import describe
-from producers.api import create_api
-from producers.client import Client, new_command
+from producers.api.routes import create_api
 from producers.onboarding.job import Onboarding
-from store import job_reports
+from producers.services.client import Client, new_command
 from store.engine import make_engine
+from store.reads import job_reports
 from store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import count_rows, make_settings

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from producers.web.app import create_web
+from producers.http_app import create_web
 from store.tables import commands, login_failures
 
 from ..conftest import make_settings

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from producers.web.app import SESSION_COOKIE, create_web
-from store import credentials, web_sessions
+from producers.http_app import SESSION_COOKIE, create_web
+from store import credentials, session_rows
+from store.session_rows import session_limits
 from store.tables import web_sessions as web_sessions_table
-from store.web_sessions import session_limits
 
 from ..conftest import count_rows, make_settings
 from .apply_here import applier
@@ -94,7 +94,7 @@ def test_a_copy_of_the_session_cookie_dies_when_its_owner_signs_out(site):
     assert not signed_in(site.browser(stolen))
     assert not signed_in(browser)
     with site.engine.connect() as conn:  # its row is gone, not merely emptied: the copy shares nothing any more
-        assert web_sessions.live_session(conn, stolen, site.clock(), session_limits(site.app.state.settings)) is None
+        assert session_rows.live_session(conn, stolen, site.clock(), session_limits(site.app.state.settings)) is None
 
 
 def test_a_dead_cookie_is_cleared_and_no_session_is_made_for_a_visitor_who_keeps_nothing(site):
@@ -116,7 +116,7 @@ def test_signing_in_gives_a_new_session_id_and_ends_the_one_before(site):
     after = site.sign_in(browser)
     assert after != before
     with site.engine.connect() as conn:
-        assert web_sessions.live_session(conn, before, site.clock(), session_limits(site.app.state.settings)) is None
+        assert session_rows.live_session(conn, before, site.clock(), session_limits(site.app.state.settings)) is None
     assert not signed_in(site.browser(before))
     assert signed_in(site.browser(after))
 
@@ -194,30 +194,30 @@ def test_requests_move_the_time_of_the_last_request_at_most_about_once_a_minute(
 def test_ended_sessions_are_pruned_and_live_ones_kept(site):
     now = site.clock()
     with site.engine.begin() as conn:
-        web_sessions.create_session(conn, "too-old", ALICE, {}, now - timedelta(hours=12, minutes=1))
-        web_sessions.see_session(conn, "too-old", now - timedelta(minutes=1))  # in use, but begun too long ago
-        web_sessions.create_session(conn, "idle", ALICE, {}, now - timedelta(hours=1))
-        web_sessions.see_session(conn, "idle", now - timedelta(minutes=30))
-        web_sessions.create_session(conn, "live", ALICE, {}, now - timedelta(hours=11, minutes=59))
-        web_sessions.see_session(conn, "live", now - timedelta(minutes=29))
+        session_rows.create_session(conn, "too-old", ALICE, {}, now - timedelta(hours=12, minutes=1))
+        session_rows.see_session(conn, "too-old", now - timedelta(minutes=1))  # in use, but begun too long ago
+        session_rows.create_session(conn, "idle", ALICE, {}, now - timedelta(hours=1))
+        session_rows.see_session(conn, "idle", now - timedelta(minutes=30))
+        session_rows.create_session(conn, "live", ALICE, {}, now - timedelta(hours=11, minutes=59))
+        session_rows.see_session(conn, "live", now - timedelta(minutes=29))
     with site.engine.begin() as conn:
-        assert web_sessions.prune_sessions(conn, now, session_limits(site.app.state.settings)) == 2
+        assert session_rows.prune_sessions(conn, now, session_limits(site.app.state.settings)) == 2
     with site.engine.connect() as conn:
         assert conn.execute(select(web_sessions_table.c.id_hash)).scalars().all() == \
-            [web_sessions.stored_key("live")]
+            [session_rows.stored_key("live")]
 
 
 def test_the_prune_job_deletes_ended_sessions_periodically(database_url, tmp_path):
     from messaging.broker import PRUNE_WEB_SESSIONS
-    from workers.app import create_app
+    from workers.celery_app import create_app
 
     app = create_app(make_settings(tmp_path / "var", database_url, None))
     assert any(entry["task"] == PRUNE_WEB_SESSIONS for entry in app.conf.beat_schedule.values())
     _settings, engine, _factory, _apply = applier(database_url, tmp_path)
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
-        web_sessions.create_session(conn, "idle-one", ALICE, {"email": ALICE}, now - timedelta(minutes=31))
-        web_sessions.create_session(conn, "live-one", ALICE, {"email": ALICE}, now - timedelta(minutes=1))
+        session_rows.create_session(conn, "idle-one", ALICE, {"email": ALICE}, now - timedelta(minutes=31))
+        session_rows.create_session(conn, "live-one", ALICE, {"email": ALICE}, now - timedelta(minutes=1))
     assert app.tasks[PRUNE_WEB_SESSIONS]() == 1
     with engine.connect() as conn:
         assert list(conn.execute(select(web_sessions_table.c.email_key)).scalars()) == [ALICE]
@@ -229,12 +229,12 @@ def test_end_sessions_ends_a_persons_sessions_but_the_one_kept_and_nobody_elses(
     with site.engine.begin() as conn:
         for session_id, owner in [("a1", ALICE), ("a2", ALICE), ("a3", ALICE), ("b1", "bob@example.com"),
                                   ("anonymous", None)]:
-            web_sessions.create_session(conn, session_id, owner, {}, now)
+            session_rows.create_session(conn, session_id, owner, {}, now)
     with site.engine.begin() as conn:
-        assert web_sessions.end_sessions(conn, ALICE, keep="a2") == 2
+        assert session_rows.end_sessions(conn, ALICE, keep="a2") == 2
     with site.engine.connect() as conn:
         left = {session_id for session_id in ("a1", "a2", "a3", "b1", "anonymous")
-                if web_sessions.live_session(conn, session_id, now, session_limits(site.app.state.settings))}
+                if session_rows.live_session(conn, session_id, now, session_limits(site.app.state.settings))}
     assert left == {"a2", "b1", "anonymous"}
     with site.engine.begin() as conn:
-        assert web_sessions.end_sessions(conn, ALICE) == 1
+        assert session_rows.end_sessions(conn, ALICE) == 1

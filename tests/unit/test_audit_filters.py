@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from producers.audit_filters import audit_filter, since_time
+from producers.services.audit_filters import audit_filter, since_time
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from producers.csv_output import neutralized, runs_as_formula, writer
+from producers.services.csv_output import neutralized, runs_as_formula, writer
 
 
 @pytest.mark.parametrize("cell", ["=cmd|'/C calc'!A0", "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])

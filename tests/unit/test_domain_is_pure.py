@@ -59,7 +59,7 @@ def test_a_domain_module_imports_no_infrastructure(path):
     "from kombu import Queue",
     "import redis as r",
     "from store.repository import SqlRepository",
-    "import workers.app",
+    "import workers.celery_app",
     "from producers import client",
     "from messaging.broker import publish_batch",
     "from config.settings import Settings",

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from domain import commands as c
 from domain.commands import command_adapter, parse_command
 from domain.validation import describe
-from producers.client import new_command
+from producers.services.client import new_command
 
 ALICE = "alice@example.com"
 

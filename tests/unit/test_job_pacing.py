@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from producers.cli.jobs import _POLL_SECONDS, _Pacer
+from producers.cli.job_verbs import _POLL_SECONDS, _Pacer
 
 
 def test_a_cheap_report_is_read_again_after_the_poll_interval():

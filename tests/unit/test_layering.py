@@ -46,8 +46,8 @@ def test_a_module_imports_only_the_layers_below_it(path):
     assert own_packages_imported(path.read_text()) - {package} <= MAY_IMPORT[package]
 
 
-@pytest.mark.parametrize("source", ["from workers.app import create_app", "import producers.client",
-                                    "def f():\n    from producers.demo import run_demo\n"])
+@pytest.mark.parametrize("source", ["from workers.celery_app import create_app", "import producers.services.client",
+                                    "def f():\n    from producers.demo.story import run_demo\n"])
 def test_the_layer_check_sees_an_upward_import(source):
     assert own_packages_imported(source) - MAY_IMPORT["store"] - {"store"}
 

@@ -5,8 +5,8 @@ import email
 import email.policy
 from uuid import uuid4
 
-from store.mail_content import STORED_MARKER, Attachment, MailContent
-from workers.mail_message import build_message, readable_encoding
+from mail.content import STORED_MARKER, Attachment, MailContent
+from mail.message import build_message, readable_encoding
 
 LINK = "http://localhost:8000/register/" + "t0ken-" * 12  # longer than a quoted-printable line
 

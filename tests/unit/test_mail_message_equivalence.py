@@ -17,15 +17,15 @@ from uuid import uuid4
 
 import pytest
 
-from store.mail_content import Attachment, MailContent
-from workers.mail_message import MAX_LINE_BYTES, SENDER, build_message, readable_encoding, smtp_address
+from mail.content import Attachment, MailContent
+from mail.message import MAX_LINE_BYTES, SENDER, build_message, readable_encoding, smtp_address
 
 LINK = "http://localhost:8000/register/" + "t0ken-" * 12
 ENVELOPE = Attachment("envelope.html", "text/html", "<html><form method=post>" + "A" * 3000 + "</form></html>\n")
 
 
 def reference_build_message(mail_id, to_email, subject, content):
-    """The builder before direct rendering (workers/mail.py at a2f3821), kept as the reference."""
+    """The builder before direct rendering (mail/transports.py at a2f3821), kept as the reference."""
     if isinstance(content, str):
         content = MailContent(content)
     message = EmailMessage()

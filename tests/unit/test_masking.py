@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import os
 
-from domain.master_keys import MasterKey
 from domain.masking import MASK, masked_text, without_hashes
+from domain.master_keys import MasterKey
 from domain.passwords import hash_password, hash_temporary_password
 
 ARGON2 = hash_password("chosen by a person")

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from producers import ops_view
-from producers.ops_snapshot import SharedSnapshot, workers_serving
-from producers.web.ops_chart import HEIGHT, TOP, per_minute_chart
+from producers.ops import view
+from producers.ops.chart import HEIGHT, TOP, per_minute_chart
+from producers.ops.snapshot import SharedSnapshot, workers_serving
 
 
 class Clock:
@@ -126,7 +126,7 @@ def test_only_the_workers_of_this_queue_are_listed_with_their_running_tasks():
     assert found[0]["tasks"] == [{"task": "envadmin.apply_batch", "args": "<batch of 50 commands>", "id": "t1",
                                   "running_seconds": 2.5}]
     assert found[1] == {"name": "envadmin@b", "queues": ["q1", "q2"], "tasks": []}
-    assert ops_view.task_words(found[0]["tasks"][0]) == "apply_batch <batch of 50 commands> for 2.50 s"
+    assert view.task_words(found[0]["tasks"][0]) == "apply_batch <batch of 50 commands> for 2.50 s"
 
 
 def test_a_worker_whose_queues_did_not_come_back_in_time_is_still_listed():
@@ -134,21 +134,21 @@ def test_a_worker_whose_queues_did_not_come_back_in_time_is_still_listed():
 
 
 def test_durations_read_as_a_person_says_them():
-    assert [ops_view.duration(s) for s in (None, 0.4213, 12.7, 185, 7620, 3 * 86400 + 4 * 3600)] == [
+    assert [view.duration(s) for s in (None, 0.4213, 12.7, 185, 7620, 3 * 86400 + 4 * 3600)] == [
         "-", "0.42 s", "12 s", "3 min 05 s", "2 h 07 min", "3 d 4 h"]
 
 
 def test_only_a_dead_letter_whose_command_failed_can_be_replayed():
     letter = {"command_id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "command_status": "failed"}
 
-    assert ops_view.replayable(letter)
-    assert not ops_view.replayable({**letter, "command_status": "applied"})
-    assert not ops_view.replayable({**letter, "command_status": "queued"})
-    assert not ops_view.replayable({"command_id": None, "command_status": None})
+    assert view.replayable(letter)
+    assert not view.replayable({**letter, "command_status": "applied"})
+    assert not view.replayable({**letter, "command_status": "queued"})
+    assert not view.replayable({"command_id": None, "command_status": None})
 
 
 def test_queue_depths_are_named_per_priority_and_an_unreachable_broker_is_said():
-    rows = ops_view.depth_rows([{"queue": "envadmin", "depths": {"commands": 3, "mails": 1}},
+    rows = view.depth_rows([{"queue": "envadmin", "depths": {"commands": 3, "mails": 1}},
                                 {"queue": "other", "depths": None}])
 
     assert rows == [("envadmin", "commands (first)", "3"), ("envadmin", "mails (after commands)", "1"),

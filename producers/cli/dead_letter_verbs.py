@@ -1,0 +1,94 @@
+"""envadmin dead-letters: list what could not be applied, show one with its secrets masked, replay failed commands."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Optional
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from domain.commands import Actor
+from domain.validation import describe
+from producers.cli.context import EXIT_REFUSED, By, Json, client, fail, print_json, print_lines
+from producers.cli.views import dead_letter_lines, dead_letter_show_lines, replay_lines
+from producers.ops.dead_letter_replay import replay_all_dead_letters, replay_dead_letters
+from producers.services.audit_filters import SINCE_HELP, since_time
+from store.reads import queries
+
+_LETTER_ID = re.compile(r"[0-9]{1,18}")
+_actor = TypeAdapter(Actor)
+
+dead_letters_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+
+
+@dead_letters_app.callback()
+def dead_letters(ctx: typer.Context,
+                 limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+                 as_json: Json = False) -> None:
+    """Messages and commands that could not be applied, with why; `show ID` and `replay` for one or more."""
+    if ctx.invoked_subcommand is not None:
+        return
+    letters = queries.list_dead_letters(client().engine, limit)
+    if as_json:
+        print_json({"dead_letters": letters})
+        return
+    print_lines(dead_letter_lines(letters))
+
+
+@dead_letters_app.command("show")
+def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="Dead letter id (a number).")],
+         as_json: Json = False) -> None:
+    """A dead letter: when, why, its command's status now, its last replay, and its payload with secrets masked."""
+    letter = queries.dead_letter(client().engine, _parsed_id(letter_id))
+    if letter is None:
+        fail(f"no dead letter {letter_id.strip()}", EXIT_REFUSED)
+    if as_json:
+        print_json(letter)
+        return
+    print_lines(dead_letter_show_lines(letter))
+
+
+@dead_letters_app.command("replay")
+def replay(by: By,
+           letter_ids: Annotated[Optional[list[str]], typer.Argument(metavar="ID", show_default=False,
+                                                                     help="Dead letter ids.")] = None,
+           every: Annotated[bool, typer.Option("--all", help="Every dead letter not replayed yet.")] = False,
+           since: Annotated[Optional[str], typer.Option("--since", help=f"With --all, only those since: {SINCE_HELP}.")]
+           = None,
+           as_json: Json = False) -> None:
+    """Put the failed command of each dead letter back in the queue with a fresh attempt budget; audited.
+
+    A dead letter with no replayable command (an unreadable message, a command not failed) is refused with why;
+    the others still replay. Exits 1 if a dead letter named by its id was refused."""
+    if letter_ids and every:
+        fail("give dead letter ids or --all, not both")
+    if not letter_ids and not every:
+        fail("give the ids of the dead letters to replay, or --all")
+    if since is not None and not every:
+        fail("--since goes with --all")
+    try:
+        actor = _actor.validate_python(by)
+    except ValidationError as e:
+        fail(f"--by: {describe(e).removeprefix('input: ')}")
+    if every:
+        try:
+            start = since_time(since, datetime.now(timezone.utc)) if since is not None else None
+        except ValueError as e:
+            fail(f"--since: {e}")
+        outcomes = replay_all_dead_letters(client(), actor, start, source="cli")
+    else:
+        outcomes = replay_dead_letters(client(), list(dict.fromkeys(_parsed_id(i) for i in letter_ids)), actor,
+                                       source="cli")
+    if as_json:
+        print_json({"replays": [outcome.as_dict() for outcome in outcomes]})
+    else:
+        print_lines(replay_lines(outcomes))
+    if not every and not all(outcome.replayed for outcome in outcomes):
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _parsed_id(text: str) -> int:
+    if not _LETTER_ID.fullmatch(text.strip()):
+        fail(f"ID: {text!r} is not a dead letter id (a number)")
+    return int(text)

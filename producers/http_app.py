@@ -1,0 +1,125 @@
+"""`envadmin web`: the invitee's pages and the HTTP API in one FastAPI app."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+
+from config.settings import Settings, load_settings
+from domain.clock import utcnow
+from producers.api.routes import create_api, is_api_path
+from producers.services.proxies import believe_trusted_proxies
+from producers.web import access_log, prometheus, sessions
+from producers.web.console import SignInFirst
+from producers.web.forms import SlowDown
+from producers.web.guards import CsrfRefused, response_headers
+from producers.web.ops_auth import OpsRefused
+from producers.web.pages import (
+    account,
+    audit,
+    console_forms,
+    envelope,
+    home,
+    login,
+    onboard_upload,
+    ops_dashboard,
+    password_change,
+    password_forgot,
+    register,
+)
+from producers.web.password_guard import RequirePasswordChange
+from producers.web.post_limits import PostLimiter
+from producers.web.render import message
+from producers.web.stored_sessions import StoredSessions
+from store.session_rows import session_limits
+
+SESSION_COOKIE = "envadmin_session"
+
+
+def create_web(settings: Settings | None = None, token: str | None = None, clock=utcnow) -> FastAPI:
+    """`clock`: what sessions take as now (tests move it instead of waiting)."""
+    settings = settings or load_settings()
+    settings.master_key_secrets()  # pages seal and open with it: a missing or malformed key stops the server at start
+    app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_upload.upload_body_limit(settings),))
+    app.state.settings = settings
+    app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
+    app.include_router(register.router)
+    app.include_router(login.router)
+    app.include_router(password_forgot.router)  # before password_pages: /password/forgot is not a password page
+    app.include_router(password_change.router)
+    app.include_router(home.router)
+    app.include_router(envelope.router)
+    app.include_router(account.router)
+    app.include_router(onboard_upload.router)
+    app.include_router(console_forms.router)
+    app.include_router(audit.router)
+    app.include_router(prometheus.router)
+    app.include_router(ops_dashboard.router)
+    app.state.ops_snapshot = ops_dashboard.shared_snapshot(app.state.client)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+    app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
+    app.add_middleware(StoredSessions, engine=app.state.client.engine, limits=session_limits(settings),
+                       cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
+                       owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
+
+    headers = response_headers(settings)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, error: CsrfRefused) -> Response:
+        if error.expired:
+            return message(request, "Your session has expired",
+                           [f"This page stayed open more than {settings.web_session_idle_minutes:g} minutes without "
+                            "activity, its session reached its limit of "
+                            f"{settings.web_session_lifetime_hours:g} hours, or it was signed out, so its form was "
+                            "not accepted and nothing was changed. Reload the page (sign in again if asked), then "
+                            "send it again."], status=403)
+        return message(request, "This form has expired",
+                       ["It was sent without the security token of this browser session (a page kept open "
+                        "too long, or sent from elsewhere). Go back, reload the page and send it again."],
+                       status=403)
+
+    @app.exception_handler(SignInFirst)
+    async def sign_in_first(request: Request, _error: SignInFirst) -> Response:
+        return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
+
+    @app.exception_handler(SlowDown)
+    async def slow_down(request: Request, error: SlowDown) -> Response:
+        response = message(request, "Too many attempts", [f"Please wait {error.seconds} seconds, then try again."],
+                           status=429)
+        response.headers["Retry-After"] = str(error.seconds)
+        return response
+
+    @app.exception_handler(OpsRefused)
+    async def ops_refused(request: Request, error: OpsRefused) -> Response:
+        response = message(request, "Ops pages refused", [error.message], status=error.status)
+        response.headers.update(error.headers)
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def not_found(request: Request, error: HTTPException) -> Response:
+        if is_api_path(request.url.path):
+            return await http_exception_handler(request, error)
+        return message(request, "Page not found" if error.status_code == 404 else "Request refused",
+                       ["There is nothing at this address."] if error.status_code == 404 else [str(error.detail)],
+                       status=error.status_code, link=("/", "Home"))
+
+    believe_trusted_proxies(app, settings)
+    access_log.install()
+    return app
+
+
+def _has_pages(path: str) -> bool:
+    """The paths whose handlers may read a session: not the API's, nor static files."""
+    return not is_api_path(path) and not path.startswith("/static/")

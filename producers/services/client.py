@@ -1,0 +1,89 @@
+"""The publish client: writes commands to the command log, then publishes them in batches."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID, uuid4
+
+from config.settings import Settings, load_settings
+from domain.commands import Command, command_adapter
+from domain.master_keys import MasterKeys
+from messaging.broker import make_celery, publish_batch, queue_depth
+from store.command_log import QUEUED
+from store.location import open_store
+from store.reads import queries
+from store.unit_of_work import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What submit() did: the command ids, in order, and whether the broker took them now."""
+
+    ids: list[UUID]
+    published: bool
+
+
+def new_command(type_: str, *, actor: str, source: str, account: str,
+                correlation_id: str | None = None, **fields: Any) -> Command:
+    """Build and validate a command; raises pydantic.ValidationError naming each bad field."""
+    command_id = uuid4()
+    return command_adapter.validate_python({
+        "type": type_, "id": command_id, "issued_at": datetime.now(timezone.utc), "actor": actor,
+        "source": source, "account": account, "correlation_id": correlation_id or str(command_id),
+        **fields})
+
+
+class Client:
+    """Submits commands and reads their status; the store is written before the broker."""
+
+    def __init__(self, settings: Settings | None = None, *, create_store: bool = True):
+        """Without `create_store`, StoreNotFound where the settings point to no store yet."""
+        self.settings = settings or load_settings()
+        self.engine = open_store(self.settings.effective_database_url, create=create_store)
+        self._celery = None
+
+    @property
+    def celery(self):
+        if self._celery is None:
+            self._celery = make_celery(self.settings, "envadmin-producer")
+        return self._celery
+
+    def master_keys(self) -> MasterKeys:
+        """The configured master keys (MasterKeyError if missing or malformed), read anew at each call."""
+        return MasterKeys.from_secrets(*self.settings.master_key_secrets())
+
+    def submit(self, commands: list[Command]) -> Receipt:
+        """Journal the commands in one transaction, then publish; a failed publish is left to the relay."""
+        now = datetime.now(timezone.utc)
+        with SqlUnitOfWork(self.engine) as uow:
+            uow.log.record_submitted(commands, now)
+            uow.commit()
+        # No second write after publishing: a worker may already hold these rows, and the relay
+        # measures from submitted_at while published_at is empty.
+        published = True
+        size = self.settings.publish_batch
+        for start in range(0, len(commands), size):
+            chunk = commands[start:start + size]
+            if not publish_batch(self.celery, self.settings.queue, [c.model_dump(mode="json") for c in chunk]):
+                published = False
+                break
+        return Receipt([c.id for c in commands], published)
+
+    def wait(self, ids: list[UUID], timeout: float, poll: float = 0.05) -> dict[UUID, str]:
+        """Block until no command is queued any more, or the timeout; their statuses."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = queries.statuses(self.engine, ids)
+            if all(found.get(i, QUEUED) != QUEUED for i in ids) or time.monotonic() >= deadline:
+                return found
+            time.sleep(poll)
+
+    def queue_depth(self) -> int | None:
+        return queue_depth(self.celery, self.settings.queue)
+
+    def close(self) -> None:
+        if self._celery is not None:
+            self._celery.close()
+        self.engine.dispose()

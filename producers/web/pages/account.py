@@ -1,0 +1,67 @@
+"""The console's account page: Account Administrators (with those pending), the other groups; adding an
+administrator by email, and the outcome of each command as workers apply it."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+
+from producers.web.console import administrator, command_or_errors, submit
+from producers.web.forms import posted_form, text_field
+from producers.web.render import page
+from producers.web.shown_once import take_temporary_password
+from store.command_log import PENDING, QUEUED
+from store.reads import accounts, queries
+
+router = APIRouter()
+REFRESH_SECONDS = 2
+
+
+async def account_page(request: Request, account: str, email: str, status: int = 200, **context) -> Response:
+    view = await run_in_threadpool(accounts.account_view, request.app.state.client.engine, account)
+    if view is None:
+        raise HTTPException(404)
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return page(request, "account.html", status, title=f"{view.name} ({view.number})", account=view, me=email,
+                **context)
+
+
+@router.get("/accounts/{account}")
+async def account_home(request: Request, account: str) -> Response:
+    email = await administrator(request, account)
+    return await account_page(request, account, email)
+
+
+@router.post("/accounts/{account}/admins")
+async def add_administrator(request: Request, account: str) -> Response:
+    """The seed's Groups → Account Administrators → Add: an email with no user becomes an invite, not a refusal."""
+    form = await posted_form(request)
+    email = await administrator(request, account)
+    target = text_field(form, "email").strip()
+    cmd = command_or_errors("grant_admin", email, account, {"email": "email"}, email=target)
+    if isinstance(cmd, dict):
+        return await account_page(request, account, email, status=422, errors=cmd, values={"email": target})
+    await submit(request, cmd)
+    return RedirectResponse(f"/accounts/{account}/commands/{cmd.id}", status_code=303)
+
+
+@router.get("/accounts/{account}/commands/{command_id}")
+async def outcome(request: Request, account: str, command_id: str) -> Response:
+    """Where a command the person submitted here stands, refreshing itself until it is final."""
+    email = await administrator(request, account)
+    try:
+        parsed = UUID(command_id)
+    except ValueError:
+        raise HTTPException(404) from None
+    found = await run_in_threadpool(queries.command_status, request.app.state.client.engine, parsed)
+    if found is None or found["account"] != account:
+        raise HTTPException(404)
+    waiting = found["status"] == QUEUED
+    password = await take_temporary_password(request, found)
+    return page(request, "outcome.html", title="Outcome", account=account, me=email, cmd=found,
+                pending=found["status"] == PENDING, refresh=REFRESH_SECONDS if waiting else None,
+                temporary_password=password)

@@ -1,0 +1,95 @@
+"""The console's audit trail of an account: who did what, when, from where; filtered, paged, exported as CSV."""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response, StreamingResponse
+
+from producers.services import csv_output
+from producers.services.audit_filters import audit_filter
+from producers.web.console import administrator
+from producers.web.guards import NO_STORE
+from producers.web.render import message, page
+from store.reads import accounts
+from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
+
+router = APIRouter()
+CSV_COLUMNS = ("at (UTC)", "actor", "source", "action", "target", "detail", "command id")
+CSV_FLUSH_CHARACTERS = 64 * 1024
+
+
+@router.get("/accounts/{account}/audit")
+async def audit(request: Request, account: str, actor: str = "", action: str = "", older: str = "",
+                newer: str = "") -> Response:
+    """A page of the trail, newest first, with the filters kept in its links."""
+    await administrator(request, account)
+    engine = request.app.state.client.engine
+    wanted = audit_filter(actor, action, None, datetime.now(timezone.utc))
+    filters = {name: value for name, value in (("actor", wanted.actor), ("action", wanted.action)) if value}
+    try:
+        cursors = {"older": _cursor(older), "newer": _cursor(newer)}
+        shown = await run_in_threadpool(audit_page, engine, account, wanted, **cursors)
+    except (ValueError, UnknownCursor):
+        first = f"/accounts/{account}/audit?{urlencode(filters)}"
+        return message(request, "No such page of the audit trail",
+                       ["The link names no entry of this account's trail."], status=400,
+                       link=(first, "See the newest entries"))
+    choices = await run_in_threadpool(audit_choices, engine, account)
+    name = await run_in_threadpool(accounts.account_name, engine, account)
+    if name is None:  # the account went away after the check
+        raise HTTPException(404)
+    base = f"/accounts/{account}/audit"
+    links = {"newer": shown.newer and f"{base}?{urlencode({**filters, 'newer': shown.newer})}",
+             "older": shown.older and f"{base}?{urlencode({**filters, 'older': shown.older})}",
+             "newest": f"{base}?{urlencode(filters)}" if older or newer else None,
+             "csv": f"{base}.csv" + (f"?{urlencode(filters)}" if filters else "")}
+    return page(request, "audit.html", title=f"Audit trail of {name} ({account})", account=account,
+                account_name=name, entries=shown.entries, filters=wanted, filtered=bool(filters),
+                actors=_with(choices.actors, wanted.actor), actions=_with(choices.actions, wanted.action),
+                links=links)
+
+
+@router.get("/accounts/{account}/audit.csv")
+async def audit_csv(request: Request, account: str, actor: str = "", action: str = "") -> Response:
+    """Every entry the filters match (not only a page), streamed as CSV a spreadsheet will not run."""
+    await administrator(request, account)
+    wanted = audit_filter(actor, action, None, datetime.now(timezone.utc))
+    return StreamingResponse(_csv_text(request.app.state.client.engine, account, wanted),
+                             media_type="text/csv; charset=utf-8",
+                             headers={**NO_STORE, "Content-Disposition":
+                                      f'attachment; filename="account-{account}-audit.csv"'})
+
+
+def _csv_text(engine: Engine, account: str, wanted: AuditFilter) -> Iterator[str]:
+    buffer = io.StringIO()
+    rows = csv_output.writer(buffer)
+    rows.writerow(CSV_COLUMNS)
+    for entry in each_entry(engine, account, wanted):
+        rows.writerow([entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor, entry.source, entry.action,
+                       entry.target, entry.detail, entry.command_id])
+        if buffer.tell() >= CSV_FLUSH_CHARACTERS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cursor(text: str) -> int | None:
+    """An entry id from a page link; ValueError if it is not one."""
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise ValueError(text)
+    return int(text)
+
+
+def _with(choices: list[str], current: str | None) -> list[str]:
+    """The choices, and the value chosen now if it is not among them (a link may name any)."""
+    return choices if current is None or current in choices else [current, *choices]

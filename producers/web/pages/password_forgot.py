@@ -1,0 +1,85 @@
+"""A forgotten password: the page that mails a link, and the mailed link's page that sets a new password."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import Request
+from fastapi.routing import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from domain.emails import checked_email
+from domain.login import retry_after_seconds
+from producers.services.password_reset import ask_for_reset, reset_with_link
+from producers.web import notes, sessions
+from producers.web.forms import client_address, posted_form, text_field
+from producers.web.render import message, page, sentence
+from store.password_resets import LINK_UNUSABLE, TooManyResets, email_of_link
+
+router = APIRouter()
+
+PASSWORD_SET = "Your new password is set, and every earlier session is signed out. Sign in with it."
+
+
+@router.get("/password/forgot")
+async def forgot_form(request: Request) -> Response:
+    return page(request, "forgot.html", title="Forgot your password?", email="", errors={}, sent=None)
+
+
+@router.post("/password/forgot")
+async def forgot(request: Request) -> Response:
+    form = await posted_form(request)
+    email = text_field(form, "email").strip()
+    try:
+        email = checked_email(email) if email else ""
+    except ValueError as problem:
+        return page(request, "forgot.html", 422, title="Forgot your password?", email=email,
+                    errors={"email": sentence(str(problem))}, sent=None)
+    if not email:
+        return page(request, "forgot.html", 422, title="Forgot your password?", email=email,
+                    errors={"email": "Give your email"}, sent=None)
+    try:
+        sent = await run_in_threadpool(ask_for_reset, request.app.state.client, email, client_address(request))
+    except TooManyResets as refusal:
+        response = message(request, "Too many requests", [sentence(str(refusal)) + "."], status=429)
+        response.headers["Retry-After"] = str(retry_after_seconds(refusal.until, datetime.now(timezone.utc)))
+        return response
+    return page(request, "forgot.html", title="Check your mail", email=email, errors={}, sent=sent)
+
+
+def _unusable(request: Request) -> Response:
+    return message(request, "This link does not work any more",
+                   [sentence(LINK_UNUSABLE) + ". A link works once, for a short time, and only the latest one "
+                    "asked for works."], status=410, link=("/password/forgot", "Ask for a new link"))
+
+
+@router.get("/password/reset/{token}")
+async def reset_form(request: Request, token: str) -> Response:
+    email = await run_in_threadpool(email_of_link, request.app.state.client.engine, token,
+                                    datetime.now(timezone.utc))
+    if email is None:
+        return _unusable(request)
+    return page(request, "reset.html", title="Choose a new password", email=email, errors={})
+
+
+@router.post("/password/reset/{token}")
+async def reset(request: Request, token: str) -> Response:
+    form = await posted_form(request)
+    web_client = request.app.state.client
+    email = await run_in_threadpool(email_of_link, web_client.engine, token, datetime.now(timezone.utc))
+    if email is None:
+        return _unusable(request)
+    new, again = text_field(form, "new_password"), text_field(form, "new_password_again")
+    errors = {"new_password_again": "The two new passwords differ"} if new != again else {}
+    if not errors:
+        try:
+            await run_in_threadpool(reset_with_link, web_client, token, new, "web")
+        except ValueError as problem:
+            if str(problem) == LINK_UNUSABLE:
+                return _unusable(request)
+            errors = {"new_password": sentence(str(problem))}
+    if errors:
+        return page(request, "reset.html", 422, title="Choose a new password", email=email, errors=errors)
+    sessions.sign_out(request)
+    notes.leave(request, PASSWORD_SET)
+    return RedirectResponse("/login", status_code=303)

@@ -1,0 +1,137 @@
+"""The Celery app of the workers and its thin tasks."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Celery, Task
+from celery.exceptions import Reject, SoftTimeLimitExceeded
+
+from config.settings import Settings, load_settings
+from domain.clock import utcnow
+from messaging.broker import (
+    APPLY_BATCH,
+    EXPIRE_INVITES,
+    PRUNE_LOGIN_FAILURES,
+    PRUNE_WEB_SESSIONS,
+    RELAY,
+    SEND_MAIL,
+    SEND_MAILS,
+    SWEEP_MAIL,
+    make_celery,
+    publish_batch,
+    publish_mails,
+)
+from store.credentials import prune_failures
+from store.expiry import expire_invites
+from store.password_resets import prune_resets
+from store.session_rows import prune_sessions, session_limits
+from workers.apply import apply_message
+from workers.beat_pulse import PulsingScheduler
+from workers.failure_kinds import TRANSIENT
+from workers.relay import relay_unapplied
+from workers.runtime import Runtime
+from workers.sender import MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
+
+logger = logging.getLogger(__name__)
+PRUNE_SECONDS = 600  # how often ended login failure records and web sessions are deleted
+
+
+class KeepsArgsSummary(Task):
+    """A retry publishes the task again with the summary its publisher gave (argsrepr), not Celery's repr of its
+    arguments: a batch carries emails and password hashes, task events show that repr to Flower, and only the
+    repr's depth limit (task_repr_maxlevels) would keep them out."""
+
+    def signature_from_request(self, request=None, args=None, kwargs=None, queue=None, **extra_options):
+        request = self.request if request is None else request
+        for name in ("argsrepr", "kwargsrepr"):
+            if request.get(name) is not None:
+                extra_options.setdefault(name, request.get(name))
+        return super().signature_from_request(request, args, kwargs, queue, **extra_options)
+
+
+def create_app(settings: Settings | None = None) -> Celery:
+    """The worker app: apply_batch and relay tasks, and the beat schedule of periodic jobs."""
+    settings = settings or load_settings()
+    runtime = Runtime(settings)
+    runtime.master_keys()  # refuse at start, not at the first mail, when the master key is missing or malformed
+    app = make_celery(settings, "envadmin-worker")
+    app.conf.beat_schedule = {
+        "relay-unapplied-commands": {"task": RELAY, "schedule": settings.relay_interval_seconds,
+                                     "options": {"expires": settings.relay_interval_seconds * 4}},
+        "expire-invites": {"task": EXPIRE_INVITES, "schedule": settings.relay_interval_seconds * 6,
+                           "options": {"expires": settings.relay_interval_seconds * 12}},
+        "sweep-mail-outbox": {"task": SWEEP_MAIL, "schedule": settings.relay_interval_seconds,
+                              "options": {"expires": settings.relay_interval_seconds * 4}},
+        "prune-login-failures": {"task": PRUNE_LOGIN_FAILURES, "schedule": PRUNE_SECONDS,
+                                 "options": {"expires": PRUNE_SECONDS}},
+        "prune-web-sessions": {"task": PRUNE_WEB_SESSIONS, "schedule": PRUNE_SECONDS,
+                               "options": {"expires": PRUNE_SECONDS}},
+    }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
+    app.conf.beat_scheduler = PulsingScheduler  # `envadmin health beat` reads its pulse
+    app.conf.worker_consumer = "workers.consumer:DeadLetteringConsumer"
+
+    @app.task(name=APPLY_BATCH, base=KeepsArgsSummary, bind=True, shared=False, autoretry_for=TRANSIENT,
+              retry_backoff=True, retry_backoff_max=60, retry_jitter=True, max_retries=8)
+    def apply_batch(self, message):
+        try:
+            report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
+                                   chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
+                                   mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
+                                   deferred=lambda payloads, countdown: publish_batch(
+                                       app, settings.queue, payloads, countdown=countdown),
+                                   queue=settings.queue)
+        except SoftTimeLimitExceeded:
+            # As if the worker had died: the message goes back to the queue, the attempts stay counted,
+            # and the next delivery applies the commands it was stuck on one at a time.
+            logger.warning("Batch out of time: sent back to the queue")
+            raise Reject("soft time limit exceeded", requeue=True)
+        logger.info("Batch applied: %s", report.statuses)
+
+    @app.task(name=RELAY, shared=False)
+    def relay():
+        return relay_unapplied(app, runtime)
+
+    @app.task(name=SEND_MAIL, base=KeepsArgsSummary, shared=False,
+              autoretry_for=(MailDeliveryDeferred, *TRANSIENT), retry_backoff=True, retry_backoff_max=300,
+              retry_jitter=True, max_retries=settings.mail_max_attempts + 2)
+    def send_mail(mail_id):
+        return send_one(mail_id, runtime.unit_of_work, settings, keys=runtime.master_keys())
+
+    @app.task(name=SEND_MAILS, base=KeepsArgsSummary, shared=False, autoretry_for=TRANSIENT, retry_backoff=True,
+              max_retries=8)
+    def send_mails(mail_ids):
+        return send_batch(mail_ids, runtime.unit_of_work, settings,
+                          lambda mail_id: send_mail.apply_async(args=[str(mail_id)], queue=settings.queue,
+                                                                countdown=1),
+                          keys=runtime.master_keys())
+
+    @app.task(name=SWEEP_MAIL, shared=False)
+    def sweep_mail():
+        return sweep_mail_outbox(app, runtime.unit_of_work, settings)
+
+    @app.task(name=EXPIRE_INVITES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def expire_invites_task():
+        with runtime.unit_of_work() as uow:
+            expired = expire_invites(uow.conn, utcnow())
+            uow.commit()
+        return expired
+
+    @app.task(name=PRUNE_LOGIN_FAILURES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_login_failures():
+        with runtime.unit_of_work() as uow:
+            pruned = prune_failures(uow.conn, utcnow()) + prune_resets(uow.conn, utcnow())
+            uow.commit()
+        return pruned
+
+    @app.task(name=PRUNE_WEB_SESSIONS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_web_sessions():
+        with runtime.unit_of_work() as uow:
+            pruned = prune_sessions(uow.conn, utcnow(), session_limits(settings))
+            uow.commit()
+        return pruned
+
+    app.envadmin_runtime = runtime
+    return app
