@@ -118,7 +118,7 @@ PasswordHash = Annotated[str, Field(max_length=PASSWORD_HASH_MAX), AfterValidato
 CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX), AfterValidator(_visible)]
 Source = Literal["cli", "api", "job", "web"]
 RetryOf = Annotated[UUID | None, AfterValidator(_set_by_the_system)]
-Activation = Literal["mail"]  # the only way so far: an encrypted-envelope mail with a set-your-password link
+Activation = Literal["mail"]  # an encrypted-envelope mail with a set-your-password link
 
 
 class Command(BaseModel):
@@ -135,8 +135,8 @@ class Command(BaseModel):
     account: AccountNumber
 
 
-# The way a new user does not sign in is left off the wire: a command with a password hash goes out exactly as
-# before activation existed, so workers of the previous release still read it.
+# The way a new user does not sign in is left off the wire: a command with a password hash carries no activation
+# field, so a worker that does not know the field (during a rolling upgrade) still reads it.
 _LEFT_OUT_WHEN_NONE = Field(None, exclude_if=lambda value: value is None)
 
 
@@ -279,7 +279,7 @@ class CommandBatch(BaseModel):
 
     v: Literal[1] = WIRE_VERSION
     commands: list[dict] = Field(min_length=1, max_length=MAX_BATCH)
-    sent_at: AwareDatetime | None = None  # when the producer (or the relay) sent it; older messages have none
+    sent_at: AwareDatetime | None = None  # when the producer (or the relay) sent it; None: not stamped
 
 
 def system_command(model: type[C], **fields: Any) -> C:

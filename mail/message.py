@@ -1,6 +1,6 @@
 """The bytes of one outgoing mail, rendered directly from its content.
 
-`email.policy.default` parsed every header it was given and walked the tree again to flatten it: most of a
+`email.policy.default` parses every header it is given and walks the tree again to flatten it: most of a
 sending worker's CPU. The MIME here is fixed (text, HTML, text attachments), so each part is rendered once,
 with the standard library's encoders (binascii, email.header), and only the top headers per transport.
 """

@@ -104,7 +104,7 @@ def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: floa
 def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message: int = 500) -> int:
     """Queue several mails (after the transaction that wrote them commits), many to a message; the number queued.
 
-    One message per mail cost more than the grants that wrote them when a job invites thousands.
+    One message per mail costs more than the grants that wrote them when a job invites thousands.
     """
     ids = [str(mail_id) for mail_id in mail_ids]
     queued = 0

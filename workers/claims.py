@@ -113,7 +113,7 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
         if also is not None:
             also(uow)
         uow.commit()
-    # The least tried first: the culprit, tried most, comes last and no longer holds back the others.
+    # The least tried first: the culprit, tried most, comes last and does not hold back the others.
     # Order does not decide outcomes (last-issued wins by the clocks, job prerequisites are waited for).
     suspects.sort(key=lambda suspect: suspect[0])
     return Claimed([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],

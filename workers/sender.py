@@ -80,8 +80,8 @@ def publish_mail(app: Celery, queue: str, mail_id: UUID) -> bool:
     return True
 
 
-# A mail server answers each command of a session in turn: one session waited on it for most of each mail, and
-# with one per worker process the worker sent about 950 mails/s, its processes mostly idle.
+# A mail server answers each command of a session in turn: one session waits on it for most of each mail, and
+# with one session per worker process a worker sends about 950 mails/s, its processes mostly idle.
 SESSIONS_PER_BATCH = 4
 
 

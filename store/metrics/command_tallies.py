@@ -8,7 +8,7 @@ before its transaction commits, at most a task's hard time limit before (a worke
 transaction rolled back), so once `lag` has passed every row stamped before then is visible and a fold misses
 none. A scrape thus costs a few hundred tally rows plus the commands finished in the last `lag` (about 6 minutes
 by default): nothing when idle, about 900,000 index entries at a sustained 2,500 commands/s, whatever the size of
-the table. The first scrape after the upgrade folds the whole table once.
+the table. On a store with no tallies yet, the first scrape folds every finished command once.
 
 A command counts once per final status it reaches, like a counter of events: a dead letter replayed and then
 applied counts as failed and as applied. `pending` is not final (a pending grant ends applied, expired, failed or

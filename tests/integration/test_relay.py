@@ -122,7 +122,7 @@ def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
 
 def test_two_workers_starting_a_queues_first_messages_at_once_both_leave_their_mark(pg_database_url):
     """Each worker notes the message it starts in its own transaction; the second waits for the first's new row
-    and then moves it on, instead of failing (which failed its message until the relay sent it again)."""
+    and then moves it on: neither fails, so neither message waits for the relay to be sent again."""
     from concurrent.futures import ThreadPoolExecutor
 
     from store.engine import make_engine

@@ -1,4 +1,5 @@
-"""How a mail's parts are stored in the outbox and built into MIME: readable as sent, older bodies still sent."""
+"""How a mail's parts are stored in the outbox and built into MIME: readable as sent, a body without the marker sent
+as plain text."""
 from __future__ import annotations
 
 import email
@@ -24,7 +25,7 @@ def test_a_multipart_body_is_stored_as_a_marked_document_and_read_back_whole():
     stored = content.stored()
     assert stored.startswith(STORED_MARKER)
     assert MailContent.from_stored(stored) == content
-    assert MailContent("only text").stored() == b"only text"  # a plain mail keeps the older form
+    assert MailContent("only text").stored() == b"only text"  # a plain mail is stored as its text alone
 
 
 def test_the_text_part_travels_as_written_so_its_link_stays_on_one_line():

@@ -1,4 +1,4 @@
-"""The directly rendered mail means on the wire what the `email.policy.default` builder it replaced meant.
+"""The directly rendered mail means on the wire what the `email.policy.default` builder means.
 
 Both builders' bytes, as SMTP sends them and as the .eml file keeps them, are parsed with the default policy and
 compared: every top header's decoded value (Date and MIME boundaries aside), the tree of content types, each
@@ -25,7 +25,7 @@ ENVELOPE = Attachment("envelope.html", "text/html", "<html><form method=post>" +
 
 
 def reference_build_message(mail_id, to_email, subject, content):
-    """The builder before direct rendering (mail/transports.py at a2f3821), kept as the reference."""
+    """The reference: the standard library's `email.policy.default` builder, given the same parts."""
     if isinstance(content, str):
         content = MailContent(content)
     message = EmailMessage()

@@ -31,7 +31,7 @@ SHOWN_APART = {"registration_link", "account_name", "inviter_name"}
 
 def _with_names(message: dict) -> dict:
     """The account and the inviter as a person reads them: with their names, when the envelope sealed them
-    (envelopes sealed before names were sealed show the number and the email alone)."""
+    (an envelope that holds no names shows the number and the email alone)."""
     shown = dict(message)
     if message.get("inviter_name") and "invited_by" in message:
         shown["invited_by"] = f"{message['inviter_name']} <{message['invited_by']}>"
