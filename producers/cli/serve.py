@@ -17,14 +17,14 @@ def web(
     import uvicorn  # imported on use: the other verbs never need the web stack
 
     from producers.api.body_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
-    from producers.http_app import create_web
+    from producers.http_app import create_http_app
 
     settings = load_settings()  # first: a setting that cannot be used stops the server before it listens
     if settings.api_token is None:
         err.print("warning: ENVADMIN_API_TOKEN is not set; the pages work, the API under /v1 will refuse every "
                   "request (503).", markup=False)
     err.print(f"serving {settings.public_url} (pages) and its /v1 API on http://{host}:{port}", markup=False)
-    uvicorn.run(create_web(settings), host=host, port=port,
+    uvicorn.run(create_http_app(settings, pages=True), host=host, port=port,
                 http=timed_h11_protocol(settings.api_read_timeout_seconds),
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
                 proxy_headers=False,  # uvicorn would believe 127.0.0.1's; the app believes ENVADMIN_TRUSTED_PROXIES

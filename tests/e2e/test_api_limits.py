@@ -17,7 +17,7 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from producers.api.routes import create_api
+from producers.http_app import create_http_app
 
 from ..conftest import make_settings, settings_env
 from .conftest import clean_environ
@@ -167,7 +167,8 @@ def test_kept_alive_and_pipelined_requests_are_still_served(server):
 
 @pytest.fixture
 def api(tmp_path):
-    with TestClient(create_api(make_settings(tmp_path / "var", None, None), token=TOKEN), headers=AUTH) as client:
+    app = create_http_app(make_settings(tmp_path / "var", None, None), pages=False, token=TOKEN)
+    with TestClient(app, headers=AUTH) as client:
         yield client
 
 
