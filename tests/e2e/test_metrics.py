@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from domain.clock import utcnow
 from messaging.broker import publish_batch, queue_depths
 from producers.demo.processes import WorkerProcess
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import Client, new_command
 from store.metrics.command_tallies import FINAL, LATENCY_BOUNDS
 from store.metrics.histograms import le_label
@@ -184,7 +184,7 @@ def test_metrics_refuse_a_scrape_without_the_right_credentials(stack):
 def test_metrics_are_refused_when_no_ops_password_is_configured(stack):
     _server, client, _worker = stack
     settings = client.settings.model_copy(update={"ops_password": None})
-    with TestClient(create_web(settings, token="")) as web:
+    with TestClient(create_http_app(settings, pages=True, token="")) as web:
         refused = web.get("/metrics", auth=("ops", OPS_PASSWORD))
     assert refused.status_code == 503
     assert "ENVADMIN_OPS_PASSWORD" in refused.text and "envadmin_" not in refused.text

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from domain.handlers import handle
 from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant
 from domain.tokens import hash_token
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import Client
 from producers.services.invite_registration import open_envelope
 from store.invite_mail import InviteMailWriter
@@ -64,7 +64,8 @@ def site(database_url, tmp_path):
         handle(account_with_admin(), uow.repo, datetime.now(timezone.utc))
         uow.commit()
     envelope_id, stored = invite(client, CAROL, "carol-token-" + "c" * 24)
-    with TestClient(create_web(settings, token="api-token-" + "x" * 16), follow_redirects=False) as web:
+    app = create_http_app(settings, pages=True, token="api-token-" + "x" * 16)
+    with TestClient(app, follow_redirects=False) as web:
         yield web, client, envelope_id, stored
     client.close()
 
@@ -206,7 +207,8 @@ def test_the_cli_still_opens_it_with_the_password(site):
 
 def test_the_attachments_button_keeps_the_slow_down(database_url, tmp_path):
     settings = make_settings(tmp_path / "var", database_url, None, web_posts_per_minute=3)
-    with TestClient(create_web(settings, token="api-token-" + "x" * 16), follow_redirects=False) as web:
+    app = create_http_app(settings, pages=True, token="api-token-" + "x" * 16)
+    with TestClient(app, follow_redirects=False) as web:
         answers = [web.post("/envelopes/open", data={"envelope": uuid4().hex}) for _ in range(4)]
 
     assert [a.status_code for a in answers] == [400, 400, 400, 429]

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store import credentials
 from store.reads import job_reports, queries
@@ -51,7 +51,7 @@ def uploads(database_url, tmp_path):
     now = datetime.now(timezone.utc)
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
     assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         yield Uploads(browser, engine, factory)
     engine.dispose()
 
@@ -183,7 +183,7 @@ def test_the_upload_route_takes_a_body_larger_than_the_rest_of_the_app(database_
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc),
                                        client="set-up").ok
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         uploads = Uploads(browser, engine, factory)
         uploads.sign_in(ALICE, OWN)
         padded = "".join('{"action": "grant", "account": "1001", "email": "new%d@example.com"%s}\n'

@@ -1,4 +1,4 @@
-"""Web sessions kept in the store, over HTTP against `create_web` on a real store (SQLite and PostgreSQL): a copy
+"""Web sessions kept in the store, over HTTP against `create_http_app` on a real store (SQLite and PostgreSQL): a copy
 of a session cookie is worth nothing once its session ends (signing out, a password change elsewhere, the idle
 limit, the absolute lifetime), and ended sessions are pruned. Time is moved with the app's clock, not waited for."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from producers.http_app import SESSION_COOKIE, create_web
+from producers.http_app import SESSION_COOKIE, create_http_app
 from store import credentials, session_rows
 from store.session_rows import session_limits
 from store.tables import web_sessions as web_sessions_table
@@ -76,7 +76,7 @@ def site(database_url, tmp_path):
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc),
                                        client="set-up").ok
     clock = Clock()
-    with TestClient(create_web(settings, token="", clock=clock)) as lifespan:
+    with TestClient(create_http_app(settings, pages=True, token="", clock=clock)) as lifespan:
         yield Site(lifespan.app, engine, clock, database_url)
     engine.dispose()
 
