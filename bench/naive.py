@@ -20,8 +20,8 @@ from domain.commands import Command, parse_command
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.master_keys import MasterKeys
+from domain.states import CommandStatus
 from messaging.broker import make_celery
-from store.command_log import QUEUED, REJECTED, SUPERSEDED
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
 from store.unit_of_work import SqlUnitOfWork
@@ -53,7 +53,7 @@ def _unit_of_work() -> SqlUnitOfWork:
 def apply_command(payload: dict) -> str:
     cmd = parse_command(payload)
     with _unit_of_work() as uow:
-        if uow.log.lock_status(cmd.id) != QUEUED:
+        if uow.log.lock_status(cmd.id) != CommandStatus.QUEUED:
             return "already_done"  # a redelivered message
         now = utcnow()
         try:
@@ -61,9 +61,9 @@ def apply_command(payload: dict) -> str:
                 outcome = handle(cmd, uow.repo, now)
             status, reason = outcome.status, outcome.message
         except Refused as refusal:
-            status, reason = REJECTED, refusal.reason
+            status, reason = CommandStatus.REJECTED, refusal.reason
         except Superseded as superseded:
-            status, reason = SUPERSEDED, superseded.reason
+            status, reason = CommandStatus.SUPERSEDED, superseded.reason
         uow.log.finish(cmd.id, status, reason, now)
         uow.commit()
     return status

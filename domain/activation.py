@@ -8,8 +8,9 @@ from domain import events as ev
 from domain import invitations
 from domain.invitations import ACTIVATION_ROLE
 from domain.invite_limits import check_invite_limits
-from domain.model import INVITE_REPLACED, User, email_key
+from domain.model import User, email_key
 from domain.ports import Repository
+from domain.states import InviteStatus
 
 
 def new_user(cmd: c.CreateAccount | c.AddUser, email: str) -> User:
@@ -28,6 +29,6 @@ def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Reposito
     check_invite_limits(repo, cmd.account, email, now)
     invite, token = invitations.new_invite(cmd, repo, now, email)
     if earlier is not None:
-        repo.set_invite_status(earlier.id, INVITE_REPLACED, f"replaced by activation invite {invite.id}", now)
+        repo.set_invite_status(earlier.id, InviteStatus.REPLACED, f"replaced by activation invite {invite.id}", now)
     repo.send_invite_mail(invite, token, ACTIVATION_ROLE, replaces=earlier)
     return ev.ActivationSent(cmd.account, email)

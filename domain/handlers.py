@@ -13,8 +13,6 @@ from domain.errors import NotAuthorized, Refused, Superseded
 from domain.model import (
     ADMIN_GROUP,
     ADMIN_GROUP_KEY,
-    GRANT_RETRIED,
-    INVITE_PENDING,
     SUPPORT,
     WHOLE_GROUP,
     Account,
@@ -24,6 +22,7 @@ from domain.model import (
     group_key,
 )
 from domain.ports import Repository
+from domain.states import CommandStatus, GrantStatus
 
 
 @dataclass
@@ -32,7 +31,7 @@ class Outcome:
 
     message: str
     events: list[ev.Event] = field(default_factory=list)
-    status: str = "applied"
+    status: CommandStatus = CommandStatus.APPLIED
     follow_ups: list[c.Command] = field(default_factory=list)
 
 
@@ -50,7 +49,8 @@ def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Out
         grant = c.GrantAdmin.model_construct(**cmd.model_dump(include=set(c.Command.model_fields)),
                                              email=cmd.admin_email, retry_of=None)
         held, more = invitations.hold_grant(grant, repo, admins, _role(admins, cmd.account), now)
-        return Outcome(f"Account {cmd.account} ({cmd.name}) created. {held}", events + more, status=INVITE_PENDING)
+        return Outcome(f"Account {cmd.account} ({cmd.name}) created. {held}", events + more,
+                       status=CommandStatus.PENDING)
     created = user is None
     if created:
         user = activation.new_user(cmd, cmd.admin_email)
@@ -121,7 +121,7 @@ def retry_pending_grants(key: str, repo: Repository, now: datetime,
                       retry_of=grant.command_id)
         retry = c.system_command(c.GrantAdmin, **fields) if grant.group == ADMIN_GROUP_KEY else \
             c.system_command(c.AddMember, group=grant.group, **fields)
-        repo.close_pending_grant(grant.id, GRANT_RETRIED, f"retried as command {retry.id}", now)
+        repo.close_pending_grant(grant.id, GrantStatus.RETRIED, f"retried as command {retry.id}", now)
         retries.append(retry)
     return retries
 
@@ -225,7 +225,7 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, grou
         if getattr(cmd, "retry_of", None) is not None:
             raise Refused("Cannot add a non-existent user")
         message, events = invitations.hold_grant(cmd, repo, group, role, now)
-        return Outcome(message, events, status=INVITE_PENDING)
+        return Outcome(message, events, status=CommandStatus.PENDING)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     if repo.is_member(cmd.account, group.key, key):
         return Outcome(f"{user.email} is already {role}; nothing changed.")

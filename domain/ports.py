@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.invite_limits import InviteLimits
 from domain.model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User
+from domain.states import GrantStatus, InviteStatus
 
 
 class Repository(abc.ABC):
@@ -94,7 +95,7 @@ class Repository(abc.ABC):
     def add_invite(self, invite: Invite) -> None: ...
 
     @abc.abstractmethod
-    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None: ...
+    def set_invite_status(self, invite_id: UUID, status: InviteStatus, reason: str, now: datetime) -> None: ...
 
     @abc.abstractmethod
     def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
@@ -113,7 +114,7 @@ class Repository(abc.ABC):
     def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None: ...
 
     @abc.abstractmethod
-    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
+    def close_pending_grant(self, grant_id: UUID, status: GrantStatus, reason: str, now: datetime) -> None:
         """The grant is no longer pending. Its command, if still pending, ends too: `expired` for an expired
         invite, `superseded` with `reason` for a grant cancelled or replaced; a retried grant's command is left to
         take its retry's result."""

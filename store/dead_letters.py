@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from store.command_log import FAILED, QUEUED
+from domain.states import CommandStatus
 from store.tables import audit_log, commands, dead_letters
 
 REPLAYED_ACTION = "command.replayed"
@@ -39,8 +39,8 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
         return Replay(letter_id, False, f"it holds no command to replay: {letter.reason}")
     command_id = letter.command_id
     command = conn.execute(
-        update(commands).where(commands.c.id == command_id, commands.c.status == FAILED)
-        .values(status=QUEUED, attempts=0, deferrals=0, reason=None, finished_at=None, lease_until=None,
+        update(commands).where(commands.c.id == command_id, commands.c.status == CommandStatus.FAILED)
+        .values(status=CommandStatus.QUEUED, attempts=0, deferrals=0, reason=None, finished_at=None, lease_until=None,
                 published_at=now)  # sent now: the relay sends it again only if this publish is lost
         .returning(commands.c.payload, commands.c.type, commands.c.account)).first()
     if command is None:

@@ -17,9 +17,10 @@ from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
+from domain.states import CommandStatus
 from domain.validation import describe
 from store import relay_marks
-from store.command_log import QUEUED, REJECTED, SUPERSEDED, Claim
+from store.command_log import Claim
 from store.metrics import batch_sizes, invite_refusals
 from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
@@ -143,7 +144,7 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
     try:
         with uow.savepoint():
             status = uow.log.lock_status(cmd.id)
-            if status != QUEUED:
+            if status != CommandStatus.QUEUED:
                 return f"already_{status}"
             return _decide(cmd, uow, utcnow())
     except Exception as error:
@@ -177,13 +178,13 @@ def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
                     _apply_follow_ups(outcome.follow_ups, uow, now)
                 return outcome.status
         except Refused as refusal:
-            _finish(uow, cmd, REJECTED, refusal.reason, now)
+            _finish(uow, cmd, CommandStatus.REJECTED, refusal.reason, now)
             if isinstance(refusal, InviteLimitReached):
                 invite_refusals.count(uow.conn, Counter([refusal.limit]))
-            return REJECTED
+            return CommandStatus.REJECTED
         except Superseded as superseded:
-            _finish(uow, cmd, SUPERSEDED, superseded.reason, now)
-            return SUPERSEDED
+            _finish(uow, cmd, CommandStatus.SUPERSEDED, superseded.reason, now)
+            return CommandStatus.SUPERSEDED
         except IntegrityError:
             if last_try:
                 raise
@@ -200,12 +201,12 @@ def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime
                 outcome = handle(follow_up, uow.repo, now)
                 _finish(uow, follow_up, outcome.status, outcome.message, now)
         except Refused as refusal:
-            _finish(uow, follow_up, REJECTED, refusal.reason, now)
+            _finish(uow, follow_up, CommandStatus.REJECTED, refusal.reason, now)
         except Superseded as superseded:
-            _finish(uow, follow_up, SUPERSEDED, superseded.reason, now)
+            _finish(uow, follow_up, CommandStatus.SUPERSEDED, superseded.reason, now)
 
 
-def _finish(uow: SqlUnitOfWork, cmd: Command, status: str, reason: str, now: datetime) -> None:
+def _finish(uow: SqlUnitOfWork, cmd: Command, status: CommandStatus, reason: str, now: datetime) -> None:
     uow.log.finish(cmd.id, status, reason, now)
     retried = getattr(cmd, "retry_of", None)
     if retried is None:

@@ -15,8 +15,8 @@ from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
 from domain.model import ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, email_key, group_key
+from domain.states import CommandStatus
 from store.chunk_repository import ChunkRepository
-from store.command_log import PENDING, REJECTED, SUPERSEDED
 from store.metrics import invite_refusals
 from store.unit_of_work import SqlUnitOfWork
 
@@ -64,7 +64,7 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
         except (Refused, Superseded) as refusal:
             if repo.writes != writes:
                 raise NotForBulk(f"command {cmd.id} was refused after it wrote") from refusal
-            status = REJECTED if isinstance(refusal, Refused) else SUPERSEDED
+            status = CommandStatus.REJECTED if isinstance(refusal, Refused) else CommandStatus.SUPERSEDED
             reason = refusal.reason
             if isinstance(refusal, InviteLimitReached):
                 refused_by_limit[refusal.limit] += 1
@@ -74,8 +74,8 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
             status, reason = outcome.status, outcome.message
         results.append({"id": cmd.id, "status": status, "reason": reason, "finished_at": now})
     for result in results:  # a grant held pending, then cancelled or replaced by a later command of the run
-        if result["status"] == PENDING and result["id"] in repo.superseded_commands:
-            result.update(status=SUPERSEDED, reason=repo.superseded_commands[result["id"]])
+        if result["status"] == CommandStatus.PENDING and result["id"] in repo.superseded_commands:
+            result.update(status=CommandStatus.SUPERSEDED, reason=repo.superseded_commands[result["id"]])
         statuses.append(result["status"])
     repo.flush()
     if not uow.log.finish_queued(results):

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from domain.clock import utcnow
 from domain.commands import Command, parse_command, parse_journalled
+from domain.states import CommandStatus
 from domain.validation import describe
-from store.command_log import LEASED, QUEUED, Claim
+from store.command_log import Claim
 
 DEFER_FIRST_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this, then twice as long
 DEFER_MAX_SECONDS = 20.0  # each time, up to this (below the relay's 30 s)
@@ -90,8 +91,10 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
             if claim is None:
                 uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
                 report.count("dead_letter")
-            elif claim.status != QUEUED:
-                report.count(claim.status if claim.status == LEASED else f"already_{claim.status}")
+            elif claim.leased:
+                report.count("leased")
+            elif claim.status != CommandStatus.QUEUED:
+                report.count(f"already_{claim.status}")
             elif claim.attempts > max_attempts:
                 uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
                 report.count("dead_letter")

@@ -8,12 +8,12 @@ from uuid import UUID
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from domain.states import CommandStatus
 from producers.api.bearer_token import v1_router
 from producers.api.command_body import command_items, valid_commands
 from producers.api.dependencies import ApiClient
 from producers.api.refusals import refused
 from producers.services.client import Client
-from store.command_log import QUEUED
 from store.reads import queries
 
 logger = logging.getLogger(__name__)
@@ -42,5 +42,5 @@ def _submit(client: Client, items: list) -> dict:
     receipt = client.submit(commands)
     if not receipt.published:
         logger.warning("The broker did not take %d commands now; the relay will publish them.", len(commands))
-    return {"commands": [{"id": str(i), "status": QUEUED, "reason": None} for i in receipt.ids],
+    return {"commands": [{"id": str(i), "status": CommandStatus.QUEUED, "reason": None} for i in receipt.ids],
             "published": receipt.published}

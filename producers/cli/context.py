@@ -9,10 +9,10 @@ from uuid import UUID
 import typer
 from pydantic import ValidationError
 
+from domain.states import CommandStatus
 from domain.validation import describe
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
-from store.command_log import QUEUED
 from store.location import StoreNotFound
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
@@ -47,7 +47,7 @@ def client(create_store: bool = False) -> Client:
 def wait_with_hint(api: Client, ids: list[UUID], timeout: float) -> dict[UUID, str]:
     """Client.wait; after a few seconds with a command still queued, say that no worker seems to run."""
     found = api.wait(ids, min(timeout, NO_WORKER_HINT_SECONDS))
-    if timeout > NO_WORKER_HINT_SECONDS and any(found.get(i, QUEUED) == QUEUED for i in ids):
+    if timeout > NO_WORKER_HINT_SECONDS and any(found.get(i, CommandStatus.QUEUED) == CommandStatus.QUEUED for i in ids):
         no_worker_hint(NO_WORKER_HINT_SECONDS, timeout)
         found = api.wait(ids, timeout - NO_WORKER_HINT_SECONDS)
     return found

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from config.process_heap import settle_heap
+from domain.states import CommandStatus
 from producers.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -170,7 +171,7 @@ def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
 
 
 def _done(report: dict) -> int:
-    return sum(n for status, n in report["counts"].items() if status != "queued")
+    return sum(n for status, n in report["counts"].items() if status != CommandStatus.QUEUED)
 
 
 def _print_summary(report: dict) -> None:

@@ -16,6 +16,7 @@ from typing import Callable
 from uuid import UUID, uuid5
 
 from domain.clock import utcnow
+from domain.states import JobState
 from messaging.broker import publish_batch
 from producers.onboarding.lease import JobBusy, job_lease
 from producers.onboarding.partitions import AccountPartitions
@@ -144,7 +145,7 @@ class Onboarding:
 
     @property
     def already_submitted(self) -> bool:
-        return self.record is not None and self.record.state == jobs.SUBMITTED
+        return self.record is not None and self.record.state == JobState.SUBMITTED
 
     def open(self) -> jobs.JobRecord:
         """Create the job's record (or take it up again): a page can show the job before its rows are read."""
@@ -164,9 +165,9 @@ class Onboarding:
                 published &= self._submit_rows(record, on_batch)
                 published &= self.outgoing.flush()
             except BaseException as error:
-                jobs.mark(engine, self.job_id, jobs.FAILED, utcnow(), _failure(error))
+                jobs.mark(engine, self.job_id, JobState.FAILED, utcnow(), _failure(error))
                 raise
-            jobs.mark(engine, self.job_id, jobs.SUBMITTED, utcnow())
+            jobs.mark(engine, self.job_id, JobState.SUBMITTED, utcnow())
             return Submitted(self.job_id, jobs.find(engine, self.job_id).rows_read, published)
 
     def _republish(self, up_to_line: int) -> bool:

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 from config.settings import Settings, load_settings
 from domain.commands import Command, command_adapter
 from domain.master_keys import MasterKeys
+from domain.states import CommandStatus
 from messaging.broker import make_celery, publish_batch, queue_depth
-from store.command_log import QUEUED
 from store.location import open_store
 from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
@@ -76,7 +76,7 @@ class Client:
         deadline = time.monotonic() + timeout
         while True:
             found = queries.statuses(self.engine, ids)
-            if all(found.get(i, QUEUED) != QUEUED for i in ids) or time.monotonic() >= deadline:
+            if all(found.get(i, CommandStatus.QUEUED) != CommandStatus.QUEUED for i in ids) or time.monotonic() >= deadline:
                 return found
             time.sleep(poll)
 

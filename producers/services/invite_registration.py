@@ -11,9 +11,10 @@ from domain.envelope import TamperedEnvelope, is_envelope_id, open_sealed
 from domain.errors import Refused
 from domain.login import WRONG_EMAIL_OR_PASSWORD
 from domain.master_keys import MasterKeys
-from domain.model import INVITE_PENDING, email_key
+from domain.model import email_key
 from domain.passwords import hash_password
 from domain.registration import Registered, register
+from domain.states import InviteStatus
 from domain.tokens import hash_token
 from messaging.broker import publish_batch
 from producers.services.client import Client
@@ -108,7 +109,7 @@ def read_envelope(client: Client, envelope_id: str, email: str, keys: MasterKeys
     if stored is None or stored.recipient_key != email_key(email):
         raise Refused(NO_SUCH_ENVELOPE)
     message = open_sealed(stored.sealed, keys)
-    invite_open = (stored.invite_status == INVITE_PENDING and stored.invite_expires_at is not None
+    invite_open = (stored.invite_status == InviteStatus.PENDING and stored.invite_expires_at is not None
                    and stored.invite_expires_at > datetime.now(timezone.utc))
     return OpenedEnvelope(envelope_id, message, stored.sealed_at, stored.invite_status, invite_open)
 

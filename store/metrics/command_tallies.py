@@ -22,12 +22,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, Float, Integer, case, cast, func, select
 
-from store.command_log import APPLIED, EXPIRED, FAILED, REJECTED, SUPERSEDED
+from domain.states import CommandStatus
 from store.metrics.histograms import Histogram, cumulate, le_label
 from store.tables import command_tallies, commands, tally_marks
 from store.upsert import add_counts, insert_for
 
-FINAL = (APPLIED, REJECTED, SUPERSEDED, FAILED, EXPIRED)
+FINAL = (CommandStatus.APPLIED, CommandStatus.REJECTED, CommandStatus.SUPERSEDED, CommandStatus.FAILED,
+         CommandStatus.EXPIRED)
 LATENCY_BOUNDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 86400, 604800, math.inf)
 MARK = "commands"
 

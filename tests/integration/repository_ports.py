@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from domain.master_keys import MasterKey
 from domain.model import (
     ADMIN_GROUP_KEY,
-    INVITE_PENDING,
     WHOLE_GROUP,
     Account,
     AuditEntry,
@@ -36,6 +35,7 @@ from domain.model import (
     group_key,
 )
 from domain.ports import Repository
+from domain.states import InviteStatus
 from store.chunk_repository import ChunkRepository
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
@@ -75,7 +75,7 @@ def the_world(repo: Repository) -> None:
 
 
 def invite(email: str = DAN, account: str = "1001", created: datetime = T0, token_hash: str | None = None) -> Invite:
-    return Invite(uuid4(), account, email, ALICE, INVITE_PENDING, token_hash or uuid4().hex, created,
+    return Invite(uuid4(), account, email, ALICE, InviteStatus.PENDING, token_hash or uuid4().hex, created,
                   created + timedelta(days=7))
 
 

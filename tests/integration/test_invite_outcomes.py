@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from domain.master_keys import MasterKey
+from domain.states import JobState
 from producers.services.client import new_command
 from store import jobs
 from store.expiry import expire_invites
@@ -141,7 +142,7 @@ def test_a_job_counts_its_expired_rows_as_done_and_lists_them_among_its_errors(d
     rows = [jobs.JobRow(2, grant(STRANGER), STRANGER.lower()), jobs.JobRow(3, add_user("erin@example.com"),
                                                                            "erin@example.com")]
     journalled = jobs.journal_batch(engine, job_id, rows, [], 3, now)
-    jobs.mark(engine, job_id, jobs.SUBMITTED, now)
+    jobs.mark(engine, job_id, JobState.SUBMITTED, now)
     factory = lambda: SqlUnitOfWork(engine, InviteMailWriter(MasterKey(os.urandom(32)), "http://x"), timedelta(days=7))  # noqa
     apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in journalled]}, factory, max_attempts=5,
                   chunk=500, lease=timedelta(seconds=60))

@@ -15,7 +15,8 @@ from sqlalchemy import text, update
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant, email_key
+from domain.model import ADMIN_GROUP_KEY, Invite, PendingGrant, email_key
+from domain.states import InviteStatus
 from domain.tokens import hash_token
 from producers.services.client import Client, new_command
 from producers.services.invite_registration import open_envelope, register_with_token
@@ -207,7 +208,7 @@ def invite_for(database_url, tmp_path, existing_user: bool) -> tuple[Client, str
         if existing_user:
             handle(add_user(STRANGER), uow.repo, now)
             uow.conn.execute(update(users).where(users.c.email_key == email_key(STRANGER)).values(verified=True))
-        invite = Invite(uuid4(), "1001", STRANGER, "alice@example.com", INVITE_PENDING, hash_token(TOKEN), now,
+        invite = Invite(uuid4(), "1001", STRANGER, "alice@example.com", InviteStatus.PENDING, hash_token(TOKEN), now,
                         now + timedelta(days=7))
         uow.repo.add_invite(invite)
         uow.repo.add_pending_grant(PendingGrant(uuid4(), invite.id, "1001", ADMIN_GROUP_KEY, STRANGER, uuid4(),

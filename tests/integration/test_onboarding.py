@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
+from domain.states import JobState
 from producers.onboarding.job import Onboarding, job_id_for
 from producers.services.client import Client
 from store import jobs
@@ -289,7 +290,7 @@ def test_a_killed_producer_resumes_without_duplicates(kind, request, tmp_path):
     producer.wait()
     killed_at = jobs.find(client.engine, job_id)
     assert 0 < killed_at.rows_read < rows, "the producer must be killed half-way"
-    assert killed_at.state == jobs.SUBMITTING
+    assert killed_at.state == JobState.SUBMITTING
     resumed = subprocess.run(command[:-2] + ["--resume", str(job_id)], env=env, capture_output=True, text=True,
                              cwd=tmp_path, timeout=120)
     assert resumed.returncode == 0, resumed.stderr

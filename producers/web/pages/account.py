@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from domain.states import CommandStatus
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
 from producers.web.render import page
 from producers.web.shown_once import take_temporary_password
-from store.command_log import PENDING, QUEUED
 from store.reads import accounts, queries
 
 router = APIRouter()
@@ -60,8 +60,8 @@ async def outcome(request: Request, account: str, command_id: str) -> Response:
     found = await run_in_threadpool(queries.command_status, request.app.state.client.engine, parsed)
     if found is None or found["account"] != account:
         raise HTTPException(404)
-    waiting = found["status"] == QUEUED
+    waiting = found["status"] == CommandStatus.QUEUED
     password = await take_temporary_password(request, found)
     return page(request, "outcome.html", title="Outcome", account=account, me=email, cmd=found,
-                pending=found["status"] == PENDING, refresh=REFRESH_SECONDS if waiting else None,
+                pending=found["status"] == CommandStatus.PENDING, refresh=REFRESH_SECONDS if waiting else None,
                 temporary_password=password)

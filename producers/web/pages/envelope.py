@@ -13,7 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from domain.envelope import TamperedEnvelope, is_envelope_id
 from domain.errors import Refused
 from domain.master_keys import WrongMasterKey
-from domain.model import INVITE_ACCEPTED, email_key
+from domain.model import email_key
+from domain.states import InviteStatus
 from producers.services.invite_registration import posted_envelope_recipient, read_envelope
 from producers.web import sessions
 from producers.web.forms import posted_form
@@ -66,7 +67,7 @@ async def envelope(request: Request, envelope_id: str) -> Response:
     return page(request, "envelope.html", title="Your sealed envelope", opened=opened, fields=fields,
                 inviter=opened.message.get("inviter_name") or opened.message.get("invited_by"),
                 link=opened.message.get("registration_link"),
-                accepted=opened.invite_status == INVITE_ACCEPTED)
+                accepted=opened.invite_status == InviteStatus.ACCEPTED)
 
 
 @router.post("/envelopes/open")
