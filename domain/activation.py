@@ -9,7 +9,7 @@ from domain import invitations
 from domain.invitations import ACTIVATION_ROLE
 from domain.invite_limits import check_invite_limits
 from domain.model import User, email_key
-from domain.ports import Repository
+from domain.ports import Invites
 from domain.states import InviteStatus
 
 
@@ -21,7 +21,7 @@ def new_user(cmd: c.CreateAccount | c.AddUser, email: str) -> User:
                 created_by_account=cmd.account)
 
 
-def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Repository,
+def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Invites,
                     now: datetime) -> ev.Event:
     """An invite to the command's account carrying no grant, mailed in an encrypted envelope with the link to
     set the password; a live invite of the email to that account is replaced by it (its grants were retried)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 from uuid import uuid4
 
 from domain import activation, invitations
@@ -21,7 +21,7 @@ from domain.model import (
     email_key,
     group_key,
 )
-from domain.ports import Repository
+from domain.ports import AuditTrail, Groups, MembershipRepository, Memberships, PendingGrants, Repository
 from domain.states import CommandStatus, GrantStatus
 
 
@@ -35,7 +35,7 @@ class Outcome:
     follow_ups: list[c.Command] = field(default_factory=list)
 
 
-def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Outcome:
+def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: datetime) -> Outcome:
     if cmd.actor != SUPPORT:
         raise NotAuthorized(f"{cmd.actor} is not support; only support can create account {cmd.account}")
     if repo.lock_account(cmd.account) is not None:
@@ -66,7 +66,7 @@ def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Out
     return Outcome(message, events)
 
 
-def add_user(cmd: c.AddUser, repo: Repository, now: datetime) -> Outcome:
+def add_user(cmd: c.AddUser, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_user(email_key(cmd.email))
     if existing is not None:
@@ -93,7 +93,7 @@ def _user_added(cmd: c.CreateAccount | c.AddUser, email: str) -> ev.UserAdded:
                         activation=cmd.activation is not None)
 
 
-def invite_user(cmd: c.InviteUser, repo: Repository, now: datetime) -> Outcome:
+def invite_user(cmd: c.InviteUser, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = Group(cmd.account, ADMIN_GROUP) if cmd.group is None else \
         _existing_group(cmd.account, cmd.group, repo)
@@ -105,12 +105,12 @@ def resend_invite(cmd: c.ResendInvite, repo: Repository, now: datetime) -> Outco
     return Outcome(*invitations.resend(cmd, repo, now))
 
 
-def cancel_invite(cmd: c.CancelInvite, repo: Repository, now: datetime) -> Outcome:
+def cancel_invite(cmd: c.CancelInvite, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return Outcome(*invitations.cancel(cmd, repo, now))
 
 
-def retry_pending_grants(key: str, repo: Repository, now: datetime,
+def retry_pending_grants(key: str, repo: PendingGrants, now: datetime,
                          account: str | None = None, source: str = "cli") -> list[c.Command]:
     """Each pending grant of the email as a new grant command, by its inviter, at its issue time; `source`: where
     the registration (or the user's creation) that retries them came from."""
@@ -126,27 +126,27 @@ def retry_pending_grants(key: str, repo: Repository, now: datetime,
     return retries
 
 
-def grant_admin(cmd: c.GrantAdmin, repo: Repository, now: datetime) -> Outcome:
+def grant_admin(cmd: c.GrantAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _join(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
-def revoke_admin(cmd: c.RevokeAdmin, repo: Repository, now: datetime) -> Outcome:
+def revoke_admin(cmd: c.RevokeAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _leave(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
-def add_member(cmd: c.AddMember, repo: Repository, now: datetime) -> Outcome:
+def add_member(cmd: c.AddMember, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _join(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
-def remove_member(cmd: c.RemoveMember, repo: Repository, now: datetime) -> Outcome:
+def remove_member(cmd: c.RemoveMember, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _leave(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
-def create_group(cmd: c.CreateGroup, repo: Repository, now: datetime) -> Outcome:
+def create_group(cmd: c.CreateGroup, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_group(cmd.account, group_key(cmd.group))
     if existing is not None:
@@ -180,7 +180,7 @@ def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome
                    [ev.GroupDeleted(cmd.account, group.name)])
 
 
-def _authorize(cmd: c.Command, repo: Repository) -> Account:
+def _authorize(cmd: c.Command, repo: MembershipRepository) -> Account:
     account = repo.lock_account(cmd.account)
     if account is None:
         raise Refused(f"account {cmd.account} does not exist")
@@ -189,14 +189,14 @@ def _authorize(cmd: c.Command, repo: Repository) -> Account:
     return account
 
 
-def _existing_group(account: str, name: str, repo: Repository) -> Group:
+def _existing_group(account: str, name: str, repo: Groups) -> Group:
     group = repo.get_group(account, group_key(name))
     if group is None:
         raise Refused(f"group {name} does not exist in account {account}")
     return group
 
 
-def _claim_clock(cmd: c.Command, repo: Repository, group: Group, user_key: str) -> None:
+def _claim_clock(cmd: c.Command, repo: Memberships, group: Group, user_key: str) -> None:
     clock = repo.get_clock(cmd.account, group.key, user_key)
     if clock is not None and clock.command_id == getattr(cmd, "retry_of", None):
         return  # the pending grant this command retries set the clock itself
@@ -213,7 +213,7 @@ def _claim_clock(cmd: c.Command, repo: Repository, group: Group, user_key: str) 
             f"{deleted.command_id}, issued later, {deleted.issued_at.isoformat()})")
 
 
-def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
+def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: MembershipRepository, group: Group,
           now: datetime) -> Outcome:
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
@@ -235,7 +235,7 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, grou
     return Outcome(f"{user.email} is now {role}.", [event(cmd.account, user.email, **extra)])
 
 
-def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: Repository, group: Group,
+def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: MembershipRepository, group: Group,
            now: datetime) -> Outcome:
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
@@ -265,25 +265,40 @@ def _role(group: Group, account: str) -> str:
     return f"a member of group {group.name} in account {account}"
 
 
-HANDLERS: dict[type[c.Command], Callable[[c.Command, Repository, datetime], Outcome]] = {
+# The handlers a MembershipRepository serves; the others ask for more of the store (Repository).
+MEMBERSHIP_HANDLERS: dict[type[c.Command], Callable[[Any, MembershipRepository, datetime], Outcome]] = {
     c.CreateAccount: create_account,
     c.AddUser: add_user,
     c.GrantAdmin: grant_admin,
     c.RevokeAdmin: revoke_admin,
     c.CreateGroup: create_group,
-    c.RenameGroup: rename_group,
-    c.DeleteGroup: delete_group,
     c.AddMember: add_member,
     c.RemoveMember: remove_member,
     c.InviteUser: invite_user,
-    c.ResendInvite: resend_invite,
     c.CancelInvite: cancel_invite,
+}
+HANDLERS: dict[type[c.Command], Callable[[Any, Repository, datetime], Outcome]] = {
+    **MEMBERSHIP_HANDLERS,
+    c.RenameGroup: rename_group,
+    c.DeleteGroup: delete_group,
+    c.ResendInvite: resend_invite,
 }
 
 
 def handle(cmd: c.Command, repo: Repository, now: datetime) -> Outcome:
     """Apply one command and audit every change it made; refusals are raised."""
-    outcome = HANDLERS[type(cmd)](cmd, repo, now)
+    return _audited(cmd, HANDLERS[type(cmd)](cmd, repo, now), repo, now)
+
+
+def handle_membership(cmd: c.Command, repo: MembershipRepository, now: datetime) -> Outcome:
+    """handle() on a MembershipRepository, for the commands it serves; TypeError for any other."""
+    handler = MEMBERSHIP_HANDLERS.get(type(cmd))
+    if handler is None:
+        raise TypeError(f"{type(cmd).__name__} needs more than a MembershipRepository")
+    return _audited(cmd, handler(cmd, repo, now), repo, now)
+
+
+def _audited(cmd: c.Command, outcome: Outcome, repo: AuditTrail, now: datetime) -> Outcome:
     for event in outcome.events:
         repo.add_audit(AuditEntry(at=now, actor=cmd.actor, action=event.action, target=event.target,
                                   account=event.account, command_id=cmd.id, source=cmd.source,

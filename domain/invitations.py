@@ -10,14 +10,14 @@ from domain.errors import Refused
 from domain.invite_limits import check_invite_limits
 from domain.mail_names import quoted_for_mail
 from domain.model import Group, Invite, PendingGrant, email_key
-from domain.ports import Repository
+from domain.ports import GrantHolding, Invitations, InviteResends, Invites
 from domain.states import GrantStatus, InviteStatus
 from domain.tokens import hash_token, new_token
 
 ACTIVATION_ROLE = "a new user, to activate"  # a mail with no grant, to a user who has no password yet
 
 
-def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
+def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: GrantHolding, group: Group,
                role: str, now: datetime) -> tuple[str, list[ev.Event]]:
     """Keep the grant pending and make sure a live invite exists; a sentence and the events."""
     key = email_key(cmd.email)
@@ -42,7 +42,7 @@ def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository,
             f"still live, no second mail; {role} waits for registration."), events
 
 
-def cancel_pending(account: str, group: Group, email: str, repo: Repository, now: datetime,
+def cancel_pending(account: str, group: Group, email: str, repo: Invitations, now: datetime,
                    reason: str) -> int:
     """Cancel the pending grants of the email in this group, and their invite if nothing else waits; `reason`
     also ends the grants' commands."""
@@ -56,7 +56,7 @@ def cancel_pending(account: str, group: Group, email: str, repo: Repository, now
     return len(grants)
 
 
-def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, list[ev.Event]]:
+def resend(cmd: c.ResendInvite, repo: InviteResends, now: datetime) -> tuple[str, list[ev.Event]]:
     """A new invite replaces the live one; a user still without a password gets a new activation mail even
     when their last one expired or could not be delivered."""
     key = email_key(cmd.email)
@@ -80,7 +80,7 @@ def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, l
             [ev.InviteSent(cmd.account, old.email)])
 
 
-def cancel(cmd: c.CancelInvite, repo: Repository, now: datetime) -> tuple[str, list[ev.Event]]:
+def cancel(cmd: c.CancelInvite, repo: Invitations, now: datetime) -> tuple[str, list[ev.Event]]:
     key = email_key(cmd.email)
     invite = repo.find_invite(cmd.account, key)
     if invite is None:
@@ -93,7 +93,7 @@ def cancel(cmd: c.CancelInvite, repo: Repository, now: datetime) -> tuple[str, l
         [ev.InviteCancelled(cmd.account, invite.email)]
 
 
-def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | None]:
+def _live_invite(cmd, repo: Invitations, now: datetime) -> tuple[Invite, str | None]:
     """The live invite and None, or a new invite and its token (an expired one is closed first)."""
     invite = repo.find_invite(cmd.account, email_key(cmd.email))
     if invite is not None and invite.is_live(now):
@@ -106,7 +106,7 @@ def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | No
     return new_invite(cmd, repo, now)
 
 
-def new_invite(cmd, repo: Repository, now: datetime, email: str | None = None) -> tuple[Invite, str]:
+def new_invite(cmd, repo: Invites, now: datetime, email: str | None = None) -> tuple[Invite, str]:
     """A new invite of `email` (the command's, by default) to the command's account, by its actor; and its token.
 
     The caller has checked the invite limits (check_invite_limits) before writing anything."""

@@ -12,7 +12,7 @@ from domain import events as ev
 from domain.errors import Refused
 from domain.handlers import retry_pending_grants
 from domain.model import AuditEntry, User, email_key
-from domain.ports import Repository
+from domain.ports import AuditTrail, Registrations
 from domain.states import InviteStatus
 from domain.tokens import hash_token
 
@@ -37,7 +37,7 @@ class Registered:
     claimed: bool = False  # a user someone else created, unproven till now: its person took it over
 
 
-def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Repository,
+def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Registrations,
              now: datetime, *, email: str | None = None, source: str = "cli",
              password_matches: Callable[[User], bool] = lambda user: False) -> Registered:
     """Accept the invite of the token; the caller submits `retries` in the same transaction.
@@ -85,6 +85,6 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
                       activated, claimed)
 
 
-def _audit(repo: Repository, now: datetime, actor: str, event: ev.Event, operation, source: str) -> None:
+def _audit(repo: AuditTrail, now: datetime, actor: str, event: ev.Event, operation, source: str) -> None:
     repo.add_audit(AuditEntry(now, actor, event.action, event.target, event.account, operation, source,
                               event.detail))

@@ -1,10 +1,11 @@
-"""A Repository for a chunk of membership commands and new accounts and users: read ahead in a few queries,
-written set-based.
+"""The set-based repository of a chunk of membership commands and new accounts and users: read ahead in a few
+queries, written set-based.
 
-The domain's handlers run unchanged against it. Everything a chunk's grants and revokes may read
-is loaded with one query per table, the accounts locked in number order (so two workers never
-deadlock); writes stay in memory and go out in one statement per table at flush(). A read outside
-what was loaded falls back to a query, so the repository is correct for any command it supports.
+It serves the MembershipRepository ports (domain.ports), so the handlers of those commands run unchanged against it;
+renames, deletions of groups, resends and registrations need the row repository. Everything a chunk's grants and
+revokes may read is loaded with one query per table, the accounts locked in number order (so two workers never
+deadlock); writes stay in memory and go out in one statement per table at flush(). A read outside what was loaded
+falls back to a query, so the repository is correct for any command it serves.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.clock import utcnow
 from domain.invite_limits import InviteLimits
 from domain.model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User, email_key
-from domain.ports import Repository
+from domain.ports import SetBasedRepository
 from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store import email_locks
 from store.bulk_sql import among, insert_rows, plan_as_key_lookups
@@ -42,7 +43,7 @@ from store.tables import (
 Key = tuple[str, str, str]  # account, group key, email key
 
 
-class ChunkRepository(ChunkInviteCounts, Repository):
+class ChunkRepository(ChunkInviteCounts, SetBasedRepository):
     def __init__(self, conn: Connection, mail_writer: InviteMailWriter | None, invite_ttl: timedelta | None,
                  now: datetime | None = None, invite_limits: InviteLimits | None = None):
         self.conn = conn
@@ -213,11 +214,6 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         self.writes += 1
         self._groups[(group.account, group.key)] = group
         self._inserts[groups].append({"account": group.account, "name_key": group.key, "name": group.name})
-
-    def rename_group(self, *_) -> None:
-        raise NotImplementedError("the chunk repository applies memberships and new accounts and users only")
-
-    delete_group = move_pending_grants = invite_by_token = prove_mailbox = accounts_of = rename_group
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:

@@ -1,4 +1,4 @@
-"""The domain's Repository on a SQLAlchemy connection."""
+"""The row repository: every port of the domain's Repository, on a SQLAlchemy connection."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from domain import commands as c
 from domain.errors import Refused, Superseded
-from domain.handlers import handle
+from domain.handlers import handle_membership
 from domain.invite_limits import InviteLimitReached
 from domain.model import ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, email_key, group_key
 from domain.states import CommandStatus
@@ -60,7 +60,7 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
     for cmd in run:
         writes = repo.writes
         try:
-            outcome = handle(cmd, repo, now)
+            outcome = handle_membership(cmd, repo, now)
         except (Refused, Superseded) as refusal:
             if repo.writes != writes:
                 raise NotForBulk(f"command {cmd.id} was refused after it wrote") from refusal

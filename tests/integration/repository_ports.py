@@ -6,8 +6,8 @@ before it with `port.given(...)` (written through a repository that supports eve
 works in units of work on the implementation under test: `with port.unit() as repo: ...` commits what the block
 wrote, after the chunk repository's flush(); an exception leaves without committing.
 
-The chunk repository supports only what the set-based path calls (grants, revokes and member changes, with their
-invites and pending grants): the tests of anything else take `full_port`, which runs every case but the chunk's.
+The chunk repository serves only the MembershipRepository ports (domain.ports): the tests of any other port take
+`full_port`, which runs every case but the chunk's.
 """
 from __future__ import annotations
 
@@ -210,5 +210,5 @@ def port(implementation, database_url):
 
 @pytest.fixture
 def full_port(implementation, database_url):
-    """The port on one implementation that supports every operation (not the chunk repository), holding the_world."""
+    """The port on one implementation that serves every port (not the chunk repository), holding the_world."""
     yield from _open(implementation, database_url)

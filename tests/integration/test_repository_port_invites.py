@@ -146,7 +146,8 @@ def test_closing_a_pending_grant_ends_its_pending_command_unless_it_was_retried(
     port.command_pending(grant.command_id)
     with port.unit() as repo:
         repo.close_pending_grant(grant.id, status, "closed by command y", at(1))
-    assert port.command_end(grant.command_id) == (ends, "closed by command y" if ends != CommandStatus.PENDING else None)
+    reason = "closed by command y" if ends != CommandStatus.PENDING else None
+    assert port.command_end(grant.command_id) == (ends, reason)
 
 
 def test_a_pending_grant_whose_id_is_taken_is_refused(port):

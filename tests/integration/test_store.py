@@ -163,7 +163,8 @@ def test_record_submitted_and_claim(engine):
         uow.log.record_submitted([first, second], now)
         uow.commit()
     shown = queries.command_status(engine, first.id)
-    assert (shown["status"], shown["attempts"], shown["type"], shown["account"]) == (CommandStatus.QUEUED, 0, "grant_admin", "1001")
+    assert (shown["status"], shown["attempts"], shown["type"], shown["account"]) == (
+        CommandStatus.QUEUED, 0, "grant_admin", "1001")
     with SqlUnitOfWork(engine) as uow:
         claims = uow.log.claim([first.id, second.id, uuid4()], utcnow(), timedelta(0))
         uow.commit()
@@ -174,7 +175,8 @@ def test_record_submitted_and_claim(engine):
     with SqlUnitOfWork(engine) as uow:
         claims = uow.log.claim([first.id, second.id], utcnow(), timedelta(0))
         uow.commit()
-    assert claims == {first.id: Claim(CommandStatus.QUEUED, 2), second.id: Claim(CommandStatus.APPLIED, 1)}  # finished: not counted
+    # finished: not counted
+    assert claims == {first.id: Claim(CommandStatus.QUEUED, 2), second.id: Claim(CommandStatus.APPLIED, 1)}
     with SqlUnitOfWork(engine) as uow:
         payload = uow.conn.execute(select(commands.c.payload).where(commands.c.id == first.id)).scalar_one()
     assert payload == first.model_dump(mode="json")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain import model
 from domain.model import (
@@ -47,6 +47,7 @@ class FakeRepository(Repository):
         self.invites: dict[UUID, Invite] = {}
         self.grants: dict[UUID, tuple[PendingGrant, GrantStatus]] = {}  # grant and its status
         self.mails: list[tuple[Invite, str, str]] = []  # invite, token, role
+        self.new_mail_ids: list[UUID] = []  # an id for each mail, as the outbox gives
         self.mail_replaces: dict[UUID, Invite] = {}  # a resent invite's id: the invite its mail replaces
         self.ended_sessions: list[str] = []  # email keys whose sessions prove_mailbox ended
         # The commands of closed grants, and the final status and reason the store gives each (it has no command log)
@@ -56,6 +57,9 @@ class FakeRepository(Repository):
 
     def lock_account(self, number: str) -> Account | None:
         return self.accounts.get(number)
+
+    def lock_accounts(self, numbers: set[str]) -> None:
+        """Nothing to lock: one unit of work at a time."""
 
     def add_account(self, account: Account) -> None:
         if account.number in self.accounts:
@@ -174,6 +178,7 @@ class FakeRepository(Repository):
 
     def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
         self.mails.append((invite, token, role))
+        self.new_mail_ids.append(uuid4())
         if replaces is not None:
             self.mail_replaces[invite.id] = replaces
 
@@ -186,7 +191,8 @@ class FakeRepository(Repository):
                        group_key: str | None = None) -> list[PendingGrant]:
         # As the store reads them: joined to their invite, whose email they carry (the store keeps no other).
         return [replace(g, email=self.invites[g.invite_id].email) for g, status in self.grants.values()
-                if status == GrantStatus.PENDING and g.invite_id in self.invites and model.email_key(g.email) == email_key
+                if status == GrantStatus.PENDING and g.invite_id in self.invites
+                and model.email_key(g.email) == email_key
                 and account in (None, g.account) and group_key in (None, g.group)]
 
     def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None:

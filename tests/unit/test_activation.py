@@ -73,7 +73,8 @@ def test_add_user_by_activation_writes_a_user_with_no_password_an_invite_and_its
     assert (user.first_name, user.password_hash, user.password_expired) == ("Nina", None, True)
     assert user.awaits_activation
     [(invite, token, role)] = repo.mails
-    assert (invite.email, invite.account, invite.invited_by, invite.status) == (STRANGER, "1001", ALICE, InviteStatus.PENDING)
+    assert (invite.email, invite.account, invite.invited_by, invite.status) == (STRANGER, "1001", ALICE,
+                                                                                 InviteStatus.PENDING)
     assert role == ACTIVATION_ROLE and invite.expires_at == NOW + timedelta(days=7)
     assert repo.pending_grants("nobody@example.com") == []  # the invite carries no grant
     assert repo.actions() == ["user.added", "activation.sent"]
