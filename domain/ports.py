@@ -9,9 +9,7 @@ with an invite's token needs; Repository, every port (the row repository, the fa
 """
 from __future__ import annotations
 
-import abc
 from abc import abstractmethod
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
@@ -208,18 +206,3 @@ class SetBasedRepository(MembershipRepository, Protocol):
     def flush(self) -> None:
         """Write what the chunk's commands did."""
 
-
-class UnitOfWork(AbstractContextManager, abc.ABC):
-    """A transaction: leaving without commit() rolls back."""
-
-    repo: Repository
-
-    @abc.abstractmethod
-    def commit(self) -> None: ...
-
-    @abc.abstractmethod
-    def rollback(self) -> None: ...
-
-    @abc.abstractmethod
-    def savepoint(self) -> AbstractContextManager:
-        """A nested transaction: an exception inside undoes only what it wrote."""

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 
 from domain.states import CommandStatus, GrantStatus
 from store.bulk_sql import among
-from store.command_log import CommandLog
+from store.command_log import SqlCommandLog
 from store.tables import invites, pending_grants
 
 COMMAND_STATUS_OF_CLOSED_GRANT = {GrantStatus.EXPIRED: CommandStatus.EXPIRED,
@@ -37,8 +37,8 @@ def close_commands(conn: Connection, closed: dict[UUID, tuple[GrantStatus, str]]
     if superseded:
         rows = conn.execute(select(pending_grants.c.id, pending_grants.c.command_id)
                             .where(among(conn, pending_grants.c.id, list(superseded)))).all()
-        CommandLog(conn).close_pending({row.command_id: superseded[row.id] for row in rows}, CommandStatus.SUPERSEDED,
-                                       now)
+        SqlCommandLog(conn).close_pending({row.command_id: superseded[row.id] for row in rows},
+                                          CommandStatus.SUPERSEDED, now)
 
 
 def expire_commands(conn: Connection, grant_ids: list[UUID], now: datetime) -> None:
@@ -48,11 +48,11 @@ def expire_commands(conn: Connection, grant_ids: list[UUID], now: datetime) -> N
     rows = conn.execute(select(pending_grants.c.command_id, invites.c.email, invites.c.account, invites.c.expires_at)
                         .join(invites, invites.c.id == pending_grants.c.invite_id)
                         .where(among(conn, pending_grants.c.id, grant_ids))).all()
-    CommandLog(conn).close_pending({row.command_id: expired_reason(row.email, row.account, row.expires_at)
-                                    for row in rows}, CommandStatus.EXPIRED, now)
+    SqlCommandLog(conn).close_pending({row.command_id: expired_reason(row.email, row.account, row.expires_at)
+                                       for row in rows}, CommandStatus.EXPIRED, now)
 
 
 def fail_commands(conn: Connection, command_ids: list[UUID], email: str, mail_reason: str, now: datetime) -> None:
     """The pending commands of grants whose invite mail failed for good end `failed`, with the mail's reason."""
     reason = f"the invite mail to {email} could not be delivered: {mail_reason}"
-    CommandLog(conn).close_pending({command_id: reason for command_id in command_ids}, CommandStatus.FAILED, now)
+    SqlCommandLog(conn).close_pending({command_id: reason for command_id in command_ids}, CommandStatus.FAILED, now)

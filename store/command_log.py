@@ -1,8 +1,7 @@
-"""The command log: the outbox producers write first, and the journal of each command's status."""
+"""The command log in the store: the outbox producers write first, and the journal of each command's status."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -11,35 +10,13 @@ from sqlalchemy import Connection, Text, and_, cast, insert, literal_column, or_
 from domain.commands import AddMember, Command, GrantAdmin
 from domain.model import ADMIN_GROUP_KEY, email_key, group_key
 from domain.states import CommandStatus, GrantStatus
+from domain.unit_of_work_port import Claim, CommandLog, JobPlace
 from store.bulk_sql import among, plan_as_key_lookups, update_rows
 from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters, pending_grants
 
 
-@dataclass(frozen=True)
-class JobPlace:
-    """Where a job's command sits in its job, to find the earlier rows it must wait for."""
-
-    job_id: UUID
-    line: int
-    account: str
-    subject: str | None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A command as the worker finds it in the log before applying it; `leased`: queued, but another worker holds
-    its lease and is applying it."""
-
-    status: CommandStatus
-    attempts: int
-    payload: str | None = field(default=None, compare=False)  # the journalled command as JSON text, to apply
-    job: JobPlace | None = field(default=None, compare=False)
-    deferrals: int = 0  # times it was sent back to wait for an earlier row
-    leased: bool = False
-
-
-class CommandLog:
-    """Writes to the command log and dead letters through one connection."""
+class SqlCommandLog(CommandLog):
+    """Writes to the command log and dead letters through one connection; the relay's scans besides the port."""
 
     def __init__(self, connection: Connection):
         self.conn = connection

@@ -18,11 +18,8 @@ from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
 from domain.states import CommandStatus
+from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
 from domain.validation import describe
-from store import relay_marks
-from store.command_log import Claim
-from store.metrics import batch_sizes, invite_refusals
-from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
 from workers.claims import BatchReport, Claimed, claim, identify_each
 from workers.failure_kinds import interruption, is_transient
@@ -30,7 +27,7 @@ from workers.failure_kinds import interruption, is_transient
 logger = logging.getLogger(__name__)
 
 
-def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
+def apply_message(message: object, uow_factory: UnitOfWorkFactory, *,
                   max_attempts: int, chunk: int, lease: timedelta,
                   mails_committed: Callable[[list[UUID]], None] = lambda ids: None,
                   deferred: Callable[[list[dict], float], None] = lambda payloads, countdown: None,
@@ -62,7 +59,7 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
     return report
 
 
-def _apply_claimed(claimed: Claimed, uow_factory, max_attempts: int, report: BatchReport,
+def _apply_claimed(claimed: Claimed, uow_factory: UnitOfWorkFactory, max_attempts: int, report: BatchReport,
                    mails_committed: Callable[[list[UUID]], None],
                    deferred: Callable[[list[dict], float], None]) -> None:
     """Send back what must wait; apply the rest in one transaction, set-based where it can.
@@ -88,7 +85,7 @@ def _apply_claimed(claimed: Claimed, uow_factory, max_attempts: int, report: Bat
         mails_committed(mail_ids)
 
 
-def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_factory,
+def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkFactory,
                                      max_attempts: int) -> tuple[list[str], list[UUID]]:
     try:
         return _apply_chunk(runnable, uow_factory, max_attempts, bulk=True)
@@ -100,15 +97,15 @@ def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_
         return _apply_chunk(runnable, uow_factory, max_attempts, bulk=False)
 
 
-def _note_taken(uow: SqlUnitOfWork, *, size: int, queue: str | None, sent_at: datetime | None) -> None:
+def _note_taken(uow: UnitOfWork, *, size: int, queue: str | None, sent_at: datetime | None) -> None:
     """For /metrics, the message's size; for the relay, that every message sent well before it has left the queue.
     Last in its transaction: the relay's mark is one row that every worker updates, locked until the commit."""
-    batch_sizes.record(uow.conn, size)
+    uow.figures.record_batch_size(size)
     if queue is not None and sent_at is not None:
-        relay_marks.note_started(uow.conn, queue, sent_at)
+        uow.figures.note_message_started(queue, sent_at)
 
 
-def _release_quietly(uow_factory, ids: list[UUID]) -> None:
+def _release_quietly(uow_factory: UnitOfWorkFactory, ids: list[UUID]) -> None:
     """Give the claims back for the retry; if the database is still away, their lease runs out instead."""
     try:
         with uow_factory() as uow:
@@ -119,7 +116,7 @@ def _release_quietly(uow_factory, ids: list[UUID]) -> None:
                        len(ids), type(error).__name__)
 
 
-def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempts: int,
+def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkFactory, max_attempts: int,
                  bulk: bool) -> tuple[list[str], list[UUID]]:
     """One transaction: runs of membership commands set-based (if `bulk`), the others one by one."""
     statuses: list[str] = []
@@ -140,7 +137,7 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempt
         return statuses, mail_ids + list(uow.repo.new_mail_ids)
 
 
-def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int) -> str:
+def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -> str:
     try:
         with uow.savepoint():
             status = uow.log.lock_status(cmd.id)
@@ -163,7 +160,7 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
         return "error"
 
 
-def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
+def _decide(cmd: Command, uow: UnitOfWork, now: datetime) -> str:
     """Run the handler in a savepoint of its own: a refusal keeps nothing the handler wrote before it.
 
     A unique-key race (another worker inserted the same user or group meanwhile) is tried once more:
@@ -180,7 +177,7 @@ def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
         except Refused as refusal:
             _finish(uow, cmd, CommandStatus.REJECTED, refusal.reason, now)
             if isinstance(refusal, InviteLimitReached):
-                invite_refusals.count(uow.conn, Counter([refusal.limit]))
+                uow.figures.count_invite_refusals(Counter([refusal.limit]))
             return CommandStatus.REJECTED
         except Superseded as superseded:
             _finish(uow, cmd, CommandStatus.SUPERSEDED, superseded.reason, now)
@@ -192,7 +189,7 @@ def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
     raise AssertionError("unreachable")
 
 
-def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime) -> None:
+def _apply_follow_ups(commands: list[Command], uow: UnitOfWork, now: datetime) -> None:
     """Commands a handler asked for (retried pending grants): journalled, then applied in this transaction."""
     uow.log.record_submitted(commands, now)
     for follow_up in commands:
@@ -206,7 +203,7 @@ def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime
             _finish(uow, follow_up, CommandStatus.SUPERSEDED, superseded.reason, now)
 
 
-def _finish(uow: SqlUnitOfWork, cmd: Command, status: CommandStatus, reason: str, now: datetime) -> None:
+def _finish(uow: UnitOfWork, cmd: Command, status: CommandStatus, reason: str, now: datetime) -> None:
     uow.log.finish(cmd.id, status, reason, now)
     retried = getattr(cmd, "retry_of", None)
     if retried is None:
@@ -216,7 +213,7 @@ def _finish(uow: SqlUnitOfWork, cmd: Command, status: CommandStatus, reason: str
                        "grant of its account and email that the system retried: left as it is", cmd.id, retried)
 
 
-def _dead_letter(uow_factory, command_id, reason: str, payload: object) -> None:
+def _dead_letter(uow_factory: UnitOfWorkFactory, command_id: UUID | None, reason: str, payload: object) -> None:
     with uow_factory() as uow:
         uow.log.dead_letter(command_id, reason, payload, utcnow())
         uow.commit()

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from domain.clock import utcnow
 from domain.commands import Command, parse_command, parse_journalled
 from domain.states import CommandStatus
+from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
 from domain.validation import describe
-from store.command_log import Claim
 
 DEFER_FIRST_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this, then twice as long
 DEFER_MAX_SECONDS = 20.0  # each time, up to this (below the relay's 30 s)
@@ -47,7 +47,7 @@ class Claimed:
     suspects: list[tuple[UUID, dict]]
 
 
-def identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[tuple[UUID, dict]]:
+def identify_each(items: list[dict], uow_factory: UnitOfWorkFactory, report: BatchReport) -> list[tuple[UUID, dict]]:
     """Each item's command id, once. Only the id is read: the command log's copy is what gets applied."""
     identified, bad, seen = [], [], set()
     for item in items:
@@ -72,8 +72,8 @@ def identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[t
     return identified
 
 
-def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease: timedelta,
-          report: BatchReport, also: Callable[[object], None] | None = None) -> Claimed:
+def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_attempts: int, lease: timedelta,
+          report: BatchReport, also: Callable[[UnitOfWork], None] | None = None) -> Claimed:
     """In its own transaction, so a command that kills its worker is still counted.
 
     What to apply now, what to send again later, and the suspects: of several commands claimed together,

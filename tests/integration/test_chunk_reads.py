@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, insert
 
 from store.chunk_repository import ChunkRepository
-from store.command_log import CommandLog
+from store.command_log import SqlCommandLog
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.tables import accounts, groups, memberships, metadata, users
@@ -133,7 +133,7 @@ def test_a_chunks_statuses_are_written_through_each_commands_key_however_many_ar
     with engine.connect() as conn:
         chunk = conn.exec_driver_sql("SELECT id FROM commands WHERE job_line <= 400").scalars().all()
         with statements_run(conn, "UPDATE") as seen:
-            written = CommandLog(conn).finish_queued([{"id": command_id, "status": "applied", "reason": None,
+            written = SqlCommandLog(conn).finish_queued([{"id": command_id, "status": "applied", "reason": None,
                                                        "finished_at": NOW} for command_id in chunk])
         plan, = plans_of(conn, seen)
         conn.rollback()

@@ -14,7 +14,7 @@ from sqlalchemy import event, update
 from domain.clock import utcnow
 from producers.services.client import Client
 from store import relay_marks
-from store.command_log import CommandLog
+from store.command_log import SqlCommandLog
 from store.tables import commands
 from workers.celery_app import create_app
 from workers.relay import lost_before, relay_unapplied
@@ -107,7 +107,7 @@ def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
 
     with client.engine.connect() as conn:
         event.listen(conn, "before_cursor_execute", capture)
-        CommandLog(conn).take_unapplied(utcnow(), 500, utcnow())  # the relay's own scan
+        SqlCommandLog(conn).take_unapplied(utcnow(), 500, utcnow())  # the relay's own scan
         event.remove(conn, "before_cursor_execute", capture)
         conn.rollback()
         statement, parameters = seen[0]

@@ -12,8 +12,8 @@ from domain.errors import Refused
 from domain.handlers import handle
 from domain.model import ADMIN_GROUP_KEY, Account, User, email_key, group_key
 from domain.states import CommandStatus
+from domain.unit_of_work_port import Claim
 from producers.services.client import new_command
-from store.command_log import Claim
 from store.engine import make_engine
 from store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from store.reads import queries

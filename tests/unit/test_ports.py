@@ -1,5 +1,5 @@
-"""The repository ports: each repository declares the ports it serves and implements every operation of each, and
-the set-based path runs only the handlers that ask for no more than it serves."""
+"""The ports: each repository declares the ports it serves and implements every operation of each, the set-based
+path runs only the handlers that ask for no more than it serves, and the store's unit of work is the whole port."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,10 +7,12 @@ from typing import get_type_hints
 
 import pytest
 
-from domain import ports
+from domain import ports, unit_of_work_port
 from domain.handlers import HANDLERS, MEMBERSHIP_HANDLERS, handle_membership
 from store.chunk_repository import ChunkRepository
+from store.command_log import SqlCommandLog
 from store.repository import SqlRepository
+from store.unit_of_work import SqlApplyFigures, SqlUnitOfWork
 from workers.bulk_apply import _BULK_TYPES
 
 from .fakes import FakeRepository
@@ -82,3 +84,12 @@ def test_the_handlers_that_need_more_than_a_membership_repository_ask_for_the_wh
 def test_a_command_that_needs_more_than_a_membership_repository_is_refused_by_handle_membership():
     with pytest.raises(TypeError, match="RenameGroup needs more than a MembershipRepository"):
         handle_membership(rename_group("Sales", "Marketing"), FakeRepository(), datetime.now(timezone.utc))
+
+
+@pytest.mark.parametrize(("implementation", "port"), [(SqlUnitOfWork, unit_of_work_port.UnitOfWork),
+                                                      (SqlCommandLog, unit_of_work_port.CommandLog),
+                                                      (SqlApplyFigures, unit_of_work_port.ApplyFigures)])
+def test_the_store_implements_every_operation_of_the_unit_of_work_port_and_its_parts(implementation, port):
+    assert port in implementation.__mro__
+    assert implementation.__abstractmethods__ == frozenset()
+    assert operations(port)  # a port with no abstract operation would check nothing
