@@ -6,7 +6,7 @@ accounts in the order its commands come would lock them in opposite orders in tw
 """
 from __future__ import annotations
 
-from producers.client import Client, new_command
+from producers.services.client import Client, new_command
 
 from .helpers import account_with_admin, grant
 from .test_no_loss import fast_settings, no_loss_redis_url, rows, wait_until, worker_process  # noqa: F401
