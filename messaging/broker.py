@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Iterable
 from urllib.parse import urlparse
 from uuid import UUID
@@ -10,6 +9,7 @@ from uuid import UUID
 from celery import Celery
 
 from config.settings import Settings
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import WIRE_VERSION
 
 # Every task's name: what producers publish and beat schedules, and what workers register.
@@ -88,10 +88,12 @@ def make_celery(settings: Settings, name: str = "envadmin") -> Celery:
     return app
 
 
-def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: float | None = None) -> bool:
-    """Send one message carrying a batch of commands; False if the broker could not take it."""
+def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: float | None = None, *,
+                  clock: Clock = SYSTEM_CLOCK) -> bool:
+    """Send one message carrying a batch of commands, stamped with the clock's time; False if the broker could not
+    take it."""
     try:
-        message = {"v": WIRE_VERSION, "commands": payloads, "sent_at": datetime.now(timezone.utc).isoformat()}
+        message = {"v": WIRE_VERSION, "commands": payloads, "sent_at": clock.now().isoformat()}
         app.send_task(APPLY_BATCH, args=[message],
                       argsrepr=f"<batch of {len(payloads)} commands>", kwargsrepr="{}",
                       queue=queue, retry=True, countdown=countdown)

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings, load_settings
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK, Clock
 from producers.api.routes import create_api, is_api_path
 from producers.services.proxies import believe_trusted_proxies
 from producers.web import access_log, prometheus, sessions
@@ -41,11 +41,12 @@ from store.session_rows import session_limits
 SESSION_COOKIE = "envadmin_session"
 
 
-def create_web(settings: Settings | None = None, token: str | None = None, clock=utcnow) -> FastAPI:
-    """`clock`: what sessions take as now (tests move it instead of waiting)."""
+def create_web(settings: Settings | None = None, token: str | None = None, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
+    """`clock`: where the pages, the API and the sessions read the time (tests move it instead of waiting)."""
     settings = settings or load_settings()
     settings.master_key_secrets()  # pages seal and open with it: a missing or malformed key stops the server at start
-    app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_upload.upload_body_limit(settings),))
+    app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_upload.upload_body_limit(settings),),
+                     clock=clock)
     app.state.settings = settings
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
     app.include_router(register.router)

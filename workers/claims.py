@@ -10,7 +10,6 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from domain.clock import utcnow
 from domain.commands import Command, parse_command, parse_journalled
 from domain.validation import describe
 from store.command_log import LEASED, QUEUED, Claim
@@ -65,7 +64,7 @@ def identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[t
     if bad:
         with uow_factory() as uow:
             for item, reason in bad:
-                uow.log.dead_letter(None, reason, item, utcnow())
+                uow.log.dead_letter(None, reason, item, uow.clock.now())
                 report.count("dead_letter")
             uow.commit()
     return identified
@@ -83,17 +82,18 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
     transaction, just before it commits.
     """
     with uow_factory() as uow:
-        claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
+        now = uow.clock.now()
+        claims = uow.log.claim([command_id for command_id, _ in items], now, lease)
         runnable, suspects = [], []
         for command_id, item in items:
             claim = claims.get(command_id)
             if claim is None:
-                uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
+                uow.log.dead_letter(None, _not_in_log(command_id, item), item, now)
                 report.count("dead_letter")
             elif claim.status != QUEUED:
                 report.count(claim.status if claim.status == LEASED else f"already_{claim.status}")
             elif claim.attempts > max_attempts:
-                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
+                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, now)
                 report.count("dead_letter")
             elif claim.attempts > 1 and len(items) > 1:
                 suspects.append((claim.attempts, command_id, item))
@@ -107,7 +107,6 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
         if waiting:
             deferrals = max(claim.deferrals for cmd, claim in runnable if cmd.id in waiting)
             countdown = min(DEFER_FIRST_SECONDS * 2 ** deferrals, DEFER_MAX_SECONDS)
-            now = utcnow()
             uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown))
             report.statuses["deferred"] = len(waiting)
         if also is not None:

@@ -13,7 +13,6 @@ import json
 import logging
 import reprlib
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from typing import Any, get_args
 from uuid import UUID
 
@@ -25,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings, check_secret
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import AnyCommand, Command, account_number
 from domain.login import retry_after_seconds, too_many_failures
 from domain.validation import describe
@@ -75,12 +75,13 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 def create_api(settings: Settings | None = None, token: str | None = None, *, with_pages: bool = False,
-               larger_bodies: tuple[LargerBody, ...] = ()) -> FastAPI:
+               larger_bodies: tuple[LargerBody, ...] = (), clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     """The API app; its one Client (store and broker) is built here, nothing connects at import.
 
     `with_pages`: the web app adds its pages to this app; requests to their paths pass without the API token.
-    `larger_bodies`: its upload routes, with their own body limits."""
-    client = Client(settings)
+    `larger_bodies`: its upload routes, with their own body limits.
+    `clock`: the client's, where the API and the pages beside it read the time."""
+    client = Client(settings, clock=clock)
     if token is None:
         configured = client.settings.api_token
         token = configured.get_secret_value() if configured is not None else ""
@@ -112,7 +113,7 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
             return _response(_error(401, "missing API token (Authorization: Bearer <token>)",
                                     {"WWW-Authenticate": "Bearer"}))
         right = hmac.compare_digest(presented.strip().encode(), expected)
-        now = datetime.now(timezone.utc)
+        now = client.clock.now()
         # A wrong token counts in the lockout of the client address, as a wrong password does at sign-in.
         locked_until = await run_in_threadpool(secret_tried, client.engine, API_TOKEN, client_address(request),
                                                right, now)
@@ -166,7 +167,7 @@ def create_api(settings: Settings | None = None, token: str | None = None, *, wi
                     older: str = ""):
         """The account's audit trail, newest first, a page of `limit` (at most 500); `older` pages on."""
         try:
-            wanted = audit_filter(actor, action, since, datetime.now(timezone.utc))
+            wanted = audit_filter(actor, action, since, client.clock.now())
         except ValueError as e:
             raise _error(422, f"since: {e}") from None
         size = _bounded_int("limit", limit, AUDIT_PAGE, MAX_AUDIT_PAGE)
@@ -232,7 +233,7 @@ def _validate_and_submit(client: Client, items: list[Any]) -> dict:
     commands, errors = [], []
     for index, item in enumerate(items):
         try:
-            commands.append(_to_command(item))
+            commands.append(_to_command(item, client.clock))
         except _Invalid as e:
             errors.append({"index": index, "message": str(e)})
     if errors:
@@ -248,8 +249,8 @@ class _Invalid(ValueError):
     """One command that cannot be submitted; the message names each bad field."""
 
 
-def _to_command(item: Any) -> Command:
-    """Validate one submitted object with the wire models; the server fills id, issued_at, source."""
+def _to_command(item: Any, clock: Clock) -> Command:
+    """Validate one submitted object with the wire models; the server fills id, issued_at (by `clock`), source."""
     if not isinstance(item, dict):
         raise _Invalid("input: expected a command object")
     problems = [f"{name}: is assigned by the server" for name in _SERVER_ASSIGNED if name in item]
@@ -269,7 +270,7 @@ def _to_command(item: Any) -> Command:
         fields = {name: value for name, value in fields.items() if name not in unknown}
         try:
             command = new_command(type_, actor=actor if actor is not None else "support", source=SOURCE,
-                                  account=account if account is not None else "0", **fields)
+                                  account=account if account is not None else "0", clock=clock, **fields)
         except ValidationError as e:
             problems.append(_without_long_echoes(describe(e), [problem["input"] for problem in e.errors()]))
         except TypeError as e:  # a field name that is not a valid keyword (cannot happen from JSON)

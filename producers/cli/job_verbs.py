@@ -97,7 +97,7 @@ def onboard(
         code = _follow(job.job_id, timeout, show_progress=not as_json)
     else:
         code = EXIT_OK
-    report = job_reports.report(api.engine, job.job_id)
+    report = job_reports.report(api.engine, job.job_id, api.clock.now())
     if as_json:
         print_json(report)
     else:
@@ -160,7 +160,7 @@ def _progress(show: bool) -> Progress:
 
 
 def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
-    report = job_reports.report(client().engine, job_id)
+    report = job_reports.report(client().engine, job_id, client().clock.now())
     counts = report["counts"]
     done = _done(report)
     shown = (f"read {report['rows_read']} · submitted {report['rows_submitted']} · applied {counts['applied']}"
@@ -224,7 +224,7 @@ def _job_id(text: str) -> UUID:
 
 
 def _report_or_fail(text: str) -> dict:
-    report = job_reports.report(client().engine, _job_id(text))
+    report = job_reports.report(client().engine, _job_id(text), client().clock.now())
     if report is None:
         fail(f"no job {text}", EXIT_REFUSED)
     return report

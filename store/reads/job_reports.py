@@ -7,7 +7,6 @@ from uuid import UUID
 
 from sqlalchemy import Engine, func, select
 
-from domain.clock import utcnow
 from store.command_log import EXPIRED, FAILED, QUEUED, REJECTED, STATUSES
 from store.jobs import FAILED as JOB_FAILED
 from store.jobs import SUBMITTED
@@ -17,8 +16,9 @@ INVALID = "invalid"
 RUNNING, COMPLETED = "running", "completed"
 
 
-def report(engine: Engine, job_id: UUID) -> dict | None:
-    """One object: id, state, counts per status (and invalid), percentage done, timing."""
+def report(engine: Engine, job_id: UUID, now: datetime) -> dict | None:
+    """One object: id, state, counts per status (and invalid), percentage done, timing (a running job's up to
+    `now`)."""
     with engine.connect().execution_options(readonly=True) as conn:
         job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         if job is None:
@@ -35,7 +35,7 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
     finished_at = (last_finish or job.submitted_at) if state == COMPLETED else None
     if finished_at is not None and job.submitted_at is not None:
         finished_at = max(finished_at, job.submitted_at)
-    elapsed = ((finished_at or utcnow()) - job.created_at).total_seconds()
+    elapsed = ((finished_at or now) - job.created_at).total_seconds()
     return {
         "id": str(job.id), "state": state, "file": job.file_name, "format": job.file_format, "by": job.actor,
         "counts": counts, "rows": total, "rows_read": job.rows_read, "rows_submitted": job.rows_submitted,

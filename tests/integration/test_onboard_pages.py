@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from domain.clock import SYSTEM_CLOCK
 from producers.http_app import create_web
 from producers.services.client import new_command
 from store import credentials
@@ -190,7 +191,7 @@ def test_the_upload_route_takes_a_body_larger_than_the_rest_of_the_app(database_
                          % (n, " " * 60_000) for n in range(25)).encode()
         assert len(padded) > settings.api_max_body_bytes
         job_id = job_id_of(uploads.upload("1001", "padded.jsonl", padded))
-        assert job_reports.report(engine, job_id)["counts"]["queued"] == 25
+        assert job_reports.report(engine, job_id, SYSTEM_CLOCK.now())["counts"]["queued"] == 25
     engine.dispose()
 
 

@@ -313,6 +313,6 @@ def test_the_chunk_repository_refuses_outright_what_the_set_based_path_never_cal
     port = SqlPort("chunk", database_url)
     with SqlUnitOfWork(port.engine) as uow, pytest.raises(NotImplementedError, match="memberships and new accounts and users only"):
         arguments = [None] * (len(inspect.signature(getattr(Repository, operation)).parameters) - 1)
-        getattr(ChunkRepository(uow.conn, None, None), operation)(*arguments)
+        getattr(ChunkRepository(uow.conn, None, None, uow.clock.now()), operation)(*arguments)
     port.engine.dispose()
 

@@ -12,7 +12,7 @@ from producers.ops.chart import HEIGHT, TOP, per_minute_chart
 from producers.ops.snapshot import SharedSnapshot, workers_serving
 
 
-class Clock:
+class Timer:
     def __init__(self):
         self.now = 100.0
 
@@ -31,21 +31,21 @@ def counting_read():
 
 
 def test_viewers_within_a_second_share_one_read_and_the_next_second_reads_again():
-    clock = Clock()
+    timer = Timer()
     read, reads = counting_read()
-    shared = SharedSnapshot(read, seconds=1.0, clock=clock)
+    shared = SharedSnapshot(read, seconds=1.0, timer=timer)
 
     assert shared.get() == {"read": 1}
-    clock.now += 0.99
+    timer.now += 0.99
     assert shared.get() == {"read": 1}
-    clock.now += 0.01
+    timer.now += 0.01
     assert shared.get() == {"read": 2}
     assert len(reads) == 2
 
 
 def test_a_forgotten_snapshot_is_read_anew_by_the_next_viewer():
     read, reads = counting_read()
-    shared = SharedSnapshot(read, seconds=1.0, clock=Clock())
+    shared = SharedSnapshot(read, seconds=1.0, timer=Timer())
 
     shared.get()
     shared.forget()
@@ -86,7 +86,7 @@ def test_a_failed_read_is_not_kept_and_the_next_viewer_reads_again():
             raise RuntimeError("the store is restarting")
         return {"ok": True}
 
-    shared = SharedSnapshot(flaky, seconds=1.0, clock=Clock())
+    shared = SharedSnapshot(flaky, seconds=1.0, timer=Timer())
     with pytest.raises(RuntimeError):
         shared.get()
     assert shared.get() == {"ok": True}
