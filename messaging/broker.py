@@ -13,14 +13,17 @@ from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import WIRE_VERSION
 
 # Every task's name: what producers publish and beat schedules, and what workers register.
-APPLY_BATCH = "envadmin.apply_batch"
-RELAY = "envadmin.relay"
-SEND_MAIL = "envadmin.send_mail"
-SEND_MAILS = "envadmin.send_mails"
-SWEEP_MAIL = "envadmin.sweep_mail_outbox"
-EXPIRE_INVITES = "envadmin.expire_invites"
-PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
-PRUNE_WEB_SESSIONS = "envadmin.prune_web_sessions"
+TASK_PREFIX = "envadmin."
+APPLY_BATCH = f"{TASK_PREFIX}apply_batch"
+RELAY = f"{TASK_PREFIX}relay"
+SEND_MAIL = f"{TASK_PREFIX}send_mail"
+SEND_MAILS = f"{TASK_PREFIX}send_mails"
+SWEEP_MAIL = f"{TASK_PREFIX}sweep_mail_outbox"
+EXPIRE_INVITES = f"{TASK_PREFIX}expire_invites"
+PRUNE_LOGIN_FAILURES = f"{TASK_PREFIX}prune_login_failures"
+PRUNE_WEB_SESSIONS = f"{TASK_PREFIX}prune_web_sessions"
+TASK_NAMES = (APPLY_BATCH, RELAY, SEND_MAIL, SEND_MAILS, SWEEP_MAIL, EXPIRE_INVITES, PRUNE_LOGIN_FAILURES,
+              PRUNE_WEB_SESSIONS)
 COMMAND_PRIORITY = 0  # the default: commands are published without a priority
 MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
 
