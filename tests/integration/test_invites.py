@@ -148,7 +148,8 @@ def test_revoke_while_pending_cancels_and_resend_replaces_the_old_token(stack):
         first, second = wait_for_mails(stack, 2)
         with pytest.raises(Refused, match="replaced by a newer invite"):
             register_with_token(client, token_of(first), "No", "Body", PASSWORD)
-        assert [i["status"] for i in queries.list_invites(client.engine, "1001", now=SYSTEM_CLOCK.now())] == ["pending", "replaced"]
+        invites = queries.list_invites(client.engine, "1001", now=SYSTEM_CLOCK.now())
+        assert [i["status"] for i in invites] == ["pending", "replaced"]
         assert submit_and_wait(client, revoke(STRANGER)) == ["applied"]
         assert queries.pending_admins(client.engine, "1001") == []
         with pytest.raises(Refused, match="cancelled"):

@@ -163,7 +163,8 @@ def test_temporary_password_hashes_are_counted_by_the_master_key_they_are_keyed_
         handle(add_user("argon2@example.com"), uow.repo, SYSTEM_CLOCK.now())
         for i, key in enumerate((key_a, key_a, key_b)):
             temporary = hash_temporary_password(generate_temporary_password(), key)
-            handle(add_user(f"user{i}@example.com").model_copy(update={"password_hash": temporary}), uow.repo, SYSTEM_CLOCK.now())
+            handle(add_user(f"user{i}@example.com").model_copy(update={"password_hash": temporary}), uow.repo,
+                   SYSTEM_CLOCK.now())
         uow.commit()
 
     assert temporary_password_counts(engine) == {key_a.key_id: 2, key_b.key_id: 1}
