@@ -204,7 +204,7 @@ def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Js
 def list_jobs(limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
               as_json: Json = False) -> None:
     """The latest jobs with their state and counts."""
-    reports = job_reports.recent(client().engine, limit)
+    reports = job_reports.recent(client().engine, limit, client().clock.now())
     if as_json:
         print_json({"jobs": reports})
         return

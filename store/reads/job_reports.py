@@ -66,11 +66,11 @@ def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
     yield from sorted(entries, key=lambda entry: entry["line"])
 
 
-def recent(engine: Engine, limit: int) -> list[dict]:
-    """The latest jobs, newest first, each with its state and counts."""
+def recent(engine: Engine, limit: int, now: datetime) -> list[dict]:
+    """The latest jobs, newest first, each with its state and counts (as report() gives them at `now`)."""
     with engine.connect().execution_options(readonly=True) as conn:
         ids = conn.execute(select(jobs.c.id).order_by(jobs.c.created_at.desc()).limit(limit)).scalars().all()
-    return [report(engine, job_id) for job_id in ids]
+    return [report(engine, job_id, now) for job_id in ids]
 
 
 def _state(job, counts: dict[str, int]) -> str:

@@ -174,7 +174,7 @@ def test_a_file_over_the_cap_is_refused_with_a_page_saying_so(uploads):
     assert "Split it into smaller files" in refused.text and refused.headers["connection"] == "close"
     announced = uploads.upload("1001", "huge.csv", over * 20)  # refused on its announced size, before reading
     assert announced.status_code == 413 and "the most an upload may be" in announced.text
-    assert job_reports.recent(uploads.engine, 5) == []
+    assert job_reports.recent(uploads.engine, 5, SYSTEM_CLOCK.now()) == []
     other = uploads.browser.post("/accounts/1001/admins", data={"email": "x" * (1024 * 1024 + 1)})
     assert other.status_code == 413 and other.json() == {"errors": [{"message": "body: at most 1048576 bytes"}]}
 
@@ -199,7 +199,7 @@ def test_an_upload_without_its_csrf_token_is_refused(uploads):
     uploads.sign_in(ALICE, OWN)
     refused = uploads.upload("1001", "one.csv", csv(f"grant,1001,{BOB},,,,"), csrf=False)
     assert refused.status_code == 403 and "security token" in refused.text
-    assert job_reports.recent(uploads.engine, 5) == []
+    assert job_reports.recent(uploads.engine, 5, SYSTEM_CLOCK.now()) == []
 
 
 @pytest.mark.parametrize("name, content, expected", [
