@@ -15,7 +15,7 @@ from celery import Celery
 from sqlalchemy import Engine, text
 
 from config.settings import load_settings
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.commands import Command, parse_command
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
@@ -55,7 +55,7 @@ def apply_command(payload: dict) -> str:
     with _unit_of_work() as uow:
         if uow.log.lock_status(cmd.id) != CommandStatus.QUEUED:
             return "already_done"  # a redelivered message
-        now = utcnow()
+        now = SYSTEM_CLOCK.now()
         try:
             with uow.savepoint():
                 outcome = handle(cmd, uow.repo, now)
@@ -72,7 +72,7 @@ def apply_command(payload: dict) -> str:
 def journal_and_publish(engine: Engine, commands: list[Command]) -> None:
     """As a naive producer would: journal the commands, then one message per command."""
     with SqlUnitOfWork(engine) as uow:
-        uow.log.record_submitted(commands, utcnow())
+        uow.log.record_submitted(commands, SYSTEM_CLOCK.now())
         uow.commit()
     with app.producer_or_acquire() as producer:
         for cmd in commands:

@@ -35,6 +35,26 @@ class Outcome:
     follow_ups: list[c.Command] = field(default_factory=list)
 
 
+Handler = Callable[[Any, Repository, datetime], Outcome]
+HANDLERS: dict[type[c.Command], Handler] = {}  # one per model of c.COMMAND_MODELS, each registered by @handles
+# The handlers a MembershipRepository serves (the set-based path); the others ask for more of the store.
+MEMBERSHIP_HANDLERS: dict[type[c.Command], Callable[[Any, MembershipRepository, datetime], Outcome]] = {}
+
+
+def handles(model: type[c.Command], *, membership: bool = False) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of `model`'s commands; `membership`: it needs no more of the
+    store than a MembershipRepository."""
+    def register(handler: Handler) -> Handler:
+        if model in HANDLERS:
+            raise TypeError(f"{model.__name__} has a handler already: {HANDLERS[model].__name__}")
+        HANDLERS[model] = handler
+        if membership:
+            MEMBERSHIP_HANDLERS[model] = handler
+        return handler
+    return register
+
+
+@handles(c.CreateAccount, membership=True)
 def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: datetime) -> Outcome:
     if cmd.actor != SUPPORT:
         raise NotAuthorized(f"{cmd.actor} is not support; only support can create account {cmd.account}")
@@ -66,6 +86,7 @@ def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: dateti
     return Outcome(message, events)
 
 
+@handles(c.AddUser, membership=True)
 def add_user(cmd: c.AddUser, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_user(email_key(cmd.email))
@@ -93,6 +114,7 @@ def _user_added(cmd: c.CreateAccount | c.AddUser, email: str) -> ev.UserAdded:
                         activation=cmd.activation is not None)
 
 
+@handles(c.InviteUser, membership=True)
 def invite_user(cmd: c.InviteUser, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = Group(cmd.account, ADMIN_GROUP) if cmd.group is None else \
@@ -100,11 +122,13 @@ def invite_user(cmd: c.InviteUser, repo: MembershipRepository, now: datetime) ->
     return _join(cmd, repo, group, now)
 
 
+@handles(c.ResendInvite)
 def resend_invite(cmd: c.ResendInvite, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return Outcome(*invitations.resend(cmd, repo, now))
 
 
+@handles(c.CancelInvite, membership=True)
 def cancel_invite(cmd: c.CancelInvite, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return Outcome(*invitations.cancel(cmd, repo, now))
@@ -126,26 +150,31 @@ def retry_pending_grants(key: str, repo: PendingGrants, now: datetime,
     return retries
 
 
+@handles(c.GrantAdmin, membership=True)
 def grant_admin(cmd: c.GrantAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _join(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
+@handles(c.RevokeAdmin, membership=True)
 def revoke_admin(cmd: c.RevokeAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _leave(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
+@handles(c.AddMember, membership=True)
 def add_member(cmd: c.AddMember, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _join(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
+@handles(c.RemoveMember, membership=True)
 def remove_member(cmd: c.RemoveMember, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _leave(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
+@handles(c.CreateGroup, membership=True)
 def create_group(cmd: c.CreateGroup, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_group(cmd.account, group_key(cmd.group))
@@ -156,6 +185,7 @@ def create_group(cmd: c.CreateGroup, repo: MembershipRepository, now: datetime) 
                    [ev.GroupCreated(cmd.account, cmd.group)])
 
 
+@handles(c.RenameGroup)
 def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
@@ -169,6 +199,7 @@ def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome
                    [ev.GroupRenamed(cmd.account, group.name, new_name=cmd.new_name)])
 
 
+@handles(c.DeleteGroup)
 def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
@@ -263,26 +294,6 @@ def _role(group: Group, account: str) -> str:
     if group.is_builtin:
         return f"an administrator of account {account}"
     return f"a member of group {group.name} in account {account}"
-
-
-# The handlers a MembershipRepository serves; the others ask for more of the store (Repository).
-MEMBERSHIP_HANDLERS: dict[type[c.Command], Callable[[Any, MembershipRepository, datetime], Outcome]] = {
-    c.CreateAccount: create_account,
-    c.AddUser: add_user,
-    c.GrantAdmin: grant_admin,
-    c.RevokeAdmin: revoke_admin,
-    c.CreateGroup: create_group,
-    c.AddMember: add_member,
-    c.RemoveMember: remove_member,
-    c.InviteUser: invite_user,
-    c.CancelInvite: cancel_invite,
-}
-HANDLERS: dict[type[c.Command], Callable[[Any, Repository, datetime], Outcome]] = {
-    **MEMBERSHIP_HANDLERS,
-    c.RenameGroup: rename_group,
-    c.DeleteGroup: delete_group,
-    c.ResendInvite: resend_invite,
-}
 
 
 def handle(cmd: c.Command, repo: Repository, now: datetime) -> Outcome:

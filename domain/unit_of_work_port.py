@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Protocol, Self
 from uuid import UUID
 
+from domain.clock import Clock
 from domain.commands import AddMember, Command, GrantAdmin
 from domain.ports import Repository, SetBasedRepository
 from domain.states import CommandStatus
@@ -111,8 +112,10 @@ class ApplyFigures(Protocol):
 
 class UnitOfWork(Protocol):
     """One transaction at a time: `with uow: ...; uow.commit()`, the next statement beginning a new one; leaving the
-    block without commit() rolls back. The repositories, the command log and the figures write in it."""
+    block without commit() rolls back. The repositories, the command log and the figures write in it; `clock` is
+    where the apply path reads the time."""
 
+    clock: Clock
     repo: Repository
     log: CommandLog
     figures: ApplyFigures

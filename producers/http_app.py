@@ -2,9 +2,7 @@
 (`envadmin web`: the invitee's registration and sign-in, the console, the ops dashboard and /metrics)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings, load_settings
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK, Clock
 from producers.api.bearer_token import expected_token
 from producers.api.body_limits import BodyLimits
 from producers.api.paths import is_api_path
@@ -65,16 +63,16 @@ PAGE_ROUTERS = (
 
 
 def create_http_app(settings: Settings | None = None, *, pages: bool, token: str | None = None,
-                    clock: Callable[[], datetime] = utcnow) -> FastAPI:
+                    clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     """The app, with its one Client (store and broker) built here: nothing connects at import.
 
     `pages`: serve the web pages beside the API. `token`: the API token instead of ENVADMIN_API_TOKEN's, "" for
-    none (tests). `clock`: what sessions take as now (tests move it instead of waiting)."""
+    none (tests). `clock`: where the pages, the API and the sessions read the time (tests move it instead of waiting)."""
     settings = settings or load_settings()
     if pages:  # pages seal and open with the master key: a missing or malformed one stops the server at start
         settings.master_key_secrets()
     api_token = expected_token(settings, token)
-    client = Client(settings)
+    client = Client(settings, clock=clock)
     client.celery  # build the producer's Celery app now (it connects only when used), never in a race
 
     app = FastAPI(title="envadmin", version="1", lifespan=_closing(client),
@@ -115,7 +113,7 @@ def _send_security_headers(app: FastAPI, settings: Settings) -> None:
         return response
 
 
-def _add_pages(app: FastAPI, settings: Settings, clock: Callable[[], datetime]) -> None:
+def _add_pages(app: FastAPI, settings: Settings, clock: Clock) -> None:
     """The pages' routes, static files, sessions (not on the API's paths) and error pages."""
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
     for router in PAGE_ROUTERS:

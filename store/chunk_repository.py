@@ -17,7 +17,6 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from domain.clock import utcnow
 from domain.invite_limits import InviteLimits
 from domain.model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User, email_key
 from domain.ports import SetBasedRepository
@@ -45,9 +44,9 @@ Key = tuple[str, str, str]  # account, group key, email key
 
 class ChunkRepository(ChunkInviteCounts, SetBasedRepository):
     def __init__(self, conn: Connection, mail_writer: InviteMailWriter | None, invite_ttl: timedelta | None,
-                 now: datetime | None = None, invite_limits: InviteLimits | None = None):
+                 now: datetime, invite_limits: InviteLimits | None = None):
         self.conn = conn
-        self._now = now or utcnow()  # when the accounts and users it creates were created
+        self._now = now  # when the accounts and users it creates were created
         self.mail_writer = mail_writer
         if invite_ttl is not None:
             self.invite_ttl = invite_ttl

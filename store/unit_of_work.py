@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.invite_limits import InviteLimits
 from domain.unit_of_work_port import ApplyFigures, UnitOfWork
 from store import relay_marks
@@ -39,8 +40,10 @@ class SqlUnitOfWork(UnitOfWork):
     """`with uow: ...; uow.commit()`; the next statement begins a new transaction, leaving rolls back."""
 
     def __init__(self, engine: Engine, mail_writer: InviteMailWriter | None = None,
-                 invite_ttl: timedelta | None = None, invite_limits: InviteLimits | None = None):
+                 invite_ttl: timedelta | None = None, invite_limits: InviteLimits | None = None,
+                 clock: Clock = SYSTEM_CLOCK):
         self.engine = engine
+        self.clock = clock  # what the work done through it takes as now
         self.mail_writer = mail_writer
         self.invite_ttl = invite_ttl
         self.invite_limits = invite_limits
@@ -48,7 +51,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> SqlUnitOfWork:
         self.conn = self.engine.connect()
-        self.repo = SqlRepository(self.conn, self.mail_writer, self.invite_ttl, self.invite_limits)
+        self.repo = SqlRepository(self.conn, self.mail_writer, self.invite_ttl, self.invite_limits, self.clock)
         self.log = SqlCommandLog(self.conn)
         self.figures = SqlApplyFigures(self.conn)
         return self

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from domain.clock import utcnow
 from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
@@ -128,7 +127,7 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkF
         for run_is_bulk, run in groupby(runnable, key=lambda item: bulk and can_bulk(item[0])):
             run = list(run)
             if run_is_bulk:
-                run_statuses, run_mails = apply_run([cmd for cmd, _ in run], uow, utcnow())
+                run_statuses, run_mails = apply_run([cmd for cmd, _ in run], uow, uow.clock.now())
                 statuses += run_statuses
                 mail_ids += run_mails
             else:
@@ -143,7 +142,7 @@ def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -
             status = uow.log.lock_status(cmd.id)
             if status != CommandStatus.QUEUED:
                 return f"already_{status}"
-            return _decide(cmd, uow, utcnow())
+            return _decide(cmd, uow, uow.clock.now())
     except Exception as error:
         if is_transient(error) or interruption(error) is not None:
             raise
@@ -153,7 +152,7 @@ def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -
         reason = f"unexpected error {type(error).__name__} (error id {error_id}; details in the worker log)"
         if claim.attempts >= max_attempts:
             uow.log.dead_letter(cmd.id, f"{reason} (attempt {claim.attempts} of {max_attempts})",
-                                cmd.model_dump(mode="json"), utcnow())
+                                cmd.model_dump(mode="json"), uow.clock.now())
             return "dead_letter"
         # Left queued: the relay sends it again after its timeout, and the attempt is counted then.
         uow.log.note_error(cmd.id, reason)
@@ -215,5 +214,5 @@ def _finish(uow: UnitOfWork, cmd: Command, status: CommandStatus, reason: str, n
 
 def _dead_letter(uow_factory: UnitOfWorkFactory, command_id: UUID | None, reason: str, payload: object) -> None:
     with uow_factory() as uow:
-        uow.log.dead_letter(command_id, reason, payload, utcnow())
+        uow.log.dead_letter(command_id, reason, payload, uow.clock.now())
         uow.commit()

@@ -10,7 +10,6 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from domain.clock import utcnow
 from domain.commands import Command, parse_command, parse_journalled
 from domain.states import CommandStatus
 from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
@@ -66,7 +65,7 @@ def identify_each(items: list[dict], uow_factory: UnitOfWorkFactory, report: Bat
     if bad:
         with uow_factory() as uow:
             for item, reason in bad:
-                uow.log.dead_letter(None, reason, item, utcnow())
+                uow.log.dead_letter(None, reason, item, uow.clock.now())
                 report.count("dead_letter")
             uow.commit()
     return identified
@@ -84,19 +83,20 @@ def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_at
     transaction, just before it commits.
     """
     with uow_factory() as uow:
-        claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
+        now = uow.clock.now()
+        claims = uow.log.claim([command_id for command_id, _ in items], now, lease)
         runnable, suspects = [], []
         for command_id, item in items:
             claim = claims.get(command_id)
             if claim is None:
-                uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
+                uow.log.dead_letter(None, _not_in_log(command_id, item), item, now)
                 report.count("dead_letter")
             elif claim.leased:
                 report.count("leased")
             elif claim.status != CommandStatus.QUEUED:
                 report.count(f"already_{claim.status}")
             elif claim.attempts > max_attempts:
-                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
+                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, now)
                 report.count("dead_letter")
             elif claim.attempts > 1 and len(items) > 1:
                 suspects.append((claim.attempts, command_id, item))
@@ -110,7 +110,6 @@ def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_at
         if waiting:
             deferrals = max(claim.deferrals for cmd, claim in runnable if cmd.id in waiting)
             countdown = min(DEFER_FIRST_SECONDS * 2 ** deferrals, DEFER_MAX_SECONDS)
-            now = utcnow()
             uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown))
             report.statuses["deferred"] = len(waiting)
         if also is not None:

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from domain.clock import utcnow
 from producers.api.bearer_token import v1_router
 from producers.api.dependencies import ApiClient, existing_account
 from producers.api.parameters import AuditCursor, AuditPageSize
@@ -16,10 +15,10 @@ from store.reads.audit_trail import PAGE_SIZE, AuditFilter, UnknownCursor, audit
 router = v1_router()
 
 
-def wanted_entries(actor: str = "", action: str = "", since: str = "") -> AuditFilter:
+def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: str = "") -> AuditFilter:
     """The filter the query asks for (a blank value filters nothing); 422 for a `since` that is no time."""
     try:
-        return audit_filter(actor, action, since, utcnow())
+        return audit_filter(actor, action, since, client.clock.now())
     except ValueError as e:
         raise refused(422, f"since: {e}") from None
 

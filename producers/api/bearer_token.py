@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings, check_secret
-from domain.clock import utcnow
 from domain.login import retry_after_seconds, too_many_failures
 from producers.api.dependencies import ApiClient
 from producers.api.paths import V1
@@ -39,7 +38,7 @@ async def require_api_token(request: Request, client: ApiClient) -> None:
     if scheme.lower() != "bearer" or not presented.strip():
         raise refused(401, "missing API token (Authorization: Bearer <token>)", {"WWW-Authenticate": "Bearer"})
     right = hmac.compare_digest(presented.strip().encode(), expected)
-    now = utcnow()
+    now = client.clock.now()
     locked_until = await run_in_threadpool(secret_tried, client.engine, API_TOKEN, client_address(request),
                                            right, now)
     if locked_until is not None:

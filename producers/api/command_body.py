@@ -6,11 +6,12 @@ taken whole or not at all: every bad object is named by its index, with each of 
 from __future__ import annotations
 
 import json
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import ValidationError
 
-from domain.commands import AnyCommand, Command
+from domain.clock import Clock
+from domain.commands import COMMAND_TYPES, MODEL_OF_TYPE, Command
 from domain.validation import describe
 from producers.api.echoes import shown, unknown_fields, without_long_echoes
 from producers.api.refusals import Refused
@@ -21,8 +22,6 @@ SOURCE = "api"
 
 _SERVER_ASSIGNED = ("id", "issued_at", "source")
 _CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")
-_MODELS = {model.model_fields["type"].default: model for model in get_args(get_args(AnyCommand)[0])}
-_COMMAND_TYPES = tuple(_MODELS)
 
 
 def command_items(body: bytes) -> list[Any]:
@@ -48,12 +47,13 @@ def command_items(body: bytes) -> list[Any]:
     return items
 
 
-def valid_commands(items: list[Any]) -> list[Command]:
-    """The items as commands, if every one is valid; else Refused naming each bad item by its index."""
+def valid_commands(items: list[Any], clock: Clock) -> list[Command]:
+    """The items as commands issued at the clock's time, if every one is valid; else Refused naming each bad item by
+    its index."""
     commands, errors = [], []
     for index, item in enumerate(items):
         try:
-            commands.append(_to_command(item))
+            commands.append(_to_command(item, clock))
         except _Invalid as e:
             errors.append({"index": index, "message": str(e)})
     if errors:
@@ -70,8 +70,8 @@ class _Invalid(ValueError):
     """One command that cannot be submitted; the message names each bad field."""
 
 
-def _to_command(item: Any) -> Command:
-    """Validate one submitted object with the wire models; the server fills id, issued_at, source."""
+def _to_command(item: Any, clock: Clock) -> Command:
+    """Validate one submitted object with the wire models; the server fills id, issued_at (by `clock`), source."""
     if not isinstance(item, dict):
         raise _Invalid("input: expected a command object")
     problems = [f"{name}: is assigned by the server" for name in _SERVER_ASSIGNED if name in item]
@@ -81,17 +81,17 @@ def _to_command(item: Any) -> Command:
     type_, actor, account = fields.pop("type", None), fields.pop("actor", None), fields.pop("account", None)
     if type_ is None:
         problems.append("type: is required")
-    elif type_ not in _COMMAND_TYPES:
-        problems.append(f"type: unknown command type {shown(type_)}; expected one of {', '.join(_COMMAND_TYPES)}")
+    elif type_ not in COMMAND_TYPES:  # a tuple: a submitted list or object is compared, not hashed
+        problems.append(f"type: unknown command type {shown(type_)}; expected one of {', '.join(COMMAND_TYPES)}")
     problems += [f"{name}: is required" for name, value in (("actor", actor), ("account", account))
                  if value is None]
-    if type_ in _COMMAND_TYPES:  # also report the model's own complaints in the same answer
-        unknown = [name for name in fields if name not in _MODELS[type_].model_fields]
+    if type_ in COMMAND_TYPES:  # also report the model's own complaints in the same answer
+        unknown = [name for name in fields if name not in MODEL_OF_TYPE[type_].model_fields]
         problems += unknown_fields(unknown)
         fields = {name: value for name, value in fields.items() if name not in unknown}
         try:
             command = new_command(type_, actor=actor if actor is not None else "support", source=SOURCE,
-                                  account=account if account is not None else "0", **fields)
+                                  account=account if account is not None else "0", clock=clock, **fields)
         except ValidationError as e:
             problems.append(without_long_echoes(describe(e), [problem["input"] for problem in e.errors()]))
         except TypeError as e:  # a field name that is not a valid keyword (cannot happen from JSON)

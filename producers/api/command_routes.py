@@ -38,7 +38,7 @@ def command_status(command_id: UUID, client: ApiClient):
 
 
 def _submit(client: Client, items: list) -> dict:
-    commands = valid_commands(items)
+    commands = valid_commands(items, client.clock)
     receipt = client.submit(commands)
     if not receipt.published:
         logger.warning("The broker did not take %d commands now; the relay will publish them.", len(commands))

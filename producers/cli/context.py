@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from domain.states import CommandStatus
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.validation import describe
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
@@ -30,6 +31,7 @@ NO_STORE_HELP = ("run envadmin from the folder that holds var/, or set ENVADMIN_
                  "ENVADMIN_DATABASE_URL; `envadmin account create`, `envadmin db upgrade`, `envadmin worker` "
                  "and `envadmin demo` create a store")
 
+CLOCK: Clock = SYSTEM_CLOCK  # the CLI's one clock: its verbs and the client they share read the time from it
 _client: Client | None = None
 
 
@@ -38,7 +40,7 @@ def client(create_store: bool = False) -> Client:
     global _client
     if _client is None:
         try:
-            _client = Client(create_store=create_store)
+            _client = Client(create_store=create_store, clock=CLOCK)
         except StoreNotFound as e:
             fail(f"{e}; {NO_STORE_HELP}", EXIT_REFUSED)
     return _client

@@ -72,7 +72,7 @@ def list_invites(account: Annotated[Optional[str], typer.Option("--account")] = 
     """Invites, newest first."""
     if status is not None and status not in list(InviteStatus):
         fail(f"--status: expected one of {', '.join(InviteStatus)}, not {status!r}")
-    found = queries.list_invites(client().engine, account, status)
+    found = queries.list_invites(client().engine, account, status, now=client().clock.now())
     if as_json:
         print_json({"invites": found})
         return

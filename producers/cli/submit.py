@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from domain.passwords import hash_temporary_password
 from domain.states import CommandStatus
 from producers.cli.context import (
+    CLOCK,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_TIMEOUT,
@@ -56,7 +57,7 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
     shown only once its user exists, and never for a refused command.
     """
     try:
-        command = new_command(type_, actor=by, source="cli", account=account, **fields)
+        command = new_command(type_, actor=by, source="cli", account=account, clock=CLOCK, **fields)
     except ValidationError as e:
         invalid(e)
     api = client(create_store)

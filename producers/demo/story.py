@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -107,7 +107,8 @@ def _sealed(client: Client, temporary_password: str) -> str:
 
 
 def _run(client: Client, account: str, step: Step) -> bool:
-    cmd = new_command(step.type_, actor=step.actor, source="cli", account=account, **step.fields)
+    cmd = new_command(step.type_, actor=step.actor, source="cli", account=account, clock=client.clock,
+                      **step.fields)
     ok = _submit_and_check(client, [cmd], [step.expect], f"$ envadmin {step.cli} --wait")
     if ok and step.temporary_password is not None:
         user = step.fields.get("admin_email") or step.fields["email"]
@@ -159,7 +160,7 @@ def _register(client: Client, account: str, email: str, password: str, web_base:
 
 
 def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:
-    now = datetime.now(timezone.utc)
+    now = client.clock.now()
     grant = new_command("grant_admin", actor=bob, source="cli", account=account, email=alice)
     revoke = new_command("revoke_admin", actor=bob, source="cli", account=account, email=alice)
     grant = grant.model_copy(update={"issued_at": now - timedelta(seconds=1)})
@@ -172,7 +173,8 @@ def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:
 def _poison(client: Client) -> bool:
     console.print("\n[cyan]a message no worker can parse becomes a dead letter; the worker goes on[/]")
     before = queries.dead_letter_count(client.engine)
-    publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
+    publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}],
+                  clock=client.clock)
     for _ in range(300):
         if queries.dead_letter_count(client.engine) > before:
             console.print("[cyan]$ envadmin dead-letters --limit 1[/]")

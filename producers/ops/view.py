@@ -3,6 +3,7 @@ and `envadmin status --watch` word them alike."""
 from __future__ import annotations
 
 from domain.states import CommandStatus
+from messaging.broker import TASK_PREFIX
 
 PRIORITY_NAMES = {"commands": "commands (first)", "mails": "mails (after commands)", "all": "all priorities"}
 
@@ -52,5 +53,5 @@ def job_counts(report: dict) -> str:
 
 def task_words(task: dict) -> str:
     """A running task: "apply_batch <batch of 50 commands> for 1.20 s"."""
-    name = (task.get("task") or "?").removeprefix("envadmin.")
+    name = (task.get("task") or "?").removeprefix(TASK_PREFIX)
     return f"{name} {task.get('args') or ''} for {duration(task.get('running_seconds'))}".replace("  ", " ")

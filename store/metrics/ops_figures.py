@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, and_, case, func, select
 
-from domain.clock import utcnow
 from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store.mail_outbox import MAIL_FAILED, MAIL_PENDING, MAIL_SENT
 from store.reads import job_reports, queries
@@ -26,9 +25,8 @@ LATEST_JOBS = 20  # read each time: the running ones among them, then the finish
 LATEST_DEAD_LETTERS = 10
 
 
-def read_figures(engine: Engine, now: datetime | None = None) -> dict:
+def read_figures(engine: Engine, now: datetime) -> dict:
     """Commands, rates, latency, pending grants, invites, the mail outbox, jobs and dead letters, as of `now`."""
-    now = now or utcnow()
     options = {"readonly": True}
     if engine.dialect.name == "postgresql":  # one snapshot for every figure, as SQLite's read transaction gives
         options["isolation_level"] = "REPEATABLE READ"
@@ -42,7 +40,7 @@ def read_figures(engine: Engine, now: datetime | None = None) -> dict:
                                    .limit(LATEST_JOBS)).scalars().all()
     per_minute = figures["applied_per_minute"]
     figures["applied_per_second"] = {f"{m}m": round(sum(per_minute[-m:]) / (60.0 * m), 1) for m in RATE_WINDOWS}
-    figures["jobs"] = _jobs(engine, latest_jobs)
+    figures["jobs"] = _jobs(engine, latest_jobs, now)
     return figures
 
 
@@ -110,9 +108,9 @@ def _dead_letters(conn: Connection) -> dict:
     return {"count": count, "latest": queries.latest_dead_letters(conn, LATEST_DEAD_LETTERS)}
 
 
-def _jobs(engine: Engine, job_ids: list) -> dict:
+def _jobs(engine: Engine, job_ids: list, now: datetime) -> dict:
     """Running jobs with their progress and rows/s; the latest finished ones with their counts."""
-    reports = [job_reports.report(engine, job_id) for job_id in job_ids]
+    reports = [job_reports.report(engine, job_id, now) for job_id in job_ids]
     running = [r for r in reports if r and r["state"] == job_reports.RUNNING]
     recent = [r for r in reports if r and r["state"] != job_reports.RUNNING][:RECENT_JOBS]
     return {"running": running, "recent": recent}

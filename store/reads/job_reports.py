@@ -7,7 +7,6 @@ from uuid import UUID
 
 from sqlalchemy import Engine, func, select
 
-from domain.clock import utcnow
 from domain.states import CommandStatus, JobState
 from store.tables import commands, job_invalid_rows, jobs
 
@@ -16,8 +15,9 @@ _REFUSED = (CommandStatus.REJECTED, CommandStatus.FAILED, CommandStatus.EXPIRED)
 RUNNING, COMPLETED = "running", "completed"
 
 
-def report(engine: Engine, job_id: UUID) -> dict | None:
-    """One object: id, state, counts per status (and invalid), percentage done, timing."""
+def report(engine: Engine, job_id: UUID, now: datetime) -> dict | None:
+    """One object: id, state, counts per status (and invalid), percentage done, timing (a running job's up to
+    `now`)."""
     with engine.connect().execution_options(readonly=True) as conn:
         job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         if job is None:
@@ -34,7 +34,7 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
     finished_at = (last_finish or job.submitted_at) if state == COMPLETED else None
     if finished_at is not None and job.submitted_at is not None:
         finished_at = max(finished_at, job.submitted_at)
-    elapsed = ((finished_at or utcnow()) - job.created_at).total_seconds()
+    elapsed = ((finished_at or now) - job.created_at).total_seconds()
     return {
         "id": str(job.id), "state": state, "file": job.file_name, "format": job.file_format, "by": job.actor,
         "counts": counts, "rows": total, "rows_read": job.rows_read, "rows_submitted": job.rows_submitted,
@@ -65,11 +65,11 @@ def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
     yield from sorted(entries, key=lambda entry: entry["line"])
 
 
-def recent(engine: Engine, limit: int) -> list[dict]:
-    """The latest jobs, newest first, each with its state and counts."""
+def recent(engine: Engine, limit: int, now: datetime) -> list[dict]:
+    """The latest jobs, newest first, each with its state and counts (as report() gives them at `now`)."""
     with engine.connect().execution_options(readonly=True) as conn:
         ids = conn.execute(select(jobs.c.id).order_by(jobs.c.created_at.desc()).limit(limit)).scalars().all()
-    return [report(engine, job_id) for job_id in ids]
+    return [report(engine, job_id, now) for job_id in ids]
 
 
 def _state(job, counts: dict[str, int]) -> str:

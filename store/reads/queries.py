@@ -1,7 +1,7 @@
 """Read side: what the CLI, the API and dashboards show."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, func, select
@@ -131,15 +131,14 @@ def pending_admins(engine: Engine, account: str) -> list[str]:
     return [row.email for row in rows]
 
 
-def list_invites(engine: Engine, account: str | None = None, status: str | None = None,
-                 limit: int = 500) -> list[dict]:
-    """Invites, newest first; an invite past its expiry but not yet swept shows as expired."""
+def list_invites(engine: Engine, account: str | None = None, status: str | None = None, limit: int = 500, *,
+                 now: datetime) -> list[dict]:
+    """Invites, newest first; an invite past its expiry at `now` but not yet swept shows as expired."""
     query = select(invites).order_by(invites.c.created_at.desc()).limit(limit)
     if account is not None:
         query = query.where(invites.c.account == account)
     with _read(engine) as conn:
         rows = conn.execute(query).all()
-    now = datetime.now(timezone.utc)
     shown = []
     for row in rows:
         late = row.status == InviteStatus.PENDING and row.expires_at <= now

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, text
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from messaging.broker import publish_batch, queue_depths
 from producers.demo.processes import WorkerProcess
 from producers.http_app import create_http_app
@@ -121,7 +121,7 @@ def test_metrics_after_a_known_workload_match_the_store(workload):
             select(commands.c.submitted_at, commands.c.finished_at).where(commands.c.status.in_(FINAL)))]
         waiting = conn.execute(select(func.count()).select_from(pending_grants)
                                .where(pending_grants.c.status == "pending")).scalar_one()
-        invites = invites_by_state(conn, utcnow())
+        invites = invites_by_state(conn, SYSTEM_CLOCK.now())
         outbox = dict(conn.execute(select(mail_outbox.c.status, func.count()).group_by(mail_outbox.c.status)).all())
         writers = conn.execute(text("SELECT DISTINCT writer FROM batch_sizes")).scalars().all()
 

@@ -153,7 +153,7 @@ class SqlPort(Port):
     def unit(self):
         with SqlUnitOfWork(self.engine, self.mail_writer) as uow:
             if self.name.startswith("chunk"):
-                repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl)
+                repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl, uow.clock.now())
                 repo.prefetch(READ_AHEAD_ACCOUNTS, READ_AHEAD_PEOPLE, set(), READ_AHEAD_CLOCKS)
                 yield repo
                 repo.flush()

@@ -70,7 +70,7 @@ def plans_of(conn, statements) -> list[str]:
 def test_a_chunk_reads_the_memberships_of_its_people_not_of_its_accounts(crowded_account):
     engine, keys = crowded_account
     with engine.connect() as conn:
-        repo = ChunkRepository(conn, None, None)
+        repo = ChunkRepository(conn, None, None, datetime.now(timezone.utc))
         with statements_run(conn, "SELECT", "memberships") as seen:
             repo.prefetch({"1001"}, {keys[7], "new@acme.example"}, {"support"}, set())
         assert repo.is_member("1001", "admins", keys[7])
@@ -103,7 +103,7 @@ def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(stor
             "FROM generate_series(1, 40000) AS g) AS keys")
     new_people = {f"new{i}@acme.example" for i in range(500)}
     with engine.connect() as conn:
-        repo = ChunkRepository(conn, None, None)
+        repo = ChunkRepository(conn, None, None, datetime.now(timezone.utc))
         with statements_run(conn, "SELECT", "FROM users") as seen:
             repo.prefetch(set(), new_people | {"person7@acme.example"}, set(), set())
         assert repo.get_user("person7@acme.example") is not None

@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import text
 
+from domain.clock import SYSTEM_CLOCK
 from domain.master_keys import MasterKey
 from domain.states import JobState
 from producers.services.client import new_command
@@ -148,7 +149,7 @@ def test_a_job_counts_its_expired_rows_as_done_and_lists_them_among_its_errors(d
                   chunk=500, lease=timedelta(seconds=60))
     with engine.begin() as conn:
         expire_invites(conn, now + timedelta(days=8))
-    report = job_reports.report(engine, job_id)
+    report = job_reports.report(engine, job_id, SYSTEM_CLOCK.now())
     assert report["counts"]["expired"] == 1 and report["counts"]["applied"] == 1, report
     assert sum(report["counts"].values()) == report["rows"] == 2
     assert (report["state"], report["percent"]) == ("completed", 100.0)

@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
+from domain.clock import SYSTEM_CLOCK, FixedClock
 from domain.states import JobState
 from producers.onboarding.job import Onboarding, job_id_for
 from producers.services.client import Client
@@ -45,7 +46,7 @@ def scalar(client: Client, sql: str, **params):
 def wait_for_job(client: Client, job_id, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        report = job_reports.report(client.engine, job_id)
+        report = job_reports.report(client.engine, job_id, SYSTEM_CLOCK.now())
         if report["state"] != job_reports.RUNNING:
             return report
         time.sleep(0.05)
@@ -236,9 +237,12 @@ def test_a_job_resumed_on_a_clock_behind_still_issues_its_rows_after_those_journ
     job.batch_size = 2
     with _no_publishing(), pytest.raises(Interrupted):
         job.run(on_batch=lambda state: (_ for _ in ()).throw(Interrupted()))
-    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
-    with _no_publishing(), mock.patch("producers.onboarding.job.utcnow", return_value=an_hour_ago):
-        Onboarding(client, path, actor=None, resume=job.job_id).run()
+    behind = Client(client.settings, clock=FixedClock(datetime.now(timezone.utc) - timedelta(hours=1)))
+    try:
+        with _no_publishing():
+            Onboarding(behind, path, actor=None, resume=job.job_id).run()
+    finally:
+        behind.close()
     payloads = _payloads(client, job.job_id)
     stamps = [datetime.fromisoformat(payloads[line]["issued_at"]) for line in sorted(payloads)]
     assert len(stamps) == 4 and stamps == sorted(stamps) and len(set(stamps)) == 4

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, update
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from producers.services.client import Client
 from store import relay_marks
 from store.command_log import SqlCommandLog
@@ -52,7 +52,7 @@ def relay(request, tmp_path):
 def sent_long_ago(client: Client, ids) -> None:
     with client.engine.begin() as conn:
         conn.execute(update(commands).where(commands.c.id.in_(ids))
-                     .values(submitted_at=utcnow() - timedelta(hours=1), published_at=None))
+                     .values(submitted_at=SYSTEM_CLOCK.now() - timedelta(hours=1), published_at=None))
 
 
 def test_a_long_queue_of_commands_waiting_their_turn_is_not_republished(relay):
@@ -73,12 +73,12 @@ def test_a_command_whose_message_was_lost_is_republished_once_the_queue_has_move
     sent_long_ago(client, [lost.id, leased.id])
     with client.engine.begin() as conn:  # a worker holds one of them
         conn.execute(update(commands).where(commands.c.id == leased.id)
-                     .values(lease_until=utcnow() + timedelta(minutes=1)))
+                     .values(lease_until=SYSTEM_CLOCK.now() + timedelta(minutes=1)))
     client.celery.control.purge()  # the broker lost their message
     for message in ([grant("a@example.com")], [grant("b@example.com")]):
         client.submit(message)  # messages wait after it: the queue is not empty
     with client.engine.begin() as conn:  # and a worker started one sent after it
-        relay_marks.note_started(conn, client.settings.queue, utcnow() - timedelta(minutes=30))
+        relay_marks.note_started(conn, client.settings.queue, SYSTEM_CLOCK.now() - timedelta(minutes=30))
 
     assert run() == 1  # the lost one, not the one a worker holds, nor those waiting their turn
     with client.engine.connect() as conn:
@@ -107,7 +107,7 @@ def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
 
     with client.engine.connect() as conn:
         event.listen(conn, "before_cursor_execute", capture)
-        SqlCommandLog(conn).take_unapplied(utcnow(), 500, utcnow())  # the relay's own scan
+        SqlCommandLog(conn).take_unapplied(SYSTEM_CLOCK.now(), 500, SYSTEM_CLOCK.now())  # the relay's own scan
         event.remove(conn, "before_cursor_execute", capture)
         conn.rollback()
         statement, parameters = seen[0]

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
 
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.ports import SetBasedRepository
 from domain.states import CommandStatus, GrantStatus
 from domain.unit_of_work_port import ApplyFigures, UnitOfWork
@@ -123,7 +124,8 @@ class FakeApplyFigures(ApplyFigures):
 class FakeStore:
     """What the units of work share, as a database: the repository's tables, the command log, the figures."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self.repo = FakeStoreRepository()
         self.log = FakeCommandLog(self.repo)
         self.repo.log = self.log
@@ -158,6 +160,7 @@ class FakeStore:
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: FakeStore):
         self.store = store
+        self.clock = store.clock
         self.repo = store.repo
         self.log = store.log
         self.figures = store.figures

@@ -21,7 +21,8 @@ REFRESH_SECONDS = 2
 
 
 async def account_page(request: Request, account: str, email: str, status: int = 200, **context) -> Response:
-    view = await run_in_threadpool(accounts.account_view, request.app.state.client.engine, account)
+    web_client = request.app.state.client
+    view = await run_in_threadpool(accounts.account_view, web_client.engine, account, web_client.clock.now())
     if view is None:
         raise HTTPException(404)
     context.setdefault("errors", {})
@@ -42,7 +43,7 @@ async def add_administrator(request: Request, account: str) -> Response:
     form = await posted_form(request)
     email = await administrator(request, account)
     target = text_field(form, "email").strip()
-    cmd = command_or_errors("grant_admin", email, account, {"email": "email"}, email=target)
+    cmd = command_or_errors(request, "grant_admin", email, account, {"email": "email"}, email=target)
     if isinstance(cmd, dict):
         return await account_page(request, account, email, status=422, errors=cmd, values={"email": target})
     await submit(request, cmd)

@@ -1,8 +1,6 @@
 """The invitee's pages: the mailed link's registration form, and each retried grant's outcome as workers apply it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -53,7 +51,7 @@ async def _invitation(request: Request, token: str):
 @router.get("/register/{token}")
 async def registration_form(request: Request, token: str) -> Response:
     invite = await _invitation(request, token)
-    if invite is None or not invite.is_open or invite.expires_at <= datetime.now(timezone.utc):
+    if invite is None or not invite.is_open or invite.expires_at <= request.app.state.client.clock.now():
         return _closed_page(request, invite)
     return page(request, "register.html", title=_title(invite), invite=invite, values={}, errors={})
 
@@ -62,7 +60,7 @@ async def registration_form(request: Request, token: str) -> Response:
 async def register(request: Request, token: str) -> Response:
     form = await posted_form(request)
     invite = await _invitation(request, token)
-    if invite is None or not invite.is_open or invite.expires_at <= datetime.now(timezone.utc):
+    if invite is None or not invite.is_open or invite.expires_at <= request.app.state.client.clock.now():
         return _closed_page(request, invite)
     values = {"first_name": text_field(form, "first_name"), "last_name": text_field(form, "last_name")}
     password, again = text_field(form, "password"), text_field(form, "password_again")
