@@ -290,7 +290,8 @@ command_tallies = Table(
     "command_tallies", metadata,
     Column("type", String(40), primary_key=True),
     Column("status", String(16), primary_key=True),
-    Column("le", String(16), primary_key=True),  # the latency bucket's upper bound, as Prometheus writes it
+    # The latency bucket's upper bound, as Prometheus writes it; "untimed" for commands whose latency does not count.
+    Column("le", String(16), primary_key=True),
     Column("commands", BigInteger, nullable=False),
     Column("seconds", Float, nullable=False),  # their submit-to-final latencies, added up
 )

@@ -84,7 +84,7 @@ def _commands(snapshot: dict) -> list[Text]:
         _line("commands", " · ".join(f"{status} {n}" for status, n in snapshot["commands"].items())),
         _line("applied/s", f"{rates['1m']} (1 min) · {rates['5m']} (5 min) · {rates['15m']} (15 min)"),
         _line("applied per minute", f"15 min ago |{spark}| now, highest {top}"),
-        _line("latency", f"submit to final, last 5 min: p50 {view.duration(latency['p50'])} · p99 "
+        _line("latency", f"submit to outcome, last 5 min: p50 {view.duration(latency['p50'])} · p99 "
                          f"{view.duration(latency['p99'])} ({latency['count']} commands)"),
     ]
 

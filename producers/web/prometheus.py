@@ -53,7 +53,9 @@ class EnvadminCollector(Collector):
         figures = read_scrape_figures(self.engine, self.clock.now(), lag)
         yield from _commands(figures)
         yield _histogram("envadmin_command_latency_seconds",
-                         "Seconds from a command's submission to its final status", figures.tallies.latency)
+                         "Seconds from a command's submission to its outcome (applied, rejected or failed; "
+                         "commands held pending for an invitee, and superseded ones, are left out)",
+                         figures.tallies.latency)
         yield _histogram("envadmin_batch_size", "Commands carried by each message a worker took",
                          figures.batch_sizes)
         yield from _queue(self.celery, self.settings.queue)

@@ -1,4 +1,4 @@
-"""Commands by type and final status, and their submit-to-final latency: what /metrics counts, read from the
+"""Commands by type and final status, and their submit-to-outcome latency: what /metrics counts, read from the
 commands table at scrape time, whichever process or host applied them.
 
 A scrape must not read the whole table (millions of rows, every 15 s). What finished long enough ago is folded,
@@ -8,11 +8,14 @@ before its transaction commits, at most a task's hard time limit before (a worke
 transaction rolled back), so once `lag` has passed every row stamped before then is visible and a fold misses
 none. A scrape thus costs a few hundred tally rows plus the commands finished in the last `lag` (about 6 minutes
 by default): nothing when idle, about 900,000 index entries at a sustained 2,500 commands/s, whatever the size of
-the table. On a store with no tallies yet, the first scrape folds every finished command once.
+the table; and, to tell which of them waited as pending grants, one pass over pending_grants (which grows with
+people invited, not with commands). On a store with no tallies yet, the first scrape folds every finished command
+once.
 
 A command counts once per final status it reaches, like a counter of events: a dead letter replayed and then
 applied counts as failed and as applied. `pending` is not final (a pending grant ends applied, expired, failed or
-superseded) and is not counted; nor is `queued`.
+superseded) and is not counted; nor is `queued`. The latency histogram counts only the commands whose latency
+counts (store/metrics/latency.py): the others are tallied under the bucket UNTIMED, counted but not timed.
 """
 from __future__ import annotations
 
@@ -23,12 +26,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, Float, Integer, case, cast, func, select
 
 from domain.states import CommandStatus
+from store.metrics import latency
 from store.metrics.histograms import Histogram, cumulate, le_label
 from store.tables import command_tallies, commands, tally_marks
 from store.upsert import add_counts, insert_for
 
 FINAL = (CommandStatus.APPLIED, CommandStatus.REJECTED, CommandStatus.SUPERSEDED, CommandStatus.FAILED,
          CommandStatus.EXPIRED)
+UNTIMED = "untimed"  # the bucket of commands counted but left out of the latency histogram
 LATENCY_BOUNDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 86400, 604800, math.inf)
 MARK = "commands"
 
@@ -56,8 +61,10 @@ def read(engine: Engine, now: datetime, lag: timedelta) -> Tallies:
     seconds = 0.0
     for row in rows:
         counts[(row.type, row.status)] = counts.get((row.type, row.status), 0) + int(row.commands)
-        per_bucket[row.le] = per_bucket.get(row.le, 0) + int(row.commands)
-        seconds += float(row.seconds or 0.0)
+        # The status too: superseded and expired commands folded under a bucket by an earlier release stay out.
+        if row.le != UNTIMED and row.status in latency.TIMED_STATUSES:
+            per_bucket[row.le] = per_bucket.get(row.le, 0) + int(row.commands)
+            seconds += float(row.seconds or 0.0)
     return Tallies(counts, cumulate(LATENCY_BOUNDS, per_bucket, seconds))
 
 
@@ -80,11 +87,15 @@ def _fold(engine: Engine, cutoff: datetime) -> None:
 
 
 def _aggregate(conn: Connection, after: datetime | None, upto: datetime | None) -> list:
-    """Commands in a final status finished in (after, upto]: count and latency sum per type, status and bucket."""
+    """Commands in a final status finished in (after, upto]: count and latency sum per type, status and bucket
+    (UNTIMED, with no seconds, for those whose latency does not count)."""
+    held = latency.held_pending()
+    timed = latency.is_timed(held)
     seconds = _latency_seconds(conn.dialect.name)
-    finished = (select(commands.c.type, commands.c.status, seconds.label("seconds"),
-                       case(*[(seconds <= bound, le_label(bound)) for bound in LATENCY_BOUNDS[:-1]],
-                            else_="+Inf").label("le"))
+    bucket = case(*[(seconds <= bound, le_label(bound)) for bound in LATENCY_BOUNDS[:-1]], else_="+Inf")
+    finished = (select(commands.c.type, commands.c.status, case((timed, seconds), else_=0.0).label("seconds"),
+                       case((timed, bucket), else_=UNTIMED).label("le"))
+                .select_from(latency.with_held_pending(held))
                 .where(commands.c.finished_at.is_not(None), commands.c.status.in_(FINAL)))
     if after is not None:
         finished = finished.where(commands.c.finished_at > after)

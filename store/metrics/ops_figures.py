@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store.mail_outbox import MAIL_FAILED, MAIL_PENDING, MAIL_SENT
+from store.metrics import latency
 from store.reads import job_reports, queries
 from store.tables import commands, dead_letters, invites, jobs, mail_outbox, pending_grants
 
@@ -61,9 +62,12 @@ def _applied_per_minute(conn: Connection, now: datetime) -> list[int]:
 
 
 def _latency(conn: Connection, now: datetime) -> dict:
-    """Submit-to-final latency of the newest commands finished in the last five minutes: p50, p99, how many read."""
+    """Submit-to-outcome latency of the newest commands finished in the last five minutes, of those whose latency
+    counts (store/metrics/latency.py: applied, rejected or failed, never held pending): p50, p99, how many read."""
+    held = latency.held_pending()
     rows = conn.execute(select(commands.c.submitted_at, commands.c.finished_at)
-                        .where(commands.c.finished_at > now - LATENCY_WINDOW)
+                        .select_from(latency.with_held_pending(held))
+                        .where(commands.c.finished_at > now - LATENCY_WINDOW, latency.is_timed(held))
                         .order_by(commands.c.finished_at.desc()).limit(LATENCY_SAMPLE)).all()
     seconds = sorted(max(0.0, (done - submitted).total_seconds()) for submitted, done in rows)
     return {"p50": _quantile(seconds, 0.50), "p99": _quantile(seconds, 0.99), "count": len(seconds)}
