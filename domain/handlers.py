@@ -9,6 +9,7 @@ from uuid import uuid4
 from domain import activation, invitations
 from domain import commands as c
 from domain import events as ev
+from domain.command_audit import audit_entry, retry_correlation
 from domain.errors import NotAuthorized, Refused, Superseded
 from domain.model import (
     ADMIN_GROUP,
@@ -16,7 +17,6 @@ from domain.model import (
     SUPPORT,
     WHOLE_GROUP,
     Account,
-    AuditEntry,
     Group,
     email_key,
     group_key,
@@ -134,15 +134,16 @@ def cancel_invite(cmd: c.CancelInvite, repo: MembershipRepository, now: datetime
     return Outcome(*invitations.cancel(cmd, repo, now))
 
 
-def retry_pending_grants(key: str, repo: PendingGrants, now: datetime,
-                         account: str | None = None, source: str = "cli") -> list[c.Command]:
+def retry_pending_grants(key: str, repo: PendingGrants, now: datetime, account: str | None = None,
+                         source: str = "cli", on_registration: bool = False) -> list[c.Command]:
     """Each pending grant of the email as a new grant command, by its inviter, at its issue time; `source`: where
-    the registration (or the user's creation) that retries them came from."""
+    the registration (or the user's creation) that retries them came from; `on_registration`: the invitee's
+    registration retries them (else an administrator's creation of the user), as the audit tells."""
     retries: list[c.Command] = []
     for grant in repo.pending_grants(key, account):
         fields = dict(id=uuid4(), issued_at=grant.issued_at, actor=grant.actor, source=source,
-                      correlation_id=str(grant.command_id), account=grant.account, email=grant.email,
-                      retry_of=grant.command_id)
+                      correlation_id=retry_correlation(grant.command_id, on_registration), account=grant.account,
+                      email=grant.email, retry_of=grant.command_id)
         retry = c.system_command(c.GrantAdmin, **fields) if grant.group == ADMIN_GROUP_KEY else \
             c.system_command(c.AddMember, group=grant.group, **fields)
         repo.close_pending_grant(grant.id, GrantStatus.RETRIED, f"retried as command {retry.id}", now)
@@ -311,7 +312,5 @@ def handle_membership(cmd: c.Command, repo: MembershipRepository, now: datetime)
 
 def _audited(cmd: c.Command, outcome: Outcome, repo: AuditTrail, now: datetime) -> Outcome:
     for event in outcome.events:
-        repo.add_audit(AuditEntry(at=now, actor=cmd.actor, action=event.action, target=event.target,
-                                  account=event.account, command_id=cmd.id, source=cmd.source,
-                                  detail=event.detail))
+        repo.add_audit(audit_entry(cmd, event, now))
     return outcome

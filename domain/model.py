@@ -9,6 +9,7 @@ from domain.emails import email_key  # noqa: F401  (emails are compared by this 
 from domain.states import InviteStatus
 
 SUPPORT = "support"
+SYSTEM_ACTOR = "envadmin"  # who the audit names for what the system does itself (expiry, retried grants)
 ADMIN_GROUP = "Account Administrators"
 
 

@@ -81,7 +81,8 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     if claimed:  # every account the identity belongs to sees that its earlier holder lost it
         for account in sorted(set(repo.accounts_of(invite.key)) | {invite.account}):
             _audit(repo, now, invite.email, ev.UserClaimed(account, invite.email), operation, source)
-    return Registered(invite.email, user is None, retry_pending_grants(invite.key, repo, now, source=source),
+    return Registered(invite.email, user is None,
+                      retry_pending_grants(invite.key, repo, now, source=source, on_registration=True),
                       activated, claimed)
 
 

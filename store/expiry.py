@@ -7,6 +7,7 @@ from uuid import uuid4
 from sqlalchemy import Connection, insert, select, update
 
 from domain import events as ev
+from domain.model import SYSTEM_ACTOR
 from domain.states import GrantStatus, InviteStatus
 from store.closed_grants import expire_commands
 from store.tables import audit_log, invites, pending_grants
@@ -29,7 +30,7 @@ def expire_invites(conn: Connection, now: datetime, limit: int = 1000) -> int:
     expire_commands(conn, list(expired), now)
     operation = uuid4()
     conn.execute(insert(audit_log), [
-        {"at": now, "actor": "envadmin", "action": ev.InviteExpired.action, "target": row.email,
+        {"at": now, "actor": SYSTEM_ACTOR, "action": ev.InviteExpired.action, "target": row.email,
          "account": row.account, "command_id": operation, "source": "job",
          "detail": "invite and its pending grants expired"} for row in rows])
     return len(rows)

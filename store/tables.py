@@ -116,7 +116,7 @@ audit_log = Table(
     Column("target", String(254), nullable=False),
     Column("account", String(12)),
     Column("command_id", Uuid, nullable=False),
-    Column("source", String(8), nullable=False),
+    Column("source", String(16), nullable=False),  # a command's source (cli, api, job, web), or "registration"
     Column("detail", Text, nullable=False, default=""),
     Index("ix_audit_log_account_at", "account", "at"),
 )

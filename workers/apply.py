@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from domain.command_audit import audit_failure, audit_refusal
 from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
@@ -151,8 +152,9 @@ def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -
         logger.exception("Command %s failed unexpectedly (error id %s)", cmd.id, error_id)
         reason = f"unexpected error {type(error).__name__} (error id {error_id}; details in the worker log)"
         if claim.attempts >= max_attempts:
-            uow.log.dead_letter(cmd.id, f"{reason} (attempt {claim.attempts} of {max_attempts})",
-                                cmd.model_dump(mode="json"), uow.clock.now())
+            reason = f"{reason} (attempt {claim.attempts} of {max_attempts})"
+            uow.log.dead_letter(cmd.id, reason, cmd.model_dump(mode="json"), uow.clock.now())
+            audit_failure(cmd, reason, uow.repo, uow.clock.now())
             return "dead_letter"
         # Left queued: the relay sends it again after its timeout, and the attempt is counted then.
         uow.log.note_error(cmd.id, reason)
@@ -175,6 +177,7 @@ def _decide(cmd: Command, uow: UnitOfWork, now: datetime) -> str:
                 return outcome.status
         except Refused as refusal:
             _finish(uow, cmd, CommandStatus.REJECTED, refusal.reason, now)
+            audit_refusal(cmd, refusal.reason, uow.repo, now)
             if isinstance(refusal, InviteLimitReached):
                 uow.figures.count_invite_refusals(Counter([refusal.limit]))
             return CommandStatus.REJECTED
@@ -198,6 +201,7 @@ def _apply_follow_ups(commands: list[Command], uow: UnitOfWork, now: datetime) -
                 _finish(uow, follow_up, outcome.status, outcome.message, now)
         except Refused as refusal:
             _finish(uow, follow_up, CommandStatus.REJECTED, refusal.reason, now)
+            audit_refusal(follow_up, refusal.reason, uow.repo, now)
         except Superseded as superseded:
             _finish(uow, follow_up, CommandStatus.SUPERSEDED, superseded.reason, now)
 

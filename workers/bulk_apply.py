@@ -11,6 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain import commands as c
+from domain.command_audit import audit_refusal
 from domain.errors import Refused, Superseded
 from domain.handlers import handle_membership
 from domain.invite_limits import InviteLimitReached
@@ -64,6 +65,8 @@ def apply_run(run: list[c.Command], uow: UnitOfWork, now: datetime) -> tuple[lis
                 raise NotForBulk(f"command {cmd.id} was refused after it wrote") from refusal
             status = CommandStatus.REJECTED if isinstance(refusal, Refused) else CommandStatus.SUPERSEDED
             reason = refusal.reason
+            if status == CommandStatus.REJECTED:
+                audit_refusal(cmd, reason, repo, now)
             if isinstance(refusal, InviteLimitReached):
                 refused_by_limit[refusal.limit] += 1
         else:

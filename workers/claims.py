@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 from uuid import UUID
 
 from pydantic import ValidationError
 
+from domain.command_audit import audit_failure
 from domain.commands import Command, parse_command, parse_journalled
 from domain.states import CommandStatus
 from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
@@ -96,7 +97,7 @@ def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_at
             elif claim.status != CommandStatus.QUEUED:
                 report.count(f"already_{claim.status}")
             elif claim.attempts > max_attempts:
-                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, now)
+                _give_up(uow, command_id, claim, item, now)
                 report.count("dead_letter")
             elif claim.attempts > 1 and len(items) > 1:
                 suspects.append((claim.attempts, command_id, item))
@@ -122,6 +123,17 @@ def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_at
                    Deferred([json.loads(claim.payload) for cmd, claim in runnable if cmd.id in waiting], countdown)
                    if waiting else None,
                    [(command_id, item) for _, command_id, item in suspects])
+
+
+def _give_up(uow: UnitOfWork, command_id: UUID, claim: Claim, item: dict, now: datetime) -> None:
+    """Dead-letter a command tried as often as it may be, and audit its failure in its account."""
+    reason = f"gave up after {claim.attempts - 1} attempts"
+    uow.log.dead_letter(command_id, reason, item, now)
+    try:
+        cmd = parse_journalled(claim.payload)
+    except ValidationError:  # the log's copy was validated when journalled: only a row written by hand fails
+        return
+    audit_failure(cmd, reason, uow.repo, now)
 
 
 def _known_id(item: object) -> UUID | None:

@@ -11,17 +11,20 @@ from html import unescape
 from uuid import UUID
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store import credentials
+from store.tables import commands
 
 from .apply_here import applier
-from .helpers import account_with_admin, add_user
+from .helpers import account_with_admin, add_user, csrf_of
 from .test_console_pages import ALICE, BOB, OWN, TEMPORARY, Console
+from .test_register_pages import token_for
 
-_ROW = re.compile(r"<tr><td class=\"nowrap\">(.*?)</tr>", re.S)
+_ROW = re.compile(r"<tr[^>]*><td class=\"nowrap\">(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 _LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 
@@ -36,13 +39,13 @@ def console(database_url, tmp_path):
     assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
     with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         console = Console(browser, engine, factory)
-        console.apply = apply
+        console.apply, console.settings = apply, settings
         yield console
     engine.dispose()
 
 
 def rows(html: str) -> list[list[str]]:
-    """The trail's table, cell by cell: when, who, from where, what, target, detail."""
+    """The trail's table, cell by cell: when, who, from where, what (its label), target, detail."""
     return [[unescape(cell.strip()) for cell in _CELL.findall("<td>" + row)] for row in _ROW.findall(html)]
 
 
@@ -50,7 +53,7 @@ def links(html: str) -> dict[str, str]:
     return {unescape(text.strip()): unescape(href) for href, text in _LINK.findall(html)}
 
 
-def test_an_administrator_reads_who_did_what_newest_first_and_a_web_change_shows_web(console):
+def test_an_administrator_reads_who_did_what_newest_first_in_words_and_a_web_change_shows_web(console):
     console.sign_in(ALICE, OWN)
     added = console.browser.post("/accounts/1001/admins", data={"csrf_token": console.csrf("/accounts/1001"),
                                                                  "email": BOB}, follow_redirects=False)
@@ -60,12 +63,13 @@ def test_an_administrator_reads_who_did_what_newest_first_and_a_web_change_shows
 
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     assert [row[1:5] for row in rows(page.text)] == [
-        [ALICE, "web", "admin.granted", BOB],
-        [ALICE, "cli", "user.added", BOB],
-        ["support", "cli", "admin.granted", ALICE],
-        ["support", "cli", "user.added", ALICE],
-        ["support", "cli", "account.created", "1001"],
+        [ALICE, "web", "Administrator granted", BOB],
+        [ALICE, "cli", "User added", BOB],
+        ["support", "cli", "Administrator granted", ALICE],
+        ["support", "cli", "User added", ALICE],
+        ["support", "cli", "Account created", "1001"],
     ]
+    assert '<td title="admin.granted">Administrator granted</td>' in page.text  # the code, on hover
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows(page.text)[0][0])
     assert 'href="/accounts/1001/audit"' in console.browser.get("/accounts/1001").text
     assert "Older" not in links(page.text) and "Newer" not in page.text
@@ -77,11 +81,11 @@ def test_the_filters_narrow_the_table_keep_their_values_and_carry_into_the_expor
     page = console.browser.get("/accounts/1001/audit", params={"actor": "Alice@Example.COM",
                                                                "action": "user.added"}).text
 
-    assert [row[1:5] for row in rows(page)] == [[ALICE, "cli", "user.added", BOB]]
+    assert [row[1:5] for row in rows(page)] == [[ALICE, "cli", "User added", BOB]]
     assert "<option selected>Alice@Example.COM</option>" in page
-    assert "<option selected>user.added</option>" in page
+    assert '<option value="user.added" selected>User added</option>' in page  # the filter keeps the code
     assert links(page)["Export as CSV"] == "/accounts/1001/audit.csv?actor=Alice%40Example.COM&action=user.added"
-    assert "<option>account.created</option>" in page and "<option>support</option>" in page
+    assert '<option value="account.created">Account created</option>' in page and "<option>support</option>" in page
 
 
 def test_pages_of_fifty_go_older_and_back_newer_keeping_the_filter(console):
@@ -128,3 +132,46 @@ def test_a_page_link_naming_no_entry_of_the_account_is_refused_clearly(console):
     for cursor in ("abc", "999999", "-1"):
         page = console.browser.get("/accounts/1001/audit", params={"older": cursor})
         assert page.status_code == 400 and "names no entry of this account" in page.text
+
+
+def test_a_refused_attempt_shows_in_words_with_its_reason_and_keeps_its_code_in_the_filter_and_export(console):
+    refused = new_command("grant_admin", actor=BOB, source="web", account="1001", email="carol@example.com")
+    assert console.apply(refused) == ["rejected"]
+    console.sign_in(ALICE, OWN)
+
+    page = console.browser.get("/accounts/1001/audit").text
+    only = console.browser.get("/accounts/1001/audit", params={"action": "command.refused"}).text
+    export = list(csv.reader(io.StringIO(console.browser.get("/accounts/1001/audit.csv").text)))
+
+    assert rows(page)[0][1:] == [BOB, "web", "Refused", "carol@example.com",
+                                 f"grant administrator: {BOB} is not an administrator of account 1001"]
+    assert '<tr class="refused"><td class="nowrap">' in page
+    assert [row[3] for row in rows(only)] == ["Refused"]
+    assert '<option value="command.refused" selected>Refused</option>' in only
+    assert export[1][1:5] == [BOB, "web", "command.refused", "carol@example.com"]
+
+
+def test_a_grant_applied_when_its_invitee_registers_shows_the_system_on_registration_and_who_asked(console):
+    dana = "dana@example.com"
+    held = new_command("grant_admin", actor=ALICE, source="web", account="1001", email=dana)
+    assert console.apply(held) == ["pending"]
+    link = f"/register/{token_for(console.settings, console.engine, dana)}"
+    registered = console.browser.post(link, data={"csrf_token": csrf_of(console.browser.get(link).text),
+                                                  "first_name": "Dana", "last_name": "Ruiz", "password": OWN,
+                                                  "password_again": OWN}, follow_redirects=False)
+    assert registered.status_code == 303
+    with console.engine.connect() as conn:
+        [retry] = conn.execute(select(commands.c.id).where(commands.c.status == "queued")).scalars().all()
+    assert console.apply_journalled(retry) == "applied"
+    console.sign_in(ALICE, OWN)
+
+    page = console.browser.get("/accounts/1001/audit").text
+
+    assert [row[1:5] for row in rows(page)[:3]] == [
+        ["envadmin", "registration", "Administrator granted", dana],
+        [dana, "web", "Invite accepted", dana],
+        [dana, "web", "User registered", dana],
+    ]
+    assert rows(page)[0][5] == f"the grant {ALICE} asked for (command {held.id}), retried when {dana} registered"
+    assert [row[1:4] for row in rows(page) if row[4] == dana][-2:] == [
+        [ALICE, "web", "Grant pending: invite sent"], [ALICE, "web", "Invite sent"]]

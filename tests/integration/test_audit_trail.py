@@ -1,13 +1,17 @@
 """Reading an account's audit trail on SQLite and PostgreSQL: the entries the handlers wrote when real commands
-were applied, newest first, filtered, a keyset page at a time."""
+were applied (refused and failed ones too), newest first, filtered, a keyset page at a time."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from uuid import uuid4
 
 import pytest
+from sqlalchemy import update
 
 from producers.services.client import new_command
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
+from store.tables import commands
+from workers.apply import apply_message
 
 from .apply_here import applier
 from .helpers import account_with_admin, add_user
@@ -121,3 +125,76 @@ def test_the_choices_are_the_accounts_actions_and_one_spelling_per_actor(trail):
     assert choices.actions == ["account.created", "admin.granted", "user.added"]
     assert len(choices.actors) == 2 and choices.actors[1] == "support"
     assert choices.actors[0].lower() == ALICE
+
+
+def test_commands_the_rules_refuse_are_kept_with_who_tried_what_and_why_on_either_path(trail):
+    engine, apply, _between = trail
+    stranger = new_command("grant_admin", actor="eve@example.com", source="api", account="1001", email=CAROL)
+    no_group = new_command("add_member", actor=ALICE, source="web", account="1001", group="Sales", email=BOB)
+    twice = new_command("create_group", actor=ALICE, source="cli", account="1001", group="Ops")
+    assert apply(stranger, no_group) == ["rejected", "rejected"]  # set-based
+    assert apply(twice) == ["applied"]
+    again = twice.model_copy(update={"id": uuid4()})
+    assert apply(again) == ["rejected"]  # one at a time
+
+    refused = list(each_entry(engine, "1001", AuditFilter(action="command.refused")))
+
+    assert [(e.actor, e.source, e.target, e.detail, e.command_id) for e in refused] == [
+        (ALICE, "cli", "Ops", "create a group: group Ops already exists in account 1001", again.id),
+        (ALICE, "web", BOB, "add a member to a group: group Sales does not exist in account 1001", no_group.id),
+        ("eve@example.com", "api", CAROL,
+         "grant administrator: eve@example.com is not an administrator of account 1001", stranger.id),
+    ]
+    assert "command.refused" in audit_choices(engine, "1001").actions
+
+
+def test_an_invite_refused_by_the_hourly_limit_is_kept_with_the_limit_it_reached(database_url, tmp_path):
+    _settings, engine, _factory, apply = applier(database_url, tmp_path, invites_per_account_per_hour=1)
+    assert apply(account_with_admin("1001", ALICE)) == ["applied"]
+    assert apply(new_command("grant_admin", actor=ALICE, source="web", account="1001", email=BOB),
+                 new_command("grant_admin", actor=ALICE, source="web", account="1001", email=CAROL)) == \
+        ["pending", "rejected"]
+
+    [refused] = audit_page(engine, "1001", AuditFilter(action="command.refused")).entries
+
+    assert (refused.actor, refused.source, refused.target) == (ALICE, "web", CAROL)
+    assert refused.detail.startswith("grant administrator: account 1001 already sent 1 invite or activation mails "
+                                     "in the last hour")
+    engine.dispose()
+
+
+def test_a_command_given_up_on_is_kept_as_failed_and_a_message_naming_no_command_is_not(database_url, tmp_path):
+    _settings, engine, factory, apply = applier(database_url, tmp_path)
+    assert apply(account_with_admin("1001", ALICE)) == ["applied"]
+    lost = new_command("add_user", actor=ALICE, source="api", account="1001", email="dan@example.com",
+                       first_name="Dan", last_name="Lost", activation="mail")
+    with factory() as uow:
+        uow.log.record_submitted([lost], datetime.now(timezone.utc))
+        uow.commit()
+    with engine.begin() as conn:  # tried as often as it may be: the next delivery gives up on it
+        conn.execute(update(commands).where(commands.c.id == lost.id).values(attempts=5))
+    apply_message({"v": 1, "commands": [{"id": str(lost.id)}]}, factory, max_attempts=5, chunk=500,
+                  lease=timedelta(seconds=60))
+    apply_message({"v": 1, "commands": ["not a command"]}, factory, max_attempts=5, chunk=500,
+                  lease=timedelta(seconds=60))
+
+    entries = list(each_entry(engine, "1001"))
+
+    assert [(e.actor, e.source, e.action, e.target, e.detail, e.command_id) for e in entries[:1]] == [
+        (ALICE, "api", "command.failed", "dan@example.com", "add a user: gave up after 5 attempts", lost.id)]
+    assert len(entries) == 4  # the account's three, and the failure
+    engine.dispose()
+
+
+def test_a_grant_retried_when_its_invitee_gets_a_user_is_the_systems_doing_naming_who_asked(trail):
+    engine, apply, _between = trail
+    held = new_command("grant_admin", actor=ALICE, source="web", account="1001", email="dora@example.com")
+    assert apply(held) == ["pending"]
+    assert apply(add_user("dora@example.com", by=ALICE)) == ["applied"]  # the user's creation retries the grant
+
+    granted = audit_page(engine, "1001", AuditFilter(action="admin.granted")).entries[0]
+
+    assert (granted.actor, granted.source, granted.target) == ("envadmin", "cli", "dora@example.com")
+    assert granted.detail == (f"the grant {ALICE} asked for (command {held.id}), retried when dora@example.com "
+                              "was added as a user")
+    assert granted.command_id != held.id  # the retry's own command

@@ -1,4 +1,7 @@
-"""The console's audit trail of an account: who did what, when, from where; filtered, paged, exported as CSV."""
+"""The console's audit trail of an account: who did what, when, from where; filtered, paged, exported as CSV.
+
+The page names each action as people read it (its label, domain/events.py); its links, its filter's values and the
+CSV export keep the action codes the store holds, as the API and the CLI do."""
 from __future__ import annotations
 
 import io
@@ -11,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
+from domain.events import action_label
 from producers.services import csv_output
 from producers.services.audit_filters import audit_filter
 from producers.web.console import administrator
@@ -52,7 +56,7 @@ async def audit(request: Request, account: str, actor: str = "", action: str = "
     return page(request, "audit.html", title=f"Audit trail of {name} ({account})", account=account,
                 account_name=name, entries=shown.entries, filters=wanted, filtered=bool(filters),
                 actors=_with(choices.actors, wanted.actor), actions=_with(choices.actions, wanted.action),
-                links=links)
+                links=links, label=action_label, attempt=_attempt)
 
 
 @router.get("/accounts/{account}/audit.csv")
@@ -87,6 +91,12 @@ def _cursor(text: str) -> int | None:
     if not text.isascii() or not text.isdigit() or len(text) > 18:
         raise ValueError(text)
     return int(text)
+
+
+def _attempt(action: str) -> str:
+    """The row's class: "refused" or "failed" for an attempt that did not go through, else ""."""
+    kind = action.rpartition(".")[2]
+    return kind if kind in ("refused", "failed") else ""
 
 
 def _with(choices: list[str], current: str | None) -> list[str]:
