@@ -1,6 +1,8 @@
-"""envadmin onboard FILE and envadmin job show/errors/list."""
+"""envadmin onboard FILE and envadmin job show/errors/rows/list."""
 from __future__ import annotations
 
+import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -25,11 +27,11 @@ from producers.cli.context import (
     print_json,
     print_lines,
 )
-from producers.cli.views import job_error_lines, job_summary_lines
+from producers.cli.views import job_error_lines, job_row_line, job_summary_lines
 from producers.onboarding.job import FileProblem, JobBusy, Onboarding, Submitted
-from store.reads import job_reports
+from store.reads import job_reports, job_rows
 
-job_app = typer.Typer(help="Onboarding jobs: state, counts, errors.", no_args_is_help=True)
+job_app = typer.Typer(help="Onboarding jobs: state, counts, every row's outcome, errors.", no_args_is_help=True)
 
 _POLL_SECONDS = 0.5
 
@@ -76,7 +78,9 @@ def onboard(
         "--allow-row-actors", show_default=False,
         help="Let each row act as the actor its 'by' cell names (default: a 'by' cell other than --by "
              "makes its row invalid).")] = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Follow the job until every row has a final status.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow the job until no row is queued: then it is "
+                                                     "completed, or waiting for invitees to register (exit 0 "
+                                                     "either way).")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds --wait waits at most.")] = 3600.0,
     as_json: Json = False,
 ) -> None:
@@ -138,8 +142,8 @@ def _follow(job_id: UUID, timeout: float, show_progress: bool) -> int:
         task = progress.add_task("applying", total=None, counts="")
         while True:
             report = pacer.read(lambda: _refresh(progress, task, job_id, "applying"))
-            if report["state"] != job_reports.RUNNING:
-                return EXIT_OK if report["state"] == job_reports.COMPLETED else EXIT_REFUSED
+            if report["state"] != job_reports.RUNNING:  # waiting: the workers are done, the invitees decide
+                return EXIT_OK if report["state"] in (job_reports.COMPLETED, job_reports.WAITING) else EXIT_REFUSED
             now = time.monotonic()
             done = _done(report)
             if done != last_done:
@@ -199,6 +203,31 @@ def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Js
         print_json({"id": report["id"], "errors": list(entries)})
         return
     print_lines(job_error_lines(entries))
+
+
+@job_app.command("rows")
+def rows(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")],
+         outcome: Annotated[str | None, typer.Option(
+             "--outcome", help=f"Only the rows of this outcome: {', '.join(job_rows.OUTCOMES)}.")] = None,
+         as_json: Json = False) -> None:
+    """Every row in line order with its outcome, as the job's page lists them; a pending one names whom it waits
+    for."""
+    report = _report_or_fail(job_id)
+    if outcome is not None and outcome not in job_rows.OUTCOMES:
+        fail(f"--outcome: {outcome!r} is not an outcome; expected one of {', '.join(job_rows.OUTCOMES)}")
+    each = job_rows.each_row(client().engine, UUID(report["id"]), outcome)
+    if as_json:  # one object, written a row at a time: a job may have a million rows
+        sys.stdout.write(json.dumps({"id": report["id"], "state": report["state"]})[:-1] + ', "rows": [')
+        for n, row in enumerate(each):
+            sys.stdout.write((", " if n else "") + json.dumps(row.as_dict()))
+        sys.stdout.write("]}\n")
+        return
+    shown = False
+    for row in each:
+        print_lines([job_row_line(row)])
+        shown = True
+    if not shown:
+        print_lines(["no row"])
 
 
 @job_app.command("list")

@@ -4,6 +4,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from domain.states import CommandStatus
+from store.reads.job_reports import BAD, WAITING
+from store.reads.job_rows import RowOutcome
+
 
 def command_lines(status: dict, caveat: str | None = None) -> list[str]:
     """A submitted command: its id and status, its reason, and a temporary password shown once."""
@@ -44,12 +48,16 @@ def status_lines(report: dict) -> list[str]:
 
 
 def job_summary_lines(report: dict) -> list[str]:
+    """A job's state (running, waiting, completed, failed), as its page says it, its counts, what to look at next."""
     lines = [f"job {report['id']}: {report['state']}, {report['percent']}% of {report['rows']} rows done "
              f"in {report['elapsed_seconds']:.1f}s"]
     lines.extend(f"{status:>11}: {count}" for status, count in report["counts"].items() if count)
     if report["failure"]:
         lines.append(f"failure: {report['failure']}")
-    bad = sum(report["counts"].get(status, 0) for status in ("invalid", "rejected", "failed", "expired"))
+    if report["state"] == WAITING:
+        lines.append(f"{report['counts'][CommandStatus.PENDING]} grant(s) wait for their invitee to register; who: "
+                     f"envadmin job rows {report['id']} --outcome pending")
+    bad = sum(report["counts"].get(status, 0) for status in BAD)
     if bad:
         lines.append(f"see the {bad} row(s) in error: envadmin job errors {report['id']}")
     return lines
@@ -61,6 +69,14 @@ def job_error_lines(entries: Iterable[dict]) -> list[str]:
         field = f" {entry['field']}:" if entry["field"] else ""
         lines.append(f"line {entry['line']} {entry['status']}:{field} {entry['reason']}")
     return lines or ["no row in error"]
+
+
+def job_row_line(row: RowOutcome) -> str:
+    """envadmin job rows: a row's line, outcome, what it asked, and its detail (a pending row: whom it awaits)."""
+    if row.action is None:  # invalid: as `job errors` says it
+        field = f" {row.field}:" if row.field else ""
+        return f"line {row.line} {row.outcome}:{field} {row.detail}"
+    return f"line {row.line} {row.outcome}: {row.action} {row.about}: {row.waiting_for or row.detail}"
 
 
 def dead_letter_lines(letters: list[dict]) -> list[str]:

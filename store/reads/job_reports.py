@@ -1,4 +1,9 @@
-"""Read side of onboarding jobs: state, counts per status, timing, and the rows that went wrong."""
+"""Read side of onboarding jobs: state, counts per status, timing, and the rows that went wrong.
+
+A job is `running` while its file is being submitted or a row is still queued; `waiting` once every row has an
+outcome but some grants are pending, waiting for their invitees to register (each ends applied, or expired with
+its invite); `completed` when no row waits any more; `failed` if its producer stopped on an error. The job's page,
+`envadmin job show` and `envadmin onboard --wait` use these words. (Every row: store/reads/job_rows.py.)"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +16,9 @@ from domain.states import CommandStatus, JobState
 from store.tables import commands, job_invalid_rows, jobs
 
 INVALID = "invalid"
-_REFUSED = (CommandStatus.REJECTED, CommandStatus.FAILED, CommandStatus.EXPIRED)
-RUNNING, COMPLETED = "running", "completed"
+RUNNING, WAITING, COMPLETED = "running", "waiting", "completed"
+WENT_WRONG = (CommandStatus.REJECTED, CommandStatus.FAILED, CommandStatus.EXPIRED)  # commands that went wrong
+BAD = (INVALID, *WENT_WRONG)  # the outcomes of rows that went wrong
 
 
 def report(engine: Engine, job_id: UUID, now: datetime) -> dict | None:
@@ -31,10 +37,12 @@ def report(engine: Engine, job_id: UUID, now: datetime) -> dict | None:
     state = _state(job, counts)
     total = rows_of_file(job.state, job.rows_read, job.rows_expected)
     done = sum(n for status, n in counts.items() if status != CommandStatus.QUEUED)
-    finished_at = (last_finish or job.submitted_at) if state == COMPLETED else None
-    if finished_at is not None and job.submitted_at is not None:
-        finished_at = max(finished_at, job.submitted_at)
-    elapsed = ((finished_at or now) - job.created_at).total_seconds()
+    # Once no row is queued, the workers' part is over: a waiting job's time does not grow while people register.
+    worked_until = (last_finish or job.submitted_at) if state in (COMPLETED, WAITING) else None
+    if worked_until is not None and job.submitted_at is not None:
+        worked_until = max(worked_until, job.submitted_at)
+    finished_at = worked_until if state == COMPLETED else None
+    elapsed = ((worked_until or now) - job.created_at).total_seconds()
     return {
         "id": str(job.id), "state": state, "file": job.file_name, "format": job.file_format, "by": job.actor,
         "counts": counts, "rows": total, "rows_read": job.rows_read, "rows_submitted": job.rows_submitted,
@@ -52,12 +60,13 @@ def rows_of_file(state: str, rows_read: int, rows_expected: int | None) -> int:
 
 
 def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
-    """Every row that was invalid, rejected, failed or expired, in line order, with its field and reason."""
+    """Every row that went wrong (BAD: invalid, rejected, failed or expired), in line order, with its field and
+    reason."""
     with engine.connect().execution_options(readonly=True) as conn:
         bad = conn.execute(select(job_invalid_rows.c.line, job_invalid_rows.c.field, job_invalid_rows.c.reason)
                            .where(job_invalid_rows.c.job_id == job_id).order_by(job_invalid_rows.c.line)).all()
         refused = conn.execute(select(commands.c.job_line, commands.c.status, commands.c.reason, commands.c.type)
-                               .where(commands.c.job_id == job_id, commands.c.status.in_(_REFUSED))
+                               .where(commands.c.job_id == job_id, commands.c.status.in_(WENT_WRONG))
                                .order_by(commands.c.job_line)).all()
     entries = [{"line": row.line, "status": INVALID, "field": row.field, "reason": row.reason} for row in bad]
     entries += [{"line": row.job_line, "status": row.status, "field": None, "reason": row.reason or ""}
@@ -77,7 +86,7 @@ def _state(job, counts: dict[str, int]) -> str:
         return JobState.FAILED
     if job.state != JobState.SUBMITTED or counts[CommandStatus.QUEUED]:
         return RUNNING
-    return COMPLETED
+    return WAITING if counts[CommandStatus.PENDING] else COMPLETED
 
 
 def _iso(value: datetime | None) -> str | None:

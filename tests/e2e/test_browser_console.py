@@ -29,6 +29,7 @@ from .test_browser_registration import (
 
 ACCOUNT = "4201"
 BOB, CARL, DANA = "bob.console@example.com", "carl.console@example.com", "dana.console@example.com"
+ERIN = "erin.console@example.com"
 
 
 def sign_in(stack, browser, email: str, password: str) -> None:
@@ -135,15 +136,38 @@ def test_an_administrator_adds_administrators_and_watches_an_invite_become_one(w
         screenshot("5-upload")
     screenshot("5-upload-done")
     assert browser.find_element(By.ID, "done").get_attribute("value") == "100"
-    errors = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "table.job-errors tbody tr")]
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "table.job-rows tbody tr")]
+    assert len(rows) == 10 and rows[0].startswith(f"2 add_member {BOB} applied"), rows
+    errors = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "table.job-rows tbody tr.invalid")]
     assert len(errors) == 1 and errors[0].startswith("8 ") and "email" in errors[0], errors  # line 8: row 7
 
+    upload = tmp_path_factory_file(["action,account,email,group", f"grant,{ACCOUNT},{ERIN},",
+                                    f"add_member,{ACCOUNT},{CARL},Sales"])
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/onboard")
+    browser.find_element(By.ID, "file").send_keys(str(upload))
+    submit(browser)
+    try:
+        wait_for_text(browser, "Waiting for invitees: ")  # Erin has no user: her grant waits, the job is not done
+    finally:
+        screenshot("6-upload-waiting")
+    assert "1 grant waits for its invitee to register" in " ".join(main_text(browser).split())
+    browser.find_element(By.LINK_TEXT, "See who is awaited").click()
+    screenshot("7-upload-who-is-awaited")
+    [awaited] = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "table.job-rows tbody tr")]
+    assert awaited.startswith(f"2 grant_admin {ERIN} pending waiting for {ERIN} to register (invite valid until"), \
+        awaited
+
     browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/audit")
-    screenshot("6-audit")
+    screenshot("8-audit")
     trail = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "table tbody tr")]
     ours = [row for row in trail if ALICE in row]
-    for action in ("admin.granted", "admin.revoked", "invite.sent", "group.created", "member.added"):
+    for action in ("Administrator granted", "Administrator revoked", "Invite sent", "Group created",
+                   "Member added to a group"):
         assert any(action in row and " web " in f" {row} " for row in ours), (action, trail[:12])
+    refused = [row for row in ours if " Refused " in f" {row} " and "revoke administrator: " in row]
+    assert len(refused) == 1 and "last administrator" in refused[0], trail[:12]  # her refused attempt is kept
+    [granted] = [row for row in trail if DANA in row and "Administrator granted" in row]
+    assert "envadmin registration" in granted and f"the grant {ALICE} asked for" in granted, granted
     assert not any(" cli " in f" {row} " for row in trail if DANA in row), trail  # her retried grant too
 
     sign_in(web_stack, browser, CARL, PASSWORD)  # a user of the account, no administrator: it does not exist

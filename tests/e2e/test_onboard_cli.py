@@ -17,10 +17,26 @@ def test_onboard_wait_json_prints_the_job_object_and_job_commands_agree(e2e, tmp
                              "grant,3001,,nope,,,,\n")
     job = e2e.cli_json("onboard", str(path), "--by", "olga@example.com", "--passwords", str(tmp_path / "pw.csv"),
                        "--wait")
-    assert job["state"] == "completed"
+    assert job["state"] == "waiting"  # quinn's grant waits for quinn to register: the job is not done
     assert {k: v for k, v in job["counts"].items() if v} == {"applied": 2, "pending": 1, "invalid": 1}
     shown = e2e.cli_json("job", "show", job["id"])
-    assert (shown["id"], shown["state"], shown["counts"]) == (job["id"], "completed", job["counts"])
+    assert (shown["id"], shown["state"], shown["counts"]) == (job["id"], "waiting", job["counts"])
+    human_show = e2e.cli("job", "show", job["id"])
+    assert f"job {job['id']}: waiting, 100.0% of 4 rows done" in human_show.stdout, describe(human_show)
+    assert f"1 grant(s) wait for their invitee to register; who: envadmin job rows {job['id']} --outcome pending" \
+        in human_show.stdout, describe(human_show)
+    rows = e2e.cli_json("job", "rows", job["id"])
+    assert (rows["id"], rows["state"]) == (job["id"], "waiting")
+    assert [(r["line"], r["outcome"], r["action"], r["awaiting"]) for r in rows["rows"]] == [
+        (2, "applied", "add_user", None), (3, "applied", "grant_admin", None),
+        (4, "pending", "grant_admin", "quinn@example.com"), (5, "invalid", None, None)]
+    awaited = e2e.cli("job", "rows", job["id"], "--outcome", "pending")
+    assert awaited.returncode == 0 and awaited.stdout.startswith(
+        "line 4 pending: grant_admin quinn@example.com: waiting for quinn@example.com to register (invite valid "
+        "until "), describe(awaited)
+    bad = e2e.cli("job", "rows", job["id"], "--outcome", "done")
+    assert bad.returncode == 2 and "--outcome: 'done' is not an outcome; expected one of queued" in bad.stderr, \
+        describe(bad)
     errors = e2e.cli_json("job", "errors", job["id"])["errors"]
     assert [(e["line"], e["status"], e["field"]) for e in errors] == [(5, "invalid", "email")]
     listed = e2e.cli_json("job", "list")["jobs"]

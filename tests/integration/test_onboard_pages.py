@@ -1,5 +1,5 @@
 """Onboarding from the console over HTTP, on a real store: an administrator uploads a file, which becomes the same
-streaming job as `envadmin onboard --by <them>`; the job's page follows it and lists the rows that went wrong.
+streaming job as `envadmin onboard --by <them>`; the job's page follows it, then lists every row's outcome.
 
 The upload's background thread journals and publishes the rows (to the embedded broker); here they are applied
 from the journal as a worker applies them (tests/e2e run the same with real workers).
@@ -7,6 +7,7 @@ from the journal as a worker applies them (tests/e2e run the same with real work
 from __future__ import annotations
 
 import re
+from html import unescape
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -18,7 +19,8 @@ from domain.clock import SYSTEM_CLOCK
 from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store import credentials
-from store.reads import job_reports, queries
+from store.expiry import expire_invites
+from store.reads import job_reports, job_rows, queries
 from store.tables import commands, invites, mail_outbox, users
 from workers.apply import apply_message
 
@@ -68,6 +70,14 @@ def job_id_of(response) -> UUID:
     return UUID(location.rsplit("/", 1)[-1])
 
 
+def job_table(html: str) -> list[tuple[str, str, str, str, str]]:
+    """The job's rows as its page lists them: line, action, for (email, group or account), outcome, detail."""
+    body = re.search(r'<table class="job-rows">.*?<tbody>(.*?)</tbody>', html, re.S)
+    cells = r"<td>(.*?)</td>"
+    return [tuple(unescape(cell) for cell in row) for row in
+            re.findall(rf"<tr class=\"\w+\">{cells * 5}</tr>", body.group(1) if body else "")]
+
+
 def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploads):
     uploads.sign_in(ALICE, OWN)
     assert 'href="/accounts/1001/onboard"' in uploads.browser.get("/accounts/1001").text
@@ -81,20 +91,75 @@ def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploa
     assert "Applying ten.csv" in running.text and '<meta http-equiv="refresh" content="2">' in running.text
     assert re.search(r'<progress id="done" max="100" value="10.0">', running.text)  # the invalid row is final
     assert "<td>queued</td><td>9</td>" in running.text and "<td>invalid</td><td>1</td>" in running.text
-    assert "Rows that went wrong" not in running.text
+    assert job_table(running.text) == []  # the rows are listed once none is queued
 
     uploads.apply_job(job_id)
-    done = uploads.browser.get(f"/accounts/1001/jobs/{job_id}")
-    assert "Done: ten.csv" in done.text and '<meta http-equiv="refresh"' not in done.text
-    assert 'value="100.0"' in done.text and "<td>pending</td><td>8</td>" in done.text
-    assert "<td>applied</td><td>1</td>" in done.text
-    errors = re.findall(r"<tr><td>(\d+)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", done.text)
-    assert errors == [("6", "action", "invalid", "is &#39;promote&#39;; expected one of create_account, add_user, "
-                                                 "grant, revoke, add_member, remove_member")]
+    waiting = uploads.browser.get(f"/accounts/1001/jobs/{job_id}")
+    assert "Waiting for invitees: ten.csv" in waiting.text and "Done" not in waiting.text
+    assert '<meta http-equiv="refresh"' not in waiting.text
+    assert 'value="100.0"' in waiting.text and "<td>pending</td><td>8</td>" in waiting.text
+    assert "8 grants wait\n      for their invitees to register" in waiting.text
+    assert "<td>applied</td><td>1</td>" in waiting.text
+    table = job_table(waiting.text)
+    assert [row[:4] for row in table] == [
+        *[(str(line), "grant_admin", f"new{n}@example.com", "pending") for line, n in zip(range(2, 6), range(4))],
+        ("6", "—", "—", "invalid"),
+        *[(str(line), "grant_admin", f"new{n}@example.com", "pending") for line, n in zip(range(7, 11), range(4, 8))],
+        ("11", "grant_admin", BOB, "applied")]
+    assert re.fullmatch(r"waiting for new0@example\.com to register \(invite valid until \d{4}-\d\d-\d\d "
+                        r"\d\d:\d\d UTC\)", table[0][4]), table[0]
+    assert table[4][4] == ("action: is 'promote'; expected one of create_account, add_user, grant, revoke, "
+                           "add_member, remove_member")
+    assert table[9][4] == f"{BOB} is now an administrator of account 1001."
     assert BOB in queries.admins(uploads.engine, "1001")
     with uploads.engine.connect() as conn:
         made = conn.execute(select(commands.c.actor, commands.c.source).where(commands.c.job_id == job_id)).all()
     assert {(row.actor, row.source) for row in made} == {(ALICE, "web")}
+
+    with uploads.engine.begin() as conn:  # nobody registered in time: the grants end, and so does the wait
+        assert expire_invites(conn, datetime.now(timezone.utc) + timedelta(days=8)) == 8
+    done = uploads.browser.get(f"/accounts/1001/jobs/{job_id}").text
+    assert "Done: ten.csv" in done and "Waiting" not in done and "<td>expired</td><td>8</td>" in done
+    assert [row[3] for row in job_table(done)].count("expired") == 8
+
+
+def test_the_rows_of_a_job_come_by_outcome_and_a_page_at_a_time(uploads, monkeypatch):
+    uploads.sign_in(ALICE, OWN)
+    rows = [f"grant,1001,new{n}@example.com,,,," for n in range(6)]
+    rows.insert(2, "promote,1001,bob@example.com,,,,")
+    rows.append(f"grant,1001,{BOB},,,,{ALICE}")
+    job_id = job_id_of(uploads.upload("1001", "eight.csv", csv(*rows)))
+    uploads.apply_job(job_id)
+    monkeypatch.setattr(job_rows, "PAGE_SIZE", 3)
+    base = f"/accounts/1001/jobs/{job_id}"
+
+    first = uploads.browser.get(base).text
+    second = uploads.browser.get(_link(first, "Next 3 rows →")).text
+    third = uploads.browser.get(_link(second, "Next 3 rows →")).text
+    pending = uploads.browser.get(base, params={"outcome": "pending"}).text
+    invalid = uploads.browser.get(base, params={"outcome": "invalid"}).text
+
+    assert [[row[0] for row in job_table(page)] for page in (first, second, third)] == [
+        ["2", "3", "4"], ["5", "6", "7"], ["8", "9"]]
+    assert "Next 3 rows" not in third and _link(third, "First rows") == base + "?"
+    assert [row[0] for row in job_table(pending)] == ["2", "3", "5"] and "Rows pending" in pending
+    assert _link(pending, "Next 3 rows →") == f"{base}?outcome=pending&after=5"
+    assert [row[:4] for row in job_table(invalid)] == [("4", "—", "—", "invalid")]
+    assert _link(first, "pending (6)") == f"{base}?outcome=pending" and "applied (1)" in first
+
+
+@pytest.mark.parametrize("query", ["outcome=done", "after=x", "after=-1", "after=1e3"])
+def test_a_rows_link_naming_no_outcome_or_line_is_refused_clearly(uploads, query):
+    uploads.sign_in(ALICE, OWN)
+    job_id = job_id_of(uploads.upload("1001", "one.csv", csv(f"grant,1001,{BOB},,,,")))
+
+    refused = uploads.browser.get(f"/accounts/1001/jobs/{job_id}?{query}")
+
+    assert refused.status_code == 400 and "an outcome is one of queued, applied, pending" in refused.text
+
+
+def _link(html: str, text: str) -> str:
+    return unescape(re.search(rf'<a href="([^"]+)"[^>]*>{re.escape(text)}</a>', html).group(1))
 
 
 def test_a_row_by_someone_else_or_for_another_account_is_invalid_and_a_user_made_is_activated_by_mail(uploads):
@@ -122,6 +187,7 @@ def test_a_row_by_someone_else_or_for_another_account_is_invalid_and_a_user_made
     assert tuple(carol) == (None, "Carol") and (invite.invited_by, invite.account) == (ALICE, "1001")
     assert len(mailed) == 1
     page = uploads.browser.get(f"/accounts/1001/jobs/{job_id}").text
+    assert "Done: mixed.csv" in page
     assert "this upload is for account 1001" in page and "every row of an upload acts as" in page
 
 

@@ -1,5 +1,6 @@
 """Onboarding from the console: an administrator uploads a CSV or JSONL file, which becomes the same streaming job
-as `envadmin onboard FILE --by <them>`, every row acting as them in this account; the job's page follows it.
+as `envadmin onboard FILE --by <them>`, every row acting as them in this account; the job's page follows it and
+then lists every row's outcome, as `envadmin job show` and `envadmin job rows` do.
 
 The file is read in a background thread of this web process, so the upload answers at once. Should the process
 stop half-way, uploading the same file again takes the job up after its last whole batch (same file, same person,
@@ -10,8 +11,8 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from itertools import islice
 from pathlib import Path
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -25,10 +26,10 @@ from producers.onboarding.reader import FORMATS
 from producers.web.console import administrator
 from producers.web.forms import check_pace
 from producers.web.guards import CSRF_FIELD, check_csrf
-from producers.web.render import page
+from producers.web.render import message, page
 from producers.web.uploads import UploadRefused, check_announced_size, larger_body, megabytes, receive_upload
 from store import jobs
-from store.reads import job_reports
+from store.reads import job_reports, job_rows
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 UPLOAD_PATH = r"/accounts/[^/]+/onboard"
 FILE_FIELD = "file"
 REFRESH_SECONDS = 2
-ERRORS_SHOWN = 500  # rows of the error table; `envadmin job errors` lists them all
 
 
 def upload_body_limit(settings) -> LargerBody:
@@ -111,8 +111,9 @@ def _run(job: Onboarding, folder: Path) -> None:
 
 
 @router.get("/accounts/{account}/jobs/{job_id}")
-async def job_page(request: Request, account: str, job_id: str) -> Response:
-    """The job's progress, refreshing itself while it runs; then the rows that went wrong."""
+async def job_page(request: Request, account: str, job_id: str, outcome: str = "", after: str = "") -> Response:
+    """The job's progress, refreshing itself while rows are queued; then every row's outcome, a page at a time,
+    of one outcome if asked (a pending row names the invitee its grant waits for)."""
     email = await administrator(request, account)
     engine = request.app.state.client.engine
     try:
@@ -122,13 +123,26 @@ async def job_page(request: Request, account: str, job_id: str) -> Response:
     record = await run_in_threadpool(jobs.find, engine, parsed)
     if record is None or not uploaded_for(record, account):
         raise HTTPException(404)
+    base = f"/accounts/{account}/jobs/{parsed}"
+    wanted = outcome.strip() or None
+    if (wanted is not None and wanted not in job_rows.OUTCOMES) or not _is_line(after):
+        return message(request, "No such rows of this job",
+                       [f"The link asks for rows this job's page does not list: an outcome is one of "
+                        f"{', '.join(job_rows.OUTCOMES)}, and a page starts after a line number."],
+                       status=400, link=(base, "See every row of the job"))
     report = await run_in_threadpool(job_reports.report, engine, parsed, request.app.state.client.clock.now())
     running = report["state"] == job_reports.RUNNING
-    errors = [] if running else await run_in_threadpool(_first_errors, engine, parsed)
+    shown = None if running else await run_in_threadpool(job_rows.rows_page, engine, parsed, wanted, int(after or 0))
+    kept = {"outcome": wanted} if wanted else {}
+    links = {"all": base, "first": f"{base}?{urlencode(kept)}" if after else None,
+             "next": shown and shown.next_after and f"{base}?{urlencode({**kept, 'after': shown.next_after})}",
+             "outcomes": {status: f"{base}?{urlencode({'outcome': status})}"
+                          for status, n in report["counts"].items() if n}}
     return page(request, "job.html", title=f"Job · {report['file']}", account=account, me=email, job=report,
-                errors=errors, more_errors=len(errors) > ERRORS_SHOWN, errors_shown=ERRORS_SHOWN,
+                rows=shown, outcome=wanted, links=links, page_size=job_rows.PAGE_SIZE,
                 refresh=REFRESH_SECONDS if running else None)
 
 
-def _first_errors(engine, job_id: UUID) -> list[dict]:
-    return list(islice(job_reports.errors(engine, job_id), ERRORS_SHOWN + 1))
+def _is_line(text: str) -> bool:
+    """Whether a page link's `after` is a line number (or absent)."""
+    return not text or (text.isascii() and text.isdigit() and len(text) <= 9)
