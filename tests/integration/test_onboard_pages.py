@@ -146,6 +146,8 @@ def test_the_rows_of_a_job_come_by_outcome_and_a_page_at_a_time(uploads, monkeyp
     assert _link(pending, "Next 3 rows →") == f"{base}?outcome=pending&after=5"
     assert [row[:4] for row in job_table(invalid)] == [("4", "—", "—", "invalid")]
     assert _link(first, "pending (6)") == f"{base}?outcome=pending" and "applied (1)" in first
+    beyond = uploads.browser.get(base, params={"after": "99"}).text
+    assert job_table(beyond) == [] and "No row in this job after line 99." in beyond
 
 
 @pytest.mark.parametrize("query", ["outcome=done", "after=x", "after=-1", "after=1e3"])

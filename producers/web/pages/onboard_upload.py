@@ -139,7 +139,7 @@ async def job_page(request: Request, account: str, job_id: str, outcome: str = "
              "outcomes": {status: f"{base}?{urlencode({'outcome': status})}"
                           for status, n in report["counts"].items() if n}}
     return page(request, "job.html", title=f"Job · {report['file']}", account=account, me=email, job=report,
-                rows=shown, outcome=wanted, links=links, page_size=job_rows.PAGE_SIZE,
+                rows=shown, outcome=wanted, after=int(after or 0), links=links, page_size=job_rows.PAGE_SIZE,
                 refresh=REFRESH_SECONDS if running else None)
 
 
