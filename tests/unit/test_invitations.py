@@ -10,23 +10,7 @@ from domain.handlers import handle
 from domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_PENDING, INVITE_REPLACED
 from domain.registration import register
 
-from .test_handlers import (
-    ALICE,
-    BOB,
-    HASH,
-    NOW,
-    STRANGER,
-    add_member,
-    add_user,
-    apply,
-    command,
-    grant,
-    refused,
-    repo,
-    revoke,
-)
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, BOB, HASH, NOW, STRANGER, add_member, add_user, apply, command, grant, refused, revoke
 
 
 def registered(repo, token, **kw):
