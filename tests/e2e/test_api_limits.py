@@ -19,9 +19,10 @@ from fastapi.testclient import TestClient
 
 from producers.api.routes import create_api
 
-from ..conftest import make_settings, settings_env
-from .conftest import clean_environ
-from .test_api import PASSWORD_HASH, add_user, grant
+from ..support.services import free_port
+from ..support.stack_settings import clean_environ, make_settings, settings_env
+from ..support.waiting import wait_until
+from .api_calls import PASSWORD_HASH, add_user, grant
 
 TOKEN = "limits-token-" + uuid4().hex
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -40,12 +41,6 @@ def answers(port: int) -> bool:
         return False
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real `envadmin api` on the embedded store, with a read timeout of READ_TIMEOUT; its port."""
@@ -58,11 +53,11 @@ def server(tmp_path_factory):
     process = subprocess.Popen([sys.executable, "-m", "producers.cli", "api", "--port", str(port)],
                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
     try:
-        deadline = time.monotonic() + 60
-        while not answers(port):
+        def up() -> bool:
             assert process.poll() is None, (folder / "api.log").read_text()
-            assert time.monotonic() < deadline, (folder / "api.log").read_text()
-            time.sleep(0.2)
+            return answers(port)
+
+        wait_until(up, lambda: f"envadmin api to answer:\n{(folder / 'api.log').read_text()}", timeout=60, poll=0.2)
         yield port
     finally:
         process.terminate()

@@ -10,7 +10,7 @@ from store.engine import make_engine
 from store.migrate import alembic_config
 from store.tables import metadata
 
-from ..conftest import new_pg_database
+from ..support.services import new_pg_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

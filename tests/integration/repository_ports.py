@@ -183,6 +183,7 @@ class SqlPort(Port):
                                       .where(commands.c.id == command_id)).one())
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest gives database_url the params of its own fixture
 def pytest_generate_tests(metafunc):
     """Every test that takes `port` runs on the five cases; one that takes `full_port`, on all but the chunk's."""
     for name in ("port", "full_port"):

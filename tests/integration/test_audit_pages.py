@@ -17,9 +17,9 @@ from producers.http_app import create_web
 from producers.services.client import new_command
 from store import credentials
 
+from ..support.builders import account_with_admin, add_user
 from .apply_here import applier
-from .helpers import account_with_admin, add_user
-from .test_console_pages import ALICE, BOB, OWN, TEMPORARY, Console
+from .console_site import ALICE, BOB, OWN, TEMPORARY, Console
 
 _ROW = re.compile(r"<tr><td class=\"nowrap\">(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)

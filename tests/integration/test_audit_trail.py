@@ -9,8 +9,8 @@ import pytest
 from producers.services.client import new_command
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
 
+from ..support.builders import account_with_admin, add_user
 from .apply_here import applier
-from .helpers import account_with_admin, add_user
 
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 

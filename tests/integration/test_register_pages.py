@@ -19,8 +19,8 @@ from store.mail_outbox import open_body
 from store.tables import invites, mail_outbox, users
 from workers.runtime import Runtime
 
+from ..support.builders import account_with_admin, add_user, grant
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant
 
 DANA = "dana@acme.example"
 PASSWORD = "dana-chosen-passw0rd"

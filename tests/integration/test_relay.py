@@ -20,8 +20,8 @@ from workers.celery_app import create_app
 from workers.relay import lost_before, relay_unapplied
 from workers.runtime import Runtime
 
-from .helpers import grant
-from .test_no_loss import fast_settings, no_loss_redis_url, rows  # noqa: F401
+from ..support.builders import grant
+from .fast_stacks import fast_settings
 
 GRACE = 1.0
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)

@@ -28,9 +28,7 @@ from domain.ports import Repository
 from store.chunk_repository import ChunkRepository
 from store.unit_of_work import SqlUnitOfWork
 
-from .repository_ports import ALICE, CAROL, SALES, SqlPort, at, full_port, port, pytest_generate_tests
-
-__all__ = ["full_port", "port", "pytest_generate_tests"]  # fixtures and the hook that runs each test on every case
+from .repository_ports import ALICE, CAROL, SALES, SqlPort, at
 
 CAROL_KEY = email_key(CAROL)
 SUPPORT_DESK = group_key("Support Desk")
