@@ -114,25 +114,25 @@ def post_head(length: int | None, extra: bytes = b"") -> bytes:
 def test_a_client_that_sends_headers_then_stalls_is_cut_off(server):
     cut = exchange(server, post_head(100), b'{"type": "grant_')
     assert cut.status == b"HTTP/1.1 408 Request Timeout", cut
-    assert b"body: not received within 1 s" in cut.answer and cut.seconds < READ_TIMEOUT + 1, cut
+    assert b"body: not received within 1 s" in cut.answer and cut.seconds < READ_TIMEOUT + GRACE, cut
 
 
 def test_a_body_sent_too_slowly_is_cut_off_even_while_bytes_keep_coming(server):
     drip = [b"1\r\n \r\n"] * 30  # a chunk of one space every 0.2 s: 6 s in all
     cut = exchange(server, post_head(None), *drip, pause=0.2)
     assert cut.status == b"HTTP/1.1 408 Request Timeout", cut
-    assert cut.parts_sent < 15 and cut.seconds < READ_TIMEOUT + 1, cut
+    assert cut.parts_sent < len(drip) and cut.seconds < READ_TIMEOUT + GRACE, cut  # cut off before the drip ends
 
 
 def test_headers_sent_too_slowly_are_cut_off(server):
     drip = [b"POST /v1/commands HTTP/1.1\r\n"] + [b"X-Slow-%d: y\r\n" % i for i in range(30)]
     cut = exchange(server, *drip, pause=0.2)  # a header line every 0.2 s, never the blank line
     assert cut.status == b"HTTP/1.1 408 Request Timeout", cut
-    assert cut.parts_sent < 15 and cut.seconds < READ_TIMEOUT + 1, cut
+    assert cut.parts_sent < len(drip) and cut.seconds < READ_TIMEOUT + GRACE, cut  # cut off before the drip ends
     half = exchange(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # half a request, then nothing
-    assert half.status == b"HTTP/1.1 408 Request Timeout" and half.seconds < READ_TIMEOUT + 1, half
+    assert half.status == b"HTTP/1.1 408 Request Timeout" and half.seconds < READ_TIMEOUT + GRACE, half
     silent = exchange(server)  # a connection that sends nothing at all
-    assert silent.seconds < READ_TIMEOUT + 1, silent
+    assert silent.seconds < READ_TIMEOUT + GRACE, silent
     huge = exchange(server, b"GET /healthz HTTP/1.1\r\nX-Huge: " + b"h" * 20_000 + b"\r\n\r\n")
     assert huge.status == b"HTTP/1.1 400 Bad Request", huge  # headers over 16 KiB
 
