@@ -30,8 +30,8 @@ def sign_in(stack, browser, email: str, password: str) -> None:
 
 def submit_form_of(browser, field_id: str) -> None:
     """Press the button of the form that holds this field (a page holds several forms)."""
-    press(browser, browser.find_element(By.ID, field_id).find_element(By.XPATH,
-                                                                    "./ancestor::form//button[@type='submit']"))
+    button = browser.find_element(By.ID, field_id).find_element(By.XPATH, "./ancestor::form//button[@type='submit']")
+    press(browser, button)
 
 
 def add_administrator(stack, browser, email: str) -> str:
