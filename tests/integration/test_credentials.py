@@ -34,7 +34,7 @@ from ..support.builders import account_with_admin
 from ..support.sql import count_rows
 
 ALICE = "Alice@Example.com"   # temporary password, expired (as every new user has)
-TEMPORARY = "temporary-pass"  # the password of tests.integration.helpers.PASSWORD_HASH
+TEMPORARY = "temporary-pass"  # the password of tests.support.builders.PASSWORD_HASH
 BOB = "bob@example.com"       # a permanent password
 BOB_PASSWORD = "bobs-permanent-passw0rd"
 BOB_HASH = hash_password(BOB_PASSWORD)  # once: argon2 is slow on purpose
