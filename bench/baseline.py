@@ -43,7 +43,7 @@ def naive_grants(plan: list[Grant]) -> list[Command]:
 
 
 def naive_add_users(rows: list[PersonRow], password_hashes: list[str]) -> list[Command]:
-    """Each add_user row as the command the old producer sent: by the row's actor, with its password's hash."""
+    """Each add_user row as the baseline's producer sends it: by the row's actor, with its password's hash."""
     from .naive import CORRELATION
 
     return [new_command("add_user", actor=row.by, source="job", account=row.account, email=row.email,

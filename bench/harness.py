@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
+
+from domain.clock import SYSTEM_CLOCK
 
 from .config import REPO, VENV_BIN, BenchConfig
 from .measure import BenchError, wait_worker_ready
@@ -62,7 +63,7 @@ def run_bench(args: argparse.Namespace, *, smtp_sink: bool, run_parts: Callable[
                          redis_url=args.redis_url)
     sink = start_smtp_sink(config) if smtp_sink else None
     os.environ.update(config.env())  # the Client and bench.naive read their settings from it, as subprocesses do
-    run = Run(args, config, Phases(), {"started_at": datetime.now(timezone.utc).isoformat(), "machine": machine(),
+    run = Run(args, config, Phases(), {"started_at": SYSTEM_CLOCK.now().isoformat(), "machine": machine(),
                                        "args": {k: v for k, v in vars(args).items() if k != "run"},
                                        "parts": args.run})
     run.results["phases"] = run.phases

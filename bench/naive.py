@@ -15,13 +15,13 @@ from celery import Celery
 from sqlalchemy import Engine, text
 
 from config.settings import load_settings
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.commands import Command, parse_command
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.master_keys import MasterKeys
+from domain.states import CommandStatus
 from messaging.broker import make_celery
-from store.command_log import QUEUED, REJECTED, SUPERSEDED
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
 from store.unit_of_work import SqlUnitOfWork
@@ -53,17 +53,17 @@ def _unit_of_work() -> SqlUnitOfWork:
 def apply_command(payload: dict) -> str:
     cmd = parse_command(payload)
     with _unit_of_work() as uow:
-        if uow.log.lock_status(cmd.id) != QUEUED:
+        if uow.log.lock_status(cmd.id) != CommandStatus.QUEUED:
             return "already_done"  # a redelivered message
-        now = utcnow()
+        now = SYSTEM_CLOCK.now()
         try:
             with uow.savepoint():
                 outcome = handle(cmd, uow.repo, now)
             status, reason = outcome.status, outcome.message
         except Refused as refusal:
-            status, reason = REJECTED, refusal.reason
+            status, reason = CommandStatus.REJECTED, refusal.reason
         except Superseded as superseded:
-            status, reason = SUPERSEDED, superseded.reason
+            status, reason = CommandStatus.SUPERSEDED, superseded.reason
         uow.log.finish(cmd.id, status, reason, now)
         uow.commit()
     return status
@@ -72,7 +72,7 @@ def apply_command(payload: dict) -> str:
 def journal_and_publish(engine: Engine, commands: list[Command]) -> None:
     """As a naive producer would: journal the commands, then one message per command."""
     with SqlUnitOfWork(engine) as uow:
-        uow.log.record_submitted(commands, utcnow())
+        uow.log.record_submitted(commands, SYSTEM_CLOCK.now())
         uow.commit()
     with app.producer_or_acquire() as producer:
         for cmd in commands:

@@ -1,9 +1,9 @@
-"""The old way of creating people, on a sample, in the same run: what the producer did for each row up to commit
-eb55163 (producers/onboarding/temporary_passwords.py: a new temporary password hashed with argon2id), then the workers
-applying one add_user at a time (bench/naive.py: one Celery task, one transaction per command).
+"""The people benchmark's baseline (the `old` part), on a sample, in the same run: each row's temporary password
+hashed with argon2id in the producer (domain.passwords.hash_password), then the workers applying one add_user at a
+time (bench/naive.py: one Celery task, one transaction per command).
 
-The two stages are timed one after the other and their times added: in a real job they overlap, so the old way's
-rate lies between this figure and that of its slower stage, the hashing, which takes nearly all the time anyway.
+The two stages are timed one after the other and their times added: in a real job they would overlap, so the
+baseline's rate lies between this figure and that of its slower stage, the hashing, which takes nearly all the time.
 """
 from __future__ import annotations
 

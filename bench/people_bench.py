@@ -1,4 +1,4 @@
-"""Benchmark of onboarding jobs that create people (issue 13) on Redis + PostgreSQL, beside the old way.
+"""Benchmark of onboarding jobs that create people on Redis + PostgreSQL, beside a baseline measured in the same run.
 
     .venv/bin/python bench/people_bench.py [--rows 100000] [--accounts 1000] [--old-rows 1000] [--logins 100]
         [--skip passwords,activation,mixed,old,grants]
@@ -9,10 +9,10 @@ Parts, each on a database created again (NAME, --database):
   activation  the same file with `--activation mail`; then until every activation mail is delivered
   mixed       `--passwords`, a file of about ROWS rows in the order people write it: per account its
               create_account, the add_user of each of its people, then the grant of one person in ten
-  old         the old way on OLD_ROWS add_user rows: argon2id per temporary password, one add_user a Celery task
+  old         the baseline on OLD_ROWS add_user rows: argon2id per temporary password, one add_user a Celery task
   grants      onboard_bench.py's main part (ROWS grants over ACCOUNTS accounts, database NAME_grants)
 Each job runs on `envadmin worker --concurrency 2 --no-relay`, timed from the start of `envadmin onboard` until no
-row of the job is queued. Prints the figures beside the targets and the old way's (it asserts no timing) and writes
+row of the job is queued. Prints the figures beside the targets and the baseline's (it asserts no timing) and writes
 bench/results/people.json. Exit code 1 when a store does not match its file, 2 when a part could not be measured
 (the other parts still run).
 """

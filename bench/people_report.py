@@ -1,4 +1,5 @@
-"""The figures of the people benchmark: each beside its target and the old way's, measured in the same run."""
+"""The figures of the people benchmark: each beside its target and the baseline's (the `old` part), measured in the
+same run."""
 from __future__ import annotations
 
 from rich.table import Table
@@ -12,7 +13,7 @@ ONBOARD_PARTS = ("passwords", "activation", "mixed")
 
 
 def compare_with_old_way(results: dict) -> None:
-    """Each part's rows/s divided by the old way's, kept beside it."""
+    """Each part's rows/s divided by the baseline's, kept beside it."""
     old = (results.get("old") or {}).get("rows_per_second")
     for part in ONBOARD_PARTS:
         figures = results.get(part) or {}

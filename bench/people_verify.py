@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import Engine, text
 
 from domain import events
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.login import PASSWORD_CHANGE_REQUIRED
 from domain.master_keys import MasterKeys
 from domain.model import ADMIN_GROUP_KEY, email_key
@@ -137,8 +137,8 @@ def verify_passwords_file(engine: Engine, keys: MasterKeys, path: Path, job_id: 
     result.expect("lines of the passwords file for no created user", sum(1 for key in per_user if key not in created),
                   0)
     chosen = random.Random(SAMPLE_SEED).sample(lines, min(sample, len(lines)))
-    answers = Counter(credentials.login(engine, email, password, utcnow(), client=SIGN_IN_CLIENT, keys=keys).reason
-                      for email, password in chosen)
+    answers = Counter(credentials.login(engine, email, password, SYSTEM_CLOCK.now(), client=SIGN_IN_CLIENT,
+                                        keys=keys).reason for email, password in chosen)
     result.facts[SIGN_IN_ANSWERS] = dict(answers)
     result.expect(ASKED_TO_CHANGE, answers[PASSWORD_CHANGE_REQUIRED], len(chosen))
 

@@ -1,4 +1,4 @@
-"""The rows of the people benchmark (issue 13): accounts opened with their first admin, the people they add, grants.
+"""The rows of the people benchmark: accounts opened with their first admin, the people they add, grants.
 
 Two orders: every account first, then the people spread over them (`accounts_then_people`), and the order people
 write a file by hand, account by account (`as_written`).

@@ -3,7 +3,7 @@
     .venv/bin/python bench/scale_bench.py [--rows 100000,1000000]     # about 8 minutes here
 
 Each size is `onboard_bench.py --relay --skip naive,latency,rss --no-mail-wait` on a database created again, so
-the relay runs as deployed and the figures say what it sent again. The target (issue 10): the largest job runs at
+the relay runs as deployed and the figures say what it sent again. The target: the largest job runs at
 the rate of the smallest within 15 %. Prints the figures beside it; asserts no timing. Writes
 bench/results/scale.json. Exit code 1 when a store did not match its file, 2 when a size could not be measured.
 """

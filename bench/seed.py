@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import psycopg
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.model import ADMIN_GROUP, Group, email_key
 from domain.passwords import hash_password
 
@@ -22,7 +22,7 @@ def seed(dsn: str, accounts: list[str], user_emails: Iterable[str]) -> dict:
     """
     started = time.perf_counter()
     password_hash = hash_password("bench-password")
-    now = utcnow()
+    now = SYSTEM_CLOCK.now()
     decided = now - timedelta(days=1)  # the admins' membership clocks predate every benchmark command
     counts = {"accounts": 0, "users": 0}
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None  # base64 of 32 bytes; secret: never in a repr, a log or an error
     old_master_keys: SecretStr | None = None  # during a rotation: keys that still open, comma-separated
     invite_ttl_days: float = Field(7.0, gt=0)
-    # Invite and activation mails (resends included) an account may send; 0: no limit. README, "Invites".
+    # Invite and activation mails (resends included) an account may send; 0: no limit. docs/invites-and-identities.md.
     invites_per_account_per_hour: int = Field(10_000, ge=0)
     invites_per_recipient_per_day: int = Field(5, ge=0)  # by one account to one email
     mail_max_attempts: int = Field(5, ge=1)

@@ -8,8 +8,9 @@ from domain import events as ev
 from domain import invitations
 from domain.invitations import ACTIVATION_ROLE
 from domain.invite_limits import check_invite_limits
-from domain.model import INVITE_REPLACED, User, email_key
-from domain.ports import Repository
+from domain.model import User, email_key
+from domain.ports import Invites
+from domain.states import InviteStatus
 
 
 def new_user(cmd: c.CreateAccount | c.AddUser, email: str) -> User:
@@ -20,7 +21,7 @@ def new_user(cmd: c.CreateAccount | c.AddUser, email: str) -> User:
                 created_by_account=cmd.account)
 
 
-def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Repository,
+def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Invites,
                     now: datetime) -> ev.Event:
     """An invite to the command's account carrying no grant, mailed in an encrypted envelope with the link to
     set the password; a live invite of the email to that account is replaced by it (its grants were retried)."""
@@ -28,6 +29,6 @@ def send_activation(cmd: c.CreateAccount | c.AddUser, email: str, repo: Reposito
     check_invite_limits(repo, cmd.account, email, now)
     invite, token = invitations.new_invite(cmd, repo, now, email)
     if earlier is not None:
-        repo.set_invite_status(earlier.id, INVITE_REPLACED, f"replaced by activation invite {invite.id}", now)
+        repo.set_invite_status(earlier.id, InviteStatus.REPLACED, f"replaced by activation invite {invite.id}", now)
     repo.send_invite_mail(invite, token, ACTIVATION_ROLE, replaces=earlier)
     return ev.ActivationSent(cmd.account, email)

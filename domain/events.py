@@ -1,19 +1,30 @@
-"""What happened when a command was applied; each event becomes one audit entry."""
+"""What happened, each event one audit entry: the table of every audit action.
+
+Each kind of event names its action in its class statement (`class GroupCreated(Event, action="group.created")`),
+so a new kind of event cannot be made without one, and AUDIT_ACTIONS lists them all.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+_EVENT_OF_ACTION: dict[str, type[Event]] = {}
 
 
 @dataclass(frozen=True)
 class Event:
-    """Something that changed in one account."""
+    """Something that changed in one account (or, with no account, to a user in all of theirs)."""
 
-    account: str
+    account: str | None
     target: str
+    action: ClassVar[str]  # what the audit trail calls it: "noun.verb"
 
-    @property
-    def action(self) -> str:
-        return _ACTIONS[type(self)]
+    def __init_subclass__(cls, *, action: str, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if action in _EVENT_OF_ACTION:
+            raise TypeError(f"{cls.__name__}: the audit action {action!r} is {_EVENT_OF_ACTION[action].__name__}'s")
+        cls.action = action
+        _EVENT_OF_ACTION[action] = cls
 
     @property
     def detail(self) -> str:
@@ -21,7 +32,7 @@ class Event:
 
 
 @dataclass(frozen=True)
-class AccountCreated(Event):
+class AccountCreated(Event, action="account.created"):
     name: str = ""
 
     @property
@@ -30,7 +41,7 @@ class AccountCreated(Event):
 
 
 @dataclass(frozen=True)
-class UserAdded(Event):
+class UserAdded(Event, action="user.added"):
     password_expired: bool = True
     activation: bool = False  # no password yet: the person sets one through an activation mail
 
@@ -42,22 +53,22 @@ class UserAdded(Event):
 
 
 @dataclass(frozen=True)
-class AdminGranted(Event):
+class AdminGranted(Event, action="admin.granted"):
     pass
 
 
 @dataclass(frozen=True)
-class AdminRevoked(Event):
+class AdminRevoked(Event, action="admin.revoked"):
     pass
 
 
 @dataclass(frozen=True)
-class GroupCreated(Event):
+class GroupCreated(Event, action="group.created"):
     pass
 
 
 @dataclass(frozen=True)
-class GroupRenamed(Event):
+class GroupRenamed(Event, action="group.renamed"):
     new_name: str = ""
 
     @property
@@ -66,12 +77,12 @@ class GroupRenamed(Event):
 
 
 @dataclass(frozen=True)
-class GroupDeleted(Event):
+class GroupDeleted(Event, action="group.deleted"):
     pass
 
 
 @dataclass(frozen=True)
-class MemberAdded(Event):
+class MemberAdded(Event, action="member.added"):
     group: str = ""
 
     @property
@@ -80,7 +91,7 @@ class MemberAdded(Event):
 
 
 @dataclass(frozen=True)
-class MemberRemoved(Event):
+class MemberRemoved(Event, action="member.removed"):
     group: str = ""
 
     @property
@@ -89,27 +100,27 @@ class MemberRemoved(Event):
 
 
 @dataclass(frozen=True)
-class InviteSent(Event):
+class InviteSent(Event, action="invite.sent"):
     pass
 
 
 @dataclass(frozen=True)
-class ActivationSent(Event):
+class ActivationSent(Event, action="activation.sent"):
     """An encrypted-envelope mail with a link to set the password of a user created without one."""
 
 
 @dataclass(frozen=True)
-class InviteCancelled(Event):
+class InviteCancelled(Event, action="invite.cancelled"):
     pass
 
 
 @dataclass(frozen=True)
-class InviteAccepted(Event):
+class InviteAccepted(Event, action="invite.accepted"):
     pass
 
 
 @dataclass(frozen=True)
-class GrantPending(Event):
+class GrantPending(Event, action="grant.pending"):
     group: str = ""
 
     @property
@@ -118,17 +129,17 @@ class GrantPending(Event):
 
 
 @dataclass(frozen=True)
-class UserRegistered(Event):
+class UserRegistered(Event, action="user.registered"):
     pass
 
 
 @dataclass(frozen=True)
-class UserActivated(Event):
+class UserActivated(Event, action="user.activated"):
     """A user created without a password set one through the activation link."""
 
 
 @dataclass(frozen=True)
-class UserClaimed(Event):
+class UserClaimed(Event, action="user.claimed"):
     """The person of the email proved the mailbox and took over a user someone else had created for it."""
 
     @property
@@ -136,22 +147,25 @@ class UserClaimed(Event):
         return "the mailbox was proven; the password its creator set no longer works and its sessions ended"
 
 
-_ACTIONS = {
-    AccountCreated: "account.created",
-    UserAdded: "user.added",
-    AdminGranted: "admin.granted",
-    AdminRevoked: "admin.revoked",
-    GroupCreated: "group.created",
-    GroupRenamed: "group.renamed",
-    GroupDeleted: "group.deleted",
-    MemberAdded: "member.added",
-    MemberRemoved: "member.removed",
-    InviteSent: "invite.sent",
-    ActivationSent: "activation.sent",
-    InviteCancelled: "invite.cancelled",
-    InviteAccepted: "invite.accepted",
-    GrantPending: "grant.pending",
-    UserRegistered: "user.registered",
-    UserActivated: "user.activated",
-    UserClaimed: "user.claimed",
-}
+# Audited by the store itself rather than by a command's handler.
+@dataclass(frozen=True)
+class InviteExpired(Event, action="invite.expired"):
+    """The periodic job closed an invite not accepted in time, and the grants waiting on it."""
+
+
+@dataclass(frozen=True)
+class PasswordChanged(Event, action="password.changed"):
+    """A user changed their own password (no account: the user's, in every account)."""
+
+
+@dataclass(frozen=True)
+class PasswordReset(Event, action="password.reset"):
+    """A user set a new password through a mailed link."""
+
+
+@dataclass(frozen=True)
+class CommandReplayed(Event, action="command.replayed"):
+    """An operator put a dead letter's command back in the queue."""
+
+
+AUDIT_ACTIONS: tuple[str, ...] = tuple(_EVENT_OF_ACTION)

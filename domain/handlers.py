@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 from uuid import uuid4
 
 from domain import activation, invitations
@@ -13,8 +13,6 @@ from domain.errors import NotAuthorized, Refused, Superseded
 from domain.model import (
     ADMIN_GROUP,
     ADMIN_GROUP_KEY,
-    GRANT_RETRIED,
-    INVITE_PENDING,
     SUPPORT,
     WHOLE_GROUP,
     Account,
@@ -23,7 +21,8 @@ from domain.model import (
     email_key,
     group_key,
 )
-from domain.ports import Repository
+from domain.ports import AuditTrail, Groups, MembershipRepository, Memberships, PendingGrants, Repository
+from domain.states import CommandStatus, GrantStatus
 
 
 @dataclass
@@ -32,11 +31,31 @@ class Outcome:
 
     message: str
     events: list[ev.Event] = field(default_factory=list)
-    status: str = "applied"
+    status: CommandStatus = CommandStatus.APPLIED
     follow_ups: list[c.Command] = field(default_factory=list)
 
 
-def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Outcome:
+Handler = Callable[[Any, Repository, datetime], Outcome]
+HANDLERS: dict[type[c.Command], Handler] = {}  # one per model of c.COMMAND_MODELS, each registered by @handles
+# The handlers a MembershipRepository serves (the set-based path); the others ask for more of the store.
+MEMBERSHIP_HANDLERS: dict[type[c.Command], Callable[[Any, MembershipRepository, datetime], Outcome]] = {}
+
+
+def handles(model: type[c.Command], *, membership: bool = False) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of `model`'s commands; `membership`: it needs no more of the
+    store than a MembershipRepository."""
+    def register(handler: Handler) -> Handler:
+        if model in HANDLERS:
+            raise TypeError(f"{model.__name__} has a handler already: {HANDLERS[model].__name__}")
+        HANDLERS[model] = handler
+        if membership:
+            MEMBERSHIP_HANDLERS[model] = handler
+        return handler
+    return register
+
+
+@handles(c.CreateAccount, membership=True)
+def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: datetime) -> Outcome:
     if cmd.actor != SUPPORT:
         raise NotAuthorized(f"{cmd.actor} is not support; only support can create account {cmd.account}")
     if repo.lock_account(cmd.account) is not None:
@@ -50,7 +69,8 @@ def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Out
         grant = c.GrantAdmin.model_construct(**cmd.model_dump(include=set(c.Command.model_fields)),
                                              email=cmd.admin_email, retry_of=None)
         held, more = invitations.hold_grant(grant, repo, admins, _role(admins, cmd.account), now)
-        return Outcome(f"Account {cmd.account} ({cmd.name}) created. {held}", events + more, status=INVITE_PENDING)
+        return Outcome(f"Account {cmd.account} ({cmd.name}) created. {held}", events + more,
+                       status=CommandStatus.PENDING)
     created = user is None
     if created:
         user = activation.new_user(cmd, cmd.admin_email)
@@ -66,7 +86,8 @@ def create_account(cmd: c.CreateAccount, repo: Repository, now: datetime) -> Out
     return Outcome(message, events)
 
 
-def add_user(cmd: c.AddUser, repo: Repository, now: datetime) -> Outcome:
+@handles(c.AddUser, membership=True)
+def add_user(cmd: c.AddUser, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_user(email_key(cmd.email))
     if existing is not None:
@@ -93,24 +114,27 @@ def _user_added(cmd: c.CreateAccount | c.AddUser, email: str) -> ev.UserAdded:
                         activation=cmd.activation is not None)
 
 
-def invite_user(cmd: c.InviteUser, repo: Repository, now: datetime) -> Outcome:
+@handles(c.InviteUser, membership=True)
+def invite_user(cmd: c.InviteUser, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = Group(cmd.account, ADMIN_GROUP) if cmd.group is None else \
         _existing_group(cmd.account, cmd.group, repo)
     return _join(cmd, repo, group, now)
 
 
+@handles(c.ResendInvite)
 def resend_invite(cmd: c.ResendInvite, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return Outcome(*invitations.resend(cmd, repo, now))
 
 
-def cancel_invite(cmd: c.CancelInvite, repo: Repository, now: datetime) -> Outcome:
+@handles(c.CancelInvite, membership=True)
+def cancel_invite(cmd: c.CancelInvite, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return Outcome(*invitations.cancel(cmd, repo, now))
 
 
-def retry_pending_grants(key: str, repo: Repository, now: datetime,
+def retry_pending_grants(key: str, repo: PendingGrants, now: datetime,
                          account: str | None = None, source: str = "cli") -> list[c.Command]:
     """Each pending grant of the email as a new grant command, by its inviter, at its issue time; `source`: where
     the registration (or the user's creation) that retries them came from."""
@@ -121,32 +145,37 @@ def retry_pending_grants(key: str, repo: Repository, now: datetime,
                       retry_of=grant.command_id)
         retry = c.system_command(c.GrantAdmin, **fields) if grant.group == ADMIN_GROUP_KEY else \
             c.system_command(c.AddMember, group=grant.group, **fields)
-        repo.close_pending_grant(grant.id, GRANT_RETRIED, f"retried as command {retry.id}", now)
+        repo.close_pending_grant(grant.id, GrantStatus.RETRIED, f"retried as command {retry.id}", now)
         retries.append(retry)
     return retries
 
 
-def grant_admin(cmd: c.GrantAdmin, repo: Repository, now: datetime) -> Outcome:
+@handles(c.GrantAdmin, membership=True)
+def grant_admin(cmd: c.GrantAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _join(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
-def revoke_admin(cmd: c.RevokeAdmin, repo: Repository, now: datetime) -> Outcome:
+@handles(c.RevokeAdmin, membership=True)
+def revoke_admin(cmd: c.RevokeAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _leave(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
-def add_member(cmd: c.AddMember, repo: Repository, now: datetime) -> Outcome:
+@handles(c.AddMember, membership=True)
+def add_member(cmd: c.AddMember, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _join(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
-def remove_member(cmd: c.RemoveMember, repo: Repository, now: datetime) -> Outcome:
+@handles(c.RemoveMember, membership=True)
+def remove_member(cmd: c.RemoveMember, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     return _leave(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
-def create_group(cmd: c.CreateGroup, repo: Repository, now: datetime) -> Outcome:
+@handles(c.CreateGroup, membership=True)
+def create_group(cmd: c.CreateGroup, repo: MembershipRepository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     existing = repo.get_group(cmd.account, group_key(cmd.group))
     if existing is not None:
@@ -156,6 +185,7 @@ def create_group(cmd: c.CreateGroup, repo: Repository, now: datetime) -> Outcome
                    [ev.GroupCreated(cmd.account, cmd.group)])
 
 
+@handles(c.RenameGroup)
 def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
@@ -169,6 +199,7 @@ def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome
                    [ev.GroupRenamed(cmd.account, group.name, new_name=cmd.new_name)])
 
 
+@handles(c.DeleteGroup)
 def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome:
     _authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
@@ -180,7 +211,7 @@ def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome
                    [ev.GroupDeleted(cmd.account, group.name)])
 
 
-def _authorize(cmd: c.Command, repo: Repository) -> Account:
+def _authorize(cmd: c.Command, repo: MembershipRepository) -> Account:
     account = repo.lock_account(cmd.account)
     if account is None:
         raise Refused(f"account {cmd.account} does not exist")
@@ -189,14 +220,14 @@ def _authorize(cmd: c.Command, repo: Repository) -> Account:
     return account
 
 
-def _existing_group(account: str, name: str, repo: Repository) -> Group:
+def _existing_group(account: str, name: str, repo: Groups) -> Group:
     group = repo.get_group(account, group_key(name))
     if group is None:
         raise Refused(f"group {name} does not exist in account {account}")
     return group
 
 
-def _claim_clock(cmd: c.Command, repo: Repository, group: Group, user_key: str) -> None:
+def _claim_clock(cmd: c.Command, repo: Memberships, group: Group, user_key: str) -> None:
     clock = repo.get_clock(cmd.account, group.key, user_key)
     if clock is not None and clock.command_id == getattr(cmd, "retry_of", None):
         return  # the pending grant this command retries set the clock itself
@@ -213,7 +244,7 @@ def _claim_clock(cmd: c.Command, repo: Repository, group: Group, user_key: str) 
             f"{deleted.command_id}, issued later, {deleted.issued_at.isoformat()})")
 
 
-def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
+def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: MembershipRepository, group: Group,
           now: datetime) -> Outcome:
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
@@ -225,7 +256,7 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, grou
         if getattr(cmd, "retry_of", None) is not None:
             raise Refused("Cannot add a non-existent user")
         message, events = invitations.hold_grant(cmd, repo, group, role, now)
-        return Outcome(message, events, status=INVITE_PENDING)
+        return Outcome(message, events, status=CommandStatus.PENDING)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     if repo.is_member(cmd.account, group.key, key):
         return Outcome(f"{user.email} is already {role}; nothing changed.")
@@ -235,7 +266,7 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, grou
     return Outcome(f"{user.email} is now {role}.", [event(cmd.account, user.email, **extra)])
 
 
-def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: Repository, group: Group,
+def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: MembershipRepository, group: Group,
            now: datetime) -> Outcome:
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
@@ -265,25 +296,20 @@ def _role(group: Group, account: str) -> str:
     return f"a member of group {group.name} in account {account}"
 
 
-HANDLERS: dict[type[c.Command], Callable[[c.Command, Repository, datetime], Outcome]] = {
-    c.CreateAccount: create_account,
-    c.AddUser: add_user,
-    c.GrantAdmin: grant_admin,
-    c.RevokeAdmin: revoke_admin,
-    c.CreateGroup: create_group,
-    c.RenameGroup: rename_group,
-    c.DeleteGroup: delete_group,
-    c.AddMember: add_member,
-    c.RemoveMember: remove_member,
-    c.InviteUser: invite_user,
-    c.ResendInvite: resend_invite,
-    c.CancelInvite: cancel_invite,
-}
-
-
 def handle(cmd: c.Command, repo: Repository, now: datetime) -> Outcome:
     """Apply one command and audit every change it made; refusals are raised."""
-    outcome = HANDLERS[type(cmd)](cmd, repo, now)
+    return _audited(cmd, HANDLERS[type(cmd)](cmd, repo, now), repo, now)
+
+
+def handle_membership(cmd: c.Command, repo: MembershipRepository, now: datetime) -> Outcome:
+    """handle() on a MembershipRepository, for the commands it serves; TypeError for any other."""
+    handler = MEMBERSHIP_HANDLERS.get(type(cmd))
+    if handler is None:
+        raise TypeError(f"{type(cmd).__name__} needs more than a MembershipRepository")
+    return _audited(cmd, handler(cmd, repo, now), repo, now)
+
+
+def _audited(cmd: c.Command, outcome: Outcome, repo: AuditTrail, now: datetime) -> Outcome:
     for event in outcome.events:
         repo.add_audit(AuditEntry(at=now, actor=cmd.actor, action=event.action, target=event.target,
                                   account=event.account, command_id=cmd.id, source=cmd.source,

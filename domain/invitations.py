@@ -9,23 +9,15 @@ from domain import events as ev
 from domain.errors import Refused
 from domain.invite_limits import check_invite_limits
 from domain.mail_names import quoted_for_mail
-from domain.model import (
-    INVITE_CANCELLED,
-    INVITE_EXPIRED,
-    INVITE_PENDING,
-    INVITE_REPLACED,
-    Group,
-    Invite,
-    PendingGrant,
-    email_key,
-)
-from domain.ports import Repository
+from domain.model import Group, Invite, PendingGrant, email_key
+from domain.ports import GrantHolding, Invitations, InviteResends, Invites
+from domain.states import GrantStatus, InviteStatus
 from domain.tokens import hash_token, new_token
 
 ACTIVATION_ROLE = "a new user, to activate"  # a mail with no grant, to a user who has no password yet
 
 
-def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository, group: Group,
+def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: GrantHolding, group: Group,
                role: str, now: datetime) -> tuple[str, list[ev.Event]]:
     """Keep the grant pending and make sure a live invite exists; a sentence and the events."""
     key = email_key(cmd.email)
@@ -36,7 +28,7 @@ def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository,
         events.append(ev.InviteSent(cmd.account, cmd.email))
     earlier = repo.pending_grants(key, cmd.account, group.key)
     for grant in earlier:  # the latest grant is the one replayed at registration (and its clock)
-        repo.close_pending_grant(grant.id, INVITE_REPLACED,
+        repo.close_pending_grant(grant.id, GrantStatus.REPLACED,
                                  f"replaced by command {cmd.id}, a later grant of the same person and group", now)
     repo.add_pending_grant(PendingGrant(uuid4(), invite.id, cmd.account, group.key, cmd.email,
                                         cmd.id, cmd.actor, cmd.issued_at))
@@ -50,21 +42,21 @@ def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: Repository,
             f"still live, no second mail; {role} waits for registration."), events
 
 
-def cancel_pending(account: str, group: Group, email: str, repo: Repository, now: datetime,
+def cancel_pending(account: str, group: Group, email: str, repo: Invitations, now: datetime,
                    reason: str) -> int:
     """Cancel the pending grants of the email in this group, and their invite if nothing else waits; `reason`
     also ends the grants' commands."""
     key = email_key(email)
     grants = repo.pending_grants(key, account, group.key)
     for grant in grants:
-        repo.close_pending_grant(grant.id, INVITE_CANCELLED, reason, now)
+        repo.close_pending_grant(grant.id, GrantStatus.CANCELLED, reason, now)
     invite = repo.find_invite(account, key)
     if grants and invite is not None and not repo.pending_grants(key, account):
-        repo.set_invite_status(invite.id, INVITE_CANCELLED, reason, now)
+        repo.set_invite_status(invite.id, InviteStatus.CANCELLED, reason, now)
     return len(grants)
 
 
-def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, list[ev.Event]]:
+def resend(cmd: c.ResendInvite, repo: InviteResends, now: datetime) -> tuple[str, list[ev.Event]]:
     """A new invite replaces the live one; a user still without a password gets a new activation mail even
     when their last one expired or could not be delivered."""
     key = email_key(cmd.email)
@@ -76,7 +68,7 @@ def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, l
     check_invite_limits(repo, cmd.account, cmd.email, now)
     new, token = new_invite(cmd, repo, now, old.email if old is not None else user.email)
     if old is not None:
-        repo.set_invite_status(old.id, INVITE_REPLACED, f"replaced by invite {new.id}", now)
+        repo.set_invite_status(old.id, InviteStatus.REPLACED, f"replaced by invite {new.id}", now)
         repo.move_pending_grants(old.id, new.id)
     groups = {g.group for g in repo.pending_grants(new.key, cmd.account)}
     roles = sorted(mail_role(repo.get_group(cmd.account, key) or Group(cmd.account, key)) for key in groups)
@@ -88,39 +80,39 @@ def resend(cmd: c.ResendInvite, repo: Repository, now: datetime) -> tuple[str, l
             [ev.InviteSent(cmd.account, old.email)])
 
 
-def cancel(cmd: c.CancelInvite, repo: Repository, now: datetime) -> tuple[str, list[ev.Event]]:
+def cancel(cmd: c.CancelInvite, repo: Invitations, now: datetime) -> tuple[str, list[ev.Event]]:
     key = email_key(cmd.email)
     invite = repo.find_invite(cmd.account, key)
     if invite is None:
         raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
     for grant in repo.pending_grants(key, cmd.account):
-        repo.close_pending_grant(grant.id, INVITE_CANCELLED,
+        repo.close_pending_grant(grant.id, GrantStatus.CANCELLED,
                                  f"its invite was cancelled by {cmd.actor} (command {cmd.id})", now)
-    repo.set_invite_status(invite.id, INVITE_CANCELLED, f"cancelled by {cmd.actor}", now)
+    repo.set_invite_status(invite.id, InviteStatus.CANCELLED, f"cancelled by {cmd.actor}", now)
     return f"The invite of {invite.email} to account {cmd.account} is cancelled.", \
         [ev.InviteCancelled(cmd.account, invite.email)]
 
 
-def _live_invite(cmd, repo: Repository, now: datetime) -> tuple[Invite, str | None]:
+def _live_invite(cmd, repo: Invitations, now: datetime) -> tuple[Invite, str | None]:
     """The live invite and None, or a new invite and its token (an expired one is closed first)."""
     invite = repo.find_invite(cmd.account, email_key(cmd.email))
     if invite is not None and invite.is_live(now):
         return invite, None
     check_invite_limits(repo, cmd.account, cmd.email, now)  # before any write: nothing is half done
     if invite is not None:
-        repo.set_invite_status(invite.id, INVITE_EXPIRED, "expired; replaced by a new invite", now)
+        repo.set_invite_status(invite.id, InviteStatus.EXPIRED, "expired; replaced by a new invite", now)
         for grant in repo.pending_grants(invite.key, cmd.account):
-            repo.close_pending_grant(grant.id, INVITE_EXPIRED, "its invite expired", now)
+            repo.close_pending_grant(grant.id, GrantStatus.EXPIRED, "its invite expired", now)
     return new_invite(cmd, repo, now)
 
 
-def new_invite(cmd, repo: Repository, now: datetime, email: str | None = None) -> tuple[Invite, str]:
+def new_invite(cmd, repo: Invites, now: datetime, email: str | None = None) -> tuple[Invite, str]:
     """A new invite of `email` (the command's, by default) to the command's account, by its actor; and its token.
 
     The caller has checked the invite limits (check_invite_limits) before writing anything."""
     token = new_token()
-    invite = Invite(uuid4(), cmd.account, email or cmd.email, cmd.actor, INVITE_PENDING, hash_token(token), now,
-                    now + repo.invite_ttl)
+    invite = Invite(uuid4(), cmd.account, email or cmd.email, cmd.actor, InviteStatus.PENDING, hash_token(token),
+                    now, now + repo.invite_ttl)
     repo.add_invite(invite)
     return invite, token
 

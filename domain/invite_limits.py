@@ -14,7 +14,7 @@ from domain.errors import Refused
 from domain.model import email_key
 
 if TYPE_CHECKING:
-    from domain.ports import Repository
+    from domain.ports import InviteCounts
 
 ACCOUNT_WINDOW = timedelta(hours=1)
 RECIPIENT_WINDOW = timedelta(days=1)
@@ -38,7 +38,7 @@ class InviteLimitReached(Refused):
         self.limit = limit
 
 
-def check_invite_limits(repo: Repository, account: str, email: str, now: datetime) -> None:
+def check_invite_limits(repo: InviteCounts, account: str, email: str, now: datetime) -> None:
     """Refuse a new invite of the email to the account if either limit is reached, saying until when."""
     limits = repo.invite_limits
     if limits.per_recipient_per_day:

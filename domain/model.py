@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.emails import email_key  # noqa: F401  (emails are compared by this key everywhere)
+from domain.states import InviteStatus
 
 SUPPORT = "support"
 ADMIN_GROUP = "Account Administrators"
@@ -102,14 +103,6 @@ class AuditEntry:
     detail: str = ""
 
 
-INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_FAILED = (
-    "pending", "accepted", "expired", "cancelled", "failed")
-INVITE_REPLACED = "replaced"  # by a resent invite: its link no longer works, its grants wait on the new one
-INVITE_STATUSES = (INVITE_PENDING, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_CANCELLED, INVITE_REPLACED,
-                   INVITE_FAILED)
-GRANT_RETRIED = "retried"  # a pending grant the system turned into a new command (its retry)
-
-
 @dataclass(frozen=True)
 class Invite:
     """An encrypted-envelope invitation of one email to one account; its token is kept only as a hash."""
@@ -118,7 +111,7 @@ class Invite:
     account: str
     email: str
     invited_by: str
-    status: str
+    status: InviteStatus
     token_hash: str
     created_at: datetime
     expires_at: datetime
@@ -128,7 +121,7 @@ class Invite:
         return email_key(self.email)
 
     def is_live(self, now: datetime) -> bool:
-        return self.status == INVITE_PENDING and self.expires_at > now
+        return self.status == InviteStatus.PENDING and self.expires_at > now
 
 
 @dataclass(frozen=True)

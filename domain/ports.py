@@ -1,135 +1,208 @@
-"""What the rules need from persistence; the store implements it, unit tests fake it."""
+"""What the rules need from persistence, one port per aggregate or purpose; the store implements them, unit tests
+fake them.
+
+A function asks for the ports it uses. A repository declares the ports it serves and implements every operation of
+each: the operations are abstract, so a class that declares a port and lacks one of them cannot be made. Bundles
+name what a caller needs of several: MembershipRepository, what the commands about accounts, users, members and
+invites need, and all that the set-based chunk path serves (a SetBasedRepository); Registrations, what registering
+with an invite's token needs; Repository, every port (the row repository, the fake).
+"""
 from __future__ import annotations
 
-import abc
-from contextlib import AbstractContextManager
+from abc import abstractmethod
 from datetime import datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 from domain.invite_limits import InviteLimits
 from domain.model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User
+from domain.states import GrantStatus, InviteStatus
 
 
-class Repository(abc.ABC):
-    """Reads and writes of accounts, users, groups and memberships within one unit of work."""
-
-    @abc.abstractmethod
+class Accounts(Protocol):
+    @abstractmethod
     def lock_account(self, number: str) -> Account | None:
         """The account, locked against concurrent changes until the unit of work ends."""
 
-    @abc.abstractmethod
+    @abstractmethod
     def add_account(self, account: Account) -> None: ...
 
-    @abc.abstractmethod
+
+class AccountLocks(Protocol):
+    @abstractmethod
+    def lock_accounts(self, numbers: set[str]) -> None:
+        """Lock these accounts (those that exist) in number order, the order every worker takes them in."""
+
+
+class Users(Protocol):
+    @abstractmethod
     def get_user(self, email_key: str) -> User | None: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def add_user(self, user: User) -> None: ...
 
-    @abc.abstractmethod
+
+class MailboxProofs(Protocol):
+    """What registration does to an identity whose person proved the mailbox."""
+
+    @abstractmethod
     def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
         """The person opened a mailed link and chose this password (not expired): the user is verified, takes
         `names` (first, last) if given, and every session of the identity ends, whoever held it before."""
 
-    @abc.abstractmethod
+    @abstractmethod
     def accounts_of(self, email_key: str) -> list[str]:
         """The accounts the identity belongs to (the one that created it, those of its groups), in number order."""
 
-    @abc.abstractmethod
+
+class Groups(Protocol):
+    @abstractmethod
     def get_group(self, account: str, group_key: str) -> Group | None: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def add_group(self, group: Group) -> None: ...
 
-    @abc.abstractmethod
+
+class GroupChanges(Protocol):
+    @abstractmethod
     def rename_group(self, account: str, group_key: str, new_name: str) -> None:
         """Rename the group; its memberships and their clocks follow (not the tombstone of the old name).
 
         Where a deleted group of the new name left a clock for the same member, the newer of the two stays.
         """
 
-    @abc.abstractmethod
+    @abstractmethod
     def delete_group(self, account: str, group_key: str) -> None:
         """Remove the group and its memberships; their clocks stay, as tombstones."""
 
-    @abc.abstractmethod
+
+class Memberships(Protocol):
+    """Who belongs to which group, and the clock of each membership: the latest-issued command that decided it."""
+
+    @abstractmethod
     def is_member(self, account: str, group_key: str, email_key: str) -> bool: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def count_members(self, account: str, group_key: str) -> int: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def add_member(self, account: str, group_key: str, email_key: str) -> None: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def remove_member(self, account: str, group_key: str, email_key: str) -> None: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def get_clock(self, account: str, group_key: str, email_key: str) -> MembershipClock | None:
         """The clock of one membership (the account lock serializes its changes)."""
 
-    @abc.abstractmethod
+    @abstractmethod
     def set_clock(self, account: str, group_key: str, email_key: str,
                   issued_at: datetime, command_id: UUID) -> None: ...
 
-    @abc.abstractmethod
+
+class AuditTrail(Protocol):
+    @abstractmethod
     def add_audit(self, entry: AuditEntry) -> None: ...
 
-    invite_ttl: timedelta = timedelta(days=7)
-    invite_limits: InviteLimits = InviteLimits()  # none unless the store is given some (domain.invite_limits)
 
-    @abc.abstractmethod
+class InviteCounts(Protocol):
+    """How many invites an account sent lately, for its limits (domain.invite_limits)."""
+
+    invite_limits: InviteLimits = InviteLimits()  # none unless the store is given some
+
+    @abstractmethod
     def nth_newest_invite(self, account: str, n: int, since: datetime, email_key: str | None = None) -> datetime | None:
         """When the n-th newest invite of the account (to the email, if given) was created, if n or more were
         created after `since`, whatever their status; else None."""
 
-    @abc.abstractmethod
+
+class Invites(InviteCounts, Protocol):
+    invite_ttl: timedelta = timedelta(days=7)  # unless the store is given the settings'
+    new_mail_ids: list[UUID]  # the mails this unit of work put in the outbox, to send once it commits
+
+    @abstractmethod
     def find_invite(self, account: str, email_key: str) -> Invite | None:
         """The newest invite of the email to the account that is still marked pending."""
 
-    @abc.abstractmethod
-    def invite_by_token(self, token_hash: str) -> Invite | None: ...
-
-    @abc.abstractmethod
+    @abstractmethod
     def add_invite(self, invite: Invite) -> None: ...
 
-    @abc.abstractmethod
-    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None: ...
+    @abstractmethod
+    def set_invite_status(self, invite_id: UUID, status: InviteStatus, reason: str, now: datetime) -> None: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
         """Seal the invite in an encrypted envelope and put its mail in the outbox.
 
         `role` as the mail names it ("Account Administrator"); `replaces`: the invite a resend replaced."""
 
-    @abc.abstractmethod
+
+class InviteTokens(Protocol):
+    @abstractmethod
+    def invite_by_token(self, token_hash: str) -> Invite | None: ...
+
+
+class PendingGrants(Protocol):
+    """Grants to an email with no user yet, waiting for it to register."""
+
+    @abstractmethod
     def add_pending_grant(self, grant: PendingGrant) -> None: ...
 
-    @abc.abstractmethod
+    @abstractmethod
     def pending_grants(self, email_key: str, account: str | None = None,
                        group_key: str | None = None) -> list[PendingGrant]: ...
 
-    @abc.abstractmethod
-    def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None: ...
-
-    @abc.abstractmethod
-    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
+    @abstractmethod
+    def close_pending_grant(self, grant_id: UUID, status: GrantStatus, reason: str, now: datetime) -> None:
         """The grant is no longer pending. Its command, if still pending, ends too: `expired` for an expired
         invite, `superseded` with `reason` for a grant cancelled or replaced; a retried grant's command is left to
         take its retry's result."""
 
 
-class UnitOfWork(AbstractContextManager, abc.ABC):
-    """A transaction: leaving without commit() rolls back."""
+class PendingGrantMoves(Protocol):
+    @abstractmethod
+    def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None:
+        """The grants still pending on one invite wait on another (a resend replaced the first)."""
 
-    repo: Repository
 
-    @abc.abstractmethod
-    def commit(self) -> None: ...
+class Invitations(Invites, PendingGrants, Protocol):
+    """Invites and the grants waiting on them."""
 
-    @abc.abstractmethod
-    def rollback(self) -> None: ...
 
-    @abc.abstractmethod
-    def savepoint(self) -> AbstractContextManager:
-        """A nested transaction: an exception inside undoes only what it wrote."""
+class GrantHolding(Invitations, Memberships, Protocol):
+    """A grant held for registration: its invite, the grant itself, and its membership's clock."""
+
+
+class InviteResends(Invitations, PendingGrantMoves, Users, Groups, Protocol):
+    """A resend: a new invite takes over the old one's grants, its mail naming their groups."""
+
+
+class MembershipRepository(Accounts, Users, Groups, Memberships, AuditTrail, Invitations, Protocol):
+    """What creating accounts, users and groups, granting, revoking, inviting and cancelling invites need."""
+
+
+class Registrations(Users, MailboxProofs, InviteTokens, AuditTrail, Invitations, Protocol):
+    """What registering with an invite's token needs (domain.registration)."""
+
+
+class Repository(MembershipRepository, Registrations, AccountLocks, GroupChanges, PendingGrantMoves, Protocol):
+    """Every port: what any command, and registration, may need."""
+
+
+class SetBasedRepository(MembershipRepository, Protocol):
+    """A MembershipRepository for a chunk of commands: what they will read is read ahead, and their writes are kept
+    until flush() writes them set-based."""
+
+    writes: int  # every write kept so far, so a caller can tell a refusal came before any
+    superseded_commands: dict[UUID, str]  # commands of grants the chunk superseded, and why
+
+    @abstractmethod
+    def prefetch(self, numbers: set[str], targets: set[str], actors: set[str],
+                 clocks: set[tuple[str, str, str]]) -> None:
+        """Lock the accounts and load what their commands about `targets` by `actors` will read, and the
+        membership clocks (account, group key, email key) they will check."""
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Write what the chunk's commands did."""
+

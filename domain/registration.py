@@ -11,26 +11,18 @@ from domain import commands as c
 from domain import events as ev
 from domain.errors import Refused
 from domain.handlers import retry_pending_grants
-from domain.model import (
-    INVITE_ACCEPTED,
-    INVITE_CANCELLED,
-    INVITE_EXPIRED,
-    INVITE_FAILED,
-    INVITE_REPLACED,
-    AuditEntry,
-    User,
-    email_key,
-)
-from domain.ports import Repository
+from domain.model import AuditEntry, User, email_key
+from domain.ports import AuditTrail, Registrations
+from domain.states import InviteStatus
 from domain.tokens import hash_token
 
 NAMES_REQUIRED = "a first and a last name are required to register"
 _CLOSED = {
-    INVITE_ACCEPTED: "this registration link was already used",
-    INVITE_CANCELLED: "this invite was cancelled",
-    INVITE_REPLACED: "this invite was replaced by a newer invite: use the link in the latest mail",
-    INVITE_EXPIRED: "this invite has expired",
-    INVITE_FAILED: "this invite could not be delivered and was closed",
+    InviteStatus.ACCEPTED: "this registration link was already used",
+    InviteStatus.CANCELLED: "this invite was cancelled",
+    InviteStatus.REPLACED: "this invite was replaced by a newer invite: use the link in the latest mail",
+    InviteStatus.EXPIRED: "this invite has expired",
+    InviteStatus.FAILED: "this invite could not be delivered and was closed",
 }
 
 
@@ -45,7 +37,7 @@ class Registered:
     claimed: bool = False  # a user someone else created, unproven till now: its person took it over
 
 
-def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Repository,
+def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Registrations,
              now: datetime, *, email: str | None = None, source: str = "cli",
              password_matches: Callable[[User], bool] = lambda user: False) -> Registered:
     """Accept the invite of the token; the caller submits `retries` in the same transaction.
@@ -81,7 +73,7 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
         raise Refused(f"a user {user.email} already exists: give its current password to accept the invite")
     # Ownership of the email is proven for every account that invited it, not only this link's.
     for invite_id in {invite.id} | {g.invite_id for g in repo.pending_grants(invite.key)}:
-        repo.set_invite_status(invite_id, INVITE_ACCEPTED, "registered", now)
+        repo.set_invite_status(invite_id, InviteStatus.ACCEPTED, "registered", now)
     operation = uuid4()
     who = ev.UserActivated if activated else ev.UserRegistered
     for event in (who(invite.account, invite.email), ev.InviteAccepted(invite.account, invite.email)):
@@ -93,6 +85,6 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
                       activated, claimed)
 
 
-def _audit(repo: Repository, now: datetime, actor: str, event: ev.Event, operation, source: str) -> None:
+def _audit(repo: AuditTrail, now: datetime, actor: str, event: ev.Event, operation, source: str) -> None:
     repo.add_audit(AuditEntry(now, actor, event.action, event.target, event.account, operation, source,
                               event.detail))

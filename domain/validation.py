@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from domain.commands import COMMAND_TYPES
+
 _OPTION_NAMES = {"email": "email", "admin_email": "admin email", "first_name": "first name",
                  "last_name": "last name", "account": "account number", "new_name": "new name"}
 
@@ -28,8 +30,4 @@ def describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-_KNOWN_TYPES = {
-    "create_account", "add_user", "grant_admin", "revoke_admin", "create_group",
-    "rename_group", "delete_group", "add_member", "remove_member", "invite_user", "resend_invite",
-    "cancel_invite",
-}
+_KNOWN_TYPES = frozenset(COMMAND_TYPES)  # pydantic puts the type first in the location of a union member's error

@@ -1,7 +1,7 @@
 """What a mail says: a plain-text part, an HTML part, attachments; and the form its body is stored in.
 
 The outbox stores one encrypted body per mail. A multipart mail's body is a small JSON document after a
-marker line; a body without the marker is a plain-text mail, as every body written before multipart was.
+marker line; a body without the marker is a plain-text mail.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The bytes of one outgoing mail, rendered directly from its content.
 
-`email.policy.default` parsed every header it was given and walked the tree again to flatten it: most of a
+`email.policy.default` parses every header it is given and walks the tree again to flatten it: most of a
 sending worker's CPU. The MIME here is fixed (text, HTML, text attachments), so each part is rendered once,
 with the standard library's encoders (binascii, email.header), and only the top headers per transport.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from email.header import Header
 from email.headerregistry import Address
 from email.utils import encode_rfc2231, format_datetime, quote
@@ -51,6 +51,7 @@ class OutgoingMail:
     subject: str
     entity: bytes  # MIME-Version, the content headers and the body
     has_8bit_part: bool
+    date: datetime  # the Date header: when the sender built it
 
     @property
     def needs_smtputf8(self) -> bool:
@@ -62,7 +63,7 @@ class OutgoingMail:
         if self.needs_smtputf8 and not utf8_headers:
             raise ValueError(f"{self.recipient} has a non-ASCII local part: its To header needs UTF-8 headers")
         headers = (f"From: {SENDER}\nTo: {self.recipient}\n{_folded('Subject', self.subject, utf8_headers)}\n"
-                   f"Date: {format_datetime(datetime.now(timezone.utc))}\nMessage-ID: <{self.mail_id}@envadmin>\n")
+                   f"Date: {format_datetime(self.date)}\nMessage-ID: <{self.mail_id}@envadmin>\n")
         message = headers.encode() + self.entity
         return message if linesep == "\n" else message.replace(b"\n", linesep.encode())
 
@@ -88,8 +89,9 @@ def _folded(name: str, value: str, utf8_headers: bool) -> str:
     return "\n".join(lines + [line])
 
 
-def build_message(mail_id: UUID, to_email: str, subject: str, content: MailContent | str) -> OutgoingMail:
-    """The message, with a Message-ID derived from the mail id so receivers can drop a copy.
+def build_message(mail_id: UUID, to_email: str, subject: str, content: MailContent | str,
+                  date: datetime) -> OutgoingMail:
+    """The message dated `date`, with a Message-ID derived from the mail id so receivers can drop a copy.
 
     Plain text alone, or multipart: the text and HTML parts as alternatives, then the attachments.
     """
@@ -107,7 +109,7 @@ def build_message(mail_id: UUID, to_email: str, subject: str, content: MailConte
     has_8bit_part = any(cte == "8bit" for cte in (readable_encoding(content.text),
                                                   readable_encoding(content.html or "")))
     return OutgoingMail(mail_id, _recipient(smtp_address(to_email)), subject, b"MIME-Version: 1.0\n" + entity,
-                        has_8bit_part)
+                        has_8bit_part, date)
 
 
 def _recipient(address: str) -> str:

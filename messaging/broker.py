@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Iterable
 from urllib.parse import urlparse
 from uuid import UUID
@@ -10,17 +9,21 @@ from uuid import UUID
 from celery import Celery
 
 from config.settings import Settings
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import WIRE_VERSION
 
 # Every task's name: what producers publish and beat schedules, and what workers register.
-APPLY_BATCH = "envadmin.apply_batch"
-RELAY = "envadmin.relay"
-SEND_MAIL = "envadmin.send_mail"
-SEND_MAILS = "envadmin.send_mails"
-SWEEP_MAIL = "envadmin.sweep_mail_outbox"
-EXPIRE_INVITES = "envadmin.expire_invites"
-PRUNE_LOGIN_FAILURES = "envadmin.prune_login_failures"
-PRUNE_WEB_SESSIONS = "envadmin.prune_web_sessions"
+TASK_PREFIX = "envadmin."
+APPLY_BATCH = f"{TASK_PREFIX}apply_batch"
+RELAY = f"{TASK_PREFIX}relay"
+SEND_MAIL = f"{TASK_PREFIX}send_mail"
+SEND_MAILS = f"{TASK_PREFIX}send_mails"
+SWEEP_MAIL = f"{TASK_PREFIX}sweep_mail_outbox"
+EXPIRE_INVITES = f"{TASK_PREFIX}expire_invites"
+PRUNE_LOGIN_FAILURES = f"{TASK_PREFIX}prune_login_failures"
+PRUNE_WEB_SESSIONS = f"{TASK_PREFIX}prune_web_sessions"
+TASK_NAMES = (APPLY_BATCH, RELAY, SEND_MAIL, SEND_MAILS, SWEEP_MAIL, EXPIRE_INVITES, PRUNE_LOGIN_FAILURES,
+              PRUNE_WEB_SESSIONS)
 COMMAND_PRIORITY = 0  # the default: commands are published without a priority
 MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
 
@@ -88,10 +91,12 @@ def make_celery(settings: Settings, name: str = "envadmin") -> Celery:
     return app
 
 
-def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: float | None = None) -> bool:
-    """Send one message carrying a batch of commands; False if the broker could not take it."""
+def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: float | None = None, *,
+                  clock: Clock = SYSTEM_CLOCK) -> bool:
+    """Send one message carrying a batch of commands, stamped with the clock's time; False if the broker could not
+    take it."""
     try:
-        message = {"v": WIRE_VERSION, "commands": payloads, "sent_at": datetime.now(timezone.utc).isoformat()}
+        message = {"v": WIRE_VERSION, "commands": payloads, "sent_at": clock.now().isoformat()}
         app.send_task(APPLY_BATCH, args=[message],
                       argsrepr=f"<batch of {len(payloads)} commands>", kwargsrepr="{}",
                       queue=queue, retry=True, countdown=countdown)
@@ -104,7 +109,7 @@ def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: floa
 def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message: int = 500) -> int:
     """Queue several mails (after the transaction that wrote them commits), many to a message; the number queued.
 
-    One message per mail cost more than the grants that wrote them when a job invites thousands.
+    One message per mail costs more than the grants that wrote them when a job invites thousands.
     """
     ids = [str(mail_id) for mail_id in mail_ids]
     queued = 0

@@ -1,6 +1,8 @@
-"""`envadmin web`: the invitee's pages and the HTTP API in one FastAPI app."""
+"""The HTTP server's one app: the API alone (`envadmin api`), or the API with the web pages beside it
+(`envadmin web`: the invitee's registration and sign-in, the console, the ops dashboard and /metrics)."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -11,8 +13,13 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from config.settings import Settings, load_settings
-from domain.clock import utcnow
-from producers.api.routes import create_api, is_api_path
+from domain.clock import SYSTEM_CLOCK, Clock
+from producers.api.bearer_token import expected_token
+from producers.api.body_limits import BodyLimits
+from producers.api.paths import is_api_path
+from producers.api.refusals import answer_refusals
+from producers.api.routers import API_ROUTERS
+from producers.services.client import Client
 from producers.services.proxies import believe_trusted_proxies
 from producers.web import access_log, prometheus, sessions
 from producers.web.console import SignInFirst
@@ -39,34 +46,63 @@ from producers.web.stored_sessions import StoredSessions
 from store.session_rows import session_limits
 
 SESSION_COOKIE = "envadmin_session"
+PAGE_ROUTERS = (
+    register.router,
+    login.router,
+    password_forgot.router,  # before password_change's: /password/forgot is not a password page
+    password_change.router,
+    home.router,
+    envelope.router,
+    account.router,
+    onboard_upload.router,
+    console_forms.router,
+    audit.router,
+    prometheus.router,
+    ops_dashboard.router,
+)
 
 
-def create_web(settings: Settings | None = None, token: str | None = None, clock=utcnow) -> FastAPI:
-    """`clock`: what sessions take as now (tests move it instead of waiting)."""
+def create_http_app(settings: Settings | None = None, *, pages: bool, token: str | None = None,
+                    clock: Clock = SYSTEM_CLOCK) -> FastAPI:
+    """The app, with its one Client (store and broker) built here: nothing connects at import.
+
+    `pages`: serve the web pages beside the API. `token`: the API token instead of ENVADMIN_API_TOKEN's, "" for
+    none (tests). `clock`: where the pages, the API and the sessions read the time (tests move it instead of waiting)."""
     settings = settings or load_settings()
-    settings.master_key_secrets()  # pages seal and open with it: a missing or malformed key stops the server at start
-    app = create_api(settings, token, with_pages=True, larger_bodies=(onboard_upload.upload_body_limit(settings),))
-    app.state.settings = settings
-    app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
-    app.include_router(register.router)
-    app.include_router(login.router)
-    app.include_router(password_forgot.router)  # before password_pages: /password/forgot is not a password page
-    app.include_router(password_change.router)
-    app.include_router(home.router)
-    app.include_router(envelope.router)
-    app.include_router(account.router)
-    app.include_router(onboard_upload.router)
-    app.include_router(console_forms.router)
-    app.include_router(audit.router)
-    app.include_router(prometheus.router)
-    app.include_router(ops_dashboard.router)
-    app.state.ops_snapshot = ops_dashboard.shared_snapshot(app.state.client)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
-    app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
-    app.add_middleware(StoredSessions, engine=app.state.client.engine, limits=session_limits(settings),
-                       cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
-                       owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
+    if pages:  # pages seal and open with the master key: a missing or malformed one stops the server at start
+        settings.master_key_secrets()
+    api_token = expected_token(settings, token)
+    client = Client(settings, clock=clock)
+    client.celery  # build the producer's Celery app now (it connects only when used), never in a race
 
+    app = FastAPI(title="envadmin", version="1", lifespan=_closing(client),
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings, app.state.client, app.state.api_token = settings, client, api_token
+    # Added first, so it runs last of all: inside the pages' sessions, and before any route reads a body.
+    larger = (onboard_upload.upload_body_limit(settings),) if pages else ()
+    app.add_middleware(BodyLimits, max_bytes=settings.api_max_body_bytes,
+                       read_timeout=settings.api_read_timeout_seconds, larger=larger)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    answer_refusals(app)
+    if pages:
+        _add_pages(app, settings, clock)
+    _send_security_headers(app, settings)
+    believe_trusted_proxies(app, settings)
+    access_log.install()
+    return app
+
+
+def _closing(client: Client):
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        client.close()
+
+    return lifespan
+
+
+def _send_security_headers(app: FastAPI, settings: Settings) -> None:
     headers = response_headers(settings)
 
     @app.middleware("http")
@@ -75,6 +111,24 @@ def create_web(settings: Settings | None = None, token: str | None = None, clock
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def _add_pages(app: FastAPI, settings: Settings, clock: Clock) -> None:
+    """The pages' routes, static files, sessions (not on the API's paths) and error pages."""
+    app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.state.ops_snapshot = ops_dashboard.shared_snapshot(app.state.client)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+    app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one
+    app.add_middleware(StoredSessions, engine=app.state.client.engine, limits=session_limits(settings),
+                       cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
+                       owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
+    _answer_with_pages(app, settings)
+
+
+def _answer_with_pages(app: FastAPI, settings: Settings) -> None:
+    """What a refused page request is shown: a page that says why, or where to go."""
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, error: CsrfRefused) -> Response:
@@ -109,15 +163,11 @@ def create_web(settings: Settings | None = None, token: str | None = None, clock
 
     @app.exception_handler(HTTPException)
     async def not_found(request: Request, error: HTTPException) -> Response:
-        if is_api_path(request.url.path):
+        if is_api_path(request.url.path):  # the API answers in JSON, pages or not
             return await http_exception_handler(request, error)
         return message(request, "Page not found" if error.status_code == 404 else "Request refused",
                        ["There is nothing at this address."] if error.status_code == 404 else [str(error.detail)],
                        status=error.status_code, link=("/", "Home"))
-
-    believe_trusted_proxies(app, settings)
-    access_log.install()
-    return app
 
 
 def _has_pages(path: str) -> bool:

@@ -1,10 +1,11 @@
-"""A Repository for a chunk of membership commands and new accounts and users: read ahead in a few queries,
-written set-based.
+"""The set-based repository of a chunk of membership commands and new accounts and users: read ahead in a few
+queries, written set-based.
 
-The domain's handlers run unchanged against it. Everything a chunk's grants and revokes may read
-is loaded with one query per table, the accounts locked in number order (so two workers never
-deadlock); writes stay in memory and go out in one statement per table at flush(). A read outside
-what was loaded falls back to a query, so the repository is correct for any command it supports.
+It serves the MembershipRepository ports (domain.ports), so the handlers of those commands run unchanged against it;
+renames, deletions of groups, resends and registrations need the row repository. Everything a chunk's grants and
+revokes may read is loaded with one query per table, the accounts locked in number order (so two workers never
+deadlock); writes stay in memory and go out in one statement per table at flush(). A read outside what was loaded
+falls back to a query, so the repository is correct for any command it serves.
 """
 from __future__ import annotations
 
@@ -16,25 +17,14 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from domain.clock import utcnow
 from domain.invite_limits import InviteLimits
-from domain.model import (
-    INVITE_PENDING,
-    Account,
-    AuditEntry,
-    Group,
-    Invite,
-    MembershipClock,
-    PendingGrant,
-    User,
-    email_key,
-)
-from domain.ports import Repository
+from domain.model import Account, AuditEntry, Group, Invite, MembershipClock, PendingGrant, User, email_key
+from domain.ports import SetBasedRepository
+from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store import email_locks
 from store.bulk_sql import among, insert_rows, plan_as_key_lookups
 from store.chunk_invite_counts import ChunkInviteCounts
 from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, close_commands
-from store.command_log import SUPERSEDED
 from store.invite_mail import InviteMailWriter, MailNames, inviter_name
 from store.tables import (
     accounts,
@@ -52,11 +42,11 @@ from store.tables import (
 Key = tuple[str, str, str]  # account, group key, email key
 
 
-class ChunkRepository(ChunkInviteCounts, Repository):
+class ChunkRepository(ChunkInviteCounts, SetBasedRepository):
     def __init__(self, conn: Connection, mail_writer: InviteMailWriter | None, invite_ttl: timedelta | None,
-                 now: datetime | None = None, invite_limits: InviteLimits | None = None):
+                 now: datetime, invite_limits: InviteLimits | None = None):
         self.conn = conn
-        self._now = now or utcnow()  # when the accounts and users it creates were created
+        self._now = now  # when the accounts and users it creates were created
         self.mail_writer = mail_writer
         if invite_ttl is not None:
             self.invite_ttl = invite_ttl
@@ -83,7 +73,7 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         self._inserts: dict[object, list[dict]] = defaultdict(list)
         self._invite_updates: list[dict] = []
         self._grant_updates: list[dict] = []
-        self._closed_grants: dict[UUID, tuple[str, str]] = {}  # grant id: its new status and why
+        self._closed_grants: dict[UUID, tuple[GrantStatus, str]] = {}  # grant id: its new status and why
         self._closed_at: datetime | None = None
         # The commands of the grants this chunk superseded, and why. flush() ends those already pending; one of the
         # chunk's own is still queued then, and takes its status from here. (No expiry needs this: an invite the
@@ -168,14 +158,14 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         for row in self.conn.execute(select(invites).where(among(self.conn, invites.c.email_key, keys))
                                      .order_by(invites.c.created_at)):
             self._invite_times[(row.account, row.email_key)].append(row.created_at)
-            if row.status != INVITE_PENDING or row.id in self._closed:
+            if row.status != InviteStatus.PENDING or row.id in self._closed:
                 continue
             self._invites[(row.account, row.email_key)] = Invite(
-                row.id, row.account, row.email, row.invited_by, row.status, row.token_hash, row.created_at,
+                row.id, row.account, row.email, row.invited_by, InviteStatus.PENDING, row.token_hash, row.created_at,
                 row.expires_at)
         rows = self.conn.execute(select(pending_grants, invites.c.email).join(
             invites, invites.c.id == pending_grants.c.invite_id).where(
-            among(self.conn, pending_grants.c.email_key, keys), pending_grants.c.status == INVITE_PENDING)
+            among(self.conn, pending_grants.c.email_key, keys), pending_grants.c.status == GrantStatus.PENDING)
             .order_by(pending_grants.c.issued_at))
         for r in rows:
             if r.id in self._closed:
@@ -223,11 +213,6 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         self.writes += 1
         self._groups[(group.account, group.key)] = group
         self._inserts[groups].append({"account": group.account, "name_key": group.key, "name": group.name})
-
-    def rename_group(self, *_) -> None:
-        raise NotImplementedError("the chunk repository applies memberships and new accounts and users only")
-
-    delete_group = move_pending_grants = invite_by_token = prove_mailbox = accounts_of = rename_group
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:
@@ -300,12 +285,12 @@ class ChunkRepository(ChunkInviteCounts, Repository):
             invited_by=invite.invited_by, status=invite.status, token_hash=invite.token_hash,
             created_at=invite.created_at, expires_at=invite.expires_at))
 
-    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None:
+    def set_invite_status(self, invite_id: UUID, status: InviteStatus, reason: str, now: datetime) -> None:
         self.writes += 1
         for where, invite in list(self._invites.items()):
-            if invite is not None and invite.id == invite_id and status != INVITE_PENDING:
+            if invite is not None and invite.id == invite_id and status != InviteStatus.PENDING:
                 self._invites[where] = None
-        if status != INVITE_PENDING:
+        if status != InviteStatus.PENDING:
             self._closed.add(invite_id)
         self._invite_updates.append({"id": invite_id, "status": status, "reason": reason, "finished_at": now})
 
@@ -333,7 +318,7 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         self._pending[key].append(grant)
         self._inserts[pending_grants].append(dict(
             id=grant.id, invite_id=grant.invite_id, account=grant.account, group_key=grant.group, email_key=key,
-            command_id=grant.command_id, actor=grant.actor, issued_at=grant.issued_at, status=INVITE_PENDING,
+            command_id=grant.command_id, actor=grant.actor, issued_at=grant.issued_at, status=GrantStatus.PENDING,
             created_at=grant.issued_at))
 
     def pending_grants(self, key: str, account: str | None = None, group_key: str | None = None) -> list[PendingGrant]:
@@ -345,11 +330,11 @@ class ChunkRepository(ChunkInviteCounts, Repository):
         return [g for g in pending if (account is None or g.account == account)
                 and (group_key is None or g.group == group_key)]
 
-    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
+    def close_pending_grant(self, grant_id: UUID, status: GrantStatus, reason: str, now: datetime) -> None:
         self.writes += 1
         for grants in self._pending.values():
             closed = [g for g in grants if g.id == grant_id]
-            if closed and COMMAND_STATUS_OF_CLOSED_GRANT.get(status) == SUPERSEDED:
+            if closed and COMMAND_STATUS_OF_CLOSED_GRANT.get(status) == CommandStatus.SUPERSEDED:
                 self.superseded_commands[closed[0].command_id] = reason
             grants[:] = [g for g in grants if g.id != grant_id]
         self._closed.add(grant_id)

@@ -1,48 +1,22 @@
-"""The command log: the outbox producers write first, and the journal of each command's status."""
+"""The command log in the store: the outbox producers write first, and the journal of each command's status."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Connection, Text, and_, cast, insert, literal_column, or_, select, text, update
 
 from domain.commands import AddMember, Command, GrantAdmin
-from domain.model import ADMIN_GROUP_KEY, GRANT_RETRIED, email_key, group_key
+from domain.model import ADMIN_GROUP_KEY, email_key, group_key
+from domain.states import CommandStatus, GrantStatus
+from domain.unit_of_work_port import Claim, CommandLog, JobPlace
 from store.bulk_sql import among, plan_as_key_lookups, update_rows
 from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters, pending_grants
 
-QUEUED, APPLIED, PENDING = "queued", "applied", "pending"
-REJECTED, SUPERSEDED, FAILED = "rejected", "superseded", "failed"
-EXPIRED = "expired"  # a pending grant whose invite expired before registration
-STATUSES = (QUEUED, APPLIED, PENDING, REJECTED, SUPERSEDED, FAILED, EXPIRED)
-LEASED = "leased"  # not a status of the log: a claim on a command another worker is applying
 
-
-@dataclass(frozen=True)
-class JobPlace:
-    """Where a job's command sits in its job, to find the earlier rows it must wait for."""
-
-    job_id: UUID
-    line: int
-    account: str
-    subject: str | None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A command as the worker finds it in the log before applying it."""
-
-    status: str
-    attempts: int
-    payload: str | None = field(default=None, compare=False)  # the journalled command as JSON text, to apply
-    job: JobPlace | None = field(default=None, compare=False)
-    deferrals: int = 0  # times it was sent back to wait for an earlier row
-
-
-class CommandLog:
-    """Writes to the command log and dead letters through one connection."""
+class SqlCommandLog(CommandLog):
+    """Writes to the command log and dead letters through one connection; the relay's scans besides the port."""
 
     def __init__(self, connection: Connection):
         self.conn = connection
@@ -51,13 +25,13 @@ class CommandLog:
         self.conn.execute(insert(commands), [{
             "id": cmd.id, "type": cmd.type, "account": cmd.account, "actor": cmd.actor,
             "source": cmd.source, "correlation_id": cmd.correlation_id, "issued_at": cmd.issued_at,
-            "payload": cmd.model_dump(mode="json"), "status": QUEUED, "attempts": 0,
+            "payload": cmd.model_dump(mode="json"), "status": CommandStatus.QUEUED, "attempts": 0,
             "position": position, "submitted_at": now,
         } for position, cmd in enumerate(batch)])
 
     def mark_published(self, ids: list[UUID], now: datetime) -> None:
         self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
-                                                 commands.c.status == QUEUED)
+                                                 commands.c.status == CommandStatus.QUEUED)
                           .values(published_at=now))
 
     def claim(self, ids: list[UUID], now: datetime, lease: timedelta) -> dict[UUID, Claim]:
@@ -71,14 +45,14 @@ class CommandLog:
         locked = (select(commands.c.id, commands.c.status, commands.c.lease_until)
                   .where(among(self.conn, commands.c.id, ids)).with_for_update(skip_locked=True).cte("locked"))
         taken = self.conn.execute(
-            update(commands).where(commands.c.id == locked.c.id, locked.c.status == QUEUED,
+            update(commands).where(commands.c.id == locked.c.id, locked.c.status == CommandStatus.QUEUED,
                                    or_(locked.c.lease_until.is_(None), locked.c.lease_until <= now))
             .values(attempts=commands.c.attempts + 1, lease_until=now + lease)
             # The payload as the text it is stored as: the worker validates it from JSON in one step.
             .returning(commands.c.id, commands.c.attempts, cast(commands.c.payload, Text).label("payload"),
                        commands.c.job_id,
                        commands.c.job_line, commands.c.account, commands.c.subject, commands.c.deferrals)).all()
-        claims = {row.id: Claim(QUEUED, row.attempts, row.payload,
+        claims = {row.id: Claim(CommandStatus.QUEUED, row.attempts, row.payload,
                                 JobPlace(row.job_id, row.job_line, row.account, row.subject) if row.job_id else None,
                                 row.deferrals)
                   for row in taken}
@@ -86,7 +60,8 @@ class CommandLog:
         if others:  # finished, or leased: read as they are, without waiting for a lock
             for row in self.conn.execute(select(commands.c.id, commands.c.status, commands.c.attempts)
                                          .where(among(self.conn, commands.c.id, others))):
-                claims[row.id] = Claim(row.status if row.status != QUEUED else LEASED, row.attempts)
+                status = CommandStatus(row.status)
+                claims[row.id] = Claim(status, row.attempts, leased=status == CommandStatus.QUEUED)
         return claims
 
     def waiting_on_earlier_rows(self, places: dict[UUID, JobPlace]) -> set[UUID]:
@@ -120,20 +95,23 @@ class CommandLog:
 
     def release(self, ids: list[UUID]) -> None:
         """Give back claims not used: no lease, and the attempt they counted is taken back."""
-        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == QUEUED)
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
+                                                 commands.c.status == CommandStatus.QUEUED)
                           .values(attempts=commands.c.attempts - 1, lease_until=None))
 
     def defer(self, ids: list[UUID], now: datetime, until: datetime) -> None:
         """Send claimed commands back to wait: the attempt taken back, and a lease until the copy sent again
         arrives, so the relay does not take them for lost meanwhile."""
-        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == QUEUED)
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
+                                                 commands.c.status == CommandStatus.QUEUED)
                           .values(attempts=commands.c.attempts - 1, lease_until=until, published_at=now,
                                   deferrals=commands.c.deferrals + 1))
 
-    def lock_status(self, command_id: UUID) -> str | None:
+    def lock_status(self, command_id: UUID) -> CommandStatus | None:
         """The command's status, locked until the transaction ends (one applier at a time)."""
-        return self.conn.execute(select(commands.c.status).where(commands.c.id == command_id)
-                                 .with_for_update()).scalar()
+        status = self.conn.execute(select(commands.c.status).where(commands.c.id == command_id)
+                                   .with_for_update()).scalar()
+        return CommandStatus(status) if status is not None else None
 
     def finish_queued(self, results: list[dict]) -> bool:
         """Each {"id", "status", "reason", "finished_at"}, in one statement, on the commands still queued; False
@@ -143,38 +121,40 @@ class CommandLog:
         (its lease ran out) holds the same accounts' locks. If it committed first, this update finds the status
         changed, after waiting for its row if need be."""
         plan_as_key_lookups(self.conn)  # the chunk's transaction reads by key already; said here too
-        return update_rows(self.conn, commands, "id", results, only_if=("status", QUEUED)) == len(results)
+        return update_rows(self.conn, commands, "id", results, only_if=("status", CommandStatus.QUEUED)) == len(results)
 
-    def finish(self, command_id: UUID, status: str, reason: str | None, now: datetime) -> None:
+    def finish(self, command_id: UUID, status: CommandStatus, reason: str | None, now: datetime) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id)
                           .values(status=status, reason=reason, finished_at=now))
 
-    def settle_pending(self, retry: GrantAdmin | AddMember, status: str, reason: str, now: datetime) -> bool:
+    def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: str, now: datetime) -> bool:
         """A pending grant's command takes the result of the grant retried for it; False if `retry` is no
         retry of it: the pending command must be of the same account, and its pending grant, of the same
         email and group, must be one the system retried."""
         group = ADMIN_GROUP_KEY if isinstance(retry, GrantAdmin) else group_key(retry.group)
         retried = select(pending_grants.c.id).where(
-            pending_grants.c.email_key == email_key(retry.email), pending_grants.c.status == GRANT_RETRIED,
+            pending_grants.c.email_key == email_key(retry.email), pending_grants.c.status == GrantStatus.RETRIED,
             pending_grants.c.command_id == retry.retry_of, pending_grants.c.account == retry.account,
             pending_grants.c.group_key == group).exists()
         settled = self.conn.execute(update(commands).where(
-            commands.c.id == retry.retry_of, commands.c.status == PENDING, commands.c.account == retry.account,
+            commands.c.id == retry.retry_of, commands.c.status == CommandStatus.PENDING,
+            commands.c.account == retry.account,
             retried).values(status=status, reason=reason, finished_at=now))
         return settled.rowcount == 1
 
-    def close_pending(self, reasons: dict[UUID, str], status: str, now: datetime) -> None:
+    def close_pending(self, reasons: dict[UUID, str], status: CommandStatus, now: datetime) -> None:
         """Pending commands whose grant can no longer be applied end with `status`, each with its reason."""
         by_reason: dict[str, list[UUID]] = {}
         for command_id, reason in reasons.items():
             by_reason.setdefault(reason, []).append(command_id)
         for reason, ids in by_reason.items():
-            self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == PENDING)
+            self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
+                                                     commands.c.status == CommandStatus.PENDING)
                               .values(status=status, reason=reason, finished_at=now))
 
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,
-                                                 commands.c.status == QUEUED)
+                                                 commands.c.status == CommandStatus.QUEUED)
                           .values(reason=reason, lease_until=None))
 
     def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
@@ -200,8 +180,8 @@ class CommandLog:
                                                       reason=reason, payload=text))
         if command_id is not None:
             self.conn.execute(update(commands).where(commands.c.id == command_id,
-                                                     commands.c.status == QUEUED)
-                              .values(status=FAILED, reason=reason, finished_at=now))
+                                                     commands.c.status == CommandStatus.QUEUED)
+                              .values(status=CommandStatus.FAILED, reason=reason, finished_at=now))
 
 
 def _first_lines(pairs) -> dict[str, int]:

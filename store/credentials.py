@@ -14,6 +14,7 @@ from uuid import uuid4
 
 from sqlalchemy import Connection, Engine, delete, or_, select, update
 
+from domain import events as ev
 from domain.login import (
     ALL_CLIENTS,
     LOGIN_OK,
@@ -79,7 +80,7 @@ def change_password(engine: Engine, email: str, current: str, new: str, now: dat
         conn.execute(update(users).where(users.c.email_key == key)
                      .values(password_hash=new_hash, password_expired=False))
         conn.execute(audit_log.insert().values(
-            at=now, actor=user.email, action="password.changed", target=user.email, account=None,
+            at=now, actor=user.email, action=ev.PasswordChanged.action, target=user.email, account=None,
             command_id=uuid4(), source=source, detail=""))
         end_sessions(conn, key, keep=keep_session)
         return LoginResult(True, PASSWORD_CHANGED)

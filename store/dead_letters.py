@@ -13,10 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from store.command_log import FAILED, QUEUED
+from domain import events as ev
+from domain.states import CommandStatus
 from store.tables import audit_log, commands, dead_letters
-
-REPLAYED_ACTION = "command.replayed"
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,8 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
         return Replay(letter_id, False, f"it holds no command to replay: {letter.reason}")
     command_id = letter.command_id
     command = conn.execute(
-        update(commands).where(commands.c.id == command_id, commands.c.status == FAILED)
-        .values(status=QUEUED, attempts=0, deferrals=0, reason=None, finished_at=None, lease_until=None,
+        update(commands).where(commands.c.id == command_id, commands.c.status == CommandStatus.FAILED)
+        .values(status=CommandStatus.QUEUED, attempts=0, deferrals=0, reason=None, finished_at=None, lease_until=None,
                 published_at=now)  # sent now: the relay sends it again only if this publish is lost
         .returning(commands.c.payload, commands.c.type, commands.c.account)).first()
     if command is None:
@@ -51,7 +50,7 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
     conn.execute(update(dead_letters).where(dead_letters.c.id == letter_id)
                  .values(replayed_at=now, replayed_by=actor))
     conn.execute(insert(audit_log).values(
-        at=now, actor=actor, action=REPLAYED_ACTION, target=command.type, account=command.account,
+        at=now, actor=actor, action=ev.CommandReplayed.action, target=command.type, account=command.account,
         command_id=command_id, source=source,
         detail=f"dead letter #{letter_id} replayed: back in the queue with a fresh attempt budget "
                f"(it was dead-lettered: {letter.reason})"))

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
-from domain.model import INVITE_PENDING, Invite, PendingGrant, email_key
+from domain.model import Invite, PendingGrant, email_key
+from domain.states import GrantStatus, InviteStatus
 from store.closed_grants import close_commands
 from store.invite_mail import InviteMailWriter
 from store.tables import invites, pending_grants
@@ -26,7 +27,7 @@ class InviteRecords:
         self.share_email(email_key_)
         row = self.conn.execute(select(invites).where(
             invites.c.account == account, invites.c.email_key == email_key_,
-            invites.c.status == INVITE_PENDING).order_by(invites.c.created_at.desc()).limit(1)).first()
+            invites.c.status == InviteStatus.PENDING).order_by(invites.c.created_at.desc()).limit(1)).first()
         return _invite(row) if row else None
 
     def invite_by_token(self, token_hash: str) -> Invite | None:
@@ -47,7 +48,7 @@ class InviteRecords:
             invited_by=invite.invited_by, status=invite.status, token_hash=invite.token_hash,
             created_at=invite.created_at, expires_at=invite.expires_at))
 
-    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None:
+    def set_invite_status(self, invite_id: UUID, status: InviteStatus, reason: str, now: datetime) -> None:
         self.conn.execute(update(invites).where(invites.c.id == invite_id)
                           .values(status=status, reason=reason, finished_at=now))
 
@@ -61,14 +62,14 @@ class InviteRecords:
         self.conn.execute(insert(pending_grants).values(
             id=grant.id, invite_id=grant.invite_id, account=grant.account, group_key=grant.group,
             email_key=email_key(grant.email), command_id=grant.command_id, actor=grant.actor,
-            issued_at=grant.issued_at, status=INVITE_PENDING, created_at=grant.issued_at))
+            issued_at=grant.issued_at, status=GrantStatus.PENDING, created_at=grant.issued_at))
 
     def pending_grants(self, email_key_: str, account: str | None = None,
                        group_key: str | None = None) -> list[PendingGrant]:
         self.share_email(email_key_)
         query = select(pending_grants, invites.c.email).join(
             invites, invites.c.id == pending_grants.c.invite_id).where(
-            pending_grants.c.email_key == email_key_, pending_grants.c.status == INVITE_PENDING)
+            pending_grants.c.email_key == email_key_, pending_grants.c.status == GrantStatus.PENDING)
         if account is not None:
             query = query.where(pending_grants.c.account == account)
         if group_key is not None:
@@ -79,15 +80,15 @@ class InviteRecords:
 
     def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None:
         self.conn.execute(update(pending_grants).where(pending_grants.c.invite_id == from_invite,
-                                                       pending_grants.c.status == INVITE_PENDING)
+                                                       pending_grants.c.status == GrantStatus.PENDING)
                           .values(invite_id=to_invite))
 
-    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
+    def close_pending_grant(self, grant_id: UUID, status: GrantStatus, reason: str, now: datetime) -> None:
         self.conn.execute(update(pending_grants).where(pending_grants.c.id == grant_id)
                           .values(status=status, reason=reason))
         close_commands(self.conn, {grant_id: (status, reason)}, now)
 
 
 def _invite(row) -> Invite:
-    return Invite(row.id, row.account, row.email, row.invited_by, row.status, row.token_hash,
+    return Invite(row.id, row.account, row.email, row.invited_by, InviteStatus(row.status), row.token_hash,
                   row.created_at, row.expires_at)

@@ -14,11 +14,9 @@ from uuid import UUID
 from sqlalchemy import Engine, func, insert, select, update
 
 from domain.commands import Command
+from domain.states import CommandStatus, JobState
 from store.bulk_sql import insert_rows, payload_of
-from store.command_log import QUEUED
 from store.tables import commands, job_invalid_rows, jobs
-
-SUBMITTING, SUBMITTED, FAILED = "submitting", "submitted", "failed"
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class JobRecord:
     file_digest: str
     file_format: str
     actor: str
-    state: str
+    state: JobState
     last_line: int
     rows_read: int
     created_at: datetime
@@ -58,12 +56,12 @@ def open_job(engine: Engine, job_id: UUID, *, kind: str, file_name: str, file_di
         if row is None:
             conn.execute(insert(jobs).values(
                 id=job_id, kind=kind, file_name=file_name, file_digest=file_digest,
-                file_format=file_format, actor=actor, state=SUBMITTING, rows_expected=rows_expected,
+                file_format=file_format, actor=actor, state=JobState.SUBMITTING, rows_expected=rows_expected,
                 rows_read=0, rows_invalid=0, rows_submitted=0, last_line=0, created_at=now,
                 producer_seen_at=now))
-        elif row.state != SUBMITTED:
+        elif row.state != JobState.SUBMITTED:
             conn.execute(update(jobs).where(jobs.c.id == job_id)
-                         .values(state=SUBMITTING, failure=None, producer_seen_at=now))
+                         .values(state=JobState.SUBMITTING, failure=None, producer_seen_at=now))
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
     return _record(row)
 
@@ -80,7 +78,7 @@ def journal_batch(engine: Engine, job_id: UUID, rows: list[JobRow], invalid: lis
                 "id": row.command.id, "type": row.command.type, "account": row.command.account,
                 "actor": row.command.actor, "source": row.command.source,
                 "correlation_id": row.command.correlation_id, "issued_at": row.command.issued_at,
-                "payload": payload_of(row.command, conn), "status": QUEUED, "attempts": 0,
+                "payload": payload_of(row.command, conn), "status": CommandStatus.QUEUED, "attempts": 0,
                 "position": row.line, "submitted_at": now, "job_id": job_id, "job_line": row.line,
                 "subject": row.subject} for row in fresh])
         insert_rows(conn, job_invalid_rows, [
@@ -93,9 +91,9 @@ def journal_batch(engine: Engine, job_id: UUID, rows: list[JobRow], invalid: lis
     return [row.command for row in fresh]
 
 
-def mark(engine: Engine, job_id: UUID, state: str, now: datetime, failure: str | None = None) -> None:
+def mark(engine: Engine, job_id: UUID, state: JobState, now: datetime, failure: str | None = None) -> None:
     values = {"state": state, "failure": failure, "producer_seen_at": now}
-    if state == SUBMITTED:
+    if state == JobState.SUBMITTED:
         values["submitted_at"] = now
     with engine.begin() as conn:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
@@ -113,7 +111,7 @@ def queued_payloads(engine: Engine, job_id: UUID, up_to_line: int, batch: int) -
     while True:
         with engine.connect().execution_options(readonly=True) as conn:
             rows = conn.execute(select(commands.c.job_line, commands.c.payload).where(
-                commands.c.job_id == job_id, commands.c.status == QUEUED, commands.c.job_line > after,
+                commands.c.job_id == job_id, commands.c.status == CommandStatus.QUEUED, commands.c.job_line > after,
                 commands.c.job_line <= up_to_line).order_by(commands.c.job_line).limit(batch)).all()
         if not rows:
             return
@@ -122,5 +120,5 @@ def queued_payloads(engine: Engine, job_id: UUID, up_to_line: int, batch: int) -
 
 
 def _record(row) -> JobRecord:
-    return JobRecord(row.id, row.file_name, row.file_digest, row.file_format, row.actor, row.state,
+    return JobRecord(row.id, row.file_name, row.file_digest, row.file_format, row.actor, JobState(row.state),
                      row.last_line, row.rows_read, row.created_at, row.producer_seen_at)

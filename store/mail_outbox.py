@@ -10,7 +10,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
-from domain.model import INVITE_FAILED, INVITE_PENDING
+from domain.states import GrantStatus, InviteStatus
 from mail.content import MailContent
 from store.bulk_sql import among, plan_as_key_lookups
 from store.closed_grants import fail_commands
@@ -146,13 +146,13 @@ class MailOutbox:
     def _fail_invite(self, invite_id: UUID, reason: str, now: datetime) -> None:
         """The invite can no longer be accepted: it, the grants waiting on it and their commands end failed."""
         email = self.conn.execute(update(invites).where(invites.c.id == invite_id,
-                                                        invites.c.status == INVITE_PENDING)
-                                  .values(status=INVITE_FAILED, reason=f"mail delivery failed: {reason}",
+                                                        invites.c.status == InviteStatus.PENDING)
+                                  .values(status=InviteStatus.FAILED, reason=f"mail delivery failed: {reason}",
                                           finished_at=now).returning(invites.c.email)).scalar()
         if email is not None:
             held = self.conn.execute(update(pending_grants).where(pending_grants.c.invite_id == invite_id,
-                                                                  pending_grants.c.status == INVITE_PENDING)
-                                     .values(status=INVITE_FAILED, reason="its invite mail could not be delivered")
+                                                                  pending_grants.c.status == GrantStatus.PENDING)
+                                     .values(status=GrantStatus.FAILED, reason="its invite mail could not be delivered")
                                      .returning(pending_grants.c.command_id)).scalars().all()
             fail_commands(self.conn, list(held), email, reason, now)
 

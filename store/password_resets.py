@@ -122,7 +122,7 @@ def complete_reset(engine: Engine, token: str, new_password: str, now: datetime,
                 claimed = ev.UserClaimed(account, row.email)
                 repo.add_audit(AuditEntry(now, row.email, claimed.action, row.email, account, operation, source,
                                           claimed.detail))
-        repo.add_audit(AuditEntry(now, row.email, "password.reset", row.email, None, operation, source,
+        repo.add_audit(AuditEntry(now, row.email, ev.PasswordReset.action, row.email, None, operation, source,
                                   "a new password set through a mailed link; every session ended"))
     return row.email
 

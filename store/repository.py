@@ -1,4 +1,4 @@
-"""The domain's Repository on a SQLAlchemy connection."""
+"""The row repository: every port of the domain's Repository, on a SQLAlchemy connection."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.invite_limits import InviteLimits
 from domain.model import WHOLE_GROUP, Account, AuditEntry, Group, MembershipClock, User
 from domain.ports import Repository
@@ -22,8 +22,10 @@ class SqlRepository(InviteRecords, Repository):
     """Reads and writes through one connection, inside the unit of work's transaction."""
 
     def __init__(self, connection: Connection, mail_writer: InviteMailWriter | None = None,
-                 invite_ttl: timedelta | None = None, invite_limits: InviteLimits | None = None):
+                 invite_ttl: timedelta | None = None, invite_limits: InviteLimits | None = None,
+                 clock: Clock = SYSTEM_CLOCK):
         self.conn = connection
+        self.clock = clock  # stamps the accounts and users it creates
         self.mail_writer = mail_writer
         self.new_mail_ids: list[UUID] = []
         self._emails = email_locks.SharedEmails(connection)
@@ -50,7 +52,7 @@ class SqlRepository(InviteRecords, Repository):
 
     def add_account(self, account: Account) -> None:
         self.conn.execute(insert(accounts).values(number=account.number, name=account.name,
-                                                  created_at=utcnow()))
+                                                  created_at=self.clock.now()))
 
     def get_user(self, email_key: str) -> User | None:
         self.share_email(email_key)
@@ -65,7 +67,7 @@ class SqlRepository(InviteRecords, Repository):
             email_key=user.key, email=user.email, first_name=user.first_name,
             last_name=user.last_name, password_hash=user.password_hash,
             password_expired=user.password_expired, created_by_account=user.created_by_account,
-            verified=user.verified, created_at=utcnow()))
+            verified=user.verified, created_at=self.clock.now()))
 
     def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
         named = {"first_name": names[0], "last_name": names[1]} if names else {}

@@ -229,9 +229,9 @@ pending_grants = Table(
     Column("status", String(16), nullable=False),
     Column("reason", Text),
     Column("created_at", UTCDateTime, nullable=False),
-    # No foreign key to invites (dropped in 0004): its per-row check, planned by a worker while the table was
-    # still empty, scanned the whole table for every grant of a big job. hold_grant writes the invite (or
-    # finds it live) in the same transaction as the grant, and no code deletes invites.
+    # No foreign key to invites: its per-row check, planned by a worker while the table is still empty, scans
+    # the whole table for every grant of a big job. hold_grant writes the invite (or finds it live) in the same
+    # transaction as the grant, and no code deletes invites.
     Index("ix_pending_grants_email_key_status", "email_key", "status"),
 )
 

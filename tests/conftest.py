@@ -14,9 +14,6 @@ from store.migrate import upgrade
 from .support.services import RABBITMQ_URL, REDIS_URL, empty_store, new_pg_database, require
 from .support.stack_settings import make_settings
 
-# Modules whose fixtures (and hooks) serve the tests of more than one module.
-pytest_plugins = ["tests.integration.repository_ports", "tests.integration.migrations"]
-
 
 @pytest.fixture(scope="session")
 def pg_database_url():

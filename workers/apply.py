@@ -12,16 +12,13 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from domain.clock import utcnow
 from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
+from domain.states import CommandStatus
+from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
 from domain.validation import describe
-from store import relay_marks
-from store.command_log import QUEUED, REJECTED, SUPERSEDED, Claim
-from store.metrics import batch_sizes, invite_refusals
-from store.unit_of_work import SqlUnitOfWork
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
 from workers.claims import BatchReport, Claimed, claim, identify_each
 from workers.failure_kinds import interruption, is_transient
@@ -29,7 +26,7 @@ from workers.failure_kinds import interruption, is_transient
 logger = logging.getLogger(__name__)
 
 
-def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
+def apply_message(message: object, uow_factory: UnitOfWorkFactory, *,
                   max_attempts: int, chunk: int, lease: timedelta,
                   mails_committed: Callable[[list[UUID]], None] = lambda ids: None,
                   deferred: Callable[[list[dict], float], None] = lambda payloads, countdown: None,
@@ -61,7 +58,7 @@ def apply_message(message: object, uow_factory: Callable[[], SqlUnitOfWork], *,
     return report
 
 
-def _apply_claimed(claimed: Claimed, uow_factory, max_attempts: int, report: BatchReport,
+def _apply_claimed(claimed: Claimed, uow_factory: UnitOfWorkFactory, max_attempts: int, report: BatchReport,
                    mails_committed: Callable[[list[UUID]], None],
                    deferred: Callable[[list[dict], float], None]) -> None:
     """Send back what must wait; apply the rest in one transaction, set-based where it can.
@@ -87,7 +84,7 @@ def _apply_claimed(claimed: Claimed, uow_factory, max_attempts: int, report: Bat
         mails_committed(mail_ids)
 
 
-def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_factory,
+def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkFactory,
                                      max_attempts: int) -> tuple[list[str], list[UUID]]:
     try:
         return _apply_chunk(runnable, uow_factory, max_attempts, bulk=True)
@@ -99,15 +96,15 @@ def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_
         return _apply_chunk(runnable, uow_factory, max_attempts, bulk=False)
 
 
-def _note_taken(uow: SqlUnitOfWork, *, size: int, queue: str | None, sent_at: datetime | None) -> None:
+def _note_taken(uow: UnitOfWork, *, size: int, queue: str | None, sent_at: datetime | None) -> None:
     """For /metrics, the message's size; for the relay, that every message sent well before it has left the queue.
     Last in its transaction: the relay's mark is one row that every worker updates, locked until the commit."""
-    batch_sizes.record(uow.conn, size)
+    uow.figures.record_batch_size(size)
     if queue is not None and sent_at is not None:
-        relay_marks.note_started(uow.conn, queue, sent_at)
+        uow.figures.note_message_started(queue, sent_at)
 
 
-def _release_quietly(uow_factory, ids: list[UUID]) -> None:
+def _release_quietly(uow_factory: UnitOfWorkFactory, ids: list[UUID]) -> None:
     """Give the claims back for the retry; if the database is still away, their lease runs out instead."""
     try:
         with uow_factory() as uow:
@@ -118,7 +115,7 @@ def _release_quietly(uow_factory, ids: list[UUID]) -> None:
                        len(ids), type(error).__name__)
 
 
-def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempts: int,
+def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkFactory, max_attempts: int,
                  bulk: bool) -> tuple[list[str], list[UUID]]:
     """One transaction: runs of membership commands set-based (if `bulk`), the others one by one."""
     statuses: list[str] = []
@@ -130,7 +127,7 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempt
         for run_is_bulk, run in groupby(runnable, key=lambda item: bulk and can_bulk(item[0])):
             run = list(run)
             if run_is_bulk:
-                run_statuses, run_mails = apply_run([cmd for cmd, _ in run], uow, utcnow())
+                run_statuses, run_mails = apply_run([cmd for cmd, _ in run], uow, uow.clock.now())
                 statuses += run_statuses
                 mail_ids += run_mails
             else:
@@ -139,13 +136,13 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory, max_attempt
         return statuses, mail_ids + list(uow.repo.new_mail_ids)
 
 
-def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int) -> str:
+def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -> str:
     try:
         with uow.savepoint():
             status = uow.log.lock_status(cmd.id)
-            if status != QUEUED:
+            if status != CommandStatus.QUEUED:
                 return f"already_{status}"
-            return _decide(cmd, uow, utcnow())
+            return _decide(cmd, uow, uow.clock.now())
     except Exception as error:
         if is_transient(error) or interruption(error) is not None:
             raise
@@ -155,14 +152,14 @@ def _apply_one(cmd: Command, claim: Claim, uow: SqlUnitOfWork, max_attempts: int
         reason = f"unexpected error {type(error).__name__} (error id {error_id}; details in the worker log)"
         if claim.attempts >= max_attempts:
             uow.log.dead_letter(cmd.id, f"{reason} (attempt {claim.attempts} of {max_attempts})",
-                                cmd.model_dump(mode="json"), utcnow())
+                                cmd.model_dump(mode="json"), uow.clock.now())
             return "dead_letter"
         # Left queued: the relay sends it again after its timeout, and the attempt is counted then.
         uow.log.note_error(cmd.id, reason)
         return "error"
 
 
-def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
+def _decide(cmd: Command, uow: UnitOfWork, now: datetime) -> str:
     """Run the handler in a savepoint of its own: a refusal keeps nothing the handler wrote before it.
 
     A unique-key race (another worker inserted the same user or group meanwhile) is tried once more:
@@ -177,13 +174,13 @@ def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
                     _apply_follow_ups(outcome.follow_ups, uow, now)
                 return outcome.status
         except Refused as refusal:
-            _finish(uow, cmd, REJECTED, refusal.reason, now)
+            _finish(uow, cmd, CommandStatus.REJECTED, refusal.reason, now)
             if isinstance(refusal, InviteLimitReached):
-                invite_refusals.count(uow.conn, Counter([refusal.limit]))
-            return REJECTED
+                uow.figures.count_invite_refusals(Counter([refusal.limit]))
+            return CommandStatus.REJECTED
         except Superseded as superseded:
-            _finish(uow, cmd, SUPERSEDED, superseded.reason, now)
-            return SUPERSEDED
+            _finish(uow, cmd, CommandStatus.SUPERSEDED, superseded.reason, now)
+            return CommandStatus.SUPERSEDED
         except IntegrityError:
             if last_try:
                 raise
@@ -191,7 +188,7 @@ def _decide(cmd: Command, uow: SqlUnitOfWork, now: datetime) -> str:
     raise AssertionError("unreachable")
 
 
-def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime) -> None:
+def _apply_follow_ups(commands: list[Command], uow: UnitOfWork, now: datetime) -> None:
     """Commands a handler asked for (retried pending grants): journalled, then applied in this transaction."""
     uow.log.record_submitted(commands, now)
     for follow_up in commands:
@@ -200,12 +197,12 @@ def _apply_follow_ups(commands: list[Command], uow: SqlUnitOfWork, now: datetime
                 outcome = handle(follow_up, uow.repo, now)
                 _finish(uow, follow_up, outcome.status, outcome.message, now)
         except Refused as refusal:
-            _finish(uow, follow_up, REJECTED, refusal.reason, now)
+            _finish(uow, follow_up, CommandStatus.REJECTED, refusal.reason, now)
         except Superseded as superseded:
-            _finish(uow, follow_up, SUPERSEDED, superseded.reason, now)
+            _finish(uow, follow_up, CommandStatus.SUPERSEDED, superseded.reason, now)
 
 
-def _finish(uow: SqlUnitOfWork, cmd: Command, status: str, reason: str, now: datetime) -> None:
+def _finish(uow: UnitOfWork, cmd: Command, status: CommandStatus, reason: str, now: datetime) -> None:
     uow.log.finish(cmd.id, status, reason, now)
     retried = getattr(cmd, "retry_of", None)
     if retried is None:
@@ -215,7 +212,7 @@ def _finish(uow: SqlUnitOfWork, cmd: Command, status: str, reason: str, now: dat
                        "grant of its account and email that the system retried: left as it is", cmd.id, retried)
 
 
-def _dead_letter(uow_factory, command_id, reason: str, payload: object) -> None:
+def _dead_letter(uow_factory: UnitOfWorkFactory, command_id: UUID | None, reason: str, payload: object) -> None:
     with uow_factory() as uow:
-        uow.log.dead_letter(command_id, reason, payload, utcnow())
+        uow.log.dead_letter(command_id, reason, payload, uow.clock.now())
         uow.commit()

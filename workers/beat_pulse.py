@@ -2,7 +2,7 @@
 from one that hangs or has stopped, without asking the broker or the store."""
 from __future__ import annotations
 
-import time
+from datetime import datetime
 from pathlib import Path
 
 from celery.beat import PersistentScheduler
@@ -32,11 +32,11 @@ def stale_after_seconds(settings: Settings) -> float:
     return 3 * settings.relay_interval_seconds + SLACK_SECONDS
 
 
-def beat_silence(settings: Settings) -> str | None:
-    """Why beat seems not to run here (no pulse yet, or too old), or None while it ticks."""
+def beat_silence(settings: Settings, now: datetime) -> str | None:
+    """Why beat seems not to run here at `now` (no pulse yet, or too old), or None while it ticks."""
     path = pulse_path(settings)
     try:
-        age = time.time() - path.stat().st_mtime
+        age = now.timestamp() - path.stat().st_mtime
     except FileNotFoundError:
         return f"beat has not ticked here yet (no {path})"
     if age > stale_after_seconds(settings):

@@ -12,13 +12,11 @@ from uuid import UUID
 
 from domain import commands as c
 from domain.errors import Refused, Superseded
-from domain.handlers import handle
+from domain.handlers import handle_membership
 from domain.invite_limits import InviteLimitReached
 from domain.model import ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, email_key, group_key
-from store.chunk_repository import ChunkRepository
-from store.command_log import PENDING, REJECTED, SUPERSEDED
-from store.metrics import invite_refusals
-from store.unit_of_work import SqlUnitOfWork
+from domain.states import CommandStatus
+from domain.unit_of_work_port import UnitOfWork
 
 _MEMBERSHIP_TYPES = (c.GrantAdmin, c.RevokeAdmin, c.AddMember, c.RemoveMember)
 _BULK_TYPES = (*_MEMBERSHIP_TYPES, c.CreateAccount, c.AddUser)
@@ -43,12 +41,12 @@ def _group_of(command: c.Command) -> str:
     return ADMIN_GROUP_KEY if group is None else group_key(group)
 
 
-def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[list[str], list[UUID]]:
+def apply_run(run: list[c.Command], uow: UnitOfWork, now: datetime) -> tuple[list[str], list[UUID]]:
     """Apply the run inside the unit of work's transaction; each command's status, and the new mails.
 
     The run was claimed just now, so its commands are taken to be queued; if one is not when the statuses are
     written (a copy of it was applied elsewhere meanwhile), NotForBulk: the one-by-one path checks each."""
-    repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl, now, uow.invite_limits)
+    repo = uow.set_based_repository(now)
     memberships = [cmd for cmd in run if isinstance(cmd, _MEMBERSHIP_TYPES)]
     repo.prefetch({cmd.account for cmd in run}, {_subject(cmd) for cmd in run},
                   {email_key(cmd.actor) for cmd in run if cmd.actor != SUPPORT},
@@ -60,11 +58,11 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
     for cmd in run:
         writes = repo.writes
         try:
-            outcome = handle(cmd, repo, now)
+            outcome = handle_membership(cmd, repo, now)
         except (Refused, Superseded) as refusal:
             if repo.writes != writes:
                 raise NotForBulk(f"command {cmd.id} was refused after it wrote") from refusal
-            status = REJECTED if isinstance(refusal, Refused) else SUPERSEDED
+            status = CommandStatus.REJECTED if isinstance(refusal, Refused) else CommandStatus.SUPERSEDED
             reason = refusal.reason
             if isinstance(refusal, InviteLimitReached):
                 refused_by_limit[refusal.limit] += 1
@@ -74,11 +72,11 @@ def apply_run(run: list[c.Command], uow: SqlUnitOfWork, now: datetime) -> tuple[
             status, reason = outcome.status, outcome.message
         results.append({"id": cmd.id, "status": status, "reason": reason, "finished_at": now})
     for result in results:  # a grant held pending, then cancelled or replaced by a later command of the run
-        if result["status"] == PENDING and result["id"] in repo.superseded_commands:
-            result.update(status=SUPERSEDED, reason=repo.superseded_commands[result["id"]])
+        if result["status"] == CommandStatus.PENDING and result["id"] in repo.superseded_commands:
+            result.update(status=CommandStatus.SUPERSEDED, reason=repo.superseded_commands[result["id"]])
         statuses.append(result["status"])
     repo.flush()
     if not uow.log.finish_queued(results):
         raise NotForBulk("a command of the run was no longer queued: another worker applied a copy meanwhile")
-    invite_refusals.count(uow.conn, refused_by_limit)
+    uow.figures.count_invite_refusals(refused_by_limit)
     return statuses, repo.new_mail_ids

@@ -8,7 +8,7 @@ from celery import Celery, Task
 from celery.exceptions import Reject, SoftTimeLimitExceeded
 
 from config.settings import Settings, load_settings
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK, Clock
 from messaging.broker import (
     APPLY_BATCH,
     EXPIRE_INVITES,
@@ -50,10 +50,11 @@ class KeepsArgsSummary(Task):
         return super().signature_from_request(request, args, kwargs, queue, **extra_options)
 
 
-def create_app(settings: Settings | None = None) -> Celery:
-    """The worker app: apply_batch and relay tasks, and the beat schedule of periodic jobs."""
+def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) -> Celery:
+    """The worker app: apply_batch and relay tasks, and the beat schedule of periodic jobs; every task reads the
+    time from `clock`."""
     settings = settings or load_settings()
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, clock)
     runtime.master_keys()  # refuse at start, not at the first mail, when the master key is missing or malformed
     app = make_celery(settings, "envadmin-worker")
     app.conf.beat_schedule = {
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Celery:
                                    chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
                                    mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
                                    deferred=lambda payloads, countdown: publish_batch(
-                                       app, settings.queue, payloads, countdown=countdown),
+                                       app, settings.queue, payloads, countdown=countdown, clock=clock),
                                    queue=settings.queue)
         except SoftTimeLimitExceeded:
             # As if the worker had died: the message goes back to the queue, the attempts stay counted,
@@ -115,21 +116,22 @@ def create_app(settings: Settings | None = None) -> Celery:
     @app.task(name=EXPIRE_INVITES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def expire_invites_task():
         with runtime.unit_of_work() as uow:
-            expired = expire_invites(uow.conn, utcnow())
+            expired = expire_invites(uow.conn, clock.now())
             uow.commit()
         return expired
 
     @app.task(name=PRUNE_LOGIN_FAILURES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_login_failures():
         with runtime.unit_of_work() as uow:
-            pruned = prune_failures(uow.conn, utcnow()) + prune_resets(uow.conn, utcnow())
+            now = clock.now()
+            pruned = prune_failures(uow.conn, now) + prune_resets(uow.conn, now)
             uow.commit()
         return pruned
 
     @app.task(name=PRUNE_WEB_SESSIONS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_web_sessions():
         with runtime.unit_of_work() as uow:
-            pruned = prune_sessions(uow.conn, utcnow(), session_limits(settings))
+            pruned = prune_sessions(uow.conn, clock.now(), session_limits(settings))
             uow.commit()
         return pruned
 

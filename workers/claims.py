@@ -10,10 +10,10 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from domain.clock import utcnow
 from domain.commands import Command, parse_command, parse_journalled
+from domain.states import CommandStatus
+from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
 from domain.validation import describe
-from store.command_log import LEASED, QUEUED, Claim
 
 DEFER_FIRST_SECONDS = 0.5  # a job row waiting for an earlier row is sent again after this, then twice as long
 DEFER_MAX_SECONDS = 20.0  # each time, up to this (below the relay's 30 s)
@@ -46,7 +46,7 @@ class Claimed:
     suspects: list[tuple[UUID, dict]]
 
 
-def identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[tuple[UUID, dict]]:
+def identify_each(items: list[dict], uow_factory: UnitOfWorkFactory, report: BatchReport) -> list[tuple[UUID, dict]]:
     """Each item's command id, once. Only the id is read: the command log's copy is what gets applied."""
     identified, bad, seen = [], [], set()
     for item in items:
@@ -65,14 +65,14 @@ def identify_each(items: list[dict], uow_factory, report: BatchReport) -> list[t
     if bad:
         with uow_factory() as uow:
             for item, reason in bad:
-                uow.log.dead_letter(None, reason, item, utcnow())
+                uow.log.dead_letter(None, reason, item, uow.clock.now())
                 report.count("dead_letter")
             uow.commit()
     return identified
 
 
-def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease: timedelta,
-          report: BatchReport, also: Callable[[object], None] | None = None) -> Claimed:
+def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_attempts: int, lease: timedelta,
+          report: BatchReport, also: Callable[[UnitOfWork], None] | None = None) -> Claimed:
     """In its own transaction, so a command that kills its worker is still counted.
 
     What to apply now, what to send again later, and the suspects: of several commands claimed together,
@@ -83,17 +83,20 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
     transaction, just before it commits.
     """
     with uow_factory() as uow:
-        claims = uow.log.claim([command_id for command_id, _ in items], utcnow(), lease)
+        now = uow.clock.now()
+        claims = uow.log.claim([command_id for command_id, _ in items], now, lease)
         runnable, suspects = [], []
         for command_id, item in items:
             claim = claims.get(command_id)
             if claim is None:
-                uow.log.dead_letter(None, _not_in_log(command_id, item), item, utcnow())
+                uow.log.dead_letter(None, _not_in_log(command_id, item), item, now)
                 report.count("dead_letter")
-            elif claim.status != QUEUED:
-                report.count(claim.status if claim.status == LEASED else f"already_{claim.status}")
+            elif claim.leased:
+                report.count("leased")
+            elif claim.status != CommandStatus.QUEUED:
+                report.count(f"already_{claim.status}")
             elif claim.attempts > max_attempts:
-                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, utcnow())
+                uow.log.dead_letter(command_id, f"gave up after {claim.attempts - 1} attempts", item, now)
                 report.count("dead_letter")
             elif claim.attempts > 1 and len(items) > 1:
                 suspects.append((claim.attempts, command_id, item))
@@ -107,13 +110,12 @@ def claim(items: list[tuple[UUID, dict]], uow_factory, max_attempts: int, lease:
         if waiting:
             deferrals = max(claim.deferrals for cmd, claim in runnable if cmd.id in waiting)
             countdown = min(DEFER_FIRST_SECONDS * 2 ** deferrals, DEFER_MAX_SECONDS)
-            now = utcnow()
             uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown))
             report.statuses["deferred"] = len(waiting)
         if also is not None:
             also(uow)
         uow.commit()
-    # The least tried first: the culprit, tried most, comes last and no longer holds back the others.
+    # The least tried first: the culprit, tried most, comes last and does not hold back the others.
     # Order does not decide outcomes (last-issued wins by the clocks, job prerequisites are waited for).
     suspects.sort(key=lambda suspect: suspect[0])
     return Claimed([(cmd, claim) for cmd, claim in runnable if cmd.id not in waiting],

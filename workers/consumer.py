@@ -5,8 +5,6 @@ import logging
 
 from celery.worker.consumer import Consumer
 
-from domain.clock import utcnow
-
 logger = logging.getLogger(__name__)
 MAX_KEPT_BYTES = 10_000
 
@@ -34,7 +32,7 @@ class DeadLetteringConsumer(Consumer):
         text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else str(raw)
         try:
             with self.app.envadmin_runtime.unit_of_work() as uow:
-                uow.log.dead_letter(None, reason, text[:MAX_KEPT_BYTES], utcnow())
+                uow.log.dead_letter(None, reason, text[:MAX_KEPT_BYTES], uow.clock.now())
                 uow.commit()
         except Exception:  # the consumer must go on whatever the store says
             logger.exception("Could not record a dead letter: %s", reason)

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from celery import Celery
 
-from domain.clock import utcnow
 from messaging.broker import publish_batch, queue_depth
 from store import relay_marks
 from workers.runtime import Runtime
@@ -29,7 +28,7 @@ def relay_unapplied(app: Celery, runtime: Runtime, max_batches: int = 20) -> int
         return 0  # the broker is away: a publish would fail too
     sent = 0
     for _ in range(max_batches):
-        now = utcnow()
+        now = runtime.clock.now()
         with runtime.unit_of_work() as uow:
             cutoff = lost_before(now, timedelta(seconds=settings.relay_after_seconds), waiting,
                                  relay_marks.started_sent_at(uow.conn, settings.queue))
@@ -38,7 +37,7 @@ def relay_unapplied(app: Celery, runtime: Runtime, max_batches: int = 20) -> int
             payloads = uow.log.take_unapplied(cutoff, settings.publish_batch, now)
             if not payloads:
                 return sent
-            if not publish_batch(app, settings.queue, payloads):
+            if not publish_batch(app, settings.queue, payloads, clock=runtime.clock):
                 return sent  # rolled back: still due next time
             relay_marks.count_republished(uow.conn, settings.queue, len(payloads))
             uow.commit()

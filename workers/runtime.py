@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from config.settings import Settings
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.invite_limits import InviteLimits
 from domain.master_keys import MasterKeys
 from store.engine import make_engine
@@ -20,10 +21,11 @@ def invite_limits(settings: Settings) -> InviteLimits:
 
 
 class Runtime:
-    """Builds the engine lazily in whichever process first needs it."""
+    """Builds the engine lazily in whichever process first needs it; `clock` is the worker's one clock."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, clock: Clock = SYSTEM_CLOCK):
         self.settings = settings
+        self.clock = clock
         self._engine: Engine | None = None
         self._pid: int | None = None
         self._mail_writer: InviteMailWriter | None = None
@@ -48,4 +50,4 @@ class Runtime:
             self._mail_writer = InviteMailWriter(self.master_keys().current, self.settings.public_url,
                                                  self.settings.service_name)
         return SqlUnitOfWork(self.engine, self._mail_writer, timedelta(days=self.settings.invite_ttl_days),
-                             invite_limits(self.settings))
+                             invite_limits(self.settings), self.clock)

@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Callable
 from uuid import UUID
 
 from celery import Celery
 
 from config.settings import Settings
-from domain.clock import utcnow
+from domain.clock import Clock
 from domain.master_keys import MasterKeys
 from mail.message import build_message
 from mail.transports import SMTP_TIMEOUT_SECONDS, Transport, UndeliverableAddress, transport_for
@@ -48,7 +48,8 @@ def send_one(mail_id: UUID | str, uow_factory: Callable[[], SqlUnitOfWork], sett
             return SKIPPED
         attempts_allowed = settings.mail_max_attempts
         try:
-            transport.send(mail_id, build_message(mail_id, mail.to_email, mail.subject, mail.content))
+            transport.send(mail_id, build_message(mail_id, mail.to_email, mail.subject, mail.content,
+                                                  uow.clock.now()))
         except UndeliverableAddress as error:
             reason, attempts_allowed = f"undeliverable address: {error}", 1
             uow.rollback()
@@ -56,12 +57,12 @@ def send_one(mail_id: UUID | str, uow_factory: Callable[[], SqlUnitOfWork], sett
             reason = f"{type(error).__name__}: {error}"
             uow.rollback()
         else:
-            outbox.mark_sent(mail_id, utcnow())
+            outbox.mark_sent(mail_id, uow.clock.now())
             uow.commit()
             logger.info("Mail %s sent", mail_id)
             return SENT
         # Counted in a transaction of its own, after the send's has let the row go.
-        final = outbox.record_failure(mail_id, reason, utcnow(), attempts_allowed)
+        final = outbox.record_failure(mail_id, reason, uow.clock.now(), attempts_allowed)
         uow.commit()
     if final:
         logger.warning("Mail %s failed for good: %s", mail_id, reason)
@@ -80,8 +81,8 @@ def publish_mail(app: Celery, queue: str, mail_id: UUID) -> bool:
     return True
 
 
-# A mail server answers each command of a session in turn: one session waited on it for most of each mail, and
-# with one per worker process the worker sent about 950 mails/s, its processes mostly idle.
+# A mail server answers each command of a session in turn: one session waits on it for most of each mail, and
+# with one session per worker process a worker sends about 950 mails/s, its processes mostly idle.
 SESSIONS_PER_BATCH = 4
 
 
@@ -109,17 +110,18 @@ def send_batch(mail_ids: list[str], uow_factory: Callable[[], SqlUnitOfWork], se
             transport_for(settings.effective_mail_url) for _ in range(min(SESSIONS_PER_BATCH, len(mails)))]
         with ThreadPoolExecutor(len(transports) or 1) as sessions:
             for session_sent, session_failures in sessions.map(
-                    lambda i: _send_over(transports[i], mails[i::len(transports)], settings), range(len(transports))):
+                    lambda i: _send_over(transports[i], mails[i::len(transports)], settings, uow.clock),
+                    range(len(transports))):
                 sent += session_sent
                 failures += session_failures
-        outbox.mark_sent_many(sent, utcnow())
+        outbox.mark_sent_many(sent, uow.clock.now())
         uow.commit()
     results = {SENT: len(sent), SKIPPED: len(ids) - len(mails) - len(unreadable) - len(not_held)}
     if not_held:
         results["not_held"] = len(not_held)
     for mail_id, reason, attempts_allowed in failures:
         with uow_factory() as uow:
-            final = MailOutbox(uow.conn).record_failure(mail_id, reason, utcnow(), attempts_allowed)
+            final = MailOutbox(uow.conn).record_failure(mail_id, reason, uow.clock.now(), attempts_allowed)
             uow.commit()
         if final:
             logger.warning("Mail %s failed for good: %s", mail_id, reason)
@@ -129,13 +131,16 @@ def send_batch(mail_ids: list[str], uow_factory: Callable[[], SqlUnitOfWork], se
     return results
 
 
-def _send_over(transport: Transport, mails: list, settings: Settings) -> tuple[list[UUID], list[tuple]]:
-    """Send these mails in one session of the transport: the ids sent, and the failures."""
+def _send_over(transport: Transport, mails: list, settings: Settings,
+               clock: Clock) -> tuple[list[UUID], list[tuple]]:
+    """Send these mails in one session of the transport, each dated when it is built: the ids sent, and the
+    failures."""
     sent, failures = [], []
     with transport.session():
         for mail in mails:
             try:
-                transport.send(mail.id, build_message(mail.id, mail.to_email, mail.subject, mail.content))
+                transport.send(mail.id, build_message(mail.id, mail.to_email, mail.subject, mail.content,
+                                                      clock.now()))
             except UndeliverableAddress as error:
                 failures.append((mail.id, f"undeliverable address: {error}", 1))
             except (OSError, smtplib.SMTPException) as error:
@@ -155,11 +160,11 @@ def retry_waits(max_attempts: int) -> list[timedelta]:
 
 
 def sweep_mail_outbox(app: Celery, uow_factory: Callable[[], SqlUnitOfWork], settings: Settings,
-                      now: datetime | None = None, limit: int = 500) -> int:
-    """Queue send_mail again for pending mails older than the relay timeout; the number queued."""
-    now = now or utcnow()
-    cutoff = now - timedelta(seconds=settings.relay_after_seconds)
+                      limit: int = 500) -> int:
+    """Queue send_mail again for pending mails older than the relay timeout (by the unit of work's clock); the
+    number queued."""
     with uow_factory() as uow:
+        cutoff = uow.clock.now() - timedelta(seconds=settings.relay_after_seconds)
         due = MailOutbox(uow.conn).pending_ids(cutoff, limit, retry_waits(settings.mail_max_attempts))
     queued = publish_mails(app, settings.queue, due)
     if queued:

@@ -1,12 +1,11 @@
 """envadmin audit: an account's audit trail, newest first: who did what, when, from where."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Optional
 
 import typer
 
-from producers.cli.context import Json, fail, print_json, print_lines
+from producers.cli.context import CLOCK, Json, fail, print_json, print_lines
 from producers.cli.memberships import existing_account
 from producers.cli.views import audit_lines
 from producers.services.audit_filters import SINCE_HELP, audit_filter
@@ -23,7 +22,7 @@ def audit(account: Annotated[str, typer.Option("--account", help="Account number
           as_json: Json = False) -> None:
     """Who did what in an account, when, and from where (cli, api, job, web), newest first."""
     try:
-        wanted = audit_filter(actor, action, since, datetime.now(timezone.utc))
+        wanted = audit_filter(actor, action, since, CLOCK.now())
     except ValueError as e:
         fail(f"--since: {e}")
     account = account.strip()

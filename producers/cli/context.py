@@ -9,10 +9,11 @@ from uuid import UUID
 import typer
 from pydantic import ValidationError
 
+from domain.states import CommandStatus
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.validation import describe
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
-from store.command_log import QUEUED
 from store.location import StoreNotFound
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
@@ -30,6 +31,7 @@ NO_STORE_HELP = ("run envadmin from the folder that holds var/, or set ENVADMIN_
                  "ENVADMIN_DATABASE_URL; `envadmin account create`, `envadmin db upgrade`, `envadmin worker` "
                  "and `envadmin demo` create a store")
 
+CLOCK: Clock = SYSTEM_CLOCK  # the CLI's one clock: its verbs and the client they share read the time from it
 _client: Client | None = None
 
 
@@ -38,7 +40,7 @@ def client(create_store: bool = False) -> Client:
     global _client
     if _client is None:
         try:
-            _client = Client(create_store=create_store)
+            _client = Client(create_store=create_store, clock=CLOCK)
         except StoreNotFound as e:
             fail(f"{e}; {NO_STORE_HELP}", EXIT_REFUSED)
     return _client
@@ -47,7 +49,7 @@ def client(create_store: bool = False) -> Client:
 def wait_with_hint(api: Client, ids: list[UUID], timeout: float) -> dict[UUID, str]:
     """Client.wait; after a few seconds with a command still queued, say that no worker seems to run."""
     found = api.wait(ids, min(timeout, NO_WORKER_HINT_SECONDS))
-    if timeout > NO_WORKER_HINT_SECONDS and any(found.get(i, QUEUED) == QUEUED for i in ids):
+    if timeout > NO_WORKER_HINT_SECONDS and any(found.get(i, CommandStatus.QUEUED) == CommandStatus.QUEUED for i in ids):
         no_worker_hint(NO_WORKER_HINT_SECONDS, timeout)
         found = api.wait(ids, timeout - NO_WORKER_HINT_SECONDS)
     return found

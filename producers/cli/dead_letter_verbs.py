@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Annotated, Optional
 
 import typer
@@ -10,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from domain.commands import Actor
 from domain.validation import describe
-from producers.cli.context import EXIT_REFUSED, By, Json, client, fail, print_json, print_lines
+from producers.cli.context import CLOCK, EXIT_REFUSED, By, Json, client, fail, print_json, print_lines
 from producers.cli.views import dead_letter_lines, dead_letter_show_lines, replay_lines
 from producers.ops.dead_letter_replay import replay_all_dead_letters, replay_dead_letters
 from producers.services.audit_filters import SINCE_HELP, since_time
@@ -73,7 +72,7 @@ def replay(by: By,
         fail(f"--by: {describe(e).removeprefix('input: ')}")
     if every:
         try:
-            start = since_time(since, datetime.now(timezone.utc)) if since is not None else None
+            start = since_time(since, CLOCK.now()) if since is not None else None
         except ValueError as e:
             fail(f"--since: {e}")
         outcomes = replay_all_dead_letters(client(), actor, start, source="cli")

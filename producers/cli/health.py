@@ -7,7 +7,7 @@ import typer
 
 from config.settings import load_settings
 from messaging.broker import make_celery
-from producers.cli.context import EXIT_REFUSED, fail, out
+from producers.cli.context import CLOCK, EXIT_REFUSED, fail, out
 from producers.ops.snapshot import read_workers
 
 health_app = typer.Typer(help="Health checks of the processes on this host (for container health checks).",
@@ -22,7 +22,7 @@ def worker() -> None:
         fail("the embedded broker has no remote control: workers can be asked only on Redis or RabbitMQ",
              EXIT_REFUSED)
     host = socket.gethostname()
-    answered = read_workers(make_celery(settings, "envadmin-health"), settings)
+    answered = read_workers(make_celery(settings, "envadmin-health"), settings, CLOCK)
     here = [found["name"] for found in answered["list"] if found["name"].rpartition("@")[2] == host]
     if not here:
         elsewhere = ", ".join(found["name"] for found in answered["list"])
@@ -36,7 +36,7 @@ def beat() -> None:
     from workers.beat_pulse import beat_silence  # the CLI runs workers; submitting verbs never import them
 
     settings = load_settings()
-    silence = beat_silence(settings)
+    silence = beat_silence(settings, CLOCK.now())
     if silence is not None:
         fail(silence, EXIT_REFUSED)
     out.print("beat ticks", markup=False)

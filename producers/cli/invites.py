@@ -7,9 +7,9 @@ import typer
 
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
-from domain.model import INVITE_STATUSES
 from domain.passwords import check_new_password
 from domain.registration import NAMES_REQUIRED
+from domain.states import CommandStatus, InviteStatus
 from domain.text import person_or_group_name
 from producers.cli.context import (
     EXIT_REFUSED,
@@ -31,7 +31,6 @@ from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
 from producers.services.invite_registration import open_envelope, register_with_token
 from producers.services.local_client import local_client
-from store.command_log import QUEUED
 from store.reads import queries
 
 invite_app = typer.Typer(help="Encrypted-envelope invites.", no_args_is_help=True)
@@ -68,12 +67,12 @@ def cancel(email: Email, account: Account, by: By, wait: Wait = False, timeout: 
 
 @invite_app.command("list")
 def list_invites(account: Annotated[Optional[str], typer.Option("--account")] = None,
-                 status: Annotated[Optional[str], typer.Option("--status", help="|".join(INVITE_STATUSES))] = None,
+                 status: Annotated[Optional[str], typer.Option("--status", help="|".join(InviteStatus))] = None,
                  as_json: Json = False) -> None:
     """Invites, newest first."""
-    if status is not None and status not in INVITE_STATUSES:
-        fail(f"--status: expected one of {', '.join(INVITE_STATUSES)}, not {status!r}")
-    found = queries.list_invites(client().engine, account, status)
+    if status is not None and status not in list(InviteStatus):
+        fail(f"--status: expected one of {', '.join(InviteStatus)}, not {status!r}")
+    found = queries.list_invites(client().engine, account, status, now=client().clock.now())
     if as_json:
         print_json({"invites": found})
         return
@@ -135,7 +134,7 @@ def register(first: Annotated[Optional[str], typer.Option(
             print_json({"ok": False, "reason": reason})
         err.print(f"error: {reason}", markup=False)
         raise typer.Exit(EXIT_REFUSED)
-    retried = [{"id": str(c.id), "status": QUEUED, "reason": None} for c in result.retries]
+    retried = [{"id": str(c.id), "status": CommandStatus.QUEUED, "reason": None} for c in result.retries]
     if wait and result.retries:
         wait_with_hint(api, [c.id for c in result.retries], timeout)
         retried = [queries.command_status(api.engine, c.id) for c in result.retries]

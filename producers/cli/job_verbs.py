@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from config.process_heap import settle_heap
+from domain.states import CommandStatus
 from producers.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -97,7 +98,7 @@ def onboard(
         code = _follow(job.job_id, timeout, show_progress=not as_json)
     else:
         code = EXIT_OK
-    report = job_reports.report(api.engine, job.job_id)
+    report = job_reports.report(api.engine, job.job_id, api.clock.now())
     if as_json:
         print_json(report)
     else:
@@ -160,7 +161,7 @@ def _progress(show: bool) -> Progress:
 
 
 def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
-    report = job_reports.report(client().engine, job_id)
+    report = job_reports.report(client().engine, job_id, client().clock.now())
     counts = report["counts"]
     done = _done(report)
     shown = (f"read {report['rows_read']} · submitted {report['rows_submitted']} · applied {counts['applied']}"
@@ -170,7 +171,7 @@ def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
 
 
 def _done(report: dict) -> int:
-    return sum(n for status, n in report["counts"].items() if status != "queued")
+    return sum(n for status, n in report["counts"].items() if status != CommandStatus.QUEUED)
 
 
 def _print_summary(report: dict) -> None:
@@ -204,7 +205,7 @@ def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Js
 def list_jobs(limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
               as_json: Json = False) -> None:
     """The latest jobs with their state and counts."""
-    reports = job_reports.recent(client().engine, limit)
+    reports = job_reports.recent(client().engine, limit, client().clock.now())
     if as_json:
         print_json({"jobs": reports})
         return
@@ -224,7 +225,7 @@ def _job_id(text: str) -> UUID:
 
 
 def _report_or_fail(text: str) -> dict:
-    report = job_reports.report(client().engine, _job_id(text))
+    report = job_reports.report(client().engine, _job_id(text), client().clock.now())
     if report is None:
         fail(f"no job {text}", EXIT_REFUSED)
     return report

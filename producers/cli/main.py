@@ -82,6 +82,7 @@ def run() -> None:
     except (MasterKeyError, WrongMasterKey, SettingsError) as e:  # names the setting or key id, never a secret
         _exit_with(str(e), EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
+        # Read here, not from the settings: this error may be the settings failing to load.
         if os.environ.get("ENVADMIN_DEBUG"):
             raise
         _exit_with(f"internal error: {type(e).__name__}: {e} (set ENVADMIN_DEBUG=1 for details)", EXIT_REFUSED)

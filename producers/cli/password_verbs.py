@@ -1,7 +1,6 @@
 """login and password change: synchronous checks against the store, passwords only on standard input."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -48,7 +47,7 @@ def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = F
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, "the password")
     api = client()
-    result = credentials.login(api.engine, email, password, datetime.now(timezone.utc), client=local_client(),
+    result = credentials.login(api.engine, email, password, api.clock.now(), client=local_client(),
                                keys=api.master_keys())
     _report(email, result, as_json)
 
@@ -60,7 +59,7 @@ def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = 
     current, new = read_stdin_lines(2, "the current password, then the new one, one per line")
     api = client()
     try:
-        result = credentials.change_password(api.engine, email, current, new, datetime.now(timezone.utc),
+        result = credentials.change_password(api.engine, email, current, new, api.clock.now(),
                                              client=local_client(), keys=api.master_keys())
     except ValueError as e:
         fail(str(e))

@@ -1,39 +1,45 @@
-"""web (and its other name, api): serve the web pages and the HTTP API in one process (uvicorn)."""
+"""web and api: serve the web pages with the HTTP API, or the HTTP API alone, in one process (uvicorn)."""
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
 
-from config.settings import load_settings
+from config.settings import Settings, load_settings
 from producers.cli.context import err
 
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 
-def web(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-) -> None:
+
+def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve the web pages (the invitee's registration link, sign-in, envelopes) and the HTTP API."""
-    import uvicorn  # imported on use: the other verbs never need the web stack
-
-    from producers.api.body_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
-    from producers.http_app import create_web
-
     settings = load_settings()  # first: a setting that cannot be used stops the server before it listens
     if settings.api_token is None:
         err.print("warning: ENVADMIN_API_TOKEN is not set; the pages work, the API under /v1 will refuse every "
                   "request (503).", markup=False)
     err.print(f"serving {settings.public_url} (pages) and its /v1 API on http://{host}:{port}", markup=False)
-    uvicorn.run(create_web(settings), host=host, port=port,
+    _serve(settings, pages=True, host=host, port=port)
+
+
+def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the HTTP API alone (Authorization: Bearer $ENVADMIN_API_TOKEN), without the web pages."""
+    settings = load_settings()
+    if settings.api_token is None:
+        err.print("warning: ENVADMIN_API_TOKEN is not set; the API under /v1 will refuse every request (503).",
+                  markup=False)
+    err.print(f"serving the /v1 API on http://{host}:{port}", markup=False)
+    _serve(settings, pages=False, host=host, port=port)
+
+
+def _serve(settings: Settings, *, pages: bool, host: str, port: int) -> None:
+    import uvicorn  # imported on use: the other verbs never need the web stack
+
+    from producers.api.body_limits import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, timed_h11_protocol
+    from producers.http_app import create_http_app
+
+    uvicorn.run(create_http_app(settings, pages=pages), host=host, port=port,
                 http=timed_h11_protocol(settings.api_read_timeout_seconds),
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
                 proxy_headers=False,  # uvicorn would believe 127.0.0.1's; the app believes ENVADMIN_TRUSTED_PROXIES
                 ws="none")  # no WebSocket routes: an upgrade request is an ordinary request
-
-
-def api(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-) -> None:
-    """Another name for `web`: the HTTP API (Authorization: Bearer $ENVADMIN_API_TOKEN) and the pages."""
-    web(host=host, port=port)

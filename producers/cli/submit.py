@@ -8,7 +8,9 @@ import typer
 from pydantic import ValidationError
 
 from domain.passwords import hash_temporary_password
+from domain.states import CommandStatus
 from producers.cli.context import (
+    CLOCK,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_TIMEOUT,
@@ -21,10 +23,9 @@ from producers.cli.context import (
 )
 from producers.cli.views import command_lines
 from producers.services.client import Client, new_command
-from store.command_log import APPLIED, QUEUED, SUPERSEDED
 from store.reads import queries
 
-_SUCCESS = {APPLIED, SUPERSEDED, "pending"}
+_SUCCESS = {CommandStatus.APPLIED, CommandStatus.SUPERSEDED, CommandStatus.PENDING}
 
 # Stands for the hash of a temporary password while the command's fields are checked, before any store is
 # opened: the hash is keyed from the master key (domain.passwords), read with the store's settings.
@@ -56,7 +57,7 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
     shown only once its user exists, and never for a refused command.
     """
     try:
-        command = new_command(type_, actor=by, source="cli", account=account, **fields)
+        command = new_command(type_, actor=by, source="cli", account=account, clock=CLOCK, **fields)
     except ValidationError as e:
         invalid(e)
     api = client(create_store)
@@ -68,7 +69,7 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
     if not receipt.published:
         err.print("warning: the broker did not take the command now; it is saved and the relay "
                   "will publish it.", markup=False)
-    status = {"id": str(command.id), "status": QUEUED, "reason": None}
+    status = {"id": str(command.id), "status": CommandStatus.QUEUED, "reason": None}
     wait = wait or new_password is not None
     if wait:
         wait_with_hint(api, [command.id], timeout)
@@ -76,10 +77,10 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
         status.update(status=shown["status"], reason=shown["reason"])
     caveat = None
     if new_password is not None:
-        if status["status"] == QUEUED:
+        if status["status"] == CommandStatus.QUEUED:
             status["temporary_password"] = new_password.password
             caveat = "valid once a worker applies the command and creates the user"
-        elif status["status"] == APPLIED and queries.user_has_password_hash(
+        elif status["status"] == CommandStatus.APPLIED and queries.user_has_password_hash(
                 api.engine, new_password.email, password_hash):
             status["temporary_password"] = new_password.password
     if as_json:
@@ -92,7 +93,7 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
 def _exit_code(status: str, waited: bool) -> int:
     if not waited:
         return EXIT_OK
-    if status == QUEUED:
+    if status == CommandStatus.QUEUED:
         err.print("still queued: is a worker running? (envadmin worker)", markup=False)
         return EXIT_TIMEOUT
     return EXIT_OK if status in _SUCCESS else EXIT_REFUSED

@@ -85,7 +85,7 @@ def show(lines: list[str]) -> None:
 def _wait(client: Client, job: Onboarding, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        report = job_reports.report(client.engine, job.job_id)
+        report = job_reports.report(client.engine, job.job_id, client.clock.now())
         if report["state"] != job_reports.RUNNING or time.monotonic() > deadline:
             return report
         time.sleep(0.1)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from rich.console import Console
 
 from domain.passwords import generate_temporary_password, hash_temporary_password
+from domain.states import CommandStatus
 from messaging.broker import publish_batch
 from producers.cli.ops_verbs import status_report
 from producers.cli.views import command_lines, dead_letter_lines, group_lines, status_lines
@@ -29,7 +30,7 @@ class Step:
     cli: str
     type_: str
     actor: str
-    expect: str
+    expect: CommandStatus
     fields: dict[str, Any]
     temporary_password: str | None = None  # of the user the step creates, shown once the user exists
 
@@ -63,29 +64,29 @@ def _story(client: Client, account: str, web_base: str) -> bool:
     alice_password, bob_password = generate_temporary_password(), generate_temporary_password()
     steps = [
         Step(f"account create {account} --name 'Acme Demo' --admin {alice} --first Alice --last Martin",
-             "create_account", "support", "applied",
+             "create_account", "support", CommandStatus.APPLIED,
              dict(name="Acme Demo", admin_email=alice, first_name="Alice", last_name="Martin",
                   password_hash=_sealed(client, alice_password)), alice_password),
-        Step(f"admin grant {account} {carol} --by {alice}", "grant_admin", alice, "pending",
+        Step(f"admin grant {account} {carol} --by {alice}", "grant_admin", alice, CommandStatus.PENDING,
              dict(email=carol)),
         Step(f"admin grant {account} {bob} --by mallory@evil.example", "grant_admin",
-             "mallory@evil.example", "rejected", dict(email=bob)),
+             "mallory@evil.example", CommandStatus.REJECTED, dict(email=bob)),
         Step(f"user add {bob} --account {account} --by {alice} --first Bob --last Durand", "add_user",
-             alice, "applied", dict(email=bob, first_name="Bob", last_name="Durand",
+             alice, CommandStatus.APPLIED, dict(email=bob, first_name="Bob", last_name="Durand",
                                     password_hash=_sealed(client, bob_password)), bob_password),
-        Step(f"admin grant {account} {bob.upper()} --by {alice}", "grant_admin", alice, "applied",
+        Step(f"admin grant {account} {bob.upper()} --by {alice}", "grant_admin", alice, CommandStatus.APPLIED,
              dict(email=bob.upper())),
-        Step(f"admin grant {account} {bob} --by {alice}", "grant_admin", alice, "applied", dict(email=bob)),
-        Step(f"group create {account} 'Support Desk' --by {bob}", "create_group", bob, "applied",
+        Step(f"admin grant {account} {bob} --by {alice}", "grant_admin", alice, CommandStatus.APPLIED, dict(email=bob)),
+        Step(f"group create {account} 'Support Desk' --by {bob}", "create_group", bob, CommandStatus.APPLIED,
              dict(group="Support Desk")),
-        Step(f"group add-member {account} 'support desk' {alice} --by {bob}", "add_member", bob, "applied",
+        Step(f"group add-member {account} 'support desk' {alice} --by {bob}", "add_member", bob, CommandStatus.APPLIED,
              dict(group="support desk", email=alice)),
         Step(f"group rename {account} 'Account Administrators' Owners --by {bob}", "rename_group", bob,
-             "rejected", dict(group="Account Administrators", new_name="Owners")),
+             CommandStatus.REJECTED, dict(group="Account Administrators", new_name="Owners")),
     ]
-    closing = [Step(f"admin revoke {account} {bob} --by {carol}", "revoke_admin", carol, "applied",
+    closing = [Step(f"admin revoke {account} {bob} --by {carol}", "revoke_admin", carol, CommandStatus.APPLIED,
                     dict(email=bob)),
-               Step(f"admin revoke {account} {carol} --by {carol}", "revoke_admin", carol, "rejected",
+               Step(f"admin revoke {account} {carol} --by {carol}", "revoke_admin", carol, CommandStatus.REJECTED,
                     dict(email=carol))]
     ok = all(_run(client, account, step) for step in steps)
     carol_password = generate_temporary_password()
@@ -106,7 +107,8 @@ def _sealed(client: Client, temporary_password: str) -> str:
 
 
 def _run(client: Client, account: str, step: Step) -> bool:
-    cmd = new_command(step.type_, actor=step.actor, source="cli", account=account, **step.fields)
+    cmd = new_command(step.type_, actor=step.actor, source="cli", account=account, clock=client.clock,
+                      **step.fields)
     ok = _submit_and_check(client, [cmd], [step.expect], f"$ envadmin {step.cli} --wait")
     if ok and step.temporary_password is not None:
         user = step.fields.get("admin_email") or step.fields["email"]
@@ -114,7 +116,7 @@ def _run(client: Client, account: str, step: Step) -> bool:
     return ok
 
 
-def _submit_and_check(client: Client, commands: list, expected: list[str], title: str) -> bool:
+def _submit_and_check(client: Client, commands: list, expected: list[CommandStatus], title: str) -> bool:
     console.print(f"\n[cyan]{title}[/]")
     client.submit(commands)
     client.wait([c.id for c in commands], timeout=60)
@@ -158,20 +160,21 @@ def _register(client: Client, account: str, email: str, password: str, web_base:
 
 
 def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:
-    now = datetime.now(timezone.utc)
+    now = client.clock.now()
     grant = new_command("grant_admin", actor=bob, source="cli", account=account, email=alice)
     revoke = new_command("revoke_admin", actor=bob, source="cli", account=account, email=alice)
     grant = grant.model_copy(update={"issued_at": now - timedelta(seconds=1)})
     revoke = revoke.model_copy(update={"issued_at": now})
     return _submit_and_check(
-        client, [revoke, grant], ["applied", "superseded"],
+        client, [revoke, grant], [CommandStatus.APPLIED, CommandStatus.SUPERSEDED],
         f"grant then revoke of {alice}, delivered in reverse order: the later-issued revoke wins")
 
 
 def _poison(client: Client) -> bool:
     console.print("\n[cyan]a message no worker can parse becomes a dead letter; the worker goes on[/]")
     before = queries.dead_letter_count(client.engine)
-    publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
+    publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}],
+                  clock=client.clock)
     for _ in range(300):
         if queries.dead_letter_count(client.engine) > before:
             console.print("[cyan]$ envadmin dead-letters --limit 1[/]")

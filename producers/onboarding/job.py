@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 from uuid import UUID, uuid5
 
-from domain.clock import utcnow
+from domain.states import JobState
 from messaging.broker import publish_batch
 from producers.onboarding.lease import JobBusy, job_lease
 from producers.onboarding.partitions import AccountPartitions
@@ -144,13 +144,13 @@ class Onboarding:
 
     @property
     def already_submitted(self) -> bool:
-        return self.record is not None and self.record.state == jobs.SUBMITTED
+        return self.record is not None and self.record.state == JobState.SUBMITTED
 
     def open(self) -> jobs.JobRecord:
         """Create the job's record (or take it up again): a page can show the job before its rows are read."""
         return jobs.open_job(self.client.engine, self.job_id, kind=KIND, file_name=self.path.name,
                              file_digest=self.digest, file_format=self.file_format, actor=self.actor,
-                             rows_expected=self.rows_expected, now=utcnow())
+                             rows_expected=self.rows_expected, now=self.client.clock.now())
 
     def run(self, on_batch: Callable[[Submitted], None] = lambda s: None) -> Submitted:
         """Journal and publish every row not journalled yet; the job ends submitted, or failed."""
@@ -158,15 +158,15 @@ class Onboarding:
         with job_lease(engine, self.job_id):
             record = self.open()
             self.outgoing = AccountPartitions(self.client.celery, self.client.settings.queue,
-                                              self.client.settings.publish_batch)
+                                              self.client.settings.publish_batch, clock=self.client.clock)
             try:
                 published = self._republish(record.last_line)
                 published &= self._submit_rows(record, on_batch)
                 published &= self.outgoing.flush()
             except BaseException as error:
-                jobs.mark(engine, self.job_id, jobs.FAILED, utcnow(), _failure(error))
+                jobs.mark(engine, self.job_id, JobState.FAILED, self.client.clock.now(), _failure(error))
                 raise
-            jobs.mark(engine, self.job_id, jobs.SUBMITTED, utcnow())
+            jobs.mark(engine, self.job_id, JobState.SUBMITTED, self.client.clock.now())
             return Submitted(self.job_id, jobs.find(engine, self.job_id).rows_read, published)
 
     def _republish(self, up_to_line: int) -> bool:
@@ -174,7 +174,8 @@ class Onboarding:
         published = True
         for payloads in jobs.queued_payloads(self.client.engine, self.job_id, up_to_line,
                                              self.client.settings.publish_batch):
-            published &= publish_batch(self.client.celery, self.client.settings.queue, payloads)
+            published &= publish_batch(self.client.celery, self.client.settings.queue, payloads,
+                                       clock=self.client.clock)
         return published
 
     def _submit_rows(self, record, on_batch) -> bool:
@@ -201,14 +202,16 @@ class Onboarding:
         return published
 
     def _issued_from(self, record: jobs.JobRecord) -> datetime:
-        """Now, or just after the job's latest journalled row if a clock says otherwise."""
+        """Now, or just after the job's latest journalled row if that is later (a clock behind the one that
+        journalled it)."""
         latest = jobs.latest_issued_at(self.client.engine, self.job_id) if record.last_line else None
-        now = utcnow()
+        now = self.client.clock.now()
         return now if latest is None or latest < now else latest
 
     def _flush(self, valid: list[jobs.JobRow], invalid: list, last_line: int) -> bool:
         self.passwords.save()  # before the rows that use them are journalled
-        journalled = jobs.journal_batch(self.client.engine, self.job_id, valid, invalid, last_line, utcnow())
+        journalled = jobs.journal_batch(self.client.engine, self.job_id, valid, invalid, last_line,
+                                        self.client.clock.now())
         return self.outgoing.add(journalled) & self.outgoing.flush()  # workers start on each batch at once
 
 

@@ -10,6 +10,7 @@ import zlib
 
 from celery import Celery
 
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import Command
 from messaging.broker import publish_batch
 
@@ -17,8 +18,9 @@ PARTITIONS = 4  # a journal batch of 2,000 rows makes four messages of about 500
 
 
 class AccountPartitions:
-    def __init__(self, app: Celery, queue: str, message_size: int, partitions: int = PARTITIONS):
-        self.app, self.queue, self.size = app, queue, message_size
+    def __init__(self, app: Celery, queue: str, message_size: int, partitions: int = PARTITIONS, *,
+                 clock: Clock = SYSTEM_CLOCK):
+        self.app, self.queue, self.size, self.clock = app, queue, message_size, clock
         self.buffers: list[list[Command]] = [[] for _ in range(partitions)]
 
     def add(self, commands: list[Command]) -> bool:
@@ -43,4 +45,4 @@ class AccountPartitions:
         # of ids is a tenth of the size to encode, carry and decode.
         items = [{"id": str(command.id)} for command in buffer]
         buffer.clear()
-        return publish_batch(self.app, self.queue, items)
+        return publish_batch(self.app, self.queue, items, clock=self.clock)

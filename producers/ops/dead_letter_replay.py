@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from domain.clock import utcnow
 from domain.text import EMAIL_MAX, require_visible
 from messaging.broker import publish_batch
 from producers.services.client import Client
@@ -32,7 +31,7 @@ def replay_dead_letters(client: Client, ids: list[int], actor: str, *, source: s
     """Replay each dead letter named, in order; the others still replay when one is refused. ValueError for an
     actor that is blank, too long or holds a control character."""
     actor = _checked_actor(actor)
-    now = utcnow()
+    now = client.clock.now()
     replays = []
     for letter_id in ids:
         with client.engine.connect() as conn:
@@ -55,7 +54,7 @@ def _published(client: Client, replays: list[Replay]) -> list[ReplayOutcome]:
     left: set[str] = set()
     for start in range(0, len(payloads), size):
         batch = payloads[start:start + size]
-        if not publish_batch(client.celery, client.settings.queue, batch):
+        if not publish_batch(client.celery, client.settings.queue, batch, clock=client.clock):
             left.update(payload["id"] for payload in batch)
     return [ReplayOutcome(r.letter_id, r.replayed,
                           r.reason + (LEFT_TO_THE_RELAY if r.replayed and r.payload["id"] in left else ""))

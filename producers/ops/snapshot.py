@@ -13,6 +13,7 @@ from typing import Callable
 from celery import Celery
 
 from config.settings import Settings
+from domain.clock import SYSTEM_CLOCK, Clock
 from messaging.broker import describe_broker, queue_depths
 from producers.services.client import Client
 from store.metrics.ops_figures import read_figures
@@ -27,17 +28,18 @@ def read_snapshot(client: Client) -> dict:
     cannot be reached) and `workers` ({"note": why none can be listed, or None; "list": [...]})."""
     settings = client.settings
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ops-snapshot") as pool:
-        workers = pool.submit(read_workers, client.celery, settings)
+        workers = pool.submit(read_workers, client.celery, settings, client.clock)
         depths = pool.submit(queue_depths, client.celery, settings.queue)
-        figures = read_figures(client.engine)
+        figures = read_figures(client.engine, client.clock.now())
         figures["queues"] = [{"queue": settings.queue, "depths": depths.result()}]
         figures["workers"] = workers.result()
     figures["broker"] = describe_broker(settings)
     return figures
 
 
-def read_workers(app: Celery, settings: Settings) -> dict:
-    """The workers that serve this deployment's queue and answered in time, each with the tasks it runs now."""
+def read_workers(app: Celery, settings: Settings, clock: Clock = SYSTEM_CLOCK) -> dict:
+    """The workers that serve this deployment's queue and answered in time, each with the tasks it runs now (how
+    long each has run, by `clock`)."""
     if settings.is_embedded_broker:
         return {"note": EMBEDDED_NO_WORKERS, "list": []}
     try:
@@ -48,7 +50,7 @@ def read_workers(app: Celery, settings: Settings) -> dict:
             active, queues = active.result(), queues.result()
     except Exception as e:  # kombu and the transports raise many kinds; the page says the broker is unreachable
         return {"note": f"the broker cannot be reached: {e}", "list": []}
-    found = workers_serving(settings.queue, active, queues, time.time())
+    found = workers_serving(settings.queue, active, queues, clock.now().timestamp())
     note = None if found else f"no worker serving {settings.queue} answered within {WORKER_REPLY_SECONDS:g} s"
     return {"note": note, "list": found}
 
@@ -82,16 +84,16 @@ class SharedSnapshot:
     while a read runs waits for that read rather than starting another."""
 
     def __init__(self, read: Callable[[], dict], seconds: float = SHARED_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
-        self._read, self._seconds, self._clock = read, seconds, clock
+                 timer: Callable[[], float] = time.monotonic):
+        self._read, self._seconds, self._timer = read, seconds, timer
         self._lock = threading.Lock()
         self._value: dict | None = None
         self._started = 0.0
 
     def get(self) -> dict:
         with self._lock:
-            if self._value is None or self._clock() - self._started >= self._seconds:
-                started = self._clock()
+            if self._value is None or self._timer() - self._started >= self._seconds:
+                started = self._timer()
                 self._value = self._read()
                 self._started = started
             return self._value

@@ -2,7 +2,8 @@
 and `envadmin status --watch` word them alike."""
 from __future__ import annotations
 
-from store.command_log import FAILED
+from domain.states import CommandStatus
+from messaging.broker import TASK_PREFIX
 
 PRIORITY_NAMES = {"commands": "commands (first)", "mails": "mails (after commands)", "all": "all priorities"}
 
@@ -41,7 +42,7 @@ def depth_rows(queues: list[dict]) -> list[tuple[str, str, str]]:
 def replayable(letter: dict) -> bool:
     """A dead letter whose command ended failed: replay sends that command again. A message that named no command
     (unreadable) has nothing to replay; a command that left `failed` since (replayed, applied) needs none."""
-    return bool(letter["command_id"]) and letter["command_status"] == FAILED
+    return bool(letter["command_id"]) and letter["command_status"] == CommandStatus.FAILED
 
 
 def job_counts(report: dict) -> str:
@@ -52,5 +53,5 @@ def job_counts(report: dict) -> str:
 
 def task_words(task: dict) -> str:
     """A running task: "apply_batch <batch of 50 commands> for 1.20 s"."""
-    name = (task.get("task") or "?").removeprefix("envadmin.")
+    name = (task.get("task") or "?").removeprefix(TASK_PREFIX)
     return f"{name} {task.get('args') or ''} for {duration(task.get('running_seconds'))}".replace("  ", " ")

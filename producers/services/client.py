@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
 from config.settings import Settings, load_settings
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import Command, command_adapter
 from domain.master_keys import MasterKeys
+from domain.states import CommandStatus
 from messaging.broker import make_celery, publish_batch, queue_depth
-from store.command_log import QUEUED
 from store.location import open_store
 from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
@@ -26,21 +26,25 @@ class Receipt:
 
 
 def new_command(type_: str, *, actor: str, source: str, account: str,
-                correlation_id: str | None = None, **fields: Any) -> Command:
-    """Build and validate a command; raises pydantic.ValidationError naming each bad field."""
+                correlation_id: str | None = None, clock: Clock = SYSTEM_CLOCK, **fields: Any) -> Command:
+    """Build and validate a command issued at the clock's time; raises pydantic.ValidationError naming each bad
+    field."""
     command_id = uuid4()
     return command_adapter.validate_python({
-        "type": type_, "id": command_id, "issued_at": datetime.now(timezone.utc), "actor": actor,
+        "type": type_, "id": command_id, "issued_at": clock.now(), "actor": actor,
         "source": source, "account": account, "correlation_id": correlation_id or str(command_id),
         **fields})
 
 
 class Client:
-    """Submits commands and reads their status; the store is written before the broker."""
+    """Submits commands and reads their status; the store is written before the broker. Its clock is the one
+    that what it serves (the CLI, the API, the pages) reads the time from."""
 
-    def __init__(self, settings: Settings | None = None, *, create_store: bool = True):
+    def __init__(self, settings: Settings | None = None, *, create_store: bool = True,
+                 clock: Clock = SYSTEM_CLOCK):
         """Without `create_store`, StoreNotFound where the settings point to no store yet."""
         self.settings = settings or load_settings()
+        self.clock = clock
         self.engine = open_store(self.settings.effective_database_url, create=create_store)
         self._celery = None
 
@@ -56,9 +60,8 @@ class Client:
 
     def submit(self, commands: list[Command]) -> Receipt:
         """Journal the commands in one transaction, then publish; a failed publish is left to the relay."""
-        now = datetime.now(timezone.utc)
-        with SqlUnitOfWork(self.engine) as uow:
-            uow.log.record_submitted(commands, now)
+        with SqlUnitOfWork(self.engine, clock=self.clock) as uow:
+            uow.log.record_submitted(commands, self.clock.now())
             uow.commit()
         # No second write after publishing: a worker may already hold these rows, and the relay
         # measures from submitted_at while published_at is empty.
@@ -66,7 +69,8 @@ class Client:
         size = self.settings.publish_batch
         for start in range(0, len(commands), size):
             chunk = commands[start:start + size]
-            if not publish_batch(self.celery, self.settings.queue, [c.model_dump(mode="json") for c in chunk]):
+            if not publish_batch(self.celery, self.settings.queue, [c.model_dump(mode="json") for c in chunk],
+                                 clock=self.clock):
                 published = False
                 break
         return Receipt([c.id for c in commands], published)
@@ -76,7 +80,7 @@ class Client:
         deadline = time.monotonic() + timeout
         while True:
             found = queries.statuses(self.engine, ids)
-            if all(found.get(i, QUEUED) != QUEUED for i in ids) or time.monotonic() >= deadline:
+            if all(found.get(i, CommandStatus.QUEUED) != CommandStatus.QUEUED for i in ids) or time.monotonic() >= deadline:
                 return found
             time.sleep(poll)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -11,9 +11,10 @@ from domain.envelope import TamperedEnvelope, is_envelope_id, open_sealed
 from domain.errors import Refused
 from domain.login import WRONG_EMAIL_OR_PASSWORD
 from domain.master_keys import MasterKeys
-from domain.model import INVITE_PENDING, email_key
+from domain.model import email_key
 from domain.passwords import hash_password
 from domain.registration import Registered, register
+from domain.states import InviteStatus
 from domain.tokens import hash_token
 from messaging.broker import publish_batch
 from producers.services.client import Client
@@ -34,10 +35,10 @@ def register_with_token(client: Client, token: str, first: str, last: str, passw
     A user who already exists gives their current password, checked through the lockout of
     `client_address` (this machine's user if None) before the registration's transaction.
     """
-    now = datetime.now(timezone.utc)
+    now = client.clock.now()
     new_hash = hash_password(password)  # before any transaction: hashing is slow
     proven = _current_password_proven(client, hash_token(token), password, now, client_address or local_client())
-    with SqlUnitOfWork(client.engine) as uow:
+    with SqlUnitOfWork(client.engine, clock=client.clock) as uow:
         email_locks.lock_for_registration(uow.conn, hash_token(token))  # grants of the email wait, or are seen
         result = register(token, first, last, new_hash, uow.repo, now, email=email, source=source,
                           password_matches=lambda user: proven)
@@ -45,7 +46,8 @@ def register_with_token(client: Client, token: str, first: str, last: str, passw
             uow.log.record_submitted(result.retries, now)
         uow.commit()
     if result.retries:  # if the broker cannot take them now, the relay will
-        publish_batch(client.celery, client.settings.queue, [c.model_dump(mode="json") for c in result.retries])
+        publish_batch(client.celery, client.settings.queue, [c.model_dump(mode="json") for c in result.retries],
+                      clock=client.clock)
     return result
 
 
@@ -79,7 +81,7 @@ def open_envelope(client: Client, envelope_id: str, email: str, password: str, *
     envelope, a wrong password and an unknown email cost the same and get the same refusal.
     """
     keys = master_keys(client)  # a missing key is said first
-    checked = credentials.check_password(client.engine, email, password, datetime.now(timezone.utc),
+    checked = credentials.check_password(client.engine, email, password, client.clock.now(),
                                          client=client_address or local_client(), keys=keys)
     if not checked.ok and checked.reason != WRONG_EMAIL_OR_PASSWORD:
         raise Refused(checked.reason)  # locked: says until when, and nothing about the envelope
@@ -108,8 +110,8 @@ def read_envelope(client: Client, envelope_id: str, email: str, keys: MasterKeys
     if stored is None or stored.recipient_key != email_key(email):
         raise Refused(NO_SUCH_ENVELOPE)
     message = open_sealed(stored.sealed, keys)
-    invite_open = (stored.invite_status == INVITE_PENDING and stored.invite_expires_at is not None
-                   and stored.invite_expires_at > datetime.now(timezone.utc))
+    invite_open = (stored.invite_status == InviteStatus.PENDING and stored.invite_expires_at is not None
+                   and stored.invite_expires_at > client.clock.now())
     return OpenedEnvelope(envelope_id, message, stored.sealed_at, stored.invite_status, invite_open)
 
 

@@ -1,1 +1,2 @@
-"""The web pages: the invitee's registration, sign-in, envelopes; served with the HTTP API by `envadmin web`."""
+"""The web pages' infrastructure: rendering, sessions in the store, CSRF and security headers, form limits, ops
+credentials; the pages themselves are in `pages/`. `producers.http_app` serves them beside the HTTP API."""

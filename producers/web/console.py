@@ -30,11 +30,13 @@ async def administrator(request: Request, account: str) -> str:
     return email
 
 
-def command_or_errors(type_: str, actor: str, account: str, form_names: dict[str, str],
+def command_or_errors(request: Request, type_: str, actor: str, account: str, form_names: dict[str, str],
                       **fields) -> Command | dict[str, str]:
-    """The command, or what is wrong with each field, keyed by the form's name for it (shown beside it)."""
+    """The command, issued now by the app's clock, or what is wrong with each field, keyed by the form's name for
+    it (shown beside it)."""
     try:
-        return new_command(type_, actor=actor, source=SOURCE, account=account, **fields)
+        return new_command(type_, actor=actor, source=SOURCE, account=account, clock=request.app.state.client.clock,
+                           **fields)
     except ValidationError as error:
         errors: dict[str, str] = {}
         for problem in error.errors(include_url=False):

@@ -6,7 +6,6 @@ right password until its lock ends."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
@@ -46,7 +45,7 @@ def require_ops(request: Request, credentials: HTTPBasicCredentials | None = Dep
     right_user = secrets.compare_digest(credentials.username.encode(), OPS_USER.encode())
     right_password = secrets.compare_digest(credentials.password.encode(), password)
     right = right_user and right_password
-    now = datetime.now(timezone.utc)
+    now = request.app.state.client.clock.now()
     locked_until = secret_tried(request.app.state.client.engine, OPS_PASSWORD, client_address(request), right, now)
     if locked_until is not None:
         raise OpsRefused(429, f"The ops pages refuse this address for now: {too_many_failures(locked_until)}.",

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from producers.api.routes import is_api_path
+from producers.api.paths import is_api_path
 from producers.web import sessions
 
 _OPEN_PATHS = ("/password", "/logout")

@@ -15,15 +15,16 @@ WINDOW_SECONDS = 60.0
 
 
 class PostLimiter:
-    def __init__(self, per_minute: int, clock=time.monotonic):
+    def __init__(self, per_minute: int, timer=time.monotonic):
+        """`timer`: seconds that only go forward (a duration's measure, not the time of day)."""
         self.per_minute = per_minute
-        self.clock = clock
+        self.timer = timer
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def wait_seconds(self, client: str) -> int:
         """0 if this client may post now (and counts the post), else the seconds until it may."""
-        now = self.clock()
+        now = self.timer()
         with self._lock:
             seen = self._seen.setdefault(client, deque())
             while seen and seen[0] <= now - WINDOW_SECONDS:

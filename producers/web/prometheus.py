@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from starlette.responses import Response
 
 from config.settings import Settings
-from domain.clock import utcnow
+from domain.clock import Clock
 from domain.commands import COMMAND_TYPES
 from messaging.broker import queue_depths
 from producers.web.ops_auth import require_ops
@@ -37,7 +37,7 @@ router = APIRouter()
 def metrics(request: Request, _ops: str = Depends(require_ops)) -> Response:
     client = request.app.state.client
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(EnvadminCollector(client.engine, client.celery, client.settings))
+    registry.register(EnvadminCollector(client.engine, client.celery, client.settings, client.clock))
     encode, content_type = choose_encoder(request.headers.get("accept"))
     return Response(encode(registry), media_type=content_type, headers={"Cache-Control": "no-store"})
 
@@ -45,12 +45,12 @@ def metrics(request: Request, _ops: str = Depends(require_ops)) -> Response:
 class EnvadminCollector(Collector):
     """Reads the store and the broker each time Prometheus asks."""
 
-    def __init__(self, engine: Engine, celery: Celery, settings: Settings):
-        self.engine, self.celery, self.settings = engine, celery, settings
+    def __init__(self, engine: Engine, celery: Celery, settings: Settings, clock: Clock):
+        self.engine, self.celery, self.settings, self.clock = engine, celery, settings, clock
 
     def collect(self) -> Iterator[Metric]:
         lag = timedelta(seconds=self.settings.task_time_limit_seconds) + CLOCK_MARGIN
-        figures = read_scrape_figures(self.engine, utcnow(), lag)
+        figures = read_scrape_figures(self.engine, self.clock.now(), lag)
         yield from _commands(figures)
         yield _histogram("envadmin_command_latency_seconds",
                          "Seconds from a command's submission to its final status", figures.tallies.latency)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from store.command_log import APPLIED, QUEUED
+from domain.states import CommandStatus
 from store.reads import queries
 
 _SESSION_KEY = "temporary_passwords"
@@ -37,11 +37,11 @@ def keep_temporary_password(request: Request, command_id: str, email: str, passw
 async def take_temporary_password(request: Request, command: dict) -> str | None:
     """The password, once, when its command is applied and its user holds it; None while queued (kept)."""
     kept = dict(request.session.get(_SESSION_KEY) or {})
-    if command["id"] not in kept or command["status"] == QUEUED:
+    if command["id"] not in kept or command["status"] == CommandStatus.QUEUED:
         return None
     sealed = kept.pop(command["id"])
     request.session[_SESSION_KEY] = kept
-    if command["status"] != APPLIED:
+    if command["status"] != CommandStatus.APPLIED:
         return None
     try:
         email, password, password_hash = json.loads(_fernet(request).decrypt(sealed.encode()))

@@ -19,6 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.clock import Clock
 from domain.web_sessions import SessionLimits
 from store import session_rows
 from store.session_rows import StoredSession
@@ -46,7 +47,7 @@ class StoredSessions:
 
     def __init__(self, app: ASGIApp, *, engine: Engine, limits: SessionLimits, cookie_name: str, secure: bool,
                  owner: Callable[[dict], str | None], applies_to: Callable[[str], bool],
-                 clock: Callable[[], datetime]):
+                 clock: Clock):
         self.app, self.engine, self.limits, self.cookie_name = app, engine, limits, cookie_name
         self.secure, self.owner, self.applies_to, self.clock = secure, owner, applies_to, clock
 
@@ -54,7 +55,7 @@ class StoredSessions:
         if scope["type"] != "http" or not self.applies_to(scope["path"]):
             await self.app(scope, receive, send)
             return
-        now = self.clock()
+        now = self.clock.now()
         presented = HTTPConnection(scope).cookies.get(self.cookie_name) or None
         stored = await run_in_threadpool(self._load, presented, now) if presented else None
         session = ServerSession(stored.data if stored else {}, presented if stored else None)

@@ -8,7 +8,7 @@ before its transaction commits, at most a task's hard time limit before (a worke
 transaction rolled back), so once `lag` has passed every row stamped before then is visible and a fold misses
 none. A scrape thus costs a few hundred tally rows plus the commands finished in the last `lag` (about 6 minutes
 by default): nothing when idle, about 900,000 index entries at a sustained 2,500 commands/s, whatever the size of
-the table. The first scrape after the upgrade folds the whole table once.
+the table. On a store with no tallies yet, the first scrape folds every finished command once.
 
 A command counts once per final status it reaches, like a counter of events: a dead letter replayed and then
 applied counts as failed and as applied. `pending` is not final (a pending grant ends applied, expired, failed or
@@ -22,12 +22,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, Float, Integer, case, cast, func, select
 
-from store.command_log import APPLIED, EXPIRED, FAILED, REJECTED, SUPERSEDED
+from domain.states import CommandStatus
 from store.metrics.histograms import Histogram, cumulate, le_label
 from store.tables import command_tallies, commands, tally_marks
 from store.upsert import add_counts, insert_for
 
-FINAL = (APPLIED, REJECTED, SUPERSEDED, FAILED, EXPIRED)
+FINAL = (CommandStatus.APPLIED, CommandStatus.REJECTED, CommandStatus.SUPERSEDED, CommandStatus.FAILED,
+         CommandStatus.EXPIRED)
 LATENCY_BOUNDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 86400, 604800, math.inf)
 MARK = "commands"
 

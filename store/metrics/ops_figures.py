@@ -10,9 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, and_, case, func, select
 
-from domain.clock import utcnow
-from domain.model import INVITE_PENDING, INVITE_STATUSES
-from store.command_log import APPLIED, STATUSES
+from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store.mail_outbox import MAIL_FAILED, MAIL_PENDING, MAIL_SENT
 from store.reads import job_reports, queries
 from store.tables import commands, dead_letters, invites, jobs, mail_outbox, pending_grants
@@ -27,9 +25,8 @@ LATEST_JOBS = 20  # read each time: the running ones among them, then the finish
 LATEST_DEAD_LETTERS = 10
 
 
-def read_figures(engine: Engine, now: datetime | None = None) -> dict:
+def read_figures(engine: Engine, now: datetime) -> dict:
     """Commands, rates, latency, pending grants, invites, the mail outbox, jobs and dead letters, as of `now`."""
-    now = now or utcnow()
     options = {"readonly": True}
     if engine.dialect.name == "postgresql":  # one snapshot for every figure, as SQLite's read transaction gives
         options["isolation_level"] = "REPEATABLE READ"
@@ -43,13 +40,13 @@ def read_figures(engine: Engine, now: datetime | None = None) -> dict:
                                    .limit(LATEST_JOBS)).scalars().all()
     per_minute = figures["applied_per_minute"]
     figures["applied_per_second"] = {f"{m}m": round(sum(per_minute[-m:]) / (60.0 * m), 1) for m in RATE_WINDOWS}
-    figures["jobs"] = _jobs(engine, latest_jobs)
+    figures["jobs"] = _jobs(engine, latest_jobs, now)
     return figures
 
 
 def _commands_by_status(conn: Connection) -> dict[str, int]:
     found = dict(conn.execute(select(commands.c.status, func.count()).group_by(commands.c.status)).all())
-    return {status: found.get(status, 0) for status in STATUSES}
+    return {status: found.get(status, 0) for status in CommandStatus}
 
 
 def _applied_per_minute(conn: Connection, now: datetime) -> list[int]:
@@ -59,7 +56,7 @@ def _applied_per_minute(conn: Connection, now: datetime) -> list[int]:
     row = conn.execute(select(*[func.coalesce(func.sum(case((and_(commands.c.finished_at > start,
                                                                   commands.c.finished_at <= end), 1), else_=0)), 0)
                                 for start, end in zip(starts, ends)])
-                       .where(commands.c.finished_at > starts[0], commands.c.status == APPLIED)).one()
+                       .where(commands.c.finished_at > starts[0], commands.c.status == CommandStatus.APPLIED)).one()
     return [int(n) for n in row]
 
 
@@ -79,7 +76,7 @@ def _quantile(ordered: list[float], q: float) -> float | None:
 
 
 def _pending_grants(conn: Connection, now: datetime) -> dict:
-    waiting = pending_grants.c.status == INVITE_PENDING
+    waiting = pending_grants.c.status == GrantStatus.PENDING
     count, oldest = conn.execute(select(func.count(), func.min(pending_grants.c.created_at)).where(waiting)).one()
     top = conn.execute(select(pending_grants.c.account, func.count().label("n")).where(waiting)
                        .group_by(pending_grants.c.account).order_by(func.count().desc(), pending_grants.c.account)
@@ -90,10 +87,10 @@ def _pending_grants(conn: Connection, now: datetime) -> dict:
 
 def invites_by_state(conn: Connection, now: datetime) -> dict[str, int]:
     """Invites by state; a pending invite past its expiry, not yet swept, counts as expired."""
-    late = and_(invites.c.status == INVITE_PENDING, invites.c.expires_at <= now)
-    state = case((late, "expired"), else_=invites.c.status)
+    late = and_(invites.c.status == InviteStatus.PENDING, invites.c.expires_at <= now)
+    state = case((late, InviteStatus.EXPIRED), else_=invites.c.status)
     found = dict(conn.execute(select(state, func.count()).group_by(state)).all())
-    return {status: found.get(status, 0) for status in INVITE_STATUSES}
+    return {status: found.get(status, 0) for status in InviteStatus}
 
 
 def outbox_summary(conn: Connection, now: datetime) -> dict:
@@ -111,9 +108,9 @@ def _dead_letters(conn: Connection) -> dict:
     return {"count": count, "latest": queries.latest_dead_letters(conn, LATEST_DEAD_LETTERS)}
 
 
-def _jobs(engine: Engine, job_ids: list) -> dict:
+def _jobs(engine: Engine, job_ids: list, now: datetime) -> dict:
     """Running jobs with their progress and rows/s; the latest finished ones with their counts."""
-    reports = [job_reports.report(engine, job_id) for job_id in job_ids]
+    reports = [job_reports.report(engine, job_id, now) for job_id in job_ids]
     running = [r for r in reports if r and r["state"] == job_reports.RUNNING]
     recent = [r for r in reports if r and r["state"] != job_reports.RUNNING][:RECENT_JOBS]
     return {"running": running, "recent": recent}

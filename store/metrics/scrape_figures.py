@@ -11,10 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, select, text
 
-from domain.model import INVITE_PENDING
-from store.command_log import QUEUED
-from store.jobs import FAILED as JOB_FAILED
-from store.jobs import SUBMITTING
+from domain.states import CommandStatus, GrantStatus, JobState
 from store.metrics import batch_sizes, command_tallies, invite_refusals
 from store.metrics.command_tallies import Tallies
 from store.metrics.histograms import Histogram
@@ -56,7 +53,7 @@ def read_scrape_figures(engine: Engine, now: datetime, fold_lag: timedelta) -> S
             commands_queued=conn.execute(select(func.count()).select_from(commands).where(text(QUEUED_SQL)))
             .scalar_one(),
             pending_grants=conn.execute(select(func.count()).select_from(pending_grants)
-                                        .where(pending_grants.c.status == INVITE_PENDING)).scalar_one(),
+                                        .where(pending_grants.c.status == GrantStatus.PENDING)).scalar_one(),
             invites=invites_by_state(conn, now), invites_refused=invite_refusals.read(conn),
             outbox=outbox_summary(conn, now),
             dead_letters=conn.execute(select(func.count()).select_from(dead_letters)).scalar_one(),
@@ -66,10 +63,10 @@ def read_scrape_figures(engine: Engine, now: datetime, fold_lag: timedelta) -> S
 def _running_jobs(conn: Connection) -> list[RunningJob]:
     """Jobs still being read, or whose commands are not all applied yet (as job_reports says "running")."""
     queued = (select(func.count()).select_from(commands)
-              .where(commands.c.job_id == jobs.c.id, commands.c.status == QUEUED).scalar_subquery())
+              .where(commands.c.job_id == jobs.c.id, commands.c.status == CommandStatus.QUEUED).scalar_subquery())
     rows = conn.execute(select(jobs.c.id, jobs.c.state, jobs.c.rows_expected, jobs.c.rows_read,
                                jobs.c.rows_invalid, jobs.c.rows_submitted, queued.label("queued"))
-                        .where(jobs.c.state != JOB_FAILED).order_by(jobs.c.created_at)).all()
+                        .where(jobs.c.state != JobState.FAILED).order_by(jobs.c.created_at)).all()
     return [RunningJob(str(row.id), rows_done=row.rows_invalid + row.rows_submitted - row.queued,
                        rows_expected=rows_of_file(row.state, row.rows_read, row.rows_expected))
-            for row in rows if row.state == SUBMITTING or row.queued]
+            for row in rows if row.state == JobState.SUBMITTING or row.queued]

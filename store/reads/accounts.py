@@ -3,11 +3,12 @@ and whether the person signed in administers it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from domain.model import ADMIN_GROUP, ADMIN_GROUP_KEY, INVITE_PENDING, email_key
+from domain.model import ADMIN_GROUP, ADMIN_GROUP_KEY, email_key
+from domain.states import GrantStatus, InviteStatus
 from store.reads import queries
 from store.tables import accounts, invites, memberships, pending_grants
 
@@ -49,7 +50,8 @@ def account_name(engine: Engine, account: str) -> str | None:
         return conn.execute(select(accounts.c.name).where(accounts.c.number == account)).scalar()
 
 
-def account_view(engine: Engine, account: str) -> AccountView | None:
+def account_view(engine: Engine, account: str, now: datetime) -> AccountView | None:
+    """The account as its console shows it; a pending admin's invite past its date at `now` shows as expired."""
     with engine.connect().execution_options(readonly=True) as conn:
         name = conn.execute(select(accounts.c.name).where(accounts.c.number == account)).scalar()
         if name is None:
@@ -58,10 +60,9 @@ def account_view(engine: Engine, account: str) -> AccountView | None:
             select(invites.c.email, invites.c.status, invites.c.expires_at, invites.c.invited_by)
             .join(pending_grants, pending_grants.c.invite_id == invites.c.id)
             .where(pending_grants.c.account == account, pending_grants.c.group_key == ADMIN_GROUP_KEY,
-                   pending_grants.c.status == INVITE_PENDING)
+                   pending_grants.c.status == GrantStatus.PENDING)
             .distinct().order_by(invites.c.email)).all()
-    now = datetime.now(timezone.utc)
-    pending = [PendingAdmin(row.email, "expired" if row.expires_at <= now else row.status, row.expires_at,
+    pending = [PendingAdmin(row.email, InviteStatus.EXPIRED if row.expires_at <= now else row.status, row.expires_at,
                             row.invited_by) for row in rows]
     groups = queries.group_members(engine, account)
     admins = queries.admins(engine, account)

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from sqlalchemy import Engine, select
 
-from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, email_key
+from domain.model import ADMIN_GROUP_KEY, email_key
+from domain.states import InviteStatus
 from store.tables import accounts, commands, groups, invites, memberships, pending_grants, users
 
 
@@ -34,7 +35,7 @@ class Invitation:
 
     @property
     def is_open(self) -> bool:
-        return self.status == INVITE_PENDING
+        return self.status == InviteStatus.PENDING
 
 
 def invitation(engine: Engine, token_hash: str) -> Invitation | None:

@@ -7,18 +7,17 @@ from uuid import UUID
 
 from sqlalchemy import Engine, func, select
 
-from domain.clock import utcnow
-from store.command_log import EXPIRED, FAILED, QUEUED, REJECTED, STATUSES
-from store.jobs import FAILED as JOB_FAILED
-from store.jobs import SUBMITTED
+from domain.states import CommandStatus, JobState
 from store.tables import commands, job_invalid_rows, jobs
 
 INVALID = "invalid"
+_REFUSED = (CommandStatus.REJECTED, CommandStatus.FAILED, CommandStatus.EXPIRED)
 RUNNING, COMPLETED = "running", "completed"
 
 
-def report(engine: Engine, job_id: UUID) -> dict | None:
-    """One object: id, state, counts per status (and invalid), percentage done, timing."""
+def report(engine: Engine, job_id: UUID, now: datetime) -> dict | None:
+    """One object: id, state, counts per status (and invalid), percentage done, timing (a running job's up to
+    `now`)."""
     with engine.connect().execution_options(readonly=True) as conn:
         job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         if job is None:
@@ -27,15 +26,15 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
                             .where(commands.c.job_id == job_id).group_by(commands.c.status)).all()
     found = {status: count for status, count, _ in rows}
     last_finish = max((finished for _, _, finished in rows if finished is not None), default=None)
-    counts = {status: found.get(status, 0) for status in STATUSES}
+    counts = {status: found.get(status, 0) for status in CommandStatus}
     counts[INVALID] = job.rows_invalid
     state = _state(job, counts)
     total = rows_of_file(job.state, job.rows_read, job.rows_expected)
-    done = sum(n for status, n in counts.items() if status != QUEUED)
+    done = sum(n for status, n in counts.items() if status != CommandStatus.QUEUED)
     finished_at = (last_finish or job.submitted_at) if state == COMPLETED else None
     if finished_at is not None and job.submitted_at is not None:
         finished_at = max(finished_at, job.submitted_at)
-    elapsed = ((finished_at or utcnow()) - job.created_at).total_seconds()
+    elapsed = ((finished_at or now) - job.created_at).total_seconds()
     return {
         "id": str(job.id), "state": state, "file": job.file_name, "format": job.file_format, "by": job.actor,
         "counts": counts, "rows": total, "rows_read": job.rows_read, "rows_submitted": job.rows_submitted,
@@ -49,7 +48,7 @@ def report(engine: Engine, job_id: UUID) -> dict | None:
 
 def rows_of_file(state: str, rows_read: int, rows_expected: int | None) -> int:
     """The rows a job deals with: those read once the file is all submitted, else at least the lines counted."""
-    return rows_read if state == SUBMITTED else max(rows_read, rows_expected or 0)
+    return rows_read if state == JobState.SUBMITTED else max(rows_read, rows_expected or 0)
 
 
 def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
@@ -58,7 +57,7 @@ def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
         bad = conn.execute(select(job_invalid_rows.c.line, job_invalid_rows.c.field, job_invalid_rows.c.reason)
                            .where(job_invalid_rows.c.job_id == job_id).order_by(job_invalid_rows.c.line)).all()
         refused = conn.execute(select(commands.c.job_line, commands.c.status, commands.c.reason, commands.c.type)
-                               .where(commands.c.job_id == job_id, commands.c.status.in_((REJECTED, FAILED, EXPIRED)))
+                               .where(commands.c.job_id == job_id, commands.c.status.in_(_REFUSED))
                                .order_by(commands.c.job_line)).all()
     entries = [{"line": row.line, "status": INVALID, "field": row.field, "reason": row.reason} for row in bad]
     entries += [{"line": row.job_line, "status": row.status, "field": None, "reason": row.reason or ""}
@@ -66,17 +65,17 @@ def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
     yield from sorted(entries, key=lambda entry: entry["line"])
 
 
-def recent(engine: Engine, limit: int) -> list[dict]:
-    """The latest jobs, newest first, each with its state and counts."""
+def recent(engine: Engine, limit: int, now: datetime) -> list[dict]:
+    """The latest jobs, newest first, each with its state and counts (as report() gives them at `now`)."""
     with engine.connect().execution_options(readonly=True) as conn:
         ids = conn.execute(select(jobs.c.id).order_by(jobs.c.created_at.desc()).limit(limit)).scalars().all()
-    return [report(engine, job_id) for job_id in ids]
+    return [report(engine, job_id, now) for job_id in ids]
 
 
 def _state(job, counts: dict[str, int]) -> str:
-    if job.state == JOB_FAILED:
-        return JOB_FAILED
-    if job.state != SUBMITTED or counts[QUEUED]:
+    if job.state == JobState.FAILED:
+        return JobState.FAILED
+    if job.state != JobState.SUBMITTED or counts[CommandStatus.QUEUED]:
         return RUNNING
     return COMPLETED
 

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, email_key
+from domain.model import ADMIN_GROUP_KEY, email_key
+from domain.states import GrantStatus, InviteStatus
 from store.tables import accounts, groups, invites, memberships, pending_grants, users
 
 ADMIN_ROLE = "Account Administrator"
@@ -66,13 +67,13 @@ def home(engine: Engine, email: str, now: datetime) -> Home | None:
             select(invites.c.id, invites.c.account, accounts.c.name.label("account_name"), invites.c.invited_by,
                    invites.c.expires_at)
             .join(accounts, accounts.c.number == invites.c.account, isouter=True)
-            .where(invites.c.email_key == key, invites.c.status == INVITE_PENDING, invites.c.expires_at > now)
+            .where(invites.c.email_key == key, invites.c.status == InviteStatus.PENDING, invites.c.expires_at > now)
             .order_by(invites.c.expires_at)).all()
         grant_rows = conn.execute(
             select(pending_grants.c.invite_id, pending_grants.c.group_key, groups.c.name)
             .join(groups, (groups.c.account == pending_grants.c.account)
                   & (groups.c.name_key == pending_grants.c.group_key), isouter=True)
-            .where(pending_grants.c.email_key == key, pending_grants.c.status == INVITE_PENDING,
+            .where(pending_grants.c.email_key == key, pending_grants.c.status == GrantStatus.PENDING,
                    pending_grants.c.invite_id.in_([row.id for row in invite_rows]))
             .order_by(pending_grants.c.group_key)).all() if invite_rows else []
         inviters = _names(conn, {row.invited_by for row in invite_rows})

@@ -1,14 +1,14 @@
 """Read side: what the CLI, the API and dashboards show."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, func, select
 
 from domain.masking import masked_text, without_hashes
 from domain.model import ADMIN_GROUP_KEY, email_key
-from store.command_log import STATUSES
+from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store.tables import accounts, commands, dead_letters, groups, invites, memberships, pending_grants, users
 
 
@@ -76,7 +76,7 @@ def admins(engine: Engine, account: str) -> list[str]:
 def status_counts(engine: Engine) -> dict[str, int]:
     with _read(engine) as conn:
         rows = conn.execute(select(commands.c.status, func.count()).group_by(commands.c.status)).all()
-    counts = {status: 0 for status in STATUSES}
+    counts = {status: 0 for status in CommandStatus}
     counts.update({status: n for status, n in rows})
     return counts
 
@@ -126,23 +126,23 @@ def pending_admins(engine: Engine, account: str) -> list[str]:
             select(invites.c.email_key, invites.c.email)
             .join(pending_grants, pending_grants.c.invite_id == invites.c.id)
             .where(pending_grants.c.account == account, pending_grants.c.group_key == ADMIN_GROUP_KEY,
-                   pending_grants.c.status == "pending")
+                   pending_grants.c.status == GrantStatus.PENDING)
             .distinct().order_by(invites.c.email_key)).all()
     return [row.email for row in rows]
 
 
-def list_invites(engine: Engine, account: str | None = None, status: str | None = None,
-                 limit: int = 500) -> list[dict]:
-    """Invites, newest first; an invite past its expiry but not yet swept shows as expired."""
+def list_invites(engine: Engine, account: str | None = None, status: str | None = None, limit: int = 500, *,
+                 now: datetime) -> list[dict]:
+    """Invites, newest first; an invite past its expiry at `now` but not yet swept shows as expired."""
     query = select(invites).order_by(invites.c.created_at.desc()).limit(limit)
     if account is not None:
         query = query.where(invites.c.account == account)
     with _read(engine) as conn:
         rows = conn.execute(query).all()
-    now = datetime.now(timezone.utc)
     shown = []
     for row in rows:
-        state = "expired" if row.status == "pending" and row.expires_at <= now else row.status
+        late = row.status == InviteStatus.PENDING and row.expires_at <= now
+        state = InviteStatus.EXPIRED if late else row.status
         if status is None or state == status:
             shown.append({"id": str(row.id), "email": row.email, "account": row.account, "status": state,
                           "invited_by": row.invited_by, "created_at": row.created_at.isoformat(),

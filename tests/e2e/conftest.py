@@ -7,8 +7,8 @@ import secrets
 import pytest
 from fastapi.testclient import TestClient
 
-from producers.api.routes import create_api
 from producers.demo.processes import WorkerProcess
+from producers.http_app import create_http_app
 from producers.services.client import Client
 
 from ..support.running_workers import wait_until_ready
@@ -99,7 +99,7 @@ def web_stack(request, tmp_path_factory):
 @pytest.fixture
 def api(stack):
     """The HTTP API on each stack, called with its token, as upstream systems call it."""
-    with TestClient(create_api(stack, token=TOKEN), headers=AUTH) as client:
+    with TestClient(create_http_app(stack, pages=False, token=TOKEN), headers=AUTH) as client:
         yield client
 
 

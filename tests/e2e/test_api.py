@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
-from producers.api.routes import create_api
+from producers.http_app import create_http_app
 from store import bulk_sql
 from store.reads import queries
 from workers.celery_app import create_app
@@ -142,7 +142,7 @@ def test_no_or_wrong_token_is_refused_and_no_token_configured_refuses_everything
             assert response.status_code == 401, (headers, response.text)
             assert response.headers["WWW-Authenticate"] == "Bearer"
     assert_nothing_stored(api)
-    with TestClient(create_api(stack, token=""), headers=AUTH) as disabled:
+    with TestClient(create_http_app(stack, pages=False, token=""), headers=AUTH) as disabled:
         for response in (disabled.get("/v1/status"), disabled.post("/v1/commands", json=grant(BOB))):
             assert response.status_code == 503
             assert "set ENVADMIN_API_TOKEN" in response.text
@@ -152,11 +152,24 @@ def test_the_health_check_answers_without_any_credential_and_the_v1_routes_still
     """Load balancers and container health checks carry no token: /healthz says whether the store answers, and
     nothing more, to anyone; with the API disabled too."""
     for token in (TOKEN, ""):
-        with TestClient(create_api(stack, token=token)) as anonymous:
+        with TestClient(create_http_app(stack, pages=False, token=token)) as anonymous:
             health = anonymous.get("/healthz")
             assert (health.status_code, health.json()) == (200, {"ok": True}), health.text
             assert anonymous.get("/v1/status").status_code == (401 if token else 503)
             assert anonymous.get("/v1/accounts/1001/admins").status_code == (401 if token else 503)
+
+
+def test_the_api_alone_serves_no_pages_and_beside_the_pages_only_its_routes_want_the_token(stack):
+    """`envadmin api` serves the API without the pages; `envadmin web` serves both, and a page wants no API token."""
+    with TestClient(create_http_app(stack, pages=False, token=TOKEN), headers=AUTH) as api_alone:
+        assert api_alone.get("/v1/status").status_code == 200
+        login = api_alone.get("/login")
+        assert (login.status_code, login.json()) == (404, {"detail": "Not Found"})
+    with TestClient(create_http_app(stack, pages=True, token=TOKEN)) as web:
+        login = web.get("/login")
+        assert login.status_code == 200 and login.headers["content-type"].startswith("text/html")
+        assert web.get("/v1/status").status_code == 401
+        assert web.get("/v1/status", headers=AUTH).status_code == 200
 
 
 def test_retry_of_is_refused_and_cannot_settle_another_accounts_pending_grant(api, stack):

@@ -17,7 +17,7 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from producers.api.routes import create_api
+from producers.http_app import create_http_app
 
 from ..support.services import free_port
 from ..support.stack_settings import clean_environ, make_settings, settings_env
@@ -160,9 +160,15 @@ def test_kept_alive_and_pipelined_requests_are_still_served(server):
         assert served.answer.count(b"HTTP/1.1 200 OK") == 3, served
 
 
+def test_envadmin_api_serves_the_api_alone_without_the_pages(server):
+    page = exchange(server, b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert page.status == b"HTTP/1.1 404 Not Found" and b'{"detail":"Not Found"}' in page.answer, page
+
+
 @pytest.fixture
 def api(tmp_path):
-    with TestClient(create_api(make_settings(tmp_path / "var", None, None), token=TOKEN), headers=AUTH) as client:
+    app = create_http_app(make_settings(tmp_path / "var", None, None), pages=False, token=TOKEN)
+    with TestClient(app, headers=AUTH) as client:
         yield client
 
 

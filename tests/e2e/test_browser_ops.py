@@ -13,6 +13,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from sqlalchemy import update
 
+from domain.clock import SYSTEM_CLOCK
 from messaging.broker import publish_batch
 from store.reads import job_reports, queries
 from store.tables import commands
@@ -52,7 +53,7 @@ def shown_percent(browser) -> float | None:
 
 
 def store_percent(stack, job_id) -> float:
-    return job_reports.report(stack.client.engine, job_id)["percent"]
+    return job_reports.report(stack.client.engine, job_id, SYSTEM_CLOCK.now())["percent"]
 
 
 def pause_pool(stack, sig: int) -> None:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from domain.master_keys import MasterKeys
 from domain.passwords import TEMPORARY_SCHEME, verify_password
+from domain.states import CommandStatus
 from messaging.broker import publish_batch
 from producers.services.client import Client
-from store.command_log import STATUSES
 from store.engine import make_engine
 from store.reads import queries
 from store.tables import users
@@ -153,7 +153,7 @@ def test_status_reports_the_queue_the_commands_by_status_and_the_dead_letters(e2
     report = e2e.cli_json("status")
     assert set(report) == {"store", "broker", "queue", "queue_depth", "commands", "dead_letters"}
     assert report["queue"] == e2e.settings.queue
-    assert set(report["commands"]) == set(STATUSES)
+    assert set(report["commands"]) == set(CommandStatus)
     assert all(isinstance(n, int) and n >= 0 for n in report["commands"].values())
     assert isinstance(report["dead_letters"], int)
     # queue_depth: see the no-worker tests below, where what waits in the queue is known exactly

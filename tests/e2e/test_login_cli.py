@@ -58,7 +58,7 @@ def embedded(tmp_path_factory) -> CliStack:
 
 def create_user(cli: CliStack, account: str, email: str, password_hash: str | None = None) -> None:
     """An account whose first administrator has this temporary (expired) password: by default TEMPORARY, hashed
-    with argon2id as temporary passwords were before the keyed hash."""
+    with argon2id (a temporary password may carry either hash)."""
     engine = make_engine(cli.settings.effective_database_url)
     with SqlUnitOfWork(engine) as uow:
         handle(new_command("create_account", actor="support", source="cli", account=account, name="Acme",

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, text
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from messaging.broker import publish_batch, queue_depths
 from producers.demo.processes import WorkerProcess
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import Client, new_command
 from store.metrics.command_tallies import FINAL, LATENCY_BOUNDS
 from store.metrics.histograms import le_label
@@ -117,7 +117,7 @@ def test_metrics_after_a_known_workload_match_the_store(workload):
             select(commands.c.submitted_at, commands.c.finished_at).where(commands.c.status.in_(FINAL)))]
         waiting = conn.execute(select(func.count()).select_from(pending_grants)
                                .where(pending_grants.c.status == "pending")).scalar_one()
-        invites = invites_by_state(conn, utcnow())
+        invites = invites_by_state(conn, SYSTEM_CLOCK.now())
         outbox = dict(conn.execute(select(mail_outbox.c.status, func.count()).group_by(mail_outbox.c.status)).all())
         writers = conn.execute(text("SELECT DISTINCT writer FROM batch_sizes")).scalars().all()
 
@@ -180,7 +180,7 @@ def test_metrics_refuse_a_scrape_without_the_right_credentials(stack):
 def test_metrics_are_refused_when_no_ops_password_is_configured(stack):
     _server, client, _worker = stack
     settings = client.settings.model_copy(update={"ops_password": None})
-    with TestClient(create_web(settings, token="")) as web:
+    with TestClient(create_http_app(settings, pages=True, token="")) as web:
         refused = web.get("/metrics", auth=("ops", OPS_PASSWORD))
     assert refused.status_code == 503
     assert "ENVADMIN_OPS_PASSWORD" in refused.text and "envadmin_" not in refused.text

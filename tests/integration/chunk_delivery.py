@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
@@ -16,7 +16,7 @@ ALICE = "alice@example.com"
 
 def journal(engine, *cmds) -> None:
     with SqlUnitOfWork(engine) as uow:
-        uow.log.record_submitted(list(cmds), utcnow())
+        uow.log.record_submitted(list(cmds), SYSTEM_CLOCK.now())
         uow.commit()
 
 

@@ -7,18 +7,19 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import Client
 from store import credentials
 from store.engine import make_engine
 
 from ..support.builders import account_with_admin, add_user
-from ..support.services import require
+from ..support.services import new_pg_database, require
 from ..support.stack_settings import make_settings
 from .apply_here import applier, open_account
 from .chunk_delivery import ALICE, deliver, journal
 from .console_site import BOB, OWN, TEMPORARY, Console
 from .fast_stacks import NO_LOSS_REDIS_URL
+from .repository_ports import open_port, parametrize_on_cases
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def console(database_url, tmp_path):
     now = datetime.now(timezone.utc)
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
     assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         yield Console(browser, engine, factory)
     engine.dispose()
 
@@ -67,3 +68,35 @@ def no_loss_redis_url():
     require("redis")
     yield NO_LOSS_REDIS_URL
     redis.Redis.from_url(NO_LOSS_REDIS_URL).flushdb()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc):
+    """The repository port's conformance suite (test_repository_port*.py) runs each test on every implementation."""
+    parametrize_on_cases(metafunc)
+
+
+@pytest.fixture
+def port(implementation, database_url):
+    """The Repository port on one implementation, holding repository_ports.the_world."""
+    yield from open_port(implementation, database_url)
+
+
+@pytest.fixture
+def full_port(implementation, database_url):
+    """The port on one implementation that serves every port (not the chunk repository), holding the_world."""
+    yield from open_port(implementation, database_url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_engine(request, tmp_path):
+    """An empty database of its own, for a migration's tests (the session's PostgreSQL database stays at head)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'envadmin.db'}")
+        yield engine
+        engine.dispose()
+        return
+    with new_pg_database("envadmin_mig") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()

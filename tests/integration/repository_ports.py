@@ -6,8 +6,9 @@ before it with `port.given(...)` (written through a repository that supports eve
 works in units of work on the implementation under test: `with port.unit() as repo: ...` commits what the block
 wrote, after the chunk repository's flush(); an exception leaves without committing.
 
-The chunk repository supports only what the set-based path calls (grants, revokes and member changes, with their
-invites and pending grants): the tests of anything else take `full_port`, which runs every case but the chunk's.
+The chunk repository serves only the MembershipRepository ports (domain.ports): the tests of any other port take
+`full_port`, which runs every case but the chunk's. The fixtures `port` and `full_port` are in
+tests/integration/conftest.py.
 """
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from domain.master_keys import MasterKey
 from domain.model import (
     ADMIN_GROUP_KEY,
-    INVITE_PENDING,
     WHOLE_GROUP,
     Account,
     AuditEntry,
@@ -36,6 +36,7 @@ from domain.model import (
     group_key,
 )
 from domain.ports import Repository
+from domain.states import InviteStatus
 from store.chunk_repository import ChunkRepository
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
@@ -75,7 +76,7 @@ def the_world(repo: Repository) -> None:
 
 
 def invite(email: str = DAN, account: str = "1001", created: datetime = T0, token_hash: str | None = None) -> Invite:
-    return Invite(uuid4(), account, email, ALICE, INVITE_PENDING, token_hash or uuid4().hex, created,
+    return Invite(uuid4(), account, email, ALICE, InviteStatus.PENDING, token_hash or uuid4().hex, created,
                   created + timedelta(days=7))
 
 
@@ -153,7 +154,7 @@ class SqlPort(Port):
     def unit(self):
         with SqlUnitOfWork(self.engine, self.mail_writer) as uow:
             if self.name.startswith("chunk"):
-                repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl)
+                repo = ChunkRepository(uow.conn, uow.mail_writer, uow.invite_ttl, uow.clock.now())
                 repo.prefetch(READ_AHEAD_ACCOUNTS, READ_AHEAD_PEOPLE, set(), READ_AHEAD_CLOCKS)
                 yield repo
                 repo.flush()
@@ -183,9 +184,11 @@ class SqlPort(Port):
                                       .where(commands.c.id == command_id)).one())
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest gives database_url the params of its own fixture
-def pytest_generate_tests(metafunc):
-    """Every test that takes `port` runs on the five cases; one that takes `full_port`, on all but the chunk's."""
+def parametrize_on_cases(metafunc) -> None:
+    """Every test that takes `port` runs on the five cases; one that takes `full_port`, on all but the chunk's.
+
+    Called by tests/integration/conftest.py's pytest_generate_tests, before pytest gives database_url the params
+    of its own fixture."""
     for name in ("port", "full_port"):
         if name in metafunc.fixturenames:
             cases = [case for case in CASES if name == "port" or case[0] != "chunk"]
@@ -195,21 +198,10 @@ def pytest_generate_tests(metafunc):
                 ids=[f"{impl}-{db}" if impl != "fake" else impl for impl, db in cases]))
 
 
-def _open(implementation: str, database_url: str) -> Iterator[Port]:
+def open_port(implementation: str, database_url: str) -> Iterator[Port]:
+    """The port on one implementation, holding the_world, until the generator is closed."""
     port = FakePort() if implementation == "fake" else SqlPort(implementation, database_url)
     port.given(the_world)
     yield port
     if isinstance(port, SqlPort):
         port.engine.dispose()
-
-
-@pytest.fixture
-def port(implementation, database_url):
-    """The port on one implementation, holding the_world."""
-    yield from _open(implementation, database_url)
-
-
-@pytest.fixture
-def full_port(implementation, database_url):
-    """The port on one implementation that supports every operation (not the chunk repository), holding the_world."""
-    yield from _open(implementation, database_url)

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from domain.errors import Refused
 from domain.login import LOGIN_OK, WRONG_EMAIL_OR_PASSWORD
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import Client, new_command
 from producers.services.invite_registration import register_with_token
 from store import credentials
@@ -41,7 +41,7 @@ def stack(database_url, tmp_path):
     settings, engine, _factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin()) == ["applied"]
     client = Client(settings)
-    with TestClient(create_web(settings, token=""), base_url="http://testserver") as browser:
+    with TestClient(create_http_app(settings, pages=True, token=""), base_url="http://testserver") as browser:
         yield browser, apply, settings, engine, client
     client.close()
     engine.dispose()

@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store import credentials
 
@@ -34,7 +34,7 @@ def console(database_url, tmp_path):
     now = datetime.now(timezone.utc)
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
     assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         console = Console(browser, engine, factory)
         console.apply = apply
         yield console

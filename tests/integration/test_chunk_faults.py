@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import workers.apply
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.errors import Refused
 from domain.handlers import handle
 from producers.services.client import new_command
@@ -182,7 +182,7 @@ def test_errors_of_the_store_never_carry_the_statement_parameters(database_url):
 def user_row(email: str, **fields) -> dict:
     """A users row as the chunk repository writes it."""
     return {"email_key": email.lower(), "email": email, "first_name": "F", "last_name": "S", "password_hash": None,
-            "password_expired": False, "created_by_account": None, "created_at": utcnow(), **fields}
+            "password_expired": False, "created_by_account": None, "created_at": SYSTEM_CLOCK.now(), **fields}
 
 
 def test_a_set_based_insert_that_breaks_a_key_raises_the_stores_own_integrity_error(engine):

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, insert
 
 from store.chunk_repository import ChunkRepository
-from store.command_log import CommandLog
+from store.command_log import SqlCommandLog
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.tables import accounts, groups, memberships, metadata, users
@@ -70,7 +70,7 @@ def plans_of(conn, statements) -> list[str]:
 def test_a_chunk_reads_the_memberships_of_its_people_not_of_its_accounts(crowded_account):
     engine, keys = crowded_account
     with engine.connect() as conn:
-        repo = ChunkRepository(conn, None, None)
+        repo = ChunkRepository(conn, None, None, datetime.now(timezone.utc))
         with statements_run(conn, "SELECT", "memberships") as seen:
             repo.prefetch({"1001"}, {keys[7], "new@acme.example"}, {"support"}, set())
         assert repo.is_member("1001", "admins", keys[7])
@@ -103,7 +103,7 @@ def test_a_chunk_reads_users_by_their_key_while_the_table_has_no_statistics(stor
             "FROM generate_series(1, 40000) AS g) AS keys")
     new_people = {f"new{i}@acme.example" for i in range(500)}
     with engine.connect() as conn:
-        repo = ChunkRepository(conn, None, None)
+        repo = ChunkRepository(conn, None, None, datetime.now(timezone.utc))
         with statements_run(conn, "SELECT", "FROM users") as seen:
             repo.prefetch(set(), new_people | {"person7@acme.example"}, set(), set())
         assert repo.get_user("person7@acme.example") is not None
@@ -133,7 +133,7 @@ def test_a_chunks_statuses_are_written_through_each_commands_key_however_many_ar
     with engine.connect() as conn:
         chunk = conn.exec_driver_sql("SELECT id FROM commands WHERE job_line <= 400").scalars().all()
         with statements_run(conn, "UPDATE") as seen:
-            written = CommandLog(conn).finish_queued([{"id": command_id, "status": "applied", "reason": None,
+            written = SqlCommandLog(conn).finish_queued([{"id": command_id, "status": "applied", "reason": None,
                                                        "finished_at": NOW} for command_id in chunk])
         plan, = plans_of(conn, seen)
         conn.rollback()

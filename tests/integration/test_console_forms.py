@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from domain.clock import SYSTEM_CLOCK
 from domain.passwords import TEMPORARY_SCHEME, verify_password
 from producers.http_app import SESSION_COOKIE
 from store import session_rows
@@ -176,19 +177,19 @@ def test_a_pending_administrators_invite_is_resent_then_cancelled(console):
     console.sign_in(ALICE, OWN)
     granted = post(console, "/admins", email="newcomer@example.com")
     assert console.apply_journalled(granted) == "pending"
-    first = queries.list_invites(console.engine, "1001", "pending")
+    first = queries.list_invites(console.engine, "1001", "pending", now=SYSTEM_CLOCK.now())
     account = console.browser.get(ACCOUNT).text
     assert 'action="/accounts/1001/invites/resend"' in account
     assert 'href="/accounts/1001/invites/cancel?email=newcomer%40example.com"' in account
 
     applied(console, "/invites/resend", email="newcomer@example.com")
-    resent = queries.list_invites(console.engine, "1001", "pending")
+    resent = queries.list_invites(console.engine, "1001", "pending", now=SYSTEM_CLOCK.now())
     assert len(resent) == 1 and resent[0]["id"] != first[0]["id"]
 
     confirm = console.browser.get(f"{ACCOUNT}/invites/cancel", params={"email": "newcomer@example.com"})
     assert "Cancel the invite of newcomer@example.com?" in confirm.text
     applied(console, "/invites/cancel", email="newcomer@example.com")
-    assert queries.list_invites(console.engine, "1001", "pending") == []
+    assert queries.list_invites(console.engine, "1001", "pending", now=SYSTEM_CLOCK.now()) == []
     assert "newcomer@example.com" not in console.browser.get(ACCOUNT).text
 
 

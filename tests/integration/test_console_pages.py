@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from store import credentials
 from store.reads import queries
 from store.reads.audit_trail import AuditFilter, audit_page
@@ -131,7 +131,7 @@ def test_a_form_of_a_session_ended_by_inactivity_is_refused_and_changes_nothing(
     settings, engine, factory, apply = applier(database_url, tmp_path, web_session_idle_minutes=1 / 60)
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc), client="t").ok
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         console = Console(browser, engine, factory)
         console.sign_in(ALICE, OWN)
         form = console.csrf("/accounts/1001")

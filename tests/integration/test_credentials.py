@@ -67,7 +67,7 @@ def engine(database_url):
 
 @pytest.fixture
 def with_temporary(engine):
-    """Dana and Erin added with generated temporary passwords, stored as the system stores them now."""
+    """Dana and Erin added with generated temporary passwords, stored as the system stores them."""
     with SqlUnitOfWork(engine) as uow:
         for email, password, key in ((DANA, DANA_TEMPORARY, CURRENT_KEY), (ERIN, ERIN_TEMPORARY, OLD_KEY)):
             handle(new_command("add_user", actor=ALICE, source="cli", account="1001", email=email,

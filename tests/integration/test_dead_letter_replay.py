@@ -14,7 +14,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select, update
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.masking import MASK
 from messaging.broker import publish_batch
 from producers.ops.dead_letter_replay import ReplayOutcome, replay_all_dead_letters, replay_dead_letters
@@ -45,7 +45,7 @@ def client(job_client):
 def journal(client: Client, command, attempts: int = 0) -> None:
     """The command in the command log as submit() writes it, unpublished, with attempts already counted."""
     with SqlUnitOfWork(client.engine) as uow:
-        uow.log.record_submitted([command], utcnow())
+        uow.log.record_submitted([command], SYSTEM_CLOCK.now())
         uow.conn.execute(update(commands).where(commands.c.id == command.id).values(attempts=attempts))
         uow.commit()
 
@@ -53,7 +53,7 @@ def journal(client: Client, command, attempts: int = 0) -> None:
 def dead_letter(client: Client, command_id, reason: str, payload, at=None) -> int:
     """A dead letter as the worker writes one (its command, if queued, ends failed); its id."""
     with SqlUnitOfWork(client.engine) as uow:
-        uow.log.dead_letter(command_id, reason, payload, at or utcnow())
+        uow.log.dead_letter(command_id, reason, payload, at or SYSTEM_CLOCK.now())
         uow.commit()
     with client.engine.connect() as conn:
         return conn.execute(select(dead_letters.c.id).order_by(dead_letters.c.id.desc()).limit(1)).scalar_one()
@@ -64,7 +64,7 @@ def given_up(client: Client, email: str = "bob@example.com", at=None):
     command = add_user(email)
     journal(client, command, attempts=5)
     with client.engine.begin() as conn:
-        conn.execute(update(commands).where(commands.c.id == command.id).values(lease_until=utcnow()))
+        conn.execute(update(commands).where(commands.c.id == command.id).values(lease_until=SYSTEM_CLOCK.now()))
     return command, dead_letter(client, command.id, "gave up after 5 attempts", command.model_dump(mode="json"), at)
 
 
@@ -147,7 +147,7 @@ def test_replaying_twice_at_once_puts_the_command_back_once(client):
 
 
 def test_replay_all_takes_every_dead_letter_not_replayed_yet_since_the_time_given(client):
-    now = utcnow()
+    now = SYSTEM_CLOCK.now()
     _, old = given_up(client, "old@example.com", at=now - timedelta(days=3))
     recent_command, recent = given_up(client, "recent@example.com", at=now - timedelta(hours=1))
     unreadable = dead_letter(client, None, "unreadable message", "\\x00garbage", at=now - timedelta(minutes=5))
@@ -177,7 +177,7 @@ def test_the_dashboard_lists_a_dead_letter_as_show_does_a_hash_in_its_reason_mas
     letter = dead_letter(client, None, f"invalid command: password_hash: {PASSWORD_HASH} is not accepted",
                          {"type": "add_user"})
 
-    [latest] = read_figures(client.engine)["dead_letters"]["latest"]
+    [latest] = read_figures(client.engine, SYSTEM_CLOCK.now())["dead_letters"]["latest"]
 
     assert latest["id"] == letter and PASSWORD_HASH not in latest["reason"] and MASK in latest["reason"]
     assert latest == {key: value for key, value in queries.dead_letter(client.engine, letter).items()

@@ -13,7 +13,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import event, insert, text
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.model import email_key
 from store.email_locks import SharedEmails, lock_for_registration
 from store.engine import make_engine
@@ -37,7 +37,7 @@ def engine(pg_database_url):
 
 def invited(engine, email: str) -> str:
     """The token hash of a new invite to `email`, as a registration presents it."""
-    token_hash, now = uuid4().hex, utcnow()
+    token_hash, now = uuid4().hex, SYSTEM_CLOCK.now()
     with engine.begin() as conn:
         conn.execute(insert(invites).values(id=uuid4(), account="1001", email_key=email_key(email), email=email,
                                             invited_by="support", status="pending", token_hash=token_hash,

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant
+from domain.model import ADMIN_GROUP_KEY, Invite, PendingGrant
+from domain.states import InviteStatus
 from domain.tokens import hash_token
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import Client
 from producers.services.invite_registration import open_envelope
 from store.invite_mail import InviteMailWriter
@@ -34,7 +35,7 @@ def invite(client: Client, email: str, token: str) -> tuple[str, dict]:
     now = datetime.now(timezone.utc)
     writer = InviteMailWriter(Runtime(client.settings).master_keys().current, client.settings.public_url)
     with SqlUnitOfWork(client.engine, writer) as uow:
-        new = Invite(uuid4(), "1001", email, "alice@example.com", INVITE_PENDING, hash_token(token), now,
+        new = Invite(uuid4(), "1001", email, "alice@example.com", InviteStatus.PENDING, hash_token(token), now,
                      now + timedelta(days=7))
         uow.repo.add_invite(new)
         uow.repo.add_pending_grant(PendingGrant(uuid4(), new.id, "1001", ADMIN_GROUP_KEY, email, uuid4(),
@@ -64,7 +65,8 @@ def site(database_url, tmp_path):
         handle(account_with_admin(), uow.repo, datetime.now(timezone.utc))
         uow.commit()
     envelope_id, stored = invite(client, CAROL, "carol-token-" + "c" * 24)
-    with TestClient(create_web(settings, token="api-token-" + "x" * 16), follow_redirects=False) as web:
+    app = create_http_app(settings, pages=True, token="api-token-" + "x" * 16)
+    with TestClient(app, follow_redirects=False) as web:
         yield web, client, envelope_id, stored
     client.close()
 
@@ -101,7 +103,7 @@ def test_an_open_invites_link_is_offered_and_a_closed_ones_is_not(site):
     web, client, envelope_id, _stored = site
     register_in_browser(web, "carol-token-" + "c" * 24)
     with client.engine.begin() as conn:  # as if Carol had a user before this invite, and it is still open
-        conn.execute(text("UPDATE invites SET status = :s"), {"s": INVITE_PENDING})
+        conn.execute(text("UPDATE invites SET status = :s"), {"s": InviteStatus.PENDING})
 
     assert 'href="http://localhost:8000/register/carol-token-' in web.get(f"/envelopes/{envelope_id}").text
     with client.engine.begin() as conn:
@@ -206,7 +208,8 @@ def test_the_cli_still_opens_it_with_the_password(site):
 
 def test_the_attachments_button_keeps_the_slow_down(database_url, tmp_path):
     settings = make_settings(tmp_path / "var", database_url, None, web_posts_per_minute=3)
-    with TestClient(create_web(settings, token="api-token-" + "x" * 16), follow_redirects=False) as web:
+    app = create_http_app(settings, pages=True, token="api-token-" + "x" * 16)
+    with TestClient(app, follow_redirects=False) as web:
         answers = [web.post("/envelopes/open", data={"envelope": uuid4().hex}) for _ in range(4)]
 
     assert [a.status_code for a in answers] == [400, 400, 400, 429]

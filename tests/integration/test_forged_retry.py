@@ -1,7 +1,8 @@
 """A journalled retry settles only the pending grant the system retried: same account, email and group.
 
-The producers cannot send `retry_of` any more; this is the second line, for a command that reaches the
-command log some other way. Such commands are built here as the log holds them (parse_command(journalled)).
+The producers cannot send `retry_of` (tests/unit/test_internal_fields.py); this is the second line, for a command
+that reaches the command log some other way. Such commands are built here as the log holds them
+(parse_command(journalled)).
 """
 from __future__ import annotations
 

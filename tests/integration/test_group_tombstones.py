@@ -40,4 +40,4 @@ def test_renaming_a_group_onto_the_name_of_a_deleted_group_with_the_same_member_
         deliver(engine, command)
 
     status, _, _, reason = row(engine, commands[-1].id)
-    assert status == "applied", reason  # was: both clocks of Carol under "old", a unique-key error
+    assert status == "applied", reason  # Carol's two clocks merge under one name (the newer kept): no key error

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from domain.clock import SYSTEM_CLOCK
 from producers.services.client import new_command
 from producers.web.prometheus import EnvadminCollector
 from store.reads import queries
@@ -43,7 +44,7 @@ def count(engine, table, *where) -> int:
 def refused_by_limit(settings, engine) -> dict[str, float]:
     """envadmin_invites_refused_by_limit_total by limit, as /metrics shows it."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(EnvadminCollector(engine, create_app(settings), settings))
+    registry.register(EnvadminCollector(engine, create_app(settings), settings, SYSTEM_CLOCK))
     families = text_string_to_metric_families(generate_latest(registry).decode())
     return {sample.labels["limit"]: sample.value for family in families
             if family.name == "envadmin_invites_refused_by_limit" for sample in family.samples}
@@ -53,7 +54,7 @@ def test_resends_to_one_person_stop_at_the_daily_limit_and_the_refusal_is_counte
     settings, engine, apply = limited
     assert refused_by_limit(settings, engine) == {"account": 0, "recipient": 0}
     assert apply(grant("nobody@example.com"), resend("nobody@example.com")) == ["pending", "applied"]
-    live = queries.list_invites(engine, "1001", "pending")
+    live = queries.list_invites(engine, "1001", "pending", now=SYSTEM_CLOCK.now())
 
     third = resend("nobody@example.com")
     assert apply(third) == ["rejected"]
@@ -62,7 +63,8 @@ def test_resends_to_one_person_stop_at_the_daily_limit_and_the_refusal_is_counte
     assert reason.startswith("account 1001 already sent 2 invite or activation mails to nobody@example.com in the "
                              "last 24 hours") and "ENVADMIN_INVITES_PER_RECIPIENT_PER_DAY" in reason
     assert re.search(RETRY, reason), reason
-    assert queries.list_invites(engine, "1001", "pending") == live  # the live invite still works
+    still = queries.list_invites(engine, "1001", "pending", now=SYSTEM_CLOCK.now())
+    assert still == live  # the live invite still works
     assert count(engine, invites) == 2 and count(engine, mail_outbox) == 2
     assert refused_by_limit(settings, engine) == {"account": 0, "recipient": 1}
 

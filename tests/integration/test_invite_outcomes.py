@@ -11,7 +11,9 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import text
 
+from domain.clock import SYSTEM_CLOCK
 from domain.master_keys import MasterKey
+from domain.states import JobState
 from producers.services.client import new_command
 from store import jobs
 from store.expiry import expire_invites
@@ -141,13 +143,13 @@ def test_a_job_counts_its_expired_rows_as_done_and_lists_them_among_its_errors(d
     rows = [jobs.JobRow(2, grant(STRANGER), STRANGER.lower()), jobs.JobRow(3, add_user("erin@example.com"),
                                                                            "erin@example.com")]
     journalled = jobs.journal_batch(engine, job_id, rows, [], 3, now)
-    jobs.mark(engine, job_id, jobs.SUBMITTED, now)
+    jobs.mark(engine, job_id, JobState.SUBMITTED, now)
     factory = lambda: SqlUnitOfWork(engine, InviteMailWriter(MasterKey(os.urandom(32)), "http://x"), timedelta(days=7))  # noqa
     apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in journalled]}, factory, max_attempts=5,
                   chunk=500, lease=timedelta(seconds=60))
     with engine.begin() as conn:
         expire_invites(conn, now + timedelta(days=8))
-    report = job_reports.report(engine, job_id)
+    report = job_reports.report(engine, job_id, SYSTEM_CLOCK.now())
     assert report["counts"]["expired"] == 1 and report["counts"]["applied"] == 1, report
     assert sum(report["counts"].values()) == report["rows"] == 2
     assert (report["state"], report["percent"]) == ("completed", 100.0)

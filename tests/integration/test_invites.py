@@ -8,10 +8,12 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import text, update
 
+from domain.clock import SYSTEM_CLOCK
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, INVITE_PENDING, Invite, PendingGrant, email_key
+from domain.model import ADMIN_GROUP_KEY, Invite, PendingGrant, email_key
+from domain.states import InviteStatus
 from domain.tokens import hash_token
 from producers.services.client import Client, new_command
 from producers.services.invite_registration import open_envelope, register_with_token
@@ -47,7 +49,7 @@ def test_grant_to_an_unknown_email_mails_an_invite_and_registration_makes_them_a
         assert result.created and len(result.retries) == 1
         assert wait_admin(client, "1001", STRANGER)
     assert queries.pending_admins(client.engine, "1001") == []
-    assert [i["status"] for i in queries.list_invites(client.engine, "1001")] == ["accepted"]
+    assert [i["status"] for i in queries.list_invites(client.engine, "1001", now=SYSTEM_CLOCK.now())] == ["accepted"]
     assert queries.status_counts(client.engine)["pending"] == 0  # the original grant took its retry's result
     envelope_id = envelope_of(mail)
     opened = open_envelope(client, envelope_id, STRANGER, PASSWORD)
@@ -105,7 +107,8 @@ def test_revoke_while_pending_cancels_and_resend_replaces_the_old_token(stack):
         first, second = wait_for_mails(stack, 2)
         with pytest.raises(Refused, match="replaced by a newer invite"):
             register_with_token(client, token_of(first), "No", "Body", PASSWORD)
-        assert [i["status"] for i in queries.list_invites(client.engine, "1001")] == ["pending", "replaced"]
+        invites = queries.list_invites(client.engine, "1001", now=SYSTEM_CLOCK.now())
+        assert [i["status"] for i in invites] == ["pending", "replaced"]
         assert submit_and_wait(client, revoke(STRANGER)) == ["applied"]
         assert queries.pending_admins(client.engine, "1001") == []
         with pytest.raises(Refused, match="cancelled"):
@@ -141,7 +144,7 @@ def test_the_periodic_job_expires_invites_and_their_grants_and_audits_it(stack):
     with engine.begin() as conn:
         assert expire_invites(conn, datetime.now(timezone.utc)) == 0  # not yet
         assert expire_invites(conn, datetime.now(timezone.utc) + timedelta(days=8)) == 1
-    assert [i["status"] for i in queries.list_invites(client.engine, "1001")] == ["expired"]
+    assert [i["status"] for i in queries.list_invites(client.engine, "1001", now=SYSTEM_CLOCK.now())] == ["expired"]
     assert queries.pending_admins(client.engine, "1001") == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'invite.expired'")).scalar() == 1
@@ -165,7 +168,7 @@ def invite_for(database_url, tmp_path, existing_user: bool) -> tuple[Client, str
         if existing_user:
             handle(add_user(STRANGER), uow.repo, now)
             uow.conn.execute(update(users).where(users.c.email_key == email_key(STRANGER)).values(verified=True))
-        invite = Invite(uuid4(), "1001", STRANGER, "alice@example.com", INVITE_PENDING, hash_token(TOKEN), now,
+        invite = Invite(uuid4(), "1001", STRANGER, "alice@example.com", InviteStatus.PENDING, hash_token(TOKEN), now,
                         now + timedelta(days=7))
         uow.repo.add_invite(invite)
         uow.repo.add_pending_grant(PendingGrant(uuid4(), invite.id, "1001", ADMIN_GROUP_KEY, STRANGER, uuid4(),

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from config.settings import MasterKeyError, Settings
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.handlers import handle
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.passwords import generate_temporary_password, hash_temporary_password
@@ -62,7 +62,7 @@ def invited(database_url, tmp_path):
     register_with_token(client, token_of(carol), "Carol", "Petit", PASSWORD)
     with client.engine.begin() as conn:
         pending = MailOutbox(conn).enqueue("frank@example.com", "Hello", "a body with a link", None,
-                                           key_a, utcnow())
+                                           key_a, SYSTEM_CLOCK.now())
     yield settings, client, key_a, envelope_of(carol), pending
     client.close()
 
@@ -161,11 +161,12 @@ def test_temporary_password_hashes_are_counted_by_the_master_key_they_are_keyed_
     key_a, key_b = MasterKey(os.urandom(32)), MasterKey(os.urandom(32))
     engine = make_engine(database_url)
     with SqlUnitOfWork(engine) as uow:
-        handle(account_with_admin(), uow.repo, utcnow())
-        handle(add_user("argon2@example.com"), uow.repo, utcnow())
+        handle(account_with_admin(), uow.repo, SYSTEM_CLOCK.now())
+        handle(add_user("argon2@example.com"), uow.repo, SYSTEM_CLOCK.now())
         for i, key in enumerate((key_a, key_a, key_b)):
             temporary = hash_temporary_password(generate_temporary_password(), key)
-            handle(add_user(f"user{i}@example.com").model_copy(update={"password_hash": temporary}), uow.repo, utcnow())
+            handle(add_user(f"user{i}@example.com").model_copy(update={"password_hash": temporary}), uow.repo,
+                   SYSTEM_CLOCK.now())
         uow.commit()
 
     assert temporary_password_counts(engine) == {key_a.key_id: 2, key_b.key_id: 1}

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import insert, select, update
 
+from domain.clock import FixedClock
 from mail import transports as mail_module
 from mail.transports import FileTransport, SmtpTransport, transport_for
 from messaging.broker import SWEEP_MAIL
@@ -265,12 +266,12 @@ def test_the_sweep_sends_a_mail_whose_task_was_lost(stack, tmp_path):
     lost = enqueue(settings)  # written, but its task never published
     uow = app.envadmin_runtime.unit_of_work
     assert sweep_mail_outbox(app, uow, settings) == 0  # younger than the relay timeout
+    later = Runtime(settings, FixedClock(utcnow() + timedelta(seconds=settings.relay_after_seconds + 1)))
     with thread_worker(app):
-        later = utcnow() + timedelta(seconds=settings.relay_after_seconds + 1)
-        assert sweep_mail_outbox(app, uow, settings, now=later) == 1
+        assert sweep_mail_outbox(app, later.unit_of_work, settings) == 1
         wait_until(lambda: mail_row(settings, lost).status == "sent", "the mail to be sent")
     assert (tmp_path / "outbox" / f"{lost}.eml").exists()
-    assert sweep_mail_outbox(app, uow, settings, now=later) == 0
+    assert sweep_mail_outbox(app, later.unit_of_work, settings) == 0
 
 
 def test_the_task_retries_a_failing_mail_then_fails_it(stack, tmp_path):

@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select, text, update
 
+from domain.states import JobState
 from store import jobs
 from store.metrics import batch_sizes, command_tallies
 from store.metrics.command_tallies import FINAL, LATENCY_BOUNDS
@@ -173,7 +174,7 @@ def test_running_jobs_show_rows_dealt_with_and_rows_expected_until_they_are_done
     apply_message({"v": 1, "commands": [first.model_dump(mode="json")]}, factory, max_attempts=5, chunk=500,
                   lease=timedelta(seconds=60))
     assert running() == [(str(job.id), 2, 3)]
-    jobs.mark(engine, job.id, jobs.SUBMITTED, utcnow())
+    jobs.mark(engine, job.id, JobState.SUBMITTED, utcnow())
     assert running() == [(str(job.id), 2, 3)]  # read whole, but a row still queued
     apply_message({"v": 1, "commands": [second.model_dump(mode="json")]}, factory, max_attempts=5, chunk=500,
                   lease=timedelta(seconds=60))

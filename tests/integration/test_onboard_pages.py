@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from domain.clock import SYSTEM_CLOCK
+from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store import credentials
 from store.reads import job_reports, queries
@@ -51,7 +52,7 @@ def uploads(database_url, tmp_path):
     now = datetime.now(timezone.utc)
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
     assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         yield Uploads(browser, engine, factory)
     engine.dispose()
 
@@ -173,7 +174,7 @@ def test_a_file_over_the_cap_is_refused_with_a_page_saying_so(uploads):
     assert "Split it into smaller files" in refused.text and refused.headers["connection"] == "close"
     announced = uploads.upload("1001", "huge.csv", over * 20)  # refused on its announced size, before reading
     assert announced.status_code == 413 and "the most an upload may be" in announced.text
-    assert job_reports.recent(uploads.engine, 5) == []
+    assert job_reports.recent(uploads.engine, 5, SYSTEM_CLOCK.now()) == []
     other = uploads.browser.post("/accounts/1001/admins", data={"email": "x" * (1024 * 1024 + 1)})
     assert other.status_code == 413 and other.json() == {"errors": [{"message": "body: at most 1048576 bytes"}]}
 
@@ -183,14 +184,14 @@ def test_the_upload_route_takes_a_body_larger_than_the_rest_of_the_app(database_
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc),
                                        client="set-up").ok
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         uploads = Uploads(browser, engine, factory)
         uploads.sign_in(ALICE, OWN)
         padded = "".join('{"action": "grant", "account": "1001", "email": "new%d@example.com"%s}\n'
                          % (n, " " * 60_000) for n in range(25)).encode()
         assert len(padded) > settings.api_max_body_bytes
         job_id = job_id_of(uploads.upload("1001", "padded.jsonl", padded))
-        assert job_reports.report(engine, job_id)["counts"]["queued"] == 25
+        assert job_reports.report(engine, job_id, SYSTEM_CLOCK.now())["counts"]["queued"] == 25
     engine.dispose()
 
 
@@ -198,7 +199,7 @@ def test_an_upload_without_its_csrf_token_is_refused(uploads):
     uploads.sign_in(ALICE, OWN)
     refused = uploads.upload("1001", "one.csv", csv(f"grant,1001,{BOB},,,,"), csrf=False)
     assert refused.status_code == 403 and "security token" in refused.text
-    assert job_reports.recent(uploads.engine, 5) == []
+    assert job_reports.recent(uploads.engine, 5, SYSTEM_CLOCK.now()) == []
 
 
 @pytest.mark.parametrize("name, content, expected", [

@@ -16,6 +16,8 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 
+from domain.clock import SYSTEM_CLOCK, FixedClock
+from domain.states import JobState
 from producers.onboarding.job import Onboarding, job_id_for
 from producers.services.client import Client
 from store import jobs
@@ -38,7 +40,7 @@ from .onboarding_files import write
 def wait_for_job(client: Client, job_id, timeout: float = 60) -> dict:
     """The job's report once it is no longer running."""
     def finished():
-        report = job_reports.report(client.engine, job_id)
+        report = job_reports.report(client.engine, job_id, SYSTEM_CLOCK.now())
         return report if report["state"] != job_reports.RUNNING else None
 
     return wait_until(finished, f"job {job_id} to finish", timeout=timeout)
@@ -213,9 +215,12 @@ def test_a_job_resumed_on_a_clock_behind_still_issues_its_rows_after_those_journ
     job.batch_size = 2
     with _no_publishing(), pytest.raises(Interrupted):
         job.run(on_batch=lambda state: (_ for _ in ()).throw(Interrupted()))
-    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
-    with _no_publishing(), mock.patch("producers.onboarding.job.utcnow", return_value=an_hour_ago):
-        Onboarding(client, path, actor=None, resume=job.job_id).run()
+    behind = Client(client.settings, clock=FixedClock(datetime.now(timezone.utc) - timedelta(hours=1)))
+    try:
+        with _no_publishing():
+            Onboarding(behind, path, actor=None, resume=job.job_id).run()
+    finally:
+        behind.close()
     payloads = _payloads(client, job.job_id)
     stamps = [datetime.fromisoformat(payloads[line]["issued_at"]) for line in sorted(payloads)]
     assert len(stamps) == 4 and stamps == sorted(stamps) and len(set(stamps)) == 4
@@ -263,7 +268,7 @@ def test_a_killed_producer_resumes_without_duplicates(kind, request, tmp_path):
     producer.wait()
     killed_at = jobs.find(client.engine, job_id)
     assert 0 < killed_at.rows_read < rows, "the producer must be killed half-way"
-    assert killed_at.state == jobs.SUBMITTING
+    assert killed_at.state == JobState.SUBMITTING
     resumed = subprocess.run(command[:-2] + ["--resume", str(job_id)], env=env, capture_output=True, text=True,
                              cwd=tmp_path, timeout=120)
     assert resumed.returncode == 0, resumed.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from domain.clock import SYSTEM_CLOCK
 from producers.onboarding.job import FileProblem, Onboarding, job_id_for
 from store.reads import job_reports
 from store.tables import commands, jobs, mail_outbox, users
@@ -45,7 +46,7 @@ def test_activation_mail_creates_users_with_no_password_and_mails_each_one_once(
     assert job.job_id == job_id_for(job.digest, "csv", "alice@example.com", activation="mail")
     job.run()
     apply_journal(job_client, job.job_id)
-    report = job_reports.report(job_client.engine, job.job_id)
+    report = job_reports.report(job_client.engine, job.job_id, SYSTEM_CLOCK.now())
     assert {k: v for k, v in report["counts"].items() if v} == {"applied": 3, "pending": 1}
     assert mails(job_client) == ["erin@example.com", "fred@example.com", "gina@example.com"]  # gina: an invite
     with job_client.engine.connect() as conn:
@@ -86,7 +87,7 @@ def test_rows_creating_users_with_neither_option_are_refused_before_any_job_exis
 def test_a_file_creating_nobody_needs_neither_option(job_client, tmp_path):
     job = Onboarding(job_client, write(tmp_path / "grants.csv", PEOPLE[1], PEOPLE[3]), actor="alice@example.com")
     job.run()
-    assert job_reports.report(job_client.engine, job.job_id)["rows_submitted"] == 2
+    assert job_reports.report(job_client.engine, job.job_id, SYSTEM_CLOCK.now())["rows_submitted"] == 2
 
 
 @pytest.mark.parametrize("options, words", [

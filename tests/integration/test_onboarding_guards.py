@@ -7,6 +7,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 
+from domain.clock import SYSTEM_CLOCK
 from producers.onboarding.job import FileProblem, Onboarding, job_id_for
 from producers.services.client import Client
 from store.reads import job_reports
@@ -50,7 +51,7 @@ def test_a_resumed_job_keeps_its_choice_about_row_actors(job_client, tmp_path):
     resumed = Onboarding(job_client, path, actor=None, resume=job.job_id)
     resumed.run()
     assert resumed.allow_row_actors
-    report = job_reports.report(job_client.engine, job.job_id)
+    report = job_reports.report(job_client.engine, job.job_id, SYSTEM_CLOCK.now())
     assert (report["rows_submitted"], report["counts"]["invalid"]) == (4, 0)
 
 
@@ -65,7 +66,7 @@ def test_a_deeply_nested_line_is_invalid_and_the_job_resumes(job_client, tmp_pat
         job.run(on_batch=_interrupt)
     resumed = Onboarding(job_client, path, actor=None, resume=job.job_id)
     resumed.run()
-    report = job_reports.report(job_client.engine, job.job_id)
+    report = job_reports.report(job_client.engine, job.job_id, SYSTEM_CLOCK.now())
     assert (report["state"], report["rows_read"], report["rows_submitted"]) == ("running", 6, 5)
     errors = list(job_reports.errors(job_client.engine, job.job_id))
     assert [(e["line"], e["status"]) for e in errors] == [(2, "invalid")]

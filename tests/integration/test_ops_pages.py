@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from store.reads import queries
 
 from ..support.builders import add_user
@@ -32,7 +32,7 @@ def ops(database_url, tmp_path):
         uow.log.record_submitted([lost], now)
         uow.log.dead_letter(lost.id, "gave up after 5 attempts", lost.model_dump(mode="json"), now)
         uow.commit()
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         browser.lost = lost
         browser.engine = engine
         yield browser
@@ -41,7 +41,7 @@ def ops(database_url, tmp_path):
 
 def test_without_a_password_set_the_ops_pages_are_refused_to_everyone(database_url, tmp_path):
     settings, engine, _factory, _apply = applier(database_url, tmp_path)
-    with TestClient(create_web(settings, token="")) as browser:
+    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         for path in ("/ops", "/ops/live", "/ops/figures.json"):
             for auth in (None, ("ops", ""), ("ops", "anything")):
                 answer = browser.get(path, auth=auth)

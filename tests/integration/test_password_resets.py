@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from store import credentials
 from store.mail_outbox import open_body
 from store.password_resets import LINK_UNUSABLE, ResetMailer, ResetPolicy, TooManyResets, complete_reset, request_reset
@@ -115,7 +115,7 @@ def test_requests_are_limited_per_client(store):
 
 def test_the_pages_mail_a_link_and_set_the_password_with_it(store):
     settings, engine = store
-    with TestClient(create_web(settings), base_url="http://testserver") as browser:
+    with TestClient(create_http_app(settings, pages=True), base_url="http://testserver") as browser:
         holder = TestClient(browser.app, base_url="http://testserver")  # alice, signed in with the password she set
         held = holder.post("/login", data={"csrf_token": csrf_of(holder.get("/login").text), "email": CAROL,
                                            "password": "temporary-pass"})

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from domain.model import ADMIN_GROUP_KEY
 from store.reads import queries
 from store.tables import audit_log, mail_outbox, memberships, users
@@ -54,7 +54,7 @@ def create_people(engine, factory, account: str, admin: str, people: int, **how)
     commands = [account_with_admin(account, admin)] + \
         [add_user(f"p{i}.{account}@example.com", account, by=admin, **how) for i in range(people)]
     with factory() as uow:
-        uow.log.record_submitted(commands, utcnow())
+        uow.log.record_submitted(commands, SYSTEM_CLOCK.now())
         uow.commit()
     with Statements(engine) as statements:
         apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in commands]}, factory,

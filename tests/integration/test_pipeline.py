@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from messaging.broker import publish_batch
+from messaging.broker import APPLY_BATCH, publish_batch
 from producers.services.client import Client
 from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
@@ -106,7 +106,7 @@ def test_a_poison_message_becomes_a_dead_letter_and_the_worker_keeps_going(stack
     client = Client(stack)
     with thread_worker(create_app(stack)):
         publish_batch(client.celery, stack.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
-        client.celery.send_task("envadmin.apply_batch", args=["this is not a batch"], queue=stack.queue)
+        client.celery.send_task(APPLY_BATCH, args=["this is not a batch"], queue=stack.queue)
         receipt = client.submit([account_with_admin()])
         final = client.wait(receipt.ids, timeout=30)
     assert final[receipt.ids[0]] == "applied"

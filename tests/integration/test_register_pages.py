@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from domain.passwords import hash_password, verify_password
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store.mail_outbox import open_body
 from store.tables import invites, mail_outbox, users
@@ -30,7 +30,7 @@ PASSWORD = "dana-chosen-passw0rd"
 def web(database_url, tmp_path):
     settings, engine, _factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin()) == ["applied"]
-    with TestClient(create_web(settings, token=""), base_url="http://testserver") as browser:
+    with TestClient(create_http_app(settings, pages=True, token=""), base_url="http://testserver") as browser:
         yield browser, apply, settings, engine
     engine.dispose()
 

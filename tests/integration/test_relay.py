@@ -11,10 +11,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, text, update
 
-from domain.clock import utcnow
+from domain.clock import SYSTEM_CLOCK
 from producers.services.client import Client
 from store import relay_marks
-from store.command_log import CommandLog
+from store.command_log import SqlCommandLog
 from store.tables import commands
 from workers.celery_app import create_app
 from workers.relay import lost_before, relay_unapplied
@@ -53,7 +53,7 @@ def relay(request, tmp_path):
 def sent_long_ago(client: Client, ids) -> None:
     with client.engine.begin() as conn:
         conn.execute(update(commands).where(commands.c.id.in_(ids))
-                     .values(submitted_at=utcnow() - timedelta(hours=1), published_at=None))
+                     .values(submitted_at=SYSTEM_CLOCK.now() - timedelta(hours=1), published_at=None))
 
 
 def test_a_long_queue_of_commands_waiting_their_turn_is_not_republished(relay):
@@ -74,12 +74,12 @@ def test_a_command_whose_message_was_lost_is_republished_once_the_queue_has_move
     sent_long_ago(client, [lost.id, leased.id])
     with client.engine.begin() as conn:  # a worker holds one of them
         conn.execute(update(commands).where(commands.c.id == leased.id)
-                     .values(lease_until=utcnow() + timedelta(minutes=1)))
+                     .values(lease_until=SYSTEM_CLOCK.now() + timedelta(minutes=1)))
     client.celery.control.purge()  # the broker lost their message
     for message in ([grant("a@example.com")], [grant("b@example.com")]):
         client.submit(message)  # messages wait after it: the queue is not empty
     with client.engine.begin() as conn:  # and a worker started one sent after it
-        relay_marks.note_started(conn, client.settings.queue, utcnow() - timedelta(minutes=30))
+        relay_marks.note_started(conn, client.settings.queue, SYSTEM_CLOCK.now() - timedelta(minutes=30))
 
     assert run() == 1  # the lost one, not the one a worker holds, nor those waiting their turn
     with client.engine.connect() as conn:
@@ -108,7 +108,7 @@ def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
 
     with client.engine.connect() as conn:
         event.listen(conn, "before_cursor_execute", capture)
-        CommandLog(conn).take_unapplied(utcnow(), 500, utcnow())  # the relay's own scan
+        SqlCommandLog(conn).take_unapplied(SYSTEM_CLOCK.now(), 500, SYSTEM_CLOCK.now())  # the relay's own scan
         event.remove(conn, "before_cursor_execute", capture)
         conn.rollback()
         statement, parameters = seen[0]
@@ -130,7 +130,7 @@ def waits_on_a_lock(engine) -> bool:
 
 def test_two_workers_starting_a_queues_first_messages_at_once_both_leave_their_mark(pg_database_url):
     """Each worker notes the message it starts in its own transaction; the second waits for the first's new row
-    and then moves it on, instead of failing (which failed its message until the relay sent it again)."""
+    and then moves it on: neither fails, so neither message waits for the relay to be sent again."""
     from concurrent.futures import ThreadPoolExecutor
 
     from store.engine import make_engine

@@ -1,12 +1,11 @@
-"""The Repository port behaves the same on the fake, the row repository and the chunk repository.
+"""The repository ports behave the same on the fake, the row repository and the chunk repository.
 
 Accounts, users, groups, memberships, their clocks, audit entries and the rows the store refuses. Every test
-starts from repository_ports.the_world; `port` runs on the five cases, `full_port` on those that support every
-operation (the chunk repository supports what the set-based path calls; see repository_ports).
+starts from repository_ports.the_world; `port` runs on the five cases, `full_port` on those that serve every
+port (the chunk repository serves the MembershipRepository ports only; see repository_ports).
 """
 from __future__ import annotations
 
-import inspect
 from datetime import datetime, timedelta, timezone
 from uuid import uuid4
 
@@ -24,11 +23,8 @@ from domain.model import (
     email_key,
     group_key,
 )
-from domain.ports import Repository
-from store.chunk_repository import ChunkRepository
-from store.unit_of_work import SqlUnitOfWork
 
-from .repository_ports import ALICE, CAROL, SALES, SqlPort, at
+from .repository_ports import ALICE, CAROL, SALES, at
 
 CAROL_KEY = email_key(CAROL)
 SUPPORT_DESK = group_key("Support Desk")
@@ -301,16 +297,3 @@ def test_audit_entries_are_kept_in_order_with_every_field(port):
         for entry in entries:
             repo.add_audit(entry)
     assert port.audit() == entries
-
-
-# --- what the chunk repository leaves to the row repository --------------------------------------
-
-@pytest.mark.parametrize("operation", ["rename_group", "delete_group", "move_pending_grants", "invite_by_token",
-                                       "prove_mailbox", "accounts_of"])
-def test_the_chunk_repository_refuses_outright_what_the_set_based_path_never_calls(database_url, operation):
-    port = SqlPort("chunk", database_url)
-    with SqlUnitOfWork(port.engine) as uow, pytest.raises(NotImplementedError, match="memberships and new accounts and users only"):
-        arguments = [None] * (len(inspect.signature(getattr(Repository, operation)).parameters) - 1)
-        getattr(ChunkRepository(uow.conn, None, None), operation)(*arguments)
-    port.engine.dispose()
-

@@ -2,7 +2,8 @@
 the same on the fake, the row and the chunk repository: what the invite limits count (domain.invite_limits)."""
 from __future__ import annotations
 
-from domain.model import INVITE_CANCELLED, email_key
+from domain.model import email_key
+from domain.states import InviteStatus
 
 from .repository_ports import CAROL, DAN, at, invite
 
@@ -13,7 +14,7 @@ def test_invites_of_any_status_are_counted_newest_first_after_the_given_time(por
     stored = [invite(DAN, created=at(0)), invite(DAN, created=at(10)), invite(CAROL, created=at(20)),
               invite(DAN, account="2002", created=at(30))]
     port.given(*(lambda repo, sent=sent: repo.add_invite(sent) for sent in stored),
-               lambda repo: repo.set_invite_status(stored[0].id, INVITE_CANCELLED, "cancelled", at(1)))
+               lambda repo: repo.set_invite_status(stored[0].id, InviteStatus.CANCELLED, "cancelled", at(1)))
     with port.unit() as repo:
         assert repo.nth_newest_invite("1001", 1, at(-1)) == at(20)
         assert repo.nth_newest_invite("1001", 3, at(-1)) == at(0)

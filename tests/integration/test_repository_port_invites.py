@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from domain.model import ADMIN_GROUP_KEY, GRANT_RETRIED, INVITE_CANCELLED, INVITE_REPLACED, email_key
+from domain.model import ADMIN_GROUP_KEY, email_key
+from domain.states import CommandStatus, GrantStatus, InviteStatus
 
 from .repository_ports import CAROL, DAN, SALES, T0, at, invite, pending_grant
 
@@ -48,7 +49,7 @@ def test_an_invite_no_longer_pending_is_not_found(port, person):
     sent = invite(person)
     port.given(lambda repo: repo.add_invite(sent))
     with port.unit() as repo:
-        repo.set_invite_status(sent.id, INVITE_CANCELLED, "cancelled by alice", at(1))
+        repo.set_invite_status(sent.id, InviteStatus.CANCELLED, "cancelled by alice", at(1))
         assert repo.find_invite("1001", email_key(person)) is None
     with port.unit() as repo:
         assert repo.find_invite("1001", email_key(person)) is None
@@ -58,8 +59,8 @@ def test_an_invite_is_found_by_the_hash_of_its_token_whatever_its_status(full_po
     sent = invite(DAN, token_hash="a" * 64)
     full_port.given(lambda repo: repo.add_invite(sent))
     with full_port.unit() as repo:
-        repo.set_invite_status(sent.id, INVITE_CANCELLED, "cancelled by alice", at(1))
-        assert repo.invite_by_token("a" * 64) == replace(sent, status=INVITE_CANCELLED)
+        repo.set_invite_status(sent.id, InviteStatus.CANCELLED, "cancelled by alice", at(1))
+        assert repo.invite_by_token("a" * 64) == replace(sent, status=InviteStatus.CANCELLED)
         assert repo.invite_by_token("b" * 64) is None
 
 
@@ -128,13 +129,14 @@ def test_a_pending_grant_added_and_closed_in_one_unit_of_work_is_not_pending(por
     port.given(lambda repo: repo.add_invite(sent))
     with port.unit() as repo:
         repo.add_pending_grant(grant)
-        repo.close_pending_grant(grant.id, "replaced", "replaced by command y", at(1))
+        repo.close_pending_grant(grant.id, GrantStatus.REPLACED, "replaced by command y", at(1))
     with port.unit() as repo:
         assert repo.pending_grants(DAN_KEY) == []
 
 
-@pytest.mark.parametrize(("status", "ends"), [(INVITE_CANCELLED, "superseded"), (INVITE_REPLACED, "superseded"),
-                                             (GRANT_RETRIED, "pending")])
+@pytest.mark.parametrize(("status", "ends"), [(GrantStatus.CANCELLED, CommandStatus.SUPERSEDED),
+                                             (GrantStatus.REPLACED, CommandStatus.SUPERSEDED),
+                                             (GrantStatus.RETRIED, CommandStatus.PENDING)])
 def test_closing_a_pending_grant_ends_its_pending_command_unless_it_was_retried(port, status, ends):
     sent = invite(DAN)
     grant = pending_grant(sent)
@@ -142,7 +144,8 @@ def test_closing_a_pending_grant_ends_its_pending_command_unless_it_was_retried(
     port.command_pending(grant.command_id)
     with port.unit() as repo:
         repo.close_pending_grant(grant.id, status, "closed by command y", at(1))
-    assert port.command_end(grant.command_id) == (ends, "closed by command y" if ends != "pending" else None)
+    reason = "closed by command y" if ends != CommandStatus.PENDING else None
+    assert port.command_end(grant.command_id) == (ends, reason)
 
 
 def test_a_pending_grant_whose_id_is_taken_is_refused(port):

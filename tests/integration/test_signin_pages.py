@@ -1,4 +1,4 @@
-"""Signing in on the web pages, over HTTP against `create_web` on a real store (SQLite and PostgreSQL)."""
+"""Signing in on the web pages, over HTTP against `create_http_app` on a real store (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from domain.passwords import generate_temporary_password, hash_temporary_password
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store import credentials
 from store.tables import users
@@ -52,7 +52,7 @@ def site(database_url, tmp_path):
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
     assert credentials.change_password(engine, ALICE, TEMPORARY, ALICE_OWN, datetime.now(timezone.utc),
                                        client="set-up").ok
-    app = create_web(settings, token="")
+    app = create_http_app(settings, pages=True, token="")
     with TestClient(app) as browser:
         yield Site(browser, engine, apply, app)
     engine.dispose()

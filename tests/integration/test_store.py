@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import Refused
 from domain.handlers import handle
 from domain.model import ADMIN_GROUP_KEY, Account, User, email_key, group_key
+from domain.states import CommandStatus
+from domain.unit_of_work_port import Claim
 from producers.services.client import new_command
-from store.command_log import APPLIED, FAILED, LEASED, QUEUED, Claim
 from store.engine import make_engine
 from store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from store.reads import queries
@@ -162,18 +163,20 @@ def test_record_submitted_and_claim(engine):
         uow.log.record_submitted([first, second], now)
         uow.commit()
     shown = queries.command_status(engine, first.id)
-    assert (shown["status"], shown["attempts"], shown["type"], shown["account"]) == (QUEUED, 0, "grant_admin", "1001")
+    assert (shown["status"], shown["attempts"], shown["type"], shown["account"]) == (
+        CommandStatus.QUEUED, 0, "grant_admin", "1001")
     with SqlUnitOfWork(engine) as uow:
         claims = uow.log.claim([first.id, second.id, uuid4()], utcnow(), timedelta(0))
         uow.commit()
-    assert claims == {first.id: Claim(QUEUED, 1), second.id: Claim(QUEUED, 1)}
+    assert claims == {first.id: Claim(CommandStatus.QUEUED, 1), second.id: Claim(CommandStatus.QUEUED, 1)}
     with SqlUnitOfWork(engine) as uow:
-        uow.log.finish(second.id, APPLIED, "done", utcnow())
+        uow.log.finish(second.id, CommandStatus.APPLIED, "done", utcnow())
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
         claims = uow.log.claim([first.id, second.id], utcnow(), timedelta(0))
         uow.commit()
-    assert claims == {first.id: Claim(QUEUED, 2), second.id: Claim(APPLIED, 1)}  # finished: not counted
+    # finished: not counted
+    assert claims == {first.id: Claim(CommandStatus.QUEUED, 2), second.id: Claim(CommandStatus.APPLIED, 1)}
     with SqlUnitOfWork(engine) as uow:
         payload = uow.conn.execute(select(commands.c.payload).where(commands.c.id == first.id)).scalar_one()
     assert payload == first.model_dump(mode="json")
@@ -193,9 +196,9 @@ def test_a_command_leased_by_one_worker_is_not_claimed_or_counted_by_a_copy(engi
     with SqlUnitOfWork(engine) as uow:
         after_lease = uow.log.claim([command.id], utcnow() + timedelta(seconds=61), timedelta(seconds=60))
         uow.commit()
-    assert first == {command.id: Claim(QUEUED, 1)}
-    assert copy == {command.id: Claim(LEASED, 1)}
-    assert after_lease == {command.id: Claim(QUEUED, 2)}
+    assert first == {command.id: Claim(CommandStatus.QUEUED, 1)}
+    assert copy == {command.id: Claim(CommandStatus.QUEUED, 1, leased=True)}
+    assert after_lease == {command.id: Claim(CommandStatus.QUEUED, 2)}
 
 
 def test_take_unapplied_takes_only_commands_last_sent_before_the_cutoff(engine):
@@ -206,7 +209,7 @@ def test_take_unapplied_takes_only_commands_last_sent_before_the_cutoff(engine):
         uow.log.record_submitted([old2, recent], now - timedelta(seconds=60))
         uow.log.record_submitted([fresh], now)
         uow.log.mark_published([recent.id], now - timedelta(seconds=5))  # sent again lately
-        uow.log.finish(done.id, APPLIED, "done", now - timedelta(seconds=80))
+        uow.log.finish(done.id, CommandStatus.APPLIED, "done", now - timedelta(seconds=80))
         uow.commit()
     cutoff = now - timedelta(seconds=30)
     taken = []
@@ -229,7 +232,7 @@ def test_dead_letter_marks_a_queued_command_failed_with_the_reason(engine):
     now = utcnow()
     with SqlUnitOfWork(engine) as uow:
         uow.log.record_submitted([queued, applied], now)
-        uow.log.finish(applied.id, APPLIED, "done", now)
+        uow.log.finish(applied.id, CommandStatus.APPLIED, "done", now)
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
         uow.log.dead_letter(queued.id, "gave up after 5 attempts", queued.model_dump(mode="json"), now)
@@ -237,16 +240,16 @@ def test_dead_letter_marks_a_queued_command_failed_with_the_reason(engine):
         uow.log.dead_letter(None, "unreadable message", "\x00garbage", now)
         uow.commit()
     shown = queries.command_status(engine, queued.id)
-    assert (shown["status"], shown["reason"]) == (FAILED, "gave up after 5 attempts")
+    assert (shown["status"], shown["reason"]) == (CommandStatus.FAILED, "gave up after 5 attempts")
     assert shown["finished_at"] == now.isoformat()
-    assert queries.command_status(engine, applied.id)["status"] == APPLIED  # only queued commands fail
+    assert queries.command_status(engine, applied.id)["status"] == CommandStatus.APPLIED  # only queued commands fail
     letters = queries.list_dead_letters(engine)
     assert [(d["command_id"], d["reason"]) for d in letters] == [
         (None, "unreadable message"), (str(applied.id), "a late duplicate"),
         (str(queued.id), "gave up after 5 attempts")]
     assert letters[0]["payload"] == "\\x00garbage"
     assert queries.dead_letter_count(engine) == 3
-    assert queries.status_counts(engine)[FAILED] == 1
+    assert queries.status_counts(engine)[CommandStatus.FAILED] == 1
 
 
 def test_the_schema_is_up_to_date_after_upgrade(engine):

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from domain.handlers import handle
 from domain.validation import describe
-from producers.api.routes import create_api
+from producers.http_app import create_http_app
 from producers.onboarding.job import Onboarding
 from producers.services.client import Client, new_command
 from store.engine import make_engine
@@ -75,7 +75,8 @@ def settings(tmp_path, database_url):
 
 
 def test_the_api_answers_422_naming_the_field_and_the_character(settings):
-    with TestClient(create_api(settings, token=TOKEN), headers={"Authorization": f"Bearer {TOKEN}"}) as api:
+    app = create_http_app(settings, pages=False, token=TOKEN)
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
         response = api.post("/v1/commands", json={"commands": [
             {"type": "create_group", "actor": ALICE, "account": "1001", "group": "Sa\x00les"},
             {"type": "grant_admin", "actor": ALICE, "account": "1001", "email": "bob\u2060@example.com"},

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from producers.http_app import create_web
+from producers.http_app import create_http_app
 from store.tables import commands, login_failures
 
 from ..support.stack_settings import make_settings
@@ -22,7 +22,7 @@ PROXY, CLIENT, OTHER = "10.0.0.1", "203.0.113.9", "198.51.100.7"
 @pytest.fixture
 def app(database_url, tmp_path):
     settings = make_settings(tmp_path / "var", database_url, None, ops_password=OPS_PASSWORD)
-    return create_web(settings, token=API_TOKEN)
+    return create_http_app(settings, pages=True, token=API_TOKEN)
 
 
 def from_address(app, address: str) -> TestClient:
@@ -95,7 +95,7 @@ def test_forwarded_headers_are_ignored_when_no_proxy_is_trusted(app):
 def test_forwarded_headers_of_a_trusted_proxy_name_the_client(database_url, tmp_path):
     settings = make_settings(tmp_path / "var", database_url, None, ops_password=OPS_PASSWORD,
                              trusted_proxies=f"{PROXY}, 192.0.2.0/24")
-    app = create_web(settings, token=API_TOKEN)
+    app = create_http_app(settings, pages=True, token=API_TOKEN)
     with from_address(app, PROXY) as proxy, from_address(app, "192.0.2.200") as untrusted:
         lock_by_guessing(proxy, forwarded_for=CLIENT)
         locked = proxy.get("/metrics", auth=("ops", OPS_PASSWORD), headers={"X-Forwarded-For": CLIENT})

@@ -1,4 +1,4 @@
-"""Web sessions kept in the store, over HTTP against `create_web` on a real store (SQLite and PostgreSQL): a copy
+"""Web sessions kept in the store, over HTTP against `create_http_app` on a real store (SQLite and PostgreSQL): a copy
 of a session cookie is worth nothing once its session ends (signing out, a password change elsewhere, the idle
 limit, the absolute lifetime), and ended sessions are pruned. Time is moved with the app's clock, not waited for."""
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from producers.http_app import SESSION_COOKIE, create_web
+from domain.clock import FixedClock
+from producers.http_app import SESSION_COOKIE, create_http_app
 from store import credentials, session_rows
 from store.session_rows import session_limits
 from store.tables import web_sessions as web_sessions_table
@@ -24,22 +25,11 @@ from .apply_here import applier
 ALICE, TEMPORARY, OWN = "alice@example.com", "temporary-pass", "alice-own-password"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **how_long) -> None:
-        self.now += timedelta(**how_long)
-
-
 @dataclass
 class Site:
     app: object
     engine: object
-    clock: Clock
+    clock: FixedClock
     database_url: str
 
     def browser(self, cookie: str | None = None) -> TestClient:
@@ -77,8 +67,8 @@ def site(database_url, tmp_path):
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc),
                                        client="set-up").ok
-    clock = Clock()
-    with TestClient(create_web(settings, token="", clock=clock)) as lifespan:
+    clock = FixedClock(datetime.now(timezone.utc))
+    with TestClient(create_http_app(settings, pages=True, token="", clock=clock)) as lifespan:
         yield Site(lifespan.app, engine, clock, database_url)
     engine.dispose()
 
@@ -96,7 +86,8 @@ def test_a_copy_of_the_session_cookie_dies_when_its_owner_signs_out(site):
     assert not signed_in(site.browser(stolen))
     assert not signed_in(browser)
     with site.engine.connect() as conn:  # its row is gone, not merely emptied: the copy shares nothing any more
-        assert session_rows.live_session(conn, stolen, site.clock(), session_limits(site.app.state.settings)) is None
+        limits = session_limits(site.app.state.settings)
+        assert session_rows.live_session(conn, stolen, site.clock.now(), limits) is None
 
 
 def test_a_dead_cookie_is_cleared_and_no_session_is_made_for_a_visitor_who_keeps_nothing(site):
@@ -118,7 +109,8 @@ def test_signing_in_gives_a_new_session_id_and_ends_the_one_before(site):
     after = site.sign_in(browser)
     assert after != before
     with site.engine.connect() as conn:
-        assert session_rows.live_session(conn, before, site.clock(), session_limits(site.app.state.settings)) is None
+        limits = session_limits(site.app.state.settings)
+        assert session_rows.live_session(conn, before, site.clock.now(), limits) is None
     assert not signed_in(site.browser(before))
     assert signed_in(site.browser(after))
 
@@ -167,10 +159,10 @@ def test_a_session_idle_longer_than_the_limit_is_anonymous_and_its_form_is_refus
 def test_activity_cannot_keep_a_session_past_its_lifetime(site):
     browser = site.browser()
     site.sign_in(browser)
-    signed_in_at = site.clock()
-    while site.clock() - signed_in_at < timedelta(hours=12) - timedelta(minutes=25):
+    signed_in_at = site.clock.now()
+    while site.clock.now() - signed_in_at < timedelta(hours=12) - timedelta(minutes=25):
         site.clock.advance(minutes=25)  # never idle as long as the limit
-        assert signed_in(browser), site.clock() - signed_in_at
+        assert signed_in(browser), site.clock.now() - signed_in_at
     token = csrf_of(browser.get("/accounts/1001").text)
     site.clock.advance(minutes=25)  # 12 hours 5 minutes after signing in
     stale = browser.post("/accounts/1001/admins", data={"csrf_token": token, "email": "bob@example.com"})
@@ -194,7 +186,7 @@ def test_requests_move_the_time_of_the_last_request_at_most_about_once_a_minute(
 
 
 def test_ended_sessions_are_pruned_and_live_ones_kept(site):
-    now = site.clock()
+    now = site.clock.now()
     with site.engine.begin() as conn:
         session_rows.create_session(conn, "too-old", ALICE, {}, now - timedelta(hours=12, minutes=1))
         session_rows.see_session(conn, "too-old", now - timedelta(minutes=1))  # in use, but begun too long ago
@@ -227,7 +219,7 @@ def test_the_prune_job_deletes_ended_sessions_periodically(database_url, tmp_pat
 
 
 def test_end_sessions_ends_a_persons_sessions_but_the_one_kept_and_nobody_elses(site):
-    now = site.clock()
+    now = site.clock.now()
     with site.engine.begin() as conn:
         for session_id, owner in [("a1", ALICE), ("a2", ALICE), ("a3", ALICE), ("b1", "bob@example.com"),
                                   ("anonymous", None)]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from .fake_unit_of_work import FakeStore
+from .fake_world import world
 from .fakes import FakeRepository
 from .handler_steps import ALICE, BOB, CAROL, add_user, apply, create_account, create_group
 
@@ -22,3 +24,9 @@ def repo():
     apply(r, create_group("Sales", actor=ALICE))
     r.audit.clear()
     return r
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    """The two accounts of fake_world on the fake unit of work."""
+    return world()

@@ -10,12 +10,10 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain import model
 from domain.model import (
-    INVITE_EXPIRED,
-    INVITE_PENDING,
     WHOLE_GROUP,
     Account,
     AuditEntry,
@@ -28,6 +26,7 @@ from domain.model import (
     group_key,
 )
 from domain.ports import Repository
+from domain.states import GrantStatus, InviteStatus
 from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, expired_reason
 
 Key = tuple[str, str, str]  # (account, group key, email key)
@@ -46,8 +45,9 @@ class FakeRepository(Repository):
         self.clocks: dict[Key, MembershipClock] = {}
         self.audit: list[AuditEntry] = []
         self.invites: dict[UUID, Invite] = {}
-        self.grants: dict[UUID, tuple[PendingGrant, str]] = {}  # grant and its status
+        self.grants: dict[UUID, tuple[PendingGrant, GrantStatus]] = {}  # grant and its status
         self.mails: list[tuple[Invite, str, str]] = []  # invite, token, role
+        self.new_mail_ids: list[UUID] = []  # an id for each mail, as the outbox gives
         self.mail_replaces: dict[UUID, Invite] = {}  # a resent invite's id: the invite its mail replaces
         self.ended_sessions: list[str] = []  # email keys whose sessions prove_mailbox ended
         # The commands of closed grants, and the final status and reason the store gives each (it has no command log)
@@ -57,6 +57,9 @@ class FakeRepository(Repository):
 
     def lock_account(self, number: str) -> Account | None:
         return self.accounts.get(number)
+
+    def lock_accounts(self, numbers: set[str]) -> None:
+        """Nothing to lock: one unit of work at a time."""
 
     def add_account(self, account: Account) -> None:
         if account.number in self.accounts:
@@ -151,7 +154,7 @@ class FakeRepository(Repository):
 
     def find_invite(self, account: str, email_key: str) -> Invite | None:
         live = [i for i in self.invites.values()
-                if (i.account, i.key, i.status) == (account, email_key, INVITE_PENDING)]
+                if (i.account, i.key, i.status) == (account, email_key, InviteStatus.PENDING)]
         return max(live, key=lambda i: i.created_at, default=None)
 
     def invite_by_token(self, token_hash: str) -> Invite | None:
@@ -170,35 +173,37 @@ class FakeRepository(Repository):
             raise IntegrityError("duplicate invite token hash")
         self.invites[invite.id] = invite
 
-    def set_invite_status(self, invite_id: UUID, status: str, reason: str, now: datetime) -> None:
+    def set_invite_status(self, invite_id: UUID, status: InviteStatus, reason: str, now: datetime) -> None:
         self.invites[invite_id] = replace(self.invites[invite_id], status=status)
 
     def send_invite_mail(self, invite: Invite, token: str, role: str, replaces: Invite | None = None) -> None:
         self.mails.append((invite, token, role))
+        self.new_mail_ids.append(uuid4())
         if replaces is not None:
             self.mail_replaces[invite.id] = replaces
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         if grant.id in self.grants:
             raise IntegrityError(f"duplicate pending grant {grant.id}")
-        self.grants[grant.id] = (grant, INVITE_PENDING)
+        self.grants[grant.id] = (grant, GrantStatus.PENDING)
 
     def pending_grants(self, email_key: str, account: str | None = None,
                        group_key: str | None = None) -> list[PendingGrant]:
         # As the store reads them: joined to their invite, whose email they carry (the store keeps no other).
         return [replace(g, email=self.invites[g.invite_id].email) for g, status in self.grants.values()
-                if status == INVITE_PENDING and g.invite_id in self.invites and model.email_key(g.email) == email_key
+                if status == GrantStatus.PENDING and g.invite_id in self.invites
+                and model.email_key(g.email) == email_key
                 and account in (None, g.account) and group_key in (None, g.group)]
 
     def move_pending_grants(self, from_invite: UUID, to_invite: UUID) -> None:
         for key, (grant, status) in list(self.grants.items()):
-            if grant.invite_id == from_invite and status == INVITE_PENDING:
+            if grant.invite_id == from_invite and status == GrantStatus.PENDING:
                 self.grants[key] = (replace(grant, invite_id=to_invite), status)
 
-    def close_pending_grant(self, grant_id: UUID, status: str, reason: str, now: datetime) -> None:
+    def close_pending_grant(self, grant_id: UUID, status: GrantStatus, reason: str, now: datetime) -> None:
         grant = self.grants[grant_id][0]
         self.grants[grant_id] = (grant, status)
-        if status == INVITE_EXPIRED:
+        if status == GrantStatus.EXPIRED:
             invite = self.invites[grant.invite_id]
             reason = expired_reason(invite.email, invite.account, invite.expires_at)
         if status in COMMAND_STATUS_OF_CLOSED_GRANT:

@@ -10,8 +10,9 @@ from domain.commands import parse_command
 from domain.errors import Refused
 from domain.handlers import handle
 from domain.invitations import ACTIVATION_ROLE
-from domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_EXPIRED, INVITE_PENDING, INVITE_REPLACED
+from domain.model import ADMIN_GROUP_KEY
 from domain.registration import register
+from domain.states import InviteStatus
 from domain.validation import describe
 
 from .fakes import FakeRepository
@@ -70,7 +71,8 @@ def test_add_user_by_activation_writes_a_user_with_no_password_an_invite_and_its
     assert (user.first_name, user.password_hash, user.password_expired) == ("Nina", None, True)
     assert user.awaits_activation
     [(invite, token, role)] = repo.mails
-    assert (invite.email, invite.account, invite.invited_by, invite.status) == (STRANGER, "1001", ALICE, INVITE_PENDING)
+    assert (invite.email, invite.account, invite.invited_by, invite.status) == (STRANGER, "1001", ALICE,
+                                                                                 InviteStatus.PENDING)
     assert role == ACTIVATION_ROLE and invite.expires_at == NOW + timedelta(days=7)
     assert repo.pending_grants("nobody@example.com") == []  # the invite carries no grant
     assert repo.actions() == ["user.added", "activation.sent"]
@@ -108,7 +110,7 @@ def test_add_user_by_activation_retries_pending_grants_and_replaces_the_live_inv
     assert apply(repo, retry).status == "applied"
     (invite, _, role) = repo.mails[1]
     assert role == ACTIVATION_ROLE and repo.mail_replaces == {invite.id: earlier}
-    assert repo.invites[earlier.id].status == INVITE_REPLACED
+    assert repo.invites[earlier.id].status == InviteStatus.REPLACED
     with pytest.raises(Refused, match="replaced"):
         register(earlier_token, "X", "Y", OTHER_HASH, repo, NOW)
 
@@ -124,7 +126,7 @@ def test_the_activation_link_sets_the_password_keeps_the_names_and_accepts_the_i
     assert (result.activated, result.created, result.retries) == (True, False, [])
     assert (user.first_name, user.last_name, user.password_hash, user.password_expired) == \
         ("Nina", "Noor", OTHER_HASH, False)
-    assert repo.invites[invite.id].status == INVITE_ACCEPTED
+    assert repo.invites[invite.id].status == InviteStatus.ACCEPTED
     assert repo.actions()[-2:] == ["user.activated", "invite.accepted"]
     assert repo.is_member("1001", ADMIN_GROUP_KEY, "nobody@example.com")
 
@@ -144,7 +146,7 @@ def test_activation_retries_the_pending_grants_of_other_accounts(repo):
     activation_token = repo.mails[1][1]
     result = register(activation_token, "", "", OTHER_HASH, repo, NOW)
     assert [(r.account, r.type) for r in result.retries] == [("2002", "grant_admin")]
-    assert {i.status for i in repo.invites.values()} == {INVITE_ACCEPTED}
+    assert {i.status for i in repo.invites.values()} == {InviteStatus.ACCEPTED}
 
 
 def test_resend_of_an_activation_gives_a_new_activation_mail(repo):
@@ -153,7 +155,7 @@ def test_resend_of_an_activation_gives_a_new_activation_mail(repo):
     outcome = apply(repo, command("resend_invite", actor=ALICE, email=STRANGER))
     (new, new_token, role) = repo.mails[1]
     assert role == ACTIVATION_ROLE and repo.mail_replaces == {new.id: old}
-    assert repo.invites[old.id].status == INVITE_REPLACED and "previous link no longer works" in outcome.message
+    assert repo.invites[old.id].status == InviteStatus.REPLACED and "previous link no longer works" in outcome.message
     with pytest.raises(Refused, match="replaced"):
         register(old_token, "", "", OTHER_HASH, repo, NOW)
     assert register(new_token, "", "", OTHER_HASH, repo, NOW).activated
@@ -162,7 +164,7 @@ def test_resend_of_an_activation_gives_a_new_activation_mail(repo):
 def test_resend_after_an_activation_expired_sends_a_new_one(repo):
     apply(repo, activated_user(STRANGER, actor=ALICE))
     [(old, _, _)] = repo.mails
-    repo.set_invite_status(old.id, INVITE_EXPIRED, "not accepted in time", NOW)
+    repo.set_invite_status(old.id, InviteStatus.EXPIRED, "not accepted in time", NOW)
     outcome = apply(repo, command("resend_invite", actor=ALICE, email=STRANGER))
     (new, token, role) = repo.mails[1]
     assert role == ACTIVATION_ROLE and new.id not in repo.mail_replaces

@@ -14,7 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from config.settings import Settings
-from producers.api.routes import HEALTH_PATH
+from producers.api.paths import HEALTH_PATH
 from producers.cli.main import app as envadmin
 from producers.web.ops_auth import OPS_USER
 

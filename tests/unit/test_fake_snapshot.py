@@ -13,7 +13,7 @@ import pytest
 from domain import commands as c
 from domain.errors import Refused
 from domain.handlers import HANDLERS
-from domain.model import INVITE_CANCELLED
+from domain.states import GrantStatus, InviteStatus
 
 from .handler_steps import ALICE, NOW, STRANGER, apply, grant, refused, revoke
 
@@ -33,9 +33,9 @@ WRITES = {
     "a pending grant": lambda fake: fake.add_pending_grant(new_grant(fake)),
     "an invite mail": lambda fake: fake.send_invite_mail(new_invite(fake), "token", "administrator"),
     "an invite's status": lambda fake: fake.set_invite_status(
-        next(iter(fake.invites)), INVITE_CANCELLED, "cancelled", NOW),
+        next(iter(fake.invites)), InviteStatus.CANCELLED, "cancelled", NOW),
     "a closed pending grant": lambda fake: fake.close_pending_grant(
-        next(iter(fake.grants)), INVITE_CANCELLED, "cancelled", NOW),
+        next(iter(fake.grants)), GrantStatus.CANCELLED, "cancelled", NOW),
 }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import Refused
-from domain.model import ADMIN_GROUP, INVITE_PENDING, email_key
+from domain.model import ADMIN_GROUP, email_key
 from domain.passwords import hash_password
 from domain.registration import register
+from domain.states import CommandStatus
 
 from .handler_steps import ALICE, BOB, HASH, NOW, add_member, add_user, apply, command, create_account, grant
 
@@ -27,7 +28,7 @@ def taken(repo):
 def test_another_accounts_grant_to_a_user_nobody_proved_waits_for_the_mailbox(taken):
     outcome = apply(taken, grant(DAVE, actor=BOB, account="2002"))
 
-    assert outcome.status == INVITE_PENDING
+    assert outcome.status == CommandStatus.PENDING
     assert not taken.has_member("2002", ADMIN_GROUP, DAVE)
     [(invite, _token, role)] = taken.mails
     assert (invite.email, invite.account, role) == (DAVE, "2002", "Account Administrator")
@@ -43,7 +44,7 @@ def test_the_answer_does_not_tell_the_other_account_that_a_user_exists(taken):
 def test_a_membership_in_another_account_waits_for_the_mailbox_too(taken):
     apply(taken, command("create_group", actor=BOB, account="2002", group="Ops"))
     outcome = apply(taken, add_member("Ops", DAVE, actor=BOB, account="2002"))
-    assert outcome.status == INVITE_PENDING and not taken.has_member("2002", "Ops", DAVE)
+    assert outcome.status == CommandStatus.PENDING and not taken.has_member("2002", "Ops", DAVE)
 
 
 def test_the_account_that_created_the_user_grants_it_at_once(taken):
@@ -60,7 +61,7 @@ def test_a_user_whose_person_proved_the_mailbox_is_granted_at_once_anywhere(take
 def test_a_new_account_whose_admin_nobody_proved_waits_for_the_mailbox(taken):
     outcome = apply(taken, create_account("3003", DAVE, name="Initech"))
 
-    assert outcome.status == INVITE_PENDING
+    assert outcome.status == CommandStatus.PENDING
     assert outcome.message.startswith("Account 3003 (Initech) created. ")
     assert taken.accounts["3003"].name == "Initech" and taken.group("3003", ADMIN_GROUP) is not None
     assert not taken.has_member("3003", ADMIN_GROUP, DAVE)

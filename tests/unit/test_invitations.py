@@ -7,8 +7,9 @@ import pytest
 
 from domain.errors import Refused
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_PENDING, INVITE_REPLACED
+from domain.model import ADMIN_GROUP_KEY
 from domain.registration import register
+from domain.states import InviteStatus
 
 from .handler_steps import ALICE, BOB, HASH, NOW, STRANGER, add_member, add_user, apply, command, grant, refused, revoke
 
@@ -53,7 +54,7 @@ def test_revoking_a_pending_email_cancels_its_grant_and_its_invite(repo):
     outcome = apply(repo, revoke(STRANGER, actor=ALICE))
     assert "cancelled" in outcome.message
     assert repo.pending_grants("nobody@example.com") == []
-    assert [i.status for i in repo.invites.values()] == [INVITE_CANCELLED]
+    assert [i.status for i in repo.invites.values()] == [InviteStatus.CANCELLED]
 
 
 def test_revoking_one_of_two_pending_grants_keeps_the_invite(repo):
@@ -61,7 +62,7 @@ def test_revoking_one_of_two_pending_grants_keeps_the_invite(repo):
     apply(repo, add_member("Sales", STRANGER, actor=ALICE))
     apply(repo, revoke(STRANGER, actor=ALICE))
     assert [g.group for g in repo.pending_grants("nobody@example.com")] == ["sales"]
-    assert [i.status for i in repo.invites.values()] == [INVITE_PENDING]
+    assert [i.status for i in repo.invites.values()] == [InviteStatus.PENDING]
 
 
 def test_invite_send_carries_a_group_membership(repo):
@@ -79,7 +80,7 @@ def test_resend_gives_a_new_token_and_replaces_the_old_invite(repo):
     assert new_token != old_token
     assert repo.mail_replaces == {new.id: old}
     assert role == 'Account Administrator and a member of group "Sales"'
-    assert repo.invites[old.id].status == INVITE_REPLACED
+    assert repo.invites[old.id].status == InviteStatus.REPLACED
     with pytest.raises(Refused, match="^this invite was replaced by a newer invite: use the link in the latest mail$"):
         registered(repo, old_token)
     assert registered(repo, new_token).email == STRANGER
@@ -142,7 +143,7 @@ def test_registration_creates_the_user_and_retries_the_grant_as_its_inviter(repo
     assert (retry.type, retry.actor, retry.email) == ("grant_admin", ALICE, STRANGER)
     assert apply(repo, retry).status == "applied"
     assert repo.is_member("1001", ADMIN_GROUP_KEY, "nobody@example.com")
-    assert [i.status for i in repo.invites.values()] == [INVITE_ACCEPTED]
+    assert [i.status for i in repo.invites.values()] == [InviteStatus.ACCEPTED]
 
 
 def test_a_retried_grant_is_refused_if_the_inviter_lost_admin_meanwhile(repo):
@@ -211,4 +212,4 @@ def test_registration_accepts_the_invites_of_every_account_that_invited_the_emai
     apply(repo, grant(STRANGER, actor=BOB, account="2002"))
     result = registered(repo, repo.mails[0][1])
     assert sorted(r.account for r in result.retries) == ["1001", "2002"]
-    assert [i.status for i in repo.invites.values()] == [INVITE_ACCEPTED, INVITE_ACCEPTED]
+    assert [i.status for i in repo.invites.values()] == [InviteStatus.ACCEPTED, InviteStatus.ACCEPTED]

@@ -7,12 +7,13 @@ import time
 
 import pytest
 
+from messaging.broker import APPLY_BATCH
 from producers.ops import view
 from producers.ops.chart import HEIGHT, TOP, per_minute_chart
 from producers.ops.snapshot import SharedSnapshot, workers_serving
 
 
-class Clock:
+class Timer:
     def __init__(self):
         self.now = 100.0
 
@@ -31,21 +32,21 @@ def counting_read():
 
 
 def test_viewers_within_a_second_share_one_read_and_the_next_second_reads_again():
-    clock = Clock()
+    timer = Timer()
     read, reads = counting_read()
-    shared = SharedSnapshot(read, seconds=1.0, clock=clock)
+    shared = SharedSnapshot(read, seconds=1.0, timer=timer)
 
     assert shared.get() == {"read": 1}
-    clock.now += 0.99
+    timer.now += 0.99
     assert shared.get() == {"read": 1}
-    clock.now += 0.01
+    timer.now += 0.01
     assert shared.get() == {"read": 2}
     assert len(reads) == 2
 
 
 def test_a_forgotten_snapshot_is_read_anew_by_the_next_viewer():
     read, reads = counting_read()
-    shared = SharedSnapshot(read, seconds=1.0, clock=Clock())
+    shared = SharedSnapshot(read, seconds=1.0, timer=Timer())
 
     shared.get()
     shared.forget()
@@ -86,7 +87,7 @@ def test_a_failed_read_is_not_kept_and_the_next_viewer_reads_again():
             raise RuntimeError("the store is restarting")
         return {"ok": True}
 
-    shared = SharedSnapshot(flaky, seconds=1.0, clock=Clock())
+    shared = SharedSnapshot(flaky, seconds=1.0, timer=Timer())
     with pytest.raises(RuntimeError):
         shared.get()
     assert shared.get() == {"ok": True}
@@ -113,17 +114,17 @@ def test_an_empty_chart_has_a_scale_of_one_and_flat_bars():
 
 
 def test_only_the_workers_of_this_queue_are_listed_with_their_running_tasks():
-    active = {"envadmin@a": [{"id": "t1", "name": "envadmin.apply_batch", "args": "<batch of 50 commands>",
+    active = {"envadmin@a": [{"id": "t1", "name": APPLY_BATCH, "args": "<batch of 50 commands>",
                               "time_start": 1000.0}],
               "envadmin@b": [],
-              "other@c": [{"id": "t2", "name": "envadmin.apply_batch", "args": "x", "time_start": 999.0}]}
+              "other@c": [{"id": "t2", "name": APPLY_BATCH, "args": "x", "time_start": 999.0}]}
     queues = {"envadmin@a": [{"name": "q1"}], "envadmin@b": [{"name": "q1"}, {"name": "q2"}],
               "other@c": [{"name": "elsewhere"}]}
 
     found = workers_serving("q1", active, queues, now=1002.5)
 
     assert [worker["name"] for worker in found] == ["envadmin@a", "envadmin@b"]
-    assert found[0]["tasks"] == [{"task": "envadmin.apply_batch", "args": "<batch of 50 commands>", "id": "t1",
+    assert found[0]["tasks"] == [{"task": APPLY_BATCH, "args": "<batch of 50 commands>", "id": "t1",
                                   "running_seconds": 2.5}]
     assert found[1] == {"name": "envadmin@b", "queues": ["q1", "q2"], "tasks": []}
     assert view.task_words(found[0]["tasks"][0]) == "apply_batch <batch of 50 commands> for 2.50 s"

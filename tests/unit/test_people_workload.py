@@ -1,4 +1,5 @@
-"""The people benchmark's files (bench/people_workload.py): the rows issue 13 describes, each one the producer takes."""
+"""The people benchmark's files (bench/people_workload.py): accounts, their people and grants, each row one the
+producer takes."""
 from __future__ import annotations
 
 from collections import Counter

@@ -9,7 +9,7 @@ from producers.web.access_log import RedactTokens, redact
 from producers.web.post_limits import PostLimiter
 
 
-class Clock:
+class Timer:
     def __init__(self) -> None:
         self.now = 1000.0
 
@@ -18,13 +18,13 @@ class Clock:
 
 
 def test_a_client_over_its_posts_per_minute_waits_until_the_oldest_leaves_the_window():
-    clock = Clock()
-    limiter = PostLimiter(3, clock=clock)
+    timer = Timer()
+    limiter = PostLimiter(3, timer=timer)
     assert [limiter.wait_seconds("10.0.0.1") for _ in range(3)] == [0, 0, 0]
-    clock.now += 20
+    timer.now += 20
     assert limiter.wait_seconds("10.0.0.1") == 40
     assert limiter.wait_seconds("10.0.0.2") == 0  # another client is not slowed down
-    clock.now += 40
+    timer.now += 40
     assert limiter.wait_seconds("10.0.0.1") == 0
 
 

@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from domain.states import CommandStatus
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
 from producers.web.render import page
 from producers.web.shown_once import take_temporary_password
-from store.command_log import PENDING, QUEUED
 from store.reads import accounts, queries
 
 router = APIRouter()
@@ -21,7 +21,8 @@ REFRESH_SECONDS = 2
 
 
 async def account_page(request: Request, account: str, email: str, status: int = 200, **context) -> Response:
-    view = await run_in_threadpool(accounts.account_view, request.app.state.client.engine, account)
+    web_client = request.app.state.client
+    view = await run_in_threadpool(accounts.account_view, web_client.engine, account, web_client.clock.now())
     if view is None:
         raise HTTPException(404)
     context.setdefault("errors", {})
@@ -42,7 +43,7 @@ async def add_administrator(request: Request, account: str) -> Response:
     form = await posted_form(request)
     email = await administrator(request, account)
     target = text_field(form, "email").strip()
-    cmd = command_or_errors("grant_admin", email, account, {"email": "email"}, email=target)
+    cmd = command_or_errors(request, "grant_admin", email, account, {"email": "email"}, email=target)
     if isinstance(cmd, dict):
         return await account_page(request, account, email, status=422, errors=cmd, values={"email": target})
     await submit(request, cmd)
@@ -60,8 +61,8 @@ async def outcome(request: Request, account: str, command_id: str) -> Response:
     found = await run_in_threadpool(queries.command_status, request.app.state.client.engine, parsed)
     if found is None or found["account"] != account:
         raise HTTPException(404)
-    waiting = found["status"] == QUEUED
+    waiting = found["status"] == CommandStatus.QUEUED
     password = await take_temporary_password(request, found)
     return page(request, "outcome.html", title="Outcome", account=account, me=email, cmd=found,
-                pending=found["status"] == PENDING, refresh=REFRESH_SECONDS if waiting else None,
+                pending=found["status"] == CommandStatus.PENDING, refresh=REFRESH_SECONDS if waiting else None,
                 temporary_password=password)

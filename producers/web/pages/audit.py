@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -31,7 +30,7 @@ async def audit(request: Request, account: str, actor: str = "", action: str = "
     """A page of the trail, newest first, with the filters kept in its links."""
     await administrator(request, account)
     engine = request.app.state.client.engine
-    wanted = audit_filter(actor, action, None, datetime.now(timezone.utc))
+    wanted = audit_filter(actor, action, None, request.app.state.client.clock.now())
     filters = {name: value for name, value in (("actor", wanted.actor), ("action", wanted.action)) if value}
     try:
         cursors = {"older": _cursor(older), "newer": _cursor(newer)}
@@ -60,7 +59,7 @@ async def audit(request: Request, account: str, actor: str = "", action: str = "
 async def audit_csv(request: Request, account: str, actor: str = "", action: str = "") -> Response:
     """Every entry the filters match (not only a page), streamed as CSV a spreadsheet will not run."""
     await administrator(request, account)
-    wanted = audit_filter(actor, action, None, datetime.now(timezone.utc))
+    wanted = audit_filter(actor, action, None, request.app.state.client.clock.now())
     return StreamingResponse(_csv_text(request.app.state.client.engine, account, wanted),
                              media_type="text/csv; charset=utf-8",
                              headers={**NO_STORE, "Content-Disposition":

@@ -25,7 +25,8 @@ async def _account(request: Request, account: str, *asked: str):
     """The account's page view; 404 for a confirmation or form page that does not say what it is about."""
     if not all(value.strip() for value in asked):
         raise HTTPException(404)
-    view = await run_in_threadpool(accounts.account_view, request.app.state.client.engine, account)
+    web_client = request.app.state.client
+    view = await run_in_threadpool(accounts.account_view, web_client.engine, account, web_client.clock.now())
     if view is None:
         raise HTTPException(404)
     return view
@@ -54,7 +55,7 @@ async def _form_page(request: Request, account: str, me: str, heading: str, acti
 async def _submitted(request: Request, account: str, me: str, type_: str, form_names: dict[str, str],
                      **fields) -> Response | dict[str, str]:
     """The posted command, submitted: the redirect to its outcome, or its errors by form field."""
-    cmd = command_or_errors(type_, me, account, form_names, **fields)
+    cmd = command_or_errors(request, type_, me, account, form_names, **fields)
     if isinstance(cmd, dict):
         return cmd
     await submit(request, cmd)
@@ -113,7 +114,7 @@ async def add_user(request: Request, account: str) -> Response:
     password = generate_temporary_password()
     password_hash = hash_temporary_password(password, request.app.state.client.master_keys().current)
     names = {"email": "user_email", "first_name": "first_name", "last_name": "last_name"}
-    cmd = command_or_errors("add_user", me, account, names, email=values["user_email"],
+    cmd = command_or_errors(request, "add_user", me, account, names, email=values["user_email"],
                             first_name=values["first_name"], last_name=values["last_name"],
                             password_hash=password_hash, password_expired=True)
     if isinstance(cmd, dict):

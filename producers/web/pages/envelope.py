@@ -13,7 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from domain.envelope import TamperedEnvelope, is_envelope_id
 from domain.errors import Refused
 from domain.master_keys import WrongMasterKey
-from domain.model import INVITE_ACCEPTED, email_key
+from domain.model import email_key
+from domain.states import InviteStatus
 from producers.services.invite_registration import posted_envelope_recipient, read_envelope
 from producers.web import sessions
 from producers.web.forms import posted_form
@@ -31,7 +32,7 @@ SHOWN_APART = {"registration_link", "account_name", "inviter_name"}
 
 def _with_names(message: dict) -> dict:
     """The account and the inviter as a person reads them: with their names, when the envelope sealed them
-    (envelopes sealed before names were sealed show the number and the email alone)."""
+    (an envelope that holds no names shows the number and the email alone)."""
     shown = dict(message)
     if message.get("inviter_name") and "invited_by" in message:
         shown["invited_by"] = f"{message['inviter_name']} <{message['invited_by']}>"
@@ -66,7 +67,7 @@ async def envelope(request: Request, envelope_id: str) -> Response:
     return page(request, "envelope.html", title="Your sealed envelope", opened=opened, fields=fields,
                 inviter=opened.message.get("inviter_name") or opened.message.get("invited_by"),
                 link=opened.message.get("registration_link"),
-                accepted=opened.invite_status == INVITE_ACCEPTED)
+                accepted=opened.invite_status == InviteStatus.ACCEPTED)
 
 
 @router.post("/envelopes/open")

@@ -1,8 +1,6 @@
 """A signed-in person's home page: their accounts with their roles, and the invites still open to them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import Request
 from fastapi.routing import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +19,7 @@ async def home(request: Request) -> Response:
     if email is None:
         return RedirectResponse("/login", status_code=303)
     person = await run_in_threadpool(people.home, request.app.state.client.engine, email,
-                                     datetime.now(timezone.utc))
+                                     request.app.state.client.clock.now())
     if person is None:  # the user no longer exists: the session speaks for nobody
         sessions.sign_out(request)
         return RedirectResponse("/login", status_code=303)

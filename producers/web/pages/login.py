@@ -2,7 +2,6 @@
 before anything else."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -46,7 +45,7 @@ async def login(request: Request) -> Response:
         return _form(request, email, next_path, errors, status=422)
     web_client = request.app.state.client
     result = await run_in_threadpool(credentials.login, web_client.engine, email, password,
-                                     datetime.now(timezone.utc), client=client_address(request),
+                                     web_client.clock.now(), client=client_address(request),
                                      keys=web_client.master_keys())
     if result.ok:
         sessions.sign_in(request, normal_email(email))

@@ -122,7 +122,7 @@ async def job_page(request: Request, account: str, job_id: str) -> Response:
     record = await run_in_threadpool(jobs.find, engine, parsed)
     if record is None or not uploaded_for(record, account):
         raise HTTPException(404)
-    report = await run_in_threadpool(job_reports.report, engine, parsed)
+    report = await run_in_threadpool(job_reports.report, engine, parsed, request.app.state.client.clock.now())
     running = report["state"] == job_reports.RUNNING
     errors = [] if running else await run_in_threadpool(_first_errors, engine, parsed)
     return page(request, "job.html", title=f"Job · {report['file']}", account=account, me=email, job=report,

@@ -30,7 +30,7 @@ LETTER_ID = re.compile(r"[0-9]{1,9}")  # a dead letter's number, below the store
 
 
 def shared_snapshot(client) -> SharedSnapshot:
-    """The web process's one snapshot reader (create_web keeps it on app.state)."""
+    """The web process's one snapshot reader (create_http_app keeps it on app.state)."""
     return SharedSnapshot(lambda: read_snapshot(client))
 
 

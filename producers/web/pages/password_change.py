@@ -1,7 +1,6 @@
 """Changing one's password: forced after signing in with a temporary one, or by choice once signed in."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -61,7 +60,7 @@ async def change_password(request: Request) -> Response:
         return _form(request, email, forced, next_path, errors, status=422)
     web_client = request.app.state.client
     result = await run_in_threadpool(credentials.change_password, web_client.engine, email, current, new,
-                                     datetime.now(timezone.utc), source=SOURCE, client=client_address(request),
+                                     web_client.clock.now(), source=SOURCE, client=client_address(request),
                                      keys=web_client.master_keys(), keep_session=sessions.session_id(request))
     if not result.ok:
         wrong = result.reason == WRONG_EMAIL_OR_PASSWORD

@@ -1,8 +1,6 @@
 """A forgotten password: the page that mails a link, and the mailed link's page that sets a new password."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import Request
 from fastapi.routing import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -42,7 +40,8 @@ async def forgot(request: Request) -> Response:
         sent = await run_in_threadpool(ask_for_reset, request.app.state.client, email, client_address(request))
     except TooManyResets as refusal:
         response = message(request, "Too many requests", [sentence(str(refusal)) + "."], status=429)
-        response.headers["Retry-After"] = str(retry_after_seconds(refusal.until, datetime.now(timezone.utc)))
+        now = request.app.state.client.clock.now()
+        response.headers["Retry-After"] = str(retry_after_seconds(refusal.until, now))
         return response
     return page(request, "forgot.html", title="Check your mail", email=email, errors={}, sent=sent)
 
@@ -56,7 +55,7 @@ def _unusable(request: Request) -> Response:
 @router.get("/password/reset/{token}")
 async def reset_form(request: Request, token: str) -> Response:
     email = await run_in_threadpool(email_of_link, request.app.state.client.engine, token,
-                                    datetime.now(timezone.utc))
+                                    request.app.state.client.clock.now())
     if email is None:
         return _unusable(request)
     return page(request, "reset.html", title="Choose a new password", email=email, errors={})
@@ -66,7 +65,7 @@ async def reset_form(request: Request, token: str) -> Response:
 async def reset(request: Request, token: str) -> Response:
     form = await posted_form(request)
     web_client = request.app.state.client
-    email = await run_in_threadpool(email_of_link, web_client.engine, token, datetime.now(timezone.utc))
+    email = await run_in_threadpool(email_of_link, web_client.engine, token, web_client.clock.now())
     if email is None:
         return _unusable(request)
     new, again = text_field(form, "new_password"), text_field(form, "new_password_again")

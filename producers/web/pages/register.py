@@ -1,33 +1,31 @@
 """The invitee's pages: the mailed link's registration form, and each retried grant's outcome as workers apply it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from domain.errors import Refused
-from domain.model import INVITE_ACCEPTED, INVITE_CANCELLED, INVITE_EXPIRED, INVITE_FAILED, INVITE_PENDING
 from domain.passwords import check_new_password
+from domain.states import CommandStatus, InviteStatus
 from domain.text import person_or_group_name
 from domain.tokens import hash_token
 from producers.services.invite_registration import register_with_token
 from producers.web import sessions
 from producers.web.forms import client_address, posted_form, text_field
 from producers.web.render import message, page, sentence
-from store.command_log import PENDING, QUEUED
 from store.reads import invite_links
 
 router = APIRouter()
 
 ASK_AGAIN = "Ask the person who invited you to send a new invite."
 _CLOSED = {  # what a closed invite's link says, and what to do next
-    INVITE_ACCEPTED: ("This invitation was already accepted", ["Its email is registered: sign in to continue."]),
-    INVITE_CANCELLED: ("This invite was cancelled", [ASK_AGAIN]),
-    INVITE_EXPIRED: ("This invite has expired", [ASK_AGAIN]),
-    INVITE_FAILED: ("This invite was closed", ["Its mail could not be delivered.", ASK_AGAIN]),
-    "replaced": ("This invite was replaced by a newer invite", ["Use the link in the latest mail you received."]),
+    InviteStatus.ACCEPTED: ("This invitation was already accepted", ["Its email is registered: sign in to continue."]),
+    InviteStatus.CANCELLED: ("This invite was cancelled", [ASK_AGAIN]),
+    InviteStatus.EXPIRED: ("This invite has expired", [ASK_AGAIN]),
+    InviteStatus.FAILED: ("This invite was closed", ["Its mail could not be delivered.", ASK_AGAIN]),
+    InviteStatus.REPLACED: ("This invite was replaced by a newer invite",
+                            ["Use the link in the latest mail you received."]),
 }
 REFRESH_SECONDS = 2
 
@@ -37,11 +35,11 @@ def _closed_page(request: Request, invite) -> Response:
         return message(request, "This registration link is not valid",
                        ["It may be mistyped, or come from an old mail.", ASK_AGAIN], status=404)
     status = invite.status
-    if status == INVITE_PENDING:  # open, but past its date: the expiry job has not closed it yet
-        status = INVITE_EXPIRED
+    if status == InviteStatus.PENDING:  # open, but past its date: the expiry job has not closed it yet
+        status = InviteStatus.EXPIRED
     title, lines = _CLOSED.get(status, ("This invite is closed", [ASK_AGAIN]))
     link = None
-    if status == INVITE_ACCEPTED:
+    if status == InviteStatus.ACCEPTED:
         link = ("/", "Go to your home page") if sessions.signed_in(request) else ("/login", "Sign in")
     return message(request, title, lines, status=410, link=link)
 
@@ -53,7 +51,7 @@ async def _invitation(request: Request, token: str):
 @router.get("/register/{token}")
 async def registration_form(request: Request, token: str) -> Response:
     invite = await _invitation(request, token)
-    if invite is None or not invite.is_open or invite.expires_at <= datetime.now(timezone.utc):
+    if invite is None or not invite.is_open or invite.expires_at <= request.app.state.client.clock.now():
         return _closed_page(request, invite)
     return page(request, "register.html", title=_title(invite), invite=invite, values={}, errors={})
 
@@ -62,7 +60,7 @@ async def registration_form(request: Request, token: str) -> Response:
 async def register(request: Request, token: str) -> Response:
     form = await posted_form(request)
     invite = await _invitation(request, token)
-    if invite is None or not invite.is_open or invite.expires_at <= datetime.now(timezone.utc):
+    if invite is None or not invite.is_open or invite.expires_at <= request.app.state.client.clock.now():
         return _closed_page(request, invite)
     values = {"first_name": text_field(form, "first_name"), "last_name": text_field(form, "last_name")}
     password, again = text_field(form, "password"), text_field(form, "password_again")
@@ -129,7 +127,7 @@ async def welcome(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     outcomes = await run_in_threadpool(invite_links.grant_outcomes, request.app.state.client.engine,
                                        request.session.get("retried", []))
-    waiting = any(outcome.status in (QUEUED, PENDING) for outcome in outcomes)
+    waiting = any(outcome.status in (CommandStatus.QUEUED, CommandStatus.PENDING) for outcome in outcomes)
     return page(request, "welcome.html", title="Welcome", email=email, outcomes=outcomes,
                 activated=request.session.get("activated", False), claimed=request.session.get("claimed", False),
                 refresh=REFRESH_SECONDS if waiting else None)

@@ -1,0 +1,36 @@
+"""GET /v1/accounts/{account}/audit: the account's audit trail, newest first, filtered, a page at a time."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from producers.api.bearer_token import v1_router
+from producers.api.dependencies import ApiClient, existing_account
+from producers.api.parameters import AuditCursor, AuditPageSize
+from producers.api.refusals import refused
+from producers.services.audit_filters import audit_filter
+from store.reads.audit_trail import PAGE_SIZE, AuditFilter, UnknownCursor, audit_page
+
+router = v1_router()
+
+
+def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: str = "") -> AuditFilter:
+    """The filter the query asks for (a blank value filters nothing); 422 for a `since` that is no time."""
+    try:
+        return audit_filter(actor, action, since, client.clock.now())
+    except ValueError as e:
+        raise refused(422, f"since: {e}") from None
+
+
+@router.get("/accounts/{account}/audit")
+def audit_trail(account: str, client: ApiClient, wanted: Annotated[AuditFilter, Depends(wanted_entries)],
+                limit: AuditPageSize = None, older: AuditCursor = None):
+    """A page of `limit` entries (at most 500; 50 unless given); `older`, the page's cursor, pages on."""
+    # The account is looked up once the query is known good: a bad parameter is named before an unknown account.
+    account = existing_account(account, client)
+    try:
+        shown = audit_page(client.engine, account, wanted, older=older, size=limit or PAGE_SIZE)
+    except UnknownCursor as e:
+        raise refused(422, f"older: {e}") from None
+    return {"account": account, "entries": [entry.as_dict() for entry in shown.entries], "older": shown.older}

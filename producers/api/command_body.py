@@ -1,0 +1,101 @@
+"""What a client submits to POST /v1/commands, read and checked: one command object, or {"commands": [...]}.
+
+Each object is validated with the wire models; the server fills in id, issued_at and source ("api"). A batch is
+taken whole or not at all: every bad object is named by its index, with each of its bad fields.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.clock import Clock
+from domain.commands import COMMAND_TYPES, MODEL_OF_TYPE, Command
+from domain.validation import describe
+from producers.api.echoes import shown, unknown_fields, without_long_echoes
+from producers.api.refusals import Refused
+from producers.services.client import new_command
+
+MAX_COMMANDS = 1000
+SOURCE = "api"
+
+_SERVER_ASSIGNED = ("id", "issued_at", "source")
+_CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")
+
+
+def command_items(body: bytes) -> list[Any]:
+    """The submitted command objects, in order: the body is one command or {"commands": [...]}."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise _body_refused("body: not valid JSON") from None
+    except RecursionError:
+        raise _body_refused("body: JSON nested too deeply to read; a command is a flat object") from None
+    if not isinstance(payload, dict):
+        raise _body_refused('body: expected a command object or {"commands": [...]}')
+    if "commands" not in payload:
+        return [payload]
+    extra = sorted(set(payload) - {"commands"})
+    if extra:
+        raise Refused(422, [{"index": None, "message": problem} for problem in unknown_fields(extra)])
+    items = payload["commands"]
+    if not isinstance(items, list) or not items:
+        raise _body_refused("commands: expected a non-empty list of command objects")
+    if len(items) > MAX_COMMANDS:
+        raise _body_refused(f"commands: at most {MAX_COMMANDS} per request, not {len(items)}")
+    return items
+
+
+def valid_commands(items: list[Any], clock: Clock) -> list[Command]:
+    """The items as commands issued at the clock's time, if every one is valid; else Refused naming each bad item by
+    its index."""
+    commands, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            commands.append(_to_command(item, clock))
+        except _Invalid as e:
+            errors.append({"index": index, "message": str(e)})
+    if errors:
+        raise Refused(422, errors)
+    return commands
+
+
+def _body_refused(message: str) -> Refused:
+    """A body refused as a whole: no one item is to blame."""
+    return Refused(422, [{"index": None, "message": message}])
+
+
+class _Invalid(ValueError):
+    """One command that cannot be submitted; the message names each bad field."""
+
+
+def _to_command(item: Any, clock: Clock) -> Command:
+    """Validate one submitted object with the wire models; the server fills id, issued_at (by `clock`), source."""
+    if not isinstance(item, dict):
+        raise _Invalid("input: expected a command object")
+    problems = [f"{name}: is assigned by the server" for name in _SERVER_ASSIGNED if name in item]
+    problems += [f"{name}: a clear password is never accepted; send password_hash, an argon2id hash"
+                 for name in _CLEAR_PASSWORD_FIELDS if name in item]
+    fields = {k: v for k, v in item.items() if k not in _SERVER_ASSIGNED + _CLEAR_PASSWORD_FIELDS}
+    type_, actor, account = fields.pop("type", None), fields.pop("actor", None), fields.pop("account", None)
+    if type_ is None:
+        problems.append("type: is required")
+    elif type_ not in COMMAND_TYPES:  # a tuple: a submitted list or object is compared, not hashed
+        problems.append(f"type: unknown command type {shown(type_)}; expected one of {', '.join(COMMAND_TYPES)}")
+    problems += [f"{name}: is required" for name, value in (("actor", actor), ("account", account))
+                 if value is None]
+    if type_ in COMMAND_TYPES:  # also report the model's own complaints in the same answer
+        unknown = [name for name in fields if name not in MODEL_OF_TYPE[type_].model_fields]
+        problems += unknown_fields(unknown)
+        fields = {name: value for name, value in fields.items() if name not in unknown}
+        try:
+            command = new_command(type_, actor=actor if actor is not None else "support", source=SOURCE,
+                                  account=account if account is not None else "0", clock=clock, **fields)
+        except ValidationError as e:
+            problems.append(without_long_echoes(describe(e), [problem["input"] for problem in e.errors()]))
+        except TypeError as e:  # a field name that is not a valid keyword (cannot happen from JSON)
+            problems.append(f"input: {e}")
+    if problems:
+        raise _Invalid("; ".join(problems))
+    return command

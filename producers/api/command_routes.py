@@ -1,0 +1,46 @@
+"""POST /v1/commands submits commands, as the CLI does: journalled in the store, then published; GET
+/v1/commands/{id} reads one's status."""
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from domain.states import CommandStatus
+from producers.api.bearer_token import v1_router
+from producers.api.command_body import command_items, valid_commands
+from producers.api.dependencies import ApiClient
+from producers.api.refusals import refused
+from producers.services.client import Client
+from store.reads import queries
+
+logger = logging.getLogger(__name__)
+
+router = v1_router()
+
+
+@router.post("/commands", status_code=202)
+async def submit_commands(request: Request, client: ApiClient):
+    """One command object, or {"commands": [...]} (at most 1000): all accepted, or none. The body is read here,
+    after the token is checked: a caller without it never gets its body read."""
+    items = command_items(await request.body())
+    return await run_in_threadpool(_submit, client, items)
+
+
+@router.get("/commands/{command_id}")
+def command_status(command_id: UUID, client: ApiClient):
+    found = queries.command_status(client.engine, command_id)
+    if found is None:
+        raise refused(404, f"no command {command_id}")
+    return found
+
+
+def _submit(client: Client, items: list) -> dict:
+    commands = valid_commands(items, client.clock)
+    receipt = client.submit(commands)
+    if not receipt.published:
+        logger.warning("The broker did not take %d commands now; the relay will publish them.", len(commands))
+    return {"commands": [{"id": str(i), "status": CommandStatus.QUEUED, "reason": None} for i in receipt.ids],
+            "published": receipt.published}

@@ -1,0 +1,46 @@
+"""The API's typed path and query parameters, and what a request with a bad value of one is told.
+
+FastAPI reads and checks them; `told` words its complaints the API's way ("limit: expected from 1 to 500, not
+'0'"), naming the parameter and echoing a bounded part of the value. A parameter's name means one thing across
+the API, so its message is keyed by the name.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import BeforeValidator, Field
+
+from producers.api.echoes import shown
+
+MAX_AUDIT_PAGE = 500  # audit entries per page, at most
+LARGEST_ID = 2**63 - 1  # the largest id a store's 64-bit column holds
+
+
+def _blank_is_absent(value: Any) -> Any:
+    """`?limit=` is no limit, as a blank `actor` or `since` filters nothing."""
+    return None if value == "" else value
+
+
+def _whole_number(most: int) -> Any:
+    return Annotated[Annotated[int, Field(ge=1, le=most)] | None, BeforeValidator(_blank_is_absent), Query()]
+
+
+AuditPageSize = _whole_number(MAX_AUDIT_PAGE)  # None: the trail's own page size
+AuditCursor = _whole_number(LARGEST_ID)  # the id of the entry a page goes on after; None: the newest page
+
+_TOLD = {
+    "command_id": lambda value: f"command id: {shown(value)} is not a command id (a UUID)",
+    "limit": lambda value: f"limit: expected from 1 to {MAX_AUDIT_PAGE}, not {shown(value)}",
+    "older": lambda value: f"older: expected a positive whole number, not {shown(value)}",
+}
+
+
+def told(problems: list[dict]) -> list[dict]:
+    """The API's error messages for FastAPI's validation problems with a request's parameters, in their order."""
+    messages = []
+    for problem in problems:
+        name = str(problem["loc"][-1])
+        tell = _TOLD.get(name)
+        messages.append({"message": tell(problem.get("input")) if tell else f"{name}: {problem['msg']}"})
+    return messages

@@ -1,0 +1,16 @@
+"""GET /v1/status: what `envadmin status --json` tells, to upstream systems."""
+from __future__ import annotations
+
+from producers.api.bearer_token import v1_router
+from producers.api.dependencies import ApiClient
+from store.reads import queries
+
+router = v1_router()
+
+
+@router.get("/status")
+def status(client: ApiClient):
+    """The queue's depth (None: the broker does not answer), commands by status, dead letters."""
+    return {"queue": client.settings.queue, "queue_depth": client.queue_depth(),
+            "commands": queries.status_counts(client.engine),
+            "dead_letters": queries.dead_letter_count(client.engine)}
