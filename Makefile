@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: demo test install install-test lock
+.PHONY: demo test install install-test lock lint
 
 $(VENV)/bin/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ lock: $(VENV)/bin/pip
 	$(VENV)/bin/pip install --quiet pip-tools
 	$(LOCK) -o requirements.lock pyproject.toml
 	$(LOCK) --extra test -o requirements-test.lock pyproject.toml
+
+# The import contracts of pyproject.toml ([tool.importlinter]): the packages depend one way, the domain on no
+# infrastructure.
+lint: install-test
+	$(VENV)/bin/lint-imports
 
 demo: install
 	$(VENV)/bin/envadmin demo

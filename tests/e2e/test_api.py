@@ -1,57 +1,18 @@
 """The HTTP API as upstream systems call it: a TestClient on the real stacks, a real worker applying."""
 from __future__ import annotations
 
-import time
 from uuid import UUID, uuid4
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
-from domain.passwords import hash_password
 from producers.http_app import create_http_app
 from store import bulk_sql
 from store.reads import queries
 from workers.celery_app import create_app
 
-from ..conftest import thread_worker
-
-TOKEN = "test-token-" + uuid4().hex
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-ALICE, BOB = "alice@example.com", "Bob@Example.com"
-PASSWORD_HASH = hash_password("temporary-pass")
-
-
-@pytest.fixture
-def api(stack):
-    with TestClient(create_http_app(stack, pages=False, token=TOKEN), headers=AUTH) as client:
-        yield client
-
-
-def create_account(account: str = "1001", **overrides) -> dict:
-    return {"type": "create_account", "actor": "support", "account": account, "name": "Acme",
-            "admin_email": ALICE, "first_name": "Alice", "last_name": "Admin",
-            "password_hash": PASSWORD_HASH, **overrides}
-
-
-def add_user(email: str, account: str = "1001") -> dict:
-    return {"type": "add_user", "actor": ALICE, "account": account, "email": email,
-            "first_name": "Bob", "last_name": "Builder", "password_hash": PASSWORD_HASH}
-
-
-def grant(email: str, account: str = "1001") -> dict:
-    return {"type": "grant_admin", "actor": ALICE, "account": account, "email": email}
-
-
-def wait_until_done(api: TestClient, command_id: str, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = api.get(f"/v1/commands/{command_id}")
-        assert response.status_code == 200, response.text
-        shown = response.json()
-        if shown["status"] != "queued" or time.monotonic() >= deadline:
-            return shown
-        time.sleep(0.05)
+from ..support.running_workers import thread_worker
+from .api_calls import ALICE, AUTH, BOB, TOKEN, add_user, create_account, grant, wait_until_done
 
 
 def assert_nothing_stored(api: TestClient) -> None:

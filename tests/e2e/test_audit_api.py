@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 
 from workers.celery_app import create_app
 
-from ..conftest import thread_worker
-from .test_api import ALICE, AUTH, BOB, add_user, api, create_account, grant, wait_until_done  # noqa: F401
+from ..support.running_workers import thread_worker
+from .api_calls import ALICE, BOB, add_user, create_account, grant, wait_until_done
 
 AUDIT = "/v1/accounts/1001/audit"
 

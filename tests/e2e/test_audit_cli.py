@@ -9,8 +9,7 @@ from sqlalchemy import insert
 from store.engine import make_engine
 from store.tables import audit_log
 
-from .conftest import describe, one_json_object
-from .test_cli import assert_usage_error
+from .cli_runs import assert_usage_error, describe, one_json_object
 
 ALICE = "alice@example.com"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 from selenium.webdriver.common.by import By
 
-from .conftest import describe, one_json_object
-from .test_browser_registration import ALICE, PASSWORD, fill, mailed_link, main_text, submit
+from .browser_steps import ALICE, PASSWORD, fill, mailed_link, main_text, submit
+from .cli_runs import describe, one_json_object
 
 NINA = "nina.browser@example.com"
 

@@ -8,24 +8,14 @@ from datetime import datetime, timezone
 
 import httpx
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.passwords import hash_password
 from producers.services.client import new_command
 from store import credentials
 
+from ..support.outbox import MAIL_TIMEOUT
 from .browser import new_browser
-from .test_browser_registration import (
-    ALICE,
-    MAIL_TIMEOUT,
-    PASSWORD,
-    fill,
-    gone,
-    mailed_link,
-    main_text,
-    submit,
-    wait_for_text,
-)
+from .browser_steps import ALICE, PASSWORD, fill, mailed_link, main_text, press, submit, wait_for_text
 
 ACCOUNT = "4201"
 BOB, CARL, DANA = "bob.console@example.com", "carl.console@example.com", "dana.console@example.com"
@@ -42,8 +32,7 @@ def sign_in(stack, browser, email: str, password: str) -> None:
 def submit_form_of(browser, field_id: str) -> None:
     """Press the button of the form that holds this field (a page holds several forms)."""
     button = browser.find_element(By.ID, field_id).find_element(By.XPATH, "./ancestor::form//button[@type='submit']")
-    button.click()
-    WebDriverWait(browser, 30).until(lambda _driver: gone(button))
+    press(browser, button)
 
 
 def add_administrator(stack, browser, email: str) -> str:

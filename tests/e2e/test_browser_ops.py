@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
 from domain.clock import SYSTEM_CLOCK
@@ -21,9 +19,10 @@ from store.reads import job_reports, queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 
-from ..integration.helpers import add_user
-from .conftest import clean_environ
-from .test_browser_registration import main_text
+from ..support.builders import add_user
+from ..support.stack_settings import clean_environ
+from ..support.waiting import wait_until
+from .browser_steps import main_text
 from .web_server import WebServer
 
 ACCOUNT, ADMIN = "4301", "olga.ops@example.com"
@@ -43,9 +42,9 @@ def shown(browser, script: str):
     return browser.execute_script(script)
 
 
-def wait_until(browser, check, message: str, timeout: float = LIVE_TIMEOUT):
-    return WebDriverWait(browser, timeout, poll_frequency=0.2, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: check(driver), message=message)
+def wait_until_shown(browser, check, what: str, timeout: float = LIVE_TIMEOUT):
+    """Until `check(browser)` holds for the open page, read through its own refreshes."""
+    return wait_until(lambda: check(browser), what, timeout=timeout, poll=0.2, ignoring=(WebDriverException,))
 
 
 def shown_percent(browser) -> float | None:
@@ -99,50 +98,49 @@ def test_the_dashboard_shows_dead_letters_arriving_and_a_job_advancing_without_a
     browser.get(ops_url(web_stack))
     assert "Ops dashboard" in browser.find_element(By.TAG_NAME, "h1").text
     worker = web_stack.worker.node_name
-    wait_until(browser, lambda d: worker in panel_text(d, "queues"), "the worker was never listed")
+    wait_until_shown(browser, lambda d: worker in panel_text(d, "queues"), "the worker to be listed")
     browser.execute_script("window.openedOnce = true")  # gone if the page ever reloads
 
     assert publish_batch(web_stack.client.celery, web_stack.settings.queue, [{"not": "a command"}])
-    wait_until(browser, lambda d: "invalid command" in panel_text(d, "dead-letters"), "the dead letter never came")
+    wait_until_shown(browser, lambda d: "invalid command" in panel_text(d, "dead-letters"), "the dead letter to show")
     lost = dead_letter_a_command(web_stack)
-    wait_until(browser, lambda d: shown(d, "return document.querySelector('#ops-dead-letters tr td code')"
-                                           "?.innerText") == lost.id.hex[:8], "the failed command never came")
+    wait_until_shown(browser, lambda d: shown(d, "return document.querySelector('#ops-dead-letters tr td code')"
+                                                 "?.innerText") == lost.id.hex[:8], "the failed command to show")
     letters = panel_text(browser, "dead-letters")
     assert "gave up after" in letters and "Replay" in letters and "nothing to replay" in letters, letters
 
     pause_pool(web_stack, signal.SIGSTOP)
     try:
         job_id = start_job(web_stack, tmp_path)
-        wait_until(browser, lambda d: shown_percent(d) == 0.0, "the paused job never showed at 0 %")
+        wait_until_shown(browser, lambda d: shown_percent(d) == 0.0, "the paused job to show at 0 %")
         seen = [0.0]
         while len(seen) < 3:  # the bar seen at two steps between 0 and 100 %
             before = store_percent(web_stack, job_id)
             pause_pool(web_stack, signal.SIGCONT)
-            deadline = time.monotonic() + STEP_TIMEOUT
-            while store_percent(web_stack, job_id) == before and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_until(lambda: store_percent(web_stack, job_id) != before, "the worker to move the job on",
+                       timeout=STEP_TIMEOUT, poll=0.01)
             pause_pool(web_stack, signal.SIGSTOP)
             now = store_percent(web_stack, job_id)
-            assert now > before, f"the worker did not move the job on in {STEP_TIMEOUT} s"
+            assert now > before, f"the job went from {before} % back to {now} %"
             if now >= 100:
                 break
-            wait_until(browser, lambda d: shown_percent(d) == now, f"the bar never showed {now} %")
+            wait_until_shown(browser, lambda d: shown_percent(d) == now, f"the bar to show {now} %")
             seen.append(now)
         assert len(seen) == 3 and seen == sorted(seen), f"the bar was seen at {seen} only"
-        wait_until(browser, lambda d: f"{INVITED}\nwaiting for their user" in panel_text(d, "grants"),
-                   "the job's pending grants never showed")
+        wait_until_shown(browser, lambda d: f"{INVITED}\nwaiting for their user" in panel_text(d, "grants"),
+                         "the job's pending grants to show")
         # The main process answers while its pool waits; a broadcast it answers late lists it at the next refresh.
-        wait_until(browser, lambda d: worker in panel_text(d, "queues"), "the paused worker was no longer listed")
+        wait_until_shown(browser, lambda d: worker in panel_text(d, "queues"), "the paused worker to be listed")
         screenshot("dashboard")
     finally:
         pause_pool(web_stack, signal.SIGCONT)
 
-    wait_until(browser, lambda d: shown(d, "return document.querySelector('#ops-jobs progress')") is None
-               and "newcomers.csv" in panel_text(d, "jobs"), "the finished job never left the running ones",
-               timeout=STEP_TIMEOUT)
+    wait_until_shown(browser, lambda d: shown(d, "return document.querySelector('#ops-jobs progress')") is None
+                     and "newcomers.csv" in panel_text(d, "jobs"), "the finished job to leave the running ones",
+                     timeout=STEP_TIMEOUT)
     jobs = panel_text(browser, "jobs")
     assert "waiting" in jobs and f"applied {USERS} · pending {INVITED}" in jobs, jobs  # for the invitees
-    wait_until(browser, lambda d: f"sent\t{INVITED}" in panel_text(d, "mail"), "the invites were never sent")
+    wait_until_shown(browser, lambda d: f"sent\t{INVITED}" in panel_text(d, "mail"), "the invites to be sent")
     assert f"pending\t{INVITED}" in panel_text(browser, "mail")
     assert f"applied\t{USERS + 1}" in panel_text(browser, "commands")  # the account, then the job's users
     grants = panel_text(browser, "grants")
@@ -153,10 +151,10 @@ def test_the_dashboard_shows_dead_letters_arriving_and_a_job_advancing_without_a
     letter_row = "#ops-dead-letters tr[data-letter] code"
     assert shown(browser, f"return document.querySelector('{letter_row}').innerText") == lost.id.hex[:8]
     browser.find_element(By.CSS_SELECTOR, "#ops-dead-letters button").click()  # the only Replay: the failed one
-    wait_until(browser, lambda d: f"command {lost.id} (add_user) is queued again" in main_text(d),
-               "the replay was never confirmed")
-    wait_until(browser, lambda d: f"{lost.id.hex[:8]} applied" in panel_text(d, "dead-letters"),
-               "the replayed command never showed applied")
+    wait_until_shown(browser, lambda d: f"command {lost.id} (add_user) is queued again" in main_text(d),
+                     "the replay to be confirmed")
+    wait_until_shown(browser, lambda d: f"{lost.id.hex[:8]} applied" in panel_text(d, "dead-letters"),
+                     "the replayed command to show applied")
     letters = panel_text(browser, "dead-letters")
     assert "replayed by ops" in letters and "Replay" not in letters, letters
     assert queries.command_status(web_stack.client.engine, lost.id)["status"] == "applied"

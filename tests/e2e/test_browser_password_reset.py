@@ -3,30 +3,18 @@ the mailed link's page, and signing in with the new password."""
 from __future__ import annotations
 
 import re
-import time
-from email import message_from_bytes
-from email.policy import default
-from pathlib import Path
 
 from selenium.webdriver.common.by import By
 
-from .test_browser_registration import ALICE, PASSWORD, fill, main_text, submit
-
-MAIL_TIMEOUT = 30
+from ..support.outbox import text_of, wait_for_mail
+from .browser_steps import ALICE, PASSWORD, fill, main_text, submit
 
 
 def reset_link(stack, email: str) -> str:
     """The link of the reset mail to `email`, once the worker has delivered it to the outbox folder."""
-    folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
-    deadline = time.monotonic() + MAIL_TIMEOUT
-    while time.monotonic() < deadline:
-        for path in folder.glob("*.eml"):
-            mail = message_from_bytes(path.read_bytes(), policy=default)
-            if email in mail["To"] and "password" in mail["Subject"]:
-                text = mail.get_body(preferencelist=("plain",)).get_content()
-                return re.search(r"https?://\S+/password/reset/\S+", text).group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"no reset mail to {email} in {folder} after {MAIL_TIMEOUT} s")
+    mail = wait_for_mail(stack.settings, lambda mail: email in mail["To"] and "password" in mail["Subject"],
+                         f"a password reset mail to {email}")
+    return re.search(r"https?://\S+/password/reset/\S+", text_of(mail)).group(0)
 
 
 def test_a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link(web_stack, browser, screenshot):

@@ -4,107 +4,28 @@ a temporary password changed at first sign-in; and what the server answers over 
 from __future__ import annotations
 
 import re
-import time
-from email import message_from_bytes
-from email.policy import default
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import update
 
 from domain.passwords import hash_password
 from producers.services.client import new_command
 from store.tables import users
 
-from ..integration.helpers import grant
-from .conftest import one_json_object
-
-ALICE = "alice@example.com"
-PASSWORD = "a-good-passw0rd"
-MAIL_TIMEOUT = 30  # seconds for the worker to apply a grant and write its invite mail
-APPLY_TIMEOUT = 30  # seconds for the welcome page to show a retried grant applied
-
-
-def invite_mail(stack, email: str, account: str) -> Path:
-    """The .eml of the invite of `email` to `account`, once the worker has written it to the outbox."""
-    folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
-    deadline = time.monotonic() + MAIL_TIMEOUT
-    while time.monotonic() < deadline:
-        for path in folder.glob("*.eml"):
-            mail = message_from_bytes(path.read_bytes(), policy=default)
-            if email in mail["To"] and re.search(rf"\b{account}\b", mail["Subject"]):
-                return path
-        time.sleep(0.1)
-    raise AssertionError(f"no invite mail to {email} for account {account} in {folder} after {MAIL_TIMEOUT} s")
-
-
-def mailed_link(stack, email: str, account: str) -> str:
-    """The registration link as the invitee reads it: in the text of the mail."""
-    mail = message_from_bytes(invite_mail(stack, email, account).read_bytes(), policy=default)
-    text = mail.get_body(preferencelist=("plain",)).get_content()
-    found = re.search(r"https?://[^\s<>\"]+/register/[^\s<>\"]+", text)
-    assert found, f"no registration link in the mail to {email}:\n{text}"
-    return found.group(0)
+from ..support.builders import grant
+from ..support.outbox import MAIL_TIMEOUT, read_mails, text_of
+from ..support.waiting import wait_until
+from .browser_steps import ALICE, PASSWORD, fill, invite, invite_mail, main_text, submit, wait_for_text
+from .cli_runs import one_json_object
 
 
 def mailed_tokens(stack) -> list[str]:
     """The token of every invite mail in the outbox."""
-    folder = Path(stack.settings.effective_mail_url.removeprefix("file://"))
-    texts = [message_from_bytes(path.read_bytes(), policy=default).get_body(preferencelist=("plain",)).get_content()
-             for path in folder.glob("*.eml")]
-    return [token for text in texts for token in re.findall(r"/register/([^\s<>\"]+)", text)]
-
-
-def invite(stack, account: str, email: str) -> str:
-    """A grant of admin to an email with no user yet, on a new account; the link mailed to that email."""
-    stack.open_account(account, ALICE)
-    receipt = stack.client.submit([grant(email, account=account, by=ALICE)])
-    assert stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "pending"}
-    return mailed_link(stack, email, account)
-
-
-def main_text(browser) -> str:
-    return browser.find_element(By.TAG_NAME, "main").text
-
-
-def submit(browser) -> None:
-    """Click the form's button and wait until the next page has loaded (the click itself does not wait)."""
-    button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
-    button.click()
-    wait = WebDriverWait(browser, 30)
-    wait.until(lambda _driver: gone(button))
-    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
-
-
-def gone(element) -> bool:
-    """Whether the page that held this element was replaced (Chromium says so in two ways)."""
-    try:
-        element.is_enabled()
-    except StaleElementReferenceException:
-        return True
-    except WebDriverException as error:
-        if "does not belong to the document" in str(error):
-            return True
-        raise
-    return False
-
-
-def wait_for_text(browser, text: str) -> None:
-    """Until the page shows `text`, through its own refreshes (an element read as the page reloads is gone)."""
-    WebDriverWait(browser, APPLY_TIMEOUT, poll_frequency=0.2,
-                  ignored_exceptions=(NoSuchElementException, StaleElementReferenceException, WebDriverException)).until(
-        lambda driver: text in main_text(driver), message=f"the page never showed {text!r}")
-
-
-def fill(browser, **fields: str) -> None:
-    for name, value in fields.items():
-        element = browser.find_element(By.ID, name)
-        element.clear()
-        element.send_keys(value)
+    return [token for mail in read_mails(stack.settings)
+            for token in re.findall(r"/register/([^\s<>\"]+)", text_of(mail))]
 
 
 def test_the_invitee_registers_in_a_browser_from_the_mailed_link_and_becomes_an_administrator(
@@ -288,9 +209,7 @@ def test_the_access_log_shows_register_paths_but_never_a_token(web_stack):
     forged = f"never-logged-{uuid4().hex}"
     httpx.get(f"{web_stack.url}/register/{forged}?from=mail")
     httpx.post(f"{web_stack.url}/register/{forged}", data={"first_name": "X"})
-    deadline = time.monotonic() + 10
-    while 'POST /register/… HTTP/1.1" 403' not in web_stack.web.log() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: 'POST /register/… HTTP/1.1" 403' in web_stack.web.log(), "the POST in the access log")
     log = web_stack.web.log()
     assert 'GET /register/…?from=mail HTTP/1.1" 404' in log and 'POST /register/… HTTP/1.1" 403' in log, log[-3000:]
 
@@ -304,7 +223,7 @@ def test_the_access_log_shows_register_paths_but_never_a_token(web_stack):
 
 def attachment(stack, email: str, account: str, into: Path) -> Path:
     """The sealed envelope the invite mail carries (`envelope.html`), saved as the recipient would save it."""
-    mail = message_from_bytes(invite_mail(stack, email, account).read_bytes(), policy=default)
+    mail = invite_mail(stack, email, account)
     part = next(part for part in mail.iter_attachments() if part.get_filename() == "envelope.html")
     path = into / "envelope.html"
     path.write_bytes(part.get_content().encode() if isinstance(part.get_content(), str) else part.get_content())

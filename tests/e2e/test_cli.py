@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from uuid import UUID, uuid4
 
 import pytest
@@ -21,7 +20,8 @@ from store.engine import make_engine
 from store.reads import queries
 from store.tables import users
 
-from .conftest import describe, one_json_object
+from ..support.waiting import wait_until
+from .cli_runs import assert_usage_error, describe, one_json_object
 
 ALICE = "alice@example.com"
 
@@ -33,16 +33,6 @@ def password_hash(e2e, email_key: str) -> str:
             return conn.execute(select(users.c.password_hash).where(users.c.email_key == email_key)).scalar_one()
     finally:
         engine.dispose()
-
-
-def assert_usage_error(result, *words: str) -> None:
-    """Exit 2, nothing on stdout, one clear sentence on stderr naming the field, no traceback."""
-    assert result.returncode == 2, describe(result)
-    assert result.stdout == "", describe(result)
-    assert result.stderr.startswith("error: "), describe(result)
-    assert "Traceback" not in result.stderr, describe(result)
-    for word in words:
-        assert word in result.stderr, describe(result)
 
 
 def test_account_create_prints_one_json_object_with_the_temporary_password(e2e):
@@ -148,12 +138,12 @@ def test_without_wait_the_command_id_is_printed_and_command_show_tells_the_outco
     assert match, describe(result)
     assert "temporary password" not in result.stdout  # the administrator chose it
     command_id = match.group(1)
-    deadline = time.monotonic() + 30
-    while True:
-        shown = e2e.cli_json("command", "show", command_id)
-        if shown["status"] != "queued" or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+
+    def finished() -> dict | None:
+        command = e2e.cli_json("command", "show", command_id)
+        return command if command["status"] != "queued" else None
+
+    shown = wait_until(finished, f"command {command_id} to leave the queue", poll=0.5)
     assert shown["id"] == command_id
     assert (shown["status"], shown["type"], shown["account"]) == ("applied", "create_account", "3107")
     assert shown["attempts"] == 1 and shown["finished_at"] is not None
@@ -173,10 +163,7 @@ def test_dead_letters_lists_what_could_not_be_applied(e2e):
     client = e2e.client
     before = queries.dead_letter_count(client.engine)
     assert publish_batch(client.celery, e2e.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
-    deadline = time.monotonic() + 30
-    while queries.dead_letter_count(client.engine) == before:
-        assert time.monotonic() < deadline, "the worker recorded no dead letter in 30 s"
-        time.sleep(0.1)
+    wait_until(lambda: queries.dead_letter_count(client.engine) > before, "the worker to record a dead letter")
     data = e2e.cli_json("dead-letters", "--limit", "1")
     assert set(data) == {"dead_letters"}
     [letter] = data["dead_letters"]

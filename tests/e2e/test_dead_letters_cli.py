@@ -1,7 +1,6 @@
 """envadmin dead-letters show and replay as operators run them, against a running worker that gives commands up."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 from sqlalchemy import update
@@ -11,19 +10,11 @@ from store.reads import queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 
-from ..integration.helpers import PASSWORD_HASH, add_user
-from .conftest import describe
-from .test_cli import assert_usage_error
+from ..support.builders import PASSWORD_HASH, add_user
+from ..support.waiting import wait_until
+from .cli_runs import assert_usage_error, describe
 
 SHOWN = {"id", "at", "reason", "command_id", "command_status", "replayed_at", "replayed_by", "payload"}
-
-
-def wait_for(condition, what: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.1)
-    return value
 
 
 def given_up(e2e, email: str, account: str, admin: str):
@@ -37,7 +28,8 @@ def given_up(e2e, email: str, account: str, admin: str):
                          .values(attempts=e2e.settings.max_attempts))
         uow.commit()
     assert publish_batch(client.celery, e2e.settings.queue, [command.model_dump(mode="json")])
-    wait_for(lambda: queries.command_status(client.engine, command.id)["status"] == "failed", "the command given up")
+    wait_until(lambda: queries.command_status(client.engine, command.id)["status"] == "failed",
+               "the command to be given up")
     [letter] = [d["id"] for d in queries.list_dead_letters(client.engine) if d["command_id"] == str(command.id)]
     return command, letter
 
@@ -47,8 +39,8 @@ def unreadable_letter(e2e) -> dict:
     client = e2e.client
     before = {d["id"] for d in queries.list_dead_letters(client.engine)}
     assert publish_batch(client.celery, e2e.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
-    [letter] = wait_for(lambda: [d for d in queries.list_dead_letters(client.engine) if d["id"] not in before],
-                        "the worker to record a dead letter")
+    [letter] = wait_until(lambda: [d for d in queries.list_dead_letters(client.engine) if d["id"] not in before],
+                          "the worker to record a dead letter")
     return letter
 
 

@@ -12,9 +12,10 @@ import pytest
 
 from store.tables import groups
 
-from ..conftest import REDIS_URL
-from ..integration.helpers import mailbox_proven
-from .conftest import clean_environ, describe, one_json_object
+from ..support.builders import mailbox_proven
+from ..support.services import REDIS_URL
+from ..support.stack_settings import clean_environ
+from .cli_runs import describe, one_json_object
 
 ENVADMIN = str(Path(sys.executable).with_name("envadmin"))
 

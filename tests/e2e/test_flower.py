@@ -8,7 +8,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +20,12 @@ from messaging.broker import APPLY_BATCH
 from producers.demo.processes import WorkerProcess
 from producers.services.client import Client
 
-from ..conftest import REDIS_URL
-from ..integration.helpers import PASSWORD_HASH, account_with_admin, add_user
-from .conftest import _wait_until_ready, clean_environ, drop_redis_queue, redis_postgres
-from .web_server import free_port
+from ..support.builders import PASSWORD_HASH, account_with_admin, add_user
+from ..support.running_workers import wait_until_ready
+from ..support.services import REDIS_URL, free_port
+from ..support.stack_settings import clean_environ
+from ..support.waiting import wait_until
+from .running_stacks import drop_redis_queue, redis_postgres
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 START_TIMEOUT = 60  # seconds
@@ -61,14 +62,8 @@ class Flower:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def wait_for(self, what: str, check):
-        """check() until it returns something true; its value."""
-        deadline = time.monotonic() + SEEN_TIMEOUT
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.2)
-        pytest.fail(f"Flower did not show {what} within {SEEN_TIMEOUT} s:\n{self.log()}")
+        """check() until it returns something true; its value. Flower's log tells why, if it never does."""
+        return wait_until(check, lambda: f"Flower to show {what}:\n{self.log()}", timeout=SEEN_TIMEOUT, poll=0.2)
 
 
 def _start_flower(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
@@ -77,17 +72,13 @@ def _start_flower(argv: list[str], env: dict[str, str], log_path: Path) -> subpr
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if process.poll() is not None:
             pytest.fail(f"flower exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/healthcheck", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"flower did not answer within {START_TIMEOUT} s:\n{log_path.read_text()[-4000:]}")
+        return httpx.get(f"{url}/healthcheck", timeout=2).status_code == 200
+
+    wait_until(answers, lambda: f"flower to answer:\n{log_path.read_text()[-4000:]}", timeout=START_TIMEOUT,
+               poll=0.2, ignoring=(httpx.TransportError,))
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -121,7 +112,7 @@ def flower(request, tmp_path_factory):
     client = None
     try:
         worker.start()
-        _wait_until_ready(worker, folder / "worker.log")
+        wait_until_ready(worker, folder / "worker.log")
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(process, url, flower_log)
         client = Client(settings)
@@ -195,10 +186,8 @@ def test_a_batch_retried_after_a_lost_connection_is_shown_without_its_emails(flo
     with psycopg.connect(admin_dsn, autocommit=True) as observer, psycopg.connect(admin_dsn) as locker:
         locker.execute("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE")
         receipt = flower.client.submit([account_with_admin("5502", email)])
-        deadline = time.monotonic() + SEEN_TIMEOUT
-        while (waiting := _worker_waiting_on_a_lock(observer, database)) is None:
-            assert time.monotonic() < deadline, "the worker never waited on the locked table"
-            time.sleep(0.1)
+        waiting = wait_until(lambda: _worker_waiting_on_a_lock(observer, database),
+                             "the worker to wait on the locked table", timeout=SEEN_TIMEOUT, poll=0.1)
         # The connection lost mid-batch: a transient error, so Celery publishes the batch again.
         observer.execute("SELECT pg_terminate_backend(%s)", (waiting,))
         locker.rollback()

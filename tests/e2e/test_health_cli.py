@@ -13,8 +13,9 @@ import yaml
 
 from producers.demo.processes import WorkerProcess
 
-from ..conftest import make_settings, settings_env
-from .conftest import CliStack, clean_environ, describe
+from ..support.stack_settings import clean_environ, make_settings, settings_env
+from ..support.waiting import wait_until
+from .cli_runs import CliStack, describe
 from .web_server import WebServer
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
@@ -51,10 +52,13 @@ def test_the_beat_health_check_passes_while_beat_ticks_and_fails_before_and_once
     assert before.returncode == 1 and "beat has not ticked here yet" in before.stderr, describe(before)
 
     with BeatProcess(tmp_path / "beat.log", env=stack.env):
-        deadline = time.monotonic() + BEAT_START_TIMEOUT
-        while (ticking := stack.cli("health", "beat")).returncode != 0 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert ticking.returncode == 0 and "beat ticks" in ticking.stdout, describe(ticking)
+        def passing():
+            result = stack.cli("health", "beat")
+            return result if result.returncode == 0 else None
+
+        ticking = wait_until(passing, lambda: f"beat's health check to pass:\n{describe(stack.cli('health', 'beat'))}",
+                             timeout=BEAT_START_TIMEOUT, poll=0.5)
+        assert "beat ticks" in ticking.stdout, describe(ticking)
 
     pulse = settings.data_dir / "beat-pulse"
     long_ago = time.time() - 3600

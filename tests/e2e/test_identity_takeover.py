@@ -3,10 +3,9 @@ account makes a user for another company's email and keeps its password; that co
 real mailbox, and the real person's registration takes the identity back."""
 from __future__ import annotations
 
-import time
-
-from .conftest import describe, one_json_object
-from .test_invite_cli import invite_link
+from ..support.outbox import invite_link
+from ..support.waiting import wait_until
+from .cli_runs import describe, one_json_object
 
 ALICE = "alice@a.example"  # administrator of 3301, the attacker
 BOB = "bob@b.example"  # administrator of 3302
@@ -30,13 +29,13 @@ def test_another_accounts_grant_waits_for_the_mailbox_and_the_real_person_takes_
     held = e2e.cli("login", DAVE, "--password-stdin", input=ALICES_PASSWORD + "\n")
     assert held.returncode == 0, describe(held)  # alice still holds the identity, but no seat in 3302
 
-    claimed = e2e.cli_json("register", "--token", invite_link(e2e, "3302"), "--first", "Dave", "--last", "Real",
-                           "--password-stdin", input=DAVES_PASSWORD + "\n")
+    link = invite_link(e2e.settings, "3302")
+    claimed = e2e.cli_json("register", "--token", link, "--first", "Dave", "--last", "Real", "--password-stdin",
+                           input=DAVES_PASSWORD + "\n")
 
     assert claimed["ok"] and claimed["claimed"] and not claimed["created"], claimed
-    deadline = time.monotonic() + 30
-    while DAVE not in e2e.cli_json("admin", "list", "3302")["admins"] and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: DAVE in e2e.cli_json("admin", "list", "3302")["admins"], "Dave to be an administrator",
+               poll=0.2)
     assert e2e.cli_json("admin", "list", "3302") == {"account": "3302", "admins": [BOB, DAVE], "pending": []}
     lost = e2e.cli("login", DAVE, "--password-stdin", input=ALICES_PASSWORD + "\n")
     assert lost.returncode != 0 and "wrong email or password" in lost.stderr, describe(lost)

@@ -2,29 +2,16 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta, timezone
-from email import message_from_bytes
-from email.policy import default
-from pathlib import Path
 
 from store.engine import make_engine
 from store.expiry import expire_invites
 
+from ..support.outbox import invite_link
+from ..support.waiting import wait_until
+
 ALICE = "alice@example.com"
 CAROL = "Carol@Example.com"
-
-
-def invite_link(e2e, account: str, timeout: float = 30) -> str:
-    folder = Path(e2e.settings.effective_mail_url.removeprefix("file://"))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in folder.glob("*.eml"):
-            mail = message_from_bytes(path.read_bytes(), policy=default)
-            if re.search(rf"\baccount {account}\b", mail["Subject"]):
-                return re.search(r"\S+/register/\S+", mail.get_body(("plain",)).get_content()).group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"no invite mail for account {account} in {folder}")
 
 
 def test_a_grant_to_an_unknown_email_is_applied_after_registration_with_the_mailed_link(e2e):
@@ -35,16 +22,15 @@ def test_a_grant_to_an_unknown_email_is_applied_after_registration_with_the_mail
     [invite] = e2e.cli_json("invite", "list", "--account", "3201", "--status", "pending")["invites"]
     assert (invite["email"], invite["invited_by"], invite["status"]) == (CAROL, ALICE, "pending")
 
-    link = invite_link(e2e, "3201")
+    link = invite_link(e2e.settings, "3201")
     bad = e2e.cli("register", "--token", "not-a-token", "--first", "Carol", "--last", "P", "--password-stdin",
                   input="a-good-passw0rd\n")
     assert bad.returncode == 1 and "unknown registration token" in bad.stderr
     done = e2e.cli_json("register", "--token", link, "--first", "Carol", "--last", "P", "--password-stdin",
                         "--email", "carol@EXAMPLE.com", input="a-good-passw0rd\n")
     assert done["ok"] and done["created"] and len(done["retried"]) == 1
-    deadline = time.monotonic() + 30
-    while CAROL not in e2e.cli_json("admin", "list", "3201")["admins"] and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: CAROL in e2e.cli_json("admin", "list", "3201")["admins"], "Carol to be an administrator",
+               poll=0.2)
     assert e2e.cli_json("admin", "list", "3201") == {"account": "3201", "admins": [ALICE, CAROL], "pending": []}
     assert e2e.cli_json("command", "show", pending["id"])["status"] == "applied"
     again = e2e.cli("register", "--token", link, "--first", "Carol", "--last", "P", "--password-stdin",
@@ -57,7 +43,7 @@ def test_register_wait_shows_the_outcome_of_each_retried_grant(e2e):
     e2e.open_account("3205", ALICE)
     assert e2e.cli_json("admin", "grant", "3205", "dora@example.com", "--by", ALICE, "--wait")["status"] == "pending"
 
-    done = e2e.cli("register", "--token", invite_link(e2e, "3205"), "--first", "Dora", "--last", "P",
+    done = e2e.cli("register", "--token", invite_link(e2e.settings, "3205"), "--first", "Dora", "--last", "P",
                    "--password-stdin", "--wait", input="a-good-passw0rd\n")
 
     assert done.returncode == 0, done.stderr
@@ -70,7 +56,7 @@ def test_register_wait_shows_the_outcome_of_each_retried_grant(e2e):
 def test_register_reads_the_link_from_standard_input_before_the_password(e2e):
     e2e.open_account("3206", ALICE)
     assert e2e.cli_json("admin", "grant", "3206", "erin@example.com", "--by", ALICE, "--wait")["status"] == "pending"
-    link = invite_link(e2e, "3206")
+    link = invite_link(e2e.settings, "3206")
 
     done = e2e.cli_json("register", "--token-stdin", "--password-stdin", "--first", "Erin", "--last", "P",
                         input=f"{link}\na-good-passw0rd\n")

@@ -5,7 +5,6 @@ import base64
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,10 +20,14 @@ from producers.services.invite_registration import register_with_token
 from store.unit_of_work import SqlUnitOfWork
 from workers.celery_app import create_app
 
-from ..conftest import _clean, make_settings, require, settings_env, thread_worker
-from ..integration.helpers import account_with_admin, grant
-from ..integration.test_invites import PASSWORD, envelope_of, submit_and_wait, token_of, wait_for_mails
-from .conftest import CliStack, clean_environ, describe, one_json_object
+from ..support.builders import PASSWORD, account_with_admin, grant
+from ..support.outbox import envelope_of, token_of, wait_for_mails
+from ..support.outcomes import submit_and_wait
+from ..support.running_workers import thread_worker
+from ..support.services import empty_store, require
+from ..support.stack_settings import clean_environ, make_settings, settings_env
+from ..support.waiting import wait_until
+from .cli_runs import CliStack, describe, one_json_object
 
 CAROL = "carol@example.com"
 TOM = "tom@example.com"  # a user with a temporary password under the key before the rotation
@@ -59,9 +62,8 @@ def test_worker_and_beat_on_a_server_store_refuse_to_start_without_the_key(verb,
     env = {**server_env(pg_database_url), "ENVADMIN_DATA_DIR": str(tmp_path / "var")}
     process = started(verb, env, tmp_path / "process.log")
     try:
-        deadline = time.monotonic() + 30
-        while process.process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: process.process.poll() is not None,
+                   lambda: f"it to exit:\n{process.log_path.read_text()[-3000:]}", poll=0.1)
         log = process.log_path.read_text()
         assert process.process.returncode not in (None, 0), f"still running or exited 0:\n{log[-3000:]}"
     finally:
@@ -72,7 +74,7 @@ def test_worker_and_beat_on_a_server_store_refuse_to_start_without_the_key(verb,
 
 
 def test_a_verb_that_needs_the_key_says_so_on_a_server_store(pg_database_url, tmp_path):
-    _clean(pg_database_url)
+    empty_store(pg_database_url)
     stack = CliStack("postgres", Settings(database_url=pg_database_url), server_env(pg_database_url), tmp_path)
 
     result = stack.cli("envelope", "open", "0" * 32, "--email", CAROL, "--password-stdin", input="whatever\n")
@@ -89,7 +91,7 @@ def invited(request, tmp_path):
     if request.param == "postgres":
         require("postgres")
         database = request.getfixturevalue("pg_database_url")
-        _clean(database)
+        empty_store(database)
     settings = make_settings(tmp_path / "var", database, None, mail_url=f"file://{tmp_path / 'outbox'}")
     client = Client(settings)
     with thread_worker(create_app(settings)):

@@ -21,8 +21,9 @@ from store.migrate import upgrade
 from store.tables import mail_outbox, users
 from store.unit_of_work import SqlUnitOfWork
 
-from ..conftest import _clean, make_settings, require, settings_env
-from .conftest import CliStack, clean_environ, describe, one_json_object
+from ..support.services import empty_store, require
+from ..support.stack_settings import clean_environ, make_settings, settings_env
+from .cli_runs import CliStack, describe, one_json_object
 
 TEMPORARY = "Temporary-Passw0rd"
 NEW = "a-brand-new-passw0rd"
@@ -45,7 +46,7 @@ def cli(request, tmp_path_factory) -> CliStack:
     if request.param == "postgres":
         require("postgres")
         database = request.getfixturevalue("pg_database_url")
-        _clean(database)
+        empty_store(database)
     return make_stack(tmp_path_factory.mktemp(f"login-{request.param}"), request.param, database)
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import secrets
-import time
 from pathlib import Path
 
 import httpx
@@ -25,8 +24,10 @@ from store.metrics.histograms import le_label
 from store.metrics.ops_figures import invites_by_state
 from store.tables import batch_sizes, commands, dead_letters, mail_outbox, pending_grants
 
-from ..integration.helpers import account_with_admin, add_user, grant
-from .conftest import _wait_until_ready, drop_redis_queue, redis_postgres
+from ..support.builders import account_with_admin, add_user, grant
+from ..support.running_workers import wait_until_ready
+from ..support.waiting import wait_until
+from .running_stacks import drop_redis_queue, redis_postgres
 from .web_server import WebServer
 
 OPS_PASSWORD = "ops-" + secrets.token_urlsafe(12)
@@ -47,7 +48,7 @@ def stack(request, tmp_path_factory):
     server.start()
     client = Client(settings)
     try:
-        _wait_until_ready(worker, folder / "worker.log")
+        wait_until_ready(worker, folder / "worker.log")
         server.wait_until_ready()
         yield server, client, worker
     finally:
@@ -67,13 +68,6 @@ def submit_and_wait(client: Client, batch: list) -> None:
 def scalar(client: Client, query) -> int:
     with client.engine.connect() as conn:
         return conn.execute(query).scalar_one()
-
-
-def wait_for(what: str, check, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"still not {what} after {timeout} s"
-        time.sleep(0.1)
 
 
 def scrape(server: WebServer, auth=("ops", OPS_PASSWORD)) -> httpx.Response:
@@ -99,11 +93,13 @@ def workload(stack):
     submit_and_wait(client, [group("Helpdesk")])
     submit_and_wait(client, [add_user("carol@example.com", ACCOUNT), add_user("dave@example.com", ACCOUNT)])
     assert publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}])
-    wait_for("dead-lettered", lambda: scalar(client, select(func.count()).select_from(dead_letters)) == 1)
-    wait_for("sent", lambda: scalar(client, select(func.count()).select_from(mail_outbox)
-                                    .where(mail_outbox.c.status == "pending")) == 0)
+    wait_until(lambda: scalar(client, select(func.count()).select_from(dead_letters)) == 1,
+               "the bad message to be dead-lettered", timeout=60)
+    wait_until(lambda: scalar(client, select(func.count()).select_from(mail_outbox)
+                              .where(mail_outbox.c.status == "pending")) == 0, "every mail to be sent", timeout=60)
     # Each message's size is written before its commands are applied, the dead letter's just after it.
-    wait_for("recorded", lambda: scalar(client, select(func.coalesce(func.sum(batch_sizes.c.messages), 0))) == 6)
+    wait_until(lambda: scalar(client, select(func.coalesce(func.sum(batch_sizes.c.messages), 0))) == 6,
+               "the size of each message to be recorded", timeout=60)
     return stack
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from store.reads import queries
 
-from .conftest import describe, one_json_object
+from .cli_runs import describe, one_json_object
 
 HEADER = "action,account,name,email,first_name,last_name,group,by\n"
 

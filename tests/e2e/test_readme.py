@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import clean_environ
+from ..support.stack_settings import clean_environ
 from .web_server import WebServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -16,8 +16,9 @@ import time
 from messaging.broker import publish_batch
 from producers.services.client import Client
 
-from ..integration.helpers import account_with_admin
-from .conftest import describe
+from ..support.builders import account_with_admin
+from ..support.waiting import wait_until
+from .cli_runs import describe
 
 ROWS, COLUMNS = 60, 140
 WATCH_TIMEOUT = 30  # seconds for the terminal to show what is awaited
@@ -57,17 +58,21 @@ class Terminal:
         return _ESCAPES.sub("", self.output)
 
     def wait_for(self, pattern: str) -> None:
-        deadline = time.monotonic() + WATCH_TIMEOUT
-        while not re.search(pattern, self.text()):
-            assert time.monotonic() < deadline and self.process.poll() is None, \
-                f"the terminal never showed {pattern!r}:\n{self.text()[-3000:]}"
+        """Until the terminal shows `pattern`, reading what the program writes meanwhile."""
+        def shown() -> bool:
+            if re.search(pattern, self.text()):
+                return True
+            assert self.process.poll() is None, f"the program ended before showing {pattern!r}:\n{self.text()[-3000:]}"
             self.read(0.2)
+            return False
+
+        wait_until(shown, lambda: f"the terminal to show {pattern!r}:\n{self.text()[-3000:]}", timeout=WATCH_TIMEOUT,
+                   poll=0)
 
     def ctrl_c(self) -> int:
         os.write(self.master, b"\x03")
-        deadline = time.monotonic() + WATCH_TIMEOUT
-        while self.process.poll() is None and time.monotonic() < deadline:
-            self.read(0.2)
+        wait_until(lambda: self.process.poll() is not None or self.read(0.2), "the program to end after Ctrl-C",
+                   timeout=WATCH_TIMEOUT, poll=0)
         self.read(0.5)
         return self.process.wait(1)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import describe, one_json_object
+from .cli_runs import describe, one_json_object
 
 # A NUL cannot reach a program through its arguments (bash's $'a\x00b' passes "a"); the other controls can.
 CASES = [

@@ -9,9 +9,9 @@ import sys
 import httpx
 import pytest
 
-from ..conftest import make_settings, settings_env
-from .conftest import clean_environ
-from .web_server import WebServer, free_port
+from ..support.services import free_port
+from ..support.stack_settings import clean_environ, make_settings, settings_env
+from .web_server import WebServer
 
 POSTS_PER_MINUTE = 3
 

@@ -3,21 +3,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from ..support.services import free_port
+from ..support.waiting import wait_until
+
 START_TIMEOUT = 60  # seconds
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class WebServer:
@@ -40,18 +35,18 @@ class WebServer:
         return self
 
     def wait_until_ready(self) -> None:
-        """Until GET /healthz answers 200: the app is up and reaches its store."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
+        """Until GET /healthz answers 200: the app is up and reaches its store. A RuntimeError with the server's
+        log if it exits first, or does not answer within START_TIMEOUT seconds."""
+        def answers() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"envadmin web exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"envadmin web did not answer within {START_TIMEOUT} s:\n{self.log()}")
+            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+
+        try:
+            wait_until(answers, "envadmin web to answer GET /healthz", timeout=START_TIMEOUT, poll=0.1,
+                       ignoring=(httpx.TransportError,))
+        except AssertionError as problem:
+            raise RuntimeError(f"{problem}:\n{self.log()}") from None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from producers.services.client import new_command
+from producers.services.client import Client, new_command
 from store.engine import make_engine
 from store.invite_mail import InviteMailWriter
 from store.reads import queries
@@ -11,7 +11,8 @@ from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.runtime import Runtime, invite_limits
 
-from ..conftest import make_settings
+from ..support.builders import account_with_admin
+from ..support.stack_settings import make_settings
 
 
 def applier(database_url, tmp_path, **settings):
@@ -34,3 +35,19 @@ def applier(database_url, tmp_path, **settings):
 
 def invite(email: str, account: str = "1001", by: str = "alice@example.com"):
     return new_command("invite_user", actor=by, source="cli", account=account, email=email)
+
+
+def apply_now(client: Client, *payloads: dict, deferred=lambda payloads, countdown: None):
+    """Deliver commands to the applier here and now, in this order (as a worker would, one message each)."""
+    factory = lambda: SqlUnitOfWork(client.engine)  # noqa: E731
+    for payload in payloads:
+        report = apply_message({"v": 1, "commands": [payload]}, factory, max_attempts=5, chunk=500,
+                               lease=timedelta(seconds=60), deferred=deferred)
+    return report
+
+
+def open_account(client: Client, number: str, admin: str) -> None:
+    """The account with its first admin, submitted through the client and applied here."""
+    command = account_with_admin(number, admin)
+    client.submit([command])
+    apply_now(client, command.model_dump(mode="json"))

@@ -7,7 +7,8 @@ works in units of work on the implementation under test: `with port.unit() as re
 wrote, after the chunk repository's flush(); an exception leaves without committing.
 
 The chunk repository serves only the MembershipRepository ports (domain.ports): the tests of any other port take
-`full_port`, which runs every case but the chunk's.
+`full_port`, which runs every case but the chunk's. The fixtures `port` and `full_port` are in
+tests/integration/conftest.py.
 """
 from __future__ import annotations
 
@@ -183,8 +184,11 @@ class SqlPort(Port):
                                       .where(commands.c.id == command_id)).one())
 
 
-def pytest_generate_tests(metafunc):
-    """Every test that takes `port` runs on the five cases; one that takes `full_port`, on all but the chunk's."""
+def parametrize_on_cases(metafunc) -> None:
+    """Every test that takes `port` runs on the five cases; one that takes `full_port`, on all but the chunk's.
+
+    Called by tests/integration/conftest.py's pytest_generate_tests, before pytest gives database_url the params
+    of its own fixture."""
     for name in ("port", "full_port"):
         if name in metafunc.fixturenames:
             cases = [case for case in CASES if name == "port" or case[0] != "chunk"]
@@ -194,21 +198,10 @@ def pytest_generate_tests(metafunc):
                 ids=[f"{impl}-{db}" if impl != "fake" else impl for impl, db in cases]))
 
 
-def _open(implementation: str, database_url: str) -> Iterator[Port]:
+def open_port(implementation: str, database_url: str) -> Iterator[Port]:
+    """The port on one implementation, holding the_world, until the generator is closed."""
     port = FakePort() if implementation == "fake" else SqlPort(implementation, database_url)
     port.given(the_world)
     yield port
     if isinstance(port, SqlPort):
         port.engine.dispose()
-
-
-@pytest.fixture
-def port(implementation, database_url):
-    """The port on one implementation, holding the_world."""
-    yield from _open(implementation, database_url)
-
-
-@pytest.fixture
-def full_port(implementation, database_url):
-    """The port on one implementation that serves every port (not the chunk repository), holding the_world."""
-    yield from _open(implementation, database_url)

@@ -23,8 +23,8 @@ from store.reads import queries
 from store.tables import audit_log, invites, mail_outbox, users
 from workers.runtime import Runtime
 
+from ..support.builders import account_with_admin
 from .apply_here import applier
-from .helpers import account_with_admin
 
 NINA = "Nina.Noor@acme.example"  # created by her administrator, to activate
 PASSWORD = "nina-chosen-passw0rd"

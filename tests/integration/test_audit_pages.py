@@ -19,10 +19,11 @@ from producers.services.client import new_command
 from store import credentials
 from store.tables import commands
 
+from ..support.builders import account_with_admin, add_user
+from ..support.forms import csrf_of
+from ..support.outbox import token_for
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, csrf_of
-from .test_console_pages import ALICE, BOB, OWN, TEMPORARY, Console
-from .test_register_pages import token_for
+from .console_site import ALICE, BOB, OWN, TEMPORARY, Console
 
 _ROW = re.compile(r"<tr[^>]*><td class=\"nowrap\">(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)

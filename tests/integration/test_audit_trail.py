@@ -13,8 +13,8 @@ from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, a
 from store.tables import commands
 from workers.apply import apply_message
 
+from ..support.builders import account_with_admin, add_user
 from .apply_here import applier
-from .helpers import account_with_admin, add_user
 
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 

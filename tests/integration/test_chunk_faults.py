@@ -6,8 +6,6 @@ thing a message cannot make fail on demand.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import create_engine, select, text
@@ -21,51 +19,15 @@ from producers.services.client import new_command
 from store.bulk_sql import insert_rows
 from store.engine import make_engine
 from store.tables import commands, groups, users
-from store.unit_of_work import SqlUnitOfWork
-from workers.apply import apply_message
 from workers.failure_kinds import is_transient
 
-from .helpers import account_with_admin, add_user
-
-ALICE = "alice@example.com"
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
-def journal(engine, *cmds) -> None:
-    with SqlUnitOfWork(engine) as uow:
-        uow.log.record_submitted(list(cmds), SYSTEM_CLOCK.now())
-        uow.commit()
-
-
-def deliver(engine, *cmds):
-    """One message with these commands, applied as a worker applies it."""
-    return apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in cmds]},
-                         lambda: SqlUnitOfWork(engine), max_attempts=5, chunk=500, lease=timedelta(seconds=60))
-
-
-def row(engine, command_id):
-    with engine.connect() as conn:
-        return conn.execute(select(commands.c.status, commands.c.attempts, commands.c.lease_until,
-                                   commands.c.reason).where(commands.c.id == command_id)).one()
+from ..support.builders import add_user
+from .chunk_delivery import ALICE, deliver, journal, row
 
 
 def group_exists(engine, name: str) -> bool:
     with engine.connect() as conn:
         return conn.execute(select(groups.c.name).where(groups.c.name == name)).first() is not None
-
-
-@pytest.fixture
-def account(engine):
-    opened = account_with_admin("1001", ALICE)
-    journal(engine, opened)
-    deliver(engine, opened)
-    return "1001"
 
 
 def failing_once(error: Exception):

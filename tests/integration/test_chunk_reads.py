@@ -18,7 +18,7 @@ from store.engine import make_engine
 from store.migrate import upgrade
 from store.tables import accounts, groups, memberships, metadata, users
 
-from ..conftest import new_pg_database
+from ..support.services import new_pg_database
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 MEMBERS = 20_000

@@ -19,7 +19,7 @@ from store import session_rows
 from store.reads import queries
 from store.tables import users
 
-from .test_console_pages import ALICE, BOB, OWN, Console, console  # noqa: F401 (the fixture)
+from .console_site import ALICE, BOB, OWN, Console
 
 ACCOUNT = "/accounts/1001"
 _PASSWORD = re.compile(r'<code class="password">([^<]+)</code>')

@@ -7,9 +7,8 @@ applies them, from the journal (tests/e2e run the same with real workers and a b
 """
 from __future__ import annotations
 
-import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from uuid import UUID
 
 import pytest
@@ -21,49 +20,10 @@ from store import credentials
 from store.reads import queries
 from store.reads.audit_trail import AuditFilter, audit_page
 from store.tables import commands
-from workers.apply import apply_message
 
+from ..support.builders import account_with_admin
 from .apply_here import applier
-from .helpers import account_with_admin, add_user
-
-ALICE, BOB, MALLORY = "alice@example.com", "bob@example.com", "mallory@example.com"
-TEMPORARY, OWN = "temporary-pass", "alice-own-password"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Console:
-    def __init__(self, browser: TestClient, engine, factory):
-        self.browser, self.engine, self.factory = browser, engine, factory
-
-    def csrf(self, path: str) -> str:
-        return _CSRF.search(self.browser.get(path).text).group(1)
-
-    def sign_in(self, email: str, password: str) -> None:
-        self.browser.cookies.clear()
-        done = self.browser.post("/login", data={"csrf_token": self.csrf("/login"), "email": email,
-                                                 "password": password}, follow_redirects=False)
-        assert done.status_code == 303, done.text
-
-    def apply_journalled(self, command_id: UUID) -> str:
-        """As a worker takes the published message: the journal's copy, applied."""
-        with self.engine.connect() as conn:
-            payload = conn.execute(select(commands.c.payload).where(commands.c.id == command_id)).scalar_one()
-        apply_message({"v": 1, "commands": [payload]}, self.factory, max_attempts=5, chunk=500,
-                      lease=timedelta(seconds=60))
-        return queries.command_status(self.engine, command_id)["status"]
-
-
-@pytest.fixture
-def console(database_url, tmp_path):
-    """Account 1001 administered by Alice (her own password); Bob is a user of 1001 but no administrator."""
-    settings, engine, factory, apply = applier(database_url, tmp_path)
-    assert apply(account_with_admin("1001", ALICE), add_user(BOB)) == ["applied", "applied"]
-    now = datetime.now(timezone.utc)
-    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
-    assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
-    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
-        yield Console(browser, engine, factory)
-    engine.dispose()
+from .console_site import ALICE, BOB, MALLORY, OWN, TEMPORARY, Console
 
 
 def test_the_account_page_lists_administrators_and_groups_for_an_administrator(console):

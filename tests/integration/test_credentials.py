@@ -30,11 +30,11 @@ from store.engine import make_engine
 from store.tables import audit_log, login_failures, metadata, users
 from store.unit_of_work import SqlUnitOfWork
 
-from ..conftest import count_rows
-from .helpers import account_with_admin
+from ..support.builders import account_with_admin
+from ..support.sql import count_rows
 
 ALICE = "Alice@Example.com"   # temporary password, expired (as every new user has)
-TEMPORARY = "temporary-pass"  # the password of tests.integration.helpers.PASSWORD_HASH
+TEMPORARY = "temporary-pass"  # the password of tests.support.builders.PASSWORD_HASH
 BOB = "bob@example.com"       # a permanent password
 BOB_PASSWORD = "bobs-permanent-passw0rd"
 BOB_HASH = hash_password(BOB_PASSWORD)  # once: argon2 is slow on purpose
@@ -333,7 +333,7 @@ def test_beat_prunes_the_failure_records_periodically(database_url, tmp_path):
     from messaging.broker import PRUNE_LOGIN_FAILURES
     from workers.celery_app import create_app
 
-    from ..conftest import make_settings
+    from ..support.stack_settings import make_settings
     app = create_app(make_settings(tmp_path / "var", database_url, None))
     assert any(entry["task"] == PRUNE_LOGIN_FAILURES for entry in app.conf.beat_schedule.values())
     engine = make_engine(database_url)

@@ -24,10 +24,13 @@ from store.reads import queries
 from store.tables import audit_log, commands, dead_letters
 from store.unit_of_work import SqlUnitOfWork
 
-from ..conftest import make_settings
-from .helpers import PASSWORD_HASH, add_user
-from .test_no_loss import rows, scalar, wait_until, worker_process
-from .test_onboarding import apply_now, open_account
+from ..support.builders import PASSWORD_HASH, add_user
+from ..support.running_workers import worker_process
+from ..support.services import empty_store
+from ..support.sql import rows, scalar
+from ..support.stack_settings import make_settings
+from ..support.waiting import wait_until
+from .apply_here import apply_now, open_account
 
 OPS = "ops@example.com"
 NOT_A_COMMAND = {"type": "grant_admin", "id": "not-a-uuid"}
@@ -194,9 +197,7 @@ def test_who_replays_must_be_named(client):
 
 @pytest.fixture
 def redis_postgres(redis_broker_url, pg_database_url, tmp_path):
-    from ..conftest import _clean
-
-    _clean(pg_database_url)
+    empty_store(pg_database_url)
     return make_settings(tmp_path / "var", pg_database_url, redis_broker_url, max_attempts=2,
                          relay_after_seconds=2, relay_interval_seconds=1, lease_seconds=3)
 
@@ -213,8 +214,8 @@ def test_a_command_the_worker_gave_up_on_is_applied_once_when_replayed_twice_wit
             bob = add_user("bob@example.com")
             journal(client, bob, attempts=settings.max_attempts)
             assert publish_batch(client.celery, settings.queue, [bob.model_dump(mode="json")])
-            wait_until(lambda: queries.command_status(client.engine, bob.id)["status"] == "failed", 60,
-                       "the worker to give the command up")
+            wait_until(lambda: queries.command_status(client.engine, bob.id)["status"] == "failed",
+                       "the worker to give the command up", timeout=60)
             [letter] = [d["id"] for d in queries.list_dead_letters(client.engine) if d["command_id"] == str(bob.id)]
 
             first, second = Client(settings), Client(settings)
@@ -229,8 +230,8 @@ def test_a_command_the_worker_gave_up_on_is_applied_once_when_replayed_twice_wit
                 thread.join(60)
             first.close()
             second.close()
-            wait_until(lambda: queries.command_status(client.engine, bob.id)["status"] == "applied", 60,
-                       "the replayed command to be applied")
+            wait_until(lambda: queries.command_status(client.engine, bob.id)["status"] == "applied",
+                       "the replayed command to be applied", timeout=60)
             again = replay_dead_letters(client, [letter], OPS)
 
         assert sorted(o.replayed for o in outcomes) == [False, True], outcomes
@@ -251,7 +252,7 @@ def test_an_unparseable_dead_letter_of_a_real_worker_is_refused_with_its_reason(
     try:
         with worker_process(settings, tmp_path / "worker.log", "--concurrency=1", "--no-relay"):
             assert publish_batch(client.celery, settings.queue, [NOT_A_COMMAND])
-            [letter] = wait_until(lambda: queries.list_dead_letters(client.engine), 60, "a dead letter")
+            [letter] = wait_until(lambda: queries.list_dead_letters(client.engine), "a dead letter", timeout=60)
         [outcome] = replay_dead_letters(client, [letter["id"]], OPS)
         assert letter["reason"].startswith("invalid command: id:")
         assert outcome == ReplayOutcome(letter["id"], False, f"it holds no command to replay: {letter['reason']}")

@@ -10,9 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.model import email_key
 
-from .migrations import fresh_engine, insert, migrate
-
-__all__ = ["fresh_engine"]
+from .migrations import insert, migrate
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 REVISION = "0005t"

@@ -23,8 +23,8 @@ from store.tables import envelopes
 from store.unit_of_work import SqlUnitOfWork
 from workers.runtime import Runtime
 
-from ..conftest import make_settings
-from .helpers import account_with_admin
+from ..support.builders import account_with_admin
+from ..support.stack_settings import make_settings
 
 CAROL, MALLORY = "Carol@Example.com", "mallory@example.com"
 PASSWORD = "a-permanent-passw0rd"

@@ -18,8 +18,8 @@ from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.runtime import Runtime
 
-from ..conftest import make_settings
-from .helpers import account_with_admin, add_user, grant
+from ..support.builders import account_with_admin, add_user, grant
+from ..support.stack_settings import make_settings
 
 ALICE, EVE, CAROL = "alice@example.com", "eve@evil.example", "carol@example.com"
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from producers.services.client import new_command
 
-from .helpers import add_user
-from .test_chunk_faults import ALICE, account, deliver, engine, journal, row  # noqa: F401
+from ..support.builders import add_user
+from .chunk_delivery import ALICE, deliver, journal, row
 
 
 def group_command(type_: str, **fields):
     return new_command(type_, actor=ALICE, source="cli", account="1001", **fields)
 
 
-def test_a_stale_add_member_arriving_after_the_group_is_made_again_is_superseded(engine, account):  # noqa: F811
+def test_a_stale_add_member_arriving_after_the_group_is_made_again_is_superseded(engine, account):
     stale = group_command("add_member", group="Sales", email=ALICE)  # issued first, delivered last
     commands = [group_command("create_group", group="Sales"), group_command("delete_group", group="Sales"),
                 group_command("create_group", group="Sales")]
@@ -29,7 +29,7 @@ def test_a_stale_add_member_arriving_after_the_group_is_made_again_is_superseded
     assert row(engine, fresh.id).status == "applied"
 
 
-def test_renaming_a_group_onto_the_name_of_a_deleted_group_with_the_same_member_is_applied(engine, account):  # noqa: F811
+def test_renaming_a_group_onto_the_name_of_a_deleted_group_with_the_same_member_is_applied(engine, account):
     commands = [add_user("carol@example.com"), group_command("create_group", group="Old"),
                 group_command("add_member", group="Old", email="carol@example.com"),
                 group_command("delete_group", group="Old"), group_command("create_group", group="Sales"),

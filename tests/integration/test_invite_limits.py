@@ -16,8 +16,8 @@ from store.reads import queries
 from store.tables import invites, mail_outbox, users
 from workers.celery_app import create_app
 
+from ..support.builders import account_with_admin, add_user, grant
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant
 
 RETRY = r"try again after \d{4}-\d\d-\d\d \d\d:\d\d UTC$"
 

@@ -17,11 +17,12 @@ from store.reads import queries
 from store.tables import envelopes, invites, mail_outbox
 from workers.celery_app import create_app
 
-from ..conftest import thread_worker
+from ..support.builders import PASSWORD, PASSWORD_HASH, grant, mailbox_proven
+from ..support.outcomes import submit_and_wait, wait_admin
+from ..support.running_workers import thread_worker
+from ..support.waiting import wait_until
 from .apply_here import applier
-from .helpers import PASSWORD_HASH, grant, mailbox_proven
-from .test_invites import PASSWORD, submit_and_wait, wait_admin
-from .test_mail import mail_settings, smtp_server, wait_for
+from .mail_setup import mail_settings, smtp_server
 
 ALICE, CAROL = "alice@example.com", "carol@example.com"
 HOSTILE_ACCOUNT = 'Société <script>alert("x")</script> & Co'
@@ -91,7 +92,7 @@ def test_the_invite_mail_names_who_where_and_what_reads_cleanly_and_carries_the_
     with thread_worker(create_app(settings)):
         assert submit_and_wait(client, open_account(HOSTILE_ACCOUNT), grant(CAROL, by=ALICE)) == ["applied",
                                                                                                    "pending"]
-        wait_for(lambda: inbox.received)
+        wait_until(lambda: inbox.received, "the invite mail to be received")
     [(raw, options)] = inbox.received
     [message] = inbox.messages
     [invite] = invites_of(client)
@@ -150,9 +151,9 @@ def test_a_resent_invite_says_it_replaces_the_first_whose_link_is_refused_as_rep
     client = Client(settings)
     with thread_worker(create_app(settings)):
         submit_and_wait(client, open_account("Acme"), grant(CAROL, by=ALICE))
-        wait_for(lambda: len(inbox.messages) == 1)
+        wait_until(lambda: len(inbox.messages) == 1, "the first invite mail to be received")
         assert submit_and_wait(client, resend(CAROL)) == ["applied"]
-        wait_for(lambda: len(inbox.messages) == 2)
+        wait_until(lambda: len(inbox.messages) == 2, "the invite mail sent again to be received")
         first, second = sorted(inbox.messages, key=lambda m: "replaces" in body(m, "plain"))
         old, new = invites_of(client)
         replaced = (f"This invite replaces the one sent on {when(old.created_at)}; the earlier link no longer "

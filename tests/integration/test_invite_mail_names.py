@@ -15,8 +15,8 @@ from store.reads.envelopes import stored_envelope
 from store.tables import envelopes, mail_outbox
 from workers.runtime import Runtime
 
+from ..support.builders import PASSWORD_HASH, add_user, grant
 from .apply_here import applier
-from .helpers import PASSWORD_HASH, add_user, grant
 
 ALICE = "alice@example.com"
 PHISHING_LAST_NAME = "URGENT: reset at https://evil.example/reset"

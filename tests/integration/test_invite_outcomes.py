@@ -23,9 +23,9 @@ from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.sender import MailDeliveryDeferred, send_one
 
-from ..conftest import count_rows
+from ..support.builders import account_with_admin, add_user, grant, revoke
+from ..support.sql import count_rows
 from .apply_here import applier, invite
-from .helpers import account_with_admin, add_user, grant, revoke
 
 STRANGER = "Nobody@Example.com"
 

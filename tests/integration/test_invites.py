@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import logging
-import re
-import time
 from datetime import datetime, timedelta, timezone
-from email import message_from_bytes, policy
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -31,51 +27,13 @@ from store.unit_of_work import SqlUnitOfWork
 from workers.celery_app import create_app
 from workers.runtime import Runtime
 
-from ..conftest import make_settings, thread_worker
-from .helpers import account_with_admin, add_user, grant, revoke
+from ..support.builders import PASSWORD, account_with_admin, add_user, grant, revoke
+from ..support.outbox import envelope_of, outbox_folder, token_of, wait_for_mails
+from ..support.outcomes import submit_and_wait, wait_admin
+from ..support.running_workers import thread_worker
+from ..support.stack_settings import make_settings
 
 STRANGER = "Nobody@Example.com"
-PASSWORD = "a-permanent-passw0rd"
-
-
-def outbox(settings) -> Path:
-    return Path(settings.effective_mail_url.removeprefix("file://"))
-
-
-def wait_for_mails(settings, count: int, timeout: float = 30) -> list:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        files = sorted(outbox(settings).glob("*.eml"), key=lambda p: p.stat().st_mtime)
-        if len(files) >= count:
-            return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
-        time.sleep(0.05)
-    raise AssertionError(f"expected {count} mails in {outbox(settings)}")
-
-
-def text_of(mail) -> str:
-    return mail.get_body(("plain",)).get_content()
-
-
-def envelope_of(mail) -> str:
-    return re.search(r"^Envelope reference: ([0-9a-f]{32})$", text_of(mail), re.MULTILINE).group(1)
-
-
-def token_of(mail) -> str:
-    return re.search(r"/register/([A-Za-z0-9_\-]+)", text_of(mail)).group(1)
-
-
-def submit_and_wait(client, *commands):
-    receipt = client.submit(list(commands))
-    return [client.wait(receipt.ids, 30)[i] for i in receipt.ids]
-
-
-def wait_admin(client, account, email, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if email in queries.admins(client.engine, account):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_grant_to_an_unknown_email_mails_an_invite_and_registration_makes_them_admin(stack):
@@ -120,7 +78,7 @@ def test_a_second_grant_sends_no_second_mail_and_a_used_token_is_refused(stack):
         with pytest.raises(Refused, match="already used"):
             register_with_token(client, token_of(mail), "No", "Body", PASSWORD)
         assert wait_admin(client, "1001", STRANGER)
-    assert len(list(outbox(stack).glob("*.eml"))) == 1
+    assert len(list(outbox_folder(stack).glob("*.eml"))) == 1
 
 
 def test_the_grant_is_refused_if_the_inviter_lost_admin_before_registration(stack):

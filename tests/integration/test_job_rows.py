@@ -17,16 +17,14 @@ from workers.apply import apply_message
 from workers.runtime import Runtime
 
 from .helpers import add_user
-from .test_onboarding import HEADER
+from .onboarding_files import write
 
 ALICE = "alice@example.com"
 
 
 def onboarded(client, tmp_path, *lines: str) -> UUID:
     """The file's rows journalled as a job by Alice, none applied yet."""
-    path = tmp_path / "people.csv"
-    path.write_text(HEADER + "".join(line + "\n" for line in lines))
-    job = Onboarding(client, path, actor=ALICE)
+    job = Onboarding(client, write(tmp_path / "people.csv", *lines), actor=ALICE)
     job.run()
     return job.job_id
 

@@ -24,9 +24,11 @@ from workers.celery_app import create_app
 from workers.runtime import Runtime
 from workers.sender import send_batch, send_one
 
-from ..conftest import make_settings, thread_worker
-from .helpers import account_with_admin, add_user, grant
-from .test_invites import PASSWORD, envelope_of, submit_and_wait, token_of, wait_for_mails
+from ..support.builders import PASSWORD, account_with_admin, add_user, grant
+from ..support.outbox import envelope_of, token_of, wait_for_mails
+from ..support.outcomes import submit_and_wait
+from ..support.running_workers import thread_worker
+from ..support.stack_settings import make_settings
 
 INVITEES = ["carol@example.com", "dan@example.com", "erin@example.com"]
 

@@ -1,25 +1,18 @@
 """Invite mail: the encrypted outbox, the file and SMTP transports, once-only sending, retries and the sweep."""
 from __future__ import annotations
 
-import asyncio
-import base64
 import email
 import email.policy
 import logging
-import os
-import socket
 import threading
-import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select, update
 
 from domain.clock import FixedClock
-from domain.master_keys import MasterKeys
 from mail import transports as mail_module
 from mail.transports import FileTransport, SmtpTransport, transport_for
 from messaging.broker import SWEEP_MAIL
@@ -39,89 +32,20 @@ from workers.sender import (
     sweep_mail_outbox,
 )
 
-from ..conftest import make_settings, thread_worker
-
-TOKEN = "reg-token-" + "Zx9" * 10
-BODY = f"Register here: http://localhost:8000/register/{TOKEN}\n"
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Collector:
-    """An aiosmtpd handler keeping every message it accepts, optionally slow to answer."""
-
-    def __init__(self, delay: float = 0.0):
-        self.delay, self.messages, self.sessions = delay, [], 0
-        self.received: list[tuple[bytes, list[str]]] = []  # each message as it arrived, and its MAIL FROM options
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        self.sessions += 1  # once per connection: smtplib greets once, then sends each mail
-        session.host_name = hostname
-        return responses
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.delay)
-        self.received.append((envelope.content, list(envelope.mail_options)))
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-def smtp_server(delay: float = 0.0):
-    collector = Collector(delay)
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    return controller, collector
+from ..support.running_workers import thread_worker
+from ..support.services import free_port
+from ..support.stack_settings import make_settings
+from ..support.waiting import wait_until
+from .mail_setup import BODY, TOKEN, enqueue, mail_row, mail_settings, master_keys, smtp_server, utcnow
 
 
 @pytest.fixture
 def smtp():
+    """A real SMTP server (aiosmtpd) keeping what it receives; its URL as `url`."""
     controller, collector = smtp_server()
     collector.url = f"smtp://127.0.0.1:{controller.port}"
     yield collector
     controller.stop()
-
-
-def mail_settings(tmp_path, database_url, mail_url=None, **extra):
-    key = base64.b64encode(os.urandom(32)).decode()
-    return make_settings(tmp_path / "var", database_url, None, master_key=key,
-                         mail_url=mail_url or f"file://{tmp_path / 'outbox'}", **extra)
-
-
-def master_keys(settings) -> MasterKeys:
-    return MasterKeys.from_secrets(*settings.master_key_secrets())
-
-
-def enqueue(settings, invite_id=None, to="bob@example.com") -> UUID:
-    engine = make_engine(settings.effective_database_url)
-    with engine.begin() as conn:
-        mail_id = MailOutbox(conn).enqueue(to, "Invitation to account 1001", BODY, invite_id,
-                                           master_keys(settings).current, utcnow())
-    engine.dispose()
-    return mail_id
-
-
-def mail_row(settings, mail_id):
-    engine = make_engine(settings.effective_database_url)
-    with engine.connect() as conn:
-        row = conn.execute(select(mail_outbox).where(mail_outbox.c.id == mail_id)).one()
-    engine.dispose()
-    return row
-
-
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.1)
 
 
 def test_the_outbox_keeps_no_clear_body(database_url, tmp_path):
@@ -325,10 +249,10 @@ def test_the_task_sends_a_mail_published_twice_once(stack, tmp_path, monkeypatch
         wire = b"".join(p.read_bytes() for p in settings.broker_folder.rglob("*") if p.is_file())
         assert str(mail_id).encode() in wire and TOKEN.encode() not in wire and b"bob@" not in wire
     with thread_worker(app):
-        wait_for(lambda: mail_row(settings, mail_id).status == "sent")
+        wait_until(lambda: mail_row(settings, mail_id).status == "sent", "the mail to be sent")
         marker = enqueue(settings)  # published after both copies: sent once they are handled
         publish_mail(app, settings.queue, marker)
-        wait_for(lambda: mail_row(settings, marker).status == "sent")
+        wait_until(lambda: mail_row(settings, marker).status == "sent", "the mail to be sent")
     assert sends == [mail_id, marker]
     names = sorted(p.name for p in (tmp_path / "outbox").iterdir())
     assert names == sorted([f"{mail_id}.eml", f"{marker}.eml"])
@@ -345,7 +269,7 @@ def test_the_sweep_sends_a_mail_whose_task_was_lost(stack, tmp_path):
     later = Runtime(settings, FixedClock(utcnow() + timedelta(seconds=settings.relay_after_seconds + 1)))
     with thread_worker(app):
         assert sweep_mail_outbox(app, later.unit_of_work, settings) == 1
-        wait_for(lambda: mail_row(settings, lost).status == "sent")
+        wait_until(lambda: mail_row(settings, lost).status == "sent", "the mail to be sent")
     assert (tmp_path / "outbox" / f"{lost}.eml").exists()
     assert sweep_mail_outbox(app, later.unit_of_work, settings) == 0
 
@@ -357,7 +281,7 @@ def test_the_task_retries_a_failing_mail_then_fails_it(stack, tmp_path):
     mail_id = enqueue(settings)
     with thread_worker(app):
         publish_mail(app, settings.queue, mail_id)
-        wait_for(lambda: mail_row(settings, mail_id).status == "failed")
+        wait_until(lambda: mail_row(settings, mail_id).status == "failed", "the mail to be failed")
     row = mail_row(settings, mail_id)
     assert row.attempts == 2 and "ConnectionRefusedError" in row.reason
 
@@ -368,10 +292,10 @@ def test_on_redis_commands_waiting_are_applied_before_mails_are_sent(tmp_path, r
     from producers.services.client import Client
     from store.tables import commands
 
-    from ..conftest import _clean
-    from .helpers import account_with_admin
+    from ..support.builders import account_with_admin
+    from ..support.services import empty_store
 
-    _clean(pg_database_url)
+    empty_store(pg_database_url)
     settings = make_settings(tmp_path / "var", pg_database_url, redis_broker_url,
                              mail_url=f"file://{tmp_path / 'outbox'}")
     app = create_app(settings)
@@ -381,7 +305,7 @@ def test_on_redis_commands_waiting_are_applied_before_mails_are_sent(tmp_path, r
     command = account_with_admin("1001", "alice@example.com")
     client.submit([command])
     with thread_worker(app):
-        wait_for(lambda: mail_row(settings, mail_id).status == "sent")
+        wait_until(lambda: mail_row(settings, mail_id).status == "sent", "the mail to be sent")
     with client.engine.connect() as conn:
         applied_at = conn.execute(select(commands.c.finished_at).where(commands.c.id == command.id)).scalar_one()
     client.close()

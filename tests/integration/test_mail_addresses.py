@@ -15,7 +15,8 @@ from store.tables import invites
 from workers.runtime import Runtime
 from workers.sender import send_batch, send_one
 
-from .test_mail import enqueue, free_port, mail_row, mail_settings, utcnow
+from ..support.services import free_port
+from .mail_setup import enqueue, mail_row, mail_settings, utcnow
 
 
 class Recorder:

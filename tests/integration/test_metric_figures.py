@@ -19,8 +19,8 @@ from store.tables import command_tallies as tallies_table
 from store.tables import commands, tally_marks
 from workers.apply import apply_message
 
+from ..support.builders import account_with_admin, add_user, grant
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant
 
 LAG = timedelta(minutes=6)
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from producers.services.client import Client, new_command
 
-from .helpers import account_with_admin, grant
-from .test_no_loss import fast_settings, no_loss_redis_url, rows, wait_until, worker_process  # noqa: F401
+from ..support.builders import account_with_admin, grant
+from ..support.running_workers import worker_process
+from ..support.sql import rows
+from ..support.waiting import wait_until
+from .fast_stacks import fast_settings
 
 MESSAGES = 24
 GRANTS = 150
@@ -38,8 +41,8 @@ def test_two_workers_on_mixed_chunks_over_the_same_accounts_never_deadlock(reque
             for message in messages:
                 client.submit(message)  # one message each
             ids = [c.id for message in messages for c in message]
-            wait_until(lambda: all(s != "queued" for s in client.wait(ids, timeout=0).values()), 180,
-                       "every command to be applied")
+            wait_until(lambda: all(s != "queued" for s in client.wait(ids, timeout=0).values()),
+                       "every command to be applied", timeout=180)
         # The workers' sessions have ended: their statistics are flushed.
         assert deadlocks(client) - before == 0
         statuses = client.wait(ids, timeout=0)

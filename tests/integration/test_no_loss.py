@@ -6,9 +6,6 @@ process must die or the relay (beat) must run.
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,45 +17,20 @@ import redis
 from sqlalchemy import text, update
 
 from messaging.broker import publish_batch
-from producers.demo.processes import WorkerProcess
 from producers.services.client import Client
 from store.reads import queries
 from store.tables import commands as commands_table
 from store.unit_of_work import SqlUnitOfWork
 from workers.celery_app import create_app
 
-from ..conftest import REDIS_URL, _clean, make_settings, require, settings_env, thread_worker
-from .helpers import account_with_admin, add_user, grant
+from ..support.builders import account_with_admin, add_user, grant
+from ..support.running_workers import print_log_tail, thread_worker, worker_process
+from ..support.sql import rows, scalar
+from ..support.waiting import wait_until
+from .fast_stacks import fast_settings
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 WAIT = 120  # seconds a worker may take to apply everything, before the test fails
-FAST = dict(relay_after_seconds=2, relay_interval_seconds=1, visibility_timeout_seconds=10, apply_chunk=20,
-            lease_seconds=3)
-
-
-def _redis_db(url: str, db: int) -> str:
-    return f"{url.rsplit('/', 1)[0]}/{db}"
-
-
-# A Redis database of this module's own: the tests here flush it, and other tests flush theirs.
-NO_LOSS_REDIS_URL = os.environ.get("ENVADMIN_TEST_REDIS_NO_LOSS",
-                                   _redis_db(REDIS_URL, int(REDIS_URL.rsplit("/", 1)[1]) + 1))
-
-
-@pytest.fixture
-def no_loss_redis_url():
-    require("redis")
-    yield NO_LOSS_REDIS_URL
-    redis.Redis.from_url(NO_LOSS_REDIS_URL).flushdb()
-
-
-def fast_settings(request, tmp_path, stack: str, **extra):
-    if stack == "embedded":
-        return make_settings(tmp_path / "var", None, None, **{**FAST, **extra})
-    broker = request.getfixturevalue("no_loss_redis_url")
-    database = request.getfixturevalue("pg_database_url")
-    _clean(database)
-    return make_settings(tmp_path / "var", database, broker, **{**FAST, **extra})
 
 
 @pytest.fixture(params=["redis+postgres", "embedded"])
@@ -80,64 +52,6 @@ def open_client(settings):
         yield client
     finally:
         client.close()
-
-
-@contextmanager
-def worker_process(settings, log: Path, *args: str):
-    """A real `envadmin worker` (with beat, so the relay runs, unless --no-relay); its log tail is printed if
-    the test fails inside the block."""
-    worker = WorkerProcess(log, *args, env=settings_env(settings))
-    worker.start()
-    try:
-        yield worker
-    except BaseException:
-        print_log_tail(log)
-        raise
-    finally:
-        stop_quickly(worker)
-
-
-def stop_quickly(worker: WorkerProcess, timeout: float = 15) -> None:
-    """Warm shutdown of the worker's main process, then SIGKILL to whatever is left of its group.
-
-    Not WorkerProcess.stop(): it sends SIGTERM to the whole group, which kills the pool children under
-    the main process, and the main process then often hangs until stop() kills it after 20 s (see the
-    xfail test at the end of this module).
-    """
-    if worker.process.poll() is None:
-        worker.process.send_signal(signal.SIGTERM)
-        try:
-            worker.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    worker.kill()
-
-
-def print_log_tail(log: Path, size: int = 6000) -> None:
-    content = log.read_text(errors="replace") if log.exists() else "(no log)"
-    print(f"----- tail of {log} -----\n{content[-size:]}")
-
-
-def scalar(client: Client, sql: str, **params):
-    # readonly: on SQLite a read-write transaction is BEGIN IMMEDIATE and would queue behind the workers
-    with client.engine.connect().execution_options(readonly=True) as conn:
-        return conn.execute(text(sql), params).scalar_one()
-
-
-def rows(client: Client, sql: str, **params) -> list[tuple]:
-    with client.engine.connect().execution_options(readonly=True) as conn:
-        return [tuple(row) for row in conn.execute(text(sql), params)]
-
-
-def wait_until(condition, timeout: float, what: str, poll: float = 0.01):
-    """Poll until condition() returns something truthy; fail the test after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(poll)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def wait_all_done(client: Client, ids, log: Path | None = None) -> dict:
@@ -188,7 +102,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_every_command_applied_e
                 n = scalar(client, "SELECT count(*) FROM commands WHERE type = 'add_user' AND status = 'applied'")
                 return n if n > 0 else None
 
-            progress = wait_until(some_applied, timeout=60, what="the first chunk of add_user to be applied")
+            progress = wait_until(some_applied, "the first chunk of add_user to be applied", timeout=60, poll=0.01)
             first.kill()  # SIGKILL the worker, its pool children and its beat, in the middle of the batch
         assert progress < total, "the worker applied everything before it could be killed"
         assert scalar(client, "SELECT count(*) FROM commands WHERE status = 'queued'") > 0
@@ -352,7 +266,7 @@ def test_stopping_a_worker_lets_the_batch_it_is_applying_finish(redis_postgres_s
         with worker_process(settings, log, "--concurrency=1", "--no-relay") as worker:
             receipt = client.submit([add_user(email) for email in emails])  # one message
             wait_until(lambda: scalar(client, "SELECT count(*) FROM commands WHERE type = 'add_user' "
-                                              "AND status = 'applied'"), timeout=60, what="the batch to start")
+                                              "AND status = 'applied'"), "the batch to start", timeout=60, poll=0.01)
             worker.stop()  # warm shutdown: the running task should end its batch first
         assert client.wait(receipt.ids, timeout=0) == {i: "applied" for i in receipt.ids}
         assert "WorkerLostError" not in log.read_text(errors="replace")

@@ -24,9 +24,9 @@ from store.reads import job_reports, job_rows, queries
 from store.tables import commands, invites, mail_outbox, users
 from workers.apply import apply_message
 
+from ..support.builders import PASSWORD_HASH, account_with_admin, add_user, mailbox_proven
 from .apply_here import applier
-from .helpers import PASSWORD_HASH, account_with_admin, add_user, mailbox_proven
-from .test_console_pages import ALICE, BOB, OWN, TEMPORARY, Console
+from .console_site import ALICE, BOB, OWN, TEMPORARY, Console
 
 HEADER = "action,account,email,first_name,last_name,group,by\n"
 CAP = 8 * 1024  # the upload cap of these tests; the app's other bodies keep ENVADMIN_API_MAX_BODY_BYTES (1 MiB)

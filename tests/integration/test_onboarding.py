@@ -14,7 +14,7 @@ from unittest import mock
 from uuid import UUID
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from domain.clock import SYSTEM_CLOCK, FixedClock
 from domain.states import JobState
@@ -27,45 +27,23 @@ from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.celery_app import create_app
 
-from ..conftest import _clean, make_settings, settings_env, thread_worker
-from .helpers import account_with_admin, revoke
-
-HEADER = "action,account,name,email,first_name,last_name,group,by\n"
-
-
-def write(path: Path, *lines: str) -> Path:
-    path.write_text(HEADER + "".join(line + "\n" for line in lines))
-    return path
-
-
-def scalar(client: Client, sql: str, **params):
-    with client.engine.connect().execution_options(readonly=True) as conn:
-        return conn.execute(text(sql), params).scalar_one()
+from ..support.builders import revoke
+from ..support.running_workers import thread_worker
+from ..support.services import empty_store
+from ..support.sql import scalar
+from ..support.stack_settings import make_settings, settings_env
+from ..support.waiting import wait_until
+from .apply_here import apply_now, open_account
+from .onboarding_files import write
 
 
 def wait_for_job(client: Client, job_id, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The job's report once it is no longer running."""
+    def finished():
         report = job_reports.report(client.engine, job_id, SYSTEM_CLOCK.now())
-        if report["state"] != job_reports.RUNNING:
-            return report
-        time.sleep(0.05)
-    pytest.fail(f"job {job_id} still running after {timeout} s: {report}")
+        return report if report["state"] != job_reports.RUNNING else None
 
-
-def apply_now(client: Client, *payloads: dict, deferred=lambda payloads, countdown: None):
-    """Deliver commands to the applier here and now, in this order (as a worker would, one message each)."""
-    factory = lambda: SqlUnitOfWork(client.engine)  # noqa: E731
-    for payload in payloads:
-        report = apply_message({"v": 1, "commands": [payload]}, factory, max_attempts=5, chunk=500,
-                               lease=timedelta(seconds=60), deferred=deferred)
-    return report
-
-
-def open_account(client: Client, number: str, admin: str) -> None:
-    command = account_with_admin(number, admin)
-    client.submit([command])
-    apply_now(client, command.model_dump(mode="json"))
+    return wait_until(finished, f"job {job_id} to finish", timeout=timeout)
 
 
 @pytest.fixture
@@ -272,7 +250,7 @@ def test_a_killed_producer_resumes_without_duplicates(kind, request, tmp_path):
         settings = make_settings(tmp_path / "var", None, None, job_batch=50)
     else:
         database = request.getfixturevalue("pg_database_url")
-        _clean(database)
+        empty_store(database)
         settings = make_settings(tmp_path / "var", database, request.getfixturevalue("redis_broker_url"),
                                  job_batch=50)
     client = Client(settings)
@@ -284,12 +262,8 @@ def test_a_killed_producer_resumes_without_duplicates(kind, request, tmp_path):
     producer = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 cwd=tmp_path)
     job_id = job_id_for(_digest(path), "csv", "support")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        record = jobs.find(client.engine, job_id)
-        if record is not None and record.rows_read >= 200:
-            break
-        time.sleep(0.005)
+    wait_until(lambda: (record := jobs.find(client.engine, job_id)) is not None and record.rows_read >= 200,
+               "the producer to read 200 rows", timeout=60, poll=0.005)
     producer.send_signal(signal.SIGKILL)
     producer.wait()
     killed_at = jobs.find(client.engine, job_id)

@@ -15,7 +15,7 @@ from store.tables import commands, jobs, mail_outbox, users
 from workers.apply import apply_message
 from workers.runtime import Runtime
 
-from .test_onboarding import write
+from .onboarding_files import write
 
 PEOPLE = ("add_user,1001,,erin@example.com,Erin,E,,", "grant,1001,,erin@example.com,,,,",
           "add_user,1001,,fred@example.com,Fred,F,,", "grant,1001,,gina@example.com,,,,")

@@ -13,7 +13,8 @@ from producers.services.client import Client
 from store.reads import job_reports
 from store.tables import commands
 
-from .test_onboarding import scalar, write
+from ..support.sql import scalar
+from .onboarding_files import write
 
 
 class Interrupted(Exception):

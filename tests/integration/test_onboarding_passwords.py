@@ -18,7 +18,9 @@ from producers.services.client import Client
 from store import credentials
 from store.tables import commands, users
 
-from .test_onboarding import apply_now, scalar, write
+from ..support.sql import scalar
+from .apply_here import apply_now
+from .onboarding_files import write
 
 ADD_ERIN = "add_user,1001,,erin@example.com,Erin,E,,"
 

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from producers.http_app import create_http_app
 from store.reads import queries
 
+from ..support.builders import add_user
 from .apply_here import applier
-from .helpers import add_user
 
 PASSWORD = "correct horse battery staple"
 OPS = ("ops", PASSWORD)

@@ -6,17 +6,16 @@ from collections import Counter
 from datetime import datetime, timezone
 from uuid import uuid4
 
-import pytest
-
 from messaging.broker import publish_batch, publish_mails
 from producers.demo.processes import WorkerProcess
 from producers.onboarding.job import Onboarding
 from producers.ops.snapshot import EMBEDDED_NO_WORKERS, read_snapshot, read_workers
 from producers.services.client import Client
 
-from ..conftest import make_settings, settings_env
+from ..support.builders import account_with_admin, add_user, grant
+from ..support.stack_settings import make_settings, settings_env
+from ..support.waiting import wait_until
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant
 
 ALICE, ZED, MALLORY = "alice@example.com", "zed@example.com", "mallory@example.com"
 WORKER_START_SECONDS = 60
@@ -92,10 +91,12 @@ def test_on_redis_the_depth_is_per_priority_and_the_worker_of_the_queue_is_liste
             found = _wait_for_a_worker(client, settings)
             assert [w["queues"] for w in found] == [[settings.queue]]
             assert found[0]["name"] == worker.node_name
-            deadline = time.monotonic() + 30
-            while read_snapshot(client)["dead_letters"]["count"] < 2 and time.monotonic() < deadline:
-                time.sleep(0.2)  # the two batches it could not read
-            snapshot = read_snapshot(client)
+
+            def both_dead_lettered() -> dict | None:  # the two batches it could not read
+                shown = read_snapshot(client)
+                return shown if shown["dead_letters"]["count"] >= 2 else None
+
+            snapshot = wait_until(both_dead_lettered, "the two unreadable batches to be dead letters", poll=0.2)
         assert snapshot["dead_letters"]["count"] == 2
         assert snapshot["queues"][0]["depths"]["commands"] == 0
     finally:
@@ -133,10 +134,9 @@ def test_a_broker_that_cannot_be_reached_is_said_within_seconds(tmp_path):
 
 
 def _wait_for_a_worker(client: Client, settings, count: int = 1) -> list[dict]:
-    deadline = time.monotonic() + WORKER_START_SECONDS
-    while time.monotonic() < deadline:
+    """The workers the dashboard lists, once there are `count` of them."""
+    def listed() -> list[dict] | None:
         found = read_workers(client.celery, settings)["list"]
-        if len(found) >= count:
-            return found
-        time.sleep(0.2)
-    pytest.fail(f"fewer than {count} workers listed after {WORKER_START_SECONDS} s")
+        return found if len(found) >= count else None
+
+    return wait_until(listed, f"{count} workers to be listed", timeout=WORKER_START_SECONDS, poll=0.2)

@@ -16,8 +16,9 @@ from store.password_resets import LINK_UNUSABLE, ResetMailer, ResetPolicy, TooMa
 from store.tables import audit_log, mail_outbox, users
 from workers.runtime import Runtime
 
+from ..support.builders import account_with_admin, add_user
+from ..support.forms import csrf_of
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, csrf_of
 
 ALICE = "alice@example.com"
 CAROL = "carol@example.com"  # a user alice created, with a temporary password alice knows

@@ -18,8 +18,8 @@ from store.reads import queries
 from store.tables import audit_log, mail_outbox, memberships, users
 from workers.apply import apply_message
 
+from ..support.builders import account_with_admin, add_user, grant
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant
 
 ALICE = "alice@example.com"
 

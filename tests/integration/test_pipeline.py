@@ -9,8 +9,9 @@ from store.reads import queries
 from store.unit_of_work import SqlUnitOfWork
 from workers.celery_app import create_app
 
-from ..conftest import count_rows, thread_worker
-from .helpers import account_with_admin, add_user, grant, revoke
+from ..support.builders import account_with_admin, add_user, grant, revoke
+from ..support.running_workers import thread_worker
+from ..support.sql import count_rows
 
 
 def test_a_batch_is_applied_and_each_command_ends_on_its_own(stack):
@@ -129,7 +130,7 @@ def test_a_message_that_is_not_a_task_becomes_a_dead_letter(stack):
 
 
 def test_an_empty_or_half_written_message_file_does_not_stop_the_embedded_worker(tmp_path):
-    from ..conftest import make_settings
+    from ..support.stack_settings import make_settings
 
     settings = make_settings(tmp_path / "var", None, None)
     client = Client(settings)

@@ -16,8 +16,11 @@ from sqlalchemy import text
 
 from producers.services.client import Client
 
-from .helpers import account_with_admin, grant
-from .test_no_loss import fast_settings, no_loss_redis_url, rows, wait_until, worker_process  # noqa: F401
+from ..support.builders import account_with_admin, grant
+from ..support.running_workers import worker_process
+from ..support.sql import rows
+from ..support.waiting import wait_until
+from .fast_stacks import fast_settings
 
 CHUNK = 50
 
@@ -84,9 +87,9 @@ def test_a_chunk_with_one_poison_command_ends_with_the_others_applied_and_the_po
                             last_kill[0] = time.monotonic()
                     return client.wait([poison.id], timeout=0)[poison.id] != "queued"
 
-                wait_until(poison_given_up, 150, "the poison command to be given up", poll=0.2)
+                wait_until(poison_given_up, "the poison command to be given up", timeout=150, poll=0.2)
                 wait_until(lambda: all(s != "queued" for s in client.wait([c.id for c in innocents], 0).values()),
-                           60, "the other commands to be applied")
+                           "the other commands to be applied", timeout=60)
                 holder.rollback()
         statuses = dict(rows(client, "SELECT status, count(*) FROM commands WHERE type = 'grant_admin' "
                                      "GROUP BY status"))

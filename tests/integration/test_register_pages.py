@@ -15,12 +15,11 @@ from starlette.testclient import TestClient
 from domain.passwords import hash_password, verify_password
 from producers.http_app import create_http_app
 from producers.services.client import new_command
-from store.mail_outbox import open_body
-from store.tables import invites, mail_outbox, users
-from workers.runtime import Runtime
+from store.tables import invites, users
 
+from ..support.builders import account_with_admin, add_user, grant
+from ..support.outbox import token_for
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant
 
 DANA = "dana@acme.example"
 PASSWORD = "dana-chosen-passw0rd"
@@ -34,13 +33,6 @@ def web(database_url, tmp_path):
         yield browser, apply, settings, engine
     engine.dispose()
 
-
-def token_for(settings, engine, email: str) -> str:
-    keys = Runtime(settings).master_keys()
-    with engine.connect() as conn:
-        rows = conn.execute(select(mail_outbox).where(mail_outbox.c.to_email == email)
-                            .order_by(mail_outbox.c.created_at.desc())).all()
-    return re.search(r"/register/([\w-]+)", open_body(rows[0], keys).decode()).group(1)
 
 
 def form_token(page: str) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
@@ -19,9 +18,11 @@ from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.runtime import Runtime
 
-from ..conftest import _clean, count_rows
+from ..support.builders import account_with_admin, grant
+from ..support.services import empty_store
+from ..support.sql import count_rows
+from ..support.waiting import wait_until
 from .apply_here import applier, invite
-from .helpers import account_with_admin, grant
 
 STRANGER = "Nobody@Example.com"
 PASSWORD = "a-permanent-passw0rd"
@@ -61,14 +62,6 @@ def waiting_on_advisory_locks(gate) -> int:
     return waiting
 
 
-def wait_until(condition, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.02)
-
-
 def mailed_token(engine, settings) -> str:
     with engine.begin() as conn:
         [mail_id] = conn.execute(text("SELECT id FROM mail_outbox")).scalars().all()
@@ -86,7 +79,7 @@ def test_a_grant_committing_while_its_invitee_registers_is_retried_not_left_pend
     """PostgreSQL, two threads: a grant of account 1002 has read "no user" and is about to write its pending
     grant when the invitee registers with the invite of account 1001. The grant must either be seen by the
     registration (and retried) or see the new user."""
-    _clean(pg_database_url)
+    empty_store(pg_database_url)
     settings, engine, factory, apply = applier(pg_database_url, tmp_path)
     apply(account_with_admin(), account_with_admin("1002", "bob@example.com"))
     assert apply(grant(STRANGER)) == ["pending"]
@@ -95,11 +88,11 @@ def test_a_grant_committing_while_its_invitee_registers_is_retried_not_left_pend
     client = Client(settings)
     with gate_on_pending_grants(pg_database_url) as gate, ThreadPoolExecutor(max_workers=2) as pool:
         granting = pool.submit(apply, racing)
-        wait_until(lambda: waiting_on_advisory_locks(gate) == 1, "the grant waits at the gate")
+        wait_until(lambda: waiting_on_advisory_locks(gate) == 1, "the grant to wait at the gate")
         registering = pool.submit(register_with_token, client, token, "No", "Body", PASSWORD)
         # Unlocked, the registration commits now, before the grant; serialized, it waits for the grant.
         wait_until(lambda: registering.done() or waiting_on_advisory_locks(gate) == 2,
-                   "the registration ends or waits")
+                   "the registration to end or wait")
         gate.execute(text(f"SELECT pg_advisory_unlock({GATE})"))
         gate.commit()
         assert granting.result(timeout=30) == ["pending"]

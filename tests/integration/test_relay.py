@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 
 from domain.clock import SYSTEM_CLOCK
 from producers.services.client import Client
@@ -20,8 +20,9 @@ from workers.celery_app import create_app
 from workers.relay import lost_before, relay_unapplied
 from workers.runtime import Runtime
 
-from .helpers import grant
-from .test_no_loss import fast_settings, no_loss_redis_url, rows  # noqa: F401
+from ..support.builders import grant
+from ..support.waiting import wait_until
+from .fast_stacks import fast_settings
 
 GRACE = 1.0
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
@@ -120,6 +121,13 @@ def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
     assert "ix_commands_queued_last_sent" in plan, plan
 
 
+def waits_on_a_lock(engine) -> bool:
+    """Whether a session of this database waits for a lock another transaction holds."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock'")).scalar_one() > 0
+
+
 def test_two_workers_starting_a_queues_first_messages_at_once_both_leave_their_mark(pg_database_url):
     """Each worker notes the message it starts in its own transaction; the second waits for the first's new row
     and then moves it on: neither fails, so neither message waits for the relay to be sent again."""
@@ -139,8 +147,8 @@ def test_two_workers_starting_a_queues_first_messages_at_once_both_leave_their_m
                 other.commit()
 
             waiting = pool.submit(second_worker)
-            time.sleep(0.3)
-            assert not waiting.done()  # it waits for the first transaction's row
+            wait_until(lambda: waits_on_a_lock(engine), "the second worker to wait for the first one's row")
+            assert not waiting.done()
             one.commit()
             waiting.result(timeout=10)  # raised a unique violation before
         with engine.connect() as conn:

@@ -24,9 +24,7 @@ from domain.model import (
     group_key,
 )
 
-from .repository_ports import ALICE, CAROL, SALES, at, full_port, port, pytest_generate_tests
-
-__all__ = ["full_port", "port", "pytest_generate_tests"]  # fixtures and the hook that runs each test on every case
+from .repository_ports import ALICE, CAROL, SALES, at
 
 CAROL_KEY = email_key(CAROL)
 SUPPORT_DESK = group_key("Support Desk")

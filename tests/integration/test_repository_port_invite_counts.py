@@ -5,9 +5,7 @@ from __future__ import annotations
 from domain.model import email_key
 from domain.states import InviteStatus
 
-from .repository_ports import CAROL, DAN, at, invite, port, pytest_generate_tests
-
-__all__ = ["port", "pytest_generate_tests"]  # the fixture and the hook that run each test on every case
+from .repository_ports import CAROL, DAN, at, invite
 
 DAN_KEY, CAROL_KEY = email_key(DAN), email_key(CAROL)
 

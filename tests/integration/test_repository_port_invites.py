@@ -12,9 +12,7 @@ import pytest
 from domain.model import ADMIN_GROUP_KEY, email_key
 from domain.states import CommandStatus, GrantStatus, InviteStatus
 
-from .repository_ports import CAROL, DAN, SALES, T0, at, full_port, invite, pending_grant, port, pytest_generate_tests
-
-__all__ = ["full_port", "port", "pytest_generate_tests"]  # fixtures and the hook that runs each test on every case
+from .repository_ports import CAROL, DAN, SALES, T0, at, invite, pending_grant
 
 DAN_KEY, CAROL_KEY = email_key(DAN), email_key(CAROL)
 

@@ -16,8 +16,8 @@ from producers.services.client import new_command
 from store import credentials
 from store.tables import users
 
+from ..support.builders import PASSWORD_HASH, account_with_admin, add_user, grant
 from .apply_here import applier
-from .helpers import PASSWORD_HASH, account_with_admin, add_user, grant
 
 ALICE, BOB, CAROL, DAVE = "alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"
 TEMPORARY = "temporary-pass"  # every user's password in the helpers' commands, expired

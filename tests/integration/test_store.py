@@ -20,8 +20,8 @@ from store.reads import queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 
-from ..conftest import count_rows
-from .helpers import PASSWORD_HASH, account_with_admin, add_user, grant
+from ..support.builders import PASSWORD_HASH, account_with_admin, add_user, grant
+from ..support.sql import count_rows
 
 ALICE = "alice@example.com"
 

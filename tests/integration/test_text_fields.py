@@ -18,8 +18,9 @@ from store.engine import make_engine
 from store.reads import job_reports
 from store.unit_of_work import SqlUnitOfWork
 
-from ..conftest import count_rows, make_settings
-from .helpers import PASSWORD_HASH, account_with_admin
+from ..support.builders import PASSWORD_HASH, account_with_admin
+from ..support.sql import count_rows
+from ..support.stack_settings import make_settings
 
 ALICE = "alice@example.com"
 TOKEN = "test-token-" + uuid4().hex

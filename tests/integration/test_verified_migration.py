@@ -6,9 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from .migrations import fresh_engine, insert, migrate
-
-__all__ = ["fresh_engine"]
+from .migrations import insert, migrate
 
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 REGISTERED = "reg@b.example"  # registered from an invite: no creating account

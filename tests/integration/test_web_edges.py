@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from producers.http_app import create_http_app
 from store.tables import commands, login_failures
 
-from ..conftest import make_settings
+from ..support.stack_settings import make_settings
 
 OPS_PASSWORD = "correct horse battery staple"
 API_TOKEN = "edges-api-token-" + "x" * 16

@@ -16,9 +16,11 @@ from store import credentials, session_rows
 from store.session_rows import session_limits
 from store.tables import web_sessions as web_sessions_table
 
-from ..conftest import count_rows, make_settings
+from ..support.builders import account_with_admin
+from ..support.forms import csrf_of
+from ..support.sql import count_rows
+from ..support.stack_settings import make_settings
 from .apply_here import applier
-from .helpers import account_with_admin, csrf_of
 
 ALICE, TEMPORARY, OWN = "alice@example.com", "temporary-pass", "alice-own-password"
 

@@ -16,9 +16,7 @@ from domain.states import InviteStatus
 from domain.validation import describe
 
 from .fakes import FakeRepository
-from .test_handlers import ALICE, HASH, NOW, OTHER_HASH, STRANGER, apply, command, create_account, grant, repo
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, HASH, NOW, OTHER_HASH, STRANGER, apply, command, create_account, grant
 
 
 @pytest.fixture

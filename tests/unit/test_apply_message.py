@@ -2,51 +2,20 @@
 in the same transaction; refusals, failures and pending grants; what a failure leaves for the next try."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from domain import commands as c
-from domain.handlers import handle
 from domain.invite_limits import InviteLimits
 from domain.model import ADMIN_GROUP, email_key
 from domain.states import CommandStatus, GrantStatus
 from workers.apply import apply_message
 
 from .fake_unit_of_work import FakeStore
-from .test_handlers import (
-    ALICE,
-    BOB,
-    CAROL,
-    DAVE,
-    NOW,
-    STRANGER,
-    add_user,
-    command,
-    create_account,
-    create_group,
-    grant,
-    revoke,
-)
-
-ERIN = "erin@example.com"
-LEASE = timedelta(seconds=60)
-
-
-def world() -> FakeStore:
-    """Account 1001 (admin Alice, user Carol, group Sales) and 2002 (admin Bob), committed."""
-    store = FakeStore()
-    for cmd in (create_account("1001", ALICE), create_account("2002", BOB, name="Globex"),
-                add_user(CAROL, actor=ALICE), create_group("Sales", actor=ALICE)):
-        handle(cmd, store.repo, NOW)
-    store.repo.audit.clear()
-    return store
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return world()
+from .fake_world import ERIN, LEASE
+from .handler_steps import ALICE, CAROL, DAVE, NOW, STRANGER, add_user, command, create_group, grant, revoke
 
 
 def submitted(store: FakeStore, *cmds: c.Command, sent_at: datetime | None = None) -> dict:

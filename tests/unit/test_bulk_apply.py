@@ -16,8 +16,8 @@ from domain.states import CommandStatus
 from workers.bulk_apply import NotForBulk, apply_run, can_bulk
 
 from .fake_unit_of_work import FakeStore
-from .test_apply_message import ERIN, store
-from .test_handlers import (
+from .fake_world import ERIN
+from .handler_steps import (
     ALICE,
     CAROL,
     NOW,
@@ -31,8 +31,6 @@ from .test_handlers import (
     remove_member,
     revoke,
 )
-
-__all__ = ["store"]
 
 LEASE = timedelta(seconds=60)
 

@@ -12,10 +12,8 @@ from domain.states import CommandStatus
 from workers.claims import DEFER_FIRST_SECONDS, DEFER_MAX_SECONDS, BatchReport, claim, identify_each
 
 from .fake_unit_of_work import FakeStore
-from .test_apply_message import ERIN, LEASE, store, world
-from .test_handlers import ALICE, CAROL, DAVE, NOW, add_user, create_account, grant
-
-__all__ = ["store"]
+from .fake_world import ERIN, LEASE, world
+from .handler_steps import ALICE, CAROL, DAVE, NOW, add_user, create_account, grant
 
 
 def items(*cmds) -> list[tuple]:

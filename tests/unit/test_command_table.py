@@ -16,7 +16,7 @@ from domain.handlers import HANDLERS, handles
 from domain.validation import describe
 
 from .fakes import FakeRepository
-from .test_handlers import (
+from .handler_steps import (
     ALICE,
     CAROL,
     STRANGER,

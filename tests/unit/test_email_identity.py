@@ -7,9 +7,7 @@ from pydantic import ValidationError
 from domain.model import ADMIN_GROUP_KEY, email_key
 from domain.validation import describe
 
-from .test_handlers import ALICE, add_user, apply, grant, repo
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, add_user, apply, grant
 
 
 def refusal(cmd_factory, *args, **kwargs) -> str:

@@ -15,9 +15,7 @@ from domain.errors import Refused
 from domain.handlers import HANDLERS
 from domain.states import GrantStatus, InviteStatus
 
-from .test_handlers import ALICE, NOW, STRANGER, apply, grant, refused, repo, revoke
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, NOW, STRANGER, apply, grant, refused, revoke
 
 
 def new_invite(fake):

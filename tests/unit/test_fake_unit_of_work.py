@@ -9,8 +9,8 @@ from domain.states import CommandStatus, GrantStatus
 
 from .fake_command_log import FakeCommandLog
 from .fake_unit_of_work import FakeApplyFigures, FakeSetBasedRepository, FakeStore, FakeStoreRepository, FakeUnitOfWork
-from .test_apply_message import world
-from .test_handlers import ALICE, NOW, STRANGER, apply, grant
+from .fake_world import world
+from .handler_steps import ALICE, NOW, STRANGER, apply, grant
 
 
 @pytest.mark.parametrize(("fake", "port"), [(FakeUnitOfWork, unit_of_work_port.UnitOfWork),

@@ -10,9 +10,7 @@ from domain.passwords import hash_password
 from domain.registration import register
 from domain.states import CommandStatus
 
-from .test_handlers import ALICE, BOB, HASH, NOW, add_member, add_user, apply, command, create_account, grant, repo
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, BOB, HASH, NOW, add_member, add_user, apply, command, create_account, grant
 
 DAVE = "dave@b.example"  # the real person works at account 2002's company
 ALICES_PASSWORD_FOR_DAVE = HASH  # the temporary password alice chose when she created dave's user in 1001

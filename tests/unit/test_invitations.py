@@ -11,23 +11,7 @@ from domain.model import ADMIN_GROUP_KEY
 from domain.registration import register
 from domain.states import InviteStatus
 
-from .test_handlers import (
-    ALICE,
-    BOB,
-    HASH,
-    NOW,
-    STRANGER,
-    add_member,
-    add_user,
-    apply,
-    command,
-    grant,
-    refused,
-    repo,
-    revoke,
-)
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, BOB, HASH, NOW, STRANGER, add_member, add_user, apply, command, grant, refused, revoke
 
 
 def registered(repo, token, **kw):

@@ -8,9 +8,7 @@ import pytest
 from domain.handlers import handle
 from domain.invite_limits import ACCOUNT_LIMIT, RECIPIENT_LIMIT, InviteLimitReached, InviteLimits
 
-from .test_handlers import ALICE, BOB, NOW, STRANGER, apply, command, grant, refused, repo
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, BOB, NOW, STRANGER, apply, command, grant, refused
 
 
 def resend(email: str, actor: str = ALICE, account: str = "1001"):

@@ -45,7 +45,8 @@ def test_a_wide_csv_header_is_refused_at_once_naming_the_first_few_columns(tmp_p
     started = time.monotonic()
     with pytest.raises(FileProblem) as refused:
         check_header(path, "csv")
-    assert time.monotonic() - started < 2, "a header of 32,000 columns must be checked in linear time"
+    # Linear time takes milliseconds; comparing each column with every other, minutes.
+    assert time.monotonic() - started < 10, "a header of 32,000 columns must be checked in linear time"
     assert "named twice: a" in str(refused.value)
     assert len(str(refused.value)) < 400
 
@@ -66,7 +67,7 @@ def test_a_header_longer_than_the_line_cap_is_refused_without_listing_it(tmp_pat
     started = time.monotonic()
     with pytest.raises(FileProblem, match=f"longer than {MAX_LINE_BYTES} bytes") as refused:
         check_header(path, "csv")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10
     assert "col199999" not in str(refused.value)
 
 

@@ -16,7 +16,7 @@ from store.unit_of_work import SqlApplyFigures, SqlUnitOfWork
 from workers.bulk_apply import _BULK_TYPES
 
 from .fakes import FakeRepository
-from .test_handlers import rename_group
+from .handler_steps import rename_group
 
 NARROW = [ports.Accounts, ports.AccountLocks, ports.Users, ports.MailboxProofs, ports.Groups, ports.GroupChanges,
           ports.Memberships, ports.AuditTrail, ports.InviteCounts, ports.Invites, ports.InviteTokens,

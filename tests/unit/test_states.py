@@ -8,9 +8,7 @@ from domain.states import CommandStatus, GrantStatus, InviteStatus, JobState
 from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT
 from store.tables import PREREQUISITE_SQL
 
-from .test_handlers import ALICE, STRANGER, apply, create_account, grant, repo
-
-__all__ = ["repo"]
+from .handler_steps import ALICE, STRANGER, apply, create_account, grant
 
 
 @pytest.mark.parametrize(("states", "texts"), [

@@ -10,7 +10,7 @@ import pytest
 from messaging.broker import APPLY_BATCH, TASK_NAMES, TASK_PREFIX
 from workers.celery_app import create_app
 
-from ..conftest import make_settings
+from ..support.stack_settings import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = ROOT / "messaging" / "broker.py"

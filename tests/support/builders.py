@@ -1,7 +1,6 @@
-"""Small helpers shared by integration and e2e tests."""
+"""Commands as the CLI submits them, for the tests to set a store up with; a mailbox proven as registration proves
+it."""
 from __future__ import annotations
-
-import re
 
 from sqlalchemy import Engine, update
 
@@ -11,7 +10,7 @@ from producers.services.client import new_command
 from store.tables import users
 
 PASSWORD_HASH = hash_password("temporary-pass")
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "a-permanent-passw0rd"  # what an invitee chooses when registering
 
 
 def account_with_admin(account: str = "1001", admin: str = "alice@example.com"):
@@ -39,7 +38,3 @@ def mailbox_proven(engine: Engine, email: str) -> None:
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.email_key == email_key(email)).values(verified=True))
 
-
-def csrf_of(page: str) -> str:
-    """The CSRF token a page's form carries."""
-    return _CSRF.search(page).group(1)
