@@ -30,14 +30,14 @@ from producers.web.pages import (
     account,
     audit,
     console_forms,
-    envelope,
+    envelope_pages,
     home,
-    login,
     onboard_upload,
     ops_dashboard,
     password_change,
     password_forgot,
     register,
+    signing_in,
 )
 from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
@@ -48,11 +48,11 @@ from store.session_rows import session_limits
 SESSION_COOKIE = "envadmin_session"
 PAGE_ROUTERS = (
     register.router,
-    login.router,
+    signing_in.router,
     password_forgot.router,  # before password_change's: /password/forgot is not a password page
     password_change.router,
     home.router,
-    envelope.router,
+    envelope_pages.router,
     account.router,
     onboard_upload.router,
     console_forms.router,

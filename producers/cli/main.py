@@ -12,7 +12,7 @@ from typer import rich_utils
 from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
 from producers.cli import (
-    audit,
+    audit_verbs,
     dead_letter_verbs,
     health,
     invites,
@@ -21,7 +21,7 @@ from producers.cli import (
     memberships,
     ops_verbs,
     password_verbs,
-    people,
+    people_verbs,
     serve,
     worker,
 )
@@ -29,8 +29,8 @@ from producers.cli.context import EXIT_REFUSED, fail, json_requested
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-app.add_typer(people.account_app, name="account")
-app.add_typer(people.user_app, name="user")
+app.add_typer(people_verbs.account_app, name="account")
+app.add_typer(people_verbs.user_app, name="user")
 app.add_typer(memberships.admin_app, name="admin")
 app.add_typer(memberships.group_app, name="group")
 app.add_typer(ops_verbs.command_app, name="command")
@@ -43,7 +43,7 @@ app.add_typer(password_verbs.password_app, name="password")
 app.command("onboard")(job_verbs.onboard)
 app.add_typer(job_verbs.job_app, name="job")
 app.command("status")(ops_verbs.status)
-app.command("audit")(audit.audit)
+app.command("audit")(audit_verbs.audit)
 app.add_typer(dead_letter_verbs.dead_letters_app, name="dead-letters")
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
