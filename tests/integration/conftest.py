@@ -58,7 +58,9 @@ def console(database_url, tmp_path):
     assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
     assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
     with TestClient(create_http_app(settings, pages=True, token="")) as browser:
-        yield Console(browser, engine, factory)
+        console = Console(browser, engine, factory)
+        console.apply, console.settings = apply, settings  # to apply more commands, and to read the outbox
+        yield console
     engine.dispose()
 
 

@@ -6,43 +6,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timezone
 from html import unescape
 from uuid import UUID
 
 import pytest
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
-from producers.http_app import create_http_app
 from producers.services.client import new_command
-from store import credentials
 from store.tables import commands
 
-from ..support.builders import account_with_admin, add_user
+from ..support.builders import add_user
 from ..support.forms import csrf_of
 from ..support.outbox import token_for
-from .apply_here import applier
-from .console_site import ALICE, BOB, OWN, TEMPORARY, Console
+from .console_site import ALICE, BOB, OWN
 
 _ROW = re.compile(r"<tr[^>]*><td class=\"nowrap\">(.*?)</tr>", re.S)
 _CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 _LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 
-
-@pytest.fixture
-def console(database_url, tmp_path):
-    """Account 1001 administered by Alice; Bob is a user of 1001 added by Alice, no administrator."""
-    settings, engine, factory, apply = applier(database_url, tmp_path)
-    assert apply(account_with_admin("1001", ALICE), add_user(BOB)) == ["applied", "applied"]
-    now = datetime.now(timezone.utc)
-    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
-    assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
-    with TestClient(create_http_app(settings, pages=True, token="")) as browser:
-        console = Console(browser, engine, factory)
-        console.apply, console.settings = apply, settings
-        yield console
-    engine.dispose()
 
 
 def rows(html: str) -> list[list[str]]:
