@@ -16,6 +16,8 @@ from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
 from producers.api.bearer_token import expected_token
 from producers.api.body_limits import BodyLimits
+from producers.api.docs_page import serve_docs
+from producers.api.openapi_document import OPENAPI_PATH, publish_schema
 from producers.api.paths import is_api_path
 from producers.api.refusals import answer_refusals
 from producers.api.routers import API_ROUTERS
@@ -76,7 +78,7 @@ def create_http_app(settings: Settings | None = None, *, pages: bool, token: str
     client.celery  # build the producer's Celery app now (it connects only when used), never in a race
 
     app = FastAPI(title="envadmin", version="1", lifespan=_closing(client),
-                  docs_url=None, redoc_url=None, openapi_url=None)
+                  docs_url=None, redoc_url=None, openapi_url=OPENAPI_PATH)
     app.state.settings, app.state.client, app.state.api_token = settings, client, api_token
     # Added first, so it runs last of all: inside the pages' sessions, and before any route reads a body.
     larger = (onboard_upload.upload_body_limit(settings),) if pages else ()
@@ -85,6 +87,8 @@ def create_http_app(settings: Settings | None = None, *, pages: bool, token: str
     for router in API_ROUTERS:
         app.include_router(router)
     answer_refusals(app)
+    publish_schema(app)
+    serve_docs(app)
     if pages:
         _add_pages(app, settings, clock)
     _send_security_headers(app, settings)
@@ -117,7 +121,7 @@ def _add_pages(app: FastAPI, settings: Settings, clock: Clock) -> None:
     """The pages' routes, static files, sessions (not on the API's paths) and error pages."""
     app.state.post_limiter = PostLimiter(settings.web_posts_per_minute)
     for router in PAGE_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, include_in_schema=False)  # the schema is the API's alone
     app.state.ops_snapshot = ops_dashboard.shared_snapshot(app.state.client)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     app.add_middleware(RequirePasswordChange)  # added before the sessions, so it runs inside them and sees one

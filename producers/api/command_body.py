@@ -20,7 +20,7 @@ from producers.services.client import new_command
 MAX_COMMANDS = 1000
 SOURCE = "api"
 
-_SERVER_ASSIGNED = ("id", "issued_at", "source")
+SERVER_ASSIGNED = ("id", "issued_at", "source")
 _CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")
 
 
@@ -74,10 +74,10 @@ def _to_command(item: Any, clock: Clock) -> Command:
     """Validate one submitted object with the wire models; the server fills id, issued_at (by `clock`), source."""
     if not isinstance(item, dict):
         raise _Invalid("input: expected a command object")
-    problems = [f"{name}: is assigned by the server" for name in _SERVER_ASSIGNED if name in item]
+    problems = [f"{name}: is assigned by the server" for name in SERVER_ASSIGNED if name in item]
     problems += [f"{name}: a clear password is never accepted; send password_hash, an argon2id hash"
                  for name in _CLEAR_PASSWORD_FIELDS if name in item]
-    fields = {k: v for k, v in item.items() if k not in _SERVER_ASSIGNED + _CLEAR_PASSWORD_FIELDS}
+    fields = {k: v for k, v in item.items() if k not in SERVER_ASSIGNED + _CLEAR_PASSWORD_FIELDS}
     type_, actor, account = fields.pop("type", None), fields.pop("actor", None), fields.pop("account", None)
     if type_ is None:
         problems.append("type: is required")

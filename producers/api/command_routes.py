@@ -9,9 +9,11 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from domain.states import CommandStatus
+from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_COMMAND, SUBMISSION, Accepted
 from producers.api.bearer_token import v1_router
 from producers.api.command_body import command_items, valid_commands
 from producers.api.dependencies import ApiClient
+from producers.api.openapi_document import submission_body
 from producers.api.refusals import refused
 from producers.services.client import Client
 from store.reads import queries
@@ -21,7 +23,8 @@ logger = logging.getLogger(__name__)
 router = v1_router()
 
 
-@router.post("/commands", status_code=202)
+@router.post("/commands", status_code=202, summary="Submit commands",
+             responses={202: {"model": Accepted}, **AUTHENTICATED, **SUBMISSION}, openapi_extra=submission_body())
 async def submit_commands(request: Request, client: ApiClient):
     """One command object, or {"commands": [...]} (at most 1000): all accepted, or none. The body is read here,
     after the token is checked: a caller without it never gets its body read."""
@@ -29,7 +32,8 @@ async def submit_commands(request: Request, client: ApiClient):
     return await run_in_threadpool(_submit, client, items)
 
 
-@router.get("/commands/{command_id}")
+@router.get("/commands/{command_id}", summary="A command's status and outcome",
+            responses={**AUTHENTICATED, **NO_SUCH_COMMAND, **BAD_PARAMETER})
 def command_status(command_id: UUID, client: ApiClient):
     found = queries.command_status(client.engine, command_id)
     if found is None:

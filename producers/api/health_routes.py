@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from producers.api.answers import Health
 from producers.api.dependencies import ApiClient
 from producers.api.paths import HEALTH_PATH
 from producers.api.refusals import ApiRoute
@@ -18,7 +19,8 @@ logger = logging.getLogger(__name__)
 router = APIRouter(route_class=ApiRoute)
 
 
-@router.get(HEALTH_PATH)
+@router.get(HEALTH_PATH, summary="Whether the store answers (no credential)",
+            responses={200: {"model": Health}, 503: {"model": Health, "description": "The store does not answer"}})
 def healthz(client: ApiClient):
     try:
         with client.engine.connect() as conn:

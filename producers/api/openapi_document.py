@@ -1,0 +1,96 @@
+"""The published schema, /openapi.json: FastAPI's document of the API's routes, with what FastAPI cannot see.
+
+POST /v1/commands reads its body itself (for the body limits and the API's own wording of errors), so its body is
+described here: one command or {"commands": [...]}, a command being a union of the command types discriminated by
+`type`, each with only the fields a client sends (the server assigns id, issued_at and source) and an example.
+Every /v1 operation wants the bearer token (securitySchemes). The web pages are not part of it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from domain.commands import COMMAND_MODELS, Command
+from producers.api.command_body import MAX_COMMANDS, SERVER_ASSIGNED
+from producers.api.command_examples import COMMAND_EXAMPLES
+from producers.api.paths import V1
+
+OPENAPI_PATH = "/openapi.json"
+BEARER = "bearerToken"
+COMMAND = "Command"  # the union of the command types
+SUBMISSION = "CommandSubmission"  # one command, or a batch of them
+_REF = "#/components/schemas/{model}"
+_SYSTEM_FIELDS = ("retry_of",)  # set by the system alone; a client that sends one is refused
+
+DESCRIPTION = """\
+What upstream systems call to administer envadmin's accounts. Every /v1 operation wants
+`Authorization: Bearer <token>`. Commands are accepted (202) and applied by workers;
+GET /v1/commands/{id} tells each one's outcome. Every refusal is `{"errors": [{"message": ...}]}`."""
+
+
+def submission_body() -> dict[str, Any]:
+    """The requestBody of POST /v1/commands (its `openapi_extra`): the submission, with each example."""
+    examples = {type_: {"summary": type_, "value": example} for type_, example in COMMAND_EXAMPLES.items()}
+    examples["batch"] = {"summary": "a batch, accepted whole or not at all",
+                         "value": {"commands": [COMMAND_EXAMPLES["create_group"], COMMAND_EXAMPLES["add_member"]]}}
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": _REF.format(model=SUBMISSION)}, "examples": examples}}}}
+
+
+def command_schemas() -> dict[str, dict[str, Any]]:
+    """The components that describe a submission: each command type, their union, and the submission."""
+    schemas = {model.__name__: _submitted(model) for model in COMMAND_MODELS}
+    mapping = {_type_of(model): _REF.format(model=model.__name__) for model in COMMAND_MODELS}
+    schemas[COMMAND] = {"title": COMMAND, "description": "One command: its `type` says which.",
+                        "oneOf": [{"$ref": ref} for ref in mapping.values()],
+                        "discriminator": {"propertyName": "type", "mapping": mapping}}
+    schemas["CommandBatch"] = {
+        "title": "CommandBatch", "type": "object", "additionalProperties": False, "required": ["commands"],
+        "description": "Several commands, accepted all or none.",
+        "properties": {"commands": {"type": "array", "minItems": 1, "maxItems": MAX_COMMANDS,
+                                    "items": {"$ref": _REF.format(model=COMMAND)}}}}
+    schemas[SUBMISSION] = {"title": SUBMISSION, "oneOf": [{"$ref": _REF.format(model=COMMAND)},
+                                                          {"$ref": _REF.format(model="CommandBatch")}]}
+    return schemas
+
+
+def publish_schema(app: FastAPI) -> None:
+    """Make app.openapi() (served at OPENAPI_PATH) the full document, built once, when first asked for."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=DESCRIPTION,
+                                   routes=app.routes)
+            components = document.setdefault("components", {})
+            components.setdefault("schemas", {}).update(command_schemas())
+            components["securitySchemes"] = {BEARER: {
+                "type": "http", "scheme": "bearer",
+                "description": "The API token (ENVADMIN_API_TOKEN): `Authorization: Bearer <token>`"}}
+            for path, operations in document["paths"].items():
+                if path == V1 or path.startswith(V1 + "/"):
+                    for operation in operations.values():
+                        operation["security"] = [{BEARER: []}]
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def _type_of(model: type[Command]) -> str:
+    return model.model_fields["type"].default
+
+
+def _submitted(model: type[Command]) -> dict[str, Any]:
+    """The model's JSON schema without what the server assigns; `type` required, as the union's discriminator."""
+    schema = model.model_json_schema(ref_template=_REF)
+    assert "$defs" not in schema, f"{model.__name__}: a command is a flat object"
+    left_out = SERVER_ASSIGNED + _SYSTEM_FIELDS
+    schema["properties"] = {name: field for name, field in schema["properties"].items() if name not in left_out}
+    schema["properties"]["correlation_id"]["description"] = \
+        "Your own reference for the command, echoed in its status; the command's id when not given"
+    schema["required"] = ["type"] + [name for name in schema.get("required", ())
+                                     if name not in left_out and name not in ("type", "correlation_id")]
+    schema["examples"] = [COMMAND_EXAMPLES[_type_of(model)]]
+    return schema

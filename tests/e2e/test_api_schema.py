@@ -1,0 +1,142 @@
+"""The published schema (/openapi.json) and its page (/docs), as an integrator reads them: a valid OpenAPI
+document of every API operation and nothing else, its examples true (each is accepted on a real store), its errors
+and credential described; the page served from the app itself, under a policy that allows its one script."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
+
+from domain.commands import COMMAND_TYPES
+from producers.api.routers import API_ROUTERS
+from producers.http_app import PAGE_ROUTERS, create_http_app
+from store.reads import queries
+
+from .api_calls import AUTH, TOKEN
+
+ERROR_BODY = {"$ref": "#/components/schemas/ApiErrors"}
+
+
+@pytest.fixture
+def site(stack):
+    """The API with the web pages beside it, as `envadmin web` serves them, called with the API's token."""
+    with TestClient(create_http_app(stack, pages=True, token=TOKEN), headers=AUTH) as client:
+        yield client
+
+
+def schema_of(client: TestClient) -> dict:
+    response = client.get("/openapi.json", headers={"Authorization": ""})  # published: no credential wanted
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def operations(schema: dict) -> dict[tuple[str, str], dict]:
+    return {(method.upper(), path): operation for path, methods in schema["paths"].items()
+            for method, operation in methods.items()}
+
+
+def test_the_schema_is_valid_openapi_and_describes_each_api_route_and_no_page(site):
+    schema = schema_of(site)
+    validate(schema)
+    api_routes = {(method, route.path) for router in API_ROUTERS for route in router.routes
+                  for method in route.methods}
+    assert len(api_routes) == 7 and ("GET", "/healthz") in api_routes and ("POST", "/v1/commands") in api_routes
+    assert set(operations(schema)) == api_routes
+    page_paths = {route.path for router in PAGE_ROUTERS for route in router.routes}
+    assert {"/login", "/metrics", "/ops"} <= page_paths
+    assert not set(schema["paths"]) & (page_paths | {"/docs", "/openapi.json"})
+
+
+def test_the_command_union_is_discriminated_by_type_with_an_example_of_each(site):
+    schemas = schema_of(site)["components"]["schemas"]
+    union = schemas["Command"]
+    assert union["discriminator"]["propertyName"] == "type"
+    assert set(union["discriminator"]["mapping"]) == set(COMMAND_TYPES)
+    assert len(union["oneOf"]) == len(COMMAND_TYPES)
+    for type_, ref in union["discriminator"]["mapping"].items():
+        command = schemas[ref.rsplit("/", 1)[1]]
+        assert command["properties"]["type"]["const"] == type_
+        assert "type" in command["required"] and "actor" in command["required"]
+        assert not {"id", "issued_at", "source", "retry_of"} & set(command["properties"]), type_  # the server's
+        [example] = command["examples"]
+        assert example["type"] == type_
+        assert set(example) <= set(command["properties"]) and set(command["required"]) <= set(example)
+    body = operations(schema_of(site))[("POST", "/v1/commands")]["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/CommandSubmission"}
+    assert set(body["examples"]) == {*COMMAND_TYPES, "batch"}
+    assert schemas["CommandBatch"]["properties"]["commands"]["maxItems"] == 1000
+
+
+def test_each_operation_names_the_errors_it_answers_and_wants_the_bearer_token(site):
+    schema = schema_of(site)
+    assert schema["components"]["securitySchemes"]["bearerToken"] == {
+        "type": "http", "scheme": "bearer", "description": schema["components"]["securitySchemes"]["bearerToken"]
+        ["description"]}
+    assert schema["components"]["schemas"]["ApiErrors"]["required"] == ["errors"]
+    wanted = {("POST", "/v1/commands"): {"202", "401", "408", "413", "422", "429", "503"},
+              ("GET", "/v1/commands/{command_id}"): {"200", "401", "404", "422", "429", "503"},
+              ("GET", "/v1/accounts/{account}/admins"): {"200", "401", "404", "422", "429", "503"},
+              ("GET", "/v1/accounts/{account}/groups"): {"200", "401", "404", "422", "429", "503"},
+              ("GET", "/v1/accounts/{account}/audit"): {"200", "401", "404", "422", "429", "503"},
+              ("GET", "/v1/status"): {"200", "401", "429", "503"},
+              ("GET", "/healthz"): {"200", "503"}}
+    found = operations(schema)
+    assert {key: set(operation["responses"]) for key, operation in found.items()} == wanted
+    for (method, path), operation in found.items():
+        errors = {status: answer for status, answer in operation["responses"].items() if status >= "400"}
+        if path == "/healthz":
+            assert "security" not in operation
+            assert errors["503"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Health"}
+            continue
+        assert operation["security"] == [{"bearerToken": []}], path
+        assert all(answer["content"]["application/json"]["schema"] == ERROR_BODY for answer in errors.values())
+        assert "WWW-Authenticate" in errors["401"]["headers"] and "Retry-After" in errors["429"]["headers"]
+
+
+def test_the_errors_described_are_the_errors_answered(site):
+    """A sample of each kind, checked against the shape the schema gives them."""
+    answers = [site.get("/v1/status", headers={"Authorization": ""}), site.get("/v1/accounts/9999/admins"),
+               site.get("/v1/accounts/x/groups"), site.get("/v1/commands/nope"),
+               site.post("/v1/commands", json={"type": "grant_admin"})]
+    assert [answer.status_code for answer in answers] == [401, 404, 422, 422, 422]
+    for answer in answers:
+        errors = answer.json()["errors"]
+        assert errors and all(set(error) <= {"message", "index"} and isinstance(error["message"], str)
+                              for error in errors), answer.text
+
+
+def test_every_example_is_accepted_by_the_api(site):
+    """The examples are true: each, posted as the schema shows it, is journalled (202); the batch's too."""
+    body = operations(schema_of(site))[("POST", "/v1/commands")]["requestBody"]["content"]["application/json"]
+    accepted = {}
+    for name, example in body["examples"].items():
+        response = site.post("/v1/commands", json=example["value"])
+        assert response.status_code == 202, (name, response.text)
+        accepted[name] = [command["id"] for command in response.json()["commands"]]
+    assert len(accepted["batch"]) == 2
+    for type_ in COMMAND_TYPES:
+        [command_id] = accepted[type_]
+        found = site.get(f"/v1/commands/{command_id}").json()
+        assert found["type"] == type_
+    assert sum(queries.status_counts(site.app.state.client.engine).values()) == len(COMMAND_TYPES) + 2
+
+
+def test_the_docs_page_is_served_from_the_app_with_a_policy_for_its_one_script(site):
+    page = site.get("/docs", headers={"Authorization": ""})
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", page.text)
+    assert "/openapi.json" in urls and "/docs/assets/swagger-ui-bundle.js" in urls
+    assert not [url for url in urls if "//" in url], urls  # nothing from another host
+    for asset in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css", "/docs/assets/favicon.png"):
+        assert site.get(asset).status_code == 200, asset
+    [script] = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = page.headers["content-security-policy"]
+    assert f"script-src 'self' 'sha256-{digest}';" in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy and page.headers["x-frame-options"] == "DENY"
+    other = site.get("/login").headers["content-security-policy"]  # every other page keeps the site's policy
+    assert "script-src 'self';" in other and "unsafe-inline" not in other
