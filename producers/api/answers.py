@@ -13,7 +13,7 @@ from domain.states import CommandStatus
 class ApiError(BaseModel):
     """One thing wrong with a request."""
 
-    message: str = Field(examples=["account 1001 does not exist"])
+    message: str
     index: int | None = Field(None, description="POST /v1/commands only: the position of the command this "
                                                 "message is about, null when the body as a whole is refused")
 
@@ -42,8 +42,13 @@ class Health(BaseModel):
     errors: list[ApiError] | None = None
 
 
-def _error(description: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    answer: dict[str, Any] = {"model": ApiErrors, "description": description}
+def _error(description: str, *messages: str | tuple[int | None, str],
+           headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """An error status: its description, its body's model, and an example of its body with `messages`, each a
+    message or (index, message)."""
+    errors = [{"message": m} if isinstance(m, str) else {"index": m[0], "message": m[1]} for m in messages]
+    answer: dict[str, Any] = {"model": ApiErrors, "description": description,
+                              "content": {"application/json": {"example": {"errors": errors}}}}
     if headers:
         answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                              for name, text in headers.items()}
@@ -52,17 +57,25 @@ def _error(description: str, headers: dict[str, str] | None = None) -> dict[str,
 
 # Every /v1 route checks the bearer token first, and any route may find the store unavailable.
 AUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: _error("No API token, or a wrong one", {"WWW-Authenticate": "Bearer"}),
+    401: _error("No API token, or a wrong one", "wrong API token (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": "Bearer"}),
     429: _error("Too many wrong tokens from this address: it is locked out for a while",
-                {"Retry-After": "seconds until the address may try again"}),
-    503: _error("The API is disabled (no ENVADMIN_API_TOKEN), or the store cannot be used now: try again"),
+                "this address may not use the API for now: too many failed attempts; try again after "
+                "2026-01-31 09:15:00 UTC", headers={"Retry-After": "seconds until the address may try again"}),
+    503: _error("The API is disabled (no ENVADMIN_API_TOKEN), or the store cannot be used now: try again",
+                "the store cannot be used now; try again"),
 }
-BAD_PARAMETER = {422: _error("A path or query parameter is malformed; the message names it")}
-NO_SUCH_ACCOUNT = {404: _error("No such account")}
-NO_SUCH_COMMAND = {404: _error("No command with this id")}
+BAD_PARAMETER = {422: _error("A path or query parameter is malformed; the message names it",
+                             "account number: malformed account number 'x': expected 1 to 12 digits")}
+NO_SUCH_ACCOUNT = {404: _error("No such account", "account 1001 does not exist")}
+NO_SUCH_COMMAND = {404: _error("No command with this id",
+                               "no command 3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")}
 SUBMISSION = {
-    408: _error("The body was not received in time; the connection is closed"),
-    413: _error("The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed"),
+    408: _error("The body was not received in time; the connection is closed", "body: not received within 10 s"),
+    413: _error("The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed",
+                "body: at most 1048576 bytes"),
     422: _error("The body is not a command or a batch of commands, or a command is invalid: all are refused, "
-                "each bad command named by its index with each of its bad fields"),
+                "each bad command named by its index (null: the body as a whole) with each of its bad fields",
+                (1, "email: is required"), (3, "type: unknown command type 'grant'; expected one of "
+                                                "create_account, add_user, grant_admin, ...")),
 }
