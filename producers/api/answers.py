@@ -2,10 +2,11 @@
 route can answer (producers/api/refusals.py, bearer_token.py, body_limits.py say why each is sent)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.states import CommandStatus
 
@@ -24,20 +25,75 @@ class ApiErrors(BaseModel):
     errors: list[ApiError]
 
 
-class AcceptedCommand(BaseModel):
+class Answer(BaseModel):
+    """A successful answer's body: exactly these fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AcceptedCommand(Answer):
     id: UUID
     status: CommandStatus = Field(examples=[CommandStatus.QUEUED])
     reason: str | None = None
 
 
-class Accepted(BaseModel):
+class Accepted(Answer):
     """The commands journalled, in the order sent; read each one's outcome at GET /v1/commands/{id}."""
 
     commands: list[AcceptedCommand]
     published: bool = Field(description="false: the broker did not take them now; the relay publishes them")
 
 
-class Health(BaseModel):
+class CommandState(Answer):
+    """A command's status and, once a worker reached one, its outcome in words."""
+
+    id: UUID
+    type: str
+    account: str
+    status: CommandStatus
+    reason: str | None
+    attempts: int
+    issued_at: datetime
+    finished_at: datetime | None
+    correlation_id: str
+
+
+class AccountAdmins(Answer):
+    account: str
+    admins: list[str] = Field(description="the administrators' emails")
+    pending: list[str] = Field(description="emails invited whose admin grant waits for them to register")
+
+
+class AccountGroups(Answer):
+    account: str
+    groups: dict[str, list[str]] = Field(description="each group's name with its members' emails")
+
+
+class AuditEntry(Answer):
+    id: int
+    at: datetime
+    actor: str
+    source: str
+    action: str
+    target: str
+    detail: str
+    command_id: UUID
+
+
+class AuditTrailPage(Answer):
+    account: str
+    entries: list[AuditEntry] = Field(description="newest first")
+    older: int | None = Field(description="the `older` cursor of the next page; null: this is the last")
+
+
+class ServiceStatus(Answer):
+    queue: str
+    queue_depth: int | None = Field(description="null: the broker does not answer")
+    commands: dict[str, int] = Field(description="how many commands have each status")
+    dead_letters: int
+
+
+class Health(Answer):
     ok: bool
     errors: list[ApiError] | None = None
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_ACCOUNT
+from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_ACCOUNT, AuditTrailPage
 from producers.api.bearer_token import v1_router
 from producers.api.dependencies import ApiClient, existing_account
 from producers.api.parameters import AuditCursor, AuditPageSize
@@ -25,7 +25,7 @@ def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: 
 
 
 @router.get("/accounts/{account}/audit", summary="An account's audit trail, a page at a time",
-            responses={**AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER})
+            responses={200: {"model": AuditTrailPage}, **AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER})
 def audit_trail(account: str, client: ApiClient, wanted: Annotated[AuditFilter, Depends(wanted_entries)],
                 limit: AuditPageSize = None, older: AuditCursor = None):
     """A page of `limit` entries (at most 500; 50 unless given); `older`, the page's cursor, pages on."""

@@ -1,8 +1,8 @@
 """One example of each command type as POST /v1/commands takes it, for the published schema.
 
-Each is a command the API accepts as it stands (tests post every one); together they tell a story on one account:
-it is opened, a user added and made an administrator, a group made, renamed, filled and emptied, an invite sent,
-sent again and cancelled.
+Each is a command the API accepts as it stands (tests post every one); in this order they tell a story on one
+account: it is opened, a user added, made an administrator and unmade, a group made, renamed and filled, an invite
+to it sent, sent again and cancelled, then the group emptied and deleted.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from domain.commands import COMMAND_TYPES
 ACCOUNT = "1001"
 ADMIN, USER, INVITEE = "alice@example.com", "bob@example.com", "carol@example.com"
 # An argon2id hash of a temporary password: the API never takes a clear password.
-EXAMPLE_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$BpEkzE4LZTfc95PGBO1Haw$TT2A+Ccjh+ocQWOuU8Q30IDydJ25cKCrnAZGS6WFjGw"
+EXAMPLE_PASSWORD_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$BpEkzE4LZTfc95PGBO1Haw$"
+                         "TT2A+Ccjh+ocQWOuU8Q30IDydJ25cKCrnAZGS6WFjGw")
 
 COMMAND_EXAMPLES: dict[str, dict] = {
     "create_account": {"type": "create_account", "actor": "support", "account": ACCOUNT, "name": "Acme",
@@ -25,12 +26,12 @@ COMMAND_EXAMPLES: dict[str, dict] = {
     "rename_group": {"type": "rename_group", "actor": ADMIN, "account": ACCOUNT, "group": "Engineering",
                      "new_name": "Platform"},
     "add_member": {"type": "add_member", "actor": ADMIN, "account": ACCOUNT, "group": "Platform", "email": USER},
-    "remove_member": {"type": "remove_member", "actor": ADMIN, "account": ACCOUNT, "group": "Platform",
-                      "email": USER},
-    "delete_group": {"type": "delete_group", "actor": ADMIN, "account": ACCOUNT, "group": "Platform"},
     "invite_user": {"type": "invite_user", "actor": ADMIN, "account": ACCOUNT, "email": INVITEE,
                     "group": "Platform"},
     "resend_invite": {"type": "resend_invite", "actor": ADMIN, "account": ACCOUNT, "email": INVITEE},
     "cancel_invite": {"type": "cancel_invite", "actor": ADMIN, "account": ACCOUNT, "email": INVITEE},
+    "remove_member": {"type": "remove_member", "actor": ADMIN, "account": ACCOUNT, "group": "Platform",
+                      "email": USER},
+    "delete_group": {"type": "delete_group", "actor": ADMIN, "account": ACCOUNT, "group": "Platform"},
 }
 assert set(COMMAND_EXAMPLES) == set(COMMAND_TYPES), "every command type has its example"

@@ -9,7 +9,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from domain.states import CommandStatus
-from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_COMMAND, SUBMISSION, Accepted
+from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_COMMAND, SUBMISSION, Accepted, CommandState
 from producers.api.bearer_token import v1_router
 from producers.api.command_body import command_items, valid_commands
 from producers.api.dependencies import ApiClient
@@ -33,7 +33,7 @@ async def submit_commands(request: Request, client: ApiClient):
 
 
 @router.get("/commands/{command_id}", summary="A command's status and outcome",
-            responses={**AUTHENTICATED, **NO_SUCH_COMMAND, **BAD_PARAMETER})
+            responses={200: {"model": CommandState}, **AUTHENTICATED, **NO_SUCH_COMMAND, **BAD_PARAMETER})
 def command_status(command_id: UUID, client: ApiClient):
     found = queries.command_status(client.engine, command_id)
     if found is None:

@@ -1,7 +1,7 @@
 """GET /v1/status: what `envadmin status --json` tells, to upstream systems."""
 from __future__ import annotations
 
-from producers.api.answers import AUTHENTICATED
+from producers.api.answers import AUTHENTICATED, ServiceStatus
 from producers.api.bearer_token import v1_router
 from producers.api.dependencies import ApiClient
 from store.reads import queries
@@ -9,7 +9,8 @@ from store.reads import queries
 router = v1_router()
 
 
-@router.get("/status", summary="The queue, commands by status, dead letters", responses=AUTHENTICATED)
+@router.get("/status", summary="The queue, commands by status, dead letters",
+            responses={200: {"model": ServiceStatus}, **AUTHENTICATED})
 def status(client: ApiClient):
     """The queue's depth (None: the broker does not answer), commands by status, dead letters."""
     return {"queue": client.settings.queue, "queue_depth": client.queue_depth(),

@@ -1,6 +1,7 @@
 """The published schema (/openapi.json) and its page (/docs), as an integrator reads them: a valid OpenAPI
-document of every API operation and nothing else, its examples true (each is accepted on a real store), its errors
-and credential described; the page served from the app itself, under a policy that allows its one script."""
+document of every API operation and nothing else, its examples true (each is accepted on a real store, and a worker
+applies them in their order), its answers, errors and credential described; the page served from the app itself,
+under a policy that allows its one script."""
 from __future__ import annotations
 
 import base64
@@ -12,11 +13,23 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
 from domain.commands import COMMAND_TYPES
+from producers.api.answers import (
+    AccountAdmins,
+    AccountGroups,
+    Accepted,
+    AuditTrailPage,
+    CommandState,
+    Health,
+    ServiceStatus,
+)
+from producers.api.command_examples import ADMIN, COMMAND_EXAMPLES, USER
 from producers.api.routers import API_ROUTERS
 from producers.http_app import PAGE_ROUTERS, create_http_app
 from store.reads import queries
+from workers.celery_app import create_app
 
-from .api_calls import AUTH, TOKEN
+from ..support.running_workers import thread_worker
+from .api_calls import AUTH, TOKEN, wait_until_done
 
 ERROR_BODY = {"$ref": "#/components/schemas/ApiErrors"}
 
@@ -87,6 +100,8 @@ def test_each_operation_names_the_errors_it_answers_and_wants_the_bearer_token(s
     found = operations(schema)
     assert {key: set(operation["responses"]) for key, operation in found.items()} == wanted
     for (method, path), operation in found.items():
+        [success] = [answer for status, answer in operation["responses"].items() if status < "400"]
+        assert success["content"]["application/json"]["schema"]["$ref"].startswith("#/components/schemas/"), path
         errors = {status: answer for status, answer in operation["responses"].items() if status >= "400"}
         if path == "/healthz":
             assert "security" not in operation
@@ -140,3 +155,25 @@ def test_the_docs_page_is_served_from_the_app_with_a_policy_for_its_one_script(s
     assert "frame-ancestors 'none'" in policy and page.headers["x-frame-options"] == "DENY"
     other = site.get("/login").headers["content-security-policy"]  # every other page keeps the site's policy
     assert "script-src 'self';" in other and "unsafe-inline" not in other
+
+
+def test_the_examples_in_their_order_are_applied_and_each_answer_has_the_shape_the_schema_gives_it(site, stack):
+    """The examples tell a story a worker applies, each in turn; the models the schema's 200s are made of
+    (producers/api/answers.py, no field more or less) read each answer."""
+    outcomes = {}
+    with thread_worker(create_app(stack)):
+        for type_, example in COMMAND_EXAMPLES.items():
+            accepted = Accepted.model_validate(site.post("/v1/commands", json=example).json())
+            state = CommandState.model_validate(wait_until_done(site, str(accepted.commands[0].id)))
+            outcomes[type_] = (state.status, state.reason)
+            if type_ == "create_account":
+                assert state.correlation_id == "hr-ticket-4711"
+            if type_ == "add_member":  # the account as it stands mid-story
+                assert AccountAdmins.model_validate(site.get("/v1/accounts/1001/admins").json()).admins == [ADMIN]
+                assert AccountGroups.model_validate(site.get("/v1/accounts/1001/groups").json()).groups["Platform"] \
+                    == [USER]
+    wanted = {**dict.fromkeys(COMMAND_EXAMPLES, "applied"), "invite_user": "pending"}  # its grant waits for Carol
+    assert {type_: status for type_, (status, _) in outcomes.items()} == wanted, outcomes
+    assert AuditTrailPage.model_validate(site.get("/v1/accounts/1001/audit").json()).entries
+    assert ServiceStatus.model_validate(site.get("/v1/status").json()).commands["applied"] == len(COMMAND_EXAMPLES) - 1
+    assert Health.model_validate(site.get("/healthz").json()).ok
