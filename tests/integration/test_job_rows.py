@@ -16,7 +16,7 @@ from store.tables import commands, invites
 from workers.apply import apply_message
 from workers.runtime import Runtime
 
-from .helpers import add_user
+from ..support.builders import add_user
 from .onboarding_files import write
 
 ALICE = "alice@example.com"

@@ -12,8 +12,8 @@ from store.metrics import command_tallies
 from store.metrics.ops_figures import read_figures
 from store.tables import commands
 
+from ..support.builders import account_with_admin, add_user, grant, revoke
 from .apply_here import applier
-from .helpers import account_with_admin, add_user, grant, revoke
 
 LAG = timedelta(minutes=6)
 SLOW = timedelta(hours=2)
