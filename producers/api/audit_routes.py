@@ -24,7 +24,8 @@ def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: 
 
 
 @router.get("/accounts/{account}/audit")
-def audit_trail(account: str, client: ApiClient, scope: CallerScope, wanted: Annotated[AuditFilter, Depends(wanted_entries)],
+def audit_trail(account: str, client: ApiClient, scope: CallerScope,
+                wanted: Annotated[AuditFilter, Depends(wanted_entries)],
                 limit: AuditPageSize = None, older: AuditCursor = None):
     """A page of `limit` entries (at most 500; 50 unless given); `older`, the page's cursor, pages on."""
     # The account is looked up once the query is known good: a bad parameter is named before an unknown account.

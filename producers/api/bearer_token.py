@@ -3,9 +3,9 @@ request is read (its body, its parameters).
 
 A key is an API key (`ea_<id>_<secret>`, made with `envadmin api-key create`), resolved to what it may do and whom
 it acts as (domain.api_keys.KeyScope), kept on `request.state.key_scope` for the routes. ENVADMIN_API_TOKEN, where
-it is set, is still taken as a support key that may name any actor, as it always could. A wrong key counts in the lockout of the client's address
-(store.secret_tries), as a wrong password does at sign-in; a missing one is no guess and is not counted; a
-revoked or expired key with its right secret is refused without being counted.
+it is set, is still taken as a support key that may name any actor, as it always could. A wrong key counts in the
+lockout of the client's address (store.secret_tries), as a wrong password does at sign-in; a missing one is no
+guess and is not counted; a revoked or expired key with its right secret is refused without being counted.
 """
 from __future__ import annotations
 
