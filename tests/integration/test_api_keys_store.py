@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from domain.api_keys import KeyScope
 from store.api_keys import ApiKeyError, create_key, list_keys, resolve_key, revoke_key, rotate_key, webhook_secret
@@ -14,6 +14,7 @@ from workers.runtime import Runtime
 
 from ..support.builders import account_with_admin
 from .apply_here import applier
+from .migrations import migrate
 
 ALICE = "alice@example.com"
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
@@ -119,3 +120,11 @@ def test_a_rotated_key_keeps_its_old_secret_for_the_grace_period_only(store):
     assert resolve_key(engine, keys, new.key, NOW + timedelta(hours=24)).right
     revoke_key(engine, "hr", NOW + timedelta(hours=1))
     assert not resolve_key(engine, keys, old.key, NOW + timedelta(hours=2)).right  # revoked: no grace left
+
+
+def test_the_migration_adds_the_table_and_takes_it_away(fresh_engine):
+    migrate(fresh_engine, "0018k")
+    assert "api_keys" in inspect(fresh_engine).get_table_names()
+    assert inspect(fresh_engine).get_pk_constraint("api_keys")["constrained_columns"] == ["id"]
+    migrate(fresh_engine, "0017a", down=True)
+    assert "api_keys" not in inspect(fresh_engine).get_table_names()
