@@ -1,14 +1,17 @@
 """API keys in the store: made, listed, revoked, rotated, and resolved from a presented key in one read by id.
 
-Only a key's keyed hash is kept; the key itself is returned once, when it is made or rotated. The webhook secret
+Making, rotating and revoking a key is audited in the same transaction, in each account the key covers (with no
+account for a support key), as done by `support` (the operator at the server's CLI). Only a key's keyed hash is
+kept; the key itself is returned once, when it is made or rotated. The webhook secret
 is sealed under the master key, as it will sign each callback.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import uuid4
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.api_keys import (
@@ -25,11 +28,17 @@ from domain.api_keys import (
     new_webhook_secret,
     uses_previous,
 )
+from domain import events as ev
 from domain.emails import normal_email
 from domain.master_keys import MasterKeys
+from domain.model import AuditEntry
 from store.reads.accounts import administers
 from store.reads.queries import account_exists
+from store.repository import SqlRepository
 from store.tables import api_keys
+
+
+AUDIT_SOURCE = "cli"  # keys are made, rotated and revoked at the server's CLI
 
 
 class ApiKeyError(ValueError):
@@ -102,6 +111,8 @@ def create_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, *, ac
             conn.execute(insert(api_keys).values(
                 id=key_id, name=name, key_hash=hash_key(key, keys.current), accounts=None if support else accounts,
                 person=person, callback_url=callback_url, created_at=now, expires_at=expires_at, **sealed))
+            scope = KeyScope(name, person, None if support else tuple(accounts))
+            _audit(conn, now, scope, lambda account: ev.ApiKeyCreated(account, name, scope.describe(), person))
     except IntegrityError:
         raise ApiKeyError(f"a key named {name} exists already") from None
     return IssuedKey(name, key, webhook_secret, expires_at)
@@ -118,11 +129,14 @@ def list_keys(engine: Engine) -> list[KeyListing]:
 def revoke_key(engine: Engine, name: str, now: datetime) -> None:
     """Make the key (and any previous secret of it) unusable from `now`; ApiKeyError for an unknown name."""
     with engine.begin() as conn:
-        done = conn.execute(update(api_keys).where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
-                            .values(revoked_at=now, previous_hash=None, previous_until=None)).rowcount
-        if not done:
-            exists = conn.execute(select(api_keys.c.id).where(api_keys.c.name == name)).first()
-            raise ApiKeyError(f"the key {name} is revoked already" if exists else f"no key named {name}")
+        row = conn.execute(select(api_keys).where(api_keys.c.name == name).with_for_update()).first()
+        if row is None:
+            raise ApiKeyError(f"no key named {name}")
+        if row.revoked_at is not None:
+            raise ApiKeyError(f"the key {name} is revoked already")
+        conn.execute(update(api_keys).where(api_keys.c.id == row.id)
+                     .values(revoked_at=now, previous_hash=None, previous_until=None))
+        _audit(conn, now, _scope(row), lambda account: ev.ApiKeyRevoked(account, name))
 
 
 def rotate_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, grace: timedelta) -> IssuedKey:
@@ -136,6 +150,8 @@ def rotate_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, grace
         key = new_key(row.id)
         conn.execute(update(api_keys).where(api_keys.c.id == row.id).values(
             key_hash=hash_key(key, keys.current), previous_hash=row.key_hash, previous_until=now + grace))
+        until = f"{now + grace:%Y-%m-%d %H:%M} UTC"
+        _audit(conn, now, _scope(row), lambda account: ev.ApiKeyRotated(account, name, until))
     return IssuedKey(name, key, None, row.expires_at)
 
 
@@ -170,6 +186,15 @@ def webhook_secret(engine: Engine, keys: MasterKeys, name: str) -> str | None:
         return None
     return keys.open(row.webhook_key_id, row.webhook_nonce, row.webhook_sealed, _webhook_aad(row.id),
                      "a webhook secret").decode()
+
+
+def _audit(conn: Connection, now: datetime, scope: KeyScope, event_in) -> None:
+    """The event `event_in(account)` in each account the key covers; once, with no account, for a support key."""
+    operation, repo = uuid4(), SqlRepository(conn)
+    for account in scope.accounts if scope.accounts is not None else (None,):
+        event = event_in(account)
+        repo.add_audit(AuditEntry(now, SUPPORT, event.action, event.target, account, operation, AUDIT_SOURCE,
+                                  event.detail))
 
 
 def _scope(row) -> KeyScope:

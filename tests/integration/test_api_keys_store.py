@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
 from domain.api_keys import KeyScope
+from domain.model import ADMIN_GROUP_KEY
 from store.api_keys import ApiKeyError, create_key, list_keys, resolve_key, revoke_key, rotate_key, webhook_secret
-from store.tables import api_keys
+from store.tables import api_keys, audit_log, memberships
 from workers.runtime import Runtime
 
 from ..support.builders import account_with_admin
@@ -128,3 +129,28 @@ def test_the_migration_adds_the_table_and_takes_it_away(fresh_engine):
     assert inspect(fresh_engine).get_pk_constraint("api_keys")["constrained_columns"] == ["id"]
     migrate(fresh_engine, "0017a", down=True)
     assert "api_keys" not in inspect(fresh_engine).get_table_names()
+
+
+def test_making_rotating_and_revoking_a_key_is_in_the_audit_trail_of_each_account_it_covers(store):
+    engine, keys = store
+    with engine.begin() as conn:  # Alice administers 1002 too
+        conn.execute(insert(memberships).values(account="1002", group_key=ADMIN_GROUP_KEY, email_key=ALICE))
+    create_key(engine, keys, "hr", NOW, accounts=["1001", "1002"], by=ALICE)
+    rotate_key(engine, keys, "hr", NOW, timedelta(hours=2))
+    revoke_key(engine, "hr", NOW)
+    create_key(engine, keys, "ops", NOW, support=True)
+    with pytest.raises(ApiKeyError):
+        revoke_key(engine, "hr", NOW)  # refused: nothing audited
+    with engine.connect() as conn:
+        entries = conn.execute(select(audit_log.c.account, audit_log.c.action, audit_log.c.actor,
+                                      audit_log.c.target, audit_log.c.detail)
+                               .where(audit_log.c.action.like("apikey.%")).order_by(audit_log.c.id)).all()
+    assert [tuple(e) for e in entries] == [
+        ("1001", "apikey.created", "support", "hr", "accounts 1001, 1002, acting as alice@example.com"),
+        ("1002", "apikey.created", "support", "hr", "accounts 1001, 1002, acting as alice@example.com"),
+        ("1001", "apikey.rotated", "support", "hr", "the old key works until 2026-12-07 14:00 UTC"),
+        ("1002", "apikey.rotated", "support", "hr", "the old key works until 2026-12-07 14:00 UTC"),
+        ("1001", "apikey.revoked", "support", "hr", ""),
+        ("1002", "apikey.revoked", "support", "hr", ""),
+        (None, "apikey.created", "support", "ops", "support (every account), acting as support"),
+    ]
