@@ -1,8 +1,8 @@
 """API keys in the store: made, listed, revoked, rotated, and resolved from a presented key in one read by id.
 
 Making, rotating and revoking a key is audited in the same transaction, in each account the key covers (with no
-account for a support key), as done by `support` (the operator at the server's CLI). Only a key's keyed hash is
-kept; the key itself is returned once, when it is made or rotated. The webhook secret
+account for a support key), by whoever did it: `support` at the server's CLI, an administrator in the console.
+Only a key's keyed hash is kept; the key itself is returned once, when it is made or rotated. The webhook secret
 is sealed under the master key, as it will sign each callback.
 """
 from __future__ import annotations
@@ -38,9 +38,6 @@ from store.repository import SqlRepository
 from store.tables import api_keys
 
 
-AUDIT_SOURCE = "cli"  # keys are made, rotated and revoked at the server's CLI
-
-
 class ApiKeyError(ValueError):
     """A key that cannot be made, found or changed as asked; the message says why."""
 
@@ -61,6 +58,7 @@ class KeyListing:
 
     name: str
     scope: str
+    accounts: tuple[str, ...] | None  # None: a support key
     person: str
     created_at: datetime
     expires_at: datetime | None
@@ -80,9 +78,9 @@ class Resolved:
 
 def create_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, *, accounts: list[str] | None = None,
                by: str | None = None, support: bool = False, callback_url: str | None = None,
-               lifetime: timedelta | None = None) -> IssuedKey:
+               lifetime: timedelta | None = None, actor: str = SUPPORT, source: str = "cli") -> IssuedKey:
     """Make a key acting as `by` on `accounts`, or as support on every account; ApiKeyError if `by` does not
-    administer each account now (then nothing is stored)."""
+    administer each account now (then nothing is stored). `actor` and `source`: who makes it, from where."""
     name = _checked_name(name)
     if support == bool(accounts):
         raise ApiKeyError("a key is either for accounts (--account ... --by EMAIL) or for support (--support)")
@@ -112,31 +110,37 @@ def create_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, *, ac
                 id=key_id, name=name, key_hash=hash_key(key, keys.current), accounts=None if support else accounts,
                 person=person, callback_url=callback_url, created_at=now, expires_at=expires_at, **sealed))
             scope = KeyScope(name, person, None if support else tuple(accounts))
-            _audit(conn, now, scope, lambda account: ev.ApiKeyCreated(account, name, scope.describe(), person))
+            _audit(conn, now, scope, actor, source,
+                   lambda account: ev.ApiKeyCreated(account, name, scope.describe(), person))
     except IntegrityError:
         raise ApiKeyError(f"a key named {name} exists already") from None
     return IssuedKey(name, key, webhook_secret, expires_at)
 
 
-def list_keys(engine: Engine) -> list[KeyListing]:
-    """Every key, by name: revoked ones too, marked so."""
+def list_keys(engine: Engine, account: str | None = None) -> list[KeyListing]:
+    """Every key, by name, revoked ones too, marked so; only those naming `account` if given (support keys, which
+    name none, are not an account's)."""
     with engine.connect() as conn:
         rows = conn.execute(select(api_keys).order_by(api_keys.c.name)).all()
-    return [KeyListing(row.name, _scope(row).describe(), row.person, row.created_at, row.expires_at,
-                       row.last_used_at, row.revoked_at, row.callback_url) for row in rows]
+    scopes = [(row, _scope(row)) for row in rows]
+    return [KeyListing(row.name, scope.describe(), scope.accounts, row.person, row.created_at, row.expires_at,
+                       row.last_used_at, row.revoked_at, row.callback_url) for row, scope in scopes
+            if account is None or (scope.accounts is not None and account in scope.accounts)]
 
 
-def revoke_key(engine: Engine, name: str, now: datetime) -> None:
-    """Make the key (and any previous secret of it) unusable from `now`; ApiKeyError for an unknown name."""
+def revoke_key(engine: Engine, name: str, now: datetime, *, account: str | None = None, actor: str = SUPPORT,
+               source: str = "cli") -> None:
+    """Make the key (and any previous secret of it) unusable from `now`; ApiKeyError for an unknown name, or a key
+    that does not name `account` when one is given (an administrator revokes their account's keys only)."""
     with engine.begin() as conn:
         row = conn.execute(select(api_keys).where(api_keys.c.name == name).with_for_update()).first()
-        if row is None:
-            raise ApiKeyError(f"no key named {name}")
+        if row is None or (account is not None and account not in (row.accounts or ())):
+            raise ApiKeyError(f"no key named {name}" + (f" in account {account}" if account else ""))
         if row.revoked_at is not None:
             raise ApiKeyError(f"the key {name} is revoked already")
         conn.execute(update(api_keys).where(api_keys.c.id == row.id)
                      .values(revoked_at=now, previous_hash=None, previous_until=None))
-        _audit(conn, now, _scope(row), lambda account: ev.ApiKeyRevoked(account, name))
+        _audit(conn, now, _scope(row), actor, source, lambda covered: ev.ApiKeyRevoked(covered, name))
 
 
 def rotate_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, grace: timedelta) -> IssuedKey:
@@ -151,7 +155,7 @@ def rotate_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, grace
         conn.execute(update(api_keys).where(api_keys.c.id == row.id).values(
             key_hash=hash_key(key, keys.current), previous_hash=row.key_hash, previous_until=now + grace))
         until = f"{now + grace:%Y-%m-%d %H:%M} UTC"
-        _audit(conn, now, _scope(row), lambda account: ev.ApiKeyRotated(account, name, until))
+        _audit(conn, now, _scope(row), SUPPORT, "cli", lambda account: ev.ApiKeyRotated(account, name, until))
     return IssuedKey(name, key, None, row.expires_at)
 
 
@@ -188,13 +192,12 @@ def webhook_secret(engine: Engine, keys: MasterKeys, name: str) -> str | None:
                      "a webhook secret").decode()
 
 
-def _audit(conn: Connection, now: datetime, scope: KeyScope, event_in) -> None:
+def _audit(conn: Connection, now: datetime, scope: KeyScope, actor: str, source: str, event_in) -> None:
     """The event `event_in(account)` in each account the key covers; once, with no account, for a support key."""
     operation, repo = uuid4(), SqlRepository(conn)
     for account in scope.accounts if scope.accounts is not None else (None,):
         event = event_in(account)
-        repo.add_audit(AuditEntry(now, SUPPORT, event.action, event.target, account, operation, AUDIT_SOURCE,
-                                  event.detail))
+        repo.add_audit(AuditEntry(now, actor, event.action, event.target, account, operation, source, event.detail))
 
 
 def _scope(row) -> KeyScope:

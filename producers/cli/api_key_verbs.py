@@ -57,8 +57,9 @@ def list_(as_json: Json = False) -> None:
     """Every key: name, scope, acting person, created, expires, last used, revoked (never the key)."""
     listed = list_keys(client().engine)
     if as_json:
-        print_json({"keys": [{"name": k.name, "scope": k.scope, "person": k.person, "created_at": _iso(k.created_at),
-                              "expires_at": _iso(k.expires_at), "last_used_at": _iso(k.last_used_at),
+        print_json({"keys": [{"name": k.name, "scope": k.scope, "accounts": k.accounts, "person": k.person,
+                              "created_at": _iso(k.created_at), "expires_at": _iso(k.expires_at),
+                              "last_used_at": _iso(k.last_used_at),
                               "revoked_at": _iso(k.revoked_at), "callback_url": k.callback_url} for k in listed]})
         return
     if not listed:

@@ -31,8 +31,8 @@ def test_a_key_is_made_printed_once_used_listed_rotated_and_revoked(e2e):
 
     listed = e2e.cli_json("api-key", "list")
     [mine] = [k for k in listed["keys"] if k["name"] == "hr-2101"]
-    assert (mine["scope"], mine["person"], mine["callback_url"]) == ("accounts 2101", ALICE,
-                                                                      "https://hr.example/hooks")
+    assert (mine["scope"], mine["accounts"], mine["person"], mine["callback_url"]) == \
+        ("accounts 2101", ["2101"], ALICE, "https://hr.example/hooks")
     assert mine["last_used_at"] is not None and made["key"] not in str(listed)
     plain = e2e.cli("api-key", "list")
     assert plain.returncode == 0 and "hr-2101: accounts 2101, acting as alice@example.com" in plain.stdout
