@@ -173,6 +173,34 @@ class CommandReplayed(Event, action="command.replayed", label="Failed command re
     """An operator put a dead letter's command back in the queue."""
 
 
+@dataclass(frozen=True)
+class ApiKeyCreated(Event, action="apikey.created", label="API key created"):
+    """A key of the HTTP API was made (an entry in each account it covers; none for a support key)."""
+
+    scope: str = ""
+    person: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"{self.scope}, acting as {self.person}"
+
+
+@dataclass(frozen=True)
+class ApiKeyRotated(Event, action="apikey.rotated", label="API key rotated"):
+    """A key of the HTTP API got a new secret; the old one works until `until`."""
+
+    until: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"the old key works until {self.until}"
+
+
+@dataclass(frozen=True)
+class ApiKeyRevoked(Event, action="apikey.revoked", label="API key revoked"):
+    """A key of the HTTP API was stopped."""
+
+
 # Audited by the apply path for a command that did not go through.
 @dataclass(frozen=True)
 class CommandRefused(Event, action="command.refused", label="Refused"):

@@ -30,6 +30,7 @@ from producers.web.guards import CsrfRefused, response_headers
 from producers.web.ops_auth import OpsRefused
 from producers.web.pages import (
     account,
+    api_keys_page,
     audit,
     console_forms,
     envelope_pages,
@@ -58,6 +59,7 @@ PAGE_ROUTERS = (
     account.router,
     onboard_upload.router,
     console_forms.router,
+    api_keys_page.router,
     audit.router,
     prometheus.router,
     ops_dashboard.router,

@@ -338,3 +338,23 @@ web_sessions = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Index("ix_web_sessions_email_key", "email_key"),
 )
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", String(12), primary_key=True),  # the public id part of `ea_<id>_<secret>`: one read by key
+    Column("name", String(64), nullable=False, unique=True),
+    Column("key_hash", String(80), nullable=False),  # keyed HMAC of the whole key (domain.api_keys.hash_key)
+    Column("accounts", JSON),  # the account numbers the key may touch; NULL for a support key (every account)
+    Column("person", String(254), nullable=False),  # whom the key acts as: an email, or "support"
+    Column("callback_url", Text),  # stored only: where the key's outcomes will be posted
+    # The webhook signing secret, sealed under the master key named: it signs every callback, so it is kept.
+    Column("webhook_nonce", LargeBinary),
+    Column("webhook_sealed", LargeBinary),
+    Column("webhook_key_id", String(16)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),  # NULL: never
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Column("previous_hash", String(80)),  # a rotated key's old secret, valid until previous_until
+    Column("previous_until", UTCDateTime),
+)

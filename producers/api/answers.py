@@ -113,12 +113,12 @@ def _error(description: str, *messages: str | tuple[int | None, str],
 
 # Every /v1 route checks the bearer token first, and any route may find the store unavailable.
 AUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: _error("No API token, or a wrong one", "wrong API token (Authorization: Bearer <token>)",
+    401: _error("No API key, or a wrong, revoked or expired one", "wrong API key (Authorization: Bearer <key>)",
                 headers={"WWW-Authenticate": "Bearer"}),
     429: _error("Too many wrong tokens from this address: it is locked out for a while",
                 "this address may not use the API for now: too many failed attempts; try again after "
                 "2026-01-31 09:15:00 UTC", headers={"Retry-After": "seconds until the address may try again"}),
-    503: _error("The API is disabled (no ENVADMIN_API_TOKEN), or the store cannot be used now: try again",
+    503: _error("The store cannot be used now, or the server has no master key to check API keys: try again",
                 "the store cannot be used now; try again"),
 }
 BAD_PARAMETER = {422: _error("A path or query parameter is malformed; the message names it",
@@ -127,6 +127,9 @@ NO_SUCH_ACCOUNT = {404: _error("No such account", "account 1001 does not exist")
 NO_SUCH_COMMAND = {404: _error("No command with this id",
                                "no command 3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")}
 SUBMISSION = {
+    403: _error("A command the key may not submit: another account than the key's, or another actor than its "
+                "person; all are refused, each named by its index",
+                (0, "the key hr-sync may not act on account 2002; it covers 1001")),
     408: _error("The body was not received in time; the connection is closed", "body: not received within 10 s"),
     413: _error("The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed",
                 "body: at most 1048576 bytes"),

@@ -7,7 +7,7 @@ from fastapi import Depends
 
 from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_ACCOUNT, AuditTrailPage
 from producers.api.bearer_token import v1_router
-from producers.api.dependencies import ApiClient, existing_account
+from producers.api.dependencies import ApiClient, CallerScope, existing_account
 from producers.api.parameters import AuditCursor, AuditPageSize
 from producers.api.refusals import refused
 from producers.services.audit_filters import audit_filter
@@ -26,11 +26,12 @@ def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: 
 
 @router.get("/accounts/{account}/audit", summary="An account's audit trail, a page at a time",
             responses={200: {"model": AuditTrailPage}, **AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER})
-def audit_trail(account: str, client: ApiClient, wanted: Annotated[AuditFilter, Depends(wanted_entries)],
+def audit_trail(account: str, client: ApiClient, scope: CallerScope,
+                wanted: Annotated[AuditFilter, Depends(wanted_entries)],
                 limit: AuditPageSize = None, older: AuditCursor = None):
     """A page of `limit` entries (at most 500; 50 unless given); `older`, the page's cursor, pages on."""
     # The account is looked up once the query is known good: a bad parameter is named before an unknown account.
-    account = existing_account(account, client)
+    account = existing_account(account, client, scope)
     try:
         shown = audit_page(client.engine, account, wanted, older=older, size=limit or PAGE_SIZE)
     except UnknownCursor as e:

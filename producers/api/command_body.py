@@ -1,7 +1,9 @@
 """What a client submits to POST /v1/commands, read and checked: one command object, or {"commands": [...]}.
 
-Each object is validated with the wire models; the server fills in id, issued_at and source ("api"). A batch is
-taken whole or not at all: every bad object is named by its index, with each of its bad fields.
+Each object is validated with the wire models; the server fills in id, issued_at and source ("api"), and the actor
+when it is left out: the person the request's key acts as. A batch is taken whole or not at all: every bad object
+is named by its index, with each of its bad fields (422); then every object its key may not submit, with what the
+key lacks (403).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from domain.api_keys import KeyRefused, KeyScope
 from domain.clock import Clock
 from domain.commands import COMMAND_TYPES, MODEL_OF_TYPE, Command
 from domain.validation import describe
@@ -47,17 +50,26 @@ def command_items(body: bytes) -> list[Any]:
     return items
 
 
-def valid_commands(items: list[Any], clock: Clock) -> list[Command]:
-    """The items as commands issued at the clock's time, if every one is valid; else Refused naming each bad item by
-    its index."""
+def valid_commands(items: list[Any], clock: Clock, scope: KeyScope) -> list[Command]:
+    """The items as commands issued at the clock's time, acting as the key's person where no actor is given, if every
+    one is valid and within the key's scope; else Refused naming each bad item by its index: 422 for an invalid
+    one, 403 for one the key may not submit (another account, another actor)."""
     commands, errors = [], []
     for index, item in enumerate(items):
         try:
-            commands.append(_to_command(item, clock))
+            commands.append(_to_command(item, clock, scope.person))
         except _Invalid as e:
             errors.append({"index": index, "message": str(e)})
     if errors:
         raise Refused(422, errors)
+    beyond = []
+    for index, (item, command) in enumerate(zip(items, commands)):
+        try:
+            scope.actor_for(command.account, item.get("actor"))
+        except KeyRefused as e:
+            beyond.append({"index": index, "message": str(e)})
+    if beyond:
+        raise Refused(403, beyond)
     return commands
 
 
@@ -70,8 +82,9 @@ class _Invalid(ValueError):
     """One command that cannot be submitted; the message names each bad field."""
 
 
-def _to_command(item: Any, clock: Clock) -> Command:
-    """Validate one submitted object with the wire models; the server fills id, issued_at (by `clock`), source."""
+def _to_command(item: Any, clock: Clock, person: str) -> Command:
+    """Validate one submitted object with the wire models; the server fills id, issued_at (by `clock`), source, and
+    the actor with `person` if none is given."""
     if not isinstance(item, dict):
         raise _Invalid("input: expected a command object")
     problems = [f"{name}: is assigned by the server" for name in SERVER_ASSIGNED if name in item]
@@ -83,14 +96,14 @@ def _to_command(item: Any, clock: Clock) -> Command:
         problems.append("type: is required")
     elif type_ not in COMMAND_TYPES:  # a tuple: a submitted list or object is compared, not hashed
         problems.append(f"type: unknown command type {shown(type_)}; expected one of {', '.join(COMMAND_TYPES)}")
-    problems += [f"{name}: is required" for name, value in (("actor", actor), ("account", account))
-                 if value is None]
+    if account is None:
+        problems.append("account: is required")
     if type_ in COMMAND_TYPES:  # also report the model's own complaints in the same answer
         unknown = [name for name in fields if name not in MODEL_OF_TYPE[type_].model_fields]
         problems += unknown_fields(unknown)
         fields = {name: value for name, value in fields.items() if name not in unknown}
         try:
-            command = new_command(type_, actor=actor if actor is not None else "support", source=SOURCE,
+            command = new_command(type_, actor=actor if actor is not None else person, source=SOURCE,
                                   account=account if account is not None else "0", clock=clock, **fields)
         except ValidationError as e:
             problems.append(without_long_echoes(describe(e), [problem["input"] for problem in e.errors()]))

@@ -90,7 +90,8 @@ def _submitted(model: type[Command]) -> dict[str, Any]:
     schema["properties"] = {name: field for name, field in schema["properties"].items() if name not in left_out}
     schema["properties"]["correlation_id"]["description"] = \
         "Your own reference for the command, echoed in its status; the command's id when not given"
+    schema["properties"]["actor"]["description"] = "The API key's person when not given; if given, it must be that person"
     schema["required"] = ["type"] + [name for name in schema.get("required", ())
-                                     if name not in left_out and name not in ("type", "correlation_id")]
+                                     if name not in left_out and name not in ("type", "correlation_id", "actor")]
     schema["examples"] = [COMMAND_EXAMPLES[_type_of(model)]]
     return schema

@@ -12,6 +12,7 @@ from typer import rich_utils
 from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
 from producers.cli import (
+    api_key_verbs,
     audit_verbs,
     dead_letter_verbs,
     health,
@@ -51,6 +52,7 @@ app.add_typer(health.health_app, name="health")
 app.command("web")(serve.web)
 app.command("api")(serve.api)
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(api_key_verbs.api_key_app, name="api-key")
 
 
 @app.command("demo")

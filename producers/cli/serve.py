@@ -15,21 +15,26 @@ Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve the web pages (the invitee's registration link, sign-in, envelopes) and the HTTP API."""
     settings = load_settings()  # first: a setting that cannot be used stops the server before it listens
-    if settings.api_token is None:
-        err.print("warning: ENVADMIN_API_TOKEN is not set; the pages work, the API under /v1 will refuse every "
-                  "request (503).", markup=False)
+    _warn_of_shared_token(settings)
     err.print(f"serving {settings.public_url} (pages) and its /v1 API on http://{host}:{port}", markup=False)
     _serve(settings, pages=True, host=host, port=port)
 
 
 def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
-    """Serve the HTTP API alone (Authorization: Bearer $ENVADMIN_API_TOKEN), without the web pages."""
+    """Serve the HTTP API alone (Authorization: Bearer <key> of `envadmin api-key create`), without the pages."""
     settings = load_settings()
-    if settings.api_token is None:
-        err.print("warning: ENVADMIN_API_TOKEN is not set; the API under /v1 will refuse every request (503).",
-                  markup=False)
+    _warn_of_shared_token(settings)
     err.print(f"serving the /v1 API on http://{host}:{port}", markup=False)
     _serve(settings, pages=False, host=host, port=port)
+
+
+def _warn_of_shared_token(settings: Settings) -> None:
+    """ENVADMIN_API_TOKEN still works, as a support key that may act as anyone on every account: say what replaces
+    it."""
+    if settings.api_token is not None:
+        err.print("warning: ENVADMIN_API_TOKEN is taken as a support key that may act as anyone on every account; "
+                  "give each upstream system its own key, scoped to its accounts, with `envadmin api-key create`, "
+                  "then unset ENVADMIN_API_TOKEN.", markup=False)
 
 
 def _serve(settings: Settings, *, pages: bool, host: str, port: int) -> None:

@@ -112,7 +112,7 @@ def test_the_server_assigns_id_issued_at_and_source_and_validates_the_shape(api)
     assert response.json()["errors"] == [{"index": 0, "message": "id: is assigned by the server; "
                                                                  "source: is assigned by the server"}]
     response = api.post("/v1/commands", json={"type": "grant_admin", "account": "1001"})
-    assert response.json()["errors"][0]["message"].startswith("actor: is required; email: is required")
+    assert response.json()["errors"][0]["message"].startswith("email: is required")
     response = api.post("/v1/commands", json={"commands": [grant(BOB)] * 1001})
     assert response.status_code == 422 and "at most 1000" in response.text
     assert api.post("/v1/commands", content=b"{not json").status_code == 422
@@ -129,7 +129,7 @@ def test_reads_answer_404_for_unknown_and_422_for_malformed(api):
     assert api.get("/v1/accounts/12ab/admins").status_code == 422
 
 
-def test_no_or_wrong_token_is_refused_and_no_token_configured_refuses_everything(api, stack):
+def test_no_or_wrong_token_is_refused(api, stack):
     wrong_tokens = 0  # counted in this client's lockout: the sixth is refused as a guess, 429
     for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong"},
                     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}x"}):
@@ -142,21 +142,17 @@ def test_no_or_wrong_token_is_refused_and_no_token_configured_refuses_everything
             assert response.status_code == 401, (headers, response.text)
             assert response.headers["WWW-Authenticate"] == "Bearer"
     assert_nothing_stored(api)
-    with TestClient(create_http_app(stack, pages=False, token=""), headers=AUTH) as disabled:
-        for response in (disabled.get("/v1/status"), disabled.post("/v1/commands", json=grant(BOB))):
-            assert response.status_code == 503
-            assert "set ENVADMIN_API_TOKEN" in response.text
 
 
 def test_the_health_check_answers_without_any_credential_and_the_v1_routes_still_want_the_token(stack):
     """Load balancers and container health checks carry no token: /healthz says whether the store answers, and
-    nothing more, to anyone; with the API disabled too."""
+    nothing more, to anyone; with or without the shared token."""
     for token in (TOKEN, ""):
         with TestClient(create_http_app(stack, pages=False, token=token)) as anonymous:
             health = anonymous.get("/healthz")
             assert (health.status_code, health.json()) == (200, {"ok": True}), health.text
-            assert anonymous.get("/v1/status").status_code == (401 if token else 503)
-            assert anonymous.get("/v1/accounts/1001/admins").status_code == (401 if token else 503)
+            assert anonymous.get("/v1/status").status_code == 401
+            assert anonymous.get("/v1/accounts/1001/admins").status_code == 401
 
 
 def test_the_api_alone_serves_no_pages_and_beside_the_pages_only_its_routes_want_the_token(stack):

@@ -1,0 +1,178 @@
+"""API keys: their text form, their keyed hash, what each key may do, and when it stops working.
+
+A key reads `ea_<id>_<secret>`: the fixed `ea_` prefix lets secret scanners match it, the 12-character id finds
+its row in one indexed read, and the secret (32 random bytes, base64url) is stored only as an HMAC-SHA256 under a
+key derived from the master key, compared in constant time. An account key acts as the person who created it on
+the accounts it names; a support key acts as `support` on every account.
+"""
+from __future__ import annotations
+
+import base64
+import hmac
+import re
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from domain.emails import email_key
+from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
+
+KEY_PREFIX = "ea_"
+ID_CHARS = 12
+SECRET_BYTES = 32
+WEBHOOK_SECRET_PREFIX = "whsec_"
+SUPPORT = "support"
+DEFAULT_LIFETIME = "90d"  # how long a new key works unless told
+DEFAULT_GRACE = "24h"  # how long a rotated key's old secret keeps working unless told
+LAST_USED_STEP = timedelta(minutes=1)  # last_used_at is written at most this often per key
+MAX_NAME_CHARS = 64
+
+_ID_ALPHABET = string.ascii_letters + string.digits  # no "_" or "-": the id ends at the next "_"
+_KEY = re.compile(rf"{KEY_PREFIX}(?P<id>[A-Za-z0-9]{{{ID_CHARS}}})_(?P<secret>[A-Za-z0-9_-]{{43}})")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_DURATION = re.compile(r"(?P<count>[0-9]{1,6})(?P<unit>[mhd])")
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+_HASH = re.compile(r"v1\$(?P<key_id>[0-9a-f]{16})\$(?P<digest>[A-Za-z0-9+/]{43})")
+_HMAC_KEY_INFO = b"envadmin api key hashes v1"
+
+
+class KeyRefused(Exception):
+    """A key that may not do what a request asks; the message names what the key lacks."""
+
+
+def new_key_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(ID_CHARS))
+
+
+def new_key(key_id: str) -> str:
+    """A fresh key with this id: the id stays across rotations, the secret changes."""
+    return f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(SECRET_BYTES)}"
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret: `whsec_` and the base64 of 32 random bytes."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def key_id_of(presented: str) -> str | None:
+    """The id part of a presented key, or None if it does not have a key's form."""
+    found = _KEY.fullmatch(presented)
+    return found["id"] if found else None
+
+
+def hash_key(key: str, master: MasterKey) -> str:
+    """The stored form of a key: `v1$<master key id>$<base64 HMAC-SHA256>`, keyed from the master key."""
+    return f"v1${master.key_id}${_digest(master, key)}"
+
+
+def key_matches(stored_hash: str | None, presented: str, keys: MasterKeys) -> bool:
+    """Whether the presented key is the one hashed, compared in constant time; False for a hash under a master key
+    this process does not hold."""
+    found = _HASH.fullmatch(stored_hash or "")
+    if found is None:
+        return False
+    try:
+        [master] = keys.candidates(found["key_id"], "an API key hash")
+    except WrongMasterKey:
+        return False
+    return hmac.compare_digest(_digest(master, presented).encode(), found["digest"].encode())
+
+
+def check_name(name: str) -> str:
+    """A key's name, if acceptable: letters, digits, '.', '_' and '-', at most 64; ValueError otherwise."""
+    if not _NAME.fullmatch(name) or len(name) > MAX_NAME_CHARS:
+        raise ValueError(f"a key's name is 1 to {MAX_NAME_CHARS} letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit")
+    return name
+
+
+def parse_duration(text: str, what: str) -> timedelta:
+    """`30m`, `24h` or `90d` as a timedelta; ValueError naming `what` otherwise."""
+    found = _DURATION.fullmatch(text.strip())
+    if found is None or int(found["count"]) == 0:
+        raise ValueError(f"{what}: expected a positive number of minutes, hours or days, like 30m, 24h or 90d, "
+                         f"not {text!r}")
+    return int(found["count"]) * _UNITS[found["unit"]]
+
+
+@dataclass(frozen=True)
+class KeyScope:
+    """What a key may touch and whom it acts as: `accounts` None for a support key (every account).
+
+    `any_actor`: the shared ENVADMIN_API_TOKEN of existing deployments, which names whichever actor it submits
+    for (support when it names none), as it always could; every API key acts as its own person only."""
+
+    name: str
+    person: str
+    accounts: tuple[str, ...] | None
+    any_actor: bool = False
+
+    @classmethod
+    def support(cls, name: str) -> "KeyScope":
+        return cls(name, SUPPORT, None)
+
+    @classmethod
+    def shared_token(cls, name: str) -> "KeyScope":
+        return cls(name, SUPPORT, None, any_actor=True)
+
+    @property
+    def is_support(self) -> bool:
+        return self.accounts is None
+
+    def covers(self, account: str) -> bool:
+        return self.accounts is None or account in self.accounts
+
+    def describe(self) -> str:
+        return "support (every account)" if self.accounts is None else "accounts " + ", ".join(self.accounts)
+
+    def actor_for(self, account: str, actor: str | None) -> str:
+        """Who a command of this key acts as: the key's person. KeyRefused if the account is not the key's, or
+        `actor` names someone else."""
+        if not self.covers(account):
+            raise KeyRefused(f"the key {self.name} may not act on account {account}; it covers "
+                             f"{', '.join(self.accounts or ())}")
+        if actor is not None and not self.any_actor and email_key(actor) != email_key(self.person):
+            raise KeyRefused(f"the key {self.name} acts as {self.person} only, not as {actor}")
+        return actor if actor is not None else self.person
+
+
+@dataclass(frozen=True)
+class KeyState:
+    """When a key was made unusable, if it was: what decides whether a right secret is still let in."""
+
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why the key may not be used at `now`, or None if it may."""
+        if self.revoked_at is not None and self.revoked_at <= now:
+            return "this API key was revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "this API key has expired"
+        return None
+
+
+def uses_previous(previous_until: datetime | None, now: datetime) -> bool:
+    """Whether a rotated key's previous secret still works at `now` (its grace period has not ended)."""
+    return previous_until is not None and now < previous_until
+
+
+def due_last_used(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether last_used_at is worth writing: never written, or older than LAST_USED_STEP."""
+    return last_used_at is None or now - last_used_at >= LAST_USED_STEP
+
+
+def _digest(master: MasterKey, key: str) -> str:
+    mac = hmac.digest(_hmac_key(master.secret.get_secret_value()), key.encode("utf-8", "surrogatepass"), "sha256")
+    return base64.b64encode(mac).decode().rstrip("=")
+
+
+@lru_cache(maxsize=16)
+def _hmac_key(master: bytes) -> bytes:
+    """The HMAC key derived from a master key's bytes, once per key: every API request hashes one key."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HMAC_KEY_INFO).derive(master)
