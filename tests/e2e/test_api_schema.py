@@ -14,9 +14,9 @@ from openapi_spec_validator import validate
 
 from domain.commands import COMMAND_TYPES
 from producers.api.answers import (
+    Accepted,
     AccountAdmins,
     AccountGroups,
-    Accepted,
     AuditTrailPage,
     CommandState,
     Health,
