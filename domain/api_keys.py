@@ -14,10 +14,6 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.emails import email_key
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
@@ -67,7 +63,7 @@ def key_id_of(presented: str) -> str | None:
 
 def hash_key(key: str, master: MasterKey) -> str:
     """The stored form of a key: `v1$<master key id>$<base64 HMAC-SHA256>`, keyed from the master key."""
-    return f"v1${master.key_id}${_digest(master, key)}"
+    return f"v1${master.key_id}${master.keyed_digest(key, _HMAC_KEY_INFO)}"
 
 
 def key_matches(stored_hash: str | None, presented: str, keys: MasterKeys) -> bool:
@@ -80,7 +76,7 @@ def key_matches(stored_hash: str | None, presented: str, keys: MasterKeys) -> bo
         [master] = keys.candidates(found["key_id"], "an API key hash")
     except WrongMasterKey:
         return False
-    return hmac.compare_digest(_digest(master, presented).encode(), found["digest"].encode())
+    return hmac.compare_digest(master.keyed_digest(presented, _HMAC_KEY_INFO).encode(), found["digest"].encode())
 
 
 def check_name(name: str) -> str:
@@ -166,13 +162,3 @@ def due_last_used(last_used_at: datetime | None, now: datetime) -> bool:
     """Whether last_used_at is worth writing: never written, or older than LAST_USED_STEP."""
     return last_used_at is None or now - last_used_at >= LAST_USED_STEP
 
-
-def _digest(master: MasterKey, key: str) -> str:
-    mac = hmac.digest(_hmac_key(master.secret.get_secret_value()), key.encode("utf-8", "surrogatepass"), "sha256")
-    return base64.b64encode(mac).decode().rstrip("=")
-
-
-@lru_cache(maxsize=16)
-def _hmac_key(master: bytes) -> bytes:
-    """The HMAC key derived from a master key's bytes, once per key: every API request hashes one key."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HMAC_KEY_INFO).derive(master)

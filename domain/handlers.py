@@ -11,16 +11,7 @@ from domain import commands as c
 from domain import events as ev
 from domain.command_audit import audit_entry, retry_correlation
 from domain.errors import NotAuthorized, Refused, Superseded
-from domain.model import (
-    ADMIN_GROUP,
-    ADMIN_GROUP_KEY,
-    SUPPORT,
-    WHOLE_GROUP,
-    Account,
-    Group,
-    email_key,
-    group_key,
-)
+from domain.model import ADMIN_GROUP, ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, Account, Group, email_key, group_key
 from domain.ports import AuditTrail, Groups, MembershipRepository, Memberships, PendingGrants, Repository
 from domain.states import CommandStatus, GrantStatus
 

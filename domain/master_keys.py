@@ -1,12 +1,17 @@
 """Master keys: the one that wraps new secrets, older ones that still open, each known by a short id."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import os
+from functools import lru_cache
 from typing import Iterable
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretBytes
 
 KEY_BYTES = 32
@@ -48,6 +53,20 @@ class MasterKey:
     def open(self, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
         """The plain bytes; InvalidTag if any byte (or the aad) differs from what was sealed."""
         return AESGCM(self.secret.get_secret_value()).decrypt(nonce, ciphertext, aad)
+
+    def keyed_digest(self, text: str, purpose: bytes) -> str:
+        """HMAC-SHA256 of `text` (unpadded base64) under a key derived from this one for `purpose`, so that the
+        digests of one purpose (temporary passwords, API keys) never serve another."""
+        mac = hmac.digest(_derived_key(self.secret.get_secret_value(), purpose),
+                          text.encode("utf-8", "surrogatepass"), "sha256")
+        return base64.b64encode(mac).decode().rstrip("=")
+
+
+@lru_cache(maxsize=32)
+def _derived_key(master: bytes, purpose: bytes) -> bytes:
+    """The HMAC key of a purpose, derived once per master key: a job hashes 100,000 temporary passwords, and every
+    API request hashes its key."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
 
 
 class MasterKeys:

@@ -4,16 +4,12 @@ A temporary hash reads `$envadmin-temporary-hmac-sha256$v=1$key=<master key id>$
 """
 from __future__ import annotations
 
-import base64
 import hmac
 import re
 import secrets
-from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 
@@ -40,7 +36,7 @@ def hash_temporary_password(password: str, key: MasterKey) -> str:
     happens to a 96-bit random secret that is never chosen twice; without the master key nobody can even
     test a guess against the stored hash.
     """
-    return f"{TEMPORARY_HASH_PREFIX}{key.key_id}${_digest(key, password)}"
+    return f"{TEMPORARY_HASH_PREFIX}{key.key_id}${key.keyed_digest(password, _HMAC_KEY_INFO)}"
 
 
 def is_temporary_hash(password_hash: str) -> bool:
@@ -89,15 +85,5 @@ def _verify_temporary(password_hash: str, password: str, keys: MasterKeys | None
         [key] = keys.candidates(found["key_id"], "a temporary password hash")
     except WrongMasterKey:
         return False
-    return hmac.compare_digest(_digest(key, password).encode(), found["digest"].encode())
+    return hmac.compare_digest(key.keyed_digest(password, _HMAC_KEY_INFO).encode(), found["digest"].encode())
 
-
-def _digest(key: MasterKey, password: str) -> str:
-    mac = hmac.digest(_hmac_key(key.secret.get_secret_value()), password.encode("utf-8", "surrogatepass"), "sha256")
-    return base64.b64encode(mac).decode().rstrip("=")
-
-
-@lru_cache(maxsize=16)
-def _hmac_key(master: bytes) -> bytes:
-    """The HMAC key derived from a master key's bytes, once per key: a job hashes 100,000 passwords."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HMAC_KEY_INFO).derive(master)
