@@ -33,6 +33,7 @@ _KEY = re.compile(rf"{KEY_PREFIX}(?P<id>[A-Za-z0-9]{{{ID_CHARS}}})_(?P<secret>[A
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _DURATION = re.compile(r"(?P<count>[0-9]{1,6})(?P<unit>[mhd])")
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+HASH_PREFIX = "v1$"  # then the master key's id, "$" and the digest
 _HASH = re.compile(r"v1\$(?P<key_id>[0-9a-f]{16})\$(?P<digest>[A-Za-z0-9+/]{43})")
 _HMAC_KEY_INFO = b"envadmin api key hashes v1"
 
@@ -63,7 +64,13 @@ def key_id_of(presented: str) -> str | None:
 
 def hash_key(key: str, master: MasterKey) -> str:
     """The stored form of a key: `v1$<master key id>$<base64 HMAC-SHA256>`, keyed from the master key."""
-    return f"v1${master.key_id}${master.keyed_digest(key, _HMAC_KEY_INFO)}"
+    return f"{HASH_PREFIX}{master.key_id}${master.keyed_digest(key, _HMAC_KEY_INFO)}"
+
+
+def hashed_under(stored_hash: str | None) -> str | None:
+    """The id of the master key a stored hash is keyed from; None if it is no key hash."""
+    found = _HASH.fullmatch(stored_hash or "")
+    return found["key_id"] if found else None
 
 
 def key_matches(stored_hash: str | None, presented: str, keys: MasterKeys) -> bool:

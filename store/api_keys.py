@@ -14,6 +14,7 @@ from uuid import uuid4
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from domain import events as ev
 from domain.api_keys import (
     SUPPORT,
     KeyScope,
@@ -21,6 +22,7 @@ from domain.api_keys import (
     check_name,
     due_last_used,
     hash_key,
+    hashed_under,
     key_id_of,
     key_matches,
     new_key,
@@ -28,9 +30,8 @@ from domain.api_keys import (
     new_webhook_secret,
     uses_previous,
 )
-from domain import events as ev
 from domain.emails import normal_email
-from domain.master_keys import MasterKeys
+from domain.master_keys import MasterKey, MasterKeys
 from domain.model import AuditEntry
 from store.reads.accounts import administers
 from store.reads.queries import account_exists
@@ -174,9 +175,18 @@ def resolve_key(engine: Engine, keys: MasterKeys, presented: str, now: datetime)
     if not right:
         return Resolved(False)
     refusal = KeyState(row.expires_at, row.revoked_at).refusal(now)
+    changes = {}
     if refusal is None and due_last_used(row.last_used_at, now):
+        changes["last_used_at"] = now
+    if refusal is None and hashed_under(row.key_hash) != keys.current.key_id and \
+            key_matches(row.key_hash, presented, keys):
+        # The key is known only now, as it is presented: its hash moves to the current master key, so that an
+        # old master key can be retired without breaking the keys in use.
+        changes["key_hash"] = hash_key(presented, keys.current)
+    if changes:
         with engine.begin() as conn:
-            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.key_hash == row.key_hash)
+                         .values(**changes))
     return Resolved(True, _scope(row), refusal)
 
 
@@ -190,6 +200,14 @@ def webhook_secret(engine: Engine, keys: MasterKeys, name: str) -> str | None:
         return None
     return keys.open(row.webhook_key_id, row.webhook_nonce, row.webhook_sealed, _webhook_aad(row.id),
                      "a webhook secret").decode()
+
+
+def resealed_webhook_secret(row, keys: MasterKeys, new: MasterKey) -> dict:
+    """The columns that move a key's webhook secret under the `new` master key."""
+    plain = keys.open(row.webhook_key_id, row.webhook_nonce, row.webhook_sealed, _webhook_aad(row.id),
+                      "a webhook secret")
+    nonce, sealed = new.seal(plain, _webhook_aad(row.id))
+    return {"webhook_nonce": nonce, "webhook_sealed": sealed, "webhook_key_id": new.key_id}
 
 
 def _audit(conn: Connection, now: datetime, scope: KeyScope, actor: str, source: str, event_in) -> None:

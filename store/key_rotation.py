@@ -1,10 +1,12 @@
-"""Re-wraps what the master key protects (envelope keys, mail bodies) under a new master key, in batches.
+"""Re-wraps what the master key protects (envelope keys, mail bodies, API keys' webhook secrets) under a new master
+key, in batches.
 
 Each batch is one transaction and stamps its rows with the new key's id, so a run that is interrupted
 resumes where it stopped: the next run picks only rows not yet under the new key.
 
-Temporary password hashes are keyed from a master key too (domain.passwords), but a hash cannot be re-wrapped:
-they are only counted, by key, so the operator knows which old key they still need.
+Temporary password hashes and API key hashes are keyed from a master key too (domain.passwords, domain.api_keys),
+but a hash cannot be re-wrapped: they are only counted, by key, so the operator knows which old key they still need.
+(An API key's hash moves to the current key by itself the next time the key is used: store.api_keys.resolve_key.)
 """
 from __future__ import annotations
 
@@ -12,16 +14,19 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Engine, Row, Table, func, or_, select
+from sqlalchemy import Engine, Row, Table, func, or_, select, true
 
+from domain.api_keys import HASH_PREFIX as API_KEY_HASH_PREFIX
 from domain.envelope import SealedEnvelope, TamperedEnvelope, rewrap
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.passwords import KEY_ID_CHARS, TEMPORARY_HASH_PREFIX
+from store.api_keys import resealed_webhook_secret
 from store.bulk_sql import update_rows
 from store.mail_outbox import rewrapped_body
-from store.tables import envelopes, mail_outbox, users
+from store.tables import api_keys, envelopes, mail_outbox, users
 
-WHAT = {"envelopes": ("envelope key", "envelope keys"), "mail_outbox": ("mail body", "mail bodies")}
+WHAT = {"envelopes": ("envelope key", "envelope keys"), "mail_outbox": ("mail body", "mail bodies"),
+        "api_keys": ("webhook secret", "webhook secrets")}
 
 
 @dataclass
@@ -35,9 +40,17 @@ class RotationReport:
 def wrapped_counts(engine: Engine) -> dict[str, dict[str | None, int]]:
     """Rows of each table by the id of the master key that wraps them (None: from before key ids)."""
     with engine.connect() as conn:
-        return {table.name: dict(conn.execute(select(table.c.key_id, func.count())
-                                              .group_by(table.c.key_id)).all())
-                for table in (envelopes, mail_outbox)}
+        return {table.name: dict(conn.execute(select(_wrapping_key(table), func.count()).where(_wrapped(table))
+                                              .group_by(_wrapping_key(table))).all())
+                for table in (envelopes, mail_outbox, api_keys)}
+
+
+def api_key_hash_counts(engine: Engine) -> dict[str, int]:
+    """Usable API keys whose hash is keyed from each master key, by the key's id."""
+    key_id = func.substr(api_keys.c.key_hash, len(API_KEY_HASH_PREFIX) + 1, KEY_ID_CHARS)
+    with engine.connect() as conn:
+        return dict(conn.execute(select(key_id, func.count()).where(api_keys.c.revoked_at.is_(None))
+                                 .group_by(key_id)).all())
 
 
 def temporary_password_counts(engine: Engine) -> dict[str, int]:
@@ -58,7 +71,8 @@ def rotate_master_key(engine: Engine, keys: MasterKeys, new: MasterKey, batch: i
     """
     reader = check_rotation(engine, keys, new)
     report = RotationReport()
-    for table, rewrapped in ((envelopes, _envelope_columns), (mail_outbox, rewrapped_body)):
+    for table, rewrapped in ((envelopes, _envelope_columns), (mail_outbox, rewrapped_body),
+                             (api_keys, resealed_webhook_secret)):
         after = None
         while True:
             with engine.begin() as conn:
@@ -81,10 +95,21 @@ def rotate_master_key(engine: Engine, keys: MasterKeys, new: MasterKey, batch: i
 
 def _not_yet_under(table: Table, new: MasterKey, after, batch: int):
     """The next batch of rows whose key id is not the new key's, by id; locked against a sender."""
-    query = select(table).where(or_(table.c.key_id.is_(None), table.c.key_id != new.key_id))
+    key_id = _wrapping_key(table)
+    query = select(table).where(_wrapped(table), or_(key_id.is_(None), key_id != new.key_id))
     if after is not None:  # rows that could not be opened are left behind the cursor, not read again
         query = query.where(table.c.id > after)
     return query.order_by(table.c.id).limit(batch).with_for_update()
+
+
+def _wrapping_key(table: Table):
+    """The column naming the master key that wraps a row's secret."""
+    return table.c.webhook_key_id if table is api_keys else table.c.key_id
+
+
+def _wrapped(table: Table):
+    """Rows that hold a wrapped secret: an API key has one only if it has a callback."""
+    return table.c.webhook_sealed.is_not(None) if table is api_keys else true()
 
 
 def _envelope_columns(row: Row, keys: MasterKeys, new: MasterKey) -> dict:

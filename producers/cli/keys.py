@@ -9,7 +9,14 @@ import typer
 from config.master_key import MAKE_ONE, MasterKeyError, parse_key
 from domain.master_keys import MasterKey, MasterKeys
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, print_json, print_lines, read_stdin_lines
-from store.key_rotation import WHAT, check_rotation, rotate_master_key, temporary_password_counts, wrapped_counts
+from store.key_rotation import (
+    WHAT,
+    api_key_hash_counts,
+    check_rotation,
+    rotate_master_key,
+    temporary_password_counts,
+    wrapped_counts,
+)
 
 keys_app = typer.Typer(help="The master key (ENVADMIN_MASTER_KEY): rotate it, see which key wraps what.",
                        no_args_is_help=True)
@@ -39,15 +46,17 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
     left = sum(count for counts in wrapped_counts(api.engine).values()
                for key_id, count in counts.items() if key_id != new.key_id)
     temporary = {key_id: n for key_id, n in temporary_password_counts(api.engine).items() if key_id != new.key_id}
-    steps = next_steps(keys, new, key_file, left, sum(n for key_id, n in temporary.items() if after.holds(key_id)))
-    notes = temporary_password_notes(temporary, after, key_file)
+    hashed_keys = {key_id: n for key_id, n in api_key_hash_counts(api.engine).items() if key_id != new.key_id}
+    steps = next_steps(keys, new, key_file, left,
+                       sum(n for key_id, n in (*temporary.items(), *hashed_keys.items()) if after.holds(key_id)))
+    notes = [*temporary_password_notes(temporary, after, key_file), *api_key_notes(hashed_keys, after, key_file)]
     if as_json:
         print_json({"key_id": new.key_id, "rewrapped": report.rewrapped, "unreadable": report.unreadable,
                     "left_under_other_keys": left, "temporary_passwords_under_other_keys": temporary,
-                    "next_steps": [*notes, *steps]})
+                    "api_keys_under_other_keys": hashed_keys, "next_steps": [*notes, *steps]})
     else:
         done = " and ".join(f"{n} {WHAT[table][0] if n == 1 else WHAT[table][1]}"
-                            for table, n in report.rewrapped.items())
+                            for table, n in report.rewrapped.items() if n or table != "api_keys")
         print_lines([f"{done} re-wrapped under master key {new.key_id} "
                      f"(was {', '.join(keys.ids)}).",
                      *(f"could not open {what}" for what in report.unreadable), *notes, *steps])
@@ -62,8 +71,8 @@ def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: in
         if left:
             return [f"{left} rows are still under another key: run this again once every host uses the new key."]
         if temporary:
-            return [f"Every envelope key and mail body is under the new key; {old_keys} may be removed once the "
-                    f"{temporary} temporary passwords above are changed or replaced."]
+            return [f"Every wrapped secret is under the new key; {old_keys} may be removed once the {temporary} "
+                    f"temporary passwords and API keys above are changed, used or replaced."]
         return [f"Nothing is left under an old key: {old_keys} may be removed."]
     if key_file is not None:
         return [f"{key_file} now holds the new key; the old one is kept in {old_keys}.",
@@ -98,6 +107,26 @@ def temporary_password_notes(counts: dict[str, int], keys: MasterKeys, key_file:
     return notes
 
 
+def api_key_notes(counts: dict[str, int], keys: MasterKeys, key_file: Path | None) -> list[str]:
+    """What becomes of the API keys hashed with keys other than the current one: each moves to the current key the
+    next time it is used; one not used before its master key is retired stops working."""
+    notes = []
+    for key_id, count in sorted(counts.items()):
+        if key_id == keys.current.key_id:
+            continue
+        many = f"{count} API key{'s' if count != 1 else ''}"
+        if keys.holds(key_id):
+            notes.append(f"{many} {'is' if count == 1 else 'are'} hashed with old master key {key_id}: each moves "
+                         f"to the current key the next time it is used; one not used before that key is retired "
+                         f"({_old_keys_place(key_file)}) stops working (then `envadmin api-key rotate NAME` gives "
+                         f"it a new secret).")
+        else:
+            notes.append(f"{many} {'is' if count == 1 else 'are'} hashed with master key {key_id}, which is not "
+                         f"configured: {'it no longer works' if count == 1 else 'they no longer work'}; give "
+                         f"{'it' if count == 1 else 'each'} a new secret with `envadmin api-key rotate NAME`.")
+    return notes
+
+
 def _old_keys_place(key_file: Path | None) -> str:
     return f"{key_file}.old" if key_file else "ENVADMIN_OLD_MASTER_KEYS"
 
@@ -109,10 +138,11 @@ def status(as_json: Json = False) -> None:
     keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
     counts = wrapped_counts(api.engine)
     temporary = temporary_password_counts(api.engine)
+    hashed_keys = api_key_hash_counts(api.engine)
     if as_json:
         print_json({"key_id": keys.current.key_id, "old_key_ids": [k.key_id for k in keys.older],
                     "wrapped": {table: {str(k): n for k, n in c.items()} for table, c in counts.items()},
-                    "temporary_passwords": temporary})
+                    "temporary_passwords": temporary, "api_keys": hashed_keys})
         return
     lines = [f"master key: {keys.current.key_id}",
              f"old keys: {', '.join(k.key_id for k in keys.older) or '-'}"]
@@ -124,5 +154,8 @@ def status(as_json: Json = False) -> None:
     for key_id, count in sorted(temporary.items()):
         lines.append(f"temporary passwords: {count} hashed with {key_id}"
                      f"{'' if keys.holds(key_id) else ' (not configured here)'}")
+    for key_id, count in sorted(hashed_keys.items()):
+        lines.append(f"API keys: {count} hashed with {key_id}{'' if keys.holds(key_id) else ' (not configured here)'}")
     lines += temporary_password_notes(temporary, keys, api.settings.master_key_file)
+    lines += api_key_notes(hashed_keys, keys, api.settings.master_key_file)
     print_lines(lines)

@@ -162,8 +162,9 @@ def test_keys_rotate_rewraps_under_the_new_key_and_says_what_to_do(invited):
     status = one_json_object(CliStack(stack.name, stack.settings, only_new, stack.cwd).cli(
         "keys", "status", "--json"), 0)
     assert status == {"key_id": key_id(new), "old_key_ids": [],
-                      "wrapped": {"envelopes": {key_id(new): 1}, "mail_outbox": {key_id(new): 1}},
-                      "temporary_passwords": {key_id(old_key): 1}}
+                      "wrapped": {"envelopes": {key_id(new): 1}, "mail_outbox": {key_id(new): 1},
+                                  "api_keys": {}},
+                      "temporary_passwords": {key_id(old_key): 1}, "api_keys": {}}
     retired = login(stack, only_new, TOM, toms)  # the old key is gone: Tom needs a new temporary password
     assert retired.stderr == "error: wrong email or password\n", describe(retired)
     if stack.name == "postgres":

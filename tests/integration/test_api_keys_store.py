@@ -2,14 +2,17 @@
 keyed hash, resolved by id, rotated with a grace period, revoked, and never listed with their secret."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert, inspect, select
 
 from domain.api_keys import KeyScope
+from domain.master_keys import MasterKey, MasterKeys
 from domain.model import ADMIN_GROUP_KEY
 from store.api_keys import ApiKeyError, create_key, list_keys, resolve_key, revoke_key, rotate_key, webhook_secret
+from store.key_rotation import api_key_hash_counts, rotate_master_key
 from store.tables import api_keys, audit_log, memberships
 from workers.runtime import Runtime
 
@@ -154,3 +157,23 @@ def test_making_rotating_and_revoking_a_key_is_in_the_audit_trail_of_each_accoun
         ("1002", "apikey.revoked", "support", "hr", ""),
         (None, "apikey.created", "support", "ops", "support (every account), acting as support"),
     ]
+
+
+def test_a_new_master_key_reseals_webhook_secrets_and_a_key_in_use_moves_its_hash_to_it(store):
+    engine, old_keys = store
+    issued = create_key(engine, old_keys, "hr-sync", NOW, accounts=["1001"], by=ALICE,
+                        callback_url="https://hr.example/hooks")
+    idle = create_key(engine, old_keys, "idle", NOW, accounts=["1001"], by=ALICE)
+    new = MasterKey(os.urandom(32))
+    keys = MasterKeys(new, [old_keys.current])
+    assert api_key_hash_counts(engine) == {old_keys.current.key_id: 2}
+
+    report = rotate_master_key(engine, old_keys, new)
+
+    assert report.rewrapped["api_keys"] == 1
+    assert webhook_secret(engine, MasterKeys(new, []), "hr-sync") == issued.webhook_secret
+    assert resolve_key(engine, keys, issued.key, NOW).right
+    assert api_key_hash_counts(engine) == {new.key_id: 1, old_keys.current.key_id: 1}
+    # Once the old master key is retired, the key used meanwhile still works and the idle one does not.
+    assert resolve_key(engine, MasterKeys(new, []), issued.key, NOW).right
+    assert not resolve_key(engine, MasterKeys(new, []), idle.key, NOW).right

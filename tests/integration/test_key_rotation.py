@@ -70,7 +70,8 @@ def invited(database_url, tmp_path):
 def test_rotation_moves_every_envelope_key_and_mail_body_to_the_new_key_resuming_after_an_interruption(invited):
     settings, client, key_a, envelope, pending_mail = invited
     key_b = MasterKey(os.urandom(32))
-    assert wrapped_counts(client.engine) == {"envelopes": {key_a.key_id: 3}, "mail_outbox": {key_a.key_id: 4}}
+    assert wrapped_counts(client.engine) == {"envelopes": {key_a.key_id: 3}, "mail_outbox": {key_a.key_id: 4},
+                                            "api_keys": {}}
 
     def interrupt(table: str, done: int) -> None:
         raise Interrupted
@@ -83,8 +84,9 @@ def test_rotation_moves_every_envelope_key_and_mail_body_to_the_new_key_resuming
 
     report = rotate_master_key(client.engine, MasterKeys(key_b, [key_a]), key_b, batch=2)
 
-    assert report.rewrapped == {"envelopes": 1, "mail_outbox": 4} and report.unreadable == []
-    assert wrapped_counts(client.engine) == {"envelopes": {key_b.key_id: 3}, "mail_outbox": {key_b.key_id: 4}}
+    assert report.rewrapped == {"envelopes": 1, "mail_outbox": 4, "api_keys": 0} and report.unreadable == []
+    assert wrapped_counts(client.engine) == {"envelopes": {key_b.key_id: 3}, "mail_outbox": {key_b.key_id: 4},
+                                            "api_keys": {}}
     only_b = keyed(settings, key_b)
     message = open_envelope(Client(only_b), envelope, INVITEES[0], PASSWORD)
     assert (message["to"], message["invited_by"]) == (INVITEES[0], "alice@example.com")
@@ -100,7 +102,7 @@ def test_a_second_run_has_nothing_left_to_do(invited):
     rotate_master_key(client.engine, MasterKeys(key_b, [key_a]), key_b)
     again = rotate_master_key(client.engine, MasterKeys(key_b, [key_a]), key_b)
 
-    assert again.rewrapped == {"envelopes": 0, "mail_outbox": 0}
+    assert again.rewrapped == {"envelopes": 0, "mail_outbox": 0, "api_keys": 0}
 
 
 def test_a_reader_without_the_wrapping_key_is_refused_by_key_id(invited):
