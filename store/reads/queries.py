@@ -1,6 +1,7 @@
 """Read side: what the CLI, the API and dashboards show."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -73,17 +74,26 @@ def admins(engine: Engine, account: str) -> list[str]:
                                  .order_by(users.c.email_key)).scalars())
 
 
-def status_counts(engine: Engine) -> dict[str, int]:
+def status_counts(engine: Engine, accounts: Sequence[str] | None = None) -> dict[str, int]:
+    """Commands by status: of these accounts only, or of all when None."""
+    query = select(commands.c.status, func.count()).group_by(commands.c.status)
+    if accounts is not None:
+        query = query.where(commands.c.account.in_(accounts))
     with _read(engine) as conn:
-        rows = conn.execute(select(commands.c.status, func.count()).group_by(commands.c.status)).all()
+        rows = conn.execute(query).all()
     counts = {status: 0 for status in CommandStatus}
     counts.update({status: n for status, n in rows})
     return counts
 
 
-def dead_letter_count(engine: Engine) -> int:
+def dead_letter_count(engine: Engine, accounts: Sequence[str] | None = None) -> int:
+    """Dead letters: of commands of these accounts only, or all when None."""
+    query = select(func.count()).select_from(dead_letters)
+    if accounts is not None:
+        query = query.join(commands, commands.c.id == dead_letters.c.command_id).where(
+            commands.c.account.in_(accounts))
     with _read(engine) as conn:
-        return conn.execute(select(func.count()).select_from(dead_letters)).scalar_one()
+        return conn.execute(query).scalar_one()
 
 
 def list_dead_letters(engine: Engine, limit: int = 100) -> list[dict]:

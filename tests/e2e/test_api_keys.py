@@ -76,6 +76,11 @@ def test_an_account_key_touches_its_accounts_only_and_acts_as_its_person(api, st
             hidden = api.get(path, headers=alice)
             assert hidden.status_code == 404, (path, hidden.text)
         assert api.get("/v1/accounts/1002/admins").status_code == 200  # the shared token sees every account
+        everything = api.get("/v1/status").json()["commands"]
+        own = api.get("/v1/status", headers=alice).json()["commands"]
+        # Account 1002's two commands (its creation, applied; Carol's grant to Dave, pending) are not Alice's key's.
+        assert own == everything | {"applied": everything["applied"] - 1, "pending": everything["pending"] - 1}
+        assert own["applied"] == 3
     trail = audit_page(api.app.state.client.engine, "1001", AuditFilter(action="user.added"),
                        older=None, size=10).entries
     by_key = {entry.target: entry.actor for entry in trail if entry.target != ALICE}  # Alice came with 1001
