@@ -39,7 +39,7 @@ def lock_key(conn: Connection, owner: str, key: str) -> bool:
     transaction begins (store.engine), so writers there come one at a time: the key is always free."""
     if conn.dialect.name != "postgresql":
         return True
-    return conn.execute(text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
+    return conn.execute(text("SELECT pg_try_advisory_xact_lock(CAST(:space AS integer), CAST(:key AS integer))"),
                         {"space": _LOCK_SPACE, "key": _lock_id(owner, key)}).scalar_one()
 
 
