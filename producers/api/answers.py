@@ -132,12 +132,12 @@ SUBMISSION = {
     400: _error("The Idempotency-Key header is malformed (1 to 255 printable ASCII characters) or given twice",
                 f"{IDEMPOTENCY_KEY}: is 300 characters long; expected 1 to 255 printable ASCII characters, a "
                 "UUID for instance"),
-    409: _error("The first request with this Idempotency-Key is still being handled: try again after Retry-After",
-                in_flight_message(IDEMPOTENCY_KEY), headers={"Retry-After": "seconds to wait before trying again"}),
     403: _error("A command the key may not submit: another account than the key's, or another actor than its "
                 "person; all are refused, each named by its index",
                 (0, "the key hr-sync may not act on account 2002; it covers 1001")),
     408: _error("The body was not received in time; the connection is closed", "body: not received within 10 s"),
+    409: _error("The first request with this Idempotency-Key is still being handled: try again after Retry-After",
+                in_flight_message(IDEMPOTENCY_KEY), headers={"Retry-After": "seconds to wait before trying again"}),
     413: _error("The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed",
                 "body: at most 1048576 bytes"),
     422: _error("The body is not a command or a batch of commands, or a command is invalid: all are refused, "

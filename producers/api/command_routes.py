@@ -34,7 +34,8 @@ router = v1_router()
 
 
 @router.post("/commands", status_code=202, summary="Submit commands",
-             responses={202: {"model": Accepted, "headers": REPLAYED_HEADER}, **AUTHENTICATED, **SUBMISSION}, openapi_extra=submission_body())
+             responses={202: {"model": Accepted, "headers": REPLAYED_HEADER}, **AUTHENTICATED, **SUBMISSION},
+             openapi_extra=submission_body())
 async def submit_commands(request: Request, client: ApiClient, scope: CallerScope):
     """One command object, or {"commands": [...]} (at most 1000): all accepted, or none. The body is read here,
     after the key is checked: a caller without one never gets its body read. Each command must be on an account

@@ -45,7 +45,8 @@ IDEMPOTENCY_KEY_PARAMETER = {
 
 
 def submission_body() -> dict[str, Any]:
-    """The requestBody of POST /v1/commands (its `openapi_extra`): the submission, with each example."""
+    """What FastAPI cannot see of POST /v1/commands (its `openapi_extra`): the Idempotency-Key header, and the
+    requestBody, the submission with each example."""
     examples = {type_: {"summary": type_, "value": example} for type_, example in COMMAND_EXAMPLES.items()}
     examples["batch"] = {"summary": "a batch, accepted whole or not at all",
                          "value": {"commands": [COMMAND_EXAMPLES["create_group"], COMMAND_EXAMPLES["add_member"]]}}
