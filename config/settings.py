@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     task_time_limit_seconds: float = Field(330.0, gt=0)  # its process is killed
     api_max_body_bytes: int = Field(1024 * 1024, ge=1024)  # an HTTP request body; more gets 413
     api_read_timeout_seconds: float = Field(10.0, gt=0)  # to send a request's headers, then its body; else 408
+    idempotency_key_hours: float = Field(24.0, ge=24)  # an Idempotency-Key's first answer is kept this long, at least
     web_upload_max_bytes: int = Field(50 * 1024 * 1024, ge=1024)  # an onboarding file uploaded in the console
     web_upload_read_timeout_seconds: float = Field(300.0, gt=0)  # to send that upload's body; else 408
     password_reset_minutes: float = Field(30.0, gt=0)  # how long a forgotten-password link works (once)

@@ -358,3 +358,15 @@ api_keys = Table(
     Column("previous_hash", String(80)),  # a rotated key's old secret, valid until previous_until
     Column("previous_until", UTCDateTime),
 )
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    # Whose key: an API key ("key:<name>") or the shared token; one caller's keys never answer another's requests.
+    Column("owner", String(80), primary_key=True),
+    Column("key", String(255), primary_key=True),  # the Idempotency-Key header (or a message's id) as sent
+    Column("fingerprint", String(64), nullable=False),  # SHA-256 (hex) of the first request's canonical JSON
+    Column("status", Integer, nullable=False),  # the first answer, given again to a retry with the same body
+    Column("answer", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_idempotency_keys_created_at", "created_at"),
+)

@@ -12,6 +12,7 @@ from domain.clock import SYSTEM_CLOCK, Clock
 from messaging.broker import (
     APPLY_BATCH,
     EXPIRE_INVITES,
+    PRUNE_IDEMPOTENCY_KEYS,
     PRUNE_LOGIN_FAILURES,
     PRUNE_WEB_SESSIONS,
     RELAY,
@@ -24,6 +25,7 @@ from messaging.broker import (
 )
 from store.credentials import prune_failures
 from store.expiry import expire_invites
+from store.idempotency import prune_keys
 from store.password_resets import prune_resets
 from store.session_rows import prune_sessions, session_limits
 from workers.apply import apply_message
@@ -34,7 +36,7 @@ from workers.runtime import Runtime
 from workers.sender import MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
 
 logger = logging.getLogger(__name__)
-PRUNE_SECONDS = 600  # how often ended login failure records and web sessions are deleted
+PRUNE_SECONDS = 600  # how often ended login failure records, web sessions and idempotency keys are deleted
 
 
 class KeepsArgsSummary(Task):
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
                                  "options": {"expires": PRUNE_SECONDS}},
         "prune-web-sessions": {"task": PRUNE_WEB_SESSIONS, "schedule": PRUNE_SECONDS,
                                "options": {"expires": PRUNE_SECONDS}},
+        "prune-idempotency-keys": {"task": PRUNE_IDEMPOTENCY_KEYS, "schedule": PRUNE_SECONDS,
+                                   "options": {"expires": PRUNE_SECONDS}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -132,6 +136,13 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     def prune_web_sessions():
         with runtime.unit_of_work() as uow:
             pruned = prune_sessions(uow.conn, clock.now(), session_limits(settings))
+            uow.commit()
+        return pruned
+
+    @app.task(name=PRUNE_IDEMPOTENCY_KEYS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_idempotency_keys():
+        with runtime.unit_of_work() as uow:
+            pruned = prune_keys(uow.conn, clock.now() - timedelta(hours=settings.idempotency_key_hours))
             uow.commit()
         return pruned
 

@@ -9,6 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.states import CommandStatus
+from producers.api.idempotency_header import IDEMPOTENCY_KEY, REPLAYED
+from producers.services.idempotent_submission import in_flight_message, mismatch_message
 
 
 class ApiError(BaseModel):
@@ -127,14 +129,24 @@ NO_SUCH_ACCOUNT = {404: _error("No such account", "account 1001 does not exist")
 NO_SUCH_COMMAND = {404: _error("No command with this id",
                                "no command 3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")}
 SUBMISSION = {
+    400: _error("The Idempotency-Key header is malformed (1 to 255 printable ASCII characters) or given twice",
+                f"{IDEMPOTENCY_KEY}: is 300 characters long; expected 1 to 255 printable ASCII characters, a "
+                "UUID for instance"),
     403: _error("A command the key may not submit: another account than the key's, or another actor than its "
                 "person; all are refused, each named by its index",
                 (0, "the key hr-sync may not act on account 2002; it covers 1001")),
     408: _error("The body was not received in time; the connection is closed", "body: not received within 10 s"),
+    409: _error("The first request with this Idempotency-Key is still being handled: try again after Retry-After",
+                in_flight_message(IDEMPOTENCY_KEY), headers={"Retry-After": "seconds to wait before trying again"}),
     413: _error("The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed",
                 "body: at most 1048576 bytes"),
     422: _error("The body is not a command or a batch of commands, or a command is invalid: all are refused, "
-                "each bad command named by its index (null: the body as a whole) with each of its bad fields",
+                "each bad command named by its index (null: the body as a whole) with each of its bad fields. "
+                "Or the Idempotency-Key was used before with another body (nothing is journalled): "
+                f"`{mismatch_message(IDEMPOTENCY_KEY)}`",
                 (1, "email: is required"), (3, "type: unknown command type 'grant'; expected one of "
                                                 "create_account, add_user, grant_admin, ...")),
 }
+REPLAYED_HEADER = {REPLAYED: {
+    "description": "`true` when this is the first answer to the request's Idempotency-Key given again: nothing "
+                   "new was journalled", "schema": {"type": "string", "enum": ["true"]}}}

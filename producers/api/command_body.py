@@ -29,12 +29,21 @@ _CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")
 
 def command_items(body: bytes) -> list[Any]:
     """The submitted command objects, in order: the body is one command or {"commands": [...]}."""
+    return items_of(parsed_body(body))
+
+
+def parsed_body(body: bytes) -> Any:
+    """The body as JSON; Refused (422) if it is not."""
     try:
-        payload = json.loads(body)
+        return json.loads(body)
     except ValueError:
         raise _body_refused("body: not valid JSON") from None
     except RecursionError:
         raise _body_refused("body: JSON nested too deeply to read; a command is a flat object") from None
+
+
+def items_of(payload: Any) -> list[Any]:
+    """The command objects of a parsed body, in order: one command or {"commands": [...]}."""
     if not isinstance(payload, dict):
         raise _body_refused('body: expected a command object or {"commands": [...]}')
     if "commands" not in payload:

@@ -9,14 +9,23 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from domain.api_keys import KeyScope
-from domain.states import CommandStatus
-from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_COMMAND, SUBMISSION, Accepted, CommandState
+from producers.api.answers import (
+    AUTHENTICATED,
+    BAD_PARAMETER,
+    NO_SUCH_COMMAND,
+    REPLAYED_HEADER,
+    SUBMISSION,
+    Accepted,
+    CommandState,
+)
 from producers.api.bearer_token import v1_router
-from producers.api.command_body import command_items, valid_commands
+from producers.api.command_body import items_of, parsed_body, valid_commands
 from producers.api.dependencies import ApiClient, CallerScope
+from producers.api.idempotency_header import answered, idempotency_key
 from producers.api.openapi_document import submission_body
 from producers.api.refusals import refused
 from producers.services.client import Client
+from producers.services.idempotent_submission import Answer, Refusal, accepted, fingerprint, owner_of, submit_once
 from store.reads import queries
 
 logger = logging.getLogger(__name__)
@@ -25,13 +34,19 @@ router = v1_router()
 
 
 @router.post("/commands", status_code=202, summary="Submit commands",
-             responses={202: {"model": Accepted}, **AUTHENTICATED, **SUBMISSION}, openapi_extra=submission_body())
+             responses={202: {"model": Accepted, "headers": REPLAYED_HEADER}, **AUTHENTICATED, **SUBMISSION},
+             openapi_extra=submission_body())
 async def submit_commands(request: Request, client: ApiClient, scope: CallerScope):
     """One command object, or {"commands": [...]} (at most 1000): all accepted, or none. The body is read here,
     after the key is checked: a caller without one never gets its body read. Each command must be on an account
-    of the key and act as its person (403 otherwise, nothing journalled)."""
-    items = command_items(await request.body())
-    return await run_in_threadpool(_submit, client, items, scope)
+    of the key and act as its person (403 otherwise, nothing journalled). With an Idempotency-Key, a retry gets
+    the first answer again (producers.services.idempotent_submission)."""
+    key = idempotency_key(request)
+    payload = parsed_body(await request.body())
+    items = items_of(payload)
+    if key is None:
+        return await run_in_threadpool(_submit, client, items, scope)
+    return answered(await run_in_threadpool(_submit_once, client, items, scope, key, fingerprint(payload)))
 
 
 @router.get("/commands/{command_id}", summary="A command's status and outcome",
@@ -48,6 +63,17 @@ def _submit(client: Client, items: list, scope: KeyScope) -> dict:
     commands = valid_commands(items, client.clock, scope)
     receipt = client.submit(commands)
     if not receipt.published:
-        logger.warning("The broker did not take %d commands now; the relay will publish them.", len(commands))
-    return {"commands": [{"id": str(i), "status": CommandStatus.QUEUED, "reason": None} for i in receipt.ids],
-            "published": receipt.published}
+        _not_published(len(commands))
+    return accepted(receipt.ids, receipt.published)
+
+
+def _submit_once(client: Client, items: list, scope: KeyScope, key: str, body_fingerprint: str) -> Answer | Refusal:
+    result = submit_once(client, owner_of(scope), key, body_fingerprint,
+                         lambda: valid_commands(items, client.clock, scope))
+    if isinstance(result, Answer) and not result.replayed and not result.body["published"]:
+        _not_published(len(result.body["commands"]))
+    return result
+
+
+def _not_published(count: int) -> None:
+    logger.warning("The broker did not take %d commands now; the relay will publish them.", count)

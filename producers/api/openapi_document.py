@@ -2,7 +2,8 @@
 
 POST /v1/commands reads its body itself (for the body limits and the API's own wording of errors), so its body is
 described here: one command or {"commands": [...]}, a command being a union of the command types discriminated by
-`type`, each with only the fields a client sends (the server assigns id, issued_at and source) and an example.
+`type`, each with only the fields a client sends (the server assigns id, issued_at and source) and an example; and
+its Idempotency-Key header, read by hand too, to answer a malformed one with 400.
 Every /v1 operation wants the bearer token (securitySchemes). The web pages are not part of it.
 """
 from __future__ import annotations
@@ -15,7 +16,9 @@ from fastapi.openapi.utils import get_openapi
 from domain.commands import COMMAND_MODELS, Command
 from producers.api.command_body import MAX_COMMANDS, SERVER_ASSIGNED
 from producers.api.command_examples import COMMAND_EXAMPLES
+from producers.api.idempotency_header import IDEMPOTENCY_KEY
 from producers.api.paths import V1
+from producers.services.idempotent_submission import MAX_KEY_CHARS
 
 OPENAPI_PATH = "/openapi.json"
 BEARER = "bearerToken"
@@ -30,13 +33,26 @@ What upstream systems call to administer envadmin's accounts. Every /v1 operatio
 GET /v1/commands/{id} tells each one's outcome. Every refusal is `{"errors": [{"message": ...}]}`."""
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": IDEMPOTENCY_KEY, "in": "header", "required": False,
+    "description": "Makes retrying safe: the same key with the same body within "
+                   "ENVADMIN_IDEMPOTENCY_KEY_HOURS (24 hours at least) answers the first answer again (with "
+                   "`Idempotent-Replayed: true`) and journals nothing; with another body, 422; while the first "
+                   "request with it is handled, 409. Keys are the API key's own. A request refused (4xx) is not "
+                   "remembered.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS, "pattern": "^[ -~]+$"},
+    "example": "6f1c2a9e-4b7d-4e0a-9c3b-8d2e1f0a7b65"}
+
+
 def submission_body() -> dict[str, Any]:
-    """The requestBody of POST /v1/commands (its `openapi_extra`): the submission, with each example."""
+    """What FastAPI cannot see of POST /v1/commands (its `openapi_extra`): the Idempotency-Key header, and the
+    requestBody, the submission with each example."""
     examples = {type_: {"summary": type_, "value": example} for type_, example in COMMAND_EXAMPLES.items()}
     examples["batch"] = {"summary": "a batch, accepted whole or not at all",
                          "value": {"commands": [COMMAND_EXAMPLES["create_group"], COMMAND_EXAMPLES["add_member"]]}}
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": _REF.format(model=SUBMISSION)}, "examples": examples}}}}
+    return {"parameters": [IDEMPOTENCY_KEY_PARAMETER],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": _REF.format(model=SUBMISSION)}, "examples": examples}}}}
 
 
 def command_schemas() -> dict[str, dict[str, Any]]:

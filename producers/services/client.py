@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
+
+from sqlalchemy import Connection
 
 from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
@@ -58,9 +61,15 @@ class Client:
         """The configured master keys (MasterKeyError if missing or malformed), read anew at each call."""
         return MasterKeys.from_secrets(*self.settings.master_key_secrets())
 
-    def submit(self, commands: list[Command]) -> Receipt:
-        """Journal the commands in one transaction, then publish; a failed publish is left to the relay."""
+    def submit(self, commands: list[Command], *,
+               idempotency: Callable[[Connection], None] | None = None) -> Receipt:
+        """Journal the commands in one transaction, then publish; a failed publish is left to the relay.
+
+        `idempotency`: a write of the caller's in that transaction, before the commands are journalled (the
+        record of an Idempotency-Key); what it raises leaves nothing written and propagates."""
         with SqlUnitOfWork(self.engine, clock=self.clock) as uow:
+            if idempotency is not None:
+                idempotency(uow.conn)
             uow.log.record_submitted(commands, self.clock.now())
             uow.commit()
         # No second write after publishing: a worker may already hold these rows, and the relay

@@ -91,7 +91,7 @@ def test_each_operation_names_the_errors_it_answers_and_wants_the_bearer_token(s
         "type": "http", "scheme": "bearer", "description": schema["components"]["securitySchemes"]["bearerToken"]
         ["description"]}
     assert schema["components"]["schemas"]["ApiErrors"]["required"] == ["errors"]
-    wanted = {("POST", "/v1/commands"): {"202", "401", "403", "408", "413", "422", "429", "503"},
+    wanted = {("POST", "/v1/commands"): {"202", "400", "401", "403", "408", "409", "413", "422", "429", "503"},
               ("GET", "/v1/commands/{command_id}"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/admins"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/groups"): {"200", "401", "404", "422", "429", "503"},
@@ -113,12 +113,29 @@ def test_each_operation_names_the_errors_it_answers_and_wants_the_bearer_token(s
         assert "WWW-Authenticate" in errors["401"]["headers"] and "Retry-After" in errors["429"]["headers"]
 
 
+def test_the_idempotency_key_its_refusals_and_the_replay_header_are_described(site):
+    operation = operations(schema_of(site))[("POST", "/v1/commands")]
+    [parameter] = operation["parameters"]
+    assert (parameter["name"], parameter["in"], parameter["required"]) == ("Idempotency-Key", "header", False)
+    assert parameter["schema"] == {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"}
+    responses = operation["responses"]
+    assert "Idempotent-Replayed" in responses["202"]["headers"]
+    assert "Idempotency-Key" in responses["400"]["description"]
+    assert "Retry-After" in responses["409"]["headers"]
+    assert "Idempotency-Key was used before with another body" in responses["422"]["description"]
+    first = site.post("/v1/commands", json=COMMAND_EXAMPLES["create_account"], headers={"Idempotency-Key": "k"})
+    again = site.post("/v1/commands", json=COMMAND_EXAMPLES["create_account"], headers={"Idempotency-Key": "k"})
+    assert (first.status_code, again.status_code, again.headers["Idempotent-Replayed"]) == (202, 202, "true")
+    Accepted.model_validate(again.json())
+
+
 def test_the_errors_described_are_the_errors_answered(site):
     """A sample of each kind, checked against the shape the schema gives them."""
     answers = [site.get("/v1/status", headers={"Authorization": ""}), site.get("/v1/accounts/9999/admins"),
                site.get("/v1/accounts/x/groups"), site.get("/v1/commands/nope"),
-               site.post("/v1/commands", json={"type": "grant_admin"})]
-    assert [answer.status_code for answer in answers] == [401, 404, 422, 422, 422]
+               site.post("/v1/commands", json={"type": "grant_admin"}),
+               site.post("/v1/commands", json={"type": "grant_admin"}, headers={"Idempotency-Key": ""})]
+    assert [answer.status_code for answer in answers] == [401, 404, 422, 422, 422, 400]
     for answer in answers:
         errors = answer.json()["errors"]
         assert errors and all(set(error) <= {"message", "index"} and isinstance(error["message"], str)
