@@ -1,4 +1,5 @@
-"""What a client submits to POST /v1/commands, read and checked: one command object, or {"commands": [...]}.
+"""What a client submits to POST /v1/commands, or publishes to the request queue, read and checked: one command
+object, or {"commands": [...]}.
 
 Each object is validated with the wire models; the server fills in id, issued_at and source ("api"), and the actor
 when it is left out: the person the request's key acts as. A batch is taken whole or not at all: every bad object
@@ -9,16 +10,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from pydantic import ValidationError
 
 from domain.api_keys import KeyRefused, KeyScope
 from domain.clock import Clock
 from domain.commands import COMMAND_TYPES, MODEL_OF_TYPE, Command
+from domain.states import CommandStatus
 from domain.validation import describe
 from producers.api.echoes import shown, unknown_fields, without_long_echoes
-from producers.api.refusals import Refused
 from producers.services.client import new_command
+from producers.services.refusal import Refused
 
 MAX_COMMANDS = 1000
 SOURCE = "api"
@@ -71,6 +74,12 @@ def valid_commands(items: list[Any], clock: Clock, scope: KeyScope) -> list[Comm
     if beyond:
         raise Refused(403, beyond)
     return commands
+
+
+def accepted(command_ids: list[UUID], published: bool) -> dict:
+    """The answer to commands journalled: each queued, by id, in the order they were submitted."""
+    return {"commands": [{"id": str(i), "status": CommandStatus.QUEUED, "reason": None} for i in command_ids],
+            "published": published}
 
 
 def _body_refused(message: str) -> Refused:

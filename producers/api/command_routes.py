@@ -9,10 +9,9 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from domain.api_keys import KeyScope
-from domain.states import CommandStatus
 from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_COMMAND, SUBMISSION, Accepted, CommandState
 from producers.api.bearer_token import v1_router
-from producers.api.command_body import command_items, valid_commands
+from producers.api.command_body import accepted, command_items, valid_commands
 from producers.api.dependencies import ApiClient, CallerScope
 from producers.api.openapi_document import submission_body
 from producers.api.refusals import refused
@@ -49,5 +48,4 @@ def _submit(client: Client, items: list, scope: KeyScope) -> dict:
     receipt = client.submit(commands)
     if not receipt.published:
         logger.warning("The broker did not take %d commands now; the relay will publish them.", len(commands))
-    return {"commands": [{"id": str(i), "status": CommandStatus.QUEUED, "reason": None} for i in receipt.ids],
-            "published": receipt.published}
+    return accepted(receipt.ids, receipt.published)
