@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
+
+from sqlalchemy import Connection
 
 from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
@@ -58,10 +61,13 @@ class Client:
         """The configured master keys (MasterKeyError if missing or malformed), read anew at each call."""
         return MasterKeys.from_secrets(*self.settings.master_key_secrets())
 
-    def submit(self, commands: list[Command]) -> Receipt:
-        """Journal the commands in one transaction, then publish; a failed publish is left to the relay."""
+    def submit(self, commands: list[Command], *, record: Callable[[Connection], None] | None = None) -> Receipt:
+        """Journal the commands in one transaction, then publish; a failed publish is left to the relay. `record`
+        writes what the caller keeps with them (a broker request and its reply routes) in that transaction."""
         with SqlUnitOfWork(self.engine, clock=self.clock) as uow:
             uow.log.record_submitted(commands, self.clock.now())
+            if record is not None:
+                record(uow.conn)
             uow.commit()
         # No second write after publishing: a worker may already hold these rows, and the relay
         # measures from submitted_at while published_at is empty.
