@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     queue: str = "envadmin"
+    requests_queue: str = Field("envadmin.requests", min_length=1, max_length=255)  # upstream requests, by broker
     relay_after_seconds: float = Field(30.0, gt=0)
     relay_interval_seconds: float = Field(5.0, gt=0)
     max_attempts: int = Field(5, ge=1)

@@ -31,9 +31,11 @@ def presented_key(authorization: str) -> str | None:
     return presented if scheme.lower() == "bearer" and presented else None
 
 
-def check_key(client: Client, legacy_token: bytes, authorization: str, caller: str) -> KeyScope:
+def check_key(client: Client, legacy_token: bytes, authorization: str, caller: str,
+              caller_named: str = "this address") -> KeyScope:
     """What the key of `authorization` may do; Refused (401, 429 while `caller` is locked out, 503 without the
-    master key) otherwise. `caller` names the client in the lockout: an address, or what stands for one."""
+    master key) otherwise. `caller` names the client in the lockout: an address, or what stands for one;
+    `caller_named`, how a refusal names it."""
     presented = presented_key(authorization)
     if presented is None:
         raise refused(401, f"missing API key ({HOW})", _UNAUTHORIZED)
@@ -41,7 +43,7 @@ def check_key(client: Client, legacy_token: bytes, authorization: str, caller: s
     resolved = _resolve(client, legacy_token, presented, now)
     locked_until = secret_tried(client.engine, API_TOKEN, caller, resolved.right, now)
     if locked_until is not None:
-        raise refused(429, f"this address may not use the API for now: {too_many_failures(locked_until)}",
+        raise refused(429, f"{caller_named} may not use the API for now: {too_many_failures(locked_until)}",
                       {"Retry-After": str(retry_after_seconds(locked_until, now))})
     if not resolved.right:
         raise refused(401, f"wrong API key ({HOW})", _UNAUTHORIZED)
