@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from typing import Annotated, Optional
 
 import typer
@@ -76,6 +77,7 @@ def intake(loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO") -
     logging.getLogger().setLevel(loglevel.upper())
     client = Client(settings)
     intake = RequestIntake(client, expected_token(settings))
+    signal.signal(signal.SIGTERM, lambda *_: setattr(intake, "should_stop", True))  # stops between two requests
     try:
         intake.run()
     except KeyboardInterrupt:

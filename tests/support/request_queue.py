@@ -1,16 +1,21 @@
-"""The broker's request queue in tests: the intake running in a thread of the test, and an upstream system that
-publishes requests with kombu and reads the replies on a queue of its own."""
+"""The broker's request queue in tests: the intake running in a thread of the test or as `envadmin intake`, and an
+upstream system that publishes requests with kombu and reads the replies on a queue of its own."""
 from __future__ import annotations
 
 import threading
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 from kombu import Connection, Queue
 
+from config.settings import Settings
+from producers.demo.processes import WorkerProcess
 from producers.intake.consumer import RequestIntake
 from producers.services.client import Client
 
+from .running_workers import print_log_tail, stop_quickly
+from .stack_settings import settings_env
 from .waiting import wait_until
 
 REPLY_TIMEOUT = 30  # seconds for the intake to answer a request, or a worker to apply it
@@ -68,3 +73,27 @@ class Upstream:
             for queue in (self.reply_queue, self.requests.name):
                 Queue(queue, channel=channel).delete()
         self.connection.close()
+
+
+class IntakeProcess(WorkerProcess):
+    """A real `envadmin intake`, in its own process group, its output in a log file."""
+
+    verb = "intake"
+
+
+@contextmanager
+def intake_process(settings: Settings, log: Path):
+    """`envadmin intake` on these settings, consuming once the block starts; its log tail is printed if the test
+    fails inside the block."""
+    intake = IntakeProcess(log, env=settings_env(settings))
+    intake.start()
+    try:
+        wait_until(lambda: "Taking requests from the queue" in (log.read_text() if log.exists() else "")
+                   or intake.process.poll() is not None, "the intake to consume", timeout=REPLY_TIMEOUT)
+        assert intake.process.poll() is None, log.read_text()
+        yield intake
+    except BaseException:
+        print_log_tail(log)
+        raise
+    finally:
+        stop_quickly(intake)
