@@ -84,9 +84,8 @@ def reply_route(conn: Connection, command_id: UUID) -> ReplyRoute | None:
     return None if row is None else ReplyRoute(row.reply_to, row.correlation_id)
 
 
-def prune_requests(engine: Engine, received_before: datetime) -> int:
-    """Forget the requests received before the cutoff, and their reply routes; how many."""
-    with engine.begin() as conn:
-        old = select(broker_requests.c.id).where(broker_requests.c.received_at < received_before)
-        conn.execute(delete(broker_reply_routes).where(broker_reply_routes.c.request_id.in_(old)))
-        return conn.execute(delete(broker_requests).where(broker_requests.c.received_at < received_before)).rowcount
+def prune_requests(conn: Connection, received_before: datetime) -> int:
+    """Forget the requests received before the cutoff, and their reply routes; how many. The caller commits."""
+    old = select(broker_requests.c.id).where(broker_requests.c.received_at < received_before)
+    conn.execute(delete(broker_reply_routes).where(broker_reply_routes.c.request_id.in_(old)))
+    return conn.execute(delete(broker_requests).where(broker_requests.c.received_at < received_before)).rowcount

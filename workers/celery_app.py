@@ -12,6 +12,7 @@ from domain.clock import SYSTEM_CLOCK, Clock
 from messaging.broker import (
     APPLY_BATCH,
     EXPIRE_INVITES,
+    PRUNE_BROKER_REQUESTS,
     PRUNE_LOGIN_FAILURES,
     PRUNE_WEB_SESSIONS,
     RELAY,
@@ -22,6 +23,7 @@ from messaging.broker import (
     publish_batch,
     publish_mails,
 )
+from store.broker_requests import prune_requests
 from store.credentials import prune_failures
 from store.expiry import expire_invites
 from store.password_resets import prune_resets
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
                                  "options": {"expires": PRUNE_SECONDS}},
         "prune-web-sessions": {"task": PRUNE_WEB_SESSIONS, "schedule": PRUNE_SECONDS,
                                "options": {"expires": PRUNE_SECONDS}},
+        "prune-broker-requests": {"task": PRUNE_BROKER_REQUESTS, "schedule": PRUNE_SECONDS,
+                                  "options": {"expires": PRUNE_SECONDS}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -132,6 +136,13 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     def prune_web_sessions():
         with runtime.unit_of_work() as uow:
             pruned = prune_sessions(uow.conn, clock.now(), session_limits(settings))
+            uow.commit()
+        return pruned
+
+    @app.task(name=PRUNE_BROKER_REQUESTS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_broker_requests():
+        with runtime.unit_of_work() as uow:
+            pruned = prune_requests(uow.conn, clock.now() - timedelta(days=settings.broker_request_retention_days))
             uow.commit()
         return pruned
 

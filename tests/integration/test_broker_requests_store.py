@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
+from messaging.broker import PRUNE_BROKER_REQUESTS
 from store.broker_requests import (
     BrokerRequest,
     ReplyRoute,
@@ -20,7 +21,9 @@ from store.broker_requests import (
     reply_route,
 )
 from store.engine import make_engine
+from workers.celery_app import create_app
 
+from ..support.stack_settings import make_settings
 from .migrations import migrate
 
 NOW = datetime(2026, 12, 10, 4, 0, tzinfo=timezone.utc)
@@ -62,7 +65,8 @@ def test_pruning_forgets_the_requests_received_before_the_cutoff_and_their_route
     with engine.begin() as conn:
         record_request(conn, REQUEST, [old], NOW - timedelta(days=8))
         record_request(conn, BrokerRequest("hr", "m-2", "e" * 64, "acme.replies", None), [new], NOW)
-    assert prune_requests(engine, NOW - timedelta(days=7)) == 1
+    with engine.begin() as conn:
+        assert prune_requests(conn, NOW - timedelta(days=7)) == 1
     assert find_request(engine, "hr", "m-1") is None and find_request(engine, "hr", "m-2") is not None
     with engine.connect() as conn:
         assert reply_route(conn, old) is None and reply_route(conn, new) is not None
@@ -73,3 +77,15 @@ def test_the_migration_adds_the_tables_and_takes_them_away(fresh_engine):
     assert {"broker_requests", "broker_reply_routes"} <= set(inspect(fresh_engine).get_table_names())
     migrate(fresh_engine, "0018k", down=True)
     assert not {"broker_requests", "broker_reply_routes"} & set(inspect(fresh_engine).get_table_names())
+
+
+def test_beat_prunes_the_requests_older_than_the_retention(database_url, engine, tmp_path):
+    app = create_app(make_settings(tmp_path / "var", database_url, None, broker_request_retention_days=7))
+    assert any(entry["task"] == PRUNE_BROKER_REQUESTS for entry in app.conf.beat_schedule.values())
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        record_request(conn, REQUEST, [uuid4()], now - timedelta(days=7, minutes=1))
+        record_request(conn, BrokerRequest("hr", "m-2", "e" * 64, "acme.replies", None), [uuid4()],
+                       now - timedelta(days=6))
+    assert app.tasks[PRUNE_BROKER_REQUESTS]() == 1
+    assert find_request(engine, "hr", "m-1") is None and find_request(engine, "hr", "m-2") is not None
