@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from store.bulk_sql import insert_rows
 from store.tables import broker_reply_routes, broker_requests
 
 
@@ -49,7 +50,7 @@ def record_request(conn: Connection, request: BrokerRequest, command_ids: list[U
         owner=request.owner, message_id=request.message_id, fingerprint=request.fingerprint,
         reply_to=request.reply_to, correlation_id=request.correlation_id, received_at=now)
         .returning(broker_requests.c.id)).scalar_one()
-    conn.execute(insert(broker_reply_routes), [
+    insert_rows(conn, broker_reply_routes, [
         {"command_id": command_id, "request_id": request_id, "position": position}
         for position, command_id in enumerate(command_ids)])
     return request_id
