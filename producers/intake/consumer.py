@@ -4,21 +4,25 @@ each request on its reply_to, then acknowledges it.
 Acknowledged only once answered: stopped in between, the broker delivers the request again, and its message id
 finds the commands it journalled (producers.intake.requests) instead of journalling them twice. A request that
 cannot be answered (no reply_to) is kept as a dead letter, for ops to see, and never applied. When the store or
-the broker fails, the request goes back to the queue and is tried again after a pause.
+the broker cannot be reached, the request goes back to the queue and is tried again after a pause; an error no
+retry would mend is answered 500 with an error id, its details in the log.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from uuid import uuid4
 
 from kombu import Message, Queue
 from kombu.mixins import ConsumerMixin
 
 from messaging.replies import publish_reply
-from producers.intake.requests import IncomingRequest, answer_request
+from producers.intake.requests import Answer, IncomingRequest, answer_request
 from producers.services.client import Client
+from producers.services.refusal import refused
 from store.unit_of_work import SqlUnitOfWork
+from workers.failure_kinds import is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +51,9 @@ class RequestIntake(ConsumerMixin):
     def on_request(self, message: Message) -> None:
         try:
             self._answer(message)
-        except Exception:  # the store or the broker: the request is kept, and tried again
-            logger.exception("Could not answer a request of %s now; it goes back to the queue", self.queue.name)
+        except Exception as error:  # the store or the broker unreachable: the request is kept, and tried again
+            logger.warning("Could not answer a request of %s now (%s: %s); it goes back to the queue",
+                           self.queue.name, type(error).__name__, error)
             time.sleep(RETRY_PAUSE_SECONDS)
             message.requeue()
 
@@ -65,10 +70,23 @@ class RequestIntake(ConsumerMixin):
         correlation_id = properties.get("correlation_id")
         request = IncomingRequest(body, str(headers.get("authorization", "")), properties.get("message_id"),
                                   reply_to, None if correlation_id is None else str(correlation_id))
-        answer = answer_request(self.client, self.legacy_token, request, self.client.settings.api_max_body_bytes)
+        answer = self._answer_of(request)
         with self.client.celery.producer_or_acquire() as producer:
             publish_reply(producer, reply_to, request.correlation_id, answer.message(), headers=answer.headers)
         message.ack()
+
+    def _answer_of(self, request: IncomingRequest) -> Answer:
+        """The request's answer; 500 naming an error id for an error no retry would mend (a store out of reach
+        is raised, for the request to be tried again)."""
+        try:
+            return answer_request(self.client, self.legacy_token, request, self.client.settings.api_max_body_bytes)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            error_id = uuid4().hex[:12]
+            logger.exception("Unexpected error answering a request of %s (error id %s)", self.queue.name, error_id)
+            return Answer(500, refused(500, f"unexpected error {type(error).__name__} (error id {error_id}; "
+                                            "details in the intake log)").body())
 
     def _dead_letter(self, body: bytes, message_id: object, why: str) -> None:
         reason = f"a request of the queue {self.queue.name} (message_id {message_id!r}) was not applied: {why}"

@@ -20,7 +20,7 @@ from producers.services.key_check import check_key, presented_key
 from producers.services.refusal import Refused, refused
 from store.broker_requests import BrokerRequest, find_request, mark_published, record_request
 
-MAX_MESSAGE_ID = 255
+MAX_PROPERTY = 255  # characters of a message_id or correlation_id, as AMQP carries them
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class IncomingRequest:
 
     body: bytes
     authorization: str
-    message_id: str | None
+    message_id: object  # a string, if the sender followed the contract
     reply_to: str
     correlation_id: str | None
 
@@ -61,6 +61,8 @@ def _journal(client: Client, legacy_token: bytes, request: IncomingRequest, max_
         raise refused(413, too_large(max_body_bytes))
     scope = check_key(client, legacy_token, request.authorization, *_caller(request.authorization))
     message_id = _checked_message_id(request.message_id)
+    if request.correlation_id is not None and len(request.correlation_id) > MAX_PROPERTY:
+        raise refused(400, f"correlation_id: at most {MAX_PROPERTY} characters")
     fingerprint = hashlib.sha256(request.body).hexdigest()
     if message_id is not None:
         earlier = _earlier_answer(client, scope.name, message_id, fingerprint)
@@ -90,11 +92,12 @@ def _caller(authorization: str) -> tuple[str, str]:
     return (f"broker:{key_id}", "this key") if key_id else ("broker", "a key without an id")
 
 
-def _checked_message_id(message_id: str | None) -> str | None:
+def _checked_message_id(message_id: object) -> str | None:
     if message_id is None or message_id == "":
         return None
-    if len(message_id) > MAX_MESSAGE_ID or not message_id.isascii() or not message_id.isprintable():
-        raise refused(400, f"message_id: at most {MAX_MESSAGE_ID} printable ASCII characters")
+    if not isinstance(message_id, str) or len(message_id) > MAX_PROPERTY or not message_id.isascii() \
+            or not message_id.isprintable():
+        raise refused(400, f"message_id: at most {MAX_PROPERTY} printable ASCII characters")
     return message_id
 
 

@@ -172,3 +172,15 @@ def test_wrong_secrets_of_one_key_lock_that_key_out_of_the_queue_and_no_other(br
     assert int(headers["retry-after"]) > 0
     other, _ = broker.reply(broker.send(add_user("carol@example.com", actor="support"), broker.support))
     assert other["status"] == 202
+
+
+def test_properties_beyond_the_contract_are_answered_400_naming_them(broker, request):
+    if "redis" not in request.node.callspec.id:
+        pytest.skip("AMQP itself refuses to carry these")
+    before = journalled(broker.client)
+    long_id = "c" * 256
+    reply, _ = broker.reply(broker.send(add_user("carol@example.com"), broker.alice, correlation_id=long_id))
+    assert reply == {"status": 400, "errors": [{"message": "correlation_id: at most 255 characters"}]}
+    reply, _ = broker.reply(broker.send(add_user("carol@example.com"), broker.alice, message_id=42))
+    assert reply["status"] == 400 and reply["errors"][0]["message"].startswith("message_id:")
+    assert journalled(broker.client) == before

@@ -44,10 +44,10 @@ class Upstream:
         self.reply_queue = f"replies-{uuid.uuid4().hex[:8]}"
         self.replies = self.connection.SimpleQueue(self.reply_queue)
 
-    def send(self, body: dict | bytes, key: str | None, *, message_id: str | None = None,
-             reply: bool = True) -> str:
+    def send(self, body: dict | bytes, key: str | None, *, message_id: object = None,
+             reply: bool = True, correlation_id: str | None = None) -> str:
         """Publish one request (a dict as JSON, bytes as they are); its correlation id."""
-        correlation_id = uuid.uuid4().hex
+        correlation_id = correlation_id or uuid.uuid4().hex
         properties = {"message_id": message_id} if message_id is not None else {}
         if reply:
             properties |= {"reply_to": self.reply_queue, "correlation_id": correlation_id}
