@@ -1,5 +1,6 @@
 """The intake process: consumes the request queue (ENVADMIN_REQUESTS_QUEUE) of the broker envadmin uses, answers
-each request on its reply_to, then acknowledges it.
+each request on its reply_to, then acknowledges it. Requests arriving together (within GATHER_SECONDS of the first,
+up to BATCH) are answered together, their commands journalled in one transaction.
 
 Acknowledged only once answered: stopped in between, the broker delivers the request again, and its message id
 finds the commands it journalled (producers.intake.requests) instead of journalling them twice. A request that
@@ -18,7 +19,7 @@ from kombu import Message, Queue
 from kombu.mixins import ConsumerMixin
 
 from messaging.replies import publish_reply
-from producers.intake.requests import Answer, IncomingRequest, answer_request
+from producers.intake.requests import Answer, IncomingRequest, answer_requests
 from producers.services.client import Client
 from producers.services.refusal import refused
 from store.unit_of_work import SqlUnitOfWork
@@ -26,13 +27,15 @@ from workers.failure_kinds import is_transient
 
 logger = logging.getLogger(__name__)
 
-PREFETCH = 16  # requests a process holds unacknowledged
-RETRY_PAUSE_SECONDS = 1.0  # before a request the store or the broker failed goes back to the queue
+BATCH = 200  # requests held and answered together, at most: their commands journalled in one transaction
+GATHER_SECONDS = 0.02  # how long the first request held waits for others to be answered with it
+RETRY_PAUSE_SECONDS = 1.0  # before requests the store or the broker failed go back to the queue
 MAX_REPLY_TO = 255  # an AMQP queue name's length
 
 
 class RequestIntake(ConsumerMixin):
-    """Answers the requests of the request queue, one at a time; `ready` is set once it consumes."""
+    """Answers the requests of the request queue, those arriving together in one go; `ready` is set once it
+    consumes."""
 
     def __init__(self, client: Client, legacy_token: bytes = b""):
         self.client = client
@@ -40,24 +43,61 @@ class RequestIntake(ConsumerMixin):
         self.queue = Queue(client.settings.requests_queue, durable=True)
         self.connection = client.celery.connection_for_read()
         self.ready = threading.Event()
+        self._held: list[Message] = []
+        self._held_since = 0.0
+
+    def run(self, _tokens: int = 1, **kwargs) -> None:
+        kwargs.setdefault("safety_interval", GATHER_SECONDS)  # a look at the requests held at least that often
+        super().run(_tokens, **kwargs)
 
     def get_consumers(self, Consumer, channel):
-        return [Consumer(queues=[self.queue], on_message=self.on_request, prefetch_count=PREFETCH)]
+        return [Consumer(queues=[self.queue], on_message=self.on_request, prefetch_count=BATCH)]
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
         logger.info("Taking requests from the queue %s", self.queue.name)
         self.ready.set()
 
     def on_request(self, message: Message) -> None:
-        try:
-            self._answer(message)
-        except Exception as error:  # the store or the broker unreachable: the request is kept, and tried again
-            logger.warning("Could not answer a request of %s now (%s: %s); it goes back to the queue",
-                           self.queue.name, type(error).__name__, error)
-            time.sleep(RETRY_PAUSE_SECONDS)
-            message.requeue()
+        if not self._held:
+            self._held_since = time.monotonic()
+        self._held.append(message)
+        if len(self._held) >= BATCH:
+            self.answer_held()
 
-    def _answer(self, message: Message) -> None:
+    def on_iteration(self) -> None:
+        if self._held and time.monotonic() - self._held_since >= GATHER_SECONDS:
+            self.answer_held()
+
+    def answer_held(self) -> None:
+        """Answer every request held, then acknowledge each; all go back to the queue if the store or the broker
+        fails before."""
+        messages, self._held = self._held, []
+        logger.debug("Answering %d requests of %s", len(messages), self.queue.name)
+        try:
+            self._answer(messages)
+        except Exception as error:  # the store or the broker unreachable: the requests are kept, and tried again
+            logger.warning("Could not answer %d requests of %s now (%s: %s); they go back to the queue",
+                           len(messages), self.queue.name, type(error).__name__, error)
+            time.sleep(RETRY_PAUSE_SECONDS)
+            for message in messages:
+                if not message.acknowledged:
+                    message.requeue()
+
+    def _answer(self, messages: list[Message]) -> None:
+        answerable: list[tuple[Message, IncomingRequest]] = []
+        for message in messages:
+            request = self._read(message)
+            if request is not None:
+                answerable.append((message, request))
+        answers = self._answers_of([request for _message, request in answerable])
+        with self.client.celery.producer_or_acquire() as producer:
+            for (message, request), answer in zip(answerable, answers):
+                publish_reply(producer, request.reply_to, request.correlation_id, answer.message(),
+                              headers=answer.headers)
+                message.ack()
+
+    def _read(self, message: Message) -> IncomingRequest | None:
+        """The request a message carries; None for one without a reply_to, then kept as a dead letter and acked."""
         body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
         properties = message.properties
         reply_to = properties.get("reply_to")
@@ -65,28 +105,29 @@ class RequestIntake(ConsumerMixin):
             self._dead_letter(body, properties.get("message_id"),
                               f"it has no reply_to (a queue name of 1 to {MAX_REPLY_TO} characters) to be answered on")
             message.ack()
-            return
+            return None
         headers = {str(name).lower(): value for name, value in (message.headers or {}).items()}
         correlation_id = properties.get("correlation_id")
-        request = IncomingRequest(body, str(headers.get("authorization", "")), properties.get("message_id"),
-                                  reply_to, None if correlation_id is None else str(correlation_id))
-        answer = self._answer_of(request)
-        with self.client.celery.producer_or_acquire() as producer:
-            publish_reply(producer, reply_to, request.correlation_id, answer.message(), headers=answer.headers)
-        message.ack()
+        return IncomingRequest(body, str(headers.get("authorization", "")), properties.get("message_id"),
+                               reply_to, None if correlation_id is None else str(correlation_id))
 
-    def _answer_of(self, request: IncomingRequest) -> Answer:
-        """The request's answer; 500 naming an error id for an error no retry would mend (a store out of reach
-        is raised, for the request to be tried again)."""
+    def _answers_of(self, requests: list[IncomingRequest]) -> list[Answer]:
+        """The requests' answers; on an error no retry would mend, each answered on its own, and the one that
+        fails answered 500 naming an error id (a store out of reach is raised, for them to be tried again)."""
+        if not requests:
+            return []
         try:
-            return answer_request(self.client, self.legacy_token, request, self.client.settings.api_max_body_bytes)
+            return answer_requests(self.client, self.legacy_token, requests,
+                                   self.client.settings.api_max_body_bytes)
         except Exception as error:
             if is_transient(error):
                 raise
+            if len(requests) > 1:
+                return [self._answers_of([request])[0] for request in requests]
             error_id = uuid4().hex[:12]
             logger.exception("Unexpected error answering a request of %s (error id %s)", self.queue.name, error_id)
-            return Answer(500, refused(500, f"unexpected error {type(error).__name__} (error id {error_id}; "
-                                            "details in the intake log)").body())
+            return [Answer(500, refused(500, f"unexpected error {type(error).__name__} (error id {error_id}; "
+                                             "details in the intake log)").body())]
 
     def _dead_letter(self, body: bytes, message_id: object, why: str) -> None:
         reason = f"a request of the queue {self.queue.name} (message_id {message_id!r}) was not applied: {why}"

@@ -184,3 +184,17 @@ def test_properties_beyond_the_contract_are_answered_400_naming_them(broker, req
     reply, _ = broker.reply(broker.send(add_user("carol@example.com"), broker.alice, message_id=42))
     assert reply["status"] == 400 and reply["errors"][0]["message"].startswith("message_id:")
     assert journalled(broker.client) == before
+
+
+def test_requests_arriving_together_are_each_answered_as_if_alone(broker):
+    before = journalled(broker.client)
+    bodies = [add_user(f"user{i}@example.com") for i in range(30)]
+    sent = [broker.send(body, broker.alice, message_id=f"burst-{i}") for i, body in enumerate(bodies)]
+    sent.append(broker.send(bodies[3], broker.alice, message_id="burst-3"))  # the same request again
+    sent.append(broker.send(bodies[4], broker.alice, message_id="burst-3"))  # its message id, another body
+    sent.append(broker.send(bodies[5], "ea_nosuchkey_0000000000000000000000", message_id="burst-5"))
+    replies = [broker.reply(correlation_id)[0] for correlation_id in sent]
+    assert [reply["status"] for reply in replies] == [202] * 31 + [422, 401]
+    assert replies[30] == replies[3]
+    assert len({reply["commands"][0]["id"] for reply in replies[:31]}) == 30
+    assert journalled(broker.client) == before + 30

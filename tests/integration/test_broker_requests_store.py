@@ -43,7 +43,7 @@ def test_a_request_is_found_again_by_its_key_and_message_id_with_its_commands_in
         request_id = record_request(conn, REQUEST, ids, NOW)
     found = find_request(engine, "hr", "m-1")
     assert (found.fingerprint, found.command_ids, found.published) == ("f" * 64, ids, False)
-    mark_published(engine, request_id)
+    mark_published(engine, [request_id])
     assert find_request(engine, "hr", "m-1").published
     assert find_request(engine, "other-key", "m-1") is None
     with engine.connect() as conn:
