@@ -54,6 +54,8 @@ class RequestIntake(ConsumerMixin):
         return [Consumer(queues=[self.queue], on_message=self.on_request, prefetch_count=BATCH)]
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
+        # Requests held from a connection that was lost are the broker's again: it delivers them anew.
+        self._held = []
         logger.info("Taking requests from the queue %s", self.queue.name)
         self.ready.set()
 
@@ -79,9 +81,19 @@ class RequestIntake(ConsumerMixin):
             logger.warning("Could not answer %d requests of %s now (%s: %s); they go back to the queue",
                            len(messages), self.queue.name, type(error).__name__, error)
             time.sleep(RETRY_PAUSE_SECONDS)
-            for message in messages:
-                if not message.acknowledged:
-                    message.requeue()
+            self._give_back(messages)
+
+    def _give_back(self, messages: list[Message]) -> None:
+        """Back to the queue, for another try; with the connection lost, the broker has them back already."""
+        for message in messages:
+            if message.acknowledged:
+                continue
+            try:
+                message.requeue()
+            except Exception as error:
+                logger.warning("Could not put a request back in %s (%s); the broker will deliver it again",
+                               self.queue.name, error)
+                return
 
     def _answer(self, messages: list[Message]) -> None:
         answerable: list[tuple[Message, IncomingRequest]] = []

@@ -9,10 +9,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from kombu import Connection
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from producers.http_app import create_http_app
+from producers.intake.requests import IncomingRequest, answer_requests
 from producers.services.client import Client
 from store.api_keys import create_key
 from store.reads import queries
@@ -21,7 +23,7 @@ from workers.celery_app import create_app
 
 from ..support.builders import PASSWORD_HASH, account_with_admin
 from ..support.outcomes import OUTCOME_TIMEOUT, submit_and_wait
-from ..support.request_queue import Upstream, running_intake
+from ..support.request_queue import REPLY_TIMEOUT, Upstream, running_intake
 from ..support.running_workers import thread_worker
 from ..support.services import empty_store
 from ..support.stack_settings import clean_environ, make_settings, settings_env
@@ -198,3 +200,28 @@ def test_requests_arriving_together_are_each_answered_as_if_alone(broker):
     assert replies[30] == replies[3]
     assert len({reply["commands"][0]["id"] for reply in replies[:31]}) == 30
     assert journalled(broker.client) == before + 30
+
+
+def test_a_request_journalled_by_an_intake_that_stopped_before_acking_is_answered_again_not_journalled_again(
+        broker):
+    """An intake stops after journalling a request and before acknowledging it: the broker delivers it again, and
+    the next intake answers with the commands journalled then. (The fixture's intake serves another queue.)"""
+    settings = broker.client.settings.model_copy(update={"requests_queue": f"{broker.requests.name}-stopped"})
+    upstream = Upstream(settings.effective_broker_url, settings.requests_queue)
+    client = Client(settings)
+    try:
+        sent = upstream.send(add_user("kim@example.com"), broker.alice, message_id="stopped-1")
+        with Connection(settings.effective_broker_url) as connection:
+            taken = connection.SimpleQueue(settings.requests_queue).get(timeout=REPLY_TIMEOUT)
+            body = taken.body if isinstance(taken.body, bytes) else taken.body.encode()
+            request = IncomingRequest(body, f"Bearer {broker.alice}", "stopped-1", upstream.reply_queue, sent)
+            [first] = answer_requests(client, b"", [request], settings.api_max_body_bytes)
+            assert first.status == 202
+        journalled_once = journalled(client)  # the connection closed without an ack: the broker has it again
+        with running_intake(client):
+            reply, _ = upstream.reply(sent)
+        assert reply == first.message()
+        assert journalled(client) == journalled_once
+    finally:
+        client.close()
+        upstream.close()
