@@ -2,7 +2,7 @@
 the same reading and validation of the body, the same JSON, with the HTTP status in a "status" field.
 
 The requests the intake holds are answered together: each is checked on its own, and those accepted are journalled
-in one transaction, each with its request (store.broker_requests). A request's `message_id` plays the
+together (up to MAX_JOURNALLED commands a transaction), each with its request (store.broker_requests). A request's `message_id` plays the
 Idempotency-Key: the same key sending the same message id again (the broker delivering it twice, or the sender
 retrying) gets the first answer again and journals nothing; with another body, 422.
 """
@@ -23,6 +23,7 @@ from producers.services.refusal import Refused, refused
 from store.broker_requests import BrokerRequest, Journalled, find_requests, mark_published, record_requests
 
 MAX_PROPERTY = 255  # characters of a message_id or correlation_id, as AMQP carries them
+MAX_JOURNALLED = 5000  # commands of several requests journalled in one transaction, at most
 
 
 @dataclass(frozen=True)
@@ -100,16 +101,16 @@ def answer_requests(client: Client, legacy_token: bytes, requests: list[Incoming
                     first_of[key] = index
         except Refused as refusal:
             answers[index] = _refused(refusal)
-    if fresh:
+    for group in _groups(fresh):
         try:
-            published = _journal(client, list(fresh.values()))
+            published = _journal(client, list(group.values()))
         except IntegrityError:  # another intake journalled one of them meanwhile: each is answered on its own
             if len(requests) == 1:
                 return [_answer_found(client, checked[0])]
-            for index, (item, _commands) in fresh.items():
+            for index, (item, _commands) in group.items():
                 answers[index] = answer_request(client, legacy_token, item.request, max_body_bytes)
         else:
-            for index, (_item, commands) in fresh.items():
+            for index, (_item, commands) in group.items():
                 answers[index] = Answer(202, accepted([command.id for command in commands], published))
     for index, first in copies.items():
         answers[index] = answers[first]
@@ -128,6 +129,19 @@ def _checked(client: Client, legacy_token: bytes, request: IncomingRequest, max_
     if request.correlation_id is not None and len(request.correlation_id) > MAX_PROPERTY:
         raise refused(400, f"correlation_id: at most {MAX_PROPERTY} characters")
     return _Checked(request, scope, message_id, hashlib.sha256(request.body).hexdigest())
+
+
+def _groups(fresh: dict[int, tuple[_Checked, list[Command]]]) -> list[dict[int, tuple[_Checked, list[Command]]]]:
+    """The requests to journal, in order, in groups of at most MAX_JOURNALLED commands (a request larger alone)."""
+    groups: list[dict] = []
+    size = MAX_JOURNALLED
+    for index, (item, commands) in fresh.items():
+        if size + len(commands) > MAX_JOURNALLED:
+            groups.append({})
+            size = 0
+        groups[-1][index] = (item, commands)
+        size += len(commands)
+    return groups
 
 
 def _journal(client: Client, accepted_ones: list[tuple[_Checked, list[Command]]]) -> bool:
