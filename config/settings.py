@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     queue: str = "envadmin"
+    requests_queue: str = Field("envadmin.requests", min_length=1, max_length=255)  # upstream requests, by broker
+    # How long a broker request is found again by its message_id, and its commands' outcomes find its reply_to:
+    # longer than an invite lives, for a pending grant's late outcome.
+    broker_request_retention_days: float = Field(30.0, ge=1)
     relay_after_seconds: float = Field(30.0, gt=0)
     relay_interval_seconds: float = Field(5.0, gt=0)
     max_attempts: int = Field(5, ge=1)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
     false,
     text,
@@ -369,4 +370,30 @@ idempotency_keys = Table(
     Column("answer", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+# Requests taken from the broker's request queue (envadmin.requests): one row per request journalled, found again
+# by its key and message_id when the broker delivers it again; where its answers go.
+broker_requests = Table(
+    "broker_requests", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("owner", String(64), nullable=False),  # the name of the key that sent it: message ids are per key
+    Column("message_id", String(255)),  # NULL: sent without one, never found again
+    Column("fingerprint", String(64), nullable=False),  # SHA-256 of the message body
+    Column("reply_to", String(255), nullable=False),
+    Column("correlation_id", String(255)),
+    Column("published", Boolean, nullable=False, server_default=false()),  # its commands went to the broker
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("owner", "message_id"),
+    Index("ix_broker_requests_received_at", "received_at"),
+)
+
+# Where each command a broker request journalled is answered: its request's reply_to and correlation_id.
+broker_reply_routes = Table(
+    "broker_reply_routes", metadata,
+    Column("command_id", Uuid, primary_key=True),
+    Column("request_id", Serial, nullable=False),
+    Column("position", Integer, nullable=False),  # in its request, as the answer lists them
+    ForeignKeyConstraint(["request_id"], ["broker_requests.id"], ondelete="CASCADE"),
+    Index("ix_broker_reply_routes_request_id", "request_id"),
 )

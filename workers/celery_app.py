@@ -12,6 +12,7 @@ from domain.clock import SYSTEM_CLOCK, Clock
 from messaging.broker import (
     APPLY_BATCH,
     EXPIRE_INVITES,
+    PRUNE_BROKER_REQUESTS,
     PRUNE_IDEMPOTENCY_KEYS,
     PRUNE_LOGIN_FAILURES,
     PRUNE_WEB_SESSIONS,
@@ -23,6 +24,7 @@ from messaging.broker import (
     publish_batch,
     publish_mails,
 )
+from store.broker_requests import prune_requests
 from store.credentials import prune_failures
 from store.expiry import expire_invites
 from store.idempotency import prune_keys
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
                                "options": {"expires": PRUNE_SECONDS}},
         "prune-idempotency-keys": {"task": PRUNE_IDEMPOTENCY_KEYS, "schedule": PRUNE_SECONDS,
                                    "options": {"expires": PRUNE_SECONDS}},
+        "prune-broker-requests": {"task": PRUNE_BROKER_REQUESTS, "schedule": PRUNE_SECONDS,
+                                  "options": {"expires": PRUNE_SECONDS}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -143,6 +147,13 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     def prune_idempotency_keys():
         with runtime.unit_of_work() as uow:
             pruned = prune_keys(uow.conn, clock.now() - timedelta(hours=settings.idempotency_key_hours))
+            uow.commit()
+        return pruned
+
+    @app.task(name=PRUNE_BROKER_REQUESTS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_broker_requests():
+        with runtime.unit_of_work() as uow:
+            pruned = prune_requests(uow.conn, clock.now() - timedelta(days=settings.broker_request_retention_days))
             uow.commit()
         return pruned
 

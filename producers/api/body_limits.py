@@ -67,7 +67,7 @@ class BodyLimits:
             return await _Limited(self.app, route.max_bytes, route.read_timeout)(scope, receive, send)
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:  # refused before a byte of it is read
-            return await _answer(send, 413, _too_large(self.max_bytes))
+            return await _answer(send, 413, too_large(self.max_bytes))
         await _Limited(self.app, self.max_bytes, self.read_timeout)(scope, receive, send)
 
 
@@ -93,7 +93,7 @@ class _Limited:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _Refusal(413, _too_large(self.max_bytes))
+                    raise _Refusal(413, too_large(self.max_bytes))
                 complete = not message.get("more_body", False)
             return message
 
@@ -111,7 +111,8 @@ class _Limited:
 
 
 
-def _too_large(max_bytes: int) -> str:
+def too_large(max_bytes: int) -> str:
+    """What a body over the limit is refused with (413), over HTTP and the broker alike."""
     return f"body: at most {max_bytes} bytes"
 
 

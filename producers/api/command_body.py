@@ -1,4 +1,5 @@
-"""What a client submits to POST /v1/commands, read and checked: one command object, or {"commands": [...]}.
+"""What a client submits to POST /v1/commands, or publishes to the request queue, read and checked: one command
+object, or {"commands": [...]}.
 
 Each object is validated with the wire models; the server fills in id, issued_at and source ("api"), and the actor
 when it is left out: the person the request's key acts as. A batch is taken whole or not at all: every bad object
@@ -17,8 +18,8 @@ from domain.clock import Clock
 from domain.commands import COMMAND_TYPES, MODEL_OF_TYPE, Command
 from domain.validation import describe
 from producers.api.echoes import shown, unknown_fields, without_long_echoes
-from producers.api.refusals import Refused
 from producers.services.client import new_command
+from producers.services.refusal import Refused
 
 MAX_COMMANDS = 1000
 SOURCE = "api"

@@ -17,25 +17,15 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 
 from producers.api.parameters import told
+from producers.services.refusal import Refused, refused
+
+__all__ = ["ApiRoute", "Refused", "answer_refusals", "refusal_response", "refused"]
 
 logger = logging.getLogger(__name__)
 
 
-class Refused(Exception):
-    """A request the API answers with an error status and a list of error messages."""
-
-    def __init__(self, status: int, errors: list[dict], headers: dict[str, str] | None = None):
-        super().__init__(errors)
-        self.status, self.errors, self.headers = status, errors, headers
-
-
-def refused(status: int, message: str, headers: dict[str, str] | None = None) -> Refused:
-    """A refusal with one message."""
-    return Refused(status, [{"message": message}], headers)
-
-
 def refusal_response(error: Refused) -> JSONResponse:
-    return JSONResponse({"errors": error.errors}, status_code=error.status, headers=error.headers)
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
 class ApiRoute(APIRoute):

@@ -1,7 +1,8 @@
-"""worker and beat: the processes that apply commands and run periodic jobs."""
+"""worker, beat and intake: the processes that apply commands, run periodic jobs and take requests off the broker."""
 from __future__ import annotations
 
 import os
+import signal
 from typing import Annotated, Optional
 
 import typer
@@ -58,3 +59,28 @@ def beat(loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> 
     """Run beat alone: it schedules the relay and periodic jobs for the workers."""
     _settings, app = _app()
     app.start(["beat", f"--loglevel={loglevel}"])
+
+
+def intake(loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> None:
+    """Take the requests upstream systems publish on the broker (ENVADMIN_REQUESTS_QUEUE), answering each on its
+    reply_to as the HTTP API would."""
+    import logging
+
+    from producers.api.bearer_token import expected_token
+    from producers.intake.consumer import RequestIntake
+    from producers.services.client import Client
+
+    settings = load_settings()
+    engine = make_engine(settings.effective_database_url)
+    ensure_schema(engine)
+    engine.dispose()
+    logging.getLogger().setLevel(loglevel.upper())
+    client = Client(settings)
+    intake = RequestIntake(client, expected_token(settings))
+    signal.signal(signal.SIGTERM, lambda *_: setattr(intake, "should_stop", True))  # stops between two requests
+    try:
+        intake.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        client.close()

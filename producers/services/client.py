@@ -61,16 +61,19 @@ class Client:
         """The configured master keys (MasterKeyError if missing or malformed), read anew at each call."""
         return MasterKeys.from_secrets(*self.settings.master_key_secrets())
 
-    def submit(self, commands: list[Command], *,
-               idempotency: Callable[[Connection], None] | None = None) -> Receipt:
+    def submit(self, commands: list[Command], *, idempotency: Callable[[Connection], None] | None = None,
+               record: Callable[[Connection], None] | None = None) -> Receipt:
         """Journal the commands in one transaction, then publish; a failed publish is left to the relay.
 
-        `idempotency`: a write of the caller's in that transaction, before the commands are journalled (the
-        record of an Idempotency-Key); what it raises leaves nothing written and propagates."""
+        `idempotency`: a write of the caller's in that transaction, before the commands are journalled (the record of
+        an Idempotency-Key); what it raises leaves nothing written and propagates. `record`: what the caller keeps
+        with the commands, written after them in that transaction (a broker request and its reply routes)."""
         with SqlUnitOfWork(self.engine, clock=self.clock) as uow:
             if idempotency is not None:
                 idempotency(uow.conn)
             uow.log.record_submitted(commands, self.clock.now())
+            if record is not None:
+                record(uow.conn)
             uow.commit()
         # No second write after publishing: a worker may already hold these rows, and the relay
         # measures from submitted_at while published_at is empty.

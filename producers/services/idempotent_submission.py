@@ -77,7 +77,7 @@ def fingerprint(payload: Any) -> str:
 
 
 def accepted(ids: list, published: bool) -> dict:
-    """The body of the answer to journalled commands (202)."""
+    """The body of the answer to journalled commands (202): each queued, by id, in the order they were submitted."""
     return {"commands": [{"id": str(i), "status": CommandStatus.QUEUED.value, "reason": None} for i in ids],
             "published": published}
 

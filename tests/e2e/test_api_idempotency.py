@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from domain.api_keys import KeyScope
-from producers.api.bearer_token import LEGACY_TOKEN_KEY
 from producers.http_app import create_http_app
 from producers.services.idempotent_submission import fingerprint, owner_of
+from producers.services.key_check import LEGACY_TOKEN_KEY
 from store.api_keys import create_key
 from store.idempotency import FirstAnswer, remember
 from store.reads import queries

@@ -23,6 +23,7 @@ def make_settings(data_dir: Path, database_url: str | None, broker_url: str | No
 def settings_env(settings: Settings) -> dict[str, str]:
     """The same settings as ENVADMIN_* variables, for subprocesses."""
     env = {"ENVADMIN_DATA_DIR": str(settings.data_dir), "ENVADMIN_QUEUE": settings.queue,
+           "ENVADMIN_REQUESTS_QUEUE": settings.requests_queue,
            "ENVADMIN_RELAY_AFTER_SECONDS": str(settings.relay_after_seconds),
            "ENVADMIN_RELAY_INTERVAL_SECONDS": str(settings.relay_interval_seconds),
            "ENVADMIN_MAX_ATTEMPTS": str(settings.max_attempts),

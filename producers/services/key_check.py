@@ -1,0 +1,64 @@
+"""The check of a presented API key, shared by every upstream channel (the HTTP API, the broker's intake):
+`Bearer <key>` resolved to what the key may do and whom it acts as (domain.api_keys.KeyScope).
+
+A key is an API key (`ea_<id>_<secret>`, made with `envadmin api-key create`); the shared ENVADMIN_API_TOKEN, where
+it is set, is still taken as a support key that may name any actor. A wrong key counts in the lockout of the
+client (store.secret_tries), as a wrong password does at sign-in; a missing one is no guess and is not counted; a
+revoked or expired key with its right secret is refused without being counted.
+"""
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from config.master_key import MasterKeyError
+from domain.api_keys import KeyScope, key_id_of
+from domain.login import retry_after_seconds, too_many_failures
+from producers.services.client import Client
+from producers.services.refusal import refused
+from store.api_keys import Resolved, resolve_key
+from store.secret_tries import API_TOKEN, secret_tried
+
+LEGACY_TOKEN_KEY = "ENVADMIN_API_TOKEN"  # the name a request with the shared token acts under
+HOW = "Authorization: Bearer <key>; make a key with `envadmin api-key create`"
+_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def presented_key(authorization: str) -> str | None:
+    """The key of an `authorization` value (`Bearer <key>`, the scheme in any case), or None."""
+    scheme, _, presented = authorization.partition(" ")
+    presented = presented.strip()
+    return presented if scheme.lower() == "bearer" and presented else None
+
+
+def check_key(client: Client, legacy_token: bytes, authorization: str, caller: str,
+              caller_named: str = "this address") -> KeyScope:
+    """What the key of `authorization` may do; Refused (401, 429 while `caller` is locked out, 503 without the
+    master key) otherwise. `caller` names the client in the lockout: an address, or what stands for one;
+    `caller_named`, how a refusal names it."""
+    presented = presented_key(authorization)
+    if presented is None:
+        raise refused(401, f"missing API key ({HOW})", _UNAUTHORIZED)
+    now = client.clock.now()
+    resolved = _resolve(client, legacy_token, presented, now)
+    locked_until = secret_tried(client.engine, API_TOKEN, caller, resolved.right, now)
+    if locked_until is not None:
+        raise refused(429, f"{caller_named} may not use the API for now: {too_many_failures(locked_until)}",
+                      {"Retry-After": str(retry_after_seconds(locked_until, now))})
+    if not resolved.right:
+        raise refused(401, f"wrong API key ({HOW})", _UNAUTHORIZED)
+    if resolved.refusal is not None:
+        raise refused(401, resolved.refusal, _UNAUTHORIZED)
+    return resolved.scope
+
+
+def _resolve(client: Client, legacy_token: bytes, presented: str, now: datetime) -> Resolved:
+    if legacy_token and hmac.compare_digest(presented.encode(), legacy_token):
+        return Resolved(True, KeyScope.shared_token(LEGACY_TOKEN_KEY))
+    if key_id_of(presented) is None:
+        return Resolved(False)
+    try:
+        keys = client.master_keys()
+    except MasterKeyError:
+        raise refused(503, "API keys need the master key: set ENVADMIN_MASTER_KEY") from None
+    return resolve_key(client.engine, keys, presented, now)
