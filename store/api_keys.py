@@ -14,6 +14,7 @@ from uuid import uuid4
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from domain import events as ev
 from domain.api_keys import (
     SUPPORT,
     KeyScope,
@@ -28,7 +29,6 @@ from domain.api_keys import (
     new_webhook_secret,
     uses_previous,
 )
-from domain import events as ev
 from domain.emails import normal_email
 from domain.master_keys import MasterKeys
 from domain.model import AuditEntry
@@ -109,7 +109,7 @@ def create_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, *, ac
             conn.execute(insert(api_keys).values(
                 id=key_id, name=name, key_hash=hash_key(key, keys.current), accounts=None if support else accounts,
                 person=person, callback_url=callback_url, created_at=now, expires_at=expires_at, **sealed))
-            scope = KeyScope(name, person, None if support else tuple(accounts))
+            scope = KeyScope(name, person, None if support else tuple(accounts), key_id=key_id)
             _audit(conn, now, scope, actor, source,
                    lambda account: ev.ApiKeyCreated(account, name, scope.describe(), person))
     except IntegrityError:
@@ -202,7 +202,7 @@ def _audit(conn: Connection, now: datetime, scope: KeyScope, actor: str, source:
 
 def _scope(row) -> KeyScope:
     accounts = None if row.accounts is None else tuple(row.accounts)
-    return KeyScope(row.name, row.person, accounts)
+    return KeyScope(row.name, row.person, accounts, key_id=row.id)
 
 
 def _webhook_aad(key_id: str) -> bytes:

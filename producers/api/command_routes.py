@@ -46,7 +46,7 @@ def command_status(command_id: UUID, client: ApiClient, scope: CallerScope):
 
 def _submit(client: Client, items: list, scope: KeyScope) -> dict:
     commands = valid_commands(items, client.clock, scope)
-    receipt = client.submit(commands)
+    receipt = client.submit(commands, api_key_id=scope.key_id)
     if not receipt.published:
         logger.warning("The broker did not take %d commands now; the relay will publish them.", len(commands))
     return {"commands": [{"id": str(i), "status": CommandStatus.QUEUED, "reason": None} for i in receipt.ids],

@@ -58,10 +58,11 @@ class Client:
         """The configured master keys (MasterKeyError if missing or malformed), read anew at each call."""
         return MasterKeys.from_secrets(*self.settings.master_key_secrets())
 
-    def submit(self, commands: list[Command]) -> Receipt:
-        """Journal the commands in one transaction, then publish; a failed publish is left to the relay."""
+    def submit(self, commands: list[Command], *, api_key_id: str | None = None) -> Receipt:
+        """Journal the commands in one transaction, then publish; a failed publish is left to the relay.
+        `api_key_id`: the API key submitting them, whose outcome events they will have."""
         with SqlUnitOfWork(self.engine, clock=self.clock) as uow:
-            uow.log.record_submitted(commands, self.clock.now())
+            uow.log.record_submitted(commands, self.clock.now(), api_key_id)
             uow.commit()
         # No second write after publishing: a worker may already hold these rows, and the relay
         # measures from submitted_at while published_at is empty.
