@@ -31,7 +31,7 @@ from domain.api_keys import (
 )
 from domain.emails import normal_email
 from domain.master_keys import MasterKeys
-from domain.model import AuditEntry
+from domain.model import SYSTEM_ACTOR, AuditEntry
 from store.reads.accounts import administers
 from store.reads.queries import account_exists
 from store.repository import SqlRepository
@@ -182,10 +182,29 @@ def resolve_key(engine: Engine, keys: MasterKeys, presented: str, now: datetime)
 
 def webhook_secret(engine: Engine, keys: MasterKeys, name: str) -> str | None:
     """The key's webhook signing secret, opened; None if it has no callback."""
+    return _opened_secret(engine, keys, api_keys.c.name == name, name)
+
+
+def webhook_secret_of(engine: Engine, keys: MasterKeys, key_id: str) -> str | None:
+    """The webhook signing secret of the key with this id, opened; None if it has no callback."""
+    return _opened_secret(engine, keys, api_keys.c.id == key_id, key_id)
+
+
+def stop_callback(conn: Connection, key_id: str, url: str, now: datetime) -> None:
+    """The key's callback answered 410 Gone: marked stopped (no delivery is written for it any more), audited in
+    each account the key covers, as done by envadmin."""
+    row = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.callback_stopped_at.is_(None))
+                       .values(callback_stopped_at=now).returning(api_keys)).first()
+    if row is not None:
+        _audit(conn, now, _scope(row), SYSTEM_ACTOR, "webhook",
+               lambda account: ev.ApiKeyCallbackStopped(account, row.name, url))
+
+
+def _opened_secret(engine: Engine, keys: MasterKeys, which, named: str) -> str | None:
     with engine.connect() as conn:
-        row = conn.execute(select(api_keys).where(api_keys.c.name == name)).first()
+        row = conn.execute(select(api_keys).where(which)).first()
     if row is None:
-        raise ApiKeyError(f"no key named {name}")
+        raise ApiKeyError(f"no key named {named}")
     if row.webhook_sealed is None:
         return None
     return keys.open(row.webhook_key_id, row.webhook_nonce, row.webhook_sealed, _webhook_aad(row.id),

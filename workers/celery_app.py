@@ -11,6 +11,7 @@ from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
 from messaging.broker import (
     APPLY_BATCH,
+    DELIVER_OUTCOMES,
     EXPIRE_INVITES,
     PRUNE_LOGIN_FAILURES,
     PRUNE_WEB_SESSIONS,
@@ -32,9 +33,11 @@ from workers.failure_kinds import TRANSIENT
 from workers.relay import relay_unapplied
 from workers.runtime import Runtime
 from workers.sender import MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
+from workers.webhook_sender import deliver_due
 
 logger = logging.getLogger(__name__)
 PRUNE_SECONDS = 600  # how often ended login failure records and web sessions are deleted
+DELIVERY_SECONDS = 2  # how often due outcome deliveries are looked for, besides the kick after an API batch
 
 
 class KeepsArgsSummary(Task):
@@ -68,6 +71,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
                                  "options": {"expires": PRUNE_SECONDS}},
         "prune-web-sessions": {"task": PRUNE_WEB_SESSIONS, "schedule": PRUNE_SECONDS,
                                "options": {"expires": PRUNE_SECONDS}},
+        "deliver-outcomes": {"task": DELIVER_OUTCOMES, "schedule": DELIVERY_SECONDS,
+                             "options": {"expires": DELIVERY_SECONDS * 5}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -90,6 +95,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             logger.warning("Batch out of time: sent back to the queue")
             raise Reject("soft time limit exceeded", requeue=True)
         logger.info("Batch applied: %s", report.statuses)
+        if _may_have_outcomes(message):  # posted now rather than at the next beat
+            deliver_outcomes.apply_async(queue=settings.queue, expires=DELIVERY_SECONDS * 5)
 
     @app.task(name=RELAY, shared=False)
     def relay():
@@ -135,5 +142,17 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             uow.commit()
         return pruned
 
+    @app.task(name=DELIVER_OUTCOMES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def deliver_outcomes():
+        return dict(deliver_due(runtime.engine, runtime.master_keys(), clock))
+
     app.envadmin_runtime = runtime
     return app
+
+
+def _may_have_outcomes(message: object) -> bool:
+    """Whether the message holds commands of the HTTP API (the only ones an API key submits) or retries of pending
+    grants (which settle a command that may be a key's)."""
+    commands = message.get("commands") if isinstance(message, dict) else None
+    return isinstance(commands, list) and any(isinstance(c, dict) and (c.get("source") == "api" or c.get("retry_of"))
+                                              for c in commands)
