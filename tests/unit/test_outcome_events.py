@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from domain.callback_urls import check_callback_url
 from domain.delivery_schedule import MAX_ATTEMPTS, RETRY_WAITS, next_attempt, retry_span
 from domain.outcomes import EVENT_TYPES, OutcomeEvent, event_type
 from producers.api.event_routes import cursor_of, position_of
@@ -55,3 +56,20 @@ def test_retries_follow_the_standard_webhooks_schedule_over_more_than_a_day_then
 def test_the_jitter_spreads_retries_that_failed_together():
     rng = random.Random(1)
     assert len({next_attempt(2, NOW, rng) for _ in range(20)}) == 20
+
+
+@pytest.mark.parametrize("url", ["https://hr.example/hooks", "http://127.0.0.1:8080/h?x=1", " https://a.b/ "])
+def test_a_callback_url_is_an_absolute_http_url(url):
+    assert check_callback_url(url) == url.strip()
+
+
+@pytest.mark.parametrize("url, words", [("ftp://hr.example/", "expected an http:// or https:// URL"),
+                                        ("hr.example/hooks", "expected an http:// or https:// URL"),
+                                        ("https:///hooks", "names no host"),
+                                        ("https://hr.example:port/", "is not a URL"),
+                                        ("https://a b.example/", "space"),
+                                        ("https://user:pw@hr.example/", "no user name or password"),
+                                        ("https://hr.example/" + "x" * 2000, "at most 2000")])
+def test_another_callback_url_is_refused_saying_why(url, words):
+    with pytest.raises(ValueError, match=words):
+        check_callback_url(url)
