@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy import Connection, Engine, select, text, update
 
 from domain.outcomes import OutcomeEvent
 from store.api_keys import ApiKeyError, stop_callback
+from store.metrics.delivery_states import delivery_counts
 from store.outcome_events import event_of
 from store.tables import DUE_DELIVERY_SQL, api_keys, outcome_events, webhook_deliveries
 
-STATES = ("waiting", "sent", "failing", "given_up")
 GONE = "the endpoint answered 410 Gone: its deliveries stopped"
 
 
@@ -91,9 +91,7 @@ def stop_endpoint(conn: Connection, due: Due, now: datetime) -> None:
 def counts(engine: Engine) -> dict[str, int]:
     """How many deliveries are in each state, every state named."""
     with engine.connect().execution_options(readonly=True) as conn:
-        found = dict(conn.execute(select(webhook_deliveries.c.state, func.count())
-                                  .group_by(webhook_deliveries.c.state)).all())
-    return {state: found.get(state, 0) for state in STATES}
+        return delivery_counts(conn)
 
 
 def _key_id(conn: Connection, name: str) -> str:

@@ -15,6 +15,7 @@ from domain.api_keys import key_id_of
 from domain.clock import FixedClock
 from domain.delivery_schedule import MAX_ATTEMPTS
 from store.api_keys import create_key, list_keys, webhook_secret
+from store.metrics.ops_figures import read_figures
 from store.reads.audit_trail import AuditFilter, audit_page
 from store.tables import api_keys
 from store.webhook_deliveries import counts, redeliver, troubled
@@ -129,6 +130,7 @@ def test_redelivering_one_event_leaves_the_others(hooked):
     apply_keyed(add_user("bob@example.com"), add_user("carol@example.com"))
     assert deliver_due(engine, keys, clock) == {"failing": 2}
     first, second = troubled(engine, "hr")
+    assert read_figures(engine, clock.now())["deliveries"] == {"waiting": 0, "sent": 0, "failing": 2, "given_up": 0}
     receiver.status = 204
     assert redeliver(engine, "hr", clock.now(), event_id=second.event_id) == 1
     assert deliver_due(engine, keys, clock) == {"sent": 1}
