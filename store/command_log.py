@@ -132,9 +132,11 @@ class SqlCommandLog(CommandLog):
         return True
 
     def finish(self, command_id: UUID, status: CommandStatus, reason: str | None, now: datetime) -> None:
-        self.conn.execute(update(commands).where(commands.c.id == command_id)
-                          .values(status=status, reason=reason, finished_at=now))
-        record_outcomes(self.conn, [command_id], now)
+        keyed = self.conn.execute(update(commands).where(commands.c.id == command_id)
+                                  .values(status=status, reason=reason, finished_at=now)
+                                  .returning(commands.c.api_key_id)).scalar()
+        if keyed is not None:  # the CLI's, the console's and jobs' commands cost no read more
+            record_outcomes(self.conn, [command_id], now)
 
     def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: str, now: datetime) -> bool:
         """A pending grant's command takes the result of the grant retried for it; False if `retry` is no
@@ -148,10 +150,12 @@ class SqlCommandLog(CommandLog):
         settled = self.conn.execute(update(commands).where(
             commands.c.id == retry.retry_of, commands.c.status == CommandStatus.PENDING,
             commands.c.account == retry.account,
-            retried).values(status=status, reason=reason, finished_at=now))
-        if settled.rowcount != 1:
+            retried).values(status=status, reason=reason, finished_at=now)
+            .returning(commands.c.api_key_id)).all()
+        if len(settled) != 1:
             return False
-        record_outcomes(self.conn, [retry.retry_of], now)
+        if settled[0].api_key_id is not None:
+            record_outcomes(self.conn, [retry.retry_of], now)
         return True
 
     def close_pending(self, reasons: dict[UUID, str], status: CommandStatus, now: datetime) -> None:
@@ -161,10 +165,10 @@ class SqlCommandLog(CommandLog):
             by_reason.setdefault(reason, []).append(command_id)
         closed: list[UUID] = []
         for reason, ids in by_reason.items():
-            closed += self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
-                                                               commands.c.status == CommandStatus.PENDING)
-                                        .values(status=status, reason=reason, finished_at=now)
-                                        .returning(commands.c.id)).scalars().all()
+            closed += [row.id for row in self.conn.execute(
+                update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == CommandStatus.PENDING)
+                .values(status=status, reason=reason, finished_at=now)
+                .returning(commands.c.id, commands.c.api_key_id)) if row.api_key_id is not None]
         record_outcomes(self.conn, closed, now)
 
     def note_error(self, command_id: UUID, reason: str) -> None:
@@ -196,8 +200,9 @@ class SqlCommandLog(CommandLog):
         if command_id is not None:
             failed = self.conn.execute(update(commands).where(commands.c.id == command_id,
                                                               commands.c.status == CommandStatus.QUEUED)
-                                       .values(status=CommandStatus.FAILED, reason=reason, finished_at=now))
-            if failed.rowcount == 1:
+                                       .values(status=CommandStatus.FAILED, reason=reason, finished_at=now)
+                                       .returning(commands.c.api_key_id)).all()
+            if failed and failed[0].api_key_id is not None:
                 record_outcomes(self.conn, [command_id], now)
 
 

@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import inspect, select
 
 from domain.api_keys import key_id_of
+from producers.services.client import new_command
 from store.api_keys import create_key
 from store.expiry import expire_invites
 from store.outcome_events import feed
 from store.tables import commands, webhook_deliveries
+from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
 from workers.runtime import Runtime
 
@@ -104,3 +106,23 @@ def test_the_migration_adds_the_tables_and_takes_them_away(fresh_engine):
     migrate(fresh_engine, "0018k", down=True)
     assert not {"outcome_events", "webhook_deliveries"} & set(inspect(fresh_engine).get_table_names())
     assert "api_key_id" not in {c["name"] for c in inspect(fresh_engine).get_columns("commands")}
+
+
+def test_a_pending_grant_cancelled_by_a_later_command_has_a_superseded_event(keyed):
+    engine, apply_keyed, apply, hooked, _ = keyed
+    apply_keyed(hooked, grant("nobody@example.com"))
+    apply(new_command("cancel_invite", actor=ALICE, source="cli", account="1001", email="nobody@example.com"))
+    events = feed(engine, hooked, None, 100).events
+    assert [e.type for e in events] == ["command.pending", "command.superseded"]
+
+
+def test_a_dead_lettered_command_has_a_failed_event(keyed):
+    engine, _, _, hooked, _ = keyed
+    lost = add_user("bob@example.com")
+    with SqlUnitOfWork(engine) as uow:
+        uow.log.record_submitted([lost], NOW, hooked)
+        uow.log.dead_letter(lost.id, "unexpected error X (attempt 5 of 5)", lost.model_dump(mode="json"), NOW)
+        uow.commit()
+    [event] = feed(engine, hooked, None, 100).events
+    assert (event.command_id, event.type, event.reason) == (lost.id, "command.failed",
+                                                            "unexpected error X (attempt 5 of 5)")
