@@ -41,25 +41,25 @@ def test_outcomes_are_posted_signed_and_a_pending_grant_ends_applied_when_its_in
     with callback_receiver() as receiver:
         made = e2e.cli_json("api-key", "create", "hooks-2301", "--account", "2301", "--by", ALICE,
                             "--callback", receiver.url)
-        api = key_api(e2e, made["key"])
-        assert made["webhook_secret"].startswith("whsec_")
-        bob, last_admin, carol = submitted(api, add_user("bob-2301@example.com", account="2301"),
-                                           {"type": "revoke_admin", "account": "2301", "email": ALICE},
-                                           grant(CAROL, account="2301"))
-        verify = Webhook(made["webhook_secret"]).verify
-        bodies = {body["id"]: body for body in (verify(r.body, r.headers) for r in received(receiver, 3))}
-        assert {command_id: bodies[command_id]["type"] for command_id in bodies} == {
-            bob: "command.applied", last_admin: "command.rejected", carol: "command.pending"}
-        assert bodies[last_admin]["account"] == "2301" and bodies[last_admin]["reason"]
-        assert bodies[carol]["command_type"] == "grant_admin"
+        with key_api(e2e, made["key"]) as api:
+            assert made["webhook_secret"].startswith("whsec_")
+            bob, last_admin, carol = submitted(api, add_user("bob-2301@example.com", account="2301"),
+                                               {"type": "revoke_admin", "account": "2301", "email": ALICE},
+                                               grant(CAROL, account="2301"))
+            verify = Webhook(made["webhook_secret"]).verify
+            bodies = {body["id"]: body for body in (verify(r.body, r.headers) for r in received(receiver, 3))}
+            assert {command_id: bodies[command_id]["type"] for command_id in bodies} == {
+                bob: "command.applied", last_admin: "command.rejected", carol: "command.pending"}
+            assert bodies[last_admin]["account"] == "2301" and bodies[last_admin]["reason"]
+            assert bodies[carol]["command_type"] == "grant_admin"
 
-        done = e2e.cli_json("register", "--token", invite_link(e2e.settings, "2301"), "--first", "Carol",
-                            "--last", "P", "--password-stdin", input="a-good-passw0rd\n")
-        assert done["ok"]
-        later = verify(received(receiver, 4)[3].body, receiver.received[3].headers)
-        assert (later["id"], later["type"], later["status"]) == (carol, "command.applied", "applied")
-        assert later["event_id"] != bodies[carol]["event_id"]
-        assert wait_until_done(api, carol)["status"] == "applied"
+            done = e2e.cli_json("register", "--token", invite_link(e2e.settings, "2301"), "--first", "Carol",
+                                "--last", "P", "--password-stdin", input="a-good-passw0rd\n")
+            assert done["ok"]
+            later = verify(received(receiver, 4)[3].body, receiver.received[3].headers)
+            assert (later["id"], later["type"], later["status"]) == (carol, "command.applied", "applied")
+            assert later["event_id"] != bodies[carol]["event_id"]
+            assert wait_until_done(api, carol)["status"] == "applied"
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 4
 
 
@@ -68,36 +68,37 @@ def test_a_failing_endpoint_is_listed_and_redelivered_and_a_410_stops_it(e2e):
     with callback_receiver() as receiver:
         made = e2e.cli_json("api-key", "create", "hooks-2302", "--account", "2302", "--by", ALICE,
                             "--callback", receiver.url)
-        api = key_api(e2e, made["key"])
-        receiver.status = 500
-        [first] = submitted(api, add_user("bob-2302@example.com", account="2302"))
-        failing = wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"],
-                             "a failing delivery", timeout=DELIVERY_TIMEOUT, poll=0.2)
-        assert [(d["command_id"], d["state"], d["last_status"]) for d in failing] == [(first, "failing", 500)]
-        assert failing[0]["last_error"].startswith("HTTP 500") and failing[0]["next_attempt_at"]
-        shown = e2e.cli("api-key", "deliveries", "hooks-2302")
-        assert shown.returncode == 0 and "failing" in shown.stdout and "HTTP 500" in shown.stdout, describe(shown)
+        with key_api(e2e, made["key"]) as api:
+            receiver.status = 500
+            [first] = submitted(api, add_user("bob-2302@example.com", account="2302"))
+            failing = wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"],
+                                 "a failing delivery", timeout=DELIVERY_TIMEOUT, poll=0.2)
+            assert [(d["command_id"], d["state"], d["last_status"]) for d in failing] == [(first, "failing", 500)]
+            assert failing[0]["last_error"].startswith("HTTP 500") and failing[0]["next_attempt_at"]
+            shown = e2e.cli("api-key", "deliveries", "hooks-2302")
+            assert shown.returncode == 0 and "failing" in shown.stdout and "HTTP 500" in shown.stdout, describe(shown)
 
-        receiver.status = 204
-        tries = len(receiver.received)
-        again = e2e.cli_json("api-key", "deliveries", "hooks-2302", "--redeliver", "--event", failing[0]["event_id"])
-        assert again["redelivered"] == 1
-        received(receiver, tries + 1)
-        wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"] == [],
-                   "the delivery to be sent", timeout=DELIVERY_TIMEOUT, poll=0.2)
-        assert len({r.headers["webhook-id"] for r in receiver.received}) == 1  # the same event each time
+            receiver.status = 204
+            tries = len(receiver.received)
+            again = e2e.cli_json("api-key", "deliveries", "hooks-2302", "--redeliver",
+                                 "--event", failing[0]["event_id"])
+            assert again["redelivered"] == 1
+            received(receiver, tries + 1)
+            wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"] == [],
+                       "the delivery to be sent", timeout=DELIVERY_TIMEOUT, poll=0.2)
+            assert len({r.headers["webhook-id"] for r in receiver.received}) == 1  # the same event each time
 
-        receiver.status = 410
-        submitted(api, add_user("carol-2302@example.com", account="2302"))
-        gone = wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"],
-                          "a given-up delivery", timeout=DELIVERY_TIMEOUT, poll=0.2)
-        assert [(d["state"], d["last_status"]) for d in gone] == [("given_up", 410)]
-        before = counts(e2e.client.engine)
-        [after_stop] = submitted(api, add_user("dan-2302@example.com", account="2302"))
-        assert wait_until_done(api, after_stop)["status"] == "applied"
-        assert counts(e2e.client.engine) == before  # no delivery written for a stopped callback
-        stopped = e2e.cli_json("audit", "--account", "2302", "--action", "apikey.callback_stopped")
-        assert stopped["entries"], stopped
+            receiver.status = 410
+            submitted(api, add_user("carol-2302@example.com", account="2302"))
+            gone = wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"],
+                              "a given-up delivery", timeout=DELIVERY_TIMEOUT, poll=0.2)
+            assert [(d["state"], d["last_status"]) for d in gone] == [("given_up", 410)]
+            before = counts(e2e.client.engine)
+            [after_stop] = submitted(api, add_user("dan-2302@example.com", account="2302"))
+            assert wait_until_done(api, after_stop)["status"] == "applied"
+            assert counts(e2e.client.engine) == before  # no delivery written for a stopped callback
+            stopped = e2e.cli_json("audit", "--account", "2302", "--action", "apikey.callback_stopped")
+            assert stopped["entries"], stopped
 
 
 def test_a_callback_that_is_no_http_url_is_refused(e2e):
