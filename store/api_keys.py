@@ -65,6 +65,7 @@ class KeyListing:
     last_used_at: datetime | None
     revoked_at: datetime | None
     callback_url: str | None
+    callback_stopped_at: datetime | None = None  # its endpoint answered 410 Gone
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def list_keys(engine: Engine, account: str | None = None) -> list[KeyListing]:
         rows = conn.execute(select(api_keys).order_by(api_keys.c.name)).all()
     scopes = [(row, _scope(row)) for row in rows]
     return [KeyListing(row.name, scope.describe(), scope.accounts, row.person, row.created_at, row.expires_at,
-                       row.last_used_at, row.revoked_at, row.callback_url) for row, scope in scopes
+                       row.last_used_at, row.revoked_at, row.callback_url, row.callback_stopped_at)
+            for row, scope in scopes
             if account is None or (scope.accounts is not None and account in scope.accounts)]
 
 

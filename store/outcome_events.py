@@ -2,8 +2,8 @@
 key submitted; read back in order as the key's feed.
 
 A command no key submitted (the CLI, the console, an onboarding job) has no events: the status writes of the command
-log return the key (or a set-based chunk's one read by primary key finds it). When the key has a callback that has not been stopped, the event's delivery is written
-to the outbox (store.webhook_deliveries) in the same transaction.
+log return the key (or a set-based chunk's one read by primary key finds it). When the key has a callback that has
+not been stopped, the event's delivery is written to the outbox (store.webhook_deliveries) in the same transaction.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from celery import Celery, Task
@@ -33,11 +34,13 @@ from workers.failure_kinds import TRANSIENT
 from workers.relay import relay_unapplied
 from workers.runtime import Runtime
 from workers.sender import MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
+from workers.webhook_sender import BATCH as DELIVERY_BATCH
 from workers.webhook_sender import deliver_due
 
 logger = logging.getLogger(__name__)
 PRUNE_SECONDS = 600  # how often ended login failure records and web sessions are deleted
 DELIVERY_SECONDS = 2  # how often due outcome deliveries are looked for, besides the kick after an API batch
+DELIVERY_ROUNDS = 25  # batches of due deliveries one run of the task posts at most
 
 
 class KeepsArgsSummary(Task):
@@ -144,7 +147,13 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
 
     @app.task(name=DELIVER_OUTCOMES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def deliver_outcomes():
-        return dict(deliver_due(runtime.engine, runtime.master_keys(), clock))
+        ended: Counter[str] = Counter()
+        for _ in range(DELIVERY_ROUNDS):  # a backlog is worked through now, not a batch per beat
+            done = deliver_due(runtime.engine, runtime.master_keys(), clock)
+            ended += done
+            if sum(done.values()) < DELIVERY_BATCH:
+                break
+        return dict(ended)
 
     app.envadmin_runtime = runtime
     return app

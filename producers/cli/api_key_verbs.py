@@ -67,14 +67,17 @@ def list_(as_json: Json = False) -> None:
         print_json({"keys": [{"name": k.name, "scope": k.scope, "accounts": k.accounts, "person": k.person,
                               "created_at": _iso(k.created_at), "expires_at": _iso(k.expires_at),
                               "last_used_at": _iso(k.last_used_at),
-                              "revoked_at": _iso(k.revoked_at), "callback_url": k.callback_url} for k in listed]})
+                              "revoked_at": _iso(k.revoked_at), "callback_url": k.callback_url,
+                              "callback_stopped_at": _iso(k.callback_stopped_at)} for k in listed]})
         return
     if not listed:
         print_lines(["no API keys; make one with `envadmin api-key create`"])
         return
     print_lines([f"{k.name}: {k.scope}, acting as {k.person}; created {_when(k.created_at)}, "
                  f"expires {_when(k.expires_at, NEVER)}, last used {_when(k.last_used_at, NEVER)}"
-                 + (f"; revoked {_when(k.revoked_at)}" if k.revoked_at else "") for k in listed])
+                 + (f"; revoked {_when(k.revoked_at)}" if k.revoked_at else "")
+                 + (f"; callback stopped {_when(k.callback_stopped_at)} (410 Gone; `api-key deliveries {k.name} "
+                    "--redeliver` resumes it)" if k.callback_stopped_at else "") for k in listed])
 
 
 @api_key_app.command("revoke")

@@ -93,6 +93,10 @@ def test_a_failing_endpoint_is_listed_and_redelivered_and_a_410_stops_it(e2e):
             gone = wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"],
                               "a given-up delivery", timeout=DELIVERY_TIMEOUT, poll=0.2)
             assert [(d["state"], d["last_status"]) for d in gone] == [("given_up", 410)]
+            [listed] = [k for k in e2e.cli_json("api-key", "list")["keys"] if k["name"] == "hooks-2302"]
+            assert listed["callback_stopped_at"] is not None
+            [line] = [line for line in e2e.cli("api-key", "list").stdout.splitlines() if line.startswith("hooks-2302:")]
+            assert "callback stopped" in line and "--redeliver" in line, line
             before = counts(e2e.client.engine)
             [after_stop] = submitted(api, add_user("dan-2302@example.com", account="2302"))
             assert wait_until_done(api, after_stop)["status"] == "applied"

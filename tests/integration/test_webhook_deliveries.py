@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -17,7 +16,6 @@ from domain.delivery_schedule import MAX_ATTEMPTS
 from store.api_keys import create_key, list_keys, webhook_secret
 from store.metrics.ops_figures import read_figures
 from store.reads.audit_trail import AuditFilter, audit_page
-from store.tables import api_keys
 from store.webhook_deliveries import counts, redeliver, troubled
 from workers.apply import apply_message
 from workers.runtime import Runtime
@@ -117,11 +115,13 @@ def test_an_endpoint_that_answers_410_stops_its_deliveries_and_the_keys_callback
     assert deliver_due(engine, keys, clock) == {}
     assert len(receiver.received) == 1
     assert counts(engine) == {"waiting": 0, "sent": 0, "failing": 0, "given_up": 1}
-    with engine.connect() as conn:
-        assert conn.execute(select(api_keys.c.callback_stopped_at)).scalar() is not None
     [entry] = audit_page(engine, "1001", AuditFilter(action="apikey.callback_stopped"), older=None, size=5).entries
     assert receiver.url in entry.detail and "410" in entry.detail
-    assert [k.name for k in list_keys(engine)] == ["hr"]
+    [listed] = list_keys(engine)
+    assert listed.callback_stopped_at == clock.now() - timedelta(days=2)
+    assert redeliver(engine, "hr", clock.now()) == 1  # the endpoint is back: resumed
+    assert list_keys(engine)[0].callback_stopped_at is None
+    assert deliver_due(engine, keys, clock) == {"sent": 1}
 
 
 def test_redelivering_one_event_leaves_the_others(hooked):
