@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             logger.warning("Batch out of time: sent back to the queue")
             raise Reject("soft time limit exceeded", requeue=True)
         logger.info("Batch applied: %s", report.statuses)
-        if _may_have_outcomes(message):  # posted now rather than at the next beat
+        if may_have_outcomes(message):  # posted now rather than at the next beat
             deliver_outcomes.apply_async(queue=settings.queue, expires=DELIVERY_SECONDS * 5)
 
     @app.task(name=RELAY, shared=False)
@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     return app
 
 
-def _may_have_outcomes(message: object) -> bool:
+def may_have_outcomes(message: object) -> bool:
     """Whether the message holds commands of the HTTP API (the only ones an API key submits) or retries of pending
     grants (which settle a command that may be a key's)."""
     commands = message.get("commands") if isinstance(message, dict) else None
