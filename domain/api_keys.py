@@ -108,12 +108,14 @@ class KeyScope:
     """What a key may touch and whom it acts as: `accounts` None for a support key (every account).
 
     `any_actor`: the shared ENVADMIN_API_TOKEN of existing deployments, which names whichever actor it submits
-    for (support when it names none), as it always could; every API key acts as its own person only."""
+    for (support when it names none), as it always could; every API key acts as its own person only.
+    `key_id`: the stored key's id, which the commands it submits and their outcomes name; None for that token."""
 
     name: str
     person: str
     accounts: tuple[str, ...] | None
     any_actor: bool = False
+    key_id: str | None = None
 
     @classmethod
     def support(cls, name: str) -> "KeyScope":

@@ -201,6 +201,17 @@ class ApiKeyRevoked(Event, action="apikey.revoked", label="API key revoked"):
     """A key of the HTTP API was stopped."""
 
 
+@dataclass(frozen=True)
+class ApiKeyCallbackStopped(Event, action="apikey.callback_stopped", label="API key callback stopped"):
+    """A key's callback URL answered 410 Gone: its outcomes are no longer posted there."""
+
+    url: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"{self.url} answered 410 Gone; its waiting deliveries were given up"
+
+
 # Audited by the apply path for a command that did not go through.
 @dataclass(frozen=True)
 class CommandRefused(Event, action="command.refused", label="Refused"):

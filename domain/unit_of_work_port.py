@@ -44,8 +44,9 @@ class CommandLog(Protocol):
     """The journal of every command and its status, and the dead letters: the outbox producers write first."""
 
     @abstractmethod
-    def record_submitted(self, batch: list[Command], now: datetime) -> None:
-        """Journal the commands, queued, in their order."""
+    def record_submitted(self, batch: list[Command], now: datetime, api_key_id: str | None = None) -> None:
+        """Journal the commands, queued, in their order; `api_key_id`: the API key that submitted them, if one
+        did (their outcomes are then events of that key)."""
 
     @abstractmethod
     def claim(self, ids: list[UUID], now: datetime, lease: timedelta) -> dict[UUID, Claim]:

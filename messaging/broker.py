@@ -24,8 +24,9 @@ PRUNE_LOGIN_FAILURES = f"{TASK_PREFIX}prune_login_failures"
 PRUNE_WEB_SESSIONS = f"{TASK_PREFIX}prune_web_sessions"
 PRUNE_IDEMPOTENCY_KEYS = f"{TASK_PREFIX}prune_idempotency_keys"
 PRUNE_BROKER_REQUESTS = f"{TASK_PREFIX}prune_broker_requests"
+DELIVER_OUTCOMES = f"{TASK_PREFIX}deliver_outcomes"
 TASK_NAMES = (APPLY_BATCH, RELAY, SEND_MAIL, SEND_MAILS, SWEEP_MAIL, EXPIRE_INVITES, PRUNE_LOGIN_FAILURES,
-              PRUNE_WEB_SESSIONS, PRUNE_IDEMPOTENCY_KEYS, PRUNE_BROKER_REQUESTS)
+              PRUNE_WEB_SESSIONS, PRUNE_IDEMPOTENCY_KEYS, PRUNE_BROKER_REQUESTS, DELIVER_OUTCOMES)
 COMMAND_PRIORITY = 0  # the default: commands are published without a priority
 MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
 

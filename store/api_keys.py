@@ -32,7 +32,7 @@ from domain.api_keys import (
 )
 from domain.emails import normal_email
 from domain.master_keys import MasterKey, MasterKeys
-from domain.model import AuditEntry
+from domain.model import SYSTEM_ACTOR, AuditEntry
 from store.reads.accounts import administers
 from store.reads.queries import account_exists
 from store.repository import SqlRepository
@@ -66,6 +66,7 @@ class KeyListing:
     last_used_at: datetime | None
     revoked_at: datetime | None
     callback_url: str | None
+    callback_stopped_at: datetime | None = None  # its endpoint answered 410 Gone
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def create_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, *, ac
             conn.execute(insert(api_keys).values(
                 id=key_id, name=name, key_hash=hash_key(key, keys.current), accounts=None if support else accounts,
                 person=person, callback_url=callback_url, created_at=now, expires_at=expires_at, **sealed))
-            scope = KeyScope(name, person, None if support else tuple(accounts))
+            scope = KeyScope(name, person, None if support else tuple(accounts), key_id=key_id)
             _audit(conn, now, scope, actor, source,
                    lambda account: ev.ApiKeyCreated(account, name, scope.describe(), person))
     except IntegrityError:
@@ -125,7 +126,8 @@ def list_keys(engine: Engine, account: str | None = None) -> list[KeyListing]:
         rows = conn.execute(select(api_keys).order_by(api_keys.c.name)).all()
     scopes = [(row, _scope(row)) for row in rows]
     return [KeyListing(row.name, scope.describe(), scope.accounts, row.person, row.created_at, row.expires_at,
-                       row.last_used_at, row.revoked_at, row.callback_url) for row, scope in scopes
+                       row.last_used_at, row.revoked_at, row.callback_url, row.callback_stopped_at)
+            for row, scope in scopes
             if account is None or (scope.accounts is not None and account in scope.accounts)]
 
 
@@ -192,10 +194,29 @@ def resolve_key(engine: Engine, keys: MasterKeys, presented: str, now: datetime)
 
 def webhook_secret(engine: Engine, keys: MasterKeys, name: str) -> str | None:
     """The key's webhook signing secret, opened; None if it has no callback."""
+    return _opened_secret(engine, keys, api_keys.c.name == name, name)
+
+
+def webhook_secret_of(engine: Engine, keys: MasterKeys, key_id: str) -> str | None:
+    """The webhook signing secret of the key with this id, opened; None if it has no callback."""
+    return _opened_secret(engine, keys, api_keys.c.id == key_id, key_id)
+
+
+def stop_callback(conn: Connection, key_id: str, url: str, now: datetime) -> None:
+    """The key's callback answered 410 Gone: marked stopped (no delivery is written for it any more), audited in
+    each account the key covers, as done by envadmin."""
+    row = conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.callback_stopped_at.is_(None))
+                       .values(callback_stopped_at=now).returning(api_keys)).first()
+    if row is not None:
+        _audit(conn, now, _scope(row), SYSTEM_ACTOR, "webhook",
+               lambda account: ev.ApiKeyCallbackStopped(account, row.name, url))
+
+
+def _opened_secret(engine: Engine, keys: MasterKeys, which, named: str) -> str | None:
     with engine.connect() as conn:
-        row = conn.execute(select(api_keys).where(api_keys.c.name == name)).first()
+        row = conn.execute(select(api_keys).where(which)).first()
     if row is None:
-        raise ApiKeyError(f"no key named {name}")
+        raise ApiKeyError(f"no key named {named}")
     if row.webhook_sealed is None:
         return None
     return keys.open(row.webhook_key_id, row.webhook_nonce, row.webhook_sealed, _webhook_aad(row.id),
@@ -220,7 +241,7 @@ def _audit(conn: Connection, now: datetime, scope: KeyScope, actor: str, source:
 
 def _scope(row) -> KeyScope:
     accounts = None if row.accounts is None else tuple(row.accounts)
-    return KeyScope(row.name, row.person, accounts)
+    return KeyScope(row.name, row.person, accounts, key_id=row.id)
 
 
 def _webhook_aad(key_id: str) -> bytes:

@@ -1,4 +1,7 @@
-"""The command log in the store: the outbox producers write first, and the journal of each command's status."""
+"""The command log in the store: the outbox producers write first, and the journal of each command's status.
+
+Every status a command takes after `queued` is written here, and with it, in the same transaction, the outcome
+event of a command an API key submitted (store.outcome_events)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +15,7 @@ from domain.model import ADMIN_GROUP_KEY, email_key, group_key
 from domain.states import CommandStatus, GrantStatus
 from domain.unit_of_work_port import Claim, CommandLog, JobPlace
 from store.bulk_sql import among, plan_as_key_lookups, update_rows
+from store.outcome_events import record_outcomes
 from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters, pending_grants
 
 
@@ -21,12 +25,12 @@ class SqlCommandLog(CommandLog):
     def __init__(self, connection: Connection):
         self.conn = connection
 
-    def record_submitted(self, batch: list[Command], now: datetime) -> None:
+    def record_submitted(self, batch: list[Command], now: datetime, api_key_id: str | None = None) -> None:
         self.conn.execute(insert(commands), [{
             "id": cmd.id, "type": cmd.type, "account": cmd.account, "actor": cmd.actor,
             "source": cmd.source, "correlation_id": cmd.correlation_id, "issued_at": cmd.issued_at,
             "payload": cmd.model_dump(mode="json"), "status": CommandStatus.QUEUED, "attempts": 0,
-            "position": position, "submitted_at": now,
+            "position": position, "submitted_at": now, "api_key_id": api_key_id,
         } for position, cmd in enumerate(batch)])
 
     def mark_published(self, ids: list[UUID], now: datetime) -> None:
@@ -121,11 +125,18 @@ class SqlCommandLog(CommandLog):
         (its lease ran out) holds the same accounts' locks. If it committed first, this update finds the status
         changed, after waiting for its row if need be."""
         plan_as_key_lookups(self.conn)  # the chunk's transaction reads by key already; said here too
-        return update_rows(self.conn, commands, "id", results, only_if=("status", CommandStatus.QUEUED)) == len(results)
+        if update_rows(self.conn, commands, "id", results, only_if=("status", CommandStatus.QUEUED)) != len(results):
+            return False
+        if results:
+            record_outcomes(self.conn, [result["id"] for result in results], results[0]["finished_at"])
+        return True
 
     def finish(self, command_id: UUID, status: CommandStatus, reason: str | None, now: datetime) -> None:
-        self.conn.execute(update(commands).where(commands.c.id == command_id)
-                          .values(status=status, reason=reason, finished_at=now))
+        keyed = self.conn.execute(update(commands).where(commands.c.id == command_id)
+                                  .values(status=status, reason=reason, finished_at=now)
+                                  .returning(commands.c.api_key_id)).scalar()
+        if keyed is not None:  # the CLI's, the console's and jobs' commands cost no read more
+            record_outcomes(self.conn, [command_id], now)
 
     def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: str, now: datetime) -> bool:
         """A pending grant's command takes the result of the grant retried for it; False if `retry` is no
@@ -139,18 +150,26 @@ class SqlCommandLog(CommandLog):
         settled = self.conn.execute(update(commands).where(
             commands.c.id == retry.retry_of, commands.c.status == CommandStatus.PENDING,
             commands.c.account == retry.account,
-            retried).values(status=status, reason=reason, finished_at=now))
-        return settled.rowcount == 1
+            retried).values(status=status, reason=reason, finished_at=now)
+            .returning(commands.c.api_key_id)).all()
+        if len(settled) != 1:
+            return False
+        if settled[0].api_key_id is not None:
+            record_outcomes(self.conn, [retry.retry_of], now)
+        return True
 
     def close_pending(self, reasons: dict[UUID, str], status: CommandStatus, now: datetime) -> None:
         """Pending commands whose grant can no longer be applied end with `status`, each with its reason."""
         by_reason: dict[str, list[UUID]] = {}
         for command_id, reason in reasons.items():
             by_reason.setdefault(reason, []).append(command_id)
+        closed: list[UUID] = []
         for reason, ids in by_reason.items():
-            self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
-                                                     commands.c.status == CommandStatus.PENDING)
-                              .values(status=status, reason=reason, finished_at=now))
+            closed += [row.id for row in self.conn.execute(
+                update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == CommandStatus.PENDING)
+                .values(status=status, reason=reason, finished_at=now)
+                .returning(commands.c.id, commands.c.api_key_id)) if row.api_key_id is not None]
+        record_outcomes(self.conn, closed, now)
 
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,
@@ -179,9 +198,12 @@ class SqlCommandLog(CommandLog):
         self.conn.execute(insert(dead_letters).values(at=now, command_id=command_id,
                                                       reason=reason, payload=text))
         if command_id is not None:
-            self.conn.execute(update(commands).where(commands.c.id == command_id,
-                                                     commands.c.status == CommandStatus.QUEUED)
-                              .values(status=CommandStatus.FAILED, reason=reason, finished_at=now))
+            failed = self.conn.execute(update(commands).where(commands.c.id == command_id,
+                                                              commands.c.status == CommandStatus.QUEUED)
+                                       .values(status=CommandStatus.FAILED, reason=reason, finished_at=now)
+                                       .returning(commands.c.api_key_id)).all()
+            if failed and failed[0].api_key_id is not None:
+                record_outcomes(self.conn, [command_id], now)
 
 
 def _first_lines(pairs) -> dict[str, int]:

@@ -56,6 +56,8 @@ class UTCDateTime(TypeDecorator):
 
 
 PREREQUISITE_SQL = "type IN ('create_account', 'add_user') AND status = 'queued' AND job_id IS NOT NULL"
+KEYED_SQL = "api_key_id IS NOT NULL"
+DUE_DELIVERY_SQL = "state IN ('waiting', 'failing')"
 LAST_SENT_SQL = "coalesce(published_at, submitted_at)"  # when a command last went to the broker
 Serial = BigInteger().with_variant(Integer, "sqlite")
 
@@ -146,11 +148,15 @@ commands = Table(
     Column("job_line", Integer),
     Column("subject", String(254)),
     Column("deferrals", Integer, nullable=False, server_default="0"),  # times a worker sent it back to wait
+    Column("api_key_id", String(12)),  # the API key that submitted it; NULL for the CLI, the console, jobs
     # What the relay scans: queued rows only, by when they were last sent.
     Index("ix_commands_queued_last_sent", text(LAST_SENT_SQL),
           postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
     Index("ix_commands_job_id_status", "job_id", "status"),
     Index("ix_commands_finished_at", "finished_at"),  # the ops dashboard's windows of recent minutes
+    # Partial: the rows of jobs and the CLI, which no key submitted, cost it nothing.
+    Index("ix_commands_api_key_id", "api_key_id",
+          postgresql_where=text(KEYED_SQL), sqlite_where=text(KEYED_SQL)),
     # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
     Index("ix_commands_job_prerequisites", "job_id", "job_line",
           postgresql_where=text(PREREQUISITE_SQL), sqlite_where=text(PREREQUISITE_SQL)),
@@ -358,6 +364,45 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
     Column("previous_hash", String(80)),  # a rotated key's old secret, valid until previous_until
     Column("previous_until", UTCDateTime),
+    Column("callback_stopped_at", UTCDateTime),  # its endpoint answered 410 Gone: no more deliveries to it
+)
+
+# Each outcome of a command an API key submitted, in the order written: the feed of GET /v1/events.
+outcome_events = Table(
+    "outcome_events", metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),  # the feed's order, behind its opaque cursor
+    Column("event_id", Uuid, nullable=False, unique=True),  # a delivery's webhook-id, the same on each retry
+    Column("command_id", Uuid, nullable=False),
+    Column("api_key_id", String(12), nullable=False),
+    Column("account", String(12), nullable=False),
+    Column("command_type", String(40), nullable=False),
+    Column("type", String(32), nullable=False),  # command.<status>
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Index("ix_outcome_events_api_key_id_seq", "api_key_id", "seq"),
+)
+
+# The outbox of outcome events to send: one row per event and channel ('webhook': a key's callback URL).
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("event_seq", BigInteger, nullable=False),
+    Column("api_key_id", String(12), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("target", Text, nullable=False),  # where to: the callback URL; a reply queue for another channel
+    Column("correlation_id", String(255)),  # what a channel's answer carries back to its asker, if it has one
+    Column("state", String(10), nullable=False),  # waiting, sent, failing, given_up
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("last_status", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    ForeignKeyConstraint(["event_seq"], ["outcome_events.seq"]),
+    Index("ix_webhook_deliveries_next_attempt_at", "next_attempt_at",
+          postgresql_where=text(DUE_DELIVERY_SQL), sqlite_where=text(DUE_DELIVERY_SQL)),
+    Index("ix_webhook_deliveries_api_key_id_state", "api_key_id", "state"),
 )
 
 idempotency_keys = Table(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from celery import Celery, Task
@@ -11,6 +12,7 @@ from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
 from messaging.broker import (
     APPLY_BATCH,
+    DELIVER_OUTCOMES,
     EXPIRE_INVITES,
     PRUNE_BROKER_REQUESTS,
     PRUNE_IDEMPOTENCY_KEYS,
@@ -24,21 +26,27 @@ from messaging.broker import (
     publish_batch,
     publish_mails,
 )
+from messaging.replies import publish_reply
 from store.broker_requests import prune_requests
 from store.credentials import prune_failures
 from store.expiry import expire_invites
 from store.idempotency import prune_keys
 from store.password_resets import prune_resets
 from store.session_rows import prune_sessions, session_limits
+from store.webhook_deliveries import Due
 from workers.apply import apply_message
 from workers.beat_pulse import PulsingScheduler
 from workers.failure_kinds import TRANSIENT
 from workers.relay import relay_unapplied
 from workers.runtime import Runtime
 from workers.sender import MailDeliveryDeferred, send_batch, send_one, sweep_mail_outbox
+from workers.webhook_sender import BATCH as DELIVERY_BATCH
+from workers.webhook_sender import deliver_due
 
 logger = logging.getLogger(__name__)
-PRUNE_SECONDS = 600  # how often ended login failure records, web sessions and idempotency keys are deleted
+PRUNE_SECONDS = 600  # how often ended login failures, web sessions, idempotency keys and broker requests go
+DELIVERY_SECONDS = 2  # how often due outcome deliveries are looked for, besides the kick after an API batch
+DELIVERY_ROUNDS = 25  # batches of due deliveries one run of the task posts at most
 
 
 class KeepsArgsSummary(Task):
@@ -76,6 +84,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
                                    "options": {"expires": PRUNE_SECONDS}},
         "prune-broker-requests": {"task": PRUNE_BROKER_REQUESTS, "schedule": PRUNE_SECONDS,
                                   "options": {"expires": PRUNE_SECONDS}},
+        "deliver-outcomes": {"task": DELIVER_OUTCOMES, "schedule": DELIVERY_SECONDS,
+                             "options": {"expires": DELIVERY_SECONDS * 5}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -98,6 +108,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             logger.warning("Batch out of time: sent back to the queue")
             raise Reject("soft time limit exceeded", requeue=True)
         logger.info("Batch applied: %s", report.statuses)
+        if may_have_outcomes(message):  # posted now rather than at the next beat
+            deliver_outcomes.apply_async(queue=settings.queue, expires=DELIVERY_SECONDS * 5)
 
     @app.task(name=RELAY, shared=False)
     def relay():
@@ -157,5 +169,28 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             uow.commit()
         return pruned
 
+    @app.task(name=DELIVER_OUTCOMES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def deliver_outcomes():
+        ended: Counter[str] = Counter()
+        with app.producer_or_acquire() as producer:
+            def reply(due: Due) -> None:
+                publish_reply(producer, due.target, due.correlation_id, due.event.as_json(),
+                              message_id=str(due.event.event_id))
+
+            for _ in range(DELIVERY_ROUNDS):  # a backlog is worked through now, not a batch per beat
+                done = deliver_due(runtime.engine, runtime.master_keys(), clock, reply=reply)
+                ended += done
+                if sum(done.values()) < DELIVERY_BATCH:
+                    break
+        return dict(ended)
+
     app.envadmin_runtime = runtime
     return app
+
+
+def may_have_outcomes(message: object) -> bool:
+    """Whether the message holds commands of the HTTP API (the only ones an API key submits) or retries of pending
+    grants (which settle a command that may be a key's)."""
+    commands = message.get("commands") if isinstance(message, dict) else None
+    return isinstance(commands, list) and any(isinstance(c, dict) and (c.get("source") == "api" or c.get("retry_of"))
+                                              for c in commands)

@@ -88,6 +88,28 @@ class AuditTrailPage(Answer):
     older: int | None = Field(description="the `older` cursor of the next page; null: this is the last")
 
 
+class OutcomeEventBody(Answer):
+    """One outcome of one command a key submitted: the body of a callback, and an item of the event feed."""
+
+    type: str = Field(examples=["command.applied"], description="command.<status>: applied, pending, rejected, "
+                                                                "failed, superseded or expired")
+    id: UUID = Field(description="the command's id")
+    account: str
+    status: CommandStatus
+    reason: str | None
+    command_type: str = Field(examples=["grant_admin"])
+    event_id: UUID = Field(description="the event's own id: a callback's webhook-id, the same on each retry")
+    occurred_at: datetime
+
+
+class EventPage(Answer):
+    """The next events of the feed, oldest first."""
+
+    events: list[OutcomeEventBody]
+    next: str | None = Field(description="the `after` cursor to read on from; null: no event after these yet "
+                                         "(read again with the same `after` later)")
+
+
 class ServiceStatus(Answer):
     queue: str
     queue_depth: int | None = Field(description="null: the broker does not answer")
@@ -126,6 +148,8 @@ AUTHENTICATED: dict[int | str, dict[str, Any]] = {
 BAD_PARAMETER = {422: _error("A path or query parameter is malformed; the message names it",
                              "account number: malformed account number 'x': expected 1 to 12 digits")}
 NO_SUCH_ACCOUNT = {404: _error("No such account", "account 1001 does not exist")}
+BAD_CURSOR = {422: _error("`after` is not a cursor this API gave, or `limit` is out of range",
+                          "after: 'xyz' is not a cursor of the event feed")}
 NO_SUCH_COMMAND = {404: _error("No command with this id",
                                "no command 3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")}
 SUBMISSION = {

@@ -61,7 +61,7 @@ def command_status(command_id: UUID, client: ApiClient, scope: CallerScope):
 
 def _submit(client: Client, items: list, scope: KeyScope) -> dict:
     commands = valid_commands(items, client.clock, scope)
-    receipt = client.submit(commands)
+    receipt = client.submit(commands, api_key_id=scope.key_id)
     if not receipt.published:
         _not_published(len(commands))
     return accepted(receipt.ids, receipt.published)
@@ -69,7 +69,7 @@ def _submit(client: Client, items: list, scope: KeyScope) -> dict:
 
 def _submit_once(client: Client, items: list, scope: KeyScope, key: str, body_fingerprint: str) -> Answer | Refusal:
     result = submit_once(client, owner_of(scope), key, body_fingerprint,
-                         lambda: valid_commands(items, client.clock, scope))
+                         lambda: valid_commands(items, client.clock, scope), api_key_id=scope.key_id)
     if isinstance(result, Answer) and not result.replayed and not result.body["published"]:
         _not_published(len(result.body["commands"]))
     return result

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Optional
+from uuid import UUID
 
 import typer
 
 from domain.api_keys import DEFAULT_GRACE, DEFAULT_LIFETIME, parse_duration
+from domain.callback_urls import check_callback_url
 from domain.commands import account_number
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, print_json, print_lines
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key, rotate_key
+from store.webhook_deliveries import redeliver, troubled
 
-api_key_app = typer.Typer(help="Keys of the HTTP API: create, list, revoke, rotate.", no_args_is_help=True)
+api_key_app = typer.Typer(help="Keys of the HTTP API: create, list, revoke, rotate; their callbacks' deliveries.",
+                          no_args_is_help=True)
 
 Name = Annotated[str, typer.Argument(help="The key's name, unique: letters, digits, '.', '_', '-'.")]
 NEVER = "never"
@@ -41,8 +45,11 @@ def create(name: Name,
         fail("--by EMAIL is required with --account: the administrator the key acts as")
     numbers = [_account(a) for a in accounts or []]
     lifetime = None if expires.strip().lower() == NEVER else _duration(expires, "--expires")
-    if callback is not None and not callback.startswith(("https://", "http://")):
-        fail("--callback: expected an http(s) URL")
+    if callback is not None:
+        try:
+            callback = check_callback_url(callback)
+        except ValueError as e:
+            fail(f"--callback: {e}")
     api = client()
     try:
         issued = create_key(api.engine, api.master_keys(), name, CLOCK.now(), accounts=numbers, by=by,
@@ -60,14 +67,17 @@ def list_(as_json: Json = False) -> None:
         print_json({"keys": [{"name": k.name, "scope": k.scope, "accounts": k.accounts, "person": k.person,
                               "created_at": _iso(k.created_at), "expires_at": _iso(k.expires_at),
                               "last_used_at": _iso(k.last_used_at),
-                              "revoked_at": _iso(k.revoked_at), "callback_url": k.callback_url} for k in listed]})
+                              "revoked_at": _iso(k.revoked_at), "callback_url": k.callback_url,
+                              "callback_stopped_at": _iso(k.callback_stopped_at)} for k in listed]})
         return
     if not listed:
         print_lines(["no API keys; make one with `envadmin api-key create`"])
         return
     print_lines([f"{k.name}: {k.scope}, acting as {k.person}; created {_when(k.created_at)}, "
                  f"expires {_when(k.expires_at, NEVER)}, last used {_when(k.last_used_at, NEVER)}"
-                 + (f"; revoked {_when(k.revoked_at)}" if k.revoked_at else "") for k in listed])
+                 + (f"; revoked {_when(k.revoked_at)}" if k.revoked_at else "")
+                 + (f"; callback stopped {_when(k.callback_stopped_at)} (410 Gone; `api-key deliveries {k.name} "
+                    "--redeliver` resumes it)" if k.callback_stopped_at else "") for k in listed])
 
 
 @api_key_app.command("revoke")
@@ -94,6 +104,45 @@ def rotate(name: Name,
     except ApiKeyError as e:
         fail(str(e), EXIT_REFUSED)
     _show(issued, as_json, f"the old key works until {_when(CLOCK.now() + period)}")
+
+
+@api_key_app.command("deliveries")
+def deliveries(name: Name,
+               redeliver_them: Annotated[bool, typer.Option(
+                   "--redeliver", help="Set them waiting again, to be posted now with a fresh set of tries.")]
+               = False,
+               event: Annotated[Optional[str], typer.Option(
+                   "--event", help="Only the delivery of this event (its event_id, the webhook-id).")] = None,
+               as_json: Json = False) -> None:
+    """The key's callback deliveries that are failing or given up, with their last error; --redeliver sets them
+    (or only --event's) waiting again, and resumes a callback that a 410 had stopped."""
+    event_id = _event_id(event) if event is not None else None
+    engine = client().engine
+    try:
+        listed = [d for d in troubled(engine, name) if event_id is None or d.event_id == event_id]
+        count = redeliver(engine, name, CLOCK.now(), event_id) if redeliver_them else None
+    except ApiKeyError as e:
+        fail(str(e), EXIT_REFUSED)
+    if as_json:
+        print_json({"deliveries": [{"event_id": str(d.event_id), "command_id": str(d.command_id), "type": d.type,
+                                    "state": d.state, "attempts": d.attempts, "last_status": d.last_status,
+                                    "last_error": d.last_error, "next_attempt_at": _iso(d.next_attempt_at),
+                                    "url": d.target} for d in listed],
+                    **({"redelivered": count} if count is not None else {})})
+        return
+    lines = [f"{d.state:>8}  {d.event_id}  {d.type} of command {d.command_id}: {d.attempts} tries, "
+             + (f"next {_when(d.next_attempt_at)}, " if d.next_attempt_at else "")
+             + f"last error: {d.last_error}" for d in listed] or [f"no failing or given-up deliveries for {name}"]
+    if count is not None:
+        lines.append(f"{count} deliveries waiting again")
+    print_lines(lines)
+
+
+def _event_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        fail(f"--event: {text!r} is not an event id (a UUID)")
 
 
 def _show(issued: IssuedKey, as_json: bool, note: str | None = None) -> None:

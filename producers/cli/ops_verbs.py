@@ -11,6 +11,7 @@ from producers.cli import status_watch
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, out, print_json, print_lines
 from producers.cli.views import status_lines
 from producers.services.client import Client
+from store import webhook_deliveries as deliveries
 from store.location import describe as describe_store
 from store.migrate import current_revision, head_revision, upgrade
 from store.reads import queries
@@ -38,12 +39,14 @@ def show(command_id: Annotated[str, typer.Argument(metavar="ID", help="Command i
 
 
 def status_report(api: Client) -> dict:
-    """Where the store and the broker are, queue depth, commands by status, dead letters."""
+    """Where the store and the broker are, queue depth, commands by status, dead letters, callback deliveries by
+    state."""
     return {"store": describe_store(api.settings.effective_database_url),
               "broker": describe_broker(api.settings),
               "queue": api.settings.queue, "queue_depth": api.queue_depth(),
               "commands": queries.status_counts(api.engine),
-              "dead_letters": queries.dead_letter_count(api.engine)}
+              "dead_letters": queries.dead_letter_count(api.engine),
+              "deliveries": deliveries.counts(api.engine)}
 
 
 def status(as_json: Json = False,

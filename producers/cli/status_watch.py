@@ -97,6 +97,7 @@ def _people(snapshot: dict) -> list[Text]:
         _line("pending grants", f"{grants['count']}, oldest waited {view.duration(grants['oldest_seconds'])}; "
                                 f"most in accounts {top}"),
         _line("invites", " · ".join(f"{state} {n}" for state, n in snapshot["invites"].items())),
+        _line("callbacks", view.delivery_words(snapshot["deliveries"])),
         _line("mail outbox", f"queued {outbox['queued']} · sent {outbox['sent']} · failed {outbox['failed']} · "
                              f"oldest unsent {view.duration(outbox['oldest_unsent_seconds'])}"),
     ]

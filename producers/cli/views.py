@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterable
 
 from domain.states import CommandStatus
+from producers.ops import view
 from store.reads.job_reports import BAD, WAITING
 from store.reads.job_rows import RowOutcome
 
@@ -44,6 +45,7 @@ def status_lines(report: dict) -> list[str]:
              f"queue {report['queue']}: {depth if depth is not None else 'broker unreachable'} waiting"]
     lines.extend(f"{name:>11}: {count}" for name, count in report["commands"].items())
     lines.append(f"dead letters: {report['dead_letters']}")
+    lines.append("callbacks: " + view.delivery_words(report["deliveries"]))
     return lines
 
 

@@ -133,13 +133,14 @@ def _checked(client: Client, legacy_token: bytes, request: IncomingRequest, max_
 
 
 def _groups(fresh: dict[int, tuple[_Checked, list[Command]]]) -> list[dict[int, tuple[_Checked, list[Command]]]]:
-    """The requests to journal, in order, in groups of at most MAX_JOURNALLED commands (a request larger alone)."""
+    """The requests to journal, in order, in groups of one key's requests (its commands carry its id, for their
+    outcome events) of at most MAX_JOURNALLED commands (a request larger alone)."""
     groups: list[dict] = []
-    size = MAX_JOURNALLED
+    size, key_id = MAX_JOURNALLED, None
     for index, (item, commands) in fresh.items():
-        if size + len(commands) > MAX_JOURNALLED:
+        if size + len(commands) > MAX_JOURNALLED or item.scope.key_id != key_id:
             groups.append({})
-            size = 0
+            size, key_id = 0, item.scope.key_id
         groups[-1][index] = (item, commands)
         size += len(commands)
     return groups
@@ -154,7 +155,8 @@ def _journal(client: Client, accepted_ones: list[tuple[_Checked, list[Command]]]
         written.extend(record_requests(conn, [(item.route, [command.id for command in commands])
                                               for item, commands in accepted_ones], client.clock.now()))
 
-    receipt = client.submit([command for _item, commands in accepted_ones for command in commands], record=record)
+    receipt = client.submit([command for _item, commands in accepted_ones for command in commands],
+                            api_key_id=accepted_ones[0][0].scope.key_id, record=record)
     if receipt.published:
         mark_published(client.engine, written)
     return receipt.published

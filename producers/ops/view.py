@@ -39,6 +39,11 @@ def depth_rows(queues: list[dict]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def delivery_words(counts: dict[str, int]) -> str:
+    """Outcome callback deliveries by state: "waiting 0 · sent 12 · failing 1 · given up 0"."""
+    return " · ".join(f"{state.replace('_', ' ')} {count}" for state, count in counts.items())
+
+
 def replayable(letter: dict) -> bool:
     """A dead letter whose command ended failed: replay sends that command again. A message that named no command
     (unreadable) has nothing to replay; a command that left `failed` since (replayed, applied) needs none."""

@@ -61,17 +61,19 @@ class Client:
         """The configured master keys (MasterKeyError if missing or malformed), read anew at each call."""
         return MasterKeys.from_secrets(*self.settings.master_key_secrets())
 
-    def submit(self, commands: list[Command], *, idempotency: Callable[[Connection], None] | None = None,
+    def submit(self, commands: list[Command], *, api_key_id: str | None = None,
+               idempotency: Callable[[Connection], None] | None = None,
                record: Callable[[Connection], None] | None = None) -> Receipt:
         """Journal the commands in one transaction, then publish; a failed publish is left to the relay.
 
-        `idempotency`: a write of the caller's in that transaction, before the commands are journalled (the record of
-        an Idempotency-Key); what it raises leaves nothing written and propagates. `record`: what the caller keeps
-        with the commands, written after them in that transaction (a broker request and its reply routes)."""
+        `api_key_id`: the API key submitting them, whose outcome events they will have. `idempotency`: a write of the
+        caller's in that transaction, before the commands are journalled (the record of an Idempotency-Key); what it
+        raises leaves nothing written and propagates. `record`: what the caller keeps with the commands, written
+        after them in that transaction (a broker request and its reply routes)."""
         with SqlUnitOfWork(self.engine, clock=self.clock) as uow:
             if idempotency is not None:
                 idempotency(uow.conn)
-            uow.log.record_submitted(commands, self.clock.now())
+            uow.log.record_submitted(commands, self.clock.now(), api_key_id)
             if record is not None:
                 record(uow.conn)
             uow.commit()

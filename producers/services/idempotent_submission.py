@@ -83,7 +83,8 @@ def accepted(ids: list, published: bool) -> dict:
 
 
 def submit_once(client: Client, owner: str, key: str, fingerprint: str,
-                build_commands: Callable[[], list[Command]], *, what: str = "Idempotency-Key") -> Answer | Refusal:
+                build_commands: Callable[[], list[Command]], *, what: str = "Idempotency-Key",
+                api_key_id: str | None = None) -> Answer | Refusal:
     """Submit the commands `build_commands` makes, unless `owner` used `key` before: then its first answer if
     `fingerprint` is the first request's, else a refusal, whose message names the key as `what`. What
     `build_commands` raises propagates, and nothing is remembered."""
@@ -104,7 +105,7 @@ def submit_once(client: Client, owner: str, key: str, fingerprint: str,
         remember(conn, owner, key, first, client.clock.now())
 
     try:
-        receipt = client.submit(commands, idempotency=keep_first)
+        receipt = client.submit(commands, api_key_id=api_key_id, idempotency=keep_first)
     except _InFlight:
         return _in_flight(what)
     except _AnsweredMeanwhile as answered:

@@ -73,6 +73,8 @@ class EnvadminCollector(Collector):
                         {status: outbox[status] for status in ("queued", "sent", "failed")})
         yield _gauge("envadmin_outbox_oldest_queued_age_seconds", "Age of the oldest mail not sent yet (0: none)",
                      outbox["oldest_unsent_seconds"] or 0)
+        yield _labelled("envadmin_webhook_deliveries", "Outcome callback deliveries by state (waiting, sent, "
+                        "failing, given_up)", "state", figures.deliveries)
         yield _gauge("envadmin_dead_letters", "Dead letters kept (replayed ones included)", figures.dead_letters)
         yield from _jobs(figures)
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, case, func, select
 from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store.mail_outbox import MAIL_FAILED, MAIL_PENDING, MAIL_SENT
 from store.metrics import latency
+from store.metrics.delivery_states import delivery_counts
 from store.reads import job_reports, queries
 from store.tables import commands, dead_letters, invites, jobs, mail_outbox, pending_grants
 
@@ -27,7 +28,8 @@ LATEST_DEAD_LETTERS = 10
 
 
 def read_figures(engine: Engine, now: datetime) -> dict:
-    """Commands, rates, latency, pending grants, invites, the mail outbox, jobs and dead letters, as of `now`."""
+    """Commands, rates, latency, pending grants, invites, the mail outbox, jobs, dead letters and outcome deliveries,
+    as of `now`."""
     options = {"readonly": True}
     if engine.dialect.name == "postgresql":  # one snapshot for every figure, as SQLite's read transaction gives
         options["isolation_level"] = "REPEATABLE READ"
@@ -36,7 +38,7 @@ def read_figures(engine: Engine, now: datetime) -> dict:
                    "applied_per_minute": _applied_per_minute(conn, now),
                    "latency_seconds": _latency(conn, now), "pending_grants": _pending_grants(conn, now),
                    "invites": invites_by_state(conn, now), "outbox": outbox_summary(conn, now),
-                   "dead_letters": _dead_letters(conn)}
+                   "dead_letters": _dead_letters(conn), "deliveries": delivery_counts(conn)}
         latest_jobs = conn.execute(select(jobs.c.id).order_by(jobs.c.created_at.desc())
                                    .limit(LATEST_JOBS)).scalars().all()
     per_minute = figures["applied_per_minute"]

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from domain.states import CommandStatus, GrantStatus, JobState
 from store.metrics import batch_sizes, command_tallies, invite_refusals
 from store.metrics.command_tallies import Tallies
+from store.metrics.delivery_states import delivery_counts
 from store.metrics.histograms import Histogram
 from store.metrics.ops_figures import invites_by_state, outbox_summary
 from store.reads.job_reports import rows_of_file
@@ -42,6 +43,7 @@ class ScrapeFigures:
     outbox: dict
     dead_letters: int
     running_jobs: list[RunningJob]
+    deliveries: dict[str, int]  # outcome deliveries by state
 
 
 def read_scrape_figures(engine: Engine, now: datetime, fold_lag: timedelta) -> ScrapeFigures:
@@ -57,7 +59,7 @@ def read_scrape_figures(engine: Engine, now: datetime, fold_lag: timedelta) -> S
             invites=invites_by_state(conn, now), invites_refused=invite_refusals.read(conn),
             outbox=outbox_summary(conn, now),
             dead_letters=conn.execute(select(func.count()).select_from(dead_letters)).scalar_one(),
-            running_jobs=_running_jobs(conn))
+            running_jobs=_running_jobs(conn), deliveries=delivery_counts(conn))
 
 
 def _running_jobs(conn: Connection) -> list[RunningJob]:

@@ -19,6 +19,7 @@ from producers.api.answers import (
     AccountGroups,
     AuditTrailPage,
     CommandState,
+    EventPage,
     Health,
     ServiceStatus,
 )
@@ -57,7 +58,7 @@ def test_the_schema_is_valid_openapi_and_describes_each_api_route_and_no_page(si
     validate(schema)
     api_routes = {(method, route.path) for router in API_ROUTERS for route in router.routes
                   for method in route.methods}
-    assert len(api_routes) == 7 and ("GET", "/healthz") in api_routes and ("POST", "/v1/commands") in api_routes
+    assert len(api_routes) == 8 and ("GET", "/v1/events") in api_routes and ("GET", "/healthz") in api_routes and ("POST", "/v1/commands") in api_routes
     assert set(operations(schema)) == api_routes
     page_paths = {route.path for router in PAGE_ROUTERS for route in router.routes}
     assert {"/login", "/metrics", "/ops"} <= page_paths
@@ -96,6 +97,7 @@ def test_each_operation_names_the_errors_it_answers_and_wants_the_bearer_token(s
               ("GET", "/v1/accounts/{account}/admins"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/groups"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/audit"): {"200", "401", "404", "422", "429", "503"},
+              ("GET", "/v1/events"): {"200", "401", "422", "429", "503"},
               ("GET", "/v1/status"): {"200", "401", "429", "503"},
               ("GET", "/healthz"): {"200", "503"}}
     found = operations(schema)
@@ -134,8 +136,9 @@ def test_the_errors_described_are_the_errors_answered(site):
     answers = [site.get("/v1/status", headers={"Authorization": ""}), site.get("/v1/accounts/9999/admins"),
                site.get("/v1/accounts/x/groups"), site.get("/v1/commands/nope"),
                site.post("/v1/commands", json={"type": "grant_admin"}),
-               site.post("/v1/commands", json={"type": "grant_admin"}, headers={"Idempotency-Key": ""})]
-    assert [answer.status_code for answer in answers] == [401, 404, 422, 422, 422, 400]
+               site.post("/v1/commands", json={"type": "grant_admin"}, headers={"Idempotency-Key": ""}),
+               site.get("/v1/events?after=nope"), site.get("/v1/events?limit=501")]
+    assert [answer.status_code for answer in answers] == [401, 404, 422, 422, 422, 400, 422, 422]
     for answer in answers:
         errors = answer.json()["errors"]
         assert errors and all(set(error) <= {"message", "index"} and isinstance(error["message"], str)
@@ -195,3 +198,4 @@ def test_the_examples_in_their_order_are_applied_and_each_answer_has_the_shape_t
     assert AuditTrailPage.model_validate(site.get("/v1/accounts/1001/audit").json()).entries
     assert ServiceStatus.model_validate(site.get("/v1/status").json()).commands["applied"] == len(COMMAND_EXAMPLES) - 1
     assert Health.model_validate(site.get("/healthz").json()).ok
+    assert EventPage.model_validate(site.get("/v1/events").json()).events == []  # the shared token submits no key's

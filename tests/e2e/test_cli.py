@@ -151,7 +151,7 @@ def test_without_wait_the_command_id_is_printed_and_command_show_tells_the_outco
 
 def test_status_reports_the_queue_the_commands_by_status_and_the_dead_letters(e2e):
     report = e2e.cli_json("status")
-    assert set(report) == {"store", "broker", "queue", "queue_depth", "commands", "dead_letters"}
+    assert set(report) == {"store", "broker", "queue", "queue_depth", "commands", "dead_letters", "deliveries"}
     assert report["queue"] == e2e.settings.queue
     assert set(report["commands"]) == set(CommandStatus)
     assert all(isinstance(n, int) and n >= 0 for n in report["commands"].values())

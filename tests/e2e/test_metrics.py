@@ -151,6 +151,8 @@ def test_metrics_after_a_known_workload_match_the_store(workload):
     assert found[("envadmin_outbox_messages", (("status", "sent"),))] == outbox.get("sent", 0) == 1
     assert found[("envadmin_outbox_messages", (("status", "queued"),))] == outbox.get("pending", 0) == 0
     assert found[("envadmin_dead_letters", ())] == 1
+    assert {dict(labels)["state"]: value for (name, labels), value in found.items()
+            if name == "envadmin_webhook_deliveries"} == {"waiting": 0, "sent": 0, "failing": 0, "given_up": 0}
     assert found[("envadmin_commands_queued", ())] == 0
 
     queue = client.settings.queue

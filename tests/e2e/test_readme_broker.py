@@ -1,5 +1,6 @@
 """The README's publisher and consumer of replies, run exactly as written, on RabbitMQ and on Redis with PostgreSQL:
-`envadmin intake` answers the request 202 and a real `envadmin worker` applies it."""
+`envadmin intake` answers the request 202, a real `envadmin worker` applies it, and its outcome follows on the
+reply queue."""
 from __future__ import annotations
 
 import re
@@ -57,7 +58,10 @@ def test_the_readmes_publisher_gets_its_answer_and_a_worker_applies_the_grant(br
                                  env={**clean_environ(), "ENVADMIN_BROKER_URL": url, "ENVADMIN_KEY": key,
                                       "ENVADMIN_REQUESTS_QUEUE": settings.requests_queue})
             assert run.returncode == 0, run.stderr
-            assert run.stdout.startswith("grant-alice {'status': 202, 'commands': [{'id': "), run.stdout
+            answer, outcome = run.stdout.splitlines()
+            assert answer.startswith("grant-alice {'status': 202, 'commands': [{'id': "), run.stdout
+            [command_id] = re.findall(r"'id': '([0-9a-f-]{36})'", answer)
+            assert outcome == f"grant-alice command.applied {command_id}"
             assert wait_admin(client, "2001", "alice@acme.example")
     finally:
         client.close()

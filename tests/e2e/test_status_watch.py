@@ -113,7 +113,9 @@ def test_status_watch_redraws_the_figures_as_they_change_and_ctrl_c_ends_it_quie
 def test_status_without_watch_is_one_report_and_watch_refuses_json_and_a_bad_interval(no_worker):
     assert no_worker.cli("db", "upgrade").returncode == 0
     report = no_worker.cli_json("status")
-    assert set(report) == {"store", "broker", "queue", "queue_depth", "commands", "dead_letters"}
+    assert set(report) == {"store", "broker", "queue", "queue_depth", "commands", "dead_letters", "deliveries"}
+    assert report["deliveries"] == {"waiting": 0, "sent": 0, "failing": 0, "given_up": 0}
+    assert "callbacks: waiting 0 · sent 0 · failing 0 · given up 0" in no_worker.cli("status").stdout
     both = no_worker.cli("status", "--watch", "--json")
     assert both.returncode == 2 and "use one of them" in both.stdout, describe(both)
     fast = no_worker.cli("status", "--watch", "--interval", "0")

@@ -49,7 +49,7 @@ def test_an_account_key_acts_as_its_administrator_and_is_stored_as_a_hash(store)
     assert webhook_secret(engine, keys, "hr-sync") == issued.webhook_secret
     resolved = resolve_key(engine, keys, issued.key, NOW)
     assert resolved.right and resolved.refusal is None
-    assert resolved.scope == KeyScope("hr-sync", ALICE, ("1001",))
+    assert resolved.scope == KeyScope("hr-sync", ALICE, ("1001",), key_id=row.id)
     [listed] = list_keys(engine)
     assert (listed.name, listed.scope, listed.person, listed.last_used_at) == \
         ("hr-sync", "accounts 1001", ALICE, NOW)

@@ -73,6 +73,8 @@ def test_the_page_the_live_panels_and_the_json_show_the_same_snapshot(ops):
     assert {"at", "commands", "applied_per_minute", "applied_per_second", "latency_seconds", "pending_grants",
             "invites", "outbox", "jobs", "dead_letters", "queues", "workers", "broker"} <= set(figures)
     assert figures["dead_letters"]["count"] == 2 and figures["commands"]["failed"] == 1
+    assert figures["deliveries"] == {"waiting": 0, "sent": 0, "failing": 0, "given_up": 0}
+    assert "Outcome callbacks" in page.text and 'id="ops-deliveries"' in page.text
     assert "not available on the embedded broker" in unescape(page.text)
     assert "<svg class=\"chart\"" in page.text and page.text.count('<rect class="bar"') == 15
 

@@ -43,6 +43,7 @@ class Upstream:
         self.requests = Queue(requests_queue, durable=True)
         self.reply_queue = f"replies-{uuid.uuid4().hex[:8]}"
         self.replies = self.connection.SimpleQueue(self.reply_queue)
+        self.outcomes: list[tuple[str | None, dict]] = []  # (correlation id, outcome) passed over by reply()
 
     def send(self, body: dict | bytes, key: str | None, *, message_id: object = None,
              reply: bool = True, correlation_id: str | None = None) -> str:
@@ -61,11 +62,16 @@ class Upstream:
         return correlation_id
 
     def reply(self, correlation_id: str, timeout: float = REPLY_TIMEOUT) -> tuple[dict, dict]:
-        """The next reply, its body and headers; it must answer `correlation_id`."""
-        message = self.replies.get(block=True, timeout=timeout)
-        message.ack()
-        assert message.properties.get("correlation_id") == correlation_id, message.properties
-        return message.payload, message.headers
+        """The next answer to a request, its body and headers; it must answer `correlation_id`. The outcomes of
+        commands, which follow their answers on the same queue, are kept in `outcomes` on the way."""
+        while True:
+            message = self.replies.get(block=True, timeout=timeout)
+            message.ack()
+            if isinstance(message.payload, dict) and str(message.payload.get("type", "")).startswith("command."):
+                self.outcomes.append((message.properties.get("correlation_id"), message.payload))
+                continue
+            assert message.properties.get("correlation_id") == correlation_id, message.properties
+            return message.payload, message.headers
 
     def close(self) -> None:
         self.replies.close()

@@ -41,7 +41,7 @@ class FakeCommandLog(CommandLog):
         self.rows: dict[UUID, LogRow] = {}
         self.dead_letters: list[tuple[UUID | None, str, object]] = []
 
-    def record_submitted(self, batch: list[Command], now: datetime) -> None:
+    def record_submitted(self, batch: list[Command], now: datetime, api_key_id: str | None = None) -> None:
         for cmd in batch:
             self._add(LogRow(cmd.id, cmd.type, cmd.account, cmd.model_dump(mode="json")))
 

@@ -1,0 +1,85 @@
+"""Outcome events in the store: written with the status they report, in its transaction, for the commands an API
+key submitted; read back in order as the key's feed.
+
+A command no key submitted (the CLI, the console, an onboarding job) has no events: the status writes of the command
+log return the key (or a set-based chunk's one read by primary key finds it). When the key has a callback that has
+not been stopped, the event's delivery is written to the outbox (store.webhook_deliveries) in the same transaction;
+so is its reply when a broker request journalled the command (its request's reply_to and correlation_id).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from domain.outcomes import OutcomeEvent, event_type
+from store.bulk_sql import among
+from store.tables import api_keys, broker_reply_routes, broker_requests, commands, outcome_events, webhook_deliveries
+
+WEBHOOK = "webhook"
+REPLY = "reply"  # a message on the reply_to queue of the broker request that journalled the command
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """Events after a position of the feed, and the position of the last one (None: none)."""
+
+    events: list[OutcomeEvent]
+    last_seq: int | None
+
+
+def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime) -> int:
+    """An event for each of these commands that a key submitted, with the status and reason just written; a
+    delivery for each whose key has a live callback. How many events."""
+    if not command_ids:
+        return 0
+    rows = conn.execute(
+        select(commands.c.id, commands.c.api_key_id, commands.c.account, commands.c.type, commands.c.status,
+               commands.c.reason, api_keys.c.callback_url, api_keys.c.callback_stopped_at,
+               broker_requests.c.reply_to, broker_requests.c.correlation_id)
+        .join(api_keys, api_keys.c.id == commands.c.api_key_id)
+        .outerjoin(broker_reply_routes, broker_reply_routes.c.command_id == commands.c.id)
+        .outerjoin(broker_requests, broker_requests.c.id == broker_reply_routes.c.request_id)
+        .where(among(conn, commands.c.id, command_ids), commands.c.api_key_id.is_not(None))).all()
+    if not rows:
+        return 0
+    order = {command_id: position for position, command_id in enumerate(command_ids)}
+    events = {uuid4(): row for row in sorted(rows, key=lambda row: order[row.id])}  # the feed in the given order
+    conn.execute(insert(outcome_events), [
+        {"event_id": event_id, "command_id": row.id, "api_key_id": row.api_key_id, "account": row.account,
+         "command_type": row.type, "type": event_type(row.status), "status": row.status, "reason": row.reason,
+         "occurred_at": now} for event_id, row in events.items()])
+    called = {event_id: row for event_id, row in events.items()
+              if row.callback_url is not None and row.callback_stopped_at is None}
+    replied = {event_id: row for event_id, row in events.items() if row.reply_to is not None}
+    if called or replied:
+        seqs = dict(conn.execute(select(outcome_events.c.event_id, outcome_events.c.seq)
+                                 .where(among(conn, outcome_events.c.event_id, [*called, *replied]))).all())
+        conn.execute(insert(webhook_deliveries), [
+            {"event_seq": seqs[event_id], "api_key_id": row.api_key_id, "channel": channel, "target": target,
+             "correlation_id": correlation_id, "state": "waiting", "attempts": 0, "next_attempt_at": now,
+             "created_at": now}
+            for channel, chosen in ((WEBHOOK, called), (REPLY, replied)) for event_id, row in chosen.items()
+            for target, correlation_id in [(row.callback_url, None) if channel == WEBHOOK
+                                           else (row.reply_to, row.correlation_id)]])
+    return len(events)
+
+
+def feed(engine: Engine, api_key_id: str | None, after: int | None, limit: int) -> FeedPage:
+    """Up to `limit` events after position `after`, oldest first: the key's, or every key's for None (support)."""
+    query = select(outcome_events).order_by(outcome_events.c.seq).limit(limit)
+    if api_key_id is not None:
+        query = query.where(outcome_events.c.api_key_id == api_key_id)
+    if after is not None:
+        query = query.where(outcome_events.c.seq > after)
+    with engine.connect().execution_options(readonly=True) as conn:
+        rows = conn.execute(query).all()
+    return FeedPage([event_of(row) for row in rows], rows[-1].seq if rows else None)
+
+
+def event_of(row) -> OutcomeEvent:
+    """The event an outcome_events row holds."""
+    return OutcomeEvent(row.event_id, row.command_id, row.account, row.command_type, row.status, row.reason,
+                        row.occurred_at)

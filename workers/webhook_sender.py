@@ -1,0 +1,125 @@
+"""Posts due outcome deliveries to their callback URLs, signed the Standard Webhooks way with the key's secret, and
+publishes those of the reply channel on their broker request's reply_to queue.
+
+`webhook-id` is the event's id (the same on each retry: the receiver's dedupe key), `webhook-timestamp` the time of
+this try, `webhook-signature` `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`. A 2xx answer is sent; 410 Gone stops
+the endpoint's deliveries; anything else (another status, a timeout, a refused connection) is tried again on
+domain.delivery_schedule's schedule, then given up. The posts happen outside any transaction, a few at a time, with
+short timeouts: a slow endpoint delays only its own deliveries, never the commands. A reply is published with the
+event's id as its message id, the request's correlation_id, and the same JSON as a callback; a broker that does not
+take it is tried again on the same schedule.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Callable
+
+import httpx
+from sqlalchemy import Engine
+from standardwebhooks import Webhook
+
+from domain.clock import Clock
+from domain.delivery_schedule import next_attempt
+from domain.master_keys import MasterKeys
+from store.api_keys import webhook_secret_of
+from store.outcome_events import REPLY
+from store.webhook_deliveries import Due, claim_due, mark_failed, mark_sent, stop_endpoint
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = httpx.Timeout(5.0, connect=3.0)  # seconds: an endpoint should answer at once and work later
+LEASE = timedelta(seconds=60)  # longer than a post can take: a delivery is not claimed twice meanwhile
+BATCH = 200  # deliveries claimed at a time
+PARALLEL = 8  # posts in flight at a time
+USER_AGENT = "envadmin-webhooks/1"
+
+
+Reply = Callable[[Due], None]  # publishes one reply; raises what the broker raises when it cannot take it
+
+
+def deliver_due(engine: Engine, keys: MasterKeys, clock: Clock, http: httpx.Client | None = None,
+                limit: int = BATCH, reply: Reply | None = None) -> Counter[str]:
+    """Claim what is due, post or publish each, record each result; how many ended in each state. Without `reply`,
+    a due reply fails as not publishable here, and is tried again later."""
+    with engine.begin() as conn:
+        due = claim_due(conn, clock.now(), limit, LEASE)
+    if not due:
+        return Counter()
+    posts = [delivery for delivery in due if delivery.channel != REPLY]
+    results = dict(_post_all(engine, keys, clock, http, posts)) if posts else {}
+    for delivery in due:  # one producer, used from this thread only
+        if delivery.channel == REPLY:
+            results[delivery.id] = _publish(reply, delivery)
+    ended: Counter[str] = Counter()
+    with engine.begin() as conn:
+        for delivery in due:
+            status, error = results[delivery.id]
+            ended[_record(conn, delivery, status, error, clock)] += 1
+    return ended
+
+
+def _post_all(engine: Engine, keys: MasterKeys, clock: Clock, http: httpx.Client | None,
+              due: list[Due]) -> list[tuple[int, tuple[int | None, str | None]]]:
+    secrets = {key_id: webhook_secret_of(engine, keys, key_id) for key_id in {d.api_key_id for d in due}}
+    own = http is None
+    http = http or httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers={"user-agent": USER_AGENT})
+    try:
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(due))) as pool:
+            return list(pool.map(
+                lambda delivery: (delivery.id, _post(http, delivery, secrets[delivery.api_key_id], clock)), due))
+    finally:
+        if own:
+            http.close()
+
+
+def _publish(reply: Reply | None, delivery: Due) -> tuple[int | None, str | None]:
+    if reply is None:
+        return None, "no broker connection to publish the reply with"
+    try:
+        reply(delivery)
+    except Exception as error:  # noqa: BLE001 - whatever the broker raises, the reply is tried again later
+        logger.warning("Reply to %s not published: %s", delivery.target, error)
+        return None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return None, None
+
+
+def signed_headers(secret: str, event_id: str, body: str, clock: Clock) -> dict[str, str]:
+    """The Standard Webhooks headers of one try of a delivery."""
+    now = clock.now()
+    return {"content-type": "application/json", "webhook-id": event_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(event_id, now, body)}
+
+
+def _post(http: httpx.Client, delivery: Due, secret: str | None, clock: Clock) -> tuple[int | None, str | None]:
+    """The answer's status (None: no answer), and what went wrong (None: a success)."""
+    if secret is None:
+        return None, "the key has no webhook secret any more"
+    body = json.dumps(delivery.event.as_json(), separators=(",", ":"))
+    try:
+        answer = http.post(delivery.target, content=body.encode(),
+                           headers=signed_headers(secret, str(delivery.event.event_id), body, clock))
+    except httpx.HTTPError as error:
+        return None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if 200 <= answer.status_code < 300:
+        return answer.status_code, None
+    return answer.status_code, f"HTTP {answer.status_code}: {answer.text[:200]}"
+
+
+def _record(conn, delivery: Due, status: int | None, error: str | None, clock: Clock) -> str:
+    now = clock.now()
+    if error is None:
+        mark_sent(conn, delivery.id, status, now)
+        return "sent"
+    if status == 410:
+        stop_endpoint(conn, delivery, now)
+        logger.warning("Callback %s answered 410 Gone: its deliveries are stopped", delivery.target)
+        return "given_up"
+    retry_at = next_attempt(delivery.attempts + 1, now)
+    mark_failed(conn, delivery.id, status, error, retry_at, now)
+    return "failing" if retry_at is not None else "given_up"
+
