@@ -80,6 +80,7 @@ class AuditEntry(Answer):
     target: str
     detail: str
     command_id: UUID
+    api_key: str | None = Field(description="the name of the API key that submitted the command; null: none did")
 
 
 class AuditTrailPage(Answer):

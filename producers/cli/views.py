@@ -114,7 +114,7 @@ def audit_lines(entries: list, more: bool) -> list[str]:
     lines = []
     for entry in entries:
         detail = f"  ({entry.detail})" if entry.detail else ""
-        lines.append(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor}  {entry.source:<3}  {entry.action}  "
+        lines.append(f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor}  {entry.origin:<3}  {entry.action}  "
                      f"{entry.target}{detail}")
     if more:
         lines.append("… older entries not shown: raise --limit, or narrow with --since, --actor, --action")

@@ -16,7 +16,7 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, and_, or_, select
 
 from domain.model import email_key
-from store.tables import audit_log
+from store.tables import api_keys, audit_log, commands
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000  # entries read per short transaction while an export streams
@@ -43,11 +43,17 @@ class TrailEntry:
     target: str
     detail: str
     command_id: UUID
+    api_key: str | None = None  # the name of the API key that submitted the command, if one did
+
+    @property
+    def origin(self) -> str:
+        """Where it came from, as people read it: the source, and the key of an API command."""
+        return f"{self.source} (key {self.api_key})" if self.api_key else self.source
 
     def as_dict(self) -> dict:
         return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "source": self.source,
                 "action": self.action, "target": self.target, "detail": self.detail,
-                "command_id": str(self.command_id)}
+                "command_id": str(self.command_id), "api_key": self.api_key}
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,11 @@ def _newer_than(position: tuple[datetime, int]):
 def _rows(conn: Connection, where: list, limit: int, newest_first: bool) -> list[TrailEntry]:
     c = audit_log.c
     order = (c.at.desc(), c.id.desc()) if newest_first else (c.at.asc(), c.id.asc())
-    rows = conn.execute(select(c.id, c.at, c.actor, c.source, c.action, c.target, c.detail, c.command_id)
+    # The key is found from the entry's command, one primary-key read each, for the page's rows only.
+    key_name = (select(api_keys.c.name).select_from(commands.join(api_keys, api_keys.c.id == commands.c.api_key_id))
+                .where(commands.c.id == c.command_id).scalar_subquery())
+    rows = conn.execute(select(c.id, c.at, c.actor, c.source, c.action, c.target, c.detail, c.command_id,
+                               key_name.label("api_key"))
                         .where(*where).order_by(*order).limit(limit)).all()
     return [TrailEntry(row.id, row.at, row.actor, row.source, row.action, row.target, row.detail or "",
-                       row.command_id) for row in rows]
+                       row.command_id, row.api_key) for row in rows]

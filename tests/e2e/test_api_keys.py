@@ -85,6 +85,14 @@ def test_an_account_key_touches_its_accounts_only_and_acts_as_its_person(api, st
                        older=None, size=10).entries
     by_key = {entry.target: entry.actor for entry in trail if entry.target != ALICE}  # Alice came with 1001
     assert by_key == {"erin@example.com": ALICE, "frank@example.com": ALICE}
+    # Each entry names the key that submitted its command; the shared token, which is no key, is named by none.
+    assert {entry.target: entry.api_key for entry in trail} == \
+        {"erin@example.com": "alice-hr", "frank@example.com": "alice-hr", ALICE: None}
+    [erin] = [entry for entry in trail if entry.target == "erin@example.com"]
+    assert erin.origin == "api (key alice-hr)"
+    listed = api.get("/v1/accounts/1001/audit", params={"action": "user.added"}).json()
+    assert {entry["target"]: entry["api_key"] for entry in listed.get("entries", listed.get("items", []))} == \
+        {"erin@example.com": "alice-hr", "frank@example.com": "alice-hr", ALICE: None}
 
 
 def test_a_support_key_acts_as_support_on_every_account_and_a_revoked_key_is_refused(api, stack):

@@ -45,7 +45,8 @@ def test_the_trail_is_printed_newest_first_and_as_one_json_object(e2e):
         (ALICE, "cli", "admin.granted", bob("3201")), (ALICE, "cli", "user.added", bob("3201")),
         ("support", "cli", "admin.granted", ALICE), ("support", "cli", "user.added", ALICE),
         ("support", "cli", "account.created", "3201")]
-    assert set(data["entries"][0]) == {"id", "at", "actor", "source", "action", "target", "detail", "command_id"}
+    assert set(data["entries"][0]) == {"id", "at", "actor", "source", "action", "target", "detail", "command_id",
+                                         "api_key"}
 
 
 def test_actor_action_since_and_limit_narrow_it(e2e):

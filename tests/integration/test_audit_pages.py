@@ -96,7 +96,7 @@ def test_the_csv_export_holds_every_matching_entry_with_formulas_neutralized(con
     assert everything.status_code == 200 and everything.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="account-1001-audit.csv"' in everything.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(everything.text)))
-    assert table[0] == ["at (UTC)", "actor", "source", "action", "target", "detail", "command id"]
+    assert table[0] == ["at (UTC)", "actor", "source", "action", "target", "detail", "command id", "api key"]
     assert len(table) == 1 + 4 + 61  # not one page: every entry (4 from the set-up)
     [group] = list(csv.reader(io.StringIO(created.text)))[1:]
     assert group[1:5] == [ALICE, "api", "group.created", "'=cmd|' /C calc'!A0"]

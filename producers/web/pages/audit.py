@@ -24,7 +24,7 @@ from store.reads import accounts
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
 
 router = APIRouter()
-CSV_COLUMNS = ("at (UTC)", "actor", "source", "action", "target", "detail", "command id")
+CSV_COLUMNS = ("at (UTC)", "actor", "source", "action", "target", "detail", "command id", "api key")
 CSV_FLUSH_CHARACTERS = 64 * 1024
 
 
@@ -76,7 +76,7 @@ def _csv_text(engine: Engine, account: str, wanted: AuditFilter) -> Iterator[str
     rows.writerow(CSV_COLUMNS)
     for entry in each_entry(engine, account, wanted):
         rows.writerow([entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor, entry.source, entry.action,
-                       entry.target, entry.detail, entry.command_id])
+                       entry.target, entry.detail, entry.command_id, entry.api_key or ""])
         if buffer.tell() >= CSV_FLUSH_CHARACTERS:
             yield buffer.getvalue()
             buffer.seek(0)
