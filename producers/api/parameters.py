@@ -13,25 +13,28 @@ from pydantic import BeforeValidator, Field
 
 from producers.api.echoes import shown
 
-MAX_AUDIT_PAGE = 500  # audit entries per page, at most
+MAX_PAGE = 500  # items of a list per page, at most
 LARGEST_ID = 2**63 - 1  # the largest id a store's 64-bit column holds
 
 
-def _blank_is_absent(value: Any) -> Any:
-    """`?limit=` is no limit, as a blank `actor` or `since` filters nothing."""
+def blank_is_absent(value: Any) -> Any:
+    """`?limit=` is no limit and `?after=` no cursor, as a blank `actor` or `since` filters nothing."""
     return None if value == "" else value
 
 
-def _whole_number(most: int) -> Any:
-    return Annotated[Annotated[int, Field(ge=1, le=most)] | None, BeforeValidator(_blank_is_absent), Query()]
+def _whole_number(most: int, **query: Any) -> Any:
+    return Annotated[Annotated[int, Field(ge=1, le=most)] | None, BeforeValidator(blank_is_absent), Query(**query)]
 
 
-AuditPageSize = _whole_number(MAX_AUDIT_PAGE)  # None: the trail's own page size
-AuditCursor = _whole_number(LARGEST_ID)  # the id of the entry a page goes on after; None: the newest page
+PageSize = _whole_number(MAX_PAGE)  # None: the list's own page size
+# The audit trail's first cursor, kept for the clients that use it.
+AuditCursor = _whole_number(LARGEST_ID, deprecated=True,
+                            description="the id of the entry a page goes on after; use `after` instead")
 
 _TOLD = {
     "command_id": lambda value: f"command id: {shown(value)} is not a command id (a UUID)",
-    "limit": lambda value: f"limit: expected from 1 to {MAX_AUDIT_PAGE}, not {shown(value)}",
+    "limit": lambda value: f"limit: expected from 1 to {MAX_PAGE}, not {shown(value)}",
+    "after": lambda value: f"after: {shown(value)} is not a cursor; pass the `next` of the previous page",
     "older": lambda value: f"older: expected a positive whole number, not {shown(value)}",
 }
 

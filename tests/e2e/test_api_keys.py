@@ -90,7 +90,7 @@ def test_a_support_key_acts_as_support_on_every_account_and_a_revoked_key_is_ref
         assert applied(api, body, bearer(key))["status"] == "applied"
         named = api.post("/v1/commands", json=grant(CAROL), headers=bearer(key))
         assert named.status_code == 403 and "acts as support only, not as alice@example.com" in named.text
-        assert api.get("/v1/accounts/1001/admins", headers=bearer(key)).json()["admins"] == [ALICE]
+        assert api.get("/v1/accounts/1001/admins", headers=bearer(key)).json()["items"] == [{"email": ALICE}]
     client = api.app.state.client
     revoke_key(client.engine, "ops", client.clock.now())
     revoked = api.get("/v1/status", headers=bearer(key))

@@ -31,16 +31,16 @@ def test_the_trail_lists_what_the_api_did_newest_first_filtered_and_paged(api, s
     later = api.get(AUDIT, params={"since": future}).json()
     recent = api.get(AUDIT, params={"since": "1h"}).json()
     first = api.get(AUDIT, params={"limit": "2"}).json()
-    rest = api.get(AUDIT, params={"limit": "2", "older": first["older"]}).json()
+    rest = api.get(AUDIT, params={"limit": "2", "after": first["next"]}).json()
 
-    assert [(e["actor"], e["source"], e["action"], e["target"]) for e in everything["entries"]] == [
+    assert [(e["actor"], e["source"], e["action"], e["target"]) for e in everything["items"]] == [
         (ALICE, "api", "admin.granted", BOB), (ALICE, "api", "user.added", BOB),  # the user as stored
         ("support", "api", "admin.granted", ALICE), ("support", "api", "user.added", ALICE),
         ("support", "api", "account.created", "1001")]
-    assert everything["account"] == "1001" and everything["older"] is None
-    assert [e["target"] for e in grants["entries"]] == [BOB]
-    assert later["entries"] == [] and len(recent["entries"]) == 5
-    assert first["entries"] + rest["entries"] == everything["entries"][:4]
+    assert everything["account"] == "1001" and everything["next"] is None
+    assert [e["target"] for e in grants["items"]] == [BOB]
+    assert later["items"] == [] and len(recent["items"]) == 5
+    assert first["items"] + rest["items"] == everything["items"][:4]
 
 
 def test_bad_queries_are_refused_naming_the_parameter_and_an_unknown_account_is_404(api):
