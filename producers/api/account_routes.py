@@ -27,6 +27,7 @@ from producers.api.bearer_token import v1_router
 from producers.api.dependencies import ApiClient, CallerScope, existing_account
 from producers.api.echoes import shown
 from producers.api.paging import Cursors, PageRequest, Text
+from producers.api.parameters import AccountInPath
 from producers.api.refusals import refused
 from store.reads import account_lists
 from store.reads.account_lists import NoSuchGroup
@@ -42,7 +43,7 @@ LISTED = {**AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER}
 
 @router.get("/accounts/{account}/admins", summary="An account's administrators",
             responses={200: {"model": AdministratorList}, **LISTED})
-def list_admins(account: str, client: ApiClient, scope: CallerScope,
+def list_admins(account: AccountInPath, client: ApiClient, scope: CallerScope,
                 page: Annotated[PageRequest, Depends(ADMINS.request)]):
     account = existing_account(account, client, scope)
     found = account_lists.admins_page(client.engine, account, page.after, page.size)
@@ -52,7 +53,7 @@ def list_admins(account: str, client: ApiClient, scope: CallerScope,
 
 @router.get("/accounts/{account}/pending", summary="An account's grants waiting for their invitee to register",
             responses={200: {"model": PendingGrantList}, **LISTED})
-def list_pending(account: str, client: ApiClient, scope: CallerScope,
+def list_pending(account: AccountInPath, client: ApiClient, scope: CallerScope,
                  page: Annotated[PageRequest, Depends(PENDING.request)]):
     account = existing_account(account, client, scope)
     found = account_lists.pending_page(client.engine, account, page.after, page.size)
@@ -63,7 +64,7 @@ def list_pending(account: str, client: ApiClient, scope: CallerScope,
 
 @router.get("/accounts/{account}/groups", summary="An account's groups",
             responses={200: {"model": GroupList}, **LISTED})
-def list_groups(account: str, client: ApiClient, scope: CallerScope,
+def list_groups(account: AccountInPath, client: ApiClient, scope: CallerScope,
                 page: Annotated[PageRequest, Depends(GROUPS.request)]):
     account = existing_account(account, client, scope)
     found = account_lists.groups_page(client.engine, account, page.after, page.size)
@@ -73,7 +74,7 @@ def list_groups(account: str, client: ApiClient, scope: CallerScope,
 
 @router.get("/accounts/{account}/groups/{group:path}/members", summary="The members of a group of an account",
             responses={200: {"model": MemberList}, **LISTED, **NO_SUCH_GROUP})
-def list_members(account: str, client: ApiClient, scope: CallerScope,
+def list_members(account: AccountInPath, client: ApiClient, scope: CallerScope,
                  group: Annotated[str, Path(description="the group's name, in any letter case")],
                  page: Annotated[PageRequest, Depends(MEMBERS.request)]):
     try:
@@ -91,7 +92,7 @@ def list_members(account: str, client: ApiClient, scope: CallerScope,
 
 @router.get("/accounts/{account}/invites", summary="An account's open invites",
             responses={200: {"model": OpenInviteList}, **LISTED})
-def list_invites(account: str, client: ApiClient, scope: CallerScope,
+def list_invites(account: AccountInPath, client: ApiClient, scope: CallerScope,
                  page: Annotated[PageRequest, Depends(INVITES.request)]):
     account = existing_account(account, client, scope)
     found = account_lists.open_invites_page(client.engine, account, page.after, page.size, now=client.clock.now())

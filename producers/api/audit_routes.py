@@ -10,7 +10,7 @@ from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_ACCOUNT,
 from producers.api.bearer_token import v1_router
 from producers.api.dependencies import ApiClient, CallerScope, existing_account
 from producers.api.paging import Cursors, Id, PageRequest
-from producers.api.parameters import AuditCursor
+from producers.api.parameters import AccountInPath, AuditCursor
 from producers.api.refusals import refused
 from producers.services.audit_filters import audit_filter
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_page
@@ -29,7 +29,7 @@ def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: 
 
 @router.get("/accounts/{account}/audit", summary="An account's audit trail, a page at a time",
             responses={200: {"model": AuditTrailPage}, **AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER})
-def audit_trail(account: str, client: ApiClient, scope: CallerScope,
+def audit_trail(account: AccountInPath, client: ApiClient, scope: CallerScope,
                 wanted: Annotated[AuditFilter, Depends(wanted_entries)],
                 page: Annotated[PageRequest, Depends(AUDIT.request)],
                 older: AuditCursor = None):

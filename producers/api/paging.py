@@ -30,7 +30,7 @@ from store.reads.keyset import SortKey
 
 PAGE_SIZE = 50
 MAX_CURSOR = 1024  # characters of a cursor: far more than any sort key needs
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 def _storable(text: str) -> str:
@@ -42,7 +42,7 @@ def _storable(text: str) -> str:
 Text = Annotated[str, Field(max_length=254), AfterValidator(_storable)]  # an email key, a group key
 Id = Annotated[int, Field(ge=1, le=LARGEST_ID)]  # a row's id
 
-After = Annotated[Annotated[str, Field(max_length=MAX_CURSOR)] | None, BeforeValidator(blank_is_absent), Query(
+After = Annotated[Annotated[str, Field(max_length=MAX_CURSOR, pattern=_BASE64URL.pattern)] | None, BeforeValidator(blank_is_absent), Query(
     description="The `next` of the previous page; not given: the first page")]
 
 

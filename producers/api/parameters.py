@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BeforeValidator, Field
 
 from producers.api.echoes import shown
@@ -26,12 +26,14 @@ def _whole_number(most: int, **query: Any) -> Any:
     return Annotated[Annotated[int, Field(ge=1, le=most)] | None, BeforeValidator(blank_is_absent), Query(**query)]
 
 
+AccountInPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$", description="the account number", examples=["1001"])]
 PageSize = _whole_number(MAX_PAGE)  # None: the list's own page size
 # The audit trail's first cursor, kept for the clients that use it.
 AuditCursor = _whole_number(LARGEST_ID, deprecated=True,
                             description="the id of the entry a page goes on after; use `after` instead")
 
 _TOLD = {
+    "account": lambda value: f"account number: malformed account number {shown(value)}: expected 1 to 12 digits",
     "command_id": lambda value: f"command id: {shown(value)} is not a command id (a UUID)",
     "limit": lambda value: f"limit: expected from 1 to {MAX_PAGE}, not {shown(value)}",
     "after": lambda value: f"after: {shown(value)} is not a cursor; pass the `next` of the previous page",

@@ -32,7 +32,7 @@ def new_command(type_: str, *, actor: str, source: str, account: str,
     command_id = uuid4()
     return command_adapter.validate_python({
         "type": type_, "id": command_id, "issued_at": clock.now(), "actor": actor,
-        "source": source, "account": account, "correlation_id": correlation_id or str(command_id),
+        "source": source, "account": account, "correlation_id": str(command_id) if correlation_id is None else correlation_id,
         **fields})
 
 
