@@ -57,9 +57,9 @@ def list_pending(account: AccountInPath, client: ApiClient, scope: CallerScope,
                  page: Annotated[PageRequest, Depends(PENDING.request)]):
     account = existing_account(account, client, scope)
     found = account_lists.pending_page(client.engine, account, page.after, page.size)
-    return {"account": account, "next": PENDING.cursor(found.next), "items": [
-        {"email": grant.email, "group": grant.group, "invited_by": grant.invited_by,
-         "issued_at": grant.issued_at, "command_id": grant.command_id} for grant in found.items]}
+    items = [{"email": grant.email, "group": grant.group, "invited_by": grant.invited_by,
+              "issued_at": grant.issued_at, "command_id": grant.command_id} for grant in found.items]
+    return {"account": account, "items": items, "next": PENDING.cursor(found.next)}
 
 
 @router.get("/accounts/{account}/groups", summary="An account's groups",
@@ -96,6 +96,6 @@ def list_invites(account: AccountInPath, client: ApiClient, scope: CallerScope,
                  page: Annotated[PageRequest, Depends(INVITES.request)]):
     account = existing_account(account, client, scope)
     found = account_lists.open_invites_page(client.engine, account, page.after, page.size, now=client.clock.now())
-    return {"account": account, "next": INVITES.cursor(found.next), "items": [
-        {"id": invite.id, "email": invite.email, "invited_by": invite.invited_by, "created_at": invite.created_at,
-         "expires_at": invite.expires_at} for invite in found.items]}
+    items = [{"id": invite.id, "email": invite.email, "invited_by": invite.invited_by,
+              "created_at": invite.created_at, "expires_at": invite.expires_at} for invite in found.items]
+    return {"account": account, "items": items, "next": INVITES.cursor(found.next)}

@@ -27,7 +27,7 @@ def _whole_number(most: int, **query: Any) -> Any:
 
 
 AccountInPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$", description="the account number", examples=["1001"])]
-PageSize = _whole_number(MAX_PAGE)  # None: the list's own page size
+PageSize = _whole_number(MAX_PAGE, description=f"items per page, 1 to {MAX_PAGE}; 50 unless given")
 # The audit trail's first cursor, kept for the clients that use it.
 AuditCursor = _whole_number(LARGEST_ID, deprecated=True,
                             description="the id of the entry a page goes on after; use `after` instead")

@@ -1,6 +1,6 @@
 """An account's lists, a keyset page at a time (store.reads.keyset): its administrators, its pending grants, its
 groups, a group's members, its open invites. Each order is one an index gives: memberships and groups by their
-primary keys, invites by ix_invites_account_created_at.
+primary keys, pending grants by ix_pending_grants_account_status, invites by ix_invites_account_created_at.
 """
 from __future__ import annotations
 
