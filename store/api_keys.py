@@ -14,7 +14,6 @@ from uuid import uuid4
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from domain import events as ev
 from domain.api_keys import (
     SUPPORT,
     KeyScope,
@@ -29,6 +28,7 @@ from domain.api_keys import (
     new_webhook_secret,
     uses_previous,
 )
+from domain import events as ev
 from domain.emails import normal_email
 from domain.master_keys import MasterKeys
 from domain.model import AuditEntry

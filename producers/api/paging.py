@@ -24,11 +24,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
-from producers.api.parameters import LARGEST_ID, PageSize, blank_is_absent
+from producers.api.parameters import LARGEST_ID, PAGE_SIZE, PageSize, blank_is_absent
 from producers.api.refusals import refused
 from store.reads.keyset import SortKey
 
-PAGE_SIZE = 50
 MAX_CURSOR = 1024  # characters of a cursor: far more than any sort key needs
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
@@ -42,8 +41,9 @@ def _storable(text: str) -> str:
 Text = Annotated[str, Field(max_length=254), AfterValidator(_storable)]  # an email key, a group key
 Id = Annotated[int, Field(ge=1, le=LARGEST_ID)]  # a row's id
 
-After = Annotated[Annotated[str, Field(max_length=MAX_CURSOR, pattern=_BASE64URL.pattern)] | None, BeforeValidator(blank_is_absent), Query(
-    description="The `next` of the previous page; not given: the first page")]
+_CursorText = Annotated[str, Field(max_length=MAX_CURSOR, pattern=_BASE64URL.pattern)]
+After = Annotated[_CursorText | None, BeforeValidator(blank_is_absent),
+                  Query(description="The `next` of the previous page; not given: the first page")]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field
 from producers.api.echoes import shown
 
 MAX_PAGE = 500  # items of a list per page, at most
+PAGE_SIZE = 50  # items of a list per page when the request does not say
 LARGEST_ID = 2**63 - 1  # the largest id a store's 64-bit column holds
 
 
@@ -27,7 +28,7 @@ def _whole_number(most: int, **query: Any) -> Any:
 
 
 AccountInPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$", description="the account number", examples=["1001"])]
-PageSize = _whole_number(MAX_PAGE, description=f"items per page, 1 to {MAX_PAGE}; 50 unless given")
+PageSize = _whole_number(MAX_PAGE, description=f"items per page, 1 to {MAX_PAGE}; {PAGE_SIZE} unless given")
 # The audit trail's first cursor, kept for the clients that use it.
 AuditCursor = _whole_number(LARGEST_ID, deprecated=True,
                             description="the id of the entry a page goes on after; use `after` instead")

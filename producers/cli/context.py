@@ -9,8 +9,8 @@ from uuid import UUID
 import typer
 from pydantic import ValidationError
 
-from domain.clock import SYSTEM_CLOCK, Clock
 from domain.states import CommandStatus
+from domain.clock import SYSTEM_CLOCK, Clock
 from domain.validation import describe
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client

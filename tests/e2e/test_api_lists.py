@@ -44,9 +44,10 @@ def test_each_list_read_a_page_at_a_time_is_the_whole_list_in_order(api, stack):
         assert submitted(api, [create_account()]) == ["applied"]
         assert set(submitted(api, [add_user(email) for email in PEOPLE] + [grant(email) for email in PEOPLE[:3]]
                              + [grant(email) for email in STRANGERS])) == {"applied", "pending"}
-        assert set(submitted(api, [{"type": "create_group", "actor": ALICE, "account": "1001", "group": g} for g in GROUPS]
-                             + [{"type": "add_member", "actor": ALICE, "account": "1001", "group": "ops", "email": e}
-                                for e in PEOPLE])) == {"applied"}
+        groups = [{"type": "create_group", "actor": ALICE, "account": "1001", "group": g} for g in GROUPS]
+        members = [{"type": "add_member", "actor": ALICE, "account": "1001", "group": "ops", "email": e}
+                   for e in PEOPLE]
+        assert set(submitted(api, groups + members)) == {"applied"}
         assert submitted(api, [{"type": "invite_user", "actor": ALICE, "account": "1001", "email": "wes@example.com",
                                 "group": "ops"}]) == ["pending"]
 

@@ -7,8 +7,8 @@ from the journal as a worker applies them (tests/e2e run the same with real work
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 from html import unescape
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
