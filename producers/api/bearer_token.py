@@ -20,6 +20,7 @@ from domain.api_keys import KeyScope, key_id_of
 from domain.login import retry_after_seconds, too_many_failures
 from producers.api.dependencies import ApiClient
 from producers.api.paths import V1
+from producers.api.query_values import one_value_each
 from producers.api.refusals import ApiRoute, refused
 from producers.services.client import Client
 from producers.services.proxies import client_address
@@ -72,5 +73,7 @@ def _resolve(client: Client, legacy_token: bytes, presented: str, now) -> Resolv
 
 
 def v1_router() -> APIRouter:
-    """A router of /v1 routes: each wants an API key first, and refuses in the API's own format."""
-    return APIRouter(prefix=V1, route_class=ApiRoute, dependencies=[Depends(require_api_key)])
+    """A router of /v1 routes: each wants an API key first, then each query parameter once, and refuses in the
+    API's own format."""
+    return APIRouter(prefix=V1, route_class=ApiRoute,
+                     dependencies=[Depends(require_api_key), Depends(one_value_each)])

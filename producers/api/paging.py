@@ -22,9 +22,9 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 
-from producers.api.parameters import LARGEST_ID, PAGE_SIZE, PageSize, blank_is_absent
+from producers.api.parameters import LARGEST_ID, PAGE_SIZE, PageSize
 from producers.api.refusals import refused
 from store.reads.keyset import SortKey
 
@@ -41,9 +41,8 @@ def _storable(text: str) -> str:
 Text = Annotated[str, Field(max_length=254), AfterValidator(_storable)]  # an email key, a group key
 Id = Annotated[int, Field(ge=1, le=LARGEST_ID)]  # a row's id
 
-_CursorText = Annotated[str, Field(max_length=MAX_CURSOR, pattern=_BASE64URL.pattern)]
-After = Annotated[_CursorText | None, BeforeValidator(blank_is_absent),
-                  Query(description="The `next` of the previous page; not given: the first page")]
+_CursorText = Annotated[str, Field(min_length=1, max_length=MAX_CURSOR, pattern=_BASE64URL.pattern)]
+After = Annotated[_CursorText | None, Query(description="The `next` of the previous page; not given: the first page")]
 
 
 @dataclass(frozen=True)

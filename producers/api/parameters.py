@@ -2,14 +2,15 @@
 
 FastAPI reads and checks them; `told` words its complaints the API's way ("limit: expected from 1 to 500, not
 '0'"), naming the parameter and echoing a bounded part of the value. A parameter's name means one thing across
-the API, so its message is keyed by the name.
+the API, so its message is keyed by the name. Each query parameter takes one value: a blank one is a bad value,
+not an absent one, and one given twice is refused (producers/api/query_values.py).
 """
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from producers.api.echoes import shown
 
@@ -18,13 +19,8 @@ PAGE_SIZE = 50  # items of a list per page when the request does not say
 LARGEST_ID = 2**63 - 1  # the largest id a store's 64-bit column holds
 
 
-def blank_is_absent(value: Any) -> Any:
-    """`?limit=` is no limit and `?after=` no cursor, as a blank `actor` or `since` filters nothing."""
-    return None if value == "" else value
-
-
 def _whole_number(most: int, **query: Any) -> Any:
-    return Annotated[Annotated[int, Field(ge=1, le=most)] | None, BeforeValidator(blank_is_absent), Query(**query)]
+    return Annotated[Annotated[int, Field(ge=1, le=most)] | None, Query(**query)]
 
 
 AccountInPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$", description="the account number", examples=["1001"])]
@@ -50,3 +46,4 @@ def told(problems: list[dict]) -> list[dict]:
         tell = _TOLD.get(name)
         messages.append({"message": tell(problem.get("input")) if tell else f"{name}: {problem['msg']}"})
     return messages
+

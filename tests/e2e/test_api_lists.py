@@ -94,7 +94,12 @@ def test_a_malformed_cursor_or_another_lists_cursor_is_refused_naming_the_parame
             assert error["message"].startswith("after: "), error
         assert api.get("/v1/accounts/9999" + path, params={"limit": "0"}).json()["errors"][0]["message"] \
             .startswith("limit: expected from 1 to 500")
-        assert api.get("/v1/accounts/9999" + path, params={"after": ""}).status_code == 404  # blank: not given
+        for blank in ({"after": ""}, {"limit": ""}):  # a blank value is a bad one, not an absent one
+            assert api.get("/v1/accounts/9999" + path, params=blank).json()["errors"][0]["message"] \
+                .startswith(f"{next(iter(blank))}: "), (path, blank)
+        twice = api.get("/v1/accounts/9999" + path, params=[("limit", "2"), ("limit", "3"), ("after", "x")])
+        assert twice.status_code == 422 and twice.json()["errors"] == [
+            {"message": "limit: given 2 times; give it once"}], twice.text
 
 
 def test_an_unknown_group_is_404_and_a_malformed_group_name_422(api, stack):
