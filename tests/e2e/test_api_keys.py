@@ -72,7 +72,8 @@ def test_an_account_key_touches_its_accounts_only_and_acts_as_its_person(api, st
 
         assert api.get("/v1/accounts/1001/admins", headers=alice).status_code == 200
         for path in ("/v1/accounts/1002/admins", "/v1/accounts/1002/groups", "/v1/accounts/1002/audit",
-                     f"/v1/commands/{other['id']}"):
+                     "/v1/accounts/1002/pending", "/v1/accounts/1002/invites",
+                     "/v1/accounts/1002/groups/Account Administrators/members", f"/v1/commands/{other['id']}"):
             hidden = api.get(path, headers=alice)
             assert hidden.status_code == 404, (path, hidden.text)
         assert api.get("/v1/accounts/1002/admins").status_code == 200  # the shared token sees every account
