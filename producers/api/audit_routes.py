@@ -34,6 +34,7 @@ def audit_trail(account: AccountInPath, client: ApiClient, scope: CallerScope,
                 page: Annotated[PageRequest, Depends(AUDIT.request)],
                 older: AuditCursor = None):
     """A page of the trail, newest first, filtered by `actor`, `action` and `since`."""
+    # The account is looked up once the query is known good: a bad parameter is named before an unknown account.
     account = existing_account(account, client, scope)
     try:
         shown = audit_page(client.engine, account, wanted, older=older, after=page.after, size=page.size)

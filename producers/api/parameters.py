@@ -46,4 +46,3 @@ def told(problems: list[dict]) -> list[dict]:
         tell = _TOLD.get(name)
         messages.append({"message": tell(problem.get("input")) if tell else f"{name}: {problem['msg']}"})
     return messages
-
