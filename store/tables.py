@@ -240,6 +240,7 @@ pending_grants = Table(
     # the whole table for every grant of a big job. hold_grant writes the invite (or finds it live) in the same
     # transaction as the grant, and no code deletes invites.
     Index("ix_pending_grants_email_key_status", "email_key", "status"),
+    Index("ix_pending_grants_account_status", "account", "status", "email_key", "group_key"),  # an account's, paged
 )
 
 envelopes = Table(

@@ -3,7 +3,7 @@ route can answer (producers/api/refusals.py, bearer_token.py, body_limits.py say
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,15 +60,73 @@ class CommandState(Answer):
     correlation_id: str
 
 
-class AccountAdmins(Answer):
-    account: str
-    admins: list[str] = Field(description="the administrators' emails")
-    pending: list[str] = Field(description="emails invited whose admin grant waits for them to register")
+NextCursor = Annotated[str | None, Field(description="the cursor of the next page, to pass as `after`; null: "
+                                                    "this is the last page")]
 
 
-class AccountGroups(Answer):
+class Person(Answer):
+    email: str = Field(description="as first typed")
+
+
+class AdministratorList(Answer):
+    """A page of the account's administrators, by email (case-folded)."""
+
     account: str
-    groups: dict[str, list[str]] = Field(description="each group's name with its members' emails")
+    items: list[Person]
+    next: NextCursor
+
+
+class PendingGrant(Answer):
+    email: str
+    group: str = Field(description="the group the grant adds the person to; Account Administrators: an admin grant")
+    invited_by: str
+    issued_at: datetime
+    command_id: UUID = Field(description="the grant's command, whose status tells how it ends")
+
+
+class PendingGrantList(Answer):
+    """A page of the grants waiting for their invitee to register, by email, then group."""
+
+    account: str
+    items: list[PendingGrant]
+    next: NextCursor
+
+
+class Group(Answer):
+    name: str
+
+
+class GroupList(Answer):
+    """A page of the account's groups, by name (case-folded); a group's members are a list of their own."""
+
+    account: str
+    items: list[Group]
+    next: NextCursor
+
+
+class MemberList(Answer):
+    """A page of a group's members, by email (case-folded)."""
+
+    account: str
+    group: str
+    items: list[Person]
+    next: NextCursor
+
+
+class OpenInvite(Answer):
+    id: UUID
+    email: str
+    invited_by: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class OpenInviteList(Answer):
+    """A page of the invites that can still be used to register, newest first."""
+
+    account: str
+    items: list[OpenInvite]
+    next: NextCursor
 
 
 class AuditEntry(Answer):
@@ -84,9 +142,11 @@ class AuditEntry(Answer):
 
 
 class AuditTrailPage(Answer):
+    """A page of the account's audit trail, newest first."""
+
     account: str
-    entries: list[AuditEntry] = Field(description="newest first")
-    older: int | None = Field(description="the `older` cursor of the next page; null: this is the last")
+    items: list[AuditEntry]
+    next: NextCursor
 
 
 class OutcomeEventBody(Answer):
@@ -151,6 +211,7 @@ BAD_PARAMETER = {422: _error("A path or query parameter is malformed; the messag
 NO_SUCH_ACCOUNT = {404: _error("No such account", "account 1001 does not exist")}
 BAD_CURSOR = {422: _error("`after` is not a cursor this API gave, or `limit` is out of range",
                           "after: 'xyz' is not a cursor of the event feed")}
+NO_SUCH_GROUP = {404: _error("No such account, or no such group in it", "no group 'Platform' in account 1001")}
 NO_SUCH_COMMAND = {404: _error("No command with this id",
                                "no command 3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")}
 SUBMISSION = {

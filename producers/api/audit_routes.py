@@ -4,16 +4,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
+from pydantic import AwareDatetime
 
 from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_ACCOUNT, AuditTrailPage
 from producers.api.bearer_token import v1_router
 from producers.api.dependencies import ApiClient, CallerScope, existing_account
-from producers.api.parameters import AuditCursor, AuditPageSize
+from producers.api.paging import Cursors, Id, PageRequest
+from producers.api.parameters import AccountInPath, AuditCursor
 from producers.api.refusals import refused
 from producers.services.audit_filters import audit_filter
-from store.reads.audit_trail import PAGE_SIZE, AuditFilter, UnknownCursor, audit_page
+from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_page
 
 router = v1_router()
+AUDIT = Cursors("audit", AwareDatetime, Id)
 
 
 def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: str = "") -> AuditFilter:
@@ -26,14 +29,17 @@ def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: 
 
 @router.get("/accounts/{account}/audit", summary="An account's audit trail, a page at a time",
             responses={200: {"model": AuditTrailPage}, **AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER})
-def audit_trail(account: str, client: ApiClient, scope: CallerScope,
+def audit_trail(account: AccountInPath, client: ApiClient, scope: CallerScope,
                 wanted: Annotated[AuditFilter, Depends(wanted_entries)],
-                limit: AuditPageSize = None, older: AuditCursor = None):
-    """A page of `limit` entries (at most 500; 50 unless given); `older`, the page's cursor, pages on."""
+                page: Annotated[PageRequest, Depends(AUDIT.request)],
+                older: AuditCursor = None):
+    """A page of the trail, newest first, filtered by `actor`, `action` and `since`."""
     # The account is looked up once the query is known good: a bad parameter is named before an unknown account.
     account = existing_account(account, client, scope)
     try:
-        shown = audit_page(client.engine, account, wanted, older=older, size=limit or PAGE_SIZE)
+        shown = audit_page(client.engine, account, wanted, older=older, after=page.after, size=page.size)
     except UnknownCursor as e:
         raise refused(422, f"older: {e}") from None
-    return {"account": account, "entries": [entry.as_dict() for entry in shown.entries], "older": shown.older}
+    last = shown.entries[-1] if shown.entries else None
+    return {"account": account, "items": [entry.as_dict() for entry in shown.entries],
+            "next": AUDIT.cursor((last.at, last.id) if last and shown.older is not None else None)}

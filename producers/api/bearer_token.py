@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from config.settings import Settings, check_secret
 from producers.api.dependencies import ApiClient
 from producers.api.paths import V1
+from producers.api.query_values import one_value_each
 from producers.api.refusals import ApiRoute
 from producers.services.key_check import check_key
 from producers.services.proxies import client_address
@@ -36,5 +37,7 @@ async def require_api_key(request: Request, client: ApiClient) -> None:
 
 
 def v1_router() -> APIRouter:
-    """A router of /v1 routes: each wants an API key first, and refuses in the API's own format."""
-    return APIRouter(prefix=V1, route_class=ApiRoute, dependencies=[Depends(require_api_key)])
+    """A router of /v1 routes: each wants an API key first, then each query parameter once, and refuses in the
+    API's own format."""
+    return APIRouter(prefix=V1, route_class=ApiRoute,
+                     dependencies=[Depends(require_api_key), Depends(one_value_each)])

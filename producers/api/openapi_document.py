@@ -98,15 +98,22 @@ def _type_of(model: type[Command]) -> str:
     return model.model_fields["type"].default
 
 
+def _or_null(schema: dict[str, Any], name: str, description: str) -> None:
+    """The property `name` may also be null, which means the same as leaving it out."""
+    field = schema["properties"][name]
+    schema["properties"][name] = {"anyOf": [field, {"type": "null"}], "title": field.pop("title", name),
+                                  "description": description}
+
+
 def _submitted(model: type[Command]) -> dict[str, Any]:
     """The model's JSON schema without what the server assigns; `type` required, as the union's discriminator."""
     schema = model.model_json_schema(ref_template=_REF)
     assert "$defs" not in schema, f"{model.__name__}: a command is a flat object"
     left_out = SERVER_ASSIGNED + _SYSTEM_FIELDS
     schema["properties"] = {name: field for name, field in schema["properties"].items() if name not in left_out}
-    schema["properties"]["correlation_id"]["description"] = \
-        "Your own reference for the command, echoed in its status; the command's id when not given"
-    schema["properties"]["actor"]["description"] = "The API key's person when not given; if given, it must be that person"
+    _or_null(schema, "correlation_id",
+             "Your own reference for the command, echoed in its status; the command's id when null or not given")
+    _or_null(schema, "actor", "The API key's person when null or not given; if given, it must be that person")
     schema["required"] = ["type"] + [name for name in schema.get("required", ())
                                      if name not in left_out and name not in ("type", "correlation_id", "actor")]
     schema["examples"] = [COMMAND_EXAMPLES[_type_of(model)]]

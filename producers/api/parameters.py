@@ -2,36 +2,38 @@
 
 FastAPI reads and checks them; `told` words its complaints the API's way ("limit: expected from 1 to 500, not
 '0'"), naming the parameter and echoing a bounded part of the value. A parameter's name means one thing across
-the API, so its message is keyed by the name.
+the API, so its message is keyed by the name. Each query parameter takes one value: a blank one is a bad value,
+not an absent one, and one given twice is refused (producers/api/query_values.py).
 """
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
-from pydantic import BeforeValidator, Field
+from fastapi import Path, Query
+from pydantic import Field
 
 from producers.api.echoes import shown
 
-MAX_AUDIT_PAGE = 500  # audit entries per page, at most
+MAX_PAGE = 500  # items of a list per page, at most
+PAGE_SIZE = 50  # items of a list per page when the request does not say
 LARGEST_ID = 2**63 - 1  # the largest id a store's 64-bit column holds
 
 
-def _blank_is_absent(value: Any) -> Any:
-    """`?limit=` is no limit, as a blank `actor` or `since` filters nothing."""
-    return None if value == "" else value
+def _whole_number(most: int, **query: Any) -> Any:
+    return Annotated[Annotated[int, Field(ge=1, le=most)] | None, Query(**query)]
 
 
-def _whole_number(most: int) -> Any:
-    return Annotated[Annotated[int, Field(ge=1, le=most)] | None, BeforeValidator(_blank_is_absent), Query()]
-
-
-AuditPageSize = _whole_number(MAX_AUDIT_PAGE)  # None: the trail's own page size
-AuditCursor = _whole_number(LARGEST_ID)  # the id of the entry a page goes on after; None: the newest page
+AccountInPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$", description="the account number", examples=["1001"])]
+PageSize = _whole_number(MAX_PAGE, description=f"items per page, 1 to {MAX_PAGE}; {PAGE_SIZE} unless given")
+# The audit trail's first cursor, kept for the clients that use it.
+AuditCursor = _whole_number(LARGEST_ID, deprecated=True,
+                            description="the id of the entry a page goes on after; use `after` instead")
 
 _TOLD = {
+    "account": lambda value: f"account number: malformed account number {shown(value)}: expected 1 to 12 digits",
     "command_id": lambda value: f"command id: {shown(value)} is not a command id (a UUID)",
-    "limit": lambda value: f"limit: expected from 1 to {MAX_AUDIT_PAGE}, not {shown(value)}",
+    "limit": lambda value: f"limit: expected from 1 to {MAX_PAGE}, not {shown(value)}",
+    "after": lambda value: f"after: {shown(value)} is not a cursor; pass the `next` of the previous page",
     "older": lambda value: f"older: expected a positive whole number, not {shown(value)}",
 }
 

@@ -33,10 +33,11 @@ def new_command(type_: str, *, actor: str, source: str, account: str,
     """Build and validate a command issued at the clock's time; raises pydantic.ValidationError naming each bad
     field."""
     command_id = uuid4()
+    if correlation_id is None:
+        correlation_id = str(command_id)
     return command_adapter.validate_python({
         "type": type_, "id": command_id, "issued_at": clock.now(), "actor": actor,
-        "source": source, "account": account, "correlation_id": correlation_id or str(command_id),
-        **fields})
+        "source": source, "account": account, "correlation_id": correlation_id, **fields})
 
 
 class Client:

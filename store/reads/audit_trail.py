@@ -82,8 +82,10 @@ def _read(engine: Engine) -> Connection:
 
 
 def audit_page(engine: Engine, account: str, wanted: AuditFilter = AuditFilter(), *, older: int | None = None,
-               newer: int | None = None, size: int = PAGE_SIZE) -> AuditPage:
-    """The page of `size` entries after entry `older` (or before entry `newer`; else the newest); UnknownCursor."""
+               newer: int | None = None, after: tuple[datetime, int] | None = None,
+               size: int = PAGE_SIZE) -> AuditPage:
+    """The page of `size` entries after entry `older`, or after the position (at, id) `after` (or before entry
+    `newer`; else the newest); UnknownCursor for an entry not in the account's trail."""
     with _read(engine) as conn:
         where = _conditions(conn, account, wanted)
         if newer is not None:
@@ -94,9 +96,12 @@ def audit_page(engine: Engine, account: str, wanted: AuditFilter = AuditFilter()
             return AuditPage(rows, newer=rows[0].id, older=rows[-1].id)
         if older is not None:
             where.append(_older_than(_position(conn, account, older)))
+        if after is not None:
+            where.append(_older_than(after))
         rows = _rows(conn, where, size + 1, newest_first=True)
     entries = rows[:size]
-    return AuditPage(entries, newer=entries[0].id if older is not None and entries else None,
+    paged_on = older is not None or after is not None
+    return AuditPage(entries, newer=entries[0].id if paged_on and entries else None,
                      older=entries[-1].id if len(rows) > size else None)
 
 

@@ -38,10 +38,11 @@ def test_commands_submitted_through_the_api_are_applied_and_read_back(api, stack
     assert [f["type"] for f in final] == ["create_account", "add_user", "grant_admin", "grant_admin"]
 
     assert api.get("/v1/accounts/1001/admins").json() == \
-        {"account": "1001", "admins": [ALICE, BOB], "pending": ["nobody@example.com"]}
-    groups = api.get("/v1/accounts/1001/groups").json()
-    assert groups["account"] == "1001" and sorted(groups["groups"]["Account Administrators"]) == \
-        sorted([ALICE, BOB])
+        {"account": "1001", "items": [{"email": ALICE}, {"email": BOB}], "next": None}
+    assert [grant["email"] for grant in api.get("/v1/accounts/1001/pending").json()["items"]] == \
+        ["nobody@example.com"]
+    assert api.get("/v1/accounts/1001/groups").json() == \
+        {"account": "1001", "items": [{"name": "Account Administrators"}], "next": None}
     status = api.get("/v1/status").json()
     assert status["queue"] == stack.queue
     assert status["commands"]["applied"] == 3 and status["commands"]["pending"] == 1

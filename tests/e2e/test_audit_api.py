@@ -31,16 +31,16 @@ def test_the_trail_lists_what_the_api_did_newest_first_filtered_and_paged(api, s
     later = api.get(AUDIT, params={"since": future}).json()
     recent = api.get(AUDIT, params={"since": "1h"}).json()
     first = api.get(AUDIT, params={"limit": "2"}).json()
-    rest = api.get(AUDIT, params={"limit": "2", "older": first["older"]}).json()
+    rest = api.get(AUDIT, params={"limit": "2", "after": first["next"]}).json()
 
-    assert [(e["actor"], e["source"], e["action"], e["target"]) for e in everything["entries"]] == [
+    assert [(e["actor"], e["source"], e["action"], e["target"]) for e in everything["items"]] == [
         (ALICE, "api", "admin.granted", BOB), (ALICE, "api", "user.added", BOB),  # the user as stored
         ("support", "api", "admin.granted", ALICE), ("support", "api", "user.added", ALICE),
         ("support", "api", "account.created", "1001")]
-    assert everything["account"] == "1001" and everything["older"] is None
-    assert [e["target"] for e in grants["entries"]] == [BOB]
-    assert later["entries"] == [] and len(recent["entries"]) == 5
-    assert first["entries"] + rest["entries"] == everything["entries"][:4]
+    assert everything["account"] == "1001" and everything["next"] is None
+    assert [e["target"] for e in grants["items"]] == [BOB]
+    assert later["items"] == [] and len(recent["items"]) == 5
+    assert first["items"] + rest["items"] == everything["items"][:4]
 
 
 def test_bad_queries_are_refused_naming_the_parameter_and_an_unknown_account_is_404(api):
@@ -53,7 +53,7 @@ def test_bad_queries_are_refused_naming_the_parameter_and_an_unknown_account_is_
     both = api.get("/v1/accounts/9999/audit", params={"limit": "0", "older": "x"}).json()["errors"]
     assert [error["message"].split(",")[0] for error in both] == ["limit: expected from 1 to 500",
                                                                   "older: expected a positive whole number"]
-    blank = api.get("/v1/accounts/9999/audit", params={"limit": "", "older": "", "since": ""})  # blank: not given
+    blank = api.get("/v1/accounts/9999/audit", params={"since": "", "actor": ""})  # a blank filter filters nothing
     assert blank.json() == {"errors": [{"message": "account 9999 does not exist"}]}
     assert api.get("/v1/accounts/9999/audit").json() == {"errors": [{"message": "account 9999 does not exist"}]}
     assert api.get("/v1/accounts/12ab/audit").status_code == 422
