@@ -154,8 +154,9 @@ commands = Table(
           postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
     Index("ix_commands_job_id_status", "job_id", "status"),
     Index("ix_commands_finished_at", "finished_at"),  # the ops dashboard's windows of recent minutes
-    # Partial: the rows of jobs and the CLI, which no key submitted, cost it nothing.
-    Index("ix_commands_api_key_id", "api_key_id",
+    # A key's commands, newest first (GET /v1/commands). Partial: the rows of jobs and the CLI, which no key
+    # submitted, cost it nothing.
+    Index("ix_commands_api_key_id", "api_key_id", "submitted_at", "id",
           postgresql_where=text(KEYED_SQL), sqlite_where=text(KEYED_SQL)),
     # Tiny: only queued create_account/add_user rows of jobs, which later rows of their job may wait for.
     Index("ix_commands_job_prerequisites", "job_id", "job_line",

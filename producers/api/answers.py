@@ -64,6 +64,17 @@ NextCursor = Annotated[str | None, Field(description="the cursor of the next pag
                                                     "this is the last page")]
 
 
+class SubmittedCommand(CommandState):
+    submitted_at: datetime
+
+
+class CommandList(Answer):
+    """A page of the commands the key submitted, newest first."""
+
+    items: list[SubmittedCommand]
+    next: NextCursor
+
+
 class Person(Answer):
     email: str = Field(description="as first typed")
 

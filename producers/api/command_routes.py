@@ -1,11 +1,13 @@
 """POST /v1/commands submits commands, as the CLI does: journalled in the store, then published; GET
-/v1/commands/{id} reads one's status."""
+/v1/commands/{id} reads one's status, GET /v1/commands the key's commands, newest first."""
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Depends, Request
+from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from domain.api_keys import KeyScope
@@ -16,6 +18,7 @@ from producers.api.answers import (
     REPLAYED_HEADER,
     SUBMISSION,
     Accepted,
+    CommandList,
     CommandState,
 )
 from producers.api.bearer_token import v1_router
@@ -23,14 +26,17 @@ from producers.api.command_body import items_of, parsed_body, valid_commands
 from producers.api.dependencies import ApiClient, CallerScope
 from producers.api.idempotency_header import answered, idempotency_key
 from producers.api.openapi_document import submission_body
+from producers.api.paging import Cursors, PageRequest
 from producers.api.refusals import refused
 from producers.services.client import Client
 from producers.services.idempotent_submission import Answer, Refusal, accepted, fingerprint, owner_of, submit_once
 from store.reads import queries
+from store.reads.key_commands import key_commands_page
 
 logger = logging.getLogger(__name__)
 
 router = v1_router()
+COMMANDS = Cursors("commands", AwareDatetime, UUID)
 
 
 @router.post("/commands", status_code=202, summary="Submit commands",
@@ -47,6 +53,15 @@ async def submit_commands(request: Request, client: ApiClient, scope: CallerScop
     if key is None:
         return await run_in_threadpool(_submit, client, items, scope)
     return answered(await run_in_threadpool(_submit_once, client, items, scope, key, fingerprint(payload)))
+
+
+@router.get("/commands", summary="The commands the key submitted, newest first, a page at a time",
+            responses={200: {"model": CommandList}, **AUTHENTICATED, **BAD_PARAMETER})
+def list_commands(client: ApiClient, scope: CallerScope, page: Annotated[PageRequest, Depends(COMMANDS.request)]):
+    """Each as GET /v1/commands/{id} tells it, with when it was submitted; the shared ENVADMIN_API_TOKEN, which
+    is no key, lists the commands it submitted."""
+    found = key_commands_page(client.engine, scope.key_id, page.after, page.size)
+    return {"items": found.items, "next": COMMANDS.cursor(found.next)}
 
 
 @router.get("/commands/{command_id}", summary="A command's status and outcome",

@@ -140,3 +140,25 @@ def test_without_the_shared_token_the_api_answers_keys_alone(stack):
             assert "envadmin api-key create" in response.text
         key = new_key(api, "ops", support=True)
         assert api.get("/v1/status", headers=bearer(key)).status_code == 200
+
+
+def test_a_key_lists_the_commands_it_submitted_newest_first_a_page_at_a_time(api, stack):
+    with thread_worker(create_app(stack)):
+        two_accounts(api)
+        alice = bearer(new_key(api, "alice-hr", accounts=["1001"], by=ALICE))
+        carol = bearer(new_key(api, "carol-hr", accounts=["1002"], by=CAROL))
+        mine = [applied(api, add_user(f"user{n}@example.com") | {"actor": ALICE}, alice)["id"] for n in range(3)]
+        theirs = applied(api, add_user("zoe@example.com", account="1002") | {"actor": CAROL}, carol)["id"]
+        seen, after = [], None
+        while True:
+            page = api.get("/v1/commands", params={"limit": 2} | ({"after": after} if after else {}), headers=alice)
+            assert page.status_code == 200, page.text
+            seen += page.json()["items"]
+            after = page.json()["next"]
+            if after is None:
+                break
+    assert [command["id"] for command in seen] == mine[::-1]  # newest first, and only the key's own
+    assert {command["status"] for command in seen} == {"applied"}
+    assert [c["id"] for c in api.get("/v1/commands", headers=carol).json()["items"]] == [theirs]
+    refused_cursor = api.get("/v1/commands", params={"after": "bm90LWEtY3Vyc29y"}, headers=alice)
+    assert refused_cursor.status_code == 422 and "after: not a cursor of the commands list" in refused_cursor.text

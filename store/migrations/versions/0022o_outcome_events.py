@@ -19,7 +19,7 @@ _DUE = "state IN ('waiting', 'failing')"
 
 def upgrade() -> None:
     op.add_column('commands', sa.Column('api_key_id', sa.String(length=12), nullable=True))
-    op.create_index('ix_commands_api_key_id', 'commands', ['api_key_id'], unique=False,
+    op.create_index('ix_commands_api_key_id', 'commands', ['api_key_id', 'submitted_at', 'id'], unique=False,
                     postgresql_where=sa.text(_KEYED), sqlite_where=sa.text(_KEYED))
     op.add_column('api_keys', sa.Column('callback_stopped_at', sa.DateTime(timezone=True), nullable=True))
     op.create_table(
