@@ -19,7 +19,7 @@ from producers.api.body_limits import BodyLimits
 from producers.api.docs_page import serve_docs
 from producers.api.openapi_document import OPENAPI_PATH, publish_schema
 from producers.api.paths import is_api_path
-from producers.api.refusals import answer_refusals
+from producers.api.refusals import answer_refusals, every_method_allowed
 from producers.api.routers import API_ROUTERS
 from producers.services.client import Client
 from producers.services.proxies import believe_trusted_proxies
@@ -169,6 +169,7 @@ def _answer_with_pages(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(HTTPException)
     async def not_found(request: Request, error: HTTPException) -> Response:
+        error = every_method_allowed(request, error)
         if is_api_path(request.url.path):  # the API answers in JSON, pages or not
             return await http_exception_handler(request, error)
         return message(request, "Page not found" if error.status_code == 404 else "Request refused",

@@ -11,15 +11,18 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from producers.api.parameters import told
 from producers.services.refusal import Refused, refused
 
-__all__ = ["ApiRoute", "Refused", "answer_refusals", "refusal_response", "refused"]
+__all__ = ["ApiRoute", "Refused", "answer_refusals", "every_method_allowed", "refusal_response", "refused"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,5 +57,21 @@ def answer_refusals(app: FastAPI) -> None:
         logger.error("The store failed: %s", error)
         return refusal_response(refused(503, "the store cannot be used now; try again"))
 
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        return await http_exception_handler(request, every_method_allowed(request, error))
+
     app.add_exception_handler(Refused, answer_refused)
     app.add_exception_handler(SQLAlchemyError, store_unavailable)
+    app.add_exception_handler(HTTPException, http_error)
+
+
+def every_method_allowed(request: Request, error: HTTPException) -> HTTPException:
+    """A 405 whose Allow header names every method the path answers: Starlette's names only those of the first
+    route of the path (GET /v1/commands and POST /v1/commands are two routes). Any other error as it is."""
+    if error.status_code != 405:
+        return error
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return HTTPException(405, error.detail, {"Allow": ", ".join(sorted(methods))})

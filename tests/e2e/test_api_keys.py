@@ -162,3 +162,8 @@ def test_a_key_lists_the_commands_it_submitted_newest_first_a_page_at_a_time(api
     assert [c["id"] for c in api.get("/v1/commands", headers=carol).json()["items"]] == [theirs]
     refused_cursor = api.get("/v1/commands", params={"after": "bm90LWEtY3Vyc29y"}, headers=alice)
     assert refused_cursor.status_code == 422 and "after: not a cursor of the commands list" in refused_cursor.text
+
+
+def test_a_method_a_path_does_not_answer_is_405_naming_every_method_it_does(api):
+    answer = api.request("PUT", "/v1/commands")
+    assert answer.status_code == 405 and answer.headers["allow"] == "GET, POST"
