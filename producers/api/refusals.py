@@ -7,7 +7,7 @@ FastAPI's answer for theirs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -71,7 +71,18 @@ def every_method_allowed(request: Request, error: HTTPException) -> HTTPExceptio
     if error.status_code != 405:
         return error
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in _each_route(request.app.router.routes):
         if route.matches(request.scope)[0] != Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return HTTPException(405, error.detail, {"Allow": ", ".join(sorted(methods))})
+
+
+def _each_route(routes: list) -> Iterator:
+    """The routes, those of included routers among them (FastAPI keeps an included router whole, as its
+    `original_router`; our routers carry their prefix in their routes' paths)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _each_route(included.routes)
+        else:
+            yield route
