@@ -28,14 +28,17 @@ def test_an_administrator_makes_a_key_an_upstream_system_uses_it_and_revoking_it
     assert browser.current_url == f"{web_stack.url}/accounts/{ACCOUNT}/keys"
     assert "No key yet." in main_text(browser)
 
-    fill(browser, key_name="hr-sync")
+    fill(browser, key_name="hr-sync", callback_url="https://hr.example/envadmin-hooks")
     press(browser, browser.find_element(By.CSS_SELECTOR, "#create-key button[type=submit]"))
     wait_for_text(browser, "Copy it now")
     screenshot("1-key-shown-once")
     key = browser.find_element(By.CSS_SELECTOR, "code.api-key").text
+    assert browser.find_element(By.ID, "webhook-secret").text.startswith("whsec_")
     assert re.fullmatch(r"ea_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}", key), key
     row = browser.find_element(By.CSS_SELECTOR, "table.people tbody tr").text
     assert "hr-sync" in row and ALICE in row
+    table = browser.find_element(By.CSS_SELECTOR, "table.people").text
+    assert "Outcomes posted to https://hr.example/envadmin-hooks" in table
 
     admins = httpx.get(f"{web_stack.url}/v1/accounts/{ACCOUNT}/admins", headers={"Authorization": f"Bearer {key}"})
     assert admins.status_code == 200 and ALICE in admins.text, admins.text

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from store.api_keys import resolve_key
+from store.api_keys import resolve_key, webhook_secret
 from store.tables import audit_log
 
 from .console_site import ALICE, BOB, OWN, Console
@@ -62,3 +62,23 @@ def test_someone_who_does_not_administer_the_account_sees_no_keys_page_and_revok
     assert refused.status_code == 404
     assert console.browser.post(KEYS, data={"csrf_token": console.csrf("/"), "key_name": "bob-key"}).status_code \
         == 404
+
+
+def test_a_key_made_with_a_callback_url_shows_its_signing_secret_once_and_a_bad_url_is_named(console: Console):
+    console.sign_in(ALICE, OWN)
+    bad = console.browser.post(KEYS, data={"csrf_token": console.csrf(KEYS), "key_name": "hr-sync",
+                                           "callback_url": "ftp://hr.example/hooks"})
+    assert bad.status_code == 422 and "expected an http:// or https:// URL" in bad.text
+    assert 'value="ftp://hr.example/hooks"' in bad.text and 'value="hr-sync"' in bad.text  # nothing typed is lost
+
+    made = console.browser.post(KEYS, data={"csrf_token": console.csrf(KEYS), "key_name": "hr-sync",
+                                            "callback_url": "https://hr.example/hooks"})
+    assert made.status_code == 200, made.text
+    [secret] = re.findall(r'<code class="api-key" id="webhook-secret">(whsec_[^<]+)</code>', made.text)
+    client = console.browser.app.state.client
+    assert webhook_secret(console.engine, client.master_keys(), "hr-sync") == secret
+    listed = console.browser.get(KEYS).text
+    assert "Outcomes posted to https://hr.example/hooks" in listed and secret not in listed
+    plain = console.browser.post(KEYS, data={"csrf_token": console.csrf(KEYS), "key_name": "no-callback",
+                                             "callback_url": ""})
+    assert plain.status_code == 200 and "webhook-secret" not in plain.text

@@ -1,6 +1,6 @@
 """The console's API keys of an account (/accounts/<n>/keys): its administrators list them, make one acting as
-themselves on this account (its secret shown once, on the answer to the form, never again), and revoke one from
-a confirmation page. Each action is audited as theirs, from the web."""
+themselves on this account (its secret, and its callbacks' signing secret when given a callback URL, shown once,
+on the answer to the form, never again), and revoke one from a confirmation page. Each action is audited as theirs, from the web."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from domain.api_keys import DEFAULT_LIFETIME, parse_duration
+from domain.callback_urls import check_callback_url
 from producers.web.console import administrator
 from producers.web.forms import posted_form, text_field
 from producers.web.render import page
@@ -44,13 +45,19 @@ async def make_key(request: Request, account: str) -> Response:
     form = await posted_form(request)
     me = await administrator(request, account)
     name = text_field(form, "key_name").strip()
+    callback = text_field(form, "callback_url").strip() or None
+    values = {"key_name": name, "callback_url": callback}
     client = request.app.state.client
+    try:
+        callback = check_callback_url(callback) if callback is not None else None
+    except ValueError as e:
+        return await keys_page(request, account, me, 422, errors={"callback_url": str(e)}, values=values)
     try:
         issued = await run_in_threadpool(lambda: create_key(
             client.engine, client.master_keys(), name, client.clock.now(), accounts=[account], by=me,
-            lifetime=LIFETIME, actor=me, source=SOURCE))
+            callback_url=callback, lifetime=LIFETIME, actor=me, source=SOURCE))
     except ApiKeyError as e:
-        return await keys_page(request, account, me, 422, errors={"key_name": str(e)}, values={"key_name": name})
+        return await keys_page(request, account, me, 422, errors={"key_name": str(e)}, values=values)
     return await keys_page(request, account, me, issued=issued)
 
 
