@@ -76,6 +76,7 @@ def list_(as_json: Json = False) -> None:
     print_lines([f"{k.name}: {k.scope}, acting as {k.person}; created {_when(k.created_at)}, "
                  f"expires {_when(k.expires_at, NEVER)}, last used {_when(k.last_used_at, NEVER)}"
                  + (f"; revoked {_when(k.revoked_at)}" if k.revoked_at else "")
+                 + (f"; outcomes posted to {k.callback_url}" if k.callback_url else "")
                  + (f"; callback stopped {_when(k.callback_stopped_at)} (410 Gone; `api-key deliveries {k.name} "
                     "--redeliver` resumes it)" if k.callback_stopped_at else "") for k in listed])
 

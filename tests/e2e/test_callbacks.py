@@ -96,7 +96,7 @@ def test_a_failing_endpoint_is_listed_and_redelivered_and_a_410_stops_it(e2e):
             [listed] = [k for k in e2e.cli_json("api-key", "list")["keys"] if k["name"] == "hooks-2302"]
             assert listed["callback_stopped_at"] is not None
             [line] = [line for line in e2e.cli("api-key", "list").stdout.splitlines() if line.startswith("hooks-2302:")]
-            assert "callback stopped" in line and "--redeliver" in line, line
+            assert "; outcomes posted to http" in line and "callback stopped" in line and "--redeliver" in line, line
             before = counts(e2e.client.engine)
             [after_stop] = submitted(api, add_user("dan-2302@example.com", account="2302"))
             assert wait_until_done(api, after_stop)["status"] == "applied"
