@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery import Celery, Task
 from celery.exceptions import Reject, SoftTimeLimitExceeded
+from sqlalchemy import Connection
 
 from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
@@ -133,41 +135,35 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     def sweep_mail():
         return sweep_mail_outbox(app, runtime.unit_of_work, settings)
 
+    def in_one_transaction(write: Callable[[Connection], int]) -> int:
+        """What a periodic job's `write` returns (rows changed), committed as one transaction."""
+        with runtime.unit_of_work() as uow:
+            changed = write(uow.conn)
+            uow.commit()
+        return changed
+
     @app.task(name=EXPIRE_INVITES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def expire_invites_task():
-        with runtime.unit_of_work() as uow:
-            expired = expire_invites(uow.conn, clock.now())
-            uow.commit()
-        return expired
+        return in_one_transaction(lambda conn: expire_invites(conn, clock.now()))
 
     @app.task(name=PRUNE_LOGIN_FAILURES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_login_failures():
-        with runtime.unit_of_work() as uow:
-            now = clock.now()
-            pruned = prune_failures(uow.conn, now) + prune_resets(uow.conn, now)
-            uow.commit()
-        return pruned
+        now = clock.now()
+        return in_one_transaction(lambda conn: prune_failures(conn, now) + prune_resets(conn, now))
 
     @app.task(name=PRUNE_WEB_SESSIONS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_web_sessions():
-        with runtime.unit_of_work() as uow:
-            pruned = prune_sessions(uow.conn, clock.now(), session_limits(settings))
-            uow.commit()
-        return pruned
+        return in_one_transaction(lambda conn: prune_sessions(conn, clock.now(), session_limits(settings)))
 
     @app.task(name=PRUNE_IDEMPOTENCY_KEYS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_idempotency_keys():
-        with runtime.unit_of_work() as uow:
-            pruned = prune_keys(uow.conn, clock.now() - timedelta(hours=settings.idempotency_key_hours))
-            uow.commit()
-        return pruned
+        return in_one_transaction(
+            lambda conn: prune_keys(conn, clock.now() - timedelta(hours=settings.idempotency_key_hours)))
 
     @app.task(name=PRUNE_BROKER_REQUESTS, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_broker_requests():
-        with runtime.unit_of_work() as uow:
-            pruned = prune_requests(uow.conn, clock.now() - timedelta(days=settings.broker_request_retention_days))
-            uow.commit()
-        return pruned
+        return in_one_transaction(
+            lambda conn: prune_requests(conn, clock.now() - timedelta(days=settings.broker_request_retention_days)))
 
     @app.task(name=DELIVER_OUTCOMES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def deliver_outcomes():
