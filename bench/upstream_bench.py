@@ -7,7 +7,8 @@ callbacks, and over the broker's request queue; beside the CLI onboarding figure
 Parts, each on the database NAME created again and seeded (1,000 accounts administered by the key's person):
   onboard  onboard_bench.py's main part: `envadmin onboard` of a file of ONBOARD_ROWS grants (database NAME_onboard,
            always on Redis)
-  http     `envadmin api` and `envadmin worker --concurrency 2`; an account key with --callback to
+  http     `envadmin api` and `envadmin worker --concurrency 2` with beat, as deployed (beat looks for due
+           outcome deliveries every 2 s, besides the kick after each batch); an account key with --callback to
            bench/callback_receiver.py; four client processes POST the commands in batches of 500, each with an
            Idempotency-Key (a few sent twice), and a fifth posts single grants meanwhile. Timed from the first
            request to the last outcome the receiver got; the single POSTs' p50/p99 until their 202
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_parts(run: Run) -> int:
     args, results = run.args, run.results
-    results["broker"] = args.broker
+    results["on_broker"] = args.broker
     accounts = account_numbers(FIRST_ACCOUNT, args.accounts)
     plan = upstream_plan("up", args.commands, args.batch, accounts, args.singles)
     codes = []
@@ -139,7 +140,7 @@ def http_part(run: Run, accounts: list[str], plan: UpstreamPlan) -> dict:
     key = create_key(run.config, "bench-http", accounts, INTEGRATOR, f"http://127.0.0.1:{receiver_port}/outcomes")
     try:
         with receiver_running(receiver_port, key["webhook_secret"]) as receiver, \
-                worker_running(run, accounts, phase="http: start worker") as (worker, _), \
+                worker_running(run, accounts, relay=True, phase="http: start worker") as (worker, _), \
                 api_running(run.config, api_port) as (api, url):
             before = table_counts(engine)
             cpu = CpuWindow({"envadmin api": api.pid, "envadmin worker": worker.pid, "benchmark and its clients":
@@ -185,7 +186,7 @@ def broker_part(run: Run, accounts: list[str], plan: UpstreamPlan) -> dict:
     engine = fresh_store(run, "broker", accounts, plan)
     key = create_key(run.config, "bench-broker", accounts, INTEGRATOR, None)
     try:
-        with worker_running(run, accounts, phase="broker: start worker") as (worker, _), \
+        with worker_running(run, accounts, relay=True, phase="broker: start worker") as (worker, _), \
                 intake_running(run.config) as intake:
             before = table_counts(engine)
             cpu = CpuWindow({"envadmin intake": intake.pid, "envadmin worker": worker.pid,

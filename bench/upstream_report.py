@@ -8,7 +8,7 @@ from .report import TARGETS, console, fmt, print_phases_and_machine
 
 
 def upstream_summary(results: dict) -> None:
-    table = Table(title=f"envadmin upstream benchmark (broker: {results.get('broker', '-')})", title_justify="left")
+    table = Table(title=f"envadmin upstream benchmark (broker: {results.get('on_broker', '-')})", title_justify="left")
     for column in ("figure", "value", "target"):
         table.add_column(column, justify="right" if column != "figure" else "left")
     target = TARGETS["commands_per_second"]
