@@ -1,12 +1,13 @@
 """The upstream system's HTTP clients: CLIENTS processes posting batches to POST /v1/commands, each batch with an
 Idempotency-Key, a few sent twice as a client retrying after a lost answer; and one more process posting single
-commands meanwhile, each POST timed until its 202."""
+commands meanwhile, until the batches' outcomes are in, each POST timed until its 202."""
 from __future__ import annotations
 
 import json
 import multiprocessing
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -91,38 +92,42 @@ def _post_singles(url: str, key: str, commands: list[dict], pause: float, stop, 
             time.sleep(pause)
 
 
-def run_clients(url: str, key: str, plan: UpstreamPlan, retries: int, single_pause: float) -> Posted:
+def run_clients(url: str, key: str, plan: UpstreamPlan, retries: int, single_pause: float,
+                while_singles: Callable[[Posted], None]) -> Posted:
     """CLIENTS batch clients (batch i is client i mod CLIENTS's) and the single-command client, each a process,
-    started together; returns once the batch clients are done and the single client stopped."""
+    started together. Once the batch clients are done, `while_singles` is called with what they were answered, the
+    single client still posting; it is stopped when `while_singles` returns."""
     context = multiprocessing.get_context("fork")
-    out, stop = context.Queue(), context.Event()
+    out, singles_out, stop = context.Queue(), context.Queue(), context.Event()
     shares = [plan.batches[client::CLIENTS] for client in range(CLIENTS)]
     retry_every = max(1, len(shares[0]) // max(1, retries // CLIENTS)) if retries else 0
     batch_processes = [context.Process(target=post_batches, args=(
         url, key, share, set(range(0, len(share), retry_every)) if retry_every else set(), out))
         for share in shares if share]
     single = context.Process(target=post_singles, args=(url, key, [grant_json(g) for g in plan.singles],
-                                                        single_pause, stop, out))
+                                                        single_pause, stop, singles_out))
     posted = Posted(started_at=time.time())
     started = time.perf_counter()
     for process in (*batch_processes, single):
         process.start()
-    results = [out.get() for _ in batch_processes]  # before join: a child exits once its queue is read
-    posted.posted_seconds = time.perf_counter() - started
-    stop.set()
-    results.append(out.get())
+    try:
+        for _ in batch_processes:
+            _kind, result = out.get()  # before join: a child exits once its queue is read
+            posted.problems += result["problems"]
+            posted.ids += result["ids"]
+            posted.retried_ids += result["retried_ids"]
+            posted.retries_replayed += result["replayed"]
+        posted.posted_seconds = time.perf_counter() - started
+        while_singles(posted)
+    finally:
+        stop.set()
+    _kind, result = singles_out.get()
+    posted.problems += result["problems"]
+    posted.single_ids, posted.single_ms = result["ids"], result["ms"]
     for process in (*batch_processes, single):
         process.join(30)
         if process.exitcode != 0:
             raise BenchError(f"an HTTP client process exited with code {process.exitcode}")
-    for kind, result in results:
-        posted.problems += result["problems"]
-        if kind == "batches":
-            posted.ids += result["ids"]
-            posted.retried_ids += result["retried_ids"]
-            posted.retries_replayed += result["replayed"]
-        else:
-            posted.single_ids, posted.single_ms = result["ids"], result["ms"]
     return posted
 
 

@@ -10,8 +10,9 @@ Parts, each on the database NAME created again and seeded (1,000 accounts admini
   http     `envadmin api` and `envadmin worker --concurrency 2` with beat, as deployed (beat looks for due
            outcome deliveries every 2 s, besides the kick after each batch); an account key with --callback to
            bench/callback_receiver.py; four client processes POST the commands in batches of 500, each with an
-           Idempotency-Key (a few sent twice), and a fifth posts single grants meanwhile. Timed from the first
-           request to the last outcome the receiver got; the single POSTs' p50/p99 until their 202
+           Idempotency-Key (a few sent twice), and a fifth posts single grants meanwhile, until the batches'
+           outcomes are all in. Timed from the first request to the last outcome the receiver got; the single
+           POSTs' p50/p99 until their 202
   broker   `envadmin intake` and the worker; one process publishes the same commands as requests of 500 to
            envadmin.requests (a message_id each, a few twice) and reads its reply queue: timed from the first
            publish to the last command's outcome on reply_to
@@ -147,9 +148,12 @@ def http_part(run: Run, accounts: list[str], plan: UpstreamPlan) -> dict:
                              os.getpid(), "callback receiver": receiver.pid})
             cpu.start()
             with phases.timed("http: posted, until the last outcome delivered"):
-                posted = run_clients(url, key["key"], plan, args.retries, args.single_pause_ms / 1000)
+                outcomes = lambda: receiver_stats(receiver_port)  # noqa: E731
+                posted = run_clients(url, key["key"], plan, args.retries, args.single_pause_ms / 1000,
+                                     lambda batches: wait_outcomes(outcomes, len(batches.ids), args.stall_seconds,
+                                                                   worker))
                 ids = posted.ids + posted.single_ids
-                stats = wait_outcomes(lambda: receiver_stats(receiver_port), len(ids), args.stall_seconds, worker)
+                stats = wait_outcomes(outcomes, len(ids), args.stall_seconds, worker)
             cpu_figures = cpu.stop()
             tally = receiver_stats(receiver_port, full=True)
         seconds = stats["last_at"] - posted.started_at
