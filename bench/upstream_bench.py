@@ -157,6 +157,7 @@ def http_part(run: Run, accounts: list[str], plan: UpstreamPlan) -> dict:
             cpu_figures = cpu.stop()
             tally = receiver_stats(receiver_port, full=True)
         seconds = stats["last_at"] - posted.started_at
+        applied_after = last_status_at(engine, key["id"]) - posted.started_at
         with phases.timed("http: verify"):
             check = verify_upstream(engine, plan, len(posted.single_ids), key["id"], before, ids,
                                     posted.retried_ids, tally)
@@ -171,7 +172,8 @@ def http_part(run: Run, accounts: list[str], plan: UpstreamPlan) -> dict:
     print_check(check)
     figures = {"commands": len(ids), "batch_commands": len(posted.ids), "single_commands": len(posted.single_ids),
                "seconds": round(seconds, 3), "commands_per_second": round(len(ids) / seconds, 1),
-               "posted_seconds": round(posted.posted_seconds, 3), "single_post": single_latency(posted),
+               "posted_seconds": round(posted.posted_seconds, 3), "applied_seconds": round(applied_after, 3),
+               "single_post": single_latency(posted),
                "retried_requests": posted.retries_replayed, "deliveries": tally["deliveries"],
                "cpu": cpu_figures, "verify": check_figures(check)}
     console.print(f"  {len(ids):,} commands in {seconds:.2f}s: {figures['commands_per_second']:,.0f} commands/s; "
@@ -201,6 +203,7 @@ def broker_part(run: Run, accounts: list[str], plan: UpstreamPlan) -> dict:
                                           args.retries, args.stall_seconds)
             cpu_figures = cpu.stop()
         seconds = sent.tally.last_at - sent.started_at
+        applied_after = last_status_at(engine, key["id"]) - sent.started_at
         tally = sent.tally.figures()
         with phases.timed("broker: verify"):
             check = verify_upstream(engine, plan, 0, key["id"], before, sent.ids, sent.retried_ids(), tally)
@@ -212,10 +215,20 @@ def broker_part(run: Run, accounts: list[str], plan: UpstreamPlan) -> dict:
     print_check(check)
     figures = {"commands": len(sent.ids), "requests": sent.requests, "retried_requests": sent.retries,
                "seconds": round(seconds, 3), "commands_per_second": round(len(sent.ids) / seconds, 1),
-               "published_seconds": round(sent.published_seconds, 3), "replies": tally["deliveries"],
+               "published_seconds": round(sent.published_seconds, 3), "applied_seconds": round(applied_after, 3),
+               "replies": tally["deliveries"],
                "cpu": cpu_figures, "verify": check_figures(check)}
     console.print(f"  {len(sent.ids):,} commands in {seconds:.2f}s: {figures['commands_per_second']:,.0f} commands/s")
     return figures
+
+
+def last_status_at(engine, key_id: str) -> float:
+    """When the last of the key's commands took its status (wall time): applied, before its outcome was sent."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return float(conn.execute(text("SELECT extract(epoch FROM max(finished_at)) FROM commands "
+                                       "WHERE api_key_id = :key"), {"key": key_id}).scalar_one())
 
 
 def wait_outcomes(stats, commands: int, stall_seconds: float, worker) -> dict:

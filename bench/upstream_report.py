@@ -17,6 +17,7 @@ def upstream_summary(results: dict) -> None:
         table.add_row(f"HTTP, {http['commands']:,} commands to their last callback (s)", fmt(http["seconds"], 2), "")
         table.add_row("  commands/s", fmt(http["commands_per_second"]), _versus(http["commands_per_second"], target))
         table.add_row("  all requests answered after (s)", fmt(http["posted_seconds"], 2), "")
+        table.add_row("  all commands applied after (s)", fmt(http.get("applied_seconds"), 2), "")
         single = http["single_post"]
         table.add_row(f"  single-command POST under load, {single['commands']:,}: p50 / p99 (ms)",
                       f"{fmt(single.get('p50_ms'), 1)} / {fmt(single.get('p99_ms'), 1)}", "")
@@ -28,6 +29,7 @@ def upstream_summary(results: dict) -> None:
         table.add_row(f"broker, {broker['commands']:,} commands to their last reply (s)", fmt(broker["seconds"], 2), "")
         table.add_row("  commands/s", fmt(broker["commands_per_second"]),
                       _versus(broker["commands_per_second"], target))
+        table.add_row("  all commands applied after (s)", fmt(broker.get("applied_seconds"), 2), "")
         table.add_row("  checks", "OK" if broker["verify"]["ok"] else "MISMATCH", "OK")
     for name in ("onboard", "http", "broker"):
         if results.get(name, {}).get("error"):
