@@ -10,8 +10,8 @@ Parts, each on the database NAME created again and seeded (1,000 accounts admini
   http     `envadmin api` and `envadmin worker --concurrency 2` with beat, as deployed (beat looks for due
            outcome deliveries every 2 s, besides the kick after each batch); an account key with --callback to
            bench/callback_receiver.py; four client processes POST the commands in batches of 500, each with an
-           Idempotency-Key (a few sent twice), and a fifth posts single grants meanwhile, until the batches'
-           outcomes are all in. Timed from the first request to the last outcome the receiver got; the single
+           Idempotency-Key (a few sent twice), and a fifth posts SINGLES single grants meanwhile (stopped
+           sooner if the batches' outcomes are all in). Timed from the first request to the last outcome the receiver got; the single
            POSTs' p50/p99 until their 202
   broker   `envadmin intake` and the worker; one process publishes the same commands as requests of 500 to
            envadmin.requests (a message_id each, a few twice) and reads its reply queue: timed from the first
@@ -39,7 +39,7 @@ from bench.workload import account_numbers  # noqa: E402
 
 PARTS = ("onboard", "http", "broker")
 FIRST_ACCOUNT = 300001
-QUICK = {"commands": 8000, "accounts": 100, "onboard_rows": 8000, "retries": 2, "singles": 2000}
+QUICK = {"commands": 8000, "accounts": 100, "onboard_rows": 8000, "retries": 2, "singles": 200}
 BROKERS = {"redis": "redis://127.0.0.1:6379/7", "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/h5"}
 REQUESTS_QUEUE = "envadmin.requests"
 
@@ -50,7 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=500, help="commands a request")
     parser.add_argument("--accounts", type=int, default=1000, help="accounts the commands are spread over")
     parser.add_argument("--retries", type=int, default=8, help="requests sent a second time, same key and body")
-    parser.add_argument("--singles", type=int, default=20_000, help="most single grants the fifth client posts")
+    parser.add_argument("--singles", type=int, default=1000, help="single grants the fifth client posts, at most "
+                        "(it stops sooner if the batches' outcomes are all in)")
     parser.add_argument("--single-pause-ms", type=float, default=10, help="the fifth client's pause between posts")
     parser.add_argument("--onboard-rows", type=int, default=100_000, help="rows of the onboarding file")
     parser.add_argument("--quick", action="store_true", help="a run of about a minute: " + ", ".join(
