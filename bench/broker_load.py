@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from kombu import Connection, Consumer, Queue
 
+from domain.clock import SYSTEM_CLOCK
+
 from .measure import BenchError
 from .outcome_tally import OutcomeTally
 
@@ -72,7 +74,7 @@ def publish_and_follow(broker_url: str, requests_queue: str, key: str, batches: 
             with Consumer(channel, queues=[replies], callbacks=[on_reply], no_ack=True, accept=["json"],
                           prefetch_count=PREFETCH):
                 producer = connection.Producer(channel)
-                run.started_at, started = time.time(), time.perf_counter()
+                run.started_at, started = SYSTEM_CLOCK.now().timestamp(), time.perf_counter()
                 for index, batch in enumerate(batches):
                     body, message_id = json.dumps({"commands": batch}).encode(), str(uuid.uuid4())
                     for _ in range(2 if index in retried else 1):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from domain.clock import SYSTEM_CLOCK
+
 from .measure import BenchError, percentiles
 from .upstream_workload import UpstreamPlan, grant_json
 
@@ -106,7 +108,7 @@ def run_clients(url: str, key: str, plan: UpstreamPlan, retries: int, single_pau
         for share in shares if share]
     single = context.Process(target=post_singles, args=(url, key, [grant_json(g) for g in plan.singles],
                                                         single_pause, stop, singles_out))
-    posted = Posted(started_at=time.time())
+    posted = Posted(started_at=SYSTEM_CLOCK.now().timestamp())
     started = time.perf_counter()
     for process in (*batch_processes, single):
         process.start()

@@ -2,8 +2,9 @@
 each event counted by its event id, each command's outcomes in the order they came, and when the last came."""
 from __future__ import annotations
 
-import time
 from collections import Counter
+
+from domain.clock import SYSTEM_CLOCK
 
 FINAL_STATUSES = ("applied", "pending", "rejected", "failed", "superseded", "expired")
 
@@ -25,7 +26,7 @@ class OutcomeTally:
         self.events[event_id] += 1
         if self.events[event_id] > 1:
             return False
-        now = time.time()
+        now = SYSTEM_CLOCK.now().timestamp()
         self.first_at = self.first_at or now
         self.last_at = now
         self.outcomes.setdefault(str(event.get("id")), []).append(str(event.get("status")))

@@ -11,8 +11,8 @@ Parts, each on the database NAME created again and seeded (1,000 accounts admini
            outcome deliveries every 2 s, besides the kick after each batch); an account key with --callback to
            bench/callback_receiver.py; four client processes POST the commands in batches of 500, each with an
            Idempotency-Key (a few sent twice), and a fifth posts SINGLES single grants meanwhile (stopped
-           sooner if the batches' outcomes are all in). Timed from the first request to the last outcome the receiver got; the single
-           POSTs' p50/p99 until their 202
+           sooner if the batches' outcomes are all in). Timed from the first request to the last outcome the
+           receiver got; the single POSTs' p50/p99 until their 202
   broker   `envadmin intake` and the worker; one process publishes the same commands as requests of 500 to
            envadmin.requests (a message_id each, a few twice) and reads its reply queue: timed from the first
            publish to the last command's outcome on reply_to
