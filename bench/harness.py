@@ -90,15 +90,20 @@ def run_bench(args: argparse.Namespace, *, smtp_sink: bool, run_parts: Callable[
 
 def start_smtp_sink(config: BenchConfig) -> subprocess.Popen:
     """The SMTP server the worker sends mails to, in a process of its own; sets config.mail_url."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", str(port)], cwd=REPO,
                             stdout=subprocess.PIPE, text=True)
     if sink.stdout.readline().strip() != "ready":
         raise SystemExit("the SMTP sink did not start")
     config.mail_url = f"smtp://127.0.0.1:{port}"
     return sink
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def stop_smtp_sink(sink: subprocess.Popen | None) -> None:

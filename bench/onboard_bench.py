@@ -9,6 +9,7 @@ the store does not match what was submitted, 2 when a part could not be measured
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -136,6 +137,23 @@ def run_parts(run: Run) -> int:
         engine.dispose()
     verdicts = [part["ok"] for part in (results.get("verify"), results.get("naive", {}).get("verify")) if part]
     return 0 if all(verdicts) else 1
+
+
+def grants_figures(rows: int, accounts: int, database: str, redis_url: str, stall_seconds: float,
+                   keep: bool = False) -> tuple[dict, int]:
+    """The main part alone (`--skip naive,latency,rss`), as another benchmark shows it beside its own figures: its
+    rate, whether its store matched, and its exit code. It writes bench/results/latest.json too."""
+    from bench.report import RESULTS
+
+    code = main(["--skip", "naive,latency,rss", "--rows", str(rows), "--accounts", str(accounts), "--database",
+                 database, "--redis-url", redis_url, "--stall-seconds", str(stall_seconds),
+                 *(["--keep"] if keep else [])])
+    figures = json.loads((RESULTS / "latest.json").read_text())
+    if "main" not in figures:
+        return {"error": figures.get("error", f"onboard_bench.py ended with code {code}")}, code or 2
+    return {"rows": figures["main"]["rows"], "seconds": figures["main"]["seconds"],
+            "commands_per_second": figures["main"]["commands_per_second"], "ok": figures["verify"]["ok"],
+            "results_file": "bench/results/latest.json"}, code
 
 
 def relay_republished(engine, queue: str) -> int:

@@ -19,7 +19,6 @@ bench/results/people.json. Exit code 1 when a store does not match its file, 2 w
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -183,19 +182,11 @@ def old_way_part(run: Run) -> dict:
 
 def grants_part(run: Run) -> tuple[dict, int]:
     """onboard_bench.py's main part, on a database of its own: its rate, whether its store matched, its exit code."""
-    from bench import onboard_bench
+    from bench.onboard_bench import grants_figures
 
     args = run.args
-    code = onboard_bench.main(["--skip", "naive,latency,rss", "--rows", str(args.rows), "--accounts",
-                               str(args.accounts), "--database", f"{args.database}_grants", "--redis-url",
-                               args.redis_url, "--stall-seconds", str(args.stall_seconds),
-                               *(["--keep"] if args.keep else [])])
-    figures = json.loads((RESULTS / "latest.json").read_text())
-    if "main" not in figures:
-        return {"error": figures.get("error", f"onboard_bench.py ended with code {code}")}, code or 2
-    return {"rows": figures["main"]["rows"], "seconds": figures["main"]["seconds"],
-            "commands_per_second": figures["main"]["commands_per_second"], "ok": figures["verify"]["ok"],
-            "results_file": "bench/results/latest.json"}, code
+    return grants_figures(args.rows, args.accounts, f"{args.database}_grants", args.redis_url, args.stall_seconds,
+                          args.keep)
 
 
 if __name__ == "__main__":

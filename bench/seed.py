@@ -15,8 +15,9 @@ from domain.passwords import hash_password
 from .workload import admin_email
 
 
-def seed(dsn: str, accounts: list[str], user_emails: Iterable[str]) -> dict:
-    """Each account with its Account Administrators group and one admin; one user per email.
+def seed(dsn: str, accounts: list[str], user_emails: Iterable[str], shared_admin: str | None = None) -> dict:
+    """Each account with its Account Administrators group and one admin; one user per email; `shared_admin`, a
+    user administering every account besides its own admin (the person an upstream system's key acts as).
 
     Every user shares one argon2 hash: hashing 100,000 passwords would take longer than the benchmark.
     """
@@ -25,6 +26,8 @@ def seed(dsn: str, accounts: list[str], user_emails: Iterable[str]) -> dict:
     now = SYSTEM_CLOCK.now()
     decided = now - timedelta(days=1)  # the admins' membership clocks predate every benchmark command
     counts = {"accounts": 0, "users": 0}
+    admins = [(number, email) for number in accounts
+              for email in (admin_email(number), *([shared_admin] if shared_admin else []))]
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         with cur.copy("COPY accounts (number, name, created_at) FROM STDIN") as copy:
             for number in accounts:
@@ -39,17 +42,16 @@ def seed(dsn: str, accounts: list[str], user_emails: Iterable[str]) -> dict:
             for number in accounts:
                 email = admin_email(number)
                 copy.write_row((email_key(email), email, "Admin", number, password_hash, False, number, now, True))
-            for email in user_emails:
+            for email in [*user_emails, *([shared_admin] if shared_admin else [])]:
                 copy.write_row((email_key(email), email, "Bench", "User", password_hash, False, None, now, True))
                 counts["users"] += 1
         with cur.copy("COPY memberships (account, group_key, email_key) FROM STDIN") as copy:
-            for number in accounts:
-                copy.write_row((number, Group(number, ADMIN_GROUP).key, email_key(admin_email(number))))
+            for number, email in admins:
+                copy.write_row((number, Group(number, ADMIN_GROUP).key, email_key(email)))
         with cur.copy("COPY membership_clocks (account, group_key, email_key, issued_at, command_id) "
                       "FROM STDIN") as copy:
-            for number in accounts:
-                copy.write_row((number, Group(number, ADMIN_GROUP).key, email_key(admin_email(number)),
-                                decided, uuid4()))
+            for number, email in admins:
+                copy.write_row((number, Group(number, ADMIN_GROUP).key, email_key(email), decided, uuid4()))
         conn.commit()
     counts["accounts"] = len(accounts)
     counts["users"] += len(accounts)
