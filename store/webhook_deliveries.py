@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, select, text, update
 
 from domain.outcomes import OutcomeEvent
 from store.api_keys import ApiKeyError, stop_callback
+from store.bulk_sql import among
 from store.metrics.delivery_states import delivery_counts
 from store.outcome_events import event_of
 from store.tables import DUE_DELIVERY_SQL, api_keys, outcome_events, webhook_deliveries
@@ -53,25 +54,38 @@ class DeliveryListing:
 
 def claim_due(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list[Due]:
     """Up to `limit` deliveries due at `now`, oldest due first, leased until `now + lease`; the caller commits."""
+    # The due rows are taken first, on the partial index alone, and only they are joined to their events: a join
+    # before the limit makes PostgreSQL read and sort the whole backlog at every claim.
+    ids = conn.execute(select(webhook_deliveries.c.id)
+                       .where(text(DUE_DELIVERY_SQL),  # as the partial index says it
+                              webhook_deliveries.c.next_attempt_at <= now)
+                       .order_by(webhook_deliveries.c.next_attempt_at).limit(limit)
+                       .with_for_update(skip_locked=True)).scalars().all()
+    if not ids:
+        return []
+    conn.execute(update(webhook_deliveries).where(among(conn, webhook_deliveries.c.id, ids))
+                 .values(next_attempt_at=now + lease))
     rows = conn.execute(
         select(webhook_deliveries.c.id, webhook_deliveries.c.target, webhook_deliveries.c.api_key_id,
                webhook_deliveries.c.attempts, webhook_deliveries.c.channel, webhook_deliveries.c.correlation_id,
-               outcome_events)
+               outcome_events.c.event_id, outcome_events.c.command_id, outcome_events.c.account,
+               outcome_events.c.command_type, outcome_events.c.status, outcome_events.c.reason,
+               outcome_events.c.occurred_at)
         .join(outcome_events, outcome_events.c.seq == webhook_deliveries.c.event_seq)
-        .where(text(DUE_DELIVERY_SQL),  # as the partial index says it
-               webhook_deliveries.c.next_attempt_at <= now)
-        .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id).limit(limit)
-        .with_for_update(of=webhook_deliveries, skip_locked=True)).all()
-    if rows:
-        conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id.in_([row.id for row in rows]))
-                     .values(next_attempt_at=now + lease))
+        .where(among(conn, webhook_deliveries.c.id, ids)).order_by(webhook_deliveries.c.id)).all()
     return [Due(row.id, event_of(row), row.target, row.api_key_id, row.attempts, row.channel, row.correlation_id)
             for row in rows]
 
 
-def mark_sent(conn: Connection, delivery_id: int, status: int | None, now: datetime) -> None:
-    conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(
-        state="sent", attempts=webhook_deliveries.c.attempts + 1, last_status=status, last_error=None, sent_at=now))
+def mark_sent(conn: Connection, sent: dict[int, int | None], now: datetime) -> None:
+    """These deliveries (by id, with the status each was answered) were made: one statement per status."""
+    by_status: dict[int | None, list[int]] = {}
+    for delivery_id, status in sent.items():
+        by_status.setdefault(status, []).append(delivery_id)
+    for status, ids in by_status.items():
+        conn.execute(update(webhook_deliveries).where(among(conn, webhook_deliveries.c.id, ids)).values(
+            state="sent", attempts=webhook_deliveries.c.attempts + 1, last_status=status, last_error=None,
+            sent_at=now))
 
 
 def mark_failed(conn: Connection, delivery_id: int, status: int | None, error: str,
