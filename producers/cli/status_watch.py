@@ -2,6 +2,8 @@
 Ctrl-C."""
 from __future__ import annotations
 
+import signal
+import threading
 import time
 
 from rich.console import Console, Group
@@ -21,14 +23,18 @@ def watch(api: Client, interval: float) -> None:
     """Draw the figures in place every `interval` seconds; Ctrl-C ends it quietly."""
     # A console of its own: the verbs' one never wraps lines (soft_wrap), and Live would crop them.
     console = Console(highlight=False)
+    # Ctrl-C only asks to stop, and the loop ends between two reads: a KeyboardInterrupt raised inside a read could
+    # leave the store's pool or the broker's connection half-held, and closing them then would hang.
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
     try:
         with Live(console=console, auto_refresh=False, transient=False) as live:
-            while True:
+            while not stop.is_set():
                 started = time.monotonic()
                 live.update(render(read_snapshot(api), interval), refresh=True)
-                time.sleep(max(0.0, interval - (time.monotonic() - started)))
-    except KeyboardInterrupt:
-        pass  # the operator is done watching: the last figures stay on screen
+                stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    finally:
+        signal.signal(signal.SIGINT, previous)  # the operator is done watching: the last figures stay on screen
 
 
 def render(snapshot: dict, interval: float) -> Group:
