@@ -34,6 +34,7 @@ WIRE_VERSION = 1
 MAX_BATCH = 5000
 JOURNALLED = "journalled"  # validation context: the data comes from the command log, checked on submit
 SYSTEM = "system"  # validation context: the system itself builds the command, and may set internal fields
+API_SOURCE = "api"  # the source of the commands an API key submits, over HTTP or the broker
 
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{1,12}")
 _TYPED_WHITESPACE = frozenset("\t\n\r")  # stripped around an email or actor; refused inside

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
+from domain.commands import API_SOURCE
 from messaging.broker import (
     APPLY_BATCH,
     DELIVER_OUTCOMES,
@@ -185,8 +186,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
 
 
 def may_have_outcomes(message: object) -> bool:
-    """Whether the message holds commands of the HTTP API (the only ones an API key submits) or retries of pending
+    """Whether the message holds commands an API key submitted (over HTTP or the broker) or retries of pending
     grants (which settle a command that may be a key's)."""
     commands = message.get("commands") if isinstance(message, dict) else None
-    return isinstance(commands, list) and any(isinstance(c, dict) and (c.get("source") == "api" or c.get("retry_of"))
-                                              for c in commands)
+    return isinstance(commands, list) and any(
+        isinstance(c, dict) and (c.get("source") == API_SOURCE or c.get("retry_of")) for c in commands)

@@ -15,14 +15,14 @@ from pydantic import ValidationError
 
 from domain.api_keys import KeyRefused, KeyScope
 from domain.clock import Clock
-from domain.commands import COMMAND_TYPES, MODEL_OF_TYPE, Command
+from domain.commands import API_SOURCE, COMMAND_TYPES, MODEL_OF_TYPE, Command
 from domain.validation import describe
 from producers.api.echoes import shown, unknown_fields, without_long_echoes
 from producers.services.client import new_command
 from producers.services.refusal import Refused
 
 MAX_COMMANDS = 1000
-SOURCE = "api"
+SOURCE = API_SOURCE
 
 SERVER_ASSIGNED = ("id", "issued_at", "source")
 _CLEAR_PASSWORD_FIELDS = ("password", "temporary_password")

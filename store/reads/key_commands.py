@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from domain.commands import API_SOURCE
 from store.reads.keyset import KeysetPage, SortKey, beyond, page_of
 from store.tables import commands
-
-API_SOURCE = "api"
 
 
 def key_commands_page(engine: Engine, api_key_id: str | None, after: SortKey | None,
