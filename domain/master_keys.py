@@ -110,6 +110,15 @@ class MasterKeys:
                 return [key]
         raise self.refusal(what, key_id)
 
+    def digest_matches(self, key_id: str, text: str, purpose: bytes, digest: str, what: str) -> bool:
+        """Whether `digest` is the keyed digest of `text` for `purpose` under the master key `key_id`, compared in
+        constant time; False for a key this ring does not hold."""
+        try:
+            [key] = self.candidates(key_id, what)
+        except WrongMasterKey:
+            return False
+        return hmac.compare_digest(key.keyed_digest(text, purpose).encode(), digest.encode())
+
     def open(self, key_id: str | None, nonce: bytes, ciphertext: bytes, aad: bytes, what: str) -> bytes:
         """Open with the key named by key_id: WrongMasterKey if not held, InvalidTag if tampered."""
         failure: InvalidTag | None = None

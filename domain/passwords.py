@@ -4,14 +4,13 @@ A temporary hash reads `$envadmin-temporary-hmac-sha256$v=1$key=<master key id>$
 """
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
+from domain.master_keys import MasterKey, MasterKeys
 
 TEMPORARY_PASSWORD_BYTES = 12  # 96 random bits
 TEMPORARY_SCHEME = "$envadmin-temporary-hmac-sha256$"
@@ -79,11 +78,6 @@ def check_new_password(password: str) -> str:
 
 def _verify_temporary(password_hash: str, password: str, keys: MasterKeys | None) -> bool:
     found = _TEMPORARY_HASH.fullmatch(password_hash)
-    if found is None or keys is None:
-        return False
-    try:
-        [key] = keys.candidates(found["key_id"], "a temporary password hash")
-    except WrongMasterKey:
-        return False
-    return hmac.compare_digest(key.keyed_digest(password, _HMAC_KEY_INFO).encode(), found["digest"].encode())
+    return found is not None and keys is not None and keys.digest_matches(
+        found["key_id"], password, _HMAC_KEY_INFO, found["digest"], "a temporary password hash")
 
