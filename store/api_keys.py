@@ -172,16 +172,15 @@ def resolve_key(engine: Engine, keys: MasterKeys, presented: str, now: datetime)
         row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
     if row is None:
         return Resolved(False)
-    right = key_matches(row.key_hash, presented, keys) or (
-        uses_previous(row.previous_until, now) and key_matches(row.previous_hash, presented, keys))
-    if not right:
+    current = key_matches(row.key_hash, presented, keys)
+    if not current and not (uses_previous(row.previous_until, now) and
+                            key_matches(row.previous_hash, presented, keys)):
         return Resolved(False)
     refusal = KeyState(row.expires_at, row.revoked_at).refusal(now)
     changes = {}
     if refusal is None and due_last_used(row.last_used_at, now):
         changes["last_used_at"] = now
-    if refusal is None and hashed_under(row.key_hash) != keys.current.key_id and \
-            key_matches(row.key_hash, presented, keys):
+    if refusal is None and current and hashed_under(row.key_hash) != keys.current.key_id:
         # The key is known only now, as it is presented: its hash moves to the current master key, so that an
         # old master key can be retired without breaking the keys in use.
         changes["key_hash"] = hash_key(presented, keys.current)
