@@ -51,19 +51,19 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime) ->
         {"event_id": event_id, "command_id": row.id, "api_key_id": row.api_key_id, "account": row.account,
          "command_type": row.type, "type": event_type(row.status), "status": row.status, "reason": row.reason,
          "occurred_at": now} for event_id, row in events.items()])
-    called = {event_id: row for event_id, row in events.items()
-              if row.callback_url is not None and row.callback_stopped_at is None}
-    replied = {event_id: row for event_id, row in events.items() if row.reply_to is not None}
-    if called or replied:
-        seqs = dict(conn.execute(select(outcome_events.c.event_id, outcome_events.c.seq)
-                                 .where(among(conn, outcome_events.c.event_id, [*called, *replied]))).all())
+    # (event, key, channel, target, correlation id) of each delivery to write
+    deliveries = [(event_id, row.api_key_id, WEBHOOK, row.callback_url, None) for event_id, row in events.items()
+                  if row.callback_url is not None and row.callback_stopped_at is None]
+    deliveries += [(event_id, row.api_key_id, REPLY, row.reply_to, row.correlation_id)
+                   for event_id, row in events.items() if row.reply_to is not None]
+    if deliveries:
+        seqs = dict(conn.execute(select(outcome_events.c.event_id, outcome_events.c.seq).where(
+            among(conn, outcome_events.c.event_id, list({d[0] for d in deliveries})))).all())
         conn.execute(insert(webhook_deliveries), [
-            {"event_seq": seqs[event_id], "api_key_id": row.api_key_id, "channel": channel, "target": target,
+            {"event_seq": seqs[event_id], "api_key_id": key_id, "channel": channel, "target": target,
              "correlation_id": correlation_id, "state": "waiting", "attempts": 0, "next_attempt_at": now,
              "created_at": now}
-            for channel, chosen in ((WEBHOOK, called), (REPLY, replied)) for event_id, row in chosen.items()
-            for target, correlation_id in [(row.callback_url, None) if channel == WEBHOOK
-                                           else (row.reply_to, row.correlation_id)]])
+            for event_id, key_id, channel, target, correlation_id in deliveries])
     return len(events)
 
 
