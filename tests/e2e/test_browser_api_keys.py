@@ -10,7 +10,8 @@ from selenium.webdriver.common.by import By
 
 from store import credentials
 
-from .browser_steps import ALICE, PASSWORD, fill, main_text, press, submit, wait_for_text
+from ..support.waiting import wait_until
+from .browser_steps import ALICE, APPLY_TIMEOUT, PASSWORD, fill, main_text, press, submit, wait_for_text
 
 ACCOUNT = "4301"
 
@@ -44,13 +45,24 @@ def test_an_administrator_makes_a_key_an_upstream_system_uses_it_and_revoking_it
     assert admins.status_code == 200 and ALICE in admins.text, admins.text
     elsewhere = httpx.get(f"{web_stack.url}/v1/accounts/1001/admins", headers={"Authorization": f"Bearer {key}"})
     assert elsewhere.status_code == 404  # another account's data is not there for this key
+    made = httpx.post(f"{web_stack.url}/v1/commands", headers={"Authorization": f"Bearer {key}"},
+                      json={"type": "create_group", "account": ACCOUNT, "group": "Payroll"})
+    assert made.status_code == 202, made.text
+    [command] = made.json()["commands"]
+    wait_until(lambda: httpx.get(f"{web_stack.url}/v1/commands/{command['id']}",
+                                 headers={"Authorization": f"Bearer {key}"}).json()["status"] == "applied",
+               "the key's command to be applied", timeout=APPLY_TIMEOUT, poll=0.2)
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/audit")
+    row = browser.find_element(By.XPATH, "//table[@class='trail']//tr[td[contains(., 'Payroll')]]").text
+    assert "api" in row and "key hr-sync" in row and ALICE in row, row  # the audit trail names the key
+    screenshot("2-audit-names-the-key")
 
     browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/keys")
     assert key not in browser.page_source  # shown once: the list never shows it again
     browser.find_element(By.LINK_TEXT, "Revoke").click()
-    screenshot("2-revoke-confirmation")
+    screenshot("3-revoke-confirmation")
     submit(browser)
     wait_for_text(browser, "Revoked")
-    screenshot("3-revoked")
+    screenshot("4-revoked")
     refused = httpx.get(f"{web_stack.url}/v1/accounts/{ACCOUNT}/admins", headers={"Authorization": f"Bearer {key}"})
     assert refused.status_code == 401, refused.text
