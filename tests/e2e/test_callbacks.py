@@ -1,7 +1,7 @@
 """Callbacks as an upstream system receives them, from a real `envadmin worker` (with beat) on each stack: a key made
 with `api-key create --callback` gets its commands' outcomes posted to a real endpoint on this machine, signed so
 that the Standard Webhooks library verifies them with the key's secret; a pending grant's `applied` follows when
-the invitee registers; a failing endpoint's deliveries are listed and redelivered; a 410 stops them."""
+the invitee registers; a failing endpoint's deliveries are listed; a 410 stops them until they are redelivered."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
@@ -63,7 +63,9 @@ def test_outcomes_are_posted_signed_and_a_pending_grant_ends_applied_when_its_in
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 4
 
 
-def test_a_failing_endpoint_is_listed_and_redelivered_and_a_410_stops_it(e2e):
+def test_a_failing_endpoint_is_listed_and_a_410_stops_it_until_redelivered(e2e):
+    # Each step waits on a state that holds until the test moves it: failing while the endpoint answers 500 (the
+    # retries come 5 s, then 5 min apart), given up once it answers 410, sent once redelivered to a 204.
     e2e.open_account("2302", ALICE)
     with callback_receiver() as receiver:
         made = e2e.cli_json("api-key", "create", "hooks-2302", "--account", "2302", "--by", ALICE,
@@ -78,21 +80,12 @@ def test_a_failing_endpoint_is_listed_and_redelivered_and_a_410_stops_it(e2e):
             shown = e2e.cli("api-key", "deliveries", "hooks-2302")
             assert shown.returncode == 0 and "failing" in shown.stdout and "HTTP 500" in shown.stdout, describe(shown)
 
-            receiver.status = 204
-            tries = len(receiver.received)
-            again = e2e.cli_json("api-key", "deliveries", "hooks-2302", "--redeliver",
-                                 "--event", failing[0]["event_id"])
-            assert again["redelivered"] == 1
-            received(receiver, tries + 1)
-            wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"] == [],
-                       "the delivery to be sent", timeout=DELIVERY_TIMEOUT, poll=0.2)
-            assert len({r.headers["webhook-id"] for r in receiver.received}) == 1  # the same event each time
-
             receiver.status = 410
-            submitted(api, add_user("carol-2302@example.com", account="2302"))
-            gone = wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"],
+            assert e2e.cli_json("api-key", "deliveries", "hooks-2302", "--redeliver")["redelivered"] == 1
+            gone = wait_until(lambda: [d for d in e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"]
+                                       if d["state"] == "given_up"],
                               "a given-up delivery", timeout=DELIVERY_TIMEOUT, poll=0.2)
-            assert [(d["state"], d["last_status"]) for d in gone] == [("given_up", 410)]
+            assert [(d["event_id"], d["last_status"]) for d in gone] == [(failing[0]["event_id"], 410)]
             [listed] = [k for k in e2e.cli_json("api-key", "list")["keys"] if k["name"] == "hooks-2302"]
             assert listed["callback_stopped_at"] is not None
             [line] = [line for line in e2e.cli("api-key", "list").stdout.splitlines() if line.startswith("hooks-2302:")]
@@ -103,6 +96,18 @@ def test_a_failing_endpoint_is_listed_and_redelivered_and_a_410_stops_it(e2e):
             assert counts(e2e.client.engine) == before  # no delivery written for a stopped callback
             stopped = e2e.cli_json("audit", "--account", "2302", "--action", "apikey.callback_stopped")
             assert stopped["entries"], stopped
+
+            receiver.status = 204
+            tries = len(receiver.received)
+            again = e2e.cli_json("api-key", "deliveries", "hooks-2302", "--redeliver",
+                                 "--event", failing[0]["event_id"])
+            assert again["redelivered"] == 1
+            received(receiver, tries + 1)
+            wait_until(lambda: e2e.cli_json("api-key", "deliveries", "hooks-2302")["deliveries"] == [],
+                       "the delivery to be sent", timeout=DELIVERY_TIMEOUT, poll=0.2)
+            assert len({r.headers["webhook-id"] for r in receiver.received}) == 1  # the same event each time
+            [resumed] = [k for k in e2e.cli_json("api-key", "list")["keys"] if k["name"] == "hooks-2302"]
+            assert resumed["callback_stopped_at"] is None
 
 
 def test_a_callback_that_is_no_http_url_is_refused(e2e):
