@@ -74,7 +74,8 @@ class Receiver:
                     writer.write(self.stats(full=path.startswith("/stats/full")))
                 if headers.get("connection", "").lower() == "close":
                     break
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError,
+                asyncio.CancelledError):  # cancelled: the server is stopping, and its open connections with it
             pass
         finally:
             writer.close()

@@ -17,9 +17,9 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import lru_cache
 from typing import Callable
 
-import httpx
 from sqlalchemy import Engine
 from standardwebhooks import Webhook
 
@@ -29,22 +29,23 @@ from domain.master_keys import MasterKeys
 from store.api_keys import webhook_secret_of
 from store.outcome_events import REPLY
 from store.webhook_deliveries import Due, claim_due, mark_failed, mark_sent, stop_endpoint
+from workers.callback_http import CallbackPoster, NoAnswer
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT = httpx.Timeout(5.0, connect=3.0)  # seconds: an endpoint should answer at once and work later
+TIMEOUT, CONNECT_TIMEOUT = 5.0, 3.0  # seconds: an endpoint should answer at once and work later
 LEASE = timedelta(seconds=60)  # longer than a post can take: a delivery is not claimed twice meanwhile
 BATCH = 500  # deliveries claimed at a time
 PARALLEL = 16  # posts in flight at a time
 USER_AGENT = "envadmin-webhooks/1"
-_shared: httpx.Client | None = None  # one per process: its connections are kept alive from batch to batch
+_shared: CallbackPoster | None = None  # one per process: its connections are kept alive from batch to batch
 _shared_lock = threading.Lock()
 
 
 Reply = Callable[[Due], None]  # publishes one reply; raises what the broker raises when it cannot take it
 
 
-def deliver_due(engine: Engine, keys: MasterKeys, clock: Clock, http: httpx.Client | None = None,
+def deliver_due(engine: Engine, keys: MasterKeys, clock: Clock, http: CallbackPoster | None = None,
                 limit: int = BATCH, reply: Reply | None = None) -> Counter[str]:
     """Claim what is due, post or publish each, record each result; how many ended in each state. Without `reply`,
     a due reply fails as not publishable here, and is tried again later."""
@@ -71,17 +72,16 @@ def deliver_due(engine: Engine, keys: MasterKeys, clock: Clock, http: httpx.Clie
     return ended
 
 
-def shared_client() -> httpx.Client:
-    """The process's HTTP client, made at first use (thread-safe, its connections pooled and kept alive)."""
+def shared_client() -> CallbackPoster:
+    """The process's HTTP client, made at first use (thread-safe, its connections kept alive)."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers={"user-agent": USER_AGENT},
-                                   limits=httpx.Limits(max_connections=PARALLEL, max_keepalive_connections=PARALLEL))
+            _shared = CallbackPoster(TIMEOUT, CONNECT_TIMEOUT, USER_AGENT, idle_per_origin=PARALLEL)
         return _shared
 
 
-def _post_all(engine: Engine, keys: MasterKeys, clock: Clock, http: httpx.Client | None,
+def _post_all(engine: Engine, keys: MasterKeys, clock: Clock, http: CallbackPoster | None,
               due: list[Due]) -> list[tuple[int, tuple[int | None, str | None]]]:
     secrets = {key_id: webhook_secret_of(engine, keys, key_id) for key_id in {d.api_key_id for d in due}}
     http = http or shared_client()
@@ -106,22 +106,27 @@ def signed_headers(secret: str, event_id: str, body: str, clock: Clock) -> dict[
     now = clock.now()
     return {"content-type": "application/json", "webhook-id": event_id,
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(event_id, now, body)}
+            "webhook-signature": _signer(secret).sign(event_id, now, body)}
 
 
-def _post(http: httpx.Client, delivery: Due, secret: str | None, clock: Clock) -> tuple[int | None, str | None]:
+@lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
+def _post(http: CallbackPoster, delivery: Due, secret: str | None, clock: Clock) -> tuple[int | None, str | None]:
     """The answer's status (None: no answer), and what went wrong (None: a success)."""
     if secret is None:
         return None, "the key has no webhook secret any more"
     body = json.dumps(delivery.event.as_json(), separators=(",", ":"))
     try:
-        answer = http.post(delivery.target, content=body.encode(),
-                           headers=signed_headers(secret, str(delivery.event.event_id), body, clock))
-    except httpx.HTTPError as error:
+        answer = http.post(delivery.target, body.encode(),
+                           signed_headers(secret, str(delivery.event.event_id), body, clock))
+    except NoAnswer as error:
         return None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    if 200 <= answer.status_code < 300:
-        return answer.status_code, None
-    return answer.status_code, f"HTTP {answer.status_code}: {answer.text[:200]}"
+    if 200 <= answer.status < 300:
+        return answer.status, None
+    return answer.status, f"HTTP {answer.status}: {answer.text}"
 
 
 def _record_failure(conn, delivery: Due, status: int | None, error: str, now) -> str:
