@@ -36,6 +36,11 @@ ASKED = {
     "invite_user": "invite a user",
     "resend_invite": "resend an invite",
     "cancel_invite": "cancel an invite",
+    "disable_user": "disable a user",
+    "enable_user": "enable a user",
+    "remove_user": "remove a user from the account",
+    "reset_password": "reset a user's password",
+    "rename_user": "rename a user",
 }
 
 

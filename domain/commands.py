@@ -258,12 +258,62 @@ class RemoveMember(Command):
     email: Email
 
 
+class DisableUser(Command):
+    """The user can no longer act in the account: not an administrator there, and, once disabled in every account
+    they belong to, unable to sign in; their sessions end."""
+
+    type: Literal["disable_user"] = "disable_user"
+    email: Email
+
+
+class EnableUser(Command):
+    """A disabled user of the account is active again."""
+
+    type: Literal["enable_user"] = "enable_user"
+    email: Email
+
+
+class RemoveUser(Command):
+    """The person is no longer a user of the account: their memberships of its groups, and their grants still
+    pending in it, go."""
+
+    type: Literal["remove_user"] = "remove_user"
+    email: Email
+
+
+class ResetPassword(Command):
+    """A new temporary password (expired: changed at the next sign-in), or an activation mail whose link lets the
+    person set one; their sessions end."""
+
+    type: Literal["reset_password"] = "reset_password"
+    email: Email
+    password_hash: PasswordHash | None = _LEFT_OUT_WHEN_NONE
+    activation: Activation | None = _LEFT_OUT_WHEN_NONE
+
+    @model_validator(mode="after")
+    def _one_way_to_sign_in(self):
+        if (self.password_hash is None) == (self.activation is None):
+            raise ValueError("give either password_hash (a temporary password's argon2id hash) or activation "
+                             "'mail' (the person sets a password through a mailed link)")
+        return self
+
+
+class RenameUser(Command):
+    """Give the user other first and last names."""
+
+    type: Literal["rename_user"] = "rename_user"
+    email: Email
+    first_name: Name
+    last_name: Name
+
+
 # The one table of command types: the wire's union, the type names, the model of each type and (in
 # domain.handlers) the handler of each are read from it. A new command type is its model, listed here, and its
 # handler; tests/unit/test_command_table.py fails while one of them is missing.
 COMMAND_MODELS: tuple[type[Command], ...] = (
     CreateAccount, AddUser, GrantAdmin, RevokeAdmin, CreateGroup, RenameGroup, DeleteGroup, AddMember,
-    RemoveMember, InviteUser, ResendInvite, CancelInvite,
+    RemoveMember, InviteUser, ResendInvite, CancelInvite, DisableUser, EnableUser, RemoveUser, ResetPassword,
+    RenameUser,
 )
 AnyCommand = Annotated[Union[COMMAND_MODELS], Field(discriminator="type")]
 command_adapter: TypeAdapter[Command] = TypeAdapter(AnyCommand)

@@ -238,6 +238,43 @@ class CommandFailed(Event, action="command.failed", label="Failed"):
         return f"{self.asked}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class UserDisabled(Event, action="user.disabled", label="User disabled"):
+    pass
+
+
+@dataclass(frozen=True)
+class UserEnabled(Event, action="user.enabled", label="User enabled"):
+    pass
+
+
+@dataclass(frozen=True)
+class UserRemoved(Event, action="user.removed", label="User removed from the account"):
+    groups: tuple[str, ...] = ()
+
+    @property
+    def detail(self) -> str:
+        return f"left groups {', '.join(self.groups)}" if self.groups else ""
+
+
+@dataclass(frozen=True)
+class PasswordResetByAdmin(Event, action="password.reset_by_admin", label="Password reset by an administrator"):
+    activation: bool = False
+
+    @property
+    def detail(self) -> str:
+        return "activation mail sent" if self.activation else "temporary password, expired"
+
+
+@dataclass(frozen=True)
+class UserRenamed(Event, action="user.renamed", label="User renamed"):
+    name: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"now {self.name}"
+
+
 AUDIT_ACTIONS: tuple[str, ...] = tuple(_EVENT_OF_ACTION)
 AUDIT_LABELS: dict[str, str] = {action: kind.label for action, kind in _EVENT_OF_ACTION.items()}
 
@@ -245,3 +282,4 @@ AUDIT_LABELS: dict[str, str] = {action: kind.label for action, kind in _EVENT_OF
 def action_label(action: str) -> str:
     """The action as people read it; its code if it has no label (an action no release of envadmin knows)."""
     return AUDIT_LABELS.get(action, action)
+

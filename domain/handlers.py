@@ -68,6 +68,7 @@ def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: dateti
         repo.add_user(user)
         events.append(_user_added(cmd, user.email))
     repo.add_member(cmd.account, admins.key, user.key)
+    repo.add_account_user(cmd.account, user.key)
     repo.set_clock(cmd.account, admins.key, user.key, cmd.issued_at, cmd.id)
     events.append(ev.AdminGranted(cmd.account, user.email))
     message = f"Account {cmd.account} ({cmd.name}) created; {user.email} is its administrator."
@@ -79,11 +80,18 @@ def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: dateti
 
 @handles(c.AddUser, membership=True)
 def add_user(cmd: c.AddUser, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
-    existing = repo.get_user(email_key(cmd.email))
-    if existing is not None:
+    authorize(cmd, repo)
+    key = email_key(cmd.email)
+    existing = repo.get_user(key)
+    if existing is not None and repo.is_account_user(cmd.account, key):
         raise Refused(f"User {existing.email} already exists")
+    if existing is not None:  # a person with a sign-in of their own: their password and names stay theirs
+        repo.add_account_user(cmd.account, key)
+        return Outcome(f"{existing.email} already has a sign-in: now a user of account {cmd.account} too, with "
+                       "their own password (the one given is not used).",
+                       [ev.UserAdded(cmd.account, existing.email, password_expired=existing.password_expired)])
     repo.add_user(activation.new_user(cmd, cmd.email))
+    repo.add_account_user(cmd.account, key)
     # The console's own fix: an admin of this account adds the user, so this account's pending
     # grants are retried; another account's stay pending (its admin did not vouch for the email).
     retries = retry_pending_grants(email_key(cmd.email), repo, now, account=cmd.account, source=cmd.source)
@@ -107,7 +115,7 @@ def _user_added(cmd: c.CreateAccount | c.AddUser, email: str) -> ev.UserAdded:
 
 @handles(c.InviteUser, membership=True)
 def invite_user(cmd: c.InviteUser, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     group = Group(cmd.account, ADMIN_GROUP) if cmd.group is None else \
         _existing_group(cmd.account, cmd.group, repo)
     return _join(cmd, repo, group, now)
@@ -115,13 +123,13 @@ def invite_user(cmd: c.InviteUser, repo: MembershipRepository, now: datetime) ->
 
 @handles(c.ResendInvite)
 def resend_invite(cmd: c.ResendInvite, repo: Repository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     return Outcome(*invitations.resend(cmd, repo, now))
 
 
 @handles(c.CancelInvite, membership=True)
 def cancel_invite(cmd: c.CancelInvite, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     return Outcome(*invitations.cancel(cmd, repo, now))
 
 
@@ -144,31 +152,31 @@ def retry_pending_grants(key: str, repo: PendingGrants, now: datetime, account: 
 
 @handles(c.GrantAdmin, membership=True)
 def grant_admin(cmd: c.GrantAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     return _join(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
 @handles(c.RevokeAdmin, membership=True)
 def revoke_admin(cmd: c.RevokeAdmin, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     return _leave(cmd, repo, Group(cmd.account, ADMIN_GROUP), now)
 
 
 @handles(c.AddMember, membership=True)
 def add_member(cmd: c.AddMember, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     return _join(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
 @handles(c.RemoveMember, membership=True)
 def remove_member(cmd: c.RemoveMember, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     return _leave(cmd, repo, _existing_group(cmd.account, cmd.group, repo), now)
 
 
 @handles(c.CreateGroup, membership=True)
 def create_group(cmd: c.CreateGroup, repo: MembershipRepository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     existing = repo.get_group(cmd.account, group_key(cmd.group))
     if existing is not None:
         raise Refused(f"group {existing.name} already exists in account {cmd.account}")
@@ -179,7 +187,7 @@ def create_group(cmd: c.CreateGroup, repo: MembershipRepository, now: datetime) 
 
 @handles(c.RenameGroup)
 def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
     if group.is_builtin:
         raise Refused(f"the {ADMIN_GROUP} group cannot be renamed")
@@ -193,7 +201,7 @@ def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome
 
 @handles(c.DeleteGroup)
 def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome:
-    _authorize(cmd, repo)
+    authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
     if group.is_builtin:
         raise Refused(f"the {ADMIN_GROUP} group cannot be deleted")
@@ -203,12 +211,19 @@ def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome
                    [ev.GroupDeleted(cmd.account, group.name)])
 
 
-def _authorize(cmd: c.Command, repo: MembershipRepository) -> Account:
+def authorize(cmd: c.Command, repo: MembershipRepository) -> Account:
+    """The command's account, locked, if its actor may act on it: support, or an administrator the account has not
+    disabled."""
     account = repo.lock_account(cmd.account)
     if account is None:
         raise Refused(f"account {cmd.account} does not exist")
-    if cmd.actor != SUPPORT and not repo.is_member(cmd.account, ADMIN_GROUP_KEY, email_key(cmd.actor)):
+    if cmd.actor == SUPPORT:
+        return account
+    actor = email_key(cmd.actor)
+    if not repo.is_member(cmd.account, ADMIN_GROUP_KEY, actor):
         raise NotAuthorized(f"{cmd.actor} is not an administrator of account {cmd.account}")
+    if repo.is_disabled(cmd.account, actor):
+        raise NotAuthorized(f"{cmd.actor} is disabled in account {cmd.account}")
     return account
 
 
@@ -249,10 +264,13 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: MembershipReposi
             raise Refused("Cannot add a non-existent user")
         message, events = invitations.hold_grant(cmd, repo, group, role, now)
         return Outcome(message, events, status=CommandStatus.PENDING)
+    if repo.is_disabled(cmd.account, key):
+        raise Refused(f"{user.email} is disabled in account {cmd.account}; enable them first")
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     if repo.is_member(cmd.account, group.key, key):
         return Outcome(f"{user.email} is already {role}; nothing changed.")
     repo.add_member(cmd.account, group.key, key)
+    repo.add_account_user(cmd.account, key)
     event = ev.AdminGranted if group.is_builtin else ev.MemberAdded
     extra = {} if group.is_builtin else {"group": group.name}
     return Outcome(f"{user.email} is now {role}.", [event(cmd.account, user.email, **extra)])
@@ -275,6 +293,10 @@ def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: MembershipRepository, grou
     if group.is_builtin and repo.count_members(cmd.account, group.key) <= 1:
         raise Refused(f"{shown} is the last administrator of account {cmd.account}; "
                       "grant another administrator first")
+    if group.is_builtin and not repo.is_disabled(cmd.account, key) and \
+            repo.count_members(cmd.account, group.key) - repo.count_disabled_members(cmd.account, group.key) <= 1:
+        raise Refused(f"{shown} is the last active administrator of account {cmd.account}; "
+                      "grant another administrator (or enable a disabled one) first")
     repo.remove_member(cmd.account, group.key, key)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     event = ev.AdminRevoked if group.is_builtin else ev.MemberRemoved
@@ -305,3 +327,6 @@ def _audited(cmd: c.Command, outcome: Outcome, repo: AuditTrail, now: datetime) 
     for event in outcome.events:
         repo.add_audit(audit_entry(cmd, event, now))
     return outcome
+
+
+from domain import user_admin  # noqa: E402,F401  (registers the handlers of what administrators do to users)

@@ -52,7 +52,55 @@ class MailboxProofs(Protocol):
 
     @abstractmethod
     def accounts_of(self, email_key: str) -> list[str]:
-        """The accounts the identity belongs to (the one that created it, those of its groups), in number order."""
+        """The accounts the identity is a user of, in number order."""
+
+
+class AccountUsers(Protocol):
+    """Who is a user of which account, and whom an account's administrator disabled there."""
+
+    @abstractmethod
+    def add_account_user(self, account: str, email_key: str) -> None:
+        """The person is a user of the account from now on (nothing changes if they were already)."""
+
+    @abstractmethod
+    def is_account_user(self, account: str, email_key: str) -> bool: ...
+
+    @abstractmethod
+    def is_disabled(self, account: str, email_key: str) -> bool:
+        """Whether the account disabled the person (False for someone who is not its user)."""
+
+    @abstractmethod
+    def count_disabled_members(self, account: str, group_key: str) -> int:
+        """How many members of the group the account disabled."""
+
+
+class AccountUserChanges(Protocol):
+    """What an administrator does to the account's users (domain.user_admin)."""
+
+    @abstractmethod
+    def set_disabled(self, account: str, email_key: str, disabled_at: datetime | None) -> None:
+        """Disable the user in the account from `disabled_at`, or enable them (None)."""
+
+    @abstractmethod
+    def groups_of(self, account: str, email_key: str) -> list[Group]:
+        """The account's groups the person is a member of, by name."""
+
+    @abstractmethod
+    def remove_account_user(self, account: str, email_key: str) -> None:
+        """The person is no longer a user of the account (their memberships are removed first, by the caller)."""
+
+    @abstractmethod
+    def set_names(self, email_key: str, first_name: str, last_name: str) -> None: ...
+
+    @abstractmethod
+    def set_password(self, email_key: str, password_hash: str | None, account: str) -> None:
+        """A temporary password `account`'s administrator set (expired: changed at the next sign-in), or none until
+        the person sets one through an activation mail. The identity is that account's word again, no longer proven
+        by its mailbox (see domain.model.User.vouched_for); every session of it ends."""
+
+    @abstractmethod
+    def end_sessions(self, email_key: str) -> None:
+        """Every signed-in session of the identity ends."""
 
 
 class Groups(Protocol):
@@ -177,15 +225,16 @@ class InviteResends(Invitations, PendingGrantMoves, Users, Groups, Protocol):
     """A resend: a new invite takes over the old one's grants, its mail naming their groups."""
 
 
-class MembershipRepository(Accounts, Users, Groups, Memberships, AuditTrail, Invitations, Protocol):
+class MembershipRepository(Accounts, Users, AccountUsers, Groups, Memberships, AuditTrail, Invitations, Protocol):
     """What creating accounts, users and groups, granting, revoking, inviting and cancelling invites need."""
 
 
-class Registrations(Users, MailboxProofs, InviteTokens, AuditTrail, Invitations, Protocol):
+class Registrations(Users, AccountUsers, MailboxProofs, InviteTokens, AuditTrail, Invitations, Protocol):
     """What registering with an invite's token needs (domain.registration)."""
 
 
-class Repository(MembershipRepository, Registrations, AccountLocks, GroupChanges, PendingGrantMoves, Protocol):
+class Repository(MembershipRepository, Registrations, AccountLocks, GroupChanges, PendingGrantMoves,
+                 AccountUserChanges, Protocol):
     """Every port: what any command, and registration, may need."""
 
 

@@ -71,6 +71,7 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
         repo.prove_mailbox(invite.key, new_password_hash, (first_name, last_name) if named else None)
     elif not password_matches(user):
         raise Refused(f"a user {user.email} already exists: give its current password to accept the invite")
+    repo.add_account_user(invite.account, invite.key)
     # Ownership of the email is proven for every account that invited it, not only this link's.
     for invite_id in {invite.id} | {g.invite_id for g in repo.pending_grants(invite.key)}:
         repo.set_invite_status(invite_id, InviteStatus.ACCEPTED, "registered", now)

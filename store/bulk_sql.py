@@ -19,19 +19,23 @@ _PG = postgresql.dialect()
 _WAS = "value_before"  # update_rows' only_if: the value a row must still hold
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_update: tuple[str, ...] = ()) -> None:
-    """Insert the rows; with `on_conflict_update` (the key columns), a clash updates the other columns."""
+def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_update: tuple[str, ...] = (),
+                ignoring_duplicates: bool = False) -> None:
+    """Insert the rows; with `on_conflict_update` (the key columns), a clash updates the other columns; with
+    `ignoring_duplicates`, a row whose key is in the table already is left out."""
     if not rows:
         return
     names = tuple(rows[0])
     if conn.dialect.name != "postgresql":
+        from store.upsert import insert_ignoring_duplicates, sqlite_upsert  # only the embedded store needs them
         if on_conflict_update:
-            from store.upsert import sqlite_upsert  # only the embedded store needs it
             sqlite_upsert(conn, table, rows, on_conflict_update)
+        elif ignoring_duplicates:
+            insert_ignoring_duplicates(conn, table, rows)
         else:
             conn.execute(insert(table), rows)
         return
-    if on_conflict_update:
+    if on_conflict_update or ignoring_duplicates:
         conn.exec_driver_sql(_pg_insert(table, names, on_conflict_update), _columns(table, rows, names))
     else:
         _copy_rows(conn, table, names, _columns(table, rows, names))
@@ -121,6 +125,8 @@ def _pg_insert(table: Table, names: tuple[str, ...], conflict: tuple[str, ...]) 
     if conflict:
         changes = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in conflict)
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {changes}"
+    else:  # insert_rows(ignoring_duplicates=True)
+        sql += " ON CONFLICT DO NOTHING"
     return sql
 
 

@@ -23,6 +23,7 @@ from domain.ports import SetBasedRepository
 from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store import email_locks
 from store.bulk_sql import among, insert_rows, plan_as_key_lookups
+from store.chunk_account_users import ChunkAccountUsers
 from store.chunk_invite_counts import ChunkInviteCounts
 from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, close_commands
 from store.invite_mail import InviteMailWriter, MailNames, inviter_name
@@ -42,7 +43,7 @@ from store.tables import (
 Key = tuple[str, str, str]  # account, group key, email key
 
 
-class ChunkRepository(ChunkInviteCounts, SetBasedRepository):
+class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     def __init__(self, conn: Connection, mail_writer: InviteMailWriter | None, invite_ttl: timedelta | None,
                  now: datetime, invite_limits: InviteLimits | None = None):
         self.conn = conn
@@ -66,6 +67,7 @@ class ChunkRepository(ChunkInviteCounts, SetBasedRepository):
         self._pending: dict[str, list[PendingGrant]] = defaultdict(list)
         self._invites_loaded: set[str] = set()  # email keys whose invites and pending grants are loaded
         ChunkInviteCounts.__init__(self)
+        ChunkAccountUsers.__init__(self)
         self._emails = email_locks.SharedEmails(conn)
         self._closed: set[UUID] = set()  # invites and grants this chunk closed, still pending in the table
         self._member_scope: tuple[set[str], set[str]] = (set(), set())
@@ -104,6 +106,7 @@ class ChunkRepository(ChunkInviteCounts, SetBasedRepository):
         self._member_scope = (numbers, people)
         for row in self._memberships_of(numbers, people):
             self._was_member[(row.account, row.group_key, row.email_key)] = True
+        self._load_account_users(numbers, people)
         self._load_clocks(clocks)
         unknown = {key for key in targets if self._users.get(key) is None}
         if unknown:
@@ -368,5 +371,6 @@ class ChunkRepository(ChunkInviteCounts, SetBasedRepository):
                 {"account": a, "group_key": g, "email_key": k, "issued_at": self._clocks[(a, g, k)].issued_at,
                  "command_id": self._clocks[(a, g, k)].command_id} for a, g, k in sorted(self._dirty_clocks)],
                         on_conflict_update=("account", "group_key", "email_key"))
+        self._flush_account_users()
         insert_rows(self.conn, audit_log, self._audit)
 

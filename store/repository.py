@@ -11,14 +11,15 @@ from domain.invite_limits import InviteLimits
 from domain.model import WHOLE_GROUP, Account, AuditEntry, Group, MembershipClock, User
 from domain.ports import Repository
 from store import email_locks
+from store.account_user_rows import AccountUserRows
 from store.bulk_sql import among
 from store.invite_mail import InviteMailWriter
 from store.invite_records import InviteRecords
 from store.session_rows import end_sessions
-from store.tables import accounts, audit_log, groups, membership_clocks, memberships, users
+from store.tables import account_users, accounts, audit_log, groups, membership_clocks, memberships, users
 
 
-class SqlRepository(InviteRecords, Repository):
+class SqlRepository(AccountUserRows, InviteRecords, Repository):
     """Reads and writes through one connection, inside the unit of work's transaction."""
 
     def __init__(self, connection: Connection, mail_writer: InviteMailWriter | None = None,
@@ -76,10 +77,8 @@ class SqlRepository(InviteRecords, Repository):
         end_sessions(self.conn, email_key)
 
     def accounts_of(self, email_key: str) -> list[str]:
-        created = select(users.c.created_by_account.label("account")).where(
-            users.c.email_key == email_key, users.c.created_by_account.is_not(None))
-        member = select(memberships.c.account).where(memberships.c.email_key == email_key)
-        return sorted(set(self.conn.execute(created.union(member)).scalars()))
+        return list(self.conn.execute(select(account_users.c.account).where(account_users.c.email_key == email_key)
+                                      .order_by(account_users.c.account)).scalars())
 
     def get_group(self, account: str, group_key: str) -> Group | None:
         name = self.conn.execute(select(groups.c.name).where(

@@ -80,6 +80,21 @@ users = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # The person proved the mailbox (registered or activated through a mailed link); see domain.model.User.
     Column("verified", Boolean, nullable=False, server_default=false()),
+    Column("last_sign_in_at", UTCDateTime),
+)
+
+# Who is a user of which account: added by its administrator (or a job, the console, SCIM), registered from one of
+# its invites, or a member of one of its groups. One person may be a user of several accounts. `disabled_at`: the
+# account's administrator disabled them there (domain.handlers.disable_user).
+account_users = Table(
+    "account_users", metadata,
+    Column("account", String(12), primary_key=True),
+    Column("email_key", String(254), primary_key=True),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+    ForeignKeyConstraint(["account"], ["accounts.number"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["email_key"], ["users.email_key"]),
+    Index("ix_account_users_email_key", "email_key"),
 )
 
 groups = Table(

@@ -29,3 +29,9 @@ def add_counts(conn: Connection, table: Table, rows: list[dict], key: tuple[str,
         index_elements=list(key),
         set_={name: table.c[name] + statement.excluded[name] for name in rows[0] if name not in key})
     conn.execute(statement, rows)
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """Insert the rows whose key is not in the table yet; the others leave the row there as it is."""
+    if rows:
+        conn.execute(insert_for(conn, table).on_conflict_do_nothing(), rows)

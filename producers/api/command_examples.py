@@ -1,8 +1,9 @@
 """One example of each command type as POST /v1/commands takes it, for the published schema.
 
 Each is a command the API accepts as it stands (tests post every one); in this order they tell a story on one
-account: it is opened, a user added, made an administrator and unmade, a group made, renamed and filled, an invite
-to it sent, sent again and cancelled, then the group emptied and deleted.
+account: it is opened, a user added, renamed, given a new password, disabled and enabled, made an administrator and
+unmade, a group made, renamed and filled, an invite
+to it sent, sent again and cancelled, then the group emptied and deleted, and the user removed from the account.
 """
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ COMMAND_EXAMPLES: dict[str, dict] = {
                        "correlation_id": "hr-ticket-4711"},
     "add_user": {"type": "add_user", "actor": ADMIN, "account": ACCOUNT, "email": USER, "first_name": "Bob",
                  "last_name": "Builder", "password_hash": EXAMPLE_PASSWORD_HASH, "password_expired": True},
+    "rename_user": {"type": "rename_user", "actor": ADMIN, "account": ACCOUNT, "email": USER, "first_name": "Robert",
+                    "last_name": "Builder"},
+    "reset_password": {"type": "reset_password", "actor": ADMIN, "account": ACCOUNT, "email": USER,
+                       "activation": "mail"},
+    "disable_user": {"type": "disable_user", "actor": ADMIN, "account": ACCOUNT, "email": USER},
+    "enable_user": {"type": "enable_user", "actor": ADMIN, "account": ACCOUNT, "email": USER},
     "grant_admin": {"type": "grant_admin", "actor": ADMIN, "account": ACCOUNT, "email": USER},
     "revoke_admin": {"type": "revoke_admin", "actor": ADMIN, "account": ACCOUNT, "email": USER},
     "create_group": {"type": "create_group", "actor": ADMIN, "account": ACCOUNT, "group": "Engineering"},
@@ -33,5 +40,6 @@ COMMAND_EXAMPLES: dict[str, dict] = {
     "remove_member": {"type": "remove_member", "actor": ADMIN, "account": ACCOUNT, "group": "Platform",
                       "email": USER},
     "delete_group": {"type": "delete_group", "actor": ADMIN, "account": ACCOUNT, "group": "Platform"},
+    "remove_user": {"type": "remove_user", "actor": ADMIN, "account": ACCOUNT, "email": USER},
 }
 assert set(COMMAND_EXAMPLES) == set(COMMAND_TYPES), "every command type has its example"

@@ -49,7 +49,8 @@ class FakeRepository(Repository):
         self.mails: list[tuple[Invite, str, str]] = []  # invite, token, role
         self.new_mail_ids: list[UUID] = []  # an id for each mail, as the outbox gives
         self.mail_replaces: dict[UUID, Invite] = {}  # a resent invite's id: the invite its mail replaces
-        self.ended_sessions: list[str] = []  # email keys whose sessions prove_mailbox ended
+        self.ended_sessions: list[str] = []  # email keys whose sessions ended (prove_mailbox, set_password, …)
+        self.account_users: dict[tuple[str, str], datetime | None] = {}  # (account, email key): disabled at
         # The commands of closed grants, and the final status and reason the store gives each (it has no command log)
         self.ended_commands: dict[UUID, tuple[str, str]] = {}
 
@@ -84,9 +85,45 @@ class FakeRepository(Repository):
             self.ended_sessions.append(email_key)
 
     def accounts_of(self, email_key: str) -> list[str]:
-        user = self.users.get(email_key)
-        created = {user.created_by_account} if user is not None and user.created_by_account else set()
-        return sorted(created | {a for a, _, e in self.memberships if e == email_key})
+        return sorted(a for a, e in self.account_users if e == email_key)
+
+    def add_account_user(self, account: str, email_key: str) -> None:
+        if account not in self.accounts or email_key not in self.users:
+            raise IntegrityError(f"account user {email_key} of account {account}: one of them is missing")
+        self.account_users.setdefault((account, email_key), None)
+
+    def is_account_user(self, account: str, email_key: str) -> bool:
+        return (account, email_key) in self.account_users
+
+    def is_disabled(self, account: str, email_key: str) -> bool:
+        return self.account_users.get((account, email_key)) is not None
+
+    def count_disabled_members(self, account: str, group_key: str) -> int:
+        return sum(1 for a, g, e in self.memberships if (a, g) == (account, group_key) and self.is_disabled(a, e))
+
+    def set_disabled(self, account: str, email_key: str, disabled_at: datetime | None) -> None:
+        if (account, email_key) in self.account_users:
+            self.account_users[(account, email_key)] = disabled_at
+
+    def groups_of(self, account: str, email_key: str) -> list[Group]:
+        return sorted((self.groups[(a, g)] for a, g, e in self.memberships if (a, e) == (account, email_key)),
+                      key=lambda group: group.name)
+
+    def remove_account_user(self, account: str, email_key: str) -> None:
+        self.account_users.pop((account, email_key), None)
+
+    def set_names(self, email_key: str, first_name: str, last_name: str) -> None:
+        if email_key in self.users:
+            self.users[email_key] = replace(self.users[email_key], first_name=first_name, last_name=last_name)
+
+    def set_password(self, email_key: str, password_hash: str | None, account: str) -> None:
+        if email_key in self.users:
+            self.users[email_key] = replace(self.users[email_key], password_hash=password_hash,
+                                            password_expired=True, verified=False, created_by_account=account)
+            self.ended_sessions.append(email_key)
+
+    def end_sessions(self, email_key: str) -> None:
+        self.ended_sessions.append(email_key)
 
     def get_group(self, account: str, group_key: str) -> Group | None:
         return self.groups.get((account, group_key))
@@ -215,7 +252,7 @@ class FakeRepository(Repository):
         """Everything stored, for comparing before and after a command."""
         return copy.deepcopy((self.accounts, self.users, self.groups, self.memberships,
                               self.clocks, self.audit, self.invites, self.grants, self.mails,
-                              self.mail_replaces, self.ended_commands))
+                              self.mail_replaces, self.ended_commands, self.account_users))
 
     def user(self, email: str) -> User | None:
         return self.get_user(email_key(email))

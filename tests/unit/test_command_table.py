@@ -19,6 +19,7 @@ from .fakes import FakeRepository
 from .handler_steps import (
     ALICE,
     CAROL,
+    HASH,
     STRANGER,
     add_member,
     add_user,
@@ -97,6 +98,10 @@ def test_a_kind_of_event_without_an_action_or_with_one_taken_is_refused():
 STEPS = [
     create_account("1001", ALICE),
     add_user(CAROL, actor=ALICE),
+    command("rename_user", email=CAROL, first_name="Carole", last_name="Martin", actor=ALICE),
+    command("reset_password", email=CAROL, password_hash=HASH, actor=ALICE),
+    command("disable_user", email=CAROL, actor=ALICE),
+    command("enable_user", email=CAROL, actor=ALICE),
     grant(CAROL, actor=ALICE),
     revoke(CAROL, actor=ALICE),
     create_group("Sales", actor=ALICE),
@@ -107,6 +112,7 @@ STEPS = [
     command("invite_user", email=STRANGER, actor=ALICE),
     command("resend_invite", email=STRANGER, actor=ALICE),
     command("cancel_invite", email=STRANGER, actor=ALICE),
+    command("remove_user", email=CAROL, actor=ALICE),
 ]
 
 
