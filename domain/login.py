@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 WRONG_EMAIL_OR_PASSWORD = "wrong email or password"
 PASSWORD_CHANGE_REQUIRED = "password change required"
 LOGIN_OK = "login ok"
+# The password is right, but every account the person is a user of disabled them there.
+SIGN_IN_DISABLED = "this sign-in is disabled by the administrators of your account; ask them to enable it"
 PASSWORD_CHANGED = "password changed"
 PASSWORD_OK = "password ok"
 ALL_CLIENTS = "*"  # the client of the record that counts an email's failures from every client

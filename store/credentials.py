@@ -21,6 +21,7 @@ from domain.login import (
     PASSWORD_CHANGE_REQUIRED,
     PASSWORD_CHANGED,
     PASSWORD_OK,
+    SIGN_IN_DISABLED,
     WRONG_EMAIL_OR_PASSWORD,
     LoginPolicy,
     LoginResult,
@@ -31,7 +32,7 @@ from domain.model import email_key
 from domain.passwords import TEMPORARY_SCHEME, check_new_password, hash_password, verify_password
 from store.failure_records import checked_client, forget_record, lock_record, save_record
 from store.session_rows import end_sessions
-from store.tables import audit_log, login_failures, users
+from store.tables import account_users, audit_log, login_failures, users
 
 DEFAULT_POLICY = LoginPolicy()
 
@@ -53,11 +54,17 @@ def check_password(engine: Engine, email: str, password: str, now: datetime,
 
 def login(engine: Engine, email: str, password: str, now: datetime,
           policy: LoginPolicy = DEFAULT_POLICY, *, client: str, keys: MasterKeys | None = None) -> LoginResult:
-    """Ok for the right permanent password; a temporary one must be changed first."""
+    """Ok for the right permanent password; a temporary one must be changed first. A person every account of theirs
+    disabled is refused, even with the right password. A sign-in (or one that must change its password first) is
+    the person's last sign-in."""
+    key = email_key(email)
     with engine.begin() as conn:
-        user, refusal = _check_password(conn, email_key(email), password, now, policy, client, keys)
+        user, refusal = _check_password(conn, key, password, now, policy, client, keys)
         if refusal is not None:
             return refusal
+        if _disabled_everywhere(conn, key):
+            return LoginResult(False, SIGN_IN_DISABLED)
+        conn.execute(update(users).where(users.c.email_key == key).values(last_sign_in_at=now))
         if user.password_expired:
             return LoginResult(False, PASSWORD_CHANGE_REQUIRED)
         return LoginResult(True, LOGIN_OK)
@@ -115,6 +122,12 @@ def _check_password(conn: Connection, key: str, password: str, now: datetime, po
     if everywhere_policy.is_forgettable(everywhere, now):
         forget_record(conn, key, ALL_CLIENTS)
     return user, None
+
+
+def _disabled_everywhere(conn: Connection, key: str) -> bool:
+    """A user of at least one account, and disabled in each (someone of no account yet signs in)."""
+    states = conn.execute(select(account_users.c.disabled_at).where(account_users.c.email_key == key)).scalars().all()
+    return bool(states) and all(state is not None for state in states)
 
 
 def _user(conn: Connection, key: str):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, select
 
 from domain.model import ADMIN_GROUP, ADMIN_GROUP_KEY, email_key
 from domain.states import GrantStatus, InviteStatus
 from store.reads import queries
-from store.tables import accounts, invites, memberships, pending_grants
+from store.tables import account_users, accounts, invites, memberships, pending_grants
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,14 @@ class AccountView:
 
 
 def administers(engine: Engine, account: str, email: str) -> bool:
-    """Whether this email is in the account's Account Administrators group now."""
+    """Whether this email is in the account's Account Administrators group now, and not disabled by the account."""
+    key = email_key(email)
     with engine.connect().execution_options(readonly=True) as conn:
         return conn.execute(select(memberships.c.email_key).where(
             memberships.c.account == account, memberships.c.group_key == ADMIN_GROUP_KEY,
-            memberships.c.email_key == email_key(email))).first() is not None
+            memberships.c.email_key == key,
+            ~exists().where(account_users.c.account == account, account_users.c.email_key == key,
+                            account_users.c.disabled_at.is_not(None)))).first() is not None
 
 
 def account_name(engine: Engine, account: str) -> str | None:

@@ -11,14 +11,17 @@ from sqlalchemy import Engine, select
 
 from domain.model import ADMIN_GROUP_KEY, email_key
 from domain.states import GrantStatus, InviteStatus
-from store.tables import accounts, groups, invites, memberships, pending_grants, users
+from store.tables import account_users, accounts, groups, invites, memberships, pending_grants, users
 
 ADMIN_ROLE = "Account Administrator"
+USER_ROLE = "User"  # a user of the account in none of its groups
+DISABLED_ROLE = "Disabled"  # the account's administrators disabled the person there
 
 
 @dataclass(frozen=True)
 class AccountRoles:
-    """One account the person belongs to, and their roles in it (the administrator role first)."""
+    """One account the person is a user of, and their roles in it (the administrator role first; "User" when in none
+    of its groups; "Disabled" alone when the account disabled them)."""
 
     account: str
     account_name: str
@@ -56,13 +59,15 @@ def home(engine: Engine, email: str, now: datetime) -> Home | None:
         if user is None:
             return None
         member_rows = conn.execute(
-            select(memberships.c.account, accounts.c.name.label("account_name"), memberships.c.group_key,
-                   groups.c.name.label("group_name"))
-            .join(accounts, accounts.c.number == memberships.c.account)
+            select(account_users.c.account, accounts.c.name.label("account_name"), account_users.c.disabled_at,
+                   memberships.c.group_key, groups.c.name.label("group_name"))
+            .join(accounts, accounts.c.number == account_users.c.account)
+            .join(memberships, (memberships.c.account == account_users.c.account)
+                  & (memberships.c.email_key == account_users.c.email_key), isouter=True)
             .join(groups, (groups.c.account == memberships.c.account)
-                  & (groups.c.name_key == memberships.c.group_key))
-            .where(memberships.c.email_key == key)
-            .order_by(memberships.c.account, groups.c.name)).all()
+                  & (groups.c.name_key == memberships.c.group_key), isouter=True)
+            .where(account_users.c.email_key == key)
+            .order_by(account_users.c.account, groups.c.name)).all()
         invite_rows = conn.execute(
             select(invites.c.id, invites.c.account, accounts.c.name.label("account_name"), invites.c.invited_by,
                    invites.c.expires_at)
@@ -89,9 +94,13 @@ def _accounts(rows) -> list[AccountRoles]:
     by_account: dict[str, AccountRoles] = {}
     for row in rows:
         entry = by_account.setdefault(row.account, AccountRoles(row.account, row.account_name, []))
-        entry.roles.append(_role(row.group_key, row.group_name))
+        if row.disabled_at is not None:
+            entry.roles[:] = [DISABLED_ROLE]
+        elif row.group_key is not None:
+            entry.roles.append(_role(row.group_key, row.group_name))
     for entry in by_account.values():
         entry.roles.sort(key=lambda role: (role != ADMIN_ROLE, role.casefold()))
+        entry.roles[:] = entry.roles or [USER_ROLE]
     return list(by_account.values())
 
 

@@ -16,6 +16,7 @@ from domain.login import (
     LOGIN_OK,
     PASSWORD_CHANGE_REQUIRED,
     PASSWORD_CHANGED,
+    SIGN_IN_DISABLED,
     WRONG_EMAIL_OR_PASSWORD,
     LoginPolicy,
     LoginResult,
@@ -128,6 +129,43 @@ def test_a_permanent_password_logs_in_and_a_temporary_one_must_be_changed_first(
 
     assert change_password(engine, BOB, BOB_PASSWORD, NEW, T0).ok  # a permanent password can be changed too
     assert login(engine, BOB, NEW, T0).ok and login(engine, BOB, BOB_PASSWORD, T0) == WRONG
+
+
+def apply(engine, type_: str, actor: str = ALICE, account: str = "1001", **fields) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        handle(new_command(type_, actor=actor, source="cli", account=account, **fields), uow.repo, T0)
+        uow.commit()
+
+
+def last_sign_in(engine, email: str):
+    with engine.connect() as conn:
+        return conn.execute(select(users.c.last_sign_in_at).where(users.c.email_key == email_key(email))).scalar_one()
+
+
+def test_a_sign_in_is_stamped_and_a_wrong_password_is_not(engine):
+    assert last_sign_in(engine, BOB) is None
+    assert login(engine, BOB, "not-bobs-password", T0) == WRONG
+    assert last_sign_in(engine, BOB) is None
+    assert login(engine, BOB, BOB_PASSWORD, T0 + timedelta(minutes=3)).ok
+    assert last_sign_in(engine, BOB) == T0 + timedelta(minutes=3)
+
+
+def test_a_person_disabled_in_every_account_of_theirs_cannot_sign_in_even_with_the_right_password(engine):
+    apply(engine, "disable_user", email=BOB)
+    assert login(engine, BOB, BOB_PASSWORD, T0) == LoginResult(False, SIGN_IN_DISABLED)
+    assert last_sign_in(engine, BOB) is None
+    assert login(engine, BOB, "wrong-password", T0) == WRONG  # the state is told only to the right password
+
+    apply(engine, "enable_user", email=BOB)
+    assert login(engine, BOB, BOB_PASSWORD, T0).ok
+
+
+def test_a_person_disabled_in_one_account_still_signs_in_for_another(engine):
+    apply(engine, "create_account", actor="support", account="2002", name="Globex", admin_email="zed@example.com",
+          first_name="Zed", last_name="Z", password_hash=BOB_HASH)
+    apply(engine, "add_user", actor="zed@example.com", account="2002", email=BOB, first_name="Bob", last_name="B", password_hash=BOB_HASH)
+    apply(engine, "disable_user", email=BOB)
+    assert login(engine, BOB, BOB_PASSWORD, T0).ok
 
 
 def test_an_unknown_email_and_a_wrong_password_get_the_same_refusal_after_one_argon2_verification(

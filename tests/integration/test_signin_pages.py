@@ -262,3 +262,44 @@ def test_home_lists_the_persons_accounts_roles_and_open_invites_and_nothing_of_o
     site.sign_in(ALICE, ALICE_OWN)
     alices = site.browser.get("/").text
     assert "Globex" not in alices and "Sales" not in alices and "No invitation is waiting for you." in alices
+
+
+def _home_rows(site) -> list[str]:
+    home = site.browser.get("/").text
+    return ["||".join(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+                      for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL))
+            for row in re.findall(r"<tr>(.*?)</tr>", home, re.DOTALL)]
+
+
+def test_a_user_in_no_group_sees_the_account_as_a_user_and_a_disabled_one_cannot_sign_in(site):
+    assert site.apply(add_user(BOB)) == ["applied"]
+    assert credentials.change_password(site.engine, BOB, TEMPORARY, "bob-own-password",
+                                       datetime.now(timezone.utc), client="set-up").ok
+    site.sign_in(BOB, "bob-own-password")
+    assert "Acme||1001||User" in _home_rows(site)
+    site.browser.post("/logout", data={"csrf_token": site.csrf("/")})
+
+    disable = new_command("disable_user", actor=ALICE, source="cli", account="1001", email=BOB)
+    assert site.apply(disable) == ["applied"]
+    refused = site.sign_in(BOB, "bob-own-password")
+    assert refused.status_code == 403
+    assert "This sign-in is disabled by the administrators of your account; ask them to enable it." in refused.text
+    assert site.browser.get("/", follow_redirects=False).status_code == 303  # no session was made
+
+
+def test_a_disabled_administrator_no_longer_reaches_the_accounts_console(site):
+    assert site.apply(new_command("create_account", actor="support", source="cli", account="1002", name="Globex",
+                                  admin_email=CAROL, first_name="Carol", last_name="Chief",
+                                  password_hash=PASSWORD_HASH)) == ["applied"]
+    assert site.apply(add_user(BOB), grant(BOB), add_user(BOB, "1002", by=CAROL)) == ["applied"] * 3
+    assert credentials.change_password(site.engine, BOB, TEMPORARY, "bob-own-password",
+                                       datetime.now(timezone.utc), client="set-up").ok
+    site.sign_in(BOB, "bob-own-password")
+    assert site.browser.get("/accounts/1001").status_code == 200
+
+    assert site.apply(new_command("disable_user", actor=ALICE, source="cli", account="1001", email=BOB)) == \
+        ["applied"]
+    assert site.browser.get("/accounts/1001", follow_redirects=False).status_code == 303  # his session ended
+    assert site.sign_in(BOB, "bob-own-password").status_code == 303  # still a user of 1002
+    assert site.browser.get("/accounts/1001", follow_redirects=False).status_code == 404
+    assert "Acme||1001||Disabled" in _home_rows(site) and "Globex||1002||User" in _home_rows(site)

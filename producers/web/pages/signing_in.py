@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from domain.emails import checked_email, normal_email
-from domain.login import PASSWORD_CHANGE_REQUIRED, WRONG_EMAIL_OR_PASSWORD
+from domain.login import PASSWORD_CHANGE_REQUIRED, SIGN_IN_DISABLED, WRONG_EMAIL_OR_PASSWORD
 from producers.web import notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
 from producers.web.local_paths import HOME, local_path
@@ -54,8 +54,8 @@ async def login(request: Request) -> Response:
         sessions.sign_in(request, normal_email(email), must_change=True)
         query = "" if next_path == HOME else "?" + urlencode({"next": next_path})
         return RedirectResponse("/password" + query, status_code=303)
-    locked = result.reason != WRONG_EMAIL_OR_PASSWORD
-    return _form(request, email, next_path, refusal=sentence(result.reason) + ".", status=429 if locked else 422)
+    status = {WRONG_EMAIL_OR_PASSWORD: 422, SIGN_IN_DISABLED: 403}.get(result.reason, 429)  # else: locked out
+    return _form(request, email, next_path, refusal=sentence(result.reason) + ".", status=status)
 
 
 def _form_errors(email: str, password: str) -> dict[str, str]:
