@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    func,
     text,
 )
 
@@ -82,6 +83,12 @@ users = Table(
     Column("verified", Boolean, nullable=False, server_default=false()),
     Column("last_sign_in_at", UTCDateTime),
 )
+# The directory's search by the start of a name (store.reads.directory)
+Index("ix_users_first_name_lower", func.lower(users.c.first_name))
+Index("ix_users_last_name_lower", func.lower(users.c.last_name))
+# The directory's users by state: the few who await activation
+Index("ix_users_awaiting_activation", users.c.email_key, postgresql_where=users.c.password_hash.is_(None),
+      sqlite_where=users.c.password_hash.is_(None))
 
 # Who is a user of which account: added by its administrator (or a job, the console, SCIM), registered from one of
 # its invites, or a member of one of its groups. One person may be a user of several accounts. `disabled_at`: the
@@ -95,6 +102,9 @@ account_users = Table(
     ForeignKeyConstraint(["account"], ["accounts.number"], ondelete="CASCADE"),
     ForeignKeyConstraint(["email_key"], ["users.email_key"]),
     Index("ix_account_users_email_key", "email_key"),
+    # The directory's disabled users, a few of the account's
+    Index("ix_account_users_disabled", "account", "email_key", postgresql_where=text("disabled_at IS NOT NULL"),
+          sqlite_where=text("disabled_at IS NOT NULL")),
 )
 
 groups = Table(

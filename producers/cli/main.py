@@ -24,6 +24,7 @@ from producers.cli import (
     password_verbs,
     people_verbs,
     serve,
+    user_verbs,  # noqa: F401  (its verbs join `user`)
     worker,
 )
 from producers.cli.context import EXIT_REFUSED, fail, json_requested

@@ -18,7 +18,7 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin",
                                              help="Read the temporary password from standard input.")]
 
 
-def _temporary_password(from_stdin: bool, email: str, expires: bool = True) -> tuple[str, NewPassword | None]:
+def temporary_password(from_stdin: bool, email: str, expires: bool = True) -> tuple[str, NewPassword | None]:
     """The password's hash, and a password the CLI made (to show once its user exists), if it made one."""
     if from_stdin:  # chosen by a person: argon2id
         (password,) = read_stdin_lines(1, "the password")
@@ -45,7 +45,7 @@ def create_account(
     wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
 ) -> None:
     """Open an account with its first administrator (a new user gets a temporary password)."""
-    password_hash, new_password = _temporary_password(password_stdin, admin)
+    password_hash, new_password = temporary_password(password_stdin, admin)
     submit("create_account", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            new_password=new_password, create_store=True, name=name, admin_email=admin, first_name=first, last_name=last,
            password_hash=password_hash)
@@ -62,7 +62,7 @@ def add_user(
     wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
 ) -> None:
     """Add a user with a temporary password (generated and shown once unless given on stdin)."""
-    password_hash, new_password = _temporary_password(password_stdin, email, expires=not no_expire_password)
+    password_hash, new_password = temporary_password(password_stdin, email, expires=not no_expire_password)
     submit("add_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            new_password=new_password, email=email, first_name=first, last_name=last, password_hash=password_hash,
            password_expired=not no_expire_password)

@@ -1,5 +1,5 @@
 """account_users: who is a user of which account, with the state the account's administrator gave them
-(disabled_at); users.last_sign_in_at. Filled from what made someone an account's user before: the account created
+(disabled_at); users.last_sign_in_at; the indexes of the directory's search by name. Filled from what made someone an account's user before: the account created
 them, they are in one of its groups, or they registered from one of its invites.
 
 Revision ID: 0024u
@@ -45,10 +45,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('account', 'email_key', name=op.f('pk_account_users')),
     )
     op.create_index('ix_account_users_email_key', 'account_users', ['email_key'])
+    op.create_index('ix_account_users_disabled', 'account_users', ['account', 'email_key'],
+                    postgresql_where=sa.text('disabled_at IS NOT NULL'), sqlite_where=sa.text('disabled_at IS NOT NULL'))
+    op.create_index('ix_users_awaiting_activation', 'users', ['email_key'],
+                    postgresql_where=sa.text('password_hash IS NULL'), sqlite_where=sa.text('password_hash IS NULL'))
+    op.create_index('ix_users_first_name_lower', 'users', [sa.text('lower(first_name)')])
+    op.create_index('ix_users_last_name_lower', 'users', [sa.text('lower(last_name)')])
     op.execute(EVERY_USER_OF_AN_ACCOUNT)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_users_last_name_lower', table_name='users')
+    op.drop_index('ix_users_first_name_lower', table_name='users')
+    op.drop_index('ix_users_awaiting_activation', table_name='users')
     op.drop_index('ix_account_users_email_key', table_name='account_users')
     op.drop_table('account_users')
     # Not a batch copy of users on SQLite: dropping the old table would break the rows that refer to it. SQLite

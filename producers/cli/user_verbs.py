@@ -1,0 +1,145 @@
+"""The account's users: `user list`, `user show`, and what an administrator does to a user (disable, enable,
+remove, reset-password, rename), each a command the handlers authorize like any other."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+
+from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json, print_lines
+from producers.cli.memberships import existing_account
+from producers.cli.people_verbs import First, Last, PasswordStdin, temporary_password, user_app
+from producers.cli.submit import submit
+from store.reads import directory
+
+Email = Annotated[str, typer.Argument(help="Email of the user.")]
+AccountOption = Annotated[str, typer.Option("--account", help="Account number.")]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _shown(user: directory.DirectoryUser) -> dict:
+    return {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "state": user.state,
+            "last_sign_in_at": _iso(user.last_sign_in_at), "added_at": _iso(user.added_at),
+            "disabled_at": _iso(user.disabled_at), "groups": user.groups}
+
+
+def _line(user: directory.DirectoryUser) -> str:
+    signed_in = user.last_sign_in_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_sign_in_at else "never signed in"
+    groups = f"  [{', '.join(user.groups)}]" if user.groups else ""
+    return f"  {user.email}  {user.name}  {user.state}  {signed_in}{groups}"
+
+
+@user_app.command("list")
+def list_users(
+    account: AccountOption,
+    search: Annotated[str, typer.Option("--search", help="The start of an email, a first or last name, or "
+                                        "'first last' (any letter case).")] = "",
+    state: Annotated[str | None, typer.Option("--state", help=f"Only users in this state: "
+                                              f"{', '.join(directory.STATES)}.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Users per page, 1 to 500.")] = 50,
+    after: Annotated[str | None, typer.Option("--after", help="The next page: the email key the page before "
+                                              "ended with.")] = None,
+    as_json: Json = False,
+) -> None:
+    """The account's users by email: name, state, last sign-in and groups."""
+    if not 1 <= limit <= 500:
+        fail(f"--limit: {limit} is not 1 to 500 users per page")
+    engine = existing_account(account)
+    if state is not None and state not in directory.STATES:
+        fail(f"--state: {state!r} is not a state; give one of {', '.join(directory.STATES)}")
+    page = directory.users_page(engine, account, _now(), search=search, state=state, size=limit,
+                                after=(after.strip().lower(),) if after else None)
+    following = page.next[0] if page.next else None
+    if as_json:
+        print_json({"account": account, "users": [_shown(user) for user in page.items], "next": following})
+        return
+    if not page.items:
+        out.print(f"No user of account {account} matches." if search or state else
+                  f"Account {account} has no users.", markup=False)
+        return
+    print_lines([f"Users of account {account}:"] + [_line(user) for user in page.items])
+    if following:
+        out.print(f"More: envadmin user list --account {account} --after {following}"
+                  + (f" --search {search!r}" if search else "") + (f" --state {state!r}" if state else ""),
+                  markup=False)
+
+
+@user_app.command("show")
+def show_user(email: Email, account: Annotated[str | None, typer.Option(
+        "--account", help="Only this account's view of the user.")] = None, as_json: Json = False) -> None:
+    """The user as each account they belong to sees them: state, last sign-in, groups."""
+    engine = existing_account(account) if account else client().engine
+    found = directory.accounts_of_user(engine, email, _now())
+    if account is not None:
+        found = {number: user for number, user in found.items() if number == account}
+    if not found:
+        fail(f"{email} is not a user of " + (f"account {account}" if account else "any account"), EXIT_REFUSED)
+    first = next(iter(found.values()))
+    if as_json:
+        print_json({"email": first.email, "first_name": first.first_name, "last_name": first.last_name,
+                    "last_sign_in_at": _iso(first.last_sign_in_at),
+                    "accounts": [{"account": number, "state": user.state, "added_at": _iso(user.added_at),
+                                  "disabled_at": _iso(user.disabled_at), "groups": user.groups}
+                                 for number, user in found.items()]})
+        return
+    signed_in = first.last_sign_in_at.strftime("%Y-%m-%d %H:%M UTC") if first.last_sign_in_at else "never"
+    lines = [f"{first.email} ({first.name}); last sign-in: {signed_in}"]
+    for number, user in found.items():
+        groups = ", ".join(user.groups) or "no group"
+        lines.append(f"  account {number}: {user.state}; {groups}; a user since "
+                     f"{user.added_at.strftime('%Y-%m-%d')}")
+    print_lines(lines)
+
+
+def _change(type_: str, help_: str):
+    def verb(email: Email, account: AccountOption, by: By, wait: Wait = False, timeout: Timeout = 30.0,
+             as_json: Json = False) -> None:
+        submit(type_, by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
+    verb.__doc__ = help_
+    return verb
+
+
+user_app.command("disable")(_change("disable_user", "Disable the user in the account: they cannot sign in there, "
+                                    "their sessions end (never the last active administrator)."))
+user_app.command("enable")(_change("enable_user", "Enable a disabled user again."))
+user_app.command("remove")(_change("remove_user", "Take the user out of the account: out of its groups, their "
+                                   "pending grants and invite cancelled (never the last administrator)."))
+
+
+@user_app.command("reset-password")
+def reset_password(
+    email: Email, account: AccountOption, by: By,
+    activation: Annotated[str | None, typer.Option("--activation", metavar="mail", help="Mail an activation link "
+                                                   "(encrypted envelope) instead of a temporary password.")] = None,
+    password_stdin: PasswordStdin = False,
+    wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
+) -> None:
+    """A new temporary password (generated and shown once, unless given on stdin), or an activation mail; the
+    user's sessions end. Only for a user of this account alone."""
+    if activation is not None:
+        if activation != "mail":
+            fail(f"--activation: {activation!r} is not a way to activate; the one way is 'mail'")
+        if password_stdin:
+            fail("--activation mail and --password-stdin exclude each other: the person sets the password")
+        submit("reset_password", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email,
+               activation="mail")
+        return
+    password_hash, new_password = temporary_password(password_stdin, email)
+    submit("reset_password", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           new_password=new_password, email=email, password_hash=password_hash)
+
+
+@user_app.command("rename")
+def rename_user(email: Email, account: AccountOption, by: By, first: First, last: Last, wait: Wait = False,
+                timeout: Timeout = 30.0, as_json: Json = False) -> None:
+    """Give the user other first and last names. Only for a user of this account alone."""
+    submit("rename_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email,
+           first_name=first, last_name=last)
