@@ -41,6 +41,7 @@ from producers.web.pages import (
     password_forgot,
     register,
     signing_in,
+    users_page,
 )
 from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
@@ -59,6 +60,7 @@ PAGE_ROUTERS = (
     account.router,
     onboard_upload.router,
     console_forms.router,
+    users_page.router,
     api_keys_page.router,
     audit.router,
     prometheus.router,

@@ -21,7 +21,7 @@ from store.reads import accounts
 router = APIRouter()
 
 
-async def _account(request: Request, account: str, *asked: str):
+async def asked_account(request: Request, account: str, *asked: str):
     """The account's page view; 404 for a confirmation or form page that does not say what it is about."""
     if not all(value.strip() for value in asked):
         raise HTTPException(404)
@@ -32,21 +32,23 @@ async def _account(request: Request, account: str, *asked: str):
     return view
 
 
-def _to_outcome(account: str, cmd: Command) -> Response:
+def to_outcome(account: str, cmd: Command) -> Response:
     return RedirectResponse(f"/accounts/{account}/commands/{cmd.id}", status_code=303)
 
 
-def _confirm(request: Request, view, me: str, question: str, action: str, hidden: dict[str, str], button: str,
-             detail: str) -> Response:
-    """The page a destructive form is posted from: its question, and a button that says what it does."""
+def confirmation(request: Request, view, me: str, question: str, action: str, hidden: dict[str, str], button: str,
+                 detail: str, back: str | None = None, choices: dict[str, str] | None = None) -> Response:
+    """The page a destructive form is posted from: its question, and a button that says what it does (or one
+    button per choice, posting its key as `how`); `back`: where "Keep it" leads (the account page unless told)."""
     return page(request, "confirm.html", title=question, account=view, me=me, question=question, detail=detail,
-                action=f"/accounts/{view.number}/{action}", hidden=hidden, button=button)
+                action=f"/accounts/{view.number}/{action}", hidden=hidden, button=button,
+                back=back or f"/accounts/{view.number}", choices=choices or {})
 
 
 async def _form_page(request: Request, account: str, me: str, heading: str, action: str, hidden: dict[str, str],
                      field: tuple[str, str, str], button: str, status: int = 200, errors=None,
                      values=None) -> Response:
-    view = await _account(request, account, *hidden.values())
+    view = await asked_account(request, account, *hidden.values())
     return page(request, "console_form.html", status, title=heading, account=view, me=me, heading=heading,
                 action=f"/accounts/{account}/{action}", hidden=hidden, field_spec=field, button=button,
                 errors=errors or {}, values=values or {})
@@ -59,10 +61,10 @@ async def _submitted(request: Request, account: str, me: str, type_: str, form_n
     if isinstance(cmd, dict):
         return cmd
     await submit(request, cmd)
-    return _to_outcome(account, cmd)
+    return to_outcome(account, cmd)
 
 
-async def _posted(request: Request, account: str) -> tuple[FormData, str]:
+async def posted_by_administrator(request: Request, account: str) -> tuple[FormData, str]:
     """The form (CSRF checked first) and the administrator who posted it."""
     form = await posted_form(request)
     return form, await administrator(request, account)
@@ -73,10 +75,10 @@ def _stripped(form: FormData, *names: str) -> dict[str, str]:
     return {name: text_field(form, name).strip() for name in names}
 
 
-async def _submitted_hidden(request: Request, account: str, type_: str, *names: str) -> Response:
+async def submitted_hidden(request: Request, account: str, type_: str, *names: str) -> Response:
     """A form whose fields are all hidden (a confirmation page's, a row's button): a command that cannot even be
     built means the form was tampered with, and gets 400."""
-    form, me = await _posted(request, account)
+    form, me = await posted_by_administrator(request, account)
     done = await _submitted(request, account, me, type_, {name: name for name in names},
                             **_stripped(form, *names))
     if isinstance(done, dict):
@@ -93,15 +95,15 @@ def _refused_on_account(request: Request, account: str, me: str, errors: dict[st
 @router.get("/accounts/{account}/admins/revoke")
 async def revoke_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, email)
-    return _confirm(request, view, me, f"Revoke {email}'s administrator role in {view.name}?",
+    view = await asked_account(request, account, email)
+    return confirmation(request, view, me, f"Revoke {email}'s administrator role in {view.name}?",
                     "admins/revoke", {"email": email}, "Revoke",
                     "They keep their user and their groups; they can no longer administer this account.")
 
 
 @router.post("/accounts/{account}/admins/revoke")
 async def revoke(request: Request, account: str) -> Response:
-    return await _submitted_hidden(request, account, "revoke_admin", "email")
+    return await submitted_hidden(request, account, "revoke_admin", "email")
 
 
 # Users
@@ -109,7 +111,7 @@ async def revoke(request: Request, account: str) -> Response:
 @router.post("/accounts/{account}/users")
 async def add_user(request: Request, account: str) -> Response:
     """A user with a temporary password made here, shown once on the outcome page when the user exists."""
-    form, me = await _posted(request, account)
+    form, me = await posted_by_administrator(request, account)
     values = _stripped(form, "user_email", "first_name", "last_name")
     password = generate_temporary_password()
     password_hash = hash_temporary_password(password, request.app.state.client.master_keys().current)
@@ -121,14 +123,14 @@ async def add_user(request: Request, account: str) -> Response:
         return await _refused_on_account(request, account, me, cmd, values)
     await submit(request, cmd)
     keep_temporary_password(request, str(cmd.id), cmd.email, password, password_hash)
-    return _to_outcome(account, cmd)
+    return to_outcome(account, cmd)
 
 
 # Groups
 
 @router.post("/accounts/{account}/groups")
 async def create_group(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
+    form, me = await posted_by_administrator(request, account)
     values = _stripped(form, "group_name")
     done = await _submitted(request, account, me, "create_group", {"group": "group_name"},
                             group=values["group_name"])
@@ -150,7 +152,7 @@ async def rename_form(request: Request, account: str, group: str = "") -> Respon
 
 @router.post("/accounts/{account}/groups/rename")
 async def rename_group(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
+    form, me = await posted_by_administrator(request, account)
     values = _stripped(form, "group", "new_name")
     done = await _submitted(request, account, me, "rename_group", {"group": "new_name", "new_name": "new_name"},
                             **values)
@@ -164,15 +166,15 @@ async def rename_group(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/groups/delete")
 async def delete_confirmation(request: Request, account: str, group: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, group)
-    return _confirm(request, view, me, f"Delete the group {group} from {view.name}?", "groups/delete",
+    view = await asked_account(request, account, group)
+    return confirmation(request, view, me, f"Delete the group {group} from {view.name}?", "groups/delete",
                     {"group": group}, "Delete the group",
                     "Its members stay users of the account; they are no longer members of this group.")
 
 
 @router.post("/accounts/{account}/groups/delete")
 async def delete_group(request: Request, account: str) -> Response:
-    return await _submitted_hidden(request, account, "delete_group", "group")
+    return await submitted_hidden(request, account, "delete_group", "group")
 
 
 @router.get("/accounts/{account}/groups/members")
@@ -184,7 +186,7 @@ async def add_member_form(request: Request, account: str, group: str = "") -> Re
 
 @router.post("/accounts/{account}/groups/members")
 async def add_member(request: Request, account: str) -> Response:
-    form, me = await _posted(request, account)
+    form, me = await posted_by_administrator(request, account)
     values = _stripped(form, "group", "email")
     done = await _submitted(request, account, me, "add_member", {"email": "email", "group": "email"}, **values)
     if isinstance(done, dict):
@@ -196,32 +198,32 @@ async def add_member(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/groups/members/remove")
 async def remove_member_confirmation(request: Request, account: str, group: str = "", email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, group, email)
-    return _confirm(request, view, me, f"Remove {email} from the group {group}?", "groups/members/remove",
+    view = await asked_account(request, account, group, email)
+    return confirmation(request, view, me, f"Remove {email} from the group {group}?", "groups/members/remove",
                     {"group": group, "email": email}, "Remove", "They stay a user of the account.")
 
 
 @router.post("/accounts/{account}/groups/members/remove")
 async def remove_member(request: Request, account: str) -> Response:
-    return await _submitted_hidden(request, account, "remove_member", "group", "email")
+    return await submitted_hidden(request, account, "remove_member", "group", "email")
 
 
 # Invites of pending administrators
 
 @router.post("/accounts/{account}/invites/resend")
 async def resend_invite(request: Request, account: str) -> Response:
-    return await _submitted_hidden(request, account, "resend_invite", "email")
+    return await submitted_hidden(request, account, "resend_invite", "email")
 
 
 @router.get("/accounts/{account}/invites/cancel")
 async def cancel_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, email)
-    return _confirm(request, view, me, f"Cancel the invite of {email}?", "invites/cancel",
+    view = await asked_account(request, account, email)
+    return confirmation(request, view, me, f"Cancel the invite of {email}?", "invites/cancel",
                     {"email": email}, "Cancel the invite",
                     "Its link stops working, and the grants waiting on it are cancelled.")
 
 
 @router.post("/accounts/{account}/invites/cancel")
 async def cancel_invite(request: Request, account: str) -> Response:
-    return await _submitted_hidden(request, account, "cancel_invite", "email")
+    return await submitted_hidden(request, account, "cancel_invite", "email")

@@ -1,0 +1,139 @@
+"""The console's directory of an account's users: search, state filter, pages of 50 in email order; and what an
+administrator does to a user from it (disable, enable, reset the password, remove), each a command submitted as
+the person signed in, what takes something away posted from its confirmation page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from domain.passwords import generate_temporary_password, hash_temporary_password
+from producers.web.console import administrator, command_or_errors, submit
+from producers.web.forms import text_field
+from producers.web.pages.console_forms import confirmation, posted_by_administrator, submitted_hidden, to_outcome
+from producers.web.render import message, page
+from producers.web.shown_once import keep_temporary_password
+from store.reads import accounts, directory
+
+router = APIRouter()
+PAGE_SIZE = 50
+MAX_SEARCH = 200  # characters: more than any email or name
+
+
+@dataclass(frozen=True)
+class AccountName:
+    """What the confirmation page shows of the account, read without its lists."""
+
+    number: str
+    name: str
+
+
+async def _account(request: Request, account: str, *asked: str) -> AccountName:
+    if not all(value.strip() for value in asked):
+        raise HTTPException(404)
+    name = await run_in_threadpool(accounts.account_name, request.app.state.client.engine, account)
+    if name is None:
+        raise HTTPException(404)
+    return AccountName(account, name)
+
+
+@router.get("/accounts/{account}/users")
+async def users(request: Request, account: str, search: str = "", state: str = "", after: str = "") -> Response:
+    me = await administrator(request, account)
+    base = f"/accounts/{account}/users"
+    search = search.strip()[:MAX_SEARCH]
+    if state and state not in directory.STATES:
+        return message(request, "No such state", [f"Users are {', '.join(directory.STATES)}."], status=400,
+                       link=(base, "See every user"))
+    web_client = request.app.state.client
+    now = web_client.clock.now()
+    view = await _account(request, account)
+    found = await run_in_threadpool(lambda: directory.users_page(
+        web_client.engine, account, now, search=search, state=state or None, size=PAGE_SIZE,
+        after=(after.strip().lower(),) if after.strip() else None))
+    counts = await run_in_threadpool(directory.state_counts, web_client.engine, account, now)
+    filters = {name: value for name, value in (("search", search), ("state", state)) if value}
+    links = {"next": found.next and f"{base}?{urlencode({**filters, 'after': found.next[0]})}",
+             "first": f"{base}?{urlencode(filters)}" if after else None}
+    return page(request, "users.html", title=f"Users of {view.name} ({account})", account=view, me=me,
+                users=found.items, counts=counts, search=search, state=state, links=links, base=base,
+                filtered=bool(filters), states=directory.STATES)
+
+
+def _back(account: str) -> str:
+    return f"/accounts/{account}/users"
+
+
+@router.get("/accounts/{account}/users/disable")
+async def disable_confirmation(request: Request, account: str, email: str = "") -> Response:
+    me = await administrator(request, account)
+    view = await _account(request, account, email)
+    return confirmation(request, view, me, f"Disable {email} in {view.name}?", "users/disable", {"email": email},
+                        "Disable", "They cannot sign in to this account any more and their open sessions end. "
+                        "Their groups and data stay; enable them to undo it.", back=_back(account))
+
+
+@router.post("/accounts/{account}/users/disable")
+async def disable(request: Request, account: str) -> Response:
+    return await submitted_hidden(request, account, "disable_user", "email")
+
+
+@router.post("/accounts/{account}/users/enable")
+async def enable(request: Request, account: str) -> Response:
+    return await submitted_hidden(request, account, "enable_user", "email")
+
+
+@router.get("/accounts/{account}/users/remove")
+async def remove_confirmation(request: Request, account: str, email: str = "") -> Response:
+    me = await administrator(request, account)
+    view = await _account(request, account, email)
+    return confirmation(request, view, me, f"Remove {email} from {view.name}?", "users/remove", {"email": email},
+                        "Remove from the account", "They leave every group of this account, and their pending "
+                        "grants and open invite here are cancelled. Their sign-in stays theirs.", back=_back(account))
+
+
+@router.post("/accounts/{account}/users/remove")
+async def remove(request: Request, account: str) -> Response:
+    return await submitted_hidden(request, account, "remove_user", "email")
+
+
+@router.get("/accounts/{account}/users/reset-password")
+async def reset_confirmation(request: Request, account: str, email: str = "") -> Response:
+    me = await administrator(request, account)
+    view = await _account(request, account, email)
+    return confirmation(request, view, me, f"Reset the password of {email}?", "users/reset-password",
+                        {"email": email}, "Reset", "Their password stops working and their sessions end. A "
+                        "temporary password is shown to you once, to give them (they change it at their next sign-in);"
+                        " or an activation mail (encrypted envelope) lets them set one.", back=_back(account),
+                        choices={"temporary": "Make a temporary password", "mail": "Send an activation mail"})
+
+
+@router.post("/accounts/{account}/users/reset-password")
+async def reset_password(request: Request, account: str) -> Response:
+    form, me = await posted_by_administrator(request, account)
+    email, how = text_field(form, "email").strip(), text_field(form, "how")
+    if how == "mail":
+        return await _submit(request, account, me, "reset_password", email=email, activation="mail")
+    if how != "temporary":
+        raise HTTPException(400, "how: 'temporary' or 'mail'")
+    password = generate_temporary_password()
+    password_hash = hash_temporary_password(password, request.app.state.client.master_keys().current)
+    cmd = command_or_errors(request, "reset_password", me, account, {"email": "email"}, email=email,
+                            password_hash=password_hash)
+    if isinstance(cmd, dict):
+        raise HTTPException(400, "; ".join(cmd.values()))
+    await submit(request, cmd)
+    keep_temporary_password(request, str(cmd.id), cmd.email, password, password_hash)
+    return to_outcome(account, cmd)
+
+
+async def _submit(request: Request, account: str, me: str, type_: str, **fields) -> Response:
+    cmd = command_or_errors(request, type_, me, account, {"email": "email"}, **fields)
+    if isinstance(cmd, dict):
+        raise HTTPException(400, "; ".join(cmd.values()))
+    await submit(request, cmd)
+    return to_outcome(account, cmd)
