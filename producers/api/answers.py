@@ -140,6 +140,27 @@ class OpenInviteList(Answer):
     next: NextCursor
 
 
+class AccountUser(Answer):
+    """A user of the account as its directory shows them."""
+
+    email: str = Field(description="as first typed")
+    first_name: str
+    last_name: str
+    state: str = Field(description="active, must change password, activation mail sent, locked out or disabled")
+    last_sign_in_at: datetime | None
+    added_at: datetime = Field(description="when the person became a user of this account")
+    disabled_at: datetime | None
+    groups: list[str] = Field(description="the account's groups the person is a member of, by name")
+
+
+class AccountUserList(Answer):
+    """A page of the account's users, by email (case-folded)."""
+
+    account: str
+    items: list[AccountUser]
+    next: NextCursor
+
+
 class AuditEntry(Answer):
     id: int
     at: datetime

@@ -47,9 +47,13 @@ async def submit_commands(request: Request, client: ApiClient, scope: CallerScop
     after the key is checked: a caller without one never gets its body read. Each command must be on an account
     of the key and act as its person (403 otherwise, nothing journalled). With an Idempotency-Key, a retry gets
     the first answer again (producers.services.idempotent_submission)."""
-    key = idempotency_key(request)
     payload = parsed_body(await request.body())
-    items = items_of(payload)
+    return await submit_items(request, client, scope, items_of(payload), payload)
+
+
+async def submit_items(request: Request, client: Client, scope: KeyScope, items: list, payload: object):
+    """Submit the command objects as POST /v1/commands does, with its Idempotency-Key semantics over `payload`."""
+    key = idempotency_key(request)
     if key is None:
         return await run_in_threadpool(_submit, client, items, scope)
     return answered(await run_in_threadpool(_submit_once, client, items, scope, key, fingerprint(payload)))

@@ -59,7 +59,7 @@ def test_the_schema_is_valid_openapi_and_describes_each_api_route_and_no_page(si
     validate(schema)
     api_routes = {(method, route.path_format) for router in API_ROUTERS for route in router.routes
                   for method in route.methods}
-    assert len(api_routes) == 12 and ("GET", "/v1/events") in api_routes and ("GET", "/healthz") in api_routes \
+    assert len(api_routes) == 18 and ("GET", "/v1/events") in api_routes and ("GET", "/healthz") in api_routes \
         and ("POST", "/v1/commands") in api_routes
     assert set(operations(schema)) == api_routes
     page_paths = {route.path for router in PAGE_ROUTERS for route in router.routes}
@@ -103,6 +103,12 @@ def test_each_operation_names_the_errors_it_answers_and_wants_the_bearer_token(s
               ("GET", "/v1/accounts/{account}/groups/{group}/members"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/invites"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/audit"): {"200", "401", "404", "422", "429", "503"},
+              ("GET", "/v1/accounts/{account}/users"): {"200", "401", "404", "422", "429", "503"},
+              ("GET", "/v1/accounts/{account}/users/{email}"): {"200", "401", "404", "422", "429", "503"},
+              **{(method, f"/v1/accounts/{{account}}/users/{{email}}{action}"):
+                 {"202", "400", "401", "403", "404", "408", "409", "413", "422", "429", "503"}
+                 for method, action in (("POST", "/disable"), ("POST", "/enable"), ("POST", "/reset-password"),
+                                        ("DELETE", ""))},
               ("GET", "/v1/events"): {"200", "401", "422", "429", "503"},
               ("GET", "/v1/status"): {"200", "401", "429", "503"},
               ("GET", "/healthz"): {"200", "503"}}
