@@ -25,12 +25,14 @@ ACTIONS = {
     "grant": "grant_admin", "grant_admin": "grant_admin",
     "revoke": "revoke_admin", "revoke_admin": "revoke_admin",
     "add_member": "add_member", "remove_member": "remove_member",
+    "disable_user": "disable_user", "enable_user": "enable_user", "remove_user": "remove_user",
 }
 _NEEDS = {
     "create_account": ("name", "email", "first_name", "last_name"),
     "add_user": ("email", "first_name", "last_name"),
     "grant_admin": ("email",), "revoke_admin": ("email",),
     "add_member": ("group", "email"), "remove_member": ("group", "email"),
+    "disable_user": ("email",), "enable_user": ("email",), "remove_user": ("email",),
 }
 _CREATES_USER = ("create_account", "add_user")
 _NOT_YET_HASHED = "$argon2id$not-yet-hashed"
@@ -83,7 +85,8 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     command_type = ACTIONS.get(action.lower())
     if command_type is None:
         return RowError("action", f"is {shown(action) if action else 'empty'}; expected one of "
-                                  "create_account, add_user, grant, revoke, add_member, remove_member")
+                                  "create_account, add_user, grant, revoke, add_member, remove_member, "
+                                  "disable_user, enable_user, remove_user")
     missing = [name for name in ("account", *_NEEDS[command_type]) if not cells.get(name)]
     if missing:
         return RowError(missing[0], f"is required for {action}" +

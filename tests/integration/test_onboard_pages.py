@@ -109,7 +109,7 @@ def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploa
     assert re.fullmatch(r"waiting for new0@example\.com to register \(invite valid until \d{4}-\d\d-\d\d "
                         r"\d\d:\d\d UTC\)", table[0][4]), table[0]
     assert table[4][4] == ("action: is 'promote'; expected one of create_account, add_user, grant, revoke, "
-                           "add_member, remove_member")
+                           "add_member, remove_member, disable_user, enable_user, remove_user")
     assert table[9][4] == f"{BOB} is now an administrator of account 1001."
     assert BOB in queries.admins(uploads.engine, "1001")
     with uploads.engine.connect() as conn:

@@ -21,7 +21,7 @@ from domain.states import JobState
 from producers.onboarding.job import Onboarding, job_id_for
 from producers.services.client import Client
 from store import jobs
-from store.reads import job_reports, queries
+from store.reads import directory, job_reports, queries
 from store.tables import commands
 from store.unit_of_work import SqlUnitOfWork
 from workers.apply import apply_message
@@ -283,3 +283,23 @@ def test_a_killed_producer_resumes_without_duplicates(kind, request, tmp_path):
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rows_disable_enable_and_remove_the_accounts_users(stack, client, tmp_path):
+    path = write(tmp_path / "leavers.csv",
+                 *(f"add_user,1001,,{name}@example.com,{name.title()},L,," for name in ("gus", "hana", "ivo")),
+                 "disable_user,1001,,gus@example.com,,,,",   # 5 applied
+                 "remove_user,1001,,hana@example.com,,,,",   # 6 applied
+                 "enable_user,1001,,ivo@example.com,,,,",    # 7 applied: nothing to change
+                 "disable_user,1001,,alice@example.com,,,,",  # 8 rejected: the last active administrator
+                 "remove_user,1001,,,,,,")                    # 9 invalid: no email
+    with thread_worker(create_app(stack)):
+        report = onboard(client, path)
+    assert report["counts"]["applied"] == 6 and report["counts"]["rejected"] == 1 and \
+        report["counts"]["invalid"] == 1, report["counts"]
+    errors = list(job_reports.errors(client.engine, UUID(report["id"])))
+    assert [(e["line"], e["status"], e["field"]) for e in errors] == [(8, "rejected", None), (9, "invalid", "email")]
+    assert "last active administrator" in errors[0]["reason"]
+    users = {user.email: user.state for user in directory.users_page(client.engine, "1001", SYSTEM_CLOCK.now()).items}
+    assert users == {"alice@example.com": "must change password", "gus@example.com": "disabled",
+                     "ivo@example.com": "must change password"}
