@@ -2,7 +2,7 @@
 remove, reset-password, rename), each a command the handlers authorize like any other."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -18,7 +18,7 @@ AccountOption = Annotated[str, typer.Option("--account", help="Account number.")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return client().clock.now()
 
 
 def _iso(moment: datetime | None) -> str | None:
