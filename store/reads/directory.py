@@ -53,7 +53,7 @@ def users_page(engine: Engine, account: str, now: datetime, *, search: str = "",
     if words:
         query = query.where(account_users.c.email_key.in_(_found(words)))
     if state is not None:
-        query = query.where(state_of == state, *_narrowing(state, now))
+        query = query.where(*_in_state(state, now))
     if after is not None:
         query = query.where(beyond([account_users.c.email_key], after))
     with engine.connect().execution_options(readonly=True) as conn:
@@ -84,16 +84,6 @@ def accounts_of_user(engine: Engine, email: str, now: datetime) -> dict[str, Dir
     return found
 
 
-def state_counts(engine: Engine, account: str, now: datetime) -> dict[str, int]:
-    """How many of the account's users are in each state (every state named, zeros included)."""
-    state_of = _state(now)
-    with engine.connect().execution_options(readonly=True) as conn:
-        counted = dict(conn.execute(select(state_of, func.count()).select_from(account_users)
-                                    .join(users, users.c.email_key == account_users.c.email_key)
-                                    .where(account_users.c.account == account).group_by(state_of)).all())
-    return {name: counted.get(name, 0) for name in STATES}
-
-
 def _columns(state_of: ColumnElement[str]):
     return (select(account_users.c.email_key, users.c.email, users.c.first_name, users.c.last_name,
                    state_of.label("state"), users.c.last_sign_in_at, account_users.c.added_at,
@@ -109,17 +99,22 @@ def _state(now: datetime) -> ColumnElement[str]:
                 else_=ACTIVE)
 
 
-def _narrowing(state: str, now: datetime) -> list[ColumnElement[bool]]:
-    """What a rare state implies, in terms an index finds (ix_account_users_disabled, ix_users_awaiting_activation,
-    the few locked records), so a page of them does not walk every user of the account."""
+def _in_state(state: str, now: datetime) -> list[ColumnElement[bool]]:
+    """The users in `state`, said in terms the planner can weigh (a CASE's value it cannot) and an index finds for
+    the rare states (ix_account_users_disabled, ix_users_awaiting_activation, the few locked records): a page of
+    them does not walk every user of the account, and one of a common state stops after its 50."""
     if state == DISABLED:
         return [account_users.c.disabled_at.is_not(None)]
+    locked = account_users.c.email_key.in_(select(login_failures.c.email_key)
+                                           .where(login_failures.c.locked_until > now))
+    enabled = account_users.c.disabled_at.is_(None)
     if state == LOCKED_OUT:
-        return [account_users.c.email_key.in_(select(login_failures.c.email_key)
-                                              .where(login_failures.c.locked_until > now))]
+        return [enabled, locked]
     if state == ACTIVATION_SENT:
-        return [account_users.c.email_key.in_(select(users.c.email_key).where(users.c.password_hash.is_(None)))]
-    return []
+        return [enabled, ~locked,
+                account_users.c.email_key.in_(select(users.c.email_key).where(users.c.password_hash.is_(None)))]
+    usable = [enabled, ~locked, users.c.password_hash.is_not(None)]
+    return [*usable, users.c.password_expired.is_(state == MUST_CHANGE)]
 
 
 def _found(words: str):

@@ -55,12 +55,11 @@ async def users(request: Request, account: str, search: str = "", state: str = "
     found = await run_in_threadpool(lambda: directory.users_page(
         web_client.engine, account, now, search=search, state=state or None, size=PAGE_SIZE,
         after=(after.strip().lower(),) if after.strip() else None))
-    counts = await run_in_threadpool(directory.state_counts, web_client.engine, account, now)
     filters = {name: value for name, value in (("search", search), ("state", state)) if value}
     links = {"next": found.next and f"{base}?{urlencode({**filters, 'after': found.next[0]})}",
              "first": f"{base}?{urlencode(filters)}" if after else None}
     return page(request, "users.html", title=f"Users of {view.name} ({account})", account=view, me=me,
-                users=found.items, counts=counts, search=search, state=state, links=links, base=base,
+                users=found.items, search=search, state=state, links=links, base=base,
                 filtered=bool(filters), states=directory.STATES)
 
 
