@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: import the bench package from the repository root
@@ -35,6 +34,7 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.config import VENV_BIN, BenchConfig, recreate_database  # noqa: E402
 from bench.report import RESULTS, console, machine  # noqa: E402
+from domain.clock import SYSTEM_CLOCK  # noqa: E402
 from domain.passwords import hash_password  # noqa: E402
 from producers.http_app import create_http_app  # noqa: E402
 from store.bulk_sql import insert_rows  # noqa: E402
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     config = BenchConfig(work_dir=work, database=args.database)
     recreate_database(config)
     engine = make_engine(config.database_url())
-    now = datetime.now(timezone.utc)
+    now = SYSTEM_CLOCK.now()
     started = time.perf_counter()
     seed(engine, args.users, now)
     console.print(f"seeded {args.users:,} users in account {ACCOUNT} in {time.perf_counter() - started:.0f} s")
