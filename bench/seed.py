@@ -1,4 +1,5 @@
-"""Seeds the store with COPY, not through commands: accounts, their admin groups and admins, target users."""
+"""Seeds the store with COPY, not through commands: accounts, their admin groups and admins (users of their
+accounts), target users (of no account yet)."""
 from __future__ import annotations
 
 import time
@@ -48,6 +49,9 @@ def seed(dsn: str, accounts: list[str], user_emails: Iterable[str], shared_admin
         with cur.copy("COPY memberships (account, group_key, email_key) FROM STDIN") as copy:
             for number, email in admins:
                 copy.write_row((number, Group(number, ADMIN_GROUP).key, email_key(email)))
+        with cur.copy("COPY account_users (account, email_key, added_at) FROM STDIN") as copy:
+            for number, email in admins:  # an account's administrators are its users
+                copy.write_row((number, email_key(email), now))
         with cur.copy("COPY membership_clocks (account, group_key, email_key, issued_at, command_id) "
                       "FROM STDIN") as copy:
             for number, email in admins:
