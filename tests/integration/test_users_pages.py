@@ -105,3 +105,19 @@ def test_a_confirmation_without_an_email_or_a_tampered_post_is_refused(console):
     bad = console.browser.post("/accounts/1001/users/reset-password",
                                data={"csrf_token": console.csrf("/accounts/1001/users"), "email": BOB, "how": "sms"})
     assert bad.status_code == 400
+
+
+def test_the_name_form_shows_the_names_and_names_a_missing_one(console):
+    console.sign_in(ALICE, "alice-own-password")
+    form = console.browser.get("/accounts/1001/users/rename", params={"email": BOB})
+    assert form.status_code == 200 and 'value="First"' in form.text and 'value="Last"' in form.text
+
+    empty = console.browser.post("/accounts/1001/users/rename", data={
+        "csrf_token": console.csrf("/accounts/1001/users"), "email": BOB, "first_name": "", "last_name": "Builder"})
+    assert empty.status_code == 422 and 'aria-describedby="first_name-error"' in empty.text
+
+    posted(console, "/accounts/1001/users/rename", "/accounts/1001/users", email=BOB, first_name="Bob",
+           last_name="Builder")
+    assert directory.account_user(console.engine, "1001", BOB, datetime.now(timezone.utc)).name == "Bob Builder"
+    assert console.browser.get("/accounts/1001/users/rename", params={"email": "nobody@example.com"}).status_code \
+        == 404

@@ -1,6 +1,6 @@
 """The console's directory of an account's users: search, state filter, pages of 50 in email order; and what an
-administrator does to a user from it (disable, enable, reset the password, remove), each a command submitted as
-the person signed in, what takes something away posted from its confirmation page."""
+administrator does to a user from it (disable, enable, reset the password, remove, edit the name), each a command
+submitted as the person signed in, what takes something away posted from its confirmation page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -128,6 +128,36 @@ async def reset_password(request: Request, account: str) -> Response:
     await submit(request, cmd)
     keep_temporary_password(request, str(cmd.id), cmd.email, password, password_hash)
     return to_outcome(account, cmd)
+
+
+@router.get("/accounts/{account}/users/rename")
+async def rename_form(request: Request, account: str, email: str = "") -> Response:
+    me = await administrator(request, account)
+    view = await _account(request, account, email)
+    web_client = request.app.state.client
+    user = await run_in_threadpool(directory.account_user, web_client.engine, account, email, web_client.clock.now())
+    if user is None:
+        raise HTTPException(404)
+    return _rename_page(request, view, me, user.email, {"first_name": user.first_name, "last_name": user.last_name})
+
+
+@router.post("/accounts/{account}/users/rename")
+async def rename(request: Request, account: str) -> Response:
+    form, me = await posted_by_administrator(request, account)
+    values = {name: text_field(form, name).strip() for name in ("email", "first_name", "last_name")}
+    cmd = command_or_errors(request, "rename_user", me, account,
+                            {"first_name": "first_name", "last_name": "last_name", "email": "first_name"}, **values)
+    if isinstance(cmd, dict):
+        view = await _account(request, account, values["email"])
+        return _rename_page(request, view, me, values["email"], values, cmd, 422)
+    await submit(request, cmd)
+    return to_outcome(account, cmd)
+
+
+def _rename_page(request: Request, view: AccountName, me: str, email: str, values: dict[str, str],
+                 errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    return page(request, "rename_user.html", status, title=f"Edit the name of {email}", account=view, me=me,
+                email=email, values=values, errors=errors or {})
 
 
 async def _submit(request: Request, account: str, me: str, type_: str, **fields) -> Response:
