@@ -117,7 +117,7 @@ Name = Annotated[str, Field(max_length=4 * NAME_MAX), AfterValidator(person_or_g
 GroupName = Annotated[str, Field(max_length=4 * NAME_MAX), AfterValidator(_group_name)]
 PasswordHash = Annotated[str, Field(max_length=PASSWORD_HASH_MAX), AfterValidator(_password_hash)]
 CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX), AfterValidator(_visible)]
-Source = Literal["cli", "api", "job", "web"]
+Source = Literal["cli", "api", "job", "web", "scim"]
 RetryOf = Annotated[UUID | None, AfterValidator(_set_by_the_system)]
 Activation = Literal["mail"]  # an encrypted-envelope mail with a set-your-password link
 

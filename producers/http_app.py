@@ -2,6 +2,7 @@
 (`envadmin web`: the invitee's registration and sign-in, the console, the ops dashboard and /metrics)."""
 from __future__ import annotations
 
+import secrets
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount
 
 from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
@@ -18,9 +20,10 @@ from producers.api.bearer_token import expected_token
 from producers.api.body_limits import BodyLimits
 from producers.api.docs_page import serve_docs
 from producers.api.openapi_document import OPENAPI_PATH, publish_schema
-from producers.api.paths import is_api_path
+from producers.api.paths import SCIM, is_api_path
 from producers.api.refusals import answer_refusals, every_method_allowed
 from producers.api.routers import API_ROUTERS
+from producers.scim.tenant_app import ScimTenants
 from producers.services.client import Client
 from producers.services.proxies import believe_trusted_proxies
 from producers.web import access_log, prometheus, sessions
@@ -90,6 +93,8 @@ def create_http_app(settings: Settings | None = None, *, pages: bool, token: str
                        read_timeout=settings.api_read_timeout_seconds, larger=larger)
     for router in API_ROUTERS:
         app.include_router(router)
+    app.router.routes.append(Mount(f"{SCIM}/v2/accounts/{{account}}",
+                                   app=ScimTenants(client, api_token, secrets.token_urlsafe(32))))
     answer_refusals(app)
     publish_schema(app)
     serve_docs(app)

@@ -99,9 +99,15 @@ account_users = Table(
     Column("email_key", String(254), primary_key=True),
     Column("added_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
+    # The identity provider's own id and user name of the person, as SCIM's externalId and userName give them
+    # (producers/scim); user_name is kept only where it is not the email
+    Column("external_id", String(255)),
+    Column("user_name", String(254)),
     ForeignKeyConstraint(["account"], ["accounts.number"], ondelete="CASCADE"),
     ForeignKeyConstraint(["email_key"], ["users.email_key"]),
     Index("ix_account_users_email_key", "email_key"),
+    Index("ix_account_users_account_external_id", "account", "external_id"),
+    Index("ix_account_users_account_user_name", "account", "user_name"),
     # The directory's disabled users, a few of the account's
     Index("ix_account_users_disabled", "account", "email_key", postgresql_where=text("disabled_at IS NOT NULL"),
           sqlite_where=text("disabled_at IS NOT NULL")),

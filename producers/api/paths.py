@@ -9,6 +9,9 @@ V1 = "/v1"
 HEALTH_PATH = "/healthz"
 
 
+SCIM = "/scim"  # each account's SCIM tenant, /scim/v2/accounts/{account}/ (producers.scim)
+
+
 def is_api_path(path: str) -> bool:
-    """The API's paths: /v1, /v1/… and /healthz; every other path is a page's, or nothing."""
-    return path == HEALTH_PATH or path == V1 or path.startswith(V1 + "/")
+    """The API's paths: /v1, /v1/…, SCIM's /scim/… and /healthz; every other path is a page's, or nothing."""
+    return path == HEALTH_PATH or path == V1 or path.startswith(V1 + "/") or path.startswith(SCIM + "/")

@@ -34,6 +34,8 @@ class DirectoryUser:
     added_at: datetime
     disabled_at: datetime | None
     groups: list[str]
+    external_id: str | None = None  # the identity provider's id of the person (SCIM's externalId)
+    user_name: str | None = None  # the identity provider's user name of the person where it is not the email
 
     @property
     def name(self) -> str:
@@ -70,6 +72,16 @@ def account_user(engine: Engine, account: str, email: str, now: datetime) -> Dir
         return _with_groups(conn, account, [row])[0] if row is not None else None
 
 
+def by_provider_id(engine: Engine, account: str, now: datetime, *, external_id: str | None = None,
+                   user_name: str | None = None) -> DirectoryUser | None:
+    """The user of the account its identity provider knows by this external id or user name; None if none."""
+    column, value = (account_users.c.external_id, external_id) if external_id is not None else \
+        (account_users.c.user_name, user_name)
+    with engine.connect().execution_options(readonly=True) as conn:
+        row = conn.execute(_columns(_state(now)).where(account_users.c.account == account, column == value)).first()
+        return _with_groups(conn, account, [row])[0] if row is not None else None
+
+
 def accounts_of_user(engine: Engine, email: str, now: datetime) -> dict[str, DirectoryUser]:
     """The person as each account they are a user of sees them, by account number."""
     key = email_key(email)
@@ -87,7 +99,7 @@ def accounts_of_user(engine: Engine, email: str, now: datetime) -> dict[str, Dir
 def _columns(state_of: ColumnElement[str]):
     return (select(account_users.c.email_key, users.c.email, users.c.first_name, users.c.last_name,
                    state_of.label("state"), users.c.last_sign_in_at, account_users.c.added_at,
-                   account_users.c.disabled_at)
+                   account_users.c.disabled_at, account_users.c.external_id, account_users.c.user_name)
             .join(users, users.c.email_key == account_users.c.email_key))
 
 
@@ -149,5 +161,6 @@ def _with_groups(conn: Connection, account: str, rows) -> list[DirectoryUser]:
                 .order_by(groups.c.name)):
             names[key].append(name)
     return [DirectoryUser(row.email, row.email_key, row.first_name, row.last_name, row.state, row.last_sign_in_at,
-                          row.added_at, row.disabled_at, names[row.email_key]) for row in rows]
+                          row.added_at, row.disabled_at, names[row.email_key], row.external_id,
+                          row.user_name) for row in rows]
 

@@ -1,0 +1,1 @@
+"""SCIM 2.0 for identity providers: each account a tenant (producers.scim.tenant_app)."""

@@ -1,0 +1,233 @@
+"""An account's users as SCIM User resources (RFC 7643 §4.1), over the store, for scim2-server.
+
+Reads come from the account's directory (store.reads.directory). Writes are commands, issued by the key's person
+with source `scim` and journalled like every producer's, so the handlers authorize and audit them as any other:
+a create is an `add_user` (an activation mail unless the provider sends a password), `active: false` a
+`disable_user`, a change of name a `rename_user`, a delete a `remove_user`. SCIM answers with the resource as
+it stands once applied, so a write waits for its commands' outcome; a refusal is answered as a SCIM error.
+
+A user's id is their email key (the email in normal form), which does not change. A provider's userName that is
+not an email (an Entra user principal name, an id) is kept beside it, and the email is then the primary one of
+`emails`; the externalId is kept too (store.provider_ids).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from scim2_models import (
+    MutabilityException,
+    NotFoundException,
+    PreconditionFailedException,
+    SCIMException,
+    SearchRequest,
+    UniquenessException,
+    User,
+)
+from scim2_models.path import CompareOperator, Comparison
+from scim2_server.storage import SearchPage
+
+from domain.model import email_key
+from domain.passwords import hash_password
+from domain.validation import describe
+from producers.scim.tenant_context import Tenant, current_tenant
+from producers.services.client import Client, new_command
+from store.provider_ids import link_provider_ids
+from store.reads import directory, queries
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+APPLY_SECONDS = 30  # how long a write waits for a worker to apply its commands
+READ_BATCH = 500  # users read at once when a search walks the directory
+
+
+class NotApplied(SCIMException):
+    status = 503
+    scim_type = None
+
+
+class Refused(SCIMException):
+    """A rule of the account refused the change (the handler's reason is the detail)."""
+
+    status = 409
+    scim_type = None
+
+
+@dataclass
+class UserStore:
+    """The sync side of the SCIM storage of users: every method runs in a worker thread of the app. `model`: the
+    provider's User model (with the extensions its schemas publish), which every resource given back is of."""
+
+    client: Client
+    model: type[User]
+
+    # -- reads ----------------------------------------------------------------------------------
+    def get(self, resource_id: str) -> User:
+        tenant = current_tenant()
+        found = directory.account_user(self.client.engine, tenant.account, resource_id, self.client.clock.now())
+        if found is None:
+            raise NotFoundException(detail=f"no user {resource_id} in account {tenant.account}")
+        return as_resource(self.model, found)
+
+    def search(self, search_request: SearchRequest[Any]) -> SearchPage:
+        tenant = current_tenant()
+        now = self.client.clock.now()
+        looked_up = _equality(search_request)
+        if looked_up is not None:
+            attribute, value = looked_up
+            found = self._by_user_name(tenant.account, value, now) if attribute == "username" else \
+                directory.by_provider_id(self.client.engine, tenant.account, now, external_id=value)
+            candidates = [as_resource(self.model, found)] if found is not None else []
+        else:
+            candidates = [as_resource(self.model, user) for user in self._every_user(tenant.account, now)]
+        scim_filter = search_request.filter
+        matching = [user for user in candidates if scim_filter is None or scim_filter.match(user)]
+        if search_request.sort_by is not None:
+            descending = search_request.sort_order == SearchRequest.SortOrder.descending
+            matching.sort(key=lambda user: (search_request.sort_value(user) is None,
+                                            search_request.sort_value(user) or "", user.id), reverse=descending)
+        start = search_request.start_index_0 or 0
+        stop = None if search_request.count is None else start + search_request.count
+        return SearchPage(len(matching), matching[start:stop])
+
+    def _by_user_name(self, account: str, user_name: str, now) -> directory.DirectoryUser | None:
+        kept = directory.by_provider_id(self.client.engine, account, now, user_name=user_name)
+        if kept is not None or "@" not in user_name:
+            return kept
+        found = directory.account_user(self.client.engine, account, user_name, now)
+        return found if found is not None and found.user_name is None else None
+
+    def _every_user(self, account: str, now):
+        after = None
+        while True:
+            page = directory.users_page(self.client.engine, account, now, after=after, size=READ_BATCH)
+            yield from page.items
+            if page.next is None:
+                return
+            after = page.next
+
+    # -- writes ---------------------------------------------------------------------------------
+    def create(self, resource: User) -> User:
+        tenant = current_tenant()
+        email = _email_of(resource)
+        user_name = _kept_user_name(resource.user_name, email)
+        if user_name is not None and self._by_user_name(tenant.account, user_name, self.client.clock.now()):
+            raise UniquenessException(detail=f"userName {user_name} is taken in account {tenant.account}")
+        first, last = _names(resource)
+        how = {"password_hash": hash_password(resource.password), "password_expired": False} \
+            if resource.password else {"activation": "mail"}
+        commands = [self._command(tenant, "add_user", email=email, first_name=first, last_name=last, **how)]
+        if resource.active is False:
+            commands.append(self._command(tenant, "disable_user", email=email))
+        self._apply(tenant, commands, exists_is_conflict=True)
+        if resource.external_id is not None or user_name is not None:
+            link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name)
+        return self.get(email_key(email))
+
+    def update(self, resource: User, expected_version: str | None) -> User:
+        tenant = current_tenant()
+        stored = self.get(resource.id or "")
+        if expected_version is not None and stored.meta.version != expected_version:
+            raise PreconditionFailedException(detail=f"the user is at version {stored.meta.version}")
+        email = stored.emails[0].value
+        if resource.user_name is not None and "@" in resource.user_name and resource.user_name.casefold() != \
+                stored.user_name.casefold() and email_key(resource.user_name) != stored.id:
+            raise MutabilityException(detail="the email of a user cannot change; create another user instead")
+        user_name = _kept_user_name(resource.user_name or stored.user_name, email)
+        commands = []
+        first, last = _names(resource, stored)
+        if (first, last) != (stored.name.given_name, stored.name.family_name):
+            commands.append(self._command(tenant, "rename_user", email=email, first_name=first, last_name=last))
+        active = stored.active if resource.active is None else resource.active
+        if active != stored.active:
+            commands.append(self._command(tenant, "enable_user" if active else "disable_user", email=email))
+        if commands:
+            self._apply(tenant, commands)
+        if (resource.external_id, user_name) != (stored.external_id, _kept_user_name(stored.user_name, email)):
+            link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name)
+        return self.get(stored.id)
+
+    def delete(self, resource_id: str, expected_version: str | None) -> None:
+        tenant = current_tenant()
+        stored = self.get(resource_id)
+        if expected_version is not None and stored.meta.version != expected_version:
+            raise PreconditionFailedException(detail=f"the user is at version {stored.meta.version}")
+        self._apply(tenant, [self._command(tenant, "remove_user", email=stored.emails[0].value)])
+
+    def _command(self, tenant: Tenant, type_: str, **fields):
+        try:
+            return new_command(type_, actor=tenant.actor, source="scim", account=tenant.account,
+                               clock=self.client.clock, **fields)
+        except ValidationError as error:
+            raise SCIMException(detail=describe(error)) from None
+
+    def _apply(self, tenant: Tenant, commands: list, exists_is_conflict: bool = False) -> None:
+        """Submit the commands as the key's, and wait until a worker has applied them; the first refusal raised."""
+        receipt = self.client.submit(commands, api_key_id=tenant.key_id)
+        self.client.wait(receipt.ids, timeout=APPLY_SECONDS)
+        for command_id in receipt.ids:
+            shown = queries.command_status(self.client.engine, command_id)
+            if shown["status"] == "queued":
+                raise NotApplied(detail=f"command {command_id} is queued: no worker applied it within "
+                                        f"{APPLY_SECONDS} s; it will be applied, read the user again later")
+            if shown["status"] in ("rejected", "failed"):
+                reason = shown["reason"] or shown["status"]
+                if exists_is_conflict and reason.endswith("already exists"):
+                    raise UniquenessException(detail=reason)
+                raise Refused(detail=reason)
+
+
+def as_resource(model: type[User], user: directory.DirectoryUser) -> User:
+    return model.model_validate({
+        "schemas": [USER_SCHEMA], "id": user.email_key, "userName": user.user_name or user.email,
+        "externalId": user.external_id,
+        "name": {"givenName": user.first_name, "familyName": user.last_name},
+        "active": user.state != directory.DISABLED,
+        "emails": [{"value": user.email, "type": "work", "primary": True}],
+        "meta": {"resourceType": "User", "created": user.added_at.isoformat(),
+                 "lastModified": (user.disabled_at or user.added_at).isoformat(), "version": _version(user)}})
+
+
+def _version(user: directory.DirectoryUser) -> str:
+    seen = "\x1f".join(str(part) for part in (user.email, user.first_name, user.last_name,
+                                              user.state == directory.DISABLED, user.external_id))
+    return f'W/"{hashlib.sha256(seen.encode()).hexdigest()[:16]}"'
+
+
+def _email_of(resource: User) -> str:
+    """The person's email: userName when it is one (Okta's, most often), else the primary (or first) of emails."""
+    if resource.user_name and "@" in resource.user_name:
+        return resource.user_name
+    emails = sorted(resource.emails or [], key=lambda email: getattr(email, "primary", None) is not True)
+    if emails and emails[0].value:
+        return emails[0].value
+    raise SCIMException(detail="userName is not an email and no emails[].value gives one: a user is known by email")
+
+
+def _kept_user_name(user_name: str | None, email: str) -> str | None:
+    """The provider's userName where it is not the email (the one that is needs no keeping)."""
+    return None if user_name is None or user_name.casefold() == email.casefold() else user_name
+
+
+def _names(resource: User, stored: User | None = None) -> tuple[str, str]:
+    """First and last name (the schema requires them; a PATCH that leaves them out keeps the stored ones)."""
+    given = resource.name.given_name if resource.name else None
+    family = resource.name.family_name if resource.name else None
+    if stored is not None:
+        given, family = given or stored.name.given_name, family or stored.name.family_name
+    if not given or not family:
+        raise SCIMException(detail="name.givenName and name.familyName are required")
+    return given, family
+
+
+def _equality(search_request: SearchRequest[Any]) -> tuple[str, str] | None:
+    """("username" or "externalid", value) for a filter `userName eq "…"` or `externalId eq "…"`, which an index
+    finds; None for any other filter, which is evaluated on every user of the account."""
+    scim_filter = search_request.filter
+    node = scim_filter.ast if scim_filter is not None else None
+    if not isinstance(node, Comparison) or node.op != CompareOperator.eq or not isinstance(node.value, str):
+        return None
+    attribute = str(node.attr_path).rsplit(":", 1)[-1].lower()
+    return (attribute, node.value) if attribute in ("username", "externalid") else None
+

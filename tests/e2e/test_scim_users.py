@@ -1,0 +1,82 @@
+"""The account's SCIM tenant for Users (/scim/v2/accounts/{n}/), on the real stacks with a real worker, with an
+API key of that account: what an identity provider does to its users, and what it may not."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from store.reads import directory, queries
+from store.reads.audit_trail import AuditFilter, audit_page
+from workers.celery_app import create_app
+
+from ..support.running_workers import thread_worker
+from .api_calls import ALICE
+from .test_api_keys import bearer, new_key, two_accounts
+
+TENANT = "/scim/v2/accounts/1001"
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def person(email: str, given: str = "Gina", family: str = "Roussel", **more) -> dict:
+    """A user as Okta sends one."""
+    return {"schemas": [USER], "userName": email, "name": {"givenName": given, "familyName": family},
+            "emails": [{"primary": True, "value": email, "type": "work"}], "active": True, **more}
+
+
+def test_an_identity_provider_creates_finds_deactivates_renames_and_deletes_users(api, stack):
+    with thread_worker(create_app(stack)):
+        two_accounts(api)
+        okta = bearer(new_key(api, "okta", accounts=["1001"], by=ALICE, lifetime=timedelta(days=1)))
+
+        config = api.get(f"{TENANT}/ServiceProviderConfig")
+        assert config.status_code == 200 and config.json()["patch"]["supported"] is True
+        created = api.post(f"{TENANT}/Users", json=person("gina@example.com", externalId="00u1"), headers=okta)
+        assert created.status_code == 201, created.text
+        gina = created.json()
+        assert (gina["userName"], gina["active"], gina["externalId"]) == ("gina@example.com", True, "00u1")
+        assert gina["meta"]["location"] == f"http://testserver{TENANT}/Users/{gina['id']}"
+        engine = api.app.state.client.engine
+        now = api.app.state.client.clock.now()
+        assert directory.account_user(engine, "1001", "gina@example.com", now).state == "activation mail sent"
+
+        again = api.post(f"{TENANT}/Users", json=person("Gina@Example.com"), headers=okta)
+        assert again.status_code == 409 and again.json()["scimType"] == "uniqueness", again.text
+        for query in ('userName eq "gina@example.com"', 'externalId eq "00u1"'):
+            found = api.get(f"{TENANT}/Users", params={"filter": query}, headers=okta).json()
+            assert found["totalResults"] == 1 and found["Resources"][0]["id"] == gina["id"], query
+        assert api.get(f"{TENANT}/Users", params={"filter": 'userName eq "nobody@example.com"'},
+                       headers=okta).json()["totalResults"] == 0
+
+        okta_deactivates = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]}
+        patched = api.patch(f"{TENANT}/Users/{gina['id']}", json=okta_deactivates, headers=okta)
+        assert patched.status_code in (200, 204), patched.text
+        assert directory.account_user(engine, "1001", "gina@example.com", now).state == "disabled"
+        entra_activates = {"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "active", "value": "True"}]}
+        assert api.patch(f"{TENANT}/Users/{gina['id']}", json=entra_activates, headers=okta).status_code in (200, 204)
+        assert directory.account_user(engine, "1001", "gina@example.com", now).state != "disabled"
+
+        replaced = api.put(f"{TENANT}/Users/{gina['id']}", json=person("gina@example.com", "Gina", "Martin"),
+                           headers=okta)
+        assert replaced.status_code == 200 and replaced.json()["name"]["familyName"] == "Martin", replaced.text
+        moved = api.put(f"{TENANT}/Users/{gina['id']}", json=person("other@example.com"), headers=okta)
+        assert moved.status_code == 400 and moved.json()["scimType"] == "mutability", moved.text
+
+        assert api.delete(f"{TENANT}/Users/{gina['id']}", headers=okta).status_code == 204
+        assert api.get(f"{TENANT}/Users/{gina['id']}", headers=okta).status_code == 404
+        alice = api.get(f"{TENANT}/Users", params={"filter": f'userName eq "{ALICE}"'}, headers=okta).json()
+        last = api.delete(f"{TENANT}/Users/{alice['Resources'][0]['id']}", headers=okta)
+        assert last.status_code == 409 and "last administrator" in last.json()["detail"], last.text
+
+        entries = audit_page(engine, "1001", AuditFilter(action="user.disabled")).entries
+        assert [(entry.source, entry.api_key) for entry in entries] == [("scim", "okta")]
+        assert queries.admins(engine, "1001") == [ALICE]
+
+
+def test_a_request_without_a_key_or_for_another_account_is_refused_as_scim_errors(api, stack):
+    with thread_worker(create_app(stack)):
+        two_accounts(api)
+        okta = bearer(new_key(api, "okta-1001", accounts=["1001"], by=ALICE, lifetime=timedelta(days=1)))
+        missing = api.get(f"{TENANT}/Users", headers={"Authorization": ""})
+        assert missing.status_code == 401 and missing.headers["content-type"] == "application/scim+json"
+        assert api.get("/scim/v2/accounts/1002/Users", headers=okta).status_code == 404
+        assert api.get("/scim/v2/accounts/9999/Users", headers=okta).status_code == 404
