@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.master_keys import MasterKeys
 from domain.passwords import verify_password
 
-from .cli_runs import assert_usage_error
+from .cli_runs import assert_usage_error, one_json_object
 from .test_cli import password_hash
 
 ALICE = "alice@example.com"
@@ -21,21 +21,24 @@ def test_the_directory_lists_searches_and_filters_the_accounts_users(e2e):
     add(e2e, "bob@example.com", "3301", "Bob", "Builder")
     add(e2e, "carol@example.com", "3301", "Carol", "Martin")
 
-    listed = e2e.cli_json("user", "list", "--account", "3301")
+    listed, mart, bob, first, rest, text = e2e.cli_many([  # independent reads, side by side
+        (["user", "list", "--account", "3301", "--json"], None),
+        (["user", "list", "--account", "3301", "--search", "MART", "--json"], None),
+        (["user", "list", "--account", "3301", "--search", "bob b", "--json"], None),
+        (["user", "list", "--account", "3301", "--limit", "2", "--json"], None),
+        (["user", "list", "--account", "3301", "--limit", "2", "--after", "bob@example.com", "--json"], None),
+        (["user", "list", "--account", "3301", "--search", "car"], None)])
+    listed = one_json_object(listed, expect=0)
     assert [user["email"] for user in listed["users"]] == [ALICE, "bob@example.com", "carol@example.com"]
     assert listed["users"][0]["groups"] == ["Account Administrators"] and listed["next"] is None
     assert listed["users"][1]["state"] == "must change password"
-    assert [u["email"] for u in e2e.cli_json("user", "list", "--account", "3301", "--search", "MART")["users"]] == \
-        ["carol@example.com"]
-    assert [u["email"] for u in e2e.cli_json("user", "list", "--account", "3301", "--search", "bob b")["users"]] == \
-        ["bob@example.com"]
+    assert [u["email"] for u in one_json_object(mart, expect=0)["users"]] == ["carol@example.com"]
+    assert [u["email"] for u in one_json_object(bob, expect=0)["users"]] == ["bob@example.com"]
 
-    first = e2e.cli_json("user", "list", "--account", "3301", "--limit", "2")
-    assert len(first["users"]) == 2 and first["next"] == "bob@example.com"
-    rest = e2e.cli_json("user", "list", "--account", "3301", "--limit", "2", "--after", first["next"])
+    first, rest = one_json_object(first, expect=0), one_json_object(rest, expect=0)
+    assert len(first["users"]) == 2 and first["next"] == "bob@example.com"  # the page after it is `rest`
     assert [u["email"] for u in rest["users"]] == ["carol@example.com"] and rest["next"] is None
 
-    text = e2e.cli("user", "list", "--account", "3301", "--search", "car")
     assert text.returncode == 0 and "carol@example.com  Carol Martin  must change password  never signed in" in \
         text.stdout
 
@@ -78,9 +81,12 @@ def test_a_reset_password_is_shown_once_and_is_the_users_new_temporary_password(
 
 def test_bad_input_is_named_without_a_traceback(e2e):
     e2e.open_account("3304", ALICE)
-    assert_usage_error(e2e.cli("user", "list", "--account", "3304", "--state", "asleep"), "--state")
-    assert_usage_error(e2e.cli("user", "list", "--account", "3304", "--limit", "0"), "--limit")
-    assert_usage_error(e2e.cli("user", "reset-password", "x@example.com", "--account", "3304", "--by", ALICE,
-                               "--activation", "sms"), "--activation")
-    missing = e2e.cli("user", "list", "--account", "9999")
+    state, limit, activation, missing = e2e.cli_many([
+        (["user", "list", "--account", "3304", "--state", "asleep"], None),
+        (["user", "list", "--account", "3304", "--limit", "0"], None),
+        (["user", "reset-password", "x@example.com", "--account", "3304", "--by", ALICE, "--activation", "sms"], None),
+        (["user", "list", "--account", "9999"], None)])
+    assert_usage_error(state, "--state")
+    assert_usage_error(limit, "--limit")
+    assert_usage_error(activation, "--activation")
     assert missing.returncode == 1 and "account 9999 does not exist" in missing.stderr
