@@ -294,7 +294,7 @@ def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: MembershipRepository, grou
         raise Refused(f"{shown} is the last administrator of account {cmd.account}; "
                       "grant another administrator first")
     if group.is_builtin and not repo.is_disabled(cmd.account, key) and \
-            repo.count_members(cmd.account, group.key) - repo.count_disabled_members(cmd.account, group.key) <= 1:
+            active_administrators(cmd.account, repo) <= 1:
         raise Refused(f"{shown} is the last active administrator of account {cmd.account}; "
                       "grant another administrator (or enable a disabled one) first")
     repo.remove_member(cmd.account, group.key, key)
@@ -302,6 +302,11 @@ def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: MembershipRepository, grou
     event = ev.AdminRevoked if group.is_builtin else ev.MemberRemoved
     extra = {} if group.is_builtin else {"group": group.name}
     return Outcome(f"{shown} is no longer {role}.", [event(cmd.account, shown, **extra)])
+
+
+def active_administrators(account: str, repo: MembershipRepository) -> int:
+    """The account's administrators it has not disabled."""
+    return repo.count_members(account, ADMIN_GROUP_KEY) - repo.count_disabled_members(account, ADMIN_GROUP_KEY)
 
 
 def _role(group: Group, account: str) -> str:

@@ -15,7 +15,7 @@ from domain import activation
 from domain import commands as c
 from domain import events as ev
 from domain.errors import Refused
-from domain.handlers import Outcome, authorize, handles
+from domain.handlers import Outcome, active_administrators, authorize, handles
 from domain.model import ADMIN_GROUP_KEY, User, email_key
 from domain.ports import Repository
 from domain.states import GrantStatus, InviteStatus
@@ -119,8 +119,6 @@ def _only_this_accounts_user(cmd: c.Command, repo: Repository, what: str) -> Use
 def _keep_an_active_administrator(cmd: c.Command, repo: Repository, user: User, done: str) -> None:
     if not repo.is_member(cmd.account, ADMIN_GROUP_KEY, user.key) or repo.is_disabled(cmd.account, user.key):
         return
-    active = repo.count_members(cmd.account, ADMIN_GROUP_KEY) - repo.count_disabled_members(cmd.account,
-                                                                                          ADMIN_GROUP_KEY)
-    if active <= 1:
+    if active_administrators(cmd.account, repo) <= 1:
         raise Refused(f"{user.email} is the last active administrator of account {cmd.account} and cannot be "
                       f"{done}; grant another administrator first")

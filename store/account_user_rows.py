@@ -12,6 +12,16 @@ from store.session_rows import end_sessions
 from store.tables import account_users, groups, memberships, users
 
 
+def disabled_members(conn: Connection, account: str, group_key: str) -> int:
+    """How many members of the account's group it disabled, as stored."""
+    return conn.execute(
+        select(func.count()).select_from(memberships)
+        .join(account_users, (account_users.c.account == memberships.c.account)
+              & (account_users.c.email_key == memberships.c.email_key))
+        .where(memberships.c.account == account, memberships.c.group_key == group_key,
+               account_users.c.disabled_at.is_not(None))).scalar_one()
+
+
 class AccountUserRows:
     """The AccountUsers and AccountUserChanges ports of the row repository."""
 
@@ -32,12 +42,7 @@ class AccountUserRows:
             account_users.c.disabled_at.is_not(None))).first() is not None
 
     def count_disabled_members(self, account: str, group_key: str) -> int:
-        return self.conn.execute(
-            select(func.count()).select_from(memberships)
-            .join(account_users, (account_users.c.account == memberships.c.account)
-                  & (account_users.c.email_key == memberships.c.email_key))
-            .where(memberships.c.account == account, memberships.c.group_key == group_key,
-                   account_users.c.disabled_at.is_not(None))).scalar_one()
+        return disabled_members(self.conn, account, group_key)
 
     def set_disabled(self, account: str, email_key: str, disabled_at: datetime | None) -> None:
         self.conn.execute(update(account_users).where(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
+from store.account_user_rows import disabled_members
 from store.bulk_sql import among, insert_rows
-from store.tables import account_users, memberships
+from store.tables import account_users
 
 Key = tuple[str, str, str]  # account, group key, email key
 
@@ -60,12 +61,7 @@ class ChunkAccountUsers:
     def count_disabled_members(self, account: str, group: str) -> int:
         # A chunk disables no one (disable_user is applied one by one): only its membership changes move the count.
         if (account, group) not in self._disabled_counts:
-            self._disabled_counts[(account, group)] = self.conn.execute(
-                select(func.count()).select_from(memberships)
-                .join(account_users, (account_users.c.account == memberships.c.account)
-                      & (account_users.c.email_key == memberships.c.email_key))
-                .where(memberships.c.account == account, memberships.c.group_key == group,
-                       account_users.c.disabled_at.is_not(None))).scalar_one()
+            self._disabled_counts[(account, group)] = disabled_members(self.conn, account, group)
         changed = sum((1 if member else -1) for (a, g, k), member in self._members.items()
                       if (a, g) == (account, group) and member != self._was_member.get((a, g, k), False)
                       and self.is_disabled(a, k))
