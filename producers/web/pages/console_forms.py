@@ -3,6 +3,8 @@ groups, add and remove members, resend and cancel invites. Each submits one comm
 sends them to its outcome page; what is destroyed is only posted from its confirmation page."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -21,15 +23,22 @@ from store.reads import accounts
 router = APIRouter()
 
 
-async def asked_account(request: Request, account: str, *asked: str):
-    """The account's page view; 404 for a confirmation or form page that does not say what it is about."""
+@dataclass(frozen=True)
+class AccountName:
+    """What a confirmation or form page shows of the account: read without its lists."""
+
+    number: str
+    name: str
+
+
+async def asked_account(request: Request, account: str, *asked: str) -> AccountName:
+    """The account's number and name; 404 for a confirmation or form page that does not say what it is about."""
     if not all(value.strip() for value in asked):
         raise HTTPException(404)
-    web_client = request.app.state.client
-    view = await run_in_threadpool(accounts.account_view, web_client.engine, account, web_client.clock.now())
-    if view is None:
+    name = await run_in_threadpool(accounts.account_name, request.app.state.client.engine, account)
+    if name is None:
         raise HTTPException(404)
-    return view
+    return AccountName(account, name)
 
 
 def to_outcome(account: str, cmd: Command) -> Response:

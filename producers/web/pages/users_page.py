@@ -3,7 +3,6 @@ administrator does to a user from it (disable, enable, reset the password, remov
 submitted as the person signed in, what takes something away posted from its confirmation page."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -14,31 +13,21 @@ from starlette.responses import Response
 from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import text_field
-from producers.web.pages.console_forms import confirmation, posted_by_administrator, submitted_hidden, to_outcome
+from producers.web.pages.console_forms import (
+    AccountName,
+    asked_account,
+    confirmation,
+    posted_by_administrator,
+    submitted_hidden,
+    to_outcome,
+)
 from producers.web.render import message, page
 from producers.web.shown_once import keep_temporary_password
-from store.reads import accounts, directory
+from store.reads import directory
 
 router = APIRouter()
 PAGE_SIZE = 50
 MAX_SEARCH = 200  # characters: more than any email or name
-
-
-@dataclass(frozen=True)
-class AccountName:
-    """What the confirmation page shows of the account, read without its lists."""
-
-    number: str
-    name: str
-
-
-async def _account(request: Request, account: str, *asked: str) -> AccountName:
-    if not all(value.strip() for value in asked):
-        raise HTTPException(404)
-    name = await run_in_threadpool(accounts.account_name, request.app.state.client.engine, account)
-    if name is None:
-        raise HTTPException(404)
-    return AccountName(account, name)
 
 
 @router.get("/accounts/{account}/users")
@@ -51,7 +40,7 @@ async def users(request: Request, account: str, search: str = "", state: str = "
                        link=(base, "See every user"))
     web_client = request.app.state.client
     now = web_client.clock.now()
-    view = await _account(request, account)
+    view = await asked_account(request, account)
     found = await run_in_threadpool(lambda: directory.users_page(
         web_client.engine, account, now, search=search, state=state or None, size=PAGE_SIZE,
         after=(after.strip().lower(),) if after.strip() else None))
@@ -70,7 +59,7 @@ def _back(account: str) -> str:
 @router.get("/accounts/{account}/users/disable")
 async def disable_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, email)
+    view = await asked_account(request, account, email)
     return confirmation(request, view, me, f"Disable {email} in {view.name}?", "users/disable", {"email": email},
                         "Disable", "They cannot sign in to this account any more and their open sessions end. "
                         "Their groups and data stay; enable them to undo it.", back=_back(account))
@@ -89,7 +78,7 @@ async def enable(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/users/remove")
 async def remove_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, email)
+    view = await asked_account(request, account, email)
     return confirmation(request, view, me, f"Remove {email} from {view.name}?", "users/remove", {"email": email},
                         "Remove from the account", "They leave every group of this account, and their pending "
                         "grants and open invite here are cancelled. Their sign-in stays theirs.", back=_back(account))
@@ -103,7 +92,7 @@ async def remove(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/users/reset-password")
 async def reset_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, email)
+    view = await asked_account(request, account, email)
     return confirmation(request, view, me, f"Reset the password of {email}?", "users/reset-password",
                         {"email": email}, "Reset", "Their password stops working and their sessions end. A "
                         "temporary password is shown to you once, to give them (they change it at their next sign-in);"
@@ -133,7 +122,7 @@ async def reset_password(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/users/rename")
 async def rename_form(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
-    view = await _account(request, account, email)
+    view = await asked_account(request, account, email)
     web_client = request.app.state.client
     user = await run_in_threadpool(directory.account_user, web_client.engine, account, email, web_client.clock.now())
     if user is None:
@@ -148,7 +137,7 @@ async def rename(request: Request, account: str) -> Response:
     cmd = command_or_errors(request, "rename_user", me, account,
                             {"first_name": "first_name", "last_name": "last_name", "email": "first_name"}, **values)
     if isinstance(cmd, dict):
-        view = await _account(request, account, values["email"])
+        view = await asked_account(request, account, values["email"])
         return _rename_page(request, view, me, values["email"], values, cmd, 422)
     await submit(request, cmd)
     return to_outcome(account, cmd)
