@@ -36,12 +36,6 @@ EmailInPath = Annotated[str, Path(description="the user's email, in any letter c
 ACTION = {202: {"model": Accepted, "headers": REPLAYED_HEADER}, **AUTHENTICATED, **SUBMISSION, **NO_SUCH_ACCOUNT}
 
 
-def _shown(user: directory.DirectoryUser) -> dict:
-    return {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "state": user.state,
-            "last_sign_in_at": user.last_sign_in_at, "added_at": user.added_at, "disabled_at": user.disabled_at,
-            "groups": user.groups}
-
-
 @router.get("/accounts/{account}/users", summary="An account's users", responses={200: {"model": AccountUserList},
                                                                                    **LISTED})
 def list_users(account: AccountInPath, client: ApiClient, scope: CallerScope,
@@ -52,7 +46,7 @@ def list_users(account: AccountInPath, client: ApiClient, scope: CallerScope,
     account = existing_account(account, client, scope)
     found = directory.users_page(client.engine, account, client.clock.now(), search=search, state=state,
                                  after=page.after, size=page.size)
-    return {"account": account, "items": [_shown(user) for user in found.items], "next": USERS.cursor(found.next)}
+    return {"account": account, "items": [user.shown() for user in found.items], "next": USERS.cursor(found.next)}
 
 
 @router.get("/accounts/{account}/users/{email}", summary="One user of an account",
@@ -62,7 +56,7 @@ def show_user(account: AccountInPath, email: EmailInPath, client: ApiClient, sco
     found = directory.account_user(client.engine, account, email, client.clock.now())
     if found is None:
         raise refused(404, f"{email} is not a user of account {account}")
-    return _shown(found)
+    return found.shown()
 
 
 async def _act(request: Request, client, scope, account: str, item: dict):

@@ -26,9 +26,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _shown(user: directory.DirectoryUser) -> dict:
-    return {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "state": user.state,
-            "last_sign_in_at": _iso(user.last_sign_in_at), "added_at": _iso(user.added_at),
-            "disabled_at": _iso(user.disabled_at), "groups": user.groups}
+    """As the API shows it, its times in ISO 8601 as the API's JSON has them."""
+    return {name: _iso(value) if isinstance(value, datetime) else value for name, value in user.shown().items()}
 
 
 def _line(user: directory.DirectoryUser) -> str:

@@ -41,6 +41,12 @@ class DirectoryUser:
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def shown(self) -> dict:
+        """What the CLI and the API show of the user (the identity provider's ids are SCIM's alone)."""
+        return {"email": self.email, "first_name": self.first_name, "last_name": self.last_name,
+                "state": self.state, "last_sign_in_at": self.last_sign_in_at, "added_at": self.added_at,
+                "disabled_at": self.disabled_at, "groups": self.groups}
+
 
 def users_page(engine: Engine, account: str, now: datetime, *, search: str = "", state: str | None = None,
                after: SortKey | None = None, size: int = 50) -> KeysetPage[DirectoryUser]:
@@ -67,9 +73,7 @@ def users_page(engine: Engine, account: str, now: datetime, *, search: str = "",
 def account_user(engine: Engine, account: str, email: str, now: datetime) -> DirectoryUser | None:
     """One user of the account; None if the email is not one."""
     with engine.connect().execution_options(readonly=True) as conn:
-        row = conn.execute(_columns(_state(now)).where(account_users.c.account == account,
-                                                       account_users.c.email_key == email_key(email))).first()
-        return _with_groups(conn, account, [row])[0] if row is not None else None
+        return _one(conn, account, now, account_users.c.email_key == email_key(email))
 
 
 def by_provider_id(engine: Engine, account: str, now: datetime, *, external_id: str | None = None,
@@ -78,8 +82,7 @@ def by_provider_id(engine: Engine, account: str, now: datetime, *, external_id: 
     column, value = (account_users.c.external_id, external_id) if external_id is not None else \
         (account_users.c.user_name, user_name)
     with engine.connect().execution_options(readonly=True) as conn:
-        row = conn.execute(_columns(_state(now)).where(account_users.c.account == account, column == value)).first()
-        return _with_groups(conn, account, [row])[0] if row is not None else None
+        return _one(conn, account, now, column == value)
 
 
 def accounts_of_user(engine: Engine, email: str, now: datetime) -> dict[str, DirectoryUser]:
@@ -88,12 +91,13 @@ def accounts_of_user(engine: Engine, email: str, now: datetime) -> dict[str, Dir
     with engine.connect().execution_options(readonly=True) as conn:
         numbers = conn.execute(select(account_users.c.account).where(account_users.c.email_key == key)
                                .order_by(account_users.c.account)).scalars().all()
-        found = {}
-        for number in numbers:
-            row = conn.execute(_columns(_state(now)).where(account_users.c.account == number,
-                                                           account_users.c.email_key == key)).one()
-            found[number] = _with_groups(conn, number, [row])[0]
-    return found
+        return {number: _one(conn, number, now, account_users.c.email_key == key) for number in numbers}
+
+
+def _one(conn: Connection, account: str, now: datetime, condition: ColumnElement[bool]) -> DirectoryUser | None:
+    """The account's first user the condition finds, with their groups; None if none."""
+    row = conn.execute(_columns(_state(now)).where(account_users.c.account == account, condition)).first()
+    return _with_groups(conn, account, [row])[0] if row is not None else None
 
 
 def _columns(state_of: ColumnElement[str]):
