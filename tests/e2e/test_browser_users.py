@@ -75,10 +75,18 @@ def test_an_administrator_finds_disables_enables_and_resets_a_user(web_stack, br
     wait_for_text(browser, "Done")
 
     browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/users")
+    row_of(browser, "eve.users@example.com").find_element(By.LINK_TEXT, "Edit name").click()
+    screenshot("4-edit-name")
+    fill(browser, last_name="Ortiz-Lambert")
+    submit(browser)
+    wait_for_text(browser, "eve.users@example.com is now named Eve Ortiz-Lambert.")
+
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/users")
     row_of(browser, "eve.users@example.com").find_element(By.LINK_TEXT, "Reset password").click()
+    screenshot("5-reset-choices")
     press(browser, browser.find_element(By.XPATH, "//button[text()='Make a temporary password']"))
     wait_for_text(browser, "Temporary password, shown this once")
-    screenshot("4-temporary-password")
+    screenshot("6-temporary-password")
     password = browser.find_element(By.CSS_SELECTOR, "code.password").text
     browser.find_element(By.LINK_TEXT, "Back to the users").click()
     assert browser.current_url == f"{web_stack.url}/accounts/{ACCOUNT}/users"
