@@ -264,8 +264,6 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: MembershipReposi
             raise Refused("Cannot add a non-existent user")
         message, events = invitations.hold_grant(cmd, repo, group, role, now)
         return Outcome(message, events, status=CommandStatus.PENDING)
-    if repo.is_disabled(cmd.account, key):
-        raise Refused(f"{user.email} is disabled in account {cmd.account}; enable them first")
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     if repo.is_member(cmd.account, group.key, key):
         return Outcome(f"{user.email} is already {role}; nothing changed.")
@@ -273,7 +271,11 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: MembershipReposi
     repo.add_account_user(cmd.account, key)
     event = ev.AdminGranted if group.is_builtin else ev.MemberAdded
     extra = {} if group.is_builtin else {"group": group.name}
-    return Outcome(f"{user.email} is now {role}.", [event(cmd.account, user.email, **extra)])
+    # A disabled user keeps the memberships they are given (an identity provider groups its deactivated users
+    # too), and cannot act on them until enabled: authorize() refuses them.
+    disabled = f" They are disabled in account {cmd.account}: the role takes effect once they are enabled." \
+        if repo.is_disabled(cmd.account, key) else ""
+    return Outcome(f"{user.email} is now {role}.{disabled}", [event(cmd.account, user.email, **extra)])
 
 
 def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: MembershipRepository, group: Group,

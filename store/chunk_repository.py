@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -215,7 +215,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     def add_group(self, group: Group) -> None:
         self.writes += 1
         self._groups[(group.account, group.key)] = group
-        self._inserts[groups].append({"account": group.account, "name_key": group.key, "name": group.name})
+        self._inserts[groups].append({"account": group.account, "name_key": group.key, "name": group.name,
+                                      "id": uuid4(), "created_at": self._now})
 
     # -- memberships and clocks -------------------------------------------------------------
     def is_member(self, account: str, group: str, key: str) -> bool:

@@ -1,15 +1,17 @@
 """The identity provider's id and user name of an account's user (SCIM's externalId, and its userName where that
-is not the email), which the provider looks the user up by.
+is not the email), and its id of a group, which the provider looks them up by.
 
 They are the provider's bookkeeping, not rules of the account: no handler reads them, so they are written here,
 after the commands that made the person the account's user were applied, rather than as commands of their own.
 """
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import Engine, update
 
 from domain.model import email_key
-from store.tables import account_users
+from store.tables import account_users, groups
 
 
 def link_provider_ids(engine: Engine, account: str, email: str, external_id: str | None,
@@ -19,3 +21,9 @@ def link_provider_ids(engine: Engine, account: str, email: str, external_id: str
         conn.execute(update(account_users).where(account_users.c.account == account,
                                                  account_users.c.email_key == email_key(email))
                      .values(external_id=external_id, user_name=user_name))
+
+
+def link_group_external_id(engine: Engine, account: str, group_id: UUID, external_id: str | None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(groups).where(groups.c.account == account, groups.c.id == group_id)
+                     .values(external_id=external_id))

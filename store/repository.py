@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -86,8 +86,8 @@ class SqlRepository(AccountUserRows, InviteRecords, Repository):
         return Group(account, name) if name is not None else None
 
     def add_group(self, group: Group) -> None:
-        self.conn.execute(insert(groups).values(account=group.account, name_key=group.key,
-                                                name=group.name))
+        self.conn.execute(insert(groups).values(account=group.account, name_key=group.key, name=group.name,
+                                                id=uuid4(), created_at=self.clock.now()))
 
     def rename_group(self, account: str, group_key: str, new_name: str) -> None:
         # Memberships follow through ON UPDATE CASCADE; clocks have no foreign key. The tombstone of the old

@@ -118,7 +118,12 @@ groups = Table(
     Column("account", String(12), primary_key=True),
     Column("name_key", String(200), primary_key=True),
     Column("name", String(200), nullable=False),
+    # What SCIM names the group by (producers/scim): the name key changes with the name, the id never
+    Column("id", Uuid, nullable=False),
+    Column("external_id", String(255)),  # the identity provider's id of the group
+    Column("created_at", UTCDateTime, nullable=False),
     ForeignKeyConstraint(["account"], ["accounts.number"], ondelete="CASCADE"),
+    Index("ix_groups_id", "id", unique=True),
 )
 
 memberships = Table(

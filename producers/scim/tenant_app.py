@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from scim2_models import Mutability, Required, ScimProvider, ServiceProviderConfig
+from scim2_models import Mutability, Required, ScimPolicy, ScimProvider, ServiceProviderConfig
 from scim2_models.resources.service_provider_config import (
     AuthenticationScheme,
     Bulk,
@@ -24,8 +24,9 @@ from scim2_server.service import ScimService
 from scim2_server.utils import load_default_resource_types, load_default_schemas
 from starlette.concurrency import run_in_threadpool
 
+from producers.scim.groups import GROUP_SCHEMA
+from producers.scim.storage import TenantStorage
 from producers.scim.tenant_context import Tenant, enter_tenant
-from producers.scim.user_storage import UserStorage
 from producers.scim.users import USER_SCHEMA
 from producers.services.client import Client
 from producers.services.key_check import check_key
@@ -35,16 +36,21 @@ from store.reads import queries
 MAX_RESULTS = 200  # resources a page of a search holds at most
 
 
-# What a user of an account is made of, and so all the User schema publishes: an attribute published and not kept
-# would be lost in silence (an identity provider would send it on every sync, and never see it back).
-KEPT = {"userName": None, "name": {"givenName", "familyName"}, "emails": {"value", "type", "primary"},
-        "active": None, "password": None}
+# What a user and a group of an account are made of, and so all their schemas publish: an attribute published and
+# not kept would be lost in silence (an identity provider would send it on every sync, and never see it back).
+KEPT = {USER_SCHEMA: {"userName": None, "name": {"givenName", "familyName"}, "emails": {"value", "type", "primary"},
+                      "active": None, "password": None},
+        GROUP_SCHEMA: {"displayName": None, "members": {"value", "type", "$ref"}}}
+# Entra ID removes a member with {"op": "Remove", "path": "members", "value": [{"value": id}]}, which RFC 7644
+# does not define: the value is taken as the filter members[value eq id].
+ENTRA_REMOVE = ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+                          unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create)
 
 
 def provider() -> ScimProvider:
-    """Users only, with what the storage supports: filters, sorting and PATCH; no bulk, no password change. Names,
-    the email and the state are required, the email immutable: a user is known by email (when userName is not an
-    email, the user's comes from `emails`)."""
+    """Users and groups, with what the storage supports: filters, sorting and PATCH; no bulk, no password change.
+    A user's names, email and state are required, the email immutable: a user is known by email (when userName is
+    not an email, the user's comes from `emails`)."""
     config = ServiceProviderConfig(
         patch=Patch(supported=True), bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_RESULTS), change_password=ChangePassword(supported=False),
@@ -52,20 +58,29 @@ def provider() -> ScimProvider:
         authentication_schemes=[AuthenticationScheme(
             type="oauthbearertoken", name="API key", primary=True,
             description="An API key of the account (envadmin api-key create), as Authorization: Bearer <key>")])
-    user = load_default_schemas()[USER_SCHEMA]
-    user.attributes = [attribute for attribute in user.attributes if attribute.name in KEPT]
+    schemas = load_default_schemas()
+    user, group = _kept(schemas[USER_SCHEMA]), _kept(schemas[GROUP_SCHEMA])
     for attribute in user.attributes:
-        if KEPT[attribute.name] is not None:
-            attribute.sub_attributes = [sub for sub in attribute.sub_attributes if sub.name in KEPT[attribute.name]]
         if attribute.name in ("name", "emails", "active"):  # what every user of an account has
             attribute.required = Required.true
             for sub in attribute.sub_attributes or []:
                 sub.required = Required.true if sub.name in ("givenName", "familyName", "value") else sub.required
         if attribute.name == "emails":  # a user is known by email, which does not change
             attribute.mutability = Mutability.immutable
-    user_type = load_default_resource_types()["User"]
+    types = load_default_resource_types()
+    user_type = types["User"]
     user_type.schema_extensions = []
-    return ScimProvider.from_discovery([user], [user_type], config=config)
+    return ScimProvider.from_discovery([user, group], [user_type, types["Group"]], config=config,
+                                       policy=ENTRA_REMOVE)
+
+
+def _kept(schema):
+    kept = KEPT[schema.id]
+    schema.attributes = [attribute for attribute in schema.attributes if attribute.name in kept]
+    for attribute in schema.attributes:
+        if kept[attribute.name] is not None:
+            attribute.sub_attributes = [sub for sub in attribute.sub_attributes if sub.name in kept[attribute.name]]
+    return schema
 
 
 class ScimTenants(ASGIApplication):
@@ -73,8 +88,9 @@ class ScimTenants(ASGIApplication):
 
     def __init__(self, client: Client, legacy_token: bytes, secret: str):
         scim = provider()
-        user_model = scim.model_for(next(kind for kind in scim.resource_types if kind.name == "User"))
-        super().__init__(UserStorage(client, user_model), scim, ScimService(scim, secret=secret))
+        models = {kind.name: scim.model_for(kind) for kind in scim.resource_types}
+        super().__init__(TenantStorage(client, models["User"], models["Group"]), scim,
+                         ScimService(scim, secret=secret))
         self.client, self.legacy_token = client, legacy_token
 
     @staticmethod
@@ -90,17 +106,17 @@ class ScimTenants(ASGIApplication):
         headers = {name.decode().lower(): value.decode() for name, value in scope["headers"]}
         try:
             tenant = await run_in_threadpool(self._tenant, account, headers.get("authorization", ""),
-                                             (scope.get("client") or ("unknown", 0))[0])
+                                             (scope.get("client") or ("unknown", 0))[0], self.get_base_url(scope))
         except Refused as refusal:
             return await _scim_error(send, refusal.status, refusal.errors[0]["message"], refusal.headers)
         enter_tenant(tenant)
         return await super().__call__(scope, receive, send)
 
-    def _tenant(self, account: str, authorization: str, address: str) -> Tenant:
+    def _tenant(self, account: str, authorization: str, address: str, base_url: str) -> Tenant:
         scope = check_key(self.client, self.legacy_token, authorization, address)
         if not scope.covers(account) or not queries.account_exists(self.client.engine, account):
             raise refused(404, f"account {account} does not exist")
-        return Tenant(account, scope.person, scope.key_id)
+        return Tenant(account, scope.person, scope.key_id, base_url)
 
 
 async def _scim_error(send, status: int, detail: str, headers: dict[str, str] | None) -> None:

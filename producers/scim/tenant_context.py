@@ -11,6 +11,7 @@ class Tenant:
     account: str
     actor: str  # the key's person, or support
     key_id: str | None  # the API key, which the commands it submits name
+    base_url: str = ""  # the tenant's root as the client sees it, which references to its resources start with
 
 
 _tenant: ContextVar[Tenant] = ContextVar("scim_tenant")

@@ -16,7 +16,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from scim2_models import (
     MutabilityException,
     NotFoundException,
@@ -26,32 +25,19 @@ from scim2_models import (
     UniquenessException,
     User,
 )
-from scim2_models.path import CompareOperator, Comparison
 from scim2_server.storage import SearchPage
 
 from domain.model import email_key
 from domain.passwords import hash_password
-from domain.validation import describe
-from producers.scim.tenant_context import Tenant, current_tenant
-from producers.services.client import Client, new_command
+from producers.scim import writes
+from producers.scim.search_pages import equality, page_of
+from producers.scim.tenant_context import current_tenant
+from producers.services.client import Client
 from store.provider_ids import link_provider_ids
-from store.reads import directory, queries
+from store.reads import directory
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-APPLY_SECONDS = 30  # how long a write waits for a worker to apply its commands
 READ_BATCH = 500  # users read at once when a search walks the directory
-
-
-class NotApplied(SCIMException):
-    status = 503
-    scim_type = None
-
-
-class Refused(SCIMException):
-    """A rule of the account refused the change (the handler's reason is the detail)."""
-
-    status = 409
-    scim_type = None
 
 
 @dataclass
@@ -73,7 +59,7 @@ class UserStore:
     def search(self, search_request: SearchRequest[Any]) -> SearchPage:
         tenant = current_tenant()
         now = self.client.clock.now()
-        looked_up = _equality(search_request)
+        looked_up = equality(search_request, ("username", "externalid"))
         if looked_up is not None:
             attribute, value = looked_up
             found = self._by_user_name(tenant.account, value, now) if attribute == "username" else \
@@ -81,15 +67,7 @@ class UserStore:
             candidates = [as_resource(self.model, found)] if found is not None else []
         else:
             candidates = [as_resource(self.model, user) for user in self._every_user(tenant.account, now)]
-        scim_filter = search_request.filter
-        matching = [user for user in candidates if scim_filter is None or scim_filter.match(user)]
-        if search_request.sort_by is not None:
-            descending = search_request.sort_order == SearchRequest.SortOrder.descending
-            matching.sort(key=lambda user: (search_request.sort_value(user) is None,
-                                            search_request.sort_value(user) or "", user.id), reverse=descending)
-        start = search_request.start_index_0 or 0
-        stop = None if search_request.count is None else start + search_request.count
-        return SearchPage(len(matching), matching[start:stop])
+        return page_of(candidates, search_request)
 
     def _by_user_name(self, account: str, user_name: str, now) -> directory.DirectoryUser | None:
         kept = directory.by_provider_id(self.client.engine, account, now, user_name=user_name)
@@ -117,10 +95,10 @@ class UserStore:
         first, last = _names(resource)
         how = {"password_hash": hash_password(resource.password), "password_expired": False} \
             if resource.password else {"activation": "mail"}
-        commands = [self._command(tenant, "add_user", email=email, first_name=first, last_name=last, **how)]
+        commands = [writes.command(self.client, tenant, "add_user", email=email, first_name=first, last_name=last, **how)]
         if resource.active is False:
-            commands.append(self._command(tenant, "disable_user", email=email))
-        self._apply(tenant, commands, exists_is_conflict=True)
+            commands.append(writes.command(self.client, tenant, "disable_user", email=email))
+        writes.apply(self.client, tenant, commands, exists_is_conflict=True)
         if resource.external_id is not None or user_name is not None:
             link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name)
         return self.get(email_key(email))
@@ -138,12 +116,12 @@ class UserStore:
         commands = []
         first, last = _names(resource, stored)
         if (first, last) != (stored.name.given_name, stored.name.family_name):
-            commands.append(self._command(tenant, "rename_user", email=email, first_name=first, last_name=last))
+            commands.append(writes.command(self.client, tenant, "rename_user", email=email, first_name=first, last_name=last))
         active = stored.active if resource.active is None else resource.active
         if active != stored.active:
-            commands.append(self._command(tenant, "enable_user" if active else "disable_user", email=email))
+            commands.append(writes.command(self.client, tenant, "enable_user" if active else "disable_user", email=email))
         if commands:
-            self._apply(tenant, commands)
+            writes.apply(self.client, tenant, commands)
         if (resource.external_id, user_name) != (stored.external_id, _kept_user_name(stored.user_name, email)):
             link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name)
         return self.get(stored.id)
@@ -153,29 +131,7 @@ class UserStore:
         stored = self.get(resource_id)
         if expected_version is not None and stored.meta.version != expected_version:
             raise PreconditionFailedException(detail=f"the user is at version {stored.meta.version}")
-        self._apply(tenant, [self._command(tenant, "remove_user", email=stored.emails[0].value)])
-
-    def _command(self, tenant: Tenant, type_: str, **fields):
-        try:
-            return new_command(type_, actor=tenant.actor, source="scim", account=tenant.account,
-                               clock=self.client.clock, **fields)
-        except ValidationError as error:
-            raise SCIMException(detail=describe(error)) from None
-
-    def _apply(self, tenant: Tenant, commands: list, exists_is_conflict: bool = False) -> None:
-        """Submit the commands as the key's, and wait until a worker has applied them; the first refusal raised."""
-        receipt = self.client.submit(commands, api_key_id=tenant.key_id)
-        self.client.wait(receipt.ids, timeout=APPLY_SECONDS)
-        for command_id in receipt.ids:
-            shown = queries.command_status(self.client.engine, command_id)
-            if shown["status"] == "queued":
-                raise NotApplied(detail=f"command {command_id} is queued: no worker applied it within "
-                                        f"{APPLY_SECONDS} s; it will be applied, read the user again later")
-            if shown["status"] in ("rejected", "failed"):
-                reason = shown["reason"] or shown["status"]
-                if exists_is_conflict and reason.endswith("already exists"):
-                    raise UniquenessException(detail=reason)
-                raise Refused(detail=reason)
+        writes.apply(self.client, tenant, [writes.command(self.client, tenant, "remove_user", email=stored.emails[0].value)])
 
 
 def as_resource(model: type[User], user: directory.DirectoryUser) -> User:
@@ -219,15 +175,4 @@ def _names(resource: User, stored: User | None = None) -> tuple[str, str]:
     if not given or not family:
         raise SCIMException(detail="name.givenName and name.familyName are required")
     return given, family
-
-
-def _equality(search_request: SearchRequest[Any]) -> tuple[str, str] | None:
-    """("username" or "externalid", value) for a filter `userName eq "…"` or `externalId eq "…"`, which an index
-    finds; None for any other filter, which is evaluated on every user of the account."""
-    scim_filter = search_request.filter
-    node = scim_filter.ast if scim_filter is not None else None
-    if not isinstance(node, Comparison) or node.op != CompareOperator.eq or not isinstance(node.value, str):
-        return None
-    attribute = str(node.attr_path).rsplit(":", 1)[-1].lower()
-    return (attribute, node.value) if attribute in ("username", "externalid") else None
 

@@ -56,8 +56,10 @@ def test_pending_grants_page_by_email_then_group_with_their_group_names(database
     engine = make_engine(database_url)
     with engine.begin() as conn:
         conn.execute(insert(accounts).values(number="1001", name="Acme", created_at=NOW))
-        conn.execute(insert(groups).values(account="1001", name_key="ops", name="Ops"))
-        conn.execute(insert(groups).values(account="1001", name_key=ADMIN_GROUP_KEY, name="Account Administrators"))
+        conn.execute(insert(groups).values(account="1001", name_key="ops", name="Ops", id=uuid4(),
+                                           created_at=NOW))
+        conn.execute(insert(groups).values(account="1001", name_key=ADMIN_GROUP_KEY, name="Account Administrators",
+                                           id=uuid4(), created_at=NOW))
         for email, group, status in [("b@example.com", "ops", GrantStatus.PENDING),
                                      ("a@example.com", "ops", GrantStatus.PENDING),
                                      ("b@example.com", ADMIN_GROUP_KEY, GrantStatus.PENDING),

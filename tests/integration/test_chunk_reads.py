@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import event, insert
@@ -34,7 +35,8 @@ def crowded_account(pg_database_url):
     keys = [f"member{i}@acme.example" for i in range(MEMBERS)]
     with engine.begin() as conn:
         conn.execute(insert(accounts), [{"number": "1001", "name": "Acme", "created_at": NOW}])
-        conn.execute(insert(groups), [{"account": "1001", "name_key": "admins", "name": "Admins"}])
+        conn.execute(insert(groups), [{"account": "1001", "name_key": "admins", "name": "Admins", "id": uuid4(),
+                                       "created_at": NOW}])
         conn.execute(insert(users), [{"email_key": key, "email": key, "first_name": "A", "last_name": "B",
                                       "password_hash": None, "password_expired": False, "created_at": NOW}
                                      for key in keys])

@@ -129,13 +129,15 @@ def test_a_disabled_administrator_can_no_longer_act_nor_be_offered_as_the_last_a
     assert "last active administrator" in refused(repo, revoke(ALICE))
 
 
-def test_a_disabled_user_cannot_be_granted_until_enabled(repo):
+def test_a_disabled_user_granted_the_role_holds_it_but_acts_only_once_enabled(repo):
     apply(repo, disable(CAROL, actor=ALICE))
-    assert refused(repo, grant(CAROL, actor=ALICE)) == \
-        "Carol@Example.com is disabled in account 1001; enable them first"
-    apply(repo, enable(CAROL, actor=ALICE))
     apply(repo, grant(CAROL, actor=ALICE))
     assert repo.has_member("1001", ADMIN_GROUP, CAROL)
+    assert refused(repo, grant(DAVE, actor=CAROL), NotAuthorized) == "carol@example.com is disabled in account 1001"
+    assert "last active administrator" in refused(repo, revoke(ALICE))
+    apply(repo, enable(CAROL, actor=ALICE))
+    apply(repo, revoke(ALICE, actor=CAROL))
+    assert not repo.has_member("1001", ADMIN_GROUP, ALICE)
 
 
 # --- remove from the account ------------------------------------------------------------------------

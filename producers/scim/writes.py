@@ -1,0 +1,54 @@
+"""How SCIM writes: as commands of the key's person with source `scim`, journalled like every producer's, so the
+handlers authorize and audit them as any other; SCIM answers with the resource as it stands once they are applied,
+so a write waits for its commands' outcome, and a refusal is answered as a SCIM error."""
+from __future__ import annotations
+
+from pydantic import ValidationError
+from scim2_models import SCIMException, UniquenessException
+
+from domain.commands import Command
+from domain.validation import describe
+from producers.scim.tenant_context import Tenant
+from producers.services.client import Client, new_command
+from store.reads import queries
+
+APPLY_SECONDS = 30  # how long a write waits for a worker to apply its commands
+
+
+class NotApplied(SCIMException):
+    status = 503
+    scim_type = None
+
+
+class Refused(SCIMException):
+    """A rule of the account refused the change (the handler's reason is the detail)."""
+
+    status = 409
+    scim_type = None
+
+
+def command(client: Client, tenant: Tenant, type_: str, **fields) -> Command:
+    try:
+        return new_command(type_, actor=tenant.actor, source="scim", account=tenant.account, clock=client.clock,
+                           **fields)
+    except ValidationError as error:
+        raise SCIMException(detail=describe(error)) from None
+
+
+def apply(client: Client, tenant: Tenant, commands: list[Command], exists_is_conflict: bool = False) -> None:
+    """Submit the commands as the key's, and wait until a worker has applied them; the first refusal raised
+    (`exists_is_conflict`: a refusal because what is created exists already is SCIM's uniqueness error)."""
+    if not commands:
+        return
+    receipt = client.submit(commands, api_key_id=tenant.key_id)
+    client.wait(receipt.ids, timeout=APPLY_SECONDS)
+    for command_id in receipt.ids:
+        shown = queries.command_status(client.engine, command_id)
+        if shown["status"] == "queued":
+            raise NotApplied(detail=f"command {command_id} is queued: no worker applied it within "
+                                    f"{APPLY_SECONDS} s; it will be applied, read the resource again later")
+        if shown["status"] in ("rejected", "failed"):
+            reason = shown["reason"] or shown["status"]
+            if exists_is_conflict and reason.endswith("already exists"):
+                raise UniquenessException(detail=reason)
+            raise Refused(detail=reason)
