@@ -289,12 +289,16 @@ class ResetPassword(Command):
     email: Email
     password_hash: PasswordHash | None = _LEFT_OUT_WHEN_NONE
     activation: Activation | None = _LEFT_OUT_WHEN_NONE
+    # False: the password is the person's own, set by their identity provider (SCIM), not changed at next sign-in
+    password_expired: bool = Field(True, exclude_if=lambda expired: expired)
 
     @model_validator(mode="after")
     def _one_way_to_sign_in(self):
         if (self.password_hash is None) == (self.activation is None):
             raise ValueError("give either password_hash (a temporary password's argon2id hash) or activation "
                              "'mail' (the person sets a password through a mailed link)")
+        if self.activation is not None and not self.password_expired:
+            raise ValueError("password_expired false is for a password_hash given; activation 'mail' sets none")
         return self
 
 

@@ -93,9 +93,9 @@ class AccountUserChanges(Protocol):
     def set_names(self, email_key: str, first_name: str, last_name: str) -> None: ...
 
     @abstractmethod
-    def set_password(self, email_key: str, password_hash: str | None, account: str) -> None:
-        """A temporary password `account`'s administrator set (expired: changed at the next sign-in), or none until
-        the person sets one through an activation mail. The identity is that account's word again, no longer proven
+    def set_password(self, email_key: str, password_hash: str | None, account: str, expired: bool = True) -> None:
+        """A temporary password `account`'s administrator set (`expired`: changed at the next sign-in; not so for
+        the one an identity provider sets), or none until the person sets one through an activation mail. The identity is that account's word again, no longer proven
         by its mailbox (see domain.model.User.vouched_for); every session of it ends."""
 
     @abstractmethod

@@ -83,7 +83,10 @@ def reset_password(cmd: c.ResetPassword, repo: Repository, now: datetime) -> Out
         return Outcome(f"The password of {user.email} is reset: an activation mail (encrypted envelope) asks them "
                        "to set a new one; their sessions ended.",
                        [ev.PasswordResetByAdmin(cmd.account, user.email, activation=True), mailed])
-    repo.set_password(user.key, cmd.password_hash, cmd.account)
+    repo.set_password(user.key, cmd.password_hash, cmd.account, expired=cmd.password_expired)
+    if not cmd.password_expired:
+        return Outcome(f"The password of {user.email} is set to the one their identity provider gave; their sessions "
+                       "ended.", [ev.PasswordResetByAdmin(cmd.account, user.email)])
     return Outcome(f"The password of {user.email} is reset to a temporary one, to change at their next sign-in; "
                    "their sessions ended.", [ev.PasswordResetByAdmin(cmd.account, user.email)])
 

@@ -65,9 +65,9 @@ class AccountUserRows:
         self.conn.execute(update(users).where(users.c.email_key == email_key)
                           .values(first_name=first_name, last_name=last_name))
 
-    def set_password(self, email_key: str, password_hash: str | None, account: str) -> None:
+    def set_password(self, email_key: str, password_hash: str | None, account: str, expired: bool = True) -> None:
         self.conn.execute(update(users).where(users.c.email_key == email_key).values(
-            password_hash=password_hash, password_expired=True, verified=False, created_by_account=account))
+            password_hash=password_hash, password_expired=expired, verified=False, created_by_account=account))
         end_sessions(self.conn, email_key)
 
     def end_sessions(self, email_key: str) -> None:

@@ -107,11 +107,13 @@ account_users = Table(
     ForeignKeyConstraint(["email_key"], ["users.email_key"]),
     Index("ix_account_users_email_key", "email_key"),
     Index("ix_account_users_account_external_id", "account", "external_id"),
-    Index("ix_account_users_account_user_name", "account", "user_name"),
     # The directory's disabled users, a few of the account's
     Index("ix_account_users_disabled", "account", "email_key", postgresql_where=text("disabled_at IS NOT NULL"),
           sqlite_where=text("disabled_at IS NOT NULL")),
 )
+
+# SCIM's userName is not case-exact: the provider's user names are found by their lower case
+Index("ix_account_users_account_user_name", account_users.c.account, func.lower(account_users.c.user_name))
 
 groups = Table(
     "groups", metadata,

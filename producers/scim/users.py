@@ -95,7 +95,8 @@ class UserStore:
         first, last = _names(resource)
         how = {"password_hash": hash_password(resource.password), "password_expired": False} \
             if resource.password else {"activation": "mail"}
-        commands = [writes.command(self.client, tenant, "add_user", email=email, first_name=first, last_name=last, **how)]
+        commands = [writes.command(self.client, tenant, "add_user", email=email, first_name=first, last_name=last,
+                                   **how)]
         if resource.active is False:
             commands.append(writes.command(self.client, tenant, "disable_user", email=email))
         writes.apply(self.client, tenant, commands, exists_is_conflict=True)
@@ -113,15 +114,23 @@ class UserStore:
                 stored.user_name.casefold() and email_key(resource.user_name) != stored.id:
             raise MutabilityException(detail="the email of a user cannot change; create another user instead")
         user_name = _kept_user_name(resource.user_name or stored.user_name, email)
+        if user_name is not None:
+            holder = self._by_user_name(tenant.account, user_name, self.client.clock.now())
+            if holder is not None and holder.email_key != stored.id:
+                raise UniquenessException(detail=f"userName {user_name} is taken in account {tenant.account}")
         commands = []
         first, last = _names(resource, stored)
         if (first, last) != (stored.name.given_name, stored.name.family_name):
-            commands.append(writes.command(self.client, tenant, "rename_user", email=email, first_name=first, last_name=last))
+            commands.append(writes.command(self.client, tenant, "rename_user", email=email, first_name=first,
+                                           last_name=last))
         active = stored.active if resource.active is None else resource.active
         if active != stored.active:
-            commands.append(writes.command(self.client, tenant, "enable_user" if active else "disable_user", email=email))
-        if commands:
-            writes.apply(self.client, tenant, commands)
+            commands.append(writes.command(self.client, tenant, "enable_user" if active else "disable_user",
+                                           email=email))
+        if resource.password:  # the identity provider's password sync: the person's own password, not expired
+            commands.append(writes.command(self.client, tenant, "reset_password", email=email,
+                                           password_hash=hash_password(resource.password), password_expired=False))
+        writes.apply(self.client, tenant, commands)
         if (resource.external_id, user_name) != (stored.external_id, _kept_user_name(stored.user_name, email)):
             link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name)
         return self.get(stored.id)
@@ -131,7 +140,8 @@ class UserStore:
         stored = self.get(resource_id)
         if expected_version is not None and stored.meta.version != expected_version:
             raise PreconditionFailedException(detail=f"the user is at version {stored.meta.version}")
-        writes.apply(self.client, tenant, [writes.command(self.client, tenant, "remove_user", email=stored.emails[0].value)])
+        writes.apply(self.client, tenant, [writes.command(self.client, tenant, "remove_user",
+                                                          email=stored.emails[0].value)])
 
 
 def as_resource(model: type[User], user: directory.DirectoryUser) -> User:

@@ -79,10 +79,10 @@ def account_user(engine: Engine, account: str, email: str, now: datetime) -> Dir
 def by_provider_id(engine: Engine, account: str, now: datetime, *, external_id: str | None = None,
                    user_name: str | None = None) -> DirectoryUser | None:
     """The user of the account its identity provider knows by this external id or user name; None if none."""
-    column, value = (account_users.c.external_id, external_id) if external_id is not None else \
-        (account_users.c.user_name, user_name)
+    condition = account_users.c.external_id == external_id if external_id is not None else \
+        func.lower(account_users.c.user_name) == user_name.lower()  # SCIM's userName is not case-exact
     with engine.connect().execution_options(readonly=True) as conn:
-        return _one(conn, account, now, column == value)
+        return _one(conn, account, now, condition)
 
 
 def accounts_of_user(engine: Engine, email: str, now: datetime) -> dict[str, DirectoryUser]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from domain.passwords import verify_password
 from store.reads import directory, queries
 from store.reads.audit_trail import AuditFilter, audit_page
+from store.tables import users
 from workers.celery_app import create_app
 
 from ..support.running_workers import thread_worker
@@ -80,3 +84,19 @@ def test_a_request_without_a_key_or_for_another_account_is_refused_as_scim_error
         assert missing.status_code == 401 and missing.headers["content-type"] == "application/scim+json"
         assert api.get("/scim/v2/accounts/1002/Users", headers=okta).status_code == 404
         assert api.get("/scim/v2/accounts/9999/Users", headers=okta).status_code == 404
+
+
+def test_a_password_the_identity_provider_syncs_is_the_persons_own(api, stack):
+    with thread_worker(create_app(stack)):
+        two_accounts(api)
+        okta = bearer(new_key(api, "okta", accounts=["1001"], by=ALICE, lifetime=timedelta(days=1)))
+        gina = api.post(f"{TENANT}/Users", json=person("gina@example.com"), headers=okta).json()
+        synced = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"password": "Gina-Own-Passw0rd"}}]}
+        assert api.patch(f"{TENANT}/Users/{gina['id']}", json=synced, headers=okta).status_code in (200, 204)
+
+        engine = api.app.state.client.engine
+        with engine.connect() as conn:
+            row = conn.execute(select(users.c.password_hash, users.c.password_expired)
+                               .where(users.c.email_key == gina["id"])).one()
+        assert verify_password(row.password_hash, "Gina-Own-Passw0rd") and row.password_expired is False
+        assert directory.account_user(engine, "1001", gina["id"], api.app.state.client.clock.now()).state == "active"

@@ -116,10 +116,10 @@ class FakeRepository(Repository):
         if email_key in self.users:
             self.users[email_key] = replace(self.users[email_key], first_name=first_name, last_name=last_name)
 
-    def set_password(self, email_key: str, password_hash: str | None, account: str) -> None:
+    def set_password(self, email_key: str, password_hash: str | None, account: str, expired: bool = True) -> None:
         if email_key in self.users:
             self.users[email_key] = replace(self.users[email_key], password_hash=password_hash,
-                                            password_expired=True, verified=False, created_by_account=account)
+                                            password_expired=expired, verified=False, created_by_account=account)
             self.ended_sessions.append(email_key)
 
     def end_sessions(self, email_key: str) -> None:

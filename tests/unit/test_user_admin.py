@@ -2,6 +2,9 @@
 account, applied by handle() to an in-memory repository."""
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from domain.errors import NotAuthorized
 from domain.model import ADMIN_GROUP, email_key
 from domain.passwords import verify_password
@@ -194,6 +197,16 @@ def test_a_reset_to_a_temporary_password_expires_it_and_ends_the_sessions(repo):
     assert repo.actions() == ["password.reset_by_admin"]
 
 
+def test_a_password_an_identity_provider_sets_is_the_persons_own_not_a_temporary_one(repo):
+    outcome = apply(repo, reset(CAROL, password_hash=OTHER_HASH, password_expired=False, actor=ALICE))
+
+    user = repo.user(CAROL)
+    assert verify_password(user.password_hash, "Another-Passw0rd!") and not user.password_expired
+    assert CAROL_KEY in repo.ended_sessions and "identity provider" in outcome.message
+    with pytest.raises(ValidationError, match="password_expired false"):
+        reset(CAROL, activation="mail", password_expired=False, actor=ALICE)
+
+
 def test_a_reset_by_activation_mail_removes_the_password_and_mails_a_link(repo):
     apply(repo, reset(CAROL, activation="mail", actor=ALICE))
 
@@ -219,9 +232,6 @@ def test_renaming_a_user_changes_both_names_once(repo):
 
 
 def test_a_reset_password_command_names_the_two_ways_when_given_neither_or_both():
-    import pytest
-    from pydantic import ValidationError
-
     with pytest.raises(ValidationError, match="either password_hash"):
         reset(CAROL, actor=ALICE)
     with pytest.raises(ValidationError, match="either password_hash"):

@@ -1,6 +1,7 @@
 """groups.id: a group's identifier that does not change when the group is renamed (its name key does), which SCIM
 gives identity providers as the Group's id; groups.external_id: the identity provider's id of the group;
-groups.created_at, for a group made before: its account's creation (the earliest it can have been made).
+groups.created_at, for a group made before: its account's creation (the earliest it can have been made). The
+index of account_users' user names is on their lower case: SCIM's userName is not case-exact.
 
 Revision ID: 0025g
 Revises: 0024u
@@ -32,9 +33,13 @@ def upgrade() -> None:
         batch.alter_column('id', existing_type=sa.Uuid(), nullable=False)
         batch.alter_column('created_at', existing_type=sa.DateTime(timezone=True), nullable=False)
     op.create_index('ix_groups_id', 'groups', ['id'], unique=True)
+    op.drop_index('ix_account_users_account_user_name', table_name='account_users')
+    op.create_index('ix_account_users_account_user_name', 'account_users', ['account', sa.text('lower(user_name)')])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_account_users_account_user_name', table_name='account_users')
+    op.create_index('ix_account_users_account_user_name', 'account_users', ['account', 'user_name'])
     op.drop_index('ix_groups_id', table_name='groups')
     with op.batch_alter_table('groups') as batch:
         batch.drop_column('created_at')
