@@ -103,6 +103,7 @@ account_users = Table(
     # (producers/scim); user_name is kept only where it is not the email
     Column("external_id", String(255)),
     Column("user_name", String(254)),
+    Column("display_name", String(200)),
     ForeignKeyConstraint(["account"], ["accounts.number"], ondelete="CASCADE"),
     ForeignKeyConstraint(["email_key"], ["users.email_key"]),
     Index("ix_account_users_email_key", "email_key"),

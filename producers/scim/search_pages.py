@@ -11,12 +11,8 @@ from scim2_server.storage import SearchPage
 
 def page_of(resources: list[Resource[Any]], search_request: SearchRequest[Any]) -> SearchPage:
     scim_filter = search_request.filter
-    matching = [resource for resource in resources if scim_filter is None or scim_filter.match(resource)]
-    if search_request.sort_by is not None:
-        descending = search_request.sort_order == SearchRequest.SortOrder.descending
-        matching.sort(key=lambda resource: (search_request.sort_value(resource) is None,
-                                            search_request.sort_value(resource) or "", resource.id),
-                      reverse=descending)
+    matching = search_request.sort(
+        resource for resource in resources if scim_filter is None or scim_filter.match(resource))
     start = search_request.start_index_0 or 0
     stop = None if search_request.count is None else start + search_request.count
     return SearchPage(len(matching), matching[start:stop])

@@ -38,8 +38,8 @@ MAX_RESULTS = 200  # resources a page of a search holds at most
 
 # What a user and a group of an account are made of, and so all their schemas publish: an attribute published and
 # not kept would be lost in silence (an identity provider would send it on every sync, and never see it back).
-KEPT = {USER_SCHEMA: {"userName": None, "name": {"givenName", "familyName"}, "emails": {"value", "type", "primary"},
-                      "active": None, "password": None},
+KEPT = {USER_SCHEMA: {"userName": None, "displayName": None, "name": {"givenName", "familyName"},
+                      "emails": {"value", "type", "primary"}, "active": None, "password": None},
         GROUP_SCHEMA: {"displayName": None, "members": {"value", "type", "$ref"}}}
 # Entra ID removes a member with {"op": "Remove", "path": "members", "value": [{"value": id}]}, which RFC 7644
 # does not define: the value is taken as the filter members[value eq id].

@@ -100,8 +100,9 @@ class UserStore:
         if resource.active is False:
             commands.append(writes.command(self.client, tenant, "disable_user", email=email))
         writes.apply(self.client, tenant, commands, exists_is_conflict=True)
-        if resource.external_id is not None or user_name is not None:
-            link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name)
+        if (resource.external_id, user_name, resource.display_name) != (None, None, None):
+            link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name,
+                              resource.display_name)
         return self.get(email_key(email))
 
     def update(self, resource: User, expected_version: str | None) -> User:
@@ -131,8 +132,10 @@ class UserStore:
             commands.append(writes.command(self.client, tenant, "reset_password", email=email,
                                            password_hash=hash_password(resource.password), password_expired=False))
         writes.apply(self.client, tenant, commands)
-        if (resource.external_id, user_name) != (stored.external_id, _kept_user_name(stored.user_name, email)):
-            link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name)
+        if (resource.external_id, user_name, resource.display_name) != \
+                (stored.external_id, _kept_user_name(stored.user_name, email), stored.display_name):
+            link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name,
+                              resource.display_name)
         return self.get(stored.id)
 
     def delete(self, resource_id: str, expected_version: str | None) -> None:
@@ -147,7 +150,7 @@ class UserStore:
 def as_resource(model: type[User], user: directory.DirectoryUser) -> User:
     return model.model_validate({
         "schemas": [USER_SCHEMA], "id": user.email_key, "userName": user.user_name or user.email,
-        "externalId": user.external_id,
+        "externalId": user.external_id, "displayName": user.display_name,
         "name": {"givenName": user.first_name, "familyName": user.last_name},
         "active": user.state != directory.DISABLED,
         "emails": [{"value": user.email, "type": "work", "primary": True}],
@@ -157,7 +160,8 @@ def as_resource(model: type[User], user: directory.DirectoryUser) -> User:
 
 def _version(user: directory.DirectoryUser) -> str:
     seen = "\x1f".join(str(part) for part in (user.email, user.first_name, user.last_name,
-                                              user.state == directory.DISABLED, user.external_id))
+                                              user.state == directory.DISABLED, user.external_id,
+                                              user.user_name, user.display_name))
     return f'W/"{hashlib.sha256(seen.encode()).hexdigest()[:16]}"'
 
 

@@ -91,13 +91,17 @@ class Client:
         return Receipt([c.id for c in commands], published)
 
     def wait(self, ids: list[UUID], timeout: float, poll: float = 0.05) -> dict[UUID, str]:
-        """Block until no command is queued any more, or the timeout; their statuses."""
+        """Block until no command is queued any more, or the timeout; their statuses. The store is read again
+        after 2 ms, then twice as late each time up to `poll`: a worker applies most commands within a few
+        milliseconds (a SCIM write answers once its commands are), a long job is not read 500 times a second."""
         deadline = time.monotonic() + timeout
+        pause = min(0.002, poll)
         while True:
             found = queries.statuses(self.engine, ids)
             if all(found.get(i, CommandStatus.QUEUED) != CommandStatus.QUEUED for i in ids) or time.monotonic() >= deadline:
                 return found
-            time.sleep(poll)
+            time.sleep(pause)
+            pause = min(pause * 2, poll)
 
     def queue_depth(self) -> int | None:
         return queue_depth(self.celery, self.settings.queue)

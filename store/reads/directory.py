@@ -36,6 +36,7 @@ class DirectoryUser:
     groups: list[str]
     external_id: str | None = None  # the identity provider's id of the person (SCIM's externalId)
     user_name: str | None = None  # the identity provider's user name of the person where it is not the email
+    display_name: str | None = None  # the identity provider's display name of the person (SCIM's displayName)
 
     @property
     def name(self) -> str:
@@ -103,7 +104,8 @@ def _one(conn: Connection, account: str, now: datetime, condition: ColumnElement
 def _columns(state_of: ColumnElement[str]):
     return (select(account_users.c.email_key, users.c.email, users.c.first_name, users.c.last_name,
                    state_of.label("state"), users.c.last_sign_in_at, account_users.c.added_at,
-                   account_users.c.disabled_at, account_users.c.external_id, account_users.c.user_name)
+                   account_users.c.disabled_at, account_users.c.external_id, account_users.c.user_name,
+                   account_users.c.display_name)
             .join(users, users.c.email_key == account_users.c.email_key))
 
 
@@ -166,5 +168,5 @@ def _with_groups(conn: Connection, account: str, rows) -> list[DirectoryUser]:
             names[key].append(name)
     return [DirectoryUser(row.email, row.email_key, row.first_name, row.last_name, row.state, row.last_sign_in_at,
                           row.added_at, row.disabled_at, names[row.email_key], row.external_id,
-                          row.user_name) for row in rows]
+                          row.user_name, row.display_name) for row in rows]
 

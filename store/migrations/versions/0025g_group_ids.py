@@ -2,6 +2,7 @@
 gives identity providers as the Group's id; groups.external_id: the identity provider's id of the group;
 groups.created_at, for a group made before: its account's creation (the earliest it can have been made). The
 index of account_users' user names is on their lower case: SCIM's userName is not case-exact.
+account_users.display_name: the identity provider's display name of the person (SCIM's displayName).
 
 Revision ID: 0025g
 Revises: 0024u
@@ -35,10 +36,14 @@ def upgrade() -> None:
     op.create_index('ix_groups_id', 'groups', ['id'], unique=True)
     op.drop_index('ix_account_users_account_user_name', table_name='account_users')
     op.create_index('ix_account_users_account_user_name', 'account_users', ['account', sa.text('lower(user_name)')])
+    op.add_column('account_users', sa.Column('display_name', sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    # The index on an expression first: SQLite's batch mode, which copies the table, cannot copy it
     op.drop_index('ix_account_users_account_user_name', table_name='account_users')
+    with op.batch_alter_table('account_users') as batch:
+        batch.drop_column('display_name')
     op.create_index('ix_account_users_account_user_name', 'account_users', ['account', 'user_name'])
     op.drop_index('ix_groups_id', table_name='groups')
     with op.batch_alter_table('groups') as batch:
