@@ -7,6 +7,7 @@ for an account the key does not cover or that does not exist is 404, as for none
 """
 from __future__ import annotations
 
+import asyncio
 import json
 
 from scim2_models import Mutability, Required, ScimPolicy, ScimProvider, ServiceProviderConfig
@@ -34,6 +35,7 @@ from producers.services.refusal import Refused, refused
 from store.reads import queries
 
 MAX_RESULTS = 200  # resources a page of a search holds at most
+WRITES = ("PUT", "PATCH", "DELETE")
 
 
 # What a user and a group of an account are made of, and so all their schemas publish: an attribute published and
@@ -92,6 +94,7 @@ class ScimTenants(ASGIApplication):
         super().__init__(TenantStorage(client, models["User"], models["Group"]), scim,
                          ScimService(scim, secret=secret))
         self.client, self.legacy_token = client, legacy_token
+        self.group_locks: dict[tuple[str, str], asyncio.Lock] = {}  # one a group written to (groups are few)
 
     @staticmethod
     def get_base_url(scope) -> str:
@@ -110,7 +113,13 @@ class ScimTenants(ASGIApplication):
         except Refused as refusal:
             return await _scim_error(send, refusal.status, refusal.errors[0]["message"], refusal.headers)
         enter_tenant(tenant)
-        return await super().__call__(scope, receive, send)
+        if scope["method"] not in WRITES or "/Groups/" not in scope["path"]:
+            return await super().__call__(scope, receive, send)
+        # A group's PATCH is a new whole group, made from the one read when the request came: two at once would
+        # each find the other's change a conflict (412). Those this process serves wait for each other instead.
+        group = (account, scope["path"].rstrip("/").rsplit("/", 1)[-1])
+        async with self.group_locks.setdefault(group, asyncio.Lock()):
+            return await super().__call__(scope, receive, send)
 
     def _tenant(self, account: str, authorization: str, address: str, base_url: str) -> Tenant:
         scope = check_key(self.client, self.legacy_token, authorization, address)

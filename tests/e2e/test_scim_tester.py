@@ -2,6 +2,7 @@
 account whose administrator's API key the checks use, over the network as an identity provider calls it."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import httpx2
@@ -11,6 +12,8 @@ from scim2_tester import Status, check_server
 from store.api_keys import create_key
 
 from .browser_steps import ALICE
+from .test_scim_groups import GROUP
+from .test_scim_users import PATCH, person
 
 ACCOUNT = "4501"
 
@@ -39,3 +42,27 @@ def test_every_check_of_scim2_tester_passes_on_a_live_tenant_but_the_change_of_a
             ("User", "object_creation")} <= passed, passed
     assert len(results) > 20 and {result.status for result in results} <= {Status.SUCCESS, Status.SKIPPED,
                                                                             Status.ERROR}
+
+
+def test_members_added_to_one_group_at_once_are_all_kept(web_stack):
+    """An identity provider sends its PATCHes in parallel (Entra ID does): none is lost, none refused."""
+    web_stack.open_account("4502", ALICE)
+    client = web_stack.client
+    key = create_key(client.engine, client.master_keys(), "parallel-idp", datetime.now(timezone.utc),
+                     accounts=["4502"], by=ALICE, lifetime=timedelta(hours=1)).key
+    emails = [f"parallel{i:02}@example.com" for i in range(24)]
+    with httpx2.Client(base_url=f"{web_stack.url}/scim/v2/accounts/4502",
+                       headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+        for email in emails:
+            assert http.post("/Users", json=person(email)).status_code == 201
+        group = http.post("/Groups", json={"schemas": [GROUP], "displayName": "Parallel"}).json()
+
+        def add(email: str) -> int:
+            return http.patch(f"/Groups/{group['id']}", json={"schemas": [PATCH], "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": email}]}]}).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(add, emails))
+        assert all(status in (200, 204) for status in statuses), statuses
+        kept = http.get(f"/Groups/{group['id']}").json()["members"]
+    assert sorted(member["value"] for member in kept) == emails
