@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from uuid import uuid4
 
 if __package__ in (None, ""):  # run as a script: import the bench package from the repository root
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
@@ -75,7 +76,8 @@ def seed(engine, count: int, now) -> None:
         insert_rows(conn, account_users, [{"account": ACCOUNT, "email_key": p["email_key"], "added_at": now,
                                            "disabled_at": now if n % 500 == 1 else None}
                                           for n, p in enumerate(people)])
-        insert_rows(conn, groups, [{"account": ACCOUNT, "name_key": key, "name": name}
+        insert_rows(conn, groups, [{"account": ACCOUNT, "name_key": key, "name": name, "id": uuid4(),
+                                    "created_at": now}
                                    for key, name in (("account administrators", "Account Administrators"),
                                                      ("sales", "Sales"))])
         insert_rows(conn, memberships, [{"account": ACCOUNT, "group_key": "sales", "email_key": p["email_key"]}

@@ -33,10 +33,10 @@ def seed(dsn: str, accounts: list[str], user_emails: Iterable[str], shared_admin
         with cur.copy("COPY accounts (number, name, created_at) FROM STDIN") as copy:
             for number in accounts:
                 copy.write_row((number, f"Bench account {number}", now))
-        with cur.copy("COPY groups (account, name_key, name) FROM STDIN") as copy:
+        with cur.copy("COPY groups (account, name_key, name, id, created_at) FROM STDIN") as copy:
             for number in accounts:
                 group = Group(number, ADMIN_GROUP)
-                copy.write_row((number, group.key, group.name))
+                copy.write_row((number, group.key, group.name, uuid4(), now))
         # Registered users, who proved their mailbox: any account's grant reaches them at once.
         with cur.copy("COPY users (email_key, email, first_name, last_name, password_hash, password_expired, "
                       "created_by_account, created_at, verified) FROM STDIN") as copy:
