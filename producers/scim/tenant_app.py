@@ -43,10 +43,15 @@ WRITES = ("PUT", "PATCH", "DELETE")
 KEPT = {USER_SCHEMA: {"userName": None, "displayName": None, "name": {"givenName", "familyName"},
                       "emails": {"value", "type", "primary"}, "active": None, "password": None},
         GROUP_SCHEMA: {"displayName": None, "members": {"value", "type", "$ref"}}}
-# Entra ID removes a member with {"op": "Remove", "path": "members", "value": [{"value": id}]}, which RFC 7644
-# does not define: the value is taken as the filter members[value eq id].
-ENTRA_REMOVE = ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply,
-                          unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create)
+# What identity providers send as they are configured out of the box:
+# - attributes envadmin does not keep (Entra ID's title, phoneNumbers, addresses, name.formatted and enterprise
+#   extension; Okta's locale): dropped, not refused, or no user could be provisioned until every mapping is
+#   edited (the schemas published say what is kept);
+# - Entra ID's removal of a member, {"op": "Remove", "path": "members", "value": [{"value": id}]}, which RFC 7644
+#   does not define: the value is taken as the filter members[value eq id].
+IDENTITY_PROVIDERS = ScimPolicy(unknown=ScimPolicy.Unknown.ignore,
+                                remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+                                unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create)
 
 
 def provider() -> ScimProvider:
@@ -73,7 +78,7 @@ def provider() -> ScimProvider:
     user_type = types["User"]
     user_type.schema_extensions = []
     return ScimProvider.from_discovery([user, group], [user_type, types["Group"]], config=config,
-                                       policy=ENTRA_REMOVE)
+                                       policy=IDENTITY_PROVIDERS)
 
 
 def _kept(schema):
