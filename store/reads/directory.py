@@ -71,6 +71,18 @@ def users_page(engine: Engine, account: str, now: datetime, *, search: str = "",
     return KeysetPage(found, (found[-1].email_key,) if len(rows) > size and found else None)
 
 
+def users_at(engine: Engine, account: str, now: datetime, offset: int,
+             size: int | None) -> tuple[int, list[DirectoryUser]]:
+    """How many users the account has, and `size` of them (every one if None) from position `offset` in email key
+    order: a SCIM list without a filter is paged by position (startIndex), which the primary key walks in order."""
+    query = (_columns(_state(now)).where(account_users.c.account == account)
+             .order_by(account_users.c.email_key).offset(offset).limit(size))
+    with engine.connect().execution_options(readonly=True) as conn:
+        total = conn.execute(select(func.count()).select_from(account_users)
+                             .where(account_users.c.account == account)).scalar_one()
+        return total, _with_groups(conn, account, conn.execute(query).all()) if size != 0 else []
+
+
 def account_user(engine: Engine, account: str, email: str, now: datetime) -> DirectoryUser | None:
     """One user of the account; None if the email is not one."""
     with engine.connect().execution_options(readonly=True) as conn:

@@ -54,6 +54,17 @@ def test_every_user_of_the_account_once_in_email_order_and_none_of_another(engin
                                                                   "zed@example.com"]
 
 
+def test_users_by_position_count_the_account_and_page_it_in_email_order(engine):
+    engine, _ = engine
+    now = datetime.now(timezone.utc)
+    everyone = sorted([ALICE] + [email for email, _, _ in PEOPLE])
+
+    total, second_page = directory.users_at(engine, "1001", now, offset=2, size=2)
+    assert (total, [user.email for user in second_page]) == (6, everyone[2:4])
+    assert [user.email for user in directory.users_at(engine, "1001", now, 0, None)[1]] == everyone
+    assert directory.users_at(engine, "2002", now, offset=5, size=10) == (3, [])
+
+
 @pytest.mark.parametrize("search, found", [
     ("mart", ["carol@example.com", "dan@example.com"]),      # last names
     ("CH", ["chloe@example.com"]),                            # an email or a first name, any letter case
