@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from domain.clock import SYSTEM_CLOCK
+
 from .measure import percentiles
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
@@ -59,7 +61,7 @@ def send(base_url: str, headers: dict, requests: list[Request], clients: int, ke
     for worker in workers:
         worker.start()
     time.sleep(0.5)  # every client connected and waiting
-    started = time.time()
+    started = SYSTEM_CLOCK.now().timestamp()
     start.set()
     answers = [queue.get() for _ in workers]
     for worker in workers:
@@ -75,7 +77,7 @@ def send(base_url: str, headers: dict, requests: list[Request], clients: int, ke
 
 
 def _client(base_url: str, headers: dict, share: list[Request], start, queue, keep_bodies: bool) -> None:
-    result = {"ms": [], "statuses": {}, "problems": [], "bodies": [], "last_at": time.time()}
+    result = {"ms": [], "statuses": {}, "problems": [], "bodies": [], "last_at": SYSTEM_CLOCK.now().timestamp()}
     with httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT) as http:
         http.get("/ServiceProviderConfig")  # the connection opened before the clock starts
         start.wait()
@@ -92,7 +94,7 @@ def _client(base_url: str, headers: dict, share: list[Request], start, queue, ke
                 result["problems"].append(f"{method} {path}: {answer.status_code} {answer.text[:300]}")
             elif keep_bodies and answer.content:
                 result["bodies"].append(answer.json())
-        result["last_at"] = time.time()
+        result["last_at"] = SYSTEM_CLOCK.now().timestamp()
     queue.put(result)
 
 
