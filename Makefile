@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 
-.PHONY: demo test install install-test lock lint
+.PHONY: demo test install install-test lock lint messages catalogues
 
 $(VENV)/bin/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ lock: $(VENV)/bin/pip
 # infrastructure.
 lint: install-test
 	$(VENV)/bin/lint-imports
+
+# The French (and any other) catalogue: `make messages` extracts the text people read into languages/messages.pot
+# and merges it into each languages/locale/<language>/LC_MESSAGES/messages.po, for a translator; `make catalogues`
+# compiles them into the .mo files the package ships (tests/unit/test_catalogues.py checks both are up to date).
+messages: install-test
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output -o languages/messages.pot .
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i languages/messages.pot -d languages/locale
+
+catalogues: install-test
+	$(VENV)/bin/pybabel compile --statistics -d languages/locale
 
 demo: install
 	$(VENV)/bin/envadmin demo

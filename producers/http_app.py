@@ -26,7 +26,7 @@ from producers.api.routers import API_ROUTERS
 from producers.scim.tenant_app import ScimTenants
 from producers.services.client import Client
 from producers.services.proxies import believe_trusted_proxies
-from producers.web import access_log, prometheus, sessions
+from producers.web import access_log, language, prometheus, sessions
 from producers.web.console import SignInFirst
 from producers.web.forms import SlowDown
 from producers.web.guards import CsrfRefused, response_headers
@@ -54,6 +54,7 @@ from store.session_rows import session_limits
 
 SESSION_COOKIE = "envadmin_session"
 PAGE_ROUTERS = (
+    language.router,
     register.router,
     signing_in.router,
     password_forgot.router,  # before password_change's: /password/forgot is not a password page

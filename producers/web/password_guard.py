@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from producers.api.paths import is_api_path
 from producers.web import sessions
 
-_OPEN_PATHS = ("/password", "/logout")
+_OPEN_PATHS = ("/password", "/logout", "/language")
 _NOT_WORTH_RETURNING_TO = ("/", "/login")
 
 

@@ -1,32 +1,56 @@
-"""Pages from Jinja2 templates (autoescaped), with what every page shows: the service, the person signed in."""
+"""Pages from Jinja2 templates (autoescaped), with what every page shows: the service, the person signed in, the
+page's language (producers.web.language) and its text in that language (Jinja2's i18n extension, on the
+catalogues of `languages`)."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from languages import NAMES, SUPPORTED, translations
 from producers.web import sessions
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
+from producers.web.language import page_language
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.add_extension("jinja2.ext.i18n")
+_language: ContextVar[str] = ContextVar("page_language", default="en")
+
+
+def gettext(message: str) -> str:
+    """`message` in the language of the page being rendered."""
+    return translations(_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_language.get()).ngettext(singular, plural, n)
+
+
+TEMPLATES.env.install_gettext_callables(gettext, ngettext, newstyle=True)
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     """A whole page; never cached (pages show tokens, envelopes and people)."""
     context.setdefault("title", "")
+    context.setdefault("here", request.url.path)  # where the language switch comes back to
+    language = page_language(request)
+    _language.set(language)  # the template renders now, in this context
     return TEMPLATES.TemplateResponse(
         request, template, {
             "service": request.app.state.settings.service_name, "signed_in": sessions.signed_in(request),
-            "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), **context},
-        status_code=status, headers=NO_STORE)
+            "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), "language": language,
+            "languages": [(code, NAMES[code]) for code in SUPPORTED if code != language], **context},
+        status_code=status, headers={**NO_STORE, "Content-Language": language})
 
 
 def message(request: Request, title: str, lines: list[str], status: int = 200,
             link: tuple[str, str] | None = None) -> HTMLResponse:
     """A page that only says something: a refusal, a closed link, what to do next."""
-    return page(request, "message.html", status, title=title, lines=lines, link=link)
+    # The switch leads home: a page not found at one address must not differ from one at another
+    return page(request, "message.html", status, title=title, lines=lines, link=link, here="/")
 
 
 def sentence(text: str) -> str:
