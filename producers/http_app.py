@@ -138,6 +138,7 @@ def _add_pages(app: FastAPI, settings: Settings, clock: Clock) -> None:
     app.add_middleware(StoredSessions, engine=app.state.client.engine, limits=session_limits(settings),
                        cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
                        owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
+    app.add_middleware(language.PageLanguage)  # outermost: every page, error pages too, knows its language
     _answer_with_pages(app, settings)
 
 

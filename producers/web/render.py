@@ -3,41 +3,29 @@ page's language (producers.web.language) and its text in that language (Jinja2's
 catalogues of `languages`)."""
 from __future__ import annotations
 
-from contextvars import ContextVar
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
-from languages import NAMES, SUPPORTED, translations
+from languages import NAMES, SUPPORTED
 from producers.web import sessions
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
-from producers.web.language import page_language
+from producers.web.language import current_language, gettext, ngettext
+from producers.web.moments import moment
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.add_extension("jinja2.ext.i18n")
-_language: ContextVar[str] = ContextVar("page_language", default="en")
-
-
-def gettext(message: str) -> str:
-    """`message` in the language of the page being rendered."""
-    return translations(_language.get()).gettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(_language.get()).ngettext(singular, plural, n)
-
-
 TEMPLATES.env.install_gettext_callables(gettext, ngettext, newstyle=True)
+TEMPLATES.env.filters["moment"] = moment
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     """A whole page; never cached (pages show tokens, envelopes and people)."""
     context.setdefault("title", "")
     context.setdefault("here", request.url.path)  # where the language switch comes back to
-    language = page_language(request)
-    _language.set(language)  # the template renders now, in this context
+    language = current_language()
     return TEMPLATES.TemplateResponse(
         request, template, {
             "service": request.app.state.settings.service_name, "signed_in": sessions.signed_in(request),

@@ -22,7 +22,8 @@ class Invitation:
     account_name: str
     invited_by: str
     inviter_name: str | None
-    roles: list[str]
+    administrator: bool  # the invite (or the user's memberships, for an activation) makes them an administrator
+    groups: list[str]  # the other groups it makes them a member of, by name
     expires_at: datetime
     user_exists: bool
     activation: bool = False  # its user was created with no password: the page sets one
@@ -61,13 +62,13 @@ def invitation(engine: Engine, token_hash: str) -> Invitation | None:
                       & (groups.c.name_key == memberships.c.group_key))
                 .where(memberships.c.account == invite.account, memberships.c.email_key == invite.email_key)
                 .order_by(memberships.c.group_key)).all()
-    roles = ["Account Administrator" if key == ADMIN_GROUP_KEY else f"member of the group {name or key}"
-             for key, name in grant_groups]
+    others = [name or key for key, name in grant_groups if key != ADMIN_GROUP_KEY]
     return Invitation(
         status=invite.status, email=invite.email, account=invite.account, account_name=account_name or "",
         invited_by=invite.invited_by,
         inviter_name=f"{inviter.first_name} {inviter.last_name}".strip() if inviter else None,
-        roles=list(dict.fromkeys(roles)), expires_at=invite.expires_at, user_exists=user is not None,
+        administrator=any(key == ADMIN_GROUP_KEY for key, _ in grant_groups), groups=list(dict.fromkeys(others)),
+        expires_at=invite.expires_at, user_exists=user is not None,
         activation=user is not None and user.password_hash is None,
         claim=user is not None and user.password_hash is not None and not user.verified,
         user_name=" ".join(f"{user.first_name} {user.last_name}".split()) if user is not None else None)

@@ -190,3 +190,26 @@ def test_a_user_another_account_made_for_the_email_is_claimed_by_the_invited_per
     assert not verify_password(dana.password_hash, temporary) and verify_password(dana.password_hash, PASSWORD)
     assert holder.get("/password", follow_redirects=False).headers["location"].startswith("/login")  # signed out
     assert browser.get("/").status_code == 200 and DANA in browser.get("/").text  # the claimer stays signed in
+
+def test_an_invitee_whose_browser_asks_for_french_registers_in_french(web):
+    browser, apply, settings, engine = web
+    apply(grant(DANA))
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    link = f"/register/{token_for(settings, engine, DANA)}"
+
+    page = browser.get(link, headers=french)
+    assert '<html lang="fr">' in page.text
+    assert "Alice Admin vous invite à rejoindre Acme (compte 1001)" in page.text
+    assert "<dt>Rôle</dt><dd>Administrateur du compte</dd>" in page.text
+    assert "Lien valable jusqu’au" in page.text and " UTC" in page.text and "Link valid" not in page.text
+    differ = browser.post(link, headers=french, data={
+        "csrf_token": form_token(page.text), "first_name": "Dana", "last_name": "Ruiz", "password": PASSWORD,
+        "password_again": PASSWORD + "x"})
+    assert differ.status_code == 422 and "Les deux mots de passe diffèrent" in differ.text
+    done = browser.post(link, headers=french, follow_redirects=False, data={
+        "csrf_token": form_token(page.text), "first_name": "Dana", "last_name": "Ruiz", "password": PASSWORD,
+        "password_again": PASSWORD})
+    assert done.status_code == 303
+    welcome = browser.get("/welcome", headers=french).text
+    assert f"Bienvenue, {DANA}" in welcome and "Rôle d’administrateur sur Acme (compte 1001)\u00a0: en cours…" in welcome
+    assert browser.get(link, headers=french).text.count("Cette invitation a déjà été acceptée") >= 1

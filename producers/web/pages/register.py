@@ -13,35 +13,38 @@ from domain.tokens import hash_token
 from producers.services.invite_registration import register_with_token
 from producers.web import sessions
 from producers.web.forms import client_address, posted_form, text_field
+from producers.web.language import N_
+from producers.web.language import gettext as _
 from producers.web.render import message, page, sentence
 from store.reads import invite_links
 
 router = APIRouter()
 
-ASK_AGAIN = "Ask the person who invited you to send a new invite."
+ASK_AGAIN = N_("Ask the person who invited you to send a new invite.")
 _CLOSED = {  # what a closed invite's link says, and what to do next
-    InviteStatus.ACCEPTED: ("This invitation was already accepted", ["Its email is registered: sign in to continue."]),
-    InviteStatus.CANCELLED: ("This invite was cancelled", [ASK_AGAIN]),
-    InviteStatus.EXPIRED: ("This invite has expired", [ASK_AGAIN]),
-    InviteStatus.FAILED: ("This invite was closed", ["Its mail could not be delivered.", ASK_AGAIN]),
-    InviteStatus.REPLACED: ("This invite was replaced by a newer invite",
-                            ["Use the link in the latest mail you received."]),
+    InviteStatus.ACCEPTED: (N_("This invitation was already accepted"),
+                            [N_("Its email is registered: sign in to continue.")]),
+    InviteStatus.CANCELLED: (N_("This invite was cancelled"), [ASK_AGAIN]),
+    InviteStatus.EXPIRED: (N_("This invite has expired"), [ASK_AGAIN]),
+    InviteStatus.FAILED: (N_("This invite was closed"), [N_("Its mail could not be delivered."), ASK_AGAIN]),
+    InviteStatus.REPLACED: (N_("This invite was replaced by a newer invite"),
+                            [N_("Use the link in the latest mail you received.")]),
 }
 REFRESH_SECONDS = 2
 
 
 def _closed_page(request: Request, invite) -> Response:
     if invite is None:
-        return message(request, "This registration link is not valid",
-                       ["It may be mistyped, or come from an old mail.", ASK_AGAIN], status=404)
+        return message(request, _("This registration link is not valid"),
+                       [_("It may be mistyped, or come from an old mail."), _(ASK_AGAIN)], status=404)
     status = invite.status
     if status == InviteStatus.PENDING:  # open, but past its date: the expiry job has not closed it yet
         status = InviteStatus.EXPIRED
-    title, lines = _CLOSED.get(status, ("This invite is closed", [ASK_AGAIN]))
+    title, lines = _CLOSED.get(status, (N_("This invite is closed"), [ASK_AGAIN]))
     link = None
     if status == InviteStatus.ACCEPTED:
-        link = ("/", "Go to your home page") if sessions.signed_in(request) else ("/login", "Sign in")
-    return message(request, title, lines, status=410, link=link)
+        link = ("/", _("Go to your home page")) if sessions.signed_in(request) else ("/login", _("Sign in"))
+    return message(request, _(title), [_(line) for line in lines], status=410, link=link)
 
 
 async def _invitation(request: Request, token: str):
@@ -76,11 +79,11 @@ async def register(request: Request, token: str) -> Response:
                 source="web")
         except Refused as refusal:
             if not invite.asks_current_password:
-                return message(request, "Activation refused" if invite.activation else "Registration refused",
-                               [str(refusal), ASK_AGAIN], status=409)
+                return message(request, _("Activation refused") if invite.activation else _("Registration refused"),
+                               [str(refusal), _(ASK_AGAIN)], status=409)
             # The domain's refusal tells someone typing on the CLI what to give; here they just gave it.
             wrong = "already exists" in str(refusal)
-            errors = {"password": "Wrong password for this user." if wrong else sentence(str(refusal))}
+            errors = {"password": _("Wrong password for this user.") if wrong else sentence(str(refusal))}
         else:
             temporary = not result.created and await run_in_threadpool(
                 invite_links.password_is_temporary, request.app.state.client.engine, result.email)
@@ -94,12 +97,12 @@ async def register(request: Request, token: str) -> Response:
 
 
 def _title(invite: invite_links.Invitation) -> str:
-    return "Set your password" if invite.activation else "Accept your invitation"
+    return _("Set your password") if invite.activation else _("Accept your invitation")
 
 
 def _form_errors(values: dict[str, str], password: str, again: str) -> dict[str, str]:
     errors = {}
-    for field, label in (("first_name", "First name"), ("last_name", "Last name")):
+    for field, label in (("first_name", _("First name")), ("last_name", _("Last name"))):
         try:
             values[field] = person_or_group_name(values[field])
         except ValueError as problem:
@@ -115,7 +118,7 @@ def _password_errors(password: str, again: str) -> dict[str, str]:
         errors["password"] = str(problem).capitalize()
     else:
         if password != again:
-            errors["password_again"] = "The two passwords differ"
+            errors["password_again"] = _("The two passwords differ")
     return errors
 
 
@@ -128,6 +131,6 @@ async def welcome(request: Request) -> Response:
     outcomes = await run_in_threadpool(invite_links.grant_outcomes, request.app.state.client.engine,
                                        request.session.get("retried", []))
     waiting = any(outcome.status in (CommandStatus.QUEUED, CommandStatus.PENDING) for outcome in outcomes)
-    return page(request, "welcome.html", title="Welcome", email=email, outcomes=outcomes,
+    return page(request, "welcome.html", title=_("Welcome"), email=email, outcomes=outcomes,
                 activated=request.session.get("activated", False), claimed=request.session.get("claimed", False),
                 refresh=REFRESH_SECONDS if waiting else None)
