@@ -301,3 +301,30 @@ def test_a_user_with_a_temporary_password_changes_it_at_first_sign_in(web_stack,
         fill(browser, email=hugo, password=password)
         submit(browser)
         assert browser.current_url.split("?")[0] == f"{web_stack.url}{lands_on}"
+
+
+def test_an_invitee_switches_the_page_to_french_and_registers_in_french(web_stack, browser, screenshot):
+    chloe = "chloe.navigateur@example.com"
+    link = invite(web_stack, "4120", chloe)
+    browser.delete_all_cookies()
+    browser.get(link)
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    browser.find_element(By.CSS_SELECTOR, 'a.language[hreflang="fr"]').click()
+
+    assert browser.current_url == link and browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    screenshot("1-invitation-fr")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Alice Admin vous invite à rejoindre Acme"
+    facts = browser.find_element(By.CSS_SELECTOR, "dl.facts").text
+    for fact in ("Rôle", "Administrateur du compte", "Lien valable jusqu’au", "UTC"):
+        assert fact in facts, facts
+    fill(browser, first_name="Chloé", last_name="Navigateur", password=PASSWORD, password_again=PASSWORD + "!")
+    submit(browser)
+    assert browser.find_element(By.ID, "password_again-error").text == "Les deux mots de passe diffèrent"
+
+    fill(browser, password=PASSWORD, password_again=PASSWORD)
+    submit(browser)
+    wait_for_text(browser, "Vous administrez désormais Acme (compte 4120).")
+    screenshot("2-welcome-fr")
+    assert f"Bienvenue, {chloe}" in main_text(browser)
+    browser.find_element(By.CSS_SELECTOR, 'a.language[hreflang="en"]').click()
+    wait_for_text(browser, "You are now an administrator of Acme (account 4120).")
