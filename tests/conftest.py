@@ -11,7 +11,7 @@ import redis
 from store.engine import make_engine
 from store.migrate import upgrade
 
-from .support.services import RABBITMQ_URL, REDIS_URL, empty_store, new_pg_database, require
+from .support.services import RABBITMQ_URL, REDIS_URL, copy_sqlite_store, empty_store, new_pg_database, require
 from .support.stack_settings import make_settings
 
 
@@ -25,15 +25,24 @@ def pg_database_url():
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_store_template(tmp_path_factory):
+    """A SQLite store migrated once for this test session, that tests copy: migrating a file took each test
+    0.15 s of CPU (more under load), for the same empty schema every time."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "envadmin.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request, tmp_path):
     """The store on the embedded SQLite file and on PostgreSQL, schema up to date and empty."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'envadmin.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        return url
+        path = tmp_path / "envadmin.db"
+        copy_sqlite_store(request.getfixturevalue("sqlite_store_template"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_database_url")
     empty_store(url)
     return url

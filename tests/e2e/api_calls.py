@@ -5,14 +5,13 @@ from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
-from domain.passwords import hash_password
-
+from ..support.builders import light_hash
 from ..support.waiting import wait_until
 
 TOKEN = "test-token-" + uuid4().hex
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ALICE, BOB = "alice@example.com", "Bob@Example.com"
-PASSWORD_HASH = hash_password("temporary-pass")
+PASSWORD_HASH = light_hash("temporary-pass")
 OUTCOME_TIMEOUT = 30  # seconds for a worker to apply what the API accepted
 
 

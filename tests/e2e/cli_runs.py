@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from config.settings import Settings
 from producers.services.client import Client
 
 from ..support.builders import account_with_admin, mailbox_proven
+from .cli_forks import FORK_SERVER, LAUNCHER
 
 CLI_TIMEOUT = 60  # seconds any one CLI run may take before the test fails
 
@@ -38,8 +38,9 @@ class CliStack:
 
     def cli(self, *args: str, input: str | None = None,
             timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
-        """`envadmin ARGS` in a subprocess; its exit code, stdout and stderr."""
-        return subprocess.run([sys.executable, "-m", "producers.cli", *args], input=input, env=self.env,
+        """`envadmin ARGS` in a process of its own (forked from one that has imported the CLI: cli_forks.py);
+        its exit code, stdout and stderr."""
+        return subprocess.run([*FORK_SERVER.command(), *args], input=input, env=self.env,
                               cwd=self.cwd, capture_output=True, text=True, timeout=timeout)
 
     def cli_many(self, calls: list[tuple[list[str], str | None]]) -> list[subprocess.CompletedProcess]:
@@ -64,7 +65,8 @@ def one_json_object(result: subprocess.CompletedProcess, expect: int) -> dict:
 
 
 def describe(result: subprocess.CompletedProcess) -> str:
-    return (f"$ {' '.join(result.args[3:])}\nexit {result.returncode}\n"
+    shown = result.args[4:] if LAUNCHER in result.args else result.args[3:]  # the CLI's arguments
+    return (f"$ {' '.join(shown)}\nexit {result.returncode}\n"
             f"stdout: {result.stdout!r}\nstderr: {result.stderr!r}")
 
 

@@ -11,11 +11,10 @@ import httpx
 from selenium.webdriver.common.by import By
 from sqlalchemy import update
 
-from domain.passwords import hash_password
 from producers.services.client import new_command
 from store.tables import users
 
-from ..support.builders import grant
+from ..support.builders import grant, light_hash
 from ..support.outbox import MAIL_TIMEOUT, read_mails, text_of
 from ..support.waiting import wait_until
 from .browser_steps import ALICE, PASSWORD, fill, invite, invite_mail, main_text, submit, wait_for_text
@@ -79,7 +78,7 @@ def user_made_by_another_account(stack, account: str, email: str, password: str)
     """An administrator of `account` makes a user for `email` with a password they know."""
     stack.open_account(account, ALICE)
     added = new_command("add_user", actor=ALICE, source="cli", account=account, email=email, first_name="Frank",
-                        last_name="Twice", password_hash=hash_password(password), password_expired=False)
+                        last_name="Twice", password_hash=light_hash(password), password_expired=False)
     receipt = stack.client.submit([added])
     assert stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT) == {receipt.ids[0]: "applied"}
 
@@ -274,7 +273,7 @@ def test_a_user_with_a_temporary_password_changes_it_at_first_sign_in(web_stack,
     hugo, temporary = "hugo.temp@example.com", "given-by-alice-9"
     web_stack.open_account("4109", ALICE)
     added = new_command("add_user", actor=ALICE, source="cli", account="4109", email=hugo, first_name="Hugo",
-                        last_name="Temp", password_hash=hash_password(temporary), password_expired=True)
+                        last_name="Temp", password_hash=light_hash(temporary), password_expired=True)
     granted = grant(hugo, account="4109", by=ALICE)
     receipt = web_stack.client.submit([added, granted])
     assert set(web_stack.client.wait(receipt.ids, timeout=MAIL_TIMEOUT).values()) == {"applied"}

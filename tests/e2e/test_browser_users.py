@@ -9,10 +9,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from domain.master_keys import MasterKeys
-from domain.passwords import hash_password
 from producers.services.client import new_command
 from store import credentials
 
+from ..support.builders import light_hash
 from ..support.outbox import MAIL_TIMEOUT
 from .browser import new_browser
 from .browser_steps import ALICE, PASSWORD, fill, main_text, press, submit, wait_for_text
@@ -32,7 +32,7 @@ def test_an_administrator_finds_disables_enables_and_resets_a_user(web_stack, br
     assert credentials.change_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD,
                                        datetime.now(timezone.utc), client="set-up").ok
     added = [new_command("add_user", actor=ALICE, source="cli", account=ACCOUNT, email=email, first_name=first,
-                         last_name=last, password_hash=hash_password(PASSWORD), password_expired=False)
+                         last_name=last, password_hash=light_hash(PASSWORD), password_expired=False)
              for email, first, last in PEOPLE]
     receipt = web_stack.client.submit(added + [new_command("create_group", actor=ALICE, source="cli",
                                                            account=ACCOUNT, group="Sales")])

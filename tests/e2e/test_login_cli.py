@@ -14,13 +14,14 @@ from sqlalchemy import select
 
 from domain.handlers import handle
 from domain.master_keys import MasterKey, MasterKeys
-from domain.passwords import TEMPORARY_SCHEME, generate_temporary_password, hash_password, hash_temporary_password
+from domain.passwords import TEMPORARY_SCHEME, generate_temporary_password, hash_temporary_password
 from producers.services.client import new_command
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.tables import mail_outbox, users
 from store.unit_of_work import SqlUnitOfWork
 
+from ..support.builders import light_hash
 from ..support.services import empty_store, require
 from ..support.stack_settings import clean_environ, make_settings, settings_env
 from .cli_runs import CliStack, describe, one_json_object
@@ -63,7 +64,7 @@ def create_user(cli: CliStack, account: str, email: str, password_hash: str | No
     with SqlUnitOfWork(engine) as uow:
         handle(new_command("create_account", actor="support", source="cli", account=account, name="Acme",
                            admin_email=email, first_name="First", last_name="Login",
-                           password_hash=password_hash or hash_password(TEMPORARY)), uow.repo,
+                           password_hash=password_hash or light_hash(TEMPORARY)), uow.repo,
                datetime.now(timezone.utc))
         uow.commit()
     engine.dispose()

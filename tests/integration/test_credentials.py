@@ -24,21 +24,21 @@ from domain.login import (
 )
 from domain.master_keys import MasterKey, MasterKeys
 from domain.model import email_key
-from domain.passwords import generate_temporary_password, hash_password, hash_temporary_password
+from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.services.client import new_command
 from store import credentials
 from store.engine import make_engine
 from store.tables import audit_log, login_failures, metadata, users
 from store.unit_of_work import SqlUnitOfWork
 
-from ..support.builders import account_with_admin
+from ..support.builders import account_with_admin, light_hash
 from ..support.sql import count_rows
 
 ALICE = "Alice@Example.com"   # temporary password, expired (as every new user has)
 TEMPORARY = "temporary-pass"  # the password of tests.support.builders.PASSWORD_HASH
 BOB = "bob@example.com"       # a permanent password
 BOB_PASSWORD = "bobs-permanent-passw0rd"
-BOB_HASH = hash_password(BOB_PASSWORD)  # once: argon2 is slow on purpose
+BOB_HASH = light_hash(BOB_PASSWORD)
 NEW = "alices-new-passw0rd"
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 WRONG = LoginResult(False, WRONG_EMAIL_OR_PASSWORD)

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from domain.passwords import hash_password, verify_password
+from domain.passwords import verify_password
 from producers.http_app import create_http_app
 from producers.services.client import new_command
 from store.tables import invites, users
 
-from ..support.builders import account_with_admin, add_user, grant
+from ..support.builders import account_with_admin, add_user, grant, light_hash
 from ..support.outbox import token_for
 from .apply_here import applier
 
@@ -107,13 +107,13 @@ def test_an_existing_user_is_asked_for_their_current_password_not_a_new_one(web)
     browser, apply, settings, engine = web
     assert apply(new_command("create_account", actor="support", source="cli", account="2002", name="Beta",
                              admin_email="bob@beta.example", first_name="Bob", last_name="B",
-                             password_hash=hash_password("bob-passw0rd"))) == ["applied"]
+                             password_hash=light_hash("bob-passw0rd"))) == ["applied"]
     assert apply(new_command("grant_admin", actor="bob@beta.example", source="cli", account="2002",
                              email=DANA)) == ["pending"]  # invited to 2002 while she had no user
     assert apply(add_user(DANA)) == ["applied"]  # then 1001 made her a user, with her own password
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.email_key == DANA).values(  # as if she had proven her mailbox
-            password_hash=hash_password(PASSWORD), password_expired=False, verified=True))
+            password_hash=light_hash(PASSWORD), password_expired=False, verified=True))
     link = f"/register/{token_for(settings, engine, DANA)}"
     page = browser.get(link).text
     assert "current password" in page.lower() and 'name="password_again"' not in page
@@ -166,11 +166,11 @@ def test_a_user_another_account_made_for_the_email_is_claimed_by_the_invited_per
     browser, apply, settings, engine = web
     assert apply(new_command("create_account", actor="support", source="cli", account="2002", name="Beta",
                              admin_email="bob@beta.example", first_name="Bob", last_name="B",
-                             password_hash=hash_password("bob-passw0rd"))) == ["applied"]
+                             password_hash=light_hash("bob-passw0rd"))) == ["applied"]
     apply(new_command("grant_admin", actor="bob@beta.example", source="cli", account="2002", email=DANA))
     temporary = "given-by-alice-1"
     assert apply(new_command("add_user", actor="alice@example.com", source="cli", account="1001", email=DANA,
-                             first_name="Not", last_name="Dana", password_hash=hash_password(temporary),
+                             first_name="Not", last_name="Dana", password_hash=light_hash(temporary),
                              password_expired=True)) == ["applied"]
     holder = TestClient(browser.app, base_url="http://testserver")  # alice, signed in with the password she set
     login_page = holder.get("/login").text

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -58,6 +60,17 @@ def empty_store(url: str) -> None:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
     engine.dispose()
+
+
+def copy_sqlite_store(template: Path, path: Path) -> None:
+    """A new SQLite file at `path` holding what `template` holds (its schema, WAL mode included): SQLite's backup,
+    which copies a consistent state whatever the template's journal holds."""
+    source, target = sqlite3.connect(template), sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
 
 
 def free_port() -> int:
