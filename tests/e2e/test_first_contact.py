@@ -128,7 +128,8 @@ def test_onboard_wait_with_no_worker_says_so_after_a_few_seconds(no_worker, tmp_
 def test_stored_text_is_printed_without_letting_it_act_on_the_terminal(e2e):
     e2e.open_account("3128", "ann@example.com")
     with e2e.client.engine.begin() as conn:  # a name stored before submit refused control characters
-        conn.execute(groups.insert().values(account="3128", name_key="evil", name="evil\x1b[2J\x1b]0;pwned\x07"))
+        conn.execute(groups.insert().values(account="3128", name_key="evil", name="evil\x1b[2J\x1b]0;pwned\x07",
+                                            id=uuid.uuid4(), created_at=e2e.client.clock.now()))
 
     shown = e2e.cli("group", "list", "3128")
 
