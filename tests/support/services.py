@@ -20,9 +20,11 @@ from store.tables import metadata
 
 PG_ADMIN_DSN = os.environ.get("ENVADMIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 # `make test` runs the suite in pytest-xdist processes: each flushes Redis databases of its own (9 and 10 for the
-# first, 11 and 12 for the second, 13 and 14 for the third), never another's.
+# first, 11 and 12 for the second, 13 and 14 for the third), never another's. ENVADMIN_TEST_REDIS_FIRST_DB moves
+# them (0: 0 to 5), for a second suite on the same Redis.
 XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_URL = os.environ.get("ENVADMIN_TEST_REDIS", f"redis://127.0.0.1:6379/{9 + 2 * XDIST_WORKER}")
+FIRST_DB = int(os.environ.get("ENVADMIN_TEST_REDIS_FIRST_DB", "9"))
+REDIS_URL = os.environ.get("ENVADMIN_TEST_REDIS", f"redis://127.0.0.1:6379/{FIRST_DB + 2 * XDIST_WORKER}")
 RABBITMQ_URL = os.environ.get("ENVADMIN_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672//")
 SERVICES = {"postgres": ("127.0.0.1", 5432), "redis": ("127.0.0.1", 6379), "rabbitmq": ("127.0.0.1", 5672)}
 
