@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 import httpx
 from selenium.webdriver.common.by import By
 
-from store import credentials
-
+from ..support.builders import choose_password
 from ..support.waiting import wait_until
 from .browser_steps import ALICE, APPLY_TIMEOUT, PASSWORD, fill, main_text, press, submit, wait_for_text
 
@@ -19,8 +18,7 @@ ACCOUNT = "4301"
 def test_an_administrator_makes_a_key_an_upstream_system_uses_it_and_revoking_it_stops_it(web_stack, browser,
                                                                                           screenshot):
     web_stack.open_account(ACCOUNT, ALICE)
-    assert credentials.change_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD,
-                                       datetime.now(timezone.utc), client="set-up").ok
+    assert choose_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD, datetime.now(timezone.utc)).ok
     browser.get(f"{web_stack.url}/login")
     fill(browser, email=ALICE, password=PASSWORD)
     submit(browser)

@@ -10,9 +10,8 @@ import httpx
 from selenium.webdriver.common.by import By
 
 from producers.services.client import new_command
-from store import credentials
 
-from ..support.builders import light_hash
+from ..support.builders import choose_password, light_hash
 from ..support.outbox import MAIL_TIMEOUT
 from .browser import new_browser
 from .browser_steps import ALICE, PASSWORD, fill, mailed_link, main_text, press, submit, wait_for_text
@@ -59,8 +58,7 @@ def test_an_administrator_adds_administrators_and_watches_an_invite_become_one(w
         return path
 
     web_stack.open_account(ACCOUNT, ALICE)
-    assert credentials.change_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD,
-                                       datetime.now(timezone.utc), client="set-up").ok
+    assert choose_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD, datetime.now(timezone.utc)).ok
     users = [new_command("add_user", actor=ALICE, source="cli", account=ACCOUNT, email=email, first_name=first,
                          last_name="Console", password_hash=light_hash(PASSWORD), password_expired=False)
              for email, first in ((BOB, "Bob"), (CARL, "Carl"))]

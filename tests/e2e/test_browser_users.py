@@ -12,7 +12,7 @@ from domain.master_keys import MasterKeys
 from producers.services.client import new_command
 from store import credentials
 
-from ..support.builders import light_hash
+from ..support.builders import choose_password, light_hash
 from ..support.outbox import MAIL_TIMEOUT
 from .browser import new_browser
 from .browser_steps import ALICE, PASSWORD, fill, main_text, press, submit, wait_for_text
@@ -29,8 +29,7 @@ def row_of(browser, email: str):
 
 def test_an_administrator_finds_disables_enables_and_resets_a_user(web_stack, browser, screenshot):
     web_stack.open_account(ACCOUNT, ALICE)
-    assert credentials.change_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD,
-                                       datetime.now(timezone.utc), client="set-up").ok
+    assert choose_password(web_stack.client.engine, ALICE, "temporary-pass", PASSWORD, datetime.now(timezone.utc)).ok
     added = [new_command("add_user", actor=ALICE, source="cli", account=ACCOUNT, email=email, first_name=first,
                          last_name=last, password_hash=light_hash(PASSWORD), password_expired=False)
              for email, first, last in PEOPLE]

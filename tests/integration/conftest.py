@@ -9,10 +9,9 @@ from starlette.testclient import TestClient
 
 from producers.http_app import create_http_app
 from producers.services.client import Client
-from store import credentials
 from store.engine import make_engine
 
-from ..support.builders import account_with_admin, add_user
+from ..support.builders import account_with_admin, add_user, choose_password
 from ..support.services import new_pg_database, require
 from ..support.stack_settings import make_settings
 from .apply_here import applier, open_account
@@ -55,8 +54,8 @@ def console(database_url, tmp_path):
     settings, engine, factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin("1001", ALICE), add_user(BOB)) == ["applied", "applied"]
     now = datetime.now(timezone.utc)
-    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
-    assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
+    assert choose_password(engine, ALICE, TEMPORARY, OWN, now).ok
+    assert choose_password(engine, BOB, TEMPORARY, OWN, now).ok
     with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         console = Console(browser, engine, factory)
         console.apply, console.settings = apply, settings  # to apply more commands, and to read the outbox

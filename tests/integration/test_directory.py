@@ -10,7 +10,7 @@ from producers.services.client import new_command
 from store import credentials
 from store.reads import directory
 
-from ..support.builders import account_with_admin, add_user, grant
+from ..support.builders import account_with_admin, add_user, choose_password, grant
 from .apply_here import applier
 
 ALICE = "alice@example.com"
@@ -84,8 +84,7 @@ def test_each_state_is_what_the_account_and_the_sign_in_make_it(engine):
     now = datetime.now(timezone.utc)
     assert apply(new_command("disable_user", actor=ALICE, source="cli", account="1001", email="bob@example.com"),
                  added("fay@example.com", "Fay", "F", password_hash=None, activation="mail")) == ["applied"] * 2
-    assert credentials.change_password(engine, "carol@example.com", "temporary-pass", "carols-own-passw0rd", now,
-                                       client="set-up").ok
+    assert choose_password(engine, "carol@example.com", "temporary-pass", "carols-own-passw0rd", now).ok
     for _ in range(5):
         credentials.login(engine, "dan@example.com", "wrong", now, client="203.0.113.7")
 

@@ -18,13 +18,12 @@ from starlette.testclient import TestClient
 from domain.clock import SYSTEM_CLOCK
 from producers.http_app import create_http_app
 from producers.services.client import new_command
-from store import credentials
 from store.expiry import expire_invites
 from store.reads import job_reports, job_rows, queries
 from store.tables import commands, invites, mail_outbox, users
 from workers.apply import apply_message
 
-from ..support.builders import PASSWORD_HASH, account_with_admin, add_user, mailbox_proven
+from ..support.builders import PASSWORD_HASH, account_with_admin, add_user, choose_password, mailbox_proven
 from .apply_here import applier
 from .console_site import ALICE, BOB, OWN, TEMPORARY, Console
 
@@ -52,8 +51,8 @@ def uploads(database_url, tmp_path):
     settings, engine, factory, apply = applier(database_url, tmp_path, web_upload_max_bytes=CAP, job_batch=4)
     assert apply(account_with_admin("1001", ALICE), add_user(BOB)) == ["applied", "applied"]
     now = datetime.now(timezone.utc)
-    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, now, client="set-up").ok
-    assert credentials.change_password(engine, BOB, TEMPORARY, OWN, now, client="set-up").ok
+    assert choose_password(engine, ALICE, TEMPORARY, OWN, now).ok
+    assert choose_password(engine, BOB, TEMPORARY, OWN, now).ok
     with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         yield Uploads(browser, engine, factory)
     engine.dispose()
@@ -250,8 +249,7 @@ def test_a_file_over_the_cap_is_refused_with_a_page_saying_so(uploads):
 def test_the_upload_route_takes_a_body_larger_than_the_rest_of_the_app(database_url, tmp_path):
     settings, engine, factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
-    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc),
-                                       client="set-up").ok
+    assert choose_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc)).ok
     with TestClient(create_http_app(settings, pages=True, token="")) as browser:
         uploads = Uploads(browser, engine, factory)
         uploads.sign_in(ALICE, OWN)

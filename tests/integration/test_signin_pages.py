@@ -16,7 +16,7 @@ from producers.services.client import new_command
 from store import credentials
 from store.tables import users
 
-from ..support.builders import PASSWORD_HASH, account_with_admin, add_user, grant
+from ..support.builders import PASSWORD_HASH, account_with_admin, add_user, choose_password, grant
 from .apply_here import applier
 
 ALICE, BOB, CAROL, DAVE = "alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"
@@ -50,8 +50,7 @@ def site(database_url, tmp_path):
     """Account 1001 (Acme) with Alice, its administrator, who has chosen her own password."""
     settings, engine, _factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
-    assert credentials.change_password(engine, ALICE, TEMPORARY, ALICE_OWN, datetime.now(timezone.utc),
-                                       client="set-up").ok
+    assert choose_password(engine, ALICE, TEMPORARY, ALICE_OWN, datetime.now(timezone.utc)).ok
     app = create_http_app(settings, pages=True, token="")
     with TestClient(app) as browser:
         yield Site(browser, engine, apply, app)
@@ -242,8 +241,7 @@ def test_home_lists_the_persons_accounts_roles_and_open_invites_and_nothing_of_o
                                                  group="Sales")) == ["applied", "applied"]
     assert site.apply(new_command("add_member", actor=ALICE, source="cli", account="1001", group="Sales",
                                   email=BOB), grant(BOB)) == ["applied", "applied"]
-    assert credentials.change_password(site.engine, BOB, TEMPORARY, "bob-own-password",
-                                       datetime.now(timezone.utc), client="set-up").ok
+    assert choose_password(site.engine, BOB, TEMPORARY, "bob-own-password", datetime.now(timezone.utc)).ok
 
     site.sign_in(BOB, "bob-own-password")
     home = site.browser.get("/")
@@ -273,8 +271,7 @@ def _home_rows(site) -> list[str]:
 
 def test_a_user_in_no_group_sees_the_account_as_a_user_and_a_disabled_one_cannot_sign_in(site):
     assert site.apply(add_user(BOB)) == ["applied"]
-    assert credentials.change_password(site.engine, BOB, TEMPORARY, "bob-own-password",
-                                       datetime.now(timezone.utc), client="set-up").ok
+    assert choose_password(site.engine, BOB, TEMPORARY, "bob-own-password", datetime.now(timezone.utc)).ok
     site.sign_in(BOB, "bob-own-password")
     assert "Acme||1001||User" in _home_rows(site)
     site.browser.post("/logout", data={"csrf_token": site.csrf("/")})
@@ -292,8 +289,7 @@ def test_a_disabled_administrator_no_longer_reaches_the_accounts_console(site):
                                   admin_email=CAROL, first_name="Carol", last_name="Chief",
                                   password_hash=PASSWORD_HASH)) == ["applied"]
     assert site.apply(add_user(BOB), grant(BOB), add_user(BOB, "1002", by=CAROL)) == ["applied"] * 3
-    assert credentials.change_password(site.engine, BOB, TEMPORARY, "bob-own-password",
-                                       datetime.now(timezone.utc), client="set-up").ok
+    assert choose_password(site.engine, BOB, TEMPORARY, "bob-own-password", datetime.now(timezone.utc)).ok
     site.sign_in(BOB, "bob-own-password")
     assert site.browser.get("/accounts/1001").status_code == 200
 

@@ -16,7 +16,7 @@ from store import credentials, session_rows
 from store.session_rows import session_limits
 from store.tables import web_sessions as web_sessions_table
 
-from ..support.builders import account_with_admin
+from ..support.builders import account_with_admin, choose_password
 from ..support.forms import csrf_of
 from ..support.sql import count_rows
 from ..support.stack_settings import make_settings
@@ -65,8 +65,7 @@ def site(database_url, tmp_path):
     """Account 1001 with Alice, its administrator (her own password); sessions of 30 minutes idle, 12 hours long."""
     settings, engine, _factory, apply = applier(database_url, tmp_path)
     assert apply(account_with_admin("1001", ALICE)) == ["applied"]
-    assert credentials.change_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc),
-                                       client="set-up").ok
+    assert choose_password(engine, ALICE, TEMPORARY, OWN, datetime.now(timezone.utc)).ok
     clock = FixedClock(datetime.now(timezone.utc))
     with TestClient(create_http_app(settings, pages=True, token="", clock=clock)) as lifespan:
         yield Site(lifespan.app, engine, clock, database_url)

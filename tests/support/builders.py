@@ -2,9 +2,13 @@
 it."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from datetime import datetime
+
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, update
 
+from domain import passwords
 from domain.model import email_key
 from producers.services.client import new_command
 from store.tables import users
@@ -19,6 +23,26 @@ _LIGHT_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 def light_hash(password: str) -> str:
     """An argon2id hash of `password`, cheap to verify: test data for a user's stored password."""
     return _LIGHT_ARGON2.hash(password)
+
+
+@contextmanager
+def light_hashing():
+    """Within the block, what the code hashes is hashed as light_hash hashes it: for a test's set-up only."""
+    real = passwords._hasher
+    passwords._hasher = _LIGHT_ARGON2
+    try:
+        yield
+    finally:
+        passwords._hasher = real
+
+
+def choose_password(engine: Engine, email: str, temporary: str, own: str, now: datetime):
+    """Set-up: the person changes their temporary password for their own, as credentials.change_password does it
+    (client "set-up"); the own password's hash is test data, as light_hash makes it. The change's result."""
+    from store import credentials  # the store's, imported on use: the builders of commands need none of it
+
+    with light_hashing():
+        return credentials.change_password(engine, email, temporary, own, now, client="set-up")
 
 
 PASSWORD_HASH = light_hash("temporary-pass")
