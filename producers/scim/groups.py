@@ -18,14 +18,7 @@ from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from scim2_models import (
-    Group,
-    NotFoundException,
-    PreconditionFailedException,
-    SCIMException,
-    SearchRequest,
-    UniquenessException,
-)
+from scim2_models import Group, NotFoundException, SCIMException, SearchRequest, UniquenessException
 from scim2_server.storage import SearchPage
 
 from domain.model import ADMIN_GROUP_KEY, email_key, group_key
@@ -91,7 +84,7 @@ class GroupStore:
     def update(self, resource: Group, expected_version: str | None) -> Group:
         tenant = current_tenant()
         stored = self.get(resource.id or "")
-        _check_version(stored, expected_version)
+        writes.check_version(stored, expected_version, "group")
         name = stored.display_name
         commands = []
         if resource.display_name is not None and resource.display_name != name:
@@ -113,7 +106,7 @@ class GroupStore:
     def delete(self, resource_id: str, expected_version: str | None) -> None:
         tenant = current_tenant()
         stored = self.get(resource_id)
-        _check_version(stored, expected_version)
+        writes.check_version(stored, expected_version, "group")
         writes.apply(self.client, tenant, [writes.command(self.client, tenant, "delete_group",
                                                           group=stored.display_name)])
 
@@ -157,11 +150,6 @@ def _version(group: scim_groups.ScimGroup) -> str:
     members = ",".join(f"{member.email_key}{'?' if member.pending else ''}" for member in group.members)
     seen = "\x1f".join((group.name, group.external_id or "", members))
     return f'W/"{hashlib.sha256(seen.encode()).hexdigest()[:16]}"'
-
-
-def _check_version(stored: Group, expected_version: str | None) -> None:
-    if expected_version is not None and stored.meta.version != expected_version:
-        raise PreconditionFailedException(detail=f"the group is at version {stored.meta.version}")
 
 
 def _uuid(resource_id: str) -> UUID | None:

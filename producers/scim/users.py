@@ -16,15 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from scim2_models import (
-    MutabilityException,
-    NotFoundException,
-    PreconditionFailedException,
-    SCIMException,
-    SearchRequest,
-    UniquenessException,
-    User,
-)
+from scim2_models import MutabilityException, NotFoundException, SCIMException, SearchRequest, UniquenessException, User
 from scim2_server.storage import SearchPage
 
 from domain.model import email_key
@@ -103,8 +95,7 @@ class UserStore:
     def update(self, resource: User, expected_version: str | None) -> User:
         tenant = current_tenant()
         stored = self.get(resource.id or "")
-        if expected_version is not None and stored.meta.version != expected_version:
-            raise PreconditionFailedException(detail=f"the user is at version {stored.meta.version}")
+        writes.check_version(stored, expected_version, "user")
         email = stored.emails[0].value
         if resource.user_name is not None and "@" in resource.user_name and resource.user_name.casefold() != \
                 stored.user_name.casefold() and email_key(resource.user_name) != stored.id:
@@ -136,8 +127,7 @@ class UserStore:
     def delete(self, resource_id: str, expected_version: str | None) -> None:
         tenant = current_tenant()
         stored = self.get(resource_id)
-        if expected_version is not None and stored.meta.version != expected_version:
-            raise PreconditionFailedException(detail=f"the user is at version {stored.meta.version}")
+        writes.check_version(stored, expected_version, "user")
         writes.apply(self.client, tenant, [writes.command(self.client, tenant, "remove_user",
                                                           email=stored.emails[0].value)])
 

@@ -4,7 +4,7 @@ so a write waits for its commands' outcome, and a refusal is answered as a SCIM 
 from __future__ import annotations
 
 from pydantic import ValidationError
-from scim2_models import SCIMException, UniquenessException
+from scim2_models import PreconditionFailedException, Resource, SCIMException, UniquenessException
 
 from domain.commands import Command
 from domain.validation import describe
@@ -25,6 +25,12 @@ class Refused(SCIMException):
 
     status = 409
     scim_type = None
+
+
+def check_version(stored: Resource, expected_version: str | None, kind: str) -> None:
+    """A write conditioned on a version (If-Match, or scim2-server's own read before a PATCH) finds it still."""
+    if expected_version is not None and stored.meta.version != expected_version:
+        raise PreconditionFailedException(detail=f"the {kind} is at version {stored.meta.version}")
 
 
 def command(client: Client, tenant: Tenant, type_: str, **fields) -> Command:
