@@ -13,6 +13,7 @@ from domain.command_audit import audit_entry, retry_correlation
 from domain.errors import NotAuthorized, Refused, Superseded
 from domain.model import ADMIN_GROUP, ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, Account, Group, email_key, group_key
 from domain.ports import AuditTrail, Groups, MembershipRepository, Memberships, PendingGrants, Repository
+from domain.said import Said, said
 from domain.states import CommandStatus, GrantStatus
 
 
@@ -20,7 +21,7 @@ from domain.states import CommandStatus, GrantStatus
 class Outcome:
     """What applying one command did: a sentence for the user and the events it caused."""
 
-    message: str
+    message: Said
     events: list[ev.Event] = field(default_factory=list)
     status: CommandStatus = CommandStatus.APPLIED
     follow_ups: list[c.Command] = field(default_factory=list)
@@ -48,9 +49,9 @@ def handles(model: type[c.Command], *, membership: bool = False) -> Callable[[Ha
 @handles(c.CreateAccount, membership=True)
 def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: datetime) -> Outcome:
     if cmd.actor != SUPPORT:
-        raise NotAuthorized(f"{cmd.actor} is not support; only support can create account {cmd.account}")
+        raise NotAuthorized(said("actor.not_support", actor=cmd.actor, account=cmd.account))
     if repo.lock_account(cmd.account) is not None:
-        raise Refused(f"account {cmd.account} already exists")
+        raise Refused(said("account.exists", account=cmd.account))
     repo.add_account(Account(cmd.account, cmd.name))
     admins = Group(cmd.account, ADMIN_GROUP)
     repo.add_group(admins)
@@ -59,8 +60,8 @@ def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: dateti
     if user is not None and not user.vouched_for(cmd.account):  # its holder may not be its person: ask the mailbox
         grant = c.GrantAdmin.model_construct(**cmd.model_dump(include=set(c.Command.model_fields)),
                                              email=cmd.admin_email, retry_of=None)
-        held, more = invitations.hold_grant(grant, repo, admins, _role(admins, cmd.account), now)
-        return Outcome(f"Account {cmd.account} ({cmd.name}) created. {held}", events + more,
+        held, more = invitations.hold_grant(grant, repo, admins, now)
+        return Outcome(said("account.created.pending", account=cmd.account, name=cmd.name).then(held), events + more,
                        status=CommandStatus.PENDING)
     created = user is None
     if created:
@@ -71,10 +72,10 @@ def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: dateti
     repo.add_account_user(cmd.account, user.key)
     repo.set_clock(cmd.account, admins.key, user.key, cmd.issued_at, cmd.id)
     events.append(ev.AdminGranted(cmd.account, user.email))
-    message = f"Account {cmd.account} ({cmd.name}) created; {user.email} is its administrator."
+    message = said("account.created", account=cmd.account, name=cmd.name, email=user.email)
     if created and cmd.activation is not None:
         events.append(activation.send_activation(cmd, user.email, repo, now))
-        message += _ACTIVATION_MAILED
+        message = message.then(said("activation.mailed"))
     return Outcome(message, events)
 
 
@@ -84,11 +85,10 @@ def add_user(cmd: c.AddUser, repo: MembershipRepository, now: datetime) -> Outco
     key = email_key(cmd.email)
     existing = repo.get_user(key)
     if existing is not None and repo.is_account_user(cmd.account, key):
-        raise Refused(f"User {existing.email} already exists")
+        raise Refused(said("user.exists", email=existing.email))
     if existing is not None:  # a person with a sign-in of their own: their password and names stay theirs
         repo.add_account_user(cmd.account, key)
-        return Outcome(f"{existing.email} already has a sign-in: now a user of account {cmd.account} too, with "
-                       "their own password (the one given is not used).",
+        return Outcome(said("user.joined_account", email=existing.email, account=cmd.account),
                        [ev.UserAdded(cmd.account, existing.email, password_expired=existing.password_expired)])
     repo.add_user(activation.new_user(cmd, cmd.email))
     repo.add_account_user(cmd.account, key)
@@ -96,16 +96,13 @@ def add_user(cmd: c.AddUser, repo: MembershipRepository, now: datetime) -> Outco
     # grants are retried; another account's stay pending (its admin did not vouch for the email).
     retries = retry_pending_grants(email_key(cmd.email), repo, now, account=cmd.account, source=cmd.source)
     events = [_user_added(cmd, cmd.email)]
-    message = f"User {cmd.email} added."
+    message = said("user.added", email=cmd.email)
     if cmd.activation is not None:
         events.append(activation.send_activation(cmd, cmd.email, repo, now))
-        message += _ACTIVATION_MAILED
+        message = message.then(said("activation.mailed"))
     if retries:
-        message += f" Retrying {len(retries)} pending grant(s) of account {cmd.account}."
+        message = message.then(said("grants.retrying", count=len(retries), account=cmd.account))
     return Outcome(message, events, follow_ups=retries)
-
-
-_ACTIVATION_MAILED = " An activation mail (encrypted envelope) asks them to set their password."
 
 
 def _user_added(cmd: c.CreateAccount | c.AddUser, email: str) -> ev.UserAdded:
@@ -179,9 +176,9 @@ def create_group(cmd: c.CreateGroup, repo: MembershipRepository, now: datetime) 
     authorize(cmd, repo)
     existing = repo.get_group(cmd.account, group_key(cmd.group))
     if existing is not None:
-        raise Refused(f"group {existing.name} already exists in account {cmd.account}")
+        raise Refused(said("group.exists", group=existing.name, account=cmd.account))
     repo.add_group(Group(cmd.account, cmd.group))
-    return Outcome(f"Group {cmd.group} created in account {cmd.account}.",
+    return Outcome(said("group.created", group=cmd.group, account=cmd.account),
                    [ev.GroupCreated(cmd.account, cmd.group)])
 
 
@@ -190,12 +187,12 @@ def rename_group(cmd: c.RenameGroup, repo: Repository, now: datetime) -> Outcome
     authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
     if group.is_builtin:
-        raise Refused(f"the {ADMIN_GROUP} group cannot be renamed")
+        raise Refused(said("group.builtin_rename", group=ADMIN_GROUP))
     clash = repo.get_group(cmd.account, group_key(cmd.new_name))
     if clash is not None and clash.key != group.key:
-        raise Refused(f"group {clash.name} already exists in account {cmd.account}")
+        raise Refused(said("group.exists", group=clash.name, account=cmd.account))
     repo.rename_group(cmd.account, group.key, cmd.new_name)
-    return Outcome(f"Group {group.name} renamed to {cmd.new_name} in account {cmd.account}.",
+    return Outcome(said("group.renamed", group=group.name, new_name=cmd.new_name, account=cmd.account),
                    [ev.GroupRenamed(cmd.account, group.name, new_name=cmd.new_name)])
 
 
@@ -204,10 +201,10 @@ def delete_group(cmd: c.DeleteGroup, repo: Repository, now: datetime) -> Outcome
     authorize(cmd, repo)
     group = _existing_group(cmd.account, cmd.group, repo)
     if group.is_builtin:
-        raise Refused(f"the {ADMIN_GROUP} group cannot be deleted")
+        raise Refused(said("group.builtin_delete", group=ADMIN_GROUP))
     repo.delete_group(cmd.account, group.key)
     repo.set_clock(cmd.account, group.key, WHOLE_GROUP, cmd.issued_at, cmd.id)
-    return Outcome(f"Group {group.name} deleted from account {cmd.account}.",
+    return Outcome(said("group.deleted", group=group.name, account=cmd.account),
                    [ev.GroupDeleted(cmd.account, group.name)])
 
 
@@ -216,21 +213,21 @@ def authorize(cmd: c.Command, repo: MembershipRepository) -> Account:
     disabled."""
     account = repo.lock_account(cmd.account)
     if account is None:
-        raise Refused(f"account {cmd.account} does not exist")
+        raise Refused(said("account.unknown", account=cmd.account))
     if cmd.actor == SUPPORT:
         return account
     actor = email_key(cmd.actor)
     if not repo.is_member(cmd.account, ADMIN_GROUP_KEY, actor):
-        raise NotAuthorized(f"{cmd.actor} is not an administrator of account {cmd.account}")
+        raise NotAuthorized(said("actor.not_admin", actor=cmd.actor, account=cmd.account))
     if repo.is_disabled(cmd.account, actor):
-        raise NotAuthorized(f"{cmd.actor} is disabled in account {cmd.account}")
+        raise NotAuthorized(said("actor.disabled", actor=cmd.actor, account=cmd.account))
     return account
 
 
 def _existing_group(account: str, name: str, repo: Groups) -> Group:
     group = repo.get_group(account, group_key(name))
     if group is None:
-        raise Refused(f"group {name} does not exist in account {account}")
+        raise Refused(said("group.unknown", group=name, account=account))
     return group
 
 
@@ -239,16 +236,14 @@ def _claim_clock(cmd: c.Command, repo: Memberships, group: Group, user_key: str)
     if clock is not None and clock.command_id == getattr(cmd, "retry_of", None):
         return  # the pending grant this command retries set the clock itself
     if clock is not None and clock.is_newer_than(cmd.issued_at, cmd.id):
-        raise Superseded(
-            f"superseded by command {clock.command_id}, issued later "
-            f"({clock.issued_at.isoformat()}) for the same member of {group.name} in account {cmd.account}")
+        raise Superseded(said("superseded.later", command=str(clock.command_id), issued_at=clock.issued_at.isoformat(),
+                              group=group.name, account=cmd.account))
     if group.is_builtin:
         return  # never deleted
     deleted = repo.get_clock(cmd.account, group.key, WHOLE_GROUP)
     if deleted is not None and deleted.is_newer_than(cmd.issued_at, cmd.id):
-        raise Superseded(
-            f"superseded by the deletion of group {group.name} in account {cmd.account} (command "
-            f"{deleted.command_id}, issued later, {deleted.issued_at.isoformat()})")
+        raise Superseded(said("superseded.group_deleted", group=group.name, account=cmd.account,
+                              command=str(deleted.command_id), issued_at=deleted.issued_at.isoformat()))
 
 
 def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: MembershipRepository, group: Group,
@@ -258,52 +253,49 @@ def _join(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: MembershipReposi
     user = repo.get_user(key)
     if user is not None and not user.vouched_for(cmd.account):
         user = None  # created elsewhere and unproven: whoever holds it may not be the mailbox's person
-    role = _role(group, cmd.account)
     if user is None:
         if getattr(cmd, "retry_of", None) is not None:
-            raise Refused("Cannot add a non-existent user")
-        message, events = invitations.hold_grant(cmd, repo, group, role, now)
+            raise Refused(said("user.unknown"))
+        message, events = invitations.hold_grant(cmd, repo, group, now)
         return Outcome(message, events, status=CommandStatus.PENDING)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     if repo.is_member(cmd.account, group.key, key):
-        return Outcome(f"{user.email} is already {role}; nothing changed.")
+        return Outcome(_about_role(group, "admin.already", "member.already", user.email))
     repo.add_member(cmd.account, group.key, key)
     repo.add_account_user(cmd.account, key)
     event = ev.AdminGranted if group.is_builtin else ev.MemberAdded
     extra = {} if group.is_builtin else {"group": group.name}
     # A disabled user keeps the memberships they are given (an identity provider groups its deactivated users
     # too), and cannot act on them until enabled: authorize() refuses them.
-    disabled = f" They are disabled in account {cmd.account}: the role takes effect once they are enabled." \
-        if repo.is_disabled(cmd.account, key) else ""
-    return Outcome(f"{user.email} is now {role}.{disabled}", [event(cmd.account, user.email, **extra)])
+    message = _about_role(group, "admin.granted", "member.added", user.email)
+    if repo.is_disabled(cmd.account, key):
+        message = message.then(said("role.waits_for_enable", account=cmd.account))
+    return Outcome(message, [event(cmd.account, user.email, **extra)])
 
 
 def _leave(cmd: c.RevokeAdmin | c.RemoveMember, repo: MembershipRepository, group: Group,
            now: datetime) -> Outcome:
     key = email_key(cmd.email)
     _claim_clock(cmd, repo, group, key)
-    role = _role(group, cmd.account)
     if not repo.is_member(cmd.account, group.key, key):
         repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
         cancelled = invitations.cancel_pending(cmd.account, group, cmd.email, repo, now,
                                                f"revoked by {cmd.actor} before registration (command {cmd.id})")
         if cancelled:
-            return Outcome(f"The pending grant of {cmd.email} ({role}) is cancelled.",
+            return Outcome(_about_role(group, "admin.pending_cancelled", "member.pending_cancelled", cmd.email),
                            [ev.InviteCancelled(cmd.account, cmd.email)])
-        return Outcome(f"{cmd.email} is not {role}; nothing changed.")
+        return Outcome(_about_role(group, "admin.not", "member.not", cmd.email))
     shown = repo.get_user(key).email
     if group.is_builtin and repo.count_members(cmd.account, group.key) <= 1:
-        raise Refused(f"{shown} is the last administrator of account {cmd.account}; "
-                      "grant another administrator first")
+        raise Refused(said("admin.last", email=shown, account=cmd.account))
     if group.is_builtin and not repo.is_disabled(cmd.account, key) and \
             active_administrators(cmd.account, repo) <= 1:
-        raise Refused(f"{shown} is the last active administrator of account {cmd.account}; "
-                      "grant another administrator (or enable a disabled one) first")
+        raise Refused(said("admin.last_active", email=shown, account=cmd.account))
     repo.remove_member(cmd.account, group.key, key)
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
     event = ev.AdminRevoked if group.is_builtin else ev.MemberRemoved
     extra = {} if group.is_builtin else {"group": group.name}
-    return Outcome(f"{shown} is no longer {role}.", [event(cmd.account, shown, **extra)])
+    return Outcome(_about_role(group, "admin.revoked", "member.removed", shown), [event(cmd.account, shown, **extra)])
 
 
 def active_administrators(account: str, repo: MembershipRepository) -> int:
@@ -311,10 +303,11 @@ def active_administrators(account: str, repo: MembershipRepository) -> int:
     return repo.count_members(account, ADMIN_GROUP_KEY) - repo.count_disabled_members(account, ADMIN_GROUP_KEY)
 
 
-def _role(group: Group, account: str) -> str:
+def _about_role(group: Group, about_admin: str, about_member: str, email: str) -> Said:
+    """The message of code `about_admin` for the built-in group, else of `about_member`, naming the group."""
     if group.is_builtin:
-        return f"an administrator of account {account}"
-    return f"a member of group {group.name} in account {account}"
+        return said(about_admin, email=email, account=group.account)
+    return said(about_member, email=email, group=group.name, account=group.account)
 
 
 def handle(cmd: c.Command, repo: Repository, now: datetime) -> Outcome:

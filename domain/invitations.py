@@ -11,6 +11,7 @@ from domain.invite_limits import check_invite_limits
 from domain.mail_names import quoted_for_mail
 from domain.model import Group, Invite, PendingGrant, email_key
 from domain.ports import GrantHolding, Invitations, InviteResends, Invites
+from domain.said import Said, said
 from domain.states import GrantStatus, InviteStatus
 from domain.tokens import hash_token, new_token
 
@@ -18,7 +19,7 @@ ACTIVATION_ROLE = "a new user, to activate"  # a mail with no grant, to a user w
 
 
 def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: GrantHolding, group: Group,
-               role: str, now: datetime) -> tuple[str, list[ev.Event]]:
+               now: datetime) -> tuple[Said, list[ev.Event]]:
     """Keep the grant pending and make sure a live invite exists; a sentence and the events."""
     key = email_key(cmd.email)
     invite, sent = _live_invite(cmd, repo, now)
@@ -35,11 +36,12 @@ def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: GrantHoldin
     if not earlier:
         events.append(ev.GrantPending(cmd.account, cmd.email, group=group.name))
     repo.set_clock(cmd.account, group.key, key, cmd.issued_at, cmd.id)
+    about = {"email": cmd.email, "account": cmd.account} if group.is_builtin else \
+        {"email": cmd.email, "account": cmd.account, "group": group.name}
+    role = "admin" if group.is_builtin else "member"
     if sent:
-        return (f"{cmd.email} has no user yet: an encrypted envelope invite was sent; {role} "
-                "waits for registration."), events
-    return (f"{cmd.email} has no user yet: an invite sent {invite.created_at:%Y-%m-%d %H:%M} UTC is "
-            f"still live, no second mail; {role} waits for registration."), events
+        return said(f"invite.sent.{role}", **about), events
+    return said(f"invite.live.{role}", sent_at=f"{invite.created_at:%Y-%m-%d %H:%M} UTC", **about), events
 
 
 def cancel_pending(account: str, group: Group, email: str, repo: Invitations, now: datetime,
@@ -56,7 +58,7 @@ def cancel_pending(account: str, group: Group, email: str, repo: Invitations, no
     return len(grants)
 
 
-def resend(cmd: c.ResendInvite, repo: InviteResends, now: datetime) -> tuple[str, list[ev.Event]]:
+def resend(cmd: c.ResendInvite, repo: InviteResends, now: datetime) -> tuple[Said, list[ev.Event]]:
     """A new invite replaces the live one; a user still without a password gets a new activation mail even
     when their last one expired or could not be delivered."""
     key = email_key(cmd.email)
@@ -64,7 +66,7 @@ def resend(cmd: c.ResendInvite, repo: InviteResends, now: datetime) -> tuple[str
     user = repo.get_user(key)
     to_activate = user is not None and user.awaits_activation and user.created_by_account == cmd.account
     if old is None and not to_activate:
-        raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
+        raise Refused(said("invite.none_pending", email=cmd.email, account=cmd.account))
     check_invite_limits(repo, cmd.account, cmd.email, now)
     new, token = new_invite(cmd, repo, now, old.email if old is not None else user.email)
     if old is not None:
@@ -75,21 +77,21 @@ def resend(cmd: c.ResendInvite, repo: InviteResends, now: datetime) -> tuple[str
     role = " and ".join(roles) or (ACTIVATION_ROLE if to_activate else "a user")
     repo.send_invite_mail(new, token, role, replaces=old)
     if old is None:
-        return (f"A new activation mail was sent to {new.email}.", [ev.ActivationSent(cmd.account, new.email)])
-    return (f"A new invite was sent to {old.email}; the previous link no longer works.",
+        return said("activation.resent", email=new.email), [ev.ActivationSent(cmd.account, new.email)]
+    return (said("invite.resent", email=old.email),
             [ev.InviteSent(cmd.account, old.email)])
 
 
-def cancel(cmd: c.CancelInvite, repo: Invitations, now: datetime) -> tuple[str, list[ev.Event]]:
+def cancel(cmd: c.CancelInvite, repo: Invitations, now: datetime) -> tuple[Said, list[ev.Event]]:
     key = email_key(cmd.email)
     invite = repo.find_invite(cmd.account, key)
     if invite is None:
-        raise Refused(f"no pending invite of {cmd.email} to account {cmd.account}")
+        raise Refused(said("invite.none_pending", email=cmd.email, account=cmd.account))
     for grant in repo.pending_grants(key, cmd.account):
         repo.close_pending_grant(grant.id, GrantStatus.CANCELLED,
                                  f"its invite was cancelled by {cmd.actor} (command {cmd.id})", now)
     repo.set_invite_status(invite.id, InviteStatus.CANCELLED, f"cancelled by {cmd.actor}", now)
-    return f"The invite of {invite.email} to account {cmd.account} is cancelled.", \
+    return said("invite.cancelled", email=invite.email, account=cmd.account), \
         [ev.InviteCancelled(cmd.account, invite.email)]
 
 

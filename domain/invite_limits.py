@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from domain.errors import Refused
 from domain.model import email_key
+from domain.said import Said, said
 
 if TYPE_CHECKING:
     from domain.ports import InviteCounts
@@ -33,7 +34,7 @@ class InviteLimits:
 class InviteLimitReached(Refused):
     """An invite or activation mail refused because its account already sent as many as a limit allows."""
 
-    def __init__(self, reason: str, limit: str):
+    def __init__(self, reason: Said, limit: str):
         super().__init__(reason)
         self.limit = limit
 
@@ -46,17 +47,14 @@ def check_invite_limits(repo: InviteCounts, account: str, email: str, now: datet
                                      email_key(email))
         if nth is not None:
             raise InviteLimitReached(
-                f"account {account} already sent {limits.per_recipient_per_day} invite or activation mails to "
-                f"{email} in the last 24 hours, the most one person receives "
-                f"(ENVADMIN_INVITES_PER_RECIPIENT_PER_DAY): try again after {_retry_at(nth + RECIPIENT_WINDOW)}",
-                RECIPIENT_LIMIT)
+                said("invite.limit.recipient", account=account, limit=limits.per_recipient_per_day, email=email,
+                     retry_at=_retry_at(nth + RECIPIENT_WINDOW)), RECIPIENT_LIMIT)
     if limits.per_account_per_hour:
         nth = repo.nth_newest_invite(account, limits.per_account_per_hour, now - ACCOUNT_WINDOW)
         if nth is not None:
             raise InviteLimitReached(
-                f"account {account} already sent {limits.per_account_per_hour} invite or activation mails in the "
-                f"last hour, the most it may (ENVADMIN_INVITES_PER_ACCOUNT_PER_HOUR): try again after "
-                f"{_retry_at(nth + ACCOUNT_WINDOW)}", ACCOUNT_LIMIT)
+                said("invite.limit.account", account=account, limit=limits.per_account_per_hour,
+                     retry_at=_retry_at(nth + ACCOUNT_WINDOW)), ACCOUNT_LIMIT)
 
 
 def _retry_at(moment: datetime) -> str:

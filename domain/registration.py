@@ -13,16 +13,17 @@ from domain.errors import Refused
 from domain.handlers import retry_pending_grants
 from domain.model import AuditEntry, User, email_key
 from domain.ports import AuditTrail, Registrations
+from domain.said import said
 from domain.states import InviteStatus
 from domain.tokens import hash_token
 
-NAMES_REQUIRED = "a first and a last name are required to register"
+NAMES_REQUIRED = said("registration.names_required")
 _CLOSED = {
-    InviteStatus.ACCEPTED: "this registration link was already used",
-    InviteStatus.CANCELLED: "this invite was cancelled",
-    InviteStatus.REPLACED: "this invite was replaced by a newer invite: use the link in the latest mail",
-    InviteStatus.EXPIRED: "this invite has expired",
-    InviteStatus.FAILED: "this invite could not be delivered and was closed",
+    InviteStatus.ACCEPTED: said("registration.used"),
+    InviteStatus.CANCELLED: said("registration.cancelled"),
+    InviteStatus.REPLACED: said("registration.replaced"),
+    InviteStatus.EXPIRED: said("registration.expired"),
+    InviteStatus.FAILED: said("registration.failed"),
 }
 
 
@@ -50,13 +51,13 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     """
     invite = repo.invite_by_token(hash_token(token))
     if invite is None:
-        raise Refused("unknown registration token")
+        raise Refused(said("registration.unknown_token"))
     if invite.status in _CLOSED:
         raise Refused(_CLOSED[invite.status])
     if invite.expires_at <= now:
-        raise Refused(f"this invite expired on {invite.expires_at:%Y-%m-%d %H:%M} UTC")
+        raise Refused(said("registration.expired_on", expired_at=f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"))
     if email is not None and email_key(email) != invite.key:
-        raise Refused("this registration link was sent to another email")
+        raise Refused(said("registration.other_email"))
     user = repo.get_user(invite.key)
     activated = user is not None and user.awaits_activation
     claimed = user is not None and not activated and not user.verified
@@ -70,7 +71,7 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     elif claimed:
         repo.prove_mailbox(invite.key, new_password_hash, (first_name, last_name) if named else None)
     elif not password_matches(user):
-        raise Refused(f"a user {user.email} already exists: give its current password to accept the invite")
+        raise Refused(said("registration.user_exists", email=user.email))
     repo.add_account_user(invite.account, invite.key)
     # Ownership of the email is proven for every account that invited it, not only this link's.
     for invite_id in {invite.id} | {g.invite_id for g in repo.pending_grants(invite.key)}:

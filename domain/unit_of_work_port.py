@@ -14,6 +14,7 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.commands import AddMember, Command, GrantAdmin
 from domain.ports import Repository, SetBasedRepository
+from domain.said import Said
 from domain.states import CommandStatus
 
 
@@ -73,14 +74,14 @@ class CommandLog(Protocol):
 
     @abstractmethod
     def finish_queued(self, results: list[dict]) -> bool:
-        """Each {"id", "status", "reason", "finished_at"} on the commands still queued; False (and the caller rolls
+        """Each {"id", "status", "reason" (a Said or a text), "finished_at"} on the commands still queued; False (and the caller rolls
         back) if any is not: another worker finished it meanwhile."""
 
     @abstractmethod
-    def finish(self, command_id: UUID, status: CommandStatus, reason: str | None, now: datetime) -> None: ...
+    def finish(self, command_id: UUID, status: CommandStatus, reason: Said | str | None, now: datetime) -> None: ...
 
     @abstractmethod
-    def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: str, now: datetime) -> bool:
+    def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: Said, now: datetime) -> bool:
         """A pending grant's command takes the result of the grant retried for it; False if `retry` is no retry of
         it: the pending command must be of the same account, and its pending grant, of the same email and group,
         must be one the system retried."""

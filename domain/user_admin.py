@@ -18,6 +18,7 @@ from domain.errors import Refused
 from domain.handlers import Outcome, active_administrators, authorize, handles
 from domain.model import ADMIN_GROUP_KEY, User, email_key
 from domain.ports import Repository
+from domain.said import said
 from domain.states import GrantStatus, InviteStatus
 
 
@@ -26,11 +27,11 @@ def disable_user(cmd: c.DisableUser, repo: Repository, now: datetime) -> Outcome
     authorize(cmd, repo)
     user = _account_user(cmd, repo)
     if repo.is_disabled(cmd.account, user.key):
-        return Outcome(f"{user.email} is already disabled in account {cmd.account}; nothing changed.")
-    _keep_an_active_administrator(cmd, repo, user, "disabled")
+        return Outcome(said("user.already_disabled", email=user.email, account=cmd.account))
+    _keep_an_active_administrator(cmd, repo, user, "admin.last_active.disable")
     repo.set_disabled(cmd.account, user.key, now)
     repo.end_sessions(user.key)
-    return Outcome(f"{user.email} is disabled in account {cmd.account}; their sessions ended.",
+    return Outcome(said("user.disabled", email=user.email, account=cmd.account),
                    [ev.UserDisabled(cmd.account, user.email)])
 
 
@@ -39,9 +40,9 @@ def enable_user(cmd: c.EnableUser, repo: Repository, now: datetime) -> Outcome:
     authorize(cmd, repo)
     user = _account_user(cmd, repo)
     if not repo.is_disabled(cmd.account, user.key):
-        return Outcome(f"{user.email} is already active in account {cmd.account}; nothing changed.")
+        return Outcome(said("user.already_active", email=user.email, account=cmd.account))
     repo.set_disabled(cmd.account, user.key, None)
-    return Outcome(f"{user.email} is active again in account {cmd.account}.",
+    return Outcome(said("user.enabled", email=user.email, account=cmd.account),
                    [ev.UserEnabled(cmd.account, user.email)])
 
 
@@ -51,9 +52,8 @@ def remove_user(cmd: c.RemoveUser, repo: Repository, now: datetime) -> Outcome:
     user = _account_user(cmd, repo)
     if repo.is_member(cmd.account, ADMIN_GROUP_KEY, user.key) and \
             repo.count_members(cmd.account, ADMIN_GROUP_KEY) <= 1:
-        raise Refused(f"{user.email} is the last administrator of account {cmd.account}; "
-                      "grant another administrator first")
-    _keep_an_active_administrator(cmd, repo, user, "removed")
+        raise Refused(said("admin.last", email=user.email, account=cmd.account))
+    _keep_an_active_administrator(cmd, repo, user, "admin.last_active.remove")
     left = repo.groups_of(cmd.account, user.key)
     for group in left:
         repo.remove_member(cmd.account, group.key, user.key)
@@ -68,37 +68,36 @@ def remove_user(cmd: c.RemoveUser, repo: Repository, now: datetime) -> Outcome:
         repo.set_invite_status(invite.id, InviteStatus.CANCELLED, reason, now)
     repo.remove_account_user(cmd.account, user.key)
     names = tuple(group.name for group in left)
-    return Outcome(f"{user.email} is no longer a user of account {cmd.account}"
-                   + (f"; they left {', '.join(names)}." if names else "."),
+    return Outcome(said("user.removed.groups", email=user.email, account=cmd.account, groups=", ".join(names))
+                   if names else said("user.removed", email=user.email, account=cmd.account),
                    [ev.UserRemoved(cmd.account, user.email, groups=names)])
 
 
 @handles(c.ResetPassword)
 def reset_password(cmd: c.ResetPassword, repo: Repository, now: datetime) -> Outcome:
     authorize(cmd, repo)
-    user = _only_this_accounts_user(cmd, repo, "their password")
+    user = _only_this_accounts_user(cmd, repo, "user.in_other_accounts.password")
     if cmd.activation is not None:
         mailed = activation.send_activation(cmd, user.email, repo, now)  # refused by a limit before any write
         repo.set_password(user.key, None, cmd.account)
-        return Outcome(f"The password of {user.email} is reset: an activation mail (encrypted envelope) asks them "
-                       "to set a new one; their sessions ended.",
+        return Outcome(said("password.reset.activation", email=user.email),
                        [ev.PasswordResetByAdmin(cmd.account, user.email, activation=True), mailed])
     repo.set_password(user.key, cmd.password_hash, cmd.account, expired=cmd.password_expired)
+    reset = ev.PasswordResetByAdmin(cmd.account, user.email)
     if not cmd.password_expired:
-        return Outcome(f"The password of {user.email} is set to the one their identity provider gave; their sessions "
-                       "ended.", [ev.PasswordResetByAdmin(cmd.account, user.email)])
-    return Outcome(f"The password of {user.email} is reset to a temporary one, to change at their next sign-in; "
-                   "their sessions ended.", [ev.PasswordResetByAdmin(cmd.account, user.email)])
+        return Outcome(said("password.reset.synced", email=user.email), [reset])
+    return Outcome(said("password.reset.temporary", email=user.email), [reset])
 
 
 @handles(c.RenameUser)
 def rename_user(cmd: c.RenameUser, repo: Repository, now: datetime) -> Outcome:
     authorize(cmd, repo)
-    user = _only_this_accounts_user(cmd, repo, "their name")
+    user = _only_this_accounts_user(cmd, repo, "user.in_other_accounts.name")
     if (user.first_name, user.last_name) == (cmd.first_name, cmd.last_name):
-        return Outcome(f"{user.email} is already named {cmd.first_name} {cmd.last_name}; nothing changed.")
+        return Outcome(said("user.already_named", email=user.email, first_name=cmd.first_name,
+                            last_name=cmd.last_name))
     repo.set_names(user.key, cmd.first_name, cmd.last_name)
-    return Outcome(f"{user.email} is now named {cmd.first_name} {cmd.last_name}.",
+    return Outcome(said("user.renamed", email=user.email, first_name=cmd.first_name, last_name=cmd.last_name),
                    [ev.UserRenamed(cmd.account, user.email, name=f"{cmd.first_name} {cmd.last_name}")])
 
 
@@ -106,22 +105,21 @@ def _account_user(cmd: c.Command, repo: Repository) -> User:
     key = email_key(cmd.email)
     user = repo.get_user(key)
     if user is None or not repo.is_account_user(cmd.account, key):
-        raise Refused(f"{cmd.email} is not a user of account {cmd.account}")
+        raise Refused(said("user.not_in_account", email=cmd.email, account=cmd.account))
     return user
 
 
-def _only_this_accounts_user(cmd: c.Command, repo: Repository, what: str) -> User:
+def _only_this_accounts_user(cmd: c.Command, repo: Repository, refusal: str) -> User:
+    """The command's user, if no other account has them; else refused with the message of code `refusal`."""
     user = _account_user(cmd, repo)
     others = [account for account in repo.accounts_of(user.key) if account != cmd.account]
     if others:
-        raise Refused(f"{user.email} is also a user of account {', '.join(others)}: only they can change {what} "
-                      "(a forgotten password: 'Forgot your password?' on the sign-in page)")
+        raise Refused(said(refusal, email=user.email, accounts=", ".join(others)))
     return user
 
 
-def _keep_an_active_administrator(cmd: c.Command, repo: Repository, user: User, done: str) -> None:
+def _keep_an_active_administrator(cmd: c.Command, repo: Repository, user: User, refusal: str) -> None:
     if not repo.is_member(cmd.account, ADMIN_GROUP_KEY, user.key) or repo.is_disabled(cmd.account, user.key):
         return
     if active_administrators(cmd.account, repo) <= 1:
-        raise Refused(f"{user.email} is the last active administrator of account {cmd.account} and cannot be "
-                      f"{done}; grant another administrator first")
+        raise Refused(said(refusal, email=user.email, account=cmd.account))

@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from gettext import NullTranslations
 from pathlib import Path
+from typing import Mapping
 
-from babel.core import negotiate_locale
+from babel.core import Locale, negotiate_locale
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -27,6 +28,41 @@ def translations(language: str) -> NullTranslations:
     if language == ENGLISH:
         return NullTranslations()
     return Translations.load(str(LOCALE_DIR), [language], domain=DOMAIN)
+
+
+class Reader:
+    """A language as a message of the rules needs it (domain.said.Reader): its translations, and its plural rule."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self._translations = translations(language)
+        self._locale = Locale.parse(language)
+
+    def gettext(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def takes_plural(self, count: int) -> bool:
+        return self._locale.plural_form(count) != "one"
+
+
+@lru_cache(maxsize=None)
+def reader(language: str) -> Reader:
+    """The Reader of `language` (one of SUPPORTED)."""
+    return Reader(language)
+
+
+def from_environment(environ: Mapping[str, str]) -> str:
+    """The language a program's environment asks for, as gettext reads it (LANGUAGE, LC_ALL, LC_MESSAGES, LANG;
+    the first set wins), if envadmin speaks it; else English. "C" and "POSIX" are English."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            for tag in value.split(":"):  # LANGUAGE lists several, by preference
+                found = supported(tag.split(".")[0])
+                if found:
+                    return found
+            return DEFAULT
+    return DEFAULT
 
 
 def supported(language: str | None) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Text, and_, cast, insert, literal_column, or_
 
 from domain.commands import AddMember, Command, GrantAdmin
 from domain.model import ADMIN_GROUP_KEY, email_key, group_key
+from domain.said import Said
 from domain.states import CommandStatus, GrantStatus
 from domain.unit_of_work_port import Claim, CommandLog, JobPlace
 from store.bulk_sql import among, plan_as_key_lookups, update_rows
@@ -125,20 +126,22 @@ class SqlCommandLog(CommandLog):
         (its lease ran out) holds the same accounts' locks. If it committed first, this update finds the status
         changed, after waiting for its row if need be."""
         plan_as_key_lookups(self.conn)  # the chunk's transaction reads by key already; said here too
+        pg = self.conn.dialect.name == "postgresql"
+        results = [{**result, **_reason_columns(result["reason"], as_text=pg)} for result in results]
         if update_rows(self.conn, commands, "id", results, only_if=("status", CommandStatus.QUEUED)) != len(results):
             return False
         if results:
             record_outcomes(self.conn, [result["id"] for result in results], results[0]["finished_at"])
         return True
 
-    def finish(self, command_id: UUID, status: CommandStatus, reason: str | None, now: datetime) -> None:
+    def finish(self, command_id: UUID, status: CommandStatus, reason: Said | str | None, now: datetime) -> None:
         keyed = self.conn.execute(update(commands).where(commands.c.id == command_id)
-                                  .values(status=status, reason=reason, finished_at=now)
+                                  .values(status=status, finished_at=now, **_reason_columns(reason))
                                   .returning(commands.c.api_key_id)).scalar()
         if keyed is not None:  # the CLI's, the console's and jobs' commands cost no read more
             record_outcomes(self.conn, [command_id], now)
 
-    def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: str, now: datetime) -> bool:
+    def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: Said, now: datetime) -> bool:
         """A pending grant's command takes the result of the grant retried for it; False if `retry` is no
         retry of it: the pending command must be of the same account, and its pending grant, of the same
         email and group, must be one the system retried."""
@@ -150,7 +153,7 @@ class SqlCommandLog(CommandLog):
         settled = self.conn.execute(update(commands).where(
             commands.c.id == retry.retry_of, commands.c.status == CommandStatus.PENDING,
             commands.c.account == retry.account,
-            retried).values(status=status, reason=reason, finished_at=now)
+            retried).values(status=status, finished_at=now, **_reason_columns(reason))
             .returning(commands.c.api_key_id)).all()
         if len(settled) != 1:
             return False
@@ -213,3 +216,12 @@ def _first_lines(pairs) -> dict[str, int]:
         if line < first.get(key, line + 1):
             first[key] = line
     return first
+
+
+def _reason_columns(reason: Said | str | None, as_text: bool = False) -> dict:
+    """A reason as the journal keeps it: its English text, and its codes when it has them (domain.said);
+    `as_text`: the codes as JSON text, as PostgreSQL's arrays of a bulk update take them."""
+    if not isinstance(reason, Said):
+        return {"reason": reason, "reason_said": None}
+    stored = reason.stored()
+    return {"reason": reason.text(), "reason_said": json.dumps(stored) if as_text else stored}

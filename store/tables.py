@@ -176,7 +176,8 @@ commands = Table(
     Column("issued_at", UTCDateTime, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("reason", Text),
+    Column("reason", Text),  # in English; reason_said: the same as codes and parameters (domain.said)
+    Column("reason_said", JSON),
     Column("attempts", Integer, nullable=False, default=0),
     Column("position", Integer, nullable=False, server_default="0"),
     Column("lease_until", UTCDateTime),

@@ -17,6 +17,7 @@ from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
+from domain.said import Said, said
 from domain.states import CommandStatus
 from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
 from domain.validation import describe
@@ -176,13 +177,13 @@ def _decide(cmd: Command, uow: UnitOfWork, now: datetime) -> str:
                     _apply_follow_ups(outcome.follow_ups, uow, now)
                 return outcome.status
         except Refused as refusal:
-            _finish(uow, cmd, CommandStatus.REJECTED, refusal.reason, now)
+            _finish(uow, cmd, CommandStatus.REJECTED, refusal.said, now)
             audit_refusal(cmd, refusal.reason, uow.repo, now)
             if isinstance(refusal, InviteLimitReached):
                 uow.figures.count_invite_refusals(Counter([refusal.limit]))
             return CommandStatus.REJECTED
         except Superseded as superseded:
-            _finish(uow, cmd, CommandStatus.SUPERSEDED, superseded.reason, now)
+            _finish(uow, cmd, CommandStatus.SUPERSEDED, superseded.said, now)
             return CommandStatus.SUPERSEDED
         except IntegrityError:
             if last_try:
@@ -200,18 +201,18 @@ def _apply_follow_ups(commands: list[Command], uow: UnitOfWork, now: datetime) -
                 outcome = handle(follow_up, uow.repo, now)
                 _finish(uow, follow_up, outcome.status, outcome.message, now)
         except Refused as refusal:
-            _finish(uow, follow_up, CommandStatus.REJECTED, refusal.reason, now)
+            _finish(uow, follow_up, CommandStatus.REJECTED, refusal.said, now)
             audit_refusal(follow_up, refusal.reason, uow.repo, now)
         except Superseded as superseded:
-            _finish(uow, follow_up, CommandStatus.SUPERSEDED, superseded.reason, now)
+            _finish(uow, follow_up, CommandStatus.SUPERSEDED, superseded.said, now)
 
 
-def _finish(uow: UnitOfWork, cmd: Command, status: CommandStatus, reason: str, now: datetime) -> None:
+def _finish(uow: UnitOfWork, cmd: Command, status: CommandStatus, reason: Said, now: datetime) -> None:
     uow.log.finish(cmd.id, status, reason, now)
     retried = getattr(cmd, "retry_of", None)
     if retried is None:
         return
-    if not uow.log.settle_pending(cmd, status, f"{reason} (retried as command {cmd.id})", now):
+    if not uow.log.settle_pending(cmd, status, reason.then(said("grant.retried_as", command=str(cmd.id))), now):
         logger.warning("Command %s names command %s as the pending grant it retries, but that is no pending "
                        "grant of its account and email that the system retried: left as it is", cmd.id, retried)
 

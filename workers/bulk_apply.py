@@ -64,9 +64,9 @@ def apply_run(run: list[c.Command], uow: UnitOfWork, now: datetime) -> tuple[lis
             if repo.writes != writes:
                 raise NotForBulk(f"command {cmd.id} was refused after it wrote") from refusal
             status = CommandStatus.REJECTED if isinstance(refusal, Refused) else CommandStatus.SUPERSEDED
-            reason = refusal.reason
+            reason = refusal.said
             if status == CommandStatus.REJECTED:
-                audit_refusal(cmd, reason, repo, now)
+                audit_refusal(cmd, refusal.reason, repo, now)
             if isinstance(refusal, InviteLimitReached):
                 refused_by_limit[refusal.limit] += 1
         else:

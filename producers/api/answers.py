@@ -11,11 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.states import CommandStatus
 from producers.api.idempotency_header import IDEMPOTENCY_KEY, REPLAYED
 from producers.services.idempotent_submission import in_flight_message, mismatch_message
+from producers.services.refusal import CODES
 
 
 class ApiError(BaseModel):
     """One thing wrong with a request."""
 
+    code: str = Field(description="what kind of refusal, stable whatever the message says: invalid, forbidden, "
+                                  "not_found, conflict, unauthenticated, too_many_requests, too_large, "
+                                  "unavailable, …", examples=["invalid"])
     message: str
     index: int | None = Field(None, description="POST /v1/commands only: the position of the command this "
                                                 "message is about, null when the body as a whole is refused")
@@ -53,7 +57,11 @@ class CommandState(Answer):
     type: str
     account: str
     status: CommandStatus
-    reason: str | None
+    reason: str | None = Field(description="the outcome in words, in the language Accept-Language asks for "
+                                           "(English or French; English by default)")
+    reason_code: str | None = Field(description="the outcome's stable code, the same in every language "
+                                                "(e.g. `admin.granted`, `user.unknown`); null for a command not "
+                                                "yet applied, or journalled before the codes")
     attempts: int
     issued_at: datetime
     finished_at: datetime | None
@@ -215,11 +223,12 @@ class Health(Answer):
     errors: list[ApiError] | None = None
 
 
-def _error(description: str, *messages: str | tuple[int | None, str],
+def _error(status: int, description: str, *messages: str | tuple[int | None, str],
            headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """An error status: its description, its body's model, and an example of its body with `messages`, each a
+    """An error status (`status`): its description, its body's model, and an example of its body with `messages`, each a
     message or (index, message)."""
     errors = [{"message": m} if isinstance(m, str) else {"index": m[0], "message": m[1]} for m in messages]
+    errors = [{"code": CODES[status], **error} for error in errors]
     answer: dict[str, Any] = {"model": ApiErrors, "description": description,
                               "content": {"application/json": {"example": {"errors": errors}}}}
     if headers:
@@ -230,35 +239,35 @@ def _error(description: str, *messages: str | tuple[int | None, str],
 
 # Every /v1 route checks the bearer token first, and any route may find the store unavailable.
 AUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: _error("No API key, or a wrong, revoked or expired one", "wrong API key (Authorization: Bearer <key>)",
+    401: _error(401, "No API key, or a wrong, revoked or expired one", "wrong API key (Authorization: Bearer <key>)",
                 headers={"WWW-Authenticate": "Bearer"}),
-    429: _error("Too many wrong tokens from this address: it is locked out for a while",
+    429: _error(429, "Too many wrong tokens from this address: it is locked out for a while",
                 "this address may not use the API for now: too many failed attempts; try again after "
                 "2026-01-31 09:15:00 UTC", headers={"Retry-After": "seconds until the address may try again"}),
-    503: _error("The store cannot be used now, or the server has no master key to check API keys: try again",
+    503: _error(503, "The store cannot be used now, or the server has no master key to check API keys: try again",
                 "the store cannot be used now; try again"),
 }
-BAD_PARAMETER = {422: _error("A path or query parameter is malformed; the message names it",
+BAD_PARAMETER = {422: _error(422, "A path or query parameter is malformed; the message names it",
                              "account number: malformed account number 'x': expected 1 to 12 digits")}
-NO_SUCH_ACCOUNT = {404: _error("No such account", "account 1001 does not exist")}
-BAD_CURSOR = {422: _error("`after` is not a cursor this API gave, or `limit` is out of range",
+NO_SUCH_ACCOUNT = {404: _error(404, "No such account", "account 1001 does not exist")}
+BAD_CURSOR = {422: _error(422, "`after` is not a cursor this API gave, or `limit` is out of range",
                           "after: 'xyz' is not a cursor of the event feed")}
-NO_SUCH_GROUP = {404: _error("No such account, or no such group in it", "no group 'Platform' in account 1001")}
-NO_SUCH_COMMAND = {404: _error("No command with this id",
+NO_SUCH_GROUP = {404: _error(404, "No such account, or no such group in it", "no group 'Platform' in account 1001")}
+NO_SUCH_COMMAND = {404: _error(404, "No command with this id",
                                "no command 3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")}
 SUBMISSION = {
-    400: _error("The Idempotency-Key header is malformed (1 to 255 printable ASCII characters) or given twice",
+    400: _error(400, "The Idempotency-Key header is malformed (1 to 255 printable ASCII characters) or given twice",
                 f"{IDEMPOTENCY_KEY}: is 300 characters long; expected 1 to 255 printable ASCII characters, a "
                 "UUID for instance"),
-    403: _error("A command the key may not submit: another account than the key's, or another actor than its "
+    403: _error(403, "A command the key may not submit: another account than the key's, or another actor than its "
                 "person; all are refused, each named by its index",
                 (0, "the key hr-sync may not act on account 2002; it covers 1001")),
-    408: _error("The body was not received in time; the connection is closed", "body: not received within 10 s"),
-    409: _error("The first request with this Idempotency-Key is still being handled: try again after Retry-After",
+    408: _error(408, "The body was not received in time; the connection is closed", "body: not received within 10 s"),
+    409: _error(409, "The first request with this Idempotency-Key is still being handled: try again after Retry-After",
                 in_flight_message(IDEMPOTENCY_KEY), headers={"Retry-After": "seconds to wait before trying again"}),
-    413: _error("The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed",
+    413: _error(413, "The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed",
                 "body: at most 1048576 bytes"),
-    422: _error("The body is not a command or a batch of commands, or a command is invalid: all are refused, "
+    422: _error(422, "The body is not a command or a batch of commands, or a command is invalid: all are refused, "
                 "each bad command named by its index (null: the body as a whole) with each of its bad fields. "
                 "Or the Idempotency-Key was used before with another body (nothing is journalled): "
                 f"`{mismatch_message(IDEMPOTENCY_KEY)}`",

@@ -18,6 +18,8 @@ import anyio
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from producers.services.refusal import refused
+
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
@@ -34,8 +36,8 @@ class _Refusal(Exception):
         self.status, self.message = status, message
 
 
-def _refusal_body(message: str) -> bytes:
-    return json.dumps({"errors": [{"message": message}]}).encode()
+def _refusal_body(status: int, message: str) -> bytes:
+    return json.dumps(refused(status, message).body()).encode()
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def too_large(max_bytes: int) -> str:
 
 async def _answer(send: Send, status: int, message: str) -> None:
     """A JSON error that closes the connection: the rest of the body is never read."""
-    body = _refusal_body(message)
+    body = _refusal_body(status, message)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
@@ -173,7 +175,7 @@ class TimedH11Protocol(H11Protocol):
         if self.transport.is_closing():
             return
         if self.conn.their_state is h11.IDLE and self.conn.trailing_data[0]:  # half a request's headers
-            body = _refusal_body(f"request: headers not received within {self.read_timeout:g} s")
+            body = _refusal_body(408, f"request: headers not received within {self.read_timeout:g} s")
             self.transport.write(_TIMEOUT_ANSWER % (len(body), body))
         self.transport.close()
 

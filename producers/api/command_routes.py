@@ -30,6 +30,7 @@ from producers.api.paging import Cursors, PageRequest
 from producers.api.refusals import refused
 from producers.services.client import Client
 from producers.services.idempotent_submission import Answer, Refusal, accepted, fingerprint, owner_of, submit_once
+from producers.services.reasons import in_reader_language, reader_language
 from store.reads import queries
 from store.reads.key_commands import key_commands_page
 
@@ -61,21 +62,25 @@ async def submit_items(request: Request, client: Client, scope: KeyScope, items:
 
 @router.get("/commands", summary="The commands the key submitted, newest first, a page at a time",
             responses={200: {"model": CommandList}, **AUTHENTICATED, **BAD_PARAMETER})
-def list_commands(client: ApiClient, scope: CallerScope, page: Annotated[PageRequest, Depends(COMMANDS.request)]):
+def list_commands(request: Request, client: ApiClient, scope: CallerScope,
+                  page: Annotated[PageRequest, Depends(COMMANDS.request)]):
     """Each as GET /v1/commands/{id} tells it, with when it was submitted; the shared ENVADMIN_API_TOKEN, which
     is no key, lists the commands it submitted."""
     found = key_commands_page(client.engine, scope.key_id, page.after, page.size)
-    return {"items": found.items, "next": COMMANDS.cursor(found.next)}
+    language = reader_language(request)
+    return {"items": [in_reader_language(item, language) for item in found.items],
+            "next": COMMANDS.cursor(found.next)}
 
 
 @router.get("/commands/{command_id}", summary="A command's status and outcome",
             responses={200: {"model": CommandState}, **AUTHENTICATED, **NO_SUCH_COMMAND, **BAD_PARAMETER})
-def command_status(command_id: UUID, client: ApiClient, scope: CallerScope):
-    """A command's status; 404 for a command of an account the key does not cover, as for none."""
+def command_status(request: Request, command_id: UUID, client: ApiClient, scope: CallerScope):
+    """A command's status, its reason in the language of Accept-Language; 404 for a command of an account the key
+    does not cover, as for none."""
     found = queries.command_status(client.engine, command_id)
     if found is None or not scope.covers(found["account"]):
         raise refused(404, f"no command {command_id}")
-    return found
+    return in_reader_language(found, reader_language(request))
 
 
 def _submit(client: Client, items: list, scope: KeyScope) -> dict:

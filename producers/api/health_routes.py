@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from producers.api.answers import Health
 from producers.api.dependencies import ApiClient
 from producers.api.paths import HEALTH_PATH
-from producers.api.refusals import ApiRoute
+from producers.api.refusals import ApiRoute, refused
 
 logger = logging.getLogger(__name__)
 
@@ -27,5 +27,5 @@ def healthz(client: ApiClient):
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as e:
         logger.warning("Health check: the store does not answer: %s", e)
-        return JSONResponse({"ok": False, "errors": [{"message": "the store does not answer"}]}, status_code=503)
+        return JSONResponse({"ok": False, **refused(503, "the store does not answer").body()}, status_code=503)
     return {"ok": True}

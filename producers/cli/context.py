@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
@@ -12,8 +13,10 @@ from pydantic import ValidationError
 from domain.clock import SYSTEM_CLOCK, Clock
 from domain.states import CommandStatus
 from domain.validation import describe
+from languages import from_environment
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
+from producers.services.reasons import in_reader_language
 from store.location import StoreNotFound
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
@@ -30,6 +33,12 @@ NO_WORKER_HINT_SECONDS = 5.0
 NO_STORE_HELP = ("run envadmin from the folder that holds var/, or set ENVADMIN_DATA_DIR (embedded) or "
                  "ENVADMIN_DATABASE_URL; `envadmin account create`, `envadmin db upgrade`, `envadmin worker` "
                  "and `envadmin demo` create a store")
+
+def as_read_here(found: dict) -> dict:
+    """A command read from the journal with its reason in the language of LANG (LC_MESSAGES, LC_ALL,
+    LANGUAGE), English by default, and its stable code."""
+    return in_reader_language(found, from_environment(os.environ))
+
 
 CLOCK: Clock = SYSTEM_CLOCK  # the CLI's one clock: its verbs and the client they share read the time from it
 _client: Client | None = None

@@ -17,6 +17,7 @@ from producers.cli.context import (
     Json,
     Timeout,
     Wait,
+    as_read_here,
     client,
     err,
     fail,
@@ -137,7 +138,7 @@ def register(first: Annotated[Optional[str], typer.Option(
     retried = [{"id": str(c.id), "status": CommandStatus.QUEUED, "reason": None} for c in result.retries]
     if wait and result.retries:
         wait_with_hint(api, [c.id for c in result.retries], timeout)
-        retried = [queries.command_status(api.engine, c.id) for c in result.retries]
+        retried = [as_read_here(queries.command_status(api.engine, c.id)) for c in result.retries]
     if as_json:
         print_json({"ok": True, "email": result.email, "created": result.created, "activated": result.activated,
                     "claimed": result.claimed,

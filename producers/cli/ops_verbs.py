@@ -8,7 +8,7 @@ import typer
 
 from messaging.broker import describe_broker
 from producers.cli import status_watch
-from producers.cli.context import EXIT_REFUSED, Json, client, fail, out, print_json, print_lines
+from producers.cli.context import EXIT_REFUSED, Json, as_read_here, client, fail, out, print_json, print_lines
 from producers.cli.views import status_lines
 from producers.services.client import Client
 from store import webhook_deliveries as deliveries
@@ -31,6 +31,7 @@ def show(command_id: Annotated[str, typer.Argument(metavar="ID", help="Command i
     found = queries.command_status(client().engine, parsed)
     if found is None:
         fail(f"no command {command_id}", EXIT_REFUSED)
+    found = as_read_here(found)
     if as_json:
         print_json(found)
         return

@@ -14,6 +14,7 @@ from producers.cli.context import (
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_TIMEOUT,
+    as_read_here,
     client,
     err,
     invalid,
@@ -73,7 +74,7 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
     wait = wait or new_password is not None
     if wait:
         wait_with_hint(api, [command.id], timeout)
-        shown = queries.command_status(api.engine, command.id)
+        shown = as_read_here(queries.command_status(api.engine, command.id))
         status.update(status=shown["status"], reason=shown["reason"])
     caveat = None
     if new_password is not None:

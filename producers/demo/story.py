@@ -11,6 +11,7 @@ from rich.console import Console
 
 from domain.passwords import generate_temporary_password, hash_temporary_password
 from domain.states import CommandStatus
+from languages import DEFAULT
 from messaging.broker import publish_batch
 from producers.cli.ops_verbs import status_report
 from producers.cli.views import command_lines, dead_letter_lines, group_lines, status_lines
@@ -18,6 +19,7 @@ from producers.demo.invitee import open_mailed_link, wait_until_serving, web_add
 from producers.demo.onboarding_chapter import onboarding_story, show
 from producers.demo.processes import WebProcess, WorkerProcess
 from producers.services.client import Client, new_command
+from producers.services.reasons import in_reader_language
 from store.reads import queries
 
 console = Console(highlight=False, soft_wrap=True)  # the story's own lines; stored data goes through show()
@@ -122,7 +124,7 @@ def _submit_and_check(client: Client, commands: list, expected: list[CommandStat
     client.wait([c.id for c in commands], timeout=60)
     ok = True
     for cmd, expect in zip(commands, expected):
-        shown = queries.command_status(client.engine, cmd.id)
+        shown = in_reader_language(queries.command_status(client.engine, cmd.id), DEFAULT)
         show(command_lines(shown))
         ok = _check(shown["status"] == expect, f"{expect}, as expected", f"expected {expect}") and ok
     return ok

@@ -8,8 +8,10 @@ from scim2_models import PreconditionFailedException, Resource, SCIMException, U
 
 from domain.commands import Command
 from domain.validation import describe
+from languages import DEFAULT
 from producers.scim.tenant_context import Tenant
 from producers.services.client import Client, new_command
+from producers.services.reasons import in_reader_language
 from store.reads import queries
 
 APPLY_SECONDS = 30  # how long a write waits for a worker to apply its commands
@@ -18,6 +20,9 @@ APPLY_SECONDS = 30  # how long a write waits for a worker to apply its commands
 class NotApplied(SCIMException):
     status = 503
     scim_type = None
+
+
+EXISTS = ("user.exists", "group.exists")  # the codes (domain.said) of a refusal because what is made exists
 
 
 class Refused(SCIMException):
@@ -49,12 +54,12 @@ def apply(client: Client, tenant: Tenant, commands: list[Command], exists_is_con
     receipt = client.submit(commands, api_key_id=tenant.key_id)
     client.wait(receipt.ids, timeout=APPLY_SECONDS)
     for command_id in receipt.ids:
-        shown = queries.command_status(client.engine, command_id)
+        shown = in_reader_language(queries.command_status(client.engine, command_id), DEFAULT)
         if shown["status"] == "queued":
             raise NotApplied(detail=f"command {command_id} is queued: no worker applied it within "
                                     f"{APPLY_SECONDS} s; it will be applied, read the resource again later")
         if shown["status"] in ("rejected", "failed"):
             reason = shown["reason"] or shown["status"]
-            if exists_is_conflict and reason.endswith("already exists"):
+            if exists_is_conflict and shown["reason_code"] in EXISTS:
                 raise UniquenessException(detail=reason)
             raise Refused(detail=reason)

@@ -1,6 +1,14 @@
 """A request refused, in the words every upstream channel answers with (the HTTP API, the broker's intake): a
-status and {"errors": [{"message": …}, …]}, and for some, headers (Retry-After, WWW-Authenticate)."""
+status and {"errors": [{"code": …, "message": …}, …]}, and for some, headers (Retry-After, WWW-Authenticate).
+
+Each error's `code` is stable whatever the message says, for a program to act on: the one the refusal gives, else
+the kind of refusal its status is (`CODES`)."""
 from __future__ import annotations
+
+CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 406: "not_acceptable", 408: "timeout", 409: "conflict", 410: "gone",
+         413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests", 500: "internal",
+         503: "unavailable"}
 
 
 class Refused(Exception):
@@ -12,7 +20,8 @@ class Refused(Exception):
 
     def body(self) -> dict:
         """The answer's JSON body."""
-        return {"errors": self.errors}
+        kind = CODES.get(self.status, "error")
+        return {"errors": [{"code": kind, **error} for error in self.errors]}
 
 
 def refused(status: int, message: str, headers: dict[str, str] | None = None) -> Refused:

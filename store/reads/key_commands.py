@@ -17,7 +17,7 @@ def key_commands_page(engine: Engine, api_key_id: str | None, after: SortKey | N
     mine = commands.c.api_key_id == api_key_id if api_key_id is not None else \
         (commands.c.api_key_id.is_(None)) & (commands.c.source == API_SOURCE)
     query = (select(commands.c.id, commands.c.type, commands.c.account, commands.c.status, commands.c.reason,
-                    commands.c.attempts, commands.c.issued_at, commands.c.finished_at, commands.c.correlation_id,
+                    commands.c.reason_said, commands.c.attempts, commands.c.issued_at, commands.c.finished_at, commands.c.correlation_id,
                     commands.c.submitted_at)
              .where(mine).order_by(*(column.desc() for column in order)).limit(size + 1))
     if after is not None:
@@ -25,6 +25,6 @@ def key_commands_page(engine: Engine, api_key_id: str | None, after: SortKey | N
     with engine.connect().execution_options(readonly=True) as conn:
         rows = conn.execute(query).all()
     found = [{"id": row.id, "type": row.type, "account": row.account, "status": row.status, "reason": row.reason,
-              "attempts": row.attempts, "issued_at": row.issued_at, "finished_at": row.finished_at,
+              "reason_said": row.reason_said, "attempts": row.attempts, "issued_at": row.issued_at, "finished_at": row.finished_at,
               "correlation_id": row.correlation_id, "submitted_at": row.submitted_at} for row in rows]
     return page_of(found, size, lambda command: (command["submitted_at"], command["id"]))

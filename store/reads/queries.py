@@ -18,16 +18,18 @@ def _read(engine: Engine) -> Connection:
 
 
 def command_status(engine: Engine, command_id: UUID) -> dict | None:
-    """A command's id, type, status and reason as users read it."""
+    """A command's id, type, status and reason as users read it; "reason_said": the reason's codes
+    (producers.services.reasons shows them in the reader's language)."""
     with _read(engine) as conn:
         row = conn.execute(select(commands.c.id, commands.c.type, commands.c.account, commands.c.status,
-                                  commands.c.reason, commands.c.attempts, commands.c.issued_at,
-                                  commands.c.finished_at, commands.c.correlation_id)
+                                  commands.c.reason, commands.c.reason_said, commands.c.attempts,
+                                  commands.c.issued_at, commands.c.finished_at, commands.c.correlation_id)
                            .where(commands.c.id == command_id)).first()
     if row is None:
         return None
     return {"id": str(row.id), "type": row.type, "account": row.account, "status": row.status,
-            "reason": row.reason, "attempts": row.attempts, "issued_at": row.issued_at.isoformat(),
+            "reason": row.reason, "reason_said": row.reason_said, "attempts": row.attempts,
+            "issued_at": row.issued_at.isoformat(),
             "finished_at": row.finished_at.isoformat() if row.finished_at else None,
             "correlation_id": row.correlation_id}
 

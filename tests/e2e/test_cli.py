@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from uuid import UUID, uuid4
 
 import pytest
@@ -104,6 +105,19 @@ def test_the_last_administrator_cannot_be_revoked(e2e):
     assert revoked["status"] == "rejected"
     assert revoked["reason"].startswith(f"{ALICE} is the last administrator of account 3105")
     assert e2e.cli_json("admin", "list", "3105")["admins"] == [ALICE]
+
+
+def test_reasons_follow_lang_and_keep_their_code(e2e):
+    e2e.open_account("3108", ALICE)
+    french = replace(e2e, env={**e2e.env, "LANG": "fr_FR.UTF-8", "LC_ALL": "", "LANGUAGE": ""})
+    revoked = french.cli_json("admin", "revoke", "3108", ALICE, "--by", ALICE, "--wait", expect=1)
+    assert revoked["reason"] == f"{ALICE} est le dernier administrateur du compte 3108 ; nommez d’abord un autre " \
+                                "administrateur"
+    shown = french.cli("command", "show", revoked["id"])
+    assert "reason_code: admin.last" in shown.stdout and "est le dernier administrateur" in shown.stdout
+    english = e2e.cli_json("command", "show", revoked["id"])
+    assert english["reason"].startswith(f"{ALICE} is the last administrator of account 3108")
+    assert english["reason_code"] == "admin.last"
 
 
 BAD_ARGUMENTS = {

@@ -84,4 +84,4 @@ def test_a_bad_cursor_or_limit_is_named(api, stack):
                             ({"limit": "501"}, "limit: expected from 1 to 500, not '501'")):
         answer = api.get("/v1/events", params=params, headers=alice)
         assert answer.status_code == 422, answer.text
-        assert answer.json() == {"errors": [{"message": message}]}
+        assert answer.json() == {"errors": [{"code": "invalid", "message": message}]}

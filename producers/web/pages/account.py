@@ -10,8 +10,10 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from domain.states import CommandStatus
+from producers.services.reasons import in_reader_language
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
+from producers.web.language import current_language
 from producers.web.render import page
 from producers.web.shown_once import take_temporary_password
 from store.reads import accounts, queries
@@ -61,6 +63,7 @@ async def outcome(request: Request, account: str, command_id: str) -> Response:
     found = await run_in_threadpool(queries.command_status, request.app.state.client.engine, parsed)
     if found is None or found["account"] != account:
         raise HTTPException(404)
+    found = in_reader_language(found, current_language())
     waiting = found["status"] == CommandStatus.QUEUED
     password = await take_temporary_password(request, found)
     return page(request, "outcome.html", title="Outcome", account=account, me=email, cmd=found,

@@ -1,0 +1,223 @@
+"""What the rules say to a person (a refusal, an outcome): whole sentences, each a stable code and its named
+parameters, so that a message stored today is shown later in its reader's language.
+
+`MESSAGES` holds each code's English text, the source text of the translations (marked with `N_` for `make
+messages`); a text that depends on a count has a singular and a plural, chosen by the reader's language. A message
+of several sentences joins whole sentences, never fragments: each sentence translates on its own.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Protocol, Union
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for a text marked to translate later)
+    return message
+
+
+Text = Union[str, tuple[str, str]]  # one text, or its singular and plural (the parameter `count` chooses)
+
+MESSAGES: dict[str, Text] = {
+    # -- refusals ---------------------------------------------------------------------------------------------
+    "account.exists": N_("account {account} already exists"),
+    "account.unknown": N_("account {account} does not exist"),
+    "actor.not_support": N_("{actor} is not support; only support can create account {account}"),
+    "actor.not_admin": N_("{actor} is not an administrator of account {account}"),
+    "actor.disabled": N_("{actor} is disabled in account {account}"),
+    "user.exists": N_("User {email} already exists"),
+    "user.unknown": N_("Cannot add a non-existent user"),
+    "user.not_in_account": N_("{email} is not a user of account {account}"),
+    "user.in_other_accounts.password": N_(
+        "{email} is also a user of account {accounts}: only they can change their password (a forgotten password: "
+        "'Forgot your password?' on the sign-in page)"),
+    "user.in_other_accounts.name": N_(
+        "{email} is also a user of account {accounts}: only they can change their name (a forgotten password: "
+        "'Forgot your password?' on the sign-in page)"),
+    "group.exists": N_("group {group} already exists in account {account}"),
+    "group.unknown": N_("group {group} does not exist in account {account}"),
+    "group.builtin_rename": N_("the {group} group cannot be renamed"),
+    "group.builtin_delete": N_("the {group} group cannot be deleted"),
+    "admin.last": N_("{email} is the last administrator of account {account}; grant another administrator first"),
+    "admin.last_active": N_(
+        "{email} is the last active administrator of account {account}; grant another administrator (or enable a "
+        "disabled one) first"),
+    "admin.last_active.disable": N_(
+        "{email} is the last active administrator of account {account} and cannot be disabled; grant another "
+        "administrator first"),
+    "admin.last_active.remove": N_(
+        "{email} is the last active administrator of account {account} and cannot be removed; grant another "
+        "administrator first"),
+    "invite.none_pending": N_("no pending invite of {email} to account {account}"),
+    "invite.limit.recipient": N_(
+        "account {account} already sent {limit} invite or activation mails to {email} in the last 24 hours, the "
+        "most one person receives (ENVADMIN_INVITES_PER_RECIPIENT_PER_DAY): try again after {retry_at}"),
+    "invite.limit.account": N_(
+        "account {account} already sent {limit} invite or activation mails in the last hour, the most it may "
+        "(ENVADMIN_INVITES_PER_ACCOUNT_PER_HOUR): try again after {retry_at}"),
+    "superseded.later": N_(
+        "superseded by command {command}, issued later ({issued_at}) for the same member of {group} in account "
+        "{account}"),
+    "superseded.group_deleted": N_(
+        "superseded by the deletion of group {group} in account {account} (command {command}, issued later, "
+        "{issued_at})"),
+    # -- registration -----------------------------------------------------------------------------------------
+    "registration.unknown_token": N_("unknown registration token"),
+    "registration.used": N_("this registration link was already used"),
+    "registration.cancelled": N_("this invite was cancelled"),
+    "registration.replaced": N_("this invite was replaced by a newer invite: use the link in the latest mail"),
+    "registration.expired": N_("this invite has expired"),
+    "registration.failed": N_("this invite could not be delivered and was closed"),
+    "registration.expired_on": N_("this invite expired on {expired_at}"),
+    "registration.other_email": N_("this registration link was sent to another email"),
+    "registration.names_required": N_("a first and a last name are required to register"),
+    "registration.user_exists": N_(
+        "a user {email} already exists: give its current password to accept the invite"),
+    # -- outcomes ---------------------------------------------------------------------------------------------
+    "account.created": N_("Account {account} ({name}) created; {email} is its administrator."),
+    "account.created.pending": N_("Account {account} ({name}) created."),
+    "user.added": N_("User {email} added."),
+    "user.joined_account": N_(
+        "{email} already has a sign-in: now a user of account {account} too, with their own password (the one "
+        "given is not used)."),
+    "activation.mailed": N_("An activation mail (encrypted envelope) asks them to set their password."),
+    "grants.retrying": (N_("Retrying {count} pending grant of account {account}."),
+                        N_("Retrying {count} pending grants of account {account}.")),
+    "invite.sent.admin": N_(
+        "{email} has no user yet: an encrypted envelope invite was sent; an administrator of account {account} "
+        "waits for registration."),
+    "invite.sent.member": N_(
+        "{email} has no user yet: an encrypted envelope invite was sent; a member of group {group} in account "
+        "{account} waits for registration."),
+    "invite.live.admin": N_(
+        "{email} has no user yet: an invite sent {sent_at} is still live, no second mail; an administrator of "
+        "account {account} waits for registration."),
+    "invite.live.member": N_(
+        "{email} has no user yet: an invite sent {sent_at} is still live, no second mail; a member of group "
+        "{group} in account {account} waits for registration."),
+    "invite.resent": N_("A new invite was sent to {email}; the previous link no longer works."),
+    "activation.resent": N_("A new activation mail was sent to {email}."),
+    "invite.cancelled": N_("The invite of {email} to account {account} is cancelled."),
+    "admin.already": N_("{email} is already an administrator of account {account}; nothing changed."),
+    "member.already": N_("{email} is already a member of group {group} in account {account}; nothing changed."),
+    "admin.granted": N_("{email} is now an administrator of account {account}."),
+    "member.added": N_("{email} is now a member of group {group} in account {account}."),
+    "grant.retried_as": N_("(retried as command {command})"),
+    "role.waits_for_enable": N_(
+        "They are disabled in account {account}: the role takes effect once they are enabled."),
+    "admin.pending_cancelled": N_(
+        "The pending grant of {email} (an administrator of account {account}) is cancelled."),
+    "member.pending_cancelled": N_(
+        "The pending grant of {email} (a member of group {group} in account {account}) is cancelled."),
+    "admin.not": N_("{email} is not an administrator of account {account}; nothing changed."),
+    "member.not": N_("{email} is not a member of group {group} in account {account}; nothing changed."),
+    "admin.revoked": N_("{email} is no longer an administrator of account {account}."),
+    "member.removed": N_("{email} is no longer a member of group {group} in account {account}."),
+    "group.created": N_("Group {group} created in account {account}."),
+    "group.renamed": N_("Group {group} renamed to {new_name} in account {account}."),
+    "group.deleted": N_("Group {group} deleted from account {account}."),
+    "user.already_disabled": N_("{email} is already disabled in account {account}; nothing changed."),
+    "user.disabled": N_("{email} is disabled in account {account}; their sessions ended."),
+    "user.already_active": N_("{email} is already active in account {account}; nothing changed."),
+    "user.enabled": N_("{email} is active again in account {account}."),
+    "user.removed": N_("{email} is no longer a user of account {account}."),
+    "user.removed.groups": N_("{email} is no longer a user of account {account}; they left {groups}."),
+    "password.reset.activation": N_(
+        "The password of {email} is reset: an activation mail (encrypted envelope) asks them to set a new one; "
+        "their sessions ended."),
+    "password.reset.synced": N_(
+        "The password of {email} is set to the one their identity provider gave; their sessions ended."),
+    "password.reset.temporary": N_(
+        "The password of {email} is reset to a temporary one, to change at their next sign-in; their sessions "
+        "ended."),
+    "user.already_named": N_("{email} is already named {first_name} {last_name}; nothing changed."),
+    "user.renamed": N_("{email} is now named {first_name} {last_name}."),
+    # -- a text said as it is: from before the codes, or from outside the rules ------------------------------
+    "text": "{text}",
+}
+
+
+class Reader(Protocol):
+    """A language as a message needs it: its translation of a source text, and whether a count takes the
+    plural (languages.reader gives one per language)."""
+
+    def gettext(self, message: str) -> str: ...
+
+    def takes_plural(self, count: int) -> bool: ...
+
+
+class _English:
+    def gettext(self, message: str) -> str:
+        return message
+
+    def takes_plural(self, count: int) -> bool:
+        return count != 1
+
+
+ENGLISH = _English()
+
+
+class Said(str):
+    """One or more whole sentences, each (code, parameters); as a str, the English text."""
+
+    sentences: tuple[tuple[str, Mapping[str, object]], ...]
+
+    def __new__(cls, sentences: tuple[tuple[str, Mapping[str, object]], ...]) -> Said:
+        message = super().__new__(cls, _text(sentences, ENGLISH))
+        message.sentences = sentences
+        return message
+
+    def __getnewargs__(self) -> tuple:  # copies and pickles are made of the sentences, not of the text
+        return (self.sentences,)
+
+    @property
+    def code(self) -> str:
+        """The stable code of the message: its first sentence's."""
+        return self.sentences[0][0]
+
+    def then(self, more: Said | None) -> Said:
+        return self if more is None else Said(self.sentences + more.sentences)
+
+    def text(self, reader: Reader = ENGLISH) -> str:
+        return _text(self.sentences, reader)
+
+    def stored(self) -> list[list]:
+        """As JSON keeps it: [[code, {parameter: value}], ...]."""
+        return [[code, dict(params)] for code, params in self.sentences]
+
+    @classmethod
+    def from_stored(cls, stored: list | None) -> Said | None:
+        if not stored:
+            return None
+        return cls(tuple((str(code), dict(params)) for code, params in stored))
+
+
+def said(code: str, **params: object) -> Said:
+    if code not in MESSAGES:
+        raise KeyError(f"no message {code!r} in domain.said.MESSAGES")
+    return Said(((code, params),))
+
+
+def as_is(text: str) -> Said:
+    """A text no code names (written before the codes, or made outside the rules): shown as it is."""
+    return said("text", text=text)
+
+
+def in_language(stored: list | None, fallback: str | None, reader: Reader) -> str | None:
+    """A stored message in the reader's language; `fallback` (the stored English text) when none was stored or
+    its codes are unknown here."""
+    if not stored or any(code not in MESSAGES for code, _ in stored):
+        return fallback
+    try:
+        return Said.from_stored(stored).text(reader)
+    except (KeyError, IndexError, ValueError):  # parameters that no longer fit the text: the English as stored
+        return fallback
+
+
+def _text(sentences: tuple[tuple[str, Mapping[str, object]], ...], reader: Reader) -> str:
+    return " ".join(_sentence(code, params, reader) for code, params in sentences)
+
+
+def _sentence(code: str, params: Mapping[str, object], reader: Reader) -> str:
+    text = MESSAGES[code]
+    if isinstance(text, tuple):
+        text = text[1] if reader.takes_plural(int(params["count"])) else text[0]
+    return reader.gettext(text).format(**params)

@@ -1,0 +1,24 @@
+"""commands.reason_said: a command's reason as stable codes and their parameters ([[code, {name: value}], ...],
+domain.said), so that it is shown in each reader's language; `reason` keeps its English text. Commands finished
+before have none, and show their English reason.
+
+Revision ID: 0026r
+Revises: 0025g
+Create Date: 2026-12-07 18:40:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0026r'
+down_revision = '0025g'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('commands', sa.Column('reason_said', sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('commands') as batch:
+        batch.drop_column('reason_said')
