@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from domain.emails import email_key
 from domain.master_keys import MasterKey, MasterKeys
+from domain.said import said
 
 KEY_PREFIX = "ea_"
 ID_CHARS = 12
@@ -127,7 +128,8 @@ class KeyScope:
         return self.accounts is None or account in self.accounts
 
     def describe(self) -> str:
-        return "support (every account)" if self.accounts is None else "accounts " + ", ".join(self.accounts)
+        return said("key.scope.support") if self.accounts is None else \
+            said("key.scope.accounts", accounts=", ".join(self.accounts))
 
     def actor_for(self, account: str, actor: str | None) -> str:
         """Who a command of this key acts as: the key's person. KeyRefused if the account is not the key's, or

@@ -17,31 +17,14 @@ from domain import commands as c
 from domain import events as ev
 from domain.model import SYSTEM_ACTOR, AuditEntry
 from domain.ports import AuditTrail
+from domain.said import said
 
 RETRIED_ON_REGISTRATION = "registration, retry of "
 RETRIED_ON_USER_ADDED = "user added, retry of "
 REGISTRATION_SOURCE = "registration"  # the audit's source of what the system did on a registration
 
 # What a command of each type asks, as a refusal's or a failure's detail words it: "grant administrator: ...".
-ASKED = {
-    "create_account": "create an account",
-    "add_user": "add a user",
-    "grant_admin": "grant administrator",
-    "revoke_admin": "revoke administrator",
-    "create_group": "create a group",
-    "rename_group": "rename a group",
-    "delete_group": "delete a group",
-    "add_member": "add a member to a group",
-    "remove_member": "remove a member from a group",
-    "invite_user": "invite a user",
-    "resend_invite": "resend an invite",
-    "cancel_invite": "cancel an invite",
-    "disable_user": "disable a user",
-    "enable_user": "enable a user",
-    "remove_user": "remove a user from the account",
-    "reset_password": "reset a user's password",
-    "rename_user": "rename a user",
-}
+ASKED = {kind: said(f"asked.{kind}") for kind in c.COMMAND_TYPES}
 
 
 def retry_correlation(pending_command: UUID, on_registration: bool) -> str:
@@ -56,11 +39,11 @@ def audit_entry(cmd: c.Command, event: ev.Event, now: datetime) -> AuditEntry:
         return AuditEntry(now, cmd.actor, event.action, event.target, event.account, cmd.id, cmd.source,
                           event.detail)
     on_registration = cmd.correlation_id.startswith(RETRIED_ON_REGISTRATION)
-    occasion = f"when {cmd.email} registered" if on_registration else f"when {cmd.email} was added as a user"
-    asked = f"the grant {cmd.actor} asked for (command {retried}), retried {occasion}"
+    asked = said("audit.retried.registration" if on_registration else "audit.retried.user_added",
+                 actor=cmd.actor, command=str(retried), email=cmd.email)
     return AuditEntry(now, SYSTEM_ACTOR, event.action, event.target, event.account, cmd.id,
                       REGISTRATION_SOURCE if on_registration else cmd.source,
-                      f"{event.detail}; {asked}" if event.detail else asked)
+                      said("audit.with_retry", detail=ev.told(event.detail), retry=asked) if event.detail else asked)
 
 
 def audit_refusal(cmd: c.Command, reason: str, repo: AuditTrail, now: datetime) -> None:

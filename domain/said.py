@@ -130,6 +130,47 @@ MESSAGES: dict[str, Text] = {
         "ended."),
     "user.already_named": N_("{email} is already named {first_name} {last_name}; nothing changed."),
     "user.renamed": N_("{email} is now named {first_name} {last_name}."),
+    # -- audit details ----------------------------------------------------------------------------------------
+    "audit.refused": N_("{asked}: {reason}"),
+    "audit.retried.registration": N_(
+        "the grant {actor} asked for (command {command}), retried when {email} registered"),
+    "audit.retried.user_added": N_(
+        "the grant {actor} asked for (command {command}), retried when {email} was added as a user"),
+    "audit.with_retry": N_("{detail}; {retry}"),
+    "audit.activation_by_mail": N_("no password yet, activation by mail"),
+    "audit.password_expired": N_("temporary password, expired"),
+    "audit.password_not_expired": N_("password not expired"),
+    "audit.activation_sent": N_("activation mail sent"),
+    "audit.renamed_to": N_("renamed to {new_name}"),
+    "audit.group": N_("group {group}"),
+    "audit.group_waiting": N_("group {group}, waiting for registration"),
+    "audit.claimed": N_(
+        "the mailbox was proven; the password its creator set no longer works and its sessions ended"),
+    "audit.key_scope": N_("{scope}, acting as {person}"),
+    "key.scope.support": N_("support (every account)"),
+    "key.scope.accounts": N_("accounts {accounts}"),
+    "audit.key_old_until": N_("the old key works until {until}"),
+    "audit.callback_gone": N_("{url} answered 410 Gone; its waiting deliveries were given up"),
+    "audit.left_groups": N_("left groups {groups}"),
+    "audit.now_named": N_("now {name}"),
+    # what a command asks, in words: "grant administrator: <why it was refused>"
+    "asked.create_account": N_("create an account"),
+    "asked.add_user": N_("add a user"),
+    "asked.grant_admin": N_("grant administrator"),
+    "asked.revoke_admin": N_("revoke administrator"),
+    "asked.create_group": N_("create a group"),
+    "asked.rename_group": N_("rename a group"),
+    "asked.delete_group": N_("delete a group"),
+    "asked.add_member": N_("add a member to a group"),
+    "asked.remove_member": N_("remove a member from a group"),
+    "asked.invite_user": N_("invite a user"),
+    "asked.resend_invite": N_("resend an invite"),
+    "asked.cancel_invite": N_("cancel an invite"),
+    "asked.disable_user": N_("disable a user"),
+    "asked.enable_user": N_("enable a user"),
+    "asked.remove_user": N_("remove a user from the account"),
+    "asked.reset_password": N_("reset a user's password"),
+    "asked.rename_user": N_("rename a user"),
     # -- a text said as it is: from before the codes, or from outside the rules ------------------------------
     "text": "{text}",
 }
@@ -156,7 +197,8 @@ ENGLISH = _English()
 
 
 class Said(str):
-    """One or more whole sentences, each (code, parameters); as a str, the English text."""
+    """One or more whole sentences, each (code, parameters); as a str, the English text. A parameter may be a
+    message itself, shown in the same language."""
 
     sentences: tuple[tuple[str, Mapping[str, object]], ...]
 
@@ -180,14 +222,17 @@ class Said(str):
         return _text(self.sentences, reader)
 
     def stored(self) -> list[list]:
-        """As JSON keeps it: [[code, {parameter: value}], ...]."""
-        return [[code, dict(params)] for code, params in self.sentences]
+        """As JSON keeps it: [[code, {parameter: value}], ...]; a parameter that is a message itself is
+        {"said": [...]}."""
+        return [[code, {name: {"said": value.stored()} if isinstance(value, Said) else value
+                        for name, value in params.items()}] for code, params in self.sentences]
 
     @classmethod
     def from_stored(cls, stored: list | None) -> Said | None:
         if not stored:
             return None
-        return cls(tuple((str(code), dict(params)) for code, params in stored))
+        return cls(tuple((str(code), {name: cls.from_stored(value["said"]) if isinstance(value, dict) else value
+                                      for name, value in params.items()}) for code, params in stored))
 
 
 def said(code: str, **params: object) -> Said:
@@ -204,12 +249,17 @@ def as_is(text: str) -> Said:
 def in_language(stored: list | None, fallback: str | None, reader: Reader) -> str | None:
     """A stored message in the reader's language; `fallback` (the stored English text) when none was stored or
     its codes are unknown here."""
-    if not stored or any(code not in MESSAGES for code, _ in stored):
+    if not stored or not _known(stored):
         return fallback
     try:
         return Said.from_stored(stored).text(reader)
     except (KeyError, IndexError, ValueError):  # parameters that no longer fit the text: the English as stored
         return fallback
+
+
+def _known(stored: list) -> bool:
+    return all(code in MESSAGES and all(_known(value["said"]) for value in params.values() if isinstance(value, dict))
+               for code, params in stored)
 
 
 def _text(sentences: tuple[tuple[str, Mapping[str, object]], ...], reader: Reader) -> str:
@@ -220,4 +270,5 @@ def _sentence(code: str, params: Mapping[str, object], reader: Reader) -> str:
     text = MESSAGES[code]
     if isinstance(text, tuple):
         text = text[1] if reader.takes_plural(int(params["count"])) else text[0]
-    return reader.gettext(text).format(**params)
+    return reader.gettext(text).format(**{name: value.text(reader) if isinstance(value, Said) else value
+                                          for name, value in params.items()})

@@ -27,6 +27,7 @@ from store.chunk_account_users import ChunkAccountUsers
 from store.chunk_invite_counts import ChunkInviteCounts
 from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, close_commands
 from store.invite_mail import InviteMailWriter, MailNames, inviter_name
+from store.said_json import said_json
 from store.tables import (
     accounts,
     audit_log,
@@ -271,7 +272,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     def add_audit(self, entry: AuditEntry) -> None:
         self._audit.append({"at": entry.at, "actor": entry.actor, "action": entry.action, "target": entry.target,
                             "account": entry.account, "command_id": entry.command_id, "source": entry.source,
-                            "detail": entry.detail})
+                            "detail": entry.detail,
+                            "detail_said": said_json(entry.detail, as_text=self.conn.dialect.name == "postgresql")})
 
     # -- invites ----------------------------------------------------------------------------
     def find_invite(self, account: str, key: str) -> Invite | None:

@@ -17,6 +17,7 @@ from domain.states import CommandStatus, GrantStatus
 from domain.unit_of_work_port import Claim, CommandLog, JobPlace
 from store.bulk_sql import among, plan_as_key_lookups, update_rows
 from store.outcome_events import record_outcomes
+from store.said_json import said_json
 from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters, pending_grants
 
 
@@ -218,10 +219,7 @@ def _first_lines(pairs) -> dict[str, int]:
     return first
 
 
-def _reason_columns(reason: Said | str | None, as_text: bool = False) -> dict:
-    """A reason as the journal keeps it: its English text, and its codes when it has them (domain.said);
-    `as_text`: the codes as JSON text, as PostgreSQL's arrays of a bulk update take them."""
-    if not isinstance(reason, Said):
-        return {"reason": reason, "reason_said": None}
-    stored = reason.stored()
-    return {"reason": reason.text(), "reason_said": json.dumps(stored) if as_text else stored}
+
+def _reason_columns(reason: str | None, as_text: bool = False) -> dict:
+    """A reason as the journal keeps it: its English text, and its codes when it has them (store.said_json)."""
+    return {"reason": str(reason) if reason is not None else None, "reason_said": said_json(reason, as_text)}

@@ -15,6 +15,7 @@ from store.account_user_rows import AccountUserRows
 from store.bulk_sql import among
 from store.invite_mail import InviteMailWriter
 from store.invite_records import InviteRecords
+from store.said_json import said_json
 from store.session_rows import end_sessions
 from store.tables import account_users, accounts, audit_log, groups, membership_clocks, memberships, users
 
@@ -166,4 +167,4 @@ class SqlRepository(AccountUserRows, InviteRecords, Repository):
         self.conn.execute(insert(audit_log).values(
             at=entry.at, actor=entry.actor, action=entry.action, target=entry.target,
             account=entry.account, command_id=entry.command_id, source=entry.source,
-            detail=entry.detail))
+            detail=entry.detail, detail_said=said_json(entry.detail)))

@@ -159,7 +159,8 @@ audit_log = Table(
     Column("account", String(12)),
     Column("command_id", Uuid, nullable=False),
     Column("source", String(16), nullable=False),  # a command's source (cli, api, job, web), or "registration"
-    Column("detail", Text, nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),  # in English; detail_said: its codes (store.said_json)
+    Column("detail_said", JSON),
     Index("ix_audit_log_account_at", "account", "at"),
 )
 

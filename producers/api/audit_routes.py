@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import AwareDatetime
 
 from producers.api.answers import AUTHENTICATED, BAD_PARAMETER, NO_SUCH_ACCOUNT, AuditTrailPage
@@ -13,6 +13,7 @@ from producers.api.paging import Cursors, Id, PageRequest
 from producers.api.parameters import AccountInPath, AuditCursor
 from producers.api.refusals import refused
 from producers.services.audit_filters import audit_filter
+from producers.services.reasons import reader_language
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_page
 
 router = v1_router()
@@ -29,11 +30,12 @@ def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: 
 
 @router.get("/accounts/{account}/audit", summary="An account's audit trail, a page at a time",
             responses={200: {"model": AuditTrailPage}, **AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER})
-def audit_trail(account: AccountInPath, client: ApiClient, scope: CallerScope,
+def audit_trail(request: Request, account: AccountInPath, client: ApiClient, scope: CallerScope,
                 wanted: Annotated[AuditFilter, Depends(wanted_entries)],
                 page: Annotated[PageRequest, Depends(AUDIT.request)],
                 older: AuditCursor = None):
-    """A page of the trail, newest first, filtered by `actor`, `action` and `since`."""
+    """A page of the trail, newest first, filtered by `actor`, `action` and `since`; each detail in the language of
+    Accept-Language."""
     # The account is looked up once the query is known good: a bad parameter is named before an unknown account.
     account = existing_account(account, client, scope)
     try:
@@ -41,5 +43,6 @@ def audit_trail(account: AccountInPath, client: ApiClient, scope: CallerScope,
     except UnknownCursor as e:
         raise refused(422, f"older: {e}") from None
     last = shown.entries[-1] if shown.entries else None
-    return {"account": account, "items": [entry.as_dict() for entry in shown.entries],
+    language = reader_language(request)
+    return {"account": account, "items": [entry.in_language(language).as_dict() for entry in shown.entries],
             "next": AUDIT.cursor((last.at, last.id) if last and shown.older is not None else None)}

@@ -9,13 +9,15 @@ command (SQLite's index holds the rowid, which is id; PostgreSQL sorts each tie 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, and_, or_, select
 
 from domain.model import email_key
+from domain.said import in_language
+from languages import reader
 from store.tables import api_keys, audit_log, commands
 
 PAGE_SIZE = 50
@@ -44,6 +46,11 @@ class TrailEntry:
     detail: str
     command_id: UUID
     api_key: str | None = None  # the name of the API key that submitted the command, if one did
+    detail_said: list | None = None  # the detail's codes (store.said_json); None: an entry with none
+
+    def in_language(self, language: str) -> TrailEntry:
+        """The entry with its detail in `language` (its English one if it has no codes)."""
+        return replace(self, detail=in_language(self.detail_said, self.detail, reader(language)) or "")
 
     @property
     def origin(self) -> str:
@@ -179,7 +186,7 @@ def _rows(conn: Connection, where: list, limit: int, newest_first: bool) -> list
     key_name = (select(api_keys.c.name).select_from(commands.join(api_keys, api_keys.c.id == commands.c.api_key_id))
                 .where(commands.c.id == c.command_id).scalar_subquery())
     rows = conn.execute(select(c.id, c.at, c.actor, c.source, c.action, c.target, c.detail, c.command_id,
-                               key_name.label("api_key"))
+                               key_name.label("api_key"), c.detail_said)
                         .where(*where).order_by(*order).limit(limit)).all()
     return [TrailEntry(row.id, row.at, row.actor, row.source, row.action, row.target, row.detail or "",
-                       row.command_id, row.api_key) for row in rows]
+                       row.command_id, row.api_key, row.detail_said) for row in rows]

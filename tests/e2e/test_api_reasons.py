@@ -38,6 +38,9 @@ def test_reasons_keep_their_code_and_read_in_the_callers_language(api, stack):
     assert french[2]["reason"] == "le groupe Nowhere n’existe pas dans le compte 1001"
     listed = api.get("/v1/commands", headers=FRENCH).json()["items"]
     assert {c["id"]: c["reason"] for c in listed}[ids[2]] == french[2]["reason"]
+    trail = api.get("/v1/accounts/1001/audit", headers=FRENCH).json()["items"]
+    assert trail[0]["detail"] == "ajouter un membre à un groupe : le groupe Nowhere n’existe pas dans le compte 1001"
+    assert trail[0]["action"] == "command.refused"
     # a language envadmin does not speak reads in English
     assert api.get(f"/v1/commands/{ids[1]}", headers={"Accept-Language": "de"}).json()["reason"] == \
         english[1]["reason"]

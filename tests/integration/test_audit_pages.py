@@ -157,3 +157,24 @@ def test_a_grant_applied_when_its_invitee_registers_shows_the_system_on_registra
     assert rows(page)[0][5] == f"the grant {ALICE} asked for (command {held.id}), retried when {dana} registered"
     assert [row[1:4] for row in rows(page) if row[4] == dana][-2:] == [
         [ALICE, "web", "Grant pending: invite sent"], [ALICE, "web", "Invite sent"]]
+
+
+def test_a_french_reader_reads_the_actions_and_the_details_in_french_and_the_export_keeps_the_codes(console):
+    refused = new_command("grant_admin", actor=BOB, source="web", account="1001", email="carol@example.com")
+    assert console.apply(refused) == ["rejected"]
+    held = new_command("add_member", actor=ALICE, source="web", account="1001", group="Nowhere",
+                       email="erin@example.com")
+    assert console.apply(held) == ["rejected"]
+    console.sign_in(ALICE, OWN)
+
+    page = console.browser.get("/accounts/1001/audit", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
+
+    assert rows(page)[0][3:] == ["Refusée", "erin@example.com",
+                                 "ajouter un membre à un groupe : le groupe Nowhere n’existe pas dans le compte 1001"]
+    assert rows(page)[1][3:] == ["Refusée", "carol@example.com",
+                                 f"nommer administrateur : {BOB} n’est pas administrateur du compte 1001"]
+    assert "Utilisateur ajouté" in [row[3] for row in rows(page)]
+    english = console.browser.get("/accounts/1001/audit", headers={"Accept-Language": "en"}).text
+    assert rows(english)[1][5] == f"grant administrator: {BOB} is not an administrator of account 1001"
+    export = list(csv.reader(io.StringIO(console.browser.get("/accounts/1001/audit.csv").text)))
+    assert export[2][3] == "command.refused"

@@ -19,6 +19,7 @@ from producers.services import csv_output
 from producers.services.audit_filters import audit_filter
 from producers.web.console import administrator
 from producers.web.guards import NO_STORE
+from producers.web.language import current_language, gettext
 from producers.web.render import message, page
 from store.reads import accounts
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
@@ -54,9 +55,9 @@ async def audit(request: Request, account: str, actor: str = "", action: str = "
              "newest": f"{base}?{urlencode(filters)}" if older or newer else None,
              "csv": f"{base}.csv" + (f"?{urlencode(filters)}" if filters else "")}
     return page(request, "audit.html", title=f"Audit trail of {name} ({account})", account=account,
-                account_name=name, entries=shown.entries, filters=wanted, filtered=bool(filters),
-                actors=_with(choices.actors, wanted.actor), actions=_with(choices.actions, wanted.action),
-                links=links, label=action_label, attempt=_attempt)
+                account_name=name, entries=[entry.in_language(current_language()) for entry in shown.entries],
+                filters=wanted, filtered=bool(filters), actors=_with(choices.actors, wanted.actor),
+                actions=_with(choices.actions, wanted.action), links=links, label=_label, attempt=_attempt)
 
 
 @router.get("/accounts/{account}/audit.csv")
@@ -91,6 +92,11 @@ def _cursor(text: str) -> int | None:
     if not text.isascii() or not text.isdigit() or len(text) > 18:
         raise ValueError(text)
     return int(text)
+
+
+def _label(action: str) -> str:
+    """An action as people read it, in the page's language."""
+    return gettext(action_label(action))
 
 
 def _attempt(action: str) -> str:

@@ -1,6 +1,6 @@
-"""commands.reason_said: a command's reason as stable codes and their parameters ([[code, {name: value}], ...],
-domain.said), so that it is shown in each reader's language; `reason` keeps its English text. Commands finished
-before have none, and show their English reason.
+"""commands.reason_said and audit_log.detail_said: a command's reason and an audit entry's detail as stable codes
+and their parameters ([[code, {name: value}], ...], domain.said), so that they are shown in each reader's
+language; `reason` and `detail` keep their English text. Rows written before have none, and show their English.
 
 Revision ID: 0026r
 Revises: 0025g
@@ -17,8 +17,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('commands', sa.Column('reason_said', sa.JSON(), nullable=True))
+    op.add_column('audit_log', sa.Column('detail_said', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_log') as batch:
+        batch.drop_column('detail_said')
     with op.batch_alter_table('commands') as batch:
         batch.drop_column('reason_said')
