@@ -41,6 +41,7 @@ ASKED = {
     "remove_user": "remove a user from the account",
     "reset_password": "reset a user's password",
     "rename_user": "rename a user",
+    "set_account_language": "set the account's language",
 }
 
 

@@ -275,6 +275,17 @@ class UserRenamed(Event, action="user.renamed", label="User renamed"):
         return f"now {self.name}"
 
 
+@dataclass(frozen=True)
+class AccountLanguageSet(Event, action="account.language_set", label="Account language set"):
+    """The language of the account's mails when their reader's is not known."""
+
+    language: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"now {self.language}"
+
+
 AUDIT_ACTIONS: tuple[str, ...] = tuple(_EVENT_OF_ACTION)
 AUDIT_LABELS: dict[str, str] = {action: kind.label for action, kind in _EVENT_OF_ACTION.items()}
 

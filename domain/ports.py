@@ -28,6 +28,12 @@ class Accounts(Protocol):
     def add_account(self, account: Account) -> None: ...
 
 
+class AccountSettings(Protocol):
+    @abstractmethod
+    def set_account_language(self, number: str, language: str) -> None:
+        """The language the account's mails are written in when their reader's is not known."""
+
+
 class AccountLocks(Protocol):
     @abstractmethod
     def lock_accounts(self, numbers: set[str]) -> None:
@@ -233,8 +239,8 @@ class Registrations(Users, AccountUsers, MailboxProofs, InviteTokens, AuditTrail
     """What registering with an invite's token needs (domain.registration)."""
 
 
-class Repository(MembershipRepository, Registrations, AccountLocks, GroupChanges, PendingGrantMoves,
-                 AccountUserChanges, Protocol):
+class Repository(MembershipRepository, Registrations, AccountLocks, AccountSettings, GroupChanges,
+                 PendingGrantMoves, AccountUserChanges, Protocol):
     """Every port: what any command, and registration, may need."""
 
 

@@ -88,11 +88,11 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         """Lock the accounts and load what their commands about `targets` by `actors` will read,
         and the membership clocks they will check."""
         plan_as_key_lookups(self.conn)  # every read here is by key
-        rows = self.conn.execute(select(accounts.c.number, accounts.c.name)
+        rows = self.conn.execute(select(accounts.c.number, accounts.c.name, accounts.c.language)
                                  .where(among(self.conn, accounts.c.number, numbers))
                                  .order_by(accounts.c.number).with_for_update()).all()
         self._accounts = {number: None for number in numbers}
-        self._accounts.update({row.number: Account(row.number, row.name) for row in rows})
+        self._accounts.update({row.number: Account(row.number, row.name, row.language) for row in rows})
         for row in self.conn.execute(select(groups.c.account, groups.c.name_key, groups.c.name)
                                      .where(among(self.conn, groups.c.account, numbers))):
             self._groups[(row.account, row.name_key)] = Group(row.account, row.name)
@@ -128,7 +128,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     def _read_users(self, keys: set[str]) -> None:
         for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, keys))):
             self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
-                                              row.password_expired, row.created_by_account, row.verified)
+                                              row.password_expired, row.created_by_account, row.verified,
+                                              row.language)
 
     def _load_clocks(self, keys: set[Key]) -> None:
         self._clocks_loaded = keys
@@ -179,9 +180,9 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     # -- accounts, users, groups ------------------------------------------------------------
     def lock_account(self, number: str) -> Account | None:
         if number not in self._accounts:
-            row = self.conn.execute(select(accounts.c.number, accounts.c.name)
+            row = self.conn.execute(select(accounts.c.number, accounts.c.name, accounts.c.language)
                                     .where(accounts.c.number == number).with_for_update()).first()
-            self._accounts[number] = Account(row.number, row.name) if row else None
+            self._accounts[number] = Account(row.number, row.name, row.language) if row else None
         return self._accounts[number]
 
     def get_user(self, key: str) -> User | None:
@@ -202,7 +203,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     def add_account(self, account: Account) -> None:
         self.writes += 1
         self._accounts[account.number] = account
-        self._inserts[accounts].append({"number": account.number, "name": account.name, "created_at": self._now})
+        self._inserts[accounts].append({"number": account.number, "name": account.name,
+                                        "language": account.language, "created_at": self._now})
 
     def add_user(self, user: User) -> None:
         self.writes += 1
@@ -210,7 +212,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         self._inserts[users].append(dict(
             email_key=user.key, email=user.email, first_name=user.first_name, last_name=user.last_name,
             password_hash=user.password_hash, password_expired=user.password_expired,
-            created_by_account=user.created_by_account, verified=user.verified, created_at=self._now))
+            created_by_account=user.created_by_account, verified=user.verified, language=user.language,
+            created_at=self._now))
 
     def add_group(self, group: Group) -> None:
         self.writes += 1

@@ -30,6 +30,7 @@ class AccountView:
     admins: list[str]
     pending: list[PendingAdmin]
     groups: dict[str, list[str]]  # other groups by name, with their members' emails
+    language: str = "en"  # what its mails are written in when their reader's language is not known
 
     @property
     def group_names(self) -> list[str]:
@@ -56,8 +57,8 @@ def account_name(engine: Engine, account: str) -> str | None:
 def account_view(engine: Engine, account: str, now: datetime) -> AccountView | None:
     """The account as its console shows it; a pending admin's invite past its date at `now` shows as expired."""
     with engine.connect().execution_options(readonly=True) as conn:
-        name = conn.execute(select(accounts.c.name).where(accounts.c.number == account)).scalar()
-        if name is None:
+        found = conn.execute(select(accounts.c.name, accounts.c.language).where(accounts.c.number == account)).first()
+        if found is None:
             return None
         rows = conn.execute(
             select(invites.c.email, invites.c.status, invites.c.expires_at, invites.c.invited_by)
@@ -70,4 +71,4 @@ def account_view(engine: Engine, account: str, now: datetime) -> AccountView | N
     groups = queries.group_members(engine, account)
     admins = queries.admins(engine, account)
     others = {group: members for group, members in groups.items() if group != ADMIN_GROUP}
-    return AccountView(account, name, admins, pending, others)
+    return AccountView(account, found.name, admins, pending, others, found.language)

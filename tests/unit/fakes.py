@@ -112,6 +112,9 @@ class FakeRepository(Repository):
     def remove_account_user(self, account: str, email_key: str) -> None:
         self.account_users.pop((account, email_key), None)
 
+    def set_account_language(self, number: str, language: str) -> None:
+        self.accounts[number] = replace(self.accounts[number], language=language)
+
     def set_names(self, email_key: str, first_name: str, last_name: str) -> None:
         if email_key in self.users:
             self.users[email_key] = replace(self.users[email_key], first_name=first_name, last_name=last_name)

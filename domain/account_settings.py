@@ -1,0 +1,23 @@
+"""What an account's administrators (and support) set for the account as a whole: the language its mails are
+written in when their reader's own is not known."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import commands as c
+from domain import events as ev
+from domain.handlers import Outcome, authorize, handles
+from domain.ports import Repository
+from languages import NAMES_IN_ENGLISH
+
+
+@handles(c.SetAccountLanguage)
+def set_account_language(cmd: c.SetAccountLanguage, repo: Repository, now: datetime) -> Outcome:
+    account = authorize(cmd, repo)
+    named = NAMES_IN_ENGLISH[cmd.language]
+    if account.language == cmd.language:
+        return Outcome(f"Account {cmd.account} is already in {named}; nothing changed.")
+    repo.set_account_language(cmd.account, cmd.language)
+    return Outcome(f"Account {cmd.account} is now in {named}: its mails are written in {named} when their "
+                   "reader's language is not known.", [ev.AccountLanguageSet(cmd.account, cmd.account,
+                                                                             language=cmd.language)])
