@@ -26,7 +26,7 @@ from store.bulk_sql import among, insert_rows, plan_as_key_lookups
 from store.chunk_account_users import ChunkAccountUsers
 from store.chunk_invite_counts import ChunkInviteCounts
 from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, close_commands
-from store.invite_mail import InviteMailWriter, MailNames, inviter_name
+from store.invite_mail import InviteMailWriter, MailNames, inviter_name, mail_language
 from store.tables import (
     accounts,
     audit_log,
@@ -312,11 +312,13 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         self.new_mail_ids.append(mail_row["id"])
 
     def _mail_names(self, invite: Invite) -> MailNames:
-        """From what the chunk read ahead: its accounts (locked), and its actors, who are the inviters."""
+        """From what the chunk read ahead: its accounts (locked), its actors, who are the inviters, and its targets,
+        the invitees."""
         account = self.lock_account(invite.account)
-        inviter = email_key(invite.invited_by)
+        inviter, invitee = email_key(invite.invited_by), invite.key
         user = self._users[inviter] if inviter in self._users else self.get_user(inviter)
-        return MailNames(account.name if account else None, inviter_name(user))
+        invited = self._users[invitee] if invitee in self._users else self.get_user(invitee)
+        return MailNames(account.name if account else None, inviter_name(user), mail_language(invited, account))
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         self.writes += 1
