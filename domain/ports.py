@@ -52,9 +52,11 @@ class MailboxProofs(Protocol):
     """What registration does to an identity whose person proved the mailbox."""
 
     @abstractmethod
-    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None,
+                      language: str | None = None) -> None:
         """The person opened a mailed link and chose this password (not expired): the user is verified, takes
-        `names` (first, last) if given, and every session of the identity ends, whoever held it before."""
+        `names` (first, last) and `language` if given, and every session of the identity ends, whoever held it
+        before."""
 
     @abstractmethod
     def accounts_of(self, email_key: str) -> list[str]:

@@ -73,10 +73,13 @@ class SqlRepository(AccountUserRows, InviteRecords, Repository):
             password_expired=user.password_expired, created_by_account=user.created_by_account,
             verified=user.verified, language=user.language, created_at=self.clock.now()))
 
-    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
-        named = {"first_name": names[0], "last_name": names[1]} if names else {}
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None,
+                      language: str | None = None) -> None:
+        changes = {"first_name": names[0], "last_name": names[1]} if names else {}
+        if language is not None:
+            changes["language"] = language
         self.conn.execute(update(users).where(users.c.email_key == email_key)
-                          .values(password_hash=password_hash, password_expired=False, verified=True, **named))
+                          .values(password_hash=password_hash, password_expired=False, verified=True, **changes))
         end_sessions(self.conn, email_key)
 
     def accounts_of(self, email_key: str) -> list[str]:

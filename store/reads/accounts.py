@@ -48,6 +48,18 @@ def administers(engine: Engine, account: str, email: str) -> bool:
                             account_users.c.disabled_at.is_not(None)))).first() is not None
 
 
+def administered_language(engine: Engine, account: str, email: str) -> str | None:
+    """The account's language if this email administers it now (as `administers` tells); None otherwise."""
+    key = email_key(email)
+    with engine.connect().execution_options(readonly=True) as conn:
+        return conn.execute(select(accounts.c.language).join(memberships, memberships.c.account == accounts.c.number)
+                            .where(accounts.c.number == account, memberships.c.group_key == ADMIN_GROUP_KEY,
+                                   memberships.c.email_key == key,
+                                   ~exists().where(account_users.c.account == account,
+                                                   account_users.c.email_key == key,
+                                                   account_users.c.disabled_at.is_not(None)))).scalar()
+
+
 def account_name(engine: Engine, account: str) -> str | None:
     """The account's name; None if there is no such account."""
     with engine.connect().execution_options(readonly=True) as conn:
