@@ -60,6 +60,12 @@ def administered_language(engine: Engine, account: str, email: str) -> str | Non
                                                    account_users.c.disabled_at.is_not(None)))).scalar()
 
 
+def account_settings(engine: Engine, account: str):
+    """The account's name and language (a row with both); None if there is no such account."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        return conn.execute(select(accounts.c.name, accounts.c.language).where(accounts.c.number == account)).first()
+
+
 def account_name(engine: Engine, account: str) -> str | None:
     """The account's name; None if there is no such account."""
     with engine.connect().execution_options(readonly=True) as conn:

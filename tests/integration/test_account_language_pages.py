@@ -89,3 +89,11 @@ def test_the_api_takes_set_account_language_as_any_command(console):
     assert language_of(console) == "fr"
     assert audited(console) == [(ALICE, "api", "now fr")]
     assert queries.command_status(console.engine, UUID(submitted["id"]))["reason"].startswith("Account 1001 is now")
+
+
+def test_the_api_shows_the_accounts_language(console):
+    app = create_http_app(console.settings, pages=False, token=TOKEN)
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
+        assert api.get("/v1/accounts/1001").json() == {"account": "1001", "name": "Acme", "language": "en"}
+        assert api.get("/v1/accounts/9999").status_code == 404
+        assert api.get("/v1/accounts/x").status_code == 422
