@@ -101,6 +101,9 @@ def test_a_person_who_chose_french_gets_an_english_accounts_invite_in_french(wor
     [(subject, content)] = mails_to(settings, engine, DAVE)
     assert subject == "envadmin\u00a0: une invitation au compte 1001"
     assert "vous invite à rejoindre ce compte" in flat(content.text) and '<html lang="fr">' in content.html
+    # sent again one at a time (the row repository), not in a chunk: the same language
+    assert apply(new_command("resend_invite", actor=ALICE, source="cli", account="1001", email=DAVE)) == ["applied"]
+    assert mails_to(settings, engine, DAVE)[-1][0] == "envadmin\u00a0: une invitation au compte 1001"
 
 
 def test_a_resent_invite_of_a_french_account_says_in_french_what_it_replaces(world):
