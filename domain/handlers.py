@@ -346,5 +346,5 @@ def _audited(cmd: c.Command, outcome: Outcome, repo: AuditTrail, now: datetime) 
     return outcome
 
 
-from domain import account_settings, user_admin  # noqa: E402,F401  (register the handlers of what administrators
-# do to the account and to its users)
+# Importing them registers the handlers of what administrators do to the account and to its users.
+from domain import account_settings, user_admin  # noqa: E402,F401

@@ -1,16 +1,31 @@
 """The language of an account's mails (domain.account_settings): English unless support opens the account in
 another; set again by the account's administrators or support, never by anyone else; only a language envadmin
-speaks."""
+speaks. And the person's own language, saved when they register from an invite (domain.registration)."""
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
 from domain.errors import NotAuthorized
-from domain.model import SUPPORT
+from domain.model import SUPPORT, email_key
+from domain.registration import register
 
 from .fakes import FakeRepository
-from .handler_steps import ALICE, BOB, CAROL, DAVE, apply, command, create_account, refused
+from .handler_steps import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    HASH,
+    NOW,
+    OTHER_HASH,
+    STRANGER,
+    apply,
+    command,
+    create_account,
+    grant,
+    refused,
+)
 
 
 def set_language(language: str, **kw):
@@ -70,3 +85,24 @@ def test_a_language_is_taken_as_its_code_whatever_its_letter_case():
 def test_an_account_opened_in_english_carries_no_language_on_the_wire():
     assert "language" not in create_account("1001", ALICE).model_dump()
     assert create_account("1001", ALICE, language="fr").model_dump()["language"] == "fr"
+
+
+def test_registering_saves_the_language_of_the_page_registered_on_as_the_new_persons(repo):
+    apply(repo, grant(STRANGER, actor=ALICE))
+    [(_invite, token, _role)] = repo.mails
+
+    register(token, "Nina", "Noor", HASH, repo, NOW, language="fr")
+
+    assert repo.users[email_key(STRANGER)].language == "fr"
+
+
+@pytest.mark.parametrize(("chosen", "saved"), [(None, "fr"), ("en", "en")])
+def test_activating_saves_it_unless_the_person_had_chosen_one(repo, chosen, saved):
+    apply(repo, command("add_user", email=STRANGER, first_name="Nina", last_name="Noor", activation="mail",
+                        actor=ALICE))
+    repo.users[email_key(STRANGER)].language = chosen
+    [(_invite, token, _role)] = repo.mails
+
+    register(token, "", "", OTHER_HASH, repo, NOW, language="fr")
+
+    assert repo.users[email_key(STRANGER)].language == saved
