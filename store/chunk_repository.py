@@ -318,7 +318,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         inviter, invitee = email_key(invite.invited_by), invite.key
         user = self._users[inviter] if inviter in self._users else self.get_user(inviter)
         invited = self._users[invitee] if invitee in self._users else self.get_user(invitee)
-        return MailNames(account.name if account else None, inviter_name(user), mail_language(invited, account))
+        return MailNames(account.name if account else None, inviter_name(user),
+                         mail_language(invited.language if invited else None, account.language if account else None))
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         self.writes += 1

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, insert, select
 from domain.envelope import seal
 from domain.mail_names import quoted_for_mail
 from domain.master_keys import MasterKey
-from domain.model import DEFAULT_LANGUAGE, Account, Invite, User, email_key
+from domain.model import DEFAULT_LANGUAGE, Invite, User, email_key
 from mail.invite_letter import InviteLetter, SealedForm
 from store.mail_outbox import sealed_mail_row
 from store.tables import accounts, envelopes, mail_outbox, users
@@ -30,11 +30,9 @@ class MailNames(NamedTuple):
         return MailNames(quoted_for_mail(self.account_name), quoted_for_mail(self.inviter_name), self.language)
 
 
-def mail_language(invitee: User | None, account: Account | None) -> str:
+def mail_language(chosen: str | None, account_language: str | None) -> str:
     """The language of a mail to an invitee: the one they chose if they did, else their inviting account's."""
-    if invitee is not None and invitee.language:
-        return invitee.language
-    return account.language if account is not None else DEFAULT_LANGUAGE
+    return chosen or account_language or DEFAULT_LANGUAGE
 
 
 def inviter_name(user: User | None) -> str | None:
@@ -68,8 +66,9 @@ class InviteMailWriter:
                                .where(users.c.email_key == email_key(invite.invited_by))).first()
         user = User(inviter.email, inviter.first_name, inviter.last_name, None, False) if inviter else None
         chosen = conn.execute(select(users.c.language).where(users.c.email_key == invite.key)).scalar()
-        language = chosen or (account.language if account is not None else DEFAULT_LANGUAGE)
-        return MailNames(account.name if account is not None else None, inviter_name(user), language)
+        if account is None:
+            return MailNames(None, inviter_name(user), mail_language(chosen, None))
+        return MailNames(account.name, inviter_name(user), mail_language(chosen, account.language))
 
     def rows(self, invite: Invite, token: str, role: str, now: datetime, names: MailNames,
              replaces: Invite | None = None) -> tuple[dict, dict]:
