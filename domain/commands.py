@@ -29,6 +29,8 @@ from domain.text import (
     require_fits,
     require_visible,
 )
+from languages import NAMES_IN_ENGLISH as LANGUAGE_NAMES
+from languages import SUPPORTED as LANGUAGES
 
 WIRE_VERSION = 1
 MAX_BATCH = 5000
@@ -73,6 +75,15 @@ def account_number(value: str) -> str:
     return value
 
 
+def language(value: str) -> str:
+    """One of the languages envadmin speaks, as its code ("fr"); ValueError naming the value otherwise."""
+    code = value.strip().lower()
+    if code not in LANGUAGES:
+        spoken = ", ".join(f"{known} ({LANGUAGE_NAMES[known]})" for known in LANGUAGES)
+        raise ValueError(f"unsupported language {value!r}: expected one of {spoken}")
+    return code
+
+
 def _group_name(value: str) -> str:
     value = person_or_group_name(value)
     require_fits(group_key(value), NAME_MAX, "a group key (case-folded)")
@@ -112,6 +123,7 @@ def _temporary_hash_expires(command: "CreateAccount | AddUser") -> "CreateAccoun
 Email = Annotated[str, Field(max_length=EMAIL_MAX), AfterValidator(_email)]
 Actor = Annotated[str, Field(max_length=EMAIL_MAX), AfterValidator(_actor)]
 AccountNumber = Annotated[str, AfterValidator(account_number)]
+Language = Annotated[str, Field(max_length=16), AfterValidator(language)]
 # Names are measured once normalized (whitespace collapsed, NFC, a group's key); the raw bound only stops floods.
 Name = Annotated[str, Field(max_length=4 * NAME_MAX), AfterValidator(person_or_group_name)]
 GroupName = Annotated[str, Field(max_length=4 * NAME_MAX), AfterValidator(_group_name)]
@@ -167,6 +179,7 @@ class CreateAccount(NewUser):
     password_hash: PasswordHash | None = _LEFT_OUT_WHEN_NONE
     password_expired: bool = True
     activation: Activation | None = _LEFT_OUT_WHEN_NONE
+    language: Language | None = _LEFT_OUT_WHEN_NONE  # None: English
 
 
 class AddUser(NewUser):
@@ -311,13 +324,20 @@ class RenameUser(Command):
     last_name: Name
 
 
+class SetAccountLanguage(Command):
+    """The language the account's mails are written in when their reader's is not known."""
+
+    type: Literal["set_account_language"] = "set_account_language"
+    language: Language
+
+
 # The one table of command types: the wire's union, the type names, the model of each type and (in
 # domain.handlers) the handler of each are read from it. A new command type is its model, listed here, and its
 # handler; tests/unit/test_command_table.py fails while one of them is missing.
 COMMAND_MODELS: tuple[type[Command], ...] = (
     CreateAccount, AddUser, GrantAdmin, RevokeAdmin, CreateGroup, RenameGroup, DeleteGroup, AddMember,
     RemoveMember, InviteUser, ResendInvite, CancelInvite, DisableUser, EnableUser, RemoveUser, ResetPassword,
-    RenameUser,
+    RenameUser, SetAccountLanguage,
 )
 AnyCommand = Annotated[Union[COMMAND_MODELS], Field(discriminator="type")]
 command_adapter: TypeAdapter[Command] = TypeAdapter(AnyCommand)

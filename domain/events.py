@@ -283,6 +283,17 @@ def told(text: str) -> Said:
     return text if isinstance(text, Said) else as_is(text)
 
 
+@dataclass(frozen=True)
+class AccountLanguageSet(Event, action="account.language_set", label=N_("Account language set")):
+    """The language of the account's mails when their reader's is not known."""
+
+    language: str = ""
+
+    @property
+    def detail(self) -> str:
+        return said("audit.language_now", language=said(f"language.{self.language}"))
+
+
 AUDIT_ACTIONS: tuple[str, ...] = tuple(_EVENT_OF_ACTION)
 AUDIT_LABELS: dict[str, str] = {action: kind.label for action, kind in _EVENT_OF_ACTION.items()}
 

@@ -11,7 +11,17 @@ from domain import commands as c
 from domain import events as ev
 from domain.command_audit import audit_entry, retry_correlation
 from domain.errors import NotAuthorized, Refused, Superseded
-from domain.model import ADMIN_GROUP, ADMIN_GROUP_KEY, SUPPORT, WHOLE_GROUP, Account, Group, email_key, group_key
+from domain.model import (
+    ADMIN_GROUP,
+    ADMIN_GROUP_KEY,
+    DEFAULT_LANGUAGE,
+    SUPPORT,
+    WHOLE_GROUP,
+    Account,
+    Group,
+    email_key,
+    group_key,
+)
 from domain.ports import AuditTrail, Groups, MembershipRepository, Memberships, PendingGrants, Repository
 from domain.said import Said, said
 from domain.states import CommandStatus, GrantStatus
@@ -52,7 +62,7 @@ def create_account(cmd: c.CreateAccount, repo: MembershipRepository, now: dateti
         raise NotAuthorized(said("actor.not_support", actor=cmd.actor, account=cmd.account))
     if repo.lock_account(cmd.account) is not None:
         raise Refused(said("account.exists", account=cmd.account))
-    repo.add_account(Account(cmd.account, cmd.name))
+    repo.add_account(Account(cmd.account, cmd.name, cmd.language or DEFAULT_LANGUAGE))
     admins = Group(cmd.account, ADMIN_GROUP)
     repo.add_group(admins)
     events: list[ev.Event] = [ev.AccountCreated(cmd.account, cmd.account, name=cmd.name)]
@@ -329,4 +339,5 @@ def _audited(cmd: c.Command, outcome: Outcome, repo: AuditTrail, now: datetime) 
     return outcome
 
 
-from domain import user_admin  # noqa: E402,F401  (registers the handlers of what administrators do to users)
+# Importing them registers the handlers of what administrators do to the account and to its users.
+from domain import account_settings, user_admin  # noqa: E402,F401

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from domain.emails import email_key  # noqa: F401  (emails are compared by this key everywhere)
 from domain.states import InviteStatus
+from languages import DEFAULT as DEFAULT_LANGUAGE
 
 SUPPORT = "support"
 SYSTEM_ACTOR = "envadmin"  # who the audit names for what the system does itself (expiry, retried grants)
@@ -25,10 +26,12 @@ WHOLE_GROUP = "*"
 
 @dataclass(frozen=True)
 class Account:
-    """A customer account, keyed by the number its users type."""
+    """A customer account, keyed by the number its users type; `language`: what its mails are written in when
+    their reader's language is not known."""
 
     number: str
     name: str
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass
@@ -47,6 +50,7 @@ class User:
     password_expired: bool
     created_by_account: str | None = None
     verified: bool = False
+    language: str | None = None  # the language the person chose; None: never chose
 
     @property
     def key(self) -> str:

@@ -28,6 +28,12 @@ class Accounts(Protocol):
     def add_account(self, account: Account) -> None: ...
 
 
+class AccountSettings(Protocol):
+    @abstractmethod
+    def set_account_language(self, number: str, language: str) -> None:
+        """The language the account's mails are written in when their reader's is not known."""
+
+
 class AccountLocks(Protocol):
     @abstractmethod
     def lock_accounts(self, numbers: set[str]) -> None:
@@ -46,9 +52,11 @@ class MailboxProofs(Protocol):
     """What registration does to an identity whose person proved the mailbox."""
 
     @abstractmethod
-    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None,
+                      language: str | None = None) -> None:
         """The person opened a mailed link and chose this password (not expired): the user is verified, takes
-        `names` (first, last) if given, and every session of the identity ends, whoever held it before."""
+        `names` (first, last) and `language` if given, and every session of the identity ends, whoever held it
+        before."""
 
     @abstractmethod
     def accounts_of(self, email_key: str) -> list[str]:
@@ -233,8 +241,8 @@ class Registrations(Users, AccountUsers, MailboxProofs, InviteTokens, AuditTrail
     """What registering with an invite's token needs (domain.registration)."""
 
 
-class Repository(MembershipRepository, Registrations, AccountLocks, GroupChanges, PendingGrantMoves,
-                 AccountUserChanges, Protocol):
+class Repository(MembershipRepository, Registrations, AccountLocks, AccountSettings, GroupChanges,
+                 PendingGrantMoves, AccountUserChanges, Protocol):
     """Every port: what any command, and registration, may need."""
 
 

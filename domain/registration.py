@@ -40,14 +40,16 @@ class Registered:
 
 def register(token: str, first_name: str, last_name: str, new_password_hash: str, repo: Registrations,
              now: datetime, *, email: str | None = None, source: str = "cli",
-             password_matches: Callable[[User], bool] = lambda user: False) -> Registered:
+             password_matches: Callable[[User], bool] = lambda user: False,
+             language: str | None = None) -> Registered:
     """Accept the invite of the token; the caller submits `retries` in the same transaction.
 
     The token proves the mailbox. A user created with no password (to be activated by mail) sets
     `new_password_hash` as theirs; their names stay those their administrator gave. A user someone else created and
     whose person never proved the mailbox is claimed: `new_password_hash` replaces the password its creator may
     know, the names given replace theirs, and every session of the identity ends. A verified user gives their
-    current password (`password_matches`).
+    current password (`password_matches`). `language`: the one the person registered in, theirs from now on unless
+    they had chosen one.
     """
     invite = repo.invite_by_token(hash_token(token))
     if invite is None:
@@ -65,11 +67,11 @@ def register(token: str, first_name: str, last_name: str, new_password_hash: str
     if user is None:
         if not named:
             raise Refused(NAMES_REQUIRED)
-        repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False, verified=True))
-    elif activated:
-        repo.prove_mailbox(invite.key, new_password_hash)
-    elif claimed:
-        repo.prove_mailbox(invite.key, new_password_hash, (first_name, last_name) if named else None)
+        repo.add_user(User(invite.email, first_name, last_name, new_password_hash, False, verified=True,
+                           language=language))
+    elif activated or claimed:
+        repo.prove_mailbox(invite.key, new_password_hash, (first_name, last_name) if named and claimed else None,
+                           language=None if user.language else language)
     elif not password_matches(user):
         raise Refused(said("registration.user_exists", email=user.email))
     repo.add_account_user(invite.account, invite.key)

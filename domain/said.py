@@ -130,6 +130,12 @@ MESSAGES: dict[str, Text] = {
         "ended."),
     "user.already_named": N_("{email} is already named {first_name} {last_name}; nothing changed."),
     "user.renamed": N_("{email} is now named {first_name} {last_name}."),
+    "account.language.already": N_("Account {account} is already in {language}; nothing changed."),
+    "account.language.set": N_(
+        "Account {account} is now in {language}: its mails are written in {language} when their reader's language "
+        "is not known."),
+    "language.en": N_("English"),
+    "language.fr": N_("French"),
     # -- audit details ----------------------------------------------------------------------------------------
     "audit.refused": N_("{asked}: {reason}"),
     "audit.retried.registration": N_(
@@ -153,6 +159,7 @@ MESSAGES: dict[str, Text] = {
     "audit.callback_gone": N_("{url} answered 410 Gone; its waiting deliveries were given up"),
     "audit.left_groups": N_("left groups {groups}"),
     "audit.now_named": N_("now {name}"),
+    "audit.language_now": N_("now {language}"),
     # what a command asks, in words: "grant administrator: <why it was refused>"
     "asked.create_account": N_("create an account"),
     "asked.add_user": N_("add a user"),
@@ -171,6 +178,7 @@ MESSAGES: dict[str, Text] = {
     "asked.remove_user": N_("remove a user from the account"),
     "asked.reset_password": N_("reset a user's password"),
     "asked.rename_user": N_("rename a user"),
+    "asked.set_account_language": N_("set the account's language"),
     # -- a text said as it is: from before the codes, or from outside the rules ------------------------------
     "text": "{text}",
 }

@@ -1,30 +1,31 @@
-"""The words of an invite mail: its subject, plain-text and HTML parts, and the sealed envelope's page."""
+"""The words of an invite mail: its subject, plain-text and HTML parts, and the sealed envelope's page, in the
+language of its reader (`InviteLetter.language`, one of languages.SUPPORTED).
+
+Each sentence is one message of the catalogue, whole, its variable parts named (`%(account)s`); the mail's
+language is given, never taken from a request: mails are written by workers.
+"""
 from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from domain.invitations import ACTIVATION_ROLE
 from domain.model import SUPPORT
+from languages import DEFAULT, translations
 from mail.content import Attachment, MailContent
+from mail.dates import when
+from mail.roles import role_in
 
-NAMES_NOTE = "Names in quotes were typed by people using {service}; {service} did not write them."
 TEXT_WIDTH = 72
 ENVELOPE_FILENAME = "envelope.html"
 
 # auto_reload off: templates are read once per process, not checked on disk for each of 100,000 mails.
 _templates = Environment(loader=PackageLoader("mail", "templates"), autoescape=True, auto_reload=False,
                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-@lru_cache(maxsize=256)  # a chunk's mails share their expiry: each moment is written out once
-def when(moment: datetime) -> str:
-    """A date and time as a reader takes it in: "Monday 8 June 2026, 14:30 UTC"."""
-    return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,16 @@ class InviteLetter:
     expires_at: datetime
     envelope: SealedForm
     replaces_sent_at: datetime | None = None
+    language: str = DEFAULT
     envelope_filename = ENVELOPE_FILENAME
+
+    def _(self, message: str, **values: object) -> str:
+        """`message` in the letter's language, its named parts filled in."""
+        translated = translations(self.language).gettext(message)
+        return translated % values if values else translated
+
+    def when(self, moment: datetime) -> str:
+        return when(moment, self.language)
 
     @property
     def by_support(self) -> bool:
@@ -64,14 +74,25 @@ class InviteLetter:
     def inviter(self) -> str:
         """Who sent it: "Alice Martin" <alice@example.com>, or the address alone."""
         if self.by_support:
-            return f"{self.service} support"
+            return self._("%(service)s support", service=self.service)
         return f"{self.inviter_name} <{self.inviter_email}>" if self.inviter_name else self.inviter_email
 
     @property
     def account(self) -> str:
+        """The account as a sentence names it: its name and number, or its number."""
         if self.account_name:
-            return f"{self.account_name} (account {self.account_number})"
-        return f"account {self.account_number}"
+            return self._("%(name)s (account %(number)s)", name=self.account_name, number=self.account_number)
+        return self._("account %(number)s", number=self.account_number)
+
+    @property
+    def account_fact(self) -> str:
+        """The account beside its label: its name and number, or its number."""
+        return self.account if self.account_name else self.account_number
+
+    @cached_property
+    def role_named(self) -> str:
+        """The role offered, in the letter's language."""
+        return role_in(self.role, self.language, translations(self.language))
 
     @property
     def is_activation(self) -> bool:
@@ -83,75 +104,105 @@ class InviteLetter:
         """Whether the mail quotes a name someone chose (a group's comes quoted in the role)."""
         return bool(self.inviter_name or self.account_name or '"' in self.role)
 
-    def _who(self, inviter: str, account: str) -> str:
-        """The inviter and what entitles them to invite: an administrator of the account, or the service's support."""
-        return inviter if self.by_support else f"{inviter}, an administrator of {account},"
-
     @property
     def invitation(self) -> str:
-        """Who invites whom where, as the first line says it."""
+        """Who invites whom where, on what, as the first paragraph says it."""
+        values = dict(inviter=self.inviter, account=self.account, service=self.service, role=self.role_named,
+                      recipient=self.recipient)
+        if self.is_activation and self.by_support:
+            return self._("%(service)s support added you to %(account)s on %(service)s, as a user: your sign-in is "
+                          "%(recipient)s.", **values)
         if self.is_activation:
-            return f"{self._who(self.inviter, self.account)} added you to {self._here()}"
-        return f"{self._who(self.inviter, self.account)} invites you to {self._here()}"
+            return self._("%(inviter)s, an administrator of %(account)s, added you to that account on %(service)s, "
+                          "as a user: your sign-in is %(recipient)s.", **values)
+        if self.by_support:
+            return self._("%(service)s support invites you to %(account)s on %(service)s, as %(role)s.", **values)
+        return self._("%(inviter)s, an administrator of %(account)s, invites you to that account on %(service)s, "
+                      "as %(role)s.", **values)
 
     @property
     def headline(self) -> str:
         """The HTML part's title: the invitation without addresses or numbers."""
-        inviter = self.inviter_name or (self.inviter if self.by_support else self.inviter_email)
-        account = self.account_name or f"account {self.account_number}"
-        verb = "added you" if self.is_activation else "invites you"
-        return f"{inviter} {verb} to {account}" if self.by_support else \
-            f"{self._who(inviter, account)} {verb}"
-
-    def _here(self) -> str:
-        """The account again, after the inviter named it as theirs; named in full when support invites."""
-        return self.account if self.by_support else "that account"
+        inviter = self.inviter_name or self.inviter_email
+        account = self.account_name or self._("account %(number)s", number=self.account_number)
+        values = dict(inviter=inviter, account=account, service=self.service)
+        if self.is_activation and self.by_support:
+            return self._("%(service)s support added you to %(account)s", **values)
+        if self.is_activation:
+            return self._("%(inviter)s, an administrator of %(account)s, added you", **values)
+        if self.by_support:
+            return self._("%(service)s support invites you to %(account)s", **values)
+        return self._("%(inviter)s, an administrator of %(account)s, invites you", **values)
 
     def subject(self) -> str:
         """Our words only: a name someone chose never goes in a Subject, where a reader takes it for the sender's."""
         if self.is_activation:
-            return f"{self.service}: you were added to account {self.account_number}: activate your account"
-        return f"{self.service}: an invitation to account {self.account_number}"
+            return self._("%(service)s: you were added to account %(number)s: activate your account",
+                          service=self.service, number=self.account_number)
+        return self._("%(service)s: an invitation to account %(number)s", service=self.service,
+                      number=self.account_number)
+
+    @property
+    def names_note(self) -> str:
+        return self._("Names in quotes were typed by people using %(service)s; %(service)s did not write them.",
+                      service=self.service)
+
+    @property
+    def replaces_note(self) -> str:
+        if self.is_activation:
+            return self._("This mail replaces the invite sent on %(sent)s; the earlier link no longer works.",
+                          sent=self.when(self.replaces_sent_at))
+        return self._("This invite replaces the one sent on %(sent)s; the earlier link no longer works.",
+                      sent=self.when(self.replaces_sent_at))
+
+    @property
+    def goodbye(self) -> str:
+        """Why the reader got the mail, and what to do if they did not expect it."""
+        values = dict(inviter=self.inviter_email, recipient=self.recipient, service=self.service)
+        if self.is_activation:
+            return self._("You receive this mail because %(inviter)s added %(recipient)s on %(service)s. If you did "
+                          "not expect it, ignore it: nothing happens unless the link is opened and a password "
+                          "chosen.", **values)
+        return self._("You receive this mail because %(inviter)s invited %(recipient)s on %(service)s. If you did "
+                      "not expect it, ignore it: nothing happens unless the link is opened and a password chosen.",
+                      **values)
 
     def content(self) -> MailContent:
         return MailContent(self.text(), self.html(), (Attachment(ENVELOPE_FILENAME, "text/html",
                                                                  self.envelope_page()),))
 
     def text(self) -> str:
-        if self.is_activation:
-            blocks = [_fill(f"{self.invitation} on {self.service}, as a user: your sign-in is "
-                            f"{self.recipient}.", keep=f"(account {self.account_number})")]
-        else:
-            blocks = [_fill(f"{self.invitation} on {self.service}, as {self.role}.",
-                            keep=f"(account {self.account_number})")]
+        # "(account 1001)" is never cut between its words
+        keep = self._("%(name)s (account %(number)s)", name="", number=self.account_number).strip()
+        blocks = [_fill(self.invitation, keep=keep)]
         if self.shows_names:
-            blocks.append(_fill_shared(NAMES_NOTE.format(service=self.service)))
+            blocks.append(_fill_shared(self.names_note))
         if self.replaces_sent_at is not None:
-            replaced = "This mail replaces the invite" if self.is_activation else "This invite replaces the one"
-            blocks.append(_fill(f"{replaced} sent on {when(self.replaces_sent_at)}; the earlier link no longer "
-                                "works."))
+            blocks.append(_fill(self.replaces_note))
         blocks += [
-            _fill_shared("To activate your account, open this link and choose your password:"
-                         if self.is_activation else "To accept, open this link and choose your password:"),
+            _fill_shared(self._("To activate your account, open this link and choose your password:")
+                         if self.is_activation else self._("To accept, open this link and choose your password:")),
             self.link,  # alone on its line, never wrapped: a mail reader makes it one link
-            _fill_shared(f"The link works once, until {when(self.expires_at)}."),
-            _fill_shared(f"Your sealed envelope from {self.inviter_email} is attached ({ENVELOPE_FILENAME}). Open "
-                         "the attachment in a browser and press \"Open the envelope\": you read it on "
-                         f"{self.service} once you have "
-                         f"{'set your password' if self.is_activation else 'registered'}.")
-            + f"\nEnvelope reference: {self.envelope.envelope_id}",
-            _fill(f"You receive this mail because {self.inviter_email} "
-                  f"{'added' if self.is_activation else 'invited'} {self.recipient}. If you did not expect it, "
-                  "ignore it: nothing happens unless the link is opened and a password chosen."),
+            _fill_shared(self._("The link works once, until %(expires)s.", expires=self.when(self.expires_at))),
+            _fill_shared(self._(
+                "Your sealed envelope from %(inviter)s is attached (%(filename)s). Open the attachment in a browser "
+                "and press \"Open the envelope\": you read it on %(service)s once you have set your password.",
+                inviter=self.inviter_email, filename=ENVELOPE_FILENAME, service=self.service)
+                if self.is_activation else self._(
+                "Your sealed envelope from %(inviter)s is attached (%(filename)s). Open the attachment in a browser "
+                "and press \"Open the envelope\": you read it on %(service)s once you have registered.",
+                inviter=self.inviter_email, filename=ENVELOPE_FILENAME, service=self.service))
+            + "\n" + self._("Envelope reference: %(reference)s", reference=self.envelope.envelope_id),
+            _fill(self.goodbye),
         ]
         return "\n\n".join(blocks) + f"\n\n-- \n{self.service}\n"
 
     def html(self) -> str:
-        return _templates.get_template("invite.html").render(letter=self, when=when)
+        return _templates.get_template("invite.html").render(letter=self, _=self._)
 
     def envelope_page(self) -> str:
         return _templates.get_template("envelope.html").render(
-            letter=self, when=when, open_url=f"{self.public_url}/envelopes/open")
+            letter=self, _=self._, open_url=f"{self.public_url}/envelopes/open")
 
 
 @lru_cache(maxsize=4096)

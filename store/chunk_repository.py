@@ -26,7 +26,7 @@ from store.bulk_sql import among, insert_rows, plan_as_key_lookups
 from store.chunk_account_users import ChunkAccountUsers
 from store.chunk_invite_counts import ChunkInviteCounts
 from store.closed_grants import COMMAND_STATUS_OF_CLOSED_GRANT, close_commands
-from store.invite_mail import InviteMailWriter, MailNames, inviter_name
+from store.invite_mail import InviteMailWriter, MailNames, inviter_name, mail_language
 from store.said_json import said_json
 from store.tables import (
     accounts,
@@ -89,11 +89,11 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         """Lock the accounts and load what their commands about `targets` by `actors` will read,
         and the membership clocks they will check."""
         plan_as_key_lookups(self.conn)  # every read here is by key
-        rows = self.conn.execute(select(accounts.c.number, accounts.c.name)
+        rows = self.conn.execute(select(accounts.c.number, accounts.c.name, accounts.c.language)
                                  .where(among(self.conn, accounts.c.number, numbers))
                                  .order_by(accounts.c.number).with_for_update()).all()
         self._accounts = {number: None for number in numbers}
-        self._accounts.update({row.number: Account(row.number, row.name) for row in rows})
+        self._accounts.update({row.number: Account(row.number, row.name, row.language) for row in rows})
         for row in self.conn.execute(select(groups.c.account, groups.c.name_key, groups.c.name)
                                      .where(among(self.conn, groups.c.account, numbers))):
             self._groups[(row.account, row.name_key)] = Group(row.account, row.name)
@@ -129,7 +129,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     def _read_users(self, keys: set[str]) -> None:
         for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, keys))):
             self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
-                                              row.password_expired, row.created_by_account, row.verified)
+                                              row.password_expired, row.created_by_account, row.verified,
+                                              row.language)
 
     def _load_clocks(self, keys: set[Key]) -> None:
         self._clocks_loaded = keys
@@ -180,9 +181,9 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     # -- accounts, users, groups ------------------------------------------------------------
     def lock_account(self, number: str) -> Account | None:
         if number not in self._accounts:
-            row = self.conn.execute(select(accounts.c.number, accounts.c.name)
+            row = self.conn.execute(select(accounts.c.number, accounts.c.name, accounts.c.language)
                                     .where(accounts.c.number == number).with_for_update()).first()
-            self._accounts[number] = Account(row.number, row.name) if row else None
+            self._accounts[number] = Account(row.number, row.name, row.language) if row else None
         return self._accounts[number]
 
     def get_user(self, key: str) -> User | None:
@@ -203,7 +204,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
     def add_account(self, account: Account) -> None:
         self.writes += 1
         self._accounts[account.number] = account
-        self._inserts[accounts].append({"number": account.number, "name": account.name, "created_at": self._now})
+        self._inserts[accounts].append({"number": account.number, "name": account.name,
+                                        "language": account.language, "created_at": self._now})
 
     def add_user(self, user: User) -> None:
         self.writes += 1
@@ -211,7 +213,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         self._inserts[users].append(dict(
             email_key=user.key, email=user.email, first_name=user.first_name, last_name=user.last_name,
             password_hash=user.password_hash, password_expired=user.password_expired,
-            created_by_account=user.created_by_account, verified=user.verified, created_at=self._now))
+            created_by_account=user.created_by_account, verified=user.verified, language=user.language,
+            created_at=self._now))
 
     def add_group(self, group: Group) -> None:
         self.writes += 1
@@ -311,11 +314,14 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         self.new_mail_ids.append(mail_row["id"])
 
     def _mail_names(self, invite: Invite) -> MailNames:
-        """From what the chunk read ahead: its accounts (locked), and its actors, who are the inviters."""
+        """From what the chunk read ahead: its accounts (locked), its actors, who are the inviters, and its targets,
+        the invitees."""
         account = self.lock_account(invite.account)
-        inviter = email_key(invite.invited_by)
+        inviter, invitee = email_key(invite.invited_by), invite.key
         user = self._users[inviter] if inviter in self._users else self.get_user(inviter)
-        return MailNames(account.name if account else None, inviter_name(user))
+        invited = self._users[invitee] if invitee in self._users else self.get_user(invitee)
+        return MailNames(account.name if account else None, inviter_name(user),
+                         mail_language(invited.language if invited else None, account.language if account else None))
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         self.writes += 1

@@ -11,21 +11,28 @@ from sqlalchemy import Connection, insert, select
 from domain.envelope import seal
 from domain.mail_names import quoted_for_mail
 from domain.master_keys import MasterKey
-from domain.model import Invite, User, email_key
+from domain.model import DEFAULT_LANGUAGE, Invite, User, email_key
 from mail.invite_letter import InviteLetter, SealedForm
 from store.mail_outbox import sealed_mail_row
 from store.tables import accounts, envelopes, mail_outbox, users
 
 
 class MailNames(NamedTuple):
-    """The names an invite mail shows, read from the store: the account's, and its inviter's if a user."""
+    """What an invite mail takes from the store: the names it shows (the account's, and its inviter's if a user)
+    and the language it is written in (mail_language)."""
 
     account_name: str | None
     inviter_name: str | None
+    language: str = DEFAULT_LANGUAGE
 
     def for_mail(self) -> MailNames:
         """The names as a mail shows them: quoted, short, nothing a reader could follow (domain.mail_names)."""
-        return MailNames(quoted_for_mail(self.account_name), quoted_for_mail(self.inviter_name))
+        return MailNames(quoted_for_mail(self.account_name), quoted_for_mail(self.inviter_name), self.language)
+
+
+def mail_language(chosen: str | None, account_language: str | None) -> str:
+    """The language of a mail to an invitee: the one they chose if they did, else their inviting account's."""
+    return chosen or account_language or DEFAULT_LANGUAGE
 
 
 def inviter_name(user: User | None) -> str | None:
@@ -52,12 +59,16 @@ class InviteMailWriter:
 
     @staticmethod
     def names(conn: Connection, invite: Invite) -> MailNames:
-        """The names of one invite's mail, in two reads (a chunk reads them ahead instead)."""
-        account = conn.execute(select(accounts.c.name).where(accounts.c.number == invite.account)).scalar()
+        """The names and language of one invite's mail, in three reads (a chunk reads them ahead instead)."""
+        account = conn.execute(select(accounts.c.name, accounts.c.language)
+                               .where(accounts.c.number == invite.account)).first()
         inviter = conn.execute(select(users.c.email, users.c.first_name, users.c.last_name)
                                .where(users.c.email_key == email_key(invite.invited_by))).first()
         user = User(inviter.email, inviter.first_name, inviter.last_name, None, False) if inviter else None
-        return MailNames(account, inviter_name(user))
+        chosen = conn.execute(select(users.c.language).where(users.c.email_key == invite.key)).scalar()
+        if account is None:
+            return MailNames(None, inviter_name(user), mail_language(chosen, None))
+        return MailNames(account.name, inviter_name(user), mail_language(chosen, account.language))
 
     def rows(self, invite: Invite, token: str, role: str, now: datetime, names: MailNames,
              replaces: Invite | None = None) -> tuple[dict, dict]:
@@ -79,6 +90,6 @@ class InviteMailWriter:
             invite.account, names.account_name, role, link, invite.expires_at,
             SealedForm(envelope_id, base64.b64encode(sealed.nonce).decode(),
                        base64.b64encode(sealed.ciphertext).decode(), now),
-            replaces.created_at if replaces is not None else None)
+            replaces.created_at if replaces is not None else None, names.language)
         return envelope_row, sealed_mail_row(invite.email, letter.subject(), letter.content(), invite.id,
                                              self.master_key, now)

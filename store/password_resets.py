@@ -17,9 +17,11 @@ from domain.master_keys import MasterKey
 from domain.model import AuditEntry, email_key
 from domain.passwords import check_new_password, hash_password
 from domain.tokens import hash_token, new_token
+from languages import DEFAULT
+from mail.reset_letter import reset_letter
 from store.mail_outbox import MailOutbox
 from store.repository import SqlRepository
-from store.tables import password_resets, users
+from store.tables import accounts, password_resets, users
 
 RESET_PATH = "/password/reset/"
 LINK_UNUSABLE = "this password reset link is not valid any more: ask for a new one"
@@ -60,20 +62,25 @@ def request_reset(engine: Engine, email: str, client: str, now: datetime, mailer
                   policy: ResetPolicy = ResetPolicy()):
     """Mail a reset link if the email has a user; the id of the mail, or None. TooManyResets past the limits.
 
-    The caller answers the same either way. Earlier links of the email stop working.
+    The caller answers the same either way. Earlier links of the email stop working. The mail is in the language
+    the person chose, else in that of the account that created them, else in English.
     """
     key, client = email_key(email), client[:password_resets.c.client.type.length]
     token = new_token()
     with engine.begin() as conn:
         _check_limits(conn, key, client, now, policy)
-        user = conn.execute(select(users.c.email).where(users.c.email_key == key)).first()
+        user = conn.execute(select(users.c.email, func.coalesce(users.c.language, accounts.c.language)
+                                   .label("language"))
+                            .join(accounts, accounts.c.number == users.c.created_by_account, isouter=True)
+                            .where(users.c.email_key == key)).first()
         conn.execute(update(password_resets).where(password_resets.c.email_key == key,
                                                    password_resets.c.used_at.is_(None)).values(used_at=now))
         conn.execute(password_resets.insert().values(token_hash=hash_token(token), email_key=key, client=client,
                                                      created_at=now, expires_at=now + policy.lifetime))
         if user is None:
             return None
-        subject, text = reset_letter(mailer, token, now + policy.lifetime)
+        link = f"{mailer.public_url.rstrip('/')}{RESET_PATH}{token}"
+        subject, text = reset_letter(mailer.service_name, link, now + policy.lifetime, user.language or DEFAULT)
         return MailOutbox(conn).enqueue(user.email, subject, text, None, mailer.master_key, now)
 
 
@@ -85,16 +92,6 @@ def _check_limits(conn: Connection, key: str, client: str, now: datetime, policy
             column == value, password_resets.c.created_at > since)).one()
         if asked[0] >= most:
             raise TooManyResets(asked[1] + timedelta(hours=1))
-
-
-def reset_letter(mailer: ResetMailer, token: str, expires_at: datetime) -> tuple[str, str]:
-    """The subject and text of a reset mail: nothing in it was written by anyone but the service."""
-    link = f"{mailer.public_url.rstrip('/')}{RESET_PATH}{token}"
-    text = (f"Someone asked to set a new password for your {mailer.service_name} user.\n\n"
-            f"To choose a new password, open this link:\n{link}\n\n"
-            f"It works once, until {expires_at:%Y-%m-%d %H:%M} UTC. Setting a new password signs you out "
-            "everywhere.\n\nIf you did not ask, ignore this mail: your password stays as it is.\n")
-    return f"Set a new {mailer.service_name} password", text
 
 
 def email_of_link(engine: Engine, token: str, now: datetime) -> str | None:

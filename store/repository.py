@@ -42,9 +42,9 @@ class SqlRepository(AccountUserRows, InviteRecords, Repository):
 
     def lock_account(self, number: str) -> Account | None:
         row = self.conn.execute(
-            select(accounts.c.number, accounts.c.name)
+            select(accounts.c.number, accounts.c.name, accounts.c.language)
             .where(accounts.c.number == number).with_for_update()).first()
-        return Account(row.number, row.name) if row else None
+        return Account(row.number, row.name, row.language) if row else None
 
     def lock_accounts(self, numbers: set[str]) -> None:
         """Lock these accounts (those that exist) in number order, the order every worker takes them in."""
@@ -54,7 +54,10 @@ class SqlRepository(AccountUserRows, InviteRecords, Repository):
 
     def add_account(self, account: Account) -> None:
         self.conn.execute(insert(accounts).values(number=account.number, name=account.name,
-                                                  created_at=self.clock.now()))
+                                                  language=account.language, created_at=self.clock.now()))
+
+    def set_account_language(self, number: str, language: str) -> None:
+        self.conn.execute(update(accounts).where(accounts.c.number == number).values(language=language))
 
     def get_user(self, email_key: str) -> User | None:
         self.share_email(email_key)
@@ -62,19 +65,22 @@ class SqlRepository(AccountUserRows, InviteRecords, Repository):
         if row is None:
             return None
         return User(row.email, row.first_name, row.last_name, row.password_hash,
-                    row.password_expired, row.created_by_account, row.verified)
+                    row.password_expired, row.created_by_account, row.verified, row.language)
 
     def add_user(self, user: User) -> None:
         self.conn.execute(insert(users).values(
             email_key=user.key, email=user.email, first_name=user.first_name,
             last_name=user.last_name, password_hash=user.password_hash,
             password_expired=user.password_expired, created_by_account=user.created_by_account,
-            verified=user.verified, created_at=self.clock.now()))
+            verified=user.verified, language=user.language, created_at=self.clock.now()))
 
-    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
-        named = {"first_name": names[0], "last_name": names[1]} if names else {}
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None,
+                      language: str | None = None) -> None:
+        changes = {"first_name": names[0], "last_name": names[1]} if names else {}
+        if language is not None:
+            changes["language"] = language
         self.conn.execute(update(users).where(users.c.email_key == email_key)
-                          .values(password_hash=password_hash, password_expired=False, verified=True, **named))
+                          .values(password_hash=password_hash, password_expired=False, verified=True, **changes))
         end_sessions(self.conn, email_key)
 
     def accounts_of(self, email_key: str) -> list[str]:

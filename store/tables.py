@@ -67,6 +67,8 @@ accounts = Table(
     Column("number", String(12), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # What its mails are written in when their reader's language is not known (languages.SUPPORTED)
+    Column("language", String(8), nullable=False, server_default="en"),
 )
 
 users = Table(
@@ -82,6 +84,8 @@ users = Table(
     # The person proved the mailbox (registered or activated through a mailed link); see domain.model.User.
     Column("verified", Boolean, nullable=False, server_default=false()),
     Column("last_sign_in_at", UTCDateTime),
+    # The language the person chose (the pages' switch, the page they registered on); None: never chose
+    Column("language", String(8)),
 )
 # The directory's search by the start of a name (store.reads.directory)
 Index("ix_users_first_name_lower", func.lower(users.c.first_name))

@@ -1,5 +1,5 @@
-"""An account's lists under /v1/accounts/{account}, each a page at a time (producers/api/paging.py): its
-administrators, its pending grants, its groups, a group's members, its open invites.
+"""An account under /v1/accounts/{account}: its name and language, and its lists, each a page at a time
+(producers/api/paging.py): its administrators, its pending grants, its groups, a group's members, its open invites.
 
 The account is looked up once the query is known good: a bad parameter is named before an unknown account.
 """
@@ -17,6 +17,7 @@ from producers.api.answers import (
     BAD_PARAMETER,
     NO_SUCH_ACCOUNT,
     NO_SUCH_GROUP,
+    AccountShown,
     AdministratorList,
     GroupList,
     MemberList,
@@ -29,7 +30,7 @@ from producers.api.echoes import shown
 from producers.api.paging import Cursors, PageRequest, Text
 from producers.api.parameters import AccountInPath
 from producers.api.refusals import refused
-from store.reads import account_lists
+from store.reads import account_lists, accounts
 from store.reads.account_lists import NoSuchGroup
 
 router = v1_router()
@@ -39,6 +40,16 @@ GROUPS = Cursors("groups", Text)
 MEMBERS = Cursors("members", Text)
 INVITES = Cursors("invites", AwareDatetime, UUID)
 LISTED = {**AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER}
+
+
+@router.get("/accounts/{account}", summary="An account: its name and the language of its mails",
+            responses={200: {"model": AccountShown}, **AUTHENTICATED, **NO_SUCH_ACCOUNT, **BAD_PARAMETER})
+def show_account(account: AccountInPath, client: ApiClient, scope: CallerScope):
+    account = existing_account(account, client, scope)
+    found = accounts.account_settings(client.engine, account)
+    if found is None:  # deleted since it was found
+        raise refused(404, f"account {account} does not exist")
+    return {"account": account, "name": found.name, "language": found.language}
 
 
 @router.get("/accounts/{account}/admins", summary="An account's administrators",

@@ -87,6 +87,15 @@ class Person(Answer):
     email: str = Field(description="as first typed")
 
 
+class AccountShown(Answer):
+    """An account: its number, its name, and the language its mails are written in when their reader's own is not
+    known."""
+
+    account: str
+    name: str
+    language: str = Field(description="en or fr; set with the command set_account_language")
+
+
 class AdministratorList(Answer):
     """A page of the account's administrators, by email (case-folded)."""
 

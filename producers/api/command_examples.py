@@ -1,7 +1,7 @@
 """One example of each command type as POST /v1/commands takes it, for the published schema.
 
 Each is a command the API accepts as it stands (tests post every one); in this order they tell a story on one
-account: it is opened, a user added, renamed, given a new password, disabled and enabled, made an administrator and
+account: it is opened, its mails set to French, a user added, renamed, given a new password, disabled and enabled, made an administrator and
 unmade, a group made, renamed and filled, an invite
 to it sent, sent again and cancelled, then the group emptied and deleted, and the user removed from the account.
 """
@@ -19,6 +19,7 @@ COMMAND_EXAMPLES: dict[str, dict] = {
     "create_account": {"type": "create_account", "actor": "support", "account": ACCOUNT, "name": "Acme",
                        "admin_email": ADMIN, "first_name": "Alice", "last_name": "Admin", "activation": "mail",
                        "correlation_id": "hr-ticket-4711"},
+    "set_account_language": {"type": "set_account_language", "actor": ADMIN, "account": ACCOUNT, "language": "fr"},
     "add_user": {"type": "add_user", "actor": ADMIN, "account": ACCOUNT, "email": USER, "first_name": "Bob",
                  "last_name": "Builder", "password_hash": EXAMPLE_PASSWORD_HASH, "password_expired": True},
     "rename_user": {"type": "rename_user", "actor": ADMIN, "account": ACCOUNT, "email": USER, "first_name": "Robert",

@@ -1,4 +1,5 @@
-"""account create and user add: the verbs that create users with a temporary password."""
+"""account create, account language and user add: opening an account, the language of its mails, and the verbs that
+create users with a temporary password."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -6,14 +7,18 @@ from typing import Annotated
 import typer
 
 from domain.passwords import check_new_password, generate_temporary_password, hash_password
+from languages import NAMES_IN_ENGLISH, SUPPORTED
 from producers.cli.context import By, Json, Timeout, Wait, fail, read_stdin_lines
 from producers.cli.submit import NEW_PASSWORD_HASHED_LATER, NewPassword, submit
 
-account_app = typer.Typer(help="Accounts (support only).", no_args_is_help=True)
+account_app = typer.Typer(help="Accounts: opened by support; their language set by their administrators or support.",
+                          no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 
 First = Annotated[str, typer.Option("--first", help="First name.")]
 Last = Annotated[str, typer.Option("--last", help="Last name.")]
+LANGUAGE_HELP = ("The language of the account's mails when their reader's own is not known: "
+                 f"{', '.join(f'{code} ({NAMES_IN_ENGLISH[code]})' for code in SUPPORTED)}.")
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin",
                                              help="Read the temporary password from standard input.")]
 
@@ -41,6 +46,7 @@ def create_account(
     admin: Annotated[str, typer.Option("--admin", help="Email of its first administrator.")],
     first: First, last: Last,
     by: Annotated[str, typer.Option("--by", help="Must be 'support'.")] = "support",
+    language: Annotated[str | None, typer.Option("--language", help=LANGUAGE_HELP + " English unless given.")] = None,
     password_stdin: PasswordStdin = False,
     wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
 ) -> None:
@@ -48,7 +54,18 @@ def create_account(
     password_hash, new_password = temporary_password(password_stdin, admin)
     submit("create_account", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            new_password=new_password, create_store=True, name=name, admin_email=admin, first_name=first, last_name=last,
-           password_hash=password_hash)
+           password_hash=password_hash, language=language)
+
+
+@account_app.command("language")
+def set_account_language(
+    account: Annotated[str, typer.Argument(help="Account number.")],
+    language: Annotated[str, typer.Argument(help=LANGUAGE_HELP)],
+    by: By, wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
+) -> None:
+    """Set the language the account's mails are written in when their reader's own is not known."""
+    submit("set_account_language", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
+           language=language)
 
 
 @user_app.command("add")

@@ -29,8 +29,9 @@ NO_SUCH_ENVELOPE = "no such envelope for this email and password"
 
 def register_with_token(client: Client, token: str, first: str, last: str, password: str,
                         email: str | None = None, *, client_address: str | None = None,
-                        source: str = "cli") -> Registered:
-    """Accept the invite; its pending grants are journalled as commands in the same transaction.
+                        source: str = "cli", language: str | None = None) -> Registered:
+    """Accept the invite; its pending grants are journalled as commands in the same transaction. `language`: the
+    one the person registered in (the page's), theirs from now on unless they had chosen one.
 
     A user who already exists gives their current password, checked through the lockout of
     `client_address` (this machine's user if None) before the registration's transaction.
@@ -41,7 +42,7 @@ def register_with_token(client: Client, token: str, first: str, last: str, passw
     with SqlUnitOfWork(client.engine, clock=client.clock) as uow:
         email_locks.lock_for_registration(uow.conn, hash_token(token))  # grants of the email wait, or are seen
         result = register(token, first, last, new_hash, uow.repo, now, email=email, source=source,
-                          password_matches=lambda user: proven)
+                          password_matches=lambda user: proven, language=language)
         if result.retries:
             uow.log.record_submitted(result.retries, now)
         uow.commit()

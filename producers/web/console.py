@@ -1,5 +1,6 @@
-"""What every console page starts with: the person signed in must administer the account, else 404; and how a
-page submits a command as that person (source `web`) through the producers' path, as the CLI does."""
+"""What every console page starts with: the person signed in must administer the account, else 404 (the page is
+then in the account's language, unless its reader asked for another); and how a page submits a command as that
+person (source `web`) through the producers' path, as the CLI does."""
 from __future__ import annotations
 
 from fastapi import Request
@@ -10,6 +11,7 @@ from starlette.exceptions import HTTPException
 from domain.commands import Command
 from producers.services.client import new_command
 from producers.web import sessions
+from producers.web.language import default_to
 from store.reads import accounts
 
 SOURCE = "web"
@@ -20,13 +22,16 @@ class SignInFirst(Exception):
 
 
 async def administrator(request: Request, account: str) -> str:
-    """The signed-in email, if it administers the account; 404 otherwise (the page does not say it exists)."""
+    """The signed-in email, if it administers the account; 404 otherwise (the page does not say it exists). The
+    page is in the account's language unless its reader asked for one."""
     email = sessions.signed_in(request)
     if email is None:
         raise SignInFirst()
-    allowed = await run_in_threadpool(accounts.administers, request.app.state.client.engine, account, email)
-    if not allowed:
+    account_language = await run_in_threadpool(accounts.administered_language, request.app.state.client.engine,
+                                                account, email)
+    if account_language is None:
         raise HTTPException(404)
+    default_to(account_language)
     return email
 
 

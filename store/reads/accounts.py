@@ -30,6 +30,7 @@ class AccountView:
     admins: list[str]
     pending: list[PendingAdmin]
     groups: dict[str, list[str]]  # other groups by name, with their members' emails
+    language: str = "en"  # what its mails are written in when their reader's language is not known
 
     @property
     def group_names(self) -> list[str]:
@@ -47,6 +48,24 @@ def administers(engine: Engine, account: str, email: str) -> bool:
                             account_users.c.disabled_at.is_not(None)))).first() is not None
 
 
+def administered_language(engine: Engine, account: str, email: str) -> str | None:
+    """The account's language if this email administers it now (as `administers` tells); None otherwise."""
+    key = email_key(email)
+    with engine.connect().execution_options(readonly=True) as conn:
+        return conn.execute(select(accounts.c.language).join(memberships, memberships.c.account == accounts.c.number)
+                            .where(accounts.c.number == account, memberships.c.group_key == ADMIN_GROUP_KEY,
+                                   memberships.c.email_key == key,
+                                   ~exists().where(account_users.c.account == account,
+                                                   account_users.c.email_key == key,
+                                                   account_users.c.disabled_at.is_not(None)))).scalar()
+
+
+def account_settings(engine: Engine, account: str):
+    """The account's name and language (a row with both); None if there is no such account."""
+    with engine.connect().execution_options(readonly=True) as conn:
+        return conn.execute(select(accounts.c.name, accounts.c.language).where(accounts.c.number == account)).first()
+
+
 def account_name(engine: Engine, account: str) -> str | None:
     """The account's name; None if there is no such account."""
     with engine.connect().execution_options(readonly=True) as conn:
@@ -56,8 +75,8 @@ def account_name(engine: Engine, account: str) -> str | None:
 def account_view(engine: Engine, account: str, now: datetime) -> AccountView | None:
     """The account as its console shows it; a pending admin's invite past its date at `now` shows as expired."""
     with engine.connect().execution_options(readonly=True) as conn:
-        name = conn.execute(select(accounts.c.name).where(accounts.c.number == account)).scalar()
-        if name is None:
+        found = conn.execute(select(accounts.c.name, accounts.c.language).where(accounts.c.number == account)).first()
+        if found is None:
             return None
         rows = conn.execute(
             select(invites.c.email, invites.c.status, invites.c.expires_at, invites.c.invited_by)
@@ -70,4 +89,4 @@ def account_view(engine: Engine, account: str, now: datetime) -> AccountView | N
     groups = queries.group_members(engine, account)
     admins = queries.admins(engine, account)
     others = {group: members for group, members in groups.items() if group != ADMIN_GROUP}
-    return AccountView(account, name, admins, pending, others)
+    return AccountView(account, found.name, admins, pending, others, found.language)

@@ -29,6 +29,7 @@ class Invitation:
     activation: bool = False  # its user was created with no password: the page sets one
     user_name: str | None = None  # the user's names as their administrator gave them (an activation)
     claim: bool = False  # a user someone else created for the email, never proven: registering takes it over
+    language: str = "en"  # the invitee's pages' language unless they ask for one: theirs if chosen, else the account's
 
     @property
     def asks_current_password(self) -> bool:
@@ -45,7 +46,8 @@ def invitation(engine: Engine, token_hash: str) -> Invitation | None:
         invite = conn.execute(select(invites).where(invites.c.token_hash == token_hash)).first()
         if invite is None:
             return None
-        account_name = conn.execute(select(accounts.c.name).where(accounts.c.number == invite.account)).scalar()
+        account = conn.execute(select(accounts.c.name, accounts.c.language)
+                               .where(accounts.c.number == invite.account)).first()
         inviter = conn.execute(select(users.c.first_name, users.c.last_name)
                                .where(users.c.email_key == email_key(invite.invited_by))).first()
         grant_groups = conn.execute(
@@ -53,8 +55,8 @@ def invitation(engine: Engine, token_hash: str) -> Invitation | None:
             .join(groups, (groups.c.account == pending_grants.c.account)
                   & (groups.c.name_key == pending_grants.c.group_key), isouter=True)
             .where(pending_grants.c.invite_id == invite.id).order_by(pending_grants.c.group_key)).all()
-        user = conn.execute(select(users.c.first_name, users.c.last_name, users.c.password_hash, users.c.verified)
-                            .where(users.c.email_key == invite.email_key)).first()
+        user = conn.execute(select(users.c.first_name, users.c.last_name, users.c.password_hash, users.c.verified,
+                                   users.c.language).where(users.c.email_key == invite.email_key)).first()
         if user is not None and user.password_hash is None:  # an activation: the roles the user already has, too
             grant_groups += conn.execute(
                 select(memberships.c.group_key, groups.c.name)
@@ -64,14 +66,16 @@ def invitation(engine: Engine, token_hash: str) -> Invitation | None:
                 .order_by(memberships.c.group_key)).all()
     others = [name or key for key, name in grant_groups if key != ADMIN_GROUP_KEY]
     return Invitation(
-        status=invite.status, email=invite.email, account=invite.account, account_name=account_name or "",
+        status=invite.status, email=invite.email, account=invite.account,
+        account_name=account.name if account is not None else "",
         invited_by=invite.invited_by,
         inviter_name=f"{inviter.first_name} {inviter.last_name}".strip() if inviter else None,
         administrator=any(key == ADMIN_GROUP_KEY for key, _ in grant_groups), groups=list(dict.fromkeys(others)),
         expires_at=invite.expires_at, user_exists=user is not None,
         activation=user is not None and user.password_hash is None,
         claim=user is not None and user.password_hash is not None and not user.verified,
-        user_name=" ".join(f"{user.first_name} {user.last_name}".split()) if user is not None else None)
+        user_name=" ".join(f"{user.first_name} {user.last_name}".split()) if user is not None else None,
+        language=(user.language if user is not None else None) or (account.language if account is not None else "en"))
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_the_schema_is_valid_openapi_and_describes_each_api_route_and_no_page(si
     validate(schema)
     api_routes = {(method, route.path_format) for router in API_ROUTERS for route in router.routes
                   for method in route.methods}
-    assert len(api_routes) == 18 and ("GET", "/v1/events") in api_routes and ("GET", "/healthz") in api_routes \
+    assert len(api_routes) == 19 and ("GET", "/v1/events") in api_routes and ("GET", "/healthz") in api_routes \
         and ("POST", "/v1/commands") in api_routes
     assert set(operations(schema)) == api_routes
     page_paths = {route.path for router in PAGE_ROUTERS for route in router.routes}
@@ -97,6 +97,7 @@ def test_each_operation_names_the_errors_it_answers_and_wants_the_bearer_token(s
     wanted = {("POST", "/v1/commands"): {"202", "400", "401", "403", "408", "409", "413", "422", "429", "503"},
               ("GET", "/v1/commands/{command_id}"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/commands"): {"200", "401", "422", "429", "503"},
+              ("GET", "/v1/accounts/{account}"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/admins"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/pending"): {"200", "401", "404", "422", "429", "503"},
               ("GET", "/v1/accounts/{account}/groups"): {"200", "401", "404", "422", "429", "503"},

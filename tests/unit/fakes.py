@@ -77,11 +77,13 @@ class FakeRepository(Repository):
             raise IntegrityError(f"duplicate user {user.key}")
         self.users[user.key] = replace(user)
 
-    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None) -> None:
+    def prove_mailbox(self, email_key: str, password_hash: str, names: tuple[str, str] | None = None,
+                      language: str | None = None) -> None:
         if email_key in self.users:  # an UPDATE matching no row changes nothing
             first, last = names or (self.users[email_key].first_name, self.users[email_key].last_name)
             self.users[email_key] = replace(self.users[email_key], password_hash=password_hash,
-                                            password_expired=False, verified=True, first_name=first, last_name=last)
+                                            password_expired=False, verified=True, first_name=first, last_name=last,
+                                            language=language or self.users[email_key].language)
             self.ended_sessions.append(email_key)
 
     def accounts_of(self, email_key: str) -> list[str]:
@@ -111,6 +113,9 @@ class FakeRepository(Repository):
 
     def remove_account_user(self, account: str, email_key: str) -> None:
         self.account_users.pop((account, email_key), None)
+
+    def set_account_language(self, number: str, language: str) -> None:
+        self.accounts[number] = replace(self.accounts[number], language=language)
 
     def set_names(self, email_key: str, first_name: str, last_name: str) -> None:
         if email_key in self.users:

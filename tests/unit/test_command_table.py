@@ -113,6 +113,7 @@ STEPS = [
     command("resend_invite", email=STRANGER, actor=ALICE),
     command("cancel_invite", email=STRANGER, actor=ALICE),
     command("remove_user", email=CAROL, actor=ALICE),
+    command("set_account_language", language="fr", actor=ALICE),
 ]
 
 

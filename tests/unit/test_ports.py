@@ -18,10 +18,10 @@ from workers.bulk_apply import _BULK_TYPES
 from .fakes import FakeRepository
 from .handler_steps import rename_group
 
-NARROW = [ports.Accounts, ports.AccountLocks, ports.Users, ports.AccountUsers, ports.AccountUserChanges,
+NARROW = [ports.Accounts, ports.AccountLocks, ports.AccountSettings, ports.Users, ports.AccountUsers, ports.AccountUserChanges,
           ports.MailboxProofs, ports.Groups, ports.GroupChanges, ports.Memberships, ports.AuditTrail,
           ports.InviteCounts, ports.Invites, ports.InviteTokens, ports.PendingGrants, ports.PendingGrantMoves]
-NOT_SET_BASED = [ports.AccountLocks, ports.AccountUserChanges, ports.MailboxProofs, ports.GroupChanges,
+NOT_SET_BASED = [ports.AccountLocks, ports.AccountSettings, ports.AccountUserChanges, ports.MailboxProofs, ports.GroupChanges,
                  ports.InviteTokens, ports.PendingGrantMoves]
 
 

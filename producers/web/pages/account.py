@@ -1,5 +1,6 @@
 """The console's account page: Account Administrators (with those pending), the other groups; adding an
-administrator by email, and the outcome of each command as workers apply it."""
+administrator by email, setting the language of the account's mails, and the outcome of each command as workers
+apply it."""
 from __future__ import annotations
 
 from uuid import UUID
@@ -10,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from domain.states import CommandStatus
+from languages import NAMES, SUPPORTED
 from producers.services.reasons import in_reader_language
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
@@ -30,7 +32,7 @@ async def account_page(request: Request, account: str, email: str, status: int =
     context.setdefault("errors", {})
     context.setdefault("values", {})
     return page(request, "account.html", status, title=f"{view.name} ({view.number})", account=view, me=email,
-                **context)
+                account_languages=[(code, NAMES[code]) for code in SUPPORTED], **context)
 
 
 @router.get("/accounts/{account}")
@@ -48,6 +50,20 @@ async def add_administrator(request: Request, account: str) -> Response:
     cmd = command_or_errors(request, "grant_admin", email, account, {"email": "email"}, email=target)
     if isinstance(cmd, dict):
         return await account_page(request, account, email, status=422, errors=cmd, values={"email": target})
+    await submit(request, cmd)
+    return RedirectResponse(f"/accounts/{account}/commands/{cmd.id}", status_code=303)
+
+
+@router.post("/accounts/{account}/language")
+async def set_language(request: Request, account: str) -> Response:
+    """The language the account's mails are written in when their reader's own is not known."""
+    form = await posted_form(request)
+    email = await administrator(request, account)
+    chosen = text_field(form, "language")
+    cmd = command_or_errors(request, "set_account_language", email, account, {"language": "language"},
+                            language=chosen)
+    if isinstance(cmd, dict):
+        return await account_page(request, account, email, status=422, errors=cmd)
     await submit(request, cmd)
     return RedirectResponse(f"/accounts/{account}/commands/{cmd.id}", status_code=303)
 

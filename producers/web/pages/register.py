@@ -1,4 +1,7 @@
-"""The invitee's pages: the mailed link's registration form, and each retried grant's outcome as workers apply it."""
+"""The invitee's pages: the mailed link's registration form, and each retried grant's outcome as workers apply it.
+
+The form is in the invitee's language, else their inviting account's, unless they ask for one; registering saves
+the language of the page they registered on as theirs."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -13,7 +16,7 @@ from domain.tokens import hash_token
 from producers.services.invite_registration import register_with_token
 from producers.web import sessions
 from producers.web.forms import client_address, posted_form, text_field
-from producers.web.language import N_
+from producers.web.language import N_, current_language, default_to, in_their_language
 from producers.web.language import gettext as _
 from producers.web.render import message, page, sentence
 from store.reads import invite_links
@@ -48,7 +51,12 @@ def _closed_page(request: Request, invite) -> Response:
 
 
 async def _invitation(request: Request, token: str):
-    return await run_in_threadpool(invite_links.invitation, request.app.state.client.engine, hash_token(token))
+    """The invite of the token; the page is then in its invitee's language, else its account's, unless its reader
+    asked for one."""
+    invite = await run_in_threadpool(invite_links.invitation, request.app.state.client.engine, hash_token(token))
+    if invite is not None:
+        default_to(invite.language)
+    return invite
 
 
 @router.get("/register/{token}")
@@ -76,7 +84,7 @@ async def register(request: Request, token: str) -> Response:
             result = await run_in_threadpool(
                 register_with_token, request.app.state.client, token, values["first_name"].strip() or "-",
                 values["last_name"].strip() or "-", password, client_address=client_address(request),
-                source="web")
+                source="web", language=current_language())
         except Refused as refusal:
             if not invite.asks_current_password:
                 return message(request, _("Activation refused") if invite.activation else _("Registration refused"),
@@ -91,7 +99,7 @@ async def register(request: Request, token: str) -> Response:
             request.session["retried"] = [str(command.id) for command in result.retries]
             request.session["activated"] = result.activated
             request.session["claimed"] = result.claimed
-            return RedirectResponse("/welcome", status_code=303)
+            return await in_their_language(request, result.email, RedirectResponse("/welcome", status_code=303))
     return page(request, "register.html", status=422, title=_title(invite), invite=invite,
                 values=values, errors=errors)
 

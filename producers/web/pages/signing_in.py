@@ -1,5 +1,5 @@
 """Signing in and out: email and password, checked through the CLI's lockout; a temporary password is changed
-before anything else."""
+before anything else. Signing in puts the person's pages in the language they saved, if they saved one."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from domain.emails import checked_email, normal_email
 from domain.login import PASSWORD_CHANGE_REQUIRED, SIGN_IN_DISABLED, WRONG_EMAIL_OR_PASSWORD
-from producers.web import notes, sessions
+from producers.web import language, notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
 from producers.web.local_paths import HOME, local_path
 from producers.web.render import page, sentence
@@ -49,11 +49,11 @@ async def login(request: Request) -> Response:
                                      keys=web_client.master_keys())
     if result.ok:
         sessions.sign_in(request, normal_email(email))
-        return RedirectResponse(next_path, status_code=303)
+        return await language.in_their_language(request, email, RedirectResponse(next_path, status_code=303))
     if result.reason == PASSWORD_CHANGE_REQUIRED:
         sessions.sign_in(request, normal_email(email), must_change=True)
         query = "" if next_path == HOME else "?" + urlencode({"next": next_path})
-        return RedirectResponse("/password" + query, status_code=303)
+        return await language.in_their_language(request, email, RedirectResponse("/password" + query, status_code=303))
     status = {WRONG_EMAIL_OR_PASSWORD: 422, SIGN_IN_DISABLED: 403}.get(result.reason, 429)  # else: locked out
     return _form(request, email, next_path, refusal=sentence(result.reason) + ".", status=status)
 

@@ -3,14 +3,14 @@ and their parameters ([[code, {name: value}], ...], domain.said), so that they a
 language; `reason` and `detail` keep their English text. Rows written before have none, and show their English.
 
 Revision ID: 0026r
-Revises: 0025g
+Revises: 0026l
 Create Date: 2026-12-07 18:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0026r'
-down_revision = '0025g'
+down_revision = '0026l'
 branch_labels = None
 depends_on = None
 
