@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from domain.states import CommandStatus
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
+from producers.web.language import gettext as _
 from producers.web.render import page
 from producers.web.shown_once import take_temporary_password
 from store.reads import accounts, queries
@@ -63,6 +64,6 @@ async def outcome(request: Request, account: str, command_id: str) -> Response:
         raise HTTPException(404)
     waiting = found["status"] == CommandStatus.QUEUED
     password = await take_temporary_password(request, found)
-    return page(request, "outcome.html", title="Outcome", account=account, me=email, cmd=found,
+    return page(request, "outcome.html", title=_("Outcome"), account=account, me=email, cmd=found,
                 pending=found["status"] == CommandStatus.PENDING, refresh=REFRESH_SECONDS if waiting else None,
                 temporary_password=password)
