@@ -1,5 +1,5 @@
-"""The words of the store and the domain that the pages show as they are (a status, a state, a role): each in the
-page's language. A word not listed here (a group's name, say) is shown as it is."""
+"""The words of the store and the domain that the pages show as they are (a status, a state, a role, an audit
+entry's label): each in the page's language. A word not listed here (a group's name, say) is shown as it is."""
 from __future__ import annotations
 
 from producers.web.language import N_
@@ -19,6 +19,16 @@ WORDS = {word: word for word in (
     N_("running"), N_("waiting"), N_("completed"), N_("sent"), N_("failing"), N_("given_up"),
     # a queue's priorities, and a queue the broker did not count (producers.ops.view)
     N_("commands (first)"), N_("mails (after commands)"), N_("all priorities"), N_("broker unreachable"),
+    # an audit entry's label (domain.events.AUDIT_LABELS)
+    N_("Account created"), N_("User added"), N_("Administrator granted"), N_("Administrator revoked"),
+    N_("Group created"), N_("Group renamed"), N_("Group deleted"), N_("Member added to a group"),
+    N_("Member removed from a group"), N_("Invite sent"), N_("Activation mail sent"), N_("Invite cancelled"),
+    N_("Invite accepted"), N_("Grant pending: invite sent"), N_("User registered"), N_("User activated: password set"),
+    N_("User claimed by the owner of the mailbox"), N_("Invite expired"), N_("Password changed"),
+    N_("Password reset through a mailed link"), N_("Failed command replayed"), N_("API key created"),
+    N_("API key rotated"), N_("API key revoked"), N_("API key callback stopped"), N_("Refused"), N_("Failed"),
+    N_("User disabled"), N_("User enabled"), N_("User removed from the account"),
+    N_("Password reset by an administrator"), N_("User renamed"),
 )}
 
 

@@ -65,6 +65,8 @@ def test_adding_an_administrator_by_an_email_with_no_user_reads_in_french_from_t
     account = in_french.browser.get("/accounts/1001").text
     assert "En attente : invitation en cours, jusqu’au" in account and "UTC" in account
     assert "Renvoyer" in account and english_in(account) == []
+    trail = in_french.browser.get("/accounts/1001/audit").text
+    assert "Compte créé" in trail and "Invitation envoyée" in trail and "Account created" not in trail
 
 
 def test_a_form_refused_by_the_page_says_why_in_french(in_french):

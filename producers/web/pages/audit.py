@@ -21,6 +21,7 @@ from producers.web.console import administrator
 from producers.web.guards import NO_STORE
 from producers.web.language import gettext as _
 from producers.web.render import message, page
+from producers.web.words import word
 from store.reads import accounts
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
 
@@ -58,7 +59,7 @@ async def audit(request: Request, account: str, actor: str = "", action: str = "
     return page(request, "audit.html", title=title, account=account,
                 account_name=name, entries=shown.entries, filters=wanted, filtered=bool(filters),
                 actors=_with(choices.actors, wanted.actor), actions=_with(choices.actions, wanted.action),
-                links=links, label=action_label, attempt=_attempt)
+                links=links, label=_label, attempt=_attempt)
 
 
 @router.get("/accounts/{account}/audit.csv")
@@ -93,6 +94,11 @@ def _cursor(text: str) -> int | None:
     if not text.isascii() or not text.isdigit() or len(text) > 18:
         raise ValueError(text)
     return int(text)
+
+
+def _label(action: str) -> str:
+    """The action as people read it, in the page's language."""
+    return word(action_label(action))
 
 
 def _attempt(action: str) -> str:
