@@ -86,6 +86,17 @@ def test_an_administrator_adds_an_administrator_in_french_and_reads_the_outcome_
         browser)
     switch_to(browser, "fr")
 
+    for path, heading, shot in ((f"/accounts/{ACCOUNT}/users", "Utilisateurs de Acme", "6-users"),
+                                (f"/accounts/{ACCOUNT}/keys", "Clés d’API", "7-api-keys")):
+        browser.get(f"{web_stack.url}{path}")
+        screenshot(shot)
+        assert browser.find_element(By.TAG_NAME, "h1").text == heading and english_left(browser) == [], path
+    browser.get(f"{web_stack.url}/accounts/{ACCOUNT}/audit")  # an entry's detail is the domain's, in English
+    screenshot("8-audit")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Journal d’audit de Acme"
+    actions = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "table.trail tbody td:nth-child(4)")]
+    assert {"Attribution en attente : invitation envoyée", "Invitation envoyée", "Compte créé"} <= set(actions), actions
+
     browser.get(ops_url(web_stack))  # the switch is the browser's: the ops dashboard speaks French too
     wait_for_text(browser, "Lettres mortes")
     screenshot("4-ops-dashboard")
