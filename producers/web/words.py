@@ -32,6 +32,6 @@ WORDS = {word: word for word in (
 )}
 
 
-def word(text: str) -> str:
-    """`text` in the page's language when it is one of WORDS, else as it is."""
-    return _(text) if text in WORDS else text
+def word(text):
+    """`text` in the page's language when it is one of WORDS, else as it is (a value of any other type too)."""
+    return _(text) if isinstance(text, str) and text in WORDS else text

@@ -276,3 +276,16 @@ def test_a_file_that_cannot_be_onboarded_is_named_on_the_form(uploads, name, con
     uploads.sign_in(ALICE, OWN)
     refused = uploads.upload("1001", name, content)
     assert refused.status_code == 422 and expected in refused.text and 'type="file"' in refused.text
+
+
+def test_a_job_read_in_french_counts_its_waiting_grants_in_french(uploads):
+    uploads.sign_in(ALICE, OWN)
+    uploads.browser.cookies.set("envadmin_language", "fr")
+    too_big = uploads.upload("1001", "big.csv", b"x" * (CAP + 1))
+    assert too_big.status_code == 413 and "Le fichier dépasse 0,0078125 Mo" in too_big.text
+    one = job_id_of(uploads.upload("1001", "one.csv", csv("grant,1001,new@example.com,,,,")))
+    uploads.apply_job(one)
+    page = uploads.browser.get(f"/accounts/1001/jobs/{one}").text
+    assert "En attente des invités : one.csv" in page and "1 attribution attend que son invité s’inscrive." in page
+    assert "<td>en attente</td><td>1</td>" in page and "1 ligne. Lancé par alice@example.com." in page
+    assert re.search(r"attend l’inscription de new@example\.com \(invitation valable jusqu’au .+ UTC\)", page)
