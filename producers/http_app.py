@@ -5,13 +5,9 @@ from __future__ import annotations
 import secrets
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 
 from config.settings import Settings, load_settings
@@ -21,16 +17,14 @@ from producers.api.body_limits import BodyLimits
 from producers.api.docs_page import serve_docs
 from producers.api.openapi_document import OPENAPI_PATH, publish_schema
 from producers.api.paths import SCIM, is_api_path
-from producers.api.refusals import answer_refusals, every_method_allowed
+from producers.api.refusals import answer_refusals
 from producers.api.routers import API_ROUTERS
 from producers.scim.tenant_app import ScimTenants
 from producers.services.client import Client
 from producers.services.proxies import believe_trusted_proxies
 from producers.web import access_log, language, prometheus, sessions
-from producers.web.console import SignInFirst
-from producers.web.forms import SlowDown
-from producers.web.guards import CsrfRefused, response_headers
-from producers.web.ops_auth import OpsRefused
+from producers.web.error_pages import answer_with_pages
+from producers.web.guards import response_headers
 from producers.web.pages import (
     account,
     api_keys_page,
@@ -48,7 +42,6 @@ from producers.web.pages import (
 )
 from producers.web.password_guard import RequirePasswordChange
 from producers.web.post_limits import PostLimiter
-from producers.web.render import message
 from producers.web.stored_sessions import StoredSessions
 from store.session_rows import session_limits
 
@@ -139,51 +132,7 @@ def _add_pages(app: FastAPI, settings: Settings, clock: Clock) -> None:
                        cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
                        owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
     app.add_middleware(language.PageLanguage)  # outermost: every page, error pages too, knows its language
-    _answer_with_pages(app, settings)
-
-
-def _answer_with_pages(app: FastAPI, settings: Settings) -> None:
-    """What a refused page request is shown: a page that says why, or where to go."""
-
-    @app.exception_handler(CsrfRefused)
-    async def csrf_refused(request: Request, error: CsrfRefused) -> Response:
-        if error.expired:
-            return message(request, "Your session has expired",
-                           [f"This page stayed open more than {settings.web_session_idle_minutes:g} minutes without "
-                            "activity, its session reached its limit of "
-                            f"{settings.web_session_lifetime_hours:g} hours, or it was signed out, so its form was "
-                            "not accepted and nothing was changed. Reload the page (sign in again if asked), then "
-                            "send it again."], status=403)
-        return message(request, "This form has expired",
-                       ["It was sent without the security token of this browser session (a page kept open "
-                        "too long, or sent from elsewhere). Go back, reload the page and send it again."],
-                       status=403)
-
-    @app.exception_handler(SignInFirst)
-    async def sign_in_first(request: Request, _error: SignInFirst) -> Response:
-        return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
-
-    @app.exception_handler(SlowDown)
-    async def slow_down(request: Request, error: SlowDown) -> Response:
-        response = message(request, "Too many attempts", [f"Please wait {error.seconds} seconds, then try again."],
-                           status=429)
-        response.headers["Retry-After"] = str(error.seconds)
-        return response
-
-    @app.exception_handler(OpsRefused)
-    async def ops_refused(request: Request, error: OpsRefused) -> Response:
-        response = message(request, "Ops pages refused", [error.message], status=error.status)
-        response.headers.update(error.headers)
-        return response
-
-    @app.exception_handler(HTTPException)
-    async def not_found(request: Request, error: HTTPException) -> Response:
-        error = every_method_allowed(request, error)
-        if is_api_path(request.url.path):  # the API answers in JSON, pages or not
-            return await http_exception_handler(request, error)
-        return message(request, "Page not found" if error.status_code == 404 else "Request refused",
-                       ["There is nothing at this address."] if error.status_code == 404 else [str(error.detail)],
-                       status=error.status_code, link=("/", "Home"))
+    answer_with_pages(app, settings)
 
 
 def _has_pages(path: str) -> bool:

@@ -12,6 +12,7 @@ from domain.commands import Command
 from producers.services.client import new_command
 from producers.web import sessions
 from producers.web.language import default_to
+from producers.web.language import gettext as _
 from store.reads import accounts
 
 SOURCE = "web"
@@ -46,7 +47,7 @@ def command_or_errors(request: Request, type_: str, actor: str, account: str, fo
         errors: dict[str, str] = {}
         for problem in error.errors(include_url=False):
             field = next((str(part) for part in reversed(problem["loc"]) if str(part) in form_names), None)
-            text = "is required" if problem["type"] == "missing" else problem["msg"].removeprefix("Value error, ")
+            text = _("is required") if problem["type"] == "missing" else problem["msg"].removeprefix("Value error, ")
             name = form_names.get(field) if field else next(iter(form_names.values()))
             errors.setdefault(name, text[:1].upper() + text[1:])
         return errors

@@ -12,6 +12,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from domain.login import retry_after_seconds, too_many_failures
 from producers.services.proxies import client_address
+from producers.web.language import gettext as _
 from store.secret_tries import OPS_PASSWORD, secret_tried
 
 OPS_USER = "ops"
@@ -38,9 +39,9 @@ def require_ops(request: Request, credentials: HTTPBasicCredentials | None = Dep
     configured = request.app.state.settings.ops_password
     password = configured.get_secret_value().encode() if configured is not None else b""
     if not password:
-        raise OpsRefused(503, "The ops pages are disabled: set ENVADMIN_OPS_PASSWORD to open them.")
+        raise OpsRefused(503, _("The ops pages are disabled: set ENVADMIN_OPS_PASSWORD to open them."))
     if credentials is None:
-        raise OpsRefused(401, "Sign in as ops, with the password of ENVADMIN_OPS_PASSWORD.")
+        raise OpsRefused(401, _("Sign in as ops, with the password of ENVADMIN_OPS_PASSWORD."))
     # Both compared every time, so the time taken does not tell which one was wrong.
     right_user = secrets.compare_digest(credentials.username.encode(), OPS_USER.encode())
     right_password = secrets.compare_digest(credentials.password.encode(), password)
@@ -48,8 +49,8 @@ def require_ops(request: Request, credentials: HTTPBasicCredentials | None = Dep
     now = request.app.state.client.clock.now()
     locked_until = secret_tried(request.app.state.client.engine, OPS_PASSWORD, client_address(request), right, now)
     if locked_until is not None:
-        raise OpsRefused(429, f"The ops pages refuse this address for now: {too_many_failures(locked_until)}.",
-                         retry_after=retry_after_seconds(locked_until, now))
+        raise OpsRefused(429, _("The ops pages refuse this address for now: %(why)s.")
+                         % {"why": too_many_failures(locked_until)}, retry_after=retry_after_seconds(locked_until, now))
     if not right:
-        raise OpsRefused(401, "Wrong user or password for the ops pages.")
+        raise OpsRefused(401, _("Wrong user or password for the ops pages."))
     return OPS_USER

@@ -14,11 +14,13 @@ from producers.web import sessions
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
 from producers.web.language import current_language, gettext, ngettext
 from producers.web.moments import moment
+from producers.web.words import word
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.add_extension("jinja2.ext.i18n")
 TEMPLATES.env.install_gettext_callables(gettext, ngettext, newstyle=True)
 TEMPLATES.env.filters["moment"] = moment
+TEMPLATES.env.filters["word"] = word
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:

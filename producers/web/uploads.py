@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
 from producers.api.body_limits import LargerBody
+from producers.web.language import current_language
+from producers.web.language import gettext as _
 
 FORM_ALLOWANCE = 64 * 1024  # the form's other fields and the multipart framing around the file
 MAX_FIELDS = 4
@@ -45,12 +48,14 @@ def larger_body(path: str, cap: int, read_timeout: float) -> LargerBody:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+    return _("%(size)s MB") % {"size": format_decimal(size / (1024 * 1024), locale=current_language(),
+                                                  decimal_quantization=False)}
 
 
 def too_large(cap: int) -> UploadRefused:
-    return UploadRefused(413, f"The file is larger than {megabytes(cap)}, the most an upload may be. Split it "
-                              "into smaller files, or have the operator run envadmin onboard on the server.")
+    return UploadRefused(413, _("The file is larger than %(size)s, the most an upload may be. Split it into smaller "
+                                "files, or have the operator run envadmin onboard on the server.")
+                         % {"size": megabytes(cap)})
 
 
 def check_announced_size(request: Request, cap: int) -> None:
@@ -65,7 +70,7 @@ async def receive_upload(request: Request, file_field: str, folder: Path, cap: i
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise UploadRefused(400, "The form was not sent as a file upload (multipart/form-data).")
+        raise UploadRefused(400, _("The form was not sent as a file upload (multipart/form-data)."))
     parts = _Parts(folder, file_field, cap)
     parser = MultipartParser(boundary, parts.callbacks())
     received = 0
@@ -79,7 +84,7 @@ async def receive_upload(request: Request, file_field: str, folder: Path, cap: i
                 await run_in_threadpool(parts.write_pending)
         parser.finalize()
     except MultipartParseError:
-        raise UploadRefused(400, "The upload was cut short or malformed; send it again.") from None
+        raise UploadRefused(400, _("The upload was cut short or malformed; send it again.")) from None
     finally:
         parts.close()
     return Upload(parts.fields, parts.path, parts.file_name)
@@ -134,10 +139,10 @@ class _Parts:
         filename = options.get(b"filename")
         if filename is None:
             if len(self.fields) >= MAX_FIELDS:
-                raise UploadRefused(400, "The form has more fields than this page sends.")
+                raise UploadRefused(400, _("The form has more fields than this page sends."))
             return
         if self._field != self.file_field or self.path is not None:
-            raise UploadRefused(400, "The form carries one file only, in its file field.")
+            raise UploadRefused(400, _("The form carries one file only, in its file field."))
         self.file_name = filename.decode("utf-8", "replace")
         if not self.file_name:  # no file chosen: the browser sends an empty part
             return
@@ -157,7 +162,8 @@ class _Parts:
             return  # the empty part of no file chosen
         self._data_bytes += data[start:end]
         if len(self._data_bytes) > MAX_FIELD_BYTES:
-            raise UploadRefused(400, f"The form's field {self._field!r} is longer than this page sends.")
+            raise UploadRefused(400, _("The form's field %(field)s is longer than this page sends.")
+                                    % {"field": repr(self._field)})
 
     def _end(self) -> None:
         if not self._is_file and self._field is not None and self._field != self.file_field:

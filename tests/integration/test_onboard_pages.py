@@ -97,7 +97,7 @@ def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploa
     assert "Waiting for invitees: ten.csv" in waiting.text and "Done" not in waiting.text
     assert '<meta http-equiv="refresh"' not in waiting.text
     assert 'value="100.0"' in waiting.text and "<td>pending</td><td>8</td>" in waiting.text
-    assert "8 grants wait\n      for their invitees to register" in waiting.text
+    assert "8 grants wait for their invitees to register." in waiting.text
     assert "<td>applied</td><td>1</td>" in waiting.text
     table = job_table(waiting.text)
     assert [row[:4] for row in table] == [
@@ -105,8 +105,8 @@ def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploa
         ("6", "—", "—", "invalid"),
         *[(str(line), "grant_admin", f"new{n}@example.com", "pending") for line, n in zip(range(7, 11), range(4, 8))],
         ("11", "grant_admin", BOB, "applied")]
-    assert re.fullmatch(r"waiting for new0@example\.com to register \(invite valid until \d{4}-\d\d-\d\d "
-                        r"\d\d:\d\d UTC\)", table[0][4]), table[0]
+    assert re.fullmatch(r"waiting for new0@example\.com to register \(invite valid until [A-Z][a-z]{2} \d{1,2}, "
+                        r"\d{4}, \d\d:\d\d UTC\)", table[0][4]), table[0]
     assert table[4][4] == ("action: is 'promote'; expected one of create_account, add_user, grant, revoke, "
                            "add_member, remove_member, disable_user, enable_user, remove_user")
     assert table[9][4] == f"{BOB} is now an administrator of account 1001."
@@ -277,3 +277,16 @@ def test_a_file_that_cannot_be_onboarded_is_named_on_the_form(uploads, name, con
     uploads.sign_in(ALICE, OWN)
     refused = uploads.upload("1001", name, content)
     assert refused.status_code == 422 and expected in refused.text and 'type="file"' in refused.text
+
+
+def test_a_job_read_in_french_counts_its_waiting_grants_in_french(uploads):
+    uploads.sign_in(ALICE, OWN)
+    uploads.browser.cookies.set("envadmin_language", "fr")
+    too_big = uploads.upload("1001", "big.csv", b"x" * (CAP + 1))
+    assert too_big.status_code == 413 and "Le fichier dépasse 0,0078125 Mo" in too_big.text
+    one = job_id_of(uploads.upload("1001", "one.csv", csv("grant,1001,new@example.com,,,,")))
+    uploads.apply_job(one)
+    page = uploads.browser.get(f"/accounts/1001/jobs/{one}").text
+    assert "En attente des invités : one.csv" in page and "1 attribution attend que son invité s’inscrive." in page
+    assert "<td>en attente</td><td>1</td>" in page and "1 ligne. Lancé par alice@example.com." in page
+    assert re.search(r"attend l’inscription de new@example\.com \(invitation valable jusqu’au .+ UTC\)", page)

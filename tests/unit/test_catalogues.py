@@ -61,3 +61,11 @@ def test_the_compiled_catalogue_is_the_po_files(language):
     shipped = (LOCALE_DIR / language / "LC_MESSAGES" / "messages.mo").read_bytes()
     assert shipped == compiled.getvalue(), "run `make catalogues`"
     assert translations(language).gettext("Sign in") != "Sign in"
+
+
+def test_in_french_no_thing_and_one_thing_are_singular_and_more_are_plural():
+    singular = "Please wait %(seconds)s second, then try again."
+    plural = "Please wait %(seconds)s seconds, then try again."
+    said = [translations("fr").ngettext(singular, plural, n) for n in (0, 1, 2, 45)]
+    assert said == ["Patientez %(seconds)s seconde, puis réessayez."] * 2 + [
+        "Patientez %(seconds)s secondes, puis réessayez."] * 2

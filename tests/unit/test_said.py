@@ -33,7 +33,7 @@ def test_sentences_join_whole_and_each_translates():
     assert message == "User bo@example.com added. An activation mail (encrypted envelope) asks them to set their " \
                       "password."
     french = Said.from_stored(message.stored()).text(FRENCH)
-    assert french.startswith("Utilisateur bo@example.com ajouté. Un mail d’activation")
+    assert french.startswith("Utilisateur bo@example.com ajouté. Un e-mail d’activation")
 
 
 @pytest.mark.parametrize("count, english, french", [

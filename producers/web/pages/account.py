@@ -16,6 +16,7 @@ from producers.services.reasons import in_reader_language
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
 from producers.web.language import current_language
+from producers.web.language import gettext as _
 from producers.web.render import page
 from producers.web.shown_once import take_temporary_password
 from store.reads import accounts, queries
@@ -82,6 +83,6 @@ async def outcome(request: Request, account: str, command_id: str) -> Response:
     found = in_reader_language(found, current_language())
     waiting = found["status"] == CommandStatus.QUEUED
     password = await take_temporary_password(request, found)
-    return page(request, "outcome.html", title="Outcome", account=account, me=email, cmd=found,
+    return page(request, "outcome.html", title=_("Outcome"), account=account, me=email, cmd=found,
                 pending=found["status"] == CommandStatus.PENDING, refresh=REFRESH_SECONDS if waiting else None,
                 temporary_password=password)

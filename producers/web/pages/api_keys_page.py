@@ -14,6 +14,7 @@ from domain.api_keys import DEFAULT_LIFETIME, parse_duration
 from domain.callback_urls import check_callback_url
 from producers.web.console import administrator
 from producers.web.forms import posted_form, text_field
+from producers.web.language import gettext as _
 from producers.web.render import page
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key
 from store.reads import accounts
@@ -30,7 +31,8 @@ async def keys_page(request: Request, account: str, me: str, status: int = 200, 
     if view is None:
         raise HTTPException(404)
     listed = await run_in_threadpool(list_keys, client.engine, account)
-    return page(request, "api_keys.html", status, title=f"API keys of {view.name} ({view.number})", account=view,
+    title = _("API keys of %(name)s (%(number)s)") % {"name": view.name, "number": view.number}
+    return page(request, "api_keys.html", status, title=title, account=view,
                 me=me, keys=listed, issued=issued, errors=errors or {}, values=values or {})
 
 
@@ -69,10 +71,10 @@ async def confirm_revoke(request: Request, account: str, name: str = "") -> Resp
     if not any(key.name == name and key.revoked_at is None for key in listed):
         raise HTTPException(404)
     view = await run_in_threadpool(accounts.account_view, client.engine, account, client.clock.now())
-    return page(request, "confirm.html", title=f"Revoke the key {name}?", account=view, me=me,
-                question=f"Revoke the key {name}?",
-                detail="Every request it signs is refused from now on; this cannot be undone.",
-                action=f"/accounts/{account}/keys/revoke", hidden={"name": name}, button="Revoke the key")
+    question = _("Revoke the key %(name)s?") % {"name": name}
+    return page(request, "confirm.html", title=question, account=view, me=me, question=question,
+                detail=_("Every request it signs is refused from now on; this cannot be undone."),
+                action=f"/accounts/{account}/keys/revoke", hidden={"name": name}, button=_("Revoke the key"))
 
 
 @router.post("/accounts/{account}/keys/revoke")

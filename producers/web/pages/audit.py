@@ -19,8 +19,10 @@ from producers.services import csv_output
 from producers.services.audit_filters import audit_filter
 from producers.web.console import administrator
 from producers.web.guards import NO_STORE
-from producers.web.language import current_language, gettext
+from producers.web.language import current_language
+from producers.web.language import gettext as _
 from producers.web.render import message, page
+from producers.web.words import word
 from store.reads import accounts
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_choices, audit_page, each_entry
 
@@ -42,9 +44,9 @@ async def audit(request: Request, account: str, actor: str = "", action: str = "
         shown = await run_in_threadpool(audit_page, engine, account, wanted, **cursors)
     except (ValueError, UnknownCursor):
         first = f"/accounts/{account}/audit?{urlencode(filters)}"
-        return message(request, "No such page of the audit trail",
-                       ["The link names no entry of this account's trail."], status=400,
-                       link=(first, "See the newest entries"))
+        return message(request, _("No such page of the audit trail"),
+                       [_("The link names no entry of this account's trail.")], status=400,
+                       link=(first, _("See the newest entries")))
     choices = await run_in_threadpool(audit_choices, engine, account)
     name = await run_in_threadpool(accounts.account_name, engine, account)
     if name is None:  # the account went away after the check
@@ -54,8 +56,9 @@ async def audit(request: Request, account: str, actor: str = "", action: str = "
              "older": shown.older and f"{base}?{urlencode({**filters, 'older': shown.older})}",
              "newest": f"{base}?{urlencode(filters)}" if older or newer else None,
              "csv": f"{base}.csv" + (f"?{urlencode(filters)}" if filters else "")}
-    return page(request, "audit.html", title=f"Audit trail of {name} ({account})", account=account,
-                account_name=name, entries=[entry.in_language(current_language()) for entry in shown.entries],
+    title = _("Audit trail of %(name)s (%(number)s)") % {"name": name, "number": account}
+    return page(request, "audit.html", title=title, account=account, account_name=name,
+                entries=[entry.in_language(current_language()) for entry in shown.entries],
                 filters=wanted, filtered=bool(filters), actors=_with(choices.actors, wanted.actor),
                 actions=_with(choices.actions, wanted.action), links=links, label=_label, attempt=_attempt)
 
@@ -95,8 +98,8 @@ def _cursor(text: str) -> int | None:
 
 
 def _label(action: str) -> str:
-    """An action as people read it, in the page's language."""
-    return gettext(action_label(action))
+    """The action as people read it, in the page's language."""
+    return word(action_label(action))
 
 
 def _attempt(action: str) -> str:

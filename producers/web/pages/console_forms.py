@@ -15,6 +15,8 @@ from domain.commands import Command
 from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import posted_form, text_field
+from producers.web.language import N_
+from producers.web.language import gettext as _
 from producers.web.pages.account import account_page
 from producers.web.render import page
 from producers.web.shown_once import keep_temporary_password
@@ -58,9 +60,10 @@ async def _form_page(request: Request, account: str, me: str, heading: str, acti
                      field: tuple[str, str, str], button: str, status: int = 200, errors=None,
                      values=None) -> Response:
     view = await asked_account(request, account, *hidden.values())
+    name, label, kind = field
     return page(request, "console_form.html", status, title=heading, account=view, me=me, heading=heading,
-                action=f"/accounts/{account}/{action}", hidden=hidden, field_spec=field, button=button,
-                errors=errors or {}, values=values or {})
+                action=f"/accounts/{account}/{action}", hidden=hidden, field_spec=(name, _(label), kind),
+                button=button, errors=errors or {}, values=values or {})
 
 
 async def _submitted(request: Request, account: str, me: str, type_: str, form_names: dict[str, str],
@@ -105,9 +108,9 @@ def _refused_on_account(request: Request, account: str, me: str, errors: dict[st
 async def revoke_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
     view = await asked_account(request, account, email)
-    return confirmation(request, view, me, f"Revoke {email}'s administrator role in {view.name}?",
-                    "admins/revoke", {"email": email}, "Revoke",
-                    "They keep their user and their groups; they can no longer administer this account.")
+    return confirmation(request, view, me, _("Revoke %(email)s's administrator role in %(account)s?")
+                        % {"email": email, "account": view.name}, "admins/revoke", {"email": email}, _("Revoke"),
+                        _("They keep their user and their groups; they can no longer administer this account."))
 
 
 @router.post("/accounts/{account}/admins/revoke")
@@ -137,6 +140,14 @@ async def add_user(request: Request, account: str) -> Response:
 
 # Groups
 
+def _renaming(group: str) -> str:
+    return _("Rename the group %(group)s") % {"group": group}
+
+
+def _adding_to(group: str) -> str:
+    return _("Add a member to %(group)s") % {"group": group}
+
+
 @router.post("/accounts/{account}/groups")
 async def create_group(request: Request, account: str) -> Response:
     form, me = await posted_by_administrator(request, account)
@@ -148,15 +159,15 @@ async def create_group(request: Request, account: str) -> Response:
     return done
 
 
-_NEW_NAME = ("new_name", "New name", "text")
-_MEMBER = ("email", "Email of the user", "email")
+_NEW_NAME = ("new_name", N_("New name"), "text")
+_MEMBER = ("email", N_("Email of the user"), "email")
 
 
 @router.get("/accounts/{account}/groups/rename")
 async def rename_form(request: Request, account: str, group: str = "") -> Response:
     me = await administrator(request, account)
-    return await _form_page(request, account, me, f"Rename the group {group}", "groups/rename", {"group": group},
-                            _NEW_NAME, "Rename", values={"new_name": group})
+    return await _form_page(request, account, me, _renaming(group), "groups/rename", {"group": group},
+                            _NEW_NAME, _("Rename"), values={"new_name": group})
 
 
 @router.post("/accounts/{account}/groups/rename")
@@ -166,9 +177,8 @@ async def rename_group(request: Request, account: str) -> Response:
     done = await _submitted(request, account, me, "rename_group", {"group": "new_name", "new_name": "new_name"},
                             **values)
     if isinstance(done, dict):
-        return await _form_page(request, account, me, f"Rename the group {values['group']}",
-                                "groups/rename", {"group": values["group"]}, _NEW_NAME, "Rename", 422, done,
-                                values)
+        return await _form_page(request, account, me, _renaming(values["group"]), "groups/rename",
+                                {"group": values["group"]}, _NEW_NAME, _("Rename"), 422, done, values)
     return done
 
 
@@ -176,9 +186,10 @@ async def rename_group(request: Request, account: str) -> Response:
 async def delete_confirmation(request: Request, account: str, group: str = "") -> Response:
     me = await administrator(request, account)
     view = await asked_account(request, account, group)
-    return confirmation(request, view, me, f"Delete the group {group} from {view.name}?", "groups/delete",
-                    {"group": group}, "Delete the group",
-                    "Its members stay users of the account; they are no longer members of this group.")
+    return confirmation(request, view, me, _("Delete the group %(group)s from %(account)s?")
+                        % {"group": group, "account": view.name}, "groups/delete", {"group": group},
+                        _("Delete the group"),
+                        _("Its members stay users of the account; they are no longer members of this group."))
 
 
 @router.post("/accounts/{account}/groups/delete")
@@ -189,8 +200,8 @@ async def delete_group(request: Request, account: str) -> Response:
 @router.get("/accounts/{account}/groups/members")
 async def add_member_form(request: Request, account: str, group: str = "") -> Response:
     me = await administrator(request, account)
-    return await _form_page(request, account, me, f"Add a member to {group}", "groups/members", {"group": group},
-                            _MEMBER, "Add")
+    return await _form_page(request, account, me, _adding_to(group), "groups/members", {"group": group},
+                            _MEMBER, _("Add"))
 
 
 @router.post("/accounts/{account}/groups/members")
@@ -199,8 +210,8 @@ async def add_member(request: Request, account: str) -> Response:
     values = _stripped(form, "group", "email")
     done = await _submitted(request, account, me, "add_member", {"email": "email", "group": "email"}, **values)
     if isinstance(done, dict):
-        return await _form_page(request, account, me, f"Add a member to {values['group']}",
-                                "groups/members", {"group": values["group"]}, _MEMBER, "Add", 422, done, values)
+        return await _form_page(request, account, me, _adding_to(values["group"]), "groups/members",
+                                {"group": values["group"]}, _MEMBER, _("Add"), 422, done, values)
     return done
 
 
@@ -208,8 +219,9 @@ async def add_member(request: Request, account: str) -> Response:
 async def remove_member_confirmation(request: Request, account: str, group: str = "", email: str = "") -> Response:
     me = await administrator(request, account)
     view = await asked_account(request, account, group, email)
-    return confirmation(request, view, me, f"Remove {email} from the group {group}?", "groups/members/remove",
-                    {"group": group, "email": email}, "Remove", "They stay a user of the account.")
+    return confirmation(request, view, me, _("Remove %(email)s from the group %(group)s?")
+                        % {"email": email, "group": group}, "groups/members/remove",
+                        {"group": group, "email": email}, _("Remove"), _("They stay a user of the account."))
 
 
 @router.post("/accounts/{account}/groups/members/remove")
@@ -228,9 +240,9 @@ async def resend_invite(request: Request, account: str) -> Response:
 async def cancel_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
     view = await asked_account(request, account, email)
-    return confirmation(request, view, me, f"Cancel the invite of {email}?", "invites/cancel",
-                    {"email": email}, "Cancel the invite",
-                    "Its link stops working, and the grants waiting on it are cancelled.")
+    return confirmation(request, view, me, _("Cancel the invite of %(email)s?") % {"email": email},
+                        "invites/cancel", {"email": email}, _("Cancel the invite"),
+                        _("Its link stops working, and the grants waiting on it are cancelled."))
 
 
 @router.post("/accounts/{account}/invites/cancel")

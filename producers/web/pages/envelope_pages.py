@@ -18,15 +18,18 @@ from domain.states import InviteStatus
 from producers.services.invite_registration import posted_envelope_recipient, read_envelope
 from producers.web import sessions
 from producers.web.forms import posted_form
+from producers.web.language import N_
+from producers.web.language import gettext as _
 from producers.web.render import message, page
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
 
 MAX_POSTED_CHARS = 64 * 1024  # a sealed invite is a few hundred bytes: anything this long is not one of ours
-ASK_AGAIN = "If it came with an invitation mail, ask the person who invited you to send a new invite."
+ASK_AGAIN = N_("If it came with an invitation mail, ask the person who invited you to send a new invite.")
 # The sealed fields a person reads, in this order and with these labels; any other field follows, by its name.
-LABELS = {"to": "For", "invited_by": "Invited by", "account": "Account", "role": "Role"}
+LABELS = {"to": N_("For"), "invited_by": N_("Invited by"), "account": N_("Account"), "role": N_("Role")}
+CANNOT_OPEN = N_("This envelope cannot be opened")
 SHOWN_APART = {"registration_link", "account_name", "inviter_name"}
 
 
@@ -37,7 +40,8 @@ def _with_names(message: dict) -> dict:
     if message.get("inviter_name") and "invited_by" in message:
         shown["invited_by"] = f"{message['inviter_name']} <{message['invited_by']}>"
     if message.get("account_name") and "account" in message:
-        shown["account"] = f"{message['account_name']} (account {message['account']})"
+        shown["account"] = _("%(name)s (account %(number)s)") % {"name": message["account_name"],
+                                                                  "number": message["account"]}
     return shown
 
 
@@ -55,16 +59,16 @@ async def envelope(request: Request, envelope_id: str) -> Response:
         raise HTTPException(404) from None
     except TamperedEnvelope:
         logger.warning("envelope %s failed authentication: refused to %s", envelope_id, email)
-        return message(request, "This envelope cannot be opened",
-                       ["It was altered after it was sealed, so none of its message is shown.", ASK_AGAIN],
-                       status=409, link=("/", "Home"))
+        return message(request, _(CANNOT_OPEN),
+                       [_("It was altered after it was sealed, so none of its message is shown."), _(ASK_AGAIN)],
+                       status=409, link=("/", _("Home")))
     except WrongMasterKey as e:
         return _key_not_held(request, e)
     shown = _with_names(opened.message)
-    fields = [(label, shown[key]) for key, label in LABELS.items() if key in shown]
+    fields = [(_(label), shown[key]) for key, label in LABELS.items() if key in shown]
     fields += [(key.replace("_", " ").capitalize(), value) for key, value in shown.items()
                if key not in LABELS and key not in SHOWN_APART]
-    return page(request, "envelope.html", title="Your sealed envelope", opened=opened, fields=fields,
+    return page(request, "envelope.html", title=_("Your sealed envelope"), opened=opened, fields=fields,
                 inviter=opened.message.get("inviter_name") or opened.message.get("invited_by"),
                 link=opened.message.get("registration_link"),
                 accepted=opened.invite_status == InviteStatus.ACCEPTED)
@@ -111,12 +115,13 @@ def _to_login(envelope_id: str) -> RedirectResponse:
 
 def _not_ours(request: Request) -> Response:
     """One answer for an unknown envelope and an altered one: a forger learns nothing from which it was."""
-    return message(request, "This envelope cannot be opened",
-                   ["This envelope was altered or is not one of ours; it cannot be opened.", ASK_AGAIN], status=400)
+    return message(request, _(CANNOT_OPEN),
+                   [_("This envelope was altered or is not one of ours; it cannot be opened."), _(ASK_AGAIN)],
+                   status=400)
 
 
 def _key_not_held(request: Request, error: WrongMasterKey) -> Response:
     logger.error("%s", error)  # names the key id, never a key
-    return message(request, "This envelope cannot be opened here yet",
-                   ["It is sealed under a master key this server does not hold. Please tell the service's "
-                    "administrators, and try again later."], status=503)
+    return message(request, _("This envelope cannot be opened here yet"),
+                   [_("It is sealed under a master key this server does not hold. Please tell the service's "
+                      "administrators, and try again later.")], status=503)

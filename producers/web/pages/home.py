@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from producers.web import notes, sessions
+from producers.web.language import gettext as _
 from producers.web.render import page
 from store.reads import people
 
@@ -23,4 +24,4 @@ async def home(request: Request) -> Response:
     if person is None:  # the user no longer exists: the session speaks for nobody
         sessions.sign_out(request)
         return RedirectResponse("/login", status_code=303)
-    return page(request, "home.html", title="Your accounts", person=person, note=notes.take(request))
+    return page(request, "home.html", title=_("Your accounts"), person=person, note=notes.take(request))

@@ -26,8 +26,10 @@ from producers.onboarding.reader import FORMATS
 from producers.web.console import administrator
 from producers.web.forms import check_pace
 from producers.web.guards import CSRF_FIELD, check_csrf
+from producers.web.language import gettext as _
 from producers.web.render import message, page
 from producers.web.uploads import UploadRefused, check_announced_size, larger_body, megabytes, receive_upload
+from producers.web.words import word
 from store import jobs
 from store.reads import job_reports, job_rows
 
@@ -44,7 +46,8 @@ def upload_body_limit(settings) -> LargerBody:
 
 
 def _upload_page(request: Request, account: str, email: str, status: int = 200, error: str = "") -> Response:
-    response = page(request, "onboard.html", status, title=f"Onboard a file · account {account}", account=account,
+    title = _("Onboard a file · account %(number)s") % {"number": account}
+    response = page(request, "onboard.html", status, title=title, account=account,
                     me=email, error=error, cap=megabytes(request.app.state.settings.web_upload_max_bytes),
                     extensions=", ".join(FORMATS))
     if status == 413:
@@ -70,10 +73,11 @@ async def upload(request: Request, account: str, background: BackgroundTasks) ->
         received = await receive_upload(request, FILE_FIELD, folder, settings.web_upload_max_bytes)
         check_csrf(request, received.fields.get(CSRF_FIELD))
         if received.path is None:
-            return _upload_page(request, account, email, 422, "Choose a file to upload.")
+            return _upload_page(request, account, email, 422, _("Choose a file to upload."))
         if Path(received.file_name).suffix.lower() not in FORMATS:
-            return _upload_page(request, account, email, 422, f"{received.file_name} is neither a CSV nor a JSONL "
-                                f"file: its name must end with {', '.join(FORMATS)}.")
+            return _upload_page(request, account, email, 422, _(
+                "%(file)s is neither a CSV nor a JSONL file: its name must end with %(extensions)s.")
+                % {"file": received.file_name, "extensions": ", ".join(FORMATS)})
         try:
             job = await run_in_threadpool(Onboarding, request.app.state.client, received.path, actor=email,
                                           console_account=account)
@@ -126,10 +130,11 @@ async def job_page(request: Request, account: str, job_id: str, outcome: str = "
     base = f"/accounts/{account}/jobs/{parsed}"
     wanted = outcome.strip() or None
     if (wanted is not None and wanted not in job_rows.OUTCOMES) or not _is_line(after):
-        return message(request, "No such rows of this job",
-                       [f"The link asks for rows this job's page does not list: an outcome is one of "
-                        f"{', '.join(job_rows.OUTCOMES)}, and a page starts after a line number."],
-                       status=400, link=(base, "See every row of the job"))
+        return message(request, _("No such rows of this job"),
+                       [_("The link asks for rows this job's page does not list: an outcome is one of %(outcomes)s, "
+                          "and a page starts after a line number.")
+                        % {"outcomes": ", ".join(word(name) for name in job_rows.OUTCOMES)}],
+                       status=400, link=(base, _("See every row of the job")))
     report = await run_in_threadpool(job_reports.report, engine, parsed, request.app.state.client.clock.now())
     running = report["state"] == job_reports.RUNNING
     shown = None if running else await run_in_threadpool(job_rows.rows_page, engine, parsed, wanted, int(after or 0))
@@ -138,7 +143,8 @@ async def job_page(request: Request, account: str, job_id: str, outcome: str = "
              "next": shown and shown.next_after and f"{base}?{urlencode({**kept, 'after': shown.next_after})}",
              "outcomes": {status: f"{base}?{urlencode({'outcome': status})}"
                           for status, n in report["counts"].items() if n}}
-    return page(request, "job.html", title=f"Job · {report['file']}", account=account, me=email, job=report,
+    return page(request, "job.html", title=_("Job · %(file)s") % {"file": report["file"]}, account=account, me=email,
+                job=report,
                 rows=shown, outcome=wanted, after=int(after or 0), links=links, page_size=job_rows.PAGE_SIZE,
                 refresh=REFRESH_SECONDS if running else None)
 

@@ -19,6 +19,7 @@ from producers.ops.dead_letter_replay import replay_dead_letters
 from producers.ops.snapshot import SharedSnapshot, read_snapshot
 from producers.web.forms import posted_form, text_field
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
+from producers.web.language import gettext as _
 from producers.web.ops_auth import require_ops
 from producers.web.render import TEMPLATES, page
 
@@ -48,7 +49,7 @@ def _panels(request: Request, snapshot: dict) -> dict:
 @router.get("")
 async def dashboard(request: Request, operator: str = Depends(require_ops)) -> Response:
     snapshot = await _snapshot(request)
-    return page(request, "ops.html", title="Ops dashboard", operator=operator,
+    return page(request, "ops.html", title=_("Ops dashboard"), operator=operator,
                 outcome=request.session.pop(_OUTCOME, None),
                 refresh_seconds=REFRESH_SECONDS, **_panels(request, snapshot))
 
@@ -71,7 +72,8 @@ async def replay(request: Request, operator: str = Depends(require_ops)) -> Resp
     form = await posted_form(request)  # basic auth is sent by the browser on its own: the CSRF token is required
     raw = text_field(form, LETTER_FIELD)
     if not LETTER_ID.fullmatch(raw):
-        outcome = {"replayed": False, "text": f"No dead letter to replay: {raw!r} is not a dead letter's number."}
+        outcome = {"replayed": False, "text": _("No dead letter to replay: %(posted)s is not a dead letter's number.")
+                   % {"posted": repr(raw)}}
     else:
         outcome = await run_in_threadpool(_replay, request.app.state.client, int(raw), operator)
         request.app.state.ops_snapshot.forget()
@@ -82,5 +84,7 @@ async def replay(request: Request, operator: str = Depends(require_ops)) -> Resp
 def _replay(client, letter_id: int, operator: str) -> dict:
     [outcome] = replay_dead_letters(client, [letter_id], operator, source="web")
     if outcome.replayed:
-        return {"replayed": True, "text": f"Dead letter #{letter_id} replayed: {outcome.reason}."}
-    return {"replayed": False, "text": f"Dead letter #{letter_id} was not replayed: {outcome.reason}."}
+        return {"replayed": True, "text": _("Dead letter #%(number)s replayed: %(reason)s.")
+                % {"number": letter_id, "reason": outcome.reason}}
+    return {"replayed": False, "text": _("Dead letter #%(number)s was not replayed: %(reason)s.")
+            % {"number": letter_id, "reason": outcome.reason}}

@@ -12,13 +12,15 @@ from domain.login import WRONG_EMAIL_OR_PASSWORD
 from domain.passwords import check_new_password
 from producers.web import notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
+from producers.web.language import N_
+from producers.web.language import gettext as _
 from producers.web.local_paths import HOME, local_path
 from producers.web.render import page, sentence
 from store import credentials
 
 router = APIRouter()
 
-CHANGED = "Your password is changed."
+CHANGED = N_("Your password is changed.")
 SOURCE = "web"  # the audit log's source of a change made here
 
 
@@ -31,7 +33,8 @@ def _person(request: Request) -> tuple[str | None, bool]:
 def _form(request: Request, email: str, forced: bool, next_path: str, errors: dict[str, str] | None = None,
           status: int = 200) -> Response:
     # signed_in: the header names the person and offers to sign out, even before the forced change is done
-    return page(request, "password.html", status, title="Choose a new password" if forced else "Change your password",
+    title = _("Choose a new password") if forced else _("Change your password")
+    return page(request, "password.html", status, title=title,
                 signed_in=email, forced=forced, next=next_path, errors=errors or {})
 
 
@@ -64,7 +67,7 @@ async def change_password(request: Request) -> Response:
                                      keys=web_client.master_keys(), keep_session=sessions.session_id(request))
     if not result.ok:
         wrong = result.reason == WRONG_EMAIL_OR_PASSWORD
-        reason = "This is not your current password" if wrong else sentence(result.reason)
+        reason = _("This is not your current password") if wrong else sentence(result.reason)
         return _form(request, email, forced, next_path, {"current_password": reason}, status=422 if wrong else 429)
     sessions.password_changed(request)
     notes.leave(request, CHANGED)
@@ -75,14 +78,14 @@ def _form_errors(current: str, new: str, again: str) -> dict[str, str]:
     """The rules of `envadmin password change`, each next to its field."""
     errors = {}
     if not current:
-        errors["current_password"] = "Give your current password"
+        errors["current_password"] = _("Give your current password")
     try:
         check_new_password(new)
     except ValueError as problem:
         errors["new_password"] = sentence(str(problem))
     else:
         if new == current:
-            errors["new_password"] = "The new password must differ from the current one"
+            errors["new_password"] = _("The new password must differ from the current one")
         elif new != again:
-            errors["new_password_again"] = "The two new passwords differ"
+            errors["new_password_again"] = _("The two new passwords differ")
     return errors

@@ -13,18 +13,20 @@ from domain.emails import checked_email, normal_email
 from domain.login import PASSWORD_CHANGE_REQUIRED, SIGN_IN_DISABLED, WRONG_EMAIL_OR_PASSWORD
 from producers.web import language, notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
+from producers.web.language import N_
+from producers.web.language import gettext as _
 from producers.web.local_paths import HOME, local_path
 from producers.web.render import page, sentence
 from store import credentials
 
 router = APIRouter()
 
-SIGNED_OUT = "You are signed out."
+SIGNED_OUT = N_("You are signed out.")
 
 
 def _form(request: Request, email: str, next_path: str, errors: dict[str, str] | None = None,
           refusal: str | None = None, status: int = 200) -> Response:
-    return page(request, "login.html", status, title="Sign in", email=email, next=next_path, errors=errors or {},
+    return page(request, "login.html", status, title=_("Sign in"), email=email, next=next_path, errors=errors or {},
                 refusal=refusal, note=notes.take(request))
 
 
@@ -61,14 +63,14 @@ async def login(request: Request) -> Response:
 def _form_errors(email: str, password: str) -> dict[str, str]:
     errors = {}
     if not email:
-        errors["email"] = "Give your email"
+        errors["email"] = _("Give your email")
     else:
         try:
             checked_email(email)
         except ValueError as problem:
             errors["email"] = sentence(str(problem))
     if not password:
-        errors["password"] = "Give your password"
+        errors["password"] = _("Give your password")
     return errors
 
 

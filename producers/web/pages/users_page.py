@@ -13,6 +13,7 @@ from starlette.responses import Response
 from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.web.console import administrator, command_or_errors, submit
 from producers.web.forms import text_field
+from producers.web.language import gettext as _
 from producers.web.pages.console_forms import (
     AccountName,
     asked_account,
@@ -23,6 +24,7 @@ from producers.web.pages.console_forms import (
 )
 from producers.web.render import message, page
 from producers.web.shown_once import keep_temporary_password
+from producers.web.words import word
 from store.reads import directory
 
 router = APIRouter()
@@ -36,8 +38,9 @@ async def users(request: Request, account: str, search: str = "", state: str = "
     base = f"/accounts/{account}/users"
     search = search.strip()[:MAX_SEARCH]
     if state and state not in directory.STATES:
-        return message(request, "No such state", [f"Users are {', '.join(directory.STATES)}."], status=400,
-                       link=(base, "See every user"))
+        return message(request, _("No such state"),
+                       [_("Users are %(states)s.") % {"states": ", ".join(word(name) for name in directory.STATES)}],
+                       status=400, link=(base, _("See every user")))
     web_client = request.app.state.client
     now = web_client.clock.now()
     view = await asked_account(request, account)
@@ -47,7 +50,8 @@ async def users(request: Request, account: str, search: str = "", state: str = "
     filters = {name: value for name, value in (("search", search), ("state", state)) if value}
     links = {"next": found.next and f"{base}?{urlencode({**filters, 'after': found.next[0]})}",
              "first": f"{base}?{urlencode(filters)}" if after else None}
-    return page(request, "users.html", title=f"Users of {view.name} ({account})", account=view, me=me,
+    title = _("Users of %(name)s (%(number)s)") % {"name": view.name, "number": account}
+    return page(request, "users.html", title=title, account=view, me=me,
                 users=found.items, search=search, state=state, links=links, base=base,
                 filtered=bool(filters), states=directory.STATES)
 
@@ -60,9 +64,10 @@ def _back(account: str) -> str:
 async def disable_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
     view = await asked_account(request, account, email)
-    return confirmation(request, view, me, f"Disable {email} in {view.name}?", "users/disable", {"email": email},
-                        "Disable", "They cannot sign in to this account any more and their open sessions end. "
-                        "Their groups and data stay; enable them to undo it.", back=_back(account))
+    return confirmation(request, view, me, _("Disable %(email)s in %(account)s?") % {"email": email,
+                        "account": view.name}, "users/disable", {"email": email}, _("Disable"),
+                        _("They cannot sign in to this account any more and their open sessions end. Their groups "
+                          "and data stay; enable them to undo it."), back=_back(account))
 
 
 @router.post("/accounts/{account}/users/disable")
@@ -79,9 +84,10 @@ async def enable(request: Request, account: str) -> Response:
 async def remove_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
     view = await asked_account(request, account, email)
-    return confirmation(request, view, me, f"Remove {email} from {view.name}?", "users/remove", {"email": email},
-                        "Remove from the account", "They leave every group of this account, and their pending "
-                        "grants and open invite here are cancelled. Their sign-in stays theirs.", back=_back(account))
+    return confirmation(request, view, me, _("Remove %(email)s from %(account)s?") % {"email": email,
+                        "account": view.name}, "users/remove", {"email": email}, _("Remove from the account"),
+                        _("They leave every group of this account, and their pending grants and open invite here "
+                          "are cancelled. Their sign-in stays theirs."), back=_back(account))
 
 
 @router.post("/accounts/{account}/users/remove")
@@ -93,11 +99,12 @@ async def remove(request: Request, account: str) -> Response:
 async def reset_confirmation(request: Request, account: str, email: str = "") -> Response:
     me = await administrator(request, account)
     view = await asked_account(request, account, email)
-    return confirmation(request, view, me, f"Reset the password of {email}?", "users/reset-password",
-                        {"email": email}, "Reset", "Their password stops working and their sessions end. A "
-                        "temporary password is shown to you once, to give them (they change it at their next sign-in);"
-                        " or an activation mail (encrypted envelope) lets them set one.", back=_back(account),
-                        choices={"temporary": "Make a temporary password", "mail": "Send an activation mail"})
+    return confirmation(request, view, me, _("Reset the password of %(email)s?") % {"email": email},
+                        "users/reset-password", {"email": email}, _("Reset"),
+                        _("Their password stops working and their sessions end. A temporary password is shown to "
+                          "you once, to give them (they change it at their next sign-in); or an activation mail "
+                          "(encrypted envelope) lets them set one."), back=_back(account),
+                        choices={"temporary": _("Make a temporary password"), "mail": _("Send an activation mail")})
 
 
 @router.post("/accounts/{account}/users/reset-password")
@@ -145,7 +152,8 @@ async def rename(request: Request, account: str) -> Response:
 
 def _rename_page(request: Request, view: AccountName, me: str, email: str, values: dict[str, str],
                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    return page(request, "rename_user.html", status, title=f"Edit the name of {email}", account=view, me=me,
+    return page(request, "rename_user.html", status, title=_("Edit the name of %(email)s") % {"email": email},
+                account=view, me=me,
                 email=email, values=values, errors=errors or {})
 
 

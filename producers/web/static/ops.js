@@ -6,6 +6,7 @@
   const status = document.getElementById("ops-refresh");
   if (!live) return;
   const every = 1000 * Number(live.dataset.refreshSeconds || 2);
+  const words = status.dataset;  // what the status line says, in the page's language, drawn by the server
   // From the origin, never from the page's address: one opened as http://ops:password@host/ops would lend its
   // credentials to the request, which fetch refuses. The browser sends the Basic credentials it holds by itself.
   const source = new URL(live.dataset.source, window.location.origin);
@@ -23,15 +24,15 @@
     try {
       const response = await fetch(source, { cache: "no-store", credentials: "same-origin" });
       if (!response.ok) {
-        throw new Error(response.status === 401 ? "the ops password was refused; reload the page to sign in again"
-                                                : `the server answered ${response.status}`);
+        throw new Error(response.status === 401 ? words.refused
+                                                : words.answered.replace("{status}", response.status));
       }
       swapChanged(await response.text());
-      status.textContent = `Refreshes every ${every / 1000} s.`;
+      status.textContent = words.refreshing.replace("{seconds}", every / 1000);
       status.classList.remove("stale");
     } catch (problem) {
-      const why = problem instanceof TypeError ? "the server cannot be reached" : problem.message;
-      status.textContent = `Not refreshed: ${why}. Trying again every ${every / 1000} s.`;
+      const why = problem instanceof TypeError ? words.unreachable : problem.message;
+      status.textContent = words.stale.replace("{why}", why).replace("{seconds}", every / 1000);
       status.classList.add("stale");
     } finally {
       window.setTimeout(refresh, every);
