@@ -101,6 +101,9 @@ MESSAGES: dict[str, Text] = {
     "admin.granted": N_("{email} is now an administrator of account {account}."),
     "member.added": N_("{email} is now a member of group {group} in account {account}."),
     "grant.retried_as": N_("(retried as command {command})"),
+    "grant.invite_expired": N_(
+        "the invite of {email} to account {account} expired on {expired_at} before registration; grant again to "
+        "send a new invite"),
     "role.waits_for_enable": N_(
         "They are disabled in account {account}: the role takes effect once they are enabled."),
     "admin.pending_cancelled": N_(

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
+from domain.said import Said, said
 from domain.states import CommandStatus, GrantStatus
 from store.bulk_sql import among
 from store.command_log import SqlCommandLog
@@ -23,9 +24,9 @@ COMMAND_STATUS_OF_CLOSED_GRANT = {GrantStatus.EXPIRED: CommandStatus.EXPIRED,
                                   GrantStatus.REPLACED: CommandStatus.SUPERSEDED}
 
 
-def expired_reason(email: str, account: str, expires_at: datetime) -> str:
-    return (f"the invite of {email} to account {account} expired on {expires_at:%Y-%m-%d %H:%M} UTC "
-            "before registration; grant again to send a new invite")
+def expired_reason(email: str, account: str, expires_at: datetime) -> Said:
+    return said("grant.invite_expired", email=email, account=account,
+                expired_at=f"{expires_at:%Y-%m-%d %H:%M} UTC")
 
 
 def close_commands(conn: Connection, closed: dict[UUID, tuple[GrantStatus, str]], now: datetime) -> None:

@@ -171,14 +171,14 @@ class SqlCommandLog(CommandLog):
         for reason, ids in by_reason.items():
             closed += [row.id for row in self.conn.execute(
                 update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == CommandStatus.PENDING)
-                .values(status=status, reason=reason, finished_at=now)
+                .values(status=status, finished_at=now, **_reason_columns(reason))
                 .returning(commands.c.id, commands.c.api_key_id)) if row.api_key_id is not None]
         record_outcomes(self.conn, closed, now)
 
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,
                                                  commands.c.status == CommandStatus.QUEUED)
-                          .values(reason=reason, lease_until=None))
+                          .values(lease_until=None, **_reason_columns(reason)))
 
     def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
         """Payloads of queued commands nobody holds, last published (or submitted) before the cutoff, marked
@@ -204,7 +204,7 @@ class SqlCommandLog(CommandLog):
         if command_id is not None:
             failed = self.conn.execute(update(commands).where(commands.c.id == command_id,
                                                               commands.c.status == CommandStatus.QUEUED)
-                                       .values(status=CommandStatus.FAILED, reason=reason, finished_at=now)
+                                       .values(status=CommandStatus.FAILED, finished_at=now, **_reason_columns(reason))
                                        .returning(commands.c.api_key_id)).all()
             if failed and failed[0].api_key_id is not None:
                 record_outcomes(self.conn, [command_id], now)

@@ -39,8 +39,8 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
     command_id = letter.command_id
     command = conn.execute(
         update(commands).where(commands.c.id == command_id, commands.c.status == CommandStatus.FAILED)
-        .values(status=CommandStatus.QUEUED, attempts=0, deferrals=0, reason=None, finished_at=None, lease_until=None,
-                published_at=now)  # sent now: the relay sends it again only if this publish is lost
+        .values(status=CommandStatus.QUEUED, attempts=0, deferrals=0, reason=None, reason_said=None, finished_at=None,
+                lease_until=None, published_at=now)  # sent now: the relay sends it again only if this publish is lost
         .returning(commands.c.payload, commands.c.type, commands.c.account)).first()
     if command is None:
         status = conn.execute(select(commands.c.status).where(commands.c.id == command_id)).scalar()

@@ -57,7 +57,8 @@ def test_an_administrator_adds_an_administrator_in_french_and_reads_the_outcome_
     press(browser, browser.find_element(By.LINK_TEXT, "Acme"))
     assert browser.current_url == f"{web_stack.url}/accounts/{ACCOUNT}" and language_of(browser) == "fr"
     headings = [heading.text for heading in browser.find_elements(By.TAG_NAME, "h2")]
-    assert headings == ["Administrateurs de compte", "Groupes", "Ajouter un utilisateur"], headings
+    assert headings == ["Administrateurs de compte", "Groupes", "Langue des e-mails du compte",
+                        "Ajouter un utilisateur"], headings
     label = browser.find_element(By.CSS_SELECTOR, "label[for=email]").text
     assert label == "Ajouter un administrateur (adresse e-mail)", label
     assert english_left(browser) == [], english_left(browser)

@@ -13,7 +13,7 @@ from ..support.waiting import wait_until
 from .web_server import WebServer
 
 RENDER_TIMEOUT = 30  # seconds for Swagger UI to fetch and render the schema
-OPERATIONS = 18  # the API's operations: the /v1 routes and /healthz
+OPERATIONS = 19  # the API's operations: the /v1 routes and /healthz
 
 
 @pytest.fixture(scope="module")

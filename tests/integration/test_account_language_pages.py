@@ -48,7 +48,10 @@ def test_an_administrator_sets_the_accounts_language_on_its_page(console):
 
     assert language_of(console) == "fr"
     assert audited(console) == [(ALICE, "web", "now French")]
-    assert "is now in French" in console.browser.get(f"{ACCOUNT}/commands/{command_id}").text
+    # the account's pages are in its language now, its outcome too; the reader's browser may ask for English
+    assert "est désormais en français" in console.browser.get(f"{ACCOUNT}/commands/{command_id}").text
+    assert "is now in French" in console.browser.get(f"{ACCOUNT}/commands/{command_id}",
+                                                     headers={"Accept-Language": "en"}).text
     assert '<option value="fr" lang="fr" selected>Français</option>' in console.browser.get(ACCOUNT).text
 
 

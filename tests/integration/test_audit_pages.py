@@ -169,9 +169,9 @@ def test_a_french_reader_reads_the_actions_and_the_details_in_french_and_the_exp
 
     page = console.browser.get("/accounts/1001/audit", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
 
-    assert rows(page)[0][3:] == ["Refusée", "erin@example.com",
+    assert rows(page)[0][3:] == ["Refusé", "erin@example.com",
                                  "ajouter un membre à un groupe : le groupe Nowhere n’existe pas dans le compte 1001"]
-    assert rows(page)[1][3:] == ["Refusée", "carol@example.com",
+    assert rows(page)[1][3:] == ["Refusé", "carol@example.com",
                                  f"nommer administrateur : {BOB} n’est pas administrateur du compte 1001"]
     assert "Utilisateur ajouté" in [row[3] for row in rows(page)]
     english = console.browser.get("/accounts/1001/audit", headers={"Accept-Language": "en"}).text
