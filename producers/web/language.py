@@ -3,8 +3,9 @@ envadmin speaks, else the language of the account the page belongs to (`default_
 the registration page of one of its invites), else English.
 
 The reader's choice is kept in a cookie: the header's switch (GET /language?to=fr&next=/path, which goes back to
-the page) sets it, and so does signing in, to the language the person saved. A person signed in who switches saves
-their choice (users.language), so it follows them to any browser they sign in on, and to the mails written to them.
+the page) sets it, and so does signing in, to the language the person saved. A person signed in who switches from
+envadmin's own pages saves their choice (users.language), so it follows them to any browser they sign in on, and to
+the mails written to them; a link on another site changes the browser's cookie only.
 
 `PageLanguage` sets the language for each request, so `gettext` (imported as `_` by the pages' modules, and
 installed in the templates) gives every text of the request in it. A text kept in a constant is marked with `N_`
@@ -100,6 +101,13 @@ async def switch_language(request: Request, to: str = DEFAULT, next: str = "/") 
     if chosen is not None:
         remember(answer, chosen, request)
         person = sessions.signed_in(request)
-        if person is not None:
+        if person is not None and _from_here(request):
             await run_in_threadpool(choose_language, request.app.state.client.engine, person, chosen)
     return answer
+
+
+def _from_here(request: Request) -> bool:
+    """The switch was followed from one of envadmin's pages, or typed: not a link on another site, which may change
+    this browser's pages (a cookie) but not what the person saved. Browsers say where a navigation came from in
+    Sec-Fetch-Site; one that does not say is taken at its word."""
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")

@@ -82,6 +82,18 @@ def test_the_switch_of_a_person_signed_in_is_saved_and_follows_them_to_another_b
     assert language_of(home) == "fr" and '<html lang="fr">' in home.text
 
 
+def test_a_switch_linked_from_another_site_changes_the_browser_but_not_what_the_person_saved(site):
+    app, _settings, engine, _apply = site
+    alice = signed_in(app)
+    alice.get("/language", params={"to": "fr", "next": "/"}, headers={"Sec-Fetch-Site": "cross-site"},
+              follow_redirects=False)
+    assert saved(engine, ALICE) is None
+    assert language_of(alice.get("/")) == "fr"
+    alice.get("/language", params={"to": "fr", "next": "/"}, headers={"Sec-Fetch-Site": "same-origin"},
+              follow_redirects=False)
+    assert saved(engine, ALICE) == "fr"
+
+
 def test_the_switch_of_someone_not_signed_in_saves_nothing(site):
     app, _settings, engine, _apply = site
     anonymous = browser(app)
