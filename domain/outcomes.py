@@ -35,6 +35,7 @@ class OutcomeEvent:
     status: str
     reason: str | None
     occurred_at: datetime
+    reason_code: str | None = None  # the reason's stable code (domain.said); None for a reason without one
 
     @property
     def type(self) -> str:
@@ -43,5 +44,5 @@ class OutcomeEvent:
     def as_json(self) -> dict:
         """The callback's body and the feed's item."""
         return {"type": self.type, "id": str(self.command_id), "account": self.account, "status": self.status,
-                "reason": self.reason, "command_type": self.command_type, "event_id": str(self.event_id),
+                "reason": self.reason, "reason_code": self.reason_code, "command_type": self.command_type, "event_id": str(self.event_id),
                 "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z")}

@@ -37,7 +37,7 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime) ->
         return 0
     rows = conn.execute(
         select(commands.c.id, commands.c.api_key_id, commands.c.account, commands.c.type, commands.c.status,
-               commands.c.reason, api_keys.c.callback_url, api_keys.c.callback_stopped_at,
+               commands.c.reason, commands.c.reason_said, api_keys.c.callback_url, api_keys.c.callback_stopped_at,
                broker_requests.c.reply_to, broker_requests.c.correlation_id)
         .join(api_keys, api_keys.c.id == commands.c.api_key_id)
         .outerjoin(broker_reply_routes, broker_reply_routes.c.command_id == commands.c.id)
@@ -50,6 +50,7 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime) ->
     conn.execute(insert(outcome_events), [
         {"event_id": event_id, "command_id": row.id, "api_key_id": row.api_key_id, "account": row.account,
          "command_type": row.type, "type": event_type(row.status), "status": row.status, "reason": row.reason,
+         "reason_code": row.reason_said[0][0] if row.reason_said else None,
          "occurred_at": now} for event_id, row in events.items()])
     # (event, key, channel, target, correlation id) of each delivery to write
     deliveries = [(event_id, row.api_key_id, WEBHOOK, row.callback_url, None) for event_id, row in events.items()
@@ -82,4 +83,4 @@ def feed(engine: Engine, api_key_id: str | None, after: int | None, limit: int) 
 def event_of(row) -> OutcomeEvent:
     """The event an outcome_events row holds."""
     return OutcomeEvent(row.event_id, row.command_id, row.account, row.command_type, row.status, row.reason,
-                        row.occurred_at)
+                        row.occurred_at, row.reason_code)

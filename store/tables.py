@@ -426,6 +426,7 @@ outcome_events = Table(
     Column("type", String(32), nullable=False),  # command.<status>
     Column("status", String(16), nullable=False),
     Column("reason", Text),
+    Column("reason_code", String(60)),  # the reason's stable code (domain.said), for programs
     Column("occurred_at", UTCDateTime, nullable=False),
     Index("ix_outcome_events_api_key_id_seq", "api_key_id", "seq"),
 )

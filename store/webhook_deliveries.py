@@ -70,7 +70,7 @@ def claim_due(conn: Connection, now: datetime, limit: int, lease: timedelta) -> 
                webhook_deliveries.c.attempts, webhook_deliveries.c.channel, webhook_deliveries.c.correlation_id,
                outcome_events.c.event_id, outcome_events.c.command_id, outcome_events.c.account,
                outcome_events.c.command_type, outcome_events.c.status, outcome_events.c.reason,
-               outcome_events.c.occurred_at)
+               outcome_events.c.occurred_at, outcome_events.c.reason_code)
         .join(outcome_events, outcome_events.c.seq == webhook_deliveries.c.event_seq)
         .where(among(conn, webhook_deliveries.c.id, ids)).order_by(webhook_deliveries.c.id)).all()
     return [Due(row.id, event_of(row), row.target, row.api_key_id, row.attempts, row.channel, row.correlation_id)

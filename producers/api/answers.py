@@ -206,7 +206,9 @@ class OutcomeEventBody(Answer):
     id: UUID = Field(description="the command's id")
     account: str
     status: CommandStatus
-    reason: str | None
+    reason: str | None = Field(description="the outcome in words, in English")
+    reason_code: str | None = Field(description="the outcome's stable code (e.g. `admin.granted`, "
+                                                "`invite.sent.admin`, `user.unknown`); null for none")
     command_type: str = Field(examples=["grant_admin"])
     event_id: UUID = Field(description="the event's own id: a callback's webhook-id, the same on each retry")
     occurred_at: datetime

@@ -64,7 +64,8 @@ def test_a_key_pages_through_its_own_commands_outcomes_only(api, stack):
         assert [event["type"] for event in events] == ["command.applied"] * 4 + ["command.pending",
                                                                                  "command.applied"]
         assert events[4] == {"type": "command.pending", "id": mine[4], "account": "1001", "status": "pending",
-                             "reason": events[4]["reason"], "command_type": "grant_admin",
+                             "reason": events[4]["reason"], "reason_code": "invite.sent.admin",
+                             "command_type": "grant_admin",
                              "event_id": events[4]["event_id"], "occurred_at": events[4]["occurred_at"]}
         assert "invite" in events[4]["reason"]
         assert [event["id"] for event in read_all(api, carol, limit=100)[0]] == theirs

@@ -17,11 +17,12 @@ NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
 
 
 def test_an_event_is_the_json_a_callback_posts_and_the_feed_lists():
-    event = OutcomeEvent(uuid4(), uuid4(), "1001", "grant_admin", "rejected", "eve is not an administrator", NOW)
+    event = OutcomeEvent(uuid4(), uuid4(), "1001", "grant_admin", "rejected", "eve is not an administrator", NOW,
+                         "actor.not_admin")
     assert event.as_json() == {
         "type": "command.rejected", "id": str(event.command_id), "account": "1001", "status": "rejected",
-        "reason": "eve is not an administrator", "command_type": "grant_admin", "event_id": str(event.event_id),
-        "occurred_at": "2026-12-07T12:00:00Z"}
+        "reason": "eve is not an administrator", "reason_code": "actor.not_admin", "command_type": "grant_admin",
+        "event_id": str(event.event_id), "occurred_at": "2026-12-07T12:00:00Z"}
 
 
 def test_every_status_after_queued_is_an_event_type_and_queued_is_none():
