@@ -28,6 +28,7 @@ from producers.cli.context import (
     require_password_stdin,
     wait_with_hint,
 )
+from producers.cli.speech import N_
 from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
 from producers.services.invite_registration import open_envelope, register_with_token
@@ -116,9 +117,9 @@ def register(first: Annotated[Optional[str], typer.Option(
     last = _checked_name("last name", last) if last is not None else ""
     require_password_stdin(password_stdin)
     if token_stdin:
-        token, password = read_stdin_lines(2, "the token, then the password, one per line")
+        token, password = read_stdin_lines(2, N_("the token, then the password, one per line"))
     else:
-        (password,) = read_stdin_lines(1, "the password")
+        (password,) = read_stdin_lines(1, N_("the password"))
     try:
         check_new_password(password)
     except ValueError as e:
@@ -157,7 +158,7 @@ def open_(envelope_id: Annotated[str, typer.Argument(metavar="ENVELOPE_ID")],
           as_json: Json = False) -> None:
     """Print the decrypted message, only for its registered recipient with the right password."""
     require_password_stdin(password_stdin)
-    (password,) = read_stdin_lines(1, "the password")
+    (password,) = read_stdin_lines(1, N_("the password"))
     try:
         message = open_envelope(client(), envelope_id, email, password, client_address=local_client())
     except Refused as refusal:

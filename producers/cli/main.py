@@ -11,6 +11,7 @@ from typer import rich_utils
 
 from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
+from languages import ENGLISH
 from producers.cli import (
     api_key_verbs,
     audit_verbs,
@@ -28,6 +29,7 @@ from producers.cli import (
     worker,
 )
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
+from producers.cli.speech import speak
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -62,6 +64,7 @@ def demo() -> None:
     """The whole story on the embedded default: a worker, an account, admins, refusals."""
     from producers.demo.story import run_demo  # imported on use: it starts processes
 
+    speak(ENGLISH)  # the story the README tells, whatever LANG says
     raise typer.Exit(run_demo())
 
 
