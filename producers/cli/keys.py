@@ -30,8 +30,8 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
            as_json: Json = False) -> None:
     """Re-wrap every envelope key and mail body under a new master key; run it again to resume."""
     if not new_key_stdin:
-        fail("--new-key-stdin is required: the new key is read from standard input, never from arguments "
-             f"(make one with `{MAKE_ONE}`)")
+        fail(N_("--new-key-stdin is required: the new key is read from standard input, never from arguments (make "
+                "one with `%(make_one)s`)"), make_one=MAKE_ONE)
     (text,) = read_stdin_lines(1, N_("the new key (the base64 of 32 bytes)"))
     try:
         new = MasterKey(parse_key(text, "the new key on standard input"))

@@ -18,7 +18,7 @@ from producers.cli.context import (
     read_stdin_lines,
     require_password_stdin,
 )
-from producers.cli.speech import N_
+from producers.cli.speech import N_, _
 from producers.services.local_client import local_client
 from producers.services.password_reset import ask_for_reset
 from store import credentials
@@ -35,7 +35,7 @@ def _report(email: str, result: LoginResult, as_json: bool) -> None:
     if not result.ok:
         if as_json:
             print_json({"email": email, "ok": False, "reason": result.reason})
-        err.print(f"error: {result.reason}", markup=False)
+        err.print(_("error: %(message)s") % {"message": result.reason}, markup=False)
         raise typer.Exit(EXIT_REFUSED)
     if as_json:
         print_json({"email": email, "ok": True, "reason": result.reason})
@@ -73,14 +73,14 @@ def forgot(email: Email, as_json: Json = False) -> None:
     try:
         email = checked_email(email)
     except ValueError as e:
-        fail(f"email: {e}")
+        fail(N_("email: %(problem)s"), problem=e)
     api = client()
     try:
         sentence = ask_for_reset(api, email, local_client())
     except TooManyResets as refusal:
         if as_json:
             print_json({"email": email, "ok": False, "reason": str(refusal)})
-        err.print(f"error: {refusal}", markup=False)
+        err.print(_("error: %(message)s") % {"message": refusal}, markup=False)
         raise typer.Exit(EXIT_REFUSED)
     if as_json:
         print_json({"email": email, "ok": True, "reason": sentence})
