@@ -10,9 +10,10 @@ import typer
 from pydantic import ValidationError
 
 from domain.clock import SYSTEM_CLOCK, Clock
+from domain.said import Said
 from domain.states import CommandStatus
 from domain.validation import describe
-from producers.cli.speech import N_, Term, _, language
+from producers.cli.speech import N_, Term, _, language, told
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
 from producers.services.reasons import in_reader_language
@@ -79,11 +80,12 @@ def fail(message: str, code: int = EXIT_USAGE, **params: Any) -> NoReturn:
     is the one object on stdout.
 
     `message` is a text of the catalogues (marked with N_), whose named placeholders `params` fill (a Term among them
-    is translated too), or a sentence shown as it is (a message an exception gave, say).
+    is translated too), a message of the rules (domain.said), or a sentence shown as it is (a message an exception
+    gave, say).
     """
     if json_requested():
         print_json({"error": message % params if params else message})
-    shown = _(message)
+    shown = told(message) if isinstance(message, Said) else _(message)
     if params:
         shown %= {name: _(value) if isinstance(value, Term) else value for name, value in params.items()}
     err.print(_("error: %(message)s") % {"message": shown}, markup=False)

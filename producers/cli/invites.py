@@ -28,7 +28,7 @@ from producers.cli.context import (
     require_password_stdin,
     wait_with_hint,
 )
-from producers.cli.speech import N_, Term, _, word
+from producers.cli.speech import N_, Term, _, told, word
 from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
 from producers.services.invite_registration import open_envelope, register_with_token
@@ -131,12 +131,13 @@ def register(first: Annotated[Optional[str], typer.Option(
     try:
         result = register_with_token(api, token, first, last, password, email, client_address=local_client())
     except Refused as refusal:
-        reason = refusal.reason
+        reason, shown = refusal.reason, told(refusal.reason)
         if reason == NAMES_REQUIRED:  # only an activation link goes without them
             reason += ": give --first and --last"
+            shown = _("%(reason)s: give --first and --last") % {"reason": shown}
         if as_json:
             print_json({"ok": False, "reason": reason})
-        err.print(_("error: %(message)s") % {"message": reason}, markup=False)
+        err.print(_("error: %(message)s") % {"message": shown}, markup=False)
         raise typer.Exit(EXIT_REFUSED)
     retried = [{"id": str(c.id), "status": CommandStatus.QUEUED, "reason": None} for c in result.retries]
     if wait and result.retries:

@@ -18,7 +18,7 @@ from producers.cli.context import (
     read_stdin_lines,
     require_password_stdin,
 )
-from producers.cli.speech import N_, _
+from producers.cli.speech import N_, _, told
 from producers.services.local_client import local_client
 from producers.services.password_reset import ask_for_reset
 from store import credentials
@@ -35,12 +35,12 @@ def _report(email: str, result: LoginResult, as_json: bool) -> None:
     if not result.ok:
         if as_json:
             print_json({"email": email, "ok": False, "reason": result.reason})
-        err.print(_("error: %(message)s") % {"message": result.reason}, markup=False)
+        err.print(_("error: %(message)s") % {"message": told(result.reason)}, markup=False)
         raise typer.Exit(EXIT_REFUSED)
     if as_json:
         print_json({"email": email, "ok": True, "reason": result.reason})
     else:
-        out.print(result.reason, markup=False)
+        out.print(told(result.reason), markup=False)
 
 
 def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 
-from languages import from_environment, translations
+from domain.said import Said
+from languages import from_environment, reader, translations
 from producers.services.words import N_, shown_in
 
-__all__ = ["N_", "Term", "_", "language", "ngettext", "speak", "word"]
+__all__ = ["N_", "Term", "_", "language", "ngettext", "speak", "told", "word"]
 
 _spoken: list[str] = []  # the language, once known
 
@@ -40,6 +41,11 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(language()).ngettext(singular, plural, n)
+
+
+def told(message: str) -> str:
+    """A message of the rules (domain.said: a refusal, a reason) in the CLI's language; another text as it is."""
+    return message.text(reader(language())) if isinstance(message, Said) else message
 
 
 def word(text):

@@ -54,7 +54,8 @@ def counts_lines(counts: dict[str, int]) -> list[str]:
     """Counts by status, one a line, the statuses right-aligned."""
     shown = {word(status): count for status, count in counts.items()}
     width = max([WIDTH, *(len(status) + 1 for status in shown)])
-    return [f"{status:>{width}}: {count}" for status, count in shown.items()]
+    return [_("%(status)s: %(count)s") % {"status": f"{status:>{width}}", "count": count}
+            for status, count in shown.items()]
 
 
 def status_lines(report: dict) -> list[str]:
