@@ -113,12 +113,12 @@ def onboard(
 
 def _submit(job: Onboarding, show_progress: bool) -> None:
     with _progress(show_progress) as progress:
-        task = progress.add_task("submitting", total=job.rows_expected or None, counts="")
+        task = progress.add_task(_("submitting"), total=job.rows_expected or None, counts="")
         pacer = _Pacer()
 
         def on_batch(state: Submitted) -> None:
             if not progress.disable and pacer.due():
-                pacer.read(lambda: _refresh(progress, task, job.job_id, "submitting"))
+                pacer.read(lambda: _refresh(progress, task, job.job_id, N_("submitting")))
 
         try:
             result = job.run(on_batch)
@@ -128,7 +128,7 @@ def _submit(job: Onboarding, show_progress: bool) -> None:
             fail(N_("%(file)s: %(problem)s; the rows read so far are kept: run the same command again to go on"),
                  EXIT_REFUSED, file=job.path, problem=problem.strerror or problem)
         if not progress.disable:
-            _refresh(progress, task, job.job_id, "submitted")
+            _refresh(progress, task, job.job_id, N_("submitted"))
     if not result.published:
         err.print(_("warning: the broker did not take every batch now; they are saved and the relay will publish "
                     "them."), markup=False)
@@ -140,9 +140,9 @@ def _follow(job_id: UUID, timeout: float, show_progress: bool) -> int:
     last_done, last_change, hinted = -1, start, False
     pacer = _Pacer()
     with _progress(show_progress) as progress:
-        task = progress.add_task("applying", total=None, counts="")
+        task = progress.add_task(_("applying"), total=None, counts="")
         while True:
-            report = pacer.read(lambda: _refresh(progress, task, job_id, "applying"))
+            report = pacer.read(lambda: _refresh(progress, task, job_id, N_("applying")))
             if report["state"] != job_reports.RUNNING:  # waiting: the workers are done, the invitees decide
                 return EXIT_OK if report["state"] in (job_reports.COMPLETED, job_reports.WAITING) else EXIT_REFUSED
             now = time.monotonic()
@@ -169,9 +169,10 @@ def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
     report = job_reports.report(client().engine, job_id, client().clock.now())
     counts = report["counts"]
     done = _done(report)
-    shown = (f"read {report['rows_read']} · submitted {report['rows_submitted']} · applied {counts['applied']}"
-             f" · pending {counts['pending']} · rejected {counts['rejected']} · invalid {counts['invalid']}")
-    progress.update(task, description=phase, total=report["rows"] or None, completed=done, counts=shown)
+    said = {**counts, "read": report["rows_read"], "submitted": report["rows_submitted"]}
+    shown = _("read %(read)s · submitted %(submitted)s · applied %(applied)s · pending %(pending)s · rejected "
+              "%(rejected)s · invalid %(invalid)s") % said
+    progress.update(task, description=_(phase), total=report["rows"] or None, completed=done, counts=shown)
     return report
 
 

@@ -29,7 +29,7 @@ from producers.cli import (
     worker,
 )
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
-from producers.cli.speech import speak
+from producers.cli.speech import N_, speak
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -85,19 +85,20 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except OperationalError as e:
-        _exit_with(f"cannot use the database: {e.orig}", EXIT_REFUSED)
+        _exit_with(N_("cannot use the database: %(problem)s"), EXIT_REFUSED, problem=e.orig)
     except (MasterKeyError, WrongMasterKey, SettingsError) as e:  # names the setting or key id, never a secret
         _exit_with(str(e), EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
         # Read here, not from the settings: this error may be the settings failing to load.
         if os.environ.get("ENVADMIN_DEBUG"):
             raise
-        _exit_with(f"internal error: {type(e).__name__}: {e} (set ENVADMIN_DEBUG=1 for details)", EXIT_REFUSED)
+        _exit_with(N_("internal error: %(error)s: %(problem)s (set ENVADMIN_DEBUG=1 for details)"), EXIT_REFUSED,
+                   error=type(e).__name__, problem=e)
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _exit_with(message: str, code: int) -> None:
+def _exit_with(message: str, code: int, **params) -> None:
     try:
-        fail(message, code)
+        fail(message, code, **params)
     except typer.Exit as e:
         sys.exit(e.exit_code)
