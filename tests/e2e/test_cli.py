@@ -150,17 +150,17 @@ def test_the_cli_speaks_the_language_of_lang_and_its_json_stays_english(e2e):
         "account": "3150", "admins": [ALICE], "pending": ["newcomer@example.com"]}
 
 
-@pytest.mark.parametrize("environment", [{"LANG": "C.UTF-8", "LC_ALL": "", "LANGUAGE": ""},
-                                         {"LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""}],
-                         ids=["C.UTF-8", "unset"])
-def test_the_cli_speaks_english_by_default_and_in_the_c_locale(e2e, environment):
-    e2e.open_account("3151", ALICE)
+@pytest.mark.parametrize(("account", "environment"), [
+    ("3151", {"LANG": "C.UTF-8", "LC_ALL": "", "LANGUAGE": ""}),
+    ("3152", {"LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""})], ids=["C.UTF-8", "unset"])
+def test_the_cli_speaks_english_by_default_and_in_the_c_locale(e2e, account, environment):
+    e2e.open_account(account, ALICE)
     english = replace(e2e, env={**e2e.env, **environment})
     listed, unknown, refused = english.cli_many([
-        (["admin", "list", "3151"], None), (["admin", "list", "3998"], None),
-        (["admin", "grant", "3151", ALICE, "--by", "mallory@example.com", "--wait"], None)])
+        (["admin", "list", account], None), (["admin", "list", "3998"], None),
+        (["admin", "grant", account, ALICE, "--by", "mallory@example.com", "--wait"], None)])
 
-    assert listed.stdout == f"Account Administrators of 3151:\n  {ALICE}\n", describe(listed)
+    assert listed.stdout == f"Account Administrators of {account}:\n  {ALICE}\n", describe(listed)
     assert unknown.stderr == "error: account 3998 does not exist\n", describe(unknown)
     assert re.match(r"command [0-9a-f-]{36} rejected\nmallory@example.com is not an administrator", refused.stdout), \
         describe(refused)
