@@ -3,8 +3,9 @@ reads them), English by default. It is read once per process, when a first text 
 processes that run the verbs may be started from one that imported the CLI before their environment was set.
 
 `_` and `ngettext` give a text the CLI prints in that language; `word` a status, state or role it shows as it is
-(producers.services.words). A text kept in a constant is marked with `N_` and translated where it is shown. What
---json prints keeps English and codes: it is read by programs."""
+(producers.services.words); `told` a message of the rules (domain.said). A text kept in a constant is marked with
+`N_` and translated where it is shown. What --json prints keeps English and codes, for the programs that read it;
+only a command's reason is in the CLI's language there, next to its code."""
 from __future__ import annotations
 
 import os
