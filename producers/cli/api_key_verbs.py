@@ -12,6 +12,7 @@ from domain.api_keys import DEFAULT_GRACE, DEFAULT_LIFETIME, parse_duration
 from domain.callback_urls import check_callback_url
 from domain.commands import account_number
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, print_json, print_lines
+from producers.cli.speech import N_, _, ngettext, word
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key, rotate_key
 from store.webhook_deliveries import redeliver, troubled
 
@@ -38,18 +39,18 @@ def create(name: Name,
            as_json: Json = False) -> None:
     """Make a key and print it once: it cannot be shown again."""
     if support and (accounts or by):
-        fail("--support is a key for every account, acting as support: give it without --account or --by")
+        fail(N_("--support is a key for every account, acting as support: give it without --account or --by"))
     if not support and not accounts:
-        fail("name the key's accounts (--account A [--account B ...] --by EMAIL), or give --support")
+        fail(N_("name the key's accounts (--account A [--account B ...] --by EMAIL), or give --support"))
     if not support and not by:
-        fail("--by EMAIL is required with --account: the administrator the key acts as")
+        fail(N_("--by EMAIL is required with --account: the administrator the key acts as"))
     numbers = [_account(a) for a in accounts or []]
     lifetime = None if expires.strip().lower() == NEVER else _duration(expires, "--expires")
     if callback is not None:
         try:
             callback = check_callback_url(callback)
         except ValueError as e:
-            fail(f"--callback: {e}")
+            fail(N_("--callback: %(problem)s"), problem=e)
     api = client()
     try:
         issued = create_key(api.engine, api.master_keys(), name, CLOCK.now(), accounts=numbers, by=by,
@@ -71,14 +72,26 @@ def list_(as_json: Json = False) -> None:
                               "callback_stopped_at": _iso(k.callback_stopped_at)} for k in listed]})
         return
     if not listed:
-        print_lines(["no API keys; make one with `envadmin api-key create`"])
+        print_lines([_("no API keys; make one with `envadmin api-key create`")])
         return
-    print_lines([f"{k.name}: {k.scope}, acting as {k.person}; created {_when(k.created_at)}, "
-                 f"expires {_when(k.expires_at, NEVER)}, last used {_when(k.last_used_at, NEVER)}"
-                 + (f"; revoked {_when(k.revoked_at)}" if k.revoked_at else "")
-                 + (f"; outcomes posted to {k.callback_url}" if k.callback_url else "")
-                 + (f"; callback stopped {_when(k.callback_stopped_at)} (410 Gone; `api-key deliveries {k.name} "
-                    "--redeliver` resumes it)" if k.callback_stopped_at else "") for k in listed])
+    print_lines([_key_line(k) for k in listed])
+
+
+def _key_line(k) -> str:
+    """A key's line: clauses that each say one thing, joined by semicolons."""
+    said = {"name": k.name, "scope": k.scope, "person": k.person, "created": _when(k.created_at),
+            "expires": _when(k.expires_at, _("never")), "used": _when(k.last_used_at, _("never")),
+            "revoked": _when(k.revoked_at), "url": k.callback_url, "stopped": _when(k.callback_stopped_at)}
+    clauses = [_("%(name)s: %(scope)s, acting as %(person)s") % said,
+               _("created %(created)s, expires %(expires)s, last used %(used)s") % said]
+    if k.revoked_at:
+        clauses.append(_("revoked %(revoked)s") % said)
+    if k.callback_url:
+        clauses.append(_("outcomes posted to %(url)s") % said)
+    if k.callback_stopped_at:
+        clauses.append(_("callback stopped %(stopped)s (410 Gone; `api-key deliveries %(name)s --redeliver` resumes "
+                         "it)") % said)
+    return "; ".join(clauses)
 
 
 @api_key_app.command("revoke")
@@ -88,7 +101,7 @@ def revoke(name: Name) -> None:
         revoke_key(client().engine, name, CLOCK.now())
     except ApiKeyError as e:
         fail(str(e), EXIT_REFUSED)
-    print_lines([f"the key {name} is revoked"])
+    print_lines([_("the key %(name)s is revoked") % {"name": name}])
 
 
 @api_key_app.command("rotate")
@@ -104,7 +117,7 @@ def rotate(name: Name,
         issued = rotate_key(api.engine, api.master_keys(), name, CLOCK.now(), period)
     except ApiKeyError as e:
         fail(str(e), EXIT_REFUSED)
-    _show(issued, as_json, f"the old key works until {_when(CLOCK.now() + period)}")
+    _show(issued, as_json, _("the old key works until %(when)s") % {"when": _when(CLOCK.now() + period)})
 
 
 @api_key_app.command("deliveries")
@@ -131,11 +144,11 @@ def deliveries(name: Name,
                                     "url": d.target} for d in listed],
                     **({"redelivered": count} if count is not None else {})})
         return
-    lines = [f"{d.state:>8}  {d.event_id}  {d.type} of command {d.command_id}: {d.attempts} tries, "
-             + (f"next {_when(d.next_attempt_at)}, " if d.next_attempt_at else "")
-             + f"last error: {d.last_error}" for d in listed] or [f"no failing or given-up deliveries for {name}"]
+    lines = [_delivery_line(d) for d in listed] or [
+        _("no failing or given-up deliveries for %(name)s") % {"name": name}]
     if count is not None:
-        lines.append(f"{count} deliveries waiting again")
+        lines.append(ngettext("%(count)s deliveries waiting again", "%(count)s deliveries waiting again", count)
+                     % {"count": count})
     print_lines(lines)
 
 
@@ -143,7 +156,7 @@ def _event_id(text: str) -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        fail(f"--event: {text!r} is not an event id (a UUID)")
+        fail(N_("--event: %(id)r is not an event id (a UUID)"), id=text)
 
 
 def _show(issued: IssuedKey, as_json: bool, note: str | None = None) -> None:
@@ -153,17 +166,32 @@ def _show(issued: IssuedKey, as_json: bool, note: str | None = None) -> None:
             shown["webhook_secret"] = issued.webhook_secret
         print_json({**shown, "expires_at": _iso(issued.expires_at)})
         return
-    print_lines([f"key {issued.name} (shown once; keep it secret): {issued.key}",
-                 *([f"webhook secret (shown once): {issued.webhook_secret}"] if issued.webhook_secret else []),
-                 f"expires {_when(issued.expires_at, NEVER)}",
+    print_lines([_("key %(name)s (shown once; keep it secret): %(key)s") % {"name": issued.name, "key": issued.key},
+                 *([_("webhook secret (shown once): %(secret)s") % {"secret": issued.webhook_secret}]
+                   if issued.webhook_secret else []),
+                 _("expires %(when)s") % {"when": _when(issued.expires_at, _("never"))},
                  *([note] if note else [])])
+
+
+def _delivery_line(d) -> str:
+    said = {"state": word(d.state), "event": d.event_id, "type": d.type, "command": d.command_id,
+            "attempts": d.attempts, "next": _when(d.next_attempt_at), "error": d.last_error}
+    if d.next_attempt_at:
+        line = ngettext("%(event)s  %(type)s of command %(command)s: %(attempts)s tries, next %(next)s, last error: "
+                        "%(error)s", "%(event)s  %(type)s of command %(command)s: %(attempts)s tries, next %(next)s, "
+                        "last error: %(error)s", d.attempts) % said
+    else:
+        line = ngettext("%(event)s  %(type)s of command %(command)s: %(attempts)s tries, last error: %(error)s",
+                        "%(event)s  %(type)s of command %(command)s: %(attempts)s tries, last error: %(error)s",
+                        d.attempts) % said
+    return f"{said['state']:>8}  {line}"
 
 
 def _account(value: str) -> str:
     try:
         return account_number(value)
     except ValueError as e:
-        fail(f"--account: {e}")
+        fail(N_("--account: %(problem)s"), problem=e)
 
 
 def _duration(text: str, what: str):

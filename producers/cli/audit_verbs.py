@@ -1,14 +1,13 @@
 """envadmin audit: an account's audit trail, newest first: who did what, when, from where."""
 from __future__ import annotations
 
-import os
 from typing import Annotated, Optional
 
 import typer
 
-from languages import from_environment
 from producers.cli.context import CLOCK, Json, fail, print_json, print_lines
 from producers.cli.memberships import existing_account
+from producers.cli.speech import N_, language
 from producers.cli.views import audit_lines
 from producers.services.audit_filters import SINCE_HELP, audit_filter
 from store.reads.audit_trail import each_entry
@@ -26,13 +25,12 @@ def audit(account: Annotated[str, typer.Option("--account", help="Account number
     try:
         wanted = audit_filter(actor, action, since, CLOCK.now())
     except ValueError as e:
-        fail(f"--since: {e}")
+        fail(N_("--since: %(problem)s"), problem=e)
     account = account.strip()
     engine = existing_account(account)
     entries = list(each_entry(engine, account, wanted, limit=limit + 1))
     more = len(entries) > limit
-    language = from_environment(os.environ)
-    entries = [entry.in_language(language) for entry in entries[:limit]]
+    entries = [entry.in_language(language()) for entry in entries[:limit]]
     if as_json:
         print_json({"account": account, "entries": [e.as_dict() for e in entries], "more": more})
         return

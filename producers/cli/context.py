@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
@@ -11,9 +10,10 @@ import typer
 from pydantic import ValidationError
 
 from domain.clock import SYSTEM_CLOCK, Clock
+from domain.said import Said
 from domain.states import CommandStatus
 from domain.validation import describe
-from languages import from_environment
+from producers.cli.speech import N_, Term, _, language, told
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
 from producers.services.reasons import in_reader_language
@@ -30,14 +30,14 @@ Timeout = Annotated[float, typer.Option("--timeout", help="Seconds --wait waits 
 Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")]
 
 NO_WORKER_HINT_SECONDS = 5.0
-NO_STORE_HELP = ("run envadmin from the folder that holds var/, or set ENVADMIN_DATA_DIR (embedded) or "
-                 "ENVADMIN_DATABASE_URL; `envadmin account create`, `envadmin db upgrade`, `envadmin worker` "
-                 "and `envadmin demo` create a store")
+NO_STORE = N_("%(problem)s; run envadmin from the folder that holds var/, or set ENVADMIN_DATA_DIR (embedded) or "
+              "ENVADMIN_DATABASE_URL; `envadmin account create`, `envadmin db upgrade`, `envadmin worker` and "
+              "`envadmin demo` create a store")
 
 def as_read_here(found: dict) -> dict:
     """A command read from the journal with its reason in the language of LANG (LC_MESSAGES, LC_ALL,
     LANGUAGE), English by default, and its stable code."""
-    return in_reader_language(found, from_environment(os.environ))
+    return in_reader_language(found, language())
 
 
 CLOCK: Clock = SYSTEM_CLOCK  # the CLI's one clock: its verbs and the client they share read the time from it
@@ -51,7 +51,7 @@ def client(create_store: bool = False) -> Client:
         try:
             _client = Client(create_store=create_store, clock=CLOCK)
         except StoreNotFound as e:
-            fail(f"{e}; {NO_STORE_HELP}", EXIT_REFUSED)
+            fail(NO_STORE, EXIT_REFUSED, problem=e)
     return _client
 
 
@@ -65,8 +65,9 @@ def wait_with_hint(api: Client, ids: list[UUID], timeout: float) -> dict[UUID, s
 
 
 def no_worker_hint(quiet_seconds: float, timeout: float) -> None:
-    err.print(f"nothing applied for {quiet_seconds:g}s: no worker seems to be running (start one with "
-              f"`envadmin worker`); still waiting, up to {timeout:g}s in all", markup=False)
+    said = {"quiet": f"{quiet_seconds:g}", "timeout": f"{timeout:g}"}
+    err.print(_("nothing applied for %(quiet)ss: no worker seems to be running (start one with `envadmin worker`); "
+                "still waiting, up to %(timeout)ss in all") % said, markup=False)
 
 
 def json_requested() -> bool:
@@ -74,11 +75,20 @@ def json_requested() -> bool:
     return "--json" in sys.argv[1:]
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """A clear error on stderr and the exit code; with --json, {"error": message} is the one object on stdout."""
+def fail(message: str, code: int = EXIT_USAGE, **params: Any) -> NoReturn:
+    """A clear error on stderr, in the CLI's language, and the exit code; with --json, {"error": message} in English
+    is the one object on stdout.
+
+    `message` is a text of the catalogues (marked with N_), whose named placeholders `params` fill (a Term among them
+    is translated too), a message of the rules (domain.said), or a sentence shown as it is (a message an exception
+    gave, say).
+    """
     if json_requested():
-        print_json({"error": message})
-    err.print(f"error: {message}", markup=False)
+        print_json({"error": message % params if params else message})
+    shown = told(message) if isinstance(message, Said) else _(message)
+    if params:
+        shown %= {name: _(value) if isinstance(value, Term) else value for name, value in params.items()}
+    err.print(_("error: %(message)s") % {"message": shown}, markup=False)
     raise typer.Exit(code)
 
 
@@ -98,12 +108,13 @@ def print_json(data: dict[str, Any]) -> None:
 def require_password_stdin(password_stdin: bool) -> None:
     """Passwords come from standard input only, never from arguments (they would show in `ps`)."""
     if not password_stdin:
-        fail("--password-stdin is required: passwords are read from standard input, never from arguments")
+        fail(N_("--password-stdin is required: passwords are read from standard input, never from arguments"))
 
 
 def read_stdin_lines(count: int, what: str) -> list[str]:
-    """Lines from standard input, without their line ends; a clear error if too few."""
+    """Lines from standard input, without their line ends; a clear error, naming `what` (marked with N_), if too
+    few."""
     lines = [line.rstrip("\r\n") for line in sys.stdin.readlines()[:count]]
     if len(lines) < count or not all(lines):
-        fail(f"expected {what} on standard input")
+        fail(N_("expected %(what)s on standard input"), what=Term(what))
     return lines

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from domain.commands import Actor
 from domain.validation import describe
 from producers.cli.context import CLOCK, EXIT_REFUSED, By, Json, client, fail, print_json, print_lines
+from producers.cli.speech import N_
 from producers.cli.views import dead_letter_lines, dead_letter_show_lines, replay_lines
 from producers.ops.dead_letter_replay import replay_all_dead_letters, replay_dead_letters
 from producers.services.audit_filters import SINCE_HELP, since_time
@@ -41,7 +42,7 @@ def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="Dead lette
     """A dead letter: when, why, its command's status now, its last replay, and its payload with secrets masked."""
     letter = queries.dead_letter(client().engine, _parsed_id(letter_id))
     if letter is None:
-        fail(f"no dead letter {letter_id.strip()}", EXIT_REFUSED)
+        fail(N_("no dead letter %(id)s"), EXIT_REFUSED, id=letter_id.strip())
     if as_json:
         print_json(letter)
         return
@@ -61,20 +62,20 @@ def replay(by: By,
     A dead letter with no replayable command (an unreadable message, a command not failed) is refused with why;
     the others still replay. Exits 1 if a dead letter named by its id was refused."""
     if letter_ids and every:
-        fail("give dead letter ids or --all, not both")
+        fail(N_("give dead letter ids or --all, not both"))
     if not letter_ids and not every:
-        fail("give the ids of the dead letters to replay, or --all")
+        fail(N_("give the ids of the dead letters to replay, or --all"))
     if since is not None and not every:
-        fail("--since goes with --all")
+        fail(N_("--since goes with --all"))
     try:
         actor = _actor.validate_python(by)
     except ValidationError as e:
-        fail(f"--by: {describe(e).removeprefix('input: ')}")
+        fail(N_("--by: %(problem)s"), problem=describe(e).removeprefix("input: "))
     if every:
         try:
             start = since_time(since, CLOCK.now()) if since is not None else None
         except ValueError as e:
-            fail(f"--since: {e}")
+            fail(N_("--since: %(problem)s"), problem=e)
         outcomes = replay_all_dead_letters(client(), actor, start, source="cli")
     else:
         outcomes = replay_dead_letters(client(), list(dict.fromkeys(_parsed_id(i) for i in letter_ids)), actor,
@@ -89,5 +90,5 @@ def replay(by: By,
 
 def _parsed_id(text: str) -> int:
     if not _LETTER_ID.fullmatch(text.strip()):
-        fail(f"ID: {text!r} is not a dead letter id (a number)")
+        fail(N_("ID: %(id)r is not a dead letter id (a number)"), id=text)
     return int(text)

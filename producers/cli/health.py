@@ -8,6 +8,7 @@ import typer
 from config.settings import load_settings
 from messaging.broker import make_celery
 from producers.cli.context import CLOCK, EXIT_REFUSED, fail, out
+from producers.cli.speech import N_, _
 from producers.ops.snapshot import read_workers
 
 health_app = typer.Typer(help="Health checks of the processes on this host (for container health checks).",
@@ -19,15 +20,18 @@ def worker() -> None:
     """A worker on this host that serves the queue answers a broadcast through the broker."""
     settings = load_settings()
     if settings.is_embedded_broker:
-        fail("the embedded broker has no remote control: workers can be asked only on Redis or RabbitMQ",
+        fail(N_("the embedded broker has no remote control: workers can be asked only on Redis or RabbitMQ"),
              EXIT_REFUSED)
     host = socket.gethostname()
     answered = read_workers(make_celery(settings, "envadmin-health"), settings, CLOCK)
     here = [found["name"] for found in answered["list"] if found["name"].rpartition("@")[2] == host]
     if not here:
         elsewhere = ", ".join(found["name"] for found in answered["list"])
-        fail(f"no worker on {host} answered: {answered['note'] or 'only ' + elsewhere}", EXIT_REFUSED)
-    out.print(f"{', '.join(here)} answers, serving {settings.queue}", markup=False)
+        if answered["note"]:
+            fail(N_("no worker on %(host)s answered: %(note)s"), EXIT_REFUSED, host=host, note=answered["note"])
+        fail(N_("no worker on %(host)s answered: only %(elsewhere)s"), EXIT_REFUSED, host=host, elsewhere=elsewhere)
+    out.print(_("%(workers)s answers, serving %(queue)s") % {"workers": ", ".join(here), "queue": settings.queue},
+              markup=False)
 
 
 @health_app.command("beat")
@@ -39,4 +43,4 @@ def beat() -> None:
     silence = beat_silence(settings, CLOCK.now())
     if silence is not None:
         fail(silence, EXIT_REFUSED)
-    out.print("beat ticks", markup=False)
+    out.print(_("beat ticks"), markup=False)

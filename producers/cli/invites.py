@@ -28,6 +28,7 @@ from producers.cli.context import (
     require_password_stdin,
     wait_with_hint,
 )
+from producers.cli.speech import N_, Term, _, told, word
 from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
 from producers.services.invite_registration import open_envelope, register_with_token
@@ -72,16 +73,18 @@ def list_invites(account: Annotated[Optional[str], typer.Option("--account")] = 
                  as_json: Json = False) -> None:
     """Invites, newest first."""
     if status is not None and status not in list(InviteStatus):
-        fail(f"--status: expected one of {', '.join(InviteStatus)}, not {status!r}")
+        fail(N_("--status: expected one of %(statuses)s, not %(status)r"), statuses=", ".join(InviteStatus),
+             status=status)
     found = queries.list_invites(client().engine, account, status, now=client().clock.now())
     if as_json:
         print_json({"invites": found})
         return
     for invite in found:
-        out.print(f"{invite['status']:>9}  {invite['account']}  {invite['email']}  by {invite['invited_by']}"
-                  f"  expires {invite['expires_at']}", markup=False)
+        out.print(f"{word(invite['status']):>9}  {invite['account']}  {invite['email']}  "
+                  + _("by %(who)s  expires %(at)s") % {"who": invite["invited_by"], "at": invite["expires_at"]},
+                  markup=False)
     if not found:
-        out.print("no invites", markup=False)
+        out.print(_("no invites"), markup=False)
 
 
 def _checked_name(label: str, value: str) -> str:
@@ -89,7 +92,7 @@ def _checked_name(label: str, value: str) -> str:
     try:
         return person_or_group_name(value)
     except ValueError as e:
-        fail(f"{label}: {e}")
+        fail(N_("%(label)s: %(problem)s"), label=Term(label), problem=e)
 
 
 def register(first: Annotated[Optional[str], typer.Option(
@@ -109,16 +112,16 @@ def register(first: Annotated[Optional[str], typer.Option(
     """Register with an invite's token: the user is created (or activated, or claimed from whoever created it
     unproven: the password given becomes its password) and every pending grant retried."""
     if token is not None and token_stdin:
-        fail("--token and --token-stdin: give the token one way only")
+        fail(N_("--token and --token-stdin: give the token one way only"))
     if token is None and not token_stdin:
-        fail("--token or --token-stdin is required (--token-stdin keeps it out of `ps` and shell history)")
-    first = _checked_name("first name", first) if first is not None else ""
-    last = _checked_name("last name", last) if last is not None else ""
+        fail(N_("--token or --token-stdin is required (--token-stdin keeps it out of `ps` and shell history)"))
+    first = _checked_name(N_("first name"), first) if first is not None else ""
+    last = _checked_name(N_("last name"), last) if last is not None else ""
     require_password_stdin(password_stdin)
     if token_stdin:
-        token, password = read_stdin_lines(2, "the token, then the password, one per line")
+        token, password = read_stdin_lines(2, N_("the token, then the password, one per line"))
     else:
-        (password,) = read_stdin_lines(1, "the password")
+        (password,) = read_stdin_lines(1, N_("the password"))
     try:
         check_new_password(password)
     except ValueError as e:
@@ -128,12 +131,13 @@ def register(first: Annotated[Optional[str], typer.Option(
     try:
         result = register_with_token(api, token, first, last, password, email, client_address=local_client())
     except Refused as refusal:
-        reason = refusal.reason
+        reason, shown = refusal.reason, told(refusal.reason)
         if reason == NAMES_REQUIRED:  # only an activation link goes without them
             reason += ": give --first and --last"
+            shown = _("%(reason)s: give --first and --last") % {"reason": shown}
         if as_json:
             print_json({"ok": False, "reason": reason})
-        err.print(f"error: {reason}", markup=False)
+        err.print(_("error: %(message)s") % {"message": shown}, markup=False)
         raise typer.Exit(EXIT_REFUSED)
     retried = [{"id": str(c.id), "status": CommandStatus.QUEUED, "reason": None} for c in result.retries]
     if wait and result.retries:
@@ -157,13 +161,13 @@ def open_(envelope_id: Annotated[str, typer.Argument(metavar="ENVELOPE_ID")],
           as_json: Json = False) -> None:
     """Print the decrypted message, only for its registered recipient with the right password."""
     require_password_stdin(password_stdin)
-    (password,) = read_stdin_lines(1, "the password")
+    (password,) = read_stdin_lines(1, N_("the password"))
     try:
         message = open_envelope(client(), envelope_id, email, password, client_address=local_client())
     except Refused as refusal:
         fail(refusal.reason, EXIT_REFUSED)
     except TamperedEnvelope:
-        fail(f"envelope {envelope_id} was tampered with: refused", EXIT_REFUSED)
+        fail(N_("envelope %(id)s was tampered with: refused"), EXIT_REFUSED, id=envelope_id)
     if as_json:
         print_json(message)
         return

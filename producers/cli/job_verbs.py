@@ -27,6 +27,7 @@ from producers.cli.context import (
     print_json,
     print_lines,
 )
+from producers.cli.speech import N_, _, word
 from producers.cli.views import job_error_lines, job_row_line, job_summary_lines
 from producers.onboarding.job import FileProblem, JobBusy, Onboarding, Submitted
 from store.reads import job_reports, job_rows
@@ -92,9 +93,9 @@ def onboard(
                          allow_row_actors=allow_row_actors, activation=activation)
     except FileProblem as problem:
         fail(str(problem))
-    (err if as_json else out).print(f"job {job.job_id}", markup=False)
+    (err if as_json else out).print(_("job %(id)s") % {"id": job.job_id}, markup=False)
     if job.already_submitted:
-        err.print("this file was already submitted as this job: nothing new to submit", markup=False)
+        err.print(_("this file was already submitted as this job: nothing new to submit"), markup=False)
     else:
         settle_heap()  # a long loop over the file's rows follows
         _submit(job, show_progress=not as_json)
@@ -112,25 +113,25 @@ def onboard(
 
 def _submit(job: Onboarding, show_progress: bool) -> None:
     with _progress(show_progress) as progress:
-        task = progress.add_task("submitting", total=job.rows_expected or None, counts="")
+        task = progress.add_task(_("submitting"), total=job.rows_expected or None, counts="")
         pacer = _Pacer()
 
         def on_batch(state: Submitted) -> None:
             if not progress.disable and pacer.due():
-                pacer.read(lambda: _refresh(progress, task, job.job_id, "submitting"))
+                pacer.read(lambda: _refresh(progress, task, job.job_id, N_("submitting")))
 
         try:
             result = job.run(on_batch)
         except (FileProblem, JobBusy) as problem:
             fail(str(problem))
         except OSError as problem:
-            fail(f"{job.path}: {problem.strerror or problem}; the rows read so far are kept: "
-                 f"run the same command again to go on", EXIT_REFUSED)
+            fail(N_("%(file)s: %(problem)s; the rows read so far are kept: run the same command again to go on"),
+                 EXIT_REFUSED, file=job.path, problem=problem.strerror or problem)
         if not progress.disable:
-            _refresh(progress, task, job.job_id, "submitted")
+            _refresh(progress, task, job.job_id, N_("submitted"))
     if not result.published:
-        err.print("warning: the broker did not take every batch now; they are saved and the relay will "
-                  "publish them.", markup=False)
+        err.print(_("warning: the broker did not take every batch now; they are saved and the relay will publish "
+                    "them."), markup=False)
 
 
 def _follow(job_id: UUID, timeout: float, show_progress: bool) -> int:
@@ -139,9 +140,9 @@ def _follow(job_id: UUID, timeout: float, show_progress: bool) -> int:
     last_done, last_change, hinted = -1, start, False
     pacer = _Pacer()
     with _progress(show_progress) as progress:
-        task = progress.add_task("applying", total=None, counts="")
+        task = progress.add_task(_("applying"), total=None, counts="")
         while True:
-            report = pacer.read(lambda: _refresh(progress, task, job_id, "applying"))
+            report = pacer.read(lambda: _refresh(progress, task, job_id, N_("applying")))
             if report["state"] != job_reports.RUNNING:  # waiting: the workers are done, the invitees decide
                 return EXIT_OK if report["state"] in (job_reports.COMPLETED, job_reports.WAITING) else EXIT_REFUSED
             now = time.monotonic()
@@ -152,8 +153,8 @@ def _follow(job_id: UUID, timeout: float, show_progress: bool) -> int:
                 no_worker_hint(NO_WORKER_HINT_SECONDS, timeout)
                 hinted = True
             if now >= deadline:
-                err.print(f"still running after {timeout:g}s: is a worker running? (envadmin worker)",
-                          markup=False)
+                err.print(_("still running after %(timeout)ss: is a worker running? (envadmin worker)")
+                          % {"timeout": f"{timeout:g}"}, markup=False)
                 return EXIT_TIMEOUT
             pacer.wait()
 
@@ -168,9 +169,10 @@ def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
     report = job_reports.report(client().engine, job_id, client().clock.now())
     counts = report["counts"]
     done = _done(report)
-    shown = (f"read {report['rows_read']} · submitted {report['rows_submitted']} · applied {counts['applied']}"
-             f" · pending {counts['pending']} · rejected {counts['rejected']} · invalid {counts['invalid']}")
-    progress.update(task, description=phase, total=report["rows"] or None, completed=done, counts=shown)
+    said = {**counts, "read": report["rows_read"], "submitted": report["rows_submitted"]}
+    shown = _("read %(read)s · submitted %(submitted)s · applied %(applied)s · pending %(pending)s · rejected "
+              "%(rejected)s · invalid %(invalid)s") % said
+    progress.update(task, description=_(phase), total=report["rows"] or None, completed=done, counts=shown)
     return report
 
 
@@ -191,7 +193,7 @@ def show(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Json
         return
     _print_summary(report)
     for key in ("file", "by", "created_at", "submitted_at", "finished_at", "rows_per_second"):
-        out.print(f"{key:>15}: {report[key] if report[key] is not None else '-'}", markup=False)
+        out.print(f"{key:>15}: {report[key] if report[key] is not None else '-'}", markup=False)  # as --json names them
 
 
 @job_app.command("errors")
@@ -214,7 +216,8 @@ def rows(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")],
     for."""
     report = _report_or_fail(job_id)
     if outcome is not None and outcome not in job_rows.OUTCOMES:
-        fail(f"--outcome: {outcome!r} is not an outcome; expected one of {', '.join(job_rows.OUTCOMES)}")
+        fail(N_("--outcome: %(outcome)r is not an outcome; expected one of %(outcomes)s"), outcome=outcome,
+             outcomes=", ".join(job_rows.OUTCOMES))
     each = job_rows.each_row(client().engine, UUID(report["id"]), outcome)
     if as_json:  # one object, written a row at a time: a job may have a million rows
         sys.stdout.write(json.dumps({"id": report["id"], "state": report["state"]})[:-1] + ', "rows": [')
@@ -227,7 +230,7 @@ def rows(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")],
         print_lines([job_row_line(row)])
         shown = True
     if not shown:
-        print_lines(["no row"])
+        print_lines([_("no row")])
 
 
 @job_app.command("list")
@@ -239,22 +242,22 @@ def list_jobs(limit: Annotated[int, typer.Option(min=1, help="How many, newest f
         print_json({"jobs": reports})
         return
     if not reports:
-        out.print("no jobs", markup=False)
+        out.print(_("no jobs"), markup=False)
     for report in reports:
-        counts = ", ".join(f"{status} {n}" for status, n in report["counts"].items() if n)
-        out.print(f"{report['id']} {report['state']:>9} {report['percent']:>5}% {report['file']} "
-                  f"({counts or 'no rows'})", markup=False)
+        counts = ", ".join(f"{word(status)} {n}" for status, n in report["counts"].items() if n) or _("no rows")
+        out.print(f"{report['id']} {word(report['state']):>9} {report['percent']:>5}% {report['file']} ({counts})",
+                  markup=False)
 
 
 def _job_id(text: str) -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        fail(f"JOB_ID: {text!r} is not a job id (a UUID)")
+        fail(N_("JOB_ID: %(id)r is not a job id (a UUID)"), id=text)
 
 
 def _report_or_fail(text: str) -> dict:
     report = job_reports.report(client().engine, _job_id(text), client().clock.now())
     if report is None:
-        fail(f"no job {text}", EXIT_REFUSED)
+        fail(N_("no job %(id)s"), EXIT_REFUSED, id=text)
     return report

@@ -9,6 +9,7 @@ import typer
 from config.master_key import MAKE_ONE, MasterKeyError, parse_key
 from domain.master_keys import MasterKey, MasterKeys
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, print_json, print_lines, read_stdin_lines
+from producers.cli.speech import N_
 from store.key_rotation import (
     WHAT,
     api_key_hash_counts,
@@ -29,9 +30,9 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
            as_json: Json = False) -> None:
     """Re-wrap every envelope key and mail body under a new master key; run it again to resume."""
     if not new_key_stdin:
-        fail("--new-key-stdin is required: the new key is read from standard input, never from arguments "
-             f"(make one with `{MAKE_ONE}`)")
-    (text,) = read_stdin_lines(1, "the new key (the base64 of 32 bytes)")
+        fail(N_("--new-key-stdin is required: the new key is read from standard input, never from arguments (make "
+                "one with `%(make_one)s`)"), make_one=MAKE_ONE)
+    (text,) = read_stdin_lines(1, N_("the new key (the base64 of 32 bytes)"))
     try:
         new = MasterKey(parse_key(text, "the new key on standard input"))
     except MasterKeyError as e:

@@ -11,6 +11,7 @@ from typer import rich_utils
 
 from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
+from languages import ENGLISH
 from producers.cli import (
     api_key_verbs,
     audit_verbs,
@@ -28,6 +29,7 @@ from producers.cli import (
     worker,
 )
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
+from producers.cli.speech import N_, speak
 
 app = typer.Typer(help="envadmin: manage the administrators of encrypted-mail accounts.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -62,6 +64,7 @@ def demo() -> None:
     """The whole story on the embedded default: a worker, an account, admins, refusals."""
     from producers.demo.story import run_demo  # imported on use: it starts processes
 
+    speak(ENGLISH)  # the story the README tells, whatever LANG says
     raise typer.Exit(run_demo())
 
 
@@ -82,19 +85,20 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except OperationalError as e:
-        _exit_with(f"cannot use the database: {e.orig}", EXIT_REFUSED)
+        _exit_with(N_("cannot use the database: %(problem)s"), EXIT_REFUSED, problem=e.orig)
     except (MasterKeyError, WrongMasterKey, SettingsError) as e:  # names the setting or key id, never a secret
         _exit_with(str(e), EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
         # Read here, not from the settings: this error may be the settings failing to load.
         if os.environ.get("ENVADMIN_DEBUG"):
             raise
-        _exit_with(f"internal error: {type(e).__name__}: {e} (set ENVADMIN_DEBUG=1 for details)", EXIT_REFUSED)
+        _exit_with(N_("internal error: %(error)s: %(problem)s (set ENVADMIN_DEBUG=1 for details)"), EXIT_REFUSED,
+                   error=type(e).__name__, problem=e)
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _exit_with(message: str, code: int) -> None:
+def _exit_with(message: str, code: int, **params) -> None:
     try:
-        fail(message, code)
+        fail(message, code, **params)
     except typer.Exit as e:
         sys.exit(e.exit_code)

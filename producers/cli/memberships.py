@@ -7,6 +7,7 @@ import typer
 
 from domain.commands import account_number
 from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json, print_lines
+from producers.cli.speech import N_, _
 from producers.cli.submit import submit
 from producers.cli.views import group_lines
 from store.reads import queries
@@ -42,11 +43,11 @@ def list_admins(account: Account, as_json: Json = False) -> None:
     if as_json:
         print_json({"account": account, "admins": admins, "pending": pending})
         return
-    out.print(f"Account Administrators of {account}:", markup=False)
+    out.print(_("Account Administrators of %(account)s:") % {"account": account}, markup=False)
     for email in admins:
         out.print(f"  {email}", markup=False)
     for email in pending:
-        out.print(f"  {email} (pending: invited, not registered yet)", markup=False)
+        out.print("  " + _("%(email)s (pending: invited, not registered yet)") % {"email": email}, markup=False)
 
 
 @group_app.command("create")
@@ -104,8 +105,8 @@ def existing_account(account: str):
     try:
         account_number(account)
     except ValueError as e:
-        fail(f"account number: {e}")
+        fail(N_("account number: %(problem)s"), problem=e)
     engine = client().engine
     if not queries.account_exists(engine, account):
-        fail(f"account {account} does not exist", EXIT_REFUSED)
+        fail(N_("account %(account)s does not exist"), EXIT_REFUSED, account=account)
     return engine

@@ -9,6 +9,7 @@ import typer
 from messaging.broker import describe_broker
 from producers.cli import status_watch
 from producers.cli.context import EXIT_REFUSED, Json, as_read_here, client, fail, out, print_json, print_lines
+from producers.cli.speech import N_, _, word
 from producers.cli.views import status_lines
 from producers.services.client import Client
 from store import webhook_deliveries as deliveries
@@ -27,16 +28,16 @@ def show(command_id: Annotated[str, typer.Argument(metavar="ID", help="Command i
     try:
         parsed = UUID(command_id)
     except ValueError:
-        fail(f"ID: {command_id!r} is not a command id (a UUID)")
+        fail(N_("ID: %(id)r is not a command id (a UUID)"), id=command_id)
     found = queries.command_status(client().engine, parsed)
     if found is None:
-        fail(f"no command {command_id}", EXIT_REFUSED)
+        fail(N_("no command %(id)s"), EXIT_REFUSED, id=command_id)
     found = as_read_here(found)
     if as_json:
         print_json(found)
         return
     for key, value in found.items():
-        out.print(f"{key:>15}: {value if value is not None else '-'}", markup=False)
+        out.print(f"{key:>15}: {word(value) if value is not None else '-'}", markup=False)
 
 
 def status_report(api: Client) -> dict:
@@ -58,7 +59,7 @@ def status(as_json: Json = False,
     """Where the store and broker are, queue depth, commands by status, dead letters; --watch: every figure, live."""
     if watch:
         if as_json:
-            fail("--watch draws on the terminal; --json prints one object: use one of them")
+            fail(N_("--watch draws on the terminal; --json prints one object: use one of them"))
         status_watch.watch(client(), interval)
         return
     report = status_report(client())
@@ -73,4 +74,5 @@ def db_upgrade() -> None:
     """Bring the schema up to date (every verb also does it when needed)."""
     engine = client(create_store=True).engine
     upgrade(engine)
-    out.print(f"schema at revision {current_revision(engine)} (head {head_revision()})", markup=False)
+    out.print(_("schema at revision %(revision)s (head %(head)s)") % {"revision": current_revision(engine),
+                                                                       "head": head_revision()}, markup=False)

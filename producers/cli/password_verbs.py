@@ -18,6 +18,7 @@ from producers.cli.context import (
     read_stdin_lines,
     require_password_stdin,
 )
+from producers.cli.speech import N_, _, told
 from producers.services.local_client import local_client
 from producers.services.password_reset import ask_for_reset
 from store import credentials
@@ -34,18 +35,18 @@ def _report(email: str, result: LoginResult, as_json: bool) -> None:
     if not result.ok:
         if as_json:
             print_json({"email": email, "ok": False, "reason": result.reason})
-        err.print(f"error: {result.reason}", markup=False)
+        err.print(_("error: %(message)s") % {"message": told(result.reason)}, markup=False)
         raise typer.Exit(EXIT_REFUSED)
     if as_json:
         print_json({"email": email, "ok": True, "reason": result.reason})
     else:
-        out.print(result.reason, markup=False)
+        out.print(told(result.reason), markup=False)
 
 
 def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
     """Check a password; a temporary one is refused with "password change required"."""
     require_password_stdin(password_stdin)
-    (password,) = read_stdin_lines(1, "the password")
+    (password,) = read_stdin_lines(1, N_("the password"))
     api = client()
     result = credentials.login(api.engine, email, password, api.clock.now(), client=local_client(),
                                keys=api.master_keys())
@@ -56,7 +57,7 @@ def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = F
 def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
     """Set a permanent password: the current one, then the new one, one per line on standard input."""
     require_password_stdin(password_stdin)
-    current, new = read_stdin_lines(2, "the current password, then the new one, one per line")
+    current, new = read_stdin_lines(2, N_("the current password, then the new one, one per line"))
     api = client()
     try:
         result = credentials.change_password(api.engine, email, current, new, api.clock.now(),
@@ -72,14 +73,14 @@ def forgot(email: Email, as_json: Json = False) -> None:
     try:
         email = checked_email(email)
     except ValueError as e:
-        fail(f"email: {e}")
+        fail(N_("email: %(problem)s"), problem=e)
     api = client()
     try:
         sentence = ask_for_reset(api, email, local_client())
     except TooManyResets as refusal:
         if as_json:
             print_json({"email": email, "ok": False, "reason": str(refusal)})
-        err.print(f"error: {refusal}", markup=False)
+        err.print(_("error: %(message)s") % {"message": refusal}, markup=False)
         raise typer.Exit(EXIT_REFUSED)
     if as_json:
         print_json({"email": email, "ok": True, "reason": sentence})

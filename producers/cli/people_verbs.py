@@ -9,6 +9,7 @@ import typer
 from domain.passwords import check_new_password, generate_temporary_password, hash_password
 from languages import NAMES_IN_ENGLISH, SUPPORTED
 from producers.cli.context import By, Json, Timeout, Wait, fail, read_stdin_lines
+from producers.cli.speech import N_
 from producers.cli.submit import NEW_PASSWORD_HASHED_LATER, NewPassword, submit
 
 account_app = typer.Typer(help="Accounts: opened by support; their language set by their administrators or support.",
@@ -26,7 +27,7 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin",
 def temporary_password(from_stdin: bool, email: str, expires: bool = True) -> tuple[str, NewPassword | None]:
     """The password's hash, and a password the CLI made (to show once its user exists), if it made one."""
     if from_stdin:  # chosen by a person: argon2id
-        (password,) = read_stdin_lines(1, "the password")
+        (password,) = read_stdin_lines(1, N_("the password"))
         try:
             check_new_password(password)
         except ValueError as e:

@@ -7,6 +7,7 @@ import typer
 
 from config.settings import Settings, load_settings
 from producers.cli.context import err
+from producers.cli.speech import _
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
@@ -16,7 +17,8 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve the web pages (the invitee's registration link, sign-in, envelopes) and the HTTP API."""
     settings = load_settings()  # first: a setting that cannot be used stops the server before it listens
     _warn_of_shared_token(settings)
-    err.print(f"serving {settings.public_url} (pages) and its /v1 API on http://{host}:{port}", markup=False)
+    err.print(_("serving %(url)s (pages) and its /v1 API on http://%(host)s:%(port)s")
+              % {"url": settings.public_url, "host": host, "port": port}, markup=False)
     _serve(settings, pages=True, host=host, port=port)
 
 
@@ -24,7 +26,7 @@ def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve the HTTP API alone (Authorization: Bearer <key> of `envadmin api-key create`), without the pages."""
     settings = load_settings()
     _warn_of_shared_token(settings)
-    err.print(f"serving the /v1 API on http://{host}:{port}", markup=False)
+    err.print(_("serving the /v1 API on http://%(host)s:%(port)s") % {"host": host, "port": port}, markup=False)
     _serve(settings, pages=False, host=host, port=port)
 
 
@@ -32,9 +34,9 @@ def _warn_of_shared_token(settings: Settings) -> None:
     """ENVADMIN_API_TOKEN still works, as a support key that may act as anyone on every account: say what replaces
     it."""
     if settings.api_token is not None:
-        err.print("warning: ENVADMIN_API_TOKEN is taken as a support key that may act as anyone on every account; "
-                  "give each upstream system its own key, scoped to its accounts, with `envadmin api-key create`, "
-                  "then unset ENVADMIN_API_TOKEN.", markup=False)
+        err.print(_("warning: ENVADMIN_API_TOKEN is taken as a support key that may act as anyone on every account; "
+                    "give each upstream system its own key, scoped to its accounts, with `envadmin api-key create`, "
+                    "then unset ENVADMIN_API_TOKEN."), markup=False)
 
 
 def _serve(settings: Settings, *, pages: bool, host: str, port: int) -> None:

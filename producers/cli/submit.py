@@ -22,6 +22,7 @@ from producers.cli.context import (
     print_lines,
     wait_with_hint,
 )
+from producers.cli.speech import _
 from producers.cli.views import command_lines
 from producers.services.client import Client, new_command
 from store.reads import queries
@@ -68,8 +69,8 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
         command = command.model_copy(update={"password_hash": password_hash})
     receipt = api.submit([command])
     if not receipt.published:
-        err.print("warning: the broker did not take the command now; it is saved and the relay "
-                  "will publish it.", markup=False)
+        err.print(_("warning: the broker did not take the command now; it is saved and the relay will publish it."),
+                  markup=False)
     status = {"id": str(command.id), "status": CommandStatus.QUEUED, "reason": None}
     wait = wait or new_password is not None
     if wait:
@@ -80,7 +81,7 @@ def submit(type_: str, *, by: str, account: str, wait: bool, timeout: float, as_
     if new_password is not None:
         if status["status"] == CommandStatus.QUEUED:
             status["temporary_password"] = new_password.password
-            caveat = "valid once a worker applies the command and creates the user"
+            caveat = _("valid once a worker applies the command and creates the user")
         elif status["status"] == CommandStatus.APPLIED and queries.user_has_password_hash(
                 api.engine, new_password.email, password_hash):
             status["temporary_password"] = new_password.password
@@ -95,6 +96,6 @@ def _exit_code(status: str, waited: bool) -> int:
     if not waited:
         return EXIT_OK
     if status == CommandStatus.QUEUED:
-        err.print("still queued: is a worker running? (envadmin worker)", markup=False)
+        err.print(_("still queued: is a worker running? (envadmin worker)"), markup=False)
         return EXIT_TIMEOUT
     return EXIT_OK if status in _SUCCESS else EXIT_REFUSED

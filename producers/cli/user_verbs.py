@@ -10,6 +10,7 @@ import typer
 from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client, fail, out, print_json, print_lines
 from producers.cli.memberships import existing_account
 from producers.cli.people_verbs import First, Last, PasswordStdin, temporary_password, user_app
+from producers.cli.speech import N_, _, word
 from producers.cli.submit import submit
 from store.reads import directory
 
@@ -31,9 +32,9 @@ def _shown(user: directory.DirectoryUser) -> dict:
 
 
 def _line(user: directory.DirectoryUser) -> str:
-    signed_in = user.last_sign_in_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_sign_in_at else "never signed in"
-    groups = f"  [{', '.join(user.groups)}]" if user.groups else ""
-    return f"  {user.email}  {user.name}  {user.state}  {signed_in}{groups}"
+    signed_in = user.last_sign_in_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_sign_in_at else _("never signed in")
+    groups = f"  [{', '.join(word(group) for group in user.groups)}]" if user.groups else ""
+    return f"  {user.email}  {user.name}  {word(user.state)}  {signed_in}{groups}"
 
 
 @user_app.command("list")
@@ -50,10 +51,11 @@ def list_users(
 ) -> None:
     """The account's users by email: name, state, last sign-in and groups."""
     if not 1 <= limit <= 500:
-        fail(f"--limit: {limit} is not 1 to 500 users per page")
+        fail(N_("--limit: %(limit)s is not 1 to 500 users per page"), limit=limit)
     engine = existing_account(account)
     if state is not None and state not in directory.STATES:
-        fail(f"--state: {state!r} is not a state; give one of {', '.join(directory.STATES)}")
+        fail(N_("--state: %(state)r is not a state; give one of %(states)s"), state=state,
+             states=", ".join(directory.STATES))
     page = directory.users_page(engine, account, _now(), search=search, state=state, size=limit,
                                 after=(after.strip().lower(),) if after else None)
     following = page.next[0] if page.next else None
@@ -61,14 +63,14 @@ def list_users(
         print_json({"account": account, "users": [_shown(user) for user in page.items], "next": following})
         return
     if not page.items:
-        out.print(f"No user of account {account} matches." if search or state else
-                  f"Account {account} has no users.", markup=False)
+        out.print((_("No user of account %(account)s matches.") if search or state else
+                   _("Account %(account)s has no users.")) % {"account": account}, markup=False)
         return
-    print_lines([f"Users of account {account}:"] + [_line(user) for user in page.items])
+    print_lines([_("Users of account %(account)s:") % {"account": account}] + [_line(user) for user in page.items])
     if following:
-        out.print(f"More: envadmin user list --account {account} --after {following}"
-                  + (f" --search {search!r}" if search else "") + (f" --state {state!r}" if state else ""),
-                  markup=False)
+        more = f"envadmin user list --account {account} --after {following}" \
+            + (f" --search {search!r}" if search else "") + (f" --state {state!r}" if state else "")
+        out.print(_("More: %(command)s") % {"command": more}, markup=False)
 
 
 @user_app.command("show")
@@ -80,7 +82,9 @@ def show_user(email: Email, account: Annotated[str | None, typer.Option(
     if account is not None:
         found = {number: user for number, user in found.items() if number == account}
     if not found:
-        fail(f"{email} is not a user of " + (f"account {account}" if account else "any account"), EXIT_REFUSED)
+        if account:
+            fail(N_("%(email)s is not a user of account %(account)s"), EXIT_REFUSED, email=email, account=account)
+        fail(N_("%(email)s is not a user of any account"), EXIT_REFUSED, email=email)
     first = next(iter(found.values()))
     if as_json:
         print_json({"email": first.email, "first_name": first.first_name, "last_name": first.last_name,
@@ -89,12 +93,14 @@ def show_user(email: Email, account: Annotated[str | None, typer.Option(
                                   "disabled_at": _iso(user.disabled_at), "groups": user.groups}
                                  for number, user in found.items()]})
         return
-    signed_in = first.last_sign_in_at.strftime("%Y-%m-%d %H:%M UTC") if first.last_sign_in_at else "never"
-    lines = [f"{first.email} ({first.name}); last sign-in: {signed_in}"]
+    signed_in = first.last_sign_in_at.strftime("%Y-%m-%d %H:%M UTC") if first.last_sign_in_at else _("never")
+    lines = [_("%(email)s (%(name)s); last sign-in: %(when)s") % {"email": first.email, "name": first.name,
+                                                                   "when": signed_in}]
     for number, user in found.items():
-        groups = ", ".join(user.groups) or "no group"
-        lines.append(f"  account {number}: {user.state}; {groups}; a user since "
-                     f"{user.added_at.strftime('%Y-%m-%d')}")
+        groups = ", ".join(word(group) for group in user.groups) or _("no group")
+        lines.append("  " + _("account %(account)s: %(state)s; %(groups)s; a user since %(since)s")
+                     % {"account": number, "state": word(user.state), "groups": groups,
+                        "since": user.added_at.strftime("%Y-%m-%d")})
     print_lines(lines)
 
 
@@ -125,9 +131,10 @@ def reset_password(
     user's sessions end. Only for a user of this account alone."""
     if activation is not None:
         if activation != "mail":
-            fail(f"--activation: {activation!r} is not a way to activate; the one way is 'mail'")
+            fail(N_("--activation: %(activation)r is not a way to activate; the one way is 'mail'"),
+                 activation=activation)
         if password_stdin:
-            fail("--activation mail and --password-stdin exclude each other: the person sets the password")
+            fail(N_("--activation mail and --password-stdin exclude each other: the person sets the password"))
         submit("reset_password", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email,
                activation="mail")
         return

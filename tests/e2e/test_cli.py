@@ -120,6 +120,52 @@ def test_reasons_follow_lang_and_keep_their_code(e2e):
     assert english["reason_code"] == "admin.last"
 
 
+FRENCH = {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LANGUAGE": ""}
+
+
+def test_the_cli_speaks_the_language_of_lang_and_its_json_stays_english(e2e):
+    e2e.open_account("3150", ALICE)
+    french = replace(e2e, env={**e2e.env, **FRENCH})
+    granted = french.cli("admin", "grant", "3150", "newcomer@example.com", "--by", ALICE, "--wait")
+    assert granted.returncode == 0, describe(granted)
+    assert re.fullmatch(r"commande [0-9a-f-]{36} en attente\nnewcomer@example.com n’a pas encore d’utilisateur : "
+                        r"[^\n]+\n", granted.stdout), describe(granted)
+    listed, refused, unknown, unknown_json, status = french.cli_many([
+        (["admin", "list", "3150"], None),
+        (["admin", "grant", "3150", ALICE, "--by", "mallory@example.com", "--wait"], None),
+        (["admin", "list", "3999"], None), (["admin", "list", "3999", "--json"], None), (["status"], None)])
+
+    assert listed.stdout == (f"Administrateurs du compte 3150 :\n  {ALICE}\n"
+                             "  newcomer@example.com (en attente : invité, pas encore inscrit)\n"), describe(listed)
+    assert refused.returncode == 1, describe(refused)
+    assert re.fullmatch(r"commande [0-9a-f-]{36} refusée\nmallory@example.com n’est pas administrateur du compte "
+                        r"3150\n", refused.stdout), describe(refused)
+    assert (unknown.returncode, unknown.stderr) == (1, "erreur : le compte 3999 n’existe pas\n"), describe(unknown)
+    assert one_json_object(unknown_json, expect=1) == {"error": "account 3999 does not exist"}
+    lines = status.stdout.splitlines()
+    assert status.returncode == 0 and lines[0].startswith("base : ") and lines[1].startswith("broker : "), lines
+    assert any(re.fullmatch(r" *appliquée : \d+", line) for line in lines), lines
+    assert any(line.startswith("lettres mortes : ") for line in lines), lines
+    assert one_json_object(french.cli("admin", "list", "3150", "--json"), expect=0) == {
+        "account": "3150", "admins": [ALICE], "pending": ["newcomer@example.com"]}
+
+
+@pytest.mark.parametrize(("account", "environment"), [
+    ("3151", {"LANG": "C.UTF-8", "LC_ALL": "", "LANGUAGE": ""}),
+    ("3152", {"LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""})], ids=["C.UTF-8", "unset"])
+def test_the_cli_speaks_english_by_default_and_in_the_c_locale(e2e, account, environment):
+    e2e.open_account(account, ALICE)
+    english = replace(e2e, env={**e2e.env, **environment})
+    listed, unknown, refused = english.cli_many([
+        (["admin", "list", account], None), (["admin", "list", "3998"], None),
+        (["admin", "grant", account, ALICE, "--by", "mallory@example.com", "--wait"], None)])
+
+    assert listed.stdout == f"Account Administrators of {account}:\n  {ALICE}\n", describe(listed)
+    assert unknown.stderr == "error: account 3998 does not exist\n", describe(unknown)
+    assert re.match(r"command [0-9a-f-]{36} rejected\nmallory@example.com is not an administrator", refused.stdout), \
+        describe(refused)
+
+
 BAD_ARGUMENTS = {
     "malformed-account": (["admin", "grant", "10a1", ALICE, "--by", ALICE, "--wait"], None,
                           ["account number", "'10a1'"]),

@@ -1,0 +1,54 @@
+"""The language the CLI speaks: the one its environment asks for (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as gettext
+reads them), English by default. It is read once per process, when a first text is shown, not at import: the
+processes that run the verbs may be started from one that imported the CLI before their environment was set.
+
+`_` and `ngettext` give a text the CLI prints in that language; `word` a status, state or role it shows as it is
+(producers.services.words); `told` a message of the rules (domain.said). A text kept in a constant is marked with
+`N_` and translated where it is shown. What --json prints keeps English and codes, for the programs that read it;
+only a command's reason is in the CLI's language there, next to its code."""
+from __future__ import annotations
+
+import os
+
+from domain.said import Said
+from languages import from_environment, reader, translations
+from producers.services.words import N_, shown_in
+
+__all__ = ["N_", "Term", "_", "language", "ngettext", "speak", "told", "word"]
+
+_spoken: list[str] = []  # the language, once known
+
+
+class Term(str):
+    """A text of the catalogues given as the value of a placeholder: shown in the CLI's language with the rest."""
+
+
+def language() -> str:
+    if not _spoken:
+        _spoken.append(from_environment(os.environ))
+    return _spoken[0]
+
+
+def speak(chosen: str) -> None:
+    """Speak `chosen` (one of languages.SUPPORTED) whatever the environment asks for: the demo tells its story in
+    English, as the README shows it."""
+    _spoken[:] = [chosen]
+
+
+def _(message: str) -> str:
+    """`message` in the CLI's language."""
+    return translations(language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(language()).ngettext(singular, plural, n)
+
+
+def told(message: str) -> str:
+    """A message of the rules (domain.said: a refusal, a reason) in the CLI's language; another text as it is."""
+    return message.text(reader(language())) if isinstance(message, Said) else message
+
+
+def word(text):
+    """`text` in the CLI's language when it is a status, state or role the store names, else as it is."""
+    return shown_in(text, _)
