@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Mapping, Protocol, Union
 
+from domain.model import ADMIN_GROUP
+
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for a text marked to translate later)
     return message
@@ -182,6 +184,7 @@ MESSAGES: dict[str, Text] = {
     "asked.reset_password": N_("reset a user's password"),
     "asked.rename_user": N_("rename a user"),
     "asked.set_account_language": N_("set the account's language"),
+    "group.admins": N_("Account Administrators"),
     # -- a text said as it is: from before the codes, or from outside the rules ------------------------------
     "text": "{text}",
 }
@@ -247,8 +250,12 @@ class Said(str):
 
 
 def said(code: str, **params: object) -> Said:
+    """The message of `code` with its parameters; the built-in group, named as a parameter, is named in each
+    reader's language ("Administrateurs de compte")."""
     if code not in MESSAGES:
         raise KeyError(f"no message {code!r} in domain.said.MESSAGES")
+    if params.get("group") == ADMIN_GROUP:
+        params["group"] = said("group.admins")
     return Said(((code, params),))
 
 
