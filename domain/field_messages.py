@@ -26,7 +26,13 @@ FIELD_MESSAGES = {
     "field.group": N_("group"),
     "field.password": N_("password"),
     "field.language": N_("language"),
+    "field.unknown.more": (N_("and {count} more unknown field"), N_("and {count} more unknown fields")),
+    "field.server_assigned": N_("is assigned by the server"),
+    "field.clear_password": N_("a clear password is never accepted; send password_hash, an argon2id hash"),
+    "field.command_type": N_("unknown command type {value}; expected one of {types}"),
+    "value.command_object": N_("expected a command object"),
     "list.more": N_("{first}, {rest}"),
+    "list.problems": N_("{first}; {rest}"),
     # pydantic's own checks of a value's type and size, in pydantic's words
     "value.string_type": N_("Input should be a valid string"),
     "value.bool": N_("Input should be a valid boolean"),
@@ -98,10 +104,26 @@ def listed(items: list[Said]) -> Said:
     return items[0] if len(items) == 1 else said("list.more", first=items[0], rest=listed(items[1:]))
 
 
+def problem_list(problems: list[Said]) -> Said:
+    """Several problems as one message: "a; b; c", each in the reader's language."""
+    if len(problems) == 1:
+        return problems[0]
+    return said("list.problems", first=problems[0], rest=problem_list(problems[1:]))
+
+
+def rule_code(message: Said) -> str | None:
+    """The code of the rule a message names first ("email.invalid" for "email: invalid email ..."); None for a text
+    said as it is."""
+    code, params = message.sentences[0]
+    if code in ("field.problem", "list.problems"):
+        return rule_code(params["problem" if code == "field.problem" else "first"])
+    return None if code == "text" else code
+
+
 def problem_of(error: ValueError) -> Said:
     """What a ValueError says, as a message: the one a rule raised, else its text as it is."""
     found = error.args[0] if error.args else ""
     return found if isinstance(found, Said) else said("text", text=str(found))
 
 
-__all__ = ["FIELD_MESSAGES", "Said", "field_label", "listed", "problem_of", "said"]
+__all__ = ["FIELD_MESSAGES", "Said", "field_label", "listed", "problem_list", "problem_of", "rule_code", "said"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from domain.commands import COMMAND_TYPES
-from domain.field_messages import Said, field_label, problem_of, said
+from domain.field_messages import Said, field_label, problem_list, problem_of, said
 from domain.said import ENGLISH, Reader
 
 _OWN_WORDS = {"missing": "field.required", "extra_forbidden": "field.unknown", "string_type": "value.string_type",
@@ -15,7 +15,7 @@ _OWN_WORDS = {"missing": "field.required", "extra_forbidden": "field.unknown", "
 
 def describe(error: ValidationError, reader: Reader = ENGLISH) -> str:
     """One line per problem, in the reader's language: the field, then what is wrong with it."""
-    return "; ".join(problem.text(reader) for problem in problems(error))
+    return problem_list(problems(error)).text(reader)
 
 
 def problems(error: ValidationError) -> list[Said]:

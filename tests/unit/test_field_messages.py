@@ -69,7 +69,7 @@ def test_a_command_with_bad_fields_is_described_field_by_field_in_french():
     french = describe(error, FRENCH)
     assert "correlation_id : est obligatoire" in french
     assert "prénom : ne doit pas être vide" in french
-    assert "unknown : n'est pas un champ connu" in french
+    assert "prénom : ne doit pas être vide ; unknown : n’est pas un champ connu" in french
     assert [problem.code for problem in problems(error)] == ["field.problem"] * 4
 
 
@@ -83,7 +83,7 @@ def test_an_unsupported_language_lists_the_languages_in_the_readers_words():
     error = invalid(type="set_account_language", language="de", email=None, first_name=None, last_name=None,
                     activation=None)
     assert describe(error) == "language: unsupported language 'de': expected one of en (English), fr (French)"
-    assert describe(error, FRENCH) == ("langue : langue 'de' non prise en charge : l'une de en (anglais), "
+    assert describe(error, FRENCH) == ("langue : langue 'de' non prise en charge : l’une de en (anglais), "
                                        "fr (français) est attendue")
 
 
