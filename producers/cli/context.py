@@ -11,9 +11,10 @@ import typer
 from pydantic import ValidationError
 
 from domain.clock import SYSTEM_CLOCK, Clock
+from domain.said import Said
 from domain.states import CommandStatus
 from domain.validation import describe
-from languages import from_environment
+from languages import from_environment, reader
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
 from producers.services.reasons import in_reader_language
@@ -83,7 +84,14 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def invalid(error: ValidationError) -> NoReturn:
-    fail(describe(error))
+    """A usage error naming each bad field, in the language of LANG."""
+    fail(describe(error, reader(from_environment(os.environ))))
+
+
+def read_here(message: str) -> str:
+    """A message of the rules (domain.said) in the language of LANG (English by default); any other text as it
+    is."""
+    return message.text(reader(from_environment(os.environ))) if isinstance(message, Said) else message
 
 
 def print_lines(lines: list[str]) -> None:
