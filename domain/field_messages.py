@@ -120,10 +120,22 @@ def rule_code(message: Said) -> str | None:
     return None if code == "text" else code
 
 
+def with_echo(message: Said, echoed: str, shown: str) -> Said:
+    """The message with the value it repeats (`echoed`, as its repr) shown as `shown` (shortened) wherever a
+    parameter holds it."""
+    def echo(value: object) -> object:
+        if isinstance(value, Said):
+            return with_echo(value, echoed, shown)
+        return value.replace(repr(echoed), shown) if isinstance(value, str) else value
+    return Said(tuple((code, {name: echo(value) for name, value in params.items()})
+                      for code, params in message.sentences))
+
+
 def problem_of(error: ValueError) -> Said:
     """What a ValueError says, as a message: the one a rule raised, else its text as it is."""
     found = error.args[0] if error.args else ""
     return found if isinstance(found, Said) else said("text", text=str(found))
 
 
-__all__ = ["FIELD_MESSAGES", "Said", "field_label", "listed", "problem_list", "problem_of", "rule_code", "said"]
+__all__ = ["FIELD_MESSAGES", "Said", "field_label", "listed", "problem_list", "problem_of", "rule_code", "said",
+           "with_echo"]

@@ -265,6 +265,12 @@ def in_language(stored: list | None, fallback: str | None, reader: Reader) -> st
         return fallback
 
 
+def kept(stored: list | None, fallback: str) -> str:
+    """A stored message as a message again (a Said, shown in each reader's language); `fallback` (its English as
+    stored) when none was stored or its codes are unknown here."""
+    return Said.from_stored(stored) if stored and _known(stored) else fallback
+
+
 def _known(stored: list) -> bool:
     return all(code in MESSAGES and all(_known(value["said"]) for value in params.values() if isinstance(value, dict))
                for code, params in stored)

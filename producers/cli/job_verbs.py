@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -26,6 +27,7 @@ from producers.cli.context import (
     out,
     print_json,
     print_lines,
+    read_here,
 )
 from producers.cli.views import job_error_lines, job_row_line, job_summary_lines
 from producers.onboarding.job import FileProblem, JobBusy, Onboarding, Submitted
@@ -202,7 +204,7 @@ def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Js
     if as_json:
         print_json({"id": report["id"], "errors": list(entries)})
         return
-    print_lines(job_error_lines(entries))
+    print_lines(job_error_lines({**entry, "reason": read_here(entry["reason"])} for entry in entries))
 
 
 @job_app.command("rows")
@@ -224,7 +226,7 @@ def rows(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")],
         return
     shown = False
     for row in each:
-        print_lines([job_row_line(row)])
+        print_lines([job_row_line(replace(row, detail=read_here(row.detail)))])
         shown = True
     if not shown:
         print_lines(["no row"])

@@ -32,7 +32,7 @@ TOO_LONG = f"is longer than {MAX_LINE_BYTES} bytes"
 @dataclass(frozen=True)
 class RowError:
     field: str | None
-    reason: str
+    reason: str  # a message of the rules (domain.said) where one says it, kept with its codes
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from uuid import UUID, uuid5
 from pydantic import ValidationError
 
 from domain.commands import Command, command_adapter
+from domain.field_messages import with_echo
 from domain.model import email_key
+from domain.validation import what_is_wrong
 from producers.onboarding.columns import ECHO_LIMIT, clipped, shown
 from producers.onboarding.reader import RowError
 
@@ -143,8 +145,8 @@ def _first_problem(error: ValidationError) -> RowError:
     problem = error.errors(include_url=False)[0]
     names = [str(part) for part in problem["loc"] if isinstance(part, str) and part not in ACTIONS.values()]
     field = _COLUMN_OF_FIELD.get(names[-1], names[-1]) if names else None
-    message = problem["msg"].removeprefix("Value error, ")
+    reason = what_is_wrong(problem)  # a message of the rules: stored with its codes, read in each reader's language
     echoed = problem.get("input")
     if isinstance(echoed, str) and len(echoed) > ECHO_LIMIT:
-        message = message.replace(repr(echoed), shown(echoed))
-    return RowError(field, clipped(message, _REASON_LIMIT))
+        reason = with_echo(reason, echoed, shown(echoed))
+    return RowError(field, reason if len(reason) <= _REASON_LIMIT else clipped(str(reason), _REASON_LIMIT))
