@@ -85,6 +85,19 @@ FIELD_MESSAGES = {
         "password through a mailed link)"),
     "sign_in.expired_without_hash": N_(
         "password_expired false is for a password_hash given; activation 'mail' sets none"),
+    # -- a row of an onboarding file (producers/onboarding/rows.py): its cell, then what is wrong with it ---------
+    "row.action": N_("is {value}; expected one of {actions}"),
+    "row.action.empty": N_("is empty; expected one of {actions}"),
+    "row.required": N_("is required for {action}"),
+    "row.required.more": N_("is required for {action} (also missing: {others})"),
+    "row.other_account": N_(
+        "is {value}, but this upload is for account {account}; a row for another account is not applied"),
+    "row.group_unused": N_("is not used by {action}: use add_member or remove_member for groups"),
+    "row.support_only": N_("is {value}, but only support can create accounts"),
+    "row.not_uploader": N_("is {value}, but every row of an upload acts as the person who uploaded it, {uploader}"),
+    "row.not_job_actor": N_(
+        "is {value}, but the job runs --by {actor}; a row names its own actor only when the job is run with "
+        "--allow-row-actors"),
 }
 MESSAGES.update(FIELD_MESSAGES)
 
