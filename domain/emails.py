@@ -16,6 +16,7 @@ import idna
 from confusable_homoglyphs import categories
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from domain.email_syntax import syntax_problem
 from domain.field_messages import Said, said
 from domain.text import EMAIL_MAX, code_point, require_visible
 
@@ -52,7 +53,7 @@ def fully_checked_email(value: str) -> str:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:
-        raise ValueError(said("email.invalid", value=repr(value), problem=said("text", text=str(e)))) from None
+        raise ValueError(said("email.invalid", value=repr(value), problem=syntax_problem(str(e)))) from None
     local, _, domain = value.rpartition("@")
     problem = _lookalike_problem(local)
     if problem:

@@ -89,3 +89,15 @@ def test_an_unsupported_language_lists_the_languages_in_the_readers_words():
 
 def test_every_field_message_code_is_registered():
     assert {"field.problem", "field.required", "password.too_short", "email.invalid"} <= set(MESSAGES)
+
+
+@pytest.mark.parametrize("typed, french", [
+    ("nobody", "Une adresse e-mail doit contenir un @."),
+    ("@example.com", "Il faut quelque chose avant le @."),
+    ("ada@example", "La partie après le @ n’est pas valide : elle doit contenir un point."),
+    ("ada..b@example.com", "Une adresse e-mail ne peut pas contenir deux points à la suite."),
+])
+def test_the_email_syntax_checks_usual_sentences_read_in_french(typed, french):
+    message = raised_by(checked_email, typed)
+    assert message.text(FRENCH) == f"adresse e-mail {typed!r} invalide : {french}"
+    assert message.sentences[0][1]["problem"].code.startswith("email.syntax.")
