@@ -98,6 +98,18 @@ FIELD_MESSAGES = {
     "row.not_job_actor": N_(
         "is {value}, but the job runs --by {actor}; a row names its own actor only when the job is run with "
         "--allow-row-actors"),
+    # a row the file reader cannot read (producers/onboarding/reader.py)
+    "row.csv_unreadable": N_("cannot be read as CSV: {problem}"),
+    "row.too_long": N_("is longer than {maximum} bytes"),
+    "row.too_many_cells": N_("has {cells} cells but the header names {columns} columns"),
+    "row.not_utf8": N_("is not valid UTF-8"),
+    "row.not_utf8_at": N_("is not valid UTF-8 (byte {byte} of the line)"),
+    "row.not_json": N_("is not valid JSON: {problem} at column {column}"),
+    "row.number_too_long": N_("holds a number too long to be read"),
+    "row.too_nested": N_("is nested too deeply to be a row (one flat JSON object)"),
+    "row.not_object": N_("is a JSON {kind}, not an object"),
+    "row.unknown_column": N_("has an unknown column {column} (known: {known})"),
+    "row.not_string": N_("must be a string, not {value}"),
 }
 MESSAGES.update(FIELD_MESSAGES)
 
