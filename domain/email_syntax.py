@@ -1,7 +1,7 @@
 """What the email syntax check (email_validator) says is wrong, as messages with codes (domain.said), so that a
 French reader reads it in French: its usual sentences, matched word for word; any other stays its English.
 
-Each code's English is the library's own sentence, so the English of "invalid email 'x': <why>" is unchanged."""
+Each code's English is the library's own sentence: in English, "invalid email 'x': <why>" reads as the library says."""
 from __future__ import annotations
 
 from domain.said import MESSAGES, N_, Said, said
