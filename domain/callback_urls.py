@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from domain.field_messages import said
+
 MAX_URL_CHARS = 2000
 
 
@@ -11,18 +13,18 @@ def check_callback_url(url: str) -> str:
     naming what is wrong otherwise."""
     url = url.strip()
     if len(url) > MAX_URL_CHARS:
-        raise ValueError(f"at most {MAX_URL_CHARS} characters")
+        raise ValueError(said("url.too_long", maximum=MAX_URL_CHARS))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError for a port that is no number)
     except ValueError:
-        raise ValueError(f"{url!r} is not a URL") from None
+        raise ValueError(said("url.not_url", url=repr(url))) from None
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"expected an http:// or https:// URL, not {url!r}")
+        raise ValueError(said("url.scheme", url=repr(url)))
     if not parts.hostname:
-        raise ValueError(f"{url!r} names no host")
+        raise ValueError(said("url.no_host", url=repr(url)))
     if any(char.isspace() or ord(char) < 32 for char in url):
-        raise ValueError(f"{url!r} holds a space or a control character")
+        raise ValueError(said("url.space", url=repr(url)))
     if parts.username is not None or parts.password is not None:
-        raise ValueError("a callback URL carries no user name or password: the signature proves the sender")
+        raise ValueError(said("url.credentials"))
     return url

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from domain.emails import checked_email, normal_email
+from domain.field_messages import listed, said
 from domain.model import SUPPORT, group_key
 from domain.passwords import TEMPORARY_SCHEME, is_temporary_hash
 from domain.text import (
@@ -29,7 +30,6 @@ from domain.text import (
     require_fits,
     require_visible,
 )
-from languages import NAMES_IN_ENGLISH as LANGUAGE_NAMES
 from languages import SUPPORTED as LANGUAGES
 
 WIRE_VERSION = 1
@@ -64,14 +64,14 @@ def _checked_actor(value: str, journalled: bool = False) -> str:
     try:
         return normal_email(checked_email(value))  # one mailbox, one actor in the audit, however it is typed
     except ValueError:
-        raise ValueError(f"actor must be an email or the word 'support', not {value!r}") from None
+        raise ValueError(said("actor.invalid", value=repr(value))) from None
 
 
 def account_number(value: str) -> str:
     """The account number without surrounding spaces; ValueError saying what is malformed."""
     value = value.strip()
     if not _ACCOUNT_NUMBER.fullmatch(value):
-        raise ValueError(f"malformed account number {value!r}: expected 1 to 12 digits")
+        raise ValueError(said("account.malformed", value=repr(value)))
     return value
 
 
@@ -79,21 +79,22 @@ def language(value: str) -> str:
     """One of the languages envadmin speaks, as its code ("fr"); ValueError naming the value otherwise."""
     code = value.strip().lower()
     if code not in LANGUAGES:
-        spoken = ", ".join(f"{known} ({LANGUAGE_NAMES[known]})" for known in LANGUAGES)
-        raise ValueError(f"unsupported language {value!r}: expected one of {spoken}")
+        spoken = listed([said("language.choice", language=known, name=said(f"language.{known}"))
+                         for known in LANGUAGES])
+        raise ValueError(said("language.unsupported", value=repr(value), spoken=spoken))
     return code
 
 
 def _group_name(value: str) -> str:
     value = person_or_group_name(value)
-    require_fits(group_key(value), NAME_MAX, "a group key (case-folded)")
+    require_fits(group_key(value), NAME_MAX, "text.too_long.group_key")
     return value
 
 
 def _set_by_the_system(value: object, info: ValidationInfo) -> object:
     # Without a context a command comes from a producer: only the system may name a command to retry.
     if value is not None and not (info.context and (info.context.get(SYSTEM) or info.context.get(JOURNALLED))):
-        raise ValueError("is set by the system (the retry of a pending grant); a producer cannot send it")
+        raise ValueError(said("command.set_by_system"))
     return value
 
 
@@ -104,10 +105,10 @@ def _visible(value: str) -> str:
 def _password_hash(value: str) -> str:
     if value.startswith(TEMPORARY_SCHEME):
         if not is_temporary_hash(value):
-            raise ValueError("is not a well-formed temporary password hash")
+            raise ValueError(said("password_hash.temporary_malformed"))
         return value
     if not value.startswith("$argon2id$"):
-        raise ValueError("must be an argon2id hash; a clear password is never sent")
+        raise ValueError(said("password_hash.not_argon2"))
     return require_visible(value)
 
 
@@ -115,8 +116,7 @@ def _temporary_hash_expires(command: "CreateAccount | AddUser") -> "CreateAccoun
     # A temporary hash is only for a password the system generated, changed at first login; a password the
     # user keeps was chosen by a person (or an upstream system) and is hashed with argon2id.
     if command.password_hash and is_temporary_hash(command.password_hash) and not command.password_expired:
-        raise ValueError("password_hash: a temporary password hash needs password_expired true; "
-                         "a password that does not expire must be an argon2id hash")
+        raise ValueError(said("password_hash.temporary_expires"))
     return command
 
 
@@ -160,11 +160,9 @@ class NewUser(Command):
     @model_validator(mode="after")
     def _one_way_to_sign_in(self):
         if self.password_hash is None and self.activation is None:
-            raise ValueError("password_hash or activation is required: a temporary password's argon2id hash, or "
-                             "activation 'mail' (the person sets a password through a mailed link)")
+            raise ValueError(said("sign_in.required"))
         if self.password_hash is not None and self.activation is not None:
-            raise ValueError("password_hash and activation exclude each other: a user activated by mail has no "
-                             "password until they set one")
+            raise ValueError(said("sign_in.exclusive"))
         return _temporary_hash_expires(self)
 
 
@@ -308,10 +306,9 @@ class ResetPassword(Command):
     @model_validator(mode="after")
     def _one_way_to_sign_in(self):
         if (self.password_hash is None) == (self.activation is None):
-            raise ValueError("give either password_hash (a temporary password's argon2id hash) or activation "
-                             "'mail' (the person sets a password through a mailed link)")
+            raise ValueError(said("sign_in.either"))
         if self.activation is not None and not self.password_expired:
-            raise ValueError("password_expired false is for a password_hash given; activation 'mail' sets none")
+            raise ValueError(said("sign_in.expired_without_hash"))
         return self
 
 

@@ -16,6 +16,8 @@ import idna
 from confusable_homoglyphs import categories
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from domain.email_syntax import syntax_problem
+from domain.field_messages import Said, said
 from domain.text import EMAIL_MAX, code_point, require_visible
 
 # A strict subset of what the full check accepts: ASCII, a dot-atom local part of common characters, and
@@ -51,35 +53,34 @@ def fully_checked_email(value: str) -> str:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:
-        raise ValueError(f"invalid email {value!r}: {e}") from None
+        raise ValueError(said("email.invalid", value=repr(value), problem=syntax_problem(str(e)))) from None
     local, _, domain = value.rpartition("@")
     problem = _lookalike_problem(local)
     if problem:
-        raise ValueError(f"invalid email {value!r}: the part before the @ {problem}")
+        raise ValueError(said("email.local_part", value=repr(value), problem=problem))
     problem = _lookalike_domain_problem(domain)
     if problem:
-        raise ValueError(f"invalid email {value!r}: {problem}")
+        raise ValueError(said("email.invalid", value=repr(value), problem=problem))
     value = unicodedata.normalize("NFC", value)
     key = email_key(value)
     if len(key) > EMAIL_MAX:
-        raise ValueError(f"invalid email {value!r}: too long once normalized ({len(key)} characters as {key!r}, "
-                         f"at most {EMAIL_MAX})")
+        raise ValueError(said("email.too_long", value=repr(value), length=len(key), key=repr(key), maximum=EMAIL_MAX))
     return value
 
 
-def _lookalike_problem(local: str) -> str | None:
+def _lookalike_problem(local: str) -> Said | None:
     """Why a local part could pass for another one, or None."""
     if local.isascii():
         return None
     for character in local:
         if not unicodedata.is_normalized("NFKC", character):
-            return (f"holds {code_point(character)}, a compatibility form of "
-                    f"{unicodedata.normalize('NFKC', character)!r}: type the plain character")
+            return said("email.compatibility", character=code_point(character),
+                        plain=repr(unicodedata.normalize("NFKC", character)))
     mixed = _mixed_scripts(local)
-    return f"mixes scripts ({mixed}), so it can pass for another address: use one script" if mixed else None
+    return said("email.mixed_scripts", scripts=mixed) if mixed else None
 
 
-def _lookalike_domain_problem(domain: str) -> str | None:
+def _lookalike_domain_problem(domain: str) -> Said | None:
     """Why a domain could pass for another one (a label of several scripts, UTS #39), or None."""
     if domain.isascii() and "xn--" not in domain.lower():
         return None
@@ -91,8 +92,7 @@ def _lookalike_domain_problem(domain: str) -> str | None:
     for label in labels:
         mixed = _mixed_scripts(label)
         if mixed:
-            return (f"the domain label {label!r} mixes scripts ({mixed}), so it can pass for another domain: "
-                    "check the address, each label is written in one script")
+            return said("email.domain_mixed_scripts", label=repr(label), scripts=mixed)
     return None
 
 

@@ -10,8 +10,10 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from domain.field_messages import said
 from domain.master_keys import MasterKey, MasterKeys
 
+PASSWORD_MIN, PASSWORD_MAX = 8, 256  # characters of a password a person chooses
 TEMPORARY_PASSWORD_BYTES = 12  # 96 random bits
 TEMPORARY_SCHEME = "$envadmin-temporary-hmac-sha256$"
 TEMPORARY_HASH_PREFIX = f"{TEMPORARY_SCHEME}v=1$key="  # then the key id, "$" and the digest
@@ -68,11 +70,11 @@ def generate_temporary_password() -> str:
 
 
 def check_new_password(password: str) -> str:
-    """The password if it is acceptable, else ValueError saying why."""
-    if len(password) < 8:
-        raise ValueError("password must be at least 8 characters long")
-    if len(password) > 256:
-        raise ValueError("password must be at most 256 characters long")
+    """The password if it is acceptable, else ValueError saying why (a domain.said message)."""
+    if len(password) < PASSWORD_MIN:
+        raise ValueError(said("password.too_short", minimum=PASSWORD_MIN))
+    if len(password) > PASSWORD_MAX:
+        raise ValueError(said("password.too_long", maximum=PASSWORD_MAX))
     return password
 
 

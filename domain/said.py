@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Mapping, Protocol, Union
 
-from domain.model import ADMIN_GROUP
-
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for a text marked to translate later)
     return message
@@ -254,7 +252,7 @@ def said(code: str, **params: object) -> Said:
     reader's language ("Administrateurs de compte")."""
     if code not in MESSAGES:
         raise KeyError(f"no message {code!r} in domain.said.MESSAGES")
-    if params.get("group") == ADMIN_GROUP:
+    if params.get("group") == _admin_group():
         params["group"] = said("group.admins")
     return Said(((code, params),))
 
@@ -273,6 +271,17 @@ def in_language(stored: list | None, fallback: str | None, reader: Reader) -> st
         return Said.from_stored(stored).text(reader)
     except (KeyError, IndexError, ValueError):  # parameters that no longer fit the text: the English as stored
         return fallback
+
+
+def _admin_group() -> str:
+    from domain.model import ADMIN_GROUP  # not at the top: the model's email rules import these messages
+    return ADMIN_GROUP
+
+
+def kept(stored: list | None, fallback: str) -> str:
+    """A stored message as a message again (a Said, shown in each reader's language); `fallback` (its English as
+    stored) when none was stored or its codes are unknown here."""
+    return Said.from_stored(stored) if stored and _known(stored) else fallback
 
 
 def _known(stored: list) -> bool:

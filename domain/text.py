@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from domain.field_messages import said
+
 # Column sizes of store/tables.py (the domain cannot import the store; a test keeps them in step).
 NAME_MAX = 200           # accounts.name, users.first_name/last_name, groups.name and name_key
 EMAIL_MAX = 254          # users.email and email_key, and every other column holding an email or its key
@@ -40,16 +42,15 @@ def require_visible(value: str, allowed: frozenset[str] = frozenset()) -> str:
     """The value, or ValueError naming its first control or invisible character."""
     character = hidden_character(value, allowed)
     if character is not None:
-        kind = "a control character" if unicodedata.category(character) == "Cc" else "an invisible character"
-        raise ValueError(f"must not contain {kind}: {code_point(character)}")
+        code = "text.control" if unicodedata.category(character) == "Cc" else "text.invisible"
+        raise ValueError(said(code, character=code_point(character)))
     return value
 
 
-def require_fits(value: str, limit: int, what: str = "") -> str:
-    """The value, or ValueError saying its length (of `what`, if it is a normalized form) and the limit."""
+def require_fits(value: str, limit: int, code: str = "text.too_long") -> str:
+    """The value, or ValueError saying its length and the limit (`code`: of a normalized form, its own message)."""
     if len(value) > limit:
-        form = f" once normalized as {what}" if what else ""
-        raise ValueError(f"is too long{form}: {len(value)} characters, at most {limit}")
+        raise ValueError(said(code, length=len(value), maximum=limit))
     return value
 
 
@@ -58,5 +59,5 @@ def person_or_group_name(value: str) -> str:
     require_visible(value, _COLLAPSED_WHITESPACE)
     value = unicodedata.normalize("NFC", " ".join(value.split()))
     if not value:
-        raise ValueError("must not be empty")
+        raise ValueError(said("text.empty"))
     return require_fits(value, NAME_MAX)

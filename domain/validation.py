@@ -1,33 +1,58 @@
-"""Turns pydantic validation errors into one sentence naming each bad field."""
+"""Turns pydantic validation errors into messages naming each bad field (domain.said), so each reader reads them in
+their language: a rule's own message is the one it raised (pydantic keeps the exception in the error's context);
+pydantic's checks of presence, unknown fields and types have codes of their own; any other is its English text."""
 from __future__ import annotations
 
 from pydantic import ValidationError
 
 from domain.commands import COMMAND_TYPES
+from domain.field_messages import Said, field_label, problem_list, problem_of, said
+from domain.said import ENGLISH, Reader
 
-_OPTION_NAMES = {"email": "email", "admin_email": "admin email", "first_name": "first name",
-                 "last_name": "last name", "account": "account number", "new_name": "new name"}
+_OWN_WORDS = {"missing": "field.required", "extra_forbidden": "field.unknown", "string_type": "value.string_type",
+              "bool_type": "value.bool", "bool_parsing": "value.bool_parsing"}
 
 
-def describe(error: ValidationError) -> str:
-    """One line per problem: the field, then what is wrong with it."""
-    lines = []
+def describe(error: ValidationError, reader: Reader = ENGLISH) -> str:
+    """One line per problem, in the reader's language: the field, then what is wrong with it."""
+    return problem_list(problems(error)).text(reader)
+
+
+def problems(error: ValidationError) -> list[Said]:
+    """Each problem as a message: "{field}: {problem}", or a check of the whole command's own message."""
+    found = []
     for problem in error.errors(include_url=False):
-        location = [str(part) for part in problem["loc"] if not isinstance(part, int)]
-        if len(location) > 1 and location[0] in _KNOWN_TYPES:
-            location = location[1:]
-        field = ".".join(location) or "input"
-        label = _OPTION_NAMES.get(field, field)
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "missing":
-            message = "is required"
-        elif problem["type"] == "extra_forbidden":
-            message = "is not a known field"
-        if len(location) == 1 and location[0] in _KNOWN_TYPES and problem["type"] == "value_error":
-            lines.append(message)  # a check of the whole command (its message names the fields)
+        field = field_of(problem)
+        if field is None:
+            found.append(what_is_wrong(problem))  # a check of the whole command (its message names the fields)
         else:
-            lines.append(f"{label}: {message}")
-    return "; ".join(lines)
+            found.append(said("field.problem", field=field_label(field), problem=what_is_wrong(problem)))
+    return found
+
+
+def field_of(problem: dict) -> str | None:
+    """The field a problem is about ("admin_email", "input" for a value alone); None for a check of a whole
+    command."""
+    location = [str(part) for part in problem["loc"] if not isinstance(part, int)]
+    if len(location) > 1 and location[0] in _KNOWN_TYPES:
+        location = location[1:]
+    if len(location) == 1 and location[0] in _KNOWN_TYPES and problem["type"] == "value_error":
+        return None
+    return ".".join(location) or "input"
+
+
+def what_is_wrong(problem: dict) -> Said:
+    """What is wrong with the field, without its name."""
+    kind, context = problem["type"], problem.get("ctx") or {}
+    if kind == "value_error" and isinstance(context.get("error"), ValueError):
+        return problem_of(context["error"])
+    if kind in _OWN_WORDS:
+        return said(_OWN_WORDS[kind])
+    if kind == "literal_error" and "expected" in context:
+        return said("value.literal", expected=context["expected"])
+    if kind == "string_too_long" and "max_length" in context:
+        return said("value.string_too_long", count=context["max_length"])
+    return said("text", text=problem["msg"].removeprefix("Value error, "))
 
 
 _KNOWN_TYPES = frozenset(COMMAND_TYPES)  # pydantic puts the type first in the location of a union member's error

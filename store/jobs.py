@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from domain.commands import Command
 from domain.states import CommandStatus, JobState
 from store.bulk_sql import insert_rows, payload_of
+from store.said_json import said_json
 from store.tables import commands, job_invalid_rows, jobs
 
 
@@ -81,8 +82,10 @@ def journal_batch(engine: Engine, job_id: UUID, rows: list[JobRow], invalid: lis
                 "payload": payload_of(row.command, conn), "status": CommandStatus.QUEUED, "attempts": 0,
                 "position": row.line, "submitted_at": now, "job_id": job_id, "job_line": row.line,
                 "subject": row.subject} for row in fresh])
+        as_text = conn.dialect.name == "postgresql"
         insert_rows(conn, job_invalid_rows, [
-            {"job_id": job_id, "line": line, "field": field, "reason": reason} for line, field, reason in bad])
+            {"job_id": job_id, "line": line, "field": field, "reason": str(reason),
+             "reason_said": said_json(reason, as_text)} for line, field, reason in bad])
         if last_line > done:
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(
                 last_line=last_line, rows_read=jobs.c.rows_read + len(fresh) + len(bad),

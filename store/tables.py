@@ -236,7 +236,8 @@ job_invalid_rows = Table(
     Column("job_id", Uuid, primary_key=True),
     Column("line", Integer, primary_key=True),
     Column("field", String(40)),
-    Column("reason", Text, nullable=False),
+    Column("reason", Text, nullable=False),  # in English; reason_said: the same as codes and parameters (domain.said)
+    Column("reason_said", JSON),
     ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="CASCADE"),
 )
 

@@ -19,8 +19,10 @@ class ApiError(BaseModel):
 
     code: str = Field(description="what kind of refusal, stable whatever the message says: invalid, forbidden, "
                                   "not_found, conflict, unauthenticated, too_many_requests, too_large, "
-                                  "unavailable, …", examples=["invalid"])
-    message: str
+                                  "unavailable, …; for a command's bad field, the code of the rule it breaks "
+                                  "first (field.required, email.invalid, …)", examples=["invalid", "email.invalid"])
+    message: str = Field(description="what is wrong, in the language Accept-Language asks for (English or French), "
+                                     "else English")
     index: int | None = Field(None, description="POST /v1/commands only: the position of the command this "
                                                 "message is about, null when the body as a whole is refused")
 

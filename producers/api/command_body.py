@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from domain.api_keys import KeyRefused, KeyScope
 from domain.clock import Clock
 from domain.commands import API_SOURCE, COMMAND_TYPES, MODEL_OF_TYPE, Command
-from domain.validation import describe
+from domain.field_messages import Said, problem_list, rule_code, said
+from domain.validation import problems as problems_of
 from producers.api.echoes import shown, unknown_fields, without_long_echoes
 from producers.services.client import new_command
 from producers.services.refusal import Refused
@@ -69,7 +70,7 @@ def valid_commands(items: list[Any], clock: Clock, scope: KeyScope) -> list[Comm
         try:
             commands.append(_to_command(item, clock, scope.person))
         except _Invalid as e:
-            errors.append({"index": index, "message": str(e)})
+            errors.append({"index": index, "message": e.message} | ({"code": e.code} if e.code else {}))
     if errors:
         raise Refused(422, errors)
     beyond = []
@@ -89,25 +90,35 @@ def _body_refused(message: str) -> Refused:
 
 
 class _Invalid(ValueError):
-    """One command that cannot be submitted; the message names each bad field."""
+    """One command that cannot be submitted; the message names each bad field, the code its first rule's."""
+
+    def __init__(self, problems: list[Said]):
+        self.message = problem_list(problems)
+        self.code = rule_code(self.message)
+        super().__init__(self.message)
+
+
+def _problem(field: str, problem: Said) -> Said:
+    """A problem with a field the API names as it is sent ("type", "account")."""
+    return said("field.problem", field=said("text", text=field), problem=problem)
 
 
 def _to_command(item: Any, clock: Clock, person: str) -> Command:
     """Validate one submitted object with the wire models; the server fills id, issued_at (by `clock`), source, and
     the actor with `person` if none is given."""
     if not isinstance(item, dict):
-        raise _Invalid("input: expected a command object")
-    problems = [f"{name}: is assigned by the server" for name in SERVER_ASSIGNED if name in item]
-    problems += [f"{name}: a clear password is never accepted; send password_hash, an argon2id hash"
-                 for name in _CLEAR_PASSWORD_FIELDS if name in item]
+        raise _Invalid([_problem("input", said("value.command_object"))])
+    problems = [_problem(name, said("field.server_assigned")) for name in SERVER_ASSIGNED if name in item]
+    problems += [_problem(name, said("field.clear_password")) for name in _CLEAR_PASSWORD_FIELDS if name in item]
     fields = {k: v for k, v in item.items() if k not in SERVER_ASSIGNED + _CLEAR_PASSWORD_FIELDS}
     type_, actor, account = fields.pop("type", None), fields.pop("actor", None), fields.pop("account", None)
     if type_ is None:
-        problems.append("type: is required")
+        problems.append(_problem("type", said("field.required")))
     elif type_ not in COMMAND_TYPES:  # a tuple: a submitted list or object is compared, not hashed
-        problems.append(f"type: unknown command type {shown(type_)}; expected one of {', '.join(COMMAND_TYPES)}")
+        problems.append(_problem("type", said("field.command_type", value=shown(type_),
+                                              types=", ".join(COMMAND_TYPES))))
     if account is None:
-        problems.append("account: is required")
+        problems.append(_problem("account", said("field.required")))
     if type_ in COMMAND_TYPES:  # also report the model's own complaints in the same answer
         unknown = [name for name in fields if name not in MODEL_OF_TYPE[type_].model_fields]
         problems += unknown_fields(unknown)
@@ -116,9 +127,10 @@ def _to_command(item: Any, clock: Clock, person: str) -> Command:
             command = new_command(type_, actor=actor if actor is not None else person, source=SOURCE,
                                   account=account if account is not None else "0", clock=clock, **fields)
         except ValidationError as e:
-            problems.append(without_long_echoes(describe(e), [problem["input"] for problem in e.errors()]))
+            echoed = [problem["input"] for problem in e.errors()]
+            problems += [without_long_echoes(problem, echoed) for problem in problems_of(e)]
         except TypeError as e:  # a field name that is not a valid keyword (cannot happen from JSON)
-            problems.append(f"input: {e}")
+            problems.append(_problem("input", said("text", text=str(e))))
     if problems:
-        raise _Invalid("; ".join(problems))
+        raise _Invalid(problems)
     return command

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from domain.api_keys import KeyScope
 from domain.commands import account_number
+from domain.field_messages import field_label, problem_of, said
 from producers.api.echoes import without_long_echoes
 from producers.api.refusals import refused
 from producers.services.client import Client
@@ -36,7 +37,8 @@ def existing_account(account: str, client: ApiClient, scope: CallerScope) -> str
     try:
         number = account_number(account)
     except ValueError as e:
-        raise refused(422, f"account number: {without_long_echoes(str(e), [account])}") from None
+        raise refused(422, said("field.problem", field=field_label("account"),
+                                problem=without_long_echoes(problem_of(e), [account]))) from None
     if not scope.covers(number) or not queries.account_exists(client.engine, number):
         raise refused(404, f"account {number} does not exist")
     return number

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import reprlib
 
+from domain.field_messages import Said, said
+
 ECHO_LIMIT = 80  # characters of a submitted value an error message repeats, then "…"
 MAX_LISTED = 10  # unknown field names an error lists, then how many more
 _bounded = reprlib.Repr()
@@ -20,7 +22,11 @@ def shown(value: object) -> str:
 
 
 def without_long_echoes(message: str, values: list[object]) -> str:
-    """The message with each long value it repeats (as a repr, maybe stripped) shortened by `shown`."""
+    """The message with each long value it repeats (as a repr, maybe stripped) shortened by `shown`; a message of
+    the rules (domain.said) keeps its codes, each of its parameters shortened so."""
+    if isinstance(message, Said):
+        return Said(tuple((code, {name: without_long_echoes(value, values) if isinstance(value, str) else value
+                                  for name, value in params.items()}) for code, params in message.sentences))
     for value in values:
         if isinstance(value, str) and len(value) > ECHO_LIMIT:
             for form in {value, value.strip()}:
@@ -28,11 +34,12 @@ def without_long_echoes(message: str, values: list[object]) -> str:
     return message
 
 
-def unknown_fields(names: list[str]) -> list[str]:
+def unknown_fields(names: list[str]) -> list[Said]:
     """One problem per unknown field name, for the first few; names shortened, control characters escaped."""
-    problems = [f"{_name(name)}: is not a known field" for name in names[:MAX_LISTED]]
+    problems = [said("field.problem", field=said("text", text=_name(name)), problem=said("field.unknown"))
+                for name in names[:MAX_LISTED]]
     if len(names) > MAX_LISTED:
-        problems.append(f"and {len(names) - MAX_LISTED} more unknown fields")
+        problems.append(said("field.unknown.more", count=len(names) - MAX_LISTED))
     return problems
 
 

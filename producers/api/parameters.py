@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import Field
 
+from domain.field_messages import field_label, said
 from producers.api.echoes import shown
 
 MAX_PAGE = 500  # items of a list per page, at most
@@ -30,7 +31,8 @@ AuditCursor = _whole_number(LARGEST_ID, deprecated=True,
                             description="the id of the entry a page goes on after; use `after` instead")
 
 _TOLD = {
-    "account": lambda value: f"account number: malformed account number {shown(value)}: expected 1 to 12 digits",
+    "account": lambda value: said("field.problem", field=field_label("account"),
+                                  problem=said("account.malformed", value=shown(value))),
     "command_id": lambda value: f"command id: {shown(value)} is not a command id (a UUID)",
     "limit": lambda value: f"limit: expected from 1 to {MAX_PAGE}, not {shown(value)}",
     "after": lambda value: f"after: {shown(value)} is not a cursor; pass the `next` of the previous page",

@@ -19,7 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from languages import reader
 from producers.api.parameters import told
+from producers.services.reasons import reader_language
 from producers.services.refusal import Refused, refused
 
 __all__ = ["ApiRoute", "Refused", "answer_refusals", "every_method_allowed", "refusal_response", "refused"]
@@ -27,8 +29,10 @@ __all__ = ["ApiRoute", "Refused", "answer_refusals", "every_method_allowed", "re
 logger = logging.getLogger(__name__)
 
 
-def refusal_response(error: Refused) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+def refusal_response(error: Refused, request: Request | None = None) -> JSONResponse:
+    """The refusal's answer, its messages in the language the request asks for (Accept-Language), else English."""
+    language = reader(reader_language(request)) if request is not None else reader("en")
+    return JSONResponse(error.body(language), status_code=error.status, headers=error.headers)
 
 
 class ApiRoute(APIRoute):
@@ -50,8 +54,8 @@ def answer_refusals(app: FastAPI) -> None:
     """The app answers a Refused with its status, messages and headers, and a store that fails (on any route,
     a page's too) with 503 and a message to try again."""
 
-    async def answer_refused(_request: Request, error: Refused) -> JSONResponse:
-        return refusal_response(error)
+    async def answer_refused(request: Request, error: Refused) -> JSONResponse:
+        return refusal_response(error, request)
 
     async def store_unavailable(_request: Request, error: SQLAlchemyError) -> JSONResponse:
         logger.error("The store failed: %s", error)

@@ -11,6 +11,7 @@ import typer
 from domain.api_keys import DEFAULT_GRACE, DEFAULT_LIFETIME, parse_duration
 from domain.callback_urls import check_callback_url
 from domain.commands import account_number
+from domain.field_messages import field_label, problem_of, said
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, print_json, print_lines
 from producers.cli.speech import N_, _, ngettext, word
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key, rotate_key
@@ -50,7 +51,7 @@ def create(name: Name,
         try:
             callback = check_callback_url(callback)
         except ValueError as e:
-            fail(N_("--callback: %(problem)s"), problem=e)
+            fail(said("field.problem", field=field_label("--callback"), problem=problem_of(e)))
     api = client()
     try:
         issued = create_key(api.engine, api.master_keys(), name, CLOCK.now(), accounts=numbers, by=by,
@@ -191,7 +192,7 @@ def _account(value: str) -> str:
     try:
         return account_number(value)
     except ValueError as e:
-        fail(N_("--account: %(problem)s"), problem=e)
+        fail(said("field.problem", field=field_label("--account"), problem=problem_of(e)))
 
 
 def _duration(text: str, what: str):

@@ -10,9 +10,10 @@ import typer
 from pydantic import ValidationError
 
 from domain.clock import SYSTEM_CLOCK, Clock
+from domain.field_messages import problem_list
 from domain.said import Said
 from domain.states import CommandStatus
-from domain.validation import describe
+from domain.validation import problems
 from producers.cli.speech import N_, Term, _, language, told
 from producers.cli.terminal import SafeConsole
 from producers.services.client import Client
@@ -93,7 +94,8 @@ def fail(message: str, code: int = EXIT_USAGE, **params: Any) -> NoReturn:
 
 
 def invalid(error: ValidationError) -> NoReturn:
-    fail(describe(error))
+    """A usage error naming each bad field, in the language of LANG (in English in --json's error)."""
+    fail(problem_list(problems(error)))
 
 
 def print_lines(lines: list[str]) -> None:

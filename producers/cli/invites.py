@@ -7,6 +7,7 @@ import typer
 
 from domain.envelope import TamperedEnvelope
 from domain.errors import Refused
+from domain.field_messages import field_label, problem_of, said
 from domain.passwords import check_new_password
 from domain.registration import NAMES_REQUIRED
 from domain.states import CommandStatus, InviteStatus
@@ -28,7 +29,7 @@ from producers.cli.context import (
     require_password_stdin,
     wait_with_hint,
 )
-from producers.cli.speech import N_, Term, _, told, word
+from producers.cli.speech import N_, _, told, word
 from producers.cli.submit import submit
 from producers.cli.views import command_lines, registration_line
 from producers.services.invite_registration import open_envelope, register_with_token
@@ -87,12 +88,12 @@ def list_invites(account: Annotated[Optional[str], typer.Option("--account")] = 
         out.print(_("no invites"), markup=False)
 
 
-def _checked_name(label: str, value: str) -> str:
+def _checked_name(field: str, value: str) -> str:
     """The name as a command would keep it, or exit 2 naming the option (as for every command's names)."""
     try:
         return person_or_group_name(value)
     except ValueError as e:
-        fail(N_("%(label)s: %(problem)s"), label=Term(label), problem=e)
+        fail(said("field.problem", field=field_label(field), problem=problem_of(e)))
 
 
 def register(first: Annotated[Optional[str], typer.Option(
@@ -115,8 +116,8 @@ def register(first: Annotated[Optional[str], typer.Option(
         fail(N_("--token and --token-stdin: give the token one way only"))
     if token is None and not token_stdin:
         fail(N_("--token or --token-stdin is required (--token-stdin keeps it out of `ps` and shell history)"))
-    first = _checked_name(N_("first name"), first) if first is not None else ""
-    last = _checked_name(N_("last name"), last) if last is not None else ""
+    first = _checked_name("first_name", first) if first is not None else ""
+    last = _checked_name("last_name", last) if last is not None else ""
     require_password_stdin(password_stdin)
     if token_stdin:
         token, password = read_stdin_lines(2, N_("the token, then the password, one per line"))
@@ -125,7 +126,7 @@ def register(first: Annotated[Optional[str], typer.Option(
     try:
         check_new_password(password)
     except ValueError as e:
-        fail(str(e))
+        fail(problem_of(e))
     token = token.strip().rsplit("/register/", 1)[-1]  # the whole link works as well as the token
     api = client()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -27,7 +28,7 @@ from producers.cli.context import (
     print_json,
     print_lines,
 )
-from producers.cli.speech import N_, _, word
+from producers.cli.speech import N_, _, told, word
 from producers.cli.views import job_error_lines, job_row_line, job_summary_lines
 from producers.onboarding.job import FileProblem, JobBusy, Onboarding, Submitted
 from store.reads import job_reports, job_rows
@@ -204,7 +205,7 @@ def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Js
     if as_json:
         print_json({"id": report["id"], "errors": list(entries)})
         return
-    print_lines(job_error_lines(entries))
+    print_lines(job_error_lines({**entry, "reason": told(entry["reason"])} for entry in entries))
 
 
 @job_app.command("rows")
@@ -227,7 +228,7 @@ def rows(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")],
         return
     shown = False
     for row in each:
-        print_lines([job_row_line(row)])
+        print_lines([job_row_line(replace(row, detail=told(row.detail)))])
         shown = True
     if not shown:
         print_lines([_("no row")])

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from domain.emails import checked_email
+from domain.field_messages import field_label, problem_of, said
 from domain.login import LoginResult
 from producers.cli.context import (
     EXIT_REFUSED,
@@ -63,7 +64,7 @@ def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = 
         result = credentials.change_password(api.engine, email, current, new, api.clock.now(),
                                              client=local_client(), keys=api.master_keys())
     except ValueError as e:
-        fail(str(e))
+        fail(problem_of(e))
     _report(email, result, as_json)
 
 
@@ -73,7 +74,7 @@ def forgot(email: Email, as_json: Json = False) -> None:
     try:
         email = checked_email(email)
     except ValueError as e:
-        fail(N_("email: %(problem)s"), problem=e)
+        fail(said("field.problem", field=field_label("email"), problem=problem_of(e)))
     api = client()
     try:
         sentence = ask_for_reset(api, email, local_client())

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from domain.field_messages import problem_of
 from domain.passwords import check_new_password, generate_temporary_password, hash_password
 from languages import NAMES_IN_ENGLISH, SUPPORTED
 from producers.cli.context import By, Json, Timeout, Wait, fail, read_stdin_lines
@@ -31,7 +32,7 @@ def temporary_password(from_stdin: bool, email: str, expires: bool = True) -> tu
         try:
             check_new_password(password)
         except ValueError as e:
-            fail(str(e))
+            fail(problem_of(e))
         return hash_password(password), None
     password = generate_temporary_password()
     if not expires:  # the user keeps it: stored as a person's own password is

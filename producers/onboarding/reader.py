@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from domain.field_messages import said
 from producers.onboarding.columns import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -26,13 +27,13 @@ from producers.onboarding.lines import CappedTextLines, binary_lines
 
 MAX_LINE_BYTES = 1 << 16  # a longer line is an invalid row, read past without being held
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-TOO_LONG = f"is longer than {MAX_LINE_BYTES} bytes"
+TOO_LONG = said("row.too_long", maximum=MAX_LINE_BYTES)
 
 
 @dataclass(frozen=True)
 class RowError:
     field: str | None
-    reason: str
+    reason: str  # a message of the rules (domain.said) where one says it, kept with its codes
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _csv_body(reader, lines: CappedTextLines, header: list[str]) -> Iterator[Row
         except csv.Error as e:
             end_of_previous = reader.line_num
             lines.overlong_between(line, end_of_previous)
-            yield Row(line, error=RowError(None, f"cannot be read as CSV: {e}"))
+            yield Row(line, error=RowError(None, said("row.csv_unreadable", problem=said("text", text=str(e)))))
             continue
         end_of_previous = reader.line_num
         if lines.overlong_between(line, end_of_previous):
@@ -128,13 +129,12 @@ def _csv_body(reader, lines: CappedTextLines, header: list[str]) -> Iterator[Row
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
-            yield Row(line, error=RowError(None, f"has {len(cells)} cells but the header names "
-                                                 f"{len(header)} columns"))
+            yield Row(line, error=RowError(None, said("row.too_many_cells", cells=len(cells), columns=len(header))))
             continue
         values = dict(zip(header, cells))
         bad = next((name for name, value in values.items() if _undecodable(value)), None)
         if bad is not None:
-            yield Row(line, error=RowError(bad, "is not valid UTF-8"))
+            yield Row(line, error=RowError(bad, said("row.not_utf8")))
             continue
         yield Row(line, values)
 
@@ -172,27 +172,27 @@ def _json_row(number: int, raw: bytes | None) -> Row:
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as e:
-        return Row(number, error=RowError(None, f"is not valid UTF-8 (byte {e.start + 1} of the line)"))
+        return Row(number, error=RowError(None, said("row.not_utf8_at", byte=e.start + 1)))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        return Row(number, error=RowError(None, f"is not valid JSON: {e.msg} at column {e.colno}"))
+        return Row(number, error=RowError(None, said("row.not_json", problem=said("text", text=e.msg), column=e.colno)))
     except ValueError:  # a number of more digits than Python converts
-        return Row(number, error=RowError(None, "holds a number too long to be read"))
+        return Row(number, error=RowError(None, said("row.number_too_long")))
     except RecursionError:
-        return Row(number, error=RowError(None, "is nested too deeply to be a row (one flat JSON object)"))
+        return Row(number, error=RowError(None, said("row.too_nested")))
     if not isinstance(data, dict):
-        return Row(number, error=RowError(None, f"is a JSON {type(data).__name__}, not an object"))
+        return Row(number, error=RowError(None, said("row.not_object", kind=type(data).__name__)))
     unknown = [key for key in data if not is_known(key)]
     if unknown:
-        return Row(number, error=RowError(None, f"has an unknown column {shown(unknown[0])} "
-                                                f"(known: {', '.join(COLUMNS)})"))
+        return Row(number, error=RowError(None, said("row.unknown_column", column=shown(unknown[0]),
+                                                      known=", ".join(COLUMNS))))
     values = {}
     for key, value in data.items():
         if value is None:
             value = ""
         elif isinstance(value, bool) or not isinstance(value, (str, int)):
-            return Row(number, error=RowError(key, f"must be a string, not {_json_shown(value)}"))
+            return Row(number, error=RowError(key, said("row.not_string", value=_json_shown(value))))
         values[key] = str(value)
     return Row(number, values)
 

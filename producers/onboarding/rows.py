@@ -16,7 +16,9 @@ from uuid import UUID, uuid5
 from pydantic import ValidationError
 
 from domain.commands import Command, command_adapter
+from domain.field_messages import said, with_echo
 from domain.model import email_key
+from domain.validation import what_is_wrong
 from producers.onboarding.columns import ECHO_LIMIT, clipped, shown
 from producers.onboarding.reader import RowError
 
@@ -84,23 +86,24 @@ def to_command(line: int, values: dict[str, str], job: JobRowContext) -> Command
     action = cells.get("action", "")
     command_type = ACTIONS.get(action.lower())
     if command_type is None:
-        return RowError("action", f"is {shown(action) if action else 'empty'}; expected one of "
-                                  "create_account, add_user, grant, revoke, add_member, remove_member, "
-                                  "disable_user, enable_user, remove_user")
+        actions = ("create_account, add_user, grant, revoke, add_member, remove_member, disable_user, enable_user, "
+                   "remove_user")
+        return RowError("action", said("row.action", value=shown(action), actions=actions) if action
+                        else said("row.action.empty", actions=actions))
     missing = [name for name in ("account", *_NEEDS[command_type]) if not cells.get(name)]
     if missing:
-        return RowError(missing[0], f"is required for {action}" +
-                        (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""))
+        return RowError(missing[0], said("row.required.more", action=action, others=", ".join(missing[1:]))
+                        if missing[1:] else said("row.required", action=action))
     if job.console_account is not None and cells["account"] != job.console_account:
-        return RowError("account", f"is {shown(cells['account'])}, but this upload is for account "
-                                   f"{job.console_account}; a row for another account is not applied")
+        return RowError("account", said("row.other_account", value=shown(cells["account"]),
+                                        account=job.console_account))
     if cells.get("group") and command_type not in ("add_member", "remove_member"):
-        return RowError("group", f"is not used by {action}: use add_member or remove_member for groups")
+        return RowError("group", said("row.group_unused", action=action))
     actor = _actor(cells.get("by", ""), job)
     if isinstance(actor, RowError):
         return actor
     if command_type == "create_account" and actor.casefold() != "support":
-        return RowError("by", f"is {shown(actor)}, but only support can create accounts")
+        return RowError("by", said("row.support_only", value=shown(actor)))
     fields = {name: cells[name] for name in _NEEDS[command_type]}
     if command_type == "create_account":
         fields["admin_email"] = fields.pop("email")
@@ -131,11 +134,9 @@ def _actor(by: str, job: JobRowContext) -> str | RowError:
     if job.allow_row_actors:
         return by
     if email_key(by) != email_key(job.default_actor) and job.console_account is not None:
-        return RowError("by", f"is {shown(by)}, but every row of an upload acts as the person who uploaded it, "
-                              f"{job.default_actor}")
+        return RowError("by", said("row.not_uploader", value=shown(by), uploader=job.default_actor))
     if email_key(by) != email_key(job.default_actor):
-        return RowError("by", f"is {shown(by)}, but the job runs --by {job.default_actor}; a row names "
-                              "its own actor only when the job is run with --allow-row-actors")
+        return RowError("by", said("row.not_job_actor", value=shown(by), actor=job.default_actor))
     return job.default_actor
 
 
@@ -143,8 +144,8 @@ def _first_problem(error: ValidationError) -> RowError:
     problem = error.errors(include_url=False)[0]
     names = [str(part) for part in problem["loc"] if isinstance(part, str) and part not in ACTIONS.values()]
     field = _COLUMN_OF_FIELD.get(names[-1], names[-1]) if names else None
-    message = problem["msg"].removeprefix("Value error, ")
+    reason = what_is_wrong(problem)  # a message of the rules: stored with its codes, read in each reader's language
     echoed = problem.get("input")
     if isinstance(echoed, str) and len(echoed) > ECHO_LIMIT:
-        message = message.replace(repr(echoed), shown(echoed))
-    return RowError(field, clipped(message, _REASON_LIMIT))
+        reason = with_echo(reason, echoed, shown(echoed))
+    return RowError(field, reason if len(reason) <= _REASON_LIMIT else clipped(str(reason), _REASON_LIMIT))

@@ -2,8 +2,11 @@
 status and {"errors": [{"code": …, "message": …}, …]}, and for some, headers (Retry-After, WWW-Authenticate).
 
 Each error's `code` is stable whatever the message says, for a program to act on: the one the refusal gives, else
-the kind of refusal its status is (`CODES`)."""
+the kind of refusal its status is (`CODES`). A message of the rules (domain.said) is written in the reader's
+language; its English when no reader is named."""
 from __future__ import annotations
+
+from domain.said import ENGLISH, Reader, Said
 
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 406: "not_acceptable", 408: "timeout", 409: "conflict", 410: "gone",
@@ -18,12 +21,17 @@ class Refused(Exception):
         super().__init__(errors)
         self.status, self.errors, self.headers = status, errors, headers
 
-    def body(self) -> dict:
-        """The answer's JSON body."""
+    def body(self, reader: Reader = ENGLISH) -> dict:
+        """The answer's JSON body, its messages in the reader's language."""
         kind = CODES.get(self.status, "error")
-        return {"errors": [{"code": kind, **error} for error in self.errors]}
+        return {"errors": [{"code": kind, **error, **_in_language(error, reader)} for error in self.errors]}
 
 
 def refused(status: int, message: str, headers: dict[str, str] | None = None) -> Refused:
     """A refusal with one message."""
     return Refused(status, [{"message": message}], headers)
+
+
+def _in_language(error: dict, reader: Reader) -> dict:
+    message = error.get("message")
+    return {"message": message.text(reader)} if isinstance(message, Said) else {}

@@ -9,10 +9,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from domain.commands import Command
+from domain.validation import what_is_wrong
 from producers.services.client import new_command
 from producers.web import sessions
-from producers.web.language import default_to
-from producers.web.language import gettext as _
+from producers.web.language import default_to, said_here
 from store.reads import accounts
 
 SOURCE = "web"
@@ -39,7 +39,7 @@ async def administrator(request: Request, account: str) -> str:
 def command_or_errors(request: Request, type_: str, actor: str, account: str, form_names: dict[str, str],
                       **fields) -> Command | dict[str, str]:
     """The command, issued now by the app's clock, or what is wrong with each field, keyed by the form's name for
-    it (shown beside it)."""
+    it (shown beside it), in the page's language."""
     try:
         return new_command(type_, actor=actor, source=SOURCE, account=account, clock=request.app.state.client.clock,
                            **fields)
@@ -47,7 +47,7 @@ def command_or_errors(request: Request, type_: str, actor: str, account: str, fo
         errors: dict[str, str] = {}
         for problem in error.errors(include_url=False):
             field = next((str(part) for part in reversed(problem["loc"]) if str(part) in form_names), None)
-            text = _("is required") if problem["type"] == "missing" else problem["msg"].removeprefix("Value error, ")
+            text = said_here(what_is_wrong(problem))
             name = form_names.get(field) if field else next(iter(form_names.values()))
             errors.setdefault(name, text[:1].upper() + text[1:])
         return errors

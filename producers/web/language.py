@@ -18,7 +18,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from languages import DEFAULT, from_accept_language, supported, translations
+from domain.said import Said
+from languages import DEFAULT, from_accept_language, reader, supported, translations
 from producers.web import sessions
 from producers.web.local_paths import local_path
 from store.chosen_languages import choose_language, chosen_language
@@ -69,6 +70,11 @@ def current_language() -> str:
 def gettext(message: str) -> str:
     """`message` in the language of the request being served."""
     return translations(_language.get()).gettext(message)
+
+
+def said_here(message: str) -> str:
+    """A message of the rules (domain.said) in the language of the request being served; any other text as it is."""
+    return message.text(reader(_language.get())) if isinstance(message, Said) else str(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 from languages import NAMES, SUPPORTED
 from producers.web import sessions
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
-from producers.web.language import current_language, gettext, ngettext
+from producers.web.language import current_language, gettext, ngettext, said_here
 from producers.web.moments import moment
 from producers.web.words import word
 
@@ -21,6 +21,7 @@ TEMPLATES.env.add_extension("jinja2.ext.i18n")
 TEMPLATES.env.install_gettext_callables(gettext, ngettext, newstyle=True)
 TEMPLATES.env.filters["moment"] = moment
 TEMPLATES.env.filters["word"] = word
+TEMPLATES.env.filters["said"] = said_here  # a message of the rules in the page's language
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:

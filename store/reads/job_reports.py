@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, func, select
 
+from domain.said import kept
 from domain.states import CommandStatus, JobState
 from store.tables import commands, job_invalid_rows, jobs
 
@@ -61,16 +62,19 @@ def rows_of_file(state: str, rows_read: int, rows_expected: int | None) -> int:
 
 def errors(engine: Engine, job_id: UUID) -> Iterator[dict]:
     """Every row that went wrong (BAD: invalid, rejected, failed or expired), in line order, with its field and
-    reason."""
+    reason (a domain.said message where its codes are stored: its English as a str, each reader's language by
+    `.text`)."""
     with engine.connect().execution_options(readonly=True) as conn:
-        bad = conn.execute(select(job_invalid_rows.c.line, job_invalid_rows.c.field, job_invalid_rows.c.reason)
+        bad = conn.execute(select(job_invalid_rows.c.line, job_invalid_rows.c.field, job_invalid_rows.c.reason,
+                                  job_invalid_rows.c.reason_said)
                            .where(job_invalid_rows.c.job_id == job_id).order_by(job_invalid_rows.c.line)).all()
-        refused = conn.execute(select(commands.c.job_line, commands.c.status, commands.c.reason, commands.c.type)
+        refused = conn.execute(select(commands.c.job_line, commands.c.status, commands.c.reason, commands.c.reason_said)
                                .where(commands.c.job_id == job_id, commands.c.status.in_(WENT_WRONG))
                                .order_by(commands.c.job_line)).all()
-    entries = [{"line": row.line, "status": INVALID, "field": row.field, "reason": row.reason} for row in bad]
-    entries += [{"line": row.job_line, "status": row.status, "field": None, "reason": row.reason or ""}
-                for row in refused]
+    entries = [{"line": row.line, "status": INVALID, "field": row.field, "reason": kept(row.reason_said, row.reason)}
+               for row in bad]
+    entries += [{"line": row.job_line, "status": row.status, "field": None,
+                 "reason": kept(row.reason_said, row.reason or "")} for row in refused]
     yield from sorted(entries, key=lambda entry: entry["line"])
 
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Engine, select
 
+from domain.said import kept
 from domain.states import CommandStatus, GrantStatus
 from store.bulk_sql import among
 from store.reads.job_reports import INVALID
@@ -36,7 +37,7 @@ class RowOutcome:
     action: str | None  # the command's type; None for an invalid row
     about: str | None  # the email (else the group, else the account) the row is about; None for an invalid row
     field: str | None  # an invalid row's field at fault
-    detail: str  # the outcome's sentence or reason
+    detail: str  # the outcome's sentence or reason (a domain.said message where its codes are stored)
     awaiting: str | None = None  # a pending row: the email invited, whose registration its grant waits for
     invite_expires_at: datetime | None = None
 
@@ -90,23 +91,23 @@ def each_row(engine: Engine, job_id: UUID, outcome: str | None = None) -> Iterat
 
 def _invalid_rows(conn: Connection, job_id: UUID, after: int, limit: int) -> list[RowOutcome]:
     c = job_invalid_rows.c
-    found = conn.execute(select(c.line, c.field, c.reason).where(c.job_id == job_id, c.line > after)
+    found = conn.execute(select(c.line, c.field, c.reason, c.reason_said).where(c.job_id == job_id, c.line > after)
                          .order_by(c.line).limit(limit)).all()
-    return [RowOutcome(row.line, INVALID, None, None, row.field, row.reason) for row in found]
+    return [RowOutcome(row.line, INVALID, None, None, row.field, kept(row.reason_said, row.reason)) for row in found]
 
 
 def _command_rows(conn: Connection, job_id: UUID, status: str | None, after: int, limit: int,
                   held: dict[int, tuple[UUID, str | None]]) -> list[RowOutcome]:
     """The rows that became commands; `held` gets each pending one's command id and email key, by line."""
     c = commands.c
-    query = select(c.id, c.job_line, c.status, c.type, c.reason, c.payload, c.account, c.subject).where(
+    query = select(c.id, c.job_line, c.status, c.type, c.reason, c.reason_said, c.payload, c.account, c.subject).where(
         c.job_id == job_id, c.job_line > after)
     if status is not None:
         query = query.where(c.status == status)
     found = conn.execute(query.order_by(c.job_line).limit(limit)).all()
     held.update({row.job_line: (row.id, row.subject) for row in found if row.status == CommandStatus.PENDING})
-    return [RowOutcome(row.job_line, row.status, row.type, _about(row.payload, row.account), None, row.reason or "")
-            for row in found]
+    return [RowOutcome(row.job_line, row.status, row.type, _about(row.payload, row.account), None,
+                       kept(row.reason_said, row.reason or "")) for row in found]
 
 
 def _about(payload: dict, account: str) -> str:

@@ -110,8 +110,8 @@ def test_a_clear_password_is_refused_saying_a_hash_is_required(api):
 def test_the_server_assigns_id_issued_at_and_source_and_validates_the_shape(api):
     response = api.post("/v1/commands", json=grant(BOB) | {"id": str(uuid4()), "source": "cli"})
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"code": "invalid", "index": 0, "message": "id: is assigned by the server; "
-                                                                 "source: is assigned by the server"}]
+    assert response.json()["errors"] == [{"code": "field.server_assigned", "index": 0,
+                                          "message": "id: is assigned by the server; source: is assigned by the server"}]
     response = api.post("/v1/commands", json={"type": "grant_admin", "account": "1001"})
     assert response.json()["errors"][0]["message"].startswith("email: is required")
     response = api.post("/v1/commands", json={"commands": [grant(BOB)] * 1001})

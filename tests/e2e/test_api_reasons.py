@@ -52,5 +52,27 @@ def test_a_refused_request_names_its_kind_of_refusal_in_a_stable_code(api):
     assert unknown.json()["errors"][0]["code"] == "not_found"
     invalid = api.post("/v1/commands", json={"type": "grant_admin", "actor": ALICE, "account": "1001"})
     assert invalid.status_code == 422
-    assert [error["code"] for error in invalid.json()["errors"]] == ["invalid"]
+    assert [error["code"] for error in invalid.json()["errors"]] == ["field.required"]
     assert "email" in invalid.json()["errors"][0]["message"]
+
+
+def test_a_command_with_bad_fields_is_refused_in_the_callers_language_with_the_rules_code(api):
+    bad = {"commands": [grant("not-an-email"), {"type": "grant_admin", "actor": ALICE, "account": "12ab",
+                                                 "email": "bob@example.com"}, grant("bob@example.com") | {"zz": 1}]}
+    english = api.post("/v1/commands", json=bad)
+    french = api.post("/v1/commands", json=bad, headers=FRENCH)
+
+    assert english.status_code == french.status_code == 422
+    assert [e["code"] for e in french.json()["errors"]] == [e["code"] for e in english.json()["errors"]] == \
+        ["email.invalid", "account.malformed", "field.unknown"]
+    messages = [e["message"] for e in french.json()["errors"]]
+    assert messages[0].startswith("e-mail : adresse e-mail 'not-an-email' invalide : ")
+    assert messages[1] == "numéro de compte : numéro de compte '12ab' mal formé : 1 à 12 chiffres attendus"
+    assert messages[2] == "zz : n’est pas un champ connu"
+    assert english.json()["errors"][2]["message"] == "zz: is not a known field"
+
+
+def test_a_malformed_account_in_the_path_is_refused_in_french(api):
+    refused = api.get("/v1/accounts/12ab/admins", headers=FRENCH)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["message"].startswith("numéro de compte : ")

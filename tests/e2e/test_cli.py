@@ -190,6 +190,18 @@ def test_bad_arguments_exit_2_with_a_sentence_naming_the_field(bad_argument_resu
     assert_usage_error(bad_argument_results[case], *BAD_ARGUMENTS[case][2])
 
 
+def test_a_bad_argument_is_told_in_french_when_lang_is_french(e2e):
+    french = replace(e2e, env={**e2e.env, "LANG": "fr_FR.UTF-8", "LC_ALL": "", "LANGUAGE": ""})
+    email, password = french.cli_many([
+        (["admin", "grant", "3106", "not-an-email", "--by", ALICE, "--wait"], None),
+        (["user", "add", "bob@example.com", "--account", "3106", "--by", ALICE, "--first", "B", "--last", "B",
+          "--password-stdin", "--wait"], "short\n")])
+    for result in (email, password):
+        assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr, describe(result)
+    assert "e-mail : adresse e-mail 'not-an-email' invalide : " in email.stderr, describe(email)
+    assert "le mot de passe doit compter au moins 8 caractères" in password.stderr, describe(password)
+
+
 def test_without_wait_the_command_id_is_printed_and_command_show_tells_the_outcome(e2e):
     result = e2e.cli("account", "create", "3107", "--name", "Acme", "--admin", ALICE,
                      "--first", "Alice", "--last", "Admin", "--password-stdin", input="chosen-pass-3107\n")

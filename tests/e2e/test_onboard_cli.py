@@ -1,6 +1,8 @@
 """envadmin onboard and envadmin job as users run them, against a running worker."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from store.reads import queries
 
 from .cli_runs import describe, one_json_object
@@ -93,3 +95,17 @@ def test_onboard_names_a_bad_passwords_path_and_rows_act_as_by_unless_allowed(e2
     errors = e2e.cli_json("job", "errors", allowed["id"])["errors"]
     assert 3 not in [error["line"] for error in errors]
     assert "sam@example.com" in queries.admins(e2e.client.engine, "3002")
+
+
+def test_job_errors_tell_each_rows_reason_in_french_when_lang_is_french(e2e, tmp_path):
+    e2e.open_account("3003", "olga@example.com")
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "grant,3003,,nope,,,,\npromote,3003,,pia@example.com,,,,\n")
+    job = e2e.cli_json("onboard", str(path), "--by", "olga@example.com", "--wait")
+    in_french = replace(e2e, env={**e2e.env, "LANG": "fr_FR.UTF-8", "LC_ALL": "", "LANGUAGE": ""})
+    french = in_french.cli("job", "errors", job["id"])
+    assert french.returncode == 0, describe(french)
+    assert "adresse e-mail 'nope' invalide : " in french.stdout, describe(french)
+    assert "vaut 'promote' ; l’une des actions create_account" in french.stdout, describe(french)
+    english = e2e.cli_json("job", "errors", job["id"])["errors"]
+    assert english[0]["reason"].startswith("invalid email 'nope': ")

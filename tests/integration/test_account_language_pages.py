@@ -63,7 +63,7 @@ def test_the_form_in_french_and_a_language_envadmin_does_not_speak_named_beside_
     refused = post_language(console, "de")
 
     assert refused.status_code == 422
-    assert "Unsupported language &#39;de&#39;" in refused.text
+    assert "Langue &#39;de&#39; non prise en charge : l’une de en (anglais), fr (français) est attendue" in refused.text
     assert language_of(console) == "en"
 
 

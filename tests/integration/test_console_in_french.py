@@ -82,3 +82,12 @@ def test_the_same_pages_without_the_switch_stay_in_english(console):
     console.sign_in(ALICE, OWN)
     account = console.browser.get("/accounts/1001").text
     assert '<html lang="en">' in account and "Account Administrators" in account and "Administrateurs" not in account
+
+
+def test_a_bad_email_in_the_add_administrator_form_is_refused_in_french(in_french):
+    refused = in_french.browser.post("/accounts/1001/admins", data={"csrf_token": in_french.csrf("/accounts/1001"),
+                                                                    "email": "nobody"}, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Adresse e-mail &#39;nobody&#39; invalide : " in refused.text or \
+        "Adresse e-mail 'nobody' invalide : " in refused.text
+    assert "invalid email" not in refused.text

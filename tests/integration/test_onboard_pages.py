@@ -290,3 +290,22 @@ def test_a_job_read_in_french_counts_its_waiting_grants_in_french(uploads):
     assert "En attente des invités : one.csv" in page and "1 attribution attend que son invité s’inscrive." in page
     assert "<td>en attente</td><td>1</td>" in page and "1 ligne. Lancé par alice@example.com." in page
     assert re.search(r"attend l’inscription de new@example\.com \(invitation valable jusqu’au .+ UTC\)", page)
+
+
+def test_a_job_read_in_french_gives_each_rows_reason_in_french(uploads):
+    uploads.sign_in(ALICE, OWN)
+    uploads.browser.cookies.set("envadmin_language", "fr")
+    rows = csv("grant,1001,not-an-email,,,,", f"revoke,1001,{ALICE},,,,", "promote,1001,bob@example.com,,,,")
+    job_id = job_id_of(uploads.upload("1001", "bad.csv", rows))
+    uploads.apply_job(job_id)
+
+    table = job_table(uploads.browser.get(f"/accounts/1001/jobs/{job_id}").text)
+
+    assert table[0][0] == "2" and table[0][4].startswith("email : adresse e-mail 'not-an-email' invalide : "), table
+    assert table[1][3] == "refusée" and table[1][4].startswith(f"{ALICE} est le dernier administrateur du compte 1001")
+    assert table[2][4].startswith("action : vaut 'promote' ; l’une des actions create_account, add_user, "), table
+    uploads.browser.cookies.set("envadmin_language", "en")
+    english = job_table(uploads.browser.get(f"/accounts/1001/jobs/{job_id}").text)
+    assert english[0][4].startswith("email: invalid email 'not-an-email': "), english
+    invalid = next(job_reports.errors(uploads.engine, job_id))
+    assert invalid["reason"].code == "email.invalid"

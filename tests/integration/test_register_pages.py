@@ -213,3 +213,19 @@ def test_an_invitee_whose_browser_asks_for_french_registers_in_french(web):
     welcome = browser.get("/welcome", headers=french).text
     assert f"Bienvenue, {DANA}" in welcome and "Rôle d’administrateur sur Acme (compte 1001)\u00a0: en cours…" in welcome
     assert browser.get(link, headers=french).text.count("Cette invitation a déjà été acceptée") >= 1
+
+
+def test_a_refused_field_reads_in_french_for_a_french_invitee(web):
+    browser, apply, settings, engine = web
+    apply(grant(DANA))
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    link = f"/register/{token_for(settings, engine, DANA)}"
+    csrf = form_token(browser.get(link, headers=french).text)
+
+    short = browser.post(link, headers=french, data={"csrf_token": csrf, "first_name": " ", "last_name": "Ruiz",
+                                                     "password": "short", "password_again": "short"})
+
+    assert short.status_code == 422
+    assert "Le mot de passe doit compter au moins 8 caractères" in short.text
+    assert "Prénom : ne doit pas être vide" in short.text
+    assert "at least 8" not in short.text and "must not be empty" not in short.text

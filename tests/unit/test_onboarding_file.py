@@ -6,6 +6,7 @@ from uuid import UUID
 
 import pytest
 
+from languages import reader
 from producers.onboarding.reader import FileProblem, RowError, detect_format, open_rows
 from producers.onboarding.rows import JobRowContext, command_id, creates_user, to_command
 
@@ -188,3 +189,23 @@ def test_with_activation_a_user_row_asks_no_password_and_its_command_says_mail()
                                              ("", False), (None, False)])
 def test_a_quick_look_at_the_action_tells_a_row_that_creates_a_user(action, creates):
     assert creates_user({"action": action, "email": "not even checked"}) is creates
+
+
+@pytest.mark.parametrize("values, code, french", [
+    ({"action": "promote", "account": "1001"}, "row.action", "vaut 'promote' ; l’une des actions create_account"),
+    ({"action": "grant", "account": "1001"}, "row.required", "est obligatoire pour grant"),
+    ({"action": "grant", "account": "1001", "email": "not-an-email"}, "email.invalid",
+     "adresse e-mail 'not-an-email' invalide : Une adresse e-mail doit contenir un @."),
+    ({"action": "grant", "account": "1001", "email": "a@example.com", "group": "Ops"}, "row.group_unused",
+     "n’est pas utilisé par grant"),
+])
+def test_an_invalid_rows_reason_has_a_code_and_reads_in_french(values, code, french):
+    error = to_command(2, values, context(allow_row_actors=True))
+    assert error.reason.code == code
+    assert error.reason.text(reader("fr")).startswith(french)
+
+
+def test_a_row_the_reader_cannot_read_says_why_in_french(tmp_path):
+    rows = rows_of(tmp_path, "a.csv", HEADER + "grant,1001,,ann@example.com,,,,,extra\n")
+    assert rows[0].error.reason.code == "row.too_many_cells"
+    assert rows[0].error.reason.text(reader("fr")) == "compte 9 cellules mais l’en-tête nomme 8 colonnes"

@@ -8,11 +8,12 @@ from fastapi.routing import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from domain.field_messages import problem_of
 from domain.login import WRONG_EMAIL_OR_PASSWORD
 from domain.passwords import check_new_password
 from producers.web import notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
-from producers.web.language import N_
+from producers.web.language import N_, said_here
 from producers.web.language import gettext as _
 from producers.web.local_paths import HOME, local_path
 from producers.web.render import page, sentence
@@ -82,7 +83,7 @@ def _form_errors(current: str, new: str, again: str) -> dict[str, str]:
     try:
         check_new_password(new)
     except ValueError as problem:
-        errors["new_password"] = sentence(str(problem))
+        errors["new_password"] = sentence(said_here(problem_of(problem)))
     else:
         if new == current:
             errors["new_password"] = _("The new password must differ from the current one")

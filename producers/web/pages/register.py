@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from domain.errors import Refused
+from domain.field_messages import field_label, problem_of, said
 from domain.passwords import check_new_password
 from domain.states import CommandStatus, InviteStatus
 from domain.text import person_or_group_name
@@ -16,7 +17,7 @@ from domain.tokens import hash_token
 from producers.services.invite_registration import register_with_token
 from producers.web import sessions
 from producers.web.forms import client_address, posted_form, text_field
-from producers.web.language import N_, current_language, default_to, in_their_language
+from producers.web.language import N_, current_language, default_to, in_their_language, said_here
 from producers.web.language import gettext as _
 from producers.web.render import message, page, sentence
 from store.reads import invite_links
@@ -110,11 +111,12 @@ def _title(invite: invite_links.Invitation) -> str:
 
 def _form_errors(values: dict[str, str], password: str, again: str) -> dict[str, str]:
     errors = {}
-    for field, label in (("first_name", _("First name")), ("last_name", _("Last name"))):
+    for field in ("first_name", "last_name"):
         try:
             values[field] = person_or_group_name(values[field])
         except ValueError as problem:
-            errors[field] = f"{label}: {problem}"
+            errors[field] = sentence(said_here(said("field.problem", field=field_label(field),
+                                                    problem=problem_of(problem))))
     return errors | _password_errors(password, again)
 
 
@@ -123,7 +125,7 @@ def _password_errors(password: str, again: str) -> dict[str, str]:
     try:
         check_new_password(password)
     except ValueError as problem:
-        errors["password"] = str(problem).capitalize()
+        errors["password"] = sentence(said_here(problem_of(problem)))
     else:
         if password != again:
             errors["password_again"] = _("The two passwords differ")
