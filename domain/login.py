@@ -11,19 +11,22 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-WRONG_EMAIL_OR_PASSWORD = "wrong email or password"
-PASSWORD_CHANGE_REQUIRED = "password change required"
-LOGIN_OK = "login ok"
+from domain.said import Said, said
+
+# What a sign-in or a password change answers: messages of the rules (domain.said), read in each person's language.
+WRONG_EMAIL_OR_PASSWORD = said("login.wrong")
+PASSWORD_CHANGE_REQUIRED = said("login.change_required")
+LOGIN_OK = said("login.ok")
 # The password is right, but every account the person is a user of disabled them there.
-SIGN_IN_DISABLED = "this sign-in is disabled by the administrators of your account; ask them to enable it"
-PASSWORD_CHANGED = "password changed"
-PASSWORD_OK = "password ok"
+SIGN_IN_DISABLED = said("login.disabled")
+PASSWORD_CHANGED = said("login.password_changed")
+PASSWORD_OK = said("login.password_ok")
 ALL_CLIENTS = "*"  # the client of the record that counts an email's failures from every client
 
 
-def too_many_failures(locked_until: datetime) -> str:
+def too_many_failures(locked_until: datetime) -> Said:
     """The refusal while an email is locked, saying when to try again."""
-    return f"too many failed attempts; try again after {locked_until:%Y-%m-%d %H:%M:%S} UTC"
+    return said("login.locked", until=f"{locked_until:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def retry_after_seconds(locked_until: datetime, now: datetime) -> int:

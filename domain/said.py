@@ -59,6 +59,15 @@ MESSAGES: dict[str, Text] = {
     "superseded.group_deleted": N_(
         "superseded by the deletion of group {group} in account {account} (command {command}, issued later, "
         "{issued_at})"),
+    # -- signing in -------------------------------------------------------------------------------------------
+    "login.wrong": N_("wrong email or password"),
+    "login.change_required": N_("password change required"),
+    "login.ok": N_("login ok"),
+    "login.disabled": N_(
+        "this sign-in is disabled by the administrators of your account; ask them to enable it"),
+    "login.password_changed": N_("password changed"),
+    "login.password_ok": N_("password ok"),
+    "login.locked": N_("too many failed attempts; try again after {until}"),
     # -- registration -----------------------------------------------------------------------------------------
     "registration.unknown_token": N_("unknown registration token"),
     "registration.used": N_("this registration link was already used"),

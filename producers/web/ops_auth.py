@@ -13,6 +13,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from domain.login import retry_after_seconds, too_many_failures
 from producers.services.proxies import client_address
 from producers.web.language import gettext as _
+from producers.web.language import said_here
 from store.secret_tries import OPS_PASSWORD, secret_tried
 
 OPS_USER = "ops"
@@ -50,7 +51,7 @@ def require_ops(request: Request, credentials: HTTPBasicCredentials | None = Dep
     locked_until = secret_tried(request.app.state.client.engine, OPS_PASSWORD, client_address(request), right, now)
     if locked_until is not None:
         raise OpsRefused(429, _("The ops pages refuse this address for now: %(why)s.")
-                         % {"why": too_many_failures(locked_until)}, retry_after=retry_after_seconds(locked_until, now))
+                         % {"why": said_here(too_many_failures(locked_until))}, retry_after=retry_after_seconds(locked_until, now))
     if not right:
         raise OpsRefused(401, _("Wrong user or password for the ops pages."))
     return OPS_USER

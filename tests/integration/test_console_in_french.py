@@ -91,3 +91,15 @@ def test_a_bad_email_in_the_add_administrator_form_is_refused_in_french(in_frenc
     assert "Adresse e-mail &#39;nobody&#39; invalide : " in refused.text or \
         "Adresse e-mail 'nobody' invalide : " in refused.text
     assert "invalid email" not in refused.text
+
+
+def test_a_wrong_password_at_sign_in_is_refused_in_french_and_in_english(console):
+    answers = {}
+    for language in ("fr", "en"):
+        console.browser.cookies.set(COOKIE, language)
+        form = console.browser.get("/login").text
+        token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        answers[language] = console.browser.post("/login", data={"csrf_token": token, "email": ALICE,
+                                                                "password": "not-her-password"})
+    assert answers["fr"].status_code == 422 and "E-mail ou mot de passe incorrect." in answers["fr"].text
+    assert "Wrong email or password." in answers["en"].text

@@ -68,7 +68,7 @@ async def change_password(request: Request) -> Response:
                                      keys=web_client.master_keys(), keep_session=sessions.session_id(request))
     if not result.ok:
         wrong = result.reason == WRONG_EMAIL_OR_PASSWORD
-        reason = _("This is not your current password") if wrong else sentence(result.reason)
+        reason = _("This is not your current password") if wrong else sentence(said_here(result.reason))
         return _form(request, email, forced, next_path, {"current_password": reason}, status=422 if wrong else 429)
     sessions.password_changed(request)
     notes.leave(request, CHANGED)

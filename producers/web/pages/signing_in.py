@@ -13,7 +13,7 @@ from domain.emails import checked_email, normal_email
 from domain.login import PASSWORD_CHANGE_REQUIRED, SIGN_IN_DISABLED, WRONG_EMAIL_OR_PASSWORD
 from producers.web import language, notes, sessions
 from producers.web.forms import client_address, posted_form, text_field
-from producers.web.language import N_
+from producers.web.language import N_, said_here
 from producers.web.language import gettext as _
 from producers.web.local_paths import HOME, local_path
 from producers.web.render import page, sentence
@@ -57,7 +57,7 @@ async def login(request: Request) -> Response:
         query = "" if next_path == HOME else "?" + urlencode({"next": next_path})
         return await language.in_their_language(request, email, RedirectResponse("/password" + query, status_code=303))
     status = {WRONG_EMAIL_OR_PASSWORD: 422, SIGN_IN_DISABLED: 403}.get(result.reason, 429)  # else: locked out
-    return _form(request, email, next_path, refusal=sentence(result.reason) + ".", status=status)
+    return _form(request, email, next_path, refusal=sentence(said_here(result.reason)) + ".", status=status)
 
 
 def _form_errors(email: str, password: str) -> dict[str, str]:
