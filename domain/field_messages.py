@@ -110,6 +110,24 @@ FIELD_MESSAGES = {
     "row.not_object": N_("is a JSON {kind}, not an object"),
     "row.unknown_column": N_("has an unknown column {column} (known: {known})"),
     "row.not_string": N_("must be a string, not {value}"),
+    # -- an onboarding file as a whole ({where}: a place in it)
+    "file.where.header": N_("line {line} (header)"),
+    "file.where.first_object": N_("line {line} (first object)"),
+    "file.few_more": N_("{listed} and {more} more"),
+    "file.columns_twice": N_("{where}: column(s) named twice: {names}"),
+    "file.columns.unknown": N_("{where}: unknown column(s) {unknown} (known columns: {known})"),
+    "file.columns.missing": N_("{where}: missing required column(s) {missing} (known columns: {known})"),
+    "file.columns.both": N_(
+        "{where}: unknown column(s) {unknown}; missing required column(s) {missing} (known columns: {known})"),
+    "file.format_given": N_("--format must be csv or jsonl, not {given}"),
+    "file.format_unknown": N_(
+        "cannot tell the format of {name} from its extension (.csv, .jsonl or .ndjson): give --format csv or "
+        "--format jsonl"),
+    "file.header_too_long": N_("{where} {problem}"),
+    "file.empty.csv": N_("the file is empty: expected a header line naming the columns (at least {required})"),
+    "file.empty.jsonl": N_("the file is empty: expected one JSON object per line"),
+    "file.header_unreadable": N_("line {line}: the header cannot be read: {problem}"),
+    "file.header_not_utf8": N_("line {line}: the header is not valid UTF-8"),
 }
 MESSAGES.update(FIELD_MESSAGES)
 

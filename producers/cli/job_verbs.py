@@ -93,7 +93,7 @@ def onboard(
         job = Onboarding(api, file, actor=by, file_format=file_format, resume=resume_id, passwords_file=passwords,
                          allow_row_actors=allow_row_actors, activation=activation)
     except FileProblem as problem:
-        fail(str(problem))
+        fail(problem.message)
     (err if as_json else out).print(_("job %(id)s") % {"id": job.job_id}, markup=False)
     if job.already_submitted:
         err.print(_("this file was already submitted as this job: nothing new to submit"), markup=False)
@@ -123,7 +123,9 @@ def _submit(job: Onboarding, show_progress: bool) -> None:
 
         try:
             result = job.run(on_batch)
-        except (FileProblem, JobBusy) as problem:
+        except FileProblem as problem:
+            fail(problem.message)
+        except JobBusy as problem:
             fail(str(problem))
         except OSError as problem:
             fail(N_("%(file)s: %(problem)s; the rows read so far are kept: run the same command again to go on"),

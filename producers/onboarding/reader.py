@@ -48,12 +48,11 @@ class Row:
 def detect_format(path: Path, given: str | None) -> str:
     if given is not None:
         if given not in ("csv", "jsonl"):
-            raise FileProblem(f"--format must be csv or jsonl, not {given!r}")
+            raise FileProblem(said("file.format_given", given=repr(given)))
         return given
     found = FORMATS.get(path.suffix.lower())
     if found is None:
-        raise FileProblem(f"cannot tell the format of {path.name} from its extension "
-                          "(.csv, .jsonl or .ndjson): give --format csv or --format jsonl")
+        raise FileProblem(said("file.format_unknown", name=path.name))
     return found
 
 
@@ -94,18 +93,18 @@ def _csv_header(reader, lines: CappedTextLines) -> list[str]:
     try:
         for cells in reader:
             if lines.overlong_between(1, reader.line_num):
-                raise FileProblem(f"line {reader.line_num} (header) {TOO_LONG}")
+                raise FileProblem(said("file.header_too_long", where=said("file.where.header", line=reader.line_num),
+                                       problem=TOO_LONG))
             if any(cell.strip() for cell in cells):
                 break
         else:
-            raise FileProblem("the file is empty: expected a header line naming the columns "
-                              f"(at least {', '.join(REQUIRED_COLUMNS)})")
+            raise FileProblem(said("file.empty.csv", required=", ".join(REQUIRED_COLUMNS)))
     except csv.Error as e:
-        raise FileProblem(f"line {reader.line_num}: the header cannot be read: {e}") from None
+        raise FileProblem(said("file.header_unreadable", line=reader.line_num, problem=str(e))) from None
     header = [cell.strip().lower() for cell in cells]
     if any(_undecodable(name) for name in header):
-        raise FileProblem(f"line {reader.line_num}: the header is not valid UTF-8")
-    check_header_names(header, f"line {reader.line_num} (header)")
+        raise FileProblem(said("file.header_not_utf8", line=reader.line_num))
+    check_header_names(header, said("file.where.header", line=reader.line_num))
     return header
 
 
@@ -146,9 +145,9 @@ def _jsonl_rows(binary) -> Iterator[Row]:
             first = _json_row(number, raw)
             keys = _object_keys(raw) if raw is not None else None
             if keys is not None:
-                check_columns(keys, f"line {number} (first object)")
+                check_columns(keys, said("file.where.first_object", line=number))
             return _jsonl_body(first, lines)
-    raise FileProblem("the file is empty: expected one JSON object per line")
+    raise FileProblem(said("file.empty.jsonl"))
 
 
 def _jsonl_body(first: Row, lines) -> Iterator[Row]:

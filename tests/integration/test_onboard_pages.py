@@ -309,3 +309,18 @@ def test_a_job_read_in_french_gives_each_rows_reason_in_french(uploads):
     assert english[0][4].startswith("email: invalid email 'not-an-email': "), english
     invalid = next(job_reports.errors(uploads.engine, job_id))
     assert invalid["reason"].code == "email.invalid"
+
+
+def test_a_file_refused_as_a_whole_is_refused_in_french_and_in_english(uploads):
+    uploads.sign_in(ALICE, OWN)
+    uploads.browser.cookies.set("envadmin_language", "fr")
+    french = uploads.upload("1001", "bad.csv", b"action,emial\n")
+    assert french.status_code == 422
+    assert "ligne 1 (en-tête) : colonne(s) inconnue(s) &#39;emial&#39; ; colonne(s) obligatoire(s) manquante(s) " \
+           "account (colonnes connues : " in french.text
+    empty = uploads.upload("1001", "empty.csv", b"\n")
+    assert "le fichier est vide : une ligne d’en-tête nommant les colonnes est attendue" in empty.text
+    uploads.browser.cookies.set("envadmin_language", "en")
+    english = uploads.upload("1001", "bad.csv", b"action,emial\n")
+    assert "line 1 (header): unknown column(s) &#39;emial&#39;; missing required column(s) account (known columns: " \
+           in english.text

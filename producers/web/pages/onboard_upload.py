@@ -27,6 +27,7 @@ from producers.web.console import administrator
 from producers.web.forms import check_pace
 from producers.web.guards import CSRF_FIELD, check_csrf
 from producers.web.language import gettext as _
+from producers.web.language import said_here
 from producers.web.render import message, page
 from producers.web.uploads import UploadRefused, check_announced_size, larger_body, megabytes, receive_upload
 from producers.web.words import word
@@ -82,7 +83,7 @@ async def upload(request: Request, account: str, background: BackgroundTasks) ->
             job = await run_in_threadpool(Onboarding, request.app.state.client, received.path, actor=email,
                                           console_account=account)
         except FileProblem as problem:
-            return _upload_page(request, account, email, 422, str(problem))
+            return _upload_page(request, account, email, 422, said_here(problem.message))
         if not job.already_submitted:
             await run_in_threadpool(job.open)  # the job page answers from the first redirect on, never 404
             background.add_task(_run, job, folder)
