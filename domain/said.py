@@ -192,6 +192,10 @@ MESSAGES: dict[str, Text] = {
     "asked.rename_user": N_("rename a user"),
     "asked.set_account_language": N_("set the account's language"),
     "group.admins": N_("Account Administrators"),
+    # -- what the ops dashboard says of its workers --------------------------------------------------------
+    "ops.embedded_no_workers": N_("not available on the embedded broker (it has no remote control)"),
+    "ops.broker_unreachable": N_("the broker cannot be reached: {error}"),
+    "ops.no_worker": N_("no worker serving {queue} answered within {seconds} s"),
     # -- a text said as it is: from before the codes, or from outside the rules ------------------------------
     "text": "{text}",
 }

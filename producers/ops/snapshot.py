@@ -14,13 +14,14 @@ from celery import Celery
 
 from config.settings import Settings
 from domain.clock import SYSTEM_CLOCK, Clock
+from domain.said import said
 from messaging.broker import describe_broker, queue_depths
 from producers.services.client import Client
 from store.metrics.ops_figures import read_figures
 
 WORKER_REPLY_SECONDS = 0.8
 SHARED_SECONDS = 1.0  # one read serves every viewer for this long: each figure shown is at most this old, plus a read
-EMBEDDED_NO_WORKERS = "not available on the embedded broker (it has no remote control)"
+EMBEDDED_NO_WORKERS = said("ops.embedded_no_workers")
 
 
 def read_snapshot(client: Client) -> dict:
@@ -49,9 +50,9 @@ def read_workers(app: Celery, settings: Settings, clock: Clock = SYSTEM_CLOCK) -
             queues = pool.submit(_ask, app, "active_queues")
             active, queues = active.result(), queues.result()
     except Exception as e:  # kombu and the transports raise many kinds; the page says the broker is unreachable
-        return {"note": f"the broker cannot be reached: {e}", "list": []}
+        return {"note": said("ops.broker_unreachable", error=str(e)), "list": []}
     found = workers_serving(settings.queue, active, queues, clock.now().timestamp())
-    note = None if found else f"no worker serving {settings.queue} answered within {WORKER_REPLY_SECONDS:g} s"
+    note = None if found else said("ops.no_worker", queue=settings.queue, seconds=f"{WORKER_REPLY_SECONDS:g}")
     return {"note": note, "list": found}
 
 

@@ -1,13 +1,20 @@
 """A date and time as a page shows it: in the page's language (Babel's medium date, hours and minutes on 24 hours,
-joined as the language joins them), in UTC, labelled so."""
+joined as the language joins them), in UTC, labelled so; and a duration, in the shapes of producers.ops.view."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 
-from producers.web.language import current_language
+from producers.ops.view import duration_parts
+from producers.web.language import N_, current_language
+from producers.web.language import gettext as _
+
+_DURATIONS = {"fraction": N_("%(seconds)s s"), "seconds": N_("%(seconds)s s"),
+              "minutes": N_("%(minutes)s min %(seconds)s s"), "hours": N_("%(hours)s h %(minutes)s min"),
+              "days": N_("%(days)s d %(hours)s h")}
 
 
 def moment(at: datetime) -> str:
@@ -16,3 +23,13 @@ def moment(at: datetime) -> str:
     date = format_date(at, "medium", locale=language)
     time = format_skeleton("Hm", at, tzinfo=timezone.utc, locale=language)
     return f"{Locale.parse(language).datetime_formats['medium'].format(time, date)} UTC"
+
+
+def duration(seconds: float | None) -> str:
+    """A duration in the page's language: "0,42 s", "3 j 4 h" in French; "-" for nothing."""
+    if seconds is None:
+        return "-"
+    shape, parts = duration_parts(seconds)
+    if shape == "fraction":
+        parts = {"seconds": format_decimal(seconds, "0.00", locale=current_language())}
+    return _(_DURATIONS[shape]) % parts

@@ -76,6 +76,8 @@ def test_the_page_the_live_panels_and_the_json_show_the_same_snapshot(ops):
     assert figures["deliveries"] == {"waiting": 0, "sent": 0, "failing": 0, "given_up": 0}
     assert "Outcome callbacks" in page.text and 'id="ops-deliveries"' in page.text
     assert "not available on the embedded broker" in unescape(page.text)
+    french = ops.get("/ops", auth=OPS, headers={"Accept-Language": "fr"}).text
+    assert "indisponible sur le broker embarqué (il n’a pas de contrôle à distance)" in unescape(french)
     assert "<svg class=\"chart\"" in page.text and page.text.count('<rect class="bar"') == 15
 
 
