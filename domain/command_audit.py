@@ -17,7 +17,7 @@ from domain import commands as c
 from domain import events as ev
 from domain.model import SYSTEM_ACTOR, AuditEntry
 from domain.ports import AuditTrail
-from domain.said import said
+from domain.said import as_message, said
 
 RETRIED_ON_REGISTRATION = "registration, retry of "
 RETRIED_ON_USER_ADDED = "user added, retry of "
@@ -43,7 +43,7 @@ def audit_entry(cmd: c.Command, event: ev.Event, now: datetime) -> AuditEntry:
                  actor=cmd.actor, command=str(retried), email=cmd.email)
     return AuditEntry(now, SYSTEM_ACTOR, event.action, event.target, event.account, cmd.id,
                       REGISTRATION_SOURCE if on_registration else cmd.source,
-                      said("audit.with_retry", detail=ev.told(event.detail), retry=asked) if event.detail else asked)
+                      said("audit.with_retry", detail=as_message(event.detail), retry=asked) if event.detail else asked)
 
 
 def audit_refusal(cmd: c.Command, reason: str, repo: AuditTrail, now: datetime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from domain.said import N_, Said, as_is, said
+from domain.said import N_, as_message, said
 
 _EVENT_OF_ACTION: dict[str, type[Event]] = {}
 
@@ -226,7 +226,7 @@ class CommandRefused(Event, action="command.refused", label=N_("Refused")):
 
     @property
     def detail(self) -> str:
-        return said("audit.refused", asked=told(self.asked), reason=told(self.reason))
+        return said("audit.refused", asked=as_message(self.asked), reason=as_message(self.reason))
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ class CommandFailed(Event, action="command.failed", label=N_("Failed")):
 
     @property
     def detail(self) -> str:
-        return said("audit.refused", asked=told(self.asked), reason=told(self.reason))
+        return said("audit.refused", asked=as_message(self.asked), reason=as_message(self.reason))
 
 
 @dataclass(frozen=True)
@@ -276,11 +276,6 @@ class UserRenamed(Event, action="user.renamed", label=N_("User renamed")):
     @property
     def detail(self) -> str:
         return said("audit.now_named", name=self.name)
-
-
-def told(text: str) -> Said:
-    """A text as a message: itself if it is one, else as it is."""
-    return text if isinstance(text, Said) else as_is(text)
 
 
 @dataclass(frozen=True)

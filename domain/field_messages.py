@@ -9,7 +9,7 @@ fragments put together.
 """
 from __future__ import annotations
 
-from domain.said import MESSAGES, N_, Said, said
+from domain.said import MESSAGES, N_, Said, as_message, said
 
 FIELD_MESSAGES = {
     # -- a field and what is wrong with it ----------------------------------------------------------------------
@@ -177,7 +177,7 @@ def with_echo(message: Said, echoed: str, shown: str) -> Said:
 def problem_of(error: ValueError) -> Said:
     """What a ValueError says, as a message: the one a rule raised, else its text as it is."""
     found = error.args[0] if error.args else ""
-    return found if isinstance(found, Said) else said("text", text=str(found))
+    return as_message(found if isinstance(found, str) else str(found))
 
 
 __all__ = ["FIELD_MESSAGES", "Said", "field_label", "listed", "problem_list", "problem_of", "rule_code", "said",

@@ -275,15 +275,20 @@ def as_is(text: str) -> Said:
     return said("text", text=text)
 
 
+def as_message(text: str) -> Said:
+    """A text as a message: itself if it is one, else as it is."""
+    return text if isinstance(text, Said) else as_is(text)
+
+
+def in_reader(message: str | None, reader: Reader) -> str | None:
+    """A message in the reader's language; any other text (or None) as it is."""
+    return message.text(reader) if isinstance(message, Said) else message
+
+
 def in_language(stored: list | None, fallback: str | None, reader: Reader) -> str | None:
     """A stored message in the reader's language; `fallback` (the stored English text) when none was stored or
     its codes are unknown here."""
-    if not stored or not _known(stored):
-        return fallback
-    try:
-        return Said.from_stored(stored).text(reader)
-    except (KeyError, IndexError, ValueError):  # parameters that no longer fit the text: the English as stored
-        return fallback
+    return in_reader(kept(stored, fallback), reader)
 
 
 def _admin_group() -> str:
@@ -291,10 +296,15 @@ def _admin_group() -> str:
     return ADMIN_GROUP
 
 
-def kept(stored: list | None, fallback: str) -> str:
+def kept(stored: list | None, fallback: str | None) -> str | None:
     """A stored message as a message again (a Said, shown in each reader's language); `fallback` (its English as
     stored) when none was stored or its codes are unknown here."""
-    return Said.from_stored(stored) if stored and _known(stored) else fallback
+    if not stored or not _known(stored):
+        return fallback
+    try:
+        return Said.from_stored(stored)
+    except (KeyError, IndexError, ValueError):  # parameters that no longer fit the text: the English as stored
+        return fallback
 
 
 def _known(stored: list) -> bool:

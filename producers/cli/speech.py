@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from domain.said import Said
+from domain.said import in_reader
 from languages import from_environment, reader, translations
 from producers.services.words import N_, shown_in
 
@@ -46,7 +46,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def told(message: str) -> str:
     """A message of the rules (domain.said: a refusal, a reason) in the CLI's language; another text as it is."""
-    return message.text(reader(language())) if isinstance(message, Said) else message
+    return in_reader(message, reader(language()))
 
 
 def word(text):

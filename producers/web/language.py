@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from domain.said import Said
+from domain.said import in_reader
 from languages import DEFAULT, from_accept_language, reader, supported, translations
 from producers.web import sessions
 from producers.web.local_paths import local_path
@@ -74,7 +74,7 @@ def gettext(message: str) -> str:
 
 def said_here(message: str) -> str:
     """A message of the rules (domain.said) in the language of the request being served; any other text as it is."""
-    return message.text(reader(_language.get())) if isinstance(message, Said) else str(message)
+    return str(in_reader(message, reader(_language.get())))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
