@@ -1,13 +1,12 @@
-"""A date and time as a page shows it: in the page's language (Babel's medium date, hours and minutes on 24 hours,
-joined as the language joins them), in UTC, labelled so; and a duration, in the shapes of producers.ops.view."""
+"""A date and time as a page shows it: in the page's language, Babel's medium date (languages.dates), in UTC,
+labelled so; and a duration, in the shapes of producers.ops.view."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from babel import Locale
-from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
+from languages.dates import in_utc
 from producers.ops.view import duration_parts
 from producers.web.language import N_, current_language
 from producers.web.language import gettext as _
@@ -18,11 +17,7 @@ _DURATIONS = {"fraction": N_("%(seconds)s s"), "seconds": N_("%(seconds)s s"),
 
 
 def moment(at: datetime) -> str:
-    language = current_language()
-    at = at.astimezone(timezone.utc)
-    date = format_date(at, "medium", locale=language)
-    time = format_skeleton("Hm", at, tzinfo=timezone.utc, locale=language)
-    return f"{Locale.parse(language).datetime_formats['medium'].format(time, date)} UTC"
+    return in_utc(at, current_language(), "medium")
 
 
 def duration(seconds: float | None) -> str:
