@@ -1,5 +1,5 @@
 """A date and time as a page shows it: in the page's language, Babel's medium date (languages.dates), in UTC,
-labelled so; and a duration, in the shapes of producers.ops.view."""
+labelled so; a duration, in the shapes of producers.ops.view; and a rate in tenths."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,6 +18,11 @@ _DURATIONS = {"fraction": N_("%(seconds)s s"), "seconds": N_("%(seconds)s s"),
 
 def moment(at: datetime) -> str:
     return in_utc(at, current_language(), "medium")
+
+
+def tenths(value: float) -> str:
+    """A rate rounded to tenths, in the page's language: "12.5" in English, "12,5" in French."""
+    return format_decimal(value, "0.0", locale=current_language())
 
 
 def duration(seconds: float | None) -> str:

@@ -13,7 +13,7 @@ from languages import NAMES, SUPPORTED
 from producers.web import sessions
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
 from producers.web.language import current_language, gettext, ngettext, said_here
-from producers.web.moments import duration, moment
+from producers.web.moments import duration, moment, tenths
 from producers.web.words import word
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -21,6 +21,7 @@ TEMPLATES.env.add_extension("jinja2.ext.i18n")
 TEMPLATES.env.install_gettext_callables(gettext, ngettext, newstyle=True)
 TEMPLATES.env.filters["moment"] = moment
 TEMPLATES.env.globals["duration"] = duration  # a duration in the page's language
+TEMPLATES.env.filters["tenths"] = tenths  # a rate, in the page's language
 TEMPLATES.env.filters["word"] = word
 TEMPLATES.env.filters["said"] = said_here  # a message of the rules in the page's language
 

@@ -5,7 +5,7 @@ import pytest
 
 from producers.ops import view
 from producers.web import language
-from producers.web.moments import duration
+from producers.web.moments import duration, tenths
 
 DAY, HOUR = 86400, 3600
 
@@ -25,3 +25,12 @@ def test_a_duration_reads_in_the_pages_language_and_in_english_as_the_cli_prints
     finally:
         language._language.reset(token)
     assert duration(seconds) == english == view.duration(seconds)
+
+
+def test_a_rate_reads_with_the_pages_decimal_sign():
+    token = language._language.set("fr")
+    try:
+        assert (tenths(0.0), tenths(1234.5)) == ("0,0", "1234,5")
+    finally:
+        language._language.reset(token)
+    assert (tenths(0.0), tenths(1234.5), tenths(12.0)) == ("0.0", "1234.5", "12.0")
