@@ -6,8 +6,8 @@ from datetime import datetime
 from domain import commands as c
 from domain import events as ev
 from domain import invitations
-from domain.invitations import ACTIVATION_ROLE
 from domain.invite_limits import check_invite_limits
+from domain.invite_roles import ACTIVATION_ROLE
 from domain.model import User, email_key
 from domain.ports import Invites
 from domain.states import InviteStatus

@@ -8,14 +8,12 @@ from domain import commands as c
 from domain import events as ev
 from domain.errors import Refused
 from domain.invite_limits import check_invite_limits
-from domain.mail_names import quoted_for_mail
+from domain.invite_roles import ACTIVATION_ROLE, USER_ROLE, mail_role, roles_named
 from domain.model import Group, Invite, PendingGrant, email_key
 from domain.ports import GrantHolding, Invitations, InviteResends, Invites
 from domain.said import Said, said
 from domain.states import GrantStatus, InviteStatus
 from domain.tokens import hash_token, new_token
-
-ACTIVATION_ROLE = "a new user, to activate"  # a mail with no grant, to a user who has no password yet
 
 
 def hold_grant(cmd: c.GrantAdmin | c.AddMember | c.InviteUser, repo: GrantHolding, group: Group,
@@ -73,8 +71,8 @@ def resend(cmd: c.ResendInvite, repo: InviteResends, now: datetime) -> tuple[Sai
         repo.set_invite_status(old.id, InviteStatus.REPLACED, f"replaced by invite {new.id}", now)
         repo.move_pending_grants(old.id, new.id)
     groups = {g.group for g in repo.pending_grants(new.key, cmd.account)}
-    roles = sorted(mail_role(repo.get_group(cmd.account, key) or Group(cmd.account, key)) for key in groups)
-    role = " and ".join(roles) or (ACTIVATION_ROLE if to_activate else "a user")
+    role = roles_named(mail_role(repo.get_group(cmd.account, key) or Group(cmd.account, key)) for key in groups) \
+        or (ACTIVATION_ROLE if to_activate else USER_ROLE)
     repo.send_invite_mail(new, token, role, replaces=old)
     if old is None:
         return said("activation.resent", email=new.email), [ev.ActivationSent(cmd.account, new.email)]
@@ -118,9 +116,3 @@ def new_invite(cmd, repo: Invites, now: datetime, email: str | None = None) -> t
     repo.add_invite(invite)
     return invite, token
 
-
-def mail_role(group: Group) -> str:
-    """The role as the invite mail names it, after the account: "... to Acme (account 1001) as <role>"."""
-    if group.is_builtin:
-        return "Account Administrator"
-    return f"a member of group {quoted_for_mail(group.name) or '(its name is not shown)'}"

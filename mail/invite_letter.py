@@ -13,12 +13,12 @@ from functools import cached_property, lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from domain.invitations import ACTIVATION_ROLE
+from domain.invite_roles import ACTIVATION_ROLE
 from domain.model import SUPPORT
-from languages import DEFAULT, translations
+from domain.said import in_reader
+from languages import DEFAULT, reader, translations
 from mail.content import Attachment, MailContent
 from mail.dates import when
-from mail.roles import role_in
 
 TEXT_WIDTH = 72
 ENVELOPE_FILENAME = "envelope.html"
@@ -50,7 +50,7 @@ class InviteLetter:
     inviter_name: str | None
     account_number: str
     account_name: str | None
-    role: str
+    role: str  # a message of domain.invite_roles; said in the letter's language
     link: str
     expires_at: datetime
     envelope: SealedForm
@@ -92,7 +92,7 @@ class InviteLetter:
     @cached_property
     def role_named(self) -> str:
         """The role offered, in the letter's language."""
-        return role_in(self.role, self.language, translations(self.language))
+        return in_reader(self.role, reader(self.language))
 
     @property
     def is_activation(self) -> bool:

@@ -12,6 +12,7 @@ from domain.envelope import seal
 from domain.mail_names import quoted_for_mail
 from domain.master_keys import MasterKey
 from domain.model import DEFAULT_LANGUAGE, Invite, User, email_key
+from domain.said import Said
 from mail.invite_letter import InviteLetter, SealedForm
 from store.mail_outbox import sealed_mail_row
 from store.tables import accounts, envelopes, mail_outbox, users
@@ -78,6 +79,8 @@ class InviteMailWriter:
         envelope_id = uuid4().hex
         message = {"invited_by": invite.invited_by, "account": invite.account, "role": role,
                    "registration_link": link, "to": invite.email}
+        if isinstance(role, Said):  # its codes, so the envelope's page says the role in its reader's language
+            message["role_said"] = role.stored()
         message.update({key: value for key, value in (("account_name", names.account_name),
                                                      ("inviter_name", names.inviter_name)) if value})
         sealed = seal(envelope_id, message, self.master_key)

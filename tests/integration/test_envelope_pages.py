@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from domain.handlers import handle
-from domain.model import ADMIN_GROUP_KEY, Invite, PendingGrant
+from domain.invite_roles import mail_role
+from domain.model import ADMIN_GROUP, ADMIN_GROUP_KEY, Group, Invite, PendingGrant
 from domain.states import InviteStatus
 from domain.tokens import hash_token
 from producers.http_app import create_http_app
@@ -28,9 +29,10 @@ from ..support.stack_settings import make_settings
 
 CAROL, MALLORY = "Carol@Example.com", "mallory@example.com"
 PASSWORD = "a-permanent-passw0rd"
+ADMINISTRATOR = mail_role(Group("1001", ADMIN_GROUP))
 
 
-def invite(client: Client, email: str, token: str) -> tuple[str, dict]:
+def invite(client: Client, email: str, token: str, role: str = ADMINISTRATOR) -> tuple[str, dict]:
     """An invite of `email` to account 1001 with `token`, as a grant makes it; its envelope's id and stored row."""
     now = datetime.now(timezone.utc)
     writer = InviteMailWriter(Runtime(client.settings).master_keys().current, client.settings.public_url)
@@ -40,7 +42,7 @@ def invite(client: Client, email: str, token: str) -> tuple[str, dict]:
         uow.repo.add_invite(new)
         uow.repo.add_pending_grant(PendingGrant(uuid4(), new.id, "1001", ADMIN_GROUP_KEY, email, uuid4(),
                                                 "alice@example.com", now))
-        uow.repo.send_invite_mail(new, token, "administrator of account 1001")
+        uow.repo.send_invite_mail(new, token, role)
         row = uow.conn.execute(select(envelopes).where(envelopes.c.invite_id == new.id)).mappings().one()
         uow.commit()
     return row["id"], dict(row)
@@ -93,7 +95,7 @@ def test_the_signed_in_recipient_reads_the_sealed_message(site):
     assert "Your invitation from &#34;Alice Admin&#34;" in body  # sealed as the mail shows it: quoted
     for label, value in (("For", CAROL), ("Invited by", "&#34;Alice Admin&#34; &lt;alice@example.com&gt;"),
                          ("Account", "&#34;Acme&#34; (account 1001)"),
-                         ("Role", "administrator of account 1001"), ("Envelope", envelope_id)):
+                         ("Role", "Account Administrator"), ("Envelope", envelope_id)):
         assert f"<dt>{label}</dt><dd>{value}</dd>" in body, label
     assert "/register/" not in body  # the invite was accepted by registering: its link is not offered again
     assert "You accepted this invitation." in body
@@ -214,3 +216,15 @@ def test_the_attachments_button_keeps_the_slow_down(database_url, tmp_path):
 
     assert [a.status_code for a in answers] == [400, 400, 400, 429]
     assert int(answers[-1].headers["retry-after"]) > 0
+
+
+def test_the_sealed_role_is_read_in_the_pages_language_and_an_uncoded_one_as_sealed(site):
+    web, client, envelope_id, _stored = site
+    register_in_browser(web, "carol-token-" + "c" * 24)
+    older, _ = invite(client, CAROL, "carol-older-" + "c" * 24, role="administrator of account 1001")
+
+    switched = web.get("/language", params={"to": "fr", "next": "/"}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert switched.status_code in (302, 303, 307), switched.text
+
+    assert "<dt>Rôle</dt><dd>Administrateur du compte</dd>" in web.get(f"/envelopes/{envelope_id}").text
+    assert "<dt>Rôle</dt><dd>administrator of account 1001</dd>" in web.get(f"/envelopes/{older}").text

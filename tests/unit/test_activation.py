@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from domain.commands import parse_command
 from domain.errors import Refused
 from domain.handlers import handle
-from domain.invitations import ACTIVATION_ROLE
+from domain.invite_roles import ACTIVATION_ROLE
 from domain.model import ADMIN_GROUP_KEY
 from domain.registration import register
 from domain.states import InviteStatus

@@ -14,11 +14,12 @@ from domain.envelope import TamperedEnvelope, is_envelope_id
 from domain.errors import Refused
 from domain.master_keys import WrongMasterKey
 from domain.model import email_key
+from domain.said import kept
 from domain.states import InviteStatus
 from producers.services.invite_registration import posted_envelope_recipient, read_envelope
 from producers.web import sessions
 from producers.web.forms import posted_form
-from producers.web.language import N_
+from producers.web.language import N_, said_here
 from producers.web.language import gettext as _
 from producers.web.render import message, page
 
@@ -30,13 +31,16 @@ ASK_AGAIN = N_("If it came with an invitation mail, ask the person who invited y
 # The sealed fields a person reads, in this order and with these labels; any other field follows, by its name.
 LABELS = {"to": N_("For"), "invited_by": N_("Invited by"), "account": N_("Account"), "role": N_("Role")}
 CANNOT_OPEN = N_("This envelope cannot be opened")
-SHOWN_APART = {"registration_link", "account_name", "inviter_name"}
+SHOWN_APART = {"registration_link", "account_name", "inviter_name", "role_said"}
 
 
 def _with_names(message: dict) -> dict:
-    """The account and the inviter as a person reads them: with their names, when the envelope sealed them
-    (an envelope that holds no names shows the number and the email alone)."""
+    """The account, the inviter and the role as a person reads them: with their names, when the envelope sealed
+    them (an envelope that holds no names shows the number and the email alone), the role in the page's language
+    when the envelope sealed its codes (else as sealed)."""
     shown = dict(message)
+    if "role" in message:
+        shown["role"] = said_here(kept(message.get("role_said"), message["role"]))
     if message.get("inviter_name") and "invited_by" in message:
         shown["invited_by"] = f"{message['inviter_name']} <{message['invited_by']}>"
     if message.get("account_name") and "account" in message:
