@@ -1,13 +1,17 @@
 """What the email syntax check (email_validator) says is wrong, as messages with codes (domain.said), so that a
-French reader reads it in French: its usual sentences, matched word for word; any other stays its English.
+French reader reads it in French: each sentence the library can say of an address envadmin checks, matched word for
+word, its variable part (the characters at fault, a count, an inner reason) a parameter; a sentence the library
+adds later stays its English.
 
-Each code's English is the library's own sentence: in English, "invalid email 'x': <why>" reads as the library says."""
+Each code's English is the library's own sentence: in English, "invalid email 'x': <why>" reads as the library says.
+An inner reason that comes from the IDNA codec (`{error}`) stays as that codec wrote it."""
 from __future__ import annotations
 
-from domain.said import MESSAGES, N_, Said, said
+import re
 
-# The library's sentences that are whole, and those that end listing the characters at fault.
-_WHOLE = {
+from domain.said import MESSAGES, N_, Said, Text, said
+
+_SENTENCES: dict[str, Text] = {
     "email.syntax.no_at": N_("An email address must have an @-sign."),
     "email.syntax.nothing_before_at": N_("There must be something before the @-sign."),
     "email.syntax.nothing_after_at": N_("There must be something after the @-sign."),
@@ -24,25 +28,87 @@ _WHOLE = {
     "email.syntax.ip_address": N_("A bracketed IP address after the @-sign is not allowed here."),
     "email.syntax.display_name": N_(
         "A display name and angle brackets around the email address are not permitted here."),
-}
-_LISTING = {
+    "email.syntax.angle_bracket": N_(
+        "An open angle bracket at the start of the email address has to be followed by a close angle bracket at "
+        "the end."),
+    "email.syntax.two_dashes": N_(
+        "An email address cannot have two letters followed by two dashes immediately after the @-sign or after a "
+        "period, except Punycode."),
+    "email.syntax.international_before_at": N_("Internationalized characters before the @-sign are not supported."),
+    "email.syntax.invalid_after_idna": N_(
+        "The email address contains invalid characters after the @-sign after IDNA encoding."),
+    "email.syntax.fullwidth_at": N_(
+        'The email address has the "full-width" at-sign (@) character instead of a regular at-sign.'),
+    "email.syntax.small_at": N_(
+        'The email address has the "small commercial at" character instead of a regular at-sign.'),
+    "email.syntax.not_ascii": N_("The email address is not valid ASCII."),
+    "email.syntax.starts_with_period": N_("An email address cannot start with a period."),
+    "email.syntax.starts_with_hyphen": N_("An email address cannot start with a hyphen."),
+    "email.syntax.period_before_at": N_("An email address cannot have a period immediately before the @-sign."),
+    "email.syntax.hyphen_before_at": N_("An email address cannot have a hyphen immediately before the @-sign."),
+    "email.syntax.period_after_at": N_("An email address cannot have a period immediately after the @-sign."),
+    "email.syntax.hyphen_after_at": N_("An email address cannot have a hyphen immediately after the @-sign."),
+    "email.syntax.ends_with_period": N_("An email address cannot end with a period."),
+    "email.syntax.ends_with_hyphen": N_("An email address cannot end with a hyphen."),
+    # the characters at fault, listed as the library lists them
     "email.syntax.chars_before_at": N_("The email address contains invalid characters before the @-sign: {characters}"),
     "email.syntax.chars_after_at": N_("The part after the @-sign contains invalid characters: {characters}"),
     "email.syntax.unsafe_chars": N_("The email address contains unsafe characters: {characters}"),
+    "email.syntax.international_chars_before_at": N_(
+        "Internationalized characters before the @-sign are not supported: {characters}"),
+    "email.syntax.chars_in_quotes": N_(
+        "The email address contains invalid characters in quotes before the @-sign: {characters}"),
+    "email.syntax.chars_after_normalization": N_(
+        "The part after the @-sign contains invalid characters after Unicode normalization: {characters}"),
+    "email.syntax.after_close_quote": N_("Extra character(s) found after close quote: {characters}"),
+    # how much too long
+    "email.syntax.too_long": (N_("The email address is too long ({count} character too many)."),
+                              N_("The email address is too long ({count} characters too many).")),
+    "email.syntax.too_long_before_at": (
+        N_("The email address is too long before the @-sign ({count} character too many)."),
+        N_("The email address is too long before the @-sign ({count} characters too many).")),
+    "email.syntax.too_long_after_at": (
+        N_("The email address is too long after the @-sign ({count} character too many)."),
+        N_("The email address is too long after the @-sign ({count} characters too many).")),
+    "email.syntax.too_long_after_idna": (
+        N_("The email address is too long after the @-sign ({count} byte too many after IDNA encoding)."),
+        N_("The email address is too long after the @-sign ({count} bytes too many after IDNA encoding).")),
+    "email.syntax.label_too_long": (
+        N_("After the @-sign, periods cannot be separated by so many characters ({count} character too many)."),
+        N_("After the @-sign, periods cannot be separated by so many characters ({count} characters too many).")),
+    # a reason the IDNA codec gives, or one of the library's sentences, inside the library's sentence
+    "email.syntax.after_normalization": N_("After Unicode normalization: {problem}"),
+    "email.syntax.not_idna": N_("The part after the @-sign is not valid IDNA ({error})."),
+    "email.syntax.domain_invalid": N_("The part after the @-sign is invalid ({error})."),
+    "email.syntax.domain_chars": N_("The part after the @-sign contains invalid characters ({error})."),
+    "email.syntax.invalid_when_normalized": N_(
+        "The part after the @-sign became invalid after normalizing to international characters ({error})."),
 }
-MESSAGES.update(_WHOLE)
-MESSAGES.update(_LISTING)
+MESSAGES.update(_SENTENCES)
 
-_CODE_OF_SENTENCE = {text: code for code, text in _WHOLE.items()}
-_LISTING_PREFIXES = [(text.removesuffix("{characters}"), code) for code, text in _LISTING.items()]
+
+def _pattern(text: str) -> re.Pattern[str]:
+    """The sentence as a pattern that reads its parameters back."""
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", re.escape(text)) + r"\Z", re.DOTALL)
+
+
+_PATTERNS = [(code, _pattern(text)) for code, texts in _SENTENCES.items()
+             for text in (texts if isinstance(texts, tuple) else (texts,))]
 
 
 def syntax_problem(text: str) -> Said:
-    """The library's sentence as a message: its code where it is one of the usual ones, else the text as it is."""
-    code = _CODE_OF_SENTENCE.get(text)
-    if code is not None:
-        return said(code)
-    for prefix, code in _LISTING_PREFIXES:
-        if text.startswith(prefix):
-            return said(code, characters=text.removeprefix(prefix))
+    """The library's sentence as a message: its code and parameters where it is one the library says, else the
+    text as it is."""
+    for code, pattern in _PATTERNS:
+        found = pattern.match(text)
+        if found is None:
+            continue
+        params: dict[str, object] = dict(found.groupdict())
+        if "count" in params:
+            if not str(params["count"]).isdigit():
+                continue  # a range ("1-3 characters"): said as the library says it
+            params["count"] = int(params["count"])
+        if "problem" in params:
+            params["problem"] = syntax_problem(str(params["problem"]))
+        return said(code, **params)
     return said("text", text=text)

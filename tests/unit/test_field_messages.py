@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from domain.callback_urls import check_callback_url
 from domain.commands import command_adapter
+from domain.email_syntax import syntax_problem
 from domain.emails import checked_email
 from domain.passwords import check_new_password
 from domain.said import MESSAGES
@@ -101,3 +102,27 @@ def test_the_email_syntax_checks_usual_sentences_read_in_french(typed, french):
     message = raised_by(checked_email, typed)
     assert message.text(FRENCH) == f"adresse e-mail {typed!r} invalide : {french}"
     assert message.sentences[0][1]["problem"].code.startswith("email.syntax.")
+
+
+@pytest.mark.parametrize("typed", [
+    ".ada@example.com", "ada.@example.com", "ada@.example.com", "ada@example.com.", "ada@-example.com",
+    "ada@example-.com", "ada@ab--cd.com", "ada＠example.com", "ada﹫example.com", "<ada@example.com",
+    "ada@" + "a" * 64 + ".com", "ada@" + ("a" * 60 + ".") * 5 + "com",
+    "ad a@example.com", "ada@exa mple.com", "ada@xn--zz.com", "ada@example.invalid",
+    "ada@[127.0.0.1]", '"ada"@example.com', "Ada <ada@example.com>", "ada@@example.com",
+])
+def test_every_sentence_the_syntax_check_says_of_these_addresses_has_a_code_and_a_french_text(typed):
+    problem = raised_by(checked_email, typed).sentences[0][1]["problem"]
+    assert problem.code.startswith("email.syntax."), str(problem)
+    assert problem.text(FRENCH) != str(problem)
+
+
+def test_a_count_chooses_the_sentence_and_an_inner_sentence_is_read_too():
+    one, many = (syntax_problem(f"The email address is too long before the @-sign ({n} too many).")
+                 for n in ("1 character", "3 characters"))
+    assert (one.code, one.sentences[0][1]["count"], many.sentences[0][1]["count"]) == (
+        "email.syntax.too_long_before_at", 1, 3)
+    nested = syntax_problem("After Unicode normalization: An email address cannot have two periods in a row.")
+    assert nested.text(FRENCH) == ("Après normalisation Unicode : Une adresse e-mail ne peut pas contenir deux points "
+                                   "à la suite.")
+    assert syntax_problem("A sentence a later version adds.").code == "text"
