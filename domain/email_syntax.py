@@ -7,9 +7,8 @@ Each code's English is the library's own sentence: in English, "invalid email 'x
 An inner reason that comes from the IDNA codec (`{error}`) stays as that codec wrote it."""
 from __future__ import annotations
 
-import re
-
-from domain.said import MESSAGES, N_, Said, Text, said
+from domain.library_sentences import LibrarySentences
+from domain.said import N_, Said, Text
 
 _SENTENCES: dict[str, Text] = {
     "email.syntax.no_at": N_("An email address must have an @-sign."),
@@ -84,31 +83,10 @@ _SENTENCES: dict[str, Text] = {
     "email.syntax.invalid_when_normalized": N_(
         "The part after the @-sign became invalid after normalizing to international characters ({error})."),
 }
-MESSAGES.update(_SENTENCES)
-
-
-def _pattern(text: str) -> re.Pattern[str]:
-    """The sentence as a pattern that reads its parameters back."""
-    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+)", re.escape(text)) + r"\Z", re.DOTALL)
-
-
-_PATTERNS = [(code, _pattern(text)) for code, texts in _SENTENCES.items()
-             for text in (texts if isinstance(texts, tuple) else (texts,))]
+_READ = LibrarySentences(_SENTENCES, inner="problem")
 
 
 def syntax_problem(text: str) -> Said:
     """The library's sentence as a message: its code and parameters where it is one the library says, else the
     text as it is."""
-    for code, pattern in _PATTERNS:
-        found = pattern.match(text)
-        if found is None:
-            continue
-        params: dict[str, object] = dict(found.groupdict())
-        if "count" in params:
-            if not str(params["count"]).isdigit():
-                continue  # a range ("1-3 characters"): said as the library says it
-            params["count"] = int(params["count"])
-        if "problem" in params:
-            params["problem"] = syntax_problem(str(params["problem"]))
-        return said(code, **params)
-    return said("text", text=text)
+    return _READ.said(text)

@@ -182,3 +182,7 @@ def problem_of(error: ValueError) -> Said:
 
 __all__ = ["FIELD_MESSAGES", "Said", "field_label", "listed", "problem_list", "problem_of", "rule_code", "said",
            "with_echo"]
+
+# A row's reason names what the csv and json modules said (domain.parser_sentences): their codes are known wherever
+# the fields' are, so a reason read back from the store is shown in its reader's language in any process.
+import domain.parser_sentences  # noqa: E402, F401

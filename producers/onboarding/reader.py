@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from domain.field_messages import said
+from domain.parser_sentences import csv_problem, json_kind, json_problem
 from producers.onboarding.columns import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -100,7 +101,7 @@ def _csv_header(reader, lines: CappedTextLines) -> list[str]:
         else:
             raise FileProblem(said("file.empty.csv", required=", ".join(REQUIRED_COLUMNS)))
     except csv.Error as e:
-        raise FileProblem(said("file.header_unreadable", line=reader.line_num, problem=str(e))) from None
+        raise FileProblem(said("file.header_unreadable", line=reader.line_num, problem=csv_problem(str(e)))) from None
     header = [cell.strip().lower() for cell in cells]
     if any(_undecodable(name) for name in header):
         raise FileProblem(said("file.header_not_utf8", line=reader.line_num))
@@ -119,7 +120,7 @@ def _csv_body(reader, lines: CappedTextLines, header: list[str]) -> Iterator[Row
         except csv.Error as e:
             end_of_previous = reader.line_num
             lines.overlong_between(line, end_of_previous)
-            yield Row(line, error=RowError(None, said("row.csv_unreadable", problem=said("text", text=str(e)))))
+            yield Row(line, error=RowError(None, said("row.csv_unreadable", problem=csv_problem(str(e)))))
             continue
         end_of_previous = reader.line_num
         if lines.overlong_between(line, end_of_previous):
@@ -173,15 +174,15 @@ def _json_row(number: int, raw: bytes | None) -> Row:
     except UnicodeDecodeError as e:
         return Row(number, error=RowError(None, said("row.not_utf8_at", byte=e.start + 1)))
     try:
-        data = json.loads(text)
+        data = json.loads(text.rstrip("\r\n"))  # a line cut short is then faulted on its own line
     except json.JSONDecodeError as e:
-        return Row(number, error=RowError(None, said("row.not_json", problem=said("text", text=e.msg), column=e.colno)))
+        return Row(number, error=RowError(None, said("row.not_json", problem=json_problem(e.msg), column=e.colno)))
     except ValueError:  # a number of more digits than Python converts
         return Row(number, error=RowError(None, said("row.number_too_long")))
     except RecursionError:
         return Row(number, error=RowError(None, said("row.too_nested")))
     if not isinstance(data, dict):
-        return Row(number, error=RowError(None, said("row.not_object", kind=type(data).__name__)))
+        return Row(number, error=RowError(None, said("row.not_object", kind=json_kind(data))))
     unknown = [key for key in data if not is_known(key)]
     if unknown:
         return Row(number, error=RowError(None, said("row.unknown_column", column=shown(unknown[0]),

@@ -84,7 +84,7 @@ def test_jsonl_broken_lines_are_errors_of_their_own_line(tmp_path):
     rows = rows_of(tmp_path, "a.jsonl", content)
     assert rows[0].values == {"action": "grant", "account": "1001", "email": "a@example.com"}
     assert rows[1].error.reason.startswith("is not valid JSON")
-    assert rows[2].error.reason == "is a JSON list, not an object"
+    assert rows[2].error.reason == "is a JSON array, not an object"
     assert rows[3].error.field is None and "unknown column 'emial'" in rows[3].error.reason
     assert rows[4].error.reason.startswith("is not valid UTF-8")
     assert rows[5].error == RowError("email", 'must be a string, not {"x": 1}')
@@ -209,3 +209,16 @@ def test_a_row_the_reader_cannot_read_says_why_in_french(tmp_path):
     rows = rows_of(tmp_path, "a.csv", HEADER + "grant,1001,,ann@example.com,,,,,extra\n")
     assert rows[0].error.reason.code == "row.too_many_cells"
     assert rows[0].error.reason.text(reader("fr")) == "compte 9 cellules mais l’en-tête nomme 8 colonnes"
+
+
+def test_what_the_csv_and_json_modules_say_of_a_row_reads_in_french(tmp_path):
+    french = reader("fr")
+    [csv_row] = rows_of(tmp_path, "a.csv", HEADER + 'grant,1001,,"ann@example.com"x,,,,\n')
+    json_rows = rows_of(tmp_path, "a.jsonl", b'{"action": "grant", "email": "a@example.com"\n[1]\n'
+                                             b'{"email": "a@example.com"} 7\n')
+    assert csv_row.error.reason.text(french) == "ne peut pas être lue en CSV : ',' attendu après '\"'"
+    assert [row.error.reason.text(french) for row in json_rows] == [
+        "n’est pas du JSON valide : ',' est attendu à la colonne 45",
+        "est une valeur JSON de type tableau, pas un objet",
+        "n’est pas du JSON valide : quelque chose suit l’objet à la colonne 28"]
+    assert json_rows[0].error.reason == "is not valid JSON: ',' is expected at column 45"
