@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from languages import NAMES, SUPPORTED
 from producers.web import sessions
+from producers.web.counts import count, group_counts_in_sentences
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
 from producers.web.language import current_language, gettext, ngettext, said_here
 from producers.web.moments import duration, moment, tenths
@@ -24,6 +25,8 @@ TEMPLATES.env.globals["duration"] = duration  # a duration in the page's languag
 TEMPLATES.env.filters["tenths"] = tenths  # a rate, in the page's language
 TEMPLATES.env.filters["word"] = word
 TEMPLATES.env.filters["said"] = said_here  # a message of the rules in the page's language
+TEMPLATES.env.filters["count"] = count  # a count, grouped for the page's language
+group_counts_in_sentences(TEMPLATES.env)
 
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
