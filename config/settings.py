@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     # How long a broker request is found again by its message_id, and its commands' outcomes find its reply_to:
     # longer than an invite lives, for a pending grant's late outcome.
     broker_request_retention_days: float = Field(30.0, ge=1)
+    # How long what nothing needs any more is kept before the prune removes it (store/retention.py).
+    command_retention_days: float = Field(400.0, ge=1)  # finished commands; finished jobs with their rows
+    audit_retention_days: float = Field(400.0, ge=1)  # the audit trail
+    invite_retention_days: float = Field(400.0, ge=1)  # closed invites, their envelopes and closed grants
+    mail_retention_days: float = Field(30.0, ge=1)  # mails sent or given up
+    outcome_retention_days: float = Field(30.0, ge=1)  # outcome events delivered (the /v1/events feed)
+    dead_letter_retention_days: float = Field(90.0, ge=1)  # dead letters whose command is finished
+    prune_interval_minutes: float = Field(60.0, gt=0)  # how often beat prunes
     relay_after_seconds: float = Field(30.0, gt=0)
     relay_interval_seconds: float = Field(5.0, gt=0)
     max_attempts: int = Field(5, ge=1)

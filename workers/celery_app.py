@@ -20,6 +20,7 @@ from messaging.broker import (
     PRUNE_BROKER_REQUESTS,
     PRUNE_IDEMPOTENCY_KEYS,
     PRUNE_LOGIN_FAILURES,
+    PRUNE_RETENTION,
     PRUNE_WEB_SESSIONS,
     RELAY,
     SEND_MAIL,
@@ -35,6 +36,7 @@ from store.credentials import prune_failures
 from store.expiry import expire_invites
 from store.idempotency import prune_keys
 from store.password_resets import prune_resets
+from store.retention import Retention, prune
 from store.session_rows import prune_sessions, session_limits
 from store.webhook_deliveries import Due
 from workers.apply import apply_message
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
                                   "options": {"expires": PRUNE_SECONDS}},
         "deliver-outcomes": {"task": DELIVER_OUTCOMES, "schedule": DELIVERY_SECONDS,
                              "options": {"expires": DELIVERY_SECONDS * 5}},
+        "prune-retention": {"task": PRUNE_RETENTION, "schedule": settings.prune_interval_minutes * 60,
+                            "options": {"expires": settings.prune_interval_minutes * 60}},
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.beat_schedule_filename = str((settings.data_dir / "celerybeat-schedule").resolve())
@@ -165,6 +169,13 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     def prune_broker_requests():
         return in_one_transaction(
             lambda conn: prune_requests(conn, clock.now() - timedelta(days=settings.broker_request_retention_days)))
+
+    @app.task(name=PRUNE_RETENTION, shared=False, autoretry_for=TRANSIENT, max_retries=3)
+    def prune_retention():
+        removed = prune(runtime.engine, clock.now(), Retention.from_settings(settings))
+        if any(removed.values()):
+            logger.info("Pruned past their retention: %s", {table: n for table, n in removed.items() if n})
+        return removed
 
     @app.task(name=DELIVER_OUTCOMES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def deliver_outcomes():

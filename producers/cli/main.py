@@ -24,6 +24,7 @@ from producers.cli import (
     ops_verbs,
     password_verbs,
     people_verbs,
+    retention_verbs,
     serve,
     user_verbs,  # noqa: F401  (its verbs join `user`)
     worker,
@@ -48,6 +49,8 @@ app.command("onboard")(job_verbs.onboard)
 app.add_typer(job_verbs.job_app, name="job")
 app.command("status")(ops_verbs.status)
 app.command("audit")(audit_verbs.audit)
+app.command("prune")(retention_verbs.prune_verb)
+app.command("archive")(retention_verbs.archive_verb)
 app.add_typer(dead_letter_verbs.dead_letters_app, name="dead-letters")
 app.command("worker")(worker.worker)
 app.command("beat")(worker.beat)
