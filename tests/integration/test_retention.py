@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from messaging.broker import PRUNE_RETENTION
 from store.archive import ArchiveError, archive, restore
 from store.engine import make_engine
+from store.metrics import batch_sizes
 from store.migrate import upgrade
 from store.retention import Retention, prune
 from store.tables import (
@@ -33,6 +34,7 @@ from store.tables import (
     tally_marks,
     webhook_deliveries,
 )
+from store.tables import batch_sizes as batch_sizes_table
 from workers.celery_app import create_app
 
 from ..support.stack_settings import make_settings
@@ -268,3 +270,26 @@ def test_envadmin_prune_and_archive_as_an_operator_runs_them(store, database_url
     assert not ids(engine, commands.c.id) & seeded["gone"]["commands"]
     assert bad_date.returncode == 2 and "--before: 'last year' is not a date" in bad_date.stderr
     assert both.returncode == 2 and "use one or the other" in both.stderr
+
+
+def test_folding_the_workers_batch_size_rows_keeps_the_sums_metrics_read(database_url):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        for writer, size in (("host-a:1", 500), ("host-a:1", 500), ("host-b:7", 3), ("host-c:9", 500)):
+            batch_sizes.record(conn, size, writer=writer)
+    with engine.connect() as conn:
+        before = batch_sizes.read(conn)
+
+    with engine.begin() as conn:
+        assert batch_sizes.fold(conn) == 3  # host-a's and host-c's 500-bucket rows, host-b's 5-bucket row
+    with engine.begin() as conn:
+        assert batch_sizes.fold(conn) == 0
+        batch_sizes.record(conn, 500, writer="host-a:1")  # a live worker goes on counting after the fold
+    with engine.connect() as conn:
+        after = batch_sizes.read(conn)
+        writers = set(conn.execute(select(batch_sizes_table.c.writer)).scalars())
+    engine.dispose()
+
+    assert after.count == before.count + 1 and after.total == before.total + 500
+    assert [n for _, n in after.buckets][-1] == 5
+    assert writers == {batch_sizes.FOLDED, "host-a:1"}
