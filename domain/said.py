@@ -208,6 +208,12 @@ MESSAGES: dict[str, Text] = {
     "dead.unexpected_error.last": N_(
         "unexpected error {error} (error id {error_id}; details in the worker log) (attempt {attempt} of "
         "{attempts})"),
+    "dead.undecodable": N_("undecodable message ({content_type}): {error}"),
+    "dead.unknown_format": N_("message of unknown format (not a Celery task)"),
+    "dead.unknown_task": N_("unknown task: {error}"),
+    "dead.invalid_task": N_("invalid task message: {error}"),
+    "dead.request": N_("a request of the queue {queue} (message_id {message_id}) was not applied: {why}"),
+    "dead.request.no_reply_to": N_("it has no reply_to (a queue name of 1 to {most} characters) to be answered on"),
     "replay.no_letter": N_("no dead letter {number}"),
     "replay.no_command": N_("it holds no command to replay: {reason}"),
     "replay.not_in_log": N_("command {command} is not in the command log"),
