@@ -5,19 +5,24 @@ labelled; UTC, labelled so, for a person without one. A mail to a person with a 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from html import unescape
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from domain.model import Invite
+from domain.states import InviteStatus
+from mail.content import MailContent
 from producers.http_app import create_http_app
 from producers.services.client import new_command
 from producers.web.zones import COOKIE
 from store.chosen_time_zones import choose_time_zone, chosen_time_zone
+from store.invite_mail import InviteMailWriter
 from store.mail_outbox import open_body
 from store.password_resets import ResetMailer, request_reset
 from store.tables import mail_outbox
@@ -146,3 +151,21 @@ def reset_mail(settings, engine, now: datetime) -> str:
         row = conn.execute(select(mail_outbox).where(mail_outbox.c.id == mail_id)).one()
     message = message_from_bytes(open_body(row, keys))
     return "".join(part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart())
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Paris"])
+def test_an_invite_mail_to_a_person_with_a_zone_gives_its_expiry_in_it_and_in_utc_without(site, zone):
+    """An invite to a person who has a user (another account invites them): their zone when they chose one."""
+    _app, engine, settings = site
+    choose_time_zone(engine, ALICE, zone)
+    keys = Runtime(settings).master_keys()
+    created = datetime(2026, 12, 7, 14, 3, tzinfo=timezone.utc)
+    invite = Invite(uuid4(), "1001", ALICE, "support", InviteStatus.PENDING, "hash", created,
+                    created + timedelta(days=7))
+    writer = InviteMailWriter(keys.current, settings.public_url)
+    with engine.connect() as conn:
+        _envelope, mail = writer.rows(invite, "token", "Account Administrator", created, writer.names(conn, invite))
+    text = MailContent.from_stored(keys.open(mail["key_id"], mail["body_nonce"], mail["body_ciphertext"],
+                                             mail["id"].bytes, f"mail {mail['id']}")).text
+    expected = "Monday, December 14, 2026, 15:03 (Europe/Paris)" if zone else "Monday, December 14, 2026, 14:03 UTC"
+    assert f"until {expected}" in " ".join(text.split()), text
