@@ -51,6 +51,7 @@ class User:
     created_by_account: str | None = None
     verified: bool = False
     language: str | None = None  # the language the person chose; None: never chose
+    time_zone: str | None = None  # the IANA time zone the person chose; None: never chose (their times in UTC)
 
     @property
     def key(self) -> str:

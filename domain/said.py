@@ -196,6 +196,31 @@ MESSAGES: dict[str, Text] = {
     "ops.embedded_no_workers": N_("not available on the embedded broker (it has no remote control)"),
     "ops.broker_unreachable": N_("the broker cannot be reached: {error}"),
     "ops.no_worker": N_("no worker serving {queue} answered within {seconds} s"),
+    # -- why a message or a command became a dead letter (workers), and what replaying one did --------------
+    "dead.unreadable_message": N_("unreadable message: {detail}"),
+    "dead.invalid_command": N_("invalid command: {detail}"),
+    "dead.not_in_log": N_("command {command} is not in the command log"),
+    "dead.not_in_log.id_only": N_(
+        "command {command} is not in the command log, and its message carried only its id"),
+    "dead.not_in_log.invalid": N_("command {command} is not in the command log, and is invalid: {detail}"),
+    "dead.gave_up": (N_("gave up after {count} attempt"), N_("gave up after {count} attempts")),
+    "dead.unexpected_error": N_("unexpected error {error} (error id {error_id}; details in the worker log)"),
+    "dead.unexpected_error.last": N_(
+        "unexpected error {error} (error id {error_id}; details in the worker log) (attempt {attempt} of "
+        "{attempts})"),
+    "dead.undecodable": N_("undecodable message ({content_type}): {error}"),
+    "dead.unknown_format": N_("message of unknown format (not a Celery task)"),
+    "dead.unknown_task": N_("unknown task: {error}"),
+    "dead.invalid_task": N_("invalid task message: {error}"),
+    "dead.request": N_("a request of the queue {queue} (message_id {message_id}) was not applied: {why}"),
+    "dead.request.no_reply_to": N_("it has no reply_to (a queue name of 1 to {most} characters) to be answered on"),
+    "replay.no_letter": N_("no dead letter {number}"),
+    "replay.no_command": N_("it holds no command to replay: {reason}"),
+    "replay.not_in_log": N_("command {command} is not in the command log"),
+    "replay.not_failed": N_("command {command} is {status}, not failed: nothing to replay"),
+    "replay.queued": N_("command {command} ({type}) is queued again"),
+    "replay.queued.left_to_relay": N_(
+        "command {command} ({type}) is queued again; the broker did not take it now: the relay will send it"),
     # -- a text said as it is: from before the codes, or from outside the rules ------------------------------
     "text": "{text}",
 }

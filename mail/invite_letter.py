@@ -56,6 +56,7 @@ class InviteLetter:
     envelope: SealedForm
     replaces_sent_at: datetime | None = None
     language: str = DEFAULT
+    time_zone: str | None = None  # the reader's, when known; else the letter's times are in UTC
     envelope_filename = ENVELOPE_FILENAME
 
     def _(self, message: str, **values: object) -> str:
@@ -64,7 +65,7 @@ class InviteLetter:
         return translated % values if values else translated
 
     def when(self, moment: datetime) -> str:
-        return when(moment, self.language)
+        return when(moment, self.language, self.time_zone)
 
     @property
     def by_support(self) -> bool:

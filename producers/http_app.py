@@ -22,7 +22,7 @@ from producers.api.routers import API_ROUTERS
 from producers.scim.tenant_app import ScimTenants
 from producers.services.client import Client
 from producers.services.proxies import believe_trusted_proxies
-from producers.web import access_log, language, prometheus, sessions
+from producers.web import access_log, language, prometheus, sessions, zones
 from producers.web.error_pages import answer_with_pages
 from producers.web.guards import response_headers
 from producers.web.pages import (
@@ -38,6 +38,7 @@ from producers.web.pages import (
     password_forgot,
     register,
     signing_in,
+    time_zone_page,
     users_page,
 )
 from producers.web.password_guard import RequirePasswordChange
@@ -52,6 +53,7 @@ PAGE_ROUTERS = (
     signing_in.router,
     password_forgot.router,  # before password_change's: /password/forgot is not a password page
     password_change.router,
+    time_zone_page.router,
     home.router,
     envelope_pages.router,
     account.router,
@@ -131,6 +133,7 @@ def _add_pages(app: FastAPI, settings: Settings, clock: Clock) -> None:
     app.add_middleware(StoredSessions, engine=app.state.client.engine, limits=session_limits(settings),
                        cookie_name=SESSION_COOKIE, secure=settings.public_url.lower().startswith("https://"),
                        owner=sessions.owner_key, applies_to=_has_pages, clock=clock)
+    app.add_middleware(zones.PageZone)
     app.add_middleware(language.PageLanguage)  # outermost: every page, error pages too, knows its language
     answer_with_pages(app, settings)
 

@@ -130,7 +130,7 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         for row in self.conn.execute(select(users).where(among(self.conn, users.c.email_key, keys))):
             self._users[row.email_key] = User(row.email, row.first_name, row.last_name, row.password_hash,
                                               row.password_expired, row.created_by_account, row.verified,
-                                              row.language)
+                                              row.language, row.time_zone)
 
     def _load_clocks(self, keys: set[Key]) -> None:
         self._clocks_loaded = keys
@@ -321,7 +321,8 @@ class ChunkRepository(ChunkAccountUsers, ChunkInviteCounts, SetBasedRepository):
         user = self._users[inviter] if inviter in self._users else self.get_user(inviter)
         invited = self._users[invitee] if invitee in self._users else self.get_user(invitee)
         return MailNames(account.name if account else None, inviter_name(user),
-                         mail_language(invited.language if invited else None, account.language if account else None))
+                         mail_language(invited.language if invited else None, account.language if account else None),
+                         invited.time_zone if invited else None)
 
     def add_pending_grant(self, grant: PendingGrant) -> None:
         self.writes += 1

@@ -195,12 +195,13 @@ class SqlCommandLog(CommandLog):
             self.mark_published([row.id for row in rows], now)
         return [row.payload for row in rows]
 
-    def dead_letter(self, command_id: UUID | None, reason: str, payload: object, now: datetime) -> None:
-        """Keep what could not be applied, with why; the command (if known) ends as failed."""
+    def dead_letter(self, command_id: UUID | None, reason: Said | str, payload: object, now: datetime) -> None:
+        """Keep what could not be applied, with why (its English, and its codes when it has them); the command (if
+        known) ends as failed."""
         text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
         text = text.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL
-        self.conn.execute(insert(dead_letters).values(at=now, command_id=command_id,
-                                                      reason=reason, payload=text))
+        self.conn.execute(insert(dead_letters).values(at=now, command_id=command_id, payload=text,
+                                                      **_reason_columns(reason)))
         if command_id is not None:
             failed = self.conn.execute(update(commands).where(commands.c.id == command_id,
                                                               commands.c.status == CommandStatus.QUEUED)

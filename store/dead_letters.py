@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from domain import events as ev
+from domain.masking import without_hashes
+from domain.said import Said, kept, said
 from domain.states import CommandStatus
 from store.tables import audit_log, commands, dead_letters
 
@@ -24,18 +26,19 @@ class Replay:
 
     letter_id: int
     replayed: bool
-    reason: str
+    reason: Said
     payload: dict | None = None  # the command log's copy: the one a worker applies
 
 
 def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datetime) -> Replay:
     """Put the dead letter's failed command back to `queued`, or say why it holds none; the caller commits."""
-    letter = conn.execute(select(dead_letters.c.command_id, dead_letters.c.reason)
+    letter = conn.execute(select(dead_letters.c.command_id, dead_letters.c.reason, dead_letters.c.reason_said)
                           .where(dead_letters.c.id == letter_id).with_for_update()).first()
     if letter is None:
-        return Replay(letter_id, False, f"no dead letter {letter_id}")
+        return Replay(letter_id, False, said("replay.no_letter", number=letter_id))
     if letter.command_id is None:
-        return Replay(letter_id, False, f"it holds no command to replay: {letter.reason}")
+        reason = kept(letter.reason_said, without_hashes(letter.reason))
+        return Replay(letter_id, False, said("replay.no_command", reason=reason))
     command_id = letter.command_id
     command = conn.execute(
         update(commands).where(commands.c.id == command_id, commands.c.status == CommandStatus.FAILED)
@@ -45,8 +48,8 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
     if command is None:
         status = conn.execute(select(commands.c.status).where(commands.c.id == command_id)).scalar()
         if status is None:
-            return Replay(letter_id, False, f"command {command_id} is not in the command log")
-        return Replay(letter_id, False, f"command {command_id} is {status}, not failed: nothing to replay")
+            return Replay(letter_id, False, said("replay.not_in_log", command=str(command_id)))
+        return Replay(letter_id, False, said("replay.not_failed", command=str(command_id), status=str(status)))
     conn.execute(update(dead_letters).where(dead_letters.c.id == letter_id)
                  .values(replayed_at=now, replayed_by=actor))
     conn.execute(insert(audit_log).values(
@@ -54,7 +57,7 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
         command_id=command_id, source=source,
         detail=f"dead letter #{letter_id} replayed: back in the queue with a fresh attempt budget "
                f"(it was dead-lettered: {letter.reason})"))
-    return Replay(letter_id, True, f"command {command_id} ({command.type}) is queued again", command.payload)
+    return Replay(letter_id, True, said("replay.queued", command=str(command_id), type=command.type), command.payload)
 
 
 def not_replayed(engine: Engine, since: datetime | None = None) -> list[int]:

@@ -20,15 +20,18 @@ from store.tables import accounts, envelopes, mail_outbox, users
 
 class MailNames(NamedTuple):
     """What an invite mail takes from the store: the names it shows (the account's, and its inviter's if a user)
-    and the language it is written in (mail_language)."""
+    the language it is written in (mail_language) and the time zone of its times (the invitee's, if they have a user
+    and chose one; else UTC)."""
 
     account_name: str | None
     inviter_name: str | None
     language: str = DEFAULT_LANGUAGE
+    time_zone: str | None = None
 
     def for_mail(self) -> MailNames:
         """The names as a mail shows them: quoted, short, nothing a reader could follow (domain.mail_names)."""
-        return MailNames(quoted_for_mail(self.account_name), quoted_for_mail(self.inviter_name), self.language)
+        return MailNames(quoted_for_mail(self.account_name), quoted_for_mail(self.inviter_name), self.language,
+                         self.time_zone)
 
 
 def mail_language(chosen: str | None, account_language: str | None) -> str:
@@ -66,10 +69,11 @@ class InviteMailWriter:
         inviter = conn.execute(select(users.c.email, users.c.first_name, users.c.last_name)
                                .where(users.c.email_key == email_key(invite.invited_by))).first()
         user = User(inviter.email, inviter.first_name, inviter.last_name, None, False) if inviter else None
-        chosen = conn.execute(select(users.c.language).where(users.c.email_key == invite.key)).scalar()
-        if account is None:
-            return MailNames(None, inviter_name(user), mail_language(chosen, None))
-        return MailNames(account.name, inviter_name(user), mail_language(chosen, account.language))
+        chosen = conn.execute(select(users.c.language, users.c.time_zone)
+                              .where(users.c.email_key == invite.key)).first()
+        language, zone = (chosen.language, chosen.time_zone) if chosen else (None, None)
+        return MailNames(account.name if account else None, inviter_name(user),
+                         mail_language(language, account.language if account else None), zone)
 
     def rows(self, invite: Invite, token: str, role: str, now: datetime, names: MailNames,
              replaces: Invite | None = None) -> tuple[dict, dict]:
@@ -93,6 +97,6 @@ class InviteMailWriter:
             invite.account, names.account_name, role, link, invite.expires_at,
             SealedForm(envelope_id, base64.b64encode(sealed.nonce).decode(),
                        base64.b64encode(sealed.ciphertext).decode(), now),
-            replaces.created_at if replaces is not None else None, names.language)
+            replaces.created_at if replaces is not None else None, names.language, names.time_zone)
         return envelope_row, sealed_mail_row(invite.email, letter.subject(), letter.content(), invite.id,
                                              self.master_key, now)

@@ -69,8 +69,8 @@ def request_reset(engine: Engine, email: str, client: str, now: datetime, mailer
     token = new_token()
     with engine.begin() as conn:
         _check_limits(conn, key, client, now, policy)
-        user = conn.execute(select(users.c.email, func.coalesce(users.c.language, accounts.c.language)
-                                   .label("language"))
+        user = conn.execute(select(users.c.email, users.c.time_zone,
+                                   func.coalesce(users.c.language, accounts.c.language).label("language"))
                             .join(accounts, accounts.c.number == users.c.created_by_account, isouter=True)
                             .where(users.c.email_key == key)).first()
         conn.execute(update(password_resets).where(password_resets.c.email_key == key,
@@ -80,7 +80,8 @@ def request_reset(engine: Engine, email: str, client: str, now: datetime, mailer
         if user is None:
             return None
         link = f"{mailer.public_url.rstrip('/')}{RESET_PATH}{token}"
-        subject, text = reset_letter(mailer.service_name, link, now + policy.lifetime, user.language or DEFAULT)
+        subject, text = reset_letter(mailer.service_name, link, now + policy.lifetime, user.language or DEFAULT,
+                                    user.time_zone)
         return MailOutbox(conn).enqueue(user.email, subject, text, None, mailer.master_key, now)
 
 

@@ -65,7 +65,7 @@ class SqlRepository(AccountUserRows, InviteRecords, Repository):
         if row is None:
             return None
         return User(row.email, row.first_name, row.last_name, row.password_hash,
-                    row.password_expired, row.created_by_account, row.verified, row.language)
+                    row.password_expired, row.created_by_account, row.verified, row.language, row.time_zone)
 
     def add_user(self, user: User) -> None:
         self.conn.execute(insert(users).values(

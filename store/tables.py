@@ -86,6 +86,7 @@ users = Table(
     Column("last_sign_in_at", UTCDateTime),
     # The language the person chose (the pages' switch, the page they registered on); None: never chose
     Column("language", String(8)),
+    Column("time_zone", String(64)),  # the IANA zone the person chose (languages.zones); None: UTC
 )
 # The directory's search by the start of a name (store.reads.directory)
 Index("ix_users_first_name_lower", func.lower(users.c.first_name))
@@ -246,7 +247,8 @@ dead_letters = Table(
     Column("id", Serial, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime, nullable=False),
     Column("command_id", Uuid),
-    Column("reason", Text, nullable=False),
+    Column("reason", Text, nullable=False),  # in English; reason_said: the same as codes and parameters (domain.said)
+    Column("reason_said", JSON),
     Column("payload", Text, nullable=False),
     Column("replayed_at", UTCDateTime),  # the last replay: the command went back to the queue
     Column("replayed_by", String(254)),

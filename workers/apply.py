@@ -38,7 +38,7 @@ def apply_message(message: object, uow_factory: UnitOfWorkFactory, *,
     try:
         batch = CommandBatch.model_validate(message)
     except ValidationError as e:
-        _dead_letter(uow_factory, None, f"unreadable message: {describe(e)}", message)
+        _dead_letter(uow_factory, None, said("dead.unreadable_message", detail=describe(e)), message)
         report.count("dead_letter")
         return report
     items = identify_each(batch.commands, uow_factory, report)
@@ -151,9 +151,10 @@ def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -
         error_id = uuid4().hex[:12]
         # The detail goes to the log only (SQL without its parameters); users read a reason and its error id.
         logger.exception("Command %s failed unexpectedly (error id %s)", cmd.id, error_id)
-        reason = f"unexpected error {type(error).__name__} (error id {error_id}; details in the worker log)"
+        reason = said("dead.unexpected_error", error=type(error).__name__, error_id=error_id)
         if claim.attempts >= max_attempts:
-            reason = f"{reason} (attempt {claim.attempts} of {max_attempts})"
+            reason = said("dead.unexpected_error.last", error=type(error).__name__, error_id=error_id,
+                          attempt=claim.attempts, attempts=max_attempts)
             uow.log.dead_letter(cmd.id, reason, cmd.model_dump(mode="json"), uow.clock.now())
             audit_failure(cmd, reason, uow.repo, uow.clock.now())
             return "dead_letter"
@@ -217,7 +218,7 @@ def _finish(uow: UnitOfWork, cmd: Command, status: CommandStatus, reason: Said, 
                        "grant of its account and email that the system retried: left as it is", cmd.id, retried)
 
 
-def _dead_letter(uow_factory: UnitOfWorkFactory, command_id: UUID | None, reason: str, payload: object) -> None:
+def _dead_letter(uow_factory: UnitOfWorkFactory, command_id: UUID | None, reason: Said, payload: object) -> None:
     with uow_factory() as uow:
         uow.log.dead_letter(command_id, reason, payload, uow.clock.now())
         uow.commit()

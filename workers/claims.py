@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from domain.command_audit import audit_failure
 from domain.commands import Command, parse_command, parse_journalled
+from domain.said import Said, said
 from domain.states import CommandStatus
 from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
 from domain.validation import describe
@@ -56,7 +57,7 @@ def identify_each(items: list[dict], uow_factory: UnitOfWorkFactory, report: Bat
             try:
                 command_id = parse_command(item, journalled=True).id
             except ValidationError as e:
-                bad.append((item, f"invalid command: {describe(e)}"))
+                bad.append((item, said("dead.invalid_command", detail=describe(e))))
                 continue
         if command_id in seen:
             report.count("repeated_in_message")
@@ -127,7 +128,7 @@ def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_at
 
 def _give_up(uow: UnitOfWork, command_id: UUID, claim: Claim, item: dict, now: datetime) -> None:
     """Dead-letter a command tried as often as it may be, and audit its failure in its account."""
-    reason = f"gave up after {claim.attempts - 1} attempts"
+    reason = said("dead.gave_up", count=claim.attempts - 1)
     uow.log.dead_letter(command_id, reason, item, now)
     try:
         cmd = parse_journalled(claim.payload)
@@ -143,12 +144,12 @@ def _known_id(item: object) -> UUID | None:
         return None
 
 
-def _not_in_log(command_id: UUID, item: dict) -> str:
+def _not_in_log(command_id: UUID, item: dict) -> Said:
     """Why a command no log row has was not applied: what is wrong with it, if anything."""
     if item.keys() == {"id"}:
-        return f"command {command_id} is not in the command log, and its message carried only its id"
+        return said("dead.not_in_log.id_only", command=str(command_id))
     try:
         parse_command(item)
     except ValidationError as e:
-        return f"command {command_id} is not in the command log, and is invalid: {describe(e)}"
-    return f"command {command_id} is not in the command log"
+        return said("dead.not_in_log.invalid", command=str(command_id), detail=describe(e))
+    return said("dead.not_in_log", command=str(command_id))

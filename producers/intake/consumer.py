@@ -18,6 +18,7 @@ from uuid import uuid4
 from kombu import Message, Queue
 from kombu.mixins import ConsumerMixin
 
+from domain.said import Said, said
 from messaging.replies import publish_reply
 from producers.intake.requests import Answer, IncomingRequest, answer_requests
 from producers.services.client import Client
@@ -114,8 +115,7 @@ class RequestIntake(ConsumerMixin):
         properties = message.properties
         reply_to = properties.get("reply_to")
         if not isinstance(reply_to, str) or not reply_to or len(reply_to) > MAX_REPLY_TO:
-            self._dead_letter(body, properties.get("message_id"),
-                              f"it has no reply_to (a queue name of 1 to {MAX_REPLY_TO} characters) to be answered on")
+            self._dead_letter(body, properties.get("message_id"), said("dead.request.no_reply_to", most=MAX_REPLY_TO))
             message.ack()
             return None
         headers = {str(name).lower(): value for name, value in (message.headers or {}).items()}
@@ -141,8 +141,8 @@ class RequestIntake(ConsumerMixin):
             return [Answer(500, refused(500, f"unexpected error {type(error).__name__} (error id {error_id}; "
                                              "details in the intake log)").body())]
 
-    def _dead_letter(self, body: bytes, message_id: object, why: str) -> None:
-        reason = f"a request of the queue {self.queue.name} (message_id {message_id!r}) was not applied: {why}"
+    def _dead_letter(self, body: bytes, message_id: object, why: Said) -> None:
+        reason = said("dead.request", queue=self.queue.name, message_id=repr(message_id), why=why)
         with SqlUnitOfWork(self.client.engine, clock=self.client.clock) as uow:
             uow.log.dead_letter(None, reason, body.decode("utf-8", errors="replace"), self.client.clock.now())
             uow.commit()

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from domain.said import Said, said
 from domain.text import EMAIL_MAX, require_visible
 from messaging.broker import publish_batch
 from producers.services.client import Client
 from store import dead_letters
 from store.dead_letters import Replay
-
-LEFT_TO_THE_RELAY = "; the broker did not take it now: the relay will send it"
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,7 @@ class ReplayOutcome:
 
     id: int
     replayed: bool
-    reason: str
+    reason: Said  # English as a str; in another language through domain.said
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -56,9 +55,12 @@ def _published(client: Client, replays: list[Replay]) -> list[ReplayOutcome]:
         batch = payloads[start:start + size]
         if not publish_batch(client.celery, client.settings.queue, batch, clock=client.clock):
             left.update(payload["id"] for payload in batch)
-    return [ReplayOutcome(r.letter_id, r.replayed,
-                          r.reason + (LEFT_TO_THE_RELAY if r.replayed and r.payload["id"] in left else ""))
-            for r in replays]
+    return [ReplayOutcome(r.letter_id, r.replayed, _left_to_the_relay(r) if r.replayed and r.payload["id"] in left
+                          else r.reason) for r in replays]
+
+
+def _left_to_the_relay(replay: Replay) -> Said:
+    return said("replay.queued.left_to_relay", **replay.reason.sentences[0][1])
 
 
 def _checked_actor(actor: str) -> str:

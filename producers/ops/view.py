@@ -2,6 +2,8 @@
 and `envadmin status --watch` word them alike."""
 from __future__ import annotations
 
+import re
+
 from domain.states import CommandStatus
 from messaging.broker import TASK_PREFIX
 
@@ -72,5 +74,29 @@ def job_counts(report: dict) -> str:
 
 def task_words(task: dict) -> str:
     """A running task: "apply_batch <batch of 50 commands> for 1.20 s"."""
-    name = (task.get("task") or "?").removeprefix(TASK_PREFIX)
-    return f"{name} {task.get('args') or ''} for {duration(task.get('running_seconds'))}".replace("  ", " ")
+    return f"{task_name(task)} {task.get('args') or ''} for {duration(task.get('running_seconds'))}".replace("  ", " ")
+
+
+def task_name(task: dict) -> str:
+    """A running task's name as envadmin registers it, without the prefix all share: "apply_batch"."""
+    return (task.get("task") or "?").removeprefix(TASK_PREFIX)
+
+
+# The summaries envadmin's publishers give their tasks' arguments (Celery's argsrepr; messaging.broker,
+# workers.sender), each a shape a page words in its language; any other summary is shown as it is.
+_TASK_ARGUMENTS = (("batch", re.compile(r"<batch of (?P<count>[0-9]+) commands>")),
+                   ("mails", re.compile(r"<(?P<count>[0-9]+) mails>")),
+                   ("mail", re.compile(r"<mail (?P<mail>[0-9a-fA-F-]+)>")))
+
+
+def task_arguments(task: dict) -> tuple[str | None, dict[str, str]]:
+    """The shape of a running task's arguments and their parts: ("batch", {"count": "50"}), ("mail", {"mail":
+    id}); (None, {"text": the summary as it is}) for any other, ("none", {}) for none."""
+    summary = task.get("args") or ""
+    if not summary:
+        return "none", {}
+    for shape, pattern in _TASK_ARGUMENTS:
+        found = pattern.fullmatch(summary)
+        if found:
+            return shape, found.groupdict()
+    return None, {"text": summary}

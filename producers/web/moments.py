@@ -1,23 +1,44 @@
-"""A date and time as a page shows it: in the page's language, Babel's medium date (languages.dates), in UTC,
-labelled so; a duration, in the shapes of producers.ops.view; and a rate in tenths."""
+"""A date and time as a page shows it: in the page's language, Babel's medium date (languages.dates), in the
+reader's time zone (producers.web.zones) labelled with it, else in UTC labelled so, inside a `<time datetime>` that
+holds the instant for programs; a duration, in the shapes of producers.ops.view; and a rate in tenths."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from babel.numbers import format_decimal
+from markupsafe import Markup, escape
 
-from languages.dates import in_utc
+from languages.dates import in_zone, machine_readable, time_in_zone
 from producers.ops.view import duration_parts
 from producers.web.language import N_, current_language
 from producers.web.language import gettext as _
+from producers.web.zones import current_zone
 
 _DURATIONS = {"fraction": N_("%(seconds)s s"), "seconds": N_("%(seconds)s s"),
               "minutes": N_("%(minutes)s min %(seconds)s s"), "hours": N_("%(hours)s h %(minutes)s min"),
               "days": N_("%(days)s d %(hours)s h")}
 
 
-def moment(at: datetime) -> str:
-    return in_utc(at, current_language(), "medium")
+def _instant(at: datetime | str) -> datetime:
+    return datetime.fromisoformat(at) if isinstance(at, str) else at  # the ops snapshot holds ISO texts
+
+
+def moment_text(at: datetime | str, seconds: bool = False) -> str:
+    """"7 déc. 2026, 15:03 (Europe/Paris)", "Dec 7, 2026, 14:03 UTC": for an attribute, or a text of its own."""
+    return in_zone(_instant(at), current_language(), "medium", current_zone(), seconds)
+
+
+def moment(at: datetime | str, seconds: bool = False) -> Markup:
+    """moment_text inside `<time datetime="2026-12-07T14:03:00Z">`: the page's tables, lists and sentences."""
+    instant = _instant(at)
+    return Markup('<time datetime="{}">{}</time>').format(machine_readable(instant), moment_text(instant, seconds))
+
+
+def clock(at: datetime | str) -> Markup:
+    """The time of day alone, to the second, labelled with its zone: "14:03:27 UTC", inside `<time>`."""
+    instant = _instant(at)
+    written = time_in_zone(instant, current_language(), current_zone())
+    return Markup('<time datetime="{}">{}</time>').format(machine_readable(instant), escape(written))
 
 
 def tenths(value: float) -> str:

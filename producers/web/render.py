@@ -10,17 +10,21 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from languages import NAMES, SUPPORTED
+from languages.zones import UTC
 from producers.web import sessions
 from producers.web.counts import count, group_counts_in_sentences
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
 from producers.web.language import current_language, gettext, ngettext, said_here
-from producers.web.moments import duration, moment, tenths
+from producers.web.moments import clock, duration, moment, moment_text, tenths
 from producers.web.words import word
+from producers.web.zones import current_zone
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.add_extension("jinja2.ext.i18n")
 TEMPLATES.env.install_gettext_callables(gettext, ngettext, newstyle=True)
-TEMPLATES.env.filters["moment"] = moment
+TEMPLATES.env.filters["moment"] = moment  # a date and time in <time>, in the page's language and the reader's zone
+TEMPLATES.env.filters["moment_text"] = moment_text  # the same, as text alone (an attribute)
+TEMPLATES.env.filters["clock"] = clock  # a time of day, to the second
 TEMPLATES.env.globals["duration"] = duration  # a duration in the page's language
 TEMPLATES.env.filters["tenths"] = tenths  # a rate, in the page's language
 TEMPLATES.env.filters["word"] = word
@@ -38,6 +42,7 @@ def page(request: Request, template: str, status: int = 200, **context) -> HTMLR
         request, template, {
             "service": request.app.state.settings.service_name, "signed_in": sessions.signed_in(request),
             "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), "language": language,
+            "time_zone": current_zone() or UTC,
             "languages": [(code, NAMES[code]) for code in SUPPORTED if code != language], **context},
         status_code=status, headers={**NO_STORE, "Content-Language": language})
 

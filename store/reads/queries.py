@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from domain.masking import masked_text, without_hashes
 from domain.model import ADMIN_GROUP_KEY, email_key
+from domain.said import kept
 from domain.states import CommandStatus, GrantStatus, InviteStatus
 from store.tables import accounts, commands, dead_letters, groups, invites, memberships, pending_grants, users
 
@@ -126,9 +127,16 @@ def _with_command_status():
 
 
 def _letter(row) -> dict:
-    return {"id": row.id, "at": row.at.isoformat(), "reason": without_hashes(row.reason),
+    return {"id": row.id, "at": row.at.isoformat(), "reason": _reason(row),
             "command_id": str(row.command_id) if row.command_id else None, "command_status": row.command_status,
             "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None, "replayed_by": row.replayed_by}
+
+
+def _reason(row) -> str:
+    """A dead letter's reason: as a message (domain.said), shown in each reader's language, when it has codes and
+    holds no password hash; else its English, every hash masked."""
+    english = without_hashes(row.reason)
+    return english if english != row.reason else kept(row.reason_said, english)
 
 
 def pending_admins(engine: Engine, account: str) -> list[str]:

@@ -52,7 +52,9 @@ def test_an_administrator_reads_who_did_what_newest_first_in_words_and_a_web_cha
         ["support", "cli", "Account created", "1001"],
     ]
     assert '<td title="admin.granted">Administrator granted</td>' in page.text  # the code, on hover
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows(page.text)[0][0])
+    # A machine-readable instant around the date as the page's language writes it, in UTC for a person with no zone
+    assert re.fullmatch(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">[A-Z][a-z]{2} \d{1,2}, \d{4}, '
+                        r'\d\d:\d\d:\d\d UTC</time>', rows(page.text)[0][0])
     assert 'href="/accounts/1001/audit"' in console.browser.get("/accounts/1001").text
     assert "Older" not in links(page.text) and "Newer" not in page.text
 

@@ -9,7 +9,9 @@ from html import unescape
 import pytest
 from starlette.testclient import TestClient
 
+from domain.said import said
 from producers.http_app import create_http_app
+from store.command_log import SqlCommandLog
 from store.reads import queries
 
 from ..support.builders import add_user
@@ -130,3 +132,33 @@ def test_replay_puts_the_failed_command_back_once_and_says_why_the_others_are_re
     assert replay(ops, "999999", token) == "Dead letter #999999 was not replayed: no dead letter 999999."
     for bad in ("x1", "²", "1" * 12, ""):
         assert replay(ops, bad, token) == f"No dead letter to replay: {bad!r} is not a dead letter's number."
+
+
+def test_a_french_reader_reads_the_dead_letters_their_dates_and_a_replay_in_french(ops):
+    """A reason kept with its codes is French to a French reader; one kept before the codes, its English as stored;
+    dates in French, in UTC labelled so, inside <time datetime>; the raw identifiers (command ids, the command's
+    type) as they are."""
+    with ops.engine.begin() as conn:
+        uow_log = SqlCommandLog(conn)
+        uow_log.dead_letter(None, said("dead.invalid_command", detail="id: Field required"), {"not": "a command"},
+                            datetime(2026, 12, 7, 14, 3, 27, tzinfo=timezone.utc))
+    french = {"Accept-Language": "fr"}
+    page = unescape(ops.get("/ops", auth=OPS, headers=french).text)
+    letters = re.search(r'<section class="panel span" id="ops-dead-letters".*?</section>', page, re.S).group(0)
+    assert "commande invalide : id: Field required" in letters  # the frame French, pydantic's detail as it is
+    assert "unreadable message: <not JSON>" in letters  # written without codes: shown as stored
+    assert '<time datetime="2026-12-07T14:03:27Z">7 déc. 2026, 14:03 UTC</time>' in letters
+    assert "<th>Quand</th>" in letters and re.search(r"Chiffres de <time datetime=\"[^\"]+Z\">\d\d:\d\d:\d\d UTC</time>",
+                                                     page)
+    english = unescape(ops.get("/ops", auth=OPS).text)
+    assert "invalid command: id: Field required" in english
+    assert '<time datetime="2026-12-07T14:03:27Z">Dec 7, 2026, 14:03 UTC</time>' in english
+
+    failed = str(ops.get("/ops/figures.json", auth=OPS).json()["dead_letters"]["latest"][1]["id"])
+    token = _CSRF.search(page).group(1)
+    answer = ops.post("/ops", data={"csrf_token": token, "dead_letter": failed}, auth=OPS, headers=french)
+    note = unescape(re.search(r'<p class="note" role="status">(.*?)</p>', answer.text, re.S).group(1))
+    assert note == (f"Lettre morte n° {failed} rejouée : la commande {ops.lost.id} (add_user) est de nouveau en file "
+                    "d’attente.")
+    row = re.search(rf'<tr data-letter="{failed}">(.*?)</tr>', ops.get("/ops", auth=OPS, headers=french).text, re.S)
+    assert "rejouée par ops le <time datetime=" in row.group(1)

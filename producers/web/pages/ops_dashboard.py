@@ -20,7 +20,9 @@ from producers.ops.snapshot import SharedSnapshot, read_snapshot
 from producers.web.forms import posted_form, text_field
 from producers.web.guards import CSRF_FIELD, NO_STORE, csrf_token
 from producers.web.language import gettext as _
+from producers.web.language import said_here
 from producers.web.ops_auth import require_ops
+from producers.web.ops_words import task_words
 from producers.web.render import TEMPLATES, page
 
 router = APIRouter(prefix="/ops")
@@ -42,7 +44,7 @@ async def _snapshot(request: Request) -> dict:
 def _panels(request: Request, snapshot: dict) -> dict:
     """What the panels' template needs: the snapshot, its chart, the wording, the token of the Replay forms."""
     return {"figures": snapshot, "chart": per_minute_chart(snapshot["applied_per_minute"]),
-            "view": view, "depths": view.depth_rows(snapshot["queues"]),
+            "view": view, "task_words": task_words, "depths": view.depth_rows(snapshot["queues"]),
             "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), "letter_field": LETTER_FIELD}
 
 
@@ -85,6 +87,6 @@ def _replay(client, letter_id: int, operator: str) -> dict:
     [outcome] = replay_dead_letters(client, [letter_id], operator, source="web")
     if outcome.replayed:
         return {"replayed": True, "text": _("Dead letter #%(number)s replayed: %(reason)s.")
-                % {"number": letter_id, "reason": outcome.reason}}
+                % {"number": letter_id, "reason": said_here(outcome.reason)}}
     return {"replayed": False, "text": _("Dead letter #%(number)s was not replayed: %(reason)s.")
-            % {"number": letter_id, "reason": outcome.reason}}
+            % {"number": letter_id, "reason": said_here(outcome.reason)}}

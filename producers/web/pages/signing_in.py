@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from domain.emails import checked_email, normal_email
 from domain.login import PASSWORD_CHANGE_REQUIRED, SIGN_IN_DISABLED, WRONG_EMAIL_OR_PASSWORD
-from producers.web import language, notes, sessions
+from producers.web import language, notes, sessions, zones
 from producers.web.forms import client_address, posted_form, text_field
 from producers.web.language import N_, said_here
 from producers.web.language import gettext as _
@@ -22,6 +22,7 @@ from store import credentials
 router = APIRouter()
 
 SIGNED_OUT = N_("You are signed out.")
+BROWSER_ZONE = "browser_time_zone"  # filled by static/time_zone.js; kept only if it names a zone known here
 
 
 def _form(request: Request, email: str, next_path: str, errors: dict[str, str] | None = None,
@@ -49,13 +50,13 @@ async def login(request: Request) -> Response:
     result = await run_in_threadpool(credentials.login, web_client.engine, email, password,
                                      web_client.clock.now(), client=client_address(request),
                                      keys=web_client.master_keys())
-    if result.ok:
-        sessions.sign_in(request, normal_email(email))
-        return await language.in_their_language(request, email, RedirectResponse(next_path, status_code=303))
-    if result.reason == PASSWORD_CHANGE_REQUIRED:
-        sessions.sign_in(request, normal_email(email), must_change=True)
-        query = "" if next_path == HOME else "?" + urlencode({"next": next_path})
-        return await language.in_their_language(request, email, RedirectResponse("/password" + query, status_code=303))
+    if result.ok or result.reason == PASSWORD_CHANGE_REQUIRED:
+        forced = not result.ok
+        sessions.sign_in(request, normal_email(email), must_change=forced)
+        query = "" if not forced or next_path == HOME else "?" + urlencode({"next": next_path})
+        answer = RedirectResponse("/password" + query if forced else next_path, status_code=303)
+        answer = await zones.in_their_zone(request, email, text_field(form, BROWSER_ZONE).strip(), answer)
+        return await language.in_their_language(request, email, answer)
     status = {WRONG_EMAIL_OR_PASSWORD: 422, SIGN_IN_DISABLED: 403}.get(result.reason, 429)  # else: locked out
     return _form(request, email, next_path, refusal=sentence(said_here(result.reason)) + ".", status=status)
 
