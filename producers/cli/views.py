@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 
 from domain.states import CommandStatus
-from producers.cli.speech import _, ngettext, word
+from producers.cli.speech import _, ngettext, told, word
 from store.reads.job_reports import BAD, WAITING
 from store.reads.job_rows import RowOutcome
 
@@ -122,7 +122,7 @@ def dead_letter_lines(letters: list[dict]) -> list[str]:
     for letter in letters:
         lines.append(_("#%(id)s %(at)s command=%(command)s")
                      % {"id": letter["id"], "at": letter["at"], "command": letter["command_id"] or "-"})
-        lines.append(f"    {letter['reason']}")
+        lines.append(f"    {told(letter['reason'])}")
     return lines or [_("no dead letters")]
 
 
@@ -136,7 +136,7 @@ def dead_letter_show_lines(letter: dict) -> list[str]:
         command = _("%(id)s (not in the command log)") % {"id": letter["command_id"]}
     replayed = _("%(at)s by %(who)s") % {"at": letter["replayed_at"], "who": letter["replayed_by"]} \
         if letter["replayed_at"] else _("never")
-    said = {"id": letter["id"], "at": letter["at"], "reason": letter["reason"], "command": command,
+    said = {"id": letter["id"], "at": letter["at"], "reason": told(letter["reason"]), "command": command,
             "replayed": replayed}
     lines = [_("dead letter #%(id)s") % said, _("      at: %(at)s") % said, _("  reason: %(reason)s") % said,
              _(" command: %(command)s") % said, _("replayed: %(replayed)s") % said, _("payload (secrets masked):")]

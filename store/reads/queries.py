@@ -104,7 +104,7 @@ def list_dead_letters(engine: Engine, limit: int = 100) -> list[dict]:
     with _read(engine) as conn:
         rows = conn.execute(select(dead_letters).order_by(dead_letters.c.id.desc()).limit(limit)).all()
     return [{"id": row.id, "at": row.at.isoformat(), "command_id": str(row.command_id) if row.command_id else None,
-             "reason": without_hashes(row.reason), "payload": masked_text(row.payload)} for row in rows]
+             "reason": _reason(row), "payload": masked_text(row.payload)} for row in rows]
 
 
 def dead_letter(engine: Engine, letter_id: int) -> dict | None:

@@ -1,6 +1,7 @@
 """envadmin dead-letters show and replay as operators run them, against a running worker that gives commands up."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from sqlalchemy import update
@@ -56,6 +57,10 @@ def test_show_masks_the_password_hash_and_replay_applies_the_command_once_audite
     assert '"password_hash": "***"' in shown["payload"] and "bob@example.com" in shown["payload"]
     assert page.returncode == 0 and PASSWORD_HASH not in page.stdout + page.stderr, describe(page)
     assert f"dead letter #{letter}" in page.stdout and '"password_hash": "***"' in page.stdout, describe(page)
+    in_french = replace(e2e, env={**e2e.env, "LANG": "fr_FR.UTF-8", "LC_ALL": "", "LANGUAGE": ""})
+    listed, shown_fr = in_french.cli("dead-letters"), in_french.cli("dead-letters", "show", str(letter))
+    given_up_fr = f"abandonnée après {e2e.settings.max_attempts} tentatives"
+    assert given_up_fr in listed.stdout and given_up_fr in shown_fr.stdout, describe(listed) + describe(shown_fr)
 
     replayed = e2e.cli_json("dead-letters", "replay", str(letter), "--by", "support")
     assert replayed == {"replays": [{"id": letter, "replayed": True,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.said import Said, in_reader, said
-from messaging.broker import APPLY_BATCH, RELAY, SEND_MAIL, SEND_MAILS
 from languages import reader
+from messaging.broker import APPLY_BATCH, RELAY, SEND_MAIL, SEND_MAILS
 from producers.web import language
 from producers.web.ops_words import task_words
 
