@@ -126,7 +126,7 @@ def _submit(job: Onboarding, show_progress: bool) -> None:
         except FileProblem as problem:
             fail(problem.message)
         except JobBusy as problem:
-            fail(str(problem))
+            fail(problem.message)
         except OSError as problem:
             fail(N_("%(file)s: %(problem)s; the rows read so far are kept: run the same command again to go on"),
                  EXIT_REFUSED, file=job.path, problem=problem.strerror or problem)

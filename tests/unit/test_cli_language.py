@@ -1,5 +1,6 @@
-"""--help and the usage errors of `envadmin` in the language of LANG, English by default: the help texts of the verbs
-(producers/cli/spoken_help.py), Typer's own words (typer_words.py) and its usage errors (usage_errors.py)."""
+"""What `envadmin` says in the language of LANG, English by default, beyond its verbs' lines (test_cli_speech.py):
+--help (the verbs' texts, producers/cli/spoken_help.py, and Typer's own words, typer_words.py), the usage errors
+(usage_errors.py), the problems of `onboard`'s options."""
 from __future__ import annotations
 
 import os
@@ -19,13 +20,14 @@ FRENCH = {"LANG": "fr_FR.UTF-8"}
 ENGLISH = {"LANG": "C.UTF-8"}
 
 
-def envadmin(*args: str, **environ: str) -> subprocess.CompletedProcess:
-    """The CLI as a person runs it, in a wide terminal (one help text a line), in a folder with no store."""
+def envadmin(*args: str, folder: Path = ROOT / "tests", **environ: str) -> subprocess.CompletedProcess:
+    """The CLI as a person runs it, in a wide terminal (one help text a line), by default in a folder with no
+    store."""
     env = {name: value for name, value in os.environ.items()
-           if name not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+           if name not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG") and not name.startswith("ENVADMIN_")}
     env.update(PYTHONPATH=str(ROOT), COLUMNS="250", **environ)
     return subprocess.run([sys.executable, "-m", "producers.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT / "tests", timeout=60)
+                          cwd=folder, timeout=60)
 
 
 def test_help_is_french_under_a_french_lang():
@@ -101,3 +103,22 @@ def test_each_word_of_typer_in_the_catalogues_is_one_typer_writes():
     sources = "".join(path.read_text() for path in Path(typer.__file__).parent.glob("*.py"))
     for word in typer_words.WORDS:
         assert f'_("{word}")' in sources, word
+
+
+def test_the_problems_of_onboards_options_are_said_in_the_language(tmp_path):
+    assert envadmin("db", "upgrade", folder=tmp_path).returncode == 0  # an embedded store in tmp_path/var
+    (tmp_path / "people.csv").write_text("action,account,email\nadd_user,2001,new@example.com\n")
+    said = [envadmin("onboard", "people.csv", *options, folder=tmp_path, **FRENCH) for options in (
+        ["--by", "support", "--activation", "sms"], ["--by", "support", "--passwords", "nowhere/p.csv"], [],
+        ["--by", "support"])]
+    assert [run.returncode for run in said] == [2, 2, 2, 2]
+    assert [run.stderr for run in said] == [
+        "erreur : --activation : attendu mail, pas 'sms'\n",
+        "erreur : --passwords nowhere/p.csv : son dossier nowhere n’existe pas ; aucun mot de passe n’y a été écrit\n",
+        "erreur : --by est obligatoire (qui soumet les lignes)\n",
+        "erreur : people.csv, ligne 2, crée un utilisateur (add_user) : donnez --passwords FICHIER (leurs mots de "
+        "passe temporaires y sont écrits) ou --activation mail (chacun reçoit un e-mail avec un lien pour choisir "
+        "son mot de passe) ; rien n’a été soumis\n"]
+    english = envadmin("onboard", "people.csv", "--by", "support", "--activation", "sms", "--json", folder=tmp_path,
+                       **FRENCH)
+    assert english.stdout == '{"error": "--activation: expected mail, not \'sms\'"}\n', english
