@@ -1,19 +1,14 @@
 """A date and time as a page shows it: in the page's language, Babel's medium date (languages.dates), in UTC,
-labelled so; a duration, in the shapes of producers.ops.view; and a rate in tenths."""
+labelled so; a duration (languages.durations); and a rate in tenths."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from babel.numbers import format_decimal
 
+from languages import durations
 from languages.dates import in_utc
-from producers.ops.view import duration_parts
-from producers.web.language import N_, current_language
-from producers.web.language import gettext as _
-
-_DURATIONS = {"fraction": N_("%(seconds)s s"), "seconds": N_("%(seconds)s s"),
-              "minutes": N_("%(minutes)s min %(seconds)s s"), "hours": N_("%(hours)s h %(minutes)s min"),
-              "days": N_("%(days)s d %(hours)s h")}
+from producers.web.language import current_language
 
 
 def moment(at: datetime) -> str:
@@ -27,9 +22,4 @@ def tenths(value: float) -> str:
 
 def duration(seconds: float | None) -> str:
     """A duration in the page's language: "0,42 s", "3 j 4 h" in French; "-" for nothing."""
-    if seconds is None:
-        return "-"
-    shape, parts = duration_parts(seconds)
-    if shape == "fraction":
-        parts = {"seconds": format_decimal(seconds, "0.00", locale=current_language())}
-    return _(_DURATIONS[shape]) % parts
+    return durations.in_language(seconds, current_language())
