@@ -13,7 +13,7 @@ from domain.callback_urls import check_callback_url
 from domain.commands import account_number
 from domain.field_messages import field_label, problem_of, said
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, print_json, print_lines
-from producers.cli.speech import N_, _, ngettext, word
+from producers.cli.speech import N_, _, ngettext, number, word
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key, rotate_key
 from store.webhook_deliveries import redeliver, troubled
 
@@ -146,8 +146,8 @@ def deliveries(name: Name,
     lines = [_delivery_line(d) for d in listed] or [
         _("no failing or given-up deliveries for %(name)s") % {"name": name}]
     if count is not None:
-        lines.append(ngettext("%(count)s deliveries waiting again", "%(count)s deliveries waiting again", count)
-                     % {"count": count})
+        lines.append(ngettext("%(count)s delivery waiting again", "%(count)s deliveries waiting again", count)
+                     % {"count": number(count)})
     print_lines(lines)
 
 

@@ -28,7 +28,7 @@ from producers.cli.context import (
     print_json,
     print_lines,
 )
-from producers.cli.speech import N_, _, told, word
+from producers.cli.speech import N_, _, decimal, number, told, word
 from producers.cli.spoken_help import filled
 from producers.cli.views import job_error_lines, job_row_line, job_summary_lines
 from producers.onboarding.job import FileProblem, JobBusy, Onboarding, Submitted
@@ -172,7 +172,8 @@ def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
     report = job_reports.report(client().engine, job_id, client().clock.now())
     counts = report["counts"]
     done = _done(report)
-    said = {**counts, "read": report["rows_read"], "submitted": report["rows_submitted"]}
+    said = {**{status: number(n) for status, n in counts.items()}, "read": number(report["rows_read"]),
+            "submitted": number(report["rows_submitted"])}
     shown = _("read %(read)s · submitted %(submitted)s · applied %(applied)s · pending %(pending)s · rejected "
               "%(rejected)s · invalid %(invalid)s") % said
     progress.update(task, description=_(phase), total=report["rows"] or None, completed=done, counts=shown)
@@ -244,9 +245,9 @@ def list_jobs(limit: Annotated[int, typer.Option(min=1, help=N_("How many, newes
     if not reports:
         out.print(_("no jobs"), markup=False)
     for report in reports:
-        counts = ", ".join(f"{word(status)} {n}" for status, n in report["counts"].items() if n) or _("no rows")
-        out.print(f"{report['id']} {word(report['state']):>9} {report['percent']:>5}% {report['file']} ({counts})",
-                  markup=False)
+        counts = ", ".join(f"{word(status)} {number(n)}" for status, n in report["counts"].items() if n) or _("no rows")
+        out.print(f"{report['id']} {word(report['state']):>9} {decimal(report['percent'], '0.0'):>5}% {report['file']} "
+                  f"({counts})", markup=False)
 
 
 def _job_id(text: str) -> UUID:

@@ -17,7 +17,7 @@ from domain.said import in_reader
 from languages import from_environment, reader, translations
 from producers.services.words import N_, shown_in
 
-__all__ = ["N_", "Term", "_", "language", "ngettext", "number", "rate", "speak", "told", "word"]
+__all__ = ["N_", "Term", "_", "decimal", "language", "ngettext", "number", "rate", "speak", "told", "word"]
 
 _spoken: list[str] = []  # the language, once known
 
@@ -63,7 +63,12 @@ def number(count: int | None) -> str:
     return "-" if count is None else format_decimal(count, locale=language())
 
 
+def decimal(value: float, pattern: str) -> str:
+    """A figure in a Babel number pattern ("0.0": one decimal), with the decimal sign of the CLI's language."""
+    return format_decimal(value, pattern, locale=language())
+
+
 def rate(value: float | None) -> str:
     """A figure per second, to tenths, grouped and with the decimal sign of the CLI's language: "1,234.5";
     "1 234,5" in French. "-" for none."""
-    return "-" if value is None else format_decimal(value, "#,##0.0", locale=language())
+    return "-" if value is None else decimal(value, "#,##0.0")

@@ -67,7 +67,8 @@ def test_counts_take_the_plural_of_the_language(speaking):
         "a@example.com inscrit ; 1 attribution en attente relancée."
     assert views.registration_line("a@example.com", True, 2).endswith("2 attributions en attente relancées.")
     speaking(LANG="en_US.UTF-8")
-    assert views.registration_line("a@example.com", True, 1) == "Registered a@example.com; 1 pending grant(s) retried."
+    assert views.registration_line("a@example.com", True, 1) == "Registered a@example.com; 1 pending grant retried."
+    assert views.registration_line("a@example.com", True, 0) == "Registered a@example.com; 0 pending grants retried."
 
 
 def test_an_error_is_said_in_the_language_and_its_json_stays_english(speaking, monkeypatch, capsys):
@@ -144,3 +145,21 @@ def test_status_watch_draws_in_english_by_default(speaking):
                  "worker w1@host apply_batch <batch> for 1.50 s", "callbacks waiting 0 · given up 2",
                  "Onboarding jobs", "1,000,000", "2,500.2", "applied 420,000", "Dead letters: 0, the latest first"):
         assert line in drawn, drawn
+
+
+JOB = {"id": "42", "state": "waiting", "percent": 99.5, "rows": 100000, "elapsed_seconds": 1234.56, "failure": None,
+       "counts": {"applied": 99000, "pending": 1, "invalid": 999, "rejected": 0}}
+
+
+def test_a_jobs_summary_groups_its_counts_and_chooses_its_plurals(speaking):
+    speaking(LANG="fr_FR.UTF-8")
+    assert views.job_summary_lines(JOB) == [
+        "import 42 : en attente, 99,5 % de 100\u202f000 lignes traitées en 1\u202f234,6 s",
+        "  appliquée : 99\u202f000", " en attente : 1", "   invalide : 999",
+        "1 attribution attend que son invité s’inscrive ; qui : envadmin job rows 42 --outcome pending",
+        "999 lignes en erreur, à voir : envadmin job errors 42"]
+    speaking()
+    assert views.job_summary_lines({**JOB, "rows": 1, "counts": {"pending": 2, "invalid": 1}}) == [
+        "job 42: waiting, 99.5% of 1 row done in 1,234.6s", "    pending: 2", "    invalid: 1",
+        "2 grants wait for their invitees to register; who: envadmin job rows 42 --outcome pending",
+        "see the 1 row in error: envadmin job errors 42"]
