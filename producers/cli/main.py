@@ -12,7 +12,6 @@ from typer._click.exceptions import UsageError
 
 from config.settings import MasterKeyError, SettingsError
 from domain.master_keys import WrongMasterKey
-from languages import ENGLISH
 from producers.cli import (
     api_key_verbs,
     audit_verbs,
@@ -31,7 +30,7 @@ from producers.cli import (
     worker,
 )
 from producers.cli.context import EXIT_REFUSED, fail, json_requested
-from producers.cli.speech import N_, speak
+from producers.cli.speech import N_
 from producers.cli.spoken_help import library_words, spoken
 
 app = typer.Typer(help=N_("envadmin: manage the administrators of encrypted-mail accounts."),
@@ -79,7 +78,6 @@ app.add_typer(api_key_verbs.api_key_app, name="api-key")
 def demo() -> None:
     from producers.demo.story import run_demo  # imported on use: it starts processes
 
-    speak(ENGLISH)  # the story the README tells, whatever LANG says
     raise typer.Exit(run_demo())
 
 

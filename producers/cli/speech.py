@@ -17,7 +17,7 @@ from domain.said import in_reader
 from languages import from_environment, reader, translations
 from producers.services.words import N_, shown_in
 
-__all__ = ["N_", "Term", "_", "decimal", "language", "ngettext", "number", "rate", "speak", "told", "word"]
+__all__ = ["N_", "Term", "_", "decimal", "language", "ngettext", "number", "rate", "told", "word"]
 
 _spoken: list[str] = []  # the language, once known
 
@@ -30,12 +30,6 @@ def language() -> str:
     if not _spoken:
         _spoken.append(from_environment(os.environ))
     return _spoken[0]
-
-
-def speak(chosen: str) -> None:
-    """Speak `chosen` (one of languages.SUPPORTED) whatever the environment asks for: the demo tells its story in
-    English, as the README shows it."""
-    _spoken[:] = [chosen]
 
 
 def _(message: str) -> str:

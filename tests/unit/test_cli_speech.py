@@ -89,12 +89,6 @@ def test_a_term_given_to_an_error_is_translated_with_it(speaking, monkeypatch, c
     assert capsys.readouterr().err == "erreur : attendu sur l’entrée standard : le mot de passe\n"
 
 
-def test_the_demo_speaks_english_whatever_the_environment(speaking):
-    speaking(LANG="fr_FR.UTF-8")
-    speech.speak("en")
-    assert views.command_lines({"id": "42", "status": "applied", "reason": None}) == ["command 42 applied"]
-
-
 SNAPSHOT = {
     "at": "2026-06-08T14:30:05+00:00", "broker": "redis://127.0.0.1:6379/0",
     "queues": [{"queue": "envadmin", "depths": {"commands": 100000, "mails": 3}}],
