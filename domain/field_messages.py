@@ -128,6 +128,31 @@ FIELD_MESSAGES = {
     "file.empty.jsonl": N_("the file is empty: expected one JSON object per line"),
     "file.header_unreadable": N_("line {line}: the header cannot be read: {problem}"),
     "file.header_not_utf8": N_("line {line}: the header is not valid UTF-8"),
+    # -- onboard's options, the job a --resume names, the file --passwords names
+    "onboard.no_file": N_("{path}: no such file"),
+    "onboard.by_required": N_("--by is required (who submits the rows)"),
+    "onboard.activation_choice": N_("--activation: expected {expected}, not {given}"),
+    "onboard.passwords_or_activation": N_(
+        "--passwords and --activation are alternatives: give --passwords FILE to hand out temporary passwords "
+        "yourself, or --activation mail to mail each new user a link, not both"),
+    "onboard.creates_users": N_(
+        "{name} line {line} creates a user ({action}): give --passwords FILE (their temporary passwords are written "
+        "there) or --activation mail (each gets a mail with a link to set a password); nothing was submitted"),
+    "onboard.busy": N_("job {job} is being submitted by another producer right now; follow it with: envadmin job "
+                       "show {job}"),
+    "resume.unknown": N_("there is no job {job} to resume"),
+    "resume.other_file": N_("{name} is not the file job {job} read ({read}): its content differs"),
+    "resume.other_actor": N_("job {job} runs --by {actor}, not {given}"),
+    "resume.row_actors": N_("job {job} runs with --allow-row-actors"),
+    "resume.no_row_actors": N_("job {job} runs without --allow-row-actors"),
+    "resume.no_activation": N_("job {job} runs without --activation"),
+    "passwords_file.problem": N_("--passwords {path}: {problem}; no password was written there"),
+    "passwords_file.no_folder": N_("its folder {folder} does not exist"),
+    "passwords_file.symlink": N_("is a symbolic link; give the path of a file"),
+    "passwords_file.folder": N_("is a folder"),
+    "passwords_file.not_regular": N_("is not a regular file"),
+    "passwords_file.owner": N_("belongs to user id {owner}, not to you (user id {you})"),
+    "passwords_file.mode": N_("has mode {mode}; it must be 0600 (chmod 600 {path}), or name a new file"),
 }
 MESSAGES.update(FIELD_MESSAGES)
 

@@ -20,7 +20,6 @@ ENGLISH, FRENCH = "en", "fr"
 SUPPORTED = (ENGLISH, FRENCH)
 DEFAULT = ENGLISH
 NAMES = {ENGLISH: "English", FRENCH: "Français"}  # each in its own language, as a language switch shows them
-NAMES_IN_ENGLISH = {ENGLISH: "English", FRENCH: "French"}  # as the CLI's help names them
 
 
 @lru_cache(maxsize=None)

@@ -13,32 +13,31 @@ from domain.callback_urls import check_callback_url
 from domain.commands import account_number
 from domain.field_messages import field_label, problem_of, said
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, print_json, print_lines
-from producers.cli.speech import N_, _, ngettext, word
+from producers.cli.speech import N_, _, ngettext, number, word
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key, rotate_key
 from store.webhook_deliveries import redeliver, troubled
 
-api_key_app = typer.Typer(help="Keys of the HTTP API: create, list, revoke, rotate; their callbacks' deliveries.",
+api_key_app = typer.Typer(help=N_("Keys of the HTTP API: create, list, revoke, rotate; their callbacks' deliveries."),
                           no_args_is_help=True)
 
-Name = Annotated[str, typer.Argument(help="The key's name, unique: letters, digits, '.', '_', '-'.")]
+Name = Annotated[str, typer.Argument(help=N_("The key's name, unique: letters, digits, '.', '_', '-'."))]
 NEVER = "never"
 
 
-@api_key_app.command("create")
+@api_key_app.command("create", help=N_("Make a key and print it once: it cannot be shown again."))
 def create(name: Name,
            accounts: Annotated[Optional[list[str]], typer.Option(
-               "--account", help="An account the key may act on (repeat for more).")] = None,
+               "--account", help=N_("An account the key may act on (repeat for more)."))] = None,
            by: Annotated[Optional[str], typer.Option(
-               "--by", help="The administrator of each account the key acts as.")] = None,
-           support: Annotated[bool, typer.Option("--support", help="A key acting as support, on every account.")]
+               "--by", help=N_("The administrator of each account the key acts as."))] = None,
+           support: Annotated[bool, typer.Option("--support", help=N_("A key acting as support, on every account."))]
            = False,
            callback: Annotated[Optional[str], typer.Option(
-               "--callback", help="An https URL the key's outcomes will be posted to (a webhook secret is made).")]
+               "--callback", help=N_("An https URL the key's outcomes will be posted to (a webhook secret is made)."))]
            = None,
            expires: Annotated[str, typer.Option(
-               "--expires", help="How long the key works: 30m, 24h, 90d, or 'never'.")] = DEFAULT_LIFETIME,
+               "--expires", help=N_("How long the key works: 30m, 24h, 90d, or 'never'."))] = DEFAULT_LIFETIME,
            as_json: Json = False) -> None:
-    """Make a key and print it once: it cannot be shown again."""
     if support and (accounts or by):
         fail(N_("--support is a key for every account, acting as support: give it without --account or --by"))
     if not support and not accounts:
@@ -61,9 +60,9 @@ def create(name: Name,
     _show(issued, as_json)
 
 
-@api_key_app.command("list")
+@api_key_app.command("list", help=N_(
+    "Every key: name, scope, acting person, created, expires, last used, revoked (never the key)."))
 def list_(as_json: Json = False) -> None:
-    """Every key: name, scope, acting person, created, expires, last used, revoked (never the key)."""
     listed = list_keys(client().engine)
     if as_json:
         print_json({"keys": [{"name": k.name, "scope": k.scope, "accounts": k.accounts, "person": k.person,
@@ -95,9 +94,8 @@ def _key_line(k) -> str:
     return "; ".join(clauses)
 
 
-@api_key_app.command("revoke")
+@api_key_app.command("revoke", help=N_("Stop the key at once (and the old secret of a rotation in its grace period)."))
 def revoke(name: Name) -> None:
-    """Stop the key at once (and the old secret of a rotation in its grace period)."""
     try:
         revoke_key(client().engine, name, CLOCK.now())
     except ApiKeyError as e:
@@ -105,13 +103,13 @@ def revoke(name: Name) -> None:
     print_lines([_("the key %(name)s is revoked") % {"name": name}])
 
 
-@api_key_app.command("rotate")
+@api_key_app.command("rotate", help=N_(
+    "A new key for NAME, printed once; the old one keeps working for --grace (24 hours unless given), time "
+    "enough to deploy the new one everywhere."))
 def rotate(name: Name,
            grace: Annotated[str, typer.Option(
-               "--grace", help="How long the old key keeps working: 30m, 24h, 7d.")] = DEFAULT_GRACE,
+               "--grace", help=N_("How long the old key keeps working: 30m, 24h, 7d."))] = DEFAULT_GRACE,
            as_json: Json = False) -> None:
-    """A new key for NAME, printed once; the old one keeps working for --grace (24 hours unless given), time
-    enough to deploy the new one everywhere."""
     period = _duration(grace, "--grace")
     api = client()
     try:
@@ -121,16 +119,16 @@ def rotate(name: Name,
     _show(issued, as_json, _("the old key works until %(when)s") % {"when": _when(CLOCK.now() + period)})
 
 
-@api_key_app.command("deliveries")
+@api_key_app.command("deliveries", help=N_(
+    "The key's callback deliveries that are failing or given up, with their last error; --redeliver sets them"
+    " (or only --event's) waiting again, and resumes a callback that a 410 had stopped."))
 def deliveries(name: Name,
                redeliver_them: Annotated[bool, typer.Option(
-                   "--redeliver", help="Set them waiting again, to be posted now with a fresh set of tries.")]
+                   "--redeliver", help=N_("Set them waiting again, to be posted now with a fresh set of tries."))]
                = False,
                event: Annotated[Optional[str], typer.Option(
-                   "--event", help="Only the delivery of this event (its event_id, the webhook-id).")] = None,
+                   "--event", help=N_("Only the delivery of this event (its event_id, the webhook-id)."))] = None,
                as_json: Json = False) -> None:
-    """The key's callback deliveries that are failing or given up, with their last error; --redeliver sets them
-    (or only --event's) waiting again, and resumes a callback that a 410 had stopped."""
     event_id = _event_id(event) if event is not None else None
     engine = client().engine
     try:
@@ -148,8 +146,8 @@ def deliveries(name: Name,
     lines = [_delivery_line(d) for d in listed] or [
         _("no failing or given-up deliveries for %(name)s") % {"name": name}]
     if count is not None:
-        lines.append(ngettext("%(count)s deliveries waiting again", "%(count)s deliveries waiting again", count)
-                     % {"count": count})
+        lines.append(ngettext("%(count)s delivery waiting again", "%(count)s deliveries waiting again", count)
+                     % {"count": number(count)})
     print_lines(lines)
 
 

@@ -25,10 +25,12 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 3
 out = SafeConsole(highlight=False, soft_wrap=True)
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
-By = Annotated[str, typer.Option("--by", help="Who asks: an email or the word 'support'.")]
-Wait = Annotated[bool, typer.Option("--wait", help="Block until the command leaves 'queued'.")]
-Timeout = Annotated[float, typer.Option("--timeout", help="Seconds --wait waits at most.")]
-Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")]
+By = Annotated[str, typer.Option("--by", help=N_("Who asks: an email or the word 'support'."))]
+Wait = Annotated[bool, typer.Option("--wait", help=N_("Block until the command leaves 'queued'."))]
+Timeout = Annotated[float, typer.Option("--timeout", help=N_("Seconds --wait waits at most."))]
+Json = Annotated[bool, typer.Option("--json", help=N_("Print exactly one JSON object on stdout."))]
+SINCE = N_("a time in ISO 8601 (2025-03-01, 2025-03-01T14:30, UTC unless it gives an offset) or how long ago "
+           "(30m, 12h, 7d, 2w)")
 
 NO_WORKER_HINT_SECONDS = 5.0
 NO_STORE = N_("%(problem)s; run envadmin from the folder that holds var/, or set ENVADMIN_DATA_DIR (embedded) or "

@@ -9,11 +9,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from domain.commands import Actor
 from domain.validation import describe
-from producers.cli.context import CLOCK, EXIT_REFUSED, By, Json, client, fail, print_json, print_lines
-from producers.cli.speech import N_
+from producers.cli.context import CLOCK, EXIT_REFUSED, SINCE, By, Json, client, fail, print_json, print_lines
+from producers.cli.speech import N_, Term
+from producers.cli.spoken_help import filled
 from producers.cli.views import dead_letter_lines, dead_letter_show_lines, replay_lines
 from producers.ops.dead_letter_replay import replay_all_dead_letters, replay_dead_letters
-from producers.services.audit_filters import SINCE_HELP, since_time
+from producers.services.audit_filters import since_time
 from store.reads import queries
 
 _LETTER_ID = re.compile(r"[0-9]{1,18}")
@@ -22,11 +23,11 @@ _actor = TypeAdapter(Actor)
 dead_letters_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
 
 
-@dead_letters_app.callback()
+@dead_letters_app.callback(help=N_(
+    "Messages and commands that could not be applied, with why; `show ID` and `replay` for one or more."))
 def dead_letters(ctx: typer.Context,
-                 limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+                 limit: Annotated[int, typer.Option(min=1, help=N_("How many, newest first."))] = 50,
                  as_json: Json = False) -> None:
-    """Messages and commands that could not be applied, with why; `show ID` and `replay` for one or more."""
     if ctx.invoked_subcommand is not None:
         return
     letters = queries.list_dead_letters(client().engine, limit)
@@ -36,10 +37,11 @@ def dead_letters(ctx: typer.Context,
     print_lines(dead_letter_lines(letters))
 
 
-@dead_letters_app.command("show")
-def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="Dead letter id (a number).")],
+@dead_letters_app.command("show", help=N_(
+    "A dead letter: when, why, its command's status now, its last replay, and its payload with secrets "
+    "masked."))
+def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help=N_("Dead letter id (a number)."))],
          as_json: Json = False) -> None:
-    """A dead letter: when, why, its command's status now, its last replay, and its payload with secrets masked."""
     letter = queries.dead_letter(client().engine, _parsed_id(letter_id))
     if letter is None:
         fail(N_("no dead letter %(id)s"), EXIT_REFUSED, id=letter_id.strip())
@@ -49,18 +51,18 @@ def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="Dead lette
     print_lines(dead_letter_show_lines(letter))
 
 
-@dead_letters_app.command("replay")
+@dead_letters_app.command("replay", help=N_(
+    "Put the failed command of each dead letter back in the queue with a fresh attempt budget; audited.\n\n"
+    "A dead letter with no replayable command (an unreadable message, a command not failed) is refused with "
+    "why; the others still replay. Exits 1 if a dead letter named by its id was refused."))
 def replay(by: By,
            letter_ids: Annotated[Optional[list[str]], typer.Argument(metavar="ID", show_default=False,
-                                                                     help="Dead letter ids.")] = None,
-           every: Annotated[bool, typer.Option("--all", help="Every dead letter not replayed yet.")] = False,
-           since: Annotated[Optional[str], typer.Option("--since", help=f"With --all, only those since: {SINCE_HELP}.")]
+                                                                     help=N_("Dead letter ids."))] = None,
+           every: Annotated[bool, typer.Option("--all", help=N_("Every dead letter not replayed yet."))] = False,
+           since: Annotated[Optional[str], typer.Option(
+               "--since", help=filled(N_("With --all, only those since: %(since)s."), since=Term(SINCE)))]
            = None,
            as_json: Json = False) -> None:
-    """Put the failed command of each dead letter back in the queue with a fresh attempt budget; audited.
-
-    A dead letter with no replayable command (an unreadable message, a command not failed) is refused with why;
-    the others still replay. Exits 1 if a dead letter named by its id was refused."""
     if letter_ids and every:
         fail(N_("give dead letter ids or --all, not both"))
     if not letter_ids and not every:
@@ -74,8 +76,9 @@ def replay(by: By,
     if every:
         try:
             start = since_time(since, CLOCK.now()) if since is not None else None
-        except ValueError as e:
-            fail(N_("--since: %(problem)s"), problem=e)
+        except ValueError:
+            fail(N_("--since: %(since)r is not a time: expected %(expected)s"), since=since.strip(),
+                 expected=Term(SINCE))
         outcomes = replay_all_dead_letters(client(), actor, start, source="cli")
     else:
         outcomes = replay_dead_letters(client(), list(dict.fromkeys(_parsed_id(i) for i in letter_ids)), actor,

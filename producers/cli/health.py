@@ -11,13 +11,13 @@ from producers.cli.context import CLOCK, EXIT_REFUSED, fail, out
 from producers.cli.speech import N_, _
 from producers.ops.snapshot import read_workers
 
-health_app = typer.Typer(help="Health checks of the processes on this host (for container health checks).",
+health_app = typer.Typer(help=N_("Health checks of the processes on this host (for container health checks)."),
                          no_args_is_help=True)
 
 
-@health_app.command("worker")
+@health_app.command("worker", help=N_(
+    "A worker on this host that serves the queue answers a broadcast through the broker."))
 def worker() -> None:
-    """A worker on this host that serves the queue answers a broadcast through the broker."""
     settings = load_settings()
     if settings.is_embedded_broker:
         fail(N_("the embedded broker has no remote control: workers can be asked only on Redis or RabbitMQ"),
@@ -34,9 +34,8 @@ def worker() -> None:
               markup=False)
 
 
-@health_app.command("beat")
+@health_app.command("beat", help=N_("Beat ticks here: its pulse file, touched at every tick, is recent."))
 def beat() -> None:
-    """Beat ticks here: its pulse file, touched at every tick, is recent."""
     from workers.beat_pulse import beat_silence  # the CLI runs workers; submitting verbs never import them
 
     settings = load_settings()

@@ -36,43 +36,40 @@ from producers.services.invite_registration import open_envelope, register_with_
 from producers.services.local_client import local_client
 from store.reads import queries
 
-invite_app = typer.Typer(help="Encrypted-envelope invites.", no_args_is_help=True)
-envelope_app = typer.Typer(help="Encrypted envelopes.", no_args_is_help=True)
+invite_app = typer.Typer(help=N_("Encrypted-envelope invites."), no_args_is_help=True)
+envelope_app = typer.Typer(help=N_("Encrypted envelopes."), no_args_is_help=True)
 
-Email = Annotated[str, typer.Argument(help="Email of the person invited.")]
-Account = Annotated[str, typer.Option("--account", help="Account number.")]
+Email = Annotated[str, typer.Argument(help=N_("Email of the person invited."))]
+Account = Annotated[str, typer.Option("--account", help=N_("Account number."))]
 
 
-@invite_app.command("send")
+@invite_app.command("send", help=N_(
+    "Invite an email ahead of time (the same invite a grant to an unknown email sends)."))
 def send(email: Email, account: Account, by: By,
-         group: Annotated[Optional[str], typer.Option("--group", help="Grant membership of this group "
-                                                      "instead of admin.")] = None,
+         group: Annotated[Optional[str], typer.Option("--group", help=N_("Grant membership of this group "
+                                                         "instead of admin."))] = None,
          wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Invite an email ahead of time (the same invite a grant to an unknown email sends)."""
     fields = {"group": group} if group is not None else {}
     submit("invite_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            email=email, **fields)
 
 
-@invite_app.command("resend")
+@invite_app.command("resend", help=N_("Send a new invite: a new token; the old link stops working."))
 def resend(email: Email, account: Account, by: By, wait: Wait = False, timeout: Timeout = 30.0,
            as_json: Json = False) -> None:
-    """Send a new invite: a new token; the old link stops working."""
     submit("resend_invite", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
 
 
-@invite_app.command("cancel")
+@invite_app.command("cancel", help=N_("Cancel the invite and the grants waiting on it."))
 def cancel(email: Email, account: Account, by: By, wait: Wait = False, timeout: Timeout = 30.0,
            as_json: Json = False) -> None:
-    """Cancel the invite and the grants waiting on it."""
     submit("cancel_invite", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
 
 
-@invite_app.command("list")
+@invite_app.command("list", help=N_("Invites, newest first."))
 def list_invites(account: Annotated[Optional[str], typer.Option("--account")] = None,
                  status: Annotated[Optional[str], typer.Option("--status", help="|".join(InviteStatus))] = None,
                  as_json: Json = False) -> None:
-    """Invites, newest first."""
     if status is not None and status not in list(InviteStatus):
         fail(N_("--status: expected one of %(statuses)s, not %(status)r"), statuses=", ".join(InviteStatus),
              status=status)
@@ -97,21 +94,19 @@ def _checked_name(field: str, value: str) -> str:
 
 
 def register(first: Annotated[Optional[str], typer.Option(
-                 "--first", help="Your first name (not for an activation link: your administrator gave it).")] = None,
+                 "--first", help=N_("Your first name (not for an activation link: your administrator gave it)."))] = None,
              last: Annotated[Optional[str], typer.Option(
-                 "--last", help="Your last name (not for an activation link).")] = None,
+                 "--last", help=N_("Your last name (not for an activation link)."))] = None,
              token: Annotated[Optional[str], typer.Option(
-                 "--token", help="The token or the whole registration link (visible in `ps`: prefer "
-                 "--token-stdin).")] = None,
+                 "--token", help=N_("The token or the whole registration link (visible in `ps`: prefer "
+                    "--token-stdin)."))] = None,
              token_stdin: Annotated[bool, typer.Option(
-                 "--token-stdin", help="Read the token or link from standard input (first line, "
-                 "before the password).")] = False,
+                 "--token-stdin", help=N_("Read the token or link from standard input (first line, "
+                    "before the password)."))] = False,
              password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
-             email: Annotated[Optional[str], typer.Option("--email", help="Check the link was sent to it.")] = None,
-             wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome of each retried grant.")] = False,
+             email: Annotated[Optional[str], typer.Option("--email", help=N_("Check the link was sent to it."))] = None,
+             wait: Annotated[bool, typer.Option("--wait", help=N_("Wait for the outcome of each retried grant."))] = False,
              timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Register with an invite's token: the user is created (or activated, or claimed from whoever created it
-    unproven: the password given becomes its password) and every pending grant retried."""
     if token is not None and token_stdin:
         fail(N_("--token and --token-stdin: give the token one way only"))
     if token is None and not token_stdin:
@@ -155,12 +150,12 @@ def register(first: Annotated[Optional[str], typer.Option(
         print_lines([line for r in retried for line in command_lines(r)])
 
 
-@envelope_app.command("open")
+@envelope_app.command("open", help=N_(
+    "Print the decrypted message, only for its registered recipient with the right password."))
 def open_(envelope_id: Annotated[str, typer.Argument(metavar="ENVELOPE_ID")],
           email: Annotated[str, typer.Option("--email")],
           password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
           as_json: Json = False) -> None:
-    """Print the decrypted message, only for its registered recipient with the right password."""
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, N_("the password"))
     try:

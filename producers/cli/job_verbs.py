@@ -28,12 +28,13 @@ from producers.cli.context import (
     print_json,
     print_lines,
 )
-from producers.cli.speech import N_, _, told, word
+from producers.cli.speech import N_, _, decimal, number, told, word
+from producers.cli.spoken_help import filled
 from producers.cli.views import job_error_lines, job_row_line, job_summary_lines
 from producers.onboarding.job import FileProblem, JobBusy, Onboarding, Submitted
 from store.reads import job_reports, job_rows
 
-job_app = typer.Typer(help="Onboarding jobs: state, counts, every row's outcome, errors.", no_args_is_help=True)
+job_app = typer.Typer(help=N_("Onboarding jobs: state, counts, every row's outcome, errors."), no_args_is_help=True)
 
 _POLL_SECONDS = 0.5
 
@@ -63,30 +64,29 @@ class _Pacer:
 
 
 def onboard(
-    file: Annotated[Path, typer.Argument(help="A CSV or JSONL file of rows to apply.", show_default=False)],
-    by: Annotated[str | None, typer.Option("--by", help="Who submits the rows; a row's 'by' cell must name the "
-                                                       "same actor, unless --allow-row-actors.")] = None,
-    file_format: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: by extension).")] = None,
+    file: Annotated[Path, typer.Argument(help=N_("A CSV or JSONL file of rows to apply."), show_default=False)],
+    by: Annotated[str | None, typer.Option("--by", help=N_("Who submits the rows; a row's 'by' cell must name the "
+                                                          "same actor, unless --allow-row-actors."))] = None,
+    file_format: Annotated[str | None, typer.Option("--format", help=N_("csv or jsonl (default: by extension)."))] = None,
     resume: Annotated[str | None, typer.Option("--resume", metavar="JOB_ID",
-                                               help="Go on with a job whose producer stopped.")] = None,
+                                               help=N_("Go on with a job whose producer stopped."))] = None,
     passwords: Annotated[Path | None, typer.Option(
-        "--passwords", help="File that receives the temporary passwords of created users: a new file (made "
-                            "with mode 0600), or your own regular file of mode 0600; never a symbolic link.")] = None,
+        "--passwords", help=N_("File that receives the temporary passwords of created users: a new file (made "
+                               "with mode 0600), or your own regular file of mode 0600; never a symbolic link."))] = None,
     activation: Annotated[str | None, typer.Option(
         "--activation", metavar="mail",
-        help="Instead of --passwords: each created user gets an encrypted-envelope mail with a link to set their "
-             "password (they have none until then).")] = None,
+        help=N_("Instead of --passwords: each created user gets an encrypted-envelope mail with a link to set their "
+                "password (they have none until then)."))] = None,
     allow_row_actors: Annotated[bool | None, typer.Option(
         "--allow-row-actors", show_default=False,
-        help="Let each row act as the actor its 'by' cell names (default: a 'by' cell other than --by "
-             "makes its row invalid).")] = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Follow the job until no row is queued: then it is "
-                                                     "completed, or waiting for invitees to register (exit 0 "
-                                                     "either way).")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds --wait waits at most.")] = 3600.0,
+        help=N_("Let each row act as the actor its 'by' cell names (default: a 'by' cell other than --by "
+                "makes its row invalid)."))] = None,
+    wait: Annotated[bool, typer.Option("--wait", help=N_("Follow the job until no row is queued: then it is "
+                                                        "completed, or waiting for invitees to register (exit 0 "
+                                                        "either way)."))] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help=N_("Seconds --wait waits at most."))] = 3600.0,
     as_json: Json = False,
 ) -> None:
-    """Apply a file of rows (action, account, email, ...) as one job; prints its id at once."""
     resume_id = _job_id(resume) if resume else None
     api = client()
     try:
@@ -126,7 +126,7 @@ def _submit(job: Onboarding, show_progress: bool) -> None:
         except FileProblem as problem:
             fail(problem.message)
         except JobBusy as problem:
-            fail(str(problem))
+            fail(problem.message)
         except OSError as problem:
             fail(N_("%(file)s: %(problem)s; the rows read so far are kept: run the same command again to go on"),
                  EXIT_REFUSED, file=job.path, problem=problem.strerror or problem)
@@ -172,7 +172,8 @@ def _refresh(progress: Progress, task, job_id: UUID, phase: str) -> dict:
     report = job_reports.report(client().engine, job_id, client().clock.now())
     counts = report["counts"]
     done = _done(report)
-    said = {**counts, "read": report["rows_read"], "submitted": report["rows_submitted"]}
+    said = {**{status: number(n) for status, n in counts.items()}, "read": number(report["rows_read"]),
+            "submitted": number(report["rows_submitted"])}
     shown = _("read %(read)s · submitted %(submitted)s · applied %(applied)s · pending %(pending)s · rejected "
               "%(rejected)s · invalid %(invalid)s") % said
     progress.update(task, description=_(phase), total=report["rows"] or None, completed=done, counts=shown)
@@ -187,9 +188,8 @@ def _print_summary(report: dict) -> None:
     print_lines(job_summary_lines(report))
 
 
-@job_app.command("show")
+@job_app.command("show", help=N_("A job's state, counts per status, percentage done and timing."))
 def show(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Json = False) -> None:
-    """A job's state, counts per status, percentage done and timing."""
     report = _report_or_fail(job_id)
     if as_json:
         print_json(report)
@@ -199,9 +199,8 @@ def show(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Json
         out.print(f"{key:>15}: {report[key] if report[key] is not None else '-'}", markup=False)  # as --json names them
 
 
-@job_app.command("errors")
+@job_app.command("errors", help=N_("Every row that was invalid, rejected or failed: its line, field and reason."))
 def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Json = False) -> None:
-    """Every row that was invalid, rejected or failed: its line, field and reason."""
     report = _report_or_fail(job_id)
     entries = job_reports.errors(client().engine, UUID(report["id"]))
     if as_json:
@@ -210,13 +209,13 @@ def errors(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")], as_json: Js
     print_lines(job_error_lines({**entry, "reason": told(entry["reason"])} for entry in entries))
 
 
-@job_app.command("rows")
+@job_app.command("rows", help=N_(
+    "Every row in line order with its outcome, as the job's page lists them; a pending one names whom it "
+    "waits for."))
 def rows(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")],
          outcome: Annotated[str | None, typer.Option(
-             "--outcome", help=f"Only the rows of this outcome: {', '.join(job_rows.OUTCOMES)}.")] = None,
+             "--outcome", help=filled(N_("Only the rows of this outcome: %(outcomes)s."), outcomes=", ".join(job_rows.OUTCOMES)))] = None,
          as_json: Json = False) -> None:
-    """Every row in line order with its outcome, as the job's page lists them; a pending one names whom it waits
-    for."""
     report = _report_or_fail(job_id)
     if outcome is not None and outcome not in job_rows.OUTCOMES:
         fail(N_("--outcome: %(outcome)r is not an outcome; expected one of %(outcomes)s"), outcome=outcome,
@@ -236,10 +235,9 @@ def rows(job_id: Annotated[str, typer.Argument(metavar="JOB_ID")],
         print_lines([_("no row")])
 
 
-@job_app.command("list")
-def list_jobs(limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+@job_app.command("list", help=N_("The latest jobs with their state and counts."))
+def list_jobs(limit: Annotated[int, typer.Option(min=1, help=N_("How many, newest first."))] = 20,
               as_json: Json = False) -> None:
-    """The latest jobs with their state and counts."""
     reports = job_reports.recent(client().engine, limit, client().clock.now())
     if as_json:
         print_json({"jobs": reports})
@@ -247,9 +245,9 @@ def list_jobs(limit: Annotated[int, typer.Option(min=1, help="How many, newest f
     if not reports:
         out.print(_("no jobs"), markup=False)
     for report in reports:
-        counts = ", ".join(f"{word(status)} {n}" for status, n in report["counts"].items() if n) or _("no rows")
-        out.print(f"{report['id']} {word(report['state']):>9} {report['percent']:>5}% {report['file']} ({counts})",
-                  markup=False)
+        counts = ", ".join(f"{word(status)} {number(n)}" for status, n in report["counts"].items() if n) or _("no rows")
+        out.print(f"{report['id']} {word(report['state']):>9} {decimal(report['percent'], '0.0'):>5}% {report['file']} "
+                  f"({counts})", markup=False)
 
 
 def _job_id(text: str) -> UUID:

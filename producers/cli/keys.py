@@ -19,16 +19,16 @@ from store.key_rotation import (
     wrapped_counts,
 )
 
-keys_app = typer.Typer(help="The master key (ENVADMIN_MASTER_KEY): rotate it, see which key wraps what.",
+keys_app = typer.Typer(help=N_("The master key (ENVADMIN_MASTER_KEY): rotate it, see which key wraps what."),
                        no_args_is_help=True)
 
 
-@keys_app.command("rotate")
+@keys_app.command("rotate", help=N_(
+    "Re-wrap every envelope key and mail body under a new master key; run it again to resume."))
 def rotate(new_key_stdin: Annotated[bool, typer.Option(
-               "--new-key-stdin", help="Read the new key, the base64 of 32 bytes, from standard input.")] = False,
-           batch: Annotated[int, typer.Option(min=1, help="Rows re-wrapped per transaction.")] = 500,
+               "--new-key-stdin", help=N_("Read the new key, the base64 of 32 bytes, from standard input."))] = False,
+           batch: Annotated[int, typer.Option(min=1, help=N_("Rows re-wrapped per transaction."))] = 500,
            as_json: Json = False) -> None:
-    """Re-wrap every envelope key and mail body under a new master key; run it again to resume."""
     if not new_key_stdin:
         fail(N_("--new-key-stdin is required: the new key is read from standard input, never from arguments (make "
                 "one with `%(make_one)s`)"), make_one=MAKE_ONE)
@@ -132,9 +132,8 @@ def _old_keys_place(key_file: Path | None) -> str:
     return f"{key_file}.old" if key_file else "ENVADMIN_OLD_MASTER_KEYS"
 
 
-@keys_app.command("status")
+@keys_app.command("status", help=N_("The configured master keys' ids, and how many rows each key wraps."))
 def status(as_json: Json = False) -> None:
-    """The configured master keys' ids, and how many rows each key wraps."""
     api = client()
     keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
     counts = wrapped_counts(api.engine)

@@ -12,31 +12,28 @@ from producers.cli.submit import submit
 from producers.cli.views import group_lines
 from store.reads import queries
 
-admin_app = typer.Typer(help="Account Administrators.", no_args_is_help=True)
-group_app = typer.Typer(help="Groups and their members.", no_args_is_help=True)
+admin_app = typer.Typer(help=N_("Account Administrators."), no_args_is_help=True)
+group_app = typer.Typer(help=N_("Groups and their members."), no_args_is_help=True)
 
-Account = Annotated[str, typer.Argument(help="Account number.")]
-Email = Annotated[str, typer.Argument(help="Email of the user.")]
-Group = Annotated[str, typer.Argument(help="Group name.")]
+Account = Annotated[str, typer.Argument(help=N_("Account number."))]
+Email = Annotated[str, typer.Argument(help=N_("Email of the user."))]
+Group = Annotated[str, typer.Argument(help=N_("Group name."))]
 
 
-@admin_app.command("grant")
+@admin_app.command("grant", help=N_("Make a user an administrator of the account."))
 def grant(account: Account, email: Email, by: By, wait: Wait = False, timeout: Timeout = 30.0,
           as_json: Json = False) -> None:
-    """Make a user an administrator of the account."""
     submit("grant_admin", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
 
 
-@admin_app.command("revoke")
+@admin_app.command("revoke", help=N_("Remove a user's administrator rights (never the last administrator's)."))
 def revoke(account: Account, email: Email, by: By, wait: Wait = False, timeout: Timeout = 30.0,
            as_json: Json = False) -> None:
-    """Remove a user's administrator rights (never the last administrator's)."""
     submit("revoke_admin", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
 
 
-@admin_app.command("list")
+@admin_app.command("list", help=N_("The account's administrators."))
 def list_admins(account: Account, as_json: Json = False) -> None:
-    """The account's administrators."""
     engine = existing_account(account)
     admins = queries.admins(engine, account)
     pending = queries.pending_admins(engine, account)
@@ -50,48 +47,42 @@ def list_admins(account: Account, as_json: Json = False) -> None:
         out.print("  " + _("%(email)s (pending: invited, not registered yet)") % {"email": email}, markup=False)
 
 
-@group_app.command("create")
+@group_app.command("create", help=N_("Add a group to the account."))
 def create_group(account: Account, name: Group, by: By, wait: Wait = False, timeout: Timeout = 30.0,
                  as_json: Json = False) -> None:
-    """Add a group to the account."""
     submit("create_group", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, group=name)
 
 
-@group_app.command("rename")
+@group_app.command("rename", help=N_("Rename a group (not Account Administrators)."))
 def rename_group(account: Account, name: Group,
-                 new_name: Annotated[str, typer.Argument(help="The new name.")], by: By,
+                 new_name: Annotated[str, typer.Argument(help=N_("The new name."))], by: By,
                  wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Rename a group (not Account Administrators)."""
     submit("rename_group", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            group=name, new_name=new_name)
 
 
-@group_app.command("delete")
+@group_app.command("delete", help=N_("Delete a group and its memberships (not Account Administrators)."))
 def delete_group(account: Account, name: Group, by: By, wait: Wait = False, timeout: Timeout = 30.0,
                  as_json: Json = False) -> None:
-    """Delete a group and its memberships (not Account Administrators)."""
     submit("delete_group", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, group=name)
 
 
-@group_app.command("add-member")
+@group_app.command("add-member", help=N_("Add a user to a group."))
 def add_member(account: Account, group: Group, email: Email, by: By, wait: Wait = False,
                timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Add a user to a group."""
     submit("add_member", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            group=group, email=email)
 
 
-@group_app.command("remove-member")
+@group_app.command("remove-member", help=N_("Remove a user from a group."))
 def remove_member(account: Account, group: Group, email: Email, by: By, wait: Wait = False,
                   timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Remove a user from a group."""
     submit("remove_member", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json,
            group=group, email=email)
 
 
-@group_app.command("list")
+@group_app.command("list", help=N_("The account's groups with their members."))
 def list_groups(account: Account, as_json: Json = False) -> None:
-    """The account's groups with their members."""
     engine = existing_account(account)
     members = queries.group_members(engine, account)
     if as_json:

@@ -17,14 +17,13 @@ from store.location import describe as describe_store
 from store.migrate import current_revision, head_revision, upgrade
 from store.reads import queries
 
-command_app = typer.Typer(help="Submitted commands.", no_args_is_help=True)
-db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+command_app = typer.Typer(help=N_("Submitted commands."), no_args_is_help=True)
+db_app = typer.Typer(help=N_("The store's schema."), no_args_is_help=True)
 
 
-@command_app.command("show")
-def show(command_id: Annotated[str, typer.Argument(metavar="ID", help="Command id.")],
+@command_app.command("show", help=N_("A command's status and reason."))
+def show(command_id: Annotated[str, typer.Argument(metavar="ID", help=N_("Command id."))],
          as_json: Json = False) -> None:
-    """A command's status and reason."""
     try:
         parsed = UUID(command_id)
     except ValueError:
@@ -52,11 +51,10 @@ def status_report(api: Client) -> dict:
 
 
 def status(as_json: Json = False,
-           watch: Annotated[bool, typer.Option("--watch", help="Show the ops dashboard's figures, drawn again "
-                                                                "every --interval seconds until Ctrl-C.")] = False,
-           interval: Annotated[float, typer.Option(min=0.5, max=3600, help="Seconds between two drawings of "
-                                                                            "--watch.")] = 2.0) -> None:
-    """Where the store and broker are, queue depth, commands by status, dead letters; --watch: every figure, live."""
+           watch: Annotated[bool, typer.Option("--watch", help=N_("Show the ops dashboard's figures, drawn again "
+                                                                   "every --interval seconds until Ctrl-C."))] = False,
+           interval: Annotated[float, typer.Option(min=0.5, max=3600, help=N_("Seconds between two drawings of "
+                                                                               "--watch."))] = 2.0) -> None:
     if watch:
         if as_json:
             fail(N_("--watch draws on the terminal; --json prints one object: use one of them"))
@@ -69,9 +67,8 @@ def status(as_json: Json = False,
     print_lines(status_lines(report))
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=N_("Bring the schema up to date (every verb also does it when needed)."))
 def db_upgrade() -> None:
-    """Bring the schema up to date (every verb also does it when needed)."""
     engine = client(create_store=True).engine
     upgrade(engine)
     out.print(_("schema at revision %(revision)s (head %(head)s)") % {"revision": current_revision(engine),

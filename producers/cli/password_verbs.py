@@ -25,10 +25,10 @@ from producers.services.password_reset import ask_for_reset
 from store import credentials
 from store.password_resets import TooManyResets
 
-password_app = typer.Typer(help="Passwords.", no_args_is_help=True)
+password_app = typer.Typer(help=N_("Passwords."), no_args_is_help=True)
 
-Email = Annotated[str, typer.Argument(help="Email of the user.")]
-PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password(s) from standard input.")]
+Email = Annotated[str, typer.Argument(help=N_("Email of the user."))]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help=N_("Read the password(s) from standard input."))]
 
 
 def _report(email: str, result: LoginResult, as_json: bool) -> None:
@@ -45,7 +45,6 @@ def _report(email: str, result: LoginResult, as_json: bool) -> None:
 
 
 def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
-    """Check a password; a temporary one is refused with "password change required"."""
     require_password_stdin(password_stdin)
     (password,) = read_stdin_lines(1, N_("the password"))
     api = client()
@@ -54,9 +53,9 @@ def login(email: Email, password_stdin: PasswordStdin = False, as_json: Json = F
     _report(email, result, as_json)
 
 
-@password_app.command("change")
+@password_app.command("change", help=N_(
+    "Set a permanent password: the current one, then the new one, one per line on standard input."))
 def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = False) -> None:
-    """Set a permanent password: the current one, then the new one, one per line on standard input."""
     require_password_stdin(password_stdin)
     current, new = read_stdin_lines(2, N_("the current password, then the new one, one per line"))
     api = client()
@@ -68,9 +67,9 @@ def change(email: Email, password_stdin: PasswordStdin = False, as_json: Json = 
     _report(email, result, as_json)
 
 
-@password_app.command("forgot")
+@password_app.command("forgot", help=N_(
+    "Mail a single-use link to set a new password, if the email has a user (the answer is the same if not)."))
 def forgot(email: Email, as_json: Json = False) -> None:
-    """Mail a single-use link to set a new password, if the email has a user (the answer is the same if not)."""
     try:
         email = checked_email(email)
     except ValueError as e:

@@ -9,13 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, out, print_json
-from producers.cli.speech import N_, _, ngettext
+from producers.cli.speech import N_, _, ngettext, number
 from store.archive import ArchiveError, archive, restore
 from store.retention import Retention, prune, prune_short_lived
 
+DryRun = Annotated[bool, typer.Option("--dry-run", help=N_("Count what would go; remove nothing."))]
 
-def prune_verb(dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would go; remove nothing.")] = False,
-               as_json: Json = False) -> None:
+
+def prune_verb(dry_run: DryRun = False, as_json: Json = False) -> None:
     """Remove what is past its retention (ENVADMIN_*_RETENTION_DAYS) and nothing an unfinished command, a pending
     grant, an open invite, a running job or an unsent mail needs; print how many rows of each table went."""
     api = client()
@@ -30,12 +31,12 @@ def prune_verb(dry_run: Annotated[bool, typer.Option("--dry-run", help="Count wh
 
 
 def archive_verb(before: Annotated[Optional[str], typer.Option(
-                     "--before", metavar="DATE", help="Write the history the prune would remove with this cutoff "
-                                                      "(YYYY-MM-DD, midnight UTC, or an ISO 8601 time).")] = None,
+                     "--before", metavar="DATE", help=N_("Write the history the prune would remove with this cutoff "
+                                                         "(YYYY-MM-DD, midnight UTC, or an ISO 8601 time)."))] = None,
                  to: Annotated[Optional[Path], typer.Option(
-                     "--to", metavar="FILE", help="Where to write it: gzip-compressed JSON Lines.")] = None,
+                     "--to", metavar="FILE", help=N_("Where to write it: gzip-compressed JSON Lines."))] = None,
                  restore_from: Annotated[Optional[Path], typer.Option(
-                     "--restore", metavar="FILE", help="Load an archive into this store instead.")] = None,
+                     "--restore", metavar="FILE", help=N_("Load an archive into this store instead."))] = None,
                  as_json: Json = False) -> None:
     """Write finished jobs, commands and audit entries from before DATE to FILE (before the prune removes them), or
     load such a FILE into a store to audit it."""
@@ -93,4 +94,4 @@ _COUNTED = {
 def _print_counts(counts: dict[str, int], what: str) -> None:
     """A line per table: its name as the store names it, and how many rows."""
     for table, n in counts.items():
-        out.print(_COUNTED[what](n) % {"table": table, "count": n}, markup=False)
+        out.print(_COUNTED[what](n) % {"table": table, "count": number(n)}, markup=False)

@@ -7,14 +7,13 @@ import typer
 
 from config.settings import Settings, load_settings
 from producers.cli.context import err
-from producers.cli.speech import _
+from producers.cli.speech import N_, _
 
-Host = Annotated[str, typer.Option(help="Address to listen on.")]
-Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+Host = Annotated[str, typer.Option(help=N_("Address to listen on."))]
+Port = Annotated[int, typer.Option(min=1, max=65535, help=N_("Port to listen on."))]
 
 
 def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
-    """Serve the web pages (the invitee's registration link, sign-in, envelopes) and the HTTP API."""
     settings = load_settings()  # first: a setting that cannot be used stops the server before it listens
     _warn_of_shared_token(settings)
     err.print(_("serving %(url)s (pages) and its /v1 API on http://%(host)s:%(port)s")
@@ -23,7 +22,6 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 
 def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
-    """Serve the HTTP API alone (Authorization: Bearer <key> of `envadmin api-key create`), without the pages."""
     settings = load_settings()
     _warn_of_shared_token(settings)
     err.print(_("serving the /v1 API on http://%(host)s:%(port)s") % {"host": host, "port": port}, markup=False)

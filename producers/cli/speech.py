@@ -3,18 +3,21 @@ reads them), English by default. It is read once per process, when a first text 
 processes that run the verbs may be started from one that imported the CLI before their environment was set.
 
 `_` and `ngettext` give a text the CLI prints in that language; `word` a status, state or role it shows as it is
-(producers.services.words); `told` a message of the rules (domain.said). A text kept in a constant is marked with
+(producers.services.words); `told` a message of the rules (domain.said); `number` and `rate` a count or a figure
+per second as the language writes it ("100,000" in English, "100 000" in French). A text kept in a constant is marked with
 `N_` and translated where it is shown. What --json prints keeps English and codes, for the programs that read it;
 only a command's reason is in the CLI's language there, next to its code."""
 from __future__ import annotations
 
 import os
 
+from babel.numbers import format_decimal
+
 from domain.said import in_reader
 from languages import from_environment, reader, translations
 from producers.services.words import N_, shown_in
 
-__all__ = ["N_", "Term", "_", "language", "ngettext", "speak", "told", "word"]
+__all__ = ["N_", "Term", "_", "decimal", "language", "ngettext", "number", "rate", "told", "word"]
 
 _spoken: list[str] = []  # the language, once known
 
@@ -27,12 +30,6 @@ def language() -> str:
     if not _spoken:
         _spoken.append(from_environment(os.environ))
     return _spoken[0]
-
-
-def speak(chosen: str) -> None:
-    """Speak `chosen` (one of languages.SUPPORTED) whatever the environment asks for: the demo tells its story in
-    English, as the README shows it."""
-    _spoken[:] = [chosen]
 
 
 def _(message: str) -> str:
@@ -52,3 +49,20 @@ def told(message: str) -> str:
 def word(text):
     """`text` in the CLI's language when it is a status, state or role the store names, else as it is."""
     return shown_in(text, _)
+
+
+def number(count: int | None) -> str:
+    """A count a person reads, grouped as the CLI's language groups it: "100,000"; "100 000" in French (a narrow
+    no-break space, as Babel writes it). "-" for none."""
+    return "-" if count is None else format_decimal(count, locale=language())
+
+
+def decimal(value: float, pattern: str) -> str:
+    """A figure in a Babel number pattern ("0.0": one decimal), with the decimal sign of the CLI's language."""
+    return format_decimal(value, pattern, locale=language())
+
+
+def rate(value: float | None) -> str:
+    """A figure per second, to tenths, grouped and with the decimal sign of the CLI's language: "1,234.5";
+    "1 234,5" in French. "-" for none."""
+    return "-" if value is None else decimal(value, "#,##0.0")

@@ -1,16 +1,20 @@
-"""`envadmin status --watch`: the ops dashboard's figures in the terminal, drawn again every few seconds until
-Ctrl-C."""
+"""`envadmin status --watch`: the ops dashboard's figures in the terminal, in the CLI's language, drawn again every
+few seconds until Ctrl-C."""
 from __future__ import annotations
 
 import signal
 import threading
 import time
 
+from babel.numbers import format_decimal
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from languages import durations
+from messaging.broker import TASK_PREFIX
+from producers.cli.speech import _, language, ngettext, number, rate, told, word
 from producers.cli.terminal import printable
 from producers.ops import view
 from producers.ops.snapshot import read_snapshot
@@ -38,11 +42,12 @@ def watch(api: Client, interval: float) -> None:
 
 
 def render(snapshot: dict, interval: float) -> Group:
-    """Every figure of the dashboard: a line per panel, tables for jobs and dead letters; text that came with the
-    data (reasons, file names) is escaped."""
+    """Every figure of the dashboard in the CLI's language: a line per panel, tables for jobs and dead letters; text
+    that came with the data (reasons, file names) is escaped."""
     return Group(
-        _line(f"envadmin status at {snapshot['at'][11:19]} UTC", f"broker {snapshot['broker']} · every "
-              f"{interval:g} s · Ctrl-C to stop"),
+        _line(_("envadmin status at %(time)s UTC") % {"time": snapshot["at"][11:19]},
+              _("broker %(broker)s · every %(interval)s s · Ctrl-C to stop")
+              % {"broker": snapshot["broker"], "interval": format_decimal(interval, locale=language())}),
         *_queues_and_workers(snapshot),
         *_commands(snapshot),
         *_people(snapshot),
@@ -69,15 +74,32 @@ def _row(table: Table, *cells: object) -> None:
     table.add_row(*(Text(printable("" if cell is None else str(cell))) for cell in cells))
 
 
+def _duration(seconds: float | None) -> str:
+    return durations.in_language(seconds, language())
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return " · ".join(f"{word(name).replace('_', ' ')} {number(n)}" for name, n in counts.items())
+
+
 def _queues_and_workers(snapshot: dict) -> list[Text]:
-    lines = [_line(f"queue {queue}", f"{priority}: {waiting}")
+    lines = [_line(_("queue %(queue)s") % {"queue": queue},
+                   _("%(priority)s: %(waiting)s") % {
+                       "priority": word(priority), "waiting": number(int(waiting)) if waiting.isdigit() else word(waiting)})
              for queue, priority, waiting in view.depth_rows(snapshot["queues"])]
     for worker in snapshot["workers"]["list"]:
-        doing = "; ".join(view.task_words(task) for task in worker["tasks"]) or "idle"
-        lines.append(_line(f"worker {worker['name']}", doing))
+        doing = "; ".join(_task(task) for task in worker["tasks"]) or _("idle")
+        lines.append(_line(_("worker %(name)s") % {"name": worker["name"]}, doing))
     if snapshot["workers"]["note"]:
-        lines.append(_line("workers", snapshot["workers"]["note"]))
+        lines.append(_line(_("workers"), told(snapshot["workers"]["note"])))
     return lines
+
+
+def _task(task: dict) -> str:
+    name = (task.get("task") or "?").removeprefix(TASK_PREFIX)
+    return (_("%(task)s %(arguments)s for %(duration)s") % {
+        "task": name, "arguments": task.get("args") or "", "duration": _duration(task.get("running_seconds"))}
+            ).replace("  ", " ")
 
 
 def _commands(snapshot: dict) -> list[Text]:
@@ -87,48 +109,59 @@ def _commands(snapshot: dict) -> list[Text]:
     spark = "".join(SPARK[round(n / top * (len(SPARK) - 1))] if top else SPARK[0] for n in per_minute)
     latency = snapshot["latency_seconds"]
     return [
-        _line("commands", " · ".join(f"{status} {n}" for status, n in snapshot["commands"].items())),
-        _line("applied/s", f"{rates['1m']} (1 min) · {rates['5m']} (5 min) · {rates['15m']} (15 min)"),
-        _line("applied per minute", f"15 min ago |{spark}| now, highest {top}"),
-        _line("latency", f"submit to outcome, last 5 min: p50 {view.duration(latency['p50'])} · p99 "
-                         f"{view.duration(latency['p99'])} ({latency['count']} commands)"),
+        _line(_("commands"), _counted(snapshot["commands"])),
+        _line(_("applied/s"), _("%(one)s (1 min) · %(five)s (5 min) · %(fifteen)s (15 min)")
+              % {"one": rate(rates["1m"]), "five": rate(rates["5m"]), "fifteen": rate(rates["15m"])}),
+        _line(_("applied per minute"), _("15 min ago |%(spark)s| now, highest %(top)s")
+              % {"spark": spark, "top": number(top)}),
+        _line(_("latency"), ngettext(
+            "submit to outcome, last 5 min: p50 %(p50)s · p99 %(p99)s (%(count)s command)",
+            "submit to outcome, last 5 min: p50 %(p50)s · p99 %(p99)s (%(count)s commands)", latency["count"])
+              % {"p50": _duration(latency["p50"]), "p99": _duration(latency["p99"]), "count": number(latency["count"])}),
     ]
 
 
 def _people(snapshot: dict) -> list[Text]:
     grants = snapshot["pending_grants"]
-    top = ", ".join(f"{entry['account']} ({entry['count']})" for entry in grants["top_accounts"]) or "-"
+    top = ", ".join(f"{entry['account']} ({number(entry['count'])})" for entry in grants["top_accounts"]) or "-"
     outbox = snapshot["outbox"]
     return [
-        _line("pending grants", f"{grants['count']}, oldest waited {view.duration(grants['oldest_seconds'])}; "
-                                f"most in accounts {top}"),
-        _line("invites", " · ".join(f"{state} {n}" for state, n in snapshot["invites"].items())),
-        _line("callbacks", view.delivery_words(snapshot["deliveries"])),
-        _line("mail outbox", f"queued {outbox['queued']} · sent {outbox['sent']} · failed {outbox['failed']} · "
-                             f"oldest unsent {view.duration(outbox['oldest_unsent_seconds'])}"),
+        _line(_("pending grants"), _("%(count)s, oldest waited %(oldest)s; most in accounts %(accounts)s")
+              % {"count": number(grants["count"]), "oldest": _duration(grants["oldest_seconds"]), "accounts": top}),
+        _line(_("invites"), _counted(snapshot["invites"])),
+        _line(_("callbacks"), _counted(snapshot["deliveries"])),
+        _line(_("mail outbox"), _("queued %(queued)s · sent %(sent)s · failed %(failed)s · oldest unsent %(oldest)s")
+              % {"queued": number(outbox["queued"]), "sent": number(outbox["sent"]),
+                 "failed": number(outbox["failed"]), "oldest": _duration(outbox["oldest_unsent_seconds"])}),
     ]
 
 
 def _jobs(snapshot: dict) -> Table:
-    jobs = _table("Onboarding jobs", ["file", "by", "state", "rows", "done", "rows/s", "counts"],
-                  right=("rows", "done", "rows/s"))
+    rows, done, per_second = _("rows"), _("done"), _("rows/s")
+    jobs = _table(_("Onboarding jobs"), [_("file"), _("by"), _("state"), rows, done, per_second, _("counts")],
+                  right=(rows, done, per_second))
     for job in snapshot["jobs"]["running"] + snapshot["jobs"]["recent"]:
-        _row(jobs, job["file"], job["by"], job["state"], job["rows"], f"{job['percent']} %",
-             job["rows_per_second"], view.job_counts(job))
+        _row(jobs, job["file"], job["by"], word(job["state"]), number(job["rows"]),
+             f"{format_decimal(job['percent'], locale=language())} %", rate(job["rows_per_second"]),
+             _counted({status: n for status, n in job["counts"].items() if n}) or _("no rows"))
     if not jobs.rows:
-        _row(jobs, "none")
+        _row(jobs, _("none"))
     return jobs
 
 
 def _dead_letters(snapshot: dict) -> Table:
     letters = snapshot["dead_letters"]
-    table = _table(f"Dead letters: {letters['count']}, the latest first", ["#", "at (UTC)", "command", "reason"],
-                   right=("#",))
+    table = _table(_("Dead letters: %(count)s, the latest first") % {"count": number(letters["count"])},
+                   ["#", _("at (UTC)"), _("command"), _("reason")], right=("#",))
     for letter in letters["latest"]:
-        command = f"{letter['command_id'][:8]} {letter['command_status'] or 'gone'}" if letter["command_id"] else "-"
-        if view.replayable(letter):
-            command += " (replayable)"
-        _row(table, letter["id"], letter["at"][:19].replace("T", " "), command, letter["reason"])
+        if letter["command_id"]:
+            status = word(letter["command_status"]) if letter["command_status"] else _("gone")
+            command = f"{letter['command_id'][:8]} {status}"
+            if view.replayable(letter):
+                command = _("%(command)s (replayable)") % {"command": command}
+        else:
+            command = "-"
+        _row(table, letter["id"], letter["at"][:19].replace("T", " "), command, told(letter["reason"]))
     if not letters["latest"]:
-        _row(table, "", "none")
+        _row(table, "", _("none"))
     return table

@@ -11,11 +11,12 @@ from producers.cli.context import EXIT_REFUSED, By, Json, Timeout, Wait, client,
 from producers.cli.memberships import existing_account
 from producers.cli.people_verbs import First, Last, PasswordStdin, temporary_password, user_app
 from producers.cli.speech import N_, _, word
+from producers.cli.spoken_help import filled
 from producers.cli.submit import submit
 from store.reads import directory
 
-Email = Annotated[str, typer.Argument(help="Email of the user.")]
-AccountOption = Annotated[str, typer.Option("--account", help="Account number.")]
+Email = Annotated[str, typer.Argument(help=N_("Email of the user."))]
+AccountOption = Annotated[str, typer.Option("--account", help=N_("Account number."))]
 
 
 def _now() -> datetime:
@@ -37,19 +38,18 @@ def _line(user: directory.DirectoryUser) -> str:
     return f"  {user.email}  {user.name}  {word(user.state)}  {signed_in}{groups}"
 
 
-@user_app.command("list")
+@user_app.command("list", help=N_("The account's users by email: name, state, last sign-in and groups."))
 def list_users(
     account: AccountOption,
-    search: Annotated[str, typer.Option("--search", help="The start of an email, a first or last name, or "
-                                        "'first last' (any letter case).")] = "",
-    state: Annotated[str | None, typer.Option("--state", help=f"Only users in this state: "
-                                              f"{', '.join(directory.STATES)}.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Users per page, 1 to 500.")] = 50,
-    after: Annotated[str | None, typer.Option("--after", help="The next page: the email key the page before "
-                                              "ended with.")] = None,
+    search: Annotated[str, typer.Option("--search", help=N_("The start of an email, a first or last name, or "
+                                           "'first last' (any letter case)."))] = "",
+    state: Annotated[str | None, typer.Option("--state", help=filled(N_("Only users in this state: %(states)s."),
+                                                                states=", ".join(directory.STATES)))] = None,
+    limit: Annotated[int, typer.Option("--limit", help=N_("Users per page, 1 to 500."))] = 50,
+    after: Annotated[str | None, typer.Option("--after", help=N_("The next page: the email key the page before "
+                                                 "ended with."))] = None,
     as_json: Json = False,
 ) -> None:
-    """The account's users by email: name, state, last sign-in and groups."""
     if not 1 <= limit <= 500:
         fail(N_("--limit: %(limit)s is not 1 to 500 users per page"), limit=limit)
     engine = existing_account(account)
@@ -73,10 +73,9 @@ def list_users(
         out.print(_("More: %(command)s") % {"command": more}, markup=False)
 
 
-@user_app.command("show")
+@user_app.command("show", help=N_("The user as each account they belong to sees them: state, last sign-in, groups."))
 def show_user(email: Email, account: Annotated[str | None, typer.Option(
-        "--account", help="Only this account's view of the user.")] = None, as_json: Json = False) -> None:
-    """The user as each account they belong to sees them: state, last sign-in, groups."""
+        "--account", help=N_("Only this account's view of the user."))] = None, as_json: Json = False) -> None:
     engine = existing_account(account) if account else client().engine
     found = directory.accounts_of_user(engine, email, _now())
     if account is not None:
@@ -104,31 +103,32 @@ def show_user(email: Email, account: Annotated[str | None, typer.Option(
     print_lines(lines)
 
 
-def _change(type_: str, help_: str):
+def _change(type_: str):
     def verb(email: Email, account: AccountOption, by: By, wait: Wait = False, timeout: Timeout = 30.0,
              as_json: Json = False) -> None:
         submit(type_, by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email)
-    verb.__doc__ = help_
     return verb
 
 
-user_app.command("disable")(_change("disable_user", "Disable the user in the account: they cannot sign in there, "
-                                    "their sessions end (never the last active administrator)."))
-user_app.command("enable")(_change("enable_user", "Enable a disabled user again."))
-user_app.command("remove")(_change("remove_user", "Take the user out of the account: out of its groups, their "
-                                   "pending grants and invite cancelled (never the last administrator)."))
+user_app.command("disable", help=N_(
+    "Disable the user in the account: they cannot sign in there, their sessions end (never the last active "
+    "administrator)."))(_change("disable_user"))
+user_app.command("enable", help=N_("Enable a disabled user again."))(_change("enable_user"))
+user_app.command("remove", help=N_(
+    "Take the user out of the account: out of its groups, their pending grants and invite cancelled (never the "
+    "last administrator)."))(_change("remove_user"))
 
 
-@user_app.command("reset-password")
+@user_app.command("reset-password", help=N_(
+    "A new temporary password (generated and shown once, unless given on stdin), or an activation mail; the "
+    "user's sessions end. Only for a user of this account alone."))
 def reset_password(
     email: Email, account: AccountOption, by: By,
-    activation: Annotated[str | None, typer.Option("--activation", metavar="mail", help="Mail an activation link "
-                                                   "(encrypted envelope) instead of a temporary password.")] = None,
+    activation: Annotated[str | None, typer.Option("--activation", metavar="mail", help=N_("Mail an activation link "
+                                                      "(encrypted envelope) instead of a temporary password."))] = None,
     password_stdin: PasswordStdin = False,
     wait: Wait = False, timeout: Timeout = 30.0, as_json: Json = False,
 ) -> None:
-    """A new temporary password (generated and shown once, unless given on stdin), or an activation mail; the
-    user's sessions end. Only for a user of this account alone."""
     if activation is not None:
         if activation != "mail":
             fail(N_("--activation: %(activation)r is not a way to activate; the one way is 'mail'"),
@@ -143,9 +143,8 @@ def reset_password(
            new_password=new_password, email=email, password_hash=password_hash)
 
 
-@user_app.command("rename")
+@user_app.command("rename", help=N_("Give the user other first and last names. Only for a user of this account alone."))
 def rename_user(email: Email, account: AccountOption, by: By, first: First, last: Last, wait: Wait = False,
                 timeout: Timeout = 30.0, as_json: Json = False) -> None:
-    """Give the user other first and last names. Only for a user of this account alone."""
     submit("rename_user", by=by, account=account, wait=wait, timeout=timeout, as_json=as_json, email=email,
            first_name=first, last_name=last)

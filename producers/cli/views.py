@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 
 from domain.states import CommandStatus
-from producers.cli.speech import _, ngettext, told, word
+from producers.cli.speech import _, decimal, ngettext, number, told, word
 from store.reads.job_reports import BAD, WAITING
 from store.reads.job_rows import RowOutcome
 
@@ -26,26 +26,26 @@ def command_lines(status: dict, caveat: str | None = None) -> list[str]:
 
 
 def registration_line(email: str, created: bool, retried: int, activated: bool = False, claimed: bool = False) -> str:
-    said = {"email": email, "count": retried}
+    said = {"email": email, "count": number(retried)}
     if claimed:
         return ngettext("Claimed %(email)s: the password is yours now, the one it had no longer works and its sessions "
-                        "ended; %(count)s pending grant(s) retried.",
+                        "ended; %(count)s pending grant retried.",
                         "Claimed %(email)s: the password is yours now, the one it had no longer works and its sessions "
-                        "ended; %(count)s pending grant(s) retried.", retried) % said
+                        "ended; %(count)s pending grants retried.", retried) % said
     if activated:
-        return ngettext("Activated %(email)s: password set; %(count)s pending grant(s) retried.",
-                        "Activated %(email)s: password set; %(count)s pending grant(s) retried.", retried) % said
+        return ngettext("Activated %(email)s: password set; %(count)s pending grant retried.",
+                        "Activated %(email)s: password set; %(count)s pending grants retried.", retried) % said
     if created:
-        return ngettext("Registered %(email)s; %(count)s pending grant(s) retried.",
-                        "Registered %(email)s; %(count)s pending grant(s) retried.", retried) % said
-    return ngettext("Invite accepted by %(email)s; %(count)s pending grant(s) retried.",
-                    "Invite accepted by %(email)s; %(count)s pending grant(s) retried.", retried) % said
+        return ngettext("Registered %(email)s; %(count)s pending grant retried.",
+                        "Registered %(email)s; %(count)s pending grants retried.", retried) % said
+    return ngettext("Invite accepted by %(email)s; %(count)s pending grant retried.",
+                    "Invite accepted by %(email)s; %(count)s pending grants retried.", retried) % said
 
 
 def group_lines(members: dict[str, list[str]]) -> list[str]:
     lines = []
     for name, emails in members.items():
-        lines.append(f"{word(name)} ({len(emails)})")
+        lines.append(f"{word(name)} ({number(len(emails))})")
         lines.extend(f"  {email}" for email in emails)
     return lines
 
@@ -54,7 +54,7 @@ def counts_lines(counts: dict[str, int]) -> list[str]:
     """Counts by status, one a line, the statuses right-aligned."""
     shown = {word(status): count for status, count in counts.items()}
     width = max([WIDTH, *(len(status) + 1 for status in shown)])
-    return [_("%(status)s: %(count)s") % {"status": f"{status:>{width}}", "count": count}
+    return [_("%(status)s: %(count)s") % {"status": f"{status:>{width}}", "count": number(count)}
             for status, count in shown.items()]
 
 
@@ -62,20 +62,20 @@ def status_lines(report: dict) -> list[str]:
     """envadmin status: where the store and broker are, queue depth, commands by status, dead letters."""
     depth = report["queue_depth"]
     lines = [_("store: %(store)s") % {"store": report["store"]}, _("broker: %(broker)s") % {"broker": report["broker"]},
-             _("queue %(queue)s: %(depth)s waiting") % {"queue": report["queue"], "depth": depth}
+             _("queue %(queue)s: %(depth)s waiting") % {"queue": report["queue"], "depth": number(depth)}
              if depth is not None else _("queue %(queue)s: broker unreachable waiting") % {"queue": report["queue"]}]
     lines.extend(counts_lines(report["commands"]))
-    lines.append(_("dead letters: %(count)s") % {"count": report["dead_letters"]})
+    lines.append(_("dead letters: %(count)s") % {"count": number(report["dead_letters"])})
     lines.append(_("callbacks: %(deliveries)s") % {"deliveries": " · ".join(
-        f"{word(state).replace('_', ' ')} {count}" for state, count in report["deliveries"].items())})
+        f"{word(state).replace('_', ' ')} {number(count)}" for state, count in report["deliveries"].items())})
     return lines
 
 
 def job_summary_lines(report: dict) -> list[str]:
     """A job's state (running, waiting, completed, failed), as its page says it, its counts, what to look at next."""
-    said = {"id": report["id"], "state": word(report["state"]), "percent": report["percent"], "rows": report["rows"],
-            "seconds": f"{report['elapsed_seconds']:.1f}"}
-    lines = [ngettext("job %(id)s: %(state)s, %(percent)s%% of %(rows)s rows done in %(seconds)ss",
+    said = {"id": report["id"], "state": word(report["state"]), "percent": decimal(report["percent"], "0.0"),
+            "rows": number(report["rows"]), "seconds": decimal(report["elapsed_seconds"], "#,##0.0")}
+    lines = [ngettext("job %(id)s: %(state)s, %(percent)s%% of %(rows)s row done in %(seconds)ss",
                       "job %(id)s: %(state)s, %(percent)s%% of %(rows)s rows done in %(seconds)ss",
                       report["rows"]) % said]
     lines.extend(counts_lines({status: count for status, count in report["counts"].items() if count}))
@@ -83,16 +83,16 @@ def job_summary_lines(report: dict) -> list[str]:
         lines.append(_("failure: %(failure)s") % {"failure": report["failure"]})
     if report["state"] == WAITING:
         pending = report["counts"][CommandStatus.PENDING]
-        lines.append(ngettext("%(count)s grant(s) wait for their invitee to register; who: "
+        lines.append(ngettext("%(count)s grant waits for its invitee to register; who: "
                               "envadmin job rows %(id)s --outcome pending",
-                              "%(count)s grant(s) wait for their invitee to register; who: "
+                              "%(count)s grants wait for their invitees to register; who: "
                               "envadmin job rows %(id)s --outcome pending", pending)
-                     % {"count": pending, "id": report["id"]})
+                     % {"count": number(pending), "id": report["id"]})
     bad = sum(report["counts"].get(status, 0) for status in BAD)
     if bad:
-        lines.append(ngettext("see the %(count)s row(s) in error: envadmin job errors %(id)s",
-                              "see the %(count)s row(s) in error: envadmin job errors %(id)s", bad)
-                     % {"count": bad, "id": report["id"]})
+        lines.append(ngettext("see the %(count)s row in error: envadmin job errors %(id)s",
+                              "see the %(count)s rows in error: envadmin job errors %(id)s", bad)
+                     % {"count": number(bad), "id": report["id"]})
     return lines
 
 

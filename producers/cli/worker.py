@@ -10,6 +10,7 @@ from celery.signals import worker_process_init
 
 from config.process_heap import settle_heap
 from config.settings import load_settings
+from producers.cli.speech import N_
 from store.engine import make_engine
 from store.migrate import ensure_schema
 
@@ -32,15 +33,14 @@ def node_name(pid: int) -> str:
 
 
 def worker(
-    concurrency: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    concurrency: Annotated[int, typer.Option(min=1, help=N_("Worker processes."))] = 2,
     relay: Annotated[bool, typer.Option("--relay/--no-relay",
-                                        help="Also run beat: the relay and periodic jobs.")] = True,
-    pool: Annotated[str, typer.Option(help="Celery pool: prefork, threads or solo.")] = "prefork",
-    loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO",
+                                        help=N_("Also run beat: the relay and periodic jobs."))] = True,
+    pool: Annotated[str, typer.Option(help=N_("Celery pool: prefork, threads or solo."))] = "prefork",
+    loglevel: Annotated[str, typer.Option(help=N_("Log level."))] = "INFO",
     hostname: Annotated[Optional[str], typer.Option(
-        "--hostname", "-n", help="Node name, as Celery's (%h: the host's name); envadmin-<pid>@%h by default.")] = None,
+        "--hostname", "-n", help=N_("Node name, as Celery's (%h: the host's name); envadmin-<pid>@%h by default."))] = None,
 ) -> None:
-    """Run a worker that applies submitted commands (and the relay, unless --no-relay)."""
     settings, app = _app()
     argv = ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--loglevel={loglevel}",
             f"--queues={settings.queue}", f"--hostname={hostname or node_name(os.getpid())}"]
@@ -55,15 +55,12 @@ def worker(
     app.worker_main(argv)
 
 
-def beat(loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> None:
-    """Run beat alone: it schedules the relay and periodic jobs for the workers."""
+def beat(loglevel: Annotated[str, typer.Option(help=N_("Log level."))] = "INFO") -> None:
     _settings, app = _app()
     app.start(["beat", f"--loglevel={loglevel}"])
 
 
-def intake(loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> None:
-    """Take the requests upstream systems publish on the broker (ENVADMIN_REQUESTS_QUEUE), answering each on its
-    reply_to as the HTTP API would."""
+def intake(loglevel: Annotated[str, typer.Option(help=N_("Log level."))] = "INFO") -> None:
     import logging
 
     from producers.api.bearer_token import expected_token

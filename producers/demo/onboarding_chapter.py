@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from rich.console import Console
 
+from producers.cli.speech import _, told
 from producers.cli.terminal import SafeConsole
 from producers.cli.views import job_error_lines, job_summary_lines
 from producers.demo.invitee import Invitee, open_mailed_link
@@ -35,44 +36,50 @@ def onboarding_story(client: Client, account: str, admin: str, web_base: str) ->
         f"revoke,{account},{fay},,,{admin}\n")
     console.print(f"\n[cyan]$ envadmin onboard {path} --by {admin} --activation mail --wait[/]")
     job = Onboarding(client, path, actor=admin, activation="mail")
-    console.print(f"  job {job.job_id}", markup=False)
+    console.print("  " + _("job %(id)s") % {"id": job.job_id}, markup=False)
     job.run()
     report = _wait(client, job)
     show(job_summary_lines(report))
     console.print(f"[cyan]$ envadmin job errors {job.job_id}[/]")
-    show(job_error_lines(job_reports.errors(client.engine, job.job_id)))
+    show(job_error_lines({**entry, "reason": told(entry["reason"])}
+                         for entry in job_reports.errors(client.engine, job.job_id)))
     counts = {status: n for status, n in report["counts"].items() if n}
     expected = {"applied": 5, "pending": 1, "invalid": 1}
     good = report["state"] == job_reports.WAITING and counts == expected  # Erin's grant waits for her to register
-    console.print(f"  {'[green]✓[/]' if good else f'[red]✗ expected {expected}[/]'} {dan} is an administrator, "
-                  f"{erin} is invited (pending), the bad email is reported, {fay} was granted then revoked; "
-                  f"{dan} and {fay} have no password yet: each got an activation mail")
+    mark = "[green]✓[/]" if good else "[red]✗ " + _("expected %(counts)s") % {"counts": expected} + "[/]"
+    console.print(f"  {mark} " + _("%(dan)s is an administrator, %(erin)s is invited (pending), the bad email is "
+                                   "reported, %(fay)s was granted then revoked; %(dan)s and %(fay)s have no password "
+                                   "yet: each got an activation mail") % {"dan": dan, "erin": erin, "fay": fay})
     return _activate(client, account, dan, web_base) and good
 
 
 def _activate(client: Client, account: str, email: str, web_base: str) -> bool:
     """The new user opens the link of the activation mail, sets a password in the web page, then signs in."""
-    console.print(f"\n[cyan]{email} opens the link of the activation mail, sets a password and signs in[/]")
+    console.print("\n[cyan]" + _("%(email)s opens the link of the activation mail, sets a password and signs in")
+                  % {"email": email} + "[/]")
     opened = open_mailed_link(client.settings, email, account, web_base)
     if opened is None:
-        console.print("  [red]✗ no activation mail arrived[/]")
+        console.print("  [red]✗ " + _("no activation mail arrived") + "[/]")
         return False
     person, link, url = opened
     console.print(f"  GET {link[:60]}…  ({person.status})")
-    show([f"page: {person.heading()}"])
+    show([_("page: %(heading)s") % {"heading": person.heading()}])
     password = secrets.token_urlsafe(12)
-    console.print("  POST the form: a password twice (with its CSRF token); the names are those of the file")
+    console.print("  " + _("POST the form: a password twice (with its CSRF token); the names are those of the file"))
     person.open(url, {"password": password, "password_again": password})
     console.print(f"  {urlsplit(person.url).path}  ({person.status})")
-    show([f"page: {person.heading()}"])
+    show([_("page: %(heading)s") % {"heading": person.heading()}])
     browser = Invitee()  # another browser: signs in with the password just set
     browser.open(f"{web_base}/login")
     browser.open(f"{web_base}/login", {"email": email, "password": password, "next": "/"})
-    console.print(f"  POST /login as {email}  →  {urlsplit(browser.url).path}  ({browser.status})")
-    show([f"page: {browser.heading()}"])
+    console.print("  " + _("POST /login as %(email)s") % {"email": email}
+                  + f"  →  {urlsplit(browser.url).path}  ({browser.status})")
+    show([_("page: %(heading)s") % {"heading": browser.heading()}])
     good = urlsplit(browser.url).path == "/" and f"Signed in as {email}" in browser.text()
-    console.print(f"  [green]✓ {email} activated their account and signed in with the password they set[/]" if good
-                  else f"  [red]✗ {email} could not activate their account and sign in[/]")
+    console.print("  [green]✓ " + _("%(email)s activated their account and signed in with the password they set")
+                  % {"email": email} + "[/]" if good
+                  else "  [red]✗ " + _("%(email)s could not activate their account and sign in") % {"email": email}
+                  + "[/]")
     return good
 
 

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from domain.passwords import generate_temporary_password, hash_temporary_password
 from domain.states import CommandStatus
-from languages import DEFAULT
 from messaging.broker import publish_batch
 from producers.cli.ops_verbs import status_report
+from producers.cli.speech import _, language, word
 from producers.cli.views import command_lines, dead_letter_lines, group_lines, status_lines
 from producers.demo.invitee import open_mailed_link, wait_until_serving, web_address
 from producers.demo.onboarding_chapter import onboarding_story, show
@@ -40,22 +40,26 @@ class Step:
 def run_demo() -> int:
     """Run the story against a real worker; 0 if every step ended as expected."""
     client = Client()
-    where = "embedded default" if client.settings.is_embedded_broker else client.settings.effective_broker_url
-    console.print(f"[bold]envadmin demo[/] on the {where}; store {client.engine.url.render_as_string()}")
+    store = client.engine.url.render_as_string()
+    console.print(_("[bold]envadmin demo[/] on the embedded default; store %(store)s") % {"store": store}
+                  if client.settings.is_embedded_broker else
+                  _("[bold]envadmin demo[/] on %(broker)s; store %(store)s")
+                  % {"broker": client.settings.effective_broker_url, "store": store})
     log = client.settings.data_dir / "demo-worker.log"
     host, port, web_base = web_address(client.settings)
     web_log = client.settings.data_dir / "demo-web.log"
     with WorkerProcess(log, "--concurrency=2", "--loglevel=INFO"), \
             WebProcess(web_log, "--host", host, "--port", str(port)):
-        console.print(f"started a worker (log: {log})")
+        console.print(_("started a worker (log: %(log)s)") % {"log": log})
         if not wait_until_serving(web_base):
-            console.print(f"[red]the web server did not start (log: {web_log})[/]")
+            console.print("[red]" + _("the web server did not start (log: %(log)s)") % {"log": web_log} + "[/]")
             client.close()
             return 1
-        console.print(f"started the web server on {web_base} (log: {web_log})\n")
+        console.print(_("started the web server on %(address)s (log: %(log)s)") % {"address": web_base, "log": web_log}
+                      + "\n")
         ok = _story(client, _free_account(client), web_base)
-    console.print("\n[bold green]demo finished: every step ended as expected[/]" if ok
-                  else "\n[bold red]demo finished with unexpected results (see above)[/]")
+    console.print("\n[bold green]" + _("demo finished: every step ended as expected") + "[/]" if ok
+                  else "\n[bold red]" + _("demo finished with unexpected results (see above)") + "[/]")
     client.close()
     return 0 if ok else 1
 
@@ -98,9 +102,10 @@ def _story(client: Client, account: str, web_base: str) -> bool:
     ok = _poison(client) and ok
     ok = onboarding_story(client, account, carol, web_base) and ok  # alice is no admin any more
     _summary(client, account)
-    console.print(f"\n[bold]Sign in to the console as the account's administrator:[/] run `envadmin web` (and "
-                  f"`envadmin worker`), open {client.settings.public_url.rstrip('/')}/login and sign in as {carol} "
-                  f"with the password she chose: {carol_password}")
+    console.print("\n" + _("[bold]Sign in to the console as the account's administrator:[/] run `envadmin web` (and "
+                         "`envadmin worker`), open %(address)s and sign in as %(email)s with the password she chose: "
+                         "%(password)s") % {"address": client.settings.public_url.rstrip("/") + "/login", "email": carol,
+                                            "password": carol_password})
     return ok
 
 
@@ -114,7 +119,8 @@ def _run(client: Client, account: str, step: Step) -> bool:
     ok = _submit_and_check(client, [cmd], [step.expect], f"$ envadmin {step.cli} --wait")
     if ok and step.temporary_password is not None:
         user = step.fields.get("admin_email") or step.fields["email"]
-        show([f"temporary password of {user} (shown once): {step.temporary_password}"])
+        show([_("temporary password of %(email)s (shown once): %(password)s")
+              % {"email": user, "password": step.temporary_password}])
     return ok
 
 
@@ -124,9 +130,10 @@ def _submit_and_check(client: Client, commands: list, expected: list[CommandStat
     client.wait([c.id for c in commands], timeout=60)
     ok = True
     for cmd, expect in zip(commands, expected):
-        shown = in_reader_language(queries.command_status(client.engine, cmd.id), DEFAULT)
+        shown = in_reader_language(queries.command_status(client.engine, cmd.id), language())
         show(command_lines(shown))
-        ok = _check(shown["status"] == expect, f"{expect}, as expected", f"expected {expect}") and ok
+        ok = _check(shown["status"] == expect, _("%(status)s, as expected") % {"status": word(expect)},
+                    _("expected %(status)s") % {"status": word(expect)}) and ok
     return ok
 
 
@@ -137,28 +144,30 @@ def _check(good: bool, expected: str, unexpected: str) -> bool:
 
 def _register(client: Client, account: str, email: str, password: str, web_base: str) -> bool:
     """The invitee opens the link of the mail in the outbox and registers in the web page; nobody else acts."""
-    console.print(f"\n[cyan]{email} opens the link of the invite mail and registers in the web page[/]")
+    console.print("\n[cyan]" + _("%(email)s opens the link of the invite mail and registers in the web page")
+                  % {"email": email} + "[/]")
     opened = open_mailed_link(client.settings, email, account, web_base)
     if opened is None:
-        console.print("  [red]✗ no invite mail arrived[/]")
+        console.print("  [red]✗ " + _("no invite mail arrived") + "[/]")
         return False
     invitee, link, url = opened
     console.print(f"  GET {link[:60]}…  ({invitee.status})")
-    show([f"page: {invitee.heading()}"])
-    console.print("  POST the form: first name Carol, last name Petit, a password twice (with its CSRF token)")
+    show([_("page: %(heading)s") % {"heading": invitee.heading()}])
+    console.print("  " + _("POST the form: first name Carol, last name Petit, a password twice (with its CSRF token)"))
     invitee.open(url, {"first_name": "Carol", "last_name": "Petit", "password": password,
                        "password_again": password})
-    for _ in range(300):
+    for _attempt in range(300):
         if "being applied" not in invitee.text():
             break
         time.sleep(0.2)
         invitee.open(invitee.url)
     console.print(f"  {urlsplit(invitee.url).path}  ({invitee.status})")
-    show([f"page: {invitee.heading()}", *(f"  {item}" for item in invitee.items())])
+    show([_("page: %(heading)s") % {"heading": invitee.heading()}, *(f"  {item}" for item in invitee.items())])
     good = f"You are now an administrator of Acme Demo (account {account})" in invitee.text() \
         and email in queries.admins(client.engine, account)
-    return _check(good, f"the pending grant was retried by itself: {email} is now an administrator of "
-                        f"account {account}", f"{email} is NOT an administrator of account {account}")
+    said = {"email": email, "account": account}
+    return _check(good, _("the pending grant was retried by itself: %(email)s is now an administrator of account "
+                          "%(account)s") % said, _("%(email)s is NOT an administrator of account %(account)s") % said)
 
 
 def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:
@@ -169,21 +178,22 @@ def _reverse_order(client: Client, account: str, alice: str, bob: str) -> bool:
     revoke = revoke.model_copy(update={"issued_at": now})
     return _submit_and_check(
         client, [revoke, grant], [CommandStatus.APPLIED, CommandStatus.SUPERSEDED],
-        f"grant then revoke of {alice}, delivered in reverse order: the later-issued revoke wins")
+        _("grant then revoke of %(email)s, delivered in reverse order: the later-issued revoke wins")
+        % {"email": alice})
 
 
 def _poison(client: Client) -> bool:
-    console.print("\n[cyan]a message no worker can parse becomes a dead letter; the worker goes on[/]")
+    console.print("\n[cyan]" + _("a message no worker can parse becomes a dead letter; the worker goes on") + "[/]")
     before = queries.dead_letter_count(client.engine)
     publish_batch(client.celery, client.settings.queue, [{"type": "grant_admin", "id": "not-a-uuid"}],
                   clock=client.clock)
-    for _ in range(300):
+    for _attempt in range(300):
         if queries.dead_letter_count(client.engine) > before:
             console.print("[cyan]$ envadmin dead-letters --limit 1[/]")
             show(dead_letter_lines(queries.list_dead_letters(client.engine, 1)))
-            return _check(True, "recorded as a dead letter, as expected", "")
+            return _check(True, _("recorded as a dead letter, as expected"), "")
         time.sleep(0.1)
-    return _check(False, "", "no dead letter recorded")
+    return _check(False, "", _("no dead letter recorded"))
 
 
 def _summary(client: Client, account: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 from uuid import UUID, uuid5
 
+from domain.field_messages import said
 from domain.states import JobState
 from messaging.broker import publish_batch
 from producers.onboarding.lease import JobBusy, job_lease
@@ -59,10 +60,9 @@ def uploaded_for(record: jobs.JobRecord, account: str) -> bool:
 def _how_users_sign_in(passwords_file: Path | None, activation: str | None) -> None:
     """Raise FileProblem unless the options give at most one way for created users to sign in."""
     if activation is not None and activation not in ACTIVATIONS:
-        raise FileProblem(f"--activation: expected {' or '.join(ACTIVATIONS)}, not {activation!r}")
+        raise FileProblem(said("onboard.activation_choice", expected=" or ".join(ACTIVATIONS), given=repr(activation)))
     if passwords_file is not None and activation is not None:
-        raise FileProblem("--passwords and --activation are alternatives: give --passwords FILE to hand out "
-                          "temporary passwords yourself, or --activation mail to mail each new user a link, not both")
+        raise FileProblem(said("onboard.passwords_or_activation"))
 
 
 class Onboarding:
@@ -88,7 +88,7 @@ class Onboarding:
         self.path = path
         _how_users_sign_in(passwords_file, activation)
         if not path.is_file():
-            raise FileProblem(f"{path}: no such file")
+            raise FileProblem(said("onboard.no_file", path=str(path)))
         self.file_format = detect_format(path, file_format)
         check_header(path, self.file_format)  # before any job exists
         master_key = None
@@ -113,23 +113,23 @@ class Onboarding:
         if resume is not None:
             record = jobs.find(self.client.engine, resume)
             if record is None:
-                raise FileProblem(f"there is no job {resume} to resume")
+                raise FileProblem(said("resume.unknown", job=str(resume)))
             if record.file_digest != digest or record.file_format != self.file_format:
-                raise FileProblem(f"{self.path.name} is not the file job {resume} read "
-                                  f"({record.file_name}): its content differs")
+                raise FileProblem(said("resume.other_file", name=self.path.name, job=str(resume),
+                                         read=record.file_name))
             if actor is not None and actor != record.actor:
-                raise FileProblem(f"job {resume} runs --by {record.actor}, not {actor}")
+                raise FileProblem(said("resume.other_actor", job=str(resume), actor=record.actor, given=actor))
             # The id holds the job's choices, so a resumed job keeps them.
             choices = [(allowed, activated) for allowed in (False, True) for activated in (None, *ACTIVATIONS)]
             allowed, activated = next((choice for choice in choices if record.id == job_id_for(
                 digest, self.file_format, record.actor, choice[0], activation=choice[1])), (False, None))
             if allow_row_actors is not None and allow_row_actors != allowed:
-                raise FileProblem(f"job {resume} runs {'with' if allowed else 'without'} --allow-row-actors")
+                raise FileProblem(said("resume.row_actors" if allowed else "resume.no_row_actors", job=str(resume)))
             if activation is not None and activation != activated:
-                raise FileProblem(f"job {resume} runs without --activation")
+                raise FileProblem(said("resume.no_activation", job=str(resume)))
             return record.actor, allowed, activated, record.id, record
         if actor is None:
-            raise FileProblem("--by is required (who submits the rows)")
+            raise FileProblem(said("onboard.by_required"))
         job_id = job_id_for(digest, self.file_format, actor, bool(allow_row_actors), self.console_account, activation)
         return actor, bool(allow_row_actors), activation, job_id, jobs.find(self.client.engine, job_id)
 
@@ -137,10 +137,8 @@ class Onboarding:
         """A quick read of the rows' actions: a row creating a user needs --passwords or --activation."""
         for row in open_rows(self.path, self.file_format):
             if row.line > after_line and row.error is None and creates_user(row.values):
-                raise FileProblem(
-                    f"{self.path.name} line {row.line} creates a user ({row.values['action'].strip()}): give "
-                    "--passwords FILE (their temporary passwords are written there) or --activation mail (each "
-                    "gets a mail with a link to set a password); nothing was submitted")
+                raise FileProblem(said("onboard.creates_users", name=self.path.name, line=row.line,
+                                       action=row.values["action"].strip()))
 
     @property
     def already_submitted(self) -> bool:

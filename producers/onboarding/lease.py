@@ -10,9 +10,15 @@ from uuid import UUID
 
 from sqlalchemy import Engine, text
 
+from domain.field_messages import said
+
 
 class JobBusy(Exception):
-    """Another producer is submitting this job right now."""
+    """Another producer is submitting this job right now. `message`: a message of the rules (domain.said)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 @contextmanager
@@ -26,8 +32,7 @@ def job_lease(engine: Engine, job_id: UUID) -> Iterator[None]:
 
 
 def _busy(job_id: UUID) -> JobBusy:
-    return JobBusy(f"job {job_id} is being submitted by another producer right now; "
-                   f"follow it with: envadmin job show {job_id}")
+    return JobBusy(said("onboard.busy", job=str(job_id)))
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 from uuid import UUID
 
+from domain.field_messages import Said, said
 from domain.master_keys import MasterKey
 from domain.passwords import generate_temporary_password, hash_temporary_password
 from producers.onboarding.reader import FileProblem, RowError
@@ -34,10 +35,10 @@ def check_passwords_path(path: Path) -> None:
         status = path.lstat()
     except FileNotFoundError:
         if not path.parent.is_dir():
-            raise _problem(path, f"its folder {path.parent} does not exist") from None
+            raise _problem(path, said("passwords_file.no_folder", folder=str(path.parent))) from None
         return
     except OSError as e:
-        raise _problem(path, e.strerror or str(e)) from None
+        raise _problem(path, said("text", text=e.strerror or str(e))) from None
     _check_status(path, status)
 
 
@@ -107,8 +108,8 @@ def _open(path: Path) -> tuple[int, bool]:
             return descriptor, True
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise _problem(path, "is a symbolic link; give the path of a file") from None
-        raise _problem(path, e.strerror or str(e)) from None
+            raise _problem(path, said("passwords_file.symlink")) from None
+        raise _problem(path, said("text", text=e.strerror or str(e))) from None
     try:
         _check_status(path, os.fstat(descriptor))  # the file opened, not the path checked earlier
     except BaseException:
@@ -119,16 +120,15 @@ def _open(path: Path) -> tuple[int, bool]:
 
 def _check_status(path: Path, status: os.stat_result) -> None:
     if stat.S_ISLNK(status.st_mode):
-        raise _problem(path, "is a symbolic link; give the path of a file")
+        raise _problem(path, said("passwords_file.symlink"))
     if not stat.S_ISREG(status.st_mode):
-        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
-        raise _problem(path, f"is {kind}")
+        raise _problem(path, said("passwords_file.folder" if stat.S_ISDIR(status.st_mode) else "passwords_file.not_regular"))
     if status.st_uid != os.geteuid():
-        raise _problem(path, f"belongs to user id {status.st_uid}, not to you (user id {os.geteuid()})")
+        raise _problem(path, said("passwords_file.owner", owner=status.st_uid, you=os.geteuid()))
     mode = stat.S_IMODE(status.st_mode)
     if mode != 0o600:
-        raise _problem(path, f"has mode {mode:04o}; it must be 0600 (chmod 600 {path}), or name a new file")
+        raise _problem(path, said("passwords_file.mode", mode=f"{mode:04o}", path=str(path)))
 
 
-def _problem(path: Path, what: str) -> PasswordsFileProblem:
-    return PasswordsFileProblem(f"--passwords {path}: {what}; no password was written there")
+def _problem(path: Path, what: Said) -> PasswordsFileProblem:
+    return PasswordsFileProblem(said("passwords_file.problem", path=str(path), problem=what))

@@ -5,42 +5,15 @@ from __future__ import annotations
 import re
 
 from domain.states import CommandStatus
+from languages import ENGLISH, durations
 from messaging.broker import TASK_PREFIX
 
 PRIORITY_NAMES = {"commands": "commands (first)", "mails": "mails (after commands)", "all": "all priorities"}
 
 
-# Each shape a duration takes, worded in English; the pages word them in their language (producers.web.moments).
-DURATION_SHAPES = {"fraction": "{seconds} s", "seconds": "{seconds} s", "minutes": "{minutes} min {seconds} s",
-                   "hours": "{hours} h {minutes} min", "days": "{days} d {hours} h"}
-
-
-def duration_parts(seconds: float) -> tuple[str, dict[str, float | str]]:
-    """The shape of a duration and its parts: ("fraction", {"seconds": 0.42}) under 10 s, else whole units, the
-    second one of two written on two digits ("05")."""
-    if seconds < 10:
-        return "fraction", {"seconds": seconds}
-    whole = int(seconds)
-    if whole < 60:
-        return "seconds", {"seconds": str(whole)}
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return "minutes", {"minutes": str(minutes), "seconds": f"{secs:02d}"}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return "hours", {"hours": str(hours), "minutes": f"{minutes:02d}"}
-    days, hours = divmod(hours, 24)
-    return "days", {"days": str(days), "hours": str(hours)}
-
-
 def duration(seconds: float | None) -> str:
     """"-" for nothing; "0.42 s", "12 s", "3 min 05 s", "2 h 07 min", "3 d 4 h"."""
-    if seconds is None:
-        return "-"
-    shape, parts = duration_parts(seconds)
-    if shape == "fraction":
-        parts = {"seconds": f"{seconds:.2f}"}
-    return DURATION_SHAPES[shape].format(**parts)
+    return durations.in_language(seconds, ENGLISH)
 
 
 def depth_rows(queues: list[dict]) -> list[tuple[str, str, str]]:

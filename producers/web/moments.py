@@ -1,6 +1,6 @@
 """A date and time as a page shows it: in the page's language, Babel's medium date (languages.dates), in the
 reader's time zone (producers.web.zones) labelled with it, else in UTC labelled so, inside a `<time datetime>` that
-holds the instant for programs; a duration, in the shapes of producers.ops.view; and a rate in tenths."""
+holds the instant for programs; a duration (languages.durations); and a rate in tenths."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,15 +8,10 @@ from datetime import datetime
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
+from languages import durations
 from languages.dates import in_zone, machine_readable, time_in_zone
-from producers.ops.view import duration_parts
-from producers.web.language import N_, current_language
-from producers.web.language import gettext as _
+from producers.web.language import current_language
 from producers.web.zones import current_zone
-
-_DURATIONS = {"fraction": N_("%(seconds)s s"), "seconds": N_("%(seconds)s s"),
-              "minutes": N_("%(minutes)s min %(seconds)s s"), "hours": N_("%(hours)s h %(minutes)s min"),
-              "days": N_("%(days)s d %(hours)s h")}
 
 
 def _instant(at: datetime | str) -> datetime:
@@ -48,9 +43,4 @@ def tenths(value: float) -> str:
 
 def duration(seconds: float | None) -> str:
     """A duration in the page's language: "0,42 s", "3 j 4 h" in French; "-" for nothing."""
-    if seconds is None:
-        return "-"
-    shape, parts = duration_parts(seconds)
-    if shape == "fraction":
-        parts = {"seconds": format_decimal(seconds, "0.00", locale=current_language())}
-    return _(_DURATIONS[shape]) % parts
+    return durations.in_language(seconds, current_language())

@@ -1,4 +1,5 @@
-"""`envadmin demo` tells the whole story on the embedded default, and again on a second run."""
+"""`envadmin demo` tells the whole story on the embedded default, and again on a second run; in the language of
+LANG."""
 from __future__ import annotations
 
 import os
@@ -15,12 +16,18 @@ from store.engine import make_engine
 
 
 def test_the_demo_ends_as_expected_twice_in_the_same_data_dir(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENVADMIN_")}
-    for run in (1, 2):
-        result = subprocess.run([str(Path(sys.executable).with_name("envadmin")), "demo"], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=240)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ENVADMIN_") and k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    for run, lang in ((1, "fr_FR.UTF-8"), (2, "C.UTF-8")):  # the story in the language of LANG
+        result = subprocess.run([str(Path(sys.executable).with_name("envadmin")), "demo"], cwd=tmp_path,
+                                env={**env, "LANG": lang}, capture_output=True, text=True, timeout=240)
         assert result.returncode == 0, f"run {run}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
-        assert "every step ended as expected" in result.stdout
+        if run == 1:
+            assert "démo terminée : chaque étape s’est terminée comme attendu" in result.stdout, result.stdout[-3000:]
+            assert "✓ appliquée, comme attendu" in result.stdout and "mot de passe temporaire de alice." in result.stdout
+            assert "1 attribution attend que son invité s’inscrive" in result.stdout
+        else:
+            assert "every step ended as expected" in result.stdout
         assert "\\x0a" not in result.stdout  # the story's own blank lines are not escaped as stored data is
         assert "Traceback" not in result.stderr
     # per run: carol's invite; and of the job, erin's invite and the activation mails of dan and fay

@@ -48,7 +48,7 @@ def test_register_wait_shows_the_outcome_of_each_retried_grant(e2e):
 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "Registered dora@example.com; 1 pending grant(s) retried."
+    assert lines[0] == "Registered dora@example.com; 1 pending grant retried."
     assert re.fullmatch(r"command [0-9a-f-]{36} applied", lines[1]), done.stdout
     assert lines[2] == "dora@example.com is now an administrator of account 3205."
 

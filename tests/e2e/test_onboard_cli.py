@@ -25,7 +25,7 @@ def test_onboard_wait_json_prints_the_job_object_and_job_commands_agree(e2e, tmp
     assert (shown["id"], shown["state"], shown["counts"]) == (job["id"], "waiting", job["counts"])
     human_show = e2e.cli("job", "show", job["id"])
     assert f"job {job['id']}: waiting, 100.0% of 4 rows done" in human_show.stdout, describe(human_show)
-    assert f"1 grant(s) wait for their invitee to register; who: envadmin job rows {job['id']} --outcome pending" \
+    assert f"1 grant waits for its invitee to register; who: envadmin job rows {job['id']} --outcome pending" \
         in human_show.stdout, describe(human_show)
     rows = e2e.cli_json("job", "rows", job["id"])
     assert (rows["id"], rows["state"]) == (job["id"], "waiting")

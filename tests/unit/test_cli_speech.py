@@ -3,11 +3,13 @@ lines in it, and what --json prints in English."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import typer
 
 from languages import from_environment
+from messaging.broker import APPLY_BATCH
 from producers.cli import context, speech, views
 
 NOTHING_SET = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": ""}
@@ -66,7 +68,8 @@ def test_counts_take_the_plural_of_the_language(speaking):
         "a@example.com inscrit ; 1 attribution en attente relancée."
     assert views.registration_line("a@example.com", True, 2).endswith("2 attributions en attente relancées.")
     speaking(LANG="en_US.UTF-8")
-    assert views.registration_line("a@example.com", True, 1) == "Registered a@example.com; 1 pending grant(s) retried."
+    assert views.registration_line("a@example.com", True, 1) == "Registered a@example.com; 1 pending grant retried."
+    assert views.registration_line("a@example.com", True, 0) == "Registered a@example.com; 0 pending grants retried."
 
 
 def test_an_error_is_said_in_the_language_and_its_json_stays_english(speaking, monkeypatch, capsys):
@@ -87,7 +90,71 @@ def test_a_term_given_to_an_error_is_translated_with_it(speaking, monkeypatch, c
     assert capsys.readouterr().err == "erreur : attendu sur l’entrée standard : le mot de passe\n"
 
 
-def test_the_demo_speaks_english_whatever_the_environment(speaking):
+SNAPSHOT = {
+    "at": "2026-06-08T14:30:05+00:00", "broker": "redis://127.0.0.1:6379/0",
+    "queues": [{"queue": "envadmin", "depths": {"commands": 100000, "mails": 3}}],
+    "workers": {"note": None, "list": [{"name": "w1@host", "tasks": [
+        {"task": APPLY_BATCH, "args": "<batch>", "running_seconds": 1.5}]}]},
+    "commands": {"queued": 1234567, "applied": 2}, "applied_per_second": {"1m": 1234.5, "5m": 0.5, "15m": 0.0},
+    "applied_per_minute": [0, 3, 1200], "latency_seconds": {"p50": 0.25, "p99": 3600 * 50, "count": 1},
+    "pending_grants": {"count": 12000, "oldest_seconds": 75, "top_accounts": [{"account": "2001", "count": 11000}]},
+    "invites": {"pending": 5}, "deliveries": {"waiting": 0, "given_up": 2},
+    "outbox": {"queued": 1, "sent": 20000, "failed": 0, "oldest_unsent_seconds": None},
+    "jobs": {"running": [{"file": "people.csv", "by": "support", "state": "running", "rows": 1000000, "percent": 42,
+                          "rows_per_second": 2500.25, "counts": {"applied": 420000, "invalid": 0}}], "recent": []},
+    "dead_letters": {"count": 0, "latest": []},
+}
+
+
+def _drawn(snapshot: dict) -> str:
+    from rich.console import Console
+
+    from producers.cli.status_watch import render
+    console = Console(width=250, record=True, file=open(os.devnull, "w"))
+    console.print(render(snapshot, 2.5))
+    return console.export_text()
+
+
+def test_status_watch_draws_in_french_with_counts_grouped_as_french_groups_them(speaking):
     speaking(LANG="fr_FR.UTF-8")
-    speech.speak("en")
-    assert views.command_lines({"id": "42", "status": "applied", "reason": None}) == ["command 42 applied"]
+    drawn = _drawn(SNAPSHOT)
+    for line in ("état d’envadmin à 14:30:05 UTC broker redis://127.0.0.1:6379/0 · toutes les 2,5 s · Ctrl-C pour "
+                 "arrêter", "file envadmin commandes (d’abord) : 100\u202f000",
+                 "commandes en file 1\u202f234\u202f567 · appliquée 2",
+                 "appliquées/s 1\u202f234,5 (1 min) · 0,5 (5 min) · 0,0 (15 min)",
+                 "de la soumission au résultat, 5 dernières min : p50 0,25 s · p99 2 j 2 h (1 commande)",
+                 "attributions en attente 12\u202f000, la plus ancienne attend depuis 1 min 15 s",
+                 "worker w1@host apply_batch <batch> depuis 1,50 s", "Imports",
+                 "1\u202f000\u202f000", "2\u202f500,2", "appliquée 420\u202f000", "Lettres mortes : 0"):
+        assert line in drawn, drawn
+
+
+def test_status_watch_draws_in_english_by_default(speaking):
+    speaking()
+    drawn = _drawn(SNAPSHOT)
+    for line in ("envadmin status at 14:30:05 UTC broker redis://127.0.0.1:6379/0 · every 2.5 s · Ctrl-C to stop",
+                 "queue envadmin commands (first): 100,000", "commands queued 1,234,567 · applied 2",
+                 "applied/s 1,234.5 (1 min) · 0.5 (5 min) · 0.0 (15 min)",
+                 "submit to outcome, last 5 min: p50 0.25 s · p99 2 d 2 h (1 command)",
+                 "pending grants 12,000, oldest waited 1 min 15 s; most in accounts 2001 (11,000)",
+                 "worker w1@host apply_batch <batch> for 1.50 s", "callbacks waiting 0 · given up 2",
+                 "Onboarding jobs", "1,000,000", "2,500.2", "applied 420,000", "Dead letters: 0, the latest first"):
+        assert line in drawn, drawn
+
+
+JOB = {"id": "42", "state": "waiting", "percent": 99.5, "rows": 100000, "elapsed_seconds": 1234.56, "failure": None,
+       "counts": {"applied": 99000, "pending": 1, "invalid": 999, "rejected": 0}}
+
+
+def test_a_jobs_summary_groups_its_counts_and_chooses_its_plurals(speaking):
+    speaking(LANG="fr_FR.UTF-8")
+    assert views.job_summary_lines(JOB) == [
+        "import 42 : en attente, 99,5 % de 100\u202f000 lignes traitées en 1\u202f234,6 s",
+        "  appliquée : 99\u202f000", " en attente : 1", "   invalide : 999",
+        "1 attribution attend que son invité s’inscrive ; qui : envadmin job rows 42 --outcome pending",
+        "999 lignes en erreur, à voir : envadmin job errors 42"]
+    speaking()
+    assert views.job_summary_lines({**JOB, "rows": 1, "counts": {"pending": 2, "invalid": 1}}) == [
+        "job 42: waiting, 99.5% of 1 row done in 1,234.6s", "    pending: 2", "    invalid: 1",
+        "2 grants wait for their invitees to register; who: envadmin job rows 42 --outcome pending",
+        "see the 1 row in error: envadmin job errors 42"]
