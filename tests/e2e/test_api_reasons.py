@@ -110,6 +110,9 @@ def test_the_apis_own_refusals_read_in_french_with_their_codes(api):
         404, "account.unknown", "le compte 4242 n’existe pas")
     assert refusal(api.post("/v1/commands", json=grant(ALICE), headers={"Idempotency-Key": ""} | FRENCH))[:2] == \
         (400, "idempotency.empty")
+    cap = api.app.state.client.settings.api_max_body_bytes  # refused by the middleware, before any route
+    assert refusal(api.post("/v1/commands", content=b" " * (cap + 1), headers=FRENCH)) == (
+        413, "body.too_large", f"corps : {cap} octets au plus")
 
 
 def test_each_bad_field_of_a_command_is_a_problem_of_its_own(api):
