@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from domain.emails import email_key
 from domain.master_keys import MasterKey, MasterKeys
-from domain.said import said
+from domain.said import MESSAGES, N_, said
 
 KEY_PREFIX = "ea_"
 ID_CHARS = 12
@@ -36,10 +36,20 @@ _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(day
 HASH_PREFIX = "v1$"  # then the master key's id, "$" and the digest
 _HASH = re.compile(r"v1\$(?P<key_id>[0-9a-f]{16})\$(?P<digest>[A-Za-z0-9+/]{43})")
 _HMAC_KEY_INFO = b"envadmin api key hashes v1"
+MESSAGES.update({
+    "key.other_account": N_("the key {key} may not act on account {account}; it covers {accounts}"),
+    "key.other_actor": N_("the key {key} acts as {person} only, not as {actor}"),
+    "key.revoked": N_("this API key was revoked"),
+    "key.expired": N_("this API key has expired"),
+})
 
 
 class KeyRefused(Exception):
-    """A key that may not do what a request asks; the message names what the key lacks."""
+    """A key that may not do what a request asks; the message (domain.said) names what the key lacks."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def new_key_id() -> str:
@@ -135,10 +145,10 @@ class KeyScope:
         """Who a command of this key acts as: the key's person. KeyRefused if the account is not the key's, or
         `actor` names someone else."""
         if not self.covers(account):
-            raise KeyRefused(f"the key {self.name} may not act on account {account}; it covers "
-                             f"{', '.join(self.accounts or ())}")
+            raise KeyRefused(said("key.other_account", key=self.name, account=account,
+                                  accounts=", ".join(self.accounts or ())))
         if actor is not None and not self.any_actor and email_key(actor) != email_key(self.person):
-            raise KeyRefused(f"the key {self.name} acts as {self.person} only, not as {actor}")
+            raise KeyRefused(said("key.other_actor", key=self.name, person=self.person, actor=actor))
         return actor if actor is not None else self.person
 
 
@@ -150,11 +160,11 @@ class KeyState:
     revoked_at: datetime | None
 
     def refusal(self, now: datetime) -> str | None:
-        """Why the key may not be used at `now`, or None if it may."""
+        """Why the key may not be used at `now` (a message of domain.said), or None if it may."""
         if self.revoked_at is not None and self.revoked_at <= now:
-            return "this API key was revoked"
+            return said("key.revoked")
         if self.expires_at is not None and self.expires_at <= now:
-            return "this API key has expired"
+            return said("key.expired")
         return None
 
 

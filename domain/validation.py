@@ -1,6 +1,7 @@
 """Turns pydantic validation errors into messages naming each bad field (domain.said), so each reader reads them in
 their language: a rule's own message is the one it raised (pydantic keeps the exception in the error's context);
-pydantic's checks of presence, unknown fields and types have codes of their own; any other is its English text."""
+pydantic's checks of presence, unknown fields, types and sizes have codes of their own (every one a command's
+fields can fail: tests/unit/test_field_messages.py tries them); any other is its English text."""
 from __future__ import annotations
 
 from pydantic import ValidationError
@@ -10,7 +11,16 @@ from domain.field_messages import Said, field_label, problem_list, problem_of, s
 from domain.said import ENGLISH, Reader
 
 _OWN_WORDS = {"missing": "field.required", "extra_forbidden": "field.unknown", "string_type": "value.string_type",
-              "bool_type": "value.bool", "bool_parsing": "value.bool_parsing"}
+              "bool_type": "value.bool", "bool_parsing": "value.bool_parsing", "uuid_type": "value.uuid",
+              "uuid_parsing": "value.uuid", "uuid_version": "value.uuid", "int_type": "value.int",
+              "int_parsing": "value.int", "int_from_float": "value.int", "int_parsing_size": "value.int_too_large",
+              "dict_type": "value.object", "model_type": "value.object", "model_attributes_type": "value.object",
+              "list_type": "value.list", "datetime_type": "value.datetime", "datetime_parsing": "value.datetime",
+              "datetime_from_date_parsing": "value.datetime", "timezone_aware": "value.timezone_aware"}
+# pydantic's checks of a size, with the size they expect: (its context's key, the code of each kind of value)
+_SIZES = {"string_too_short": ("min_length", "value.string_too_short"),
+          "string_too_long": ("max_length", "value.string_too_long"),
+          "too_short": ("min_length", "value.list_too_short"), "too_long": ("max_length", "value.list_too_long")}
 
 
 def describe(error: ValidationError, reader: Reader = ENGLISH) -> str:
@@ -20,13 +30,19 @@ def describe(error: ValidationError, reader: Reader = ENGLISH) -> str:
 
 def problems(error: ValidationError) -> list[Said]:
     """Each problem as a message: "{field}: {problem}", or a check of the whole command's own message."""
-    found = []
+    return [message for _field, message in located_problems(error)]
+
+
+def located_problems(error: ValidationError) -> list[tuple[str | None, Said]]:
+    """Each problem with the field it is about (None for a check of the whole command, whose message names the
+    fields): "{field}: {problem}", or the check's own message."""
+    found: list[tuple[str | None, Said]] = []
     for problem in error.errors(include_url=False):
         field = field_of(problem)
         if field is None:
-            found.append(what_is_wrong(problem))  # a check of the whole command (its message names the fields)
+            found.append((None, what_is_wrong(problem)))
         else:
-            found.append(said("field.problem", field=field_label(field), problem=what_is_wrong(problem)))
+            found.append((field, said("field.problem", field=field_label(field), problem=what_is_wrong(problem))))
     return found
 
 
@@ -50,8 +66,8 @@ def what_is_wrong(problem: dict) -> Said:
         return said(_OWN_WORDS[kind])
     if kind == "literal_error" and "expected" in context:
         return said("value.literal", expected=context["expected"])
-    if kind == "string_too_long" and "max_length" in context:
-        return said("value.string_too_long", count=context["max_length"])
+    if kind in _SIZES and _SIZES[kind][0] in context:
+        return said(_SIZES[kind][1], count=context[_SIZES[kind][0]])
     return said("text", text=problem["msg"].removeprefix("Value error, "))
 
 

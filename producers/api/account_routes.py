@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import Depends, Path
 from pydantic import AwareDatetime
 
+from domain.field_messages import field_label, problem_of
 from domain.text import person_or_group_name
 from producers.api.answers import (
     AUTHENTICATED,
@@ -30,6 +31,7 @@ from producers.api.echoes import shown
 from producers.api.paging import Cursors, PageRequest, Text
 from producers.api.parameters import AccountInPath
 from producers.api.refusals import refused
+from producers.services.api_messages import said
 from store.reads import account_lists, accounts
 from store.reads.account_lists import NoSuchGroup
 
@@ -48,7 +50,7 @@ def show_account(account: AccountInPath, client: ApiClient, scope: CallerScope):
     account = existing_account(account, client, scope)
     found = accounts.account_settings(client.engine, account)
     if found is None:  # deleted since it was found
-        raise refused(404, f"account {account} does not exist")
+        raise refused(404, said("account.unknown", account=account))
     return {"account": account, "name": found.name, "language": found.language}
 
 
@@ -91,12 +93,13 @@ def list_members(account: AccountInPath, client: ApiClient, scope: CallerScope,
     try:
         name = person_or_group_name(group)
     except ValueError as e:
-        raise refused(422, f"group: {shown(group)} {e}") from None
+        raise refused(422, said("query.value", field=field_label("group"), value=shown(group),
+                                problem=problem_of(e))) from None
     account = existing_account(account, client, scope)
     try:
         found = account_lists.members_page(client.engine, account, name, page.after, page.size)
-    except NoSuchGroup as e:
-        raise refused(404, str(e)) from None
+    except NoSuchGroup:
+        raise refused(404, said("group.none", group=repr(name), account=account)) from None
     return {"account": account, "group": name, "items": [{"email": person.email} for person in found.items],
             "next": MEMBERS.cursor(found.next)}
 

@@ -8,23 +8,38 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.field_messages import field_label, problem_list
 from domain.states import CommandStatus
 from producers.api.idempotency_header import IDEMPOTENCY_KEY, REPLAYED
+from producers.services.api_messages import said
 from producers.services.idempotent_submission import in_flight_message, mismatch_message
-from producers.services.refusal import CODES
+from producers.services.refusal import CODES, written
+
+
+class ApiProblem(BaseModel):
+    """One bad field of a command."""
+
+    field: str | None = Field(description="the field as it is sent (`email`, `type`); null for a check of the "
+                                          "command as a whole (`sign_in.required`)")
+    code: str = Field(description="the stable code of the rule the field breaks", examples=["email.invalid"])
+    message: str = Field(description="what is wrong with it, in the language Accept-Language asks for")
 
 
 class ApiError(BaseModel):
     """One thing wrong with a request."""
 
-    code: str = Field(description="what kind of refusal, stable whatever the message says: invalid, forbidden, "
-                                  "not_found, conflict, unauthenticated, too_many_requests, too_large, "
-                                  "unavailable, …; for a command's bad field, the code of the rule it breaks "
-                                  "first (field.required, email.invalid, …)", examples=["invalid", "email.invalid"])
+    code: str = Field(description="what is wrong, as a stable code whatever the message says: `key.missing`, "
+                                  "`key.wrong`, `body.commands_empty`, `account.unknown`, …; for a command's bad "
+                                  "field, the code of the rule it breaks first (`field.required`, `email.invalid`, "
+                                  "…); the kind of refusal (`invalid`, `not_found`, …) for a message no code names",
+                      examples=["key.wrong", "email.invalid"])
     message: str = Field(description="what is wrong, in the language Accept-Language asks for (English or French), "
                                      "else English")
     index: int | None = Field(None, description="POST /v1/commands only: the position of the command this "
                                                 "message is about, null when the body as a whole is refused")
+    problems: list[ApiProblem] | None = Field(None, description="POST /v1/commands, an invalid command only: each "
+                                                                "of its bad fields apart, in the order `message` "
+                                                                "names them")
 
 
 class ApiErrors(BaseModel):
@@ -236,12 +251,11 @@ class Health(Answer):
     errors: list[ApiError] | None = None
 
 
-def _error(status: int, description: str, *messages: str | tuple[int | None, str],
-           headers: dict[str, str] | None = None) -> dict[str, Any]:
+def _error(status: int, description: str, *messages: str | dict, headers: dict[str, str] | None = None
+           ) -> dict[str, Any]:
     """An error status (`status`): its description, its body's model, and an example of its body with `messages`, each a
-    message or (index, message)."""
-    errors = [{"message": m} if isinstance(m, str) else {"index": m[0], "message": m[1]} for m in messages]
-    errors = [{"code": CODES[status], **error} for error in errors]
+    message or an error ({"index", "message", "problems"})."""
+    errors = [written({"message": m} if isinstance(m, str) else m, CODES[status]) for m in messages]
     answer: dict[str, Any] = {"model": ApiErrors, "description": description,
                               "content": {"application/json": {"example": {"errors": errors}}}}
     if headers:
@@ -252,40 +266,50 @@ def _error(status: int, description: str, *messages: str | tuple[int | None, str
 
 # Every /v1 route checks the bearer token first, and any route may find the store unavailable.
 AUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    401: _error(401, "No API key, or a wrong, revoked or expired one", "wrong API key (Authorization: Bearer <key>)",
+    401: _error(401, "No API key, or a wrong, revoked or expired one", said("key.wrong"),
                 headers={"WWW-Authenticate": "Bearer"}),
     429: _error(429, "Too many wrong tokens from this address: it is locked out for a while",
-                "this address may not use the API for now: too many failed attempts; try again after "
-                "2026-01-31 09:15:00 UTC", headers={"Retry-After": "seconds until the address may try again"}),
+                said("key.locked.address", why=said("login.locked", until="2026-01-31 09:15:00 UTC")),
+                headers={"Retry-After": "seconds until the address may try again"}),
     503: _error(503, "The store cannot be used now, or the server has no master key to check API keys: try again",
-                "the store cannot be used now; try again"),
+                said("store.unavailable")),
 }
 BAD_PARAMETER = {422: _error(422, "A path or query parameter is malformed; the message names it",
-                             "account number: malformed account number 'x': expected 1 to 12 digits")}
-NO_SUCH_ACCOUNT = {404: _error(404, "No such account", "account 1001 does not exist")}
+                             said("field.problem", field=field_label("account"),
+                                  problem=said("account.malformed", value="'x'")))}
+NO_SUCH_ACCOUNT = {404: _error(404, "No such account", said("account.unknown", account="1001"))}
 BAD_CURSOR = {422: _error(422, "`after` is not a cursor this API gave, or `limit` is out of range",
-                          "after: 'xyz' is not a cursor of the event feed")}
-NO_SUCH_GROUP = {404: _error(404, "No such account, or no such group in it", "no group 'Platform' in account 1001")}
+                          said("cursor.event_feed", value="'xyz'"))}
+NO_SUCH_GROUP = {404: _error(404, "No such account, or no such group in it",
+                             said("group.none", group="'Platform'", account="1001"))}
 NO_SUCH_COMMAND = {404: _error(404, "No command with this id",
-                               "no command 3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f")}
+                               said("command.unknown", command="3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f"))}
+_MISSING_EMAIL = said("field.problem", field=field_label("email"), problem=said("field.required"))
+_UNKNOWN_TYPE = said("field.problem", field=said("text", text="type"),
+                     problem=said("field.command_type", value="'grant'",
+                                  types="create_account, add_user, grant_admin, ..."))
+_NO_NAMES = said("field.problem", field=field_label("first_name"), problem=said("field.required"))
 SUBMISSION = {
     400: _error(400, "The Idempotency-Key header is malformed (1 to 255 printable ASCII characters) or given twice",
-                f"{IDEMPOTENCY_KEY}: is 300 characters long; expected 1 to 255 printable ASCII characters, a "
-                "UUID for instance"),
+                said("idempotency.too_long", what=IDEMPOTENCY_KEY, length=300, maximum=255)),
     403: _error(403, "A command the key may not submit: another account than the key's, or another actor than its "
                 "person; all are refused, each named by its index",
-                (0, "the key hr-sync may not act on account 2002; it covers 1001")),
-    408: _error(408, "The body was not received in time; the connection is closed", "body: not received within 10 s"),
+                {"index": 0, "message": said("key.other_account", key="hr-sync", account="2002", accounts="1001")}),
+    408: _error(408, "The body was not received in time; the connection is closed",
+                said("body.too_slow", seconds="10")),
     409: _error(409, "The first request with this Idempotency-Key is still being handled: try again after Retry-After",
                 in_flight_message(IDEMPOTENCY_KEY), headers={"Retry-After": "seconds to wait before trying again"}),
     413: _error(413, "The body is larger than the API takes (ENVADMIN_API_MAX_BODY_BYTES); the connection is closed",
-                "body: at most 1048576 bytes"),
+                said("body.too_large", maximum=1048576)),
     422: _error(422, "The body is not a command or a batch of commands, or a command is invalid: all are refused, "
-                "each bad command named by its index (null: the body as a whole) with each of its bad fields. "
-                "Or the Idempotency-Key was used before with another body (nothing is journalled): "
+                "each bad command named by its index (null: the body as a whole), its `problems` each of its bad "
+                "fields. Or the Idempotency-Key was used before with another body (nothing is journalled): "
                 f"`{mismatch_message(IDEMPOTENCY_KEY)}`",
-                (1, "email: is required"), (3, "type: unknown command type 'grant'; expected one of "
-                                                "create_account, add_user, grant_admin, ...")),
+                {"index": 1, "message": problem_list([_MISSING_EMAIL]),
+                 "problems": [{"field": "email", "message": _MISSING_EMAIL}]},
+                {"index": 3, "message": problem_list([_UNKNOWN_TYPE, _NO_NAMES]),
+                 "problems": [{"field": "type", "message": _UNKNOWN_TYPE},
+                              {"field": "first_name", "message": _NO_NAMES}]}),
 }
 REPLAYED_HEADER = {REPLAYED: {
     "description": "`true` when this is the first answer to the request's Idempotency-Key given again: nothing "

@@ -12,6 +12,7 @@ from producers.api.dependencies import ApiClient, CallerScope, existing_account
 from producers.api.paging import Cursors, Id, PageRequest
 from producers.api.parameters import AccountInPath, AuditCursor
 from producers.api.refusals import refused
+from producers.services.api_messages import said
 from producers.services.audit_filters import audit_filter
 from producers.services.reasons import reader_language
 from store.reads.audit_trail import AuditFilter, UnknownCursor, audit_page
@@ -25,7 +26,7 @@ def wanted_entries(client: ApiClient, actor: str = "", action: str = "", since: 
     try:
         return audit_filter(actor, action, since, client.clock.now())
     except ValueError as e:
-        raise refused(422, f"since: {e}") from None
+        raise refused(422, said("field.problem", field=said("text", text="since"), problem=e.args[0])) from None
 
 
 @router.get("/accounts/{account}/audit", summary="An account's audit trail, a page at a time",
@@ -40,8 +41,8 @@ def audit_trail(request: Request, account: AccountInPath, client: ApiClient, sco
     account = existing_account(account, client, scope)
     try:
         shown = audit_page(client.engine, account, wanted, older=older, after=page.after, size=page.size)
-    except UnknownCursor as e:
-        raise refused(422, f"older: {e}") from None
+    except UnknownCursor:
+        raise refused(422, said("cursor.audit_entry", entry=older, account=account)) from None
     last = shown.entries[-1] if shown.entries else None
     language = reader_language(request)
     return {"account": account, "items": [entry.in_language(language).as_dict() for entry in shown.entries],

@@ -18,6 +18,9 @@ import anyio
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from domain.said import ENGLISH, Reader, Said
+from languages import DEFAULT, from_accept_language, reader
+from producers.services.api_messages import said
 from producers.services.refusal import refused
 
 Message = dict[str, Any]
@@ -31,13 +34,13 @@ _TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/j
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: Said):
         super().__init__(message)
         self.status, self.message = status, message
 
 
-def _refusal_body(status: int, message: str) -> bytes:
-    return json.dumps(refused(status, message).body()).encode()
+def _refusal_body(status: int, message: Said, reading: Reader = ENGLISH) -> bytes:
+    return json.dumps(refused(status, message).body(reading)).encode()
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class BodyLimits:
             return await _Limited(self.app, route.max_bytes, route.read_timeout)(scope, receive, send)
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:  # refused before a byte of it is read
-            return await _answer(send, 413, too_large(self.max_bytes))
+            return await _answer(send, 413, too_large(self.max_bytes), _reader_of(scope))
         await _Limited(self.app, self.max_bytes, self.read_timeout)(scope, receive, send)
 
 
@@ -91,7 +94,7 @@ class _Limited:
                 with anyio.fail_after(max(deadline - time.monotonic(), 0)):
                     message = await receive()
             except TimeoutError:
-                raise _Refusal(408, f"body: not received within {self.read_timeout:g} s") from None
+                raise _Refusal(408, said("body.too_slow", seconds=f"{self.read_timeout:g}")) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -109,18 +112,24 @@ class _Limited:
         except _Refusal as refusal:
             if started:
                 raise
-            await _answer(send, refusal.status, refusal.message)
+            await _answer(send, refusal.status, refusal.message, _reader_of(scope))
 
 
 
-def too_large(max_bytes: int) -> str:
+def too_large(max_bytes: int) -> Said:
     """What a body over the limit is refused with (413), over HTTP and the broker alike."""
-    return f"body: at most {max_bytes} bytes"
+    return said("body.too_large", maximum=max_bytes)
 
 
-async def _answer(send: Send, status: int, message: str) -> None:
+def _reader_of(scope: Message) -> Reader:
+    """The reader of the request's Accept-Language (English when it names no language envadmin speaks)."""
+    asked = next((value for key, value in scope["headers"] if key == b"accept-language"), b"")
+    return reader(from_accept_language(asked.decode("latin-1")) or DEFAULT)
+
+
+async def _answer(send: Send, status: int, message: Said, reading: Reader = ENGLISH) -> None:
     """A JSON error that closes the connection: the rest of the body is never read."""
-    body = _refusal_body(status, message)
+    body = _refusal_body(status, message, reading)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
@@ -175,7 +184,7 @@ class TimedH11Protocol(H11Protocol):
         if self.transport.is_closing():
             return
         if self.conn.their_state is h11.IDLE and self.conn.trailing_data[0]:  # half a request's headers
-            body = _refusal_body(408, f"request: headers not received within {self.read_timeout:g} s")
+            body = _refusal_body(408, said("request.headers_too_slow", seconds=f"{self.read_timeout:g}"))
             self.transport.write(_TIMEOUT_ANSWER % (len(body), body))
         self.transport.close()
 

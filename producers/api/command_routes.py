@@ -28,6 +28,7 @@ from producers.api.idempotency_header import answered, idempotency_key
 from producers.api.openapi_document import submission_body
 from producers.api.paging import Cursors, PageRequest
 from producers.api.refusals import refused
+from producers.services.api_messages import said
 from producers.services.client import Client
 from producers.services.idempotent_submission import Answer, Refusal, accepted, fingerprint, owner_of, submit_once
 from producers.services.reasons import in_reader_language, reader_language
@@ -79,7 +80,7 @@ def command_status(request: Request, command_id: UUID, client: ApiClient, scope:
     does not cover, as for none."""
     found = queries.command_status(client.engine, command_id)
     if found is None or not scope.covers(found["account"]):
-        raise refused(404, f"no command {command_id}")
+        raise refused(404, said("command.unknown", command=command_id))
     return in_reader_language(found, reader_language(request))
 
 

@@ -40,7 +40,7 @@ def existing_account(account: str, client: ApiClient, scope: CallerScope) -> str
         raise refused(422, said("field.problem", field=field_label("account"),
                                 problem=without_long_echoes(problem_of(e), [account]))) from None
     if not scope.covers(number) or not queries.account_exists(client.engine, number):
-        raise refused(404, f"account {number} does not exist")
+        raise refused(404, said("account.unknown", account=number))
     return number
 
 

@@ -14,6 +14,7 @@ from producers.api.dependencies import ApiClient, CallerScope
 from producers.api.echoes import shown
 from producers.api.parameters import LARGEST_ID
 from producers.api.refusals import refused
+from producers.services.api_messages import said
 from store.outcome_events import feed
 
 router = v1_router()
@@ -37,7 +38,7 @@ def position_of(cursor: str) -> int:
     number = text.removeprefix(_CURSOR_PREFIX)
     if not text.startswith(_CURSOR_PREFIX) or not number.isascii() or not number.isdigit() \
             or len(number) > 19 or int(number) > LARGEST_ID:
-        raise ValueError(f"{shown(cursor)} is not a cursor of the event feed")
+        raise ValueError(said("cursor.event_feed", value=shown(cursor)))
     return int(number)
 
 
@@ -53,7 +54,7 @@ def events(client: ApiClient, scope: CallerScope,
     try:
         position = position_of(after) if after else None
     except ValueError as e:
-        raise refused(422, f"after: {e}") from None
+        raise refused(422, e.args[0]) from None
     page = feed(client.engine, None if scope.is_support else scope.key_id, position, limit)
     return {"events": [event.as_json() for event in page.events],
             "next": cursor_of(page.last_seq) if page.last_seq is not None else None}

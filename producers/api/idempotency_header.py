@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from producers.api.refusals import refused
+from producers.services.api_messages import said
 from producers.services.idempotent_submission import Answer, Refusal, checked_key
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -18,11 +19,11 @@ def idempotency_key(request: Request) -> str | None:
     if not given:
         return None
     if len(given) > 1:
-        raise refused(400, f"{IDEMPOTENCY_KEY}: given {len(given)} times; send it once")
+        raise refused(400, said("idempotency.repeated", header=IDEMPOTENCY_KEY, count=len(given)))
     try:
         return checked_key(given[0], IDEMPOTENCY_KEY)
     except ValueError as e:
-        raise refused(400, str(e)) from None
+        raise refused(400, e.args[0]) from None
 
 
 def answered(result: Answer | Refusal) -> JSONResponse:

@@ -30,7 +30,9 @@ _SYSTEM_FIELDS = ("retry_of",)  # set by the system alone; a client that sends o
 DESCRIPTION = """\
 What upstream systems call to administer envadmin's accounts. Every /v1 operation wants
 `Authorization: Bearer <token>`. Commands are accepted (202) and applied by workers;
-GET /v1/commands/{id} tells each one's outcome. Every refusal is `{"errors": [{"message": ...}]}`."""
+GET /v1/commands/{id} tells each one's outcome. Every refusal is `{"errors": [{"code": ..., "message": ...}]}`:
+`code` stable (`key.missing`, `body.commands_empty`, `email.invalid`, ...), `message` in the language
+`Accept-Language` asks for (English or French); an invalid command's error lists each bad field in `problems`."""
 
 
 IDEMPOTENCY_KEY_PARAMETER = {

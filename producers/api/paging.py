@@ -26,6 +26,7 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 
 from producers.api.parameters import LARGEST_ID, PAGE_SIZE, PageSize
 from producers.api.refusals import refused
+from producers.services.api_messages import said
 from store.reads.keyset import SortKey
 
 MAX_CURSOR = 1024  # characters of a cursor: far more than any sort key needs
@@ -78,8 +79,7 @@ class Cursors:
             _, *key = self._key.validate_json(raw)
             key = [value.astimezone(timezone.utc) if isinstance(value, datetime) else value for value in key]
         except (ValueError, OverflowError, binascii.Error, ValidationError):
-            raise refused(422, f"{parameter}: not a cursor of the {self.name} list; pass the `next` of the "
-                               "previous page") from None
+            raise refused(422, said("cursor.other_list", parameter=parameter, list=self.name)) from None
         return tuple(key)
 
     def request(self, limit: PageSize = None, after: After = None) -> PageRequest:

@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import Field
 
-from domain.field_messages import field_label, said
+from domain.field_messages import field_label
+from domain.validation import what_is_wrong
 from producers.api.echoes import shown
+from producers.services.api_messages import said
 
 MAX_PAGE = 500  # items of a list per page, at most
 PAGE_SIZE = 50  # items of a list per page when the request does not say
@@ -33,10 +35,10 @@ AuditCursor = _whole_number(LARGEST_ID, deprecated=True,
 _TOLD = {
     "account": lambda value: said("field.problem", field=field_label("account"),
                                   problem=said("account.malformed", value=shown(value))),
-    "command_id": lambda value: f"command id: {shown(value)} is not a command id (a UUID)",
-    "limit": lambda value: f"limit: expected from 1 to {MAX_PAGE}, not {shown(value)}",
-    "after": lambda value: f"after: {shown(value)} is not a cursor; pass the `next` of the previous page",
-    "older": lambda value: f"older: expected a positive whole number, not {shown(value)}",
+    "command_id": lambda value: said("query.command_id", value=shown(value)),
+    "limit": lambda value: said("query.limit", maximum=MAX_PAGE, value=shown(value)),
+    "after": lambda value: said("query.after", value=shown(value)),
+    "older": lambda value: said("query.older", value=shown(value)),
 }
 
 
@@ -46,5 +48,6 @@ def told(problems: list[dict]) -> list[dict]:
     for problem in problems:
         name = str(problem["loc"][-1])
         tell = _TOLD.get(name)
-        messages.append({"message": tell(problem.get("input")) if tell else f"{name}: {problem['msg']}"})
+        messages.append({"message": tell(problem.get("input")) if tell else
+                         said("field.problem", field=said("text", text=name), problem=what_is_wrong(problem))})
     return messages

@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 
 from producers.api.refusals import Refused
+from producers.services.api_messages import said
 
 
 def one_value_each(request: Request) -> None:
@@ -14,7 +15,7 @@ def one_value_each(request: Request) -> None:
     route = request.scope.get("route")
     names = _query_names(route.dependant) if route is not None else set()
     counts = {name: len(request.query_params.getlist(name)) for name in sorted(names)}
-    repeated = [{"message": f"{name}: given {count} times; give it once"} for name, count in counts.items()
+    repeated = [{"message": said("query.repeated", name=name, count=count)} for name, count in counts.items()
                 if count > 1]
     if repeated:
         raise Refused(422, repeated)

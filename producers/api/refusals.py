@@ -21,6 +21,7 @@ from starlette.routing import Match
 
 from languages import reader
 from producers.api.parameters import told
+from producers.services.api_messages import said
 from producers.services.reasons import reader_language
 from producers.services.refusal import Refused, refused
 
@@ -57,9 +58,9 @@ def answer_refusals(app: FastAPI) -> None:
     async def answer_refused(request: Request, error: Refused) -> JSONResponse:
         return refusal_response(error, request)
 
-    async def store_unavailable(_request: Request, error: SQLAlchemyError) -> JSONResponse:
+    async def store_unavailable(request: Request, error: SQLAlchemyError) -> JSONResponse:
         logger.error("The store failed: %s", error)
-        return refusal_response(refused(503, "the store cannot be used now; try again"))
+        return refusal_response(refused(503, said("store.unavailable")), request)
 
     async def http_error(request: Request, error: HTTPException) -> Response:
         return await http_exception_handler(request, every_method_allowed(request, error))

@@ -26,6 +26,7 @@ from producers.api.dependencies import ApiClient, CallerScope, existing_account
 from producers.api.paging import Cursors, PageRequest, Text
 from producers.api.parameters import AccountInPath
 from producers.api.refusals import refused
+from producers.services.api_messages import said
 from store.reads import directory
 
 router = v1_router()
@@ -55,7 +56,7 @@ def show_user(account: AccountInPath, email: EmailInPath, client: ApiClient, sco
     account = existing_account(account, client, scope)
     found = directory.account_user(client.engine, account, email, client.clock.now())
     if found is None:
-        raise refused(404, f"{email} is not a user of account {account}")
+        raise refused(404, said("user.not_in_account", email=email, account=account))
     return found.shown()
 
 
@@ -95,7 +96,8 @@ async def reset_password(request: Request, account: AccountInPath, email: EmailI
     """The body is read as POST /v1/commands reads its own: its fields join the command, which names any wrong."""
     how = parsed_body(await request.body())
     if not isinstance(how, dict):
-        raise refused(422, 'body: expected {"password_hash": ...} or {"activation": "mail"}')
+        raise refused(422, said("body.not_reset", hash_shape='{"password_hash": ...}',
+                                mail_shape='{"activation": "mail"}'))
     return await _act(request, client, scope, account,
                       {**how, "type": "reset_password", "account": account, "email": email})
 

@@ -18,9 +18,11 @@ from uuid import uuid4
 from kombu import Message, Queue
 from kombu.mixins import ConsumerMixin
 
-from domain.said import Said, said
+from domain.said import Said
+from languages import DEFAULT, from_accept_language, reader
 from messaging.replies import publish_reply
 from producers.intake.requests import Answer, IncomingRequest, answer_requests
+from producers.services.api_messages import said
 from producers.services.client import Client
 from producers.services.refusal import refused
 from store.unit_of_work import SqlUnitOfWork
@@ -120,8 +122,9 @@ class RequestIntake(ConsumerMixin):
             return None
         headers = {str(name).lower(): value for name, value in (message.headers or {}).items()}
         correlation_id = properties.get("correlation_id")
+        language = from_accept_language(str(headers.get("accept-language", ""))) or DEFAULT
         return IncomingRequest(body, str(headers.get("authorization", "")), properties.get("message_id"),
-                               reply_to, None if correlation_id is None else str(correlation_id))
+                               reply_to, None if correlation_id is None else str(correlation_id), language)
 
     def _answers_of(self, requests: list[IncomingRequest]) -> list[Answer]:
         """The requests' answers; on an error no retry would mend, each answered on its own, and the one that
@@ -138,8 +141,8 @@ class RequestIntake(ConsumerMixin):
                 return [self._answers_of([request])[0] for request in requests]
             error_id = uuid4().hex[:12]
             logger.exception("Unexpected error answering a request of %s (error id %s)", self.queue.name, error_id)
-            return [Answer(500, refused(500, f"unexpected error {type(error).__name__} (error id {error_id}; "
-                                             "details in the intake log)").body())]
+            return [Answer(500, refused(500, said("intake.unexpected", error=type(error).__name__,
+                                                  error_id=error_id)).body(reader(requests[0].language)))]
 
     def _dead_letter(self, body: bytes, message_id: object, why: Said) -> None:
         reason = said("dead.request", queue=self.queue.name, message_id=repr(message_id), why=why)

@@ -15,11 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.api_keys import KeyScope, key_id_of
 from domain.commands import Command
+from languages import DEFAULT, reader
 from producers.api.body_limits import too_large
 from producers.api.command_body import command_items, valid_commands
+from producers.services.api_messages import said
 from producers.services.client import Client
 from producers.services.idempotent_submission import accepted
-from producers.services.key_check import check_key, presented_key
+from producers.services.key_check import LOCKED_KEY, LOCKED_KEY_WITHOUT_ID, check_key, presented_key
 from producers.services.refusal import Refused, refused
 from store.broker_requests import BrokerRequest, Journalled, find_requests, mark_published, record_requests
 
@@ -36,6 +38,7 @@ class IncomingRequest:
     message_id: object  # a string, if the sender followed the contract
     reply_to: str
     correlation_id: str | None
+    language: str = DEFAULT  # what its `accept-language` header asks for: the language of a refusal's messages
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def answer_requests(client: Client, legacy_token: bytes, requests: list[Incoming
         try:
             checked[index] = _checked(client, legacy_token, request, max_body_bytes, scopes)
         except Refused as refusal:
-            answers[index] = _refused(refusal)
+            answers[index] = _refused(refusal, request.language)
     earlier = find_requests(client.engine, [(item.scope.name, item.message_id) for item in checked.values()
                                             if item.message_id is not None])
     fresh: dict[int, tuple[_Checked, list[Command]]] = {}
@@ -101,7 +104,7 @@ def answer_requests(client: Client, legacy_token: bytes, requests: list[Incoming
                 if item.message_id is not None:
                     first_of[key] = index
         except Refused as refusal:
-            answers[index] = _refused(refusal)
+            answers[index] = _refused(refusal, item.request.language)
     for group in _groups(fresh):
         try:
             published = _journal(client, list(group.values()))
@@ -128,7 +131,7 @@ def _checked(client: Client, legacy_token: bytes, request: IncomingRequest, max_
         scopes[request.authorization] = scope
     message_id = _checked_message_id(request.message_id)
     if request.correlation_id is not None and len(request.correlation_id) > MAX_PROPERTY:
-        raise refused(400, f"correlation_id: at most {MAX_PROPERTY} characters")
+        raise refused(400, said("intake.correlation_id", maximum=MAX_PROPERTY))
     return _Checked(request, scope, message_id, hashlib.sha256(request.body).hexdigest())
 
 
@@ -170,11 +173,11 @@ def _answer_found(client: Client, item: _Checked) -> Answer:
     try:
         return Answer(202, _earlier_answer(found[(item.scope.name, item.message_id)], item))
     except Refused as refusal:
-        return _refused(refusal)
+        return _refused(refusal, item.request.language)
 
 
-def _refused(refusal: Refused) -> Answer:
-    return Answer(refusal.status, refusal.body(),
+def _refused(refusal: Refused, language: str) -> Answer:
+    return Answer(refusal.status, refusal.body(reader(language)),
                   {name.lower(): value for name, value in (refusal.headers or {}).items()})
 
 
@@ -183,7 +186,7 @@ def _caller(authorization: str) -> tuple[str, str]:
     key id presented is a client of its own (a sender guessing one key's secret is locked out of that key only),
     and "broker" stands for every presented key without one (the shared token)."""
     key_id = key_id_of(presented_key(authorization) or "")
-    return (f"broker:{key_id}", "this key") if key_id else ("broker", "a key without an id")
+    return (f"broker:{key_id}", LOCKED_KEY) if key_id else ("broker", LOCKED_KEY_WITHOUT_ID)
 
 
 def _checked_message_id(message_id: object) -> str | None:
@@ -191,7 +194,7 @@ def _checked_message_id(message_id: object) -> str | None:
         return None
     if not isinstance(message_id, str) or len(message_id) > MAX_PROPERTY or not message_id.isascii() \
             or not message_id.isprintable():
-        raise refused(400, f"message_id: at most {MAX_PROPERTY} printable ASCII characters")
+        raise refused(400, said("intake.message_id", maximum=MAX_PROPERTY))
     return message_id
 
 
@@ -203,5 +206,4 @@ def _earlier_answer(earlier: Journalled, item: _Checked) -> dict:
 
 
 def _reused(message_id: str) -> Refused:
-    return refused(422, f"message_id: {message_id} was sent before with another body; a new request needs a new "
-                        "message_id")
+    return refused(422, said("intake.message_id_reused", message_id=message_id))

@@ -23,6 +23,7 @@ from scim2_server.storage import SearchPage
 
 from domain.model import ADMIN_GROUP_KEY, email_key, group_key
 from producers.scim import writes
+from producers.scim.scim_messages import detail
 from producers.scim.search_pages import equality, page_of
 from producers.scim.tenant_context import Tenant, current_tenant
 from producers.services.client import Client
@@ -50,7 +51,8 @@ class GroupStore:
         found = scim_groups.group_by_id(self.client.engine, tenant.account, _uuid(resource_id)) \
             if _uuid(resource_id) is not None else None
         if found is None:
-            raise NotFoundException(detail=f"no group {resource_id} in account {tenant.account}")
+            raise NotFoundException(detail=detail(tenant, "scim.group.none", group=resource_id,
+                                                  account=tenant.account))
         return as_resource(self.model, found, tenant.base_url)
 
     def search(self, search_request: SearchRequest[Any]) -> SearchPage:
@@ -70,7 +72,7 @@ class GroupStore:
         tenant = current_tenant()
         name = resource.display_name or ""
         if scim_groups.group_by_name(self.client.engine, tenant.account, name) is not None:
-            raise UniquenessException(detail=f"group {name} already exists in account {tenant.account}")
+            raise UniquenessException(detail=detail(tenant, "group.exists", group=name, account=tenant.account))
         emails = self._member_emails(tenant, resource)
         writes.apply(self.client, tenant, [
             writes.command(self.client, tenant, "create_group", group=name),
@@ -121,8 +123,8 @@ class GroupStore:
             elif "@" in value:
                 found[email_key(value)] = value
             else:
-                raise InvalidMember(detail=f"member {value!r} is no user of account {tenant.account} and not an "
-                                           "email: a member is a user's id (their email) or an email to invite")
+                raise InvalidMember(detail=detail(tenant, "scim.member.invalid", member=repr(value),
+                                                  account=tenant.account))
         return found
 
     def _join(self, tenant: Tenant, key: str, name: str, email: str):

@@ -25,6 +25,8 @@ from scim2_server.service import ScimService
 from scim2_server.utils import load_default_resource_types, load_default_schemas
 from starlette.concurrency import run_in_threadpool
 
+from domain.said import in_reader, said
+from languages import DEFAULT, from_accept_language, reader
 from producers.scim.groups import GROUP_SCHEMA
 from producers.scim.storage import TenantStorage
 from producers.scim.tenant_context import Tenant, enter_tenant
@@ -112,11 +114,14 @@ class ScimTenants(ASGIApplication):
             return await super().__call__(scope, receive, send)
         account = scope.get("path_params", {}).get("account", "")
         headers = {name.decode().lower(): value.decode() for name, value in scope["headers"]}
+        language = from_accept_language(headers.get("accept-language")) or DEFAULT
         try:
             tenant = await run_in_threadpool(self._tenant, account, headers.get("authorization", ""),
-                                             (scope.get("client") or ("unknown", 0))[0], self.get_base_url(scope))
+                                             (scope.get("client") or ("unknown", 0))[0], self.get_base_url(scope),
+                                             language)
         except Refused as refusal:
-            return await _scim_error(send, refusal.status, refusal.errors[0]["message"], refusal.headers)
+            return await _scim_error(send, refusal.status, in_reader(refusal.errors[0]["message"], reader(language)),
+                                     refusal.headers)
         enter_tenant(tenant)
         if scope["method"] not in WRITES or "/Groups/" not in scope["path"]:
             return await super().__call__(scope, receive, send)
@@ -126,11 +131,11 @@ class ScimTenants(ASGIApplication):
         async with self.group_locks.setdefault(group, asyncio.Lock()):
             return await super().__call__(scope, receive, send)
 
-    def _tenant(self, account: str, authorization: str, address: str, base_url: str) -> Tenant:
+    def _tenant(self, account: str, authorization: str, address: str, base_url: str, language: str) -> Tenant:
         scope = check_key(self.client, self.legacy_token, authorization, address)
         if not scope.covers(account) or not queries.account_exists(self.client.engine, account):
-            raise refused(404, f"account {account} does not exist")
-        return Tenant(account, scope.person, scope.key_id, base_url)
+            raise refused(404, said("account.unknown", account=account))
+        return Tenant(account, scope.person, scope.key_id, base_url, language)
 
 
 async def _scim_error(send, status: int, detail: str, headers: dict[str, str] | None) -> None:

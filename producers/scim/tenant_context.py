@@ -12,6 +12,7 @@ class Tenant:
     actor: str  # the key's person, or support
     key_id: str | None  # the API key, which the commands it submits name
     base_url: str = ""  # the tenant's root as the client sees it, which references to its resources start with
+    language: str = "en"  # the language its request's Accept-Language asks for (an error's detail is in it)
 
 
 _tenant: ContextVar[Tenant] = ContextVar("scim_tenant")

@@ -22,6 +22,7 @@ from scim2_server.storage import SearchPage
 from domain.model import email_key
 from domain.passwords import hash_password
 from producers.scim import writes
+from producers.scim.scim_messages import detail
 from producers.scim.search_pages import equality, page_of
 from producers.scim.tenant_context import current_tenant
 from producers.services.client import Client
@@ -44,7 +45,7 @@ class UserStore:
         tenant = current_tenant()
         found = directory.account_user(self.client.engine, tenant.account, resource_id, self.client.clock.now())
         if found is None:
-            raise NotFoundException(detail=f"no user {resource_id} in account {tenant.account}")
+            raise NotFoundException(detail=detail(tenant, "scim.user.none", user=resource_id, account=tenant.account))
         return as_resource(self.model, found)
 
     def search(self, search_request: SearchRequest[Any]) -> SearchPage:
@@ -78,7 +79,8 @@ class UserStore:
         email = _email_of(resource)
         user_name = _kept_user_name(resource.user_name, email)
         if user_name is not None and self._by_user_name(tenant.account, user_name, self.client.clock.now()):
-            raise UniquenessException(detail=f"userName {user_name} is taken in account {tenant.account}")
+            raise UniquenessException(detail=detail(tenant, "scim.user_name.taken", user_name=user_name,
+                                                    account=tenant.account))
         first, last = _names(resource)
         how = {"password_hash": hash_password(resource.password), "password_expired": False} \
             if resource.password else {"activation": "mail"}
@@ -99,12 +101,13 @@ class UserStore:
         email = stored.emails[0].value
         if resource.user_name is not None and "@" in resource.user_name and resource.user_name.casefold() != \
                 stored.user_name.casefold() and email_key(resource.user_name) != stored.id:
-            raise MutabilityException(detail="the email of a user cannot change; create another user instead")
+            raise MutabilityException(detail=detail(tenant, "scim.email.immutable"))
         user_name = _kept_user_name(resource.user_name or stored.user_name, email)
         if user_name is not None:
             holder = self._by_user_name(tenant.account, user_name, self.client.clock.now())
             if holder is not None and holder.email_key != stored.id:
-                raise UniquenessException(detail=f"userName {user_name} is taken in account {tenant.account}")
+                raise UniquenessException(detail=detail(tenant, "scim.user_name.taken", user_name=user_name,
+                                                        account=tenant.account))
         commands = []
         first, last = _names(resource, stored)
         if (first, last) != (stored.name.given_name, stored.name.family_name):
@@ -157,7 +160,7 @@ def _email_of(resource: User) -> str:
     emails = sorted(resource.emails or [], key=lambda email: getattr(email, "primary", None) is not True)
     if emails and emails[0].value:
         return emails[0].value
-    raise SCIMException(detail="userName is not an email and no emails[].value gives one: a user is known by email")
+    raise SCIMException(detail=detail(current_tenant(), "scim.email.none"))
 
 
 def _kept_user_name(user_name: str | None, email: str) -> str | None:
@@ -172,6 +175,6 @@ def _names(resource: User, stored: User | None = None) -> tuple[str, str]:
     if stored is not None:
         given, family = given or stored.name.given_name, family or stored.name.family_name
     if not given or not family:
-        raise SCIMException(detail="name.givenName and name.familyName are required")
+        raise SCIMException(detail=detail(current_tenant(), "scim.names.required"))
     return given, family
 

@@ -8,8 +8,9 @@ from scim2_models import PreconditionFailedException, Resource, SCIMException, U
 
 from domain.commands import Command
 from domain.validation import describe
-from languages import DEFAULT
-from producers.scim.tenant_context import Tenant
+from languages import reader
+from producers.scim.scim_messages import detail
+from producers.scim.tenant_context import Tenant, current_tenant
 from producers.services.client import Client, new_command
 from producers.services.reasons import in_reader_language
 from store.reads import queries
@@ -33,9 +34,11 @@ class Refused(SCIMException):
 
 
 def check_version(stored: Resource, expected_version: str | None, kind: str) -> None:
-    """A write conditioned on a version (If-Match, or scim2-server's own read before a PATCH) finds it still."""
+    """A write conditioned on a version (If-Match, or scim2-server's own read before a PATCH) finds it still;
+    `kind`: "user" or "group"."""
     if expected_version is not None and stored.meta.version != expected_version:
-        raise PreconditionFailedException(detail=f"the {kind} is at version {stored.meta.version}")
+        raise PreconditionFailedException(detail=detail(current_tenant(), f"scim.version.{kind}",
+                                                        version=stored.meta.version))
 
 
 def command(client: Client, tenant: Tenant, type_: str, **fields) -> Command:
@@ -43,7 +46,7 @@ def command(client: Client, tenant: Tenant, type_: str, **fields) -> Command:
         return new_command(type_, actor=tenant.actor, source="scim", account=tenant.account, clock=client.clock,
                            **fields)
     except ValidationError as error:
-        raise SCIMException(detail=describe(error)) from None
+        raise SCIMException(detail=describe(error, reader(tenant.language))) from None
 
 
 def apply(client: Client, tenant: Tenant, commands: list[Command], exists_is_conflict: bool = False) -> None:
@@ -54,10 +57,9 @@ def apply(client: Client, tenant: Tenant, commands: list[Command], exists_is_con
     receipt = client.submit(commands, api_key_id=tenant.key_id)
     client.wait(receipt.ids, timeout=APPLY_SECONDS)
     for command_id in receipt.ids:
-        shown = in_reader_language(queries.command_status(client.engine, command_id), DEFAULT)
+        shown = in_reader_language(queries.command_status(client.engine, command_id), tenant.language)
         if shown["status"] == "queued":
-            raise NotApplied(detail=f"command {command_id} is queued: no worker applied it within "
-                                    f"{APPLY_SECONDS} s; it will be applied, read the resource again later")
+            raise NotApplied(detail=detail(tenant, "scim.not_applied", command=command_id, seconds=APPLY_SECONDS))
         if shown["status"] in ("rejected", "failed"):
             reason = shown["reason"] or shown["status"]
             if exists_is_conflict and shown["reason_code"] in EXISTS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from producers.services.api_messages import said
 from store.reads.audit_trail import AuditFilter
 
 _AGO = re.compile(r"([0-9]{1,6})\s*([smhdw])")
@@ -13,7 +14,8 @@ SINCE_HELP = ("a time in ISO 8601 (2025-03-01, 2025-03-01T14:30, UTC unless it g
 
 
 def since_time(text: str, now: datetime) -> datetime:
-    """The aware UTC time the text names; ValueError saying what is accepted."""
+    """The aware UTC time the text names; ValueError saying what is accepted (SINCE_HELP, in the reader's
+    language)."""
     value = text.strip()
     ago = _AGO.fullmatch(value.lower())
     if ago:
@@ -21,7 +23,7 @@ def since_time(text: str, now: datetime) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{_shown(text)} is not a time: expected {SINCE_HELP}") from None
+        raise ValueError(said("since.not_a_time", value=_shown(text))) from None
     return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from domain.api_keys import KeyScope
 from domain.commands import Command
 from domain.states import CommandStatus
+from producers.services.api_messages import Said, said
 from producers.services.client import Client, Receipt
 from store.idempotency import FirstAnswer, KeyTaken, amend_answer, first_answer, lock_key, remember
 
@@ -48,7 +49,7 @@ class Refusal:
     """A request refused because of its key: its status, what is wrong, and when to try again (409 only)."""
 
     status: int
-    message: str
+    message: Said
     retry_after: int | None = None
 
 
@@ -59,14 +60,14 @@ def owner_of(scope: KeyScope) -> str:
 
 def checked_key(key: str, what: str) -> str:
     """The key, if it is 1 to 255 printable ASCII characters; ValueError naming `what` otherwise."""
-    expected = f"expected 1 to {MAX_KEY_CHARS} printable ASCII characters, a UUID for instance"
     if not key:
-        raise ValueError(f"{what}: is empty; {expected}")
+        raise ValueError(said("idempotency.empty", what=what, maximum=MAX_KEY_CHARS))
     if len(key) > MAX_KEY_CHARS:
-        raise ValueError(f"{what}: is {len(key)} characters long; {expected}")
+        raise ValueError(said("idempotency.too_long", what=what, length=len(key), maximum=MAX_KEY_CHARS))
     odd = next((char for char in key if not " " <= char <= "~"), None)
     if odd is not None:
-        raise ValueError(f"{what}: holds U+{ord(odd):04X}, which is not printable ASCII; {expected}")
+        raise ValueError(said("idempotency.not_ascii", what=what, character=f"U+{ord(odd):04X}",
+                              maximum=MAX_KEY_CHARS))
     return key
 
 
@@ -125,13 +126,12 @@ def _published(client: Client, owner: str, key: str, receipt: Receipt) -> dict:
     return body
 
 
-def mismatch_message(what: str) -> str:
-    return (f"{what}: this key was used with another body; send that same body again for its first answer, or a "
-            "new key with a new request")
+def mismatch_message(what: str) -> Said:
+    return said("idempotency.other_body", what=what)
 
 
-def in_flight_message(what: str) -> str:
-    return f"{what}: a request with this key is still being handled; try again once it has been answered"
+def in_flight_message(what: str) -> Said:
+    return said("idempotency.in_flight", what=what)
 
 
 def _again(found: FirstAnswer, fingerprint: str, what: str) -> Answer | Refusal:

@@ -14,13 +14,13 @@ from datetime import datetime
 from config.master_key import MasterKeyError
 from domain.api_keys import KeyScope, key_id_of
 from domain.login import retry_after_seconds, too_many_failures
+from producers.services.api_messages import said
 from producers.services.client import Client
 from producers.services.refusal import refused
 from store.api_keys import Resolved, resolve_key
 from store.secret_tries import API_TOKEN, secret_tried
 
 LEGACY_TOKEN_KEY = "ENVADMIN_API_TOKEN"  # the name a request with the shared token acts under
-HOW = "Authorization: Bearer <key>; make a key with `envadmin api-key create`"
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
@@ -31,22 +31,27 @@ def presented_key(authorization: str) -> str | None:
     return presented if scheme.lower() == "bearer" and presented else None
 
 
+LOCKED_ADDRESS = "key.locked.address"  # "this address may not use the API for now: …"
+LOCKED_KEY = "key.locked.key"  # "this key …"
+LOCKED_KEY_WITHOUT_ID = "key.locked.key_without_id"  # "a key without an id …"
+
+
 def check_key(client: Client, legacy_token: bytes, authorization: str, caller: str,
-              caller_named: str = "this address") -> KeyScope:
+              locked: str = LOCKED_ADDRESS) -> KeyScope:
     """What the key of `authorization` may do; Refused (401, 429 while `caller` is locked out, 503 without the
     master key) otherwise. `caller` names the client in the lockout: an address, or what stands for one;
-    `caller_named`, how a refusal names it."""
+    `locked`, the code of the refusal while it is locked out (the way it names the client)."""
     presented = presented_key(authorization)
     if presented is None:
-        raise refused(401, f"missing API key ({HOW})", _UNAUTHORIZED)
+        raise refused(401, said("key.missing"), _UNAUTHORIZED)
     now = client.clock.now()
     resolved = _resolve(client, legacy_token, presented, now)
     locked_until = secret_tried(client.engine, API_TOKEN, caller, resolved.right, now)
     if locked_until is not None:
-        raise refused(429, f"{caller_named} may not use the API for now: {too_many_failures(locked_until)}",
+        raise refused(429, said(locked, why=too_many_failures(locked_until)),
                       {"Retry-After": str(retry_after_seconds(locked_until, now))})
     if not resolved.right:
-        raise refused(401, f"wrong API key ({HOW})", _UNAUTHORIZED)
+        raise refused(401, said("key.wrong"), _UNAUTHORIZED)
     if resolved.refusal is not None:
         raise refused(401, resolved.refusal, _UNAUTHORIZED)
     return resolved.scope
@@ -60,5 +65,5 @@ def _resolve(client: Client, legacy_token: bytes, presented: str, now: datetime)
     try:
         keys = client.master_keys()
     except MasterKeyError:
-        raise refused(503, "API keys need the master key: set ENVADMIN_MASTER_KEY") from None
+        raise refused(503, said("key.no_master_key")) from None
     return resolve_key(client.engine, keys, presented, now)

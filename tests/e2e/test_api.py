@@ -111,7 +111,10 @@ def test_the_server_assigns_id_issued_at_and_source_and_validates_the_shape(api)
     response = api.post("/v1/commands", json=grant(BOB) | {"id": str(uuid4()), "source": "cli"})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"code": "field.server_assigned", "index": 0,
-                                          "message": "id: is assigned by the server; source: is assigned by the server"}]
+                                          "message": "id: is assigned by the server; source: is assigned by the server",
+                                          "problems": [{"code": "field.server_assigned", "field": field,
+                                                        "message": f"{field}: is assigned by the server"}
+                                                       for field in ("id", "source")]}]
     response = api.post("/v1/commands", json={"type": "grant_admin", "account": "1001"})
     assert response.json()["errors"][0]["message"].startswith("email: is required")
     response = api.post("/v1/commands", json={"commands": [grant(BOB)] * 1001})
@@ -125,7 +128,7 @@ def test_reads_answer_404_for_unknown_and_422_for_malformed(api):
     bad = api.get("/v1/commands/not-a-uuid")
     assert bad.status_code == 422 and "is not a command id" in bad.json()["errors"][0]["message"]
     assert api.get("/v1/accounts/9999/admins").json() == \
-        {"errors": [{"code": "not_found", "message": "account 9999 does not exist"}]}
+        {"errors": [{"code": "account.unknown", "message": "account 9999 does not exist"}]}
     assert api.get("/v1/accounts/9999/groups").status_code == 404
     assert api.get("/v1/accounts/12ab/admins").status_code == 422
 

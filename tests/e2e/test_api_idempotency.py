@@ -136,7 +136,7 @@ def test_the_same_key_with_another_body_is_refused_and_its_first_answer_stays(ap
     assert first.status_code == 202, first.text
     other = api.post("/v1/commands", json=create_account("1002"), headers=keyed("hr-run-7"))
     assert other.status_code == 422, other.text
-    assert other.json() == {"errors": [{"code": "invalid",
+    assert other.json() == {"errors": [{"code": "idempotency.other_body",
                                         "message": "Idempotency-Key: this key was used with another body; send that "
                                                    "same body again for its first answer, or a new key with a new "
                                                    "request"}]}
@@ -185,9 +185,10 @@ def test_a_malformed_key_is_refused_naming_the_header(sqlite_api, value, problem
     answer = sqlite_api.post("/v1/commands", json=create_account("1001"), headers=[
         ("Authorization", f"Bearer {TOKEN}"), ("Idempotency-Key", value)])
     assert answer.status_code == 400, answer.text
-    assert answer.json()["errors"] == [{"code": "bad_request",
-                                        "message": f"Idempotency-Key: {problem}; expected 1 to 255 printable "
-                                                   "ASCII characters, a UUID for instance"}]
+    [error] = answer.json()["errors"]
+    assert error["code"].startswith("idempotency.")
+    assert error["message"] == f"Idempotency-Key: {problem}; expected 1 to 255 printable ASCII characters, a UUID " \
+                               "for instance"
     assert journalled(sqlite_api) == 0
 
 
@@ -211,7 +212,7 @@ def test_on_postgresql_a_second_request_while_the_first_is_handled_is_409_then_g
             second = postgres_api.post("/v1/commands", json=other, headers=keyed("in-flight"))
             assert second.status_code == 409, second.text
             assert second.headers["Retry-After"] == "1"
-            assert second.json()["errors"] == [{"code": "conflict",
+            assert second.json()["errors"] == [{"code": "idempotency.in_flight",
                                                 "message": "Idempotency-Key: a request with this key is still "
                                                            "being handled; try again once it has been answered"}]
         held.release()

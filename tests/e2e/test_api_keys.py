@@ -55,12 +55,17 @@ def test_an_account_key_touches_its_accounts_only_and_acts_as_its_person(api, st
         outside = api.post("/v1/commands", json={"commands": [grant(CAROL), grant(CAROL, account="1002")]},
                            headers=alice)
         assert outside.status_code == 403, outside.text
-        assert outside.json()["errors"] == [{"code": "forbidden", "index": 1,
+        assert outside.json()["errors"] == [{"code": "key.other_account", "index": 1,
                                              "message": "the key alice-hr may not act on account 1002; "
                                                         "it covers 1001"}]
         as_carol = api.post("/v1/commands", json=grant(CAROL) | {"actor": CAROL}, headers=alice)
         assert as_carol.status_code == 403
         assert "acts as alice@example.com only, not as carol@example.com" in as_carol.text
+        in_french = api.post("/v1/commands", json=grant(CAROL) | {"actor": CAROL},
+                             headers=alice | {"Accept-Language": "fr"})
+        assert in_french.json()["errors"] == [{"code": "key.other_actor", "index": 0, "message":
+                                               "la clé alice-hr agit en tant que alice@example.com seulement, et "
+                                               "non en tant que carol@example.com"}]
         as_support = api.post("/v1/commands", json=create_account("1003") | {"actor": "support"}, headers=alice)
         assert as_support.status_code == 403
         assert journalled(api) == before  # nothing of a refused request is journalled

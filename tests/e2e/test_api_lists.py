@@ -99,14 +99,14 @@ def test_a_malformed_cursor_or_another_lists_cursor_is_refused_naming_the_parame
                 .startswith(f"{next(iter(blank))}: "), (path, blank)
         twice = api.get("/v1/accounts/9999" + path, params=[("limit", "2"), ("limit", "3"), ("after", "x")])
         assert twice.status_code == 422 and twice.json()["errors"] == [
-            {"code": "invalid", "message": "limit: given 2 times; give it once"}], twice.text
+            {"code": "query.repeated", "message": "limit: given 2 times; give it once"}], twice.text
 
 
 def test_an_unknown_group_is_404_and_a_malformed_group_name_422(api, stack):
     with thread_worker(create_app(stack)):
         assert submitted(api, [create_account()]) == ["applied"]
     assert api.get(ACCOUNT + "/groups/nope/members").json() == \
-        {"errors": [{"code": "not_found", "message": "no group 'nope' in account 1001"}]}
+        {"errors": [{"code": "group.none", "message": "no group 'nope' in account 1001"}]}
     assert api.get(ACCOUNT + "/groups/account%20administrators/members").json()["items"] == [{"email": ALICE}]
     bad = api.get(ACCOUNT + "/groups/%20/members")
     assert bad.status_code == 422 and bad.json()["errors"][0]["message"].startswith("group: "), bad.text

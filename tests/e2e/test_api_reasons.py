@@ -1,5 +1,6 @@
 """A command's reason through the API: its stable code whatever the language, its words in the language
-Accept-Language asks for; refusals of a request carry a code too."""
+Accept-Language asks for; the API's own refusals of a request (its key, its body, its query) carry a code of their
+own and read in that language too."""
 from __future__ import annotations
 
 from workers.celery_app import create_app
@@ -46,10 +47,10 @@ def test_reasons_keep_their_code_and_read_in_the_callers_language(api, stack):
         english[1]["reason"]
 
 
-def test_a_refused_request_names_its_kind_of_refusal_in_a_stable_code(api):
+def test_a_refused_request_names_what_is_wrong_in_a_stable_code(api):
     unknown = api.get("/v1/commands/00000000-0000-0000-0000-000000000000")
     assert unknown.status_code == 404
-    assert unknown.json()["errors"][0]["code"] == "not_found"
+    assert unknown.json()["errors"][0]["code"] == "command.unknown"
     invalid = api.post("/v1/commands", json={"type": "grant_admin", "actor": ALICE, "account": "1001"})
     assert invalid.status_code == 422
     assert [error["code"] for error in invalid.json()["errors"]] == ["field.required"]
@@ -76,3 +77,68 @@ def test_a_malformed_account_in_the_path_is_refused_in_french(api):
     refused = api.get("/v1/accounts/12ab/admins", headers=FRENCH)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["message"].startswith("numéro de compte : ")
+
+
+def test_the_apis_own_refusals_read_in_french_with_their_codes(api):
+    def refusal(response) -> tuple[int, str, str]:
+        error = response.json()["errors"][0]
+        return response.status_code, error["code"], error["message"]
+
+    keyless = {"Authorization": ""}
+    assert refusal(api.get("/v1/commands", headers=keyless | FRENCH)) == (
+        401, "key.missing", "clé d’API manquante (Authorization: Bearer <clé> ; créez une clé avec "
+                            "`envadmin api-key create`)")
+    assert refusal(api.get("/v1/commands", headers=keyless)) == (
+        401, "key.missing", "missing API key (Authorization: Bearer <key>; make a key with `envadmin api-key create`)")
+    assert refusal(api.get("/v1/commands", headers={"Authorization": "Bearer ea_nothing"} | FRENCH))[:2] == \
+        (401, "key.wrong")
+    assert refusal(api.post("/v1/commands", content=b"{", headers=FRENCH)) == (422, "body.not_json",
+                                                                               "corps : JSON non valide")
+    assert refusal(api.post("/v1/commands", json={"commands": []}, headers=FRENCH)) == (
+        422, "body.commands_empty", "commands : une liste non vide d’objets commande est attendue")
+    assert refusal(api.post("/v1/commands", json={"commands": []})) == (
+        422, "body.commands_empty", "commands: expected a non-empty list of command objects")
+    assert refusal(api.post("/v1/commands", json=[1], headers=FRENCH)) == (
+        422, "body.not_command", 'corps : un objet commande ou {"commands": [...]} est attendu')
+    assert refusal(api.get("/v1/commands?limit=1&limit=2", headers=FRENCH)) == (
+        422, "query.repeated", "limit : donné 2 fois ; donnez-le une seule fois")
+    assert refusal(api.get("/v1/commands?limit=0", headers=FRENCH)) == (
+        422, "query.limit", "limit : de 1 à 500 attendu, et non '0'")
+    assert refusal(api.get("/v1/commands/00000000-0000-0000-0000-000000000000", headers=FRENCH)) == (
+        404, "command.unknown", "aucune commande 00000000-0000-0000-0000-000000000000")
+    assert refusal(api.get("/v1/accounts/4242/admins", headers=FRENCH)) == (
+        404, "account.unknown", "le compte 4242 n’existe pas")
+    assert refusal(api.post("/v1/commands", json=grant(ALICE), headers={"Idempotency-Key": ""} | FRENCH))[:2] == \
+        (400, "idempotency.empty")
+    cap = api.app.state.client.settings.api_max_body_bytes  # refused by the middleware, before any route
+    assert refusal(api.post("/v1/commands", content=b" " * (cap + 1), headers=FRENCH)) == (
+        413, "body.too_large", f"corps : {cap} octets au plus")
+
+
+def test_each_bad_field_of_a_command_is_a_problem_of_its_own(api):
+    bad = {"type": "add_user", "actor": ALICE, "account": "1001", "email": "not-an-email", "first_name": 7,
+           "correlation_id": "", "id": "mine"}
+    english = api.post("/v1/commands", json=bad).json()["errors"]
+    french = api.post("/v1/commands", json=bad, headers=FRENCH).json()["errors"]
+
+    assert len(english) == len(french) == 1  # one error per bad command, as before
+    problems = {p["field"]: (p["code"], p["message"]) for p in french[0]["problems"]}
+    assert [p["field"] for p in english[0]["problems"]] == list(problems)
+    assert problems["id"] == ("field.server_assigned", "id : est attribué par le serveur")
+    assert problems["email"][0] == "email.invalid"
+    assert problems["first_name"] == ("value.string_type", "prénom : La valeur doit être une chaîne de caractères")
+    assert problems["correlation_id"] == ("value.string_too_short",
+                                          "correlation_id : La chaîne doit compter au moins 1 caractère")
+    # the error's own code and message: its first problem's code, every problem's message
+    assert french[0]["code"] == english[0]["code"] == "field.server_assigned"
+    assert french[0]["message"] == " ; ".join(message for _code, message in problems.values())
+    assert english[0]["message"].startswith("id: is assigned by the server; ")
+
+
+def test_a_check_of_the_whole_command_is_a_problem_of_no_one_field(api):
+    neither = {"type": "add_user", "actor": ALICE, "account": "1001", "email": "carol@example.com",
+               "first_name": "Carol", "last_name": "Lyon"}
+    error = api.post("/v1/commands", json=neither, headers=FRENCH).json()["errors"][0]
+
+    assert [(p["field"], p["code"]) for p in error["problems"]] == [(None, "sign_in.required")]
+    assert error["problems"][0]["message"] == error["message"] and error["message"].startswith("password_hash ou")

@@ -154,7 +154,7 @@ def test_the_errors_described_are_the_errors_answered(site):
     assert [answer.status_code for answer in answers] == [401, 404, 422, 422, 422, 400, 422, 422]
     for answer in answers:
         errors = answer.json()["errors"]
-        assert errors and all(set(error) <= {"code", "message", "index"} and isinstance(error["message"], str)
+        assert errors and all(set(error) <= {"code", "message", "index", "problems"} and isinstance(error["message"], str)
                               and isinstance(error["code"], str) for error in errors), answer.text
 
 

@@ -54,7 +54,7 @@ def test_bad_queries_are_refused_naming_the_parameter_and_an_unknown_account_is_
     assert [error["message"].split(",")[0] for error in both] == ["limit: expected from 1 to 500",
                                                                   "older: expected a positive whole number"]
     blank = api.get("/v1/accounts/9999/audit", params={"since": "", "actor": ""})  # a blank filter filters nothing
-    assert blank.json() == {"errors": [{"code": "not_found", "message": "account 9999 does not exist"}]}
+    assert blank.json() == {"errors": [{"code": "account.unknown", "message": "account 9999 does not exist"}]}
     assert api.get("/v1/accounts/9999/audit").json() == blank.json()
     assert api.get("/v1/accounts/12ab/audit").status_code == 422
     assert TestClient(api.app).get("/v1/accounts/9999/audit").status_code == 401  # no token

@@ -80,9 +80,10 @@ def test_a_key_pages_through_its_own_commands_outcomes_only(api, stack):
 
 def test_a_bad_cursor_or_limit_is_named(api, stack):
     alice = new_key(api, "support-only", support=True)
-    for params, message in (({"after": "not-a-cursor"}, "after: 'not-a-cursor' is not a cursor of the event feed"),
-                            ({"limit": "0"}, "limit: expected from 1 to 500, not '0'"),
-                            ({"limit": "501"}, "limit: expected from 1 to 500, not '501'")):
+    for params, code, message in (
+            ({"after": "not-a-cursor"}, "cursor.event_feed", "after: 'not-a-cursor' is not a cursor of the event feed"),
+            ({"limit": "0"}, "query.limit", "limit: expected from 1 to 500, not '0'"),
+            ({"limit": "501"}, "query.limit", "limit: expected from 1 to 500, not '501'")):
         answer = api.get("/v1/events", params=params, headers=alice)
         assert answer.status_code == 422, answer.text
-        assert answer.json() == {"errors": [{"code": "invalid", "message": message}]}
+        assert answer.json() == {"errors": [{"code": code, "message": message}]}

@@ -94,4 +94,8 @@ def test_a_member_that_is_neither_a_user_nor_an_email_is_refused_and_nothing_is_
         answer = api.post(f"{TENANT}/Groups", headers=okta, json={
             "schemas": [GROUP], "displayName": "Ops", "members": [{"value": "00u-not-a-user"}]})
         assert answer.status_code == 400 and "00u-not-a-user" in answer.json()["detail"], answer.text
+        in_french = api.post(f"{TENANT}/Groups", headers=okta | {"Accept-Language": "fr-FR"}, json={
+            "schemas": [GROUP], "displayName": "Ops", "members": [{"value": "00u-not-a-user"}]})
+        assert in_french.json()["detail"].startswith("le membre '00u-not-a-user' n’est pas un utilisateur du compte "
+                                                     "1001"), in_french.text
         assert sum(queries.status_counts(api.app.state.client.engine).values()) == before

@@ -19,6 +19,7 @@ from .test_api_keys import bearer, new_key, two_accounts
 TENANT = "/scim/v2/accounts/1001"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+FRENCH = {"Accept-Language": "fr"}
 
 
 def person(email: str, given: str = "Gina", family: str = "Roussel", **more) -> dict:
@@ -64,12 +65,23 @@ def test_an_identity_provider_creates_finds_deactivates_renames_and_deletes_user
         assert replaced.status_code == 200 and replaced.json()["name"]["familyName"] == "Martin", replaced.text
         moved = api.put(f"{TENANT}/Users/{gina['id']}", json=person("other@example.com"), headers=okta)
         assert moved.status_code == 400 and moved.json()["scimType"] == "mutability", moved.text
+        renamed = person("gina@example.com") | {"userName": "other@example.com"}  # emails kept: envadmin refuses it
+        moved = api.put(f"{TENANT}/Users/{gina['id']}", json=renamed, headers=okta | FRENCH)
+        assert moved.json()["detail"] == "l’adresse e-mail d’un utilisateur ne peut pas changer ; créez plutôt un " \
+                                         "autre utilisateur"
+        nameless = api.post(f"{TENANT}/Users", json=person("hugo@example.com", given=""), headers=okta | FRENCH)
+        assert nameless.json()["detail"] == "name.givenName et name.familyName sont obligatoires", nameless.text
 
         assert api.delete(f"{TENANT}/Users/{gina['id']}", headers=okta).status_code == 204
         assert api.get(f"{TENANT}/Users/{gina['id']}", headers=okta).status_code == 404
         alice = api.get(f"{TENANT}/Users", params={"filter": f'userName eq "{ALICE}"'}, headers=okta).json()
         last = api.delete(f"{TENANT}/Users/{alice['Resources'][0]['id']}", headers=okta)
         assert last.status_code == 409 and "last administrator" in last.json()["detail"], last.text
+        last = api.delete(f"{TENANT}/Users/{alice['Resources'][0]['id']}", headers=okta | FRENCH)
+        assert last.status_code == 409 and "est le dernier administrateur du compte 1001" in last.json()["detail"], \
+            last.text
+        gone = api.get(f"{TENANT}/Users/{gina['id']}", headers=okta | FRENCH)
+        assert gone.json()["detail"] == f"aucun utilisateur {gina['id']} dans le compte 1001", gone.text
 
         entries = audit_page(engine, "1001", AuditFilter(action="user.disabled")).entries
         assert [(entry.source, entry.api_key) for entry in entries] == [("scim", "okta")]
@@ -82,7 +94,12 @@ def test_a_request_without_a_key_or_for_another_account_is_refused_as_scim_error
         okta = bearer(new_key(api, "okta-1001", accounts=["1001"], by=ALICE, lifetime=timedelta(days=1)))
         missing = api.get(f"{TENANT}/Users", headers={"Authorization": ""})
         assert missing.status_code == 401 and missing.headers["content-type"] == "application/scim+json"
+        assert missing.json()["detail"].startswith("missing API key")
+        in_french = api.get(f"{TENANT}/Users", headers={"Authorization": ""} | FRENCH)
+        assert in_french.json()["detail"].startswith("clé d’API manquante"), in_french.text
         assert api.get("/scim/v2/accounts/1002/Users", headers=okta).status_code == 404
+        assert api.get("/scim/v2/accounts/1002/Users", headers=okta | FRENCH).json()["detail"] == \
+            "le compte 1002 n’existe pas"
         assert api.get("/scim/v2/accounts/9999/Users", headers=okta).status_code == 404
 
 

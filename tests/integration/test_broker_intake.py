@@ -96,16 +96,21 @@ def test_a_request_beyond_its_keys_scope_is_answered_403_naming_what_the_key_lac
     reply, _ = broker.reply(broker.send({"commands": [add_user("carol@example.com"),
                                                       add_user("dan@example.com", account="1002")]}, broker.alice))
     assert reply == {"status": 403, "errors": [
-        {"code": "forbidden", "index": 1, "message": "the key alice-hr may not act on account 1002; it covers 1001"}]}
+        {"code": "key.other_account", "index": 1, "message": "the key alice-hr may not act on account 1002; it covers 1001"}]}
     reply, _ = broker.reply(broker.send(add_user("carol@example.com", actor="support"), broker.alice))
     assert reply["status"] == 403 and "acts as alice@example.com only" in reply["errors"][0]["message"]
+    reply, _ = broker.reply(broker.send(add_user("dan@example.com", account="1002"), broker.alice, language="fr"))
+    assert reply["errors"] == [{"code": "key.other_account", "index": 0,
+                                "message": "la clé alice-hr ne peut pas agir sur le compte 1002 ; elle couvre 1001"}]
     assert journalled(broker.client) == before
 
 
 def test_an_invalid_request_is_answered_as_the_http_api_answers_it(broker):
     before = journalled(broker.client)
     reply, _ = broker.reply(broker.send(b"{not json", broker.alice))
-    assert reply == {"status": 422, "errors": [{"code": "invalid", "index": None, "message": "body: not valid JSON"}]}
+    assert reply == {"status": 422, "errors": [{"code": "body.not_json", "index": None, "message": "body: not valid JSON"}]}
+    reply, _ = broker.reply(broker.send(b"{not json", broker.alice, language="fr-FR,fr;q=0.9"))
+    assert reply["errors"] == [{"code": "body.not_json", "index": None, "message": "corps : JSON non valide"}]
     reply, _ = broker.reply(broker.send(add_user("carol@example.com", password="clear", id="x"), broker.alice))
     assert reply["status"] == 422
     assert reply["errors"][0]["index"] == 0
@@ -113,7 +118,7 @@ def test_an_invalid_request_is_answered_as_the_http_api_answers_it(broker):
     assert "password: a clear password is never accepted" in reply["errors"][0]["message"]
     reply, _ = broker.reply(broker.send({"commands": [add_user(f"u{i}@example.com") for i in range(40)]},
                                         broker.alice))
-    assert reply == {"status": 413, "errors": [{"code": "too_large", "message": "body: at most 4096 bytes"}]}
+    assert reply == {"status": 413, "errors": [{"code": "body.too_large", "message": "body: at most 4096 bytes"}]}
     reply, _ = broker.reply(broker.send(add_user("carol@example.com"), broker.alice, message_id="é" * 3))
     assert reply["status"] == 400 and reply["errors"][0]["message"].startswith("message_id:")
     assert journalled(broker.client) == before
@@ -183,7 +188,7 @@ def test_properties_beyond_the_contract_are_answered_400_naming_them(broker, req
     long_id = "c" * 256
     reply, _ = broker.reply(broker.send(add_user("carol@example.com"), broker.alice, correlation_id=long_id))
     assert reply == {"status": 400,
-                     "errors": [{"code": "bad_request", "message": "correlation_id: at most 255 characters"}]}
+                     "errors": [{"code": "intake.correlation_id", "message": "correlation_id: at most 255 characters"}]}
     reply, _ = broker.reply(broker.send(add_user("carol@example.com"), broker.alice, message_id=42))
     assert reply["status"] == 400 and reply["errors"][0]["message"].startswith("message_id:")
     assert journalled(broker.client) == before

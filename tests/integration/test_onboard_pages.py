@@ -244,7 +244,7 @@ def test_a_file_over_the_cap_is_refused_with_a_page_saying_so(uploads):
     assert job_reports.recent(uploads.engine, 5, SYSTEM_CLOCK.now()) == []
     other = uploads.browser.post("/accounts/1001/admins", data={"email": "x" * (1024 * 1024 + 1)})
     assert other.status_code == 413
-    assert other.json() == {"errors": [{"code": "too_large", "message": "body: at most 1048576 bytes"}]}
+    assert other.json() == {"errors": [{"code": "body.too_large", "message": "body: at most 1048576 bytes"}]}
 
 
 def test_the_upload_route_takes_a_body_larger_than_the_rest_of_the_app(database_url, tmp_path):

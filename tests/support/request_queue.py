@@ -46,13 +46,14 @@ class Upstream:
         self.outcomes: list[tuple[str | None, dict]] = []  # (correlation id, outcome) passed over by reply()
 
     def send(self, body: dict | bytes, key: str | None, *, message_id: object = None,
-             reply: bool = True, correlation_id: str | None = None) -> str:
+             reply: bool = True, correlation_id: str | None = None, language: str | None = None) -> str:
         """Publish one request (a dict as JSON, bytes as they are); its correlation id."""
         correlation_id = correlation_id or uuid.uuid4().hex
         properties = {"message_id": message_id} if message_id is not None else {}
         if reply:
             properties |= {"reply_to": self.reply_queue, "correlation_id": correlation_id}
         headers = {"authorization": f"Bearer {key}"} if key is not None else {}
+        headers |= {"accept-language": language} if language is not None else {}
         raw = isinstance(body, bytes)
         with self.connection.Producer() as producer:
             producer.publish(body, routing_key=self.requests.name, declare=[self.requests], headers=headers,
