@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "the job; the figures say how many commands it sent again")
     parser.add_argument("--no-mail-wait", action="store_true", help="do not wait for the invite mails after the "
                         "job (they are not part of the job's rate)")
+    parser.add_argument("--history", type=int, default=0, help="finished commands (and audit entries) written into "
+                        "the store before the job, as a year of use leaves them (bench/history.py)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (kept anyway on failure)")
     args = parser.parse_args(argv)
     args.run = parse_skip(parser, args.skip, PARTS)
@@ -63,6 +65,7 @@ def run_parts(run: Run) -> int:
     from bench import measure
     from bench.baseline import measure_naive, naive_grants
     from bench.config import flush_broker, recreate_database
+    from bench.history import fill_history
     from bench.producer_rss import producer_peak_rss
     from bench.seed import seed
     from bench.verify import table_counts, verify
@@ -87,6 +90,10 @@ def run_parts(run: Run) -> int:
             users = [g.email for g in (*main_plan, *latency_plan, *naive_plan) if g.exists]
             results["seed"] = seed(config.libpq_dsn(), accounts, users)
             console.print(f"  {results['seed']['accounts']:,} accounts, {results['seed']['users']:,} users")
+        if args.history:
+            with phases.timed("history"):
+                results["history"] = fill_history(config.libpq_dsn(), args.history,
+                                                  progress=lambda line: console.print(line, markup=False))
     engine = create_engine(config.database_url(), pool_size=2)
     try:
         if main_plan or latency_plan:
