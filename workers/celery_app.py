@@ -35,6 +35,7 @@ from store.broker_requests import prune_requests
 from store.credentials import prune_failures
 from store.expiry import expire_invites
 from store.idempotency import prune_keys
+from store.metrics import batch_sizes
 from store.password_resets import prune_resets
 from store.retention import Retention, prune
 from store.session_rows import prune_sessions, session_limits
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     @app.task(name=PRUNE_RETENTION, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_retention():
         removed = prune(runtime.engine, clock.now(), Retention.from_settings(settings))
+        removed["batch_sizes"] = in_one_transaction(batch_sizes.fold)  # the rows of workers that are gone
         if any(removed.values()):
             logger.info("Pruned past their retention: %s", {table: n for table, n in removed.items() if n})
         return removed

@@ -241,6 +241,7 @@ def test_beat_prunes_by_the_settings_retention(store, database_url, tmp_path):
     removed = app.tasks[PRUNE_RETENTION]()
 
     assert removed["commands"] == 0 and removed["audit_log"] == 2  # commands kept 10,000 days; the rest as default
+    assert removed["batch_sizes"] == 0  # no worker counted a batch in this store
     assert seeded["gone"]["commands"] <= ids(engine, commands.c.id)
 
 
