@@ -15,6 +15,7 @@ from messaging.queue_type import QueueTypeMismatch, check_queue_types, requests_
 from producers.services.client import Client
 
 from ..support.builders import account_with_admin
+from ..support.rabbitmq_queues import drop_queues
 from ..support.running_workers import wait_until_ready, worker_process
 from ..support.services import empty_store
 from ..support.stack_settings import clean_environ, make_settings, settings_env
@@ -28,17 +29,7 @@ def quorum(tmp_path, rabbitmq_broker_url, pg_database_url):
     settings = make_settings(tmp_path / "var", pg_database_url, rabbitmq_broker_url, rabbitmq_queue_type="quorum",
                              requests_queue=f"envadmin-test-requests-{tmp_path.name[-8:]}")
     yield settings
-    drop(settings.effective_broker_url, settings.queue, settings.requests_queue)
-
-
-def drop(broker_url: str, *queues: str) -> None:
-    """The test's queues and the exchanges of their names, whatever their type."""
-    with Connection(broker_url) as conn:
-        for name in queues:
-            channel = conn.channel()
-            Queue(name, channel=channel).delete()
-            Exchange(name, channel=channel).delete()
-            channel.close()
+    drop_queues(settings.effective_broker_url, settings.queue, settings.requests_queue)
 
 
 def declared_as(broker_url: str, queue: Queue) -> bool:
@@ -130,4 +121,4 @@ def test_a_queue_of_the_other_type_stops_the_worker_with_what_to_do(tmp_path, ra
         assert "Moving the queues to another type" in said
         assert "Traceback" not in said
     finally:
-        drop(rabbitmq_broker_url, settings.queue)
+        drop_queues(rabbitmq_broker_url, settings.queue)
