@@ -126,8 +126,8 @@ def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message
     One message per mail costs more than the grants that wrote them when a job invites thousands.
     """
     ids = [str(mail_id) for mail_id in mail_ids]
-    # Only Redis reads 9 as "after the commands". RabbitMQ's quorum queues (4.0 and later) read a priority above 4
-    # as "before the others", and its classic queues without x-max-priority ignore it.
+    # Only Redis reads 9 as "after the commands". RabbitMQ's quorum queues (4.0 and later) deliver a higher priority
+    # first, before the commands; its classic queues without x-max-priority ignore it.
     priority = {"priority": MAIL_PRIORITY} if _keeps_priorities(app) else {}
     queued = 0
     for start in range(0, len(ids), per_message):
