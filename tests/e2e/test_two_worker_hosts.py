@@ -95,6 +95,7 @@ def run_and_kill_one_host(hosts: Hosts, settings, env: dict[str, str], engine: E
                    host_env, host.folder / "worker.log")
     for host in (doomed, survivor):
         wait_for_log(host, " ready.", 120)
+        assert f"@{host.name} " in log_of(host)  # its node name carries the host name of its own namespace
     beat_log = tmp_path / "root" / "beat.log"
     beat_log.parent.mkdir(parents=True, exist_ok=True)
     processes = []
@@ -116,7 +117,7 @@ def run_and_kill_one_host(hosts: Hosts, settings, env: dict[str, str], engine: E
                  f"{KILL_AFTER:.0%} of the rows to be finished, some by {doomed.name}", STALL_SECONDS,
                  processes=processes)
         held, killed, killed_at = kill_while_applying(doomed, engine, job_id)
-        seconds_to_kill = time.perf_counter() - started
+        seconds_to_kill, died = time.perf_counter() - started, SYSTEM_CLOCK.now()
         applied_before = log_of(survivor).count(APPLIED)
 
         wait_until_done(engine, job_id, len(plan), producer, [survivor], processes)
@@ -127,18 +128,21 @@ def run_and_kill_one_host(hosts: Hosts, settings, env: dict[str, str], engine: E
         assert check.ok, f"{check.problems}; {check.facts}"
         with engine.connect() as conn:
             republished = relay_marks.republished(conn, settings.queue)
-            tries = dict(conn.execute(text("SELECT id, attempts FROM commands WHERE id = ANY(:ids)"),
-                                      {"ids": list(held)}).all())
-        retried = [command for command in held if tries[command] >= 2]
+            tries = {row.id: row for row in conn.execute(select(
+                commands.c.id, commands.c.attempts, commands.c.finished_at).where(commands.c.id.in_(held)))}
+        retried = [command for command in held if tries[command].attempts >= 2]
         # The dead host's claims: left queued when it died, their lease ran out, the relay sent them again and the
         # living host claimed them (a second attempt) and applied them.
         assert retried, f"no command {doomed.name} held when it died was tried again: {tries}"
         assert republished >= len(retried)
+        back = max(tries[command].finished_at for command in retried) - died
         assert log_of(survivor).count(APPLIED) > applied_before  # it went on after the loss
         print(f"\n{len(plan):,} rows over 2 hosts in {seconds:.1f}s ({len(plan) / seconds:,.0f} rows/s); "
               f"{doomed.name} killed ({killed} processes) after {seconds_to_kill:.1f}s and {killed_at:,} rows, the "
               f"rest done {seconds - seconds_to_kill:.1f}s later; {len(held):,} claims held then; "
-              f"{len(retried):,} of them tried again, the relay republished {republished:,}; "
+              f"{len(retried):,} of them tried again and applied within {back.total_seconds():.1f}s of the kill "
+              f"(lease {settings.lease_seconds:g}s, relay after {settings.relay_after_seconds:g}s); the relay "
+              f"republished {republished:,}; "
               f"{check.facts['commands tried more than once']:,} commands tried more than once")
     except BaseException:
         for host in (doomed, survivor):
