@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretBytes, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     queue: str = "envadmin"
+    # On RabbitMQ, the type of the queues envadmin declares: quorum queues are replicated over a cluster's nodes.
+    # An existing queue cannot change type in place (docs/operations.md, "Moving the queues to another type").
+    rabbitmq_queue_type: Literal["classic", "quorum"] = "classic"
     requests_queue: str = Field("envadmin.requests", min_length=1, max_length=255)  # upstream requests, by broker
     # How long a broker request is found again by its message_id, and its commands' outcomes find its reply_to:
     # longer than an invite lives, for a pending grant's late outcome.

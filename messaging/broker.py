@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Iterable
 from urllib.parse import urlparse
 from uuid import UUID
@@ -11,6 +12,7 @@ from celery import Celery
 from config.settings import Settings
 from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import WIRE_VERSION
+from messaging.queue_type import uses_quorum_queues
 
 # Every task's name: what producers publish and beat schedules, and what workers register.
 TASK_PREFIX = "envadmin."
@@ -29,7 +31,7 @@ PRUNE_RETENTION = f"{TASK_PREFIX}prune_retention"
 TASK_NAMES = (APPLY_BATCH, RELAY, SEND_MAIL, SEND_MAILS, SWEEP_MAIL, EXPIRE_INVITES, PRUNE_LOGIN_FAILURES,
               PRUNE_WEB_SESSIONS, PRUNE_IDEMPOTENCY_KEYS, PRUNE_BROKER_REQUESTS, DELIVER_OUTCOMES, PRUNE_RETENTION)
 COMMAND_PRIORITY = 0  # the default: commands are published without a priority
-MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
+MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); sent to no other broker (see publish_mails)
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,12 @@ def celery_config(settings: Settings) -> dict:
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
         "broker_transport_options": _transport_options(settings),
     }
+    if uses_quorum_queues(settings):
+        # Quorum queues take no global QoS (Celery sees the queue's x-queue-type and sets a per-consumer prefetch)
+        # and no per-message delay: a countdown goes through RabbitMQ's delay queues (celery_delayed_*), which
+        # reach only queues bound by a topic exchange. With a direct one, a worker would hold each delayed task.
+        config.update(task_default_queue_type="quorum", task_default_exchange_type="topic",
+                      worker_detect_quorum_queues=True, broker_native_delayed_delivery_queue_type="quorum")
     if settings.is_embedded_broker:
         config["broker_transport"] = "messaging.filesystem_transport:Transport"
         config["worker_enable_remote_control"] = False
@@ -99,6 +107,8 @@ def publish_batch(app: Celery, queue: str, payloads: list[dict], countdown: floa
                   clock: Clock = SYSTEM_CLOCK) -> bool:
     """Send one message carrying a batch of commands, stamped with the clock's time; False if the broker could not
     take it."""
+    if countdown and app.conf.task_default_queue_type == "quorum":
+        countdown = math.ceil(countdown)  # RabbitMQ's delay queues count whole seconds, and refuse less than one
     try:
         message = {"v": WIRE_VERSION, "commands": payloads, "sent_at": clock.now().isoformat()}
         app.send_task(APPLY_BATCH, args=[message],
@@ -116,17 +126,24 @@ def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message
     One message per mail costs more than the grants that wrote them when a job invites thousands.
     """
     ids = [str(mail_id) for mail_id in mail_ids]
+    # Only Redis reads 9 as "after the commands". RabbitMQ's quorum queues (4.0 and later) deliver a higher priority
+    # first, before the commands; its classic queues without x-max-priority ignore it.
+    priority = {"priority": MAIL_PRIORITY} if _keeps_priorities(app) else {}
     queued = 0
     for start in range(0, len(ids), per_message):
         batch = ids[start:start + per_message]
         try:
             app.send_task(SEND_MAILS, args=[batch], argsrepr=f"<{len(batch)} mails>", kwargsrepr="{}",
-                          queue=queue, retry=True, priority=MAIL_PRIORITY)
+                          queue=queue, retry=True, **priority)
         except Exception as e:  # the sweep will try again
             logger.warning("Could not queue %d mails: %s", len(batch), e)
             continue
         queued += len(batch)
     return queued
+
+
+def _keeps_priorities(app: Celery) -> bool:
+    return "priority_steps" in (app.conf.broker_transport_options or {})
 
 
 def queue_depth(app: Celery, queue: str) -> int | None:

@@ -10,6 +10,7 @@ from celery.signals import worker_process_init
 
 from config.process_heap import settle_heap
 from config.settings import load_settings
+from messaging.queue_type import check_queue_types, requests_queue
 from producers.cli.speech import N_
 from store.engine import make_engine
 from store.migrate import ensure_schema
@@ -20,6 +21,7 @@ def _app():
 
     settings = load_settings()
     app = create_app(settings)  # first: it refuses a missing master key before anything is touched
+    check_queue_types(settings, [app.amqp.queues[settings.queue]])
     engine = make_engine(settings.effective_database_url)
     ensure_schema(engine)
     engine.dispose()
@@ -68,6 +70,7 @@ def intake(loglevel: Annotated[str, typer.Option(help=N_("Log level."))] = "INFO
     from producers.services.client import Client
 
     settings = load_settings()
+    check_queue_types(settings, [requests_queue(settings)])
     engine = make_engine(settings.effective_database_url)
     ensure_schema(engine)
     engine.dispose()

@@ -15,11 +15,12 @@ import threading
 import time
 from uuid import uuid4
 
-from kombu import Message, Queue
+from kombu import Message
 from kombu.mixins import ConsumerMixin
 
 from domain.said import Said
 from languages import DEFAULT, from_accept_language, reader
+from messaging.queue_type import requests_queue
 from messaging.replies import publish_reply
 from producers.intake.requests import Answer, IncomingRequest, answer_requests
 from producers.services.api_messages import said
@@ -43,7 +44,7 @@ class RequestIntake(ConsumerMixin):
     def __init__(self, client: Client, legacy_token: bytes = b""):
         self.client = client
         self.legacy_token = legacy_token
-        self.queue = Queue(client.settings.requests_queue, durable=True)
+        self.queue = requests_queue(client.settings)
         self.connection = client.celery.connection_for_read()
         self.ready = threading.Event()
         self._held: list[Message] = []

@@ -13,6 +13,7 @@ from kombu import Connection
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from messaging.queue_type import requests_queue
 from producers.http_app import create_http_app
 from producers.intake.requests import IncomingRequest, answer_requests
 from producers.services.client import Client
@@ -23,6 +24,7 @@ from workers.celery_app import create_app
 
 from ..support.builders import PASSWORD_HASH, account_with_admin
 from ..support.outcomes import OUTCOME_TIMEOUT, submit_and_wait
+from ..support.rabbitmq_queues import drop_queues
 from ..support.request_queue import REPLY_TIMEOUT, Upstream, running_intake
 from ..support.running_workers import thread_worker
 from ..support.services import empty_store
@@ -32,16 +34,21 @@ ALICE = "alice@example.com"
 OPS_PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(params=["redis", "rabbitmq"])
+@pytest.fixture(params=["redis", "rabbitmq", "rabbitmq-quorum"])
 def broker(request, tmp_path, pg_database_url):
     """A client of PostgreSQL and the broker, its request queue of its own; a worker, the intake, an upstream system
-    holding a key of Alice's for account 1001, and one for support."""
-    url = request.getfixturevalue(f"{request.param}_broker_url")
+    holding a key of Alice's for account 1001, and one for support. On rabbitmq-quorum, every queue envadmin declares
+    is a quorum queue (ENVADMIN_RABBITMQ_QUEUE_TYPE), and so is the request queue the upstream system declares."""
+    url = request.getfixturevalue(f"{request.param.split('-')[0]}_broker_url")
     empty_store(pg_database_url)
+    queue_type = "quorum" if request.param.endswith("quorum") else "classic"
     settings = make_settings(tmp_path / "var", pg_database_url, url, api_max_body_bytes=4096,
-                             requests_queue=f"envadmin.requests-{uuid.uuid4().hex[:8]}", ops_password=OPS_PASSWORD)
+                             requests_queue=f"envadmin.requests-{uuid.uuid4().hex[:8]}", ops_password=OPS_PASSWORD,
+                             rabbitmq_queue_type=queue_type)
     client = Client(settings)
-    upstream = Upstream(url, settings.requests_queue)
+    upstream = Upstream(url, settings.requests_queue, requests_queue(settings).queue_arguments)
+    if queue_type == "quorum":
+        request.addfinalizer(lambda: drop_queues(url, settings.queue))
     try:
         with thread_worker(create_app(settings)), running_intake(client):
             assert submit_and_wait(client, account_with_admin("1001", ALICE)) == ["applied"]
@@ -213,12 +220,13 @@ def test_a_request_journalled_by_an_intake_that_stopped_before_acking_is_answere
     """An intake stops after journalling a request and before acknowledging it: the broker delivers it again, and
     the next intake answers with the commands journalled then. (The fixture's intake serves another queue.)"""
     settings = broker.client.settings.model_copy(update={"requests_queue": f"{broker.requests.name}-stopped"})
-    upstream = Upstream(settings.effective_broker_url, settings.requests_queue)
+    upstream = Upstream(settings.effective_broker_url, settings.requests_queue,
+                        requests_queue(settings).queue_arguments)
     client = Client(settings)
     try:
         sent = upstream.send(add_user("kim@example.com"), broker.alice, message_id="stopped-1")
         with Connection(settings.effective_broker_url) as connection:
-            taken = connection.SimpleQueue(settings.requests_queue).get(timeout=REPLY_TIMEOUT)
+            taken = connection.SimpleQueue(requests_queue(settings)).get(timeout=REPLY_TIMEOUT)
             body = taken.body if isinstance(taken.body, bytes) else taken.body.encode()
             request = IncomingRequest(body, f"Bearer {broker.alice}", "stopped-1", upstream.reply_queue, sent)
             [first] = answer_requests(client, b"", [request], settings.api_max_body_bytes)

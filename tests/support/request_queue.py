@@ -38,9 +38,9 @@ def running_intake(client: Client, legacy_token: bytes = b""):
 class Upstream:
     """A system that publishes requests to the queue, each with a key, a message id and a reply queue of its own."""
 
-    def __init__(self, broker_url: str, requests_queue: str):
+    def __init__(self, broker_url: str, requests_queue: str, queue_arguments: dict | None = None):
         self.connection = Connection(broker_url)
-        self.requests = Queue(requests_queue, durable=True)
+        self.requests = Queue(requests_queue, durable=True, queue_arguments=queue_arguments)
         self.reply_queue = f"replies-{uuid.uuid4().hex[:8]}"
         self.replies = self.connection.SimpleQueue(self.reply_queue)
         self.outcomes: list[tuple[str | None, dict]] = []  # (correlation id, outcome) passed over by reply()

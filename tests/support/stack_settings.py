@@ -24,6 +24,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The same settings as ENVADMIN_* variables, for subprocesses."""
     env = {"ENVADMIN_DATA_DIR": str(settings.data_dir), "ENVADMIN_QUEUE": settings.queue,
            "ENVADMIN_REQUESTS_QUEUE": settings.requests_queue,
+           "ENVADMIN_RABBITMQ_QUEUE_TYPE": settings.rabbitmq_queue_type,
            "ENVADMIN_RELAY_AFTER_SECONDS": str(settings.relay_after_seconds),
            "ENVADMIN_RELAY_INTERVAL_SECONDS": str(settings.relay_interval_seconds),
            "ENVADMIN_MAX_ATTEMPTS": str(settings.max_attempts),

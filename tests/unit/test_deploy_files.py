@@ -118,3 +118,11 @@ def test_env_example_lists_every_variable_compose_reads_and_the_required_ones_un
     assert set(listed) == read
     # Empty until filled in: compose refuses to start with a required one missing, never with a shared example.
     assert all(value == "" for value in listed.values()), listed
+
+
+def test_workers_are_replicated_and_beat_runs_once(compose):
+    services = compose["services"]
+    assert services["worker"]["deploy"]["replicas"] >= 2
+    assert "--no-relay" in services["worker"]["command"]
+    beats = [name for name, service in services.items() if "beat" in str(service.get("command", "")).split()]
+    assert beats == ["relay"] and services["relay"]["deploy"]["replicas"] == 1
