@@ -11,6 +11,7 @@ from celery import Celery
 from config.settings import Settings
 from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import WIRE_VERSION
+from domain.said import MESSAGES, N_, said
 
 # Every task's name: what producers publish and beat schedules, and what workers register.
 TASK_PREFIX = "envadmin."
@@ -32,6 +33,8 @@ COMMAND_PRIORITY = 0  # the default: commands are published without a priority
 MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); other brokers ignore it
 
 logger = logging.getLogger(__name__)
+
+MESSAGES.update({"broker.embedded": N_("embedded (kombu filesystem transport in {folder})")})
 
 
 def celery_config(settings: Settings) -> dict:
@@ -81,7 +84,7 @@ def _transport_options(settings: Settings) -> dict:
 def describe_broker(settings: Settings) -> str:
     """The broker as users should read it: the embedded folder, or the URL without its password."""
     if settings.is_embedded_broker:
-        return f"embedded (kombu filesystem transport in {settings.broker_folder})"
+        return said("broker.embedded", folder=str(settings.broker_folder))
     parsed = urlparse(settings.effective_broker_url)
     if parsed.password:
         parsed = parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@"))

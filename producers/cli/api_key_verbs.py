@@ -56,7 +56,7 @@ def create(name: Name,
         issued = create_key(api.engine, api.master_keys(), name, CLOCK.now(), accounts=numbers, by=by,
                             support=support, callback_url=callback, lifetime=lifetime)
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     _show(issued, as_json)
 
 
@@ -99,7 +99,7 @@ def revoke(name: Name) -> None:
     try:
         revoke_key(client().engine, name, CLOCK.now())
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     print_lines([_("the key %(name)s is revoked") % {"name": name}])
 
 
@@ -115,7 +115,7 @@ def rotate(name: Name,
     try:
         issued = rotate_key(api.engine, api.master_keys(), name, CLOCK.now(), period)
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     _show(issued, as_json, _("the old key works until %(when)s") % {"when": _when(CLOCK.now() + period)})
 
 
@@ -135,7 +135,7 @@ def deliveries(name: Name,
         listed = [d for d in troubled(engine, name) if event_id is None or d.event_id == event_id]
         count = redeliver(engine, name, CLOCK.now(), event_id) if redeliver_them else None
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     if as_json:
         print_json({"deliveries": [{"event_id": str(d.event_id), "command_id": str(d.command_id), "type": d.type,
                                     "state": d.state, "attempts": d.attempts, "last_status": d.last_status,
@@ -197,7 +197,7 @@ def _duration(text: str, what: str):
     try:
         return parse_duration(text, what)
     except ValueError as e:
-        fail(str(e))
+        fail(problem_of(e))
 
 
 def _iso(when: datetime | None) -> str | None:
