@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from config.master_key import MAKE_ONE, MasterKeyError, parse_key
+from config.texts import Text
 from domain.master_keys import MasterKey, MasterKeys
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, print_json, print_lines, read_stdin_lines
 from producers.cli.speech import N_, _, ngettext, number
@@ -33,9 +34,9 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
                 "one with `%(make_one)s`)"), make_one=MAKE_ONE)
     (text,) = read_stdin_lines(1, N_("the new key (the base64 of 32 bytes)"))
     try:
-        new = MasterKey(parse_key(text, "the new key on standard input"))
+        new = MasterKey(parse_key(text, Text(N_("the new key on standard input"))))
     except MasterKeyError as e:
-        fail(str(e))
+        fail(e.message)
     api = client()
     keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
     after = check_rotation(api.engine, keys, new)
@@ -62,19 +63,22 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
         raise typer.Exit(EXIT_REFUSED)
 
 
-REWRAPPED = {"envelopes": (N_("%(count)s envelope key"), N_("%(count)s envelope keys")),
-             "mail_outbox": (N_("%(count)s mail body"), N_("%(count)s mail bodies")),
-             "api_keys": (N_("%(count)s webhook secret"), N_("%(count)s webhook secrets"))}
-
-
 def _rewrapped(counts: dict[str, int]) -> str:
     """"1 envelope key and 2 mail bodies": each table's count, the webhook secrets only when there were some."""
-    said = [ngettext(*REWRAPPED[table], n) % {"count": number(n)} for table, n in counts.items()
-            if n or table != "api_keys"]
+    said = [_rewrapped_count(table, n) for table, n in counts.items() if n or table != "api_keys"]
     done = said[-1]
     for first in reversed(said[:-1]):
         done = _("%(first)s and %(rest)s") % {"first": first, "rest": done}
     return done
+
+
+def _rewrapped_count(table: str, n: int) -> str:
+    said = {"count": number(n)}
+    if table == "envelopes":
+        return ngettext("%(count)s envelope key", "%(count)s envelope keys", n) % said
+    if table == "mail_outbox":
+        return ngettext("%(count)s mail body", "%(count)s mail bodies", n) % said
+    return ngettext("%(count)s webhook secret", "%(count)s webhook secrets", n) % said
 
 
 def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: int, temporary: int = 0) -> list[str]:
