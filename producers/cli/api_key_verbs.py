@@ -13,7 +13,7 @@ from domain.callback_urls import check_callback_url
 from domain.commands import account_number
 from domain.field_messages import field_label, problem_of, said
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, print_json, print_lines
-from producers.cli.speech import N_, _, ngettext, number, word
+from producers.cli.speech import N_, _, ngettext, number, told, word
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key, rotate_key
 from store.webhook_deliveries import redeliver, troubled
 
@@ -79,7 +79,7 @@ def list_(as_json: Json = False) -> None:
 
 def _key_line(k) -> str:
     """A key's line: clauses that each say one thing, joined by semicolons."""
-    said = {"name": k.name, "scope": k.scope, "person": k.person, "created": _when(k.created_at),
+    said = {"name": k.name, "scope": told(k.scope), "person": k.person, "created": _when(k.created_at),
             "expires": _when(k.expires_at, _("never")), "used": _when(k.last_used_at, _("never")),
             "revoked": _when(k.revoked_at), "url": k.callback_url, "stopped": _when(k.callback_stopped_at)}
     clauses = [_("%(name)s: %(scope)s, acting as %(person)s") % said,
