@@ -86,7 +86,7 @@ def test_the_refusals_are_said_in_french_under_a_french_lang_and_in_english_in_j
             (["rotate", "ops-2103", "--grace", "0h"], "erreur : --grace : attendu un nombre positif de minutes, "
              "d’heures ou de jours, comme 30m, 24h ou 90d, pas '0h'\n", 2),
             (["revoke", "nothing"], "erreur : aucune clé nommée nothing\n", 1),
-            (["create", "-bad", "--support"], "erreur : le nom d’une clé compte de 1 à 64 lettres, chiffres, '.', '_' "
+            (["create", "bad!", "--support"], "erreur : le nom d’une clé compte de 1 à 64 lettres, chiffres, '.', '_' "
              "ou '-', et commence par une lettre ou un chiffre\n", 1)):
         result = french.cli("api-key", *args)
         assert (result.returncode, result.stderr) == (code, said), describe(result)
@@ -96,7 +96,7 @@ def test_the_refusals_are_said_in_french_under_a_french_lang_and_in_english_in_j
     rotated = french.cli("api-key", "rotate", "ops-2103")
     assert rotated.stderr == "erreur : la clé ops-2103 est révoquée ou expirée : créez-en une nouvelle\n", \
         describe(rotated)
-    assert french.cli_json("api-key", "revoke", "ops-2103", expect=1) == \
-        {"error": "the key ops-2103 is revoked already"}
+    assert french.cli_json("api-key", "rotate", "ops-2103", expect=1) == \
+        {"error": "the key ops-2103 is revoked or expired: create a new one"}
     assert french.cli_json("api-key", "create", "x", "--support", "--expires", "5y", expect=2) == \
         {"error": "--expires: expected a positive number of minutes, hours or days, like 30m, 24h or 90d, not '5y'"}
