@@ -151,7 +151,7 @@ def dead_letter_show_lines(letter: dict) -> list[str]:
 def replay_lines(outcomes: list) -> list[str]:
     """envadmin dead-letters replay: each dead letter replayed, or why not."""
     lines = [(_("#%(id)s replayed: %(reason)s") if o.replayed else _("#%(id)s not replayed: %(reason)s"))
-             % {"id": o.id, "reason": o.reason} for o in outcomes]
+             % {"id": o.id, "reason": told(o.reason)} for o in outcomes]
     return lines or [_("no dead letter to replay")]
 
 
