@@ -277,3 +277,10 @@ def test_a_replay_names_the_commands_status_in_the_readers_language(speaking):
     speaking(LANG="fr_FR.UTF-8")
     assert speech.told(kept) == "la commande c1 est appliquée, pas en échec : rien à rejouer"
     assert kept == "command c1 is applied, not failed: nothing to replay"
+
+
+def test_status_watch_names_the_embedded_broker_in_french(speaking):
+    from domain.said import said
+    speaking(LANG="fr_FR.UTF-8")
+    drawn = _drawn({**SNAPSHOT, "broker": said("broker.embedded", folder="/srv/var/broker")})
+    assert "broker embarqué (transport kombu sur fichiers dans /srv/var/broker)" in drawn, drawn
