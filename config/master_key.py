@@ -8,41 +8,49 @@ from pathlib import Path
 
 from pydantic import SecretBytes
 
+from config.texts import N_, Text
+
 KEY_BYTES = 32
 MAKE_ONE = "head -c32 /dev/urandom | base64"
 KEY_FILE, OLD_KEYS_FILE = "master.key", "master.key.old"
 
 
 class MasterKeyError(ValueError):
-    """The master key is missing or malformed: the message says which setting, never its value."""
+    """The master key is missing or malformed: the message (a config.texts.Text, `message`) says which setting,
+    never its value."""
+
+    def __init__(self, message: Text):
+        super().__init__(message)
+        self.message = message
 
 
 def parse_key(text: str, where: str) -> SecretBytes:
-    """The 32 bytes of a base64 key; MasterKeyError naming `where` (a variable or a file) otherwise."""
+    """The 32 bytes of a base64 key; MasterKeyError naming `where` (a variable or a file, or a Text) otherwise."""
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise MasterKeyError(f"{where} must be the base64 of 32 bytes (it is not base64); "
-                             f"make one with `{MAKE_ONE}`") from None
+        raise MasterKeyError(Text(N_("%(where)s must be the base64 of 32 bytes (it is not base64); make one with "
+                                     "`%(make_one)s`"), where=where, make_one=MAKE_ONE)) from None
     if len(key) != KEY_BYTES:
-        raise MasterKeyError(f"{where} must be the base64 of 32 bytes, not of {len(key)}; "
-                             f"make one with `{MAKE_ONE}`")
+        raise MasterKeyError(Text(N_("%(where)s must be the base64 of 32 bytes, not of %(count)s; make one with "
+                                     "`%(make_one)s`"), where=where, count=len(key), make_one=MAKE_ONE))
     return SecretBytes(key)
 
 
 def parse_key_list(text: str, where: str) -> list[SecretBytes]:
     """Keys separated by commas or whitespace; each one's position is named if it is malformed."""
     parts = text.replace(",", " ").split()
-    return [parse_key(part, f"{where} (key {number} of {len(parts)})" if len(parts) > 1 else where)
+    return [parse_key(part, Text(N_("%(where)s (key %(number)s of %(count)s)"), where=where, number=number,
+                                 count=len(parts)) if len(parts) > 1 else where)
             for number, part in enumerate(parts, start=1)]
 
 
 def missing_key() -> MasterKeyError:
-    return MasterKeyError(
+    return MasterKeyError(Text(N_(
         "ENVADMIN_MASTER_KEY is not set: outside the embedded default (ENVADMIN_DATABASE_URL or "
         "ENVADMIN_BROKER_URL is set) every host must hold the same master key, or one cannot open the "
-        f"envelopes and mails another sealed. Make one with `{MAKE_ONE}` and set ENVADMIN_MASTER_KEY to it "
-        "on every host")
+        "envelopes and mails another sealed. Make one with `%(make_one)s` and set ENVADMIN_MASTER_KEY to it "
+        "on every host"), make_one=MAKE_ONE))
 
 
 def read_or_make_key_file(data_dir: Path) -> SecretBytes:

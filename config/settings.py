@@ -18,6 +18,7 @@ from config.master_key import (
     read_old_keys_file,
     read_or_make_key_file,
 )
+from config.texts import N_, Text, joined
 
 __all__ = ["MIN_SECRET_CHARS", "MasterKeyError", "Settings", "SettingsError", "check_secret", "load_settings"]
 
@@ -26,14 +27,22 @@ MAKE_A_SECRET = "openssl rand -base64 24"
 
 
 class SettingsError(ValueError):
-    """A setting that cannot be used: the message names each ENVADMIN_* variable and what is wrong, never a value."""
+    """A setting that cannot be used: the message (a config.texts.Text, `message`) names each ENVADMIN_* variable
+    and what is wrong, never a value. `problems`: each one, a Text, or (variable, pydantic's own error) for the CLI
+    to word in its language."""
+
+    def __init__(self, message: Text, problems: list | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems if problems is not None else [message]
 
 
 def check_secret(value: str, variable: str) -> str:
     """The secret, if long enough to be worth guessing at; SettingsError naming `variable` otherwise."""
     if len(value) < MIN_SECRET_CHARS:
-        raise SettingsError(f"{variable} must be at least {MIN_SECRET_CHARS} characters long, or it could be "
-                            f"guessed; make one with `{MAKE_A_SECRET}`")
+        raise SettingsError(Text(N_("%(variable)s must be at least %(count)s characters long, or it could be "
+                                    "guessed; make one with `%(make_one)s`"), variable=variable,
+                                 count=MIN_SECRET_CHARS, make_one=MAKE_A_SECRET))
     return value
 
 
@@ -111,8 +120,9 @@ class Settings(BaseSettings):
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                raise SettingsError(f"ENVADMIN_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
-                                    "(expected e.g. 10.0.0.5, 10.0.0.0/8 or ::1, separated by commas)") from None
+                raise SettingsError(Text(N_("ENVADMIN_TRUSTED_PROXIES: %(entry)r is not an IP address or network "
+                                            "(expected e.g. 10.0.0.5, 10.0.0.0/8 or ::1, separated by commas)"),
+                                         entry=entry)) from None
         return value
 
     @property
@@ -163,8 +173,8 @@ class Settings(BaseSettings):
     def install_master_key_file(self, new: SecretBytes) -> None:
         """Embedded, key from the data dir: make `new` the key there, the replaced one kept as an old key."""
         if self.master_key_file is None:
-            raise MasterKeyError("the master key is not kept in a file here (ENVADMIN_MASTER_KEY is set, "
-                                 "or the store is not the embedded default)")
+            raise MasterKeyError(Text(N_("the master key is not kept in a file here (ENVADMIN_MASTER_KEY is set, "
+                                         "or the store is not the embedded default)")))
         install_key_file(self.data_dir, new)
 
     @property
@@ -178,12 +188,15 @@ def load_settings(**overrides) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as e:
-        raise SettingsError("; ".join(_problem(error) for error in e.errors())) from None
+        problems = [_problem(error) for error in e.errors()]
+        raise SettingsError(joined([problem for problem, _ in problems]), [found for _, found in problems]) from None
 
 
-def _problem(error) -> str:
-    """One problem of a setting as a person reads it: the variable and the reason, never the value."""
+def _problem(error) -> tuple[Text, Text | tuple[str, dict]]:
+    """One problem of a setting as a person reads it: the variable and the reason, never the value; and the same
+    as the CLI words it in its language (the variable and pydantic's error)."""
     if isinstance(error.get("ctx", {}).get("error"), SettingsError):
-        return str(error["ctx"]["error"])
+        return error["ctx"]["error"].message, error["ctx"]["error"].message
     variable = "ENVADMIN_" + "_".join(str(part) for part in error["loc"]).upper()
-    return f"{variable}: {error['msg'].removeprefix('Value error, ')}"
+    return (Text(N_("%(variable)s: %(problem)s"), variable=variable, problem=error["msg"].removeprefix("Value error, ")),
+            (variable, error))

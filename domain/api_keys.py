@@ -41,6 +41,20 @@ MESSAGES.update({
     "key.other_actor": N_("the key {key} acts as {person} only, not as {actor}"),
     "key.revoked": N_("this API key was revoked"),
     "key.expired": N_("this API key has expired"),
+    # what the store says of a key it cannot make, find or change as asked (store/api_keys.py)
+    "key.name_invalid": N_(
+        "a key's name is 1 to {most} letters, digits, '.', '_' or '-', starting with a letter or digit"),
+    "key.duration_invalid": N_(
+        "{option}: expected a positive number of minutes, hours or days, like 30m, 24h or 90d, not {value}"),
+    "key.accounts_or_support": N_(
+        "a key is either for accounts (--account ... --by EMAIL) or for support (--support)"),
+    "key.person_required": N_(
+        "an account key acts as a person: name them with --by EMAIL (an administrator of each account)"),
+    "key.exists": N_("a key named {name} exists already"),
+    "key.unknown": N_("no key named {name}"),
+    "key.unknown.in_account": N_("no key named {name} in account {account}"),
+    "key.revoked_already": N_("the key {name} is revoked already"),
+    "key.rotate_unusable": N_("the key {name} is revoked or expired: create a new one"),
 })
 
 
@@ -88,23 +102,21 @@ def key_matches(stored_hash: str | None, presented: str, keys: MasterKeys) -> bo
     this process does not hold."""
     found = _HASH.fullmatch(stored_hash or "")
     return found is not None and keys.digest_matches(found["key_id"], presented, _HMAC_KEY_INFO, found["digest"],
-                                                     "an API key hash")
+                                                     said("sealed.api_key_hash"))
 
 
 def check_name(name: str) -> str:
     """A key's name, if acceptable: letters, digits, '.', '_' and '-', at most 64; ValueError otherwise."""
     if not _NAME.fullmatch(name) or len(name) > MAX_NAME_CHARS:
-        raise ValueError(f"a key's name is 1 to {MAX_NAME_CHARS} letters, digits, '.', '_' or '-', "
-                         "starting with a letter or digit")
+        raise ValueError(said("key.name_invalid", most=MAX_NAME_CHARS))
     return name
 
 
 def parse_duration(text: str, what: str) -> timedelta:
-    """`30m`, `24h` or `90d` as a timedelta; ValueError naming `what` otherwise."""
+    """`30m`, `24h` or `90d` as a timedelta; ValueError naming `what` (the option that gave it) otherwise."""
     found = _DURATION.fullmatch(text.strip())
     if found is None or int(found["count"]) == 0:
-        raise ValueError(f"{what}: expected a positive number of minutes, hours or days, like 30m, 24h or 90d, "
-                         f"not {text!r}")
+        raise ValueError(said("key.duration_invalid", option=what, value=repr(text)))
     return int(found["count"]) * _UNITS[found["unit"]]
 
 

@@ -11,6 +11,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.master_keys import KEY_BYTES, NONCE_BYTES, MasterKey, MasterKeys
+from domain.said import said
 
 _ENVELOPE_ID = re.compile(r"[0-9a-f]{32}")  # a uuid4's hex, as sealed
 
@@ -65,6 +66,6 @@ def rewrap(sealed: SealedEnvelope, keys: MasterKeys, new: MasterKey) -> SealedEn
 def _envelope_key(sealed: SealedEnvelope, keys: MasterKeys) -> bytes:
     try:
         return keys.open(sealed.key_id, sealed.key_nonce, sealed.wrapped_key, sealed.envelope_id.encode(),
-                         f"envelope {sealed.envelope_id}")
+                         said("sealed.envelope", id=str(sealed.envelope_id)))
     except (InvalidTag, ValueError) as e:
         raise TamperedEnvelope(f"envelope {sealed.envelope_id} failed authentication") from e

@@ -52,6 +52,12 @@ FIELD_MESSAGES = {
     "value.list_too_long": (N_("List should have at most {count} item"), N_("List should have at most {count} items")),
     "value.datetime": N_("Input should be a valid datetime"),
     "value.timezone_aware": N_("Input should have timezone info"),
+    "value.float": N_("Input should be a valid number"),
+    "value.float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "value.at_least": N_("Input should be greater than or equal to {bound}"),
+    "value.more_than": N_("Input should be greater than {bound}"),
+    "value.at_most": N_("Input should be less than or equal to {bound}"),
+    "value.less_than": N_("Input should be less than {bound}"),
     # -- the rules of each kind of value ------------------------------------------------------------------------
     "password.too_short": N_("password must be at least {minimum} characters long"),
     "password.too_long": N_("password must be at most {maximum} characters long"),

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretBytes
 
+from domain.said import MESSAGES, N_, said
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 KEY_ID_BYTES = 8
@@ -21,6 +23,19 @@ KEY_ID_BYTES = 8
 
 class WrongMasterKey(Exception):
     """Raised when a secret was wrapped by a master key this process is not configured with."""
+
+
+MESSAGES.update({
+    "master_key.wrong": N_("{what} is wrapped by master key {key}, not the configured key {current}"),
+    "master_key.wrong.older": N_(
+        "{what} is wrapped by master key {key}, not the configured key {current} nor an old key ({older})"),
+    # what a master key wraps, as such a message names it
+    "sealed.envelope": N_("envelope {id}"),
+    "sealed.mail": N_("mail {id}"),
+    "sealed.webhook_secret": N_("a webhook secret"),
+    "sealed.temporary_password_hash": N_("a temporary password hash"),
+    "sealed.api_key_hash": N_("an API key hash"),
+})
 
 
 def key_id_of(key: bytes) -> str:
@@ -97,9 +112,10 @@ class MasterKeys:
 
     def refusal(self, what: str, key_id: str) -> WrongMasterKey:
         """The clear error for a secret wrapped by a key this ring does not hold."""
-        older = f" nor an old key ({', '.join(k.key_id for k in self.older)})" if self.older else ""
-        return WrongMasterKey(f"{what} is wrapped by master key {key_id}, "
-                              f"not the configured key {self.current.key_id}{older}")
+        if self.older:
+            return WrongMasterKey(said("master_key.wrong.older", what=what, key=key_id, current=self.current.key_id,
+                                       older=", ".join(k.key_id for k in self.older)))
+        return WrongMasterKey(said("master_key.wrong", what=what, key=key_id, current=self.current.key_id))
 
     def candidates(self, key_id: str | None, what: str) -> list[MasterKey]:
         """The key that wrapped it; every key for a secret from before key ids were stored."""

@@ -81,5 +81,5 @@ def check_new_password(password: str) -> str:
 def _verify_temporary(password_hash: str, password: str, keys: MasterKeys | None) -> bool:
     found = _TEMPORARY_HASH.fullmatch(password_hash)
     return found is not None and keys is not None and keys.digest_matches(
-        found["key_id"], password, _HMAC_KEY_INFO, found["digest"], "a temporary password hash")
+        found["key_id"], password, _HMAC_KEY_INFO, found["digest"], said("sealed.temporary_password_hash"))
 

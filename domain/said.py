@@ -218,6 +218,14 @@ MESSAGES: dict[str, Text] = {
     "replay.no_command": N_("it holds no command to replay: {reason}"),
     "replay.not_in_log": N_("command {command} is not in the command log"),
     "replay.not_failed": N_("command {command} is {status}, not failed: nothing to replay"),
+    # a command's status (domain.states.CommandStatus) as such a message names it
+    "command.status.queued": N_("queued"),
+    "command.status.applied": N_("applied"),
+    "command.status.pending": N_("pending"),
+    "command.status.rejected": N_("rejected"),
+    "command.status.superseded": N_("superseded"),
+    "command.status.failed": N_("failed"),
+    "command.status.expired": N_("expired"),
     "replay.queued": N_("command {command} ({type}) is queued again"),
     "replay.queued.left_to_relay": N_(
         "command {command} ({type}) is queued again; the broker did not take it now: the relay will send it"),

@@ -16,7 +16,11 @@ _OWN_WORDS = {"missing": "field.required", "extra_forbidden": "field.unknown", "
               "int_parsing": "value.int", "int_from_float": "value.int", "int_parsing_size": "value.int_too_large",
               "dict_type": "value.object", "model_type": "value.object", "model_attributes_type": "value.object",
               "list_type": "value.list", "datetime_type": "value.datetime", "datetime_parsing": "value.datetime",
-              "datetime_from_date_parsing": "value.datetime", "timezone_aware": "value.timezone_aware"}
+              "datetime_from_date_parsing": "value.datetime", "timezone_aware": "value.timezone_aware",
+              "float_type": "value.float", "float_parsing": "value.float_parsing"}
+# pydantic's checks of a bound: (its context's key, the code)
+_BOUNDS = {"greater_than_equal": ("ge", "value.at_least"), "greater_than": ("gt", "value.more_than"),
+           "less_than_equal": ("le", "value.at_most"), "less_than": ("lt", "value.less_than")}
 # pydantic's checks of a size, with the size they expect: (its context's key, the code of each kind of value)
 _SIZES = {"string_too_short": ("min_length", "value.string_too_short"),
           "string_too_long": ("max_length", "value.string_too_long"),
@@ -68,6 +72,9 @@ def what_is_wrong(problem: dict) -> Said:
         return said("value.literal", expected=context["expected"])
     if kind in _SIZES and _SIZES[kind][0] in context:
         return said(_SIZES[kind][1], count=context[_SIZES[kind][0]])
+    if kind in _BOUNDS and _BOUNDS[kind][0] in context:
+        bound = context[_BOUNDS[kind][0]]
+        return said(_BOUNDS[kind][1], bound=int(bound) if isinstance(bound, float) and bound.is_integer() else bound)
     return said("text", text=problem["msg"].removeprefix("Value error, "))
 
 

@@ -12,6 +12,7 @@ from celery import Celery
 from config.settings import Settings
 from domain.clock import SYSTEM_CLOCK, Clock
 from domain.commands import WIRE_VERSION
+from domain.said import MESSAGES, N_, said
 from messaging.queue_type import uses_quorum_queues
 
 # Every task's name: what producers publish and beat schedules, and what workers register.
@@ -34,6 +35,8 @@ COMMAND_PRIORITY = 0  # the default: commands are published without a priority
 MAIL_PRIORITY = 9  # on Redis, after every command waiting (0 is first); sent to no other broker (see publish_mails)
 
 logger = logging.getLogger(__name__)
+
+MESSAGES.update({"broker.embedded": N_("embedded (kombu filesystem transport in {folder})")})
 
 
 def celery_config(settings: Settings) -> dict:
@@ -89,7 +92,7 @@ def _transport_options(settings: Settings) -> dict:
 def describe_broker(settings: Settings) -> str:
     """The broker as users should read it: the embedded folder, or the URL without its password."""
     if settings.is_embedded_broker:
-        return f"embedded (kombu filesystem transport in {settings.broker_folder})"
+        return said("broker.embedded", folder=str(settings.broker_folder))
     parsed = urlparse(settings.effective_broker_url)
     if parsed.password:
         parsed = parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@"))

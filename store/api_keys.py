@@ -31,8 +31,10 @@ from domain.api_keys import (
     uses_previous,
 )
 from domain.emails import normal_email
+from domain.field_messages import field_label, problem_of, said
 from domain.master_keys import MasterKey, MasterKeys
 from domain.model import SYSTEM_ACTOR, AuditEntry
+from domain.said import Said
 from store.reads.accounts import administers
 from store.reads.queries import account_exists
 from store.repository import SqlRepository
@@ -40,7 +42,12 @@ from store.tables import api_keys
 
 
 class ApiKeyError(ValueError):
-    """A key that cannot be made, found or changed as asked; the message says why."""
+    """A key that cannot be made, found or changed as asked; its message (domain.said, `message`) says why, in
+    each reader's language."""
+
+    def __init__(self, message: Said):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -85,19 +92,18 @@ def create_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, *, ac
     administer each account now (then nothing is stored). `actor` and `source`: who makes it, from where."""
     name = _checked_name(name)
     if support == bool(accounts):
-        raise ApiKeyError("a key is either for accounts (--account ... --by EMAIL) or for support (--support)")
+        raise ApiKeyError(said("key.accounts_or_support"))
     person = SUPPORT
     if not support:
         if not by or by.strip().lower() == SUPPORT:
-            raise ApiKeyError("an account key acts as a person: name them with --by EMAIL (an administrator of "
-                              "each account)")
+            raise ApiKeyError(said("key.person_required"))
         person = _checked_email(by)
         accounts = list(dict.fromkeys(accounts or []))
         for account in accounts:
             if not account_exists(engine, account):
-                raise ApiKeyError(f"account {account} does not exist")
+                raise ApiKeyError(said("account.unknown", account=account))
             if not administers(engine, account, person):
-                raise ApiKeyError(f"{person} is not an administrator of account {account}")
+                raise ApiKeyError(said("actor.not_admin", actor=person, account=account))
     key_id = new_key_id()
     key = new_key(key_id)
     webhook_secret = new_webhook_secret() if callback_url else None
@@ -115,7 +121,7 @@ def create_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, *, ac
             _audit(conn, now, scope, actor, source,
                    lambda account: ev.ApiKeyCreated(account, name, scope.describe(), person))
     except IntegrityError:
-        raise ApiKeyError(f"a key named {name} exists already") from None
+        raise ApiKeyError(said("key.exists", name=name)) from None
     return IssuedKey(name, key, webhook_secret, expires_at)
 
 
@@ -138,9 +144,10 @@ def revoke_key(engine: Engine, name: str, now: datetime, *, account: str | None 
     with engine.begin() as conn:
         row = conn.execute(select(api_keys).where(api_keys.c.name == name).with_for_update()).first()
         if row is None or (account is not None and account not in (row.accounts or ())):
-            raise ApiKeyError(f"no key named {name}" + (f" in account {account}" if account else ""))
+            raise ApiKeyError(said("key.unknown.in_account", name=name, account=account) if account else
+                              said("key.unknown", name=name))
         if row.revoked_at is not None:
-            raise ApiKeyError(f"the key {name} is revoked already")
+            raise ApiKeyError(said("key.revoked_already", name=name))
         conn.execute(update(api_keys).where(api_keys.c.id == row.id)
                      .values(revoked_at=now, previous_hash=None, previous_until=None))
         _audit(conn, now, _scope(row), actor, source, lambda covered: ev.ApiKeyRevoked(covered, name))
@@ -151,9 +158,9 @@ def rotate_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, grace
     with engine.begin() as conn:
         row = conn.execute(select(api_keys).where(api_keys.c.name == name).with_for_update()).first()
         if row is None:
-            raise ApiKeyError(f"no key named {name}")
+            raise ApiKeyError(said("key.unknown", name=name))
         if KeyState(row.expires_at, row.revoked_at).refusal(now):
-            raise ApiKeyError(f"the key {name} is revoked or expired: create a new one")
+            raise ApiKeyError(said("key.rotate_unusable", name=name))
         key = new_key(row.id)
         conn.execute(update(api_keys).where(api_keys.c.id == row.id).values(
             key_hash=hash_key(key, keys.current), previous_hash=row.key_hash, previous_until=now + grace))
@@ -215,17 +222,17 @@ def _opened_secret(engine: Engine, keys: MasterKeys, which, named: str) -> str |
     with engine.connect() as conn:
         row = conn.execute(select(api_keys).where(which)).first()
     if row is None:
-        raise ApiKeyError(f"no key named {named}")
+        raise ApiKeyError(said("key.unknown", name=named))
     if row.webhook_sealed is None:
         return None
     return keys.open(row.webhook_key_id, row.webhook_nonce, row.webhook_sealed, _webhook_aad(row.id),
-                     "a webhook secret").decode()
+                     said("sealed.webhook_secret")).decode()
 
 
 def resealed_webhook_secret(row, keys: MasterKeys, new: MasterKey) -> dict:
     """The columns that move a key's webhook secret under the `new` master key."""
     plain = keys.open(row.webhook_key_id, row.webhook_nonce, row.webhook_sealed, _webhook_aad(row.id),
-                      "a webhook secret")
+                      said("sealed.webhook_secret"))
     nonce, sealed = new.seal(plain, _webhook_aad(row.id))
     return {"webhook_nonce": nonce, "webhook_sealed": sealed, "webhook_key_id": new.key_id}
 
@@ -251,11 +258,11 @@ def _checked_name(name: str) -> str:
     try:
         return check_name(name)
     except ValueError as e:
-        raise ApiKeyError(str(e)) from None
+        raise ApiKeyError(problem_of(e)) from None
 
 
 def _checked_email(email: str) -> str:
     try:
         return normal_email(email)
     except ValueError as e:
-        raise ApiKeyError(f"--by: {e}") from None
+        raise ApiKeyError(said("field.problem", field=field_label("--by"), problem=problem_of(e))) from None

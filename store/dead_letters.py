@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from domain import events as ev
 from domain.masking import without_hashes
-from domain.said import Said, kept, said
+from domain.said import MESSAGES, Said, kept, said
 from domain.states import CommandStatus
 from store.tables import audit_log, commands, dead_letters
 
@@ -49,7 +49,7 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
         status = conn.execute(select(commands.c.status).where(commands.c.id == command_id)).scalar()
         if status is None:
             return Replay(letter_id, False, said("replay.not_in_log", command=str(command_id)))
-        return Replay(letter_id, False, said("replay.not_failed", command=str(command_id), status=str(status)))
+        return Replay(letter_id, False, said("replay.not_failed", command=str(command_id), status=_status(status)))
     conn.execute(update(dead_letters).where(dead_letters.c.id == letter_id)
                  .values(replayed_at=now, replayed_by=actor))
     conn.execute(insert(audit_log).values(
@@ -58,6 +58,13 @@ def replay(conn: Connection, letter_id: int, actor: str, source: str, now: datet
         detail=f"dead letter #{letter_id} replayed: back in the queue with a fresh attempt budget "
                f"(it was dead-lettered: {letter.reason})"))
     return Replay(letter_id, True, said("replay.queued", command=str(command_id), type=command.type), command.payload)
+
+
+def _status(status: str) -> Said:
+    """The command's status as a message of its own, named in each reader's language; its code keeps the stored
+    reason readable whatever the language it is read in later."""
+    code = f"command.status.{status}"
+    return said(code) if code in MESSAGES else said("text", text=str(status))
 
 
 def not_replayed(engine: Engine, since: datetime | None = None) -> list[int]:

@@ -20,20 +20,37 @@ from domain.api_keys import HASH_PREFIX as API_KEY_HASH_PREFIX
 from domain.envelope import SealedEnvelope, TamperedEnvelope, rewrap
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.passwords import KEY_ID_CHARS, TEMPORARY_HASH_PREFIX
+from domain.said import MESSAGES, N_, said
 from store.api_keys import resealed_webhook_secret
 from store.bulk_sql import update_rows
 from store.mail_outbox import rewrapped_body
 from store.tables import api_keys, envelopes, mail_outbox, users
 
-WHAT = {"envelopes": ("envelope key", "envelope keys"), "mail_outbox": ("mail body", "mail bodies"),
-        "api_keys": ("webhook secret", "webhook secrets")}
+SEALING_TABLES = ("envelopes", "mail_outbox", "api_keys")  # the tables whose rows hold a secret a master key wraps
+MESSAGES.update({
+    "rotation.unknown_key.envelopes": (
+        N_("{count} envelope key is wrapped by master key {key}, which is neither the new key nor a configured one "
+           "({keys}): add that key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed"),
+        N_("{count} envelope keys are wrapped by master key {key}, which is neither the new key nor a configured one "
+           "({keys}): add that key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed")),
+    "rotation.unknown_key.mail_outbox": (
+        N_("{count} mail body is wrapped by master key {key}, which is neither the new key nor a configured one "
+           "({keys}): add that key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed"),
+        N_("{count} mail bodies are wrapped by master key {key}, which is neither the new key nor a configured one "
+           "({keys}): add that key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed")),
+    "rotation.unknown_key.api_keys": (
+        N_("{count} webhook secret is wrapped by master key {key}, which is neither the new key nor a configured "
+           "one ({keys}): add that key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed"),
+        N_("{count} webhook secrets are wrapped by master key {key}, which is neither the new key nor a configured "
+           "one ({keys}): add that key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed")),
+})
 
 
 @dataclass
 class RotationReport:
     """How many rows each table had re-wrapped, and the rows no configured key could open."""
 
-    rewrapped: dict[str, int] = field(default_factory=lambda: {name: 0 for name in WHAT})
+    rewrapped: dict[str, int] = field(default_factory=lambda: {name: 0 for name in SEALING_TABLES})
     unreadable: list[str] = field(default_factory=list)
 
 
@@ -124,9 +141,6 @@ def check_rotation(engine: Engine, keys: MasterKeys, new: MasterKey) -> MasterKe
     for table, counts in wrapped_counts(engine).items():
         for key_id, count in counts.items():
             if not reader.holds(key_id):
-                one, many = WHAT[table]
-                raise WrongMasterKey(
-                    f"{count} {one + ' is' if count == 1 else many + ' are'} wrapped by master key {key_id}, "
-                    f"which is neither the new key nor a configured one ({', '.join(reader.ids)}): add that "
-                    f"key to ENVADMIN_OLD_MASTER_KEYS and run again; nothing was changed")
+                raise WrongMasterKey(said(f"rotation.unknown_key.{table}", count=count, key=key_id,
+                                          keys=", ".join(reader.ids)))
     return reader

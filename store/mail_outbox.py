@@ -10,6 +10,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
+from domain.said import said
 from domain.states import GrantStatus, InviteStatus
 from mail.content import MailContent
 from store.bulk_sql import among, plan_as_key_lookups
@@ -57,7 +58,7 @@ def sealed_mail_row(to_email: str, subject: str, body: str | MailContent, invite
 
 def open_body(row: Row, keys: MasterKeys) -> bytes:
     """A stored body in clear: WrongMasterKey if its key is not held, InvalidTag if tampered with."""
-    return keys.open(row.key_id, row.body_nonce, row.body_ciphertext, row.id.bytes, f"mail {row.id}")
+    return keys.open(row.key_id, row.body_nonce, row.body_ciphertext, row.id.bytes, said("sealed.mail", id=str(row.id)))
 
 
 def rewrapped_body(row: Row, keys: MasterKeys, new: MasterKey) -> dict:

@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, select, text, update
 
 from domain.outcomes import OutcomeEvent
+from domain.said import said
 from store.api_keys import ApiKeyError, stop_callback
 from store.bulk_sql import among
 from store.metrics.delivery_states import delivery_counts
@@ -116,7 +117,7 @@ def counts(engine: Engine) -> dict[str, int]:
 def _key_id(conn: Connection, name: str) -> str:
     key_id = conn.execute(select(api_keys.c.id).where(api_keys.c.name == name)).scalar()
     if key_id is None:
-        raise ApiKeyError(f"no key named {name}")
+        raise ApiKeyError(said("key.unknown", name=name))
     return key_id
 
 

@@ -8,8 +8,13 @@ from pathlib import Path
 from celery.beat import PersistentScheduler
 
 from config.settings import Settings
+from domain.said import MESSAGES, N_, said
 
 PULSE_FILE = "beat-pulse"
+MESSAGES.update({
+    "beat.not_yet": N_("beat has not ticked here yet (no {path})"),
+    "beat.stale": N_("beat last ticked {age} s ago (more than {most} s; {path})"),
+})
 SLACK_SECONDS = 30  # on top of three relay intervals: a tick late under load is not yet a dead beat
 
 
@@ -33,12 +38,13 @@ def stale_after_seconds(settings: Settings) -> float:
 
 
 def beat_silence(settings: Settings, now: datetime) -> str | None:
-    """Why beat seems not to run here at `now` (no pulse yet, or too old), or None while it ticks."""
+    """Why beat seems not to run here at `now` (no pulse yet, or too old; a message of domain.said), or None while
+    it ticks."""
     path = pulse_path(settings)
     try:
         age = now.timestamp() - path.stat().st_mtime
     except FileNotFoundError:
-        return f"beat has not ticked here yet (no {path})"
+        return said("beat.not_yet", path=str(path))
     if age > stale_after_seconds(settings):
-        return f"beat last ticked {age:.0f} s ago (more than {stale_after_seconds(settings):g} s; {path})"
+        return said("beat.stale", age=f"{age:.0f}", most=f"{stale_after_seconds(settings):g}", path=str(path))
     return None

@@ -13,7 +13,7 @@ from domain.callback_urls import check_callback_url
 from domain.commands import account_number
 from domain.field_messages import field_label, problem_of, said
 from producers.cli.context import CLOCK, EXIT_REFUSED, Json, client, fail, print_json, print_lines
-from producers.cli.speech import N_, _, ngettext, number, word
+from producers.cli.speech import N_, _, ngettext, number, told, word
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key, rotate_key
 from store.webhook_deliveries import redeliver, troubled
 
@@ -56,7 +56,7 @@ def create(name: Name,
         issued = create_key(api.engine, api.master_keys(), name, CLOCK.now(), accounts=numbers, by=by,
                             support=support, callback_url=callback, lifetime=lifetime)
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     _show(issued, as_json)
 
 
@@ -79,7 +79,7 @@ def list_(as_json: Json = False) -> None:
 
 def _key_line(k) -> str:
     """A key's line: clauses that each say one thing, joined by semicolons."""
-    said = {"name": k.name, "scope": k.scope, "person": k.person, "created": _when(k.created_at),
+    said = {"name": k.name, "scope": told(k.scope), "person": k.person, "created": _when(k.created_at),
             "expires": _when(k.expires_at, _("never")), "used": _when(k.last_used_at, _("never")),
             "revoked": _when(k.revoked_at), "url": k.callback_url, "stopped": _when(k.callback_stopped_at)}
     clauses = [_("%(name)s: %(scope)s, acting as %(person)s") % said,
@@ -99,7 +99,7 @@ def revoke(name: Name) -> None:
     try:
         revoke_key(client().engine, name, CLOCK.now())
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     print_lines([_("the key %(name)s is revoked") % {"name": name}])
 
 
@@ -115,7 +115,7 @@ def rotate(name: Name,
     try:
         issued = rotate_key(api.engine, api.master_keys(), name, CLOCK.now(), period)
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     _show(issued, as_json, _("the old key works until %(when)s") % {"when": _when(CLOCK.now() + period)})
 
 
@@ -135,7 +135,7 @@ def deliveries(name: Name,
         listed = [d for d in troubled(engine, name) if event_id is None or d.event_id == event_id]
         count = redeliver(engine, name, CLOCK.now(), event_id) if redeliver_them else None
     except ApiKeyError as e:
-        fail(str(e), EXIT_REFUSED)
+        fail(e.message, EXIT_REFUSED)
     if as_json:
         print_json({"deliveries": [{"event_id": str(d.event_id), "command_id": str(d.command_id), "type": d.type,
                                     "state": d.state, "attempts": d.attempts, "last_status": d.last_status,
@@ -197,7 +197,7 @@ def _duration(text: str, what: str):
     try:
         return parse_duration(text, what)
     except ValueError as e:
-        fail(str(e))
+        fail(problem_of(e))
 
 
 def _iso(when: datetime | None) -> str | None:

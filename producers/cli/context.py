@@ -9,6 +9,7 @@ from uuid import UUID
 import typer
 from pydantic import ValidationError
 
+from config.texts import Text
 from domain.clock import SYSTEM_CLOCK, Clock
 from domain.field_messages import problem_list
 from domain.said import Said
@@ -54,7 +55,7 @@ def client(create_store: bool = False) -> Client:
         try:
             _client = Client(create_store=create_store, clock=CLOCK)
         except StoreNotFound as e:
-            fail(NO_STORE, EXIT_REFUSED, problem=e)
+            fail(NO_STORE, EXIT_REFUSED, problem=e.message)
     return _client
 
 
@@ -82,15 +83,16 @@ def fail(message: str, code: int = EXIT_USAGE, **params: Any) -> NoReturn:
     """A clear error on stderr, in the CLI's language, and the exit code; with --json, {"error": message} in English
     is the one object on stdout.
 
-    `message` is a text of the catalogues (marked with N_), whose named placeholders `params` fill (a Term among them
-    is translated too), a message of the rules (domain.said), or a sentence shown as it is (a message an exception
-    gave, say).
+    `message` is a text of the catalogues (marked with N_), whose named placeholders `params` fill (a Term or a
+    message of the rules among them is translated too), a message of the rules (domain.said) or of the settings
+    (config.texts), or a sentence shown as
+    it is (a message an exception gave, say).
     """
     if json_requested():
         print_json({"error": message % params if params else message})
-    shown = told(message) if isinstance(message, Said) else _(message)
+    shown = told(message) if isinstance(message, (Said, Text)) else _(message)
     if params:
-        shown %= {name: _(value) if isinstance(value, Term) else value for name, value in params.items()}
+        shown %= {name: _(value) if isinstance(value, Term) else told(value) for name, value in params.items()}
     err.print(_("error: %(message)s") % {"message": shown}, markup=False)
     raise typer.Exit(code)
 

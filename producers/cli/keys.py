@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 
 from config.master_key import MAKE_ONE, MasterKeyError, parse_key
+from config.texts import Text
 from domain.master_keys import MasterKey, MasterKeys
 from producers.cli.context import EXIT_REFUSED, Json, client, fail, print_json, print_lines, read_stdin_lines
-from producers.cli.speech import N_
+from producers.cli.speech import N_, _, ngettext, number
 from store.key_rotation import (
-    WHAT,
     api_key_hash_counts,
     check_rotation,
     rotate_master_key,
@@ -34,9 +34,9 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
                 "one with `%(make_one)s`)"), make_one=MAKE_ONE)
     (text,) = read_stdin_lines(1, N_("the new key (the base64 of 32 bytes)"))
     try:
-        new = MasterKey(parse_key(text, "the new key on standard input"))
+        new = MasterKey(parse_key(text, Text(N_("the new key on standard input"))))
     except MasterKeyError as e:
-        fail(str(e))
+        fail(e.message)
     api = client()
     keys = MasterKeys.from_secrets(*api.settings.master_key_secrets())
     after = check_rotation(api.engine, keys, new)
@@ -56,13 +56,29 @@ def rotate(new_key_stdin: Annotated[bool, typer.Option(
                     "left_under_other_keys": left, "temporary_passwords_under_other_keys": temporary,
                     "api_keys_under_other_keys": hashed_keys, "next_steps": [*notes, *steps]})
     else:
-        done = " and ".join(f"{n} {WHAT[table][0] if n == 1 else WHAT[table][1]}"
-                            for table, n in report.rewrapped.items() if n or table != "api_keys")
-        print_lines([f"{done} re-wrapped under master key {new.key_id} "
-                     f"(was {', '.join(keys.ids)}).",
-                     *(f"could not open {what}" for what in report.unreadable), *notes, *steps])
+        print_lines([_("%(done)s re-wrapped under master key %(key)s (was %(old)s).")
+                     % {"done": _rewrapped(report.rewrapped), "key": new.key_id, "old": ", ".join(keys.ids)},
+                     *(_("could not open %(what)s") % {"what": what} for what in report.unreadable), *notes, *steps])
     if report.unreadable:
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _rewrapped(counts: dict[str, int]) -> str:
+    """"1 envelope key and 2 mail bodies": each table's count, the webhook secrets only when there were some."""
+    said = [_rewrapped_count(table, n) for table, n in counts.items() if n or table != "api_keys"]
+    done = said[-1]
+    for first in reversed(said[:-1]):
+        done = _("%(first)s and %(rest)s") % {"first": first, "rest": done}
+    return done
+
+
+def _rewrapped_count(table: str, n: int) -> str:
+    said = {"count": number(n)}
+    if table == "envelopes":
+        return ngettext("%(count)s envelope key", "%(count)s envelope keys", n) % said
+    if table == "mail_outbox":
+        return ngettext("%(count)s mail body", "%(count)s mail bodies", n) % said
+    return ngettext("%(count)s webhook secret", "%(count)s webhook secrets", n) % said
 
 
 def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: int, temporary: int = 0) -> list[str]:
@@ -70,22 +86,28 @@ def next_steps(keys: MasterKeys, new: MasterKey, key_file: Path | None, left: in
     old_keys = _old_keys_place(key_file)
     if keys.current.key_id == new.key_id:  # a run after every host took the new key
         if left:
-            return [f"{left} rows are still under another key: run this again once every host uses the new key."]
+            return [ngettext("%(count)s row is still under another key: run this again once every host uses the new "
+                             "key.", "%(count)s rows are still under another key: run this again once every host "
+                             "uses the new key.", left) % {"count": number(left)}]
         if temporary:
-            return [f"Every wrapped secret is under the new key; {old_keys} may be removed once the {temporary} "
-                    f"temporary passwords and API keys above are changed, used or replaced."]
-        return [f"Nothing is left under an old key: {old_keys} may be removed."]
+            return [ngettext("Every wrapped secret is under the new key; %(old_keys)s may be removed once the "
+                             "%(count)s temporary password or API key above is changed, used or replaced.",
+                             "Every wrapped secret is under the new key; %(old_keys)s may be removed once the "
+                             "%(count)s temporary passwords and API keys above are changed, used or replaced.",
+                             temporary) % {"old_keys": old_keys, "count": number(temporary)}]
+        return [_("Nothing is left under an old key: %(old_keys)s may be removed.") % {"old_keys": old_keys}]
     if key_file is not None:
-        return [f"{key_file} now holds the new key; the old one is kept in {old_keys}.",
-                "Restart the worker (it still holds the old key), then run `envadmin keys rotate "
-                f"--new-key-stdin` again with the same key: it re-wraps what was sealed meanwhile. Then "
-                f"{old_keys} may be deleted."]
-    return ["Now, on every host:",
-            f"  1. set ENVADMIN_MASTER_KEY to the new key on every host (id {new.key_id}), and "
-            f"ENVADMIN_OLD_MASTER_KEYS to the old one (id {keys.current.key_id});",
-            "  2. restart the workers, beat and the API: until then they seal with the old key;",
-            "  3. run `envadmin keys rotate --new-key-stdin` again with the new key: it re-wraps what was "
-            "sealed meanwhile; then remove ENVADMIN_OLD_MASTER_KEYS."]
+        said = {"file": key_file, "old_keys": old_keys}
+        return [_("%(file)s now holds the new key; the old one is kept in %(old_keys)s.") % said,
+                _("Restart the worker (it still holds the old key), then run `envadmin keys rotate --new-key-stdin` "
+                  "again with the same key: it re-wraps what was sealed meanwhile. Then %(old_keys)s may be "
+                  "deleted.") % said]
+    return [_("Now, on every host:"),
+            _("  1. set ENVADMIN_MASTER_KEY to the new key on every host (id %(new)s), and ENVADMIN_OLD_MASTER_KEYS "
+              "to the old one (id %(old)s);") % {"new": new.key_id, "old": keys.current.key_id},
+            _("  2. restart the workers, beat and the API: until then they seal with the old key;"),
+            _("  3. run `envadmin keys rotate --new-key-stdin` again with the new key: it re-wraps what was sealed "
+              "meanwhile; then remove ENVADMIN_OLD_MASTER_KEYS.")]
 
 
 def temporary_password_notes(counts: dict[str, int], keys: MasterKeys, key_file: Path | None) -> list[str]:
@@ -95,16 +117,22 @@ def temporary_password_notes(counts: dict[str, int], keys: MasterKeys, key_file:
     for key_id, count in sorted(counts.items()):
         if key_id == keys.current.key_id:
             continue
-        users, have, them = (f"{count} user", "has", "that user") if count == 1 else \
-            (f"{count} users", "have", "those users")
+        said = {"count": number(count), "key": key_id, "old_keys": _old_keys_place(key_file)}
         if keys.holds(key_id):
-            notes.append(f"{users} {have} a temporary password hashed with old master key {key_id}, which cannot be "
-                         f"re-wrapped: it keeps working only while that key stays configured as an old key "
-                         f"({_old_keys_place(key_file)}), and stops working once the key is retired (then give "
-                         f"{them} a new temporary password).")
+            notes.append(ngettext(
+                "%(count)s user has a temporary password hashed with old master key %(key)s, which cannot be "
+                "re-wrapped: it keeps working only while that key stays configured as an old key (%(old_keys)s), "
+                "and stops working once the key is retired (then give that user a new temporary password).",
+                "%(count)s users have a temporary password hashed with old master key %(key)s, which cannot be "
+                "re-wrapped: it keeps working only while that key stays configured as an old key (%(old_keys)s), "
+                "and stops working once the key is retired (then give those users a new temporary password).",
+                count) % said)
         else:
-            notes.append(f"{users} {have} a temporary password hashed with master key {key_id}, which is not "
-                         f"configured: it no longer works; give {them} a new temporary password.")
+            notes.append(ngettext(
+                "%(count)s user has a temporary password hashed with master key %(key)s, which is not configured: "
+                "it no longer works; give that user a new temporary password.",
+                "%(count)s users have a temporary password hashed with master key %(key)s, which is not "
+                "configured: it no longer works; give those users a new temporary password.", count) % said)
     return notes
 
 
@@ -115,16 +143,21 @@ def api_key_notes(counts: dict[str, int], keys: MasterKeys, key_file: Path | Non
     for key_id, count in sorted(counts.items()):
         if key_id == keys.current.key_id:
             continue
-        many = f"{count} API key{'s' if count != 1 else ''}"
+        said = {"count": number(count), "key": key_id, "old_keys": _old_keys_place(key_file)}
         if keys.holds(key_id):
-            notes.append(f"{many} {'is' if count == 1 else 'are'} hashed with old master key {key_id}: each moves "
-                         f"to the current key the next time it is used; one not used before that key is retired "
-                         f"({_old_keys_place(key_file)}) stops working (then `envadmin api-key rotate NAME` gives "
-                         f"it a new secret).")
+            notes.append(ngettext(
+                "%(count)s API key is hashed with old master key %(key)s: it moves to the current key the next time "
+                "it is used; if it is not used before that key is retired (%(old_keys)s), it stops working (then "
+                "`envadmin api-key rotate NAME` gives it a new secret).",
+                "%(count)s API keys are hashed with old master key %(key)s: each moves to the current key the next "
+                "time it is used; one not used before that key is retired (%(old_keys)s) stops working (then "
+                "`envadmin api-key rotate NAME` gives it a new secret).", count) % said)
         else:
-            notes.append(f"{many} {'is' if count == 1 else 'are'} hashed with master key {key_id}, which is not "
-                         f"configured: {'it no longer works' if count == 1 else 'they no longer work'}; give "
-                         f"{'it' if count == 1 else 'each'} a new secret with `envadmin api-key rotate NAME`.")
+            notes.append(ngettext(
+                "%(count)s API key is hashed with master key %(key)s, which is not configured: it no longer works; "
+                "give it a new secret with `envadmin api-key rotate NAME`.",
+                "%(count)s API keys are hashed with master key %(key)s, which is not configured: they no longer "
+                "work; give each a new secret with `envadmin api-key rotate NAME`.", count) % said)
     return notes
 
 
@@ -144,18 +177,29 @@ def status(as_json: Json = False) -> None:
                     "wrapped": {table: {str(k): n for k, n in c.items()} for table, c in counts.items()},
                     "temporary_passwords": temporary, "api_keys": hashed_keys})
         return
-    lines = [f"master key: {keys.current.key_id}",
-             f"old keys: {', '.join(k.key_id for k in keys.older) or '-'}"]
+    lines = [_("master key: %(key)s") % {"key": keys.current.key_id},
+             _("old keys: %(keys)s") % {"keys": ", ".join(k.key_id for k in keys.older) or "-"}]
     for table, by_key in counts.items():
         for key_id, count in sorted(by_key.items(), key=lambda item: str(item[0])):
-            known = "from before key ids" if key_id is None else \
-                f"under {key_id}{'' if keys.holds(key_id) else ' (not configured here)'}"
-            lines.append(f"{table}: {count} {known}")
+            lines.append(_wrapped_line(table, key_id, count, keys))
     for key_id, count in sorted(temporary.items()):
-        lines.append(f"temporary passwords: {count} hashed with {key_id}"
-                     f"{'' if keys.holds(key_id) else ' (not configured here)'}")
+        said = {"count": number(count), "key": key_id}
+        lines.append(_("temporary passwords: %(count)s hashed with %(key)s") % said if keys.holds(key_id) else
+                     _("temporary passwords: %(count)s hashed with %(key)s (not configured here)") % said)
     for key_id, count in sorted(hashed_keys.items()):
-        lines.append(f"API keys: {count} hashed with {key_id}{'' if keys.holds(key_id) else ' (not configured here)'}")
+        said = {"count": number(count), "key": key_id}
+        lines.append(_("API keys: %(count)s hashed with %(key)s") % said if keys.holds(key_id) else
+                     _("API keys: %(count)s hashed with %(key)s (not configured here)") % said)
     lines += temporary_password_notes(temporary, keys, api.settings.master_key_file)
     lines += api_key_notes(hashed_keys, keys, api.settings.master_key_file)
     print_lines(lines)
+
+
+def _wrapped_line(table: str, key_id: str | None, count: int, keys: MasterKeys) -> str:
+    """"envelopes: 3 under 1a2b…": the table as the store names it, and under which key its rows are."""
+    said = {"table": table, "count": number(count), "key": key_id}
+    if key_id is None:
+        return _("%(table)s: %(count)s from before key ids") % said
+    if keys.holds(key_id):
+        return _("%(table)s: %(count)s under %(key)s") % said
+    return _("%(table)s: %(count)s under %(key)s (not configured here)") % said

@@ -11,7 +11,9 @@ from typer import rich_utils
 from typer._click.exceptions import UsageError
 
 from config.settings import MasterKeyError, SettingsError
+from config.texts import Text, joined
 from domain.master_keys import WrongMasterKey
+from domain.validation import what_is_wrong
 from producers.cli import (
     api_key_verbs,
     audit_verbs,
@@ -111,7 +113,7 @@ def run() -> None:
     except OperationalError as e:
         _exit_with(N_("cannot use the database: %(problem)s"), EXIT_REFUSED, problem=e.orig)
     except (MasterKeyError, WrongMasterKey, SettingsError) as e:  # names the setting or key id, never a secret
-        _exit_with(str(e), EXIT_REFUSED)
+        _exit_with(setting_problem(e), EXIT_REFUSED)
     except Exception as e:  # the last guard: a bug must still not print a traceback to users
         # Read here, not from the settings: this error may be the settings failing to load.
         if os.environ.get("ENVADMIN_DEBUG"):
@@ -119,6 +121,17 @@ def run() -> None:
         _exit_with(N_("internal error: %(error)s: %(problem)s (set ENVADMIN_DEBUG=1 for details)"), EXIT_REFUSED,
                    error=type(e).__name__, problem=e)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def setting_problem(error: MasterKeyError | WrongMasterKey | SettingsError) -> str:
+    """What is wrong with a setting or a master key, as a message the CLI shows in its language: each of the
+    settings' problems as config words it, or pydantic's own check of a value as domain.validation words it."""
+    if isinstance(error, SettingsError):
+        return joined([Text(N_("%(variable)s: %(problem)s"), variable=found[0], problem=what_is_wrong(found[1]))
+                       if isinstance(found, tuple) else found for found in error.problems])
+    if isinstance(error, MasterKeyError):
+        return error.message
+    return error.args[0] if error.args else str(error)
 
 
 def _exit_with(message: str, code: int, **params) -> None:

@@ -13,6 +13,7 @@ import os
 
 from babel.numbers import format_decimal
 
+from config.texts import Text
 from domain.said import in_reader
 from languages import from_environment, reader, translations
 from producers.services.words import N_, shown_in
@@ -42,7 +43,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def told(message: str) -> str:
-    """A message of the rules (domain.said: a refusal, a reason) in the CLI's language; another text as it is."""
+    """A message of the rules (domain.said: a refusal, a reason) or of the settings (config.texts) in the CLI's
+    language; another text as it is."""
+    if isinstance(message, Text):
+        return message.text(reader(language()))
     return in_reader(message, reader(language()))
 
 

@@ -47,7 +47,7 @@ def render(snapshot: dict, interval: float) -> Group:
     return Group(
         _line(_("envadmin status at %(time)s UTC") % {"time": snapshot["at"][11:19]},
               _("broker %(broker)s · every %(interval)s s · Ctrl-C to stop")
-              % {"broker": snapshot["broker"], "interval": format_decimal(interval, locale=language())}),
+              % {"broker": told(snapshot["broker"]), "interval": format_decimal(interval, locale=language())}),
         *_queues_and_workers(snapshot),
         *_commands(snapshot),
         *_people(snapshot),

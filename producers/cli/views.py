@@ -61,7 +61,8 @@ def counts_lines(counts: dict[str, int]) -> list[str]:
 def status_lines(report: dict) -> list[str]:
     """envadmin status: where the store and broker are, queue depth, commands by status, dead letters."""
     depth = report["queue_depth"]
-    lines = [_("store: %(store)s") % {"store": report["store"]}, _("broker: %(broker)s") % {"broker": report["broker"]},
+    lines = [_("store: %(store)s") % {"store": told(report["store"])},
+             _("broker: %(broker)s") % {"broker": told(report["broker"])},
              _("queue %(queue)s: %(depth)s waiting") % {"queue": report["queue"], "depth": number(depth)}
              if depth is not None else _("queue %(queue)s: broker unreachable waiting") % {"queue": report["queue"]}]
     lines.extend(counts_lines(report["commands"]))
@@ -150,7 +151,7 @@ def dead_letter_show_lines(letter: dict) -> list[str]:
 def replay_lines(outcomes: list) -> list[str]:
     """envadmin dead-letters replay: each dead letter replayed, or why not."""
     lines = [(_("#%(id)s replayed: %(reason)s") if o.replayed else _("#%(id)s not replayed: %(reason)s"))
-             % {"id": o.id, "reason": o.reason} for o in outcomes]
+             % {"id": o.id, "reason": told(o.reason)} for o in outcomes]
     return lines or [_("no dead letter to replay")]
 
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from producers.http_app import create_http_app
 
-from .cli_runs import describe
+from .cli_runs import CliStack, describe
 
 KEY = re.compile(r"ea_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}")
 ALICE, CAROL = "alice@example.com", "carol@example.com"
@@ -66,3 +66,37 @@ def test_a_support_key_and_the_refusals(e2e):
         assert "Traceback" not in result.stderr
     unknown = e2e.cli("api-key", "revoke", "nothing")
     assert unknown.returncode == 1 and "no key named nothing" in unknown.stderr, describe(unknown)
+
+
+def in_french(stack) -> CliStack:
+    return CliStack(stack.name, stack.settings, {**stack.env, "LANG": "fr_FR.UTF-8", "LANGUAGE": "", "LC_ALL": "",
+                                                 "LC_MESSAGES": ""}, stack.cwd)
+
+
+def test_the_refusals_are_said_in_french_under_a_french_lang_and_in_english_in_json(e2e):
+    e2e.open_account("2103", ALICE)
+    french = in_french(e2e)
+    assert french.cli("api-key", "create", "ops-2103", "--support").returncode == 0
+    for args, said, code in (
+            (["create", "carol-2103", "--account", "2103", "--by", CAROL],
+             "erreur : carol@example.com n’est pas administrateur du compte 2103\n", 1),
+            (["create", "ops-2103", "--support"], "erreur : une clé nommée ops-2103 existe déjà\n", 1),
+            (["create", "other", "--support", "--expires", "5y"], "erreur : --expires : attendu un nombre positif de "
+             "minutes, d’heures ou de jours, comme 30m, 24h ou 90d, pas '5y'\n", 2),
+            (["rotate", "ops-2103", "--grace", "0h"], "erreur : --grace : attendu un nombre positif de minutes, "
+             "d’heures ou de jours, comme 30m, 24h ou 90d, pas '0h'\n", 2),
+            (["revoke", "nothing"], "erreur : aucune clé nommée nothing\n", 1),
+            (["create", "bad!", "--support"], "erreur : le nom d’une clé compte de 1 à 64 lettres, chiffres, '.', '_' "
+             "ou '-', et commence par une lettre ou un chiffre\n", 1)):
+        result = french.cli("api-key", *args)
+        assert (result.returncode, result.stderr) == (code, said), describe(result)
+    assert french.cli("api-key", "revoke", "ops-2103").returncode == 0
+    again = french.cli("api-key", "revoke", "ops-2103")
+    assert again.stderr == "erreur : la clé ops-2103 est déjà révoquée\n", describe(again)
+    rotated = french.cli("api-key", "rotate", "ops-2103")
+    assert rotated.stderr == "erreur : la clé ops-2103 est révoquée ou expirée : créez-en une nouvelle\n", \
+        describe(rotated)
+    assert french.cli_json("api-key", "rotate", "ops-2103", expect=1) == \
+        {"error": "the key ops-2103 is revoked or expired: create a new one"}
+    assert french.cli_json("api-key", "create", "x", "--support", "--expires", "5y", expect=2) == \
+        {"error": "--expires: expected a positive number of minutes, hours or days, like 30m, 24h or 90d, not '5y'"}

@@ -70,6 +70,10 @@ def test_show_masks_the_password_hash_and_replay_applies_the_command_once_audite
     again = e2e.cli_json("dead-letters", "replay", str(letter), "--by", "support", expect=1)
     assert again["replays"] == [{"id": letter, "replayed": False,
                                  "reason": f"command {command.id} is applied, not failed: nothing to replay"}]
+    again_fr = in_french.cli("dead-letters", "replay", str(letter), "--by", "support")
+    assert again_fr.returncode == 1, describe(again_fr)
+    assert f"la commande {command.id} est appliquée, pas en échec : rien à rejouer" in again_fr.stdout + \
+        again_fr.stderr, describe(again_fr)
 
     after = e2e.cli_json("dead-letters", "show", str(letter))
     assert (after["command_status"], after["replayed_by"]) == ("applied", "support") and after["replayed_at"]

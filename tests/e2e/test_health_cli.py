@@ -50,6 +50,10 @@ def test_the_beat_health_check_passes_while_beat_ticks_and_fails_before_and_once
     stack = CliStack("embedded", settings, {**clean_environ(), **settings_env(settings)}, tmp_path)
     before = stack.cli("health", "beat")
     assert before.returncode == 1 and "beat has not ticked here yet" in before.stderr, describe(before)
+    french = CliStack("embedded", settings, {**stack.env, "LANG": "fr_FR.UTF-8", "LANGUAGE": "", "LC_ALL": "",
+                                                   "LC_MESSAGES": ""}, tmp_path).cli("health", "beat")
+    assert french.returncode == 1 and french.stderr.startswith("erreur : beat n’a pas encore battu ici (pas de "), \
+        describe(french)
 
     with BeatProcess(tmp_path / "beat.log", env=stack.env):
         def passing():

@@ -184,3 +184,28 @@ def test_keys_rotate_reads_the_new_key_from_standard_input_only(invited):
     assert malformed.returncode == 2, describe(malformed)
     assert "standard input" in malformed.stderr and "base64 of 32 bytes" in malformed.stderr, describe(malformed)
     assert "not-a-key" not in malformed.stderr
+
+
+def test_keys_rotate_and_status_speak_french_under_a_french_lang(invited):
+    stack, _envelope = invited
+    french = CliStack(stack.name, stack.settings, {**stack.env, "LANG": "fr_FR.UTF-8", "LANGUAGE": "", "LC_ALL": "",
+                                                   "LC_MESSAGES": ""}, stack.cwd)
+    old_key = stack.env.get("ENVADMIN_MASTER_KEY") or (stack.settings.data_dir / "master.key").read_text().strip()
+
+    malformed = french.cli("keys", "rotate", "--new-key-stdin", input="no!e\n")
+    assert malformed.returncode == 2 and malformed.stderr == (
+        "erreur : la nouvelle clé sur l’entrée standard doit être le base64 de 32 octets (ce n’est pas du base64) ; "
+        "créez-en une avec `head -c32 /dev/urandom | base64`\n"), describe(malformed)
+    status = french.cli("keys", "status")
+    assert f"clé maîtresse : {key_id(old_key)}\nanciennes clés : -\n" in status.stdout, describe(status)
+    assert f"envelopes : 1 sous {key_id(old_key)}" in status.stdout, describe(status)
+    new = new_key()
+    rotated = french.cli("keys", "rotate", "--new-key-stdin", input=f"{new}\n")
+    assert rotated.returncode == 0, describe(rotated)
+    assert (f"Rechiffré sous la clé maîtresse {key_id(new)} (auparavant {key_id(old_key)}) : 1 clé d’enveloppe et "
+            "1 corps d’e-mail.") in rotated.stdout, describe(rotated)
+    if stack.name == "embedded":
+        assert "contient désormais la nouvelle clé ; l’ancienne est conservée dans" in rotated.stdout
+    else:
+        assert "Maintenant, sur chaque hôte :" in rotated.stdout and "redémarrez les workers" in rotated.stdout
+    assert "re-wrapped" not in rotated.stdout and "master key" not in rotated.stdout

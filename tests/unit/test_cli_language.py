@@ -122,3 +122,31 @@ def test_the_problems_of_onboards_options_are_said_in_the_language(tmp_path):
     english = envadmin("onboard", "people.csv", "--by", "support", "--activation", "sms", "--json", folder=tmp_path,
                        **FRENCH)
     assert english.stdout == '{"error": "--activation: expected mail, not \'sms\'"}\n', english
+
+
+def test_where_the_store_is_or_is_not_is_said_in_french_and_stays_english_by_default(tmp_path):
+    missing = envadmin("status", folder=tmp_path, **FRENCH)
+    database = tmp_path / "var" / "envadmin.db"
+    assert missing.returncode == 1 and missing.stderr.startswith(
+        f"erreur : pas de base ici : fichier SQLite {database} n’existe pas ; lancez envadmin depuis le dossier qui "
+        "contient var/"), missing.stderr
+    english = envadmin("status", folder=tmp_path, **ENGLISH)
+    assert english.stderr.startswith(f"error: no store here: SQLite file {database} does not exist; run envadmin "
+                                     "from the folder that holds var/"), english.stderr
+    assert envadmin("db", "upgrade", folder=tmp_path).returncode == 0
+    status = envadmin("status", folder=tmp_path, **FRENCH).stdout
+    assert f"base : fichier SQLite {database}\n" in status, status
+    assert f"broker : embarqué (transport kombu sur fichiers dans {tmp_path / 'var' / 'broker'})\n" in status
+    status = envadmin("status", folder=tmp_path, **ENGLISH).stdout
+    assert f"store: SQLite file {database}\n" in status and "broker: embedded (kombu filesystem transport in" in status
+
+
+def test_a_bad_setting_is_refused_in_french_naming_the_variable(tmp_path):
+    said = envadmin("status", folder=tmp_path, ENVADMIN_RELAY_AFTER_SECONDS="-1", ENVADMIN_TRUSTED_PROXIES="x",
+                    **FRENCH)
+    assert said.returncode == 1 and said.stderr == (
+        "erreur : ENVADMIN_RELAY_AFTER_SECONDS : La valeur doit être supérieure à 0 ; ENVADMIN_TRUSTED_PROXIES : "
+        "'x' n’est pas une adresse ni un réseau IP (attendu par exemple 10.0.0.5, 10.0.0.0/8 ou ::1, séparés par "
+        "des virgules)\n"), said.stderr
+    english = envadmin("status", "--json", folder=tmp_path, ENVADMIN_RELAY_AFTER_SECONDS="-1", **FRENCH)
+    assert english.stdout == '{"error": "ENVADMIN_RELAY_AFTER_SECONDS: Input should be greater than 0"}\n', english

@@ -158,3 +158,129 @@ def test_a_jobs_summary_groups_its_counts_and_chooses_its_plurals(speaking):
         "job 42: waiting, 99.5% of 1 row done in 1,234.6s", "    pending: 2", "    invalid: 1",
         "2 grants wait for their invitees to register; who: envadmin job rows 42 --outcome pending",
         "see the 1 row in error: envadmin job errors 42"]
+
+
+def _keys(count: int) -> list:
+    from domain.master_keys import MasterKey
+    return [MasterKey(os.urandom(32)) for _ in range(count)]
+
+
+def test_keys_rotates_report_and_next_steps_are_said_in_french(speaking):
+    from domain.master_keys import MasterKeys
+    from producers.cli import keys
+    old, new = _keys(2)
+    ring = MasterKeys(old, [])
+    speaking(LANG="fr_FR.UTF-8")
+    assert keys._rewrapped({"envelopes": 1, "mail_outbox": 2, "api_keys": 0}) == \
+        "1 clé d’enveloppe et 2 corps d’e-mail"
+    steps = keys.next_steps(ring, new, None, 0)
+    assert steps[0] == "Maintenant, sur chaque hôte :"
+    assert f"donnez à ENVADMIN_MASTER_KEY la nouvelle clé sur chaque hôte (id {new.key_id})" in steps[1]
+    assert keys.temporary_password_notes({old.key_id: 2}, MasterKeys(new, [old]), None) == [
+        f"2 utilisateurs ont un mot de passe temporaire haché avec l’ancienne clé maîtresse {old.key_id}, qui ne "
+        "peut pas être rechiffré : il ne fonctionne que tant que cette clé reste configurée comme ancienne clé "
+        "(ENVADMIN_OLD_MASTER_KEYS), et cesse de fonctionner quand elle est retirée (donnez alors à ces "
+        "utilisateurs un nouveau mot de passe temporaire)."]
+    [note] = keys.api_key_notes({old.key_id: 1}, MasterKeys(new, []), None)
+    assert note.startswith(f"1 clé d’API est hachée avec la clé maîtresse {old.key_id}, qui n’est pas configurée")
+    assert keys._wrapped_line("envelopes", old.key_id, 3, MasterKeys(new, [])) == \
+        f"envelopes : 3 sous {old.key_id} (non configurée ici)"
+
+
+def test_keys_rotates_report_keeps_its_english_by_default(speaking):
+    from domain.master_keys import MasterKeys
+    from producers.cli import keys
+    old, new = _keys(2)
+    speaking()
+    assert keys._rewrapped({"envelopes": 1, "mail_outbox": 1, "api_keys": 2}) == \
+        "1 envelope key and 1 mail body and 2 webhook secrets"
+    assert keys.next_steps(MasterKeys(new, []), new, None, 3) == [
+        "3 rows are still under another key: run this again once every host uses the new key."]
+    [note] = keys.api_key_notes({old.key_id: 2}, MasterKeys(new, [old]), None)
+    assert note.startswith(f"2 API keys are hashed with old master key {old.key_id}: each moves to the current key")
+
+
+@pytest.mark.parametrize(("message", "french", "english"), [
+    ("duration", "erreur : --grace : attendu un nombre positif de minutes, d’heures ou de jours, comme 30m, 24h ou "
+     "90d, pas '5y'", "--grace: expected a positive number of minutes, hours or days, like 30m, 24h or 90d, not '5y'"),
+    ("exists", "erreur : une clé nommée ops existe déjà", "a key named ops exists already"),
+    ("name", "erreur : le nom d’une clé compte de 1 à 64 lettres", "a key's name is 1 to 64 letters"),
+])
+def test_the_problems_of_an_api_key_are_said_in_french_and_stay_english_in_json(speaking, monkeypatch, capsys, message,
+                                                                                french, english):
+    from domain.api_keys import check_name, parse_duration
+    from domain.said import said
+    from store.api_keys import ApiKeyError
+    problem = {"duration": lambda: parse_duration("5y", "--grace"), "name": lambda: check_name("-x"),
+               "exists": lambda: (_ for _ in ()).throw(ApiKeyError(said("key.exists", name="ops")))}[message]
+    with pytest.raises(ValueError) as raised:
+        problem()
+    speaking(LANG="fr_FR.UTF-8")
+    monkeypatch.setattr("sys.argv", ["envadmin", "api-key", "rotate", "ops", "--json"])
+    with pytest.raises(typer.Exit):
+        context.fail(raised.value.args[0])
+    printed = capsys.readouterr()
+    assert printed.err.startswith(french) and json.loads(printed.out)["error"].startswith(english), printed
+
+
+def test_a_bad_setting_is_named_with_what_is_wrong_in_french(speaking, monkeypatch):
+    from config.settings import SettingsError, load_settings
+    from producers.cli.main import setting_problem
+    monkeypatch.setenv("ENVADMIN_TRUSTED_PROXIES", "nowhere")
+    monkeypatch.setenv("ENVADMIN_RELAY_AFTER_SECONDS", "0")
+    monkeypatch.setenv("ENVADMIN_MAIL_RETENTION_DAYS", "soon")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    problem = setting_problem(raised.value)
+    speaking(LANG="fr_FR.UTF-8")
+    french = speech.told(problem)
+    for said in ("ENVADMIN_TRUSTED_PROXIES : 'nowhere' n’est pas une adresse ni un réseau IP",
+                 "ENVADMIN_RELAY_AFTER_SECONDS : La valeur doit être supérieure à 0",
+                 "ENVADMIN_MAIL_RETENTION_DAYS : La valeur doit être un nombre ; ce texte ne se lit pas comme un "
+                 "nombre"):
+        assert said in french, french
+    assert str(problem) == str(raised.value)  # the English, as a log or --json reads it
+    for said in ("ENVADMIN_TRUSTED_PROXIES: 'nowhere' is not an IP address or network",
+                 "ENVADMIN_RELAY_AFTER_SECONDS: Input should be greater than 0",
+                 "ENVADMIN_MAIL_RETENTION_DAYS: Input should be a valid number, unable to parse string as a number"):
+        assert said in str(problem), problem
+
+
+def test_a_malformed_master_key_is_named_in_french(speaking):
+    from config.master_key import MasterKeyError, parse_key_list
+    with pytest.raises(MasterKeyError) as raised:
+        parse_key_list(f"{'A' * 43}=, no!e", "ENVADMIN_OLD_MASTER_KEYS")
+    speaking(LANG="fr_FR.UTF-8")
+    assert speech.told(raised.value.message) == (
+        "ENVADMIN_OLD_MASTER_KEYS (clé 2 sur 2) doit être le base64 de 32 octets (ce n’est pas du base64) ; "
+        "créez-en une avec `head -c32 /dev/urandom | base64`")
+    assert raised.value.message == ("ENVADMIN_OLD_MASTER_KEYS (key 2 of 2) must be the base64 of 32 bytes (it is not "
+                                    "base64); make one with `head -c32 /dev/urandom | base64`")
+
+
+def test_a_secret_under_a_key_not_held_names_both_keys_in_french(speaking):
+    from domain.master_keys import MasterKeys
+    from domain.said import said
+    held, other = _keys(2)
+    refusal = MasterKeys(held, []).refusal(said("sealed.envelope", id="e1"), other.key_id)
+    speaking(LANG="fr_FR.UTF-8")
+    assert speech.told(refusal.args[0]) == \
+        f"l’enveloppe e1 est chiffré par la clé maîtresse {other.key_id}, pas par la clé configurée {held.key_id}"
+    assert str(refusal) == f"envelope e1 is wrapped by master key {other.key_id}, not the configured key {held.key_id}"
+
+
+def test_a_replay_names_the_commands_status_in_the_readers_language(speaking):
+    from domain.said import Said, said
+    from store.dead_letters import _status
+    message = said("replay.not_failed", command="c1", status=_status("applied"))
+    kept = Said.from_stored(json.loads(json.dumps(message.stored())))  # as the store keeps it, read later
+    speaking(LANG="fr_FR.UTF-8")
+    assert speech.told(kept) == "la commande c1 est appliquée, pas en échec : rien à rejouer"
+    assert kept == "command c1 is applied, not failed: nothing to replay"
+
+
+def test_status_watch_names_the_embedded_broker_in_french(speaking):
+    from domain.said import said
+    speaking(LANG="fr_FR.UTF-8")
+    drawn = _drawn({**SNAPSHOT, "broker": said("broker.embedded", folder="/srv/var/broker")})
+    assert "broker embarqué (transport kombu sur fichiers dans /srv/var/broker)" in drawn, drawn

@@ -15,6 +15,7 @@ from domain.callback_urls import check_callback_url
 from producers.web.console import administrator
 from producers.web.forms import posted_form, text_field
 from producers.web.language import gettext as _
+from producers.web.language import said_here
 from producers.web.render import page
 from store.api_keys import ApiKeyError, IssuedKey, create_key, list_keys, revoke_key
 from store.reads import accounts
@@ -59,7 +60,7 @@ async def make_key(request: Request, account: str) -> Response:
             client.engine, client.master_keys(), name, client.clock.now(), accounts=[account], by=me,
             callback_url=callback, lifetime=LIFETIME, actor=me, source=SOURCE))
     except ApiKeyError as e:
-        return await keys_page(request, account, me, 422, errors={"key_name": str(e)}, values=values)
+        return await keys_page(request, account, me, 422, errors={"key_name": said_here(e.message)}, values=values)
     return await keys_page(request, account, me, issued=issued)
 
 
