@@ -118,7 +118,8 @@ def test_the_relay_scan_reads_the_index_of_queued_rows(relay):
             conn.exec_driver_sql("RESET enable_seqscan")
         else:
             plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
-    assert "ix_commands_queued_last_sent" in plan, plan
+    # On PostgreSQL, the partial index of each month's partition (named after the partition and its expression)
+    assert "ix_commands_queued_last_sent" in plan or "coalesce_idx on commands_" in plan, plan
 
 
 def waits_on_a_lock(engine) -> bool:
