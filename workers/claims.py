@@ -159,7 +159,7 @@ def _issued_at(item: dict) -> datetime | None:
 
 def _not_in_log(command_id: UUID, item: dict) -> Said:
     """Why a command no log row has was not applied: what is wrong with it, if anything."""
-    if item.keys() == {"id"}:
+    if item.keys() <= {"id", "issued_at"}:
         return said("dead.not_in_log.id_only", command=str(command_id))
     try:
         parse_command(item)
