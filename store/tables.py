@@ -181,7 +181,7 @@ commands = Table(
     Column("source", String(8), nullable=False),
     Column("correlation_id", String(128), nullable=False),
     # On PostgreSQL the table is partitioned by month of issued_at (store.partitions), which its key must hold; a
-    # statement by ids bounds it too (store.issued), so that it reads only the months of its commands
+    # statement by ids bounds it too (domain.issued_span), so that it reads only the months of its commands
     Column("issued_at", UTCDateTime, nullable=False, primary_key=True),
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False),

@@ -20,7 +20,7 @@ down_revision = '0026t'
 branch_labels = None
 depends_on = None
 
-AHEAD = 2  # months created after the current one (beat's create-partitions keeps them ahead from then on)
+AHEAD = 2  # months created after the current one (beat's prune retention keeps them ahead from then on)
 _COMMANDS_INDEXES = (
     "CREATE INDEX ix_commands_queued_last_sent ON commands (coalesce(published_at, submitted_at)) "
     "WHERE status = 'queued'",
