@@ -11,14 +11,17 @@ import pytest
 from sqlalchemy import event, insert, select, text
 
 from domain.issued_span import IssuedSpan
+from messaging.broker import PRUNE_RETENTION
 from store.command_log import SqlCommandLog
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.partitions import create_ahead, month, months
 from store.retention import Retention, prune
 from store.tables import audit_log, commands, jobs
+from workers.celery_app import create_app
 
 from ..support.services import empty_store, new_pg_database
+from ..support.stack_settings import make_settings
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=timezone.utc)
 A = month("commands", NOW - timedelta(days=500))  # July 2025: every row may go
@@ -72,6 +75,17 @@ def test_beat_creates_the_months_ahead_and_moves_their_rows_out_of_the_default_p
         indexes = conn.execute(text("SELECT count(*) FROM pg_indexes WHERE tablename = :t"), {"t": far.name}).scalar()
         assert indexes == 6  # the key and each index of commands
     assert create_ahead(engine, far.starts - timedelta(days=20), ahead=1) == []  # made once
+
+
+def test_beats_prune_keeps_the_next_two_months_created(engine, pg_database_url, tmp_path):
+    last = month("audit_log", datetime.now(timezone.utc), 2)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {last.name}"))  # as if the store had been migrated three months ago
+    app = create_app(make_settings(tmp_path / "var", pg_database_url, None))
+
+    app.tasks[PRUNE_RETENTION]()
+
+    assert last.name in partitions(engine, "audit_log")
 
 
 def test_a_month_every_row_of_which_may_go_is_dropped_and_the_others_pruned_row_by_row(engine):
