@@ -346,8 +346,8 @@ C = TypeVar("C", bound=Command)
 class CommandBatch(BaseModel):
     """One broker message: 1..N commands, each validated and applied on its own.
 
-    Each item is a command as journalled, or (an onboarding job's message) only its {"id": ...}: the worker reads
-    only the id and applies the command log's copy."""
+    Each item is a command as journalled, or (an onboarding job's message) only its {"id": ..., "issued_at": ...}:
+    the worker reads only those and applies the command log's copy."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.commands import AddMember, Command, GrantAdmin
+from domain.issued_span import IssuedSpan
 from domain.ports import Repository, SetBasedRepository
 from domain.said import Said
 from domain.states import CommandStatus
@@ -50,9 +51,11 @@ class CommandLog(Protocol):
         did (their outcomes are then events of that key)."""
 
     @abstractmethod
-    def claim(self, ids: list[UUID], now: datetime, lease: timedelta) -> dict[UUID, Claim]:
+    def claim(self, ids: list[UUID], now: datetime, lease: timedelta,
+              issued: IssuedSpan | None = None) -> dict[UUID, Claim]:
         """Lease the queued commands no other worker holds, counting one attempt on each; the others as they are
-        (finished, or leased to another worker). A command the log does not hold has no claim."""
+        (finished, or leased to another worker). A command the log does not hold has no claim. `issued`: the span of
+        their issue times, when the caller knows it (the statements by id then read only its months)."""
 
     @abstractmethod
     def waiting_on_earlier_rows(self, places: dict[UUID, JobPlace]) -> set[UUID]:
@@ -60,25 +63,26 @@ class CommandLog(Protocol):
         create_account of their account, or a queued create_account or add_user of the email they are about."""
 
     @abstractmethod
-    def release(self, ids: list[UUID]) -> None:
+    def release(self, ids: list[UUID], issued: IssuedSpan | None = None) -> None:
         """Give back claims not used: no lease, and the attempt they counted is taken back."""
 
     @abstractmethod
-    def defer(self, ids: list[UUID], now: datetime, until: datetime) -> None:
+    def defer(self, ids: list[UUID], now: datetime, until: datetime, issued: IssuedSpan | None = None) -> None:
         """Send claimed commands back to wait: the attempt taken back, and a lease until the copy sent again
         arrives."""
 
     @abstractmethod
-    def lock_status(self, command_id: UUID) -> CommandStatus | None:
+    def lock_status(self, command_id: UUID, issued_at: datetime | None = None) -> CommandStatus | None:
         """The command's status, locked until the transaction ends (one applier at a time)."""
 
     @abstractmethod
     def finish_queued(self, results: list[dict]) -> bool:
-        """Each {"id", "status", "reason" (a Said or a text), "finished_at"} on the commands still queued; False (and the caller rolls
+        """Each {"id", "issued_at" (may be left out), "status", "reason" (a Said or a text), "finished_at"} on the commands still queued; False (and the caller rolls
         back) if any is not: another worker finished it meanwhile."""
 
     @abstractmethod
-    def finish(self, command_id: UUID, status: CommandStatus, reason: Said | str | None, now: datetime) -> None: ...
+    def finish(self, command_id: UUID, status: CommandStatus, reason: Said | str | None, now: datetime,
+               issued_at: datetime | None = None) -> None: ...
 
     @abstractmethod
     def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: Said, now: datetime) -> bool:

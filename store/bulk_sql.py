@@ -17,6 +17,7 @@ from sqlalchemy.sql.expression import ColumnElement, bindparam
 
 _PG = postgresql.dialect()
 _WAS = "value_before"  # update_rows' only_if: the value a row must still hold
+_LOW, _HIGH = "range_low", "range_high"  # update_rows' between
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict], on_conflict_update: tuple[str, ...] = (),
@@ -66,9 +67,11 @@ def _copy_types(table: Table, names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: list[dict],
-                only_if: tuple[str, str] | None = None) -> int:
+                only_if: tuple[str, str] | None = None, between: tuple[str, object, object] | None = None) -> int:
     """Set each row's other columns on the table's row whose `key` column equals the row's `key`; with
-    `only_if` (a column and a value), only where that column still holds that value. The rows updated."""
+    `only_if` (a column and a value), only where that column still holds that value; with `between` (a column, its
+    lowest and highest values), only rows in that range (of a partitioned table, only its partitions are read).
+    The rows updated."""
     if not rows:
         return 0
     names = tuple(rows[0])
@@ -76,12 +79,21 @@ def update_rows(conn: Connection, table: Table, key: str, rows: list[dict],
         statement = update(table).where(table.c[key] == bindparam(f"b_{key}"))
         if only_if is not None:
             statement = statement.where(table.c[only_if[0]] == only_if[1])
+        if between is not None:
+            statement = statement.where(table.c[between[0]].between(between[1], between[2]))
         return conn.execute(statement.values({n: bindparam(f"b_{n}") for n in names if n != key}),
                             [{f"b_{n}": row[n] for n in names} for row in rows]).rowcount
     parameters = _columns(table, rows, names)
     if only_if is not None:
         parameters[_WAS] = [only_if[1]] * len(rows)
-    return conn.exec_driver_sql(_pg_update(table, key, names, only_if and only_if[0]), parameters).rowcount
+    sql = _pg_update(table, key, names, only_if and only_if[0])
+    if between is not None:
+        column_type = table.c[between[0]].type
+        low, high = (column_type.process_bind_param(value, _PG) if isinstance(column_type, TypeDecorator) else value
+                     for value in between[1:])
+        sql += f" AND t.{between[0]} BETWEEN %({_LOW})s AND %({_HIGH})s"
+        parameters |= {_LOW: low, _HIGH: high}
+    return conn.exec_driver_sql(sql, parameters).rowcount
 
 
 def payload_of(model: BaseModel, conn: Connection) -> dict | str:

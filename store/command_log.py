@@ -8,9 +8,10 @@ import json
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, Text, and_, cast, insert, literal_column, or_, select, text, update
+from sqlalchemy import Connection, Text, and_, cast, insert, literal_column, or_, select, text, true, update
 
 from domain.commands import AddMember, Command, GrantAdmin
+from domain.issued_span import IssuedSpan
 from domain.model import ADMIN_GROUP_KEY, email_key, group_key
 from domain.said import Said
 from domain.states import CommandStatus, GrantStatus
@@ -35,13 +36,15 @@ class SqlCommandLog(CommandLog):
             "position": position, "submitted_at": now, "api_key_id": api_key_id,
         } for position, cmd in enumerate(batch)])
 
-    def mark_published(self, ids: list[UUID], now: datetime) -> None:
-        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
+    def mark_published(self, ids: list[UUID], now: datetime, issued: IssuedSpan | None = None) -> None:
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), _within(issued),
                                                  commands.c.status == CommandStatus.QUEUED)
                           .values(published_at=now))
 
-    def claim(self, ids: list[UUID], now: datetime, lease: timedelta) -> dict[UUID, Claim]:
-        """Lease the queued commands no other worker holds, counting one attempt on each.
+    def claim(self, ids: list[UUID], now: datetime, lease: timedelta,
+              issued: IssuedSpan | None = None) -> dict[UUID, Claim]:
+        """Lease the queued commands no other worker holds, counting one attempt on each; `issued`, the span of
+        their issue times as the message says, limits the claim to the months it covers.
 
         Rows another transaction has locked are skipped, not waited for: their applier is at work.
         A copy of a message arriving meanwhile finds them leased and counts no attempt.
@@ -49,9 +52,11 @@ class SqlCommandLog(CommandLog):
         # A CTE, and the status tested on its rows: in the WHERE of a locking query, the status condition can
         # make PostgreSQL scan every queued row of the status index.
         locked = (select(commands.c.id, commands.c.status, commands.c.lease_until)
-                  .where(among(self.conn, commands.c.id, ids)).with_for_update(skip_locked=True).cte("locked"))
+                  .where(among(self.conn, commands.c.id, ids), _within(issued))
+                  .with_for_update(skip_locked=True).cte("locked"))
         taken = self.conn.execute(
-            update(commands).where(commands.c.id == locked.c.id, locked.c.status == CommandStatus.QUEUED,
+            update(commands).where(commands.c.id == locked.c.id, _within(issued),
+                                   locked.c.status == CommandStatus.QUEUED,
                                    or_(locked.c.lease_until.is_(None), locked.c.lease_until <= now))
             .values(attempts=commands.c.attempts + 1, lease_until=now + lease)
             # The payload as the text it is stored as: the worker validates it from JSON in one step.
@@ -63,7 +68,9 @@ class SqlCommandLog(CommandLog):
                                 row.deferrals)
                   for row in taken}
         others = [command_id for command_id in ids if command_id not in claims]
-        if others:  # finished, or leased: read as they are, without waiting for a lock
+        # Finished, or leased: read as they are, without waiting for a lock. Not bounded: a command whose message
+        # misstated its issue time is found here, and left for the relay to send again from the journal.
+        if others:
             for row in self.conn.execute(select(commands.c.id, commands.c.status, commands.c.attempts)
                                          .where(among(self.conn, commands.c.id, others))):
                 status = CommandStatus(row.status)
@@ -99,28 +106,29 @@ class SqlCommandLog(CommandLog):
                     waiting.add(command_id)
         return waiting
 
-    def release(self, ids: list[UUID]) -> None:
+    def release(self, ids: list[UUID], issued: IssuedSpan | None = None) -> None:
         """Give back claims not used: no lease, and the attempt they counted is taken back."""
-        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), _within(issued),
                                                  commands.c.status == CommandStatus.QUEUED)
                           .values(attempts=commands.c.attempts - 1, lease_until=None))
 
-    def defer(self, ids: list[UUID], now: datetime, until: datetime) -> None:
+    def defer(self, ids: list[UUID], now: datetime, until: datetime, issued: IssuedSpan | None = None) -> None:
         """Send claimed commands back to wait: the attempt taken back, and a lease until the copy sent again
         arrives, so the relay does not take them for lost meanwhile."""
-        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids),
+        self.conn.execute(update(commands).where(among(self.conn, commands.c.id, ids), _within(issued),
                                                  commands.c.status == CommandStatus.QUEUED)
                           .values(attempts=commands.c.attempts - 1, lease_until=until, published_at=now,
                                   deferrals=commands.c.deferrals + 1))
 
-    def lock_status(self, command_id: UUID) -> CommandStatus | None:
+    def lock_status(self, command_id: UUID, issued_at: datetime | None = None) -> CommandStatus | None:
         """The command's status, locked until the transaction ends (one applier at a time)."""
-        status = self.conn.execute(select(commands.c.status).where(commands.c.id == command_id)
+        status = self.conn.execute(select(commands.c.status).where(commands.c.id == command_id,
+                                                                   _within(IssuedSpan.of([issued_at])))
                                    .with_for_update()).scalar()
         return CommandStatus(status) if status is not None else None
 
     def finish_queued(self, results: list[dict]) -> bool:
-        """Each {"id", "status", "reason", "finished_at"}, in one statement, on the commands still queued; False
+        """Each {"id", "issued_at", "status", "reason", "finished_at"} ("issued_at" may be left out), in one statement, on the commands still queued; False
         (and the caller rolls back) if any is not: another worker finished it meanwhile.
 
         No lock is taken before: the claim leased these commands to this worker, and a copy applied elsewhere
@@ -128,15 +136,20 @@ class SqlCommandLog(CommandLog):
         changed, after waiting for its row if need be."""
         plan_as_key_lookups(self.conn)  # the chunk's transaction reads by key already; said here too
         pg = self.conn.dialect.name == "postgresql"
-        results = [{**result, **_reason_columns(result["reason"], as_text=pg)} for result in results]
-        if update_rows(self.conn, commands, "id", results, only_if=("status", CommandStatus.QUEUED)) != len(results):
+        issued = IssuedSpan.of(result.get("issued_at") for result in results)
+        results = [{**{name: value for name, value in result.items() if name != "issued_at"},
+                    **_reason_columns(result["reason"], as_text=pg)} for result in results]
+        if update_rows(self.conn, commands, "id", results, only_if=("status", CommandStatus.QUEUED),
+                       between=_between(issued)) != len(results):
             return False
         if results:
-            record_outcomes(self.conn, [result["id"] for result in results], results[0]["finished_at"])
+            record_outcomes(self.conn, [result["id"] for result in results], results[0]["finished_at"], issued)
         return True
 
-    def finish(self, command_id: UUID, status: CommandStatus, reason: Said | str | None, now: datetime) -> None:
-        keyed = self.conn.execute(update(commands).where(commands.c.id == command_id)
+    def finish(self, command_id: UUID, status: CommandStatus, reason: Said | str | None, now: datetime,
+               issued_at: datetime | None = None) -> None:
+        keyed = self.conn.execute(update(commands).where(commands.c.id == command_id,
+                                                         _within(IssuedSpan.of([issued_at])))
                                   .values(status=status, finished_at=now, **_reason_columns(reason))
                                   .returning(commands.c.api_key_id)).scalar()
         if keyed is not None:  # the CLI's, the console's and jobs' commands cost no read more
@@ -183,7 +196,7 @@ class SqlCommandLog(CommandLog):
     def take_unapplied(self, published_before: datetime, limit: int, now: datetime) -> list[dict]:
         """Payloads of queued commands nobody holds, last published (or submitted) before the cutoff, marked
         republished."""
-        query = (select(commands.c.id, commands.c.payload)
+        query = (select(commands.c.id, commands.c.issued_at, commands.c.payload)
                  # Written as the partial index on queued rows is (a literal status, the same expression), so
                  # that PostgreSQL and SQLite both use it however many rows are queued.
                  .where(text("status = 'queued'"), literal_column(LAST_SENT_SQL, UTCDateTime) < published_before,
@@ -192,7 +205,7 @@ class SqlCommandLog(CommandLog):
                  .with_for_update(skip_locked=True))
         rows = self.conn.execute(query).all()
         if rows:
-            self.mark_published([row.id for row in rows], now)
+            self.mark_published([row.id for row in rows], now, IssuedSpan.of(row.issued_at for row in rows))
         return [row.payload for row in rows]
 
     def dead_letter(self, command_id: UUID | None, reason: Said | str, payload: object, now: datetime) -> None:
@@ -209,6 +222,15 @@ class SqlCommandLog(CommandLog):
                                        .returning(commands.c.api_key_id)).all()
             if failed and failed[0].api_key_id is not None:
                 record_outcomes(self.conn, [command_id], now)
+
+
+def _within(issued: IssuedSpan | None):
+    """Only the commands issued in the span (on PostgreSQL, only its months' partitions are read); None: all."""
+    return true() if issued is None else commands.c.issued_at.between(issued.earliest, issued.latest)
+
+
+def _between(issued: IssuedSpan | None) -> tuple[str, datetime, datetime] | None:
+    return None if issued is None else ("issued_at", issued.earliest, issued.latest)
 
 
 def _first_lines(pairs) -> dict[str, int]:

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from domain.issued_span import IssuedSpan
 from domain.outcomes import OutcomeEvent, event_type
 from store.bulk_sql import among
 from store.tables import api_keys, broker_reply_routes, broker_requests, commands, outcome_events, webhook_deliveries
@@ -30,9 +31,10 @@ class FeedPage:
     last_seq: int | None
 
 
-def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime) -> int:
+def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime, issued: IssuedSpan | None = None) -> int:
     """An event for each of these commands that a key submitted, with the status and reason just written; a
-    delivery for each whose key has a live callback. How many events."""
+    delivery for each whose key has a live callback. How many events. `issued`: the span of their issue times, if
+    known."""
     if not command_ids:
         return 0
     rows = conn.execute(
@@ -42,7 +44,8 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime) ->
         .join(api_keys, api_keys.c.id == commands.c.api_key_id)
         .outerjoin(broker_reply_routes, broker_reply_routes.c.command_id == commands.c.id)
         .outerjoin(broker_requests, broker_requests.c.id == broker_reply_routes.c.request_id)
-        .where(among(conn, commands.c.id, command_ids), commands.c.api_key_id.is_not(None))).all()
+        .where(among(conn, commands.c.id, command_ids), commands.c.api_key_id.is_not(None),
+               *([] if issued is None else [commands.c.issued_at.between(issued.earliest, issued.latest)]))).all()
     if not rows:
         return 0
     order = {command_id: position for position, command_id in enumerate(command_ids)}

@@ -6,6 +6,10 @@ needs it: a command only when finished (and, for a job's, when its job is done w
 closed with no grant waiting on it, a mail when sent or given up, an outcome when each of its deliveries is done. A
 prune removes rows in batches of `batch`, each batch its own short transaction, so it never holds a big table's
 locks for long and an interrupted prune keeps what it did. A dry run counts what would go and removes nothing.
+
+On PostgreSQL the journal and the audit trail are partitioned by month (store.partitions): a month every row of which
+may go by these same rules is dropped whole first, its rows counted; the rows of the months that cannot go whole are
+deleted row by row as on SQLite.
 """
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Connection, Engine, delete, exists, func, not_, or_, select
-from sqlalchemy.sql import Select
+from sqlalchemy import Column, Connection, Engine, and_, delete, exists, func, not_, or_, select
+from sqlalchemy.sql import ColumnElement, Select, TableClause
 
 from domain.states import GrantStatus, InviteStatus, JobState
 from store.broker_requests import prune_requests
@@ -23,6 +27,7 @@ from store.idempotency import prune_keys
 from store.mail_outbox import MAIL_SENT
 from store.metrics import batch_sizes
 from store.metrics.command_tallies import FINAL, MARK
+from store.partitions import drop_months, is_partitioned
 from store.password_resets import prune_resets
 from store.session_rows import prune_sessions, session_limits
 from store.tables import (
@@ -93,6 +98,9 @@ def prune(engine: Engine, now: datetime, retention: Retention, dry_run: bool = F
           batch: int = BATCH) -> dict[str, int]:
     """Remove (or, dry, count) what is past its retention; rows per table, each table named once."""
     removed = {column.table.name: 0 for rule in _RULES for column in (*rule.dependents, rule.key)}
+    if not dry_run:  # a dry run counts the same rows through the rules
+        for table, n in _whole_months(engine, now, retention).items():
+            removed[table] += n
     for rule in _RULES:
         if dry_run:
             with engine.connect() as conn:
@@ -120,6 +128,26 @@ def prune_short_lived(engine: Engine, now: datetime, settings, dry_run: bool = F
         if dry_run:
             transaction.rollback()
     return removed
+
+
+def _whole_months(engine: Engine, now: datetime, retention: Retention) -> dict[str, int]:
+    """On PostgreSQL, the months of the journal and the audit trail whose every row may go, dropped; their rows."""
+    with engine.connect() as conn:
+        if not is_partitioned(conn):
+            return {}
+        commands_before = _folded_before(conn, now - retention.commands)
+    return {commands.name: drop_months(engine, commands, commands_before,
+                                       lambda conn, rows: _kept_command(conn, rows, commands_before)),
+            audit_log.name: drop_months(engine, audit_log, now - retention.audit)}
+
+
+def _kept_command(conn: Connection, rows: TableClause, cutoff: datetime) -> ColumnElement:
+    """A command of a month's partition that neither JOB_COMMANDS nor COMMANDS lets go: of no job and unfinished or
+    finished since the cutoff, or of a job still kept (see _job_keys)."""
+    unfinished_or_recent = or_(rows.c.status.not_in(FINAL), rows.c.finished_at.is_(None),
+                               rows.c.finished_at >= cutoff)
+    return or_(and_(rows.c.job_id.is_(None), unfinished_or_recent),
+               and_(rows.c.job_id.is_not(None), rows.c.job_id.not_in(_job_keys(conn, cutoff))))
 
 
 def _removed(engine: Engine, rule: _Rule, now: datetime, retention: Retention, batch: int) -> Iterator[dict]:

@@ -157,7 +157,8 @@ membership_clocks = Table(
 audit_log = Table(
     "audit_log", metadata,
     Column("id", Serial, primary_key=True, autoincrement=True),
-    Column("at", UTCDateTime, nullable=False),
+    # On PostgreSQL the table is partitioned by month of `at` (store.partitions), which its key must hold
+    Column("at", UTCDateTime, nullable=False, primary_key=True),
     Column("actor", String(254), nullable=False),
     Column("action", String(40), nullable=False),
     Column("target", String(254), nullable=False),
@@ -179,7 +180,9 @@ commands = Table(
     Column("actor", String(254), nullable=False),
     Column("source", String(8), nullable=False),
     Column("correlation_id", String(128), nullable=False),
-    Column("issued_at", UTCDateTime, nullable=False),
+    # On PostgreSQL the table is partitioned by month of issued_at (store.partitions), which its key must hold; a
+    # statement by ids bounds it too (domain.issued_span), so that it reads only the months of its commands
+    Column("issued_at", UTCDateTime, nullable=False, primary_key=True),
     Column("payload", JSON, nullable=False),
     Column("status", String(16), nullable=False),
     Column("reason", Text),  # in English; reason_said: the same as codes and parameters (domain.said)

@@ -17,6 +17,7 @@ from domain.commands import Command, CommandBatch
 from domain.errors import Refused, Superseded
 from domain.handlers import handle
 from domain.invite_limits import InviteLimitReached
+from domain.issued_span import IssuedSpan
 from domain.said import Said, said
 from domain.states import CommandStatus
 from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
@@ -78,7 +79,7 @@ def _apply_claimed(claimed: Claimed, uow_factory: UnitOfWorkFactory, max_attempt
         if stop is not None and stop is not error:
             raise stop from error  # the time limit, hidden behind the rollback error it caused
         if stop is None and is_transient(error):
-            _release_quietly(uow_factory, [cmd.id for cmd, _ in claimed.runnable])
+            _release_quietly(uow_factory, [cmd for cmd, _ in claimed.runnable])
         raise
     for status in statuses:
         report.count(status)
@@ -106,15 +107,15 @@ def _note_taken(uow: UnitOfWork, *, size: int, queue: str | None, sent_at: datet
         uow.figures.note_message_started(queue, sent_at)
 
 
-def _release_quietly(uow_factory: UnitOfWorkFactory, ids: list[UUID]) -> None:
+def _release_quietly(uow_factory: UnitOfWorkFactory, commands: list[Command]) -> None:
     """Give the claims back for the retry; if the database is still away, their lease runs out instead."""
     try:
         with uow_factory() as uow:
-            uow.log.release(ids)
+            uow.log.release([cmd.id for cmd in commands], IssuedSpan.of(cmd.issued_at for cmd in commands))
             uow.commit()
     except Exception as error:
         logger.warning("Could not release %d claims before retrying (%s); their lease will expire",
-                       len(ids), type(error).__name__)
+                       len(commands), type(error).__name__)
 
 
 def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkFactory, max_attempts: int,
@@ -141,7 +142,7 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkF
 def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -> str:
     try:
         with uow.savepoint():
-            status = uow.log.lock_status(cmd.id)
+            status = uow.log.lock_status(cmd.id, cmd.issued_at)
             if status != CommandStatus.QUEUED:
                 return f"already_{status}"
             return _decide(cmd, uow, uow.clock.now())
@@ -209,7 +210,7 @@ def _apply_follow_ups(commands: list[Command], uow: UnitOfWork, now: datetime) -
 
 
 def _finish(uow: UnitOfWork, cmd: Command, status: CommandStatus, reason: Said, now: datetime) -> None:
-    uow.log.finish(cmd.id, status, reason, now)
+    uow.log.finish(cmd.id, status, reason, now, cmd.issued_at)
     retried = getattr(cmd, "retry_of", None)
     if retried is None:
         return

@@ -73,7 +73,8 @@ def apply_run(run: list[c.Command], uow: UnitOfWork, now: datetime) -> tuple[lis
             if outcome.follow_ups:
                 raise NotForBulk(f"command {cmd.id} asked for follow-up commands")
             status, reason = outcome.status, outcome.message
-        results.append({"id": cmd.id, "status": status, "reason": reason, "finished_at": now})
+        results.append({"id": cmd.id, "issued_at": cmd.issued_at, "status": status, "reason": reason,
+                        "finished_at": now})
     for result in results:  # a grant held pending, then cancelled or replaced by a later command of the run
         if result["status"] == CommandStatus.PENDING and result["id"] in repo.superseded_commands:
             result.update(status=CommandStatus.SUPERSEDED, reason=repo.superseded_commands[result["id"]])

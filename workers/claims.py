@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from domain.command_audit import audit_failure
 from domain.commands import Command, parse_command, parse_journalled
+from domain.issued_span import IssuedSpan
 from domain.said import Said, said
 from domain.states import CommandStatus
 from domain.unit_of_work_port import Claim, UnitOfWork, UnitOfWorkFactory
@@ -86,7 +87,9 @@ def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_at
     """
     with uow_factory() as uow:
         now = uow.clock.now()
-        claims = uow.log.claim([command_id for command_id, _ in items], now, lease)
+        # The span of the message's issue times: the claim reads only the months it covers
+        issued = IssuedSpan.of(_issued_at(item) for _, item in items)
+        claims = uow.log.claim([command_id for command_id, _ in items], now, lease, issued)
         runnable, suspects = [], []
         for command_id, item in items:
             claim = claims.get(command_id)
@@ -105,14 +108,15 @@ def claim(items: list[tuple[UUID, dict]], uow_factory: UnitOfWorkFactory, max_at
             else:  # the log's copy is applied: it was validated in full when journalled
                 runnable.append((parse_journalled(claim.payload), claim))
         if suspects:
-            uow.log.release([command_id for _, command_id, _ in suspects])
+            uow.log.release([command_id for _, command_id, _ in suspects], issued)
         places = {cmd.id: claim.job for cmd, claim in runnable if claim.job is not None}
         waiting = uow.log.waiting_on_earlier_rows(places) if places else set()
         countdown = None
         if waiting:
             deferrals = max(claim.deferrals for cmd, claim in runnable if cmd.id in waiting)
             countdown = min(DEFER_FIRST_SECONDS * 2 ** deferrals, DEFER_MAX_SECONDS)
-            uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown))
+            uow.log.defer(list(waiting), now, now + timedelta(seconds=countdown),
+                          IssuedSpan.of(cmd.issued_at for cmd, _ in runnable if cmd.id in waiting))
             report.statuses["deferred"] = len(waiting)
         if also is not None:
             also(uow)
@@ -144,9 +148,18 @@ def _known_id(item: object) -> UUID | None:
         return None
 
 
+def _issued_at(item: dict) -> datetime | None:
+    """When the item says its command was issued, if it says so in a form the journal could hold."""
+    try:
+        issued_at = datetime.fromisoformat(item["issued_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return issued_at if issued_at.tzinfo is not None else None
+
+
 def _not_in_log(command_id: UUID, item: dict) -> Said:
     """Why a command no log row has was not applied: what is wrong with it, if anything."""
-    if item.keys() == {"id"}:
+    if item.keys() <= {"id", "issued_at"}:
         return said("dead.not_in_log.id_only", command=str(command_id))
     try:
         parse_command(item)

@@ -41,8 +41,9 @@ class AccountPartitions:
         return published
 
     def _publish(self, buffer: list[Command]) -> bool:
-        # Only the ids: a worker applies the command log's copy, which the job has just journalled, and a message
-        # of ids is a tenth of the size to encode, carry and decode.
-        items = [{"id": str(command.id)} for command in buffer]
+        # Only the ids and issue times: a worker applies the command log's copy, which the job has just journalled,
+        # and such a message is far smaller to encode, carry and decode than the commands. The issue times let the
+        # worker's statements read only the journal's months they fall in (store.partitions).
+        items = [{"id": str(command.id), "issued_at": command.issued_at.isoformat()} for command in buffer]
         buffer.clear()
         return publish_batch(self.app, self.queue, items, clock=self.clock)

@@ -6,6 +6,7 @@ job read more than the one before.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from uuid import uuid4
@@ -133,13 +134,17 @@ def test_a_chunks_statuses_are_written_through_each_commands_key_however_many_ar
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE commands")
     with engine.connect() as conn:
-        chunk = conn.exec_driver_sql("SELECT id FROM commands WHERE job_line <= 400").scalars().all()
+        chunk = conn.exec_driver_sql("SELECT id, issued_at FROM commands WHERE job_line <= 400").all()
         with statements_run(conn, "UPDATE") as seen:
-            written = SqlCommandLog(conn).finish_queued([{"id": command_id, "status": "applied", "reason": None,
-                                                       "finished_at": NOW} for command_id in chunk])
+            written = SqlCommandLog(conn).finish_queued([
+                {"id": command_id, "issued_at": issued_at, "status": "applied", "reason": None, "finished_at": NOW}
+                for command_id, issued_at in chunk])
         plan, = plans_of(conn, seen)
         conn.rollback()
 
     assert written
-    assert "pk_commands" in plan and "ix_commands_queued_last_sent" not in plan, plan
-    assert "ix_commands_job_id_status" not in plan and "Seq Scan on commands" not in plan, plan
+    # Only the month the chunk's commands were issued in, through its primary key
+    this_month = f"commands_{chunk[0].issued_at.astimezone(timezone.utc):%Y_%m}"
+    assert re.findall(r"Update on (commands_\w+)", plan) == [this_month], plan
+    assert f"{this_month}_pkey" in plan and "coalesce_idx" not in plan, plan
+    assert "job_id_status" not in plan and "Seq Scan on commands" not in plan, plan

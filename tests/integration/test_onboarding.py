@@ -88,7 +88,7 @@ def test_a_job_applies_each_row_and_reports_the_ones_in_error(stack, client, tmp
 
 
 
-def test_a_jobs_messages_carry_only_the_ids_of_the_rows_it_journalled(stack, client, tmp_path):
+def test_a_jobs_messages_carry_only_the_ids_and_issue_times_of_the_rows_it_journalled(stack, client, tmp_path):
     path = write(tmp_path / "ids.csv", *(f"add_user,1001,,user{i}@example.com,User,{i},,alice@example.com"
                                         for i in range(3)), "grant,1001,,user0@example.com,,,,alice@example.com")
     client.celery.control.purge()  # the account's message, applied by the fixture already
@@ -98,9 +98,11 @@ def test_a_jobs_messages_carry_only_the_ids_of_the_rows_it_journalled(stack, cli
         message = conn.default_channel.basic_get(stack.queue, no_ack=True)
     batch = json.loads(message.body)[0][0]  # Celery's body: [args, kwargs, embed]; the batch is the only argument
     with client.engine.connect() as conn:
-        journalled = [str(command_id) for command_id in conn.execute(
-            select(commands.c.id).where(commands.c.job_id == job.job_id).order_by(commands.c.job_line)).scalars()]
-    assert batch["commands"] == [{"id": command_id} for command_id in journalled]
+        journalled = conn.execute(select(commands.c.id, commands.c.issued_at).where(
+            commands.c.job_id == job.job_id).order_by(commands.c.job_line)).all()
+    assert [item.keys() for item in batch["commands"]] == [{"id", "issued_at"}] * len(journalled)
+    assert [(UUID(item["id"]), datetime.fromisoformat(item["issued_at"])) for item in batch["commands"]] == \
+        [tuple(row) for row in journalled]
 
     report = apply_message(batch, lambda: SqlUnitOfWork(client.engine), max_attempts=5, chunk=500,
                            lease=timedelta(seconds=60))  # the worker's applier, on this very message

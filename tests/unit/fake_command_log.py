@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.commands import AddMember, Command, GrantAdmin
+from domain.issued_span import IssuedSpan
 from domain.model import ADMIN_GROUP_KEY, email_key, group_key
 from domain.states import CommandStatus, GrantStatus
 from domain.unit_of_work_port import Claim, CommandLog, JobPlace
@@ -56,13 +57,15 @@ class FakeCommandLog(CommandLog):
             raise IntegrityError(f"duplicate command {row.id}")
         self.rows[row.id] = row
 
-    def claim(self, ids: list[UUID], now: datetime, lease: timedelta) -> dict[UUID, Claim]:
+    def claim(self, ids: list[UUID], now: datetime, lease: timedelta,
+              issued: IssuedSpan | None = None) -> dict[UUID, Claim]:
         claims = {}
         for command_id in ids:
             row = self.rows.get(command_id)
             if row is None:
                 continue
-            if row.status == CommandStatus.QUEUED and (row.lease_until is None or row.lease_until <= now):
+            if row.status == CommandStatus.QUEUED and (row.lease_until is None or row.lease_until <= now) and \
+                    _within(row, issued):
                 row.attempts += 1
                 row.lease_until = now + lease
                 claims[command_id] = Claim(row.status, row.attempts, json.dumps(row.payload), row.job, row.deferrals)
@@ -82,28 +85,30 @@ class FakeCommandLog(CommandLog):
                     waiting.add(command_id)
         return waiting
 
-    def release(self, ids: list[UUID]) -> None:
-        for row in self._queued(ids):
+    def release(self, ids: list[UUID], issued: IssuedSpan | None = None) -> None:
+        for row in self._queued(ids, issued):
             row.attempts, row.lease_until = row.attempts - 1, None
 
-    def defer(self, ids: list[UUID], now: datetime, until: datetime) -> None:
-        for row in self._queued(ids):
+    def defer(self, ids: list[UUID], now: datetime, until: datetime, issued: IssuedSpan | None = None) -> None:
+        for row in self._queued(ids, issued):
             row.attempts, row.lease_until, row.deferrals = row.attempts - 1, until, row.deferrals + 1
 
-    def lock_status(self, command_id: UUID) -> CommandStatus | None:
+    def lock_status(self, command_id: UUID, issued_at: datetime | None = None) -> CommandStatus | None:
         row = self.rows.get(command_id)
         return row.status if row is not None else None
 
     def finish_queued(self, results: list[dict]) -> bool:
         finished = 0
+        issued = IssuedSpan.of(result.get("issued_at") for result in results)
         for result in results:
             row = self.rows.get(result["id"])
-            if row is not None and row.status == CommandStatus.QUEUED:
+            if row is not None and row.status == CommandStatus.QUEUED and _within(row, issued):
                 row.status, row.reason, row.finished_at = result["status"], result["reason"], result["finished_at"]
                 finished += 1
         return finished == len(results)
 
-    def finish(self, command_id: UUID, status: CommandStatus, reason: str | None, now: datetime) -> None:
+    def finish(self, command_id: UUID, status: CommandStatus, reason: str | None, now: datetime,
+               issued_at: datetime | None = None) -> None:
         row = self.rows.get(command_id)
         if row is not None:
             row.status, row.reason, row.finished_at = status, reason, now
@@ -134,5 +139,11 @@ class FakeCommandLog(CommandLog):
         for row in self._queued([command_id] if command_id is not None else []):
             row.status, row.reason, row.finished_at = CommandStatus.FAILED, reason, now
 
-    def _queued(self, ids: list[UUID]) -> list[LogRow]:
-        return [self.rows[i] for i in ids if i in self.rows and self.rows[i].status == CommandStatus.QUEUED]
+    def _queued(self, ids: list[UUID], issued: IssuedSpan | None = None) -> list[LogRow]:
+        return [self.rows[i] for i in ids
+                if i in self.rows and self.rows[i].status == CommandStatus.QUEUED and _within(self.rows[i], issued)]
+
+
+def _within(row: LogRow, issued: IssuedSpan | None) -> bool:
+    """As the store's statements bounded by a span of issue times: a row issued outside it is not found."""
+    return issued is None or issued.earliest <= datetime.fromisoformat(row.payload["issued_at"]) <= issued.latest

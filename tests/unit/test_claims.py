@@ -53,6 +53,21 @@ def test_a_copy_claimed_while_the_lease_holds_is_left_to_the_worker_holding_it(s
     assert store.log.rows[cmd.id].attempts == 1  # no attempt counted for the copy
 
 
+def test_a_claim_reads_only_the_span_of_issue_times_its_message_states(store):
+    """The journal's statements by id name the message's span of issue times; a command the message says was issued
+    outside it is not applied from that message (nor dead-lettered): the relay sends it again from the journal."""
+    early, late = journalled(store, grant(CAROL, actor=ALICE, issued_at=NOW - timedelta(days=40)),
+                             add_user(DAVE, actor=ALICE))
+    misstated = {**late.model_dump(mode="json"), "issued_at": (NOW - timedelta(days=90)).isoformat()}
+    report = BatchReport()
+
+    result = claim([(early.id, early.model_dump(mode="json")), (late.id, misstated)], store.unit_of_work, 5, LEASE,
+                   report)
+
+    assert [cmd for cmd, _ in result.runnable] == [early] and report.statuses == {"leased": 1}
+    assert store.log.rows[late.id].attempts == 0 and store.log.dead_letters == []
+
+
 def test_once_its_lease_ran_out_a_command_is_claimed_again_with_one_more_attempt(store):
     [cmd] = journalled(store, grant(CAROL, actor=ALICE))
     claimed(store, cmd, lease=timedelta(0))  # its worker was lost
