@@ -3,8 +3,12 @@ with SQL, spread over the last 360 days, as a long-lived store holds them before
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 
 import psycopg
+
+from store.engine import make_engine
+from store.partitions import create_ahead
 
 CHUNK = 500_000
 SPREAD_SECONDS = 360 * 24 * 3600
@@ -29,10 +33,17 @@ FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
 """
 
 
-def fill_history(dsn: str, commands: int, audit: bool = True, progress=print) -> dict:
-    """`commands` finished commands (and as many audit entries), in chunks; then VACUUM ANALYZE, as autovacuum
-    would have left a long-lived store. The figures of the fill."""
+def fill_history(dsn: str, database_url: str, commands: int, audit: bool = True, progress=print) -> dict:
+    """`commands` finished commands (and as many audit entries), in chunks, into the monthly partitions beat would
+    have created over the year (store.partitions); then VACUUM ANALYZE, as autovacuum would have left a long-lived
+    store. The figures of the fill."""
     started = time.perf_counter()
+    engine = make_engine(database_url)
+    try:
+        year_ago = datetime.now(timezone.utc) - timedelta(seconds=SPREAD_SECONDS)
+        create_ahead(engine, year_ago, ahead=13)
+    finally:
+        engine.dispose()
     with psycopg.connect(dsn, autocommit=True) as conn:
         for first in range(1, commands + 1, CHUNK):
             last = min(first + CHUNK - 1, commands)

@@ -92,7 +92,7 @@ def run_parts(run: Run) -> int:
             console.print(f"  {results['seed']['accounts']:,} accounts, {results['seed']['users']:,} users")
         if args.history:
             with phases.timed("history"):
-                results["history"] = fill_history(config.libpq_dsn(), args.history,
+                results["history"] = fill_history(config.libpq_dsn(), config.database_url(), args.history,
                                                   progress=lambda line: console.print(line, markup=False))
     engine = create_engine(config.database_url(), pool_size=2)
     try:
