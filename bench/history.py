@@ -3,10 +3,11 @@ with SQL, spread over the last 360 days, as a long-lived store holds them before
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import psycopg
 
+from domain.clock import SYSTEM_CLOCK
 from store.engine import make_engine
 from store.partitions import create_ahead
 
@@ -40,7 +41,7 @@ def fill_history(dsn: str, database_url: str, commands: int, audit: bool = True,
     started = time.perf_counter()
     engine = make_engine(database_url)
     try:
-        year_ago = datetime.now(timezone.utc) - timedelta(seconds=SPREAD_SECONDS)
+        year_ago = SYSTEM_CLOCK.now() - timedelta(seconds=SPREAD_SECONDS)
         create_ahead(engine, year_ago, ahead=13)
     finally:
         engine.dispose()

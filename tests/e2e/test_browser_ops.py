@@ -139,7 +139,7 @@ def test_the_dashboard_shows_dead_letters_arriving_and_a_job_advancing_without_a
                      and "newcomers.csv" in panel_text(d, "jobs"), "the finished job to leave the running ones",
                      timeout=STEP_TIMEOUT)
     jobs = panel_text(browser, "jobs")
-    assert "waiting" in jobs and f"applied {USERS} · pending {INVITED}" in jobs, jobs  # for the invitees
+    assert "waiting" in jobs and f"applied {USERS:,} · pending {INVITED:,}" in jobs, jobs  # for the invitees
     wait_until_shown(browser, lambda d: f"sent\t{INVITED}" in panel_text(d, "mail"), "the invites to be sent")
     assert f"pending\t{INVITED}" in panel_text(browser, "mail")
     assert f"applied\t{USERS + 1}" in panel_text(browser, "commands")  # the account, then the job's users

@@ -105,8 +105,8 @@ def test_a_ten_row_file_with_a_bad_row_runs_as_a_job_whose_page_follows_it(uploa
         ("6", "—", "—", "invalid"),
         *[(str(line), "grant_admin", f"new{n}@example.com", "pending") for line, n in zip(range(7, 11), range(4, 8))],
         ("11", "grant_admin", BOB, "applied")]
-    assert re.fullmatch(r"waiting for new0@example\.com to register \(invite valid until [A-Z][a-z]{2} \d{1,2}, "
-                        r"\d{4}, \d\d:\d\d UTC\)", table[0][4]), table[0]
+    assert re.fullmatch(r'waiting for new0@example\.com to register \(invite valid until <time datetime="[0-9T:-]+Z">'
+                        r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d UTC</time>\)", table[0][4]), table[0]
     assert table[4][4] == ("action: is 'promote'; expected one of create_account, add_user, grant, revoke, "
                            "add_member, remove_member, disable_user, enable_user, remove_user")
     assert table[9][4] == f"{BOB} is now an administrator of account 1001."
@@ -289,7 +289,8 @@ def test_a_job_read_in_french_counts_its_waiting_grants_in_french(uploads):
     page = uploads.browser.get(f"/accounts/1001/jobs/{one}").text
     assert "En attente des invités : one.csv" in page and "1 attribution attend que son invité s’inscrive." in page
     assert "<td>en attente</td><td>1</td>" in page and "1 ligne. Lancé par alice@example.com." in page
-    assert re.search(r"attend l’inscription de new@example\.com \(invitation valable jusqu’au .+ UTC\)", page)
+    assert re.search(r"attend l’inscription de new@example\.com \(invitation valable jusqu’au <time [^>]+>[^<]+ UTC"
+                     r"</time>\)", page)
 
 
 def test_a_job_read_in_french_gives_each_rows_reason_in_french(uploads):
