@@ -142,7 +142,7 @@ def test_the_dashboard_shows_dead_letters_arriving_and_a_job_advancing_without_a
     assert "waiting" in jobs and f"applied {USERS:,} · pending {INVITED:,}" in jobs, jobs  # for the invitees
     wait_until_shown(browser, lambda d: f"sent\t{INVITED}" in panel_text(d, "mail"), "the invites to be sent")
     assert f"pending\t{INVITED}" in panel_text(browser, "mail")
-    assert f"applied\t{USERS + 1}" in panel_text(browser, "commands")  # the account, then the job's users
+    assert f"applied\t{USERS + 1:,}" in panel_text(browser, "commands")  # the account, then the job's users
     grants = panel_text(browser, "grants")
     assert f"{INVITED}\nwaiting for their user" in grants and f"{ACCOUNT}\t{INVITED}" in grants, grants
     assert shown(browser, "return window.openedOnce") is True, "the page was reloaded"
