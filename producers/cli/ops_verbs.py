@@ -14,6 +14,7 @@ from producers.cli.views import status_lines
 from producers.services.client import Client
 from store import webhook_deliveries as deliveries
 from store.location import describe as describe_store
+from store.metrics import status_counts
 from store.migrate import current_revision, head_revision, upgrade
 from store.reads import queries
 
@@ -45,7 +46,7 @@ def status_report(api: Client) -> dict:
     return {"store": describe_store(api.settings.effective_database_url),
               "broker": describe_broker(api.settings),
               "queue": api.settings.queue, "queue_depth": api.queue_depth(),
-              "commands": queries.status_counts(api.engine),
+              "commands": status_counts.by_status(api.engine, api.clock.now()),
               "dead_letters": queries.dead_letter_count(api.engine),
               "deliveries": deliveries.counts(api.engine)}
 

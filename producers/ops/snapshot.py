@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Callable
 
 from celery import Celery
@@ -18,6 +19,7 @@ from domain.said import said
 from messaging.broker import describe_broker, queue_depths
 from producers.services.client import Client
 from store.metrics.ops_figures import read_figures
+from store.metrics.status_counts import CLOCK_MARGIN
 
 WORKER_REPLY_SECONDS = 0.8
 SHARED_SECONDS = 1.0  # one read serves every viewer for this long: each figure shown is at most this old, plus a read
@@ -31,7 +33,8 @@ def read_snapshot(client: Client) -> dict:
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ops-snapshot") as pool:
         workers = pool.submit(read_workers, client.celery, settings, client.clock)
         depths = pool.submit(queue_depths, client.celery, settings.queue)
-        figures = read_figures(client.engine, client.clock.now())
+        figures = read_figures(client.engine, client.clock.now(),
+                               timedelta(seconds=settings.task_time_limit_seconds) + CLOCK_MARGIN)
         figures["queues"] = [{"queue": settings.queue, "depths": depths.result()}]
         figures["workers"] = workers.result()
     figures["broker"] = describe_broker(settings)

@@ -17,10 +17,9 @@ from store.metrics.command_tallies import Tallies
 from store.metrics.delivery_states import delivery_counts
 from store.metrics.histograms import Histogram
 from store.metrics.ops_figures import invites_by_state, outbox_summary
+from store.metrics.status_counts import QUEUED_SQL
 from store.reads.job_reports import rows_of_file
 from store.tables import commands, dead_letters, jobs, pending_grants
-
-QUEUED_SQL = "status = 'queued'"  # written as the partial index on queued rows is, so that both databases use it
 
 
 @dataclass(frozen=True)
