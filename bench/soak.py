@@ -27,6 +27,7 @@ if __package__ in (None, ""):  # run as a script: import the bench package from 
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import soak_load as load  # noqa: E402
+from bench import soak_people as people  # noqa: E402
 from bench.config import VENV_BIN, BenchConfig, flush_broker, recreate_database  # noqa: E402
 from bench.harness import free_port  # noqa: E402
 from bench.measure import BenchError, wait_worker_ready  # noqa: E402
@@ -121,9 +122,9 @@ def run_load(args, config, results, pace, accounts, key, url, web, worker, beat,
     generators = {
         "load: onboarding": (load.onboarding, (config, folder, pace, accounts, started, until)),
         "load: api": (load.api_batches, (url, key["key"], folder, pace, accounts, started, until)),
-        "load: sign-ins": (load.sign_ins, (url, folder, pace, accounts, started, until)),
-        "load: console": (load.console_actions, (url, folder, pace, accounts, started, until)),
-        "load: registrations": (load.registrations, (url, config.work_dir / "outbox", folder, pace, started,
+        "load: sign-ins": (people.sign_ins, (url, folder, pace, accounts, started, until)),
+        "load: console": (people.console_actions, (url, folder, pace, accounts, started, until)),
+        "load: registrations": (people.registrations, (url, config.work_dir / "outbox", folder, pace, started,
                                                       until)),
         "load: ops tab": (load.ops_tab, (url, OPS_PASSWORD, folder, pace, started, until)),
         "load: prometheus": (load.prometheus, (url, OPS_PASSWORD, folder, pace, started, until)),
@@ -178,6 +179,8 @@ def conclude(args, config, results, sampler, folder, engine, key, started) -> in
     check = verify_soak(engine, folder, key["id"])
     problems = [line for path in sorted(folder.glob("problems-*.log")) for line in path.read_text().splitlines()]
     results["load_problems"] = problems[:200]
+    results["load_notes"] = [line for path in sorted(folder.glob("notes-*.log"))
+                             for line in path.read_text().splitlines()]
     results["verify"] = {"ok": check.ok, "problems": check.problems, "facts": check.facts}
     all_series = series(sampler.samples)
     warmup = min(args.warmup, args.minutes / 2)

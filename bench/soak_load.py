@@ -1,6 +1,7 @@
 """The soak's load: one process per kind of traffic, each at its own pace until the end of the run. Every request is
 logged as `seconds-since-start kind milliseconds ok` in the process's log; every command id it was answered with
-goes to its ids file, every job id to the jobs file, so the journal can be checked against what was sent."""
+goes to its ids file, every job id to the jobs file, so the journal can be checked against what was sent. The
+people at the web pages are in bench/soak_people.py."""
 from __future__ import annotations
 
 import itertools
@@ -9,22 +10,16 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
-from email import message_from_bytes
-from email.policy import default as default_policy
 from pathlib import Path
 
 import httpx
 
 from .config import VENV_BIN, BenchConfig
 from .upstream_workload import grant_json
-from .workload import DOMAIN, Grant, admin_email, write_csv
+from .workload import DOMAIN, Grant, write_csv
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-REGISTER_LINK = re.compile(r"/register/([A-Za-z0-9_-]{20,})")
-COMMAND_PATH = re.compile(r"/commands/([0-9a-f-]{36})")
-SEEDED_PASSWORD = "bench-password"  # bench.seed gives every seeded user this password
-NEW_PASSWORD = "soak-registered-passw0rd"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+RESENDS = 2
 
 
 @dataclass(frozen=True)
@@ -73,6 +68,7 @@ class Logger:
         self.requests = (folder / f"requests-{name}.log").open("a", buffering=1)
         self.ids = (folder / f"ids-{name}.log").open("a", buffering=1)
         self.problems = (folder / f"problems-{name}.log").open("a", buffering=1)
+        self.notes = (folder / f"notes-{name}.log").open("a", buffering=1)
 
     def request(self, kind: str, began: float, ok: bool) -> None:
         now = time.time()
@@ -80,6 +76,10 @@ class Logger:
 
     def problem(self, text: str) -> None:
         self.problems.write(text.replace("\n", " ")[:500] + "\n")
+
+    def note(self, text: str) -> None:
+        """What happened and was recovered from, as a client would (a request sent again)."""
+        self.notes.write(text.replace("\n", " ")[:500] + "\n")
 
 
 def paced(every: float, until: float):
@@ -149,10 +149,20 @@ def api_batches(url: str, key: str, folder: Path, pace: Pace, accounts: list[str
 
 def _post_batch(http: httpx.Client, log: Logger, batch: list[dict], headers: dict,
                 kind: str = "api batch") -> list[str] | None:
-    began = time.time()
-    answer = http.post("/v1/commands", json={"commands": batch}, headers=headers)
+    """The batch posted; sent again with its Idempotency-Key when the connection broke (the server closes a
+    kept-alive connection idle for 5 s, which a client posting every 5 s meets): then a replayed answer is as right
+    as a first one."""
+    for resend in range(RESENDS + 1):
+        began = time.time()
+        try:
+            answer = http.post("/v1/commands", json={"commands": batch}, headers=headers)
+            break
+        except httpx.TransportError as error:
+            if resend == RESENDS:
+                raise
+            log.note(f"{kind} sent again after {type(error).__name__}: {error}")
     replayed = answer.headers.get("idempotent-replayed") == "true"
-    ok = answer.status_code == 202 and (replayed if kind == "api retry" else not replayed)
+    ok = answer.status_code == 202 and (replayed if kind == "api retry" else resend > 0 or not replayed)
     log.request(kind, began, ok)
     if answer.status_code != 202:
         log.problem(f"{kind} answered {answer.status_code}: {answer.text[:300]}")
@@ -161,118 +171,6 @@ def _post_batch(http: httpx.Client, log: Logger, batch: list[dict], headers: dic
     if kind == "api batch":
         log.ids.write("\n".join(ids) + "\n")
     return ids
-
-
-def sign_in(http: httpx.Client, log: Logger, email: str, password: str) -> bool:
-    http.cookies.clear()
-    began = time.time()
-    form = http.get("/login")
-    token = CSRF.search(form.text)
-    done = token and http.post("/login", data={"csrf_token": token.group(1), "email": email, "password": password})
-    ok = bool(done) and done.status_code == 303
-    log.request("sign-in", began, ok)
-    if not ok:
-        log.problem(f"sign-in of {email} answered {done.status_code if done else form.status_code}")
-    return ok
-
-
-def sign_ins(url: str, folder: Path, pace: Pace, accounts: list[str], started: float, until: float) -> None:
-    """A person signs in (the form, its CSRF token, their password), looks at the home page and signs out."""
-    log = Logger(folder, "sign-in", started)
-    with httpx.Client(base_url=url, timeout=TIMEOUT) as http:
-        for number in paced(pace.sign_in_every, until):
-            try:
-                if not sign_in(http, log, admin_email(accounts[number % len(accounts)]), SEEDED_PASSWORD):
-                    continue
-                began = time.time()
-                home = http.get("/")
-                log.request("home page", began, home.status_code == 200)
-                token = CSRF.search(home.text)
-                if token:
-                    http.post("/logout", data={"csrf_token": token.group(1)})
-            except httpx.HTTPError as error:
-                log.problem(f"a sign-in failed: {type(error).__name__}: {error}")
-
-
-def console_actions(url: str, folder: Path, pace: Pace, accounts: list[str], started: float, until: float) -> None:
-    """An account's administrator, signed in, grants administrators from the account page, one every few seconds,
-    and looks at each command's outcome page; signs in again as another account's every few grants."""
-    log, pool = Logger(folder, "console", started), pool_stream("console")
-    account = None
-    with httpx.Client(base_url=url, timeout=TIMEOUT) as http:
-        for number in paced(pace.console_every, until):
-            try:
-                if number % pace.console_per_session == 0 or account is None:
-                    account = accounts[(number // pace.console_per_session * 7) % len(accounts)]
-                    if not sign_in(http, log, admin_email(account), SEEDED_PASSWORD):
-                        account = None
-                        continue
-                began = time.time()
-                page = http.get(f"/accounts/{account}")
-                log.request("console page", began, page.status_code == 200)
-                token = CSRF.search(page.text)
-                if not token:
-                    log.problem(f"the account page answered {page.status_code} with no form")
-                    continue
-                began = time.time()
-                granted = http.post(f"/accounts/{account}/admins",
-                                    data={"csrf_token": token.group(1), "email": next(pool)})
-                command = COMMAND_PATH.search(granted.headers.get("location", ""))
-                log.request("console grant", began, granted.status_code == 303 and command is not None)
-                if command is None:
-                    log.problem(f"a console grant answered {granted.status_code}: {granted.text[:300]}")
-                    continue
-                log.ids.write(command.group(1) + "\n")
-                began = time.time()
-                outcome = http.get(granted.headers["location"])
-                log.request("console outcome", began, outcome.status_code == 200)
-            except httpx.HTTPError as error:
-                log.problem(f"a console action failed: {type(error).__name__}: {error}")
-
-
-def invite_links(outbox: Path, seen: set[str]) -> list[tuple[str, str]]:
-    """(recipient, token) of the invite mails written to the outbox since the last look, oldest first."""
-    found = []
-    try:
-        files = sorted(outbox.glob("*.eml"), key=lambda path: path.stat().st_mtime)
-    except OSError:
-        return found
-    for path in files:
-        if path.name in seen:
-            continue
-        seen.add(path.name)
-        mail = message_from_bytes(path.read_bytes(), policy=default_policy)
-        body = mail.get_body(("plain",))
-        link = REGISTER_LINK.search(body.get_content() if body else "")
-        if link:
-            found.append((str(mail["To"]), link.group(1)))
-    return found
-
-
-def registrations(url: str, outbox: Path, folder: Path, pace: Pace, started: float, until: float) -> None:
-    """An invitee follows the link of their invite mail and posts the registration form; not every invitee does."""
-    log, seen, waiting = Logger(folder, "registration", started), set(), []
-    with httpx.Client(base_url=url, timeout=TIMEOUT) as http:
-        for _number in paced(pace.registration_every, until):
-            waiting += invite_links(outbox, seen)
-            if not waiting:
-                continue
-            recipient, token = waiting.pop(0)
-            try:
-                http.cookies.clear()
-                began = time.time()
-                form = http.get(f"/register/{token}")
-                csrf = CSRF.search(form.text)
-                done = csrf and http.post(f"/register/{token}", data={
-                    "csrf_token": csrf.group(1), "first_name": "Soak", "last_name": "Invitee",
-                    "password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
-                ok = bool(done) and done.status_code == 303
-                log.request("registration", began, ok)
-                if not ok:
-                    log.problem(f"the registration of {recipient} answered "
-                                f"{done.status_code if done else form.status_code}")
-            except httpx.HTTPError as error:
-                log.problem(f"a registration failed: {type(error).__name__}: {error}")
 
 
 def ops_tab(url: str, password: str, folder: Path, pace: Pace, started: float, until: float) -> None:
