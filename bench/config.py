@@ -32,6 +32,7 @@ class BenchConfig:
     naive_queue: str = "bench-naive"
     master_key: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
     mail_url: str = ""  # smtp://… of the benchmark's sink, or empty for the file transport in work_dir
+    extra_env: dict[str, str] = field(default_factory=dict)  # further settings of its processes (ENVADMIN_…)
 
     @property
     def effective_mail_url(self) -> str:
@@ -56,6 +57,7 @@ class BenchConfig:
             "ENVADMIN_NAIVE_QUEUE": self.naive_queue,
             **{f"ENVADMIN_{name.upper()}": str(value) for name, value in NO_INVITE_LIMITS.items()},
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+            **self.extra_env,
         })
         return env
 

@@ -45,17 +45,19 @@ def create_key(config: BenchConfig, name: str, accounts: list[str], by: str, cal
 
 
 @contextmanager
-def api_running(config: BenchConfig, port: int):
-    """`envadmin api --port PORT`, answering /healthz; stopped at the end."""
-    api = Service("envadmin api", [str(VENV_BIN / "envadmin"), "api", "--port", str(port)], config.env(),
-                  config.work_dir / "api.log", config.work_dir)
+def api_running(config: BenchConfig, port: int, pages: bool = False):
+    """`envadmin api --port PORT` (`envadmin web`, with the pages, if `pages`), answering /healthz; stopped at the
+    end."""
+    verb = "web" if pages else "api"
+    api = Service(f"envadmin {verb}", [str(VENV_BIN / "envadmin"), verb, "--port", str(port)], config.env(),
+                  config.work_dir / f"{verb}.log", config.work_dir)
     url = f"http://127.0.0.1:{port}"
     try:
         api.start()
         deadline = time.monotonic() + READY_SECONDS
         while not _healthy(url):
             if not api.running() or time.monotonic() > deadline:
-                raise BenchError(f"envadmin api did not answer /healthz:\n{api.log_tail()}")
+                raise BenchError(f"envadmin {verb} did not answer /healthz:\n{api.log_tail()}")
             time.sleep(0.2)
         yield api, url
     finally:
