@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Callable
 
 from celery import Celery
@@ -19,7 +18,7 @@ from domain.said import said
 from messaging.broker import describe_broker, queue_depths
 from producers.services.client import Client
 from store.metrics.ops_figures import read_figures
-from store.metrics.status_counts import CLOCK_MARGIN
+from store.metrics.status_counts import fold_lag
 
 WORKER_REPLY_SECONDS = 0.8
 SHARED_SECONDS = 1.0  # one read serves every viewer for this long: each figure shown is at most this old, plus a read
@@ -34,7 +33,7 @@ def read_snapshot(client: Client) -> dict:
         workers = pool.submit(read_workers, client.celery, settings, client.clock)
         depths = pool.submit(queue_depths, client.celery, settings.queue)
         figures = read_figures(client.engine, client.clock.now(),
-                               timedelta(seconds=settings.task_time_limit_seconds) + CLOCK_MARGIN)
+                               fold_lag(settings.task_time_limit_seconds))
         figures["queues"] = [{"queue": settings.queue, "depths": depths.result()}]
         figures["workers"] = workers.result()
     figures["broker"] = describe_broker(settings)

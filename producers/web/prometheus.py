@@ -7,7 +7,6 @@ account number.
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Iterator
 
 from celery import Celery
@@ -27,7 +26,7 @@ from producers.web.ops_auth import require_ops
 from store.metrics.command_tallies import FINAL
 from store.metrics.histograms import Histogram
 from store.metrics.scrape_figures import ScrapeFigures, read_scrape_figures
-from store.metrics.status_counts import CLOCK_MARGIN
+from store.metrics.status_counts import fold_lag
 
 router = APIRouter()
 
@@ -48,7 +47,7 @@ class EnvadminCollector(Collector):
         self.engine, self.celery, self.settings, self.clock = engine, celery, settings, clock
 
     def collect(self) -> Iterator[Metric]:
-        lag = timedelta(seconds=self.settings.task_time_limit_seconds) + CLOCK_MARGIN
+        lag = fold_lag(self.settings.task_time_limit_seconds)
         figures = read_scrape_figures(self.engine, self.clock.now(), lag)
         yield from _commands(figures)
         yield _histogram("envadmin_command_latency_seconds",

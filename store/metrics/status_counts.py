@@ -16,8 +16,15 @@ from store.tables import UNSETTLED_SQL, commands
 SETTLED = (CommandStatus.APPLIED, CommandStatus.REJECTED, CommandStatus.SUPERSEDED, CommandStatus.EXPIRED)
 QUEUED_SQL = "status = 'queued'"  # written as the partial index on queued rows is, so that both databases use it
 CLOCK_MARGIN = timedelta(seconds=60)  # beyond the task time limit, for hosts whose clocks differ
-# What a fold waits for by default: a task's hard time limit (ENVADMIN_TASK_TIME_LIMIT_SECONDS) and the margin.
-DEFAULT_FOLD_LAG = timedelta(seconds=330) + CLOCK_MARGIN
+
+
+def fold_lag(task_time_limit_seconds: float) -> timedelta:
+    """What a fold waits for: a task's hard time limit (ENVADMIN_TASK_TIME_LIMIT_SECONDS), no transaction of a
+    worker lasts longer, and the clock margin."""
+    return timedelta(seconds=task_time_limit_seconds) + CLOCK_MARGIN
+
+
+DEFAULT_FOLD_LAG = fold_lag(330)
 
 
 def by_status(engine: Engine, now: datetime, fold_lag: timedelta = DEFAULT_FOLD_LAG) -> dict[str, int]:
