@@ -1,6 +1,7 @@
 """Drives the naive baseline (bench/naive.py): its worker, a warm-up, then the timed run of grants or add_users."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -31,6 +32,33 @@ def measure_naive(run, engine: Engine, commands: list[Command], phase: str = "na
             worker.start()
         with run.phases.timed(phase):
             return run_naive(engine, commands, worker, run.args.stall_seconds)
+    finally:
+        worker.stop()
+
+
+def noop_worker(config: BenchConfig) -> Service:
+    argv = [sys.executable, "-m", "celery", "-A", "bench.noop", "worker", "--concurrency=2", "--pool=prefork",
+            "--queues=bench-noop", "--loglevel=WARNING", "--hostname=bench-noop@%h"]
+    return Service("no-op worker", argv, config.env(), config.work_dir / "noop-worker.log", REPO)
+
+
+def measure_noop(run, messages: int) -> dict:
+    """The no-op Celery ceiling of this run: its worker started and warmed up, then `messages` tasks timed."""
+    from uuid import uuid4
+
+    from . import noop
+    from .cpu_use import CpuWindow
+
+    worker = noop_worker(run.config)
+    try:
+        with run.phases.timed("start no-op worker"):
+            worker.start()
+            noop.run([str(uuid4()) for _ in range(200)], stall_seconds=90)  # the pool's first tasks import and fork
+        cpu = CpuWindow({"no-op worker": worker.pid, "benchmark": os.getpid()})
+        with run.phases.timed("no-op ceiling"):
+            cpu.start()
+            figures = noop.run([str(uuid4()) for _ in range(messages)], stall_seconds=run.args.stall_seconds)
+            return {**figures, "cpu": cpu.stop()}
     finally:
         worker.stop()
 

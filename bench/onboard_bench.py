@@ -1,7 +1,7 @@
 """Benchmark of envadmin on Redis + PostgreSQL: onboarding throughput, naive baseline, latency, producer RSS.
 
     .venv/bin/python bench/onboard_bench.py [--rows 100000] [--accounts 1000] [--naive-rows 5000]
-        [--latency 1000] [--rss-rows 1000000] [--skip naive,latency,rss]
+        [--noop-rows 20000] [--latency 1000] [--rss-rows 1000000] [--skip naive,noop,latency,rss]
 
 Prints the figures (it asserts no timing) and writes them to bench/results/latest.json. Exit code 1 when
 the store does not match what was submitted, 2 when a part could not be measured.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from bench.harness import Run, check_figures, parse_skip, print_check, run_bench
 from bench.report import console, summary  # noqa: E402
 from bench.workload import account_numbers, grants  # noqa: E402
 
-PARTS = ("main", "naive", "latency", "rss")
+PARTS = ("main", "naive", "noop", "latency", "rss")
 MAIN_FIRST_ACCOUNT, NAIVE_FIRST_ACCOUNT = 100001, 500001
 
 
@@ -29,6 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the onboarding file")
     parser.add_argument("--accounts", type=int, default=1000, help="accounts the rows are spread over")
     parser.add_argument("--naive-rows", type=int, default=5000, help="commands of the naive baseline")
+    parser.add_argument("--noop-rows", type=int, default=20_000, help="messages of the no-op Celery ceiling")
     parser.add_argument("--latency", type=int, default=1000, help="sequential single commands timed")
     parser.add_argument("--rss-rows", type=int, default=1_000_000, help="rows of the producer RSS file")
     parser.add_argument("--skip", default="", help=f"comma-separated parts to skip: {','.join(PARTS)}")
@@ -63,8 +65,9 @@ def run_parts(run: Run) -> int:
     from sqlalchemy import create_engine
 
     from bench import measure
-    from bench.baseline import measure_naive, naive_grants
+    from bench.baseline import measure_naive, measure_noop, naive_grants
     from bench.config import flush_broker, recreate_database
+    from bench.cpu_use import CpuWindow
     from bench.history import fill_history
     from bench.producer_rss import producer_peak_rss
     from bench.seed import seed
@@ -103,9 +106,12 @@ def run_parts(run: Run) -> int:
                     with phases.timed("write csv"):
                         write_csv(csv_path, main_plan)
                     before = table_counts(engine)
+                    cpu = CpuWindow({"envadmin worker": worker.pid, "benchmark and producer": os.getpid()})
                     with phases.timed("onboard end to end"):
+                        cpu.start()
                         job = measure.run_job(config, engine, csv_path, args.rows, worker, args.stall_seconds)
-                    results["main"] = job.figures()
+                        cpu_figures = cpu.stop()
+                    results["main"] = {**job.figures(), "cpu": cpu_figures}
                     console.print(f"  {job.rows:,} rows in {job.seconds:.2f}s: {job.commands_per_second:,.0f} "
                                   "commands/s")
                     if args.relay:
@@ -136,6 +142,12 @@ def run_parts(run: Run) -> int:
             if results.get("main") and results["naive"]["commands_per_second"]:
                 results["ratio"] = round(results["main"]["commands_per_second"]
                                          / results["naive"]["commands_per_second"], 2)
+        if "noop" in args.run:
+            results["noop"] = measure_noop(run, args.noop_rows)
+            console.print(f"  {results['noop']['commands_per_second']:,.0f} no-op tasks/s")
+            if results.get("main") and results["noop"]["commands_per_second"]:
+                results["noop_ratio"] = round(results["main"]["commands_per_second"]
+                                              / results["noop"]["commands_per_second"], 2)
         if "rss" in args.run:
             with phases.timed("producer peak RSS"):
                 results["producer_rss"] = producer_peak_rss(config, args.rss_rows, args.accounts)
@@ -152,7 +164,7 @@ def grants_figures(rows: int, accounts: int, database: str, redis_url: str, stal
     rate, whether its store matched, and its exit code. It writes bench/results/latest.json too."""
     from bench.report import RESULTS
 
-    code = main(["--skip", "naive,latency,rss", "--rows", str(rows), "--accounts", str(accounts), "--database",
+    code = main(["--skip", "naive,noop,latency,rss", "--rows", str(rows), "--accounts", str(accounts), "--database",
                  database, "--redis-url", redis_url, "--stall-seconds", str(stall_seconds),
                  *(["--keep"] if keep else [])])
     figures = json.loads((RESULTS / "latest.json").read_text())

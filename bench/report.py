@@ -16,7 +16,7 @@ from .config import REPO
 PACKAGES = ("domain", "store", "workers", "producers", "config", "messaging")
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TARGETS = {"commands_per_second": 5000, "ratio": 15, "p50_ms": 20, "p99_ms": 100, "producer_rss_mb": 200}
+TARGETS = {"commands_per_second": 5000, "ratio": 15, "noop_ratio": 8, "p50_ms": 20, "p99_ms": 100, "producer_rss_mb": 200}
 
 console = Console(highlight=False)
 
@@ -69,6 +69,11 @@ def summary(results: dict) -> None:
             table.add_row("  store matches the commands", "OK" if naive["verify"]["ok"] else "MISMATCH", "OK")
     if results.get("ratio") is not None:
         table.add_row("ratio onboard / naive", fmt(results["ratio"]), f"≥ {TARGETS['ratio']}")
+    noop = results.get("noop")
+    if noop:
+        table.add_row(f"no-op Celery ceiling, {noop['rows']:,} tasks (tasks/s)", fmt(noop["commands_per_second"]), "")
+    if results.get("noop_ratio") is not None:
+        table.add_row("ratio onboard / no-op ceiling", fmt(results["noop_ratio"]), f"≥ {TARGETS['noop_ratio']}")
     if lat:
         table.add_row(f"latency, {lat['commands']:,} single grants p50 (ms)", fmt(lat.get("p50_ms"), 2),
                       f"≤ {TARGETS['p50_ms']}")
@@ -80,7 +85,20 @@ def summary(results: dict) -> None:
                       f"≤ {TARGETS['producer_rss_mb']}")
         table.add_row("  producer time (s) / rows/s", f"{fmt(rss['seconds'], 1)} / {fmt(rss['rows_per_second'], 0)}", "")
     console.print(table)
+    print_cpu("onboard", (main or {}).get("cpu"))
+    print_cpu("no-op ceiling", (noop or {}).get("cpu"))
     print_phases_and_machine(results)
+
+
+def print_cpu(name: str, cpu: dict | None) -> None:
+    """Where the CPU went in a part's timed window (bench/cpu_use.py), largest first."""
+    if not cpu:
+        return
+    used = ", ".join(f"{who} {seconds}" for who, seconds in sorted(cpu["cpu_seconds"].items(), key=lambda i: -i[1]))
+    console.print(f"{name}: CPU seconds in a {cpu['window_seconds']} s window (of "
+                  f"{cpu['machine_cpu_seconds_available']} available): {used}; the machine "
+                  f"{cpu['machine_busy_cpu_seconds']}, others {cpu['others_cpu_seconds']}; load average "
+                  f"{cpu['load_before'][0]:.2f} before, {cpu['load_after'][0]:.2f} after", markup=False)
 
 
 def print_phases_and_machine(results: dict) -> None:

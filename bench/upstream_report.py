@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from .report import TARGETS, console, fmt, print_phases_and_machine
+from .report import TARGETS, console, fmt, print_cpu, print_phases_and_machine
 
 
 def upstream_summary(results: dict) -> None:
@@ -36,14 +36,7 @@ def upstream_summary(results: dict) -> None:
             table.add_row(f"{name}: not measured", results[name]["error"][:80], "")
     console.print(table)
     for name in ("http", "broker"):
-        cpu = (results.get(name) or {}).get("cpu")
-        if cpu:
-            used = ", ".join(f"{who} {seconds}" for who, seconds in sorted(cpu["cpu_seconds"].items(),
-                                                                          key=lambda item: -item[1]))
-            console.print(f"{name}: CPU seconds in a {cpu['window_seconds']} s window (of "
-                          f"{cpu['machine_cpu_seconds_available']} available): {used}; the machine "
-                          f"{cpu['machine_busy_cpu_seconds']}, others {cpu['others_cpu_seconds']}; load average "
-                          f"{cpu['load_before'][0]:.2f} before, {cpu['load_after'][0]:.2f} after", markup=False)
+        print_cpu(name, (results.get(name) or {}).get("cpu"))
     print_phases_and_machine(results)
 
 
