@@ -18,6 +18,7 @@ if __package__ in (None, ""):  # run as a script: import the bench package from 
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.harness import Run, check_figures, parse_skip, print_check, run_bench, worker_running  # noqa: E402
+from bench.profile import PySpy  # noqa: E402
 from bench.report import console, summary  # noqa: E402
 from bench.workload import account_numbers, grants  # noqa: E402
 
@@ -47,9 +48,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "job (they are not part of the job's rate)")
     parser.add_argument("--history", type=int, default=0, help="finished commands (and audit entries) written into "
                         "the store before the job, as a year of use leaves them (bench/history.py)")
+    parser.add_argument("--py-spy", action="store_true", help="sample the worker's Python stacks with py-spy during "
+                        "the job (it must be installed); the functions most on the stack go in the results")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (kept anyway on failure)")
     args = parser.parse_args(argv)
     args.run = parse_skip(parser, args.skip, PARTS)
+    if args.py_spy and not PySpy.command():
+        parser.error("--py-spy: py-spy is not on the PATH (pip install py-spy)")
     if not 0 < args.accounts < NAIVE_FIRST_ACCOUNT - MAIN_FIRST_ACCOUNT:
         parser.error("--accounts must be between 1 and 399999")
     return args
@@ -70,6 +75,7 @@ def run_parts(run: Run) -> int:
     from bench.cpu_use import CpuWindow
     from bench.history import fill_history
     from bench.producer_rss import producer_peak_rss
+    from bench.profile import PySpy, StatementCosts
     from bench.seed import seed
     from bench.verify import table_counts, verify
     from bench.workload import write_csv
@@ -107,11 +113,17 @@ def run_parts(run: Run) -> int:
                         write_csv(csv_path, main_plan)
                     before = table_counts(engine)
                     cpu = CpuWindow({"envadmin worker": worker.pid, "benchmark and producer": os.getpid()})
+                    statements = StatementCosts(config.libpq_dsn(), config.database, args.rows)
+                    spy = PySpy("worker", worker.pid, config.work_dir) if args.py_spy else None
                     with phases.timed("onboard end to end"):
+                        statements.start()
+                        if spy:
+                            spy.start()
                         cpu.start()
                         job = measure.run_job(config, engine, csv_path, args.rows, worker, args.stall_seconds)
                         cpu_figures = cpu.stop()
-                    results["main"] = {**job.figures(), "cpu": cpu_figures}
+                        profile = {"statements": statements.stop(), **({"py_spy": spy.stop()} if spy else {})}
+                    results["main"] = {**job.figures(), "cpu": cpu_figures, "profile": profile}
                     console.print(f"  {job.rows:,} rows in {job.seconds:.2f}s: {job.commands_per_second:,.0f} "
                                   "commands/s")
                     if args.relay:

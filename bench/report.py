@@ -86,6 +86,7 @@ def summary(results: dict) -> None:
         table.add_row("  producer time (s) / rows/s", f"{fmt(rss['seconds'], 1)} / {fmt(rss['rows_per_second'], 0)}", "")
     console.print(table)
     print_cpu("onboard", (main or {}).get("cpu"))
+    print_statements("onboard", (main or {}).get("profile", {}).get("statements"))
     print_cpu("no-op ceiling", (noop or {}).get("cpu"))
     print_phases_and_machine(results)
 
@@ -99,6 +100,22 @@ def print_cpu(name: str, cpu: dict | None) -> None:
                   f"{cpu['machine_cpu_seconds_available']} available): {used}; the machine "
                   f"{cpu['machine_busy_cpu_seconds']}, others {cpu['others_cpu_seconds']}; load average "
                   f"{cpu['load_before'][0]:.2f} before, {cpu['load_after'][0]:.2f} after", markup=False)
+
+
+def print_statements(name: str, statements: dict | None) -> None:
+    """PostgreSQL's costliest statements of a part's window (bench/profile.py), in µs per command."""
+    if not statements:
+        return
+    if "missing" in statements:
+        console.print(f"{name}: no statement figures ({statements['missing']})", markup=False)
+        return
+    table = Table(title=f"{name}: PostgreSQL statements, {statements['exec_us_per_command']} µs of execution per "
+                  "command in all", title_justify="left")
+    for column in ("µs/command", "calls", "rows", "statement"):
+        table.add_column(column, justify="left" if column == "statement" else "right", overflow="fold")
+    for row in statements["statements"][:10]:
+        table.add_row(fmt(row["us_per_command"]), fmt(row["calls"]), fmt(row["rows"]), row["query"][:90])
+    console.print(table)
 
 
 def print_phases_and_machine(results: dict) -> None:
