@@ -16,7 +16,7 @@ from domain.model import ADMIN_GROUP_KEY, email_key, group_key
 from domain.said import Said
 from domain.states import CommandStatus, GrantStatus
 from domain.unit_of_work_port import Claim, CommandLog, JobPlace
-from store.bulk_sql import among, plan_as_key_lookups, update_rows
+from store.bulk_sql import among, insert_rows, payload_of, plan_as_key_lookups, update_rows
 from store.outcome_events import record_outcomes
 from store.said_json import said_json
 from store.tables import LAST_SENT_SQL, PREREQUISITE_SQL, UTCDateTime, commands, dead_letters, pending_grants
@@ -29,10 +29,10 @@ class SqlCommandLog(CommandLog):
         self.conn = connection
 
     def record_submitted(self, batch: list[Command], now: datetime, api_key_id: str | None = None) -> None:
-        self.conn.execute(insert(commands), [{
+        insert_rows(self.conn, commands, [{
             "id": cmd.id, "type": cmd.type, "account": cmd.account, "actor": cmd.actor,
             "source": cmd.source, "correlation_id": cmd.correlation_id, "issued_at": cmd.issued_at,
-            "payload": cmd.model_dump(mode="json"), "status": CommandStatus.QUEUED, "attempts": 0,
+            "payload": payload_of(cmd, self.conn), "status": CommandStatus.QUEUED, "attempts": 0,
             "position": position, "submitted_at": now, "api_key_id": api_key_id,
         } for position, cmd in enumerate(batch)])
 

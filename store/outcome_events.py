@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, select
 
 from domain.issued_span import IssuedSpan
 from domain.outcomes import OutcomeEvent, event_type
-from store.bulk_sql import among
+from store.bulk_sql import among, insert_rows
 from store.tables import api_keys, broker_reply_routes, broker_requests, commands, outcome_events, webhook_deliveries
 
 WEBHOOK = "webhook"
@@ -50,7 +50,7 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime, is
         return 0
     order = {command_id: position for position, command_id in enumerate(command_ids)}
     events = {uuid4(): row for row in sorted(rows, key=lambda row: order[row.id])}  # the feed in the given order
-    conn.execute(insert(outcome_events), [
+    insert_rows(conn, outcome_events, [
         {"event_id": event_id, "command_id": row.id, "api_key_id": row.api_key_id, "account": row.account,
          "command_type": row.type, "type": event_type(row.status), "status": row.status, "reason": row.reason,
          "reason_code": row.reason_said[0][0] if row.reason_said else None,
@@ -63,7 +63,7 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime, is
     if deliveries:
         seqs = dict(conn.execute(select(outcome_events.c.event_id, outcome_events.c.seq).where(
             among(conn, outcome_events.c.event_id, list({d[0] for d in deliveries})))).all())
-        conn.execute(insert(webhook_deliveries), [
+        insert_rows(conn, webhook_deliveries, [
             {"event_seq": seqs[event_id], "api_key_id": key_id, "channel": channel, "target": target,
              "correlation_id": correlation_id, "state": "waiting", "attempts": 0, "next_attempt_at": now,
              "created_at": now}

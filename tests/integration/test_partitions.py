@@ -17,7 +17,7 @@ from store.engine import make_engine
 from store.migrate import upgrade
 from store.partitions import create_ahead, month, months
 from store.retention import Retention, prune
-from store.tables import audit_log, commands, jobs
+from store.tables import COMMANDS_FILLFACTOR, audit_log, commands, jobs
 from workers.celery_app import create_app
 
 from ..support.services import empty_store, new_pg_database
@@ -71,7 +71,7 @@ def test_beat_creates_the_months_ahead_and_moves_their_rows_out_of_the_default_p
         assert conn.execute(text("SELECT count(*) FROM commands_default")).scalar_one() == 0
         assert conn.execute(text(f"SELECT count(*) FROM {far.name}")).scalar_one() == 1
         assert conn.execute(text(f"SELECT reloptions FROM pg_class WHERE relname = '{far.name}'")).scalar_one() == \
-            ["fillfactor=50"]
+            [f"fillfactor={COMMANDS_FILLFACTOR}"]
         indexes = conn.execute(text("SELECT count(*) FROM pg_indexes WHERE tablename = :t"), {"t": far.name}).scalar()
         assert indexes == len(commands.indexes) + 1  # the key and each index of commands
     assert create_ahead(engine, far.starts - timedelta(days=20), ahead=1) == []  # made once
