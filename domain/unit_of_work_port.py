@@ -45,6 +45,8 @@ class Claim:
 class CommandLog(Protocol):
     """The journal of every command and its status, and the dead letters: the outbox producers write first."""
 
+    new_delivery_ids: list[int]  # the outcome deliveries the status writes of this unit of work added
+
     @abstractmethod
     def record_submitted(self, batch: list[Command], now: datetime, api_key_id: str | None = None) -> None:
         """Journal the commands, queued, in their order; `api_key_id`: the API key that submitted them, if one

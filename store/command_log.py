@@ -27,6 +27,7 @@ class SqlCommandLog(CommandLog):
 
     def __init__(self, connection: Connection):
         self.conn = connection
+        self.new_delivery_ids: list[int] = []  # outcome deliveries this transaction wrote, to send once it commits
 
     def record_submitted(self, batch: list[Command], now: datetime, api_key_id: str | None = None) -> None:
         insert_rows(self.conn, commands, [{
@@ -143,7 +144,8 @@ class SqlCommandLog(CommandLog):
                        between=_between(issued)) != len(results):
             return False
         if results:
-            record_outcomes(self.conn, [result["id"] for result in results], results[0]["finished_at"], issued)
+            self.new_delivery_ids += record_outcomes(self.conn, [result["id"] for result in results],
+                                                     results[0]["finished_at"], issued)
         return True
 
     def finish(self, command_id: UUID, status: CommandStatus, reason: Said | str | None, now: datetime,
@@ -153,7 +155,7 @@ class SqlCommandLog(CommandLog):
                                   .values(status=status, finished_at=now, **_reason_columns(reason))
                                   .returning(commands.c.api_key_id)).scalar()
         if keyed is not None:  # the CLI's, the console's and jobs' commands cost no read more
-            record_outcomes(self.conn, [command_id], now)
+            self.new_delivery_ids += record_outcomes(self.conn, [command_id], now)
 
     def settle_pending(self, retry: GrantAdmin | AddMember, status: CommandStatus, reason: Said, now: datetime) -> bool:
         """A pending grant's command takes the result of the grant retried for it; False if `retry` is no
@@ -172,7 +174,7 @@ class SqlCommandLog(CommandLog):
         if len(settled) != 1:
             return False
         if settled[0].api_key_id is not None:
-            record_outcomes(self.conn, [retry.retry_of], now)
+            self.new_delivery_ids += record_outcomes(self.conn, [retry.retry_of], now)
         return True
 
     def close_pending(self, reasons: dict[UUID, str], status: CommandStatus, now: datetime) -> None:
@@ -186,7 +188,7 @@ class SqlCommandLog(CommandLog):
                 update(commands).where(among(self.conn, commands.c.id, ids), commands.c.status == CommandStatus.PENDING)
                 .values(status=status, finished_at=now, **_reason_columns(reason))
                 .returning(commands.c.id, commands.c.api_key_id)) if row.api_key_id is not None]
-        record_outcomes(self.conn, closed, now)
+        self.new_delivery_ids += record_outcomes(self.conn, closed, now)
 
     def note_error(self, command_id: UUID, reason: str) -> None:
         self.conn.execute(update(commands).where(commands.c.id == command_id,
@@ -221,7 +223,7 @@ class SqlCommandLog(CommandLog):
                                        .values(status=CommandStatus.FAILED, finished_at=now, **_reason_columns(reason))
                                        .returning(commands.c.api_key_id)).all()
             if failed and failed[0].api_key_id is not None:
-                record_outcomes(self.conn, [command_id], now)
+                self.new_delivery_ids += record_outcomes(self.conn, [command_id], now)
 
 
 def _within(issued: IssuedSpan | None):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from domain.issued_span import IssuedSpan
 from domain.outcomes import OutcomeEvent, event_type
@@ -31,12 +31,13 @@ class FeedPage:
     last_seq: int | None
 
 
-def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime, issued: IssuedSpan | None = None) -> int:
+def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime,
+                    issued: IssuedSpan | None = None) -> list[int]:
     """An event for each of these commands that a key submitted, with the status and reason just written; a
-    delivery for each whose key has a live callback. How many events. `issued`: the span of their issue times, if
-    known."""
+    delivery for each whose key has a live callback or whose broker request waits for replies. The deliveries' ids.
+    `issued`: the span of the commands' issue times, if known."""
     if not command_ids:
-        return 0
+        return []
     rows = conn.execute(
         select(commands.c.id, commands.c.api_key_id, commands.c.account, commands.c.type, commands.c.status,
                commands.c.reason, commands.c.reason_said, api_keys.c.callback_url, api_keys.c.callback_stopped_at,
@@ -47,7 +48,7 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime, is
         .where(among(conn, commands.c.id, command_ids), commands.c.api_key_id.is_not(None),
                *([] if issued is None else [commands.c.issued_at.between(issued.earliest, issued.latest)]))).all()
     if not rows:
-        return 0
+        return []
     order = {command_id: position for position, command_id in enumerate(command_ids)}
     events = {uuid4(): row for row in sorted(rows, key=lambda row: order[row.id])}  # the feed in the given order
     insert_rows(conn, outcome_events, [
@@ -60,15 +61,25 @@ def record_outcomes(conn: Connection, command_ids: list[UUID], now: datetime, is
                   if row.callback_url is not None and row.callback_stopped_at is None]
     deliveries += [(event_id, row.api_key_id, REPLY, row.reply_to, row.correlation_id)
                    for event_id, row in events.items() if row.reply_to is not None]
-    if deliveries:
-        seqs = dict(conn.execute(select(outcome_events.c.event_id, outcome_events.c.seq).where(
-            among(conn, outcome_events.c.event_id, list({d[0] for d in deliveries})))).all())
-        insert_rows(conn, webhook_deliveries, [
-            {"event_seq": seqs[event_id], "api_key_id": key_id, "channel": channel, "target": target,
-             "correlation_id": correlation_id, "state": "waiting", "attempts": 0, "next_attempt_at": now,
-             "created_at": now}
-            for event_id, key_id, channel, target, correlation_id in deliveries])
-    return len(events)
+    if not deliveries:
+        return []
+    seqs = dict(conn.execute(select(outcome_events.c.event_id, outcome_events.c.seq).where(
+        among(conn, outcome_events.c.event_id, list({d[0] for d in deliveries})))).all())
+    return _write_deliveries(conn, [
+        {"event_seq": seqs[event_id], "api_key_id": key_id, "channel": channel, "target": target,
+         "correlation_id": correlation_id, "state": "waiting", "attempts": 0, "next_attempt_at": now,
+         "created_at": now}
+        for event_id, key_id, channel, target, correlation_id in deliveries])
+
+
+def _write_deliveries(conn: Connection, rows: list[dict]) -> list[int]:
+    """The deliveries written; their ids, for the sender to take them by key once the transaction commits."""
+    if conn.dialect.name != "postgresql":
+        return list(conn.execute(insert(webhook_deliveries).returning(webhook_deliveries.c.id), rows).scalars())
+    ids = list(conn.execute(text("SELECT nextval(pg_get_serial_sequence('webhook_deliveries', 'id')) "
+                                 "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+    insert_rows(conn, webhook_deliveries, [{"id": delivery_id, **row} for delivery_id, row in zip(ids, rows)])
+    return ids
 
 
 def feed(engine: Engine, api_key_id: str | None, after: int | None, limit: int) -> FeedPage:

@@ -32,9 +32,11 @@ logger = logging.getLogger(__name__)
 def apply_message(message: object, uow_factory: UnitOfWorkFactory, *,
                   max_attempts: int, chunk: int, lease: timedelta,
                   mails_committed: Callable[[list[UUID]], None] = lambda ids: None,
+                  deliveries_committed: Callable[[list[int]], None] = lambda ids: None,
                   deferred: Callable[[list[dict], float], None] = lambda payloads, countdown: None,
                   queue: str | None = None) -> BatchReport:
-    """Parse the message; then, chunk by chunk, claim what is still queued and apply it."""
+    """Parse the message; then, chunk by chunk, claim what is still queued and apply it. After each chunk's commit,
+    `mails_committed` gets the ids of the mails it wrote, `deliveries_committed` those of its outcome deliveries."""
     report = BatchReport()
     try:
         batch = CommandBatch.model_validate(message)
@@ -52,17 +54,18 @@ def apply_message(message: object, uow_factory: UnitOfWorkFactory, *,
         # The first claim's transaction also notes the message taken: one transaction less per message.
         claimed = claim(items[start:start + chunk], uow_factory, max_attempts, lease, report,
                         also=note_taken if start == 0 else None)
-        _apply_claimed(claimed, uow_factory, max_attempts, report, mails_committed, deferred)
+        _apply_claimed(claimed, uow_factory, max_attempts, report, mails_committed, deliveries_committed, deferred)
         # Commands a delivery already tried and did not finish: one of them may kill its worker. Each is
         # claimed (its attempt counted) and applied on its own, so only the culprit uses up its attempts.
         for item in claimed.suspects:
             alone = claim([item], uow_factory, max_attempts, lease, report)
-            _apply_claimed(alone, uow_factory, max_attempts, report, mails_committed, deferred)
+            _apply_claimed(alone, uow_factory, max_attempts, report, mails_committed, deliveries_committed,
+                           deferred)
     return report
 
 
 def _apply_claimed(claimed: Claimed, uow_factory: UnitOfWorkFactory, max_attempts: int, report: BatchReport,
-                   mails_committed: Callable[[list[UUID]], None],
+                   mails_committed: Callable[[list[UUID]], None], deliveries_committed: Callable[[list[int]], None],
                    deferred: Callable[[list[dict], float], None]) -> None:
     """Send back what must wait; apply the rest in one transaction, set-based where it can.
 
@@ -73,7 +76,8 @@ def _apply_claimed(claimed: Claimed, uow_factory: UnitOfWorkFactory, max_attempt
     if not claimed.runnable:
         return
     try:
-        statuses, mail_ids = _apply_set_based_else_one_by_one(claimed.runnable, uow_factory, max_attempts)
+        statuses, mail_ids, delivery_ids = _apply_set_based_else_one_by_one(claimed.runnable, uow_factory,
+                                                                            max_attempts)
     except Exception as error:
         stop = interruption(error)
         if stop is not None and stop is not error:
@@ -85,10 +89,12 @@ def _apply_claimed(claimed: Claimed, uow_factory: UnitOfWorkFactory, max_attempt
         report.count(status)
     if mail_ids:
         mails_committed(mail_ids)
+    if delivery_ids:
+        deliveries_committed(delivery_ids)
 
 
 def _apply_set_based_else_one_by_one(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkFactory,
-                                     max_attempts: int) -> tuple[list[str], list[UUID]]:
+                                     max_attempts: int) -> tuple[list[str], list[UUID], list[int]]:
     try:
         return _apply_chunk(runnable, uow_factory, max_attempts, bulk=True)
     except Exception as error:
@@ -119,8 +125,9 @@ def _release_quietly(uow_factory: UnitOfWorkFactory, commands: list[Command]) ->
 
 
 def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkFactory, max_attempts: int,
-                 bulk: bool) -> tuple[list[str], list[UUID]]:
-    """One transaction: runs of membership commands set-based (if `bulk`), the others one by one."""
+                 bulk: bool) -> tuple[list[str], list[UUID], list[int]]:
+    """One transaction: runs of membership commands set-based (if `bulk`), the others one by one. The statuses, the
+    new mails and the new outcome deliveries."""
     statuses: list[str] = []
     mail_ids: list[UUID] = []
     with uow_factory() as uow:
@@ -136,7 +143,7 @@ def _apply_chunk(runnable: list[tuple[Command, Claim]], uow_factory: UnitOfWorkF
             else:
                 statuses += [_apply_one(cmd, claim, uow, max_attempts) for cmd, claim in run]
         uow.commit()
-        return statuses, mail_ids + list(uow.repo.new_mail_ids)
+        return statuses, mail_ids + list(uow.repo.new_mail_ids), list(uow.log.new_delivery_ids)
 
 
 def _apply_one(cmd: Command, claim: Claim, uow: UnitOfWork, max_attempts: int) -> str:

@@ -12,7 +12,6 @@ from sqlalchemy import Connection
 
 from config.settings import Settings, load_settings
 from domain.clock import SYSTEM_CLOCK, Clock
-from domain.commands import API_SOURCE
 from messaging.broker import (
     APPLY_BATCH,
     DELIVER_OUTCOMES,
@@ -52,7 +51,7 @@ from workers.webhook_sender import deliver_due
 
 logger = logging.getLogger(__name__)
 PRUNE_SECONDS = 600  # how often ended login failures, web sessions, idempotency keys and broker requests go
-DELIVERY_SECONDS = 2  # how often due outcome deliveries are looked for, besides the kick after an API batch
+DELIVERY_SECONDS = 2  # how often due outcome deliveries are looked for, besides each chunk's own after its commit
 DELIVERY_ROUNDS = 25  # batches of due deliveries one run of the task posts at most
 
 
@@ -108,6 +107,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
                                    chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
                                    mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
+                                   deliveries_committed=lambda ids: deliver_outcomes.apply_async(
+                                       args=[ids], queue=settings.queue),
                                    deferred=lambda payloads, countdown: publish_batch(
                                        app, settings.queue, payloads, countdown=countdown, clock=clock),
                                    queue=settings.queue)
@@ -117,8 +118,6 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             logger.warning("Batch out of time: sent back to the queue")
             raise Reject("soft time limit exceeded", requeue=True)
         logger.info("Batch applied: %s", report.statuses)
-        if may_have_outcomes(message):  # posted now rather than at the next beat
-            deliver_outcomes.apply_async(queue=settings.queue, expires=DELIVERY_SECONDS * 5)
 
     @app.task(name=RELAY, shared=False)
     def relay():
@@ -185,13 +184,19 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
         return removed
 
     @app.task(name=DELIVER_OUTCOMES, shared=False, autoretry_for=TRANSIENT, max_retries=3)
-    def deliver_outcomes():
+    def deliver_outcomes(delivery_ids: list[int] | None = None):
+        """The deliveries a chunk's commit wrote (`delivery_ids`), taken by key; or, from beat, whatever is due."""
         ended: Counter[str] = Counter()
         with app.producer_or_acquire() as producer:
             def reply(due: Due) -> None:
                 publish_reply(producer, due.target, due.correlation_id, due.event.as_json(),
                               message_id=str(due.event.event_id))
 
+            if delivery_ids:
+                for start in range(0, len(delivery_ids), DELIVERY_BATCH):
+                    ended += deliver_due(runtime.engine, runtime.master_keys(), clock, reply=reply,
+                                         listed=delivery_ids[start:start + DELIVERY_BATCH])
+                return dict(ended)
             for _ in range(DELIVERY_ROUNDS):  # a backlog is worked through now, not a batch per beat
                 done = deliver_due(runtime.engine, runtime.master_keys(), clock, reply=reply)
                 ended += done
@@ -202,10 +207,3 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     app.envadmin_runtime = runtime
     return app
 
-
-def may_have_outcomes(message: object) -> bool:
-    """Whether the message holds commands an API key submitted (over HTTP or the broker) or retries of pending
-    grants (which settle a command that may be a key's)."""
-    commands = message.get("commands") if isinstance(message, dict) else None
-    return isinstance(commands, list) and any(
-        isinstance(c, dict) and (c.get("source") == API_SOURCE or c.get("retry_of")) for c in commands)

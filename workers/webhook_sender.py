@@ -28,7 +28,7 @@ from domain.delivery_schedule import next_attempt
 from domain.master_keys import MasterKeys
 from store.api_keys import webhook_secret_of
 from store.outcome_events import REPLY
-from store.webhook_deliveries import Due, claim_due, mark_failed, mark_sent, stop_endpoint
+from store.webhook_deliveries import Due, claim_due, claim_listed, mark_failed, mark_sent, stop_endpoint
 from workers.callback_http import CallbackPoster, NoAnswer
 
 logger = logging.getLogger(__name__)
@@ -46,11 +46,13 @@ Reply = Callable[[Due], None]  # publishes one reply; raises what the broker rai
 
 
 def deliver_due(engine: Engine, keys: MasterKeys, clock: Clock, http: CallbackPoster | None = None,
-                limit: int = BATCH, reply: Reply | None = None) -> Counter[str]:
-    """Claim what is due, post or publish each, record each result; how many ended in each state. Without `reply`,
-    a due reply fails as not publishable here, and is tried again later."""
+                limit: int = BATCH, reply: Reply | None = None, listed: list[int] | None = None) -> Counter[str]:
+    """Claim what is due (of the `listed` deliveries, if given: those a transaction just wrote), post or publish
+    each, record each result; how many ended in each state. Without `reply`, a due reply fails as not publishable
+    here, and is tried again later."""
     with engine.begin() as conn:
-        due = claim_due(conn, clock.now(), limit, LEASE)
+        due = claim_due(conn, clock.now(), limit, LEASE) if listed is None else \
+            claim_listed(conn, listed, clock.now(), LEASE)
     if not due:
         return Counter()
     posts = [delivery for delivery in due if delivery.channel != REPLY]

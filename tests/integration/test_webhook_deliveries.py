@@ -41,12 +41,13 @@ def hooked(database_url, tmp_path):
     with callback_receiver() as receiver:
         issued = create_key(engine, keys, "hr", clock.now(), accounts=["1001"], by=ALICE, callback_url=receiver.url)
 
-        def apply_keyed(*cmds):
+        def apply_keyed(*cmds, deliveries_committed=lambda ids: None):
             with factory() as uow:
                 uow.log.record_submitted(list(cmds), clock.now(), key_id_of(issued.key))
                 uow.commit()
             apply_message({"v": 1, "commands": [c.model_dump(mode="json") for c in cmds]}, factory,
-                          max_attempts=5, chunk=500, lease=timedelta(seconds=60))
+                          max_attempts=5, chunk=500, lease=timedelta(seconds=60),
+                          deliveries_committed=deliveries_committed)
 
         yield engine, keys, clock, receiver, apply_keyed, issued
     runtime.engine.dispose()
@@ -69,6 +70,31 @@ def test_outcomes_are_posted_signed_with_the_keys_secret(hooked):
         Webhook("whsec_" + "A" * 44).verify(receiver.received[0].body, receiver.received[0].headers)
     assert deliver_due(engine, keys, clock) == {}  # sent once
     assert counts(engine) == {"waiting": 0, "sent": 2, "failing": 0, "given_up": 0}
+
+
+def test_a_chunks_deliveries_are_handed_over_after_its_commit_and_taken_by_key_once(hooked):
+    engine, keys, clock, receiver, apply_keyed, _ = hooked
+    handed = []
+    bob, carol, dan = add_user("bob@example.com"), add_user("carol@example.com"), add_user("dan@example.com")
+    apply_keyed(bob, carol, deliveries_committed=handed.append)
+    apply_keyed(dan)  # not handed over: left to the sweep
+    assert len(handed) == 1 and len(handed[0]) == 2
+    assert deliver_due(engine, keys, clock, listed=handed[0]) == {"sent": 2}
+    assert sorted(body["id"] for body in receiver.bodies()) == sorted([str(bob.id), str(carol.id)])
+    assert deliver_due(engine, keys, clock, listed=handed[0]) == {}  # sent: not taken again
+    assert deliver_due(engine, keys, clock) == {"sent": 1}  # dan's, by the sweep
+    assert counts(engine) == {"waiting": 0, "sent": 3, "failing": 0, "given_up": 0}
+
+
+def test_a_handed_over_delivery_the_sweep_tried_meanwhile_waits_for_its_next_try(hooked):
+    engine, keys, clock, receiver, apply_keyed, _ = hooked
+    handed = []
+    receiver.status = 500
+    apply_keyed(add_user("bob@example.com"), deliveries_committed=handed.append)
+    assert deliver_due(engine, keys, clock) == {"failing": 1}  # the sweep came first, and its post failed
+    receiver.status = 204
+    assert deliver_due(engine, keys, clock, listed=handed[0]) == {}  # not due again before its time
+    assert len(receiver.received) == 1
 
 
 def test_a_failing_endpoint_is_tried_on_the_schedule_with_the_same_id_then_given_up(hooked):

@@ -41,6 +41,7 @@ class FakeCommandLog(CommandLog):
         self.repo = repo  # its pending grants tell whether a command is the retry of a pending one
         self.rows: dict[UUID, LogRow] = {}
         self.dead_letters: list[tuple[UUID | None, str, object]] = []
+        self.new_delivery_ids: list[int] = []  # no key's outcomes here: nothing to deliver
 
     def record_submitted(self, batch: list[Command], now: datetime, api_key_id: str | None = None) -> None:
         for cmd in batch:

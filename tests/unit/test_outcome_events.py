@@ -11,7 +11,6 @@ from domain.callback_urls import check_callback_url
 from domain.delivery_schedule import MAX_ATTEMPTS, RETRY_WAITS, next_attempt, retry_span
 from domain.outcomes import EVENT_TYPES, OutcomeEvent, event_type
 from producers.api.event_routes import cursor_of, position_of
-from workers.celery_app import may_have_outcomes
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
 
@@ -75,12 +74,3 @@ def test_a_callback_url_is_an_absolute_http_url(url):
 def test_another_callback_url_is_refused_saying_why(url, words):
     with pytest.raises(ValueError, match=words):
         check_callback_url(url)
-
-
-@pytest.mark.parametrize("message, kicks", [
-    ({"v": 1, "commands": [{"source": "cli"}, {"source": "api"}]}, True),
-    ({"v": 1, "commands": [{"source": "registration", "retry_of": "3f2b8c1e-5d4a-4e7b-9c0d-2a1b3c4d5e6f"}]}, True),
-    ({"v": 1, "commands": [{"source": "job"}] * 3}, False),
-    ("not a batch", False)])
-def test_only_a_batch_from_the_api_or_of_retried_grants_kicks_the_delivery_task(message, kicks):
-    assert may_have_outcomes(message) is kicks
