@@ -98,5 +98,4 @@ class InviteMailWriter:
             SealedForm(envelope_id, base64.b64encode(sealed.nonce).decode(),
                        base64.b64encode(sealed.ciphertext).decode(), now),
             replaces.created_at if replaces is not None else None, names.language, names.time_zone)
-        return envelope_row, sealed_mail_row(invite.email, letter.subject(), letter.content(), invite.id,
-                                             self.master_key, now)
+        return envelope_row, sealed_mail_row(invite.email, letter.subject(), letter, invite.id, self.master_key, now)

@@ -13,6 +13,8 @@ from domain.master_keys import MasterKey, MasterKeys, WrongMasterKey
 from domain.said import said
 from domain.states import GrantStatus, InviteStatus
 from mail.content import MailContent
+from mail.invite_letter import InviteLetter
+from mail.stored_body import mail_content
 from store.bulk_sql import among, plan_as_key_lookups
 from store.closed_grants import fail_commands
 from store.tables import invites, mail_outbox, pending_grants
@@ -44,12 +46,12 @@ class LockedMails(NamedTuple):
     not_held: list[WrongMasterKey]  # wrapped by a master key this worker lacks: left for one that holds it
 
 
-def sealed_mail_row(to_email: str, subject: str, body: str | MailContent, invite_id: UUID | None,
+def sealed_mail_row(to_email: str, subject: str, body: str | MailContent | InviteLetter, invite_id: UUID | None,
                     master_key: MasterKey, now: datetime) -> dict:
-    """The outbox row of a new mail, its body (plain text, or every part) encrypted under the master key,
-    whose id it records."""
+    """The outbox row of a new mail, its body (plain text, every part, or an invite letter's facts) encrypted under
+    the master key, whose id it records."""
     mail_id = uuid4()
-    content = body if isinstance(body, MailContent) else MailContent(body)
+    content = MailContent(body) if isinstance(body, str) else body
     nonce, ciphertext = master_key.seal(content.stored(), mail_id.bytes)
     return {"id": mail_id, "invite_id": invite_id, "to_email": to_email, "subject": subject,
             "body_nonce": nonce, "body_ciphertext": ciphertext, "key_id": master_key.key_id,
@@ -93,7 +95,7 @@ class MailOutbox:
             body = open_body(row, keys)
         except InvalidTag as e:
             raise UnreadableMail(f"mail {mail_id} failed authentication") from e
-        return PendingMail(row.id, row.invite_id, row.to_email, row.subject, MailContent.from_stored(body),
+        return PendingMail(row.id, row.invite_id, row.to_email, row.subject, mail_content(body),
                            row.attempts)
 
     def begin_sending_many(self, mail_ids: list[UUID], keys: MasterKeys) -> LockedMails:
@@ -113,7 +115,7 @@ class MailOutbox:
                 found.unreadable.append(row.id)
             else:
                 found.mails.append(PendingMail(row.id, row.invite_id, row.to_email, row.subject,
-                                               MailContent.from_stored(body), row.attempts))
+                                               mail_content(body), row.attempts))
         return found
 
     def mark_sent_many(self, mail_ids: list[UUID], now: datetime) -> None:

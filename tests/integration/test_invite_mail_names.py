@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from domain.envelope import open_sealed
 from mail.content import MailContent
+from mail.stored_body import mail_content
 from producers.services.client import new_command
 from store.mail_outbox import open_body
 from store.reads.envelopes import stored_envelope
@@ -47,7 +48,7 @@ def mails(database_url, tmp_path):
         rows = conn.execute(select(mail_outbox, envelopes.c.id.label("envelope_id"))
                             .join(envelopes, envelopes.c.invite_id == mail_outbox.c.invite_id)
                             .order_by(mail_outbox.c.created_at)).all()
-    written = [(row.subject, MailContent.from_stored(open_body(row, keys)),
+    written = [(row.subject, mail_content(open_body(row, keys)),
                 open_sealed(stored_envelope(engine, row.envelope_id).sealed, keys)) for row in rows]
     engine.dispose()
     return written

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from domain.model import email_key
 from mail.content import MailContent
 from mail.dates import when
+from mail.stored_body import mail_content
 from producers.services.client import new_command
 from store.mail_outbox import open_body
 from store.password_resets import ResetMailer, request_reset
@@ -46,7 +47,7 @@ def mails_to(settings, engine, email: str) -> list[tuple[str, MailContent]]:
     with engine.connect() as conn:
         rows = conn.execute(select(mail_outbox).where(mail_outbox.c.to_email == email)
                             .order_by(mail_outbox.c.created_at)).all()
-    return [(row.subject, MailContent.from_stored(open_body(row, keys))) for row in rows]
+    return [(row.subject, mail_content(open_body(row, keys))) for row in rows]
 
 
 def flat(text: str) -> str:

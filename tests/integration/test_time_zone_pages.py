@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from domain.model import Invite
 from domain.states import InviteStatus
-from mail.content import MailContent
+from mail.stored_body import mail_content
 from producers.http_app import create_http_app
 from producers.services.client import new_command
 from producers.web.zones import COOKIE
@@ -165,7 +165,7 @@ def test_an_invite_mail_to_a_person_with_a_zone_gives_its_expiry_in_it_and_in_ut
     writer = InviteMailWriter(keys.current, settings.public_url)
     with engine.connect() as conn:
         _envelope, mail = writer.rows(invite, "token", "Account Administrator", created, writer.names(conn, invite))
-    text = MailContent.from_stored(keys.open(mail["key_id"], mail["body_nonce"], mail["body_ciphertext"],
+    text = mail_content(keys.open(mail["key_id"], mail["body_nonce"], mail["body_ciphertext"],
                                              mail["id"].bytes, f"mail {mail['id']}")).text
     expected = "Monday, December 14, 2026, 15:03 (Europe/Paris)" if zone else "Monday, December 14, 2026, 14:03 UTC"
     assert f"until {expected}" in " ".join(text.split()), text
