@@ -17,6 +17,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Engine, Table, Uuid, func, select, text
 
+from store.partitions import move_default_rows
 from store.retention import HISTORY
 from store.tables import UTCDateTime, metadata
 from store.upsert import insert_for
@@ -43,7 +44,9 @@ def archive(engine: Engine, before: datetime, path: Path) -> dict[str, int]:
 
 
 def restore(engine: Engine, path: Path) -> dict[str, int]:
-    """Load an archive into the store; rows added per table (those already there are skipped)."""
+    """Load an archive into the store; rows added per table (those already there are skipped). On PostgreSQL, the
+    months restored get their partitions again (their rows would otherwise sit in the DEFAULT partition, which
+    every bounded read of the journal then scans)."""
     added: dict[str, int] = {}
     with engine.begin() as conn:
         batch: list[tuple[Table, dict]] = []
@@ -55,6 +58,7 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
         _insert(conn, batch, added)
         if conn.dialect.name == "postgresql":
             _advance_sequences(conn, added)
+    move_default_rows(engine)
     return added
 
 

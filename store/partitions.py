@@ -2,10 +2,12 @@
 issued_at, audit_log by at, one partition per calendar month in UTC named like commands_2026_12, and a DEFAULT
 partition for rows of a month without one (a producer whose clock is wrong).
 
-Beat creates the current and the next AHEAD months (`create_ahead`); the prune drops a month whose every row may go
-(`drop_months`) instead of deleting its rows one by one. Both take their locks with a short timeout: a month's
-partition is created or dropped under a brief lock on its table that every worker's statement waits behind, so it
-gives up rather than queue the workers behind a long transaction, and tries again at the next run.
+Beat creates the current and the next AHEAD months (`create_ahead`), and the month of any row the DEFAULT partition
+holds (`move_default_rows`: rows of an archive restored, or of a clock set right since); the prune drops a month
+whose every row may go (`drop_months`) instead of deleting its rows one by one. They take their locks with a short
+timeout: a month's partition is created or dropped under a brief lock on its table that every worker's statement
+waits behind, so it gives up rather than queue the workers behind a long transaction, and tries again at the next
+run.
 """
 from __future__ import annotations
 
@@ -81,6 +83,31 @@ def create_ahead(engine: Engine, now: datetime, ahead: int = AHEAD) -> list[str]
                 with engine.begin() as conn:
                     if conn.exec_driver_sql("SELECT to_regclass(%(name)s)", {"name": part.name}).scalar():
                         continue
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                    _create(conn, table_name, key, storage, part)
+                created.append(part.name)
+            except OperationalError as error:
+                logger.warning("Partition %s not created this time (%s): tried again at the next run", part.name,
+                               type(error.orig).__name__)
+    return created
+
+
+def move_default_rows(engine: Engine) -> list[str]:
+    """The partitions of the months whose rows sit in the DEFAULT partition (an archive restored into the store, a
+    producer's clock set right since), created, with those rows moved into them; their names. A month that has its
+    partition already holds none of those rows: PostgreSQL files a row in the partition of its month."""
+    created = []
+    with engine.connect() as conn:
+        if not is_partitioned(conn):
+            return created
+        found = {(table_name, key, storage): conn.exec_driver_sql(
+            f"SELECT DISTINCT date_trunc('month', {key}, 'UTC') FROM {table_name}_default").scalars().all()
+            for table_name, (key, storage) in MONTHLY.items()}
+    for (table_name, key, storage), starts in found.items():
+        for start in starts:
+            part = month(table_name, start)
+            try:
+                with engine.begin() as conn:
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
                     _create(conn, table_name, key, storage, part)
                 created.append(part.name)

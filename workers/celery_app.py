@@ -35,7 +35,7 @@ from store.credentials import prune_failures
 from store.expiry import expire_invites
 from store.idempotency import prune_keys
 from store.metrics import batch_sizes
-from store.partitions import create_ahead
+from store.partitions import create_ahead, move_default_rows
 from store.password_resets import prune_resets
 from store.retention import Retention, prune
 from store.session_rows import prune_sessions, session_limits
@@ -174,7 +174,7 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     @app.task(name=PRUNE_RETENTION, shared=False, autoretry_for=TRANSIENT, max_retries=3)
     def prune_retention():
         """Also keeps the journal's and the audit trail's monthly partitions created ahead (PostgreSQL)."""
-        created = create_ahead(runtime.engine, clock.now())
+        created = create_ahead(runtime.engine, clock.now()) + move_default_rows(runtime.engine)
         if created:
             logger.info("Created the partitions %s", ", ".join(created))
         removed = prune(runtime.engine, clock.now(), Retention.from_settings(settings))

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from messaging.broker import PRUNE_RETENTION
 from store.archive import ArchiveError, archive, restore
 from store.engine import make_engine
 from store.metrics import batch_sizes
 from store.migrate import upgrade
+from store.partitions import is_partitioned, months
 from store.retention import Retention, prune
 from store.tables import (
     audit_log,
@@ -218,6 +219,12 @@ def test_the_archive_restored_into_its_own_store_adds_only_what_went(store, tmp_
     with engine.begin() as conn:  # PostgreSQL's sequences moved past the restored keys
         conn.execute(insert(audit_log).values(at=NOW, actor="a", action="x", target="t", command_id=uuid4(),
                                               source="cli", detail=""))
+        if is_partitioned(conn):  # the restored months have their partitions again: nothing left in DEFAULT
+            assert [part.name for part in months(conn, "commands")][0] == f"commands_{OLD:%Y_%m}"
+            assert conn.execute(text("SELECT count(*) FROM commands_default")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM audit_log_default")).scalar_one() == 0
+            assert conn.execute(text(f"SELECT count(*) FROM commands_{OLD:%Y_%m}")).scalar_one() == \
+                conn.execute(select(func.count()).select_from(commands)).scalar_one() > written["commands"]
 
 
 def test_a_file_that_is_not_an_archive_is_refused_naming_the_line(store, tmp_path):
