@@ -12,10 +12,12 @@ from __future__ import annotations
 import http.client
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 MAX_BODY = 64 * 1024  # bytes of an answer read; a longer one closes its connection instead of being drained
+FAST_SECONDS = 0.005  # an endpoint whose recent answers came within this answers fast (see answers_fast)
 STALE = (http.client.RemoteDisconnected, http.client.BadStatusLine, BrokenPipeError, ConnectionResetError)
 NoAnswer = (OSError, http.client.HTTPException)  # refused, timed out, TLS refused, not HTTP: no status to record
 
@@ -31,6 +33,11 @@ class Answer:
 Origin = tuple[str, str, int]
 
 
+def origin_of(url: str) -> Origin:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
 class CallbackPoster:
     """Posts to any http(s) URL; thread-safe. `connect_timeout` bounds the connection (and TLS handshake),
     `timeout` each read and write after it."""
@@ -39,13 +46,14 @@ class CallbackPoster:
         self.timeout, self.connect_timeout, self.user_agent = timeout, connect_timeout, user_agent
         self.idle_per_origin = idle_per_origin
         self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+        self._answer_seconds: dict[Origin, float] = {}  # a moving average of each origin's answer times
         self._lock = threading.Lock()
         self._tls = ssl.create_default_context()
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         """POST `body`; the answer, or raises one of NoAnswer."""
         parts = urlsplit(url)
-        origin = (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        origin = origin_of(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {"user-agent": self.user_agent, **headers}
         connection, reused = self._take(origin)
@@ -65,6 +73,13 @@ class CallbackPoster:
             connection.close()
             raise
 
+    def answers_fast(self, origin: Origin) -> bool:
+        """Whether the origin's recent answers came within FAST_SECONDS (False for one not posted to yet). Posts to
+        such an endpoint are cheaper one after the other from one thread than from many: threads would save little
+        waiting, and each socket operation of each thread costs a handover of the interpreter's lock."""
+        with self._lock:
+            return self._answer_seconds.get(origin, FAST_SECONDS) < FAST_SECONDS
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, {}
@@ -74,14 +89,21 @@ class CallbackPoster:
 
     def _exchange(self, origin: Origin, connection: http.client.HTTPConnection, target: str, body: bytes,
                   headers: dict[str, str]) -> Answer:
+        started = time.perf_counter()
         connection.request("POST", target, body=body, headers=headers)
         response = connection.getresponse()
         text = response.read(MAX_BODY)
+        self._note_answer(origin, time.perf_counter() - started)
         if response.isclosed() and not response.will_close:
             self._give_back(origin, connection)
         else:
             connection.close()
         return Answer(response.status, text[:200].decode("utf-8", "replace"))
+
+    def _note_answer(self, origin: Origin, seconds: float) -> None:
+        with self._lock:
+            before = self._answer_seconds.get(origin)
+            self._answer_seconds[origin] = seconds if before is None else 0.8 * before + 0.2 * seconds
 
     def _take(self, origin: Origin) -> tuple[http.client.HTTPConnection, bool]:
         with self._lock:

@@ -29,7 +29,7 @@ from domain.master_keys import MasterKeys
 from store.api_keys import webhook_secret_of
 from store.outcome_events import REPLY
 from store.webhook_deliveries import Due, claim_due, claim_listed, mark_failed, mark_sent, stop_endpoint
-from workers.callback_http import CallbackPoster, NoAnswer
+from workers.callback_http import CallbackPoster, NoAnswer, Origin, origin_of
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +87,24 @@ def _post_all(engine: Engine, keys: MasterKeys, clock: Clock, http: CallbackPost
               due: list[Due]) -> list[tuple[int, tuple[int | None, str | None]]]:
     secrets = {key_id: webhook_secret_of(engine, keys, key_id) for key_id in {d.api_key_id for d in due}}
     http = http or shared_client()
-    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(due))) as pool:
-        return list(pool.map(
-            lambda delivery: (delivery.id, _post(http, delivery, secrets[delivery.api_key_id], clock)), due))
+    runs = post_runs(due, http.answers_fast)
+    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(runs))) as pool:
+        posted = pool.map(lambda run: [(delivery.id, _post(http, delivery, secrets[delivery.api_key_id], clock))
+                                       for delivery in run], runs)
+        return [result for run in posted for result in run]
+
+
+def post_runs(due: list[Due], answers_fast: Callable[[Origin], bool]) -> list[list[Due]]:
+    """The deliveries in runs, each run posted one after the other by one thread, up to PARALLEL runs at once: an
+    endpoint that answers fast gets all its deliveries in one run; any other, one run each, so that a slow endpoint
+    delays only its own deliveries and a far one is not waited for one post at a time."""
+    by_origin: dict[Origin, list[Due]] = {}
+    for delivery in due:
+        by_origin.setdefault(origin_of(delivery.target), []).append(delivery)
+    runs = []
+    for origin, deliveries in by_origin.items():
+        runs += [deliveries] if answers_fast(origin) else [[delivery] for delivery in deliveries]
+    return runs
 
 
 def _publish(reply: Reply | None, delivery: Due) -> tuple[int | None, str | None]:
