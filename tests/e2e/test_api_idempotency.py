@@ -204,7 +204,8 @@ def test_a_key_given_twice_is_refused(sqlite_api):
 def test_on_postgresql_a_second_request_while_the_first_is_handled_is_409_then_gets_the_first_answer(
         postgres_api):
     body = {"commands": [create_account("1001"), grant("bob@example.com")]}
-    with Held(postgres_api, "INSERT INTO commands") as held:
+    # Held at its key's record, written once its commands are journalled (by COPY, which no statement event sees)
+    with Held(postgres_api, "INSERT INTO idempotency_keys") as held:
         first = Posting(postgres_api, body, keyed("in-flight"))
         first.start()
         assert held.reached.wait(HOLD_TIMEOUT), "the first request never journalled"

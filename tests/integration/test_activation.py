@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from domain.errors import Refused
 from domain.login import LOGIN_OK, WRONG_EMAIL_OR_PASSWORD
+from mail.stored_body import mail_content
 from producers.http_app import create_http_app
 from producers.services.client import Client, new_command
 from producers.services.invite_registration import register_with_token
@@ -53,7 +54,8 @@ def mails_to(settings, engine, email: str) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         rows = conn.execute(select(mail_outbox).where(mail_outbox.c.to_email == email)
                             .order_by(mail_outbox.c.created_at.desc())).all()
-    return [(row.subject, open_body(row, keys).decode()) for row in rows]
+    contents = [(row.subject, mail_content(open_body(row, keys))) for row in rows]
+    return [(subject, content.text + (content.html or "")) for subject, content in contents]
 
 
 def token_in(body: str) -> str:
