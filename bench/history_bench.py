@@ -4,7 +4,7 @@ store holding 10,000,000 finished commands and their audit entries; then the ops
 
     .venv/bin/python bench/history_bench.py [--rows 100000] [--history 10000000]   # about 25 minutes here
 
-Each job is `onboard_bench.py --skip naive,latency,rss --no-mail-wait` on its own database (created again), the
+Each job is `onboard_bench.py --skip naive,noop,latency,rss --no-mail-wait` on its own database (created again), the
 second with `--history N` (bench/history.py writes the history with SQL before the job). Targets: the job on the
 full store runs at ≥ 90 % of its rate on the empty one; the dashboard's figures from the store
 (store.metrics.ops_figures, what /ops and `status --watch` read besides the workers' broadcast, which waits 0.8 s
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     runs = {}
     for name, history in (("empty", 0), ("full", args.history)):
-        code = onboard_bench.main(["--rows", str(args.rows), "--skip", "naive,latency,rss", "--no-mail-wait",
+        code = onboard_bench.main(["--rows", str(args.rows), "--skip", "naive,noop,latency,rss", "--no-mail-wait",
                                    "--history", str(history), "--database", args.database,
                                    "--redis-url", args.redis_url])
         if code != 0:

@@ -172,7 +172,7 @@ def run_parts(run: Run) -> int:
 
 def grants_figures(rows: int, accounts: int, database: str, redis_url: str, stall_seconds: float,
                    keep: bool = False) -> tuple[dict, int]:
-    """The main part alone (`--skip naive,latency,rss`), as another benchmark shows it beside its own figures: its
+    """The main part alone (`--skip naive,noop,latency,rss`), as another benchmark shows it beside its own figures: its
     rate, whether its store matched, and its exit code. It writes bench/results/latest.json too."""
     from bench.report import RESULTS
 

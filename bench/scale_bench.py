@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/scale_bench.py [--rows 100000,1000000]     # about 8 minutes here
 
-Each size is `onboard_bench.py --relay --skip naive,latency,rss --no-mail-wait` on a database created again, so
+Each size is `onboard_bench.py --relay --skip naive,noop,latency,rss --no-mail-wait` on a database created again, so
 the relay runs as deployed and the figures say what it sent again. The target: the largest job runs at
 the rate of the smallest within 15 %. Prints the figures beside it; asserts no timing. Writes
 bench/results/scale.json. Exit code 1 when a store did not match its file, 2 when a size could not be measured.
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(size) for size in args.rows.split(",")]
     runs = []
     for rows in sizes:
-        code = onboard_bench.main(["--rows", str(rows), "--relay", "--skip", "naive,latency,rss", "--no-mail-wait"])
+        code = onboard_bench.main(["--rows", str(rows), "--relay", "--skip", "naive,noop,latency,rss", "--no-mail-wait"])
         if code != 0:
             console.print(f"[red]the {rows:,}-row run ended with code {code}[/red]")
             return code
