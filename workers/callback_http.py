@@ -90,10 +90,12 @@ class CallbackPoster:
     def _exchange(self, origin: Origin, connection: http.client.HTTPConnection, target: str, body: bytes,
                   headers: dict[str, str]) -> Answer:
         started = time.perf_counter()
-        connection.request("POST", target, body=body, headers=headers)
-        response = connection.getresponse()
-        text = response.read(MAX_BODY)
-        self._note_answer(origin, time.perf_counter() - started)
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read(MAX_BODY)
+        finally:  # a post that times out counts too: its endpoint is not answering fast any more
+            self._note_answer(origin, time.perf_counter() - started)
         if response.isclosed() and not response.will_close:
             self._give_back(origin, connection)
         else:

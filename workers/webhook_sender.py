@@ -89,9 +89,24 @@ def _post_all(engine: Engine, keys: MasterKeys, clock: Clock, http: CallbackPost
     http = http or shared_client()
     runs = post_runs(due, http.answers_fast)
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(runs))) as pool:
-        posted = pool.map(lambda run: [(delivery.id, _post(http, delivery, secrets[delivery.api_key_id], clock))
-                                       for delivery in run], runs)
+        posted = pool.map(lambda run: post_run(run, lambda delivery: _post(
+            http, delivery, secrets[delivery.api_key_id], clock), http.answers_fast), runs)
         return [result for run in posted for result in run]
+
+
+def post_run(run: list[Due], post: Callable[[Due], tuple[int | None, str | None]],
+             answers_fast: Callable[[Origin], bool]) -> list[tuple[int, tuple[int | None, str | None]]]:
+    """Each delivery of the run posted one after the other; if its endpoint stops answering fast (a post slower than
+    FAST_SECONDS, or timed out), the rest in parallel, as for any other endpoint."""
+    results = []
+    for position, delivery in enumerate(run):
+        results.append((delivery.id, post(delivery)))
+        rest = run[position + 1:]
+        if rest and not answers_fast(origin_of(delivery.target)):
+            with ThreadPoolExecutor(max_workers=min(PARALLEL, len(rest))) as pool:
+                results += pool.map(lambda later: (later.id, post(later)), rest)
+            break
+    return results
 
 
 def post_runs(due: list[Due], answers_fast: Callable[[Origin], bool]) -> list[list[Due]]:
