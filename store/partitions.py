@@ -72,49 +72,41 @@ def is_partitioned(conn: Connection) -> bool:
 def create_ahead(engine: Engine, now: datetime, ahead: int = AHEAD) -> list[str]:
     """The partitions of the current and the next `ahead` months that are missing, created; their names. Rows of
     those months the DEFAULT partition holds move into them."""
-    created = []
     with engine.connect() as conn:
         if not is_partitioned(conn):
-            return created
-    for table_name, (key, storage) in MONTHLY.items():
-        for later in range(ahead + 1):
-            part = month(table_name, now, later)
-            try:
-                with engine.begin() as conn:
-                    if conn.exec_driver_sql("SELECT to_regclass(%(name)s)", {"name": part.name}).scalar():
-                        continue
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-                    _create(conn, table_name, key, storage, part)
-                created.append(part.name)
-            except OperationalError as error:
-                logger.warning("Partition %s not created this time (%s): tried again at the next run", part.name,
-                               type(error.orig).__name__)
-    return created
+            return []
+    parts = [(table_name, month(table_name, now, later)) for table_name in MONTHLY for later in range(ahead + 1)]
+    return [part.name for table_name, part in parts if _created(engine, table_name, part)]
 
 
 def move_default_rows(engine: Engine) -> list[str]:
     """The partitions of the months whose rows sit in the DEFAULT partition (an archive restored into the store, a
     producer's clock set right since), created, with those rows moved into them; their names. A month that has its
     partition already holds none of those rows: PostgreSQL files a row in the partition of its month."""
-    created = []
     with engine.connect() as conn:
         if not is_partitioned(conn):
-            return created
-        found = {(table_name, key, storage): conn.exec_driver_sql(
-            f"SELECT DISTINCT date_trunc('month', {key}, 'UTC') FROM {table_name}_default").scalars().all()
-            for table_name, (key, storage) in MONTHLY.items()}
-    for (table_name, key, storage), starts in found.items():
-        for start in starts:
-            part = month(table_name, start)
-            try:
-                with engine.begin() as conn:
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-                    _create(conn, table_name, key, storage, part)
-                created.append(part.name)
-            except OperationalError as error:
-                logger.warning("Partition %s not created this time (%s): tried again at the next run", part.name,
-                               type(error.orig).__name__)
-    return created
+            return []
+        parts = [(table_name, month(table_name, start)) for table_name, (key, _) in MONTHLY.items()
+                 for start in conn.exec_driver_sql(
+                     f"SELECT DISTINCT date_trunc('month', {key}, 'UTC') FROM {table_name}_default").scalars()]
+    return [part.name for table_name, part in parts if _created(engine, table_name, part)]
+
+
+def _created(engine: Engine, table_name: str, part: Month) -> bool:
+    """Whether the month's partition was missing and is now made, in a transaction of its own that gives up after
+    LOCK_TIMEOUT_MS waiting for its table's lock (tried again at the next run)."""
+    key, storage = MONTHLY[table_name]
+    try:
+        with engine.begin() as conn:
+            if conn.exec_driver_sql("SELECT to_regclass(%(name)s)", {"name": part.name}).scalar():
+                return False
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            _create(conn, table_name, key, storage, part)
+        return True
+    except OperationalError as error:
+        logger.warning("Partition %s not created this time (%s): tried again at the next run", part.name,
+                       type(error.orig).__name__)
+        return False
 
 
 def _create(conn: Connection, table_name: str, key: str, storage: str, part: Month) -> None:
