@@ -17,16 +17,17 @@ from .procs import Service
 from .workload import Grant, admin_email
 
 
-def naive_worker(config: BenchConfig) -> Service:
-    argv = [sys.executable, "-m", "celery", "-A", "bench.naive", "worker", "--concurrency=2", "--pool=prefork",
-            f"--queues={config.naive_queue}", "--loglevel=WARNING", "--hostname=bench-naive@%h"]
-    return Service("naive worker", argv, config.env(), config.work_dir / "naive-worker.log", REPO)
+def baseline_worker(config: BenchConfig, name: str, queue: str) -> Service:
+    """`celery -A bench.NAME worker` of two prefork processes on `queue`, with the benchmark's settings."""
+    argv = [sys.executable, "-m", "celery", "-A", f"bench.{name}", "worker", "--concurrency=2", "--pool=prefork",
+            f"--queues={queue}", "--loglevel=WARNING", f"--hostname=bench-{name}@%h"]
+    return Service(f"{name} worker", argv, config.env(), config.work_dir / f"{name}-worker.log", REPO)
 
 
 def measure_naive(run, engine: Engine, commands: list[Command], phase: str = "naive baseline",
                   start_phase: str = "start naive worker") -> dict:
     """The naive worker started, `commands` applied by it (timed), the worker stopped; the figures."""
-    worker = naive_worker(run.config)
+    worker = baseline_worker(run.config, "naive", run.config.naive_queue)
     try:
         with run.phases.timed(start_phase):
             worker.start()
@@ -36,12 +37,6 @@ def measure_naive(run, engine: Engine, commands: list[Command], phase: str = "na
         worker.stop()
 
 
-def noop_worker(config: BenchConfig) -> Service:
-    argv = [sys.executable, "-m", "celery", "-A", "bench.noop", "worker", "--concurrency=2", "--pool=prefork",
-            "--queues=bench-noop", "--loglevel=WARNING", "--hostname=bench-noop@%h"]
-    return Service("no-op worker", argv, config.env(), config.work_dir / "noop-worker.log", REPO)
-
-
 def measure_noop(run, messages: int) -> dict:
     """The no-op Celery ceiling of this run: its worker started and warmed up, then `messages` tasks timed."""
     from uuid import uuid4
@@ -49,7 +44,7 @@ def measure_noop(run, messages: int) -> dict:
     from . import noop
     from .cpu_use import CpuWindow
 
-    worker = noop_worker(run.config)
+    worker = baseline_worker(run.config, "noop", noop.QUEUE)
     try:
         with run.phases.timed("start no-op worker"):
             worker.start()
