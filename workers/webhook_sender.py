@@ -101,8 +101,8 @@ def post_run(run: list[Due], post: Callable[[Due], tuple[int | None, str | None]
     results = []
     for position, delivery in enumerate(run):
         results.append((delivery.id, post(delivery)))
-        rest = run[position + 1:]
-        if rest and not answers_fast(origin_of(delivery.target)):
+        if position + 1 < len(run) and not answers_fast(origin_of(delivery.target)):
+            rest = run[position + 1:]
             with ThreadPoolExecutor(max_workers=min(PARALLEL, len(rest))) as pool:
                 results += pool.map(lambda later: (later.id, post(later)), rest)
             break
