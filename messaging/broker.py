@@ -145,6 +145,19 @@ def publish_mails(app: Celery, queue: str, mail_ids: Iterable[UUID], per_message
     return queued
 
 
+def publish_deliveries(app: Celery, queue: str, delivery_ids: list[int]) -> bool:
+    """Hand the outcome deliveries a transaction wrote to the delivery task; False if the broker did not take them
+    (beat's sweep finds them due within a few seconds)."""
+    try:
+        app.send_task(DELIVER_OUTCOMES, args=[delivery_ids], argsrepr=f"<{len(delivery_ids)} deliveries>",
+                      kwargsrepr="{}", queue=queue)
+    except Exception as error:  # noqa: BLE001 - kombu and the transports raise many kinds
+        logger.warning("Could not hand over %d outcome deliveries (%s): beat's sweep will send them",
+                       len(delivery_ids), error)
+        return False
+    return True
+
+
 def _keeps_priorities(app: Celery) -> bool:
     return "priority_steps" in (app.conf.broker_transport_options or {})
 

@@ -172,11 +172,18 @@ def rotate_key(engine: Engine, keys: MasterKeys, name: str, now: datetime, grace
 def resolve_key(engine: Engine, keys: MasterKeys, presented: str, now: datetime) -> Resolved:
     """The key a request presents: one read by its id, its hash compared in constant time (the previous one too,
     in a rotation's grace period). last_used_at is written at most once a minute."""
+    with engine.connect() as conn:
+        resolved = resolve_key_in(conn, keys, presented, now)
+        conn.commit()
+    return resolved
+
+
+def resolve_key_in(conn: Connection, keys: MasterKeys, presented: str, now: datetime) -> Resolved:
+    """resolve_key, in the connection's transaction, which the caller commits (with the rest it wrote)."""
     key_id = key_id_of(presented)
     if key_id is None:
         return Resolved(False)
-    with engine.connect() as conn:
-        row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+    row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
     if row is None:
         return Resolved(False)
     current = key_matches(row.key_hash, presented, keys)
@@ -192,9 +199,8 @@ def resolve_key(engine: Engine, keys: MasterKeys, presented: str, now: datetime)
         # old master key can be retired without breaking the keys in use.
         changes["key_hash"] = hash_key(presented, keys.current)
     if changes:
-        with engine.begin() as conn:
-            conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.key_hash == row.key_hash)
-                         .values(**changes))
+        conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.key_hash == row.key_hash)
+                     .values(**changes))
     return Resolved(True, _scope(row), refusal)
 
 

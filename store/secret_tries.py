@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from domain.login import LoginPolicy
 from store.failure_records import checked_client, forget_unless_locked, lock_record, read_record, save_record
@@ -22,20 +22,26 @@ def secret_tried(engine: Engine, secret: str, client: str, right: bool, now: dat
                  policy: LoginPolicy = DEFAULT_POLICY) -> datetime | None:
     """The end of the client's lock if it may not use `secret` now, whether `right` or not; else None, a wrong
     try counted (the one that reaches the limit is still answered as wrong) and a right one forgetting them."""
+    with engine.connect() as conn:
+        locked_until = secret_tried_in(conn, secret, client, right, now, policy)
+        conn.commit()
+    return locked_until
+
+
+def secret_tried_in(conn: Connection, secret: str, client: str, right: bool, now: datetime,
+                    policy: LoginPolicy = DEFAULT_POLICY) -> datetime | None:
+    """secret_tried, in the connection's transaction, which the caller commits (with the rest it wrote)."""
     client = checked_client(client)
     if right:
-        with engine.connect() as conn:
-            record = read_record(conn, secret, client)
+        record = read_record(conn, secret, client)
         if record is None:
             return None
         locked_until = policy.locked_until(record, now)
         if locked_until is None:
-            with engine.begin() as conn:
-                forget_unless_locked(conn, secret, client, now)
+            forget_unless_locked(conn, secret, client, now)
         return locked_until
-    with engine.begin() as conn:
-        record = lock_record(conn, secret, client, now)
-        locked_until = policy.locked_until(record, now)
-        if locked_until is None:
-            save_record(conn, secret, client, policy.after_failure(record, now))
-        return locked_until
+    record = lock_record(conn, secret, client, now)
+    locked_until = policy.locked_until(record, now)
+    if locked_until is None:
+        save_record(conn, secret, client, policy.after_failure(record, now))
+    return locked_until

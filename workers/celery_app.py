@@ -27,6 +27,7 @@ from messaging.broker import (
     SWEEP_MAIL,
     make_celery,
     publish_batch,
+    publish_deliveries,
     publish_mails,
 )
 from messaging.replies import publish_reply
@@ -100,16 +101,6 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
     app.conf.beat_scheduler = PulsingScheduler  # `envadmin health beat` reads its pulse
     app.conf.worker_consumer = "workers.consumer:DeadLetteringConsumer"
 
-    def hand_over_deliveries(delivery_ids: list[int]) -> None:
-        """The outcome deliveries a chunk's commit wrote, to the delivery task; if the broker does not take them,
-        beat's sweep finds them due within DELIVERY_SECONDS."""
-        try:
-            deliver_outcomes.apply_async(args=[delivery_ids], queue=settings.queue,
-                                         argsrepr=f"<{len(delivery_ids)} deliveries>")
-        except Exception as error:  # noqa: BLE001 - kombu and the transports raise many kinds
-            logger.warning("Could not hand over %d outcome deliveries (%s): beat's sweep will send them",
-                           len(delivery_ids), error)
-
     @app.task(name=APPLY_BATCH, base=KeepsArgsSummary, bind=True, shared=False, autoretry_for=TRANSIENT,
               retry_backoff=True, retry_backoff_max=60, retry_jitter=True, max_retries=8)
     def apply_batch(self, message):
@@ -117,7 +108,8 @@ def create_app(settings: Settings | None = None, clock: Clock = SYSTEM_CLOCK) ->
             report = apply_message(message, runtime.unit_of_work, max_attempts=settings.max_attempts,
                                    chunk=settings.apply_chunk, lease=timedelta(seconds=settings.lease_seconds),
                                    mails_committed=lambda ids: publish_mails(app, settings.queue, ids),
-                                   deliveries_committed=hand_over_deliveries,
+                                   deliveries_committed=lambda ids: publish_deliveries(
+                                       app, settings.queue, ids),
                                    deferred=lambda payloads, countdown: publish_batch(
                                        app, settings.queue, payloads, countdown=countdown, clock=clock),
                                    queue=settings.queue)

@@ -21,13 +21,14 @@ def invite_limits(settings: Settings) -> InviteLimits:
 
 
 class Runtime:
-    """Builds the engine lazily in whichever process first needs it; `clock` is the worker's one clock."""
+    """Builds the engine lazily in whichever process first needs it; `clock` is the worker's one clock. `engine`:
+    one the process has already (a producer applying commands itself), used as it is."""
 
-    def __init__(self, settings: Settings, clock: Clock = SYSTEM_CLOCK):
+    def __init__(self, settings: Settings, clock: Clock = SYSTEM_CLOCK, engine: Engine | None = None):
         self.settings = settings
         self.clock = clock
-        self._engine: Engine | None = None
-        self._pid: int | None = None
+        self._engine: Engine | None = engine
+        self._pid: int | None = None if engine is None else os.getpid()
         self._mail_writer: InviteMailWriter | None = None
         self._master_keys: MasterKeys | None = None
 

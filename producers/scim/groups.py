@@ -26,6 +26,7 @@ from producers.scim import writes
 from producers.scim.scim_messages import detail
 from producers.scim.search_pages import equality, page_of
 from producers.scim.tenant_context import Tenant, current_tenant
+from producers.services.apply_here import AppliedHere
 from producers.services.client import Client
 from store.provider_ids import link_group_external_id
 from store.reads import directory, scim_groups
@@ -44,6 +45,7 @@ class GroupStore:
 
     client: Client
     model: type[Group]
+    here: AppliedHere  # applies its writes
 
     # -- reads ----------------------------------------------------------------------------------
     def get(self, resource_id: str) -> Group:
@@ -74,7 +76,7 @@ class GroupStore:
         if scim_groups.group_by_name(self.client.engine, tenant.account, name) is not None:
             raise UniquenessException(detail=detail(tenant, "group.exists", group=name, account=tenant.account))
         emails = self._member_emails(tenant, resource)
-        writes.apply(self.client, tenant, [
+        writes.apply(self.here, tenant, [
             writes.command(self.client, tenant, "create_group", group=name),
             *(self._join(tenant, group_key(name), name, email) for email in emails.values())],
             exists_is_conflict=True)
@@ -100,7 +102,7 @@ class GroupStore:
         # Joins first: a group's last administrator may be replaced in one request
         commands += [self._join(tenant, key, name, email) for member, email in wanted.items() if member not in present]
         commands += [self._leave(tenant, key, name, email) for member, email in present.items() if member not in wanted]
-        writes.apply(self.client, tenant, commands, exists_is_conflict=True)
+        writes.apply(self.here, tenant, commands, exists_is_conflict=True)
         if resource.external_id != stored.external_id:
             link_group_external_id(self.client.engine, tenant.account, UUID(stored.id), resource.external_id)
         return self.get(stored.id)
@@ -109,7 +111,7 @@ class GroupStore:
         tenant = current_tenant()
         stored = self.get(resource_id)
         writes.check_version(stored, expected_version, "group")
-        writes.apply(self.client, tenant, [writes.command(self.client, tenant, "delete_group",
+        writes.apply(self.here, tenant, [writes.command(self.client, tenant, "delete_group",
                                                           group=stored.display_name)])
 
     def _member_emails(self, tenant: Tenant, resource: Group) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The asynchronous storage scim2-server's ASGI app calls: each operation of producers.scim.users or
-producers.scim.groups, by resource type, run in a worker thread (the store's reads and the wait for a worker are
-blocking), with the request's tenant. A search at the root (several resource types) is one collection of them."""
+producers.scim.groups, by resource type, run in a worker thread (the store's reads and writes are blocking), with
+the request's tenant. A search at the root (several resource types) is one collection of them."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,13 +12,15 @@ from starlette.concurrency import run_in_threadpool
 from producers.scim.groups import GroupStore
 from producers.scim.search_pages import page_of
 from producers.scim.users import UserStore
+from producers.services.apply_here import AppliedHere
 from producers.services.client import Client
 
 
 class TenantStorage(AsyncScimStorage):
     def __init__(self, client: Client, user_model: type[Resource], group_model: type[Resource]):
+        here = AppliedHere(client)
         self.stores: dict[str, UserStore | GroupStore] = {
-            "User": UserStore(client, user_model), "Group": GroupStore(client, group_model)}
+            "User": UserStore(client, user_model, here), "Group": GroupStore(client, group_model, here)}
 
     async def get(self, resource_type: ResourceType, resource_id: str, *,
                   response_parameters: ResponseParameters[Any] | None = None) -> Resource:

@@ -25,6 +25,7 @@ from producers.scim import writes
 from producers.scim.scim_messages import detail
 from producers.scim.search_pages import equality, page_of
 from producers.scim.tenant_context import current_tenant
+from producers.services.apply_here import AppliedHere
 from producers.services.client import Client
 from store.provider_ids import link_provider_ids
 from store.reads import directory
@@ -39,6 +40,7 @@ class UserStore:
 
     client: Client
     model: type[User]
+    here: AppliedHere  # applies its writes
 
     # -- reads ----------------------------------------------------------------------------------
     def get(self, resource_id: str) -> User:
@@ -88,7 +90,7 @@ class UserStore:
                                    **how)]
         if resource.active is False:
             commands.append(writes.command(self.client, tenant, "disable_user", email=email))
-        writes.apply(self.client, tenant, commands, exists_is_conflict=True)
+        writes.apply(self.here, tenant, commands, exists_is_conflict=True)
         if (resource.external_id, user_name, resource.display_name) != (None, None, None):
             link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name,
                               resource.display_name)
@@ -120,7 +122,7 @@ class UserStore:
         if resource.password:  # the identity provider's password sync: the person's own password, not expired
             commands.append(writes.command(self.client, tenant, "reset_password", email=email,
                                            password_hash=hash_password(resource.password), password_expired=False))
-        writes.apply(self.client, tenant, commands)
+        writes.apply(self.here, tenant, commands)
         if (resource.external_id, user_name, resource.display_name) != \
                 (stored.external_id, _kept_user_name(stored.user_name, email), stored.display_name):
             link_provider_ids(self.client.engine, tenant.account, email, resource.external_id, user_name,
@@ -131,7 +133,7 @@ class UserStore:
         tenant = current_tenant()
         stored = self.get(resource_id)
         writes.check_version(stored, expected_version, "user")
-        writes.apply(self.client, tenant, [writes.command(self.client, tenant, "remove_user",
+        writes.apply(self.here, tenant, [writes.command(self.client, tenant, "remove_user",
                                                           email=stored.emails[0].value)])
 
 

@@ -1,6 +1,7 @@
 """How SCIM writes: as commands of the key's person with source `scim`, journalled like every producer's, so the
 handlers authorize and audit them as any other; SCIM answers with the resource as it stands once they are applied,
-so a write waits for its commands' outcome, and a refusal is answered as a SCIM error."""
+so a write applies its commands in the request (producers.services.apply_here) and answers with their outcome, a
+refusal as a SCIM error."""
 from __future__ import annotations
 
 from pydantic import ValidationError
@@ -11,11 +12,12 @@ from domain.validation import describe
 from languages import reader
 from producers.scim.scim_messages import detail
 from producers.scim.tenant_context import Tenant, current_tenant
+from producers.services.apply_here import AppliedHere
 from producers.services.client import Client, new_command
 from producers.services.reasons import in_reader_language
 from store.reads import queries
 
-APPLY_SECONDS = 30  # how long a write waits for a worker to apply its commands
+APPLY_SECONDS = 30  # how long a write waits for a worker to apply the commands it could not apply itself
 
 
 class NotApplied(SCIMException):
@@ -49,15 +51,15 @@ def command(client: Client, tenant: Tenant, type_: str, **fields) -> Command:
         raise SCIMException(detail=describe(error, reader(tenant.language))) from None
 
 
-def apply(client: Client, tenant: Tenant, commands: list[Command], exists_is_conflict: bool = False) -> None:
-    """Submit the commands as the key's, and wait until a worker has applied them; the first refusal raised
-    (`exists_is_conflict`: a refusal because what is created exists already is SCIM's uniqueness error)."""
+def apply(here: AppliedHere, tenant: Tenant, commands: list[Command], exists_is_conflict: bool = False) -> None:
+    """Submit the commands as the key's and apply them; the first refusal raised (`exists_is_conflict`: a refusal
+    because what is created exists already is SCIM's uniqueness error)."""
     if not commands:
         return
-    receipt = client.submit(commands, api_key_id=tenant.key_id)
-    client.wait(receipt.ids, timeout=APPLY_SECONDS)
-    for command_id in receipt.ids:
-        shown = in_reader_language(queries.command_status(client.engine, command_id), tenant.language)
+    here.apply(commands, api_key_id=tenant.key_id, timeout=APPLY_SECONDS)
+    for command in commands:
+        command_id = command.id
+        shown = in_reader_language(queries.command_status(here.client.engine, command_id), tenant.language)
         if shown["status"] == "queued":
             raise NotApplied(detail=detail(tenant, "scim.not_applied", command=command_id, seconds=APPLY_SECONDS))
         if shown["status"] in ("rejected", "failed"):

@@ -64,13 +64,14 @@ class Client:
 
     def submit(self, commands: list[Command], *, api_key_id: str | None = None,
                idempotency: Callable[[Connection], None] | None = None,
-               record: Callable[[Connection], None] | None = None) -> Receipt:
+               record: Callable[[Connection], None] | None = None, publish: bool = True) -> Receipt:
         """Journal the commands in one transaction, then publish; a failed publish is left to the relay.
 
         `api_key_id`: the API key submitting them, whose outcome events they will have. `idempotency`: a write of the
         caller's in that transaction, before the commands are journalled (the record of an Idempotency-Key); what it
         raises leaves nothing written and propagates. `record`: what the caller keeps with the commands, written
-        after them in that transaction (a broker request and its reply routes)."""
+        after them in that transaction (a broker request and its reply routes). Without `publish`, the caller
+        applies them itself (producers.services.apply_here); unapplied, the relay publishes them after its timeout."""
         with SqlUnitOfWork(self.engine, clock=self.clock) as uow:
             if idempotency is not None:
                 idempotency(uow.conn)
@@ -78,17 +79,19 @@ class Client:
             if record is not None:
                 record(uow.conn)
             uow.commit()
+        return Receipt([c.id for c in commands], self.publish(commands) if publish else False)
+
+    def publish(self, commands: list[Command]) -> bool:
+        """Publish journalled commands to the workers, in batches; False if the broker did not take them all."""
         # No second write after publishing: a worker may already hold these rows, and the relay
         # measures from submitted_at while published_at is empty.
-        published = True
         size = self.settings.publish_batch
         for start in range(0, len(commands), size):
             chunk = commands[start:start + size]
             if not publish_batch(self.celery, self.settings.queue, [c.model_dump(mode="json") for c in chunk],
                                  clock=self.clock):
-                published = False
-                break
-        return Receipt([c.id for c in commands], published)
+                return False
+        return True
 
     def wait(self, ids: list[UUID], timeout: float, poll: float = 0.05) -> dict[UUID, str]:
         """Block until no command is queued any more, or the timeout; their statuses. The store is read again

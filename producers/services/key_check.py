@@ -11,14 +11,16 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from config.master_key import MasterKeyError
 from domain.api_keys import KeyScope, key_id_of
 from domain.login import retry_after_seconds, too_many_failures
 from producers.services.api_messages import said
 from producers.services.client import Client
 from producers.services.refusal import refused
-from store.api_keys import Resolved, resolve_key
-from store.secret_tries import API_TOKEN, secret_tried
+from store.api_keys import Resolved, resolve_key_in
+from store.secret_tries import API_TOKEN, secret_tried_in
 
 LEGACY_TOKEN_KEY = "ENVADMIN_API_TOKEN"  # the name a request with the shared token acts under
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
@@ -45,8 +47,10 @@ def check_key(client: Client, legacy_token: bytes, authorization: str, caller: s
     if presented is None:
         raise refused(401, said("key.missing"), _UNAUTHORIZED)
     now = client.clock.now()
-    resolved = _resolve(client, legacy_token, presented, now)
-    locked_until = secret_tried(client.engine, API_TOKEN, caller, resolved.right, now)
+    with client.engine.connect() as conn:  # one connection for the key and the lockout: every request pays it
+        resolved = _resolve(conn, client, legacy_token, presented, now)
+        locked_until = secret_tried_in(conn, API_TOKEN, caller, resolved.right, now)
+        conn.commit()
     if locked_until is not None:
         raise refused(429, said(locked, why=too_many_failures(locked_until)),
                       {"Retry-After": str(retry_after_seconds(locked_until, now))})
@@ -57,7 +61,7 @@ def check_key(client: Client, legacy_token: bytes, authorization: str, caller: s
     return resolved.scope
 
 
-def _resolve(client: Client, legacy_token: bytes, presented: str, now: datetime) -> Resolved:
+def _resolve(conn: Connection, client: Client, legacy_token: bytes, presented: str, now: datetime) -> Resolved:
     if legacy_token and hmac.compare_digest(presented.encode(), legacy_token):
         return Resolved(True, KeyScope.shared_token(LEGACY_TOKEN_KEY))
     if key_id_of(presented) is None:
@@ -66,4 +70,4 @@ def _resolve(client: Client, legacy_token: bytes, presented: str, now: datetime)
         keys = client.master_keys()
     except MasterKeyError:
         raise refused(503, said("key.no_master_key")) from None
-    return resolve_key(client.engine, keys, presented, now)
+    return resolve_key_in(conn, keys, presented, now)

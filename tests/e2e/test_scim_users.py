@@ -7,12 +7,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from domain.passwords import verify_password
+from messaging.broker import SEND_MAILS
 from store.reads import directory, queries
 from store.reads.audit_trail import AuditFilter, audit_page
-from store.tables import users
+from store.tables import commands, mail_outbox, users
 from workers.celery_app import create_app
 
 from ..support.running_workers import thread_worker
+from ..support.waiting import wait_until
 from .api_calls import ALICE
 from .test_api_keys import bearer, new_key, two_accounts
 
@@ -117,3 +119,34 @@ def test_a_password_the_identity_provider_syncs_is_the_persons_own(api, stack):
                                .where(users.c.email_key == gina["id"])).one()
         assert verify_password(row.password_hash, "Gina-Own-Passw0rd") and row.password_expired is False
         assert directory.account_user(engine, "1001", gina["id"], api.app.state.client.clock.now()).state == "active"
+
+
+def test_a_create_is_applied_in_the_request_and_its_mail_handed_to_the_workers(api, stack):
+    with thread_worker(create_app(stack)):
+        two_accounts(api)
+    okta = bearer(new_key(api, "okta", accounts=["1001"], by=ALICE, lifetime=timedelta(days=1)))
+    client = api.app.state.client
+    waiting_before = client.queue_depth()
+
+    created = api.post(f"{TENANT}/Users", json=person("hana@example.com"), headers=okta)  # no worker runs
+    assert created.status_code == 201, created.text
+    assert created.json()["userName"] == "hana@example.com"
+    with client.engine.connect() as conn:
+        command = conn.execute(select(commands.c.type, commands.c.status, commands.c.source)
+                               .where(commands.c.type == "add_user", commands.c.source == "scim")).one()
+        mail = conn.execute(select(mail_outbox.c.status).where(mail_outbox.c.to_email == "hana@example.com")).one()
+    assert (command.status, mail.status) == ("applied", "pending")
+    assert client.queue_depth() == waiting_before + 1, f"one {SEND_MAILS} message for the workers"
+    engine = client.engine
+    entries = audit_page(engine, "1001", AuditFilter(action="user.added")).entries
+    assert [(entry.source, entry.api_key) for entry in entries if entry.target == "hana@example.com"] == \
+        [("scim", "okta")]
+
+    with thread_worker(create_app(stack)):
+        wait_until(lambda: _mail_status(engine, "hana@example.com") == "sent", "the activation mail to be sent",
+                   timeout=60)
+
+
+def _mail_status(engine, email: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(mail_outbox.c.status).where(mail_outbox.c.to_email == email)).scalar_one()
