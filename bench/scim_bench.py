@@ -4,7 +4,7 @@
     .venv/bin/python bench/scim_bench.py [--users 10000] [--members 1000] [--clients 4] [--quick]
 
   creates   USERS user creates, POST /Users as Okta sends them (an activation mail each), from CLIENTS concurrent
-            clients; each answers 201 once the worker has applied it
+            clients; each answers 201 once applied (by the API server, in the request; the mails by the worker)
   members   MEMBERS member adds, PATCH /Groups/{id} with one member each as Entra ID sends them, to CLIENTS groups
             (one a client; PATCHes of one group wait for each other)
 Baselines of the same run, on the same server, key and clients:

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     relay_interval_seconds: float = Field(5.0, gt=0)
     max_attempts: int = Field(5, ge=1)
     visibility_timeout_seconds: int = Field(900, ge=10)
-    apply_chunk: int = Field(500, ge=1)
+    apply_chunk: int = Field(2000, ge=1)  # a chunk's statements and transactions are paid once for all of them
     lease_seconds: float = Field(60.0, gt=0)
     public_url: str = "http://localhost:8000"
     service_name: str = Field("envadmin", min_length=1, max_length=60)  # how pages and mails name the service
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     invites_per_account_per_hour: int = Field(10_000, ge=0)
     invites_per_recipient_per_day: int = Field(5, ge=0)  # by one account to one email
     mail_max_attempts: int = Field(5, ge=1)
-    publish_batch: int = Field(500, ge=1, le=5000)
+    publish_batch: int = Field(2000, ge=1, le=5000)  # an onboarding job's transaction of rows is one message
     job_batch: int = Field(2000, ge=1)  # rows of an onboarding file journalled per transaction
     task_soft_time_limit_seconds: float = Field(300.0, gt=0)  # a task is told to stop
     task_time_limit_seconds: float = Field(330.0, gt=0)  # its process is killed

@@ -6,7 +6,8 @@ Why in the store, and why this way:
   multiprocess folder would not be shared either. The store is what they all share already.
 - Written by the worker that takes the message, in the one transaction it already opens per message (where it
   notes, for the relay, the newest message started): one more statement, no more commit. Grants run at more than
-  2,500 commands/s in messages of 500 (ENVADMIN_PUBLISH_BATCH): about 5 such statements a second.
+  2,500 commands/s in messages of 2,000 (ENVADMIN_PUBLISH_BATCH): about 2 such statements a second. A SCIM write,
+  which the API server applies itself (producers/services/apply_here.py), counts as a message of its commands.
 - One row per worker process (host and pid) and bucket, counts not cumulative: two workers never update the same
   row, so they never wait on each other's transaction; a scrape adds the rows up (a few hundred at most).
   A process that restarts on the same host may get a pid again, and with it a row: adding to it stays right,

@@ -71,7 +71,8 @@ def web_stack(request, tmp_path_factory):
     Their logs are added to the report of any test that fails with it."""
     folder = tmp_path_factory.mktemp("web-stack")
     server = WebServer(folder / "web.log", {}, folder)
-    settings, env = redis_postgres(request, folder, public_url=server.url)
+    # Messages of 500 commands: the ops dashboard's test sees a job of 2,020 rows advance message by message.
+    settings, env = redis_postgres(request, folder, public_url=server.url, publish_batch=500, apply_chunk=500)
     token, ops_password = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
     server.env.update(env, ENVADMIN_API_TOKEN=token, ENVADMIN_OPS_PASSWORD=ops_password)
     stack = WebStack("redis+postgres", settings, env, folder, url=server.url, api_token=token, web=server,

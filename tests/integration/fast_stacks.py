@@ -7,8 +7,9 @@ import os
 from ..support.services import REDIS_URL, empty_store
 from ..support.stack_settings import make_settings
 
+# Chunks of 20 and messages of 500: a test's few thousand commands make several messages of many chunks each.
 FAST = dict(relay_after_seconds=2, relay_interval_seconds=1, visibility_timeout_seconds=10, apply_chunk=20,
-            lease_seconds=3)
+            publish_batch=500, lease_seconds=3)
 
 
 def _redis_db(url: str, db: int) -> str:

@@ -30,6 +30,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
            "ENVADMIN_MAX_ATTEMPTS": str(settings.max_attempts),
            "ENVADMIN_VISIBILITY_TIMEOUT_SECONDS": str(settings.visibility_timeout_seconds),
            "ENVADMIN_APPLY_CHUNK": str(settings.apply_chunk),
+           "ENVADMIN_PUBLISH_BATCH": str(settings.publish_batch),
            "ENVADMIN_LEASE_SECONDS": str(settings.lease_seconds),
            "ENVADMIN_JOB_BATCH": str(settings.job_batch),
            "ENVADMIN_TASK_SOFT_TIME_LIMIT_SECONDS": str(settings.task_soft_time_limit_seconds),
