@@ -17,6 +17,7 @@ Exit code 1 when the store does not hold what was sent, 2 when a part could not 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -65,6 +66,8 @@ def run_parts(run: Run) -> int:
     from sqlalchemy import create_engine
 
     from bench.config import flush_broker, recreate_database
+    from bench.cpu_use import CpuWindow
+    from bench.report import print_cpu
     from bench.scim_load import okta_user, print_rate, send
     from bench.seed import seed
     from bench.upstream_services import api_running, create_key
@@ -82,15 +85,20 @@ def run_parts(run: Run) -> int:
     echo = lambda line: console.print(line, markup=False)  # noqa: E731
     try:
         with worker_running(run, [ACCOUNT]) as (worker, client), \
-                api_running(run.config, free_port()) as (_, url):
+                api_running(run.config, free_port()) as (api, url):
             tenant = f"{url}/scim/v2/accounts/{ACCOUNT}"
             with phases.timed("read: GET /ServiceProviderConfig"):
                 read = send(tenant, headers, [("GET", "/ServiceProviderConfig", None)] * args.baseline, args.clients)
             print_rate("read baseline", read, "requests", echo)
+            cpu = CpuWindow({"envadmin api": api.pid, "envadmin worker": worker.pid, "benchmark and its clients":
+                             os.getpid()})
+            cpu.start()
             with phases.timed("creates: POST /Users"):
                 creates = send(tenant, headers, [("POST", "/Users", okta_user(email, n))
                                                  for n, email in enumerate(emails)], args.clients, keep_bodies=True)
+            results["creates_cpu"] = cpu.stop()
             print_rate("creates", creates, "users", echo)
+            print_cpu("creates", results["creates_cpu"])
             members = member_adds(tenant, headers, creates, args, phases)
             print_rate("members", members, "member adds", echo)
             with phases.timed("submit: POST /v1/commands"):

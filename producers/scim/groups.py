@@ -49,13 +49,16 @@ class GroupStore:
 
     # -- reads ----------------------------------------------------------------------------------
     def get(self, resource_id: str) -> Group:
+        return as_resource(self.model, self._group(resource_id), current_tenant().base_url)
+
+    def _group(self, resource_id: str) -> scim_groups.ScimGroup:
         tenant = current_tenant()
         found = scim_groups.group_by_id(self.client.engine, tenant.account, _uuid(resource_id)) \
             if _uuid(resource_id) is not None else None
         if found is None:
             raise NotFoundException(detail=detail(tenant, "scim.group.none", group=resource_id,
                                                   account=tenant.account))
-        return as_resource(self.model, found, tenant.base_url)
+        return found
 
     def search(self, search_request: SearchRequest[Any]) -> SearchPage:
         tenant = current_tenant()
@@ -87,7 +90,8 @@ class GroupStore:
 
     def update(self, resource: Group, expected_version: str | None) -> Group:
         tenant = current_tenant()
-        stored = self.get(resource.id or "")
+        group = self._group(resource.id or "")
+        stored = as_resource(self.model, group, tenant.base_url)
         writes.check_version(stored, expected_version, "group")
         name = stored.display_name
         commands = []
@@ -95,9 +99,8 @@ class GroupStore:
             commands.append(writes.command(self.client, tenant, "rename_group", group=name,
                                            new_name=resource.display_name))
             name = resource.display_name
-        wanted = self._member_emails(tenant, resource)
-        present = {member.email_key: member.email
-                   for member in scim_groups.group_by_id(self.client.engine, tenant.account, UUID(stored.id)).members}
+        present = {member.email_key: member.email for member in group.members}
+        wanted = self._member_emails(tenant, resource, present)
         key = group_key(name)
         # Joins first: a group's last administrator may be replaced in one request
         commands += [self._join(tenant, key, name, email) for member, email in wanted.items() if member not in present]
@@ -114,11 +117,16 @@ class GroupStore:
         writes.apply(self.here, tenant, [writes.command(self.client, tenant, "delete_group",
                                                           group=stored.display_name)])
 
-    def _member_emails(self, tenant: Tenant, resource: Group) -> dict[str, str]:
-        """Each member's id (a user's email key) and email: a user of the account, or an email to grant to."""
+    def _member_emails(self, tenant: Tenant, resource: Group, present: dict[str, str] | None = None) -> dict[str, str]:
+        """Each member's id (a user's email key) and email: a user of the account, or an email to grant to.
+        `present`: the group's members as they stand, by id, which need no lookup (a PATCH that adds one member
+        to a group of thousands is the whole group, every member but one as it was given out)."""
         found: dict[str, str] = {}
         for member in resource.members or []:
             value = (member.value or "").strip()
+            if present and value in present:
+                found[value] = present[value]
+                continue
             user = directory.account_user(self.client.engine, tenant.account, value, self.client.clock.now())
             if user is not None:
                 found[user.email_key] = user.email
