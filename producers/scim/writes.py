@@ -58,10 +58,9 @@ def apply(here: AppliedHere, tenant: Tenant, commands: list[Command], exists_is_
         return
     here.apply(commands, api_key_id=tenant.key_id, timeout=APPLY_SECONDS)
     for command in commands:
-        command_id = command.id
-        shown = in_reader_language(queries.command_status(here.client.engine, command_id), tenant.language)
+        shown = in_reader_language(queries.command_status(here.client.engine, command.id), tenant.language)
         if shown["status"] == "queued":
-            raise NotApplied(detail=detail(tenant, "scim.not_applied", command=command_id, seconds=APPLY_SECONDS))
+            raise NotApplied(detail=detail(tenant, "scim.not_applied", command=command.id, seconds=APPLY_SECONDS))
         if shown["status"] in ("rejected", "failed"):
             reason = shown["reason"] or shown["status"]
             if exists_is_conflict and shown["reason_code"] in EXISTS:
