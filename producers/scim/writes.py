@@ -26,6 +26,8 @@ class NotApplied(SCIMException):
 
 
 EXISTS = ("user.exists", "group.exists")  # the codes (domain.said) of a refusal because what is made exists
+REFUSED = ("rejected", "failed")  # the statuses a write answers as a SCIM error
+ANSWERED = ("queued", *REFUSED)  # the statuses whose command is read again, for its reason, to answer
 
 
 class Refused(SCIMException):
@@ -56,12 +58,14 @@ def apply(here: AppliedHere, tenant: Tenant, commands: list[Command], exists_is_
     because what is created exists already is SCIM's uniqueness error)."""
     if not commands:
         return
-    here.apply(commands, api_key_id=tenant.key_id, timeout=APPLY_SECONDS)
+    statuses = here.apply(commands, api_key_id=tenant.key_id, timeout=APPLY_SECONDS)
     for command in commands:
+        if statuses.get(command.id, "queued") not in ANSWERED:  # applied, pending or superseded: the resource says it
+            continue
         shown = in_reader_language(queries.command_status(here.client.engine, command.id), tenant.language)
         if shown["status"] == "queued":
             raise NotApplied(detail=detail(tenant, "scim.not_applied", command=command.id, seconds=APPLY_SECONDS))
-        if shown["status"] in ("rejected", "failed"):
+        if shown["status"] in REFUSED:
             reason = shown["reason"] or shown["status"]
             if exists_is_conflict and shown["reason_code"] in EXISTS:
                 raise UniquenessException(detail=reason)
